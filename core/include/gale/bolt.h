@@ -1,0 +1,37 @@
+// core/include/gale/bolt.h
+//
+// A Bolt consumes tuples and may emit new ones. Users subclass it in a plugin
+// library and register it with GALE_REGISTER_BOLT (plugin.h); the runtime
+// creates one instance per task.
+//
+// Threading: an instance belongs to one executor thread. Prepare(), Execute()
+// and Cleanup() are never called concurrently, so a Bolt needs no locks for
+// its own state.
+#pragma once
+
+#include <gale/output_collector.h>
+#include <gale/output_declarer.h>
+#include <gale/topology_context.h>
+#include <gale/tuple.h>
+
+namespace gale {
+
+class Bolt {
+ public:
+  virtual ~Bolt() = default;
+
+  // Called once before the first Execute(). `collector` outlives this Bolt.
+  virtual void Prepare(const TopologyContext& context, OutputCollector& collector) = 0;
+
+  // Processes one input. Every input is eventually passed to Ack() or Fail();
+  // an input that is neither is replayed by its spout after the message
+  // timeout. Throwing fails the input and reports the error.
+  virtual void Execute(const Tuple& input) = 0;
+
+  virtual void DeclareOutputFields(OutputDeclarer& declarer) const = 0;
+
+  // Best effort: not called when the worker is killed.
+  virtual void Cleanup() {}
+};
+
+}  // namespace gale

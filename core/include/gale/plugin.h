@@ -1,0 +1,90 @@
+// core/include/gale/plugin.h
+//
+// Registers a plugin's spout and bolt classes by name:
+//
+//   GALE_REGISTER_SPOUT(RandomSentenceSpout);
+//   GALE_REGISTER_BOLT(WordCount);               // a Bolt or a BasicBolt
+//   GALE_REGISTER_BOLT_AS(my::Split, "Split");   // a chosen name
+//
+// The names are what a topology's `className:` refers to. A plugin exports
+// exactly two C functions, both defined here: gale_plugin_abi_version(),
+// which the loader checks against its own before using anything else, and
+// gale_plugin_classes(). Build plugins with hidden visibility (the
+// gale_add_plugin() CMake helper does), so two plugins never share state.
+#pragma once
+
+#include <gale/basic_bolt.h>
+#include <gale/bolt.h>
+#include <gale/spout.h>
+
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+// Bump whenever a type shared with plugins changes its layout or vtable.
+#define GALE_ABI_VERSION 1
+
+namespace gale {
+
+enum class ComponentKind { kSpout, kBolt };
+
+struct PluginClass {
+  const char* name;
+  ComponentKind kind;
+  std::unique_ptr<Spout> (*make_spout)();  // set for spouts
+  std::unique_ptr<Bolt> (*make_bolt)();    // set for bolts
+};
+
+namespace plugin_internal {
+
+// One list per plugin: hidden, so it is never merged with another library's.
+__attribute__((visibility("hidden"))) inline std::vector<PluginClass>& Classes() {
+  static std::vector<PluginClass> classes;
+  return classes;
+}
+
+struct Registrar {
+  explicit Registrar(PluginClass c) { Classes().push_back(c); }
+};
+
+template <typename T>
+std::unique_ptr<Spout> MakeSpout() {
+  static_assert(std::is_base_of_v<Spout, T>, "GALE_REGISTER_SPOUT needs a gale::Spout");
+  return std::make_unique<T>();
+}
+
+template <typename T>
+std::unique_ptr<Bolt> MakeBolt() {
+  static_assert(std::is_base_of_v<Bolt, T> || std::is_base_of_v<BasicBolt, T>,
+                "GALE_REGISTER_BOLT needs a gale::Bolt or gale::BasicBolt");
+  if constexpr (std::is_base_of_v<BasicBolt, T>) {
+    return std::make_unique<BasicBoltAdapter>(std::make_unique<T>());
+  } else {
+    return std::make_unique<T>();
+  }
+}
+
+}  // namespace plugin_internal
+}  // namespace gale
+
+extern "C" __attribute__((visibility("default"), used)) inline int gale_plugin_abi_version() {
+  return GALE_ABI_VERSION;
+}
+extern "C" __attribute__((visibility("default"), used)) inline const std::vector<gale::PluginClass>*
+gale_plugin_classes() {
+  return &gale::plugin_internal::Classes();
+}
+
+#define GALE_PLUGIN_CONCAT_INNER(a, b) a##b
+#define GALE_PLUGIN_CONCAT(a, b) GALE_PLUGIN_CONCAT_INNER(a, b)
+
+#define GALE_REGISTER_SPOUT_AS(Class, Name)                                              \
+  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_, __COUNTER__)( \
+      ::gale::PluginClass{Name, ::gale::ComponentKind::kSpout,                             \
+                          &::gale::plugin_internal::MakeSpout<Class>, nullptr})
+#define GALE_REGISTER_BOLT_AS(Class, Name)                                               \
+  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_, __COUNTER__)( \
+      ::gale::PluginClass{Name, ::gale::ComponentKind::kBolt, nullptr,                     \
+                          &::gale::plugin_internal::MakeBolt<Class>})
+#define GALE_REGISTER_SPOUT(Class) GALE_REGISTER_SPOUT_AS(Class, #Class)
+#define GALE_REGISTER_BOLT(Class) GALE_REGISTER_BOLT_AS(Class, #Class)

@@ -1,0 +1,70 @@
+// core/include/gale/topology_context.h
+//
+// What a task knows about itself and its topology. Built by the runtime
+// before Open()/Prepare(); valid for the task's life.
+#pragma once
+
+#include <gale/config.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gale {
+
+class TopologyContext {
+ public:
+  // `component_tasks` maps every component id to its sorted task ids; it is
+  // owned by the runtime and outlives the context.
+  TopologyContext(std::string topology_name, std::string component_id, int32_t task_id,
+                  const std::map<std::string, std::vector<int32_t>, std::less<>>& component_tasks,
+                  Config topology_config, Config component_config)
+      : topology_name_(std::move(topology_name)),
+        component_id_(std::move(component_id)),
+        task_id_(task_id),
+        component_tasks_(component_tasks),
+        topology_config_(std::move(topology_config)),
+        component_config_(std::move(component_config)),
+        config_(topology_config_.MergedWith(component_config_)) {}
+
+  const std::string& topology_name() const { return topology_name_; }
+  const std::string& component_id() const { return component_id_; }
+  int32_t task_id() const { return task_id_; }
+
+  // This task's tasks-of-the-component, and its 0-based index among them:
+  // handy for splitting work between the tasks of one component.
+  const std::vector<int32_t>& component_tasks() const { return GetComponentTasks(component_id_); }
+  int task_index() const {
+    const auto& tasks = component_tasks();
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      if (tasks[i] == task_id_) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  // Tasks of any component; empty for an unknown id.
+  const std::vector<int32_t>& GetComponentTasks(std::string_view component) const {
+    static const std::vector<int32_t> kNone;
+    auto it = component_tasks_.find(component);
+    return it == component_tasks_.end() ? kNone : it->second;
+  }
+
+  // The effective config: topology config with the component's own entries
+  // over it. The two layers are available apart as well.
+  const Config& config() const { return config_; }
+  const Config& topology_config() const { return topology_config_; }
+  const Config& component_config() const { return component_config_; }
+
+ private:
+  std::string topology_name_;
+  std::string component_id_;
+  int32_t task_id_;
+  const std::map<std::string, std::vector<int32_t>, std::less<>>& component_tasks_;
+  Config topology_config_;
+  Config component_config_;
+  Config config_;
+};
+
+}  // namespace gale

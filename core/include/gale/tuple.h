@@ -1,0 +1,125 @@
+// core/include/gale/tuple.h
+//
+// Tuple is one input a bolt receives: the values, the fields that name them,
+// and where it came from. The executor owns each Tuple; a bolt gets it by
+// const reference for the duration of Execute() and may keep a copy (copies
+// keep their acking identity, so a bolt may ack a stored copy later).
+#pragma once
+
+#include <gale/fields.h>
+#include <gale/values.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gale {
+
+inline constexpr std::string_view kDefaultStream = "default";
+inline constexpr std::string_view kSystemComponent = "__system";
+inline constexpr std::string_view kTickStream = "__tick";
+inline constexpr int32_t kSystemTaskId = -1;
+
+// What every tuple of one (component, stream) shares. Owned by the runtime,
+// which keeps it alive for the topology's life; tuples point at it.
+struct StreamMeta {
+  std::string component;
+  std::string stream;
+  Fields fields;
+  bool is_tick = false;
+};
+
+// The (root id -> edge id) pairs of a tuple in one or more tuple trees.
+// Almost every tuple is in zero or one tree, so one pair is stored inline.
+class RootEdges {
+ public:
+  struct Pair {
+    uint64_t root;
+    uint64_t edge;
+  };
+  size_t size() const { return first_set_ ? 1 + more_.size() : 0; }
+  bool empty() const { return !first_set_; }
+  const Pair& operator[](size_t i) const { return i == 0 ? first_ : more_[i - 1]; }
+  // XORs `edge` into the entry of `root`, adding it when absent.
+  void XorInto(uint64_t root, uint64_t edge) {
+    if (first_set_ && first_.root == root) { first_.edge ^= edge; return; }
+    for (auto& p : more_) {
+      if (p.root == root) { p.edge ^= edge; return; }
+    }
+    if (!first_set_) { first_ = {root, edge}; first_set_ = true; return; }
+    more_.push_back({root, edge});
+  }
+  template <typename F>
+  void ForEach(F&& f) const {
+    if (!first_set_) return;
+    f(first_);
+    for (const auto& p : more_) f(p);
+  }
+
+ private:
+  Pair first_{0, 0};
+  bool first_set_ = false;
+  std::vector<Pair> more_;
+};
+
+class Tuple {
+ public:
+  Tuple(const StreamMeta* meta, int32_t source_task, Values values)
+      : meta_(meta), source_task_(source_task), values_(std::move(values)) {}
+
+  const std::string& source_component() const { return meta_->component; }
+  const std::string& source_stream() const { return meta_->stream; }
+  int32_t source_task() const { return source_task_; }
+  const Fields& fields() const { return meta_->fields; }
+  // A tick tuple comes from `__system` on `__tick` and carries the tick
+  // frequency in seconds as its only value.
+  bool IsTick() const { return meta_->is_tick; }
+
+  size_t size() const { return values_.size(); }
+  const Values& values() const { return values_; }
+
+  // Access by position or by field name. Both throw std::out_of_range naming
+  // the index or field (and the stream) when it does not exist.
+  const Value& Get(size_t i) const {
+    if (i >= values_.size()) {
+      throw std::out_of_range("tuple from " + Where() + " has " + std::to_string(values_.size()) +
+                              " values, no index " + std::to_string(i));
+    }
+    return values_[i];
+  }
+  const Value& Get(std::string_view field) const {
+    auto i = meta_->fields.IndexOf(field);
+    if (!i) throw std::out_of_range("stream " + Where() + " has no field '" + std::string(field) + "'");
+    return Get(*i);
+  }
+  template <typename K> bool GetBool(K k) const { return Get(k).AsBool(); }
+  template <typename K> int64_t GetInt(K k) const { return Get(k).AsInt(); }
+  template <typename K> double GetDouble(K k) const { return Get(k).AsDouble(); }
+  template <typename K> const std::string& GetString(K k) const { return Get(k).AsString(); }
+  template <typename K> const Bytes& GetBytes(K k) const { return Get(k).AsBytes(); }
+  template <typename K> bool IsNull(K k) const { return Get(k).is_null(); }
+
+  // Acking identity, used by the runtime; plugins have no need for these.
+  const RootEdges& roots() const { return roots_; }
+  RootEdges& mutable_roots() { return roots_; }
+  uint64_t ack_val() const { return ack_val_; }
+  void XorAckVal(uint64_t v) const { ack_val_ ^= v; }
+  const StreamMeta* meta() const { return meta_; }
+  Values& mutable_values() { return values_; }
+
+ private:
+  std::string Where() const { return meta_->component + ":" + meta_->stream; }
+
+  const StreamMeta* meta_;
+  int32_t source_task_;
+  Values values_;
+  RootEdges roots_;
+  // XOR of the edge ids of the children anchored to this tuple so far; sent
+  // with its ack. Mutable because anchoring happens through const Tuple&.
+  mutable uint64_t ack_val_ = 0;
+};
+
+}  // namespace gale

@@ -1,0 +1,102 @@
+#include "core/topology/topology_settings.h"
+
+#include <string_view>
+
+namespace gale::topology {
+
+const std::vector<ConfigKey>& KnownConfigKeys() {
+  using T = ConfigKey::Type;
+  static const std::vector<ConfigKey> keys = {
+      {"topology.workers", T::kInt, "worker processes for the topology (default 1)"},
+      {"topology.acker.executors", T::kInt,
+       "acker executors; 0 turns acking off and spout emits are acked at once (default: one per "
+       "worker)"},
+      {"topology.max.spout.pending", T::kInt,
+       "most tuple trees in flight per spout task; 0 or unset means no limit"},
+      {"topology.message.timeout.secs", T::kNumber,
+       "a tuple tree not completed within this time fails and is replayed (default 30)"},
+      {"topology.enable.message.timeouts", T::kBool, "false turns tree timeouts off (default true)"},
+      {"topology.tick.tuple.freq.secs", T::kNumber,
+       "send a tick tuple to every task of a component this often (set on a component or the "
+       "topology; default off)"},
+      {"topology.debug", T::kBool, "log every emitted tuple (default false)"},
+      {"topology.executor.receive.buffer.size", T::kInt,
+       "capacity of each executor's input queue, in tuples (default 32768)"},
+      {"topology.producer.batch.size", T::kInt,
+       "tuples an executor batches per destination before handing them over (default 64)"},
+      {"topology.batch.flush.interval.millis", T::kNumber,
+       "a partly filled batch is handed over after at most this long (default 1)"},
+      {"topology.name", T::kString, "set by Gale to the topology's name"},
+  };
+  return keys;
+}
+
+namespace {
+
+Status Bad(std::string_view key, const Value& v, std::string_view want) {
+  return Status::InvalidArgument("config key '" + std::string(key) + "' must be " +
+                                 std::string(want) + ", got " + ValueTypeName(v.type()) + " '" +
+                                 v.ToString() + "'");
+}
+
+Status ReadInt(const Config& c, std::string_view key, int64_t min, int* out) {
+  const Value* v = c.Find(key);
+  if (!v) return Status::Ok();
+  if (v->type() != ValueType::kInt || v->AsInt() < min || v->AsInt() > INT32_MAX) {
+    return Bad(key, *v, "an integer >= " + std::to_string(min));
+  }
+  *out = static_cast<int>(v->AsInt());
+  return Status::Ok();
+}
+
+Status ReadNumber(const Config& c, std::string_view key, double min, bool min_exclusive,
+                  double* out) {
+  const Value* v = c.Find(key);
+  if (!v) return Status::Ok();
+  double d;
+  if (v->type() == ValueType::kInt) {
+    d = static_cast<double>(v->AsInt());
+  } else if (v->type() == ValueType::kDouble) {
+    d = v->AsDouble();
+  } else {
+    return Bad(key, *v, "a number");
+  }
+  if (min_exclusive ? d <= min : d < min) {
+    return Bad(key, *v, std::string("a number ") + (min_exclusive ? "> " : ">= ") +
+                            std::to_string(static_cast<int>(min)));
+  }
+  *out = d;
+  return Status::Ok();
+}
+
+Status ReadBool(const Config& c, std::string_view key, bool* out) {
+  const Value* v = c.Find(key);
+  if (!v) return Status::Ok();
+  if (v->type() != ValueType::kBool) return Bad(key, *v, "true or false");
+  *out = v->AsBool();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<TopologySettings> ParseSettings(const Config& config) {
+  TopologySettings s;
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.workers", 1, &s.workers));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.acker.executors", 0, &s.acker_executors));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.max.spout.pending", 0, &s.max_spout_pending));
+  GALE_RETURN_IF_ERROR(
+      ReadNumber(config, "topology.message.timeout.secs", 0, true, &s.message_timeout_secs));
+  GALE_RETURN_IF_ERROR(
+      ReadBool(config, "topology.enable.message.timeouts", &s.enable_message_timeouts));
+  GALE_RETURN_IF_ERROR(
+      ReadNumber(config, "topology.tick.tuple.freq.secs", 0, false, &s.tick_tuple_freq_secs));
+  GALE_RETURN_IF_ERROR(ReadBool(config, "topology.debug", &s.debug));
+  GALE_RETURN_IF_ERROR(
+      ReadInt(config, "topology.executor.receive.buffer.size", 1, &s.receive_buffer_size));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.producer.batch.size", 1, &s.producer_batch_size));
+  GALE_RETURN_IF_ERROR(ReadNumber(config, "topology.batch.flush.interval.millis", 0, false,
+                                  &s.batch_flush_interval_millis));
+  return s;
+}
+
+}  // namespace gale::topology

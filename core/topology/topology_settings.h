@@ -1,0 +1,45 @@
+// core/topology/topology_settings.h
+//
+// The topology config keys Gale understands, with Storm's names and defaults
+// where the meaning is the same. Parsed once from the topology config.
+#pragma once
+
+#include "core/common/result.h"
+
+#include <gale/config.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gale::topology {
+
+struct ConfigKey {
+  const char* name;
+  enum class Type { kInt, kNumber, kBool, kString } type;
+  const char* meaning;
+};
+
+// Every key of the table in the README, with its type.
+const std::vector<ConfigKey>& KnownConfigKeys();
+
+struct TopologySettings {
+  int workers = 1;                        // topology.workers
+  int acker_executors = -1;               // topology.acker.executors; -1: one per worker
+  int max_spout_pending = 0;              // topology.max.spout.pending; 0: unbounded
+  double message_timeout_secs = 30;       // topology.message.timeout.secs
+  bool enable_message_timeouts = true;    // topology.enable.message.timeouts
+  double tick_tuple_freq_secs = 0;        // topology.tick.tuple.freq.secs; 0: off
+  bool debug = false;                     // topology.debug
+  int receive_buffer_size = 32768;        // topology.executor.receive.buffer.size (tuples)
+  int producer_batch_size = 64;           // topology.producer.batch.size (tuples)
+  double batch_flush_interval_millis = 1; // topology.batch.flush.interval.millis
+
+  int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
+};
+
+// Reads the known keys of `config`; an error names the key and what it
+// should hold ("topology.workers must be an integer >= 1, got 'two'").
+Result<TopologySettings> ParseSettings(const Config& config);
+
+}  // namespace gale::topology
