@@ -1,0 +1,73 @@
+#include "core/acking/acker_bolt.h"
+
+#include <string_view>
+
+namespace gale::acking {
+
+void AckerBolt::Prepare(const TopologyContext&, OutputCollector& collector) {
+  collector_ = &collector;
+}
+
+void AckerBolt::DeclareOutputFields(OutputDeclarer& declarer) const {
+  for (const char* s : {kAckAckStream, kAckFailStream, kAckResetTimeoutStream}) {
+    declarer.DeclareStream(s, {"id", "time-delta-ms"}, Direct::kYes);
+  }
+}
+
+AckerBolt::Entry& AckerBolt::GetOrCreate(uint64_t root, bool* created) {
+  Entry* e = pending_.Get(root);
+  *created = (e == nullptr);
+  if (e) return *e;
+  pending_.Put(root, Entry{0, clock_.Now().count(), -1, false});
+  return *pending_.Get(root);
+}
+
+void AckerBolt::Execute(const Tuple& input) {
+  if (input.IsTick()) {
+    // Expired entries are dropped silently: the spout's own timeout has
+    // already failed those trees.
+    pending_.Rotate([](uint64_t, Entry&) {});
+    return;
+  }
+  const std::string& stream = input.source_stream();
+  const uint64_t root = static_cast<uint64_t>(input.GetInt(0));
+  bool created = false;
+  Entry* e = nullptr;
+  if (stream == kAckInitStream) {
+    e = &GetOrCreate(root, &created);
+    e->val ^= static_cast<uint64_t>(input.GetInt(1));
+    e->spout_task = static_cast<int32_t>(input.GetInt(2));
+  } else if (stream == kAckAckStream) {
+    // Existing entries are not re-put, so updates do not extend their life
+    // (as in Storm); only reset-timeout does.
+    e = &GetOrCreate(root, &created);
+    e->val ^= static_cast<uint64_t>(input.GetInt(1));
+  } else if (stream == kAckFailStream) {
+    // Can arrive before the init: remember it, decide once the init is in.
+    e = &GetOrCreate(root, &created);
+    e->failed = true;
+  } else if (stream == kAckResetTimeoutStream) {
+    e = &GetOrCreate(root, &created);
+    Entry copy = *e;
+    pending_.Put(root, copy);  // moves it to the newest bucket
+    e = pending_.Get(root);
+  } else {
+    return;  // not acker traffic; nothing subscribes it here
+  }
+
+  if (e->spout_task < 0) return;  // the init has not arrived yet
+  const int64_t delta_ms = (clock_.Now().count() - e->start_nanos) / 1'000'000;
+  const int32_t spout_task = e->spout_task;
+  const int64_t id = static_cast<int64_t>(root);
+  if (e->val == 0) {
+    pending_.Remove(root);
+    collector_->EmitDirect(spout_task, Stream{kAckAckStream}, {id, delta_ms});
+  } else if (e->failed) {
+    pending_.Remove(root);
+    collector_->EmitDirect(spout_task, Stream{kAckFailStream}, {id, delta_ms});
+  } else if (stream == kAckResetTimeoutStream) {
+    collector_->EmitDirect(spout_task, Stream{kAckResetTimeoutStream}, {id, delta_ms});
+  }
+}
+
+}  // namespace gale::acking

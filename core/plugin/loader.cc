@@ -1,0 +1,118 @@
+#include "core/plugin/loader.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <exception>
+
+namespace gale::plugin {
+
+Result<ClassRegistry> ClassRegistry::Load(const std::vector<topology::PluginRef>& plugins) {
+  ClassRegistry registry;
+  for (const auto& p : plugins) {
+    if (p.path.empty()) {
+      return Status::NotFound(p.pos.Prefix() + "plugin file '" + p.name + "' not found");
+    }
+    GALE_RETURN_IF_ERROR(registry.LoadLibrary(p.path, p.pos.Prefix()));
+  }
+  return registry;
+}
+
+Status ClassRegistry::LoadLibrary(const std::string& path, const std::string& where) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::NotFound(where + "plugin file '" + path + "' not found");
+  }
+  // RTLD_LOCAL: two plugins never resolve symbols against each other.
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* err = ::dlerror();
+    return Status::InvalidArgument(where + "cannot load plugin '" + path +
+                                   "': " + (err ? err : "unknown dlopen error"));
+  }
+  using AbiFn = int (*)();
+  using ClassesFn = const std::vector<PluginClass>* (*)();
+  auto abi = reinterpret_cast<AbiFn>(::dlsym(handle, "gale_plugin_abi_version"));
+  if (!abi) {
+    return Status::InvalidArgument(where + "'" + path +
+                                   "' is not a Gale plugin: it does not export "
+                                   "gale_plugin_abi_version (include <gale/plugin.h> and register "
+                                   "classes with GALE_REGISTER_SPOUT/GALE_REGISTER_BOLT)");
+  }
+  const int version = abi();
+  if (version != GALE_ABI_VERSION) {
+    return Status::InvalidArgument(
+        where + "plugin '" + path + "' was built for Gale plugin ABI version " +
+        std::to_string(version) + ", but this Gale uses ABI version " +
+        std::to_string(GALE_ABI_VERSION) + ": rebuild the plugin against this Gale's SDK");
+  }
+  auto classes_fn = reinterpret_cast<ClassesFn>(::dlsym(handle, "gale_plugin_classes"));
+  const std::vector<PluginClass>* classes = classes_fn ? classes_fn() : nullptr;
+  if (!classes) {
+    return Status::InvalidArgument(where + "'" + path +
+                                   "' is not a Gale plugin: it does not export "
+                                   "gale_plugin_classes");
+  }
+  if (classes->empty()) {
+    return Status::InvalidArgument(where + "plugin '" + path + "' registers no classes");
+  }
+  for (const PluginClass& c : *classes) {
+    auto it = classes_.find(c.name);
+    if (it != classes_.end()) {
+      if (it->second.plugin == path) continue;  // the same library listed twice
+      return Status::AlreadyExists(where + "class '" + std::string(c.name) +
+                                   "' is registered by both '" + it->second.plugin + "' and '" +
+                                   path + "'");
+    }
+    classes_.emplace(c.name, Entry{c, path});
+  }
+  return Status::Ok();
+}
+
+const PluginClass* ClassRegistry::Find(std::string_view name) const {
+  auto it = classes_.find(name);
+  return it == classes_.end() ? nullptr : &it->second.cls;
+}
+
+std::vector<topology::ClassInfo> ClassRegistry::Classes() const {
+  std::vector<topology::ClassInfo> out;
+  for (const auto& [name, e] : classes_) out.push_back({name, e.cls.kind, e.plugin});
+  return out;
+}
+
+namespace {
+
+template <typename T, typename F>
+Result<std::unique_ptr<T>> Construct(std::string_view name, F make) {
+  try {
+    std::unique_ptr<T> obj = make();
+    if (!obj) return Status::Internal("factory of '" + std::string(name) + "' returned null");
+    return obj;
+  } catch (const std::exception& e) {
+    return Status::Internal("constructor of '" + std::string(name) + "' threw: " + e.what());
+  } catch (...) {
+    return Status::Internal("constructor of '" + std::string(name) + "' threw");
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Spout>> ClassRegistry::MakeSpout(std::string_view name) const {
+  const PluginClass* c = Find(name);
+  if (!c) return Status::NotFound("no plugin registers class '" + std::string(name) + "'");
+  if (c->kind != ComponentKind::kSpout) {
+    return Status::InvalidArgument("class '" + std::string(name) + "' is a bolt, not a spout");
+  }
+  return Construct<Spout>(name, c->make_spout);
+}
+
+Result<std::unique_ptr<Bolt>> ClassRegistry::MakeBolt(std::string_view name) const {
+  const PluginClass* c = Find(name);
+  if (!c) return Status::NotFound("no plugin registers class '" + std::string(name) + "'");
+  if (c->kind != ComponentKind::kBolt) {
+    return Status::InvalidArgument("class '" + std::string(name) + "' is a spout, not a bolt");
+  }
+  return Construct<Bolt>(name, c->make_bolt);
+}
+
+}  // namespace gale::plugin

@@ -1,0 +1,157 @@
+#include "core/runtime/bolt_executor.h"
+
+#include "core/acking/acker_bolt.h"
+
+#include <chrono>
+#include <exception>
+
+namespace gale::runtime {
+
+class BoltExecutor::Collector final : public OutputCollector {
+ public:
+  Collector(BoltExecutor& ex, int32_t task) : ex_(ex), task_(task) {
+    if (ex.shared_.plan.acking() && ex.component().role == Role::kBolt) {
+      ack_ = &ex.component().FindOutput(acking::kAckAckStream)->meta;
+      fail_ = &ex.component().FindOutput(acking::kAckFailStream)->meta;
+      reset_ = &ex.component().FindOutput(acking::kAckResetTimeoutStream)->meta;
+    }
+  }
+
+  void Ack(const Tuple& input) override {
+    ex_.mutable_stats().AddAcked();
+    input.roots().ForEach([&](const RootEdges::Pair& p) {
+      SendToAcker(ack_, p.root, Values{static_cast<int64_t>(p.root),
+                                       static_cast<int64_t>(p.edge ^ input.ack_val())});
+    });
+  }
+  void Fail(const Tuple& input) override {
+    ex_.mutable_stats().AddFailed();
+    input.roots().ForEach([&](const RootEdges::Pair& p) {
+      SendToAcker(fail_, p.root, Values{static_cast<int64_t>(p.root)});
+    });
+  }
+  void ResetTimeout(const Tuple& input) override {
+    input.roots().ForEach([&](const RootEdges::Pair& p) {
+      SendToAcker(reset_, p.root, Values{static_cast<int64_t>(p.root)});
+    });
+  }
+  void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
+
+ protected:
+  TaskIds EmitTo(std::string_view stream, Anchors anchors, Values values) override {
+    const OutputStream& out = ex_.ResolveStream(stream);
+    if (out.direct) {
+      throw std::invalid_argument("cannot do a regular emit to direct stream '" +
+                                  std::string(stream) + "'; use EmitDirect");
+    }
+    ex_.ChooseTargets(task_, out, values, targets_);
+    Send(out, anchors, std::move(values));
+    return targets_;
+  }
+
+  void EmitDirectTo(int32_t task, std::string_view stream, Anchors anchors,
+                    Values values) override {
+    const OutputStream* out;
+    if (ex_.component().role == Role::kAcker) {
+      out = ex_.component().FindOutput(stream);
+    } else {
+      out = &ex_.ResolveStream(stream);
+    }
+    if (!out->direct) {
+      throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
+                                  "', which is not declared direct");
+    }
+    targets_.clear();
+    if (ex_.DirectSubscriber(*out, task)) targets_.push_back(task);
+    Send(*out, anchors, std::move(values));
+  }
+
+ private:
+  void Send(const OutputStream& out, Anchors anchors, Values values) {
+    if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
+    const bool anchored = ack_ != nullptr && !anchors.empty();
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      Tuple t(&out.meta, task_, i + 1 < targets_.size() ? values : std::move(values));
+      if (anchored) {
+        for (const Tuple* a : anchors) {
+          if (a->roots().empty()) continue;
+          const uint64_t edge = ex_.ids().Next();
+          a->XorAckVal(edge);
+          a->roots().ForEach([&](const RootEdges::Pair& p) { t.mutable_roots().XorInto(p.root, edge); });
+        }
+      }
+      ex_.Send(targets_[i], std::move(t));
+    }
+  }
+
+  void SendToAcker(const StreamMeta* meta, uint64_t root, Values values) {
+    ex_.Send(ex_.AckerFor(root), Tuple(meta, task_, std::move(values)));
+  }
+
+  BoltExecutor& ex_;
+  const int32_t task_;
+  std::vector<int32_t> targets_;
+  const StreamMeta* ack_ = nullptr;  // null when acking is off
+  const StreamMeta* fail_ = nullptr;
+  const StreamMeta* reset_ = nullptr;
+};
+
+BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+                           std::vector<std::unique_ptr<Bolt>> bolts)
+    : Executor(shared, plan), bolts_(std::move(bolts)) {
+  for (int32_t task : tasks_) {
+    collectors_.push_back(std::make_unique<Collector>(*this, task));
+    contexts_.push_back(std::make_unique<TopologyContext>(
+        shared.plan.name(), component_.id, task, shared.plan.component_tasks(),
+        shared.plan.topology_config(), component_.config));
+  }
+}
+
+BoltExecutor::~BoltExecutor() {
+  RequestStop();
+  Join();
+}
+
+void BoltExecutor::Execute(size_t i, const Tuple& input) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
+  if (input.IsTick()) return;
+  if (!ok) collectors_[i]->Fail(input);
+  stats_.AddExecuted(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count()));
+}
+
+void BoltExecutor::Deliver(Envelope& e) {
+  if (e.task == Envelope::kAllTasks) {
+    for (size_t i = 0; i < bolts_.size(); ++i) Execute(i, e.tuple);
+    return;
+  }
+  Execute(TaskIndex(e.task), e.tuple);
+  MarkProcessed(1);
+}
+
+void BoltExecutor::Run() {
+  for (size_t i = 0; i < bolts_.size(); ++i) {
+    Guarded([&] { bolts_[i]->Prepare(*contexts_[i], *collectors_[i]); }, tasks_[i]);
+  }
+  std::vector<Envelope> input;
+  int waits = 0;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    if (blocked() && !FlushAll()) {
+      // Take no input while our output cannot go anywhere.
+      WaitForSpace(waits);
+      continue;
+    }
+    waits = 0;
+    queue_.PopAll(input, std::chrono::milliseconds(100));
+    for (auto& e : input) Deliver(e);
+    input.clear();
+    FlushAll();
+  }
+  for (size_t i = 0; i < bolts_.size(); ++i) {
+    Guarded([&] { bolts_[i]->Cleanup(); }, tasks_[i]);
+  }
+}
+
+}  // namespace gale::runtime

@@ -1,0 +1,136 @@
+#include "core/runtime/executor.h"
+
+#include "core/common/logging.h"
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace gale::runtime {
+
+Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
+    : shared_(shared),
+      component_(shared.plan.components()[static_cast<size_t>(plan.component)]),
+      tasks_(plan.tasks),
+      queue_(static_cast<size_t>(shared.plan.settings().receive_buffer_size)),
+      batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
+      out_(static_cast<size_t>(shared.transfer.destination_count())) {
+  BuildGroupers();
+}
+
+Executor::~Executor() {
+  RequestStop();
+  Join();
+}
+
+void Executor::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Executor::RequestStop() {
+  stop_.store(true);
+  queue_.Wake();
+}
+
+void Executor::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Executor::BuildGroupers() {
+  groupers_.resize(tasks_.size());
+  for (size_t t = 0; t < tasks_.size(); ++t) {
+    auto& per_stream = groupers_[t];
+    per_stream.resize(component_.outputs.size());
+    for (size_t s = 0; s < component_.outputs.size(); ++s) {
+      for (const Route& r : component_.outputs[s]->routes) {
+        grouping::GrouperArgs args;
+        args.type = r.grouping;
+        args.targets =
+            shared_.plan.components()[static_cast<size_t>(r.target_component)].tasks;
+        args.field_indices = r.field_indices;
+        args.local_tasks = shared_.local_tasks;
+        args.seed = ids_.Next();
+        per_stream[s].push_back(grouping::MakeGrouper(std::move(args)));
+      }
+    }
+  }
+}
+
+const OutputStream& Executor::ResolveStream(std::string_view stream) const {
+  for (const auto& o : component_.outputs) {
+    if (o->meta.stream == stream && !o->system) return *o;
+  }
+  throw std::invalid_argument("component '" + component_.id + "' emitted to stream '" +
+                              std::string(stream) +
+                              "', which it did not declare in DeclareOutputFields()");
+}
+
+void Executor::ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
+                             std::vector<int32_t>& targets) {
+  targets.clear();
+  auto& groupers = groupers_[TaskIndex(task)][out.index];
+  for (auto& g : groupers) {
+    if (g) g->ChooseTasks(values, targets);
+  }
+}
+
+bool Executor::DirectSubscriber(const OutputStream& out, int32_t target) const {
+  const int c = shared_.plan.ComponentOfTask(target);
+  for (const Route& r : out.routes) {
+    if (r.target_component == c && r.grouping == topology::GroupingType::kDirect) return true;
+  }
+  return false;
+}
+
+int32_t Executor::AckerFor(uint64_t root) const {
+  const auto& ackers = shared_.plan.acker_tasks();
+  return ackers[root % ackers.size()];
+}
+
+void Executor::Send(int32_t task, Tuple tuple) {
+  const int dest = shared_.transfer.DestinationOf(task);
+  if (dest < 0) {
+    // The plan routes only to tasks that exist; a task no destination runs
+    // is a bug in the assignment.
+    GALE_LOG(kError) << "no destination runs task " << task << "; tuple dropped";
+    return;
+  }
+  auto& batch = out_[static_cast<size_t>(dest)];
+  if (batch.empty()) dirty_.push_back(dest);
+  batch.push_back(Envelope{task, std::move(tuple)});
+  sent_.store(sent_.load() + 1);
+  if (batch.size() >= batch_size_ && blocked_ == 0) {
+    if (!shared_.transfer.TryDeliver(dest, batch)) blocked_ = 1;
+  }
+}
+
+bool Executor::FlushAll() {
+  size_t kept = 0;
+  for (int dest : dirty_) {
+    auto& batch = out_[static_cast<size_t>(dest)];
+    if (!batch.empty() && !shared_.transfer.TryDeliver(dest, batch)) dirty_[kept++] = dest;
+  }
+  dirty_.resize(kept);
+  blocked_ = kept > 0 ? 1 : 0;
+  return kept == 0;
+}
+
+void Executor::WaitForSpace(int& attempt) {
+  ++attempt;
+  if (attempt < 10) {
+    std::this_thread::yield();
+  } else {
+    const int micros = attempt < 100 ? 50 : 1000;
+    std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  }
+}
+
+void Executor::ReportError(int32_t task, std::string_view message) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  stats_.ReportError(
+      ErrorInfo{std::string(message),
+                std::chrono::duration_cast<std::chrono::seconds>(now).count(), task});
+  GALE_LOG(kWarn) << component_.id << " task " << task << ": " << message;
+}
+
+}  // namespace gale::runtime

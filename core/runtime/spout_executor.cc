@@ -1,0 +1,207 @@
+#include "core/runtime/spout_executor.h"
+
+#include "core/acking/acker_bolt.h"
+#include "core/common/logging.h"
+
+#include <exception>
+
+namespace gale::runtime {
+
+class SpoutExecutor::Collector final : public SpoutOutputCollector {
+ public:
+  Collector(SpoutExecutor& ex, int32_t task, uint32_t task_index)
+      : ex_(ex), task_(task), task_index_(task_index) {}
+
+  void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
+
+ protected:
+  TaskIds EmitTo(std::string_view stream, Values values, std::optional<MessageId> id) override {
+    const OutputStream& out = ex_.ResolveStream(stream);
+    if (out.direct) {
+      throw std::invalid_argument("cannot do a regular emit to direct stream '" +
+                                  std::string(stream) + "'; use EmitDirect");
+    }
+    ex_.ChooseTargets(task_, out, values, targets_);
+    Send(out, std::move(values), id);
+    return targets_;
+  }
+
+  void EmitDirectTo(int32_t task, std::string_view stream, Values values,
+                    std::optional<MessageId> id) override {
+    const OutputStream& out = ex_.ResolveStream(stream);
+    if (!out.direct) {
+      throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
+                                  "', which is not declared direct");
+    }
+    targets_.clear();
+    if (ex_.DirectSubscriber(out, task)) targets_.push_back(task);
+    Send(out, std::move(values), id);
+  }
+
+ private:
+  void Send(const OutputStream& out, Values values, std::optional<MessageId> id) {
+    ++ex_.emits_;
+    ex_.mutable_stats().AddEmitted(1, targets_.size());
+    const bool tracked = id.has_value() && ex_.shared_.plan.acking();
+    uint64_t root = 0, init = 0;
+    if (tracked) root = ex_.ids().Next();
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      Tuple t(&out.meta, task_, i + 1 < targets_.size() ? values : std::move(values));
+      if (tracked) {
+        const uint64_t edge = ex_.ids().Next();
+        t.mutable_roots().XorInto(root, edge);
+        init ^= edge;
+      }
+      ex_.Send(targets_[i], std::move(t));
+    }
+    if (tracked) {
+      // An emit that reached no task still inits its tree (with 0): the
+      // acker completes it at once, as in Storm.
+      ex_.Track(root, Pending{task_index_, *id, ex_.clock().Now().count()});
+      const OutputStream& init_stream = *ex_.component().FindOutput(acking::kAckInitStream);
+      ex_.Send(ex_.AckerFor(root),
+               Tuple(&init_stream.meta, task_,
+                     Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_}));
+    } else if (id.has_value()) {
+      ex_.AckAtOnce(task_index_, *id);  // no ackers: acked as soon as emitted
+    }
+  }
+
+  SpoutExecutor& ex_;
+  const int32_t task_;
+  const uint32_t task_index_;
+  std::vector<int32_t> targets_;
+};
+
+SpoutExecutor::SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+                             std::vector<std::unique_ptr<Spout>> spouts)
+    : Executor(shared, plan), spouts_(std::move(spouts)) {
+  const int max = shared.plan.settings().max_spout_pending;
+  max_pending_ = max > 0 ? static_cast<size_t>(max) * tasks_.size() : 0;
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    collectors_.push_back(std::make_unique<Collector>(*this, tasks_[i], static_cast<uint32_t>(i)));
+    contexts_.push_back(std::make_unique<TopologyContext>(
+        shared.plan.name(), component_.id, tasks_[i], shared.plan.component_tasks(),
+        shared.plan.topology_config(), component_.config));
+  }
+}
+
+SpoutExecutor::~SpoutExecutor() {
+  RequestStop();
+  Join();
+}
+
+void SpoutExecutor::AckAtOnce(uint32_t task_index, MessageId id) {
+  stats_.AddAcked(0);
+  spouts_[task_index]->Ack(id);
+}
+
+void SpoutExecutor::Complete(uint64_t root, bool acked) {
+  Pending p;
+  if (!pending_.Remove(root, &p)) return;  // already timed out
+  if (acked) {
+    stats_.AddAcked(static_cast<uint64_t>(clock().Now().count() - p.start_nanos));
+    spouts_[p.task_index]->Ack(p.id);
+  } else {
+    stats_.AddFailed();
+    spouts_[p.task_index]->Fail(p.id);
+  }
+}
+
+void SpoutExecutor::Process(Envelope& e) {
+  const Tuple& t = e.tuple;
+  if (t.IsTick()) {
+    pending_.Rotate([this](uint64_t, Pending& p) {
+      stats_.AddFailed();
+      spouts_[p.task_index]->Fail(p.id);
+    });
+    return;
+  }
+  const std::string& stream = t.source_stream();
+  const uint64_t root = static_cast<uint64_t>(t.GetInt(0));
+  if (stream == acking::kAckAckStream) {
+    Complete(root, true);
+  } else if (stream == acking::kAckFailStream) {
+    Complete(root, false);
+  } else if (stream == acking::kAckResetTimeoutStream) {
+    Pending p;
+    if (pending_.Remove(root, &p)) pending_.Put(root, p);
+  }
+}
+
+bool SpoutExecutor::CanEmit() {
+  return active_ && !blocked() && (max_pending_ == 0 || pending_.size() < max_pending_);
+}
+
+void SpoutExecutor::SetActive(bool active) {
+  active_ = active;
+  for (auto& s : spouts_) {
+    if (active) {
+      s->Activate();
+    } else {
+      s->Deactivate();
+    }
+  }
+}
+
+void SpoutExecutor::UpdateFinished() {
+  bool all = pending_.empty() && !blocked();
+  for (size_t i = 0; all && i < spouts_.size(); ++i) all = spouts_[i]->IsExhausted();
+  finished_.store(all);
+}
+
+void SpoutExecutor::Run() {
+  for (size_t i = 0; i < spouts_.size(); ++i) {
+    spouts_[i]->Open(*contexts_[i], *collectors_[i]);
+  }
+  std::vector<Envelope> input;
+  int idle = 0, waits = 0;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    // Acks first: they free room under max.spout.pending.
+    queue_.PopAll(input, Nanos(0));
+    for (auto& e : input) {
+      Guarded([&] { Process(e); }, e.task);
+      if (!e.tuple.IsTick()) MarkProcessed(1);
+    }
+    const bool had_input = !input.empty();
+    input.clear();
+
+    const bool want_active = shared_.active.load(std::memory_order_relaxed);
+    if (want_active != active_) SetActive(want_active);
+    if (blocked() && !FlushAll()) {
+      WaitForSpace(waits);
+      continue;
+    }
+    waits = 0;
+
+    const uint64_t before = emits_;
+    // A few rounds over the tasks, so that a busy spout fills batches.
+    for (int round = 0; round < 16 && CanEmit(); ++round) {
+      const uint64_t round_start = emits_;
+      for (size_t i = 0; i < spouts_.size() && CanEmit(); ++i) {
+        Guarded([&] { spouts_[i]->NextTuple(); }, tasks_[i]);
+      }
+      if (emits_ == round_start) break;
+    }
+    FlushAll();
+    if (emits_ != before || had_input) {
+      if (emits_ != before && finished_.load(std::memory_order_relaxed)) finished_.store(false);
+      idle = 0;
+      continue;
+    }
+    UpdateFinished();
+    // Nothing to do: wait for acks, growing the wait up to 1 ms.
+    idle = idle < 10 ? idle + 1 : idle;
+    queue_.PopAll(input, std::chrono::microseconds(idle < 10 ? 100 : 1000));
+    for (auto& e : input) {
+      Guarded([&] { Process(e); }, e.task);
+      if (!e.tuple.IsTick()) MarkProcessed(1);
+    }
+    input.clear();
+  }
+  for (size_t i = 0; i < spouts_.size(); ++i) {
+    Guarded([&] { spouts_[i]->Close(); }, tasks_[i]);
+  }
+}
+
+}  // namespace gale::runtime

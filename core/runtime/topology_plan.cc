@@ -1,0 +1,173 @@
+#include "core/runtime/topology_plan.h"
+
+#include "core/acking/acker_bolt.h"
+
+#include <algorithm>
+
+namespace gale::runtime {
+
+const OutputStream* ComponentPlan::FindOutput(std::string_view stream) const {
+  for (const auto& o : outputs) {
+    if (o->meta.stream == stream) return o.get();
+  }
+  return nullptr;
+}
+
+int TopologyPlan::FindComponent(std::string_view id) const {
+  for (size_t i = 0; i < components_.size(); ++i) {
+    if (components_[i].id == id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+void AddStream(ComponentPlan& c, const std::string& stream, const Fields& fields, bool direct,
+               bool system) {
+  auto out = std::make_unique<OutputStream>();
+  out->meta = StreamMeta{c.id, stream, fields, false};
+  out->index = static_cast<uint32_t>(c.outputs.size());
+  out->direct = direct;
+  out->system = system;
+  c.outputs.push_back(std::move(out));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::TopologySpec& spec) {
+  std::unique_ptr<TopologyPlan> plan(new TopologyPlan());
+  plan->name_ = spec.name;
+  plan->topology_config_ = spec.config;
+  plan->topology_config_.Set("topology.name", spec.name);
+  GALE_ASSIGN_OR_RETURN(plan->settings_, topology::ParseSettings(spec.config));
+  plan->tick_meta_ = StreamMeta{std::string(kSystemComponent), std::string(kTickStream),
+                                Fields{"rate_secs"}, true};
+
+  for (const auto& c : spec.spouts) plan->AddComponent(c, Role::kSpout);
+  for (const auto& c : spec.bolts) plan->AddComponent(c, Role::kBolt);
+  if (plan->settings_.EffectiveAckers() > 0) {
+    topology::ComponentSpec acker;
+    acker.id = acking::kAckerComponent;
+    acker.class_name = acking::kAckerComponent;
+    acker.parallelism = plan->settings_.EffectiveAckers();
+    plan->AddComponent(acker, Role::kAcker);
+  }
+  // Sorted by id, so that every process numbers the tasks the same way.
+  std::sort(plan->components_.begin(), plan->components_.end(),
+            [](const ComponentPlan& a, const ComponentPlan& b) { return a.id < b.id; });
+  plan->AssignTasksAndExecutors();
+  plan->AddSystemStreams();
+  GALE_RETURN_IF_ERROR(plan->AddRoutes(spec));
+  return plan;
+}
+
+void TopologyPlan::AddComponent(const topology::ComponentSpec& c, Role role) {
+  ComponentPlan p;
+  p.id = c.id;
+  p.class_name = c.class_name;
+  p.role = role;
+  p.config = c.config;
+  p.executor_count = std::min(c.parallelism, c.tasks());
+  p.tasks.resize(static_cast<size_t>(c.tasks()));
+  for (const auto& decl : c.outputs) {
+    AddStream(p, decl.id, decl.fields, decl.direct == Direct::kYes, false);
+  }
+  // The component's own tick setting wins over the topology's. Spouts and
+  // ackers tick once per message timeout instead, to expire old trees.
+  p.tick_secs = topology_config_.MergedWith(c.config).GetDouble("topology.tick.tuple.freq.secs", 0);
+  if (role != Role::kBolt) {
+    const bool timeouts = settings_.enable_message_timeouts && settings_.EffectiveAckers() > 0;
+    p.tick_secs = timeouts ? settings_.message_timeout_secs : 0;
+  }
+  components_.push_back(std::move(p));
+}
+
+void TopologyPlan::AssignTasksAndExecutors() {
+  int32_t next = 1;
+  task_component_.assign(1, -1);
+  for (size_t ci = 0; ci < components_.size(); ++ci) {
+    ComponentPlan& c = components_[ci];
+    for (auto& t : c.tasks) {
+      t = next++;
+      task_component_.push_back(static_cast<int>(ci));
+    }
+    component_tasks_[c.id] = c.tasks;
+    if (c.role == Role::kAcker) acker_tasks_ = c.tasks;
+    // Storm's partitionFixed: the first (tasks % executors) executors get
+    // one task more than the others.
+    const size_t n = c.tasks.size(), e = static_cast<size_t>(c.executor_count);
+    size_t pos = 0;
+    for (size_t i = 0; i < e; ++i) {
+      const size_t len = n / e + (i < n % e ? 1 : 0);
+      ExecutorPlan ex{static_cast<int>(ci), {}};
+      ex.tasks.assign(c.tasks.begin() + static_cast<long>(pos),
+                      c.tasks.begin() + static_cast<long>(pos + len));
+      pos += len;
+      executors_.push_back(std::move(ex));
+    }
+  }
+}
+
+void TopologyPlan::AddSystemStreams() {
+  if (!acking()) return;
+  const int acker = FindComponent(acking::kAckerComponent);
+  for (size_t ci = 0; ci < components_.size(); ++ci) {
+    ComponentPlan& c = components_[ci];
+    switch (c.role) {
+      case Role::kSpout:
+        AddStream(c, acking::kAckInitStream, Fields{"id", "init-val", "spout-task"}, false, true);
+        break;
+      case Role::kBolt:
+        AddStream(c, acking::kAckAckStream, Fields{"id", "ack-val"}, false, true);
+        AddStream(c, acking::kAckFailStream, Fields{"id"}, false, true);
+        AddStream(c, acking::kAckResetTimeoutStream, Fields{"id"}, false, true);
+        break;
+      case Role::kAcker:
+        for (const char* s : {acking::kAckAckStream, acking::kAckFailStream,
+                              acking::kAckResetTimeoutStream}) {
+          AddStream(c, s, Fields{"id", "time-delta-ms"}, true, true);
+        }
+        break;
+    }
+  }
+  // The acker answers each spout task directly.
+  for (auto& out : components_[static_cast<size_t>(acker)].outputs) {
+    for (size_t ci = 0; ci < components_.size(); ++ci) {
+      if (components_[ci].role == Role::kSpout) {
+        out->routes.push_back(Route{static_cast<int>(ci), topology::GroupingType::kDirect, {}});
+      }
+    }
+  }
+}
+
+Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
+  for (const auto& s : spec.streams) {
+    const int from = FindComponent(s.from), to = FindComponent(s.to);
+    if (from < 0 || to < 0) {
+      return Status::InvalidArgument(s.pos.Prefix() + "stream from '" + s.from + "' to '" + s.to +
+                                     "' names an unknown component");
+    }
+    ComponentPlan& source = components_[static_cast<size_t>(from)];
+    OutputStream* out = nullptr;
+    for (auto& o : source.outputs) {
+      if (o->meta.stream == s.stream) out = o.get();
+    }
+    if (!out) {
+      return Status::InvalidArgument(s.pos.Prefix() + "component '" + s.from +
+                                     "' does not declare stream '" + s.stream + "'");
+    }
+    Route route{to, s.grouping.type, {}};
+    for (const auto& f : s.grouping.fields) {
+      auto idx = out->meta.fields.IndexOf(f);
+      if (!idx) {
+        return Status::InvalidArgument(s.pos.Prefix() + "stream '" + s.stream + "' of '" + s.from +
+                                       "' has no field '" + f + "'");
+      }
+      route.field_indices.push_back(*idx);
+    }
+    out->routes.push_back(std::move(route));
+  }
+  return Status::Ok();
+}
+
+}  // namespace gale::runtime

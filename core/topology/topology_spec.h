@@ -11,9 +11,11 @@
 #include <gale/output_declarer.h>
 #include <gale/plugin.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gale::topology {
@@ -51,6 +53,11 @@ std::optional<GroupingType> ParseGroupingType(std::string_view name);
 // "SHUFFLE, FIELDS, ..." for error messages.
 std::string AllGroupingTypeNames();
 
+// The candidate most like `word` (case-insensitive edit distance, small
+// enough to be a likely typo), for "did you mean" hints; empty when none is
+// close. Ties go to the earlier candidate.
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
+
 struct GroupingSpec {
   GroupingType type = GroupingType::kShuffle;
   std::vector<std::string> fields;  // FIELDS and PARTIAL_KEY only
@@ -64,7 +71,10 @@ struct StreamSpec {
   std::string to;
   std::string stream = std::string(kDefaultStream);
   GroupingSpec grouping;
-  SourcePos pos;  // of the list entry
+  SourcePos pos;         // of the list entry
+  SourcePos from_pos;    // of the `from:` value
+  SourcePos to_pos;      // of the `to:` value
+  SourcePos stream_pos;  // of the `streamId:` value, when given
 };
 
 struct ComponentSpec {
@@ -75,7 +85,10 @@ struct ComponentSpec {
   int num_tasks = 0;    // 0: same as parallelism
   Config config;        // the component's own `config:` map
   SourcePos pos;        // of the list entry
-  SourcePos class_pos;  // of `className:`
+  SourcePos class_pos;  // of the `className:` value
+  SourcePos parallelism_pos;                   // of the `parallelism:` value, when given
+  SourcePos num_tasks_pos;                     // of the `numTasks:` value, when given
+  std::map<std::string, SourcePos> config_pos;  // where each `config:` key was set
 
   // Declared output streams, filled in from the plugins (plugin/describe.h);
   // empty until then.
@@ -95,6 +108,7 @@ struct PluginRef {
   std::string name;  // as written
   std::string path;  // resolved (absolute) path; empty when not found
   SourcePos pos;
+  std::vector<std::string> searched;  // the paths tried, in order (for "not found")
 };
 
 struct TopologySpec {

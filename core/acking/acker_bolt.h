@@ -1,0 +1,61 @@
+// core/acking/acker_bolt.h
+//
+// The acker: Storm's XOR tuple-tree tracker, run as the system bolt
+// `__acker` on ordinary executors. Per root id it XORs every value it is
+// sent; zero means every edge of the tree was both created and acked, and
+// the spout task that emitted the root is told on the direct stream
+// `__ack_ack`. A fail anywhere sends `__ack_fail`. Messages may arrive in any
+// order, including acks before the spout's init. Entries live in a 3-bucket
+// RotatingMap rotated on every tick (one tick per message timeout), so a tree
+// the spout has already timed out is forgotten 2T-3T after its last update.
+//
+// Streams in:  __ack_init [id, init-val, spout-task]   (from spouts)
+//              __ack_ack  [id, ack-val]                (from bolts)
+//              __ack_fail [id], __ack_reset_timeout [id]
+// Streams out (direct, to the spout task): __ack_ack, __ack_fail,
+//              __ack_reset_timeout, each [id, time-delta-ms]
+//
+// Threading: like any Bolt, one executor thread per instance.
+#pragma once
+
+#include "core/acking/rotating_map.h"
+#include "core/common/clock.h"
+
+#include <gale/bolt.h>
+
+#include <cstdint>
+
+namespace gale::acking {
+
+inline constexpr const char* kAckerComponent = "__acker";
+inline constexpr const char* kAckInitStream = "__ack_init";
+inline constexpr const char* kAckAckStream = "__ack_ack";
+inline constexpr const char* kAckFailStream = "__ack_fail";
+inline constexpr const char* kAckResetTimeoutStream = "__ack_reset_timeout";
+
+class AckerBolt final : public Bolt {
+ public:
+  explicit AckerBolt(const Clock& clock) : clock_(clock), pending_(3) {}
+
+  void Prepare(const TopologyContext& context, OutputCollector& collector) override;
+  void Execute(const Tuple& input) override;
+  void DeclareOutputFields(OutputDeclarer& declarer) const override;
+
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Entry {
+    uint64_t val = 0;
+    int64_t start_nanos = 0;
+    int32_t spout_task = -1;
+    bool failed = false;
+  };
+
+  Entry& GetOrCreate(uint64_t root, bool* created);
+
+  const Clock& clock_;
+  OutputCollector* collector_ = nullptr;
+  RotatingMap<uint64_t, Entry> pending_;
+};
+
+}  // namespace gale::acking

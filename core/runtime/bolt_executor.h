@@ -1,0 +1,41 @@
+// core/runtime/bolt_executor.h
+//
+// Runs the tasks of one bolt component (or of the acker): takes batches of
+// input, calls Execute() for each tuple, and implements the bolt side of
+// acking in its collector: an anchored emit draws an edge id per (anchor,
+// target task), XORs it into the anchor's ack value and into the new tuple's
+// roots; Ack(input) sends (root, input edge XOR the children's edges) to the
+// root's acker; Fail and ResetTimeout send the root. An exception thrown by
+// Execute() fails the input and is reported; the executor carries on.
+//
+// Threading: all bolt callbacks run on this executor's thread.
+#pragma once
+
+#include "core/runtime/executor.h"
+
+#include <gale/bolt.h>
+
+#include <memory>
+#include <vector>
+
+namespace gale::runtime {
+
+class BoltExecutor final : public Executor {
+ public:
+  BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+               std::vector<std::unique_ptr<Bolt>> bolts);
+  ~BoltExecutor() override;
+
+ private:
+  class Collector;
+
+  void Run() override;
+  void Deliver(Envelope& e);
+  void Execute(size_t task_index, const Tuple& input);
+
+  std::vector<std::unique_ptr<Bolt>> bolts_;
+  std::vector<std::unique_ptr<Collector>> collectors_;
+  std::vector<std::unique_ptr<TopologyContext>> contexts_;
+};
+
+}  // namespace gale::runtime

@@ -1,0 +1,140 @@
+// core/runtime/executor.h
+//
+// An Executor is one thread running one or more tasks of one component. It
+// takes envelopes from its InputQueue and hands what its tasks emit to a
+// Transfer, batched per destination: a batch goes out when it is full, and
+// every partial batch goes out once the current input batch is processed
+// (or, for a spout, after each round of NextTuple calls). So batches grow
+// with load and latency stays low when idle.
+//
+// When a destination refuses a batch (its queue is full) the executor keeps
+// it and stops taking new work (bolts stop reading input, spouts stop calling
+// NextTuple) until it is delivered: backpressure, with nothing dropped.
+//
+// Threading: Start() launches the thread; everything else but the stats,
+// the counters, RequestStop() and queue() belongs to that thread.
+#pragma once
+
+#include "core/common/clock.h"
+#include "core/common/random.h"
+#include "core/grouping/grouping.h"
+#include "core/runtime/queue.h"
+#include "core/runtime/stats.h"
+#include "core/runtime/topology_plan.h"
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace gale::runtime {
+
+// Where envelopes go. Destinations are small integers (a local executor, or
+// later a remote worker); the executor keeps one batch per destination.
+class Transfer {
+ public:
+  virtual ~Transfer() = default;
+  virtual int destination_count() const = 0;
+  // -1 when no destination runs `task`.
+  virtual int DestinationOf(int32_t task) const = 0;
+  // Takes all of `batch` (clearing it) or none of it (returning false).
+  virtual bool TryDeliver(int destination, std::vector<Envelope>& batch) = 0;
+};
+
+// Shared by the executors of one worker.
+struct WorkerShared {
+  const TopologyPlan& plan;
+  Transfer& transfer;
+  const Clock& clock;
+  std::atomic<bool> active{true};  // the topology is ACTIVE: spouts call NextTuple
+  std::vector<int32_t> local_tasks;  // tasks of this worker, for LOCAL_OR_SHUFFLE
+};
+
+class Executor {
+ public:
+  Executor(WorkerShared& shared, const ExecutorPlan& plan);
+  virtual ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  void Start();
+  void RequestStop();
+  void Join();
+
+  InputQueue& queue() { return queue_; }
+  const ExecutorStats& stats() const { return stats_; }
+  const ComponentPlan& component() const { return component_; }
+  const std::vector<int32_t>& tasks() const { return tasks_; }
+
+  // Envelopes sent / fully processed by this executor, ticks excluded. Read
+  // `processed` of every executor before `sent` of every executor: equal
+  // sums then mean nothing was in flight (see Worker::Quiescent()).
+  uint64_t sent() const { return sent_.load(std::memory_order_seq_cst); }
+  uint64_t processed() const { return processed_.load(std::memory_order_seq_cst); }
+  // A spout executor whose spouts are all exhausted with no tree pending.
+  virtual bool Finished() const { return true; }
+
+  // ---- For the collectors, on the executor thread. ----
+  // Queues `tuple` for `task`; sends the destination's batch when it is full.
+  void Send(int32_t task, Tuple tuple);
+  // Picks the target tasks of an emit on `out` by `task`'s groupers.
+  void ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
+                     std::vector<int32_t>& targets);
+  // Whether `target` subscribed to `out` with a DIRECT grouping.
+  bool DirectSubscriber(const OutputStream& out, int32_t target) const;
+  const OutputStream& ResolveStream(std::string_view stream) const;
+  int32_t AckerFor(uint64_t root) const;
+  IdGenerator& ids() { return ids_; }
+  ExecutorStats& mutable_stats() { return stats_; }
+  const Clock& clock() const { return shared_.clock; }
+  void ReportError(int32_t task, std::string_view message);
+
+ protected:
+  virtual void Run() = 0;
+  // Tries to deliver every queued batch; true when nothing is left waiting.
+  bool FlushAll();
+  bool blocked() const { return blocked_ > 0; }
+  void MarkProcessed(uint64_t n) { processed_.store(processed_.load() + n); }
+  // Backs off while a destination refuses our batches: short sleeps that
+  // grow to 1 ms, so a blocked executor costs no CPU.
+  void WaitForSpace(int& attempt);
+  size_t TaskIndex(int32_t task) const { return static_cast<size_t>(task - tasks_.front()); }
+  // Runs user code; an exception is reported as the task's error and the
+  // executor carries on. Returns false when `f` threw.
+  template <typename F>
+  bool Guarded(F&& f, int32_t task) {
+    try {
+      f();
+      return true;
+    } catch (const std::exception& e) {
+      ReportError(task, e.what());
+    } catch (...) {
+      ReportError(task, "unknown exception");
+    }
+    return false;
+  }
+
+  WorkerShared& shared_;
+  const ComponentPlan& component_;
+  const std::vector<int32_t> tasks_;
+  InputQueue queue_;
+  ExecutorStats stats_;
+  std::atomic<bool> stop_{false};
+
+ private:
+  void BuildGroupers();
+
+  const size_t batch_size_;
+  IdGenerator ids_;
+  std::thread thread_;
+  std::atomic<uint64_t> sent_{0}, processed_{0};
+  std::vector<std::vector<Envelope>> out_;  // per destination
+  std::vector<int> dirty_;                  // destinations with a partial batch
+  int blocked_ = 0;                         // destinations that refused a batch
+  // groupers_[task index][stream index][route index]; null for DIRECT.
+  std::vector<std::vector<std::vector<std::unique_ptr<grouping::Grouper>>>> groupers_;
+};
+
+}  // namespace gale::runtime

@@ -1,0 +1,50 @@
+#include "core/runtime/load_topology.h"
+
+#include "core/plugin/describe.h"
+#include "core/topology/validator.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+namespace gale::runtime {
+
+Result<LoadedTopology> LoadAndValidate(const std::string& file, const topology::LoadOptions& options,
+                                       PluginIsolation isolation) {
+  LoadedTopology out;
+  GALE_ASSIGN_OR_RETURN(out.spec, topology::LoadTopologyFile(file, options));
+  GALE_RETURN_IF_ERROR(topology::ValidateStructure(out.spec));
+  if (isolation == PluginIsolation::kInProcess) {
+    GALE_ASSIGN_OR_RETURN(plugin::ClassRegistry registry,
+                          plugin::ClassRegistry::Load(out.spec.plugins));
+    out.registry = std::make_unique<plugin::ClassRegistry>(std::move(registry));
+    out.classes = out.registry->Classes();
+    GALE_RETURN_IF_ERROR(plugin::DescribeOutputs(out.spec, *out.registry));
+  } else {
+    GALE_ASSIGN_OR_RETURN(plugin::Description d,
+                          plugin::DescribeInChildProcess(out.spec, std::chrono::seconds(30)));
+    plugin::ApplyDescription(d, out.spec);
+    out.classes = d.classes;
+  }
+  GALE_RETURN_IF_ERROR(topology::ValidateWithPlugins(out.spec, out.classes));
+  out.warnings = topology::Warnings(out.spec);
+  return out;
+}
+
+std::vector<std::string> DefaultPluginSearchPath() {
+  std::vector<std::string> path;
+  if (const char* env = std::getenv("GALE_PLUGIN_PATH")) {
+    std::stringstream ss(env);
+    std::string dir;
+    while (std::getline(ss, dir, ':')) {
+      if (!dir.empty()) path.push_back(dir);
+    }
+  }
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) path.push_back((exe.parent_path().parent_path() / "lib").string());
+  return path;
+}
+
+}  // namespace gale::runtime

@@ -1,0 +1,107 @@
+// core/runtime/queue.h
+//
+// InputQueue is an executor's bounded input: producers hand over whole
+// batches of envelopes under one lock, the consumer takes everything queued
+// at once. A full queue refuses a batch (TryPush returns false) rather than
+// blocking, so a producer keeps its batch and stops taking input of its own:
+// that is how backpressure travels upstream to the spouts without deadlock
+// (a spout keeps draining acks while it is blocked).
+//
+// Threading: any number of producers, one consumer.
+#pragma once
+
+#include "core/common/clock.h"
+
+#include <gale/tuple.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace gale::runtime {
+
+// A tuple on its way to one task. task == kAllTasks delivers it to every
+// task of the executor (tick tuples).
+struct Envelope {
+  static constexpr int32_t kAllTasks = 0;
+  int32_t task;
+  Tuple tuple;
+};
+
+class InputQueue {
+ public:
+  explicit InputQueue(size_t capacity) : capacity_(capacity) {}
+  InputQueue(const InputQueue&) = delete;
+  InputQueue& operator=(const InputQueue&) = delete;
+
+  // Moves all of `batch` in and clears it, unless the queue already holds
+  // `capacity` envelopes: then returns false and leaves `batch` untouched.
+  // A batch may overshoot the capacity, so that any batch fits eventually.
+  bool TryPush(std::vector<Envelope>& batch) {
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (items_.size() >= capacity_) return false;
+      if (items_.empty()) {
+        items_.swap(batch);
+      } else {
+        for (auto& e : batch) items_.push_back(std::move(e));
+        batch.clear();
+      }
+      wake = waiting_;
+    }
+    if (wake) cv_.notify_one();
+    return true;
+  }
+
+  // Ignores the capacity: for the rare system tuples (ticks) that must not
+  // wait behind a full queue.
+  void ForcePush(Envelope e) {
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      items_.push_back(std::move(e));
+      wake = waiting_;
+    }
+    if (wake) cv_.notify_one();
+  }
+
+  // Swaps everything queued into `out` (which must be empty). When nothing
+  // is queued, waits up to `wait` for something to arrive or Wake().
+  void PopAll(std::vector<Envelope>& out, Nanos wait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (items_.empty() && wait.count() > 0 && !woken_) {
+      waiting_ = true;
+      cv_.wait_for(lock, wait, [&] { return !items_.empty() || woken_; });
+      waiting_ = false;
+    }
+    woken_ = false;
+    out.swap(items_);
+  }
+
+  // Ends the consumer's current or next wait early.
+  void Wake() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      woken_ = true;
+    }
+    cv_.notify_one();
+  }
+
+  size_t size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return items_.size();
+  }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Envelope> items_;
+  bool waiting_ = false;
+  bool woken_ = false;
+};
+
+}  // namespace gale::runtime

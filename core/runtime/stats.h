@@ -1,0 +1,104 @@
+// core/runtime/stats.h
+//
+// ExecutorStats are one executor's counters. The executor thread writes them
+// (relaxed atomics: one writer each); any thread may read a Snapshot().
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gale::runtime {
+
+struct ErrorInfo {
+  std::string message;
+  int64_t time_secs;  // Unix time
+  int32_t task;
+};
+
+struct StatsSnapshot {
+  uint64_t emitted = 0;      // user-stream emits
+  uint64_t transferred = 0;  // tuples sent to tasks by those emits
+  uint64_t acked = 0;        // spouts: trees completed; bolts: inputs acked
+  uint64_t failed = 0;       // spouts: trees failed; bolts: inputs failed
+  uint64_t executed = 0;     // bolts: inputs executed (ticks excluded)
+  uint64_t execute_nanos = 0;
+  uint64_t complete_nanos = 0;  // spouts: summed over `acked`
+  uint64_t error_count = 0;
+  std::vector<ErrorInfo> last_errors;  // newest last
+
+  void Add(const StatsSnapshot& o) {
+    emitted += o.emitted;
+    transferred += o.transferred;
+    acked += o.acked;
+    failed += o.failed;
+    executed += o.executed;
+    execute_nanos += o.execute_nanos;
+    complete_nanos += o.complete_nanos;
+    error_count += o.error_count;
+    last_errors.insert(last_errors.end(), o.last_errors.begin(), o.last_errors.end());
+  }
+  double execute_latency_ms() const {
+    return executed ? static_cast<double>(execute_nanos) / static_cast<double>(executed) / 1e6 : 0;
+  }
+  double complete_latency_ms() const {
+    return acked ? static_cast<double>(complete_nanos) / static_cast<double>(acked) / 1e6 : 0;
+  }
+};
+
+class ExecutorStats {
+ public:
+  static constexpr size_t kKeptErrors = 10;
+
+  void AddEmitted(uint64_t n, uint64_t transferred) {
+    Bump(emitted_, n);
+    Bump(transferred_, transferred);
+  }
+  void AddAcked(uint64_t complete_nanos = 0) {
+    Bump(acked_, 1);
+    Bump(complete_nanos_, complete_nanos);
+  }
+  void AddFailed() { Bump(failed_, 1); }
+  void AddExecuted(uint64_t nanos) {
+    Bump(executed_, 1);
+    Bump(execute_nanos_, nanos);
+  }
+  void ReportError(ErrorInfo e) {
+    std::lock_guard<std::mutex> lock(errors_mu_);
+    ++error_count_;
+    errors_.push_back(std::move(e));
+    if (errors_.size() > kKeptErrors) errors_.pop_front();
+  }
+
+  StatsSnapshot Snapshot() const {
+    StatsSnapshot s;
+    s.emitted = emitted_.load(std::memory_order_relaxed);
+    s.transferred = transferred_.load(std::memory_order_relaxed);
+    s.acked = acked_.load(std::memory_order_relaxed);
+    s.failed = failed_.load(std::memory_order_relaxed);
+    s.executed = executed_.load(std::memory_order_relaxed);
+    s.execute_nanos = execute_nanos_.load(std::memory_order_relaxed);
+    s.complete_nanos = complete_nanos_.load(std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(errors_mu_);
+    s.error_count = error_count_;
+    s.last_errors.assign(errors_.begin(), errors_.end());
+    return s;
+  }
+
+ private:
+  // One writer per counter: a load and a store, no locked instruction.
+  static void Bump(std::atomic<uint64_t>& c, uint64_t n) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  std::atomic<uint64_t> emitted_{0}, transferred_{0}, acked_{0}, failed_{0}, executed_{0};
+  std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0};
+  mutable std::mutex errors_mu_;
+  uint64_t error_count_ = 0;
+  std::deque<ErrorInfo> errors_;
+};
+
+}  // namespace gale::runtime

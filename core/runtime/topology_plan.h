@@ -1,0 +1,103 @@
+// core/runtime/topology_plan.h
+//
+// TopologyPlan is a validated topology turned into what the runtime needs:
+// tasks, executors and routes. Every process computes the same plan from the
+// same spec: components (the ackers included) are sorted by id and given
+// contiguous task ids from 1; a component's tasks are split over its
+// executors as Storm does (10 tasks over 3 executors: [1-4][5-7][8-10]).
+// Immutable after Build(); shared read-only by every executor thread.
+#pragma once
+
+#include "core/common/result.h"
+#include "core/topology/topology_settings.h"
+#include "core/topology/topology_spec.h"
+
+#include <gale/config.h>
+#include <gale/tuple.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gale::runtime {
+
+enum class Role { kSpout, kBolt, kAcker };
+
+// One subscription of an output stream.
+struct Route {
+  int target_component;  // index into TopologyPlan::components
+  topology::GroupingType grouping;
+  std::vector<size_t> field_indices;  // FIELDS and PARTIAL_KEY
+};
+
+struct OutputStream {
+  StreamMeta meta;  // tuples point at it: its address is stable
+  uint32_t index = 0;  // position in the component's outputs, the same in every process
+  bool direct = false;
+  bool system = false;  // an __ack_* stream
+  std::vector<Route> routes;
+};
+
+struct ComponentPlan {
+  std::string id;
+  std::string class_name;
+  Role role = Role::kBolt;
+  Config config;  // the component's own entries
+  std::vector<int32_t> tasks;  // ascending
+  int executor_count = 1;
+  std::vector<std::unique_ptr<OutputStream>> outputs;
+  double tick_secs = 0;  // 0: no tick tuples
+
+  const OutputStream* FindOutput(std::string_view stream) const;
+};
+
+struct ExecutorPlan {
+  int component;
+  std::vector<int32_t> tasks;  // contiguous, ascending
+};
+
+class TopologyPlan {
+ public:
+  // REQUIRES: `spec` passed validation, with outputs known.
+  static Result<std::unique_ptr<TopologyPlan>> Build(const topology::TopologySpec& spec);
+
+  const std::string& name() const { return name_; }
+  const Config& topology_config() const { return topology_config_; }
+  const topology::TopologySettings& settings() const { return settings_; }
+  const std::vector<ComponentPlan>& components() const { return components_; }
+  const std::vector<ExecutorPlan>& executors() const { return executors_; }
+  const std::map<std::string, std::vector<int32_t>, std::less<>>& component_tasks() const {
+    return component_tasks_;
+  }
+  int task_count() const { return static_cast<int>(task_component_.size()) - 1; }
+  // -1 for an unknown task.
+  int ComponentOfTask(int32_t task) const {
+    return task > 0 && task < static_cast<int32_t>(task_component_.size()) ? task_component_[task]
+                                                                            : -1;
+  }
+  int FindComponent(std::string_view id) const;
+  const std::vector<int32_t>& acker_tasks() const { return acker_tasks_; }
+  bool acking() const { return !acker_tasks_.empty(); }
+  const StreamMeta* tick_meta() const { return &tick_meta_; }
+
+ private:
+  TopologyPlan() = default;
+  void AddComponent(const topology::ComponentSpec& spec, Role role);
+  void AddSystemStreams();
+  Status AddRoutes(const topology::TopologySpec& spec);
+  void AssignTasksAndExecutors();
+
+  std::string name_;
+  Config topology_config_;
+  topology::TopologySettings settings_;
+  std::vector<ComponentPlan> components_;
+  std::vector<ExecutorPlan> executors_;
+  std::map<std::string, std::vector<int32_t>, std::less<>> component_tasks_;
+  std::vector<int> task_component_;  // task id -> component index; [0] unused
+  std::vector<int32_t> acker_tasks_;
+  StreamMeta tick_meta_;
+};
+
+}  // namespace gale::runtime

@@ -1,0 +1,140 @@
+#include "core/runtime/worker_runtime.h"
+
+#include "core/acking/acker_bolt.h"
+#include "core/runtime/bolt_executor.h"
+#include "core/runtime/spout_executor.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace gale::runtime {
+
+WorkerRuntime::WorkerRuntime(const TopologyPlan& plan, const Clock& clock)
+    : plan_(plan), clock_(clock) {}
+
+Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan& plan,
+                                                             const plugin::ClassRegistry& classes,
+                                                             const Clock& clock) {
+  std::unique_ptr<WorkerRuntime> w(new WorkerRuntime(plan, clock));
+  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}});
+  w->task_executor_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
+  for (size_t i = 0; i < plan.executors().size(); ++i) {
+    for (int32_t t : plan.executors()[i].tasks) {
+      w->task_executor_[static_cast<size_t>(t)] = static_cast<int>(i);
+      w->shared_->local_tasks.push_back(t);
+    }
+  }
+  for (const ExecutorPlan& ep : plan.executors()) {
+    const ComponentPlan& c = plan.components()[static_cast<size_t>(ep.component)];
+    if (c.role == Role::kSpout) {
+      std::vector<std::unique_ptr<Spout>> spouts;
+      for (size_t i = 0; i < ep.tasks.size(); ++i) {
+        auto s = classes.MakeSpout(c.class_name);
+        if (!s.ok()) return s.status().WithContext("spout '" + c.id + "'");
+        spouts.push_back(std::move(s).value());
+      }
+      w->executors_.push_back(std::make_unique<SpoutExecutor>(*w->shared_, ep, std::move(spouts)));
+    } else {
+      std::vector<std::unique_ptr<Bolt>> bolts;
+      for (size_t i = 0; i < ep.tasks.size(); ++i) {
+        if (c.role == Role::kAcker) {
+          bolts.push_back(std::make_unique<acking::AckerBolt>(clock));
+          continue;
+        }
+        auto b = classes.MakeBolt(c.class_name);
+        if (!b.ok()) return b.status().WithContext("bolt '" + c.id + "'");
+        bolts.push_back(std::move(b).value());
+      }
+      w->executors_.push_back(std::make_unique<BoltExecutor>(*w->shared_, ep, std::move(bolts)));
+    }
+  }
+  return w;
+}
+
+WorkerRuntime::~WorkerRuntime() { Stop(); }
+
+void WorkerRuntime::Start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& e : executors_) e->Start();
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+void WorkerRuntime::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(timer_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
+  for (auto& e : executors_) e->RequestStop();
+  for (auto& e : executors_) e->Join();
+}
+
+void WorkerRuntime::TimerLoop() {
+  struct Ticker {
+    Executor* executor;
+    Nanos period;
+    Nanos next;
+    double secs;
+  };
+  std::vector<Ticker> tickers;
+  for (auto& e : executors_) {
+    const double secs = e->component().tick_secs;
+    if (secs <= 0) continue;
+    const Nanos period(static_cast<int64_t>(secs * 1e9));
+    tickers.push_back({e.get(), period, clock_.Now() + period, secs});
+  }
+  std::unique_lock<std::mutex> lock(timer_mu_);
+  while (!stopping_) {
+    const Nanos now = clock_.Now();
+    for (auto& t : tickers) {
+      if (now < t.next) continue;
+      // Whole seconds tick with an int, as in Storm; fractions with a double.
+      Values rate;
+      if (t.secs == std::floor(t.secs)) {
+        rate.emplace_back(static_cast<int64_t>(t.secs));
+      } else {
+        rate.emplace_back(t.secs);
+      }
+      t.executor->queue().ForcePush(
+          Envelope{Envelope::kAllTasks, Tuple(plan_.tick_meta(), kSystemTaskId, std::move(rate))});
+      t.next = now + t.period;
+    }
+    // Polls the clock every 10 ms, so an injected clock is followed too.
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(10));
+  }
+}
+
+bool WorkerRuntime::Quiescent() const {
+  for (const auto& e : executors_) {
+    if (!e->Finished()) return false;
+  }
+  // Every processed envelope was sent before it was processed, so reading
+  // all `processed` first and all `sent` after gives processed <= sent, and
+  // equality means nothing was in flight at the moment of the first read.
+  uint64_t processed = 0, sent = 0;
+  for (const auto& e : executors_) processed += e->processed();
+  for (const auto& e : executors_) sent += e->sent();
+  if (processed != sent) return false;
+  for (const auto& e : executors_) {
+    if (!e->Finished()) return false;
+  }
+  return true;
+}
+
+std::vector<ComponentStats> WorkerRuntime::Stats() const {
+  std::vector<ComponentStats> out;
+  for (const auto& c : plan_.components()) {
+    out.push_back({c.id, c.role, 0, static_cast<int>(c.tasks.size()), {}});
+  }
+  for (const auto& e : executors_) {
+    auto& cs = out[static_cast<size_t>(plan_.FindComponent(e->component().id))];
+    ++cs.executors;
+    cs.stats.Add(e->stats().Snapshot());
+  }
+  return out;
+}
+
+}  // namespace gale::runtime

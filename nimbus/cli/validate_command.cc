@@ -1,0 +1,63 @@
+#include "nimbus/cli/validate_command.h"
+
+#include "core/runtime/load_topology.h"
+#include "core/runtime/topology_plan.h"
+
+#include <ostream>
+
+namespace gale::cli {
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+void PrintSummary(const topology::TopologySpec& spec, const runtime::TopologyPlan& plan,
+                  std::ostream& out) {
+  out << spec.file << ": topology '" << spec.name << "' is valid\n";
+  for (const auto* list : {&spec.spouts, &spec.bolts}) {
+    for (const auto& c : *list) {
+      out << "  " << (c.kind == ComponentKind::kSpout ? "spout " : "bolt  ") << c.id << " ("
+          << c.class_name << "): " << c.parallelism << " executor(s), " << c.tasks()
+          << " task(s)\n";
+      for (const auto& s : c.outputs) {
+        out << "      emits " << s.id << " [" << Join(s.fields.names()) << "]"
+            << (s.direct == Direct::kYes ? " direct" : "") << "\n";
+      }
+    }
+  }
+  for (const auto& s : spec.streams) {
+    out << "  stream " << s.from << ":" << s.stream << " -> " << s.to << " ("
+        << topology::GroupingTypeName(s.grouping.type);
+    if (!s.grouping.fields.empty()) out << " on " << Join(s.grouping.fields);
+    out << ")\n";
+  }
+  out << "  " << plan.task_count() << " tasks in all, " << plan.acker_tasks().size()
+      << " acker task(s), " << plan.settings().workers << " worker(s)\n";
+}
+
+}  // namespace
+
+int RunValidate(const std::string& file, const std::string& filter_file, std::ostream& out,
+                std::ostream& err) {
+  topology::LoadOptions load;
+  load.filter_file = filter_file;
+  load.plugin_search_path = runtime::DefaultPluginSearchPath();
+  auto loaded = runtime::LoadAndValidate(file, load, runtime::PluginIsolation::kChildProcess);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  auto plan = runtime::TopologyPlan::Build(loaded->spec);
+  if (!plan.ok()) {
+    err << plan.status().message() << "\n";
+    return 2;
+  }
+  PrintSummary(loaded->spec, **plan, out);
+  return 0;
+}
+
+}  // namespace gale::cli

@@ -1,0 +1,121 @@
+#include "worker/local_mode.h"
+
+#include "core/common/clock.h"
+#include "core/runtime/load_topology.h"
+#include "core/runtime/topology_plan.h"
+#include "core/runtime/worker_runtime.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+namespace gale::worker {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnSignal(int) { g_interrupted.store(true); }
+
+const char* RoleName(runtime::Role r) {
+  switch (r) {
+    case runtime::Role::kSpout: return "spout";
+    case runtime::Role::kBolt: return "bolt";
+    case runtime::Role::kAcker: return "acker";
+  }
+  return "?";
+}
+
+std::string Fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, std::ostream& out) {
+  out << "\n";
+  out << std::left << std::setw(16) << "component" << std::setw(7) << "kind" << std::right
+      << std::setw(6) << "execs" << std::setw(6) << "tasks" << std::setw(11) << "emitted"
+      << std::setw(12) << "transferred" << std::setw(11) << "acked" << std::setw(9) << "failed"
+      << std::setw(11) << "executed" << std::setw(13) << "exec-lat-ms" << std::setw(13)
+      << "complete-ms" << std::setw(8) << "errors" << "\n";
+  for (const auto& c : stats) {
+    const auto& s = c.stats;
+    out << std::left << std::setw(16) << c.component << std::setw(7) << RoleName(c.role)
+        << std::right << std::setw(6) << c.executors << std::setw(6) << c.tasks << std::setw(11)
+        << s.emitted << std::setw(12) << s.transferred << std::setw(11) << s.acked << std::setw(9)
+        << s.failed << std::setw(11) << s.executed << std::setw(13)
+        << (c.role == runtime::Role::kSpout ? "-" : Fixed(s.execute_latency_ms(), 4))
+        << std::setw(13)
+        << (c.role == runtime::Role::kSpout ? Fixed(s.complete_latency_ms(), 3) : "-")
+        << std::setw(8) << s.error_count << "\n";
+  }
+  out << "ran " << Fixed(secs, 2) << " s\n";
+  for (const auto& c : stats) {
+    for (const auto& e : c.stats.last_errors) {
+      out << "last error of " << c.component << " (task " << e.task << "): " << e.message << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
+  topology::LoadOptions load;
+  load.filter_file = options.filter_file;
+  load.plugin_search_path = runtime::DefaultPluginSearchPath();
+  auto loaded = runtime::LoadAndValidate(options.file, load, runtime::PluginIsolation::kInProcess);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  auto plan = runtime::TopologyPlan::Build(loaded->spec);
+  if (!plan.ok()) {
+    err << plan.status().message() << "\n";
+    return 2;
+  }
+  auto worker = runtime::WorkerRuntime::Create(**plan, *loaded->registry, SystemClock::Get());
+  if (!worker.ok()) {
+    err << "cannot start topology '" << loaded->spec.name << "': " << worker.status().message()
+        << "\n";
+    return 1;
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  if (!options.quiet) {
+    err << "running topology '" << loaded->spec.name << "' in local mode ("
+        << (*plan)->executors().size() << " executors, " << (*plan)->task_count() << " tasks)"
+        << (options.duration_secs > 0 ? " for " + Fixed(options.duration_secs, 1) + " s" : "")
+        << "\n";
+  }
+  (*worker)->Start();
+  // Quiescence must hold on two checks in a row, 20 ms apart.
+  int quiet_checks = 0;
+  while (!g_interrupted.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (options.duration_secs > 0) {
+      if (elapsed() >= options.duration_secs) break;
+      continue;
+    }
+    quiet_checks = (*worker)->Quiescent() ? quiet_checks + 1 : 0;
+    if (quiet_checks >= 2) break;
+  }
+  (*worker)->Stop();
+  PrintTable((*worker)->Stats(), elapsed(), out);
+  return 0;
+}
+
+}  // namespace gale::worker
