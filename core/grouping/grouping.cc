@@ -1,0 +1,233 @@
+// core/grouping/grouping.cc
+//
+// The stream groupings, after Storm's GrouperFactory. See README.md for the
+// rules and for why the hashes must never change.
+#include "core/grouping/grouping.h"
+
+#include "core/tuple/tuple_codec.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+namespace gale::grouping {
+namespace {
+
+using topology::GroupingType;
+
+// The two candidate hashes of PARTIAL_KEY. Part of the routing contract, like
+// FieldsHash: changing them moves keys to other tasks.
+constexpr uint64_t kPartialKeySeed1 = 0x9e3779b97f4a7c15ULL;
+constexpr uint64_t kPartialKeySeed2 = 0xc2b2ae3d27d4eb4fULL;
+
+// SplitMix64: small, fast and the same on every platform and standard
+// library (std::shuffle and std::uniform_int_distribution are not), so a
+// seed gives the same choices everywhere.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+  // Uniform in [0, n). REQUIRES: n > 0. Rejection keeps it unbiased.
+  uint64_t Below(uint64_t n) {
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t r;
+    do {
+      r = Next();
+    } while (r >= limit);
+    return r % n;
+  }
+
+  // Fisher-Yates.
+  void Shuffle(std::vector<int32_t>& v) {
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[Below(i)]);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// Encodes the selected values into `scratch`, reusing its capacity. A
+// missing field encodes as null: the validator checks field indices against
+// the stream, but a bad emit must not crash the worker.
+void EncodeKey(const Values& values, const std::vector<size_t>& indices, std::string& scratch) {
+  static const Value kMissing;
+  scratch.clear();
+  for (size_t i : indices) tuple::EncodeValue(i < values.size() ? values[i] : kMissing, scratch);
+}
+
+uint64_t HashFields(const Values& values, const std::vector<size_t>& indices,
+                    std::string& scratch) {
+  EncodeKey(values, indices, scratch);
+  return XXH3_64bits(scratch.data(), scratch.size());
+}
+
+class ShuffleGrouper final : public Grouper {
+ public:
+  ShuffleGrouper(std::vector<int32_t> targets, uint64_t seed)
+      : order_(std::move(targets)), rng_(seed), next_(order_.size()) {}
+
+  // Round-robin over a shuffled order, reshuffled after each full round: each
+  // task gets its share to within one tuple, in an unpredictable order.
+  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
+    if (order_.empty()) return;
+    if (next_ == order_.size()) {
+      rng_.Shuffle(order_);
+      next_ = 0;
+    }
+    out.push_back(order_[next_++]);
+  }
+
+ private:
+  std::vector<int32_t> order_;
+  Rng rng_;
+  size_t next_;
+};
+
+class FieldsGrouper final : public Grouper {
+ public:
+  FieldsGrouper(std::vector<int32_t> targets, std::vector<size_t> indices)
+      : targets_(std::move(targets)), indices_(std::move(indices)) {}
+
+  void ChooseTasks(const Values& values, std::vector<int32_t>& out) override {
+    if (targets_.empty()) return;
+    const uint64_t hash = HashFields(values, indices_, scratch_);
+    out.push_back(targets_[hash % targets_.size()]);
+  }
+
+ private:
+  const std::vector<int32_t> targets_;
+  const std::vector<size_t> indices_;
+  std::string scratch_;
+};
+
+class AllGrouper final : public Grouper {
+ public:
+  explicit AllGrouper(std::vector<int32_t> targets) : targets_(std::move(targets)) {}
+
+  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
+    out.insert(out.end(), targets_.begin(), targets_.end());
+  }
+
+ private:
+  const std::vector<int32_t> targets_;
+};
+
+class GlobalGrouper final : public Grouper {
+ public:
+  // `targets` is sorted: the first is the lowest task id.
+  explicit GlobalGrouper(const std::vector<int32_t>& targets) : empty_(targets.empty()) {
+    if (!empty_) task_ = targets.front();
+  }
+
+  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
+    if (!empty_) out.push_back(task_);
+  }
+
+ private:
+  bool empty_;
+  int32_t task_ = 0;
+};
+
+class NoneGrouper final : public Grouper {
+ public:
+  NoneGrouper(std::vector<int32_t> targets, uint64_t seed)
+      : targets_(std::move(targets)), rng_(seed) {}
+
+  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
+    if (targets_.empty()) return;
+    out.push_back(targets_[rng_.Below(targets_.size())]);
+  }
+
+ private:
+  const std::vector<int32_t> targets_;
+  Rng rng_;
+};
+
+// Storm's PartialKeyGrouping: "the power of both choices". Each key has two
+// candidate tasks; a hot key is split between them by sending each tuple to
+// the one this grouper has loaded less.
+class PartialKeyGrouper final : public Grouper {
+ public:
+  PartialKeyGrouper(std::vector<int32_t> targets, std::vector<size_t> indices)
+      : targets_(std::move(targets)), indices_(std::move(indices)), sent_(targets_.size(), 0) {}
+
+  void ChooseTasks(const Values& values, std::vector<int32_t>& out) override {
+    const size_t n = targets_.size();
+    if (n == 0) return;
+    size_t chosen = 0;
+    if (n > 1) {
+      EncodeKey(values, indices_, scratch_);
+      const size_t first =
+          XXH3_64bits_withSeed(scratch_.data(), scratch_.size(), kPartialKeySeed1) % n;
+      // Draw the second from the other n-1 tasks, so the two always differ.
+      size_t second =
+          XXH3_64bits_withSeed(scratch_.data(), scratch_.size(), kPartialKeySeed2) % (n - 1);
+      if (second >= first) ++second;
+      chosen = sent_[second] < sent_[first] ? second : first;
+    }
+    ++sent_[chosen];
+    out.push_back(targets_[chosen]);
+  }
+
+ private:
+  const std::vector<int32_t> targets_;
+  const std::vector<size_t> indices_;
+  std::vector<uint64_t> sent_;  // tuples sent to targets_[i] by this grouper
+  std::string scratch_;
+};
+
+std::vector<int32_t> LocalOrAll(const std::vector<int32_t>& targets,
+                                std::vector<int32_t> local_tasks) {
+  std::sort(local_tasks.begin(), local_tasks.end());
+  std::vector<int32_t> local;
+  for (int32_t t : targets) {
+    if (std::binary_search(local_tasks.begin(), local_tasks.end(), t)) local.push_back(t);
+  }
+  return local.empty() ? targets : local;
+}
+
+}  // namespace
+
+std::unique_ptr<Grouper> MakeGrouper(GrouperArgs args) {
+  // Task ids are sorted once here so that every worker maps the same key to
+  // the same task, whatever order the assignment listed them in.
+  std::vector<int32_t> targets = std::move(args.targets);
+  std::sort(targets.begin(), targets.end());
+  switch (args.type) {
+    case GroupingType::kShuffle:
+      return std::make_unique<ShuffleGrouper>(std::move(targets), args.seed);
+    case GroupingType::kFields:
+      return std::make_unique<FieldsGrouper>(std::move(targets), std::move(args.field_indices));
+    case GroupingType::kAll:
+      return std::make_unique<AllGrouper>(std::move(targets));
+    case GroupingType::kGlobal:
+      return std::make_unique<GlobalGrouper>(targets);
+    case GroupingType::kNone:
+      return std::make_unique<NoneGrouper>(std::move(targets), args.seed);
+    case GroupingType::kDirect:
+      return nullptr;
+    case GroupingType::kLocalOrShuffle:
+      return std::make_unique<ShuffleGrouper>(LocalOrAll(targets, std::move(args.local_tasks)),
+                                              args.seed);
+    case GroupingType::kPartialKey:
+      return std::make_unique<PartialKeyGrouper>(std::move(targets), std::move(args.field_indices));
+  }
+  return nullptr;
+}
+
+uint64_t FieldsHash(const Values& values, const std::vector<size_t>& indices) {
+  // Reused across calls so that hashing allocates nothing in steady state.
+  thread_local std::string scratch;
+  return HashFields(values, indices, scratch);
+}
+
+}  // namespace gale::grouping

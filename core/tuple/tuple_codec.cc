@@ -1,0 +1,386 @@
+// core/tuple/tuple_codec.cc
+//
+// The wire format is described byte by byte in core/tuple/README.md.
+//
+// Decoding treats its input as hostile: every length and count is checked
+// against the bytes that are actually left *before* anything is reserved, so
+// a 20-byte input can never make us allocate more than a small multiple of
+// 20 bytes. Every encoding is canonical (minimal varints, one tag per value),
+// so a frame that decodes re-encodes to exactly the same bytes.
+#include "core/tuple/tuple_codec.h"
+
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace gale::tuple {
+namespace {
+
+// One byte in front of every value. Never renumber: FieldsHash hashes these.
+enum Tag : uint8_t {
+  kTagNull = 0,
+  kTagFalse = 1,
+  kTagTrue = 2,
+  kTagInt = 3,
+  kTagDouble = 4,
+  kTagString = 5,
+  kTagBytes = 6,
+};
+
+constexpr char kMagic[2] = {'G', 'F'};
+constexpr size_t kHeaderBytes = 3;  // magic, version
+constexpr size_t kMaxVarintBytes = 10;
+
+// The fewest bytes each item can take; a count that the remaining input
+// cannot hold at this size is rejected before anything is reserved.
+constexpr size_t kMinValueBytes = 1;  // a tag
+constexpr size_t kMinRootBytes = 16;  // two u64
+constexpr size_t kMinTupleBytes = 5;  // target, source, stream, roots count, values count
+
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1)); }
+
+void PutFixed64(uint64_t v, std::string& out) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out.append(buf, 8);
+}
+
+enum class VarintError { kOk, kTruncated, kTooLong, kOverflow, kOverlong };
+
+// Parses a varint from [p, p + n). On kOk sets `v` and `len`.
+VarintError ParseVarint(const char* p, size_t n, uint64_t& v, size_t& len) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < kMaxVarintBytes; ++i) {
+    if (i == n) return VarintError::kTruncated;
+    const uint8_t byte = static_cast<uint8_t>(p[i]);
+    if (i == kMaxVarintBytes - 1) {
+      if (byte & 0x80) return VarintError::kTooLong;
+      if (byte > 1) return VarintError::kOverflow;  // only bit 63 is left
+    }
+    result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      // A zero last byte (other than a lone 0) adds nothing: not minimal.
+      if (byte == 0 && i > 0) return VarintError::kOverlong;
+      v = result;
+      len = i + 1;
+      return VarintError::kOk;
+    }
+  }
+  return VarintError::kTooLong;
+}
+
+// A cursor over the input that knows its byte offset, for error messages.
+class Reader {
+ public:
+  // `kind` names the input in messages: "frame", "value", "values".
+  Reader(std::string_view in, const char* kind) : in_(in), kind_(kind) {}
+
+  size_t offset() const { return pos_; }
+  size_t left() const { return in_.size() - pos_; }
+  std::string_view rest() const { return in_.substr(pos_); }
+
+  Status Varint(const char* what, uint64_t& v) {
+    size_t len = 0;
+    switch (ParseVarint(in_.data() + pos_, left(), v, len)) {
+      case VarintError::kOk:
+        pos_ += len;
+        return Status::Ok();
+      case VarintError::kTruncated:
+        return Truncated(std::string(what) + " varint runs past the end");
+      case VarintError::kTooLong:
+        return Bad(std::string(what) + " varint is longer than 10 bytes");
+      case VarintError::kOverflow:
+        return Bad(std::string(what) + " varint overflows 64 bits");
+      case VarintError::kOverlong:
+        return Bad(std::string(what) + " varint is not minimally encoded");
+    }
+    return Bad("unreachable");
+  }
+
+  Status SignedVarint(const char* what, int64_t& v) {
+    uint64_t u = 0;
+    GALE_RETURN_IF_ERROR(Varint(what, u));
+    v = UnZigZag(u);
+    return Status::Ok();
+  }
+
+  // A count of items that take at least `min_bytes` each.
+  Status Count(const char* what, size_t min_bytes, uint64_t& n) {
+    const size_t at = pos_;
+    GALE_RETURN_IF_ERROR(Varint(what, n));
+    if (n > left() / min_bytes) {
+      return Status::InvalidArgument(
+          std::string(kind_) + " truncated at byte " + std::to_string(at) + ": " + what + " " +
+          std::to_string(n) + " needs at least " + std::to_string(min_bytes) +
+          " bytes each but only " + std::to_string(left()) + " bytes are left");
+    }
+    return Status::Ok();
+  }
+
+  // REQUIRES: n <= left()
+  void Skip(size_t n) { pos_ += n; }
+
+  Status Byte(const char* what, uint8_t& b) {
+    if (left() < 1) return Truncated(std::string(what) + " runs past the end");
+    b = static_cast<uint8_t>(in_[pos_++]);
+    return Status::Ok();
+  }
+
+  Status Fixed64(const char* what, uint64_t& v) {
+    if (left() < 8) {
+      return Truncated(std::string(what) + " needs 8 bytes but " + std::to_string(left()) +
+                       " are left");
+    }
+    v = 0;
+    for (int i = 0; i < 8; ++i) {
+      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    }
+    pos_ += 8;
+    return Status::Ok();
+  }
+
+  // A varint length followed by that many bytes.
+  Status LengthPrefixed(const char* what, std::string& out) {
+    uint64_t len = 0;
+    GALE_RETURN_IF_ERROR(Varint(what, len));
+    if (len > left()) {
+      return Truncated(std::string(what) + " length " + std::to_string(len) + " exceeds the " +
+                       std::to_string(left()) + " bytes left");
+    }
+    out.assign(in_.data() + pos_, static_cast<size_t>(len));
+    pos_ += static_cast<size_t>(len);
+    return Status::Ok();
+  }
+
+  Status ReadValue(Value& out);
+  Status ReadValues(Values& out);
+  Status ReadTuple(WireTuple& out);
+
+  Status Truncated(const std::string& detail) const {
+    return Status::InvalidArgument(std::string(kind_) + " truncated at byte " +
+                                   std::to_string(pos_) + ": " + detail);
+  }
+  Status Bad(const std::string& detail, size_t at) const {
+    return Status::InvalidArgument(std::string("bad ") + kind_ + " at byte " + std::to_string(at) +
+                                   ": " + detail);
+  }
+  Status Bad(const std::string& detail) const { return Bad(detail, pos_); }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+  const char* kind_;
+};
+
+Status Reader::ReadValue(Value& out) {
+  const size_t at = pos_;
+  uint8_t tag = 0;
+  GALE_RETURN_IF_ERROR(Byte("value tag", tag));
+  switch (tag) {
+    case kTagNull:
+      out = Value();
+      return Status::Ok();
+    case kTagFalse:
+      out = Value(false);
+      return Status::Ok();
+    case kTagTrue:
+      out = Value(true);
+      return Status::Ok();
+    case kTagInt: {
+      int64_t v = 0;
+      GALE_RETURN_IF_ERROR(SignedVarint("int", v));
+      out = Value(v);
+      return Status::Ok();
+    }
+    case kTagDouble: {
+      uint64_t bits = 0;
+      GALE_RETURN_IF_ERROR(Fixed64("double", bits));
+      out = Value(std::bit_cast<double>(bits));
+      return Status::Ok();
+    }
+    case kTagString: {
+      std::string s;
+      GALE_RETURN_IF_ERROR(LengthPrefixed("string", s));
+      out = Value(std::move(s));
+      return Status::Ok();
+    }
+    case kTagBytes: {
+      Bytes b;
+      GALE_RETURN_IF_ERROR(LengthPrefixed("bytes", b.data));
+      out = Value(std::move(b));
+      return Status::Ok();
+    }
+  }
+  return Bad("unknown value tag " + std::to_string(tag), at);
+}
+
+Status Reader::ReadValues(Values& out) {
+  uint64_t count = 0;
+  GALE_RETURN_IF_ERROR(Count("value count", kMinValueBytes, count));
+  out.clear();
+  out.reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    GALE_RETURN_IF_ERROR(ReadValue(out.emplace_back()));
+  }
+  return Status::Ok();
+}
+
+Status Reader::ReadTuple(WireTuple& out) {
+  constexpr int64_t kMin32 = std::numeric_limits<int32_t>::min();
+  constexpr int64_t kMax32 = std::numeric_limits<int32_t>::max();
+  size_t at = pos_;
+  int64_t target = 0;
+  GALE_RETURN_IF_ERROR(SignedVarint("target_task", target));
+  if (target < kMin32 || target > kMax32) {
+    return Bad("target_task " + std::to_string(target) + " is out of the int32 range", at);
+  }
+  at = pos_;
+  int64_t source = 0;
+  GALE_RETURN_IF_ERROR(SignedVarint("source_task", source));
+  if (source < kMin32 || source > kMax32) {
+    return Bad("source_task " + std::to_string(source) + " is out of the int32 range", at);
+  }
+  at = pos_;
+  uint64_t stream = 0;
+  GALE_RETURN_IF_ERROR(Varint("stream", stream));
+  if (stream > std::numeric_limits<uint32_t>::max()) {
+    return Bad("stream " + std::to_string(stream) + " is out of the uint32 range", at);
+  }
+  out.target_task = static_cast<int32_t>(target);
+  out.source_task = static_cast<int32_t>(source);
+  out.stream = static_cast<uint32_t>(stream);
+
+  uint64_t roots = 0;
+  GALE_RETURN_IF_ERROR(Count("root count", kMinRootBytes, roots));
+  out.roots.clear();
+  out.roots.reserve(static_cast<size_t>(roots));
+  for (uint64_t i = 0; i < roots; ++i) {
+    auto& [root, edge] = out.roots.emplace_back();
+    GALE_RETURN_IF_ERROR(Fixed64("root id", root));
+    GALE_RETURN_IF_ERROR(Fixed64("edge id", edge));
+  }
+  return ReadValues(out.values);
+}
+
+}  // namespace
+
+void PutVarint(uint64_t v, std::string& out) {
+  char buf[kMaxVarintBytes];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, n);
+}
+
+bool GetVarint(std::string_view& in, uint64_t& v) {
+  size_t len = 0;
+  if (ParseVarint(in.data(), in.size(), v, len) != VarintError::kOk) return false;
+  in.remove_prefix(len);
+  return true;
+}
+
+void EncodeValue(const Value& v, std::string& out) {
+  switch (v.type()) {
+    case ValueType::kNull:
+      out.push_back(static_cast<char>(kTagNull));
+      return;
+    case ValueType::kBool:
+      out.push_back(static_cast<char>(v.AsBool() ? kTagTrue : kTagFalse));
+      return;
+    case ValueType::kInt:
+      out.push_back(static_cast<char>(kTagInt));
+      PutVarint(ZigZag(v.AsInt()), out);
+      return;
+    case ValueType::kDouble:
+      out.push_back(static_cast<char>(kTagDouble));
+      PutFixed64(std::bit_cast<uint64_t>(v.AsDouble()), out);
+      return;
+    case ValueType::kString:
+      out.push_back(static_cast<char>(kTagString));
+      PutVarint(v.AsString().size(), out);
+      out.append(v.AsString());
+      return;
+    case ValueType::kBytes:
+      out.push_back(static_cast<char>(kTagBytes));
+      PutVarint(v.AsBytes().data.size(), out);
+      out.append(v.AsBytes().data);
+      return;
+  }
+}
+
+void EncodeValues(const Values& values, std::string& out) {
+  PutVarint(values.size(), out);
+  for (const Value& v : values) EncodeValue(v, out);
+}
+
+// On error `in` is left where it was and `out` is unspecified.
+Status DecodeValue(std::string_view& in, Value& out) {
+  Reader reader(in, "value");
+  GALE_RETURN_IF_ERROR(reader.ReadValue(out));
+  in = reader.rest();
+  return Status::Ok();
+}
+
+Status DecodeValues(std::string_view& in, Values& out) {
+  Reader reader(in, "values");
+  GALE_RETURN_IF_ERROR(reader.ReadValues(out));
+  in = reader.rest();
+  return Status::Ok();
+}
+
+void EncodeFrame(const std::vector<WireTuple>& tuples, std::string& out) {
+  out.append(kMagic, sizeof(kMagic));
+  out.push_back(static_cast<char>(kCodecVersion));
+  PutVarint(tuples.size(), out);
+  for (const WireTuple& t : tuples) {
+    PutVarint(ZigZag(t.target_task), out);
+    PutVarint(ZigZag(t.source_task), out);
+    PutVarint(t.stream, out);
+    PutVarint(t.roots.size(), out);
+    for (const auto& [root, edge] : t.roots) {
+      PutFixed64(root, out);
+      PutFixed64(edge, out);
+    }
+    EncodeValues(t.values, out);
+  }
+}
+
+Result<std::vector<WireTuple>> DecodeFrame(std::string_view in) {
+  Reader reader(in, "frame");
+  if (in.size() < kHeaderBytes) {
+    return Status::InvalidArgument("frame truncated at byte " + std::to_string(in.size()) +
+                                   ": the header needs 3 bytes");
+  }
+  if (in[0] != kMagic[0] || in[1] != kMagic[1]) {
+    return reader.Bad("magic is not \"GF\"", 0);
+  }
+  const uint8_t version = static_cast<uint8_t>(in[2]);
+  if (version != kCodecVersion) {
+    return reader.Bad("unsupported codec version " + std::to_string(version) +
+                          " (this build reads version " + std::to_string(kCodecVersion) + ")",
+                      2);
+  }
+  reader.Skip(kHeaderBytes);
+
+  uint64_t count = 0;
+  if (Status s = reader.Count("tuple count", kMinTupleBytes, count); !s.ok()) return s;
+  std::vector<WireTuple> tuples(static_cast<size_t>(count));
+  for (WireTuple& t : tuples) {
+    if (Status s = reader.ReadTuple(t); !s.ok()) return s;
+  }
+  if (reader.left() != 0) {
+    return reader.Bad(std::to_string(reader.left()) + " bytes of trailing garbage after " +
+                      std::to_string(count) + " tuples");
+  }
+  return tuples;
+}
+
+}  // namespace gale::tuple
