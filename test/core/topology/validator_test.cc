@@ -1,0 +1,319 @@
+#include "core/topology/validator.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/topology/yaml_loader.h"
+
+namespace gale::topology {
+namespace {
+
+LoadOptions NoEnv() {
+  LoadOptions o;
+  o.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  return o;
+}
+
+TopologySpec Load(const std::string& yaml) {
+  Result<TopologySpec> spec = LoadTopologyString(yaml, "wc.yaml", NoEnv());
+  REQUIRE(spec.ok());
+  return std::move(spec).value();
+}
+
+// What the fake plugins register.
+const std::vector<ClassInfo> kClasses = {
+    {"SentenceSpout", ComponentKind::kSpout, "libwordcount.so"},
+    {"SplitSentence", ComponentKind::kBolt, "libwordcount.so"},
+    {"WordCount", ComponentKind::kBolt, "libwordcount.so"},
+    {"ExclamationBolt", ComponentKind::kBolt, "libexclaim.so"},
+};
+
+constexpr const char* kWordCount = R"(name: wordcount
+spouts:
+  - id: sentences
+    className: SentenceSpout
+bolts:
+  - id: split
+    className: SplitSentence
+  - id: count
+    className: WordCount
+streams:
+  - from: sentences
+    to: split
+    grouping: { type: SHUFFLE }
+  - from: split
+    to: count
+    grouping: { type: FIELDS, args: [word] }
+)";
+
+// Sets what each component declared, as plugin/describe.h would.
+void Declare(TopologySpec* spec, const std::string& id, std::vector<StreamDeclaration> outputs) {
+  ComponentSpec* c = spec->FindComponent(id);
+  REQUIRE(c != nullptr);
+  c->outputs = std::move(outputs);
+  c->outputs_known = true;
+}
+
+TopologySpec DeclaredWordCount(const std::string& yaml = kWordCount) {
+  TopologySpec spec = Load(yaml);
+  Declare(&spec, "sentences", {{"default", Fields{"sentence"}, Direct::kNo}});
+  Declare(&spec, "split", {{"default", Fields{"word"}, Direct::kNo}});
+  Declare(&spec, "count", {{"default", Fields{"word", "count"}, Direct::kNo}});
+  return spec;
+}
+
+TEST_CASE("A correct topology passes both validations", "[topology]") {
+  TopologySpec spec = DeclaredWordCount();
+  CHECK(ValidateStructure(spec).ok());
+  CHECK(ValidateWithPlugins(spec, kClasses).ok());
+  CHECK(Warnings(spec).empty());
+}
+
+TEST_CASE("An unknown className lists what the plugins register", "[topology]") {
+  TopologySpec spec = DeclaredWordCount();
+  spec.FindComponent("split")->class_name = "SplitSentenc";
+  spec.FindComponent("count")->class_name = "com.example.Counter";
+  Status s = ValidateWithPlugins(spec, kClasses);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message() ==
+        "wc.yaml:7:16: unknown className 'SplitSentenc' for bolt 'split' (did you mean "
+        "'SplitSentence'? plugins register: ExclamationBolt, SentenceSpout, SplitSentence, "
+        "WordCount)\n"
+        "wc.yaml:9:16: unknown className 'com.example.Counter' for bolt 'count' (plugins "
+        "register: ExclamationBolt, SentenceSpout, SplitSentence, WordCount)");
+}
+
+TEST_CASE("An unknown className with no plugins says so", "[topology]") {
+  TopologySpec spec = DeclaredWordCount();
+  Status s = ValidateWithPlugins(spec, {});
+  CHECK(s.message().rfind(
+            "wc.yaml:4:16: unknown className 'SentenceSpout' for spout 'sentences' (no plugin "
+            "registers any class; check 'plugins:')\n",
+            0) == 0);
+}
+
+TEST_CASE("A class of the wrong kind is an error", "[topology]") {
+  TopologySpec spec = DeclaredWordCount();
+  spec.FindComponent("sentences")->class_name = "WordCount";
+  spec.FindComponent("split")->class_name = "SentenceSpout";
+  CHECK(ValidateWithPlugins(spec, kClasses).message() ==
+        "wc.yaml:4:16: spout 'sentences' uses className 'WordCount', which is a bolt (registered "
+        "by libwordcount.so); a spout needs a spout class\n"
+        "wc.yaml:7:16: bolt 'split' uses className 'SentenceSpout', which is a spout (registered "
+        "by libwordcount.so); a bolt needs a bolt class");
+}
+
+TEST_CASE("A class registered by two plugins is ambiguous", "[topology]") {
+  TopologySpec spec = DeclaredWordCount();
+  std::vector<ClassInfo> classes = kClasses;
+  classes.push_back({"WordCount", ComponentKind::kBolt, "libother.so"});
+  CHECK(ValidateWithPlugins(spec, classes).message() ==
+        "wc.yaml:9:16: className 'WordCount' of bolt 'count' is registered by more than one "
+        "plugin: libwordcount.so, libother.so");
+}
+
+TEST_CASE("A subscription to an undeclared stream lists the declared ones", "[topology]") {
+  TopologySpec spec = DeclaredWordCount(R"(name: wordcount
+spouts:
+  - { id: sentences, className: SentenceSpout }
+bolts:
+  - { id: split, className: SplitSentence }
+  - { id: count, className: WordCount }
+streams:
+  - { from: sentences, to: split, grouping: { type: SHUFFLE, streamId: sentence } }
+  - { from: split, to: count, grouping: { type: SHUFFLE, streamId: words } }
+  - { from: count, to: split, grouping: { type: SHUFFLE, streamId: counts } }
+)");
+  Declare(&spec, "split", {{"default", Fields{"word"}}, {"errors", Fields{"error"}}});
+  Declare(&spec, "count", {});
+  CHECK(ValidateWithPlugins(spec, kClasses).message() ==
+        "wc.yaml:8:72: stream 'sentences -> split' subscribes to stream 'sentence', which spout "
+        "'sentences' does not declare (it declares: default)\n"
+        "wc.yaml:9:68: stream 'split -> count' subscribes to stream 'words', which bolt 'split' "
+        "does not declare (it declares: default, errors)\n"
+        "wc.yaml:10:68: stream 'count -> split' subscribes to stream 'counts', which bolt 'count' "
+        "does not declare (it declares no output streams)");
+}
+
+TEST_CASE("The default stream is checked at the stream's 'from'", "[topology]") {
+  TopologySpec spec = DeclaredWordCount();
+  Declare(&spec, "split", {{"wrods", Fields{"word"}}});
+  CHECK(ValidateWithPlugins(spec, kClasses).message() ==
+        "wc.yaml:14:11: stream 'split -> count' subscribes to stream 'default', which bolt "
+        "'split' does not declare (it declares: wrods)");
+}
+
+TEST_CASE("Grouping fields must exist in the stream", "[topology]") {
+  TopologySpec spec = DeclaredWordCount(R"(name: wordcount
+spouts:
+  - { id: sentences, className: SentenceSpout }
+bolts:
+  - { id: split, className: SplitSentence }
+  - { id: count, className: WordCount }
+streams:
+  - { from: sentences, to: split, grouping: { type: PARTIAL_KEY, args: [sentence, lang] } }
+  - from: split
+    to: count
+    grouping:
+      type: FIELDS
+      args: [wrd]
+)");
+  CHECK(ValidateWithPlugins(spec, kClasses).message() ==
+        "wc.yaml:8:72: stream 'sentences -> split' groups by field 'lang', which stream "
+        "'default' of spout 'sentences' does not have (its fields: sentence)\n"
+        "wc.yaml:13:13: stream 'split -> count' groups by field 'wrd', which stream 'default' of "
+        "bolt 'split' does not have (did you mean 'word'? its fields: word)");
+}
+
+TEST_CASE("DIRECT groupings and direct streams go together", "[topology]") {
+  TopologySpec spec = DeclaredWordCount(R"(name: wordcount
+spouts:
+  - { id: sentences, className: SentenceSpout }
+bolts:
+  - { id: split, className: SplitSentence }
+  - { id: count, className: WordCount }
+streams:
+  - { from: sentences, to: split, grouping: { type: DIRECT } }
+  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }
+)");
+  Declare(&spec, "split", {{"default", Fields{"word"}, Direct::kYes}});
+
+  SECTION("both mismatches are reported") {
+    CHECK(ValidateWithPlugins(spec, kClasses).message() ==
+          "wc.yaml:8:45: DIRECT grouping of stream 'sentences -> split' needs a direct stream, "
+          "but stream 'default' of spout 'sentences' is not declared direct (declare it with "
+          "Direct::kYes)\n"
+          "wc.yaml:9:41: stream 'default' of bolt 'split' is declared direct, so stream 'split -> "
+          "count' needs a DIRECT grouping, not FIELDS");
+  }
+  SECTION("matching ones pass") {
+    Declare(&spec, "sentences", {{"default", Fields{"sentence"}, Direct::kYes}});
+    spec.streams[1].grouping = GroupingSpec{GroupingType::kDirect, {}, {}, {}};
+    CHECK(ValidateWithPlugins(spec, kClasses).ok());
+  }
+}
+
+TEST_CASE("Streams of components with unknown outputs are not checked", "[topology]") {
+  TopologySpec spec = Load(kWordCount);
+  spec.streams[1].stream = "anything";
+  spec.streams[1].grouping.fields = {"whatever"};
+  CHECK(ValidateWithPlugins(spec, kClasses).ok());
+}
+
+TEST_CASE("ValidateStructure checks a spec built in code, without positions", "[topology]") {
+  TopologySpec spec;
+  spec.name = "";
+  ComponentSpec spout;
+  spout.id = "s";
+  spout.kind = ComponentKind::kSpout;
+  spout.parallelism = 2;
+  spout.num_tasks = -1;
+  spec.spouts.push_back(spout);
+  ComponentSpec bolt;
+  bolt.id = "b";
+  bolt.kind = ComponentKind::kBolt;
+  bolt.config.Set("topology.tick.tuple.freq.secs", Value("often"));
+  spec.bolts.push_back(bolt);
+  StreamSpec keyed;
+  keyed.from = "s";
+  keyed.to = "b";
+  keyed.grouping.type = GroupingType::kPartialKey;
+  spec.streams.push_back(keyed);
+  StreamSpec global;
+  global.from = "s";
+  global.to = "b";
+  global.stream = "";
+  global.grouping.type = GroupingType::kGlobal;
+  global.grouping.fields = {"x"};
+  spec.streams.push_back(global);
+  StreamSpec fields;
+  fields.from = "s";
+  fields.to = "b";
+  fields.stream = "other";
+  fields.grouping.type = GroupingType::kFields;
+  fields.grouping.fields = {"x", "y", "x"};
+  spec.streams.push_back(fields);
+
+  CHECK(ValidateStructure(spec).message() ==
+        "invalid topology name '': it must be non-empty and may not contain '/', '.', ':' or "
+        "'\\'\n"
+        "'numTasks' of spout 's' must be >= 1, got -1\n"
+        "config key 'topology.tick.tuple.freq.secs' must be a number, got string 'often'\n"
+        "PARTIAL_KEY grouping of stream 's -> b' needs 'args', the fields to group by, e.g. { "
+        "type: PARTIAL_KEY, args: [word] }\n"
+        "'streamId' of stream 's -> b' is empty\n"
+        "GLOBAL grouping of stream 's -> b' takes no 'args' (only FIELDS and PARTIAL_KEY do)\n"
+        "'args' of stream 's -> b' lists field 'x' twice");
+}
+
+TEST_CASE("Config types are reported one per key, in file order", "[topology]") {
+  TopologySpec spec = Load(R"(name: wordcount
+config:
+  topology.workers: 0
+  topology.debug: "yes"
+  topology.message.timeout.secs: 0
+spouts:
+  - id: sentences
+    className: SentenceSpout
+    config:
+      topology.tick.tuple.freq.secs: soon
+bolts:
+  - id: split
+    className: SplitSentence
+    config: { topology.tick.tuple.freq.secs: 2.5, topology.max.spout.pending: true }
+streams:
+  - { from: sentences, to: split, grouping: { type: SHUFFLE } }
+)");
+  CHECK(ValidateStructure(spec).message() ==
+        "wc.yaml:3:3: config key 'topology.workers' must be an integer >= 1, got int '0'\n"
+        "wc.yaml:4:3: config key 'topology.debug' must be true or false, got string 'yes'\n"
+        "wc.yaml:5:3: config key 'topology.message.timeout.secs' must be a number > 0, got int "
+        "'0'\n"
+        "wc.yaml:10:7: config key 'topology.tick.tuple.freq.secs' must be a number, got string "
+        "'soon'\n"
+        "wc.yaml:14:51: config key 'topology.max.spout.pending' must be an integer >= 0, got "
+        "bool 'true'");
+}
+
+TEST_CASE("Warnings name topology keys Gale does not use", "[topology]") {
+  TopologySpec spec = Load(R"(name: wordcount
+config:
+  topology.wokers: 2
+  topology.name: other
+  topology.kryo.factory: x
+  my.key: 1
+spouts:
+  - id: sentences
+    className: SentenceSpout
+    config: { topology.fall.back.on.java.serialization: true }
+)");
+  CHECK(Warnings(spec) ==
+        std::vector<std::string>{
+            "wc.yaml:3:3: config key 'topology.wokers' is not used by Gale (did you mean "
+            "'topology.workers'?)",
+            "wc.yaml:4:3: config key 'topology.name' is set by Gale from 'name:'; this value is "
+            "ignored",
+            "wc.yaml:5:3: config key 'topology.kryo.factory' is not used by Gale",
+            "wc.yaml:10:15: config key 'topology.fall.back.on.java.serialization' is not used by "
+            "Gale",
+        });
+}
+
+TEST_CASE("Structure errors across files come top-level file first", "[topology]") {
+  TopologySpec spec = Load(kWordCount);
+  spec.bolts[0].pos = SourcePos{"common.yaml", 2, 5};
+  spec.bolts[0].id = "__split";
+  spec.bolts[1].parallelism = 0;
+  spec.bolts[1].parallelism_pos = SourcePos{};
+  CHECK(ValidateStructure(spec).message() ==
+        "wc.yaml:8:5: 'parallelism' of bolt 'count' must be >= 1, got 0\n"
+        "wc.yaml:12:9: stream 'sentences -> split' goes to unknown component 'split' (did you "
+        "mean '__split'? known ids: __split, count, sentences)\n"
+        "wc.yaml:14:11: stream 'split -> count' comes from unknown component 'split' (did you "
+        "mean '__split'? known ids: __split, count, sentences)\n"
+        "common.yaml:2:5: bolt id '__split' is reserved: ids starting with '__' are for system "
+        "components such as __acker\n"
+        "common.yaml:2:5: bolt '__split' has no input: no stream has 'to: __split'");
+}
+
+}  // namespace
+}  // namespace gale::topology
