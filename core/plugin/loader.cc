@@ -56,16 +56,18 @@ Status ClassRegistry::LoadLibrary(const std::string& path, const std::string& wh
   if (classes->empty()) {
     return Status::InvalidArgument(where + "plugin '" + path + "' registers no classes");
   }
-  for (const PluginClass& c : *classes) {
-    auto it = classes_.find(c.name);
-    if (it != classes_.end()) {
-      if (it->second.plugin == path) continue;  // the same library listed twice
-      return Status::AlreadyExists(where + "class '" + std::string(c.name) +
-                                   "' is registered by both '" + it->second.plugin + "' and '" +
-                                   path + "'");
-    }
-    classes_.emplace(c.name, Entry{c, path});
+  for (const PluginClass& c : *classes) GALE_RETURN_IF_ERROR(Add(c, path).WithContext(where));
+  return Status::Ok();
+}
+
+Status ClassRegistry::Add(const PluginClass& c, const std::string& origin) {
+  auto it = classes_.find(c.name);
+  if (it != classes_.end()) {
+    if (it->second.plugin == origin) return Status::Ok();  // the same library listed twice
+    return Status::AlreadyExists("class '" + std::string(c.name) + "' is registered by both '" +
+                                 it->second.plugin + "' and '" + origin + "'");
   }
+  classes_.emplace(c.name, Entry{c, origin});
   return Status::Ok();
 }
 

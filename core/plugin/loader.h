@@ -32,6 +32,10 @@ class ClassRegistry {
   // Loads one library. `where` prefixes errors ("wc.yaml:4:5: ").
   Status LoadLibrary(const std::string& path, const std::string& where);
 
+  // Registers a class compiled into this process (tests, built-in
+  // components). `origin` is what Classes() reports as its plugin.
+  Status Add(const PluginClass& cls, const std::string& origin);
+
   const PluginClass* Find(std::string_view name) const;
   std::vector<topology::ClassInfo> Classes() const;
 

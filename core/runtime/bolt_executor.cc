@@ -125,9 +125,9 @@ void BoltExecutor::Execute(size_t i, const Tuple& input) {
 void BoltExecutor::Deliver(Envelope& e) {
   if (e.task == Envelope::kAllTasks) {
     for (size_t i = 0; i < bolts_.size(); ++i) Execute(i, e.tuple);
-    return;
+  } else {
+    Execute(TaskIndex(e.task), e.tuple);
   }
-  Execute(TaskIndex(e.task), e.tuple);
   MarkProcessed(1);
 }
 

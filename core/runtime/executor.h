@@ -68,7 +68,8 @@ class Executor {
   const ComponentPlan& component() const { return component_; }
   const std::vector<int32_t>& tasks() const { return tasks_; }
 
-  // Envelopes sent / fully processed by this executor, ticks excluded. Read
+  // Envelopes sent / fully processed by this executor (processed includes
+  // ticks, which the worker's timer counts as sent). Read
   // `processed` of every executor before `sent` of every executor: equal
   // sums then mean nothing was in flight (see Worker::Quiescent()).
   uint64_t sent() const { return sent_.load(std::memory_order_seq_cst); }

@@ -161,7 +161,7 @@ void SpoutExecutor::Run() {
     queue_.PopAll(input, Nanos(0));
     for (auto& e : input) {
       Guarded([&] { Process(e); }, e.task);
-      if (!e.tuple.IsTick()) MarkProcessed(1);
+      MarkProcessed(1);
     }
     const bool had_input = !input.empty();
     input.clear();
@@ -195,7 +195,7 @@ void SpoutExecutor::Run() {
     queue_.PopAll(input, std::chrono::microseconds(idle < 10 ? 100 : 1000));
     for (auto& e : input) {
       Guarded([&] { Process(e); }, e.task);
-      if (!e.tuple.IsTick()) MarkProcessed(1);
+      MarkProcessed(1);
     }
     input.clear();
   }

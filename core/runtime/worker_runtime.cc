@@ -98,26 +98,34 @@ void WorkerRuntime::TimerLoop() {
       } else {
         rate.emplace_back(t.secs);
       }
+      ticks_sent_.fetch_add(1);
       t.executor->queue().ForcePush(
           Envelope{Envelope::kAllTasks, Tuple(plan_.tick_meta(), kSystemTaskId, std::move(rate))});
       t.next = now + t.period;
     }
+    timer_rounds_.fetch_add(1);
     // Polls the clock every 10 ms, so an injected clock is followed too.
     timer_cv_.wait_for(lock, std::chrono::milliseconds(10));
   }
 }
 
-bool WorkerRuntime::Quiescent() const {
-  for (const auto& e : executors_) {
-    if (!e->Finished()) return false;
-  }
+bool WorkerRuntime::Idle() const {
   // Every processed envelope was sent before it was processed, so reading
   // all `processed` first and all `sent` after gives processed <= sent, and
   // equality means nothing was in flight at the moment of the first read.
   uint64_t processed = 0, sent = 0;
   for (const auto& e : executors_) processed += e->processed();
   for (const auto& e : executors_) sent += e->sent();
-  if (processed != sent) return false;
+  return processed == sent + ticks_sent_.load();
+}
+
+bool WorkerRuntime::Quiescent() const {
+  // Finished spouts emit nothing more unless a tree fails, which needs a
+  // tuple in flight; so finished, then idle, then still finished is final.
+  for (const auto& e : executors_) {
+    if (!e->Finished()) return false;
+  }
+  if (!Idle()) return false;
   for (const auto& e : executors_) {
     if (!e->Finished()) return false;
   }

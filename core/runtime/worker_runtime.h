@@ -54,6 +54,14 @@ class WorkerRuntime final : public Transfer {
   // True when every spout says it is exhausted, no tree is pending and no
   // tuple is queued or being processed anywhere in this worker.
   bool Quiescent() const;
+  // True when no tuple is queued or being processed (ticks aside); spouts
+  // may still emit more.
+  bool Idle() const;
+
+  // The timer's loop count; a test that moves an injected clock waits for
+  // two more rounds to know the timer has seen the new time.
+  uint64_t timer_rounds() const { return timer_rounds_.load(); }
+  void PokeTimer() { timer_cv_.notify_all(); }
 
   // Per component, in plan order (sorted by id, `__acker` included).
   std::vector<ComponentStats> Stats() const;
@@ -83,6 +91,8 @@ class WorkerRuntime final : public Transfer {
   std::mutex timer_mu_;
   std::condition_variable timer_cv_;
   bool stopping_ = false;
+  std::atomic<uint64_t> timer_rounds_{0};
+  std::atomic<uint64_t> ticks_sent_{0};  // counted as sent, like tuples
   bool started_ = false;
 };
 

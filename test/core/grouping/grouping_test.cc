@@ -1,0 +1,257 @@
+// test/core/grouping/grouping_test.cc
+#include "core/grouping/grouping.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace gale::grouping {
+namespace {
+
+using topology::GroupingType;
+
+std::unique_ptr<Grouper> Make(GroupingType type, std::vector<int32_t> targets,
+                              std::vector<size_t> field_indices = {}, uint64_t seed = 1,
+                              std::vector<int32_t> local_tasks = {}) {
+  GrouperArgs args;
+  args.type = type;
+  args.targets = std::move(targets);
+  args.field_indices = std::move(field_indices);
+  args.local_tasks = std::move(local_tasks);
+  args.seed = seed;
+  std::unique_ptr<Grouper> g = MakeGrouper(std::move(args));
+  REQUIRE(g != nullptr);
+  return g;
+}
+
+// The single task a grouper picks for `values`.
+int32_t One(Grouper& g, const Values& values) {
+  std::vector<int32_t> out;
+  g.ChooseTasks(values, out);
+  REQUIRE(out.size() == 1);
+  return out[0];
+}
+
+// How many of `count` tuples (all with `values`) went to each task.
+std::map<int32_t, int> Tally(Grouper& g, int count, const Values& values = {}) {
+  std::map<int32_t, int> tally;
+  for (int i = 0; i < count; ++i) ++tally[One(g, values)];
+  return tally;
+}
+
+TEST_CASE("FieldsHash maps a fixed key to a fixed task", "[grouping]") {
+  // Pinned forever: a changed literal means keys move between tasks (and
+  // between Gale versions). XXH3_64bits over the tuple codec's encoding.
+  const std::vector<int32_t> targets = {7, 5, 4, 6};  // sorted: 4 5 6 7
+  auto fields = Make(GroupingType::kFields, targets, {0});
+
+  REQUIRE(FieldsHash({Value("apple")}, {0}) == 0xebe20852a6e347f3ULL);
+  REQUIRE(One(*fields, {Value("apple")}) == 7);
+  REQUIRE(FieldsHash({Value("kiwi")}, {0}) == 0xf9387025c0fd546cULL);
+  REQUIRE(One(*fields, {Value("kiwi")}) == 4);
+  REQUIRE(One(*fields, {Value("banana")}) == 6);
+
+  SECTION("an int key") {
+    REQUIRE(FieldsHash({Value(42)}, {0}) == 0xe66eb11933743eecULL);
+    REQUIRE(One(*fields, {Value(42)}) == 4);
+  }
+  SECTION("a multi-field key, in the order the fields are named") {
+    const Values values = {Value("user42"), Value(7), Value(true)};
+    REQUIRE(FieldsHash(values, {0, 1}) == 0x89d0190c47ffeca2ULL);
+    REQUIRE(One(*Make(GroupingType::kFields, targets, {0, 1}), values) == 6);
+    REQUIRE(FieldsHash(values, {1, 0}) == 0x30fc94e181b93cdbULL);
+    REQUIRE(One(*Make(GroupingType::kFields, targets, {1, 0}), values) == 7);
+  }
+  SECTION("only the selected fields count") {
+    REQUIRE(FieldsHash({Value(1), Value("apple"), Value(2.5)}, {1}) == 0xebe20852a6e347f3ULL);
+    REQUIRE(One(*Make(GroupingType::kFields, targets, {1}), {Value(9), Value("apple")}) == 7);
+  }
+}
+
+TEST_CASE("FieldsHash treats a missing field as null instead of crashing", "[grouping]") {
+  REQUIRE(FieldsHash({}, {0}) == 0xc44bdff4074eecdbULL);
+  REQUIRE(FieldsHash({}, {0}) == FieldsHash({Value()}, {0}));
+  REQUIRE(FieldsHash({Value("a")}, {0, 5}) == FieldsHash({Value("a"), Value()}, {0, 1}));
+  auto fields = Make(GroupingType::kFields, {1, 2, 3}, {4});
+  REQUIRE(One(*fields, {Value("short")}) == One(*fields, {}));
+  auto partial = Make(GroupingType::kPartialKey, {1, 2, 3}, {4});
+  const int32_t task = One(*partial, {Value("short")});
+  REQUIRE((task >= 1 && task <= 3));
+}
+
+TEST_CASE("Fields grouping sends a key to one task and spreads keys over all", "[grouping]") {
+  auto fields = Make(GroupingType::kFields, {10, 11, 12, 13, 14});
+  auto keyed = Make(GroupingType::kFields, {10, 11, 12, 13, 14}, {0});
+  std::map<int32_t, int> tally;
+  for (int i = 0; i < 5000; ++i) {
+    const Values values = {Value("key" + std::to_string(i)), Value(i)};
+    const int32_t task = One(*keyed, values);
+    REQUIRE(One(*keyed, {Value("key" + std::to_string(i)), Value(-i)}) == task);
+    ++tally[task];
+  }
+  REQUIRE(tally.size() == 5);
+  for (const auto& [task, n] : tally) {
+    INFO("task " << task);
+    REQUIRE(n > 800);  // 1000 expected
+  }
+  // No fields: every tuple has the same (empty) key.
+  REQUIRE(Tally(*fields, 100, {Value(1)}).size() == 1);
+}
+
+TEST_CASE("Fields grouping does not depend on the order targets are listed in", "[grouping]") {
+  auto a = Make(GroupingType::kFields, {3, 1, 2, 9}, {0});
+  auto b = Make(GroupingType::kFields, {9, 2, 1, 3}, {0});
+  for (int i = 0; i < 200; ++i) REQUIRE(One(*a, {Value(i)}) == One(*b, {Value(i)}));
+}
+
+TEST_CASE("Global grouping picks the lowest task even when targets are unsorted", "[grouping]") {
+  auto global = Make(GroupingType::kGlobal, {12, 9, 30, 10});
+  REQUIRE(Tally(*global, 50, {Value("x")}) == std::map<int32_t, int>{{9, 50}});
+}
+
+TEST_CASE("All grouping reaches every task", "[grouping]") {
+  auto all = Make(GroupingType::kAll, {3, 1, 2});
+  std::vector<int32_t> out = {99};  // ChooseTasks appends
+  all->ChooseTasks({Value(1)}, out);
+  REQUIRE(out == std::vector<int32_t>{99, 1, 2, 3});
+}
+
+TEST_CASE("Direct grouping has no grouper", "[grouping]") {
+  GrouperArgs args;
+  args.type = GroupingType::kDirect;
+  args.targets = {1, 2};
+  REQUIRE(MakeGrouper(args) == nullptr);
+}
+
+TEST_CASE("Shuffle grouping spreads tuples evenly, one round at a time", "[grouping]") {
+  const std::vector<int32_t> targets = {5, 1, 4, 2, 3, 7, 6};
+  auto shuffle = Make(GroupingType::kShuffle, targets, {}, 42);
+  const int count = 10000;
+  std::map<int32_t, int> tally = Tally(*shuffle, count);
+  REQUIRE(tally.size() == targets.size());
+  const double expected = static_cast<double>(count) / targets.size();
+  for (const auto& [task, n] : tally) {
+    INFO("task " << task << " got " << n);
+    REQUIRE(std::abs(n - expected) <= expected * 0.02);
+    REQUIRE(std::abs(n - expected) <= 1.0);  // round robin: exact to one tuple
+  }
+
+  SECTION("each round visits every task once, in changing orders") {
+    auto g = Make(GroupingType::kShuffle, {1, 2, 3, 4, 5, 6, 7, 8}, {}, 7);
+    std::set<std::vector<int32_t>> orders;
+    for (int round = 0; round < 20; ++round) {
+      std::vector<int32_t> order;
+      for (int i = 0; i < 8; ++i) order.push_back(One(*g, {}));
+      std::vector<int32_t> sorted = order;
+      std::sort(sorted.begin(), sorted.end());
+      REQUIRE(sorted == std::vector<int32_t>{1, 2, 3, 4, 5, 6, 7, 8});
+      orders.insert(order);
+    }
+    REQUIRE(orders.size() > 10);
+  }
+}
+
+TEST_CASE("Shuffle grouping is deterministic for a seed", "[grouping]") {
+  auto a = Make(GroupingType::kShuffle, {1, 2, 3, 4, 5}, {}, 99);
+  auto b = Make(GroupingType::kShuffle, {5, 4, 3, 2, 1}, {}, 99);
+  auto c = Make(GroupingType::kShuffle, {1, 2, 3, 4, 5}, {}, 100);
+  std::vector<int32_t> seq_a, seq_b, seq_c;
+  for (int i = 0; i < 100; ++i) {
+    seq_a.push_back(One(*a, {}));
+    seq_b.push_back(One(*b, {}));
+    seq_c.push_back(One(*c, {}));
+  }
+  REQUIRE(seq_a == seq_b);
+  REQUIRE(seq_a != seq_c);
+}
+
+TEST_CASE("Local-or-shuffle prefers local tasks and falls back to all", "[grouping]") {
+  SECTION("some targets are local") {
+    auto g = Make(GroupingType::kLocalOrShuffle, {1, 2, 3, 4, 5, 6}, {}, 3, {6, 2, 100});
+    REQUIRE(Tally(*g, 1000) == std::map<int32_t, int>{{2, 500}, {6, 500}});
+  }
+  SECTION("no target is local") {
+    auto g = Make(GroupingType::kLocalOrShuffle, {1, 2, 3}, {}, 3, {7, 8});
+    REQUIRE(Tally(*g, 300) == std::map<int32_t, int>{{1, 100}, {2, 100}, {3, 100}});
+  }
+  SECTION("no local tasks known") {
+    auto g = Make(GroupingType::kLocalOrShuffle, {1, 2}, {}, 3, {});
+    REQUIRE(Tally(*g, 10) == std::map<int32_t, int>{{1, 5}, {2, 5}});
+  }
+}
+
+TEST_CASE("None grouping picks random targets and covers them all", "[grouping]") {
+  auto none = Make(GroupingType::kNone, {8, 3, 5, 1}, {}, 11);
+  std::map<int32_t, int> tally = Tally(*none, 4000, {Value("same")});
+  REQUIRE(tally.size() == 4);
+  for (const auto& [task, n] : tally) {
+    INFO("task " << task);
+    REQUIRE((task == 1 || task == 3 || task == 5 || task == 8));
+    REQUIRE(n > 800);  // 1000 expected; random, so not exact
+    REQUIRE(n < 1200);
+  }
+  auto again = Make(GroupingType::kNone, {8, 3, 5, 1}, {}, 11);
+  REQUIRE(Tally(*again, 4000, {Value("same")}) == tally);
+}
+
+TEST_CASE("Partial key grouping splits a hot key evenly over two tasks", "[grouping]") {
+  auto g = Make(GroupingType::kPartialKey, {7, 6, 5, 4}, {0});
+  std::map<int32_t, int> tally = Tally(*g, 10000, {Value("apple"), Value(1)});
+  // Pinned: the candidates of "apple" among tasks 4..7.
+  REQUIRE(tally.size() == 2);
+  REQUIRE(tally.count(4) == 1);
+  REQUIRE(tally.count(7) == 1);
+  for (const auto& [task, n] : tally) {
+    INFO("task " << task);
+    REQUIRE(n >= 4500);
+    REQUIRE(n <= 5500);
+  }
+}
+
+TEST_CASE("Partial key grouping maps different keys to various tasks", "[grouping]") {
+  auto g = Make(GroupingType::kPartialKey, {1, 2, 3, 4, 5, 6, 7, 8}, {1});
+  std::map<int32_t, int> tally;
+  for (int i = 0; i < 8000; ++i) {
+    const Values values = {Value(0), Value("key" + std::to_string(i % 500))};
+    ++tally[One(*g, values)];
+  }
+  REQUIRE(tally.size() == 8);
+  for (const auto& [task, n] : tally) {
+    INFO("task " << task);
+    REQUIRE(n > 700);  // 1000 expected
+  }
+  // Each key uses its two candidates, and only them.
+  auto shared = Make(GroupingType::kPartialKey, {1, 2, 3, 4, 5, 6, 7, 8}, {0});
+  for (int k = 0; k < 50; ++k) {
+    auto fresh = Make(GroupingType::kPartialKey, {1, 2, 3, 4, 5, 6, 7, 8}, {0});
+    std::map<int32_t, int> candidates = Tally(*fresh, 40, {Value(k)});
+    REQUIRE(candidates.size() == 2);
+    for (const auto& [task, n] : Tally(*shared, 40, {Value(k)})) {
+      REQUIRE(candidates.count(task) == 1);
+    }
+  }
+}
+
+TEST_CASE("Partial key grouping with one target always picks it", "[grouping]") {
+  auto g = Make(GroupingType::kPartialKey, {9}, {0});
+  for (int i = 0; i < 20; ++i) REQUIRE(One(*g, {Value(i)}) == 9);
+}
+
+TEST_CASE("Groupers with no targets choose nothing", "[grouping]") {
+  for (GroupingType type :
+       {GroupingType::kShuffle, GroupingType::kFields, GroupingType::kAll, GroupingType::kGlobal,
+        GroupingType::kNone, GroupingType::kLocalOrShuffle, GroupingType::kPartialKey}) {
+    auto g = Make(type, {}, {0});
+    std::vector<int32_t> out;
+    g->ChooseTasks({Value(1)}, out);
+    REQUIRE(out.empty());
+  }
+}
+
+}  // namespace
+}  // namespace gale::grouping

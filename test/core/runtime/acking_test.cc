@@ -1,0 +1,259 @@
+// Acking as users see it: whole topologies run in local mode on the real
+// executors and acker, mirroring Storm's TopologyIntegrationTest.
+#include "test/support/local_topology.h"
+#include "test/support/test_components.h"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+namespace gale::testing {
+namespace {
+
+using Ids = std::vector<uint64_t>;
+using std::chrono::seconds;
+
+TestLog& Log() { return TestLog::Get(); }
+
+struct Fixture {
+  Fixture() { Log().Reset(); }
+  FakeClock clock;
+};
+
+TEST_CASE_METHOD(Fixture, "A tree completes only when every branch is acked, through an "
+                          "aggregating bolt that anchors one output to three inputs", "[acking]") {
+  LocalTopology t(R"(
+name: acking
+config: { topology.acker.executors: 1 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: branch, className: BranchingBolt, config: { branch.count: 2 } }
+  - { id: agg, className: AggBolt, config: { agg.count: 3 } }
+  - { id: ack, className: AckBolt }
+streams:
+  - { from: feeder, to: branch, grouping: { type: SHUFFLE } }
+  - { from: branch, to: agg, grouping: { type: GLOBAL } }
+  - { from: agg, to: ack, grouping: { type: SHUFFLE } }
+)", clock);
+  Log().Feed({"a"}, 1);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{});  // agg holds both branches of tree 1
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1});  // agg aggregated 1a, 1b, 2a; 2b is held
+  Log().Feed({"c"}, 3);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 2, 3});
+  CHECK(Log().failed() == Ids{});
+  CHECK(Log().count("ack_bolt_executed") == 2);
+}
+
+TEST_CASE_METHOD(Fixture, "A tree that branches into two bolts completes when both branches do",
+                 "[acking]") {
+  LocalTopology t(R"(
+name: branching
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: left, className: IdentityBolt }
+  - { id: right, className: IdentityBolt }
+  - { id: agg, className: AggBolt, config: { agg.count: 4 } }
+  - { id: ack, className: AckBolt }
+streams:
+  - { from: feeder, to: left, grouping: { type: SHUFFLE } }
+  - { from: feeder, to: right, grouping: { type: SHUFFLE } }
+  - { from: left, to: agg, grouping: { type: GLOBAL } }
+  - { from: right, to: agg, grouping: { type: GLOBAL } }
+  - { from: agg, to: ack, grouping: { type: GLOBAL } }
+)", clock);
+  Log().Feed({"a"}, 1);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{});
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 2});
+}
+
+TEST_CASE_METHOD(Fixture, "Anchoring one output to the same input twice still completes the tree",
+                 "[acking]") {
+  LocalTopology t(R"(
+name: dup-anchor
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: dup, className: DupAnchorBolt }
+  - { id: ack, className: AckBolt }
+streams:
+  - { from: feeder, to: dup, grouping: { type: SHUFFLE } }
+  - { from: dup, to: ack, grouping: { type: SHUFFLE } }
+)", clock);
+  Log().Feed({"a"}, 1);
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 2});
+  CHECK(Log().failed() == Ids{});
+}
+
+TEST_CASE_METHOD(Fixture, "A fail or an exception anywhere in the tree reaches the spout's Fail "
+                          "with that message id", "[acking]") {
+  LocalTopology t(R"(
+name: fail
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: forward, className: IdentityBolt, parallelism: 2 }
+  - { id: judge, className: FailValueBolt, parallelism: 2 }
+streams:
+  - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
+  - { from: forward, to: judge, grouping: { type: FIELDS, args: [value] } }
+)", clock);
+  Log().Feed({"ok"}, 11);
+  Log().Feed({"fail"}, 12);
+  Log().Feed({"ok"}, 13);
+  Log().Feed({"throw"}, 14);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{11, 13});
+  CHECK(Log().failed() == Ids{12, 14});
+  const auto judge = t.StatsOf("judge");
+  CHECK(judge.failed == 2);
+  REQUIRE(judge.error_count == 1);
+  CHECK(judge.last_errors.at(0).message == "poison value 'throw'");
+  CHECK(t.StatsOf("feeder").failed == 2);
+  CHECK(t.StatsOf("feeder").acked == 2);
+}
+
+TEST_CASE_METHOD(Fixture, "A tree whose tuple is never acked fails after the message timeout, "
+                          "not before", "[acking]") {
+  LocalTopology t(R"(
+name: timeout
+config: { topology.message.timeout.secs: 10 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: every-other, className: AckEveryOtherBolt } ]
+streams: [ { from: feeder, to: every-other, grouping: { type: GLOBAL } } ]
+)", clock);
+  Log().Feed({"a"}, 1);
+  Log().Feed({"b"}, 2);
+  Log().Feed({"c"}, 3);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 3});
+  t.Advance(clock, seconds(9));
+  CHECK(Log().failed() == Ids{});
+  // Two spout buckets rotated every 10 s: it fails between 10 and 20 s.
+  t.Advance(clock, seconds(12));
+  CHECK(Log().failed() == Ids{2});
+  CHECK(Log().acked() == Ids{1, 3});
+  CHECK(t.StatsOf("feeder").failed == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "ResetTimeout keeps a slow tree alive past the message timeout",
+                 "[acking]") {
+  SECTION("a bolt that resets the timeout on every tick, then acks") {
+    LocalTopology t(R"(
+name: reset-timeout
+config: { topology.message.timeout.secs: 10 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - id: slow
+    className: HoldBolt
+    config: { hold.reset.ticks: 7, topology.tick.tuple.freq.secs: 4 }
+streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
+)", clock);
+    Log().Feed({"a"}, 1);
+    REQUIRE(t.Settle());
+    t.Advance(clock, seconds(26));  // six resets, at 4, 8, ... 24 s
+    CHECK(Log().count("resets") == 6);
+    CHECK(Log().failed() == Ids{});
+    CHECK(Log().acked() == Ids{});
+    t.Advance(clock, seconds(4));  // the 7th tick acks it
+    CHECK(Log().acked() == Ids{1});
+    t.Advance(clock, seconds(30));
+    CHECK(Log().failed() == Ids{});
+  }
+  SECTION("the same bolt without resets lets the tree time out") {
+    LocalTopology t(R"(
+name: no-reset
+config: { topology.message.timeout.secs: 10 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: slow, className: HoldBolt } ]
+streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
+)", clock);
+    Log().Feed({"a"}, 1);
+    REQUIRE(t.Settle());
+    t.Advance(clock, seconds(21));
+    CHECK(Log().failed() == Ids{1});
+  }
+}
+
+TEST_CASE_METHOD(Fixture, "Unanchored emits are not tracked: a failure after them never reaches "
+                          "the spout", "[acking]") {
+  LocalTopology t(R"(
+name: unanchored
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: forward, className: UnanchoredForwardBolt }
+  - { id: sink, className: FailAllBolt }
+streams:
+  - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
+  - { from: forward, to: sink, grouping: { type: SHUFFLE } }
+)", clock);
+  Log().Feed({"a"}, 1);
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().count("fail_all_executed") == 2);
+  CHECK(Log().acked() == Ids{1, 2});
+  CHECK(Log().failed() == Ids{});
+}
+
+TEST_CASE_METHOD(Fixture, "With zero acker executors every reliable emit is acked at once",
+                 "[acking]") {
+  LocalTopology t(R"(
+name: no-ackers
+config: { topology.acker.executors: 0 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: sink, className: FailAllBolt } ]
+streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
+)", clock);
+  Log().Feed({"a"}, 1);
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 2});
+  CHECK(Log().failed() == Ids{});
+  for (const auto& c : t.runtime().Stats()) CHECK(c.component != "__acker");
+}
+
+TEST_CASE_METHOD(Fixture, "topology.max.spout.pending bounds the trees in flight per spout task",
+                 "[acking]") {
+  LocalTopology t(R"(
+name: max-pending
+config: { topology.max.spout.pending: 3 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: hold, className: HoldBolt } ]
+streams: [ { from: feeder, to: hold, grouping: { type: SHUFFLE } } ]
+)", clock);
+  for (uint64_t i = 1; i <= 10; ++i) Log().Feed({"x"}, i);
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (Log().count("consumed") < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // The spout keeps being offered NextTuple calls only while below the cap.
+  const int64_t calls = Log().count("next_tuple");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(Log().count("consumed") == 3);
+  CHECK(Log().count("max_pending") == 3);
+  CHECK(Log().count("next_tuple") == calls);
+}
+
+TEST_CASE_METHOD(Fixture, "Tick tuples reach every task of a component at its frequency",
+                 "[acking]") {
+  LocalTopology t(R"(
+name: ticks
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: ticked, className: TickCountBolt, parallelism: 2, config: { topology.tick.tuple.freq.secs: 2 } }
+streams: [ { from: feeder, to: ticked, grouping: { type: SHUFFLE } } ]
+)", clock);
+  REQUIRE(t.Settle());
+  t.Advance(clock, seconds(10));
+  CHECK(Log().count("ticks") == 10);  // 5 ticks x 2 tasks
+  CHECK(Log().count("tick_value") == 2);
+}
+
+}  // namespace
+}  // namespace gale::testing

@@ -1,0 +1,219 @@
+// `gale local` and `gale validate` as a user runs them: real processes, real
+// files, the example topologies and plugins from the build.
+#include "test/support/process.h"
+
+#include <catch2/catch.hpp>
+
+#include <cctype>
+#include <map>
+#include <sstream>
+
+namespace gale::testing {
+namespace {
+
+using std::chrono::seconds;
+
+std::string Gale() { return BinDir() + "/gale"; }
+std::map<std::string, std::string> PluginEnv() { return {{"GALE_PLUGIN_PATH", LibDir()}}; }
+
+// The test's own count of the bundled text: words are maximal runs of ASCII
+// letters, lower-cased.
+std::map<std::string, int64_t> CountWords(const std::string& text) {
+  std::map<std::string, int64_t> counts;
+  std::string word;
+  for (char ch : text + "\n") {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 128 && std::isalpha(c)) {
+      word.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!word.empty()) {
+      ++counts[word];
+      word.clear();
+    }
+  }
+  return counts;
+}
+
+std::map<std::string, int64_t> ReadReport(const std::string& path) {
+  std::map<std::string, int64_t> counts;
+  std::istringstream in(ReadFile(path));
+  std::string word;
+  int64_t n;
+  while (in >> word >> n) counts[word] = n;
+  return counts;
+}
+
+// A topology file that includes the example word count and overrides its
+// report bolt (and, optionally, the split bolt's config).
+std::string WordCountVariant(const TempDir& dir, const std::string& split_config) {
+  return dir.Write("wc.yaml", "name: wordcount-test\n"
+                              "includes:\n"
+                              "  - file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml\n"
+                              "bolts:\n"
+                              "  - id: report\n"
+                              "    className: ReportBolt\n"
+                              "    config: { report.file: " + dir.path() + "/counts.txt }\n"
+                              "  - id: split\n"
+                              "    className: SplitSentence\n"
+                              "    parallelism: 2\n"
+                              "    config: { " + split_config + " }\n");
+}
+
+// The row of `component` in gale local's table, split on blanks.
+std::vector<std::string> Row(const std::string& table, const std::string& component) {
+  std::istringstream in(table);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::vector<std::string> cols;
+    std::string w;
+    while (words >> w) cols.push_back(w);
+    if (!cols.empty() && cols[0] == component) return cols;
+  }
+  return {};
+}
+
+TEST_CASE("gale local runs word count and its counts equal the text's exact word counts",
+          "[integration]") {
+  TempDir dir;
+  auto r = RunProcess({Gale(), "local", WordCountVariant(dir, "")}, seconds(60), PluginEnv());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  REQUIRE(expected.size() > 400);
+  CHECK(ReadReport(dir.path() + "/counts.txt") == expected);
+  CHECK(r.out.find("top 10 words (of " + std::to_string(expected.size()) + " distinct):") !=
+        std::string::npos);
+  const auto spout = Row(r.out, "sentences");
+  REQUIRE(spout.size() >= 9);
+  CHECK(spout[6] == "76");  // acked: every line of the text
+  CHECK(spout[7] == "0");   // failed
+}
+
+TEST_CASE("Replay: a bolt that fails every 7th tuple once still yields exact counts",
+          "[integration]") {
+  TempDir dir;
+  auto r = RunProcess({Gale(), "local", WordCountVariant(dir, "split.fail.every: 7")}, seconds(60),
+                      PluginEnv());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  CHECK(ReadReport(dir.path() + "/counts.txt") == expected);
+  const auto spout = Row(r.out, "sentences");
+  REQUIRE(spout.size() >= 9);
+  CHECK(spout[6] == "76");           // every line completed in the end
+  CHECK(std::stoi(spout[7]) >= 10);  // after at least 76/7 failures and replays
+}
+
+TEST_CASE("gale local stops after --duration with a looping spout", "[integration]") {
+  TempDir dir;
+  const std::string file = dir.Write(
+      "loop.yaml", "name: loop\n"
+                   "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
+                   "spouts:\n"
+                   "  - { id: sentences, className: SentenceSpout, config: { sentences.loop: true } }\n"
+                   "bolts:\n"
+                   "  - { id: report, className: ReportBolt, config: { report.file: " + dir.path() +
+                   "/c.txt } }\n");
+  auto r = RunProcess({Gale(), "local", file, "--duration", "1.5"}, seconds(30), PluginEnv());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto spout = Row(r.out, "sentences");
+  REQUIRE(spout.size() >= 9);
+  CHECK(std::stoll(spout[6]) > 76);  // it went round the text more than once
+  CHECK(r.out.find("ran 1.") != std::string::npos);
+}
+
+TEST_CASE("gale validate checks a good topology and prints what it found", "[integration]") {
+  auto r = RunProcess({Gale(), "validate", SourceDir() + "/topologies/wordcount/wordcount.yaml"},
+                      seconds(30), PluginEnv());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("topology 'wordcount' is valid") != std::string::npos);
+  CHECK(r.out.find("emits default [word, count]") != std::string::npos);
+  CHECK(r.out.find("stream split:default -> count (FIELDS on word)") != std::string::npos);
+}
+
+// A topology using `class_name` from `plugin`, written next to nothing else.
+std::string OneBoltTopology(const TempDir& dir, const std::string& plugin,
+                            const std::string& bolt_class = "SplitSentence") {
+  return dir.Write("t.yaml", "name: t\n"
+                             "plugins:\n"
+                             "  - " + LibDir() + "/libwordcount.so\n"
+                             "  - " + plugin + "\n"
+                             "spouts: [ { id: s, className: SentenceSpout } ]\n"
+                             "bolts: [ { id: b, className: " + bolt_class + " } ]\n"
+                             "streams: [ { from: s, to: b, grouping: { type: SHUFFLE } } ]\n");
+}
+
+TEST_CASE("gale validate rejects bad plugins with a clear message and survives a crashing one",
+          "[integration]") {
+  TempDir dir;
+  SECTION("a plugin built for another ABI version") {
+    const auto file = OneBoltTopology(dir, LibDir() + "/libwrong_abi.so");
+    auto r = RunProcess({Gale(), "validate", file}, seconds(30));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == file + ":4:5: plugin '" + LibDir() +
+                       "/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
+                       "Gale uses ABI version 1: rebuild the plugin against this Gale's SDK\n");
+  }
+  SECTION("a shared library that is not a plugin") {
+    const auto file = OneBoltTopology(dir, LibDir() + "/libnot_a_plugin.so");
+    auto r = RunProcess({Gale(), "validate", file}, seconds(30));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(file + ":4:5: '" + LibDir() +
+                     "/libnot_a_plugin.so' is not a Gale plugin: it does not export "
+                     "gale_plugin_abi_version") == 0);
+  }
+  SECTION("a file that is not a shared library at all") {
+    const auto fake = dir.Write("libfake.so", std::string(200, 'x') + "\n");  // text, not ELF
+    const auto file = OneBoltTopology(dir, fake);
+    auto r = RunProcess({Gale(), "validate", file}, seconds(30));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(file + ":4:5: cannot load plugin '" + fake + "': ") == 0);
+    CHECK(r.err.find("invalid ELF header") != std::string::npos);
+  }
+  SECTION("a plugin whose code crashes while declaring its streams") {
+    const auto file = OneBoltTopology(dir, LibDir() + "/libcrashing.so", "CrashingBolt");
+    auto r = RunProcess({Gale(), "validate", file}, seconds(30));
+    CHECK(r.exit_code == 2);
+    CHECK(r.signal == 0);
+    CHECK(r.err ==
+          "plugin code crashed (signal 11, Segmentation fault) while describing component 'b' "
+          "(class CrashingBolt)\n");
+  }
+  SECTION("an unknown className lists what the plugins register") {
+    const auto file = OneBoltTopology(dir, LibDir() + "/libexclamation.so", "SplitSentense");
+    auto r = RunProcess({Gale(), "validate", file}, seconds(30));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(file + ":6:") == 0);
+    CHECK(r.err.find("unknown className 'SplitSentense'") != std::string::npos);
+    CHECK(r.err.find("did you mean 'SplitSentence'?") != std::string::npos);
+    CHECK(r.err.find("ExclamationBolt") != std::string::npos);
+  }
+}
+
+TEST_CASE("A plugin built out of tree with find_package(gale) loads and runs", "[integration]") {
+  TempDir dir;
+  const std::string build = dir.path() + "/build";
+  auto configure = RunProcess({"cmake", "-S", SourceDir() + "/test/plugin_out_of_tree", "-B", build,
+                               "-G", "Ninja", "-Dgale_DIR=" + BuildDir()},
+                              seconds(120));
+  INFO(configure.out << configure.err);
+  REQUIRE(configure.exit_code == 0);
+  auto compile = RunProcess({"cmake", "--build", build}, seconds(300));
+  INFO(compile.out << compile.err);
+  REQUIRE(compile.exit_code == 0);
+  auto r = RunProcess({Gale(), "local", SourceDir() + "/test/plugin_out_of_tree/shout.yaml"},
+                      seconds(60), {{"GALE_PLUGIN_PATH", build}});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto shout = Row(r.out, "shout");
+  REQUIRE(shout.size() >= 9);
+  CHECK(shout[4] == "300");  // emitted
+  CHECK(shout[6] == "300");  // acked
+}
+
+}  // namespace
+}  // namespace gale::testing

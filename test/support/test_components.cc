@@ -1,0 +1,339 @@
+#include "test/support/test_components.h"
+
+#include <algorithm>
+#include <deque>
+
+namespace gale::testing {
+
+TestLog& TestLog::Get() {
+  static TestLog log;
+  return log;
+}
+
+void TestLog::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  feed_.clear();
+  next_feed_ = 0;
+  consumed_ = 0;
+  acked_.clear();
+  failed_.clear();
+  counts_.clear();
+}
+
+void TestLog::Feed(Values values, std::optional<uint64_t> id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  feed_.emplace_back(std::move(values), id);
+}
+
+bool TestLog::TakeFeed(Values* values, std::optional<uint64_t>* id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (next_feed_ == feed_.size()) return false;
+  *values = feed_[next_feed_].first;
+  *id = feed_[next_feed_].second;
+  ++next_feed_;
+  return true;
+}
+
+uint64_t TestLog::fed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return feed_.size();
+}
+uint64_t TestLog::consumed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return consumed_;
+}
+void TestLog::RecordAck(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  acked_.push_back(id);
+}
+void TestLog::RecordFail(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failed_.push_back(id);
+}
+std::vector<uint64_t> TestLog::acked() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto v = acked_;
+  std::sort(v.begin(), v.end());
+  return v;
+}
+std::vector<uint64_t> TestLog::failed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto v = failed_;
+  std::sort(v.begin(), v.end());
+  return v;
+}
+void TestLog::Count(const std::string& what, int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_[what] += n;
+}
+void TestLog::Max(const std::string& what, int64_t v) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_[what] = std::max(counts_[what], v);
+}
+int64_t TestLog::count(const std::string& what) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = counts_.find(what);
+  return it == counts_.end() ? 0 : it->second;
+}
+
+namespace {
+
+TestLog& Log() { return TestLog::Get(); }
+
+// Emits what the test feeds, with the fed message id (reliable) or none.
+// Records acks and fails by id. Counts its NextTuple calls and the most
+// trees it ever had pending.
+class FeederSpout : public Spout {
+ public:
+  void Open(const TopologyContext&, SpoutOutputCollector& c) override { c_ = &c; }
+  void NextTuple() override {
+    Log().Count("next_tuple");
+    Values v;
+    std::optional<uint64_t> id;
+    if (!Log().TakeFeed(&v, &id)) return;
+    if (id) {
+      ++pending_;
+      Log().Max("max_pending", pending_);
+      c_->Emit(std::move(v), MessageId{*id});
+    } else {
+      c_->Emit(std::move(v));
+    }
+    Log().Count("consumed");
+  }
+  void Ack(MessageId id) override {
+    --pending_;
+    Log().RecordAck(id.value);
+  }
+  void Fail(MessageId id) override {
+    --pending_;
+    Log().RecordFail(id.value);
+  }
+  bool IsExhausted() const override { return Log().count("consumed") == int64_t(Log().fed()); }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  SpoutOutputCollector* c_ = nullptr;
+  int64_t pending_ = 0;
+};
+
+// Emits `branch.count` copies of each input, anchored to it, then acks it.
+class BranchingBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    n_ = ctx.config().GetInt("branch.count", 2);
+  }
+  void Execute(const Tuple& in) override {
+    for (int64_t i = 0; i < n_; ++i) c_->Emit(in, {in.Get(0)});
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t n_ = 2;
+};
+
+// Holds inputs until it has `agg.count`, then emits one tuple anchored to
+// all of them and acks them all (Storm's AggBolt).
+class AggBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    n_ = static_cast<size_t>(ctx.config().GetInt("agg.count", 3));
+  }
+  void Execute(const Tuple& in) override {
+    held_.push_back(in);
+    if (held_.size() < n_) return;
+    std::vector<const Tuple*> anchors;
+    for (const auto& t : held_) anchors.push_back(&t);
+    c_->Emit(anchors, {Value("agg")});
+    for (const auto& t : held_) c_->Ack(t);
+    held_.clear();
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+  size_t n_ = 3;
+  std::vector<Tuple> held_;
+};
+
+// Anchors one output to the same input twice.
+class DupAnchorBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    c_->Emit({&in, &in}, {in.Get(0)});
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
+// Forwards each input anchored (a BasicBolt).
+class IdentityBolt : public BasicBolt {
+ public:
+  void Execute(const Tuple& in, BasicOutputCollector& c) override { c.Emit({in.Get(0)}); }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+};
+
+// Acks everything it gets.
+class AckBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    Log().Count("ack_bolt_executed");
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
+// Acks the 1st, 3rd, 5th... input and leaves the others alone.
+class AckEveryOtherBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    if (n_++ % 2 == 0) c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int n_ = 0;
+};
+
+// Fails inputs whose first value is "fail", throws on "throw", acks others.
+class FailValueBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    const Value& v = in.Get(0);
+    if (v.type() == ValueType::kString && v.AsString() == "fail") {
+      c_->Fail(in);
+    } else if (v.type() == ValueType::kString && v.AsString() == "throw") {
+      throw std::runtime_error("poison value 'throw'");
+    } else {
+      c_->Ack(in);
+    }
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
+// Holds every input. With `hold.reset.ticks` > 0 it calls ResetTimeout on
+// what it holds at each tick and acks everything at that many ticks.
+class HoldBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    reset_ticks_ = ctx.config().GetInt("hold.reset.ticks", 0);
+  }
+  void Execute(const Tuple& in) override {
+    if (!in.IsTick()) {
+      held_.push_back(in);
+      return;
+    }
+    if (reset_ticks_ == 0) return;
+    if (++ticks_ < reset_ticks_) {
+      for (const auto& t : held_) c_->ResetTimeout(t);
+      Log().Count("resets");
+    } else {
+      for (const auto& t : held_) c_->Ack(t);
+      held_.clear();
+    }
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t reset_ticks_ = 0, ticks_ = 0;
+  std::vector<Tuple> held_;
+};
+
+// Emits each input unanchored, then acks the input.
+class UnanchoredForwardBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    c_->Emit({in.Get(0)});
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
+// Fails everything it gets.
+class FailAllBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    Log().Count("fail_all_executed");
+    c_->Fail(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
+// Counts tick tuples (and records their value) and acks other input.
+class TickCountBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    if (in.IsTick()) {
+      Log().Count("ticks");
+      Log().Max("tick_value", in.GetInt(0));
+      return;
+    }
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
+template <typename T>
+PluginClass SpoutClass(const char* name) {
+  return {name, ComponentKind::kSpout, &plugin_internal::MakeSpout<T>, nullptr};
+}
+template <typename T>
+PluginClass BoltClass(const char* name) {
+  return {name, ComponentKind::kBolt, nullptr, &plugin_internal::MakeBolt<T>};
+}
+
+}  // namespace
+
+plugin::ClassRegistry TestClasses() {
+  plugin::ClassRegistry r;
+  for (const PluginClass& c : {
+           SpoutClass<FeederSpout>("FeederSpout"),
+           BoltClass<BranchingBolt>("BranchingBolt"),
+           BoltClass<AggBolt>("AggBolt"),
+           BoltClass<DupAnchorBolt>("DupAnchorBolt"),
+           BoltClass<IdentityBolt>("IdentityBolt"),
+           BoltClass<AckBolt>("AckBolt"),
+           BoltClass<AckEveryOtherBolt>("AckEveryOtherBolt"),
+           BoltClass<FailValueBolt>("FailValueBolt"),
+           BoltClass<HoldBolt>("HoldBolt"),
+           BoltClass<UnanchoredForwardBolt>("UnanchoredForwardBolt"),
+           BoltClass<FailAllBolt>("FailAllBolt"),
+           BoltClass<TickCountBolt>("TickCountBolt"),
+       }) {
+    (void)r.Add(c, "test binary");
+  }
+  return r;
+}
+
+}  // namespace gale::testing
