@@ -69,6 +69,7 @@ class BoltExecutor::Collector final : public OutputCollector {
  private:
   void Send(const OutputStream& out, Anchors anchors, Values values) {
     if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
+    if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
     for (size_t i = 0; i < targets_.size(); ++i) {
       Tuple t(&out.meta, task_, i + 1 < targets_.size() ? values : std::move(values));

@@ -14,6 +14,7 @@ Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
       tasks_(plan.tasks),
       queue_(static_cast<size_t>(shared.plan.settings().receive_buffer_size)),
       batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
+      debug_(shared.plan.settings().debug),
       out_(static_cast<size_t>(shared.transfer.destination_count())) {
   BuildGroupers();
 }
@@ -123,6 +124,15 @@ void Executor::WaitForSpace(int& attempt) {
     const int micros = attempt < 100 ? 50 : 1000;
     std::this_thread::sleep_for(std::chrono::microseconds(micros));
   }
+}
+
+void Executor::LogEmit(int32_t task, const OutputStream& out, const Values& values,
+                       const std::vector<int32_t>& targets) const {
+  std::string v, t;
+  for (const auto& x : values) v += (v.empty() ? "" : ", ") + x.ToString();
+  for (int32_t x : targets) t += (t.empty() ? "" : ",") + std::to_string(x);
+  GALE_LOG(kInfo) << "Emitting: " << component_.id << " task " << task << " " << out.meta.stream
+                  << " [" << v << "] to [" << t << "]";
 }
 
 void Executor::ReportError(int32_t task, std::string_view message) {

@@ -91,6 +91,10 @@ class Executor {
   ExecutorStats& mutable_stats() { return stats_; }
   const Clock& clock() const { return shared_.clock; }
   void ReportError(int32_t task, std::string_view message);
+  // topology.debug: logs an emit of `task` on `out` to `targets`.
+  bool debug() const { return debug_; }
+  void LogEmit(int32_t task, const OutputStream& out, const Values& values,
+               const std::vector<int32_t>& targets) const;
 
  protected:
   virtual void Run() = 0;
@@ -128,6 +132,7 @@ class Executor {
   void BuildGroupers();
 
   const size_t batch_size_;
+  const bool debug_;
   IdGenerator ids_;
   std::thread thread_;
   std::atomic<uint64_t> sent_{0}, processed_{0};

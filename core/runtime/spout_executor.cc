@@ -42,6 +42,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   void Send(const OutputStream& out, Values values, std::optional<MessageId> id) {
     ++ex_.emits_;
     ex_.mutable_stats().AddEmitted(1, targets_.size());
+    if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool tracked = id.has_value() && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
     if (tracked) root = ex_.ids().Next();

@@ -90,6 +90,29 @@ TEST_CASE("gale local runs word count and its counts equal the text's exact word
   CHECK(spout[7] == "0");   // failed
 }
 
+TEST_CASE("The example word count writes counts equal to a shell pipeline's count of the text",
+          "[integration]") {
+  // Exactly what scripts/wordcount.sh runs: the example file, from a
+  // working directory where its report lands.
+  TempDir dir;
+  auto r = RunProcess({Gale(), "local", SourceDir() + "/topologies/wordcount/wordcount.yaml"},
+                      seconds(60), PluginEnv(), dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto expected = RunProcess(
+      {"sh", "-c",
+       "tr -cs 'A-Za-z' '\\n' < '" + SourceDir() +
+           "/topologies/wordcount/data/sentences.txt' | tr 'A-Z' 'a-z' | grep -v '^$' | "
+           "LC_ALL=C sort | uniq -c | awk '{print $2 \"\\t\" $1}'"},
+      seconds(30));
+  REQUIRE(expected.exit_code == 0);
+  auto actual = RunProcess({"sh", "-c", "LC_ALL=C sort '" + dir.path() + "/wordcount-counts.txt'"},
+                           seconds(30));
+  REQUIRE(actual.exit_code == 0);
+  REQUIRE(expected.out.size() > 1000);
+  CHECK(actual.out == expected.out);
+}
+
 TEST_CASE("Replay: a bolt that fails every 7th tuple once still yields exact counts",
           "[integration]") {
   TempDir dir;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what Gale needs from Debian's archive (only what is missing), then
+# configures and builds everything into build/ (or $GALE_BUILD_DIR).
+#
+#   scripts/setup.sh            install + build
+#   scripts/setup.sh --no-build install only
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${GALE_BUILD_DIR:-$root/build}"
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libzmq3-dev cppzmq-dev
+  libthrift-dev thrift-compiler
+  libboost-dev
+  libyaml-cpp-dev
+  libxxhash-dev
+  catch2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: all packages present"
+fi
+
+[[ "${1:-}" == "--no-build" ]] && exit 0
+
+jobs="${GALE_JOBS:-$(nproc)}"
+if [[ ! -f "$build/build.ninja" ]]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+echo "setup: building in $build ($jobs jobs)"
+cmake --build "$build" -j "$jobs"
