@@ -15,6 +15,7 @@ packages=(
   libthrift-dev thrift-compiler
   libboost-dev
   libyaml-cpp-dev
+  libssl-dev
   libxxhash-dev
   catch2
 )

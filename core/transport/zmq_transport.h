@@ -1,0 +1,89 @@
+// core/transport/zmq_transport.h
+//
+// ZmqTransport moves tuples between the worker processes of a topology over
+// ZeroMQ on TCP. Each worker binds one PULL socket on its slot's port and
+// connects one PUSH socket to each peer worker. Outgoing tuples are batched
+// per peer into codec frames (core/tuple/tuple_codec.h), sent when a peer's
+// batch reaches `batch_tuples` or when its oldest tuple has waited
+// `flush_delay`. Incoming frames are decoded and handed to the Receiver; a
+// frame that does not decode is dropped and counted, never trusted.
+//
+// Backpressure: TrySend() refuses a batch when `max_queued_tuples` are
+// already waiting; sockets have bounded high-water marks, and a Receiver that
+// refuses tuples stops the transport from reading more (ZeroMQ then pushes
+// back on the senders). Nothing is dropped silently.
+//
+// Threading: two threads of its own, started by Start(): a sender that owns
+// the PUSH sockets and a receiver that owns the PULL socket (a ZeroMQ socket
+// belongs to one thread for life). TrySend() and the stats are thread-safe.
+// zmq.hpp is included only by zmq_transport.cc.
+#pragma once
+
+#include "core/common/clock.h"
+#include "core/common/status.h"
+#include "core/tuple/tuple_codec.h"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gale::transport {
+
+struct TransportOptions {
+  std::string bind_host = "127.0.0.1";
+  int port = 0;                         // this worker's port
+  std::vector<std::string> peers;       // "host:port" of each peer, by peer index
+  size_t batch_tuples = 256;            // send a peer's batch at this many tuples...
+  Nanos flush_delay = std::chrono::milliseconds(1);  // ...or when its oldest waited this long
+  size_t max_queued_tuples = 65536;     // TrySend refuses beyond this (all peers together)
+  int send_hwm = 1000;                  // ZMQ_SNDHWM / ZMQ_RCVHWM, in frames
+  int recv_hwm = 1000;
+  int64_t max_frame_bytes = 64 << 20;   // ZMQ_MAXMSGSIZE on the PULL socket
+};
+
+// Takes decoded tuples on the receiver thread.
+class Receiver {
+ public:
+  virtual ~Receiver() = default;
+  // Takes tuples from the front of `tuples`, erasing what it took. Tuples
+  // left in it are offered again later (after a short wait), and no new
+  // frame is read meanwhile.
+  virtual void Deliver(std::vector<tuple::WireTuple>& tuples) = 0;
+};
+
+struct TransportStats {
+  uint64_t frames_sent = 0;
+  uint64_t tuples_sent = 0;
+  uint64_t frames_received = 0;
+  uint64_t tuples_received = 0;
+  uint64_t frames_dropped = 0;  // did not decode
+};
+
+class ZmqTransport {
+ public:
+  ZmqTransport(TransportOptions options, Receiver& receiver);
+  ~ZmqTransport();  // Stop()s
+  ZmqTransport(const ZmqTransport&) = delete;
+  ZmqTransport& operator=(const ZmqTransport&) = delete;
+
+  // Binds the PULL socket (an error names the address when it is taken),
+  // connects to the peers and starts both threads.
+  Status Start();
+  // Sends what is queued (best effort, bounded by a short linger), then
+  // stops both threads. Idempotent.
+  void Stop();
+
+  // Queues `batch` for peer `peer`, taking all of it (and clearing it) or
+  // none of it (returning false) when too much is queued already.
+  bool TrySend(int peer, std::vector<tuple::WireTuple>& batch);
+
+  TransportStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gale::transport

@@ -1,0 +1,320 @@
+// gale.thrift: the Nimbus service and every struct that crosses a process
+// boundary between Gale's daemons and their clients. thrift/README.md
+// documents every call for client authors.
+//
+// Transport: framed (TFramedTransport), binary protocol (TBinaryProtocol),
+// nimbus on 127.0.0.1:6627 by default. Frames over 16 MB are refused.
+
+namespace cpp gale.thrift
+namespace py gale_thrift
+namespace js gale
+
+// ---------------------------------------------------------------- topology
+
+enum ComponentKind {
+  SPOUT = 1,
+  BOLT = 2,
+}
+
+enum GroupingType {
+  SHUFFLE = 1,
+  FIELDS = 2,
+  ALL = 3,
+  GLOBAL = 4,
+  NONE = 5,
+  DIRECT = 6,
+  LOCAL_OR_SHUFFLE = 7,
+  PARTIAL_KEY = 8,
+}
+
+// A config value: exactly one member is set; none set means null.
+union ConfigValue {
+  1: bool bool_value,
+  2: i64 int_value,
+  3: double double_value,
+  4: string string_value,
+}
+
+// An output stream a component declares.
+struct StreamDecl {
+  1: required string id,
+  2: required list<string> fields,
+  3: optional bool direct = false,
+}
+
+struct Component {
+  1: required string id,
+  2: required ComponentKind kind,
+  // A class a plugin of the topology registers.
+  3: required string class_name,
+  // Executors (threads); >= 1.
+  4: required i32 parallelism,
+  // Tasks, fixed for the topology's life; 0 means "= parallelism".
+  5: optional i32 num_tasks = 0,
+  6: optional map<string, ConfigValue> config = {},
+  // What DeclareOutputFields() declares: nimbus validates subscriptions
+  // against it without running user code.
+  7: required list<StreamDecl> outputs,
+}
+
+struct Grouping {
+  1: required GroupingType type,
+  // FIELDS and PARTIAL_KEY: the key fields.
+  2: optional list<string> fields = [],
+}
+
+// `to` subscribes to `stream` of `from`.
+struct Subscription {
+  1: required string from_component,
+  2: optional string stream = "default",
+  3: required string to_component,
+  4: required Grouping grouping,
+}
+
+// A plugin library the topology needs. Upload it first (beginPluginUpload).
+struct PluginRef {
+  // The file name it was uploaded from (informational; workers load by hash).
+  1: required string name,
+  // Lower-case hex SHA-256 of the file.
+  2: required string sha256,
+}
+
+struct Topology {
+  1: required string name,
+  2: required list<Component> components,
+  3: required list<Subscription> streams,
+  4: optional map<string, ConfigValue> config = {},
+  5: required list<PluginRef> plugins,
+}
+
+enum TopologyStatus {
+  ACTIVE = 1,
+  INACTIVE = 2,
+  REBALANCING = 3,
+  KILLED = 4,
+}
+
+struct SubmitOptions {
+  1: optional TopologyStatus initial_status = TopologyStatus.ACTIVE,
+}
+
+struct KillOptions {
+  // Spouts are deactivated for this long before the workers stop, so that
+  // trees in flight can complete. Default: topology.message.timeout.secs.
+  1: optional i32 wait_secs,
+}
+
+struct RebalanceOptions {
+  // Spouts are deactivated this long before executors move. Default:
+  // topology.message.timeout.secs.
+  1: optional i32 wait_secs,
+  2: optional i32 num_workers,
+  // component id -> executors (<= its tasks).
+  3: optional map<string, i32> num_executors,
+}
+
+// ----------------------------------------------------------------- queries
+
+struct SupervisorSummary {
+  1: required string id,
+  2: required string host,
+  3: required i32 uptime_secs,
+  4: required i32 num_slots,
+  5: required i32 num_used_slots,
+  6: required list<i32> ports,
+}
+
+struct TopologySummary {
+  1: required string id,
+  2: required string name,
+  3: required TopologyStatus status,
+  4: required i32 uptime_secs,
+  5: required i32 num_tasks,
+  6: required i32 num_executors,
+  7: required i32 num_workers,
+}
+
+struct ClusterSummary {
+  1: required list<SupervisorSummary> supervisors,
+  2: required list<TopologySummary> topologies,
+  3: required i32 nimbus_uptime_secs,
+  4: required i32 slots_total,
+  5: required i32 slots_used,
+  6: required i32 slots_free,
+}
+
+// Counters since the executor started.
+struct ExecutorStats {
+  1: required i64 emitted,
+  // Tuples sent to tasks (emits x targets).
+  2: required i64 transferred,
+  // Spouts: trees completed / failed. Bolts: inputs acked / failed.
+  3: required i64 acked,
+  4: required i64 failed,
+  // Bolts: inputs executed, and the mean time in Execute().
+  5: required i64 executed,
+  6: required double execute_ms_avg,
+  // Spouts: mean time from emit to tree completion.
+  7: required double complete_ms_avg,
+  // Tuples this executor sent to tasks in other worker processes.
+  8: optional i64 transferred_remote = 0,
+}
+
+struct ErrorInfo {
+  1: required string error,
+  2: required i64 error_time_secs,
+  3: required string host,
+  4: required i32 port,
+  5: optional i32 task,
+}
+
+struct ExecutorSummary {
+  1: required string component_id,
+  2: required i32 task_start,
+  3: required i32 task_end,
+  4: required string host,
+  5: required i32 port,
+  6: required string supervisor_id,
+  // Seconds since the worker first reported this executor; 0 until then.
+  7: required i32 uptime_secs,
+  // Absent until the worker's first heartbeat.
+  8: optional ExecutorStats stats,
+}
+
+struct TopologyInfo {
+  1: required string id,
+  2: required string name,
+  3: required TopologyStatus status,
+  4: required i32 uptime_secs,
+  5: required list<ExecutorSummary> executors,
+  // component id -> its last errors, newest last.
+  6: required map<string, list<ErrorInfo>> errors,
+  7: required i32 num_workers,
+  // Per worker (host:port), frames and tuples its transport dropped because
+  // they were malformed or for tasks it does not run.
+  8: optional map<string, i64> dropped_frames = {},
+}
+
+// -------------------------------------------------------- daemon plumbing
+
+// A worker slot: a port on a supervisor's host.
+struct WorkerSlot {
+  1: required string supervisor_id,
+  2: required string host,
+  3: required i32 port,
+}
+
+struct ExecutorAssignment {
+  1: required i32 task_start,
+  2: required i32 task_end,
+  // Index into Assignment.workers.
+  3: required i32 worker,
+}
+
+struct Assignment {
+  1: required string topology_id,
+  // Grows on every change of where executors run.
+  2: required i64 version,
+  3: required list<WorkerSlot> workers,
+  4: required list<ExecutorAssignment> executors,
+}
+
+// What a worker process needs to run: sent by nimbus to the worker itself.
+struct WorkerPlan {
+  1: required string topology_id,
+  2: required Topology topology,
+  3: required TopologyStatus status,
+  4: required Assignment assignment,
+}
+
+// One slot of a supervisor that nimbus wants running.
+struct SlotAssignment {
+  1: required i32 port,
+  2: required string topology_id,
+  3: required string topology_name,
+  4: required i64 assignment_version,
+  5: required list<PluginRef> plugins,
+}
+
+struct SupervisorHeartbeat {
+  1: required string supervisor_id,
+  2: required string host,
+  3: required list<i32> ports,
+  // Ports whose worker process is running now.
+  4: required list<i32> running_ports,
+}
+
+struct WorkerHeartbeat {
+  1: required string topology_id,
+  2: required string supervisor_id,
+  3: required i32 port,
+  4: required i64 assignment_version,
+  // In Assignment.executors order, for the executors this worker runs.
+  5: required list<ExecutorAssignment> executors,
+  6: required list<ExecutorStats> stats,
+  7: required list<ErrorInfo> errors,
+  8: optional i64 dropped_frames = 0,
+}
+
+struct WorkerHeartbeatResponse {
+  1: required TopologyStatus status,
+  // The current assignment version; a worker whose version is older exits
+  // so that its supervisor restarts it with the new assignment.
+  2: required i64 assignment_version,
+  // False when this worker is no longer part of the topology.
+  3: required bool assigned,
+}
+
+// ---------------------------------------------------------------- errors
+
+// A topology of that name is already running.
+exception AlreadyAliveException { 1: required string msg }
+// No topology of that name.
+exception NotAliveException { 1: required string msg }
+// The topology or the options are invalid; msg says what and where.
+exception InvalidTopologyException { 1: required string msg }
+// The topology refers to a plugin hash nimbus does not have.
+exception PluginNotFoundException { 1: required string msg }
+// A plugin upload failed (unknown upload id, size or hash mismatch).
+exception UploadException { 1: required string msg }
+// The call is not allowed in the topology's current state.
+exception IllegalStateException { 1: required string msg }
+
+service Nimbus {
+  // ---- for clients ----
+
+  // Starts an upload of a plugin file of `size` bytes with this SHA-256.
+  // Returns an upload id, or "" when nimbus already stores that hash.
+  string beginPluginUpload(1: string sha256, 2: i64 size) throws (1: UploadException e),
+  // Appends a chunk (at most 4 MB) to an upload.
+  void uploadPluginChunk(1: string upload_id, 2: binary chunk) throws (1: UploadException e),
+  // Checks the size and hash and stores the file.
+  void finishPluginUpload(1: string upload_id) throws (1: UploadException e),
+  bool hasPlugin(1: string sha256),
+
+  void submitTopology(1: Topology topology, 2: SubmitOptions options)
+    throws (1: AlreadyAliveException already, 2: InvalidTopologyException invalid,
+            3: PluginNotFoundException plugin),
+  void killTopology(1: string name, 2: KillOptions options) throws (1: NotAliveException e),
+  void activate(1: string name) throws (1: NotAliveException e, 2: IllegalStateException state),
+  void deactivate(1: string name) throws (1: NotAliveException e, 2: IllegalStateException state),
+  void rebalance(1: string name, 2: RebalanceOptions options)
+    throws (1: NotAliveException e, 2: InvalidTopologyException invalid,
+            3: IllegalStateException state),
+
+  ClusterSummary getClusterInfo(),
+  TopologyInfo getTopologyInfo(1: string name) throws (1: NotAliveException e),
+
+  // ---- for Gale's own daemons ----
+
+  // A supervisor's heartbeat; returns the slots it should run.
+  list<SlotAssignment> supervisorHeartbeat(1: SupervisorHeartbeat heartbeat),
+  // Up to `length` bytes of a stored plugin from `offset`; empty at the end.
+  binary downloadPluginChunk(1: string sha256, 2: i64 offset, 3: i32 length)
+    throws (1: PluginNotFoundException e),
+  // What the worker on (supervisor, port) runs for this topology.
+  WorkerPlan getWorkerPlan(1: string topology_id, 2: string supervisor_id, 3: i32 port)
+    throws (1: NotAliveException e),
+  WorkerHeartbeatResponse workerHeartbeat(1: WorkerHeartbeat heartbeat)
+    throws (1: NotAliveException e),
+}
