@@ -104,8 +104,11 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
   (*worker)->Start();
   // Quiescence must hold on two checks in a row, 20 ms apart.
   int quiet_checks = 0;
+  std::string fatal;
   while (!g_interrupted.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    fatal = (*worker)->Fatal();
+    if (!fatal.empty()) break;
     if (options.duration_secs > 0) {
       if (elapsed() >= options.duration_secs) break;
       continue;
@@ -115,6 +118,10 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
   }
   (*worker)->Stop();
   PrintTable((*worker)->Stats(), elapsed(), out);
+  if (!fatal.empty()) {
+    err << "topology '" << loaded->spec.name << "' stopped: " << fatal << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -19,8 +19,10 @@ struct LocalOptions {
   bool quiet = false;        // no progress lines, only the final table
 };
 
-// Returns the process exit code: 0 on success, 1 when the topology failed
-// to start or run, 2 for bad input (the error is on stderr).
+// Returns the process exit code: 0 on success (errors that components
+// reported while running are listed after the table), 1 when the topology
+// could not start or a task failed to open/prepare, 2 for bad input (the
+// error is on stderr).
 int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace gale::worker

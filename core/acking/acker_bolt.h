@@ -7,7 +7,8 @@
 // `__ack_ack`. A fail anywhere sends `__ack_fail`. Messages may arrive in any
 // order, including acks before the spout's init. Entries live in a 3-bucket
 // RotatingMap rotated on every tick (one tick per message timeout), so a tree
-// the spout has already timed out is forgotten 2T-3T after its last update.
+// the spout has already timed out is forgotten 2T-3T after it was created or
+// last reset (acks do not extend its life, as in Storm).
 //
 // Streams in:  __ack_init [id, init-val, spout-task]   (from spouts)
 //              __ack_ack  [id, ack-val]                (from bolts)

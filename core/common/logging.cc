@@ -1,6 +1,7 @@
 #include "core/common/logging.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -8,7 +9,12 @@
 
 namespace gale {
 namespace {
-std::atomic<LogLevel> g_level{LogLevel::kInfo};
+LogLevel InitialLevel() {
+  LogLevel level = LogLevel::kInfo;
+  if (const char* env = std::getenv("GALE_LOG_LEVEL")) ParseLogLevel(env, &level);
+  return level;
+}
+std::atomic<LogLevel> g_level{InitialLevel()};
 const char* LevelName(LogLevel l) {
   switch (l) {
     case LogLevel::kDebug: return "DEBUG";

@@ -56,7 +56,18 @@ Status ClassRegistry::LoadLibrary(const std::string& path, const std::string& wh
   if (classes->empty()) {
     return Status::InvalidArgument(where + "plugin '" + path + "' registers no classes");
   }
-  for (const PluginClass& c : *classes) GALE_RETURN_IF_ERROR(Add(c, path).WithContext(where));
+  for (size_t i = 0; i < classes->size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (std::string_view((*classes)[i].name) == (*classes)[j].name) {
+        return Status::AlreadyExists(where + "plugin '" + path + "' registers class '" +
+                                     (*classes)[i].name + "' twice");
+      }
+    }
+  }
+  for (const PluginClass& c : *classes) {
+    Status s = Add(c, path);
+    if (!s.ok()) return Status(s.code(), where + s.message());
+  }
   return Status::Ok();
 }
 

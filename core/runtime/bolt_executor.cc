@@ -134,7 +134,11 @@ void BoltExecutor::Deliver(Envelope& e) {
 
 void BoltExecutor::Run() {
   for (size_t i = 0; i < bolts_.size(); ++i) {
-    Guarded([&] { bolts_[i]->Prepare(*contexts_[i], *collectors_[i]); }, tasks_[i]);
+    if (!Guarded([&] { bolts_[i]->Prepare(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
+      Fatal("bolt '" + component_.id + "' task " + std::to_string(tasks_[i]) +
+            " failed to prepare");
+      return;
+    }
   }
   std::vector<Envelope> input;
   int waits = 0;

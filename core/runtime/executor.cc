@@ -100,6 +100,7 @@ void Executor::Send(int32_t task, Tuple tuple) {
   if (batch.empty()) dirty_.push_back(dest);
   batch.push_back(Envelope{task, std::move(tuple)});
   sent_.store(sent_.load() + 1);
+  if (shared_.transfer.IsRemote(dest)) stats_.AddRemote(1);
   if (batch.size() >= batch_size_ && blocked_ == 0) {
     if (!shared_.transfer.TryDeliver(dest, batch)) blocked_ = 1;
   }
@@ -133,6 +134,12 @@ void Executor::LogEmit(int32_t task, const OutputStream& out, const Values& valu
   for (int32_t x : targets) t += (t.empty() ? "" : ",") + std::to_string(x);
   GALE_LOG(kInfo) << "Emitting: " << component_.id << " task " << task << " " << out.meta.stream
                   << " [" << v << "] to [" << t << "]";
+}
+
+void Executor::Fatal(const std::string& why) {
+  GALE_LOG(kError) << why;
+  std::lock_guard<std::mutex> lock(shared_.fatal_mu);
+  if (shared_.fatal.empty()) shared_.fatal = why;
 }
 
 void Executor::ReportError(int32_t task, std::string_view message) {

@@ -4,7 +4,7 @@
 // takes envelopes from its InputQueue and hands what its tasks emit to a
 // Transfer, batched per destination: a batch goes out when it is full, and
 // every partial batch goes out once the current input batch is processed
-// (or, for a spout, after each round of NextTuple calls). So batches grow
+// (or, for a spout, after its NextTuple calls of one loop: up to 16 rounds). So batches grow
 // with load and latency stays low when idle.
 //
 // When a destination refuses a batch (its queue is full) the executor keeps
@@ -25,6 +25,8 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -41,6 +43,8 @@ class Transfer {
   virtual int DestinationOf(int32_t task) const = 0;
   // Takes all of `batch` (clearing it) or none of it (returning false).
   virtual bool TryDeliver(int destination, std::vector<Envelope>& batch) = 0;
+  // Whether the destination is another worker process.
+  virtual bool IsRemote(int destination) const = 0;
 };
 
 // Shared by the executors of one worker.
@@ -50,6 +54,10 @@ struct WorkerShared {
   const Clock& clock;
   std::atomic<bool> active{true};  // the topology is ACTIVE: spouts call NextTuple
   std::vector<int32_t> local_tasks;  // tasks of this worker, for LOCAL_OR_SHUFFLE
+  // Set when a task could not start (Open/Prepare threw): the worker
+  // cannot run the topology and must stop. Guarded by `fatal_mu`.
+  std::mutex fatal_mu;
+  std::string fatal;
 };
 
 class Executor {
@@ -91,6 +99,8 @@ class Executor {
   ExecutorStats& mutable_stats() { return stats_; }
   const Clock& clock() const { return shared_.clock; }
   void ReportError(int32_t task, std::string_view message);
+  // Records why this worker cannot go on (the first reason wins).
+  void Fatal(const std::string& why);
   // topology.debug: logs an emit of `task` on `out` to `targets`.
   bool debug() const { return debug_; }
   void LogEmit(int32_t task, const OutputStream& out, const Values& values,

@@ -114,7 +114,7 @@ void SpoutExecutor::Process(Envelope& e) {
   if (t.IsTick()) {
     pending_.Rotate([this](uint64_t, Pending& p) {
       stats_.AddFailed();
-      spouts_[p.task_index]->Fail(p.id);
+      Guarded([&] { spouts_[p.task_index]->Fail(p.id); }, tasks_[p.task_index]);
     });
     return;
   }
@@ -153,7 +153,11 @@ void SpoutExecutor::UpdateFinished() {
 
 void SpoutExecutor::Run() {
   for (size_t i = 0; i < spouts_.size(); ++i) {
-    spouts_[i]->Open(*contexts_[i], *collectors_[i]);
+    if (!Guarded([&] { spouts_[i]->Open(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
+      Fatal("spout '" + component_.id + "' task " + std::to_string(tasks_[i]) +
+            " failed to open");
+      return;
+    }
   }
   std::vector<Envelope> input;
   int idle = 0, waits = 0;

@@ -28,6 +28,7 @@ struct StatsSnapshot {
   uint64_t execute_nanos = 0;
   uint64_t complete_nanos = 0;  // spouts: summed over `acked`
   uint64_t error_count = 0;
+  uint64_t transferred_remote = 0;  // tuples sent to other worker processes
   std::vector<ErrorInfo> last_errors;  // newest last
 
   void Add(const StatsSnapshot& o) {
@@ -39,6 +40,7 @@ struct StatsSnapshot {
     execute_nanos += o.execute_nanos;
     complete_nanos += o.complete_nanos;
     error_count += o.error_count;
+    transferred_remote += o.transferred_remote;
     last_errors.insert(last_errors.end(), o.last_errors.begin(), o.last_errors.end());
   }
   double execute_latency_ms() const {
@@ -62,6 +64,7 @@ class ExecutorStats {
     Bump(complete_nanos_, complete_nanos);
   }
   void AddFailed() { Bump(failed_, 1); }
+  void AddRemote(uint64_t n) { Bump(remote_, n); }
   void AddExecuted(uint64_t nanos) {
     Bump(executed_, 1);
     Bump(execute_nanos_, nanos);
@@ -82,6 +85,7 @@ class ExecutorStats {
     s.executed = executed_.load(std::memory_order_relaxed);
     s.execute_nanos = execute_nanos_.load(std::memory_order_relaxed);
     s.complete_nanos = complete_nanos_.load(std::memory_order_relaxed);
+    s.transferred_remote = remote_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(errors_mu_);
     s.error_count = error_count_;
     s.last_errors.assign(errors_.begin(), errors_.end());
@@ -95,7 +99,7 @@ class ExecutorStats {
   }
 
   std::atomic<uint64_t> emitted_{0}, transferred_{0}, acked_{0}, failed_{0}, executed_{0};
-  std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0};
+  std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0}, remote_{0};
   mutable std::mutex errors_mu_;
   uint64_t error_count_ = 0;
   std::deque<ErrorInfo> errors_;

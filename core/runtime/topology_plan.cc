@@ -25,8 +25,8 @@ namespace {
 void AddStream(ComponentPlan& c, const std::string& stream, const Fields& fields, bool direct,
                bool system) {
   auto out = std::make_unique<OutputStream>();
-  out->meta = StreamMeta{c.id, stream, fields, false};
   out->index = static_cast<uint32_t>(c.outputs.size());
+  out->meta = StreamMeta{c.id, stream, fields, false, out->index};
   out->direct = direct;
   out->system = system;
   c.outputs.push_back(std::move(out));
@@ -41,7 +41,7 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
   plan->topology_config_.Set("topology.name", spec.name);
   GALE_ASSIGN_OR_RETURN(plan->settings_, topology::ParseSettings(spec.config));
   plan->tick_meta_ = StreamMeta{std::string(kSystemComponent), std::string(kTickStream),
-                                Fields{"rate_secs"}, true};
+                                Fields{"rate_secs"}, true, 0};
 
   for (const auto& c : spec.spouts) plan->AddComponent(c, Role::kSpout);
   for (const auto& c : spec.bolts) plan->AddComponent(c, Role::kBolt);

@@ -9,22 +9,40 @@
 
 namespace gale::runtime {
 
-WorkerRuntime::WorkerRuntime(const TopologyPlan& plan, const Clock& clock)
-    : plan_(plan), clock_(clock) {}
+WorkerRuntime::WorkerRuntime(const TopologyPlan& plan, const Clock& clock, WorkerOptions options)
+    : plan_(plan), clock_(clock), options_(std::move(options)) {}
 
 Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan& plan,
                                                              const plugin::ClassRegistry& classes,
-                                                             const Clock& clock) {
-  std::unique_ptr<WorkerRuntime> w(new WorkerRuntime(plan, clock));
-  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}});
-  w->task_executor_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
-  for (size_t i = 0; i < plan.executors().size(); ++i) {
-    for (int32_t t : plan.executors()[i].tasks) {
-      w->task_executor_[static_cast<size_t>(t)] = static_cast<int>(i);
+                                                             const Clock& clock,
+                                                             WorkerOptions options) {
+  std::unique_ptr<WorkerRuntime> w(new WorkerRuntime(plan, clock, std::move(options)));
+  std::vector<size_t> mine = w->options_.executors;
+  if (mine.empty()) {
+    for (size_t i = 0; i < plan.executors().size(); ++i) mine.push_back(i);
+  }
+  w->local_count_ = static_cast<int>(mine.size());
+  w->remote_peers_ = w->options_.remote ? w->options_.remote->peer_count() : 0;
+  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}});
+  w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
+  for (size_t j = 0; j < mine.size(); ++j) {
+    if (mine[j] >= plan.executors().size()) {
+      return Status::InvalidArgument("executor " + std::to_string(mine[j]) + " is not in the plan");
+    }
+    for (int32_t t : plan.executors()[mine[j]].tasks) {
+      w->task_destination_[static_cast<size_t>(t)] = static_cast<int>(j);
       w->shared_->local_tasks.push_back(t);
     }
   }
-  for (const ExecutorPlan& ep : plan.executors()) {
+  for (int32_t t = 1; t <= plan.task_count(); ++t) {
+    auto& dest = w->task_destination_[static_cast<size_t>(t)];
+    if (dest >= 0) continue;
+    const int peer = w->options_.remote ? w->options_.remote->PeerOf(t) : -1;
+    if (peer < 0) return Status::InvalidArgument("no worker runs task " + std::to_string(t));
+    dest = w->local_count_ + peer;
+  }
+  for (size_t index : mine) {
+    const ExecutorPlan& ep = plan.executors()[index];
     const ComponentPlan& c = plan.components()[static_cast<size_t>(ep.component)];
     if (c.role == Role::kSpout) {
       std::vector<std::unique_ptr<Spout>> spouts;
@@ -48,6 +66,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
       w->executors_.push_back(std::make_unique<BoltExecutor>(*w->shared_, ep, std::move(bolts)));
     }
   }
+  w->remote_scratch_.resize(mine.size());
   return w;
 }
 
@@ -130,6 +149,62 @@ bool WorkerRuntime::Quiescent() const {
     if (!e->Finished()) return false;
   }
   return true;
+}
+
+std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
+  std::vector<ExecutorReport> out;
+  for (const auto& e : executors_) {
+    out.push_back({e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot()});
+  }
+  return out;
+}
+
+void WorkerRuntime::DeliverRemote(std::vector<tuple::WireTuple>& tuples) {
+  size_t taken = 0;
+  for (; taken < tuples.size(); ++taken) {
+    tuple::WireTuple& w = tuples[taken];
+    const int dest = DestinationOf(w.target_task);
+    const int source = plan_.ComponentOfTask(w.source_task);
+    if (dest < 0 || dest >= local_count_ || source < 0) {
+      dropped_.fetch_add(1);
+      continue;
+    }
+    const auto& outputs = plan_.components()[static_cast<size_t>(source)].outputs;
+    if (w.stream >= outputs.size() ||
+        w.values.size() != outputs[w.stream]->meta.fields.size()) {
+      dropped_.fetch_add(1);
+      continue;
+    }
+    Tuple t(&outputs[w.stream]->meta, w.source_task, std::move(w.values));
+    for (const auto& [root, edge] : w.roots) t.mutable_roots().XorInto(root, edge);
+    if (outputs[w.stream]->system) {
+      // Acker traffic never waits behind a full queue: it is what lets a
+      // blocked pipeline drain (its volume is bounded by the data's).
+      executors_[static_cast<size_t>(dest)]->queue().ForcePush(
+          Envelope{w.target_task, std::move(t)});
+      continue;
+    }
+    auto& batch = remote_scratch_[static_cast<size_t>(dest)];
+    batch.push_back(Envelope{w.target_task, std::move(t)});
+  }
+  tuples.clear();
+  // Hand each executor its share, waiting while a queue is full: the
+  // transport reads no new frame meanwhile, which is the backpressure on
+  // the sending workers.
+  int attempt = 0;
+  for (;;) {
+    bool all = true;
+    for (size_t i = 0; i < remote_scratch_.size(); ++i) {
+      auto& batch = remote_scratch_[i];
+      if (!batch.empty() && !executors_[i]->queue().TryPush(batch)) all = false;
+    }
+    if (all) return;
+    {
+      std::lock_guard<std::mutex> lock(timer_mu_);
+      if (stopping_) return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(attempt++ < 10 ? 100 : 1000));
+  }
 }
 
 std::vector<ComponentStats> WorkerRuntime::Stats() const {

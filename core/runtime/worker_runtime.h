@@ -17,6 +17,7 @@
 #include "core/runtime/executor.h"
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
+#include "core/tuple/tuple_codec.h"
 
 #include <condition_variable>
 #include <memory>
@@ -26,6 +27,33 @@
 #include <vector>
 
 namespace gale::runtime {
+
+// Where tuples for tasks of other workers go (cluster mode). Peers are the
+// other workers, by index.
+class RemoteTransfer {
+ public:
+  virtual ~RemoteTransfer() = default;
+  virtual int peer_count() const = 0;
+  // The peer that runs `task`, or -1.
+  virtual int PeerOf(int32_t task) const = 0;
+  // Takes all of `batch` (clearing it) or none of it (returning false).
+  virtual bool TrySend(int peer, std::vector<Envelope>& batch) = 0;
+};
+
+struct WorkerOptions {
+  // Indices into plan.executors() to run here; empty: all of them.
+  std::vector<size_t> executors;
+  // Required when some executors run elsewhere.
+  RemoteTransfer* remote = nullptr;
+};
+
+// One executor's identity and counters, for heartbeats.
+struct ExecutorReport {
+  std::string component;
+  int32_t task_start;
+  int32_t task_end;
+  StatsSnapshot stats;
+};
 
 struct ComponentStats {
   std::string component;
@@ -40,7 +68,8 @@ class WorkerRuntime final : public Transfer {
   // Runs every executor of `plan`. `plan`, `classes` and `clock` outlive it.
   static Result<std::unique_ptr<WorkerRuntime>> Create(const TopologyPlan& plan,
                                                        const plugin::ClassRegistry& classes,
-                                                       const Clock& clock);
+                                                       const Clock& clock,
+                                                       WorkerOptions options = {});
   ~WorkerRuntime() override;
 
   void Start();
@@ -54,8 +83,9 @@ class WorkerRuntime final : public Transfer {
   // True when every spout says it is exhausted, no tree is pending and no
   // tuple is queued or being processed anywhere in this worker.
   bool Quiescent() const;
-  // True when no tuple is queued or being processed (ticks aside); spouts
-  // may still emit more.
+  // True when no tuple or tick is queued or being processed; spouts may
+  // still emit more. Meaningful for a worker that runs every executor (local
+  // mode): tuples to or from other workers are not counted on both sides.
   bool Idle() const;
 
   // The timer's loop count; a test that moves an injected clock waits for
@@ -66,26 +96,53 @@ class WorkerRuntime final : public Transfer {
   // Per component, in plan order (sorted by id, `__acker` included).
   std::vector<ComponentStats> Stats() const;
 
-  // Transfer
-  int destination_count() const override { return static_cast<int>(plan_.executors().size()); }
+  // Per executor run here.
+  std::vector<ExecutorReport> ExecutorReports() const;
+
+  // Hands tuples that arrived from another worker to the local executors
+  // and clears `tuples`, waiting while a target queue is full (until Stop).
+  // A tuple for a task not run here, of an unknown stream or of the wrong
+  // arity is dropped and counted. Called by the transport's receiver thread.
+  void DeliverRemote(std::vector<tuple::WireTuple>& tuples);
+  uint64_t dropped_tuples() const { return dropped_.load(); }
+
+  // Why a task could not start (its Open/Prepare threw; the error is also
+  // in its component's errors), or "" while all is well. A worker with a
+  // fatal reason cannot run its part of the topology and should stop.
+  std::string Fatal() const {
+    std::lock_guard<std::mutex> lock(shared_->fatal_mu);
+    return shared_->fatal;
+  }
+
+  // Transfer: destinations are the local executors, then the remote peers.
+  int destination_count() const override { return local_count_ + remote_peers_; }
   int DestinationOf(int32_t task) const override {
-    return task > 0 && static_cast<size_t>(task) < task_executor_.size()
-               ? task_executor_[static_cast<size_t>(task)]
+    return task > 0 && static_cast<size_t>(task) < task_destination_.size()
+               ? task_destination_[static_cast<size_t>(task)]
                : -1;
   }
   bool TryDeliver(int destination, std::vector<Envelope>& batch) override {
-    return executors_[static_cast<size_t>(destination)]->queue().TryPush(batch);
+    if (destination < local_count_) {
+      return executors_[static_cast<size_t>(destination)]->queue().TryPush(batch);
+    }
+    return options_.remote->TrySend(destination - local_count_, batch);
   }
+  bool IsRemote(int destination) const override { return destination >= local_count_; }
 
  private:
-  WorkerRuntime(const TopologyPlan& plan, const Clock& clock);
+  WorkerRuntime(const TopologyPlan& plan, const Clock& clock, WorkerOptions options);
   void TimerLoop();
 
   const TopologyPlan& plan_;
   const Clock& clock_;
   std::unique_ptr<WorkerShared> shared_;
   std::vector<std::unique_ptr<Executor>> executors_;
-  std::vector<int> task_executor_;  // task id -> executor index; -1 elsewhere
+  WorkerOptions options_;
+  int local_count_ = 0;
+  int remote_peers_ = 0;
+  std::vector<int> task_destination_;  // task id -> destination; -1: nowhere
+  std::vector<std::vector<Envelope>> remote_scratch_;  // per local executor
+  std::atomic<uint64_t> dropped_{0};
 
   std::thread timer_;
   std::mutex timer_mu_;

@@ -51,7 +51,7 @@ bool Parse(int argc, char** argv, Args& args) {
       const std::string* v = value("--filter");
       if (!v) return false;
       args.filter = *v;
-    } else if (x == "--duration") {
+    } else if (x == "--duration" && args.command == "local") {
       const std::string* v = value("--duration");
       if (!v) return false;
       char* end = nullptr;
@@ -61,7 +61,7 @@ bool Parse(int argc, char** argv, Args& args) {
                   << *v << "'\n";
         return false;
       }
-    } else if (x == "--quiet") {
+    } else if (x == "--quiet" && args.command == "local") {
       args.quiet = true;
     } else if (!x.empty() && x[0] == '-') {
       std::cerr << "gale " << args.command << ": unknown option '" << x << "'\n" << kUsage;

@@ -23,7 +23,7 @@ class LocalTopology {
   ~LocalTopology();
 
   // Waits (at most 10 s) until everything fed was emitted and no tuple is in
-  // flight, twice in a row. False on timeout.
+  // flight, on three checks in a row. False on timeout.
   bool Settle();
   // Moves `clock` forward `total` in steps, letting the timer fire and the
   // topology settle after each step.

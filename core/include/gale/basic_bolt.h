@@ -57,12 +57,12 @@ class BasicBoltAdapter final : public Bolt {
     try {
       bolt_->Execute(input, basic);
     } catch (const FailedException&) {
-      collector_->Fail(input);
+      if (!input.IsTick()) collector_->Fail(input);
       return;
     }
     // Any other exception propagates: the executor fails the input and
-    // reports the error.
-    collector_->Ack(input);
+    // reports the error. Tick tuples are not acked: they are in no tree.
+    if (!input.IsTick()) collector_->Ack(input);
   }
   void DeclareOutputFields(OutputDeclarer& declarer) const override {
     bolt_->DeclareOutputFields(declarer);

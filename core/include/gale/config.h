@@ -28,7 +28,8 @@ class Config {
 
   // Typed getters return `fallback` when the key is absent and throw
   // std::invalid_argument (naming the key) when it holds another type.
-  // An int is accepted where a double is asked for.
+  // An int is accepted where a double is asked for; GetString gives any
+  // scalar's text.
   int64_t GetInt(std::string_view key, int64_t fallback) const {
     const Value* v = Find(key);
     if (!v) return fallback;

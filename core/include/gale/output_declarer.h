@@ -32,8 +32,8 @@ class OutputDeclarer {
   void Declare(Fields fields, Direct direct = Direct::kNo) {
     DeclareStream("default", std::move(fields), direct);
   }
-  // Declaring the same stream twice replaces the first declaration; the
-  // validator reports it when the two differ.
+  // Declaring the same stream twice is an error that `gale validate` and
+  // local mode report.
   void DeclareStream(std::string_view id, Fields fields, Direct direct = Direct::kNo) {
     for (auto& s : streams_) {
       if (s.id == id) {

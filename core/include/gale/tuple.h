@@ -2,8 +2,10 @@
 //
 // Tuple is one input a bolt receives: the values, the fields that name them,
 // and where it came from. The executor owns each Tuple; a bolt gets it by
-// const reference for the duration of Execute() and may keep a copy (copies
-// keep their acking identity, so a bolt may ack a stored copy later).
+// const reference for the duration of Execute() and may keep a copy to ack
+// later. A copy carries the tuple's tree ids and the edges anchored to it so
+// far; anchor to and ack the same object (copy or original), since edges of
+// emits anchored to one are not seen by the other.
 #pragma once
 
 #include <gale/fields.h>
@@ -30,6 +32,7 @@ struct StreamMeta {
   std::string stream;
   Fields fields;
   bool is_tick = false;
+  uint32_t index = 0;  // the stream's position among the component's outputs
 };
 
 // The (root id -> edge id) pairs of a tuple in one or more tuple trees.
