@@ -265,6 +265,25 @@ struct WorkerHeartbeatResponse {
   3: required bool assigned,
 }
 
+// ------------------------------------------------------- nimbus's own state
+
+// One topology as nimbus keeps it on disk (state-dir/topologies/<id>.bin,
+// binary protocol). Not part of the service.
+struct StoredTopology {
+  1: required string id,
+  // As submitted; rebalance overrides are applied on top.
+  2: required Topology topology,
+  3: required TopologyStatus status,
+  4: required i64 launch_time_secs,
+  5: required Assignment assignment,
+  6: required i32 num_workers,
+  7: optional map<string, i32> num_executors = {},
+  // REBALANCING: the status to return to; KILLED/REBALANCING: when to act.
+  8: optional TopologyStatus prev_status,
+  9: optional i64 action_time_millis,
+  10: optional RebalanceOptions pending_rebalance,
+}
+
 // ---------------------------------------------------------------- errors
 
 // A topology of that name is already running.
