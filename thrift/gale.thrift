@@ -158,6 +158,8 @@ struct ExecutorStats {
   7: required double complete_ms_avg,
   // Tuples this executor sent to tasks in other worker processes.
   8: optional i64 transferred_remote = 0,
+  // Errors its tasks reported (exceptions from user code, ReportError).
+  9: optional i64 error_count = 0,
 }
 
 struct ErrorInfo {

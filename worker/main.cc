@@ -1,5 +1,8 @@
-// gale-worker: runs a topology's executors. `gale-worker local FILE.yaml`
-// runs all of them in this process (what `gale local` does).
+// gale-worker: runs a topology's executors.
+//   gale-worker local FILE.yaml [--duration S] [--filter F]    (what `gale local` does)
+//   gale-worker --nimbus H:P --topology-id ID --supervisor-id S --host H --port P --plugin-dir D
+//                                                            (started by a supervisor)
+#include "worker/cluster_worker.h"
 #include "worker/local_mode.h"
 
 #include <cstdlib>
@@ -17,6 +20,24 @@ int main(int argc, char** argv) {
     }
     return gale::worker::RunLocal(o, std::cout, std::cerr);
   }
-  std::cerr << "usage: gale-worker local FILE.yaml [--duration S] [--filter FILE]\n";
-  return 2;
+  gale::worker::ClusterWorkerOptions o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    if (i + 1 >= argc) {
+      std::cerr << "gale-worker: " << k << " needs a value\n";
+      return 2;
+    }
+    const std::string v = argv[++i];
+    if (k == "--nimbus") o.nimbus = v;
+    else if (k == "--topology-id") o.topology_id = v;
+    else if (k == "--supervisor-id") o.supervisor_id = v;
+    else if (k == "--host") o.host = v;
+    else if (k == "--port") o.port = std::atoi(v.c_str());
+    else if (k == "--plugin-dir") o.plugin_dir = v;
+    else {
+      std::cerr << "gale-worker: unknown option '" << k << "'\n";
+      return 2;
+    }
+  }
+  return gale::worker::RunClusterWorker(o);
 }

@@ -28,7 +28,7 @@ class CheckFailure {
 
 }  // namespace gale::internal
 
+// A while-loop rather than an if, so that it nests safely in an unbraced if;
+// the failure aborts, so it never loops.
 #define GALE_CHECK(cond) \
-  if (cond) {            \
-  } else                 \
-    ::gale::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
+  while (!(cond)) ::gale::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()

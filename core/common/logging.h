@@ -29,7 +29,9 @@ class LogLine {
 }  // namespace internal
 }  // namespace gale
 
-#define GALE_LOG(level)                                                  \
-  if (::gale::LogLevel::level < ::gale::GetLogLevel()) {                 \
-  } else                                                                 \
-    ::gale::internal::LogLine(::gale::LogLevel::level, __FILE__, __LINE__).stream()
+// A for-loop rather than an if, so that `if (x) GALE_LOG(kInfo) << y; else`
+// binds as it reads.
+#define GALE_LOG(level)                                                               \
+  for (bool gale_log_on_ = ::gale::LogLevel::level >= ::gale::GetLogLevel(); gale_log_on_; \
+       gale_log_on_ = false)                                                          \
+  ::gale::internal::LogLine(::gale::LogLevel::level, __FILE__, __LINE__).stream()

@@ -1,0 +1,321 @@
+#include "nimbus/cli/cluster_commands.h"
+
+#include "core/common/sha256.h"
+#include "core/runtime/load_topology.h"
+#include "core/topology/cluster_config.h"
+#include "thrift/client.h"
+#include "thrift/convert.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+namespace gale::cli {
+namespace {
+
+bool FileExists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+// Connects, or writes why not and returns null.
+std::unique_ptr<rpc::NimbusConnection> Connect(const ClusterArgs& args, std::ostream& err) {
+  std::string source;
+  bool ok = true;
+  const std::string address = ResolveNimbus(args, &source, err, &ok);
+  if (!ok) return nullptr;
+  auto hp = rpc::ParseHostPort(address);
+  if (!hp.ok()) {
+    err << "gale: nimbus address " << hp.status().message() << " (from " << source << ")\n";
+    return nullptr;
+  }
+  auto conn = rpc::NimbusConnection::Connect(*hp, std::chrono::seconds(10));
+  if (!conn.ok()) {
+    err << "gale: " << conn.status().message() << " (address from " << source
+        << "); is gale-nimbus running?\n";
+    return nullptr;
+  }
+  return std::move(conn).value();
+}
+
+int Fail(const Status& s, std::ostream& err) {
+  err << "gale: " << s.message() << "\n";
+  return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+Status UploadPlugin(rpc::NimbusConnection& conn, const std::string& path, const std::string& sha,
+                    std::ostream& out) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::NotFound("cannot read plugin '" + path + "'");
+  std::string upload_id;
+  GALE_RETURN_IF_ERROR(conn.Call([&](thrift::NimbusClient& c) {
+    c.beginPluginUpload(upload_id, sha, static_cast<int64_t>(st.st_size));
+  }));
+  if (upload_id.empty()) return Status::Ok();  // nimbus has it already
+  std::ifstream in(path, std::ios::binary);
+  std::string chunk(1 << 20, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const std::string part = chunk.substr(0, static_cast<size_t>(in.gcount()));
+    if (part.empty()) break;
+    GALE_RETURN_IF_ERROR(
+        conn.Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(upload_id, part); }));
+  }
+  GALE_RETURN_IF_ERROR(conn.Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(upload_id); }));
+  out << "uploaded " << path << " (" << st.st_size << " bytes, sha256 " << sha.substr(0, 12)
+      << "...)\n";
+  return Status::Ok();
+}
+
+std::string Uptime(int secs) {
+  std::ostringstream s;
+  if (secs >= 3600) s << secs / 3600 << "h";
+  if (secs >= 60) s << (secs % 3600) / 60 << "m";
+  s << secs % 60 << "s";
+  return s.str();
+}
+
+std::string Fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ostream& err,
+                          bool* ok) {
+  *ok = true;
+  if (!args.nimbus.empty()) {
+    *source = "--nimbus";
+    return args.nimbus;
+  }
+  if (const char* env = std::getenv("GALE_NIMBUS"); env && *env) {
+    *source = "$GALE_NIMBUS";
+    return env;
+  }
+  std::string config = args.config;
+  if (config.empty()) {
+    if (const char* env = std::getenv("GALE_CONFIG"); env && *env) config = env;
+  }
+  if (config.empty()) {
+    if (const char* home = std::getenv("HOME")) {
+      const std::string p = std::string(home) + "/.gale/cluster.yaml";
+      if (FileExists(p)) config = p;
+    }
+  }
+  if (!config.empty()) {
+    auto c = topology::LoadClusterConfig(config);
+    if (!c.ok()) {
+      err << "gale: " << c.status().message() << "\n";
+      *ok = false;
+      return "";
+    }
+    if (c->Contains("nimbus.host") || c->Contains("nimbus.thrift.port")) {
+      *source = config;
+      return c->GetString("nimbus.host", "127.0.0.1") + ":" +
+             std::to_string(c->GetInt("nimbus.thrift.port", 6627));
+    }
+  }
+  *source = "the default";
+  return "127.0.0.1:6627";
+}
+
+int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter, bool inactive,
+           std::ostream& out, std::ostream& err) {
+  // Everything `gale validate` checks, before anything is sent.
+  topology::LoadOptions load;
+  load.filter_file = filter;
+  load.plugin_search_path = runtime::DefaultPluginSearchPath();
+  auto loaded = runtime::LoadAndValidate(file, load, runtime::PluginIsolation::kChildProcess);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return 2;
+  }
+  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  std::vector<std::string> shas;
+  for (const auto& p : loaded->spec.plugins) {
+    auto sha = Sha256File(p.path);
+    if (!sha.ok()) return Fail(sha.status(), err);
+    shas.push_back(*sha);
+  }
+  auto conn = Connect(c, err);
+  if (!conn) return 1;
+  for (size_t i = 0; i < shas.size(); ++i) {
+    Status s = UploadPlugin(*conn, loaded->spec.plugins[i].path, shas[i], out);
+    if (!s.ok()) return Fail(s, err);
+  }
+  thrift::SubmitOptions opts;
+  opts.__set_initial_status(inactive ? thrift::TopologyStatus::INACTIVE
+                                     : thrift::TopologyStatus::ACTIVE);
+  const thrift::Topology t = convert::ToThrift(loaded->spec, shas);
+  Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.submitTopology(t, opts); });
+  if (!s.ok()) return Fail(s, err);
+  out << "submitted topology '" << loaded->spec.name << "'"
+      << (inactive ? " (inactive: gale activate " + loaded->spec.name + " starts it)" : "")
+      << "\n";
+  return 0;
+}
+
+int List(const ClusterArgs& c, std::ostream& out, std::ostream& err) {
+  auto conn = Connect(c, err);
+  if (!conn) return 1;
+  thrift::ClusterSummary sum;
+  Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.getClusterInfo(sum); });
+  if (!s.ok()) return Fail(s, err);
+  out << std::left << std::setw(20) << "topology" << std::setw(12) << "status" << std::right
+      << std::setw(7) << "tasks" << std::setw(7) << "execs" << std::setw(9) << "workers"
+      << std::setw(10) << "uptime" << "  id\n";
+  for (const auto& t : sum.topologies) {
+    out << std::left << std::setw(20) << t.name << std::setw(12) << convert::StatusName(t.status)
+        << std::right << std::setw(7) << t.num_tasks << std::setw(7) << t.num_executors
+        << std::setw(9) << t.num_workers << std::setw(10) << Uptime(t.uptime_secs) << "  " << t.id
+        << "\n";
+  }
+  if (sum.topologies.empty()) out << "(no topologies)\n";
+  out << "\n" << sum.supervisors.size() << " supervisor(s), " << sum.slots_total << " slot(s): "
+      << sum.slots_used << " used, " << sum.slots_free << " free\n";
+  for (const auto& s2 : sum.supervisors) {
+    out << "  " << s2.id << " on " << s2.host << ": " << s2.num_used_slots << "/" << s2.num_slots
+        << " slots used, up " << Uptime(s2.uptime_secs) << "\n";
+  }
+  return 0;
+}
+
+int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::ostream& err) {
+  auto conn = Connect(c, err);
+  if (!conn) return 1;
+  thrift::TopologyInfo info;
+  Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.getTopologyInfo(info, name); });
+  if (!s.ok()) return Fail(s, err);
+  out << "topology " << info.name << " (" << info.id << "): " << convert::StatusName(info.status)
+      << ", up " << Uptime(info.uptime_secs) << ", " << info.num_workers << " worker(s), "
+      << info.executors.size() << " executor(s)\n\n";
+
+  struct Row {
+    int execs = 0;
+    int tasks = 0;
+    bool reported = false;
+    thrift::ExecutorStats sum;
+    double exec_weighted = 0, complete_weighted = 0;
+  };
+  std::map<std::string, Row> rows;
+  for (const auto& e : info.executors) {
+    Row& r = rows[e.component_id];
+    ++r.execs;
+    r.tasks += e.task_end - e.task_start + 1;
+    if (!e.__isset.stats) continue;
+    r.reported = true;
+    r.sum.emitted += e.stats.emitted;
+    r.sum.transferred += e.stats.transferred;
+    r.sum.transferred_remote += e.stats.transferred_remote;
+    r.sum.acked += e.stats.acked;
+    r.sum.failed += e.stats.failed;
+    r.sum.executed += e.stats.executed;
+    r.sum.error_count += e.stats.error_count;
+    r.exec_weighted += e.stats.execute_ms_avg * static_cast<double>(e.stats.executed);
+    r.complete_weighted += e.stats.complete_ms_avg * static_cast<double>(e.stats.acked);
+  }
+  out << std::left << std::setw(16) << "component" << std::right << std::setw(6) << "execs"
+      << std::setw(6) << "tasks" << std::setw(11) << "emitted" << std::setw(12) << "transferred"
+      << std::setw(11) << "remote" << std::setw(11) << "acked" << std::setw(9) << "failed"
+      << std::setw(11) << "executed" << std::setw(13) << "exec-lat-ms" << std::setw(13)
+      << "complete-ms" << std::setw(8) << "errors" << "\n";
+  for (const auto& [id, r] : rows) {
+    out << std::left << std::setw(16) << id << std::right << std::setw(6) << r.execs
+        << std::setw(6) << r.tasks;
+    if (!r.reported) {
+      out << std::setw(11) << "-" << "   (no heartbeat yet)\n";
+      continue;
+    }
+    out << std::setw(11) << r.sum.emitted << std::setw(12) << r.sum.transferred << std::setw(11)
+        << r.sum.transferred_remote << std::setw(11) << r.sum.acked << std::setw(9)
+        << r.sum.failed << std::setw(11) << r.sum.executed << std::setw(13)
+        << (r.sum.executed ? Fixed(r.exec_weighted / static_cast<double>(r.sum.executed), 4) : "-")
+        << std::setw(13)
+        << (r.sum.executed == 0 && r.sum.acked
+                ? Fixed(r.complete_weighted / static_cast<double>(r.sum.acked), 3)
+                : "-")
+        << std::setw(8) << r.sum.error_count << "\n";
+  }
+  out << "\nexecutors:\n";
+  for (const auto& e : info.executors) {
+    out << "  " << std::left << std::setw(16) << e.component_id << std::setw(10)
+        << ("[" + std::to_string(e.task_start) + "-" + std::to_string(e.task_end) + "]")
+        << std::setw(22) << (e.host + ":" + std::to_string(e.port)) << std::setw(28)
+        << e.supervisor_id << std::right;
+    if (e.__isset.stats) {
+      out << " emitted " << e.stats.emitted << ", remote " << e.stats.transferred_remote
+          << ", acked " << e.stats.acked << ", up " << Uptime(e.uptime_secs);
+    } else {
+      out << " (no heartbeat yet)";
+    }
+    out << "\n";
+  }
+  for (const auto& [worker, n] : info.dropped_frames) {
+    if (n > 0) out << "\nworker " << worker << " dropped " << n << " malformed or misrouted frame(s)/tuple(s)\n";
+  }
+  for (const auto& [component, errors] : info.errors) {
+    out << "\nlast errors of " << component << ":\n";
+    for (const auto& e : errors) {
+      out << "  " << e.error_time_secs << " " << e.host << ":" << e.port
+          << (e.__isset.task ? " task " + std::to_string(e.task) : "") << ": " << e.error << "\n";
+    }
+  }
+  return 0;
+}
+
+int Kill(const ClusterArgs& c, const std::string& name, std::optional<int> wait, std::ostream& out,
+         std::ostream& err) {
+  auto conn = Connect(c, err);
+  if (!conn) return 1;
+  thrift::KillOptions opts;
+  if (wait) opts.__set_wait_secs(*wait);
+  Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.killTopology(name, opts); });
+  if (!s.ok()) return Fail(s, err);
+  out << "killed topology '" << name << "'"
+      << (wait ? "; its workers stop in " + std::to_string(*wait) + " s"
+               : "; its workers stop after the message timeout")
+      << "\n";
+  return 0;
+}
+
+int Activate(const ClusterArgs& c, const std::string& name, bool active, std::ostream& out,
+             std::ostream& err) {
+  auto conn = Connect(c, err);
+  if (!conn) return 1;
+  Status s = conn->Call([&](thrift::NimbusClient& cl) {
+    if (active) {
+      cl.activate(name);
+    } else {
+      cl.deactivate(name);
+    }
+  });
+  if (!s.ok()) return Fail(s, err);
+  out << (active ? "activated" : "deactivated") << " topology '" << name << "'\n";
+  return 0;
+}
+
+int Rebalance(const ClusterArgs& c, const std::string& name, std::optional<int> workers,
+              const std::map<std::string, int>& executors, std::optional<int> wait,
+              std::ostream& out, std::ostream& err) {
+  auto conn = Connect(c, err);
+  if (!conn) return 1;
+  thrift::RebalanceOptions opts;
+  if (workers) opts.__set_num_workers(*workers);
+  if (!executors.empty()) opts.__set_num_executors(executors);
+  if (wait) opts.__set_wait_secs(*wait);
+  Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.rebalance(name, opts); });
+  if (!s.ok()) return Fail(s, err);
+  out << "rebalancing topology '" << name << "'"
+      << (wait ? " in " + std::to_string(*wait) + " s" : " after the message timeout") << "\n";
+  return 0;
+}
+
+}  // namespace gale::cli

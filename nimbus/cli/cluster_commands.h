@@ -1,0 +1,40 @@
+// nimbus/cli/cluster_commands.h
+//
+// The `gale` verbs that talk to nimbus: submit, list, info, kill, activate,
+// deactivate, rebalance. Each returns the process exit code (0 done, 1
+// nimbus refused or could not be reached, 2 bad input) and writes one clear
+// line to `err` when it fails.
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gale::cli {
+
+struct ClusterArgs {
+  std::string nimbus;  // --nimbus host:port
+  std::string config;  // --config FILE
+};
+
+// --nimbus, then $GALE_NIMBUS, then the cluster config (--config FILE, else
+// $GALE_CONFIG, else ~/.gale/cluster.yaml if it exists: nimbus.host and
+// nimbus.thrift.port), then 127.0.0.1:6627. Sets `source` to where it came from.
+std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ostream& err,
+                          bool* ok);
+
+int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter,
+           bool inactive, std::ostream& out, std::ostream& err);
+int List(const ClusterArgs& c, std::ostream& out, std::ostream& err);
+int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::ostream& err);
+int Kill(const ClusterArgs& c, const std::string& name, std::optional<int> wait, std::ostream& out,
+         std::ostream& err);
+int Activate(const ClusterArgs& c, const std::string& name, bool active, std::ostream& out,
+             std::ostream& err);
+int Rebalance(const ClusterArgs& c, const std::string& name, std::optional<int> workers,
+              const std::map<std::string, int>& executors, std::optional<int> wait,
+              std::ostream& out, std::ostream& err);
+
+}  // namespace gale::cli

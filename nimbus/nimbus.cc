@@ -1,0 +1,673 @@
+#include "nimbus/nimbus.h"
+
+#include "core/common/files.h"
+#include "core/common/logging.h"
+#include "core/runtime/topology_plan.h"
+#include "core/topology/validator.h"
+#include "thrift/convert.h"
+
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace gale::nimbus {
+
+namespace fs = std::filesystem;
+using apache::thrift::protocol::TBinaryProtocol;
+using apache::thrift::transport::TMemoryBuffer;
+
+namespace {
+
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Serialize(const thrift::StoredTopology& t) {
+  auto buffer = std::make_shared<TMemoryBuffer>();
+  TBinaryProtocol protocol(buffer);
+  t.write(&protocol);
+  return buffer->getBufferAsString();
+}
+
+Result<thrift::StoredTopology> Deserialize(const std::string& bytes) {
+  try {
+    auto buffer = std::make_shared<TMemoryBuffer>(
+        reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
+        static_cast<uint32_t>(bytes.size()));
+    TBinaryProtocol protocol(buffer);
+    thrift::StoredTopology t;
+    t.read(&protocol);
+    return t;
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(e.what());
+  }
+}
+
+std::string SlotName(const thrift::WorkerSlot& s) { return s.host + ":" + std::to_string(s.port); }
+
+bool SameSlot(const thrift::WorkerSlot& a, const thrift::WorkerSlot& b) {
+  return a.supervisor_id == b.supervisor_id && a.port == b.port;
+}
+
+Result<std::unique_ptr<runtime::TopologyPlan>> PlanOf(const thrift::Topology& t) {
+  GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(t));
+  return runtime::TopologyPlan::Build(spec);
+}
+
+}  // namespace
+
+Nimbus::Nimbus(NimbusOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      started_(clock.Now()),
+      plugins_(options_.state_dir) {}
+
+int64_t Nimbus::UnixNowSecs() const { return UnixMillis() / 1000; }
+
+Status Nimbus::Recover() {
+  std::lock_guard<std::mutex> lock(mu_);
+  GALE_RETURN_IF_ERROR(plugins_.Init());
+  const std::string dir = options_.state_dir + "/topologies";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Internal("cannot create '" + dir + "': " + ec.message());
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string path = entry.path().string();
+    if (entry.path().extension() != ".bin") continue;
+    GALE_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+    auto t = Deserialize(bytes);
+    if (!t.ok()) {
+      // Never delete what cannot be read: keep it aside for a human.
+      GALE_LOG(kError) << "cannot read " << path << " (" << t.status().message()
+                       << "); moved aside to " << path << ".corrupt";
+      fs::rename(path, path + ".corrupt", ec);
+      continue;
+    }
+    const std::string id = t->id;
+    // ids are name-<n>-<secs>: continue the counter after the largest n.
+    const auto first = id.rfind('-', id.rfind('-') - 1);
+    if (first != std::string::npos) {
+      next_id_ = std::max<int64_t>(next_id_, std::atoll(id.c_str() + first + 1) + 1);
+    }
+    // Its workers get the start grace to report in before anything moves.
+    for (const auto& slot : t->assignment.workers) {
+      workers_[{id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
+    }
+    GALE_LOG(kInfo) << "recovered topology " << id << " ("
+                    << convert::StatusName(t->status) << ", " << t->assignment.workers.size()
+                    << " workers, assignment version " << t->assignment.version << ")";
+    topologies_.emplace(id, std::move(t).value());
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- helpers
+
+thrift::StoredTopology* Nimbus::FindByName(const std::string& name) {
+  for (auto& [id, t] : topologies_) {
+    if (t.topology.name == name) return &t;
+  }
+  return nullptr;
+}
+
+thrift::StoredTopology* Nimbus::FindById(const std::string& id) {
+  auto it = topologies_.find(id);
+  return it == topologies_.end() ? nullptr : &it->second;
+}
+
+Status Nimbus::Persist(const thrift::StoredTopology& t) {
+  return WriteFileAtomically(options_.state_dir + "/topologies/" + t.id + ".bin", Serialize(t));
+}
+
+void Nimbus::Remove(const std::string& id) {
+  std::error_code ec;
+  fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);
+  topologies_.erase(id);
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    it = it->first.first == id ? workers_.erase(it) : std::next(it);
+  }
+}
+
+thrift::Topology Nimbus::Effective(const thrift::StoredTopology& t) const {
+  thrift::Topology out = t.topology;
+  for (auto& c : out.components) {
+    auto it = t.num_executors.find(c.id);
+    if (it == t.num_executors.end()) continue;
+    if (c.num_tasks == 0) c.__set_num_tasks(c.parallelism);  // tasks never change
+    c.parallelism = it->second;
+  }
+  thrift::ConfigValue workers;
+  workers.__set_int_value(t.num_workers);
+  out.config["topology.workers"] = workers;
+  out.__isset.config = true;
+  return out;
+}
+
+int Nimbus::DefaultWaitSecs(const thrift::StoredTopology& t) const {
+  auto it = t.topology.config.find("topology.message.timeout.secs");
+  if (it == t.topology.config.end()) return 30;
+  const Value v = convert::FromThrift(it->second);
+  if (v.type() == ValueType::kInt) return static_cast<int>(v.AsInt());
+  if (v.type() == ValueType::kDouble) return static_cast<int>(v.AsDouble() + 0.999);
+  return 30;
+}
+
+bool Nimbus::SupervisorAlive(const std::string& id) const {
+  auto it = supervisors_.find(id);
+  return it != supervisors_.end() && Now() - it->second.last_heartbeat <= options_.supervisor_timeout;
+}
+
+bool Nimbus::WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const {
+  if (!SupervisorAlive(slot.supervisor_id)) return false;
+  auto it = workers_.find({topology_id, {slot.supervisor_id, slot.port}});
+  if (it == workers_.end()) return false;
+  const WorkerState& w = it->second;
+  if (Now() - w.assigned_at <= options_.worker_start_timeout) return true;
+  return w.last_heartbeat.count() > 0 && Now() - w.last_heartbeat <= options_.worker_timeout;
+}
+
+std::vector<thrift::WorkerSlot> Nimbus::FreeSlots() const {
+  std::set<SlotKey> used;
+  for (const auto& [id, t] : topologies_) {
+    for (const auto& s : t.assignment.workers) used.insert({s.supervisor_id, s.port});
+  }
+  // Interleaved across supervisors, the one with the most free slots first,
+  // so that a topology's workers spread over machines (Storm's EvenScheduler).
+  std::vector<std::vector<thrift::WorkerSlot>> per_supervisor;
+  for (const auto& [sid, s] : supervisors_) {
+    if (!SupervisorAlive(sid)) continue;
+    std::vector<thrift::WorkerSlot> free;
+    for (int port : s.ports) {
+      if (used.count({sid, port})) continue;
+      thrift::WorkerSlot slot;
+      slot.supervisor_id = sid;
+      slot.host = s.host;
+      slot.port = port;
+      free.push_back(slot);
+    }
+    if (!free.empty()) per_supervisor.push_back(std::move(free));
+  }
+  std::stable_sort(per_supervisor.begin(), per_supervisor.end(),
+                   [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::vector<thrift::WorkerSlot> out;
+  for (size_t i = 0;; ++i) {
+    bool any = false;
+    for (const auto& list : per_supervisor) {
+      if (i < list.size()) {
+        out.push_back(list[i]);
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
+void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
+  auto plan = PlanOf(Effective(t));
+  if (!plan.ok()) {
+    GALE_LOG(kError) << "cannot plan topology " << t.id << ": " << plan.status();
+    return;
+  }
+  const thrift::Assignment& old = t.assignment;
+  // Keep the live workers; fill up to num_workers from free slots, spreading
+  // over supervisors this topology does not use yet.
+  std::vector<thrift::WorkerSlot> workers;
+  std::vector<int> old_index;  // new worker index -> old index, -1 for new
+  for (size_t i = 0; i < old.workers.size(); ++i) {
+    if (static_cast<int>(workers.size()) >= t.num_workers) break;
+    if (WorkerAlive(t.id, old.workers[i])) {
+      workers.push_back(old.workers[i]);
+      old_index.push_back(static_cast<int>(i));
+    }
+  }
+  std::vector<thrift::WorkerSlot> free = FreeSlots();
+  std::stable_sort(free.begin(), free.end(), [&](const auto& a, const auto& b) {
+    auto uses = [&](const thrift::WorkerSlot& s) {
+      return std::count_if(workers.begin(), workers.end(), [&](const thrift::WorkerSlot& w) {
+        return w.supervisor_id == s.supervisor_id;
+      });
+    };
+    return uses(a) < uses(b);
+  });
+  for (const auto& slot : free) {
+    if (static_cast<int>(workers.size()) >= t.num_workers) break;
+    workers.push_back(slot);
+    old_index.push_back(-1);
+  }
+
+  thrift::Assignment next;
+  next.topology_id = t.id;
+  next.version = old.version;
+  next.workers = workers;
+  std::vector<int> load(workers.size(), 0);
+  const auto& executors = (*plan)->executors();
+  // The executor set changes only through rebalance, which asks for `full`.
+  const bool same_executors = old.executors.size() == executors.size();
+  for (size_t e = 0; e < executors.size() && !workers.empty(); ++e) {
+    thrift::ExecutorAssignment ea;
+    ea.task_start = executors[e].tasks.front();
+    ea.task_end = executors[e].tasks.back();
+    ea.worker = -1;
+    if (!full && same_executors) {
+      const int was = old.executors[e].worker;
+      for (size_t w = 0; w < workers.size(); ++w) {
+        if (old_index[w] >= 0 && old_index[w] == was) ea.worker = static_cast<int>(w);
+      }
+    }
+    if (ea.worker < 0) {
+      if (full) {
+        ea.worker = static_cast<int>(e % workers.size());  // round-robin, in task order
+      } else {
+        ea.worker = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+      }
+    }
+    ++load[static_cast<size_t>(ea.worker)];
+    next.executors.push_back(ea);
+  }
+  // Drop workers that ended up with nothing (more workers than executors).
+  std::vector<int> remap(workers.size(), -1);
+  thrift::Assignment compact = next;
+  compact.workers.clear();
+  for (size_t w = 0; w < workers.size(); ++w) {
+    if (load[w] == 0) continue;
+    remap[w] = static_cast<int>(compact.workers.size());
+    compact.workers.push_back(workers[w]);
+  }
+  for (auto& ea : compact.executors) ea.worker = remap[static_cast<size_t>(ea.worker)];
+
+  bool changed = compact.workers.size() != old.workers.size() ||
+                 compact.executors.size() != old.executors.size();
+  for (size_t w = 0; !changed && w < compact.workers.size(); ++w) {
+    changed = !SameSlot(compact.workers[w], old.workers[w]);
+  }
+  for (size_t e = 0; !changed && e < compact.executors.size(); ++e) {
+    changed = compact.executors[e].worker != old.executors[e].worker ||
+              compact.executors[e].task_start != old.executors[e].task_start;
+  }
+  if (!changed) return;
+  compact.version = old.version + 1;
+  for (const auto& slot : compact.workers) {
+    bool kept = false;
+    for (const auto& o : old.workers) kept = kept || SameSlot(o, slot);
+    if (!kept) workers_[{t.id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
+  }
+  GALE_LOG(kInfo) << "topology " << t.id << ": assignment version " << compact.version << " on "
+                  << compact.workers.size() << " worker(s)";
+  t.assignment = std::move(compact);
+  Status s = Persist(t);
+  if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << t.id << ": " << s;
+}
+
+// ---------------------------------------------------------------- plugins
+
+Result<std::string> Nimbus::BeginPluginUpload(const std::string& sha256, int64_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return plugins_.Begin(sha256, size, Now());
+}
+
+Status Nimbus::UploadPluginChunk(const std::string& upload_id, const std::string& chunk) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return plugins_.Append(upload_id, chunk, Now());
+}
+
+Status Nimbus::FinishPluginUpload(const std::string& upload_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return plugins_.Finish(upload_id);
+}
+
+bool Nimbus::HasPlugin(const std::string& sha256) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return plugins_.Has(sha256);
+}
+
+Result<std::string> Nimbus::DownloadPluginChunk(const std::string& sha256, int64_t offset,
+                                                int32_t length) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return plugins_.Read(sha256, offset, length);
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial) {
+  GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(topology));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (FindByName(topology.name)) {
+    return Status::AlreadyExists("topology '" + topology.name +
+                                 "' is already running; kill it first or choose another name");
+  }
+  if (topology.plugins.empty()) {
+    return Status::InvalidArgument("topology '" + topology.name + "' names no plugin");
+  }
+  for (size_t i = 0; i < topology.plugins.size(); ++i) {
+    const auto& p = topology.plugins[i];
+    if (!plugins_.Has(p.sha256)) {
+      return Status::NotFound("topology '" + topology.name + "' needs plugin '" + p.name +
+                              "' (sha256 " + p.sha256 +
+                              "), which nimbus does not have: upload it first");
+    }
+    spec.plugins[i].name = p.name;
+    spec.plugins[i].path = plugins_.PathOf(p.sha256);
+  }
+  GALE_RETURN_IF_ERROR(topology::ValidateStructure(spec));
+  // Nimbus runs no user code: it trusts the declared classes and outputs
+  // the client sent (gale submit got them from the plugins themselves).
+  std::vector<topology::ClassInfo> classes;
+  for (const auto* list : {&spec.spouts, &spec.bolts}) {
+    for (const auto& c : *list) classes.push_back({c.class_name, c.kind, "submitted"});
+  }
+  GALE_RETURN_IF_ERROR(topology::ValidateWithPlugins(spec, classes));
+  GALE_ASSIGN_OR_RETURN(auto plan, runtime::TopologyPlan::Build(spec));
+  if (initial != thrift::TopologyStatus::ACTIVE && initial != thrift::TopologyStatus::INACTIVE) {
+    return Status::InvalidArgument("a topology starts ACTIVE or INACTIVE");
+  }
+
+  thrift::StoredTopology t;
+  t.id = topology.name + "-" + std::to_string(next_id_++) + "-" + std::to_string(UnixNowSecs());
+  t.topology = topology;
+  t.status = initial;
+  t.launch_time_secs = UnixNowSecs();
+  t.num_workers = plan->settings().workers;
+  t.assignment.topology_id = t.id;
+  t.assignment.version = 0;
+  GALE_RETURN_IF_ERROR(Persist(t));
+  auto& stored = topologies_.emplace(t.id, std::move(t)).first->second;
+  GALE_LOG(kInfo) << "submitted topology " << stored.id << " ("
+                  << convert::StatusName(stored.status) << ", " << plan->task_count()
+                  << " tasks, " << stored.num_workers << " workers)";
+  Schedule(stored, /*full=*/true);
+  return Status::Ok();
+}
+
+Status Nimbus::Kill(const std::string& name, std::optional<int> wait_secs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindByName(name);
+  if (!t) return Status::NotFound("no topology named '" + name + "'");
+  const int wait = std::max(0, wait_secs.value_or(DefaultWaitSecs(*t)));
+  const int64_t when = UnixMillis() + int64_t{wait} * 1000;
+  if (t->status == thrift::TopologyStatus::KILLED) {
+    // A second kill may only shorten the wait.
+    if (t->__isset.action_time_millis && t->action_time_millis <= when) return Status::Ok();
+  }
+  t->status = thrift::TopologyStatus::KILLED;
+  t->__set_action_time_millis(when);
+  GALE_LOG(kInfo) << "killing topology " << t->id << " in " << wait << " s";
+  return Persist(*t);
+}
+
+Status Nimbus::Activate(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindByName(name);
+  if (!t) return Status::NotFound("no topology named '" + name + "'");
+  if (t->status == thrift::TopologyStatus::ACTIVE) return Status::Ok();
+  if (t->status != thrift::TopologyStatus::INACTIVE) {
+    return Status::Internal("topology '" + name + "' is " + convert::StatusName(t->status) +
+                            " and cannot be activated");
+  }
+  t->status = thrift::TopologyStatus::ACTIVE;
+  return Persist(*t);
+}
+
+Status Nimbus::Deactivate(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindByName(name);
+  if (!t) return Status::NotFound("no topology named '" + name + "'");
+  if (t->status == thrift::TopologyStatus::INACTIVE) return Status::Ok();
+  if (t->status != thrift::TopologyStatus::ACTIVE) {
+    return Status::Internal("topology '" + name + "' is " + convert::StatusName(t->status) +
+                            " and cannot be deactivated");
+  }
+  t->status = thrift::TopologyStatus::INACTIVE;
+  return Persist(*t);
+}
+
+Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions& options) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindByName(name);
+  if (!t) return Status::NotFound("no topology named '" + name + "'");
+  if (t->status != thrift::TopologyStatus::ACTIVE &&
+      t->status != thrift::TopologyStatus::INACTIVE) {
+    return Status::Internal("topology '" + name + "' is " + convert::StatusName(t->status) +
+                            " and cannot be rebalanced now");
+  }
+  if (options.__isset.num_workers && options.num_workers < 1) {
+    return Status::InvalidArgument("rebalance: workers must be >= 1, got " +
+                                   std::to_string(options.num_workers));
+  }
+  for (const auto& [component, n] : options.num_executors) {
+    const thrift::Component* c = nullptr;
+    for (const auto& x : t->topology.components) {
+      if (x.id == component) c = &x;
+    }
+    if (!c) {
+      return Status::InvalidArgument("rebalance: topology '" + name + "' has no component '" +
+                                     component + "'");
+    }
+    const int tasks = c->num_tasks > 0 ? c->num_tasks : c->parallelism;
+    if (n < 1 || n > tasks) {
+      return Status::InvalidArgument("rebalance: component '" + component + "' has " +
+                                     std::to_string(tasks) + " task(s), so it can run 1 to " +
+                                     std::to_string(tasks) + " executors, not " +
+                                     std::to_string(n));
+    }
+  }
+  const int wait = std::max(0, options.__isset.wait_secs ? options.wait_secs : DefaultWaitSecs(*t));
+  t->__set_prev_status(t->status);
+  t->status = thrift::TopologyStatus::REBALANCING;
+  t->__set_action_time_millis(UnixMillis() + int64_t{wait} * 1000);
+  t->__set_pending_rebalance(options);
+  GALE_LOG(kInfo) << "rebalancing topology " << t->id << " in " << wait << " s";
+  return Persist(*t);
+}
+
+void Nimbus::Tick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  plugins_.ExpireUploads(Now(), std::chrono::minutes(10));
+  const int64_t now_ms = UnixMillis();
+  std::vector<std::string> done;
+  for (auto& [id, t] : topologies_) {
+    const bool due = t.__isset.action_time_millis && t.action_time_millis <= now_ms;
+    if (t.status == thrift::TopologyStatus::KILLED && due) {
+      done.push_back(id);
+    } else if (t.status == thrift::TopologyStatus::REBALANCING && due) {
+      const auto& r = t.pending_rebalance;
+      if (r.__isset.num_workers) t.num_workers = r.num_workers;
+      for (const auto& [c, n] : r.num_executors) t.num_executors[c] = n;
+      t.__isset.num_executors = true;
+      t.status = t.prev_status;
+      t.__isset.action_time_millis = false;
+      t.__isset.pending_rebalance = false;
+      Schedule(t, /*full=*/true);
+      Status s = Persist(t);
+      if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << id << ": " << s;
+    }
+  }
+  for (const auto& id : done) {
+    GALE_LOG(kInfo) << "topology " << id << " killed; its slots are free";
+    Remove(id);
+  }
+  // Right after a restart, wait for the supervisors and workers to report
+  // in before deciding that anything died.
+  if (Now() - started_ < options_.supervisor_timeout * 2) return;
+  for (auto& [id, t] : topologies_) {
+    if (t.status != thrift::TopologyStatus::KILLED) Schedule(t, /*full=*/false);
+  }
+}
+
+// ---------------------------------------------------------------- daemons
+
+std::vector<thrift::SlotAssignment> Nimbus::SupervisorHeartbeat(
+    const thrift::SupervisorHeartbeat& hb) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = supervisors_.try_emplace(hb.supervisor_id);
+  SupervisorState& s = it->second;
+  if (inserted || !SupervisorAlive(hb.supervisor_id)) {
+    s.first_seen = Now();
+    GALE_LOG(kInfo) << "supervisor " << hb.supervisor_id << " at " << hb.host << " with "
+                    << hb.ports.size() << " slot(s)";
+  }
+  s.host = hb.host;
+  s.ports = hb.ports;
+  s.running_ports = hb.running_ports;
+  s.last_heartbeat = Now();
+  std::vector<thrift::SlotAssignment> out;
+  for (const auto& [id, t] : topologies_) {
+    for (const auto& w : t.assignment.workers) {
+      if (w.supervisor_id != hb.supervisor_id) continue;
+      thrift::SlotAssignment a;
+      a.port = w.port;
+      a.topology_id = id;
+      a.topology_name = t.topology.name;
+      a.assignment_version = t.assignment.version;
+      a.plugins = t.topology.plugins;
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
+                                                 const std::string& supervisor_id, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindById(topology_id);
+  if (!t) return Status::NotFound("no topology with id '" + topology_id + "'");
+  bool assigned = false;
+  for (const auto& w : t->assignment.workers) {
+    assigned = assigned || (w.supervisor_id == supervisor_id && w.port == port);
+  }
+  if (!assigned) {
+    return Status::NotFound("topology '" + topology_id + "' has no worker on " + supervisor_id +
+                            ":" + std::to_string(port));
+  }
+  thrift::WorkerPlan plan;
+  plan.topology_id = topology_id;
+  plan.topology = Effective(*t);
+  plan.status = t->status;
+  plan.assignment = t->assignment;
+  return plan;
+}
+
+Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::WorkerHeartbeat& hb) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindById(hb.topology_id);
+  if (!t) return Status::NotFound("no topology with id '" + hb.topology_id + "'");
+  thrift::WorkerHeartbeatResponse r;
+  r.status = t->status;
+  r.assignment_version = t->assignment.version;
+  r.assigned = false;
+  for (const auto& w : t->assignment.workers) {
+    r.assigned = r.assigned || (w.supervisor_id == hb.supervisor_id && w.port == hb.port);
+  }
+  if (r.assigned && hb.assignment_version == t->assignment.version) {
+    WorkerState& w = workers_[{hb.topology_id, {hb.supervisor_id, hb.port}}];
+    if (w.first_heartbeat.count() == 0) w.first_heartbeat = Now();
+    w.last_heartbeat = Now();
+    w.heartbeat = hb;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- queries
+
+thrift::ClusterSummary Nimbus::GetClusterSummary() {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::ClusterSummary out;
+  std::map<SlotKey, bool> used;
+  for (const auto& [id, t] : topologies_) {
+    for (const auto& w : t.assignment.workers) used[{w.supervisor_id, w.port}] = true;
+  }
+  out.slots_total = out.slots_used = 0;
+  for (const auto& [sid, s] : supervisors_) {
+    if (!SupervisorAlive(sid)) continue;
+    thrift::SupervisorSummary sum;
+    sum.id = sid;
+    sum.host = s.host;
+    sum.uptime_secs = static_cast<int32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(Now() - s.first_seen).count());
+    sum.ports = s.ports;
+    sum.num_slots = static_cast<int32_t>(s.ports.size());
+    sum.num_used_slots = 0;
+    for (int p : s.ports) sum.num_used_slots += used.count({sid, p}) ? 1 : 0;
+    out.slots_total += sum.num_slots;
+    out.slots_used += sum.num_used_slots;
+    out.supervisors.push_back(std::move(sum));
+  }
+  out.slots_free = out.slots_total - out.slots_used;
+  for (const auto& [id, t] : topologies_) {
+    thrift::TopologySummary sum;
+    sum.id = id;
+    sum.name = t.topology.name;
+    sum.status = t.status;
+    sum.uptime_secs = static_cast<int32_t>(UnixNowSecs() - t.launch_time_secs);
+    auto plan = PlanOf(Effective(t));
+    sum.num_tasks = plan.ok() ? (*plan)->task_count() : 0;
+    sum.num_executors = static_cast<int32_t>(t.assignment.executors.size());
+    sum.num_workers = static_cast<int32_t>(t.assignment.workers.size());
+    out.topologies.push_back(std::move(sum));
+  }
+  out.nimbus_uptime_secs = static_cast<int32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(Now() - started_).count());
+  return out;
+}
+
+Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindByName(name);
+  if (!t) return Status::NotFound("no topology named '" + name + "'");
+  GALE_ASSIGN_OR_RETURN(auto plan, PlanOf(Effective(*t)));
+  thrift::TopologyInfo info;
+  info.id = t->id;
+  info.name = name;
+  info.status = t->status;
+  info.uptime_secs = static_cast<int32_t>(UnixNowSecs() - t->launch_time_secs);
+  info.num_workers = static_cast<int32_t>(t->assignment.workers.size());
+  for (const auto& ea : t->assignment.executors) {
+    const thrift::WorkerSlot& slot = t->assignment.workers[static_cast<size_t>(ea.worker)];
+    thrift::ExecutorSummary e;
+    const int c = plan->ComponentOfTask(ea.task_start);
+    e.component_id = c >= 0 ? plan->components()[static_cast<size_t>(c)].id : "?";
+    e.task_start = ea.task_start;
+    e.task_end = ea.task_end;
+    e.host = slot.host;
+    e.port = slot.port;
+    e.supervisor_id = slot.supervisor_id;
+    e.uptime_secs = 0;
+    auto w = workers_.find({t->id, {slot.supervisor_id, slot.port}});
+    if (w != workers_.end() && w->second.first_heartbeat.count() > 0) {
+      e.uptime_secs = static_cast<int32_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(Now() - w->second.first_heartbeat)
+              .count());
+      const auto& hb = w->second.heartbeat;
+      for (size_t i = 0; i < hb.executors.size() && i < hb.stats.size(); ++i) {
+        if (hb.executors[i].task_start == ea.task_start) e.__set_stats(hb.stats[i]);
+      }
+    }
+    info.executors.push_back(std::move(e));
+  }
+  for (const auto& slot : t->assignment.workers) {
+    auto w = workers_.find({t->id, {slot.supervisor_id, slot.port}});
+    if (w == workers_.end() || w->second.first_heartbeat.count() == 0) continue;
+    const auto& hb = w->second.heartbeat;
+    info.dropped_frames[SlotName(slot)] = hb.dropped_frames;
+    for (const auto& err : hb.errors) {
+      const int c = err.__isset.task ? plan->ComponentOfTask(err.task) : -1;
+      const std::string component = c >= 0 ? plan->components()[static_cast<size_t>(c)].id : "?";
+      info.errors[component].push_back(err);
+    }
+  }
+  info.__isset.dropped_frames = true;
+  for (auto& [component, list] : info.errors) {
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return a.error_time_secs < b.error_time_secs;
+    });
+    if (list.size() > 10) list.erase(list.begin(), list.end() - 10);
+  }
+  return info;
+}
+
+}  // namespace gale::nimbus

@@ -1,0 +1,132 @@
+// nimbus/nimbus.h
+//
+// Nimbus is the master's state and decisions: topologies and their
+// lifecycle (ACTIVE, INACTIVE, REBALANCING, KILLED), the plugin store, the
+// liveness of supervisors and workers, and the assignment of executors to
+// worker slots. The Thrift handler (thrift_handler.h) calls it; nothing here
+// throws or knows about sockets. Nimbus never runs user code.
+//
+// Its data types are the Thrift structs of gale.thrift: what nimbus keeps
+// is what it stores on disk and what it answers, so using the wire types
+// avoids a second model and a translation of every field (see README.md).
+//
+// Durability: every change to a topology is written to the state directory
+// (one file per topology, replaced atomically) before the call returns, so
+// a nimbus killed at any moment and restarted on the same directory finds
+// every topology and assignment. Liveness (heartbeats) is in memory and is
+// rebuilt from the heartbeats that follow a restart, with a grace period so
+// that nothing is reassigned meanwhile.
+//
+// Threading: every public method is thread-safe (one mutex); Tick() is
+// called periodically by the daemon's timer.
+#pragma once
+
+#include "core/common/clock.h"
+#include "core/common/result.h"
+#include "nimbus/plugin_store.h"
+#include "thrift/gen-cpp/gale_types.h"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gale::nimbus {
+
+struct NimbusOptions {
+  std::string state_dir;
+  // A supervisor that has not heartbeated for this long is dead, and its
+  // workers' executors move elsewhere.
+  Nanos supervisor_timeout = std::chrono::seconds(5);
+  // A worker that has not heartbeated for this long (after its start grace)
+  // is dead, and its executors move elsewhere.
+  Nanos worker_timeout = std::chrono::seconds(10);
+  // How long a newly assigned worker may take to send its first heartbeat.
+  Nanos worker_start_timeout = std::chrono::seconds(30);
+};
+
+class Nimbus {
+ public:
+  Nimbus(NimbusOptions options, const Clock& clock);
+
+  // Reads the state directory (creating it if needed). Errors name the file.
+  Status Recover();
+
+  // ---- client calls ----
+  Result<std::string> BeginPluginUpload(const std::string& sha256, int64_t size);
+  Status UploadPluginChunk(const std::string& upload_id, const std::string& chunk);
+  Status FinishPluginUpload(const std::string& upload_id);
+  bool HasPlugin(const std::string& sha256);
+
+  // kAlreadyExists for a live name, kNotFound for an unknown plugin hash,
+  // kInvalidArgument for an invalid topology (the message says what).
+  Status Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial);
+  // kNotFound for an unknown name.
+  Status Kill(const std::string& name, std::optional<int> wait_secs);
+  // kNotFound, or kInternal (IllegalState) when the status does not allow it.
+  Status Activate(const std::string& name);
+  Status Deactivate(const std::string& name);
+  Status Rebalance(const std::string& name, const thrift::RebalanceOptions& options);
+
+  thrift::ClusterSummary GetClusterSummary();
+  Result<thrift::TopologyInfo> GetTopologyInfo(const std::string& name);
+
+  // ---- daemon calls ----
+  std::vector<thrift::SlotAssignment> SupervisorHeartbeat(const thrift::SupervisorHeartbeat& hb);
+  Result<std::string> DownloadPluginChunk(const std::string& sha256, int64_t offset, int32_t length);
+  Result<thrift::WorkerPlan> GetWorkerPlan(const std::string& topology_id,
+                                           const std::string& supervisor_id, int port);
+  Result<thrift::WorkerHeartbeatResponse> WorkerHeartbeat(const thrift::WorkerHeartbeat& hb);
+
+  // Acts on time: finishes kills and rebalances whose wait is over, sees
+  // dead supervisors and workers, (re)schedules. Called about every 500 ms.
+  void Tick();
+
+ private:
+  struct SupervisorState {
+    std::string host;
+    std::vector<int> ports;
+    std::vector<int> running_ports;
+    Nanos first_seen;
+    Nanos last_heartbeat;
+  };
+  struct WorkerState {
+    WorkerState() = default;
+    explicit WorkerState(Nanos at) : assigned_at(at) {}
+    Nanos assigned_at{0};         // when this slot got its current work
+    Nanos last_heartbeat{0};      // 0: none yet
+    Nanos first_heartbeat{0};
+    thrift::WorkerHeartbeat heartbeat;  // the latest
+  };
+  using SlotKey = std::pair<std::string, int>;  // supervisor id, port
+
+  // All REQUIRE mu_ held.
+  thrift::StoredTopology* FindByName(const std::string& name);
+  thrift::StoredTopology* FindById(const std::string& id);
+  Status Persist(const thrift::StoredTopology& t);
+  void Remove(const std::string& id);
+  // The topology as workers run it: rebalance overrides applied.
+  thrift::Topology Effective(const thrift::StoredTopology& t) const;
+  bool SupervisorAlive(const std::string& id) const;
+  bool WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const;
+  std::vector<thrift::WorkerSlot> FreeSlots() const;
+  // (Re)assigns what needs it; `full` redistributes every executor.
+  void Schedule(thrift::StoredTopology& t, bool full);
+  int DefaultWaitSecs(const thrift::StoredTopology& t) const;
+  Nanos Now() const { return clock_.Now(); }
+  int64_t UnixNowSecs() const;
+
+  const NimbusOptions options_;
+  const Clock& clock_;
+  const Nanos started_;
+  std::mutex mu_;
+  PluginStore plugins_;
+  std::map<std::string, thrift::StoredTopology> topologies_;  // by id
+  std::map<std::string, SupervisorState> supervisors_;        // by id
+  std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
+  int64_t next_id_ = 1;
+};
+
+}  // namespace gale::nimbus

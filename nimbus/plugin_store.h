@@ -1,0 +1,51 @@
+// nimbus/plugin_store.h
+//
+// Plugin files stored by their SHA-256 in <state-dir>/plugins/<sha256>.
+// Uploads go to <state-dir>/uploads/<id>.part in chunks and are moved into
+// place only after their size and hash check out, so a stored plugin is
+// always complete and what its name says.
+//
+// Threading: not thread-safe; Nimbus calls it under its mutex.
+#pragma once
+
+#include "core/common/clock.h"
+#include "core/common/result.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace gale::nimbus {
+
+class PluginStore {
+ public:
+  static constexpr int64_t kMaxPluginBytes = int64_t{1} << 30;
+  static constexpr size_t kMaxChunkBytes = 4 << 20;
+
+  explicit PluginStore(std::string dir) : dir_(std::move(dir)) {}
+  Status Init();  // creates the folders
+
+  bool Has(const std::string& sha256) const;
+  std::string PathOf(const std::string& sha256) const { return dir_ + "/plugins/" + sha256; }
+
+  // "" when the hash is stored already. Errors for a malformed hash or size.
+  Result<std::string> Begin(const std::string& sha256, int64_t size, Nanos now);
+  Status Append(const std::string& upload_id, const std::string& chunk, Nanos now);
+  Status Finish(const std::string& upload_id);
+  Result<std::string> Read(const std::string& sha256, int64_t offset, int32_t length) const;
+  // Drops uploads idle for longer than `idle`.
+  void ExpireUploads(Nanos now, Nanos idle);
+
+ private:
+  struct Upload {
+    std::string sha256;
+    int64_t size;
+    int64_t written;
+    Nanos last_activity;
+  };
+  std::string dir_;
+  std::map<std::string, Upload> uploads_;
+  uint64_t next_upload_ = 1;
+};
+
+}  // namespace gale::nimbus

@@ -1,0 +1,43 @@
+// nimbus/thrift_handler.h
+//
+// NimbusHandler implements the generated thrift::NimbusIf on top of Nimbus:
+// the one place where a Status becomes the exception gale.thrift declares
+// for that call. Thread-safe (Nimbus is); one instance serves every
+// connection.
+#pragma once
+
+#include "nimbus/nimbus.h"
+#include "thrift/gen-cpp/Nimbus.h"
+
+namespace gale::nimbus {
+
+class NimbusHandler final : public thrift::NimbusIf {
+ public:
+  explicit NimbusHandler(Nimbus& nimbus) : nimbus_(nimbus) {}
+
+  void beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) override;
+  void uploadPluginChunk(const std::string& upload_id, const std::string& chunk) override;
+  void finishPluginUpload(const std::string& upload_id) override;
+  bool hasPlugin(const std::string& sha256) override;
+  void submitTopology(const thrift::Topology& topology,
+                      const thrift::SubmitOptions& options) override;
+  void killTopology(const std::string& name, const thrift::KillOptions& options) override;
+  void activate(const std::string& name) override;
+  void deactivate(const std::string& name) override;
+  void rebalance(const std::string& name, const thrift::RebalanceOptions& options) override;
+  void getClusterInfo(thrift::ClusterSummary& out) override;
+  void getTopologyInfo(thrift::TopologyInfo& out, const std::string& name) override;
+  void supervisorHeartbeat(std::vector<thrift::SlotAssignment>& out,
+                           const thrift::SupervisorHeartbeat& heartbeat) override;
+  void downloadPluginChunk(std::string& out, const std::string& sha256, int64_t offset,
+                           int32_t length) override;
+  void getWorkerPlan(thrift::WorkerPlan& out, const std::string& topology_id,
+                     const std::string& supervisor_id, int32_t port) override;
+  void workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
+                       const thrift::WorkerHeartbeat& heartbeat) override;
+
+ private:
+  Nimbus& nimbus_;
+};
+
+}  // namespace gale::nimbus

@@ -1,0 +1,273 @@
+#include "worker/cluster_worker.h"
+
+#include "core/common/logging.h"
+#include "core/plugin/loader.h"
+#include "core/runtime/topology_plan.h"
+#include "core/runtime/worker_runtime.h"
+#include "core/transport/zmq_transport.h"
+#include "thrift/client.h"
+#include "thrift/convert.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace gale::worker {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+// Routes tuples for tasks of other workers into the transport.
+class ClusterTransfer final : public runtime::RemoteTransfer {
+ public:
+  ClusterTransfer(std::vector<int> task_peer, int peers)
+      : task_peer_(std::move(task_peer)), peers_(peers) {}
+  void set_transport(transport::ZmqTransport* t) { transport_ = t; }
+
+  int peer_count() const override { return peers_; }
+  int PeerOf(int32_t task) const override {
+    return task > 0 && static_cast<size_t>(task) < task_peer_.size()
+               ? task_peer_[static_cast<size_t>(task)]
+               : -1;
+  }
+  bool TrySend(int peer, std::vector<runtime::Envelope>& batch) override {
+    if (transport_->Full()) return false;
+    // Converting moves the values out, so once converted the batch is ours
+    // and goes out whatever the queue holds by now (it was not full).
+    std::vector<tuple::WireTuple> wire;
+    wire.reserve(batch.size());
+    for (auto& e : batch) {
+      tuple::WireTuple w;
+      w.target_task = e.task;
+      w.source_task = e.tuple.source_task();
+      w.stream = e.tuple.meta()->index;
+      e.tuple.roots().ForEach([&](const RootEdges::Pair& p) { w.roots.emplace_back(p.root, p.edge); });
+      w.values = std::move(e.tuple.mutable_values());
+      wire.push_back(std::move(w));
+    }
+    batch.clear();
+    transport_->Send(peer, wire);
+    return true;
+  }
+
+ private:
+  const std::vector<int> task_peer_;  // task -> peer index, -1 for local tasks
+  const int peers_;
+  transport::ZmqTransport* transport_ = nullptr;
+};
+
+class RuntimeReceiver final : public transport::Receiver {
+ public:
+  void set_runtime(runtime::WorkerRuntime* r) { runtime_ = r; }
+  void Deliver(std::vector<tuple::WireTuple>& tuples) override { runtime_->DeliverRemote(tuples); }
+
+ private:
+  runtime::WorkerRuntime* runtime_ = nullptr;
+};
+
+thrift::ExecutorStats ToThrift(const runtime::StatsSnapshot& s) {
+  thrift::ExecutorStats out;
+  out.emitted = static_cast<int64_t>(s.emitted);
+  out.transferred = static_cast<int64_t>(s.transferred);
+  out.acked = static_cast<int64_t>(s.acked);
+  out.failed = static_cast<int64_t>(s.failed);
+  out.executed = static_cast<int64_t>(s.executed);
+  out.execute_ms_avg = s.execute_latency_ms();
+  out.complete_ms_avg = s.complete_latency_ms();
+  out.__set_transferred_remote(static_cast<int64_t>(s.transferred_remote));
+  out.__set_error_count(static_cast<int64_t>(s.error_count));
+  return out;
+}
+
+// Connects to nimbus, retrying for up to `patience`.
+Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(const rpc::HostPort& nimbus,
+                                                                std::chrono::seconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (;;) {
+    auto c = rpc::NimbusConnection::Connect(nimbus, std::chrono::seconds(5));
+    if (c.ok() || std::chrono::steady_clock::now() > deadline || g_stop.load()) return c;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+}  // namespace
+
+int RunClusterWorker(const ClusterWorkerOptions& options) {
+  auto nimbus_addr = rpc::ParseHostPort(options.nimbus);
+  if (!nimbus_addr.ok() || options.topology_id.empty() || options.supervisor_id.empty() ||
+      options.port <= 0 || options.plugin_dir.empty()) {
+    GALE_LOG(kError) << "worker: need --nimbus HOST:PORT, --topology-id, --supervisor-id, "
+                        "--port and --plugin-dir";
+    return 2;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  const std::string me = options.host + ":" + std::to_string(options.port);
+
+  auto conn = ConnectWithRetry(*nimbus_addr, std::chrono::seconds(30));
+  if (!conn.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << conn.status();
+    return 1;
+  }
+  thrift::WorkerPlan wp;
+  Status s = (*conn)->Call([&](thrift::NimbusClient& c) {
+    c.getWorkerPlan(wp, options.topology_id, options.supervisor_id, options.port);
+  });
+  if (!s.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << s;
+    return s.code() == StatusCode::kNotFound ? 0 : 1;
+  }
+
+  // The plan, from the topology as nimbus has it, with our plugin copies.
+  auto spec = convert::FromThrift(wp.topology);
+  if (!spec.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << spec.status();
+    return 1;
+  }
+  for (size_t i = 0; i < spec->plugins.size(); ++i) {
+    spec->plugins[i].path = options.plugin_dir + "/" + wp.topology.plugins[i].sha256 + ".so";
+  }
+  auto classes = plugin::ClassRegistry::Load(spec->plugins);
+  if (!classes.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << classes.status();
+    return 1;
+  }
+  auto plan = runtime::TopologyPlan::Build(*spec);
+  if (!plan.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << plan.status();
+    return 1;
+  }
+
+  // Who runs what.
+  const thrift::Assignment& a = wp.assignment;
+  int my_index = -1;
+  for (size_t w = 0; w < a.workers.size(); ++w) {
+    if (a.workers[w].supervisor_id == options.supervisor_id && a.workers[w].port == options.port) {
+      my_index = static_cast<int>(w);
+    }
+  }
+  if (my_index < 0) {
+    GALE_LOG(kWarn) << "worker " << me << ": not in assignment " << a.version << "; exiting";
+    return 0;
+  }
+  std::vector<int> worker_peer(a.workers.size(), -1);
+  std::vector<std::string> peers;
+  for (size_t w = 0; w < a.workers.size(); ++w) {
+    if (static_cast<int>(w) == my_index) continue;
+    worker_peer[w] = static_cast<int>(peers.size());
+    peers.push_back(a.workers[w].host + ":" + std::to_string(a.workers[w].port));
+  }
+  std::vector<int> task_peer(static_cast<size_t>((*plan)->task_count()) + 1, -1);
+  runtime::WorkerOptions wo;
+  std::vector<thrift::ExecutorAssignment> mine;
+  for (const auto& ea : a.executors) {
+    for (int32_t t = ea.task_start; t <= ea.task_end && t <= (*plan)->task_count(); ++t) {
+      task_peer[static_cast<size_t>(t)] = worker_peer[static_cast<size_t>(ea.worker)];
+    }
+    if (ea.worker != my_index) continue;
+    mine.push_back(ea);
+    for (size_t k = 0; k < (*plan)->executors().size(); ++k) {
+      if ((*plan)->executors()[k].tasks.front() == ea.task_start) wo.executors.push_back(k);
+    }
+  }
+  if (wo.executors.empty()) {
+    GALE_LOG(kWarn) << "worker " << me << ": no executors assigned; exiting";
+    return 0;
+  }
+  ClusterTransfer remote(std::move(task_peer), static_cast<int>(peers.size()));
+  wo.remote = &remote;
+  auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
+  if (!rt.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << rt.status();
+    return 1;
+  }
+  RuntimeReceiver receiver;
+  receiver.set_runtime(rt->get());
+  transport::TransportOptions to;
+  to.bind_host = options.host;
+  to.port = options.port;
+  to.peers = peers;
+  to.flush_delay = Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
+  transport::ZmqTransport transport(to, receiver);
+  remote.set_transport(&transport);
+  s = transport.Start();
+  if (!s.ok()) {
+    GALE_LOG(kError) << "worker " << me << ": " << s;
+    return 1;
+  }
+  (*rt)->SetActive(wp.status == thrift::TopologyStatus::ACTIVE);
+  (*rt)->Start();
+  GALE_LOG(kInfo) << "worker " << me << " runs " << mine.size() << " executor(s) of "
+                  << options.topology_id << " (assignment " << a.version << ", "
+                  << peers.size() << " peer(s))";
+
+  int code = 0;
+  auto next_beat = std::chrono::steady_clock::now();
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string fatal = (*rt)->Fatal();
+    if (!fatal.empty()) {
+      GALE_LOG(kError) << "worker " << me << " cannot go on: " << fatal;
+      code = 1;
+      break;
+    }
+    if (std::chrono::steady_clock::now() < next_beat) continue;
+    next_beat += std::chrono::seconds(1);
+
+    thrift::WorkerHeartbeat hb;
+    hb.topology_id = options.topology_id;
+    hb.supervisor_id = options.supervisor_id;
+    hb.port = options.port;
+    hb.assignment_version = a.version;
+    for (const auto& r : (*rt)->ExecutorReports()) {
+      thrift::ExecutorAssignment ea;
+      ea.task_start = r.task_start;
+      ea.task_end = r.task_end;
+      ea.worker = my_index;
+      hb.executors.push_back(ea);
+      hb.stats.push_back(ToThrift(r.stats));
+      for (const auto& e : r.stats.last_errors) {
+        thrift::ErrorInfo info;
+        info.error = e.message;
+        info.error_time_secs = e.time_secs;
+        info.host = options.host;
+        info.port = options.port;
+        info.__set_task(e.task);
+        hb.errors.push_back(std::move(info));
+      }
+    }
+    hb.__set_dropped_frames(static_cast<int64_t>((*rt)->dropped_tuples() +
+                                                 transport.stats().frames_dropped));
+    if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
+      auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
+      if (!again.ok()) continue;  // nimbus is away: keep running, try again next beat
+      conn = std::move(again);
+    }
+    thrift::WorkerHeartbeatResponse resp;
+    s = (*conn)->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
+    if (s.code() == StatusCode::kNotFound) {
+      GALE_LOG(kInfo) << "worker " << me << ": topology is gone; exiting";
+      break;
+    }
+    if (!s.ok()) continue;
+    if (!resp.assigned || resp.assignment_version != a.version) {
+      GALE_LOG(kInfo) << "worker " << me << ": assignment changed (" << a.version << " -> "
+                      << resp.assignment_version << "); exiting for a restart";
+      break;
+    }
+    (*rt)->SetActive(resp.status == thrift::TopologyStatus::ACTIVE);
+  }
+  (*rt)->SetActive(false);
+  (*rt)->Stop();
+  transport.Stop();
+  GALE_LOG(kInfo) << "worker " << me << " stopped";
+  return code;
+}
+
+}  // namespace gale::worker
