@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
   auto handler = std::make_shared<gale::nimbus::NimbusHandler>(nimbus);
   auto processor = std::make_shared<gale::thrift::NimbusProcessor>(handler);
   auto socket = std::make_shared<transport::TServerSocket>(options->host, options->port);
-  // A client that stalls mid-call is dropped after 30 s; it costs one thread
-  // meanwhile and blocks nobody else.
+  // A client that sends nothing for 30 s (stalled mid-call, or idle) is
+  // dropped; it costs one thread meanwhile and blocks nobody else.
   socket->setRecvTimeout(30000);
   socket->setSendTimeout(30000);
   // Frames are limited by the framed transport (16 MB); strings and

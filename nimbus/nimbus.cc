@@ -83,9 +83,10 @@ Status Nimbus::Recover() {
     auto t = Deserialize(bytes);
     if (!t.ok()) {
       // Never delete what cannot be read: keep it aside for a human.
-      GALE_LOG(kError) << "cannot read " << path << " (" << t.status().message()
-                       << "); moved aside to " << path << ".corrupt";
       fs::rename(path, path + ".corrupt", ec);
+      GALE_LOG(kError) << "cannot read " << path << " (" << t.status().message() << "); "
+                       << (ec ? "could not move it aside: " + ec.message()
+                              : "moved aside to " + path + ".corrupt");
       continue;
     }
     const std::string id = t->id;
@@ -122,6 +123,15 @@ thrift::StoredTopology* Nimbus::FindById(const std::string& id) {
 
 Status Nimbus::Persist(const thrift::StoredTopology& t) {
   return WriteFileAtomically(options_.state_dir + "/topologies/" + t.id + ".bin", Serialize(t));
+}
+
+Status Nimbus::Update(thrift::StoredTopology& t,
+                      const std::function<void(thrift::StoredTopology&)>& change) {
+  thrift::StoredTopology next = t;
+  change(next);
+  GALE_RETURN_IF_ERROR(Persist(next));  // on disk first: a failed write changes nothing
+  t = std::move(next);
+  return Status::Ok();
 }
 
 void Nimbus::Remove(const std::string& id) {
@@ -241,6 +251,10 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
     old_index.push_back(-1);
   }
 
+  // More workers than before (slots appeared for a topology that had too
+  // few): spread everything over them, as a rebalance would.
+  if (!old.workers.empty() && workers.size() > old.workers.size()) full = true;
+
   thrift::Assignment next;
   next.topology_id = t.id;
   next.version = old.version;
@@ -292,10 +306,13 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
   }
   if (!changed) return;
   compact.version = old.version + 1;
+  // Every worker of the topology restarts for the new version: each gets the
+  // start grace again, and the old processes' stats are gone.
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    it = it->first.first == t.id ? workers_.erase(it) : std::next(it);
+  }
   for (const auto& slot : compact.workers) {
-    bool kept = false;
-    for (const auto& o : old.workers) kept = kept || SameSlot(o, slot);
-    if (!kept) workers_[{t.id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
+    workers_[{t.id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
   }
   GALE_LOG(kInfo) << "topology " << t.id << ": assignment version " << compact.version << " on "
                   << compact.workers.size() << " worker(s)";
@@ -359,7 +376,22 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   // the client sent (gale submit got them from the plugins themselves).
   std::vector<topology::ClassInfo> classes;
   for (const auto* list : {&spec.spouts, &spec.bolts}) {
-    for (const auto& c : *list) classes.push_back({c.class_name, c.kind, "submitted"});
+    for (const auto& c : *list) {
+      // Several components may share a class; register each name once.
+      const bool seen = std::any_of(classes.begin(), classes.end(), [&](const auto& k) {
+        return k.name == c.class_name && k.kind == c.kind;
+      });
+      if (!seen) classes.push_back({c.class_name, c.kind, "submitted"});
+      std::set<std::string> ids;
+      for (const auto& o : c.outputs) {
+        if (o.id.empty() || o.id.rfind("__", 0) == 0 || !ids.insert(o.id).second) {
+          return Status::InvalidArgument("component '" + c.id + "' declares stream '" + o.id +
+                                         "' " + (o.id.rfind("__", 0) == 0 && !o.id.empty()
+                                                     ? "(ids starting with '__' are Gale's own)"
+                                                     : "twice or with an empty id"));
+        }
+      }
+    }
   }
   GALE_RETURN_IF_ERROR(topology::ValidateWithPlugins(spec, classes));
   GALE_ASSIGN_OR_RETURN(auto plan, runtime::TopologyPlan::Build(spec));
@@ -370,6 +402,14 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   thrift::StoredTopology t;
   t.id = topology.name + "-" + std::to_string(next_id_++) + "-" + std::to_string(UnixNowSecs());
   t.topology = topology;
+  // The acker count defaults to the worker count; fix it now so that a
+  // rebalance of the workers never renumbers the tasks.
+  if (!t.topology.config.count("topology.acker.executors")) {
+    thrift::ConfigValue ackers;
+    ackers.__set_int_value(plan->settings().EffectiveAckers());
+    t.topology.config["topology.acker.executors"] = ackers;
+    t.topology.__isset.config = true;
+  }
   t.status = initial;
   t.launch_time_secs = UnixNowSecs();
   t.num_workers = plan->settings().workers;
@@ -394,10 +434,13 @@ Status Nimbus::Kill(const std::string& name, std::optional<int> wait_secs) {
     // A second kill may only shorten the wait.
     if (t->__isset.action_time_millis && t->action_time_millis <= when) return Status::Ok();
   }
-  t->status = thrift::TopologyStatus::KILLED;
-  t->__set_action_time_millis(when);
+  thrift::StoredTopology next = *t;
+  next.status = thrift::TopologyStatus::KILLED;
+  next.__set_action_time_millis(when);
+  GALE_RETURN_IF_ERROR(Persist(next));
+  *t = std::move(next);
   GALE_LOG(kInfo) << "killing topology " << t->id << " in " << wait << " s";
-  return Persist(*t);
+  return Status::Ok();
 }
 
 Status Nimbus::Activate(const std::string& name) {
@@ -406,11 +449,10 @@ Status Nimbus::Activate(const std::string& name) {
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   if (t->status == thrift::TopologyStatus::ACTIVE) return Status::Ok();
   if (t->status != thrift::TopologyStatus::INACTIVE) {
-    return Status::Internal("topology '" + name + "' is " + convert::StatusName(t->status) +
+    return Status::FailedPrecondition("topology '" + name + "' is " + convert::StatusName(t->status) +
                             " and cannot be activated");
   }
-  t->status = thrift::TopologyStatus::ACTIVE;
-  return Persist(*t);
+  return Update(*t, [](thrift::StoredTopology& x) { x.status = thrift::TopologyStatus::ACTIVE; });
 }
 
 Status Nimbus::Deactivate(const std::string& name) {
@@ -419,11 +461,10 @@ Status Nimbus::Deactivate(const std::string& name) {
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   if (t->status == thrift::TopologyStatus::INACTIVE) return Status::Ok();
   if (t->status != thrift::TopologyStatus::ACTIVE) {
-    return Status::Internal("topology '" + name + "' is " + convert::StatusName(t->status) +
+    return Status::FailedPrecondition("topology '" + name + "' is " + convert::StatusName(t->status) +
                             " and cannot be deactivated");
   }
-  t->status = thrift::TopologyStatus::INACTIVE;
-  return Persist(*t);
+  return Update(*t, [](thrift::StoredTopology& x) { x.status = thrift::TopologyStatus::INACTIVE; });
 }
 
 Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions& options) {
@@ -432,7 +473,7 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   if (t->status != thrift::TopologyStatus::ACTIVE &&
       t->status != thrift::TopologyStatus::INACTIVE) {
-    return Status::Internal("topology '" + name + "' is " + convert::StatusName(t->status) +
+    return Status::FailedPrecondition("topology '" + name + "' is " + convert::StatusName(t->status) +
                             " and cannot be rebalanced now");
   }
   if (options.__isset.num_workers && options.num_workers < 1) {
@@ -457,24 +498,28 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
     }
   }
   const int wait = std::max(0, options.__isset.wait_secs ? options.wait_secs : DefaultWaitSecs(*t));
-  t->__set_prev_status(t->status);
-  t->status = thrift::TopologyStatus::REBALANCING;
-  t->__set_action_time_millis(UnixMillis() + int64_t{wait} * 1000);
-  t->__set_pending_rebalance(options);
   GALE_LOG(kInfo) << "rebalancing topology " << t->id << " in " << wait << " s";
-  return Persist(*t);
+  return Update(*t, [&](thrift::StoredTopology& x) {
+    x.__set_prev_status(x.status);
+    x.status = thrift::TopologyStatus::REBALANCING;
+    x.__set_action_time_millis(UnixMillis() + int64_t{wait} * 1000);
+    x.__set_pending_rebalance(options);
+  });
 }
 
 void Nimbus::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
   plugins_.ExpireUploads(Now(), std::chrono::minutes(10));
   const int64_t now_ms = UnixMillis();
+  // Right after a restart, wait for the supervisors and workers to report
+  // in before deciding anything that depends on them.
+  const bool settling = Now() - started_ < options_.supervisor_timeout * 2;
   std::vector<std::string> done;
   for (auto& [id, t] : topologies_) {
     const bool due = t.__isset.action_time_millis && t.action_time_millis <= now_ms;
     if (t.status == thrift::TopologyStatus::KILLED && due) {
       done.push_back(id);
-    } else if (t.status == thrift::TopologyStatus::REBALANCING && due) {
+    } else if (t.status == thrift::TopologyStatus::REBALANCING && due && !settling) {
       const auto& r = t.pending_rebalance;
       if (r.__isset.num_workers) t.num_workers = r.num_workers;
       for (const auto& [c, n] : r.num_executors) t.num_executors[c] = n;
@@ -491,9 +536,7 @@ void Nimbus::Tick() {
     GALE_LOG(kInfo) << "topology " << id << " killed; its slots are free";
     Remove(id);
   }
-  // Right after a restart, wait for the supervisors and workers to report
-  // in before deciding that anything died.
-  if (Now() - started_ < options_.supervisor_timeout * 2) return;
+  if (settling) return;
   for (auto& [id, t] : topologies_) {
     if (t.status != thrift::TopologyStatus::KILLED) Schedule(t, /*full=*/false);
   }
@@ -504,6 +547,17 @@ void Nimbus::Tick() {
 std::vector<thrift::SlotAssignment> Nimbus::SupervisorHeartbeat(
     const thrift::SupervisorHeartbeat& hb) {
   std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int> ports;
+  for (int p : hb.ports) {
+    if (p >= 1 && p <= 65535 && std::find(ports.begin(), ports.end(), p) == ports.end()) {
+      ports.push_back(p);
+    }
+  }
+  if (hb.supervisor_id.empty() || ports.size() != hb.ports.size()) {
+    GALE_LOG(kWarn) << "supervisor heartbeat from '" << hb.supervisor_id << "' at " << hb.host
+                    << " has an empty id or bad or repeated ports; ignored";
+    return {};
+  }
   auto [it, inserted] = supervisors_.try_emplace(hb.supervisor_id);
   SupervisorState& s = it->second;
   if (inserted || !SupervisorAlive(hb.supervisor_id)) {

@@ -27,6 +27,7 @@
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -106,6 +107,8 @@ class Nimbus {
   thrift::StoredTopology* FindByName(const std::string& name);
   thrift::StoredTopology* FindById(const std::string& id);
   Status Persist(const thrift::StoredTopology& t);
+  // Applies `change` to a copy, persists it, and only then keeps it.
+  Status Update(thrift::StoredTopology& t, const std::function<void(thrift::StoredTopology&)>& change);
   void Remove(const std::string& id);
   // The topology as workers run it: rebalance overrides applied.
   thrift::Topology Effective(const thrift::StoredTopology& t) const;

@@ -49,8 +49,9 @@ Status PluginStore::Append(const std::string& upload_id, const std::string& chun
   if (it == uploads_.end()) return Status::InvalidArgument("unknown upload id '" + upload_id + "'");
   Upload& u = it->second;
   if (chunk.size() > kMaxChunkBytes) {
+    uploads_.erase(it);
     return Status::InvalidArgument("chunk of " + std::to_string(chunk.size()) +
-                                   " bytes exceeds the 4 MiB limit");
+                                   " bytes exceeds the 4 MiB limit; upload cancelled");
   }
   if (u.written + static_cast<int64_t>(chunk.size()) > u.size) {
     uploads_.erase(it);

@@ -2,6 +2,8 @@
 
 #include "core/common/logging.h"
 
+#include <stdexcept>
+
 namespace gale::nimbus {
 namespace {
 
@@ -14,12 +16,21 @@ template <typename E>
   throw e;
 }
 
+// Failures of nimbus itself (a state file it cannot write) are no declared
+// exception of any call: Thrift sends them as TApplicationException.
+void ThrowIfInternal(const Status& s) {
+  if (s.code() == StatusCode::kInternal) throw std::runtime_error(s.message());
+}
+
 void ThrowUpload(const Status& s) {
-  if (!s.ok()) Throw<thrift::UploadException>(s.message());
+  if (s.ok()) return;
+  ThrowIfInternal(s);
+  Throw<thrift::UploadException>(s.message());
 }
 
 void ThrowNotAliveOrState(const Status& s) {
   if (s.ok()) return;
+  ThrowIfInternal(s);
   if (s.code() == StatusCode::kNotFound) Throw<thrift::NotAliveException>(s.message());
   Throw<thrift::IllegalStateException>(s.message());
 }
@@ -46,6 +57,7 @@ void NimbusHandler::submitTopology(const thrift::Topology& topology,
                                    const thrift::SubmitOptions& options) {
   Status s = nimbus_.Submit(topology, options.initial_status);
   if (s.ok()) return;
+  ThrowIfInternal(s);
   switch (s.code()) {
     case StatusCode::kAlreadyExists: Throw<thrift::AlreadyAliveException>(s.message());
     case StatusCode::kNotFound: Throw<thrift::PluginNotFoundException>(s.message());
@@ -57,7 +69,9 @@ void NimbusHandler::killTopology(const std::string& name, const thrift::KillOpti
   std::optional<int> wait;
   if (options.__isset.wait_secs) wait = options.wait_secs;
   Status s = nimbus_.Kill(name, wait);
-  if (!s.ok()) Throw<thrift::NotAliveException>(s.message());
+  if (s.ok()) return;
+  ThrowIfInternal(s);
+  Throw<thrift::NotAliveException>(s.message());
 }
 
 void NimbusHandler::activate(const std::string& name) {
@@ -71,6 +85,7 @@ void NimbusHandler::deactivate(const std::string& name) {
 void NimbusHandler::rebalance(const std::string& name, const thrift::RebalanceOptions& options) {
   Status s = nimbus_.Rebalance(name, options);
   if (s.ok()) return;
+  ThrowIfInternal(s);
   switch (s.code()) {
     case StatusCode::kNotFound: Throw<thrift::NotAliveException>(s.message());
     case StatusCode::kInvalidArgument: Throw<thrift::InvalidTopologyException>(s.message());
@@ -84,6 +99,9 @@ void NimbusHandler::getClusterInfo(thrift::ClusterSummary& out) {
 
 void NimbusHandler::getTopologyInfo(thrift::TopologyInfo& out, const std::string& name) {
   auto r = nimbus_.GetTopologyInfo(name);
+  if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
+    throw std::runtime_error(r.status().message());
+  }
   if (!r.ok()) Throw<thrift::NotAliveException>(r.status().message());
   out = std::move(r).value();
 }
@@ -96,6 +114,9 @@ void NimbusHandler::supervisorHeartbeat(std::vector<thrift::SlotAssignment>& out
 void NimbusHandler::downloadPluginChunk(std::string& out, const std::string& sha256,
                                         int64_t offset, int32_t length) {
   auto r = nimbus_.DownloadPluginChunk(sha256, offset, length);
+  if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
+    throw std::runtime_error(r.status().message());  // a bad offset or length
+  }
   if (!r.ok()) Throw<thrift::PluginNotFoundException>(r.status().message());
   out = std::move(r).value();
 }

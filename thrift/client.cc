@@ -5,7 +5,21 @@
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
+#include "core/common/logging.h"
+
 namespace gale::rpc {
+namespace {
+
+// Thrift prints every failed connect to stderr itself; callers report
+// failures their own way, so its messages go to the debug log instead.
+// (This is process-wide, set once when this library is loaded.)
+const bool kQuietThrift = [] {
+  apache::thrift::GlobalOutput.setOutputFunction(
+      [](const char* msg) { GALE_LOG(kDebug) << "thrift: " << msg; });
+  return true;
+}();
+
+}  // namespace
 
 using apache::thrift::TException;
 using apache::thrift::protocol::TBinaryProtocol;
@@ -93,7 +107,7 @@ Status NimbusConnection::Call(const std::function<void(thrift::NimbusClient&)>& 
   } catch (const thrift::UploadException& e) {
     return Status::InvalidArgument(e.msg);
   } catch (const thrift::IllegalStateException& e) {
-    return Status::Internal(e.msg);
+    return Status::FailedPrecondition(e.msg);
   } catch (const TTransportException& e) {
     try {
       impl_->transport->close();
@@ -101,12 +115,7 @@ Status NimbusConnection::Call(const std::function<void(thrift::NimbusClient&)>& 
     }
     return Status::Unavailable("lost nimbus at " + address_.ToString() + ": " + e.what());
   } catch (const TException& e) {
-    try {
-      impl_->transport->close();
-    } catch (const TException&) {
-    }
-    return Status::Unavailable("nimbus at " + address_.ToString() + " failed the call: " +
-                               e.what());
+    return Status::Internal("nimbus at " + address_.ToString() + " failed the call: " + e.what());
   }
 }
 

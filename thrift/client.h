@@ -22,7 +22,11 @@ namespace gale::rpc {
 struct HostPort {
   std::string host;
   int port = 0;
-  std::string ToString() const { return host + ":" + std::to_string(port); }
+  // "host:port", or "[addr]:port" for an IPv6 address.
+  std::string ToString() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 
 // Parses "host:port" ("[::1]:6627" for IPv6); an error says what was wrong.
@@ -38,9 +42,11 @@ class NimbusConnection {
 
   // Runs `call` against the client. Declared exceptions become Status codes:
   // AlreadyAlive -> kAlreadyExists, NotAlive / PluginNotFound -> kNotFound,
-  // InvalidTopology / Upload -> kInvalidArgument, IllegalState -> kInternal
-  // with its message; transport failures -> kUnavailable (and the
-  // connection is closed: reconnect to retry).
+  // InvalidTopology / Upload -> kInvalidArgument, IllegalState ->
+  // kFailedPrecondition; transport failures -> kUnavailable (and the
+  // connection is closed: reconnect to retry); any other Thrift error (an
+  // application exception, e.g. a method an older nimbus lacks) -> kInternal,
+  // with the connection kept.
   Status Call(const std::function<void(thrift::NimbusClient&)>& call);
 
   const HostPort& address() const { return address_; }

@@ -3,7 +3,8 @@
 // documents every call for client authors.
 //
 // Transport: framed (TFramedTransport), binary protocol (TBinaryProtocol),
-// nimbus on 127.0.0.1:6627 by default. Frames over 16 MB are refused.
+// nimbus on 127.0.0.1:6627 by default. Frames over 16,384,000 bytes are
+// refused.
 
 namespace cpp gale.thrift
 namespace py gale_thrift
@@ -307,7 +308,7 @@ service Nimbus {
   // Starts an upload of a plugin file of `size` bytes with this SHA-256.
   // Returns an upload id, or "" when nimbus already stores that hash.
   string beginPluginUpload(1: string sha256, 2: i64 size) throws (1: UploadException e),
-  // Appends a chunk (at most 4 MB) to an upload.
+  // Appends a chunk (at most 4 MiB) to an upload.
   void uploadPluginChunk(1: string upload_id, 2: binary chunk) throws (1: UploadException e),
   // Checks the size and hash and stores the file.
   void finishPluginUpload(1: string upload_id) throws (1: UploadException e),

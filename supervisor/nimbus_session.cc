@@ -1,0 +1,69 @@
+#include "supervisor/nimbus_session.h"
+
+#include <thrift/TOutput.h>
+
+#include "core/common/logging.h"
+#include "thrift/client.h"
+
+namespace gale::supervisor {
+namespace {
+
+// Thrift prints every failed connect to stderr by itself; the supervisor
+// reports an outage once, so Thrift's own lines go to the debug log.
+void ThriftToDebugLog(const char* message) { GALE_LOG(kDebug) << "thrift: " << message; }
+
+}  // namespace
+
+NimbusSession::NimbusSession(NimbusAddress nimbus, std::chrono::milliseconds timeout)
+    : nimbus_(std::move(nimbus)), timeout_(timeout) {
+  apache::thrift::GlobalOutput.setOutputFunction(&ThriftToDebugLog);
+}
+
+NimbusSession::~NimbusSession() = default;
+
+Status NimbusSession::Connected() {
+  if (connection_) return Status::Ok();
+  auto c = rpc::NimbusConnection::Connect(rpc::HostPort{nimbus_.host, nimbus_.port}, timeout_);
+  if (!c.ok()) return c.status();
+  connection_ = std::move(c).value();
+  return Status::Ok();
+}
+
+Status NimbusSession::Checked(Status s) {
+  if (s.code() == StatusCode::kUnavailable) connection_.reset();
+  return s;
+}
+
+Result<std::vector<SlotPlan>> NimbusSession::Heartbeat(const HeartbeatReport& report) {
+  GALE_RETURN_IF_ERROR(Connected());
+  thrift::SupervisorHeartbeat hb;
+  hb.supervisor_id = report.supervisor_id;
+  hb.host = report.host;
+  hb.ports.assign(report.ports.begin(), report.ports.end());
+  hb.running_ports.assign(report.running_ports.begin(), report.running_ports.end());
+  std::vector<thrift::SlotAssignment> slots;
+  GALE_RETURN_IF_ERROR(Checked(connection_->Call(
+      [&](thrift::NimbusClient& client) { client.supervisorHeartbeat(slots, hb); })));
+  std::vector<SlotPlan> plans;
+  for (const auto& s : slots) {
+    SlotPlan& p = plans.emplace_back();
+    p.port = s.port;
+    p.topology_id = s.topology_id;
+    p.topology_name = s.topology_name;
+    p.version = s.assignment_version;
+    for (const auto& ref : s.plugins) p.plugins.push_back({ref.name, ref.sha256});
+  }
+  return plans;
+}
+
+Result<std::string> NimbusSession::DownloadChunk(const std::string& sha256, int64_t offset,
+                                                 int32_t length) {
+  GALE_RETURN_IF_ERROR(Connected());
+  std::string chunk;
+  GALE_RETURN_IF_ERROR(Checked(connection_->Call([&](thrift::NimbusClient& client) {
+    client.downloadPluginChunk(chunk, sha256, offset, length);
+  })));
+  return chunk;
+}
+
+}  // namespace gale::supervisor

@@ -1,0 +1,239 @@
+#include "supervisor/supervisor_config.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <system_error>
+
+#include "core/topology/cluster_config.h"
+#include "thrift/client.h"
+
+namespace gale::supervisor {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kFlags[] = {"config", "nimbus",    "ports",      "host",
+                                  "id",     "state-dir", "worker-bin", "heartbeat-ms"};
+
+// Splits `--name value` and `--name=value` into a map; later flags win.
+Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> flags;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      return Status::InvalidArgument("unexpected argument '" + arg + "' (see --help)");
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    const auto eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    bool known = false;
+    for (const char* f : kFlags) known = known || name == f;
+    if (!known) return Status::InvalidArgument("unknown option '--" + name + "' (see --help)");
+    if (eq == std::string::npos) {
+      if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
+      value = args[++i];
+    }
+    flags[name] = value;
+  }
+  return flags;
+}
+
+Result<int64_t> ParsePositiveInt(const std::string& what, const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v <= 0) {
+    return Status::InvalidArgument(what + " must be a positive integer, not '" + text + "'");
+  }
+  return static_cast<int64_t>(v);
+}
+
+Result<std::chrono::milliseconds> SecondsKey(const Config& file, const std::string& key,
+                                             double fallback) {
+  const double secs = file.GetDouble(key, fallback);  // throws on a wrong type
+  if (!(secs > 0) || secs > 86400) {
+    return Status::InvalidArgument(key + " must be between 0 and 86400 seconds");
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
+}
+
+Result<NimbusAddress> NimbusFrom(const std::map<std::string, std::string>& flags,
+                                 const Config& file) {
+  NimbusAddress out;
+  std::string text;
+  if (auto it = flags.find("nimbus"); it != flags.end()) {
+    text = it->second;
+  } else {
+    const NimbusAddress from_file{file.GetString("nimbus.host", out.host),
+                                  static_cast<int>(file.GetInt("nimbus.thrift.port", out.port))};
+    text = from_file.ToString();
+  }
+  auto parsed = rpc::ParseHostPort(text);
+  if (!parsed.ok()) return parsed.status().WithContext("nimbus address");
+  out.host = parsed->host;
+  out.port = parsed->port;
+  return out;
+}
+
+Result<std::vector<int>> PortsFrom(const std::map<std::string, std::string>& flags,
+                                   const Config& file, std::vector<int> fallback) {
+  std::string text;
+  if (auto it = flags.find("ports"); it != flags.end()) {
+    text = it->second;
+  } else if (file.Contains("supervisor.slots.ports")) {
+    text = file.GetString("supervisor.slots.ports", "");
+  } else {
+    return fallback;
+  }
+  auto ports = topology::ParsePortList(text);
+  if (!ports.ok()) return ports.status().WithContext("supervisor ports");
+  std::set<int> seen;
+  for (int p : *ports) {
+    if (!seen.insert(p).second) {
+      return Status::InvalidArgument("supervisor ports: port " + std::to_string(p) +
+                                     " is listed twice");
+    }
+  }
+  return ports;
+}
+
+std::string Pick(const std::map<std::string, std::string>& flags, const std::string& flag,
+                 const Config& file, const std::string& key, const std::string& fallback) {
+  if (auto it = flags.find(flag); it != flags.end()) return it->second;
+  return file.GetString(key, fallback);
+}
+
+Result<SupervisorConfig> Assemble(const std::map<std::string, std::string>& flags,
+                                  const Config& file, const std::string& self_exe) {
+  SupervisorConfig c;
+  GALE_ASSIGN_OR_RETURN(c.nimbus, NimbusFrom(flags, file));
+  GALE_ASSIGN_OR_RETURN(c.ports, PortsFrom(flags, file, c.ports));
+  c.host = Pick(flags, "host", file, "supervisor.host", c.host);
+  if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
+  c.id = Pick(flags, "id", file, "supervisor.id", "");
+  if ((flags.count("id") || file.Contains("supervisor.id")) && c.id.empty()) {
+    return Status::InvalidArgument("the supervisor id must not be empty");
+  }
+  for (char ch : c.id) {
+    if (ch == '/' || std::isspace(static_cast<unsigned char>(ch))) {
+      return Status::InvalidArgument("supervisor id '" + c.id +
+                                     "' must not contain '/' or white space");
+    }
+  }
+
+  const std::string state_dir = Pick(flags, "state-dir", file, "gale.local.dir", "");
+  if (state_dir.empty()) {
+    return Status::InvalidArgument("--state-dir is required (or gale.local.dir in --config)");
+  }
+  std::error_code ec;
+  c.state_dir = fs::absolute(state_dir, ec).lexically_normal().string();
+  if (ec) return Status::InvalidArgument("--state-dir '" + state_dir + "': " + ec.message());
+  if (c.state_dir.size() > 1 && c.state_dir.back() == '/') c.state_dir.pop_back();
+
+  if (auto it = flags.find("worker-bin"); it != flags.end()) {
+    c.worker_bin = fs::absolute(it->second, ec).string();
+  } else {
+    c.worker_bin = (fs::path(self_exe).parent_path() / "gale-worker").string();
+  }
+  if (::access(c.worker_bin.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument("worker binary '" + c.worker_bin +
+                                   "' is not an executable file (see --worker-bin)");
+  }
+
+  if (auto it = flags.find("heartbeat-ms"); it != flags.end()) {
+    GALE_ASSIGN_OR_RETURN(int64_t ms, ParsePositiveInt("--heartbeat-ms", it->second));
+    c.heartbeat = std::chrono::milliseconds(ms);
+  } else {
+    GALE_ASSIGN_OR_RETURN(c.heartbeat, SecondsKey(file, "supervisor.heartbeat.frequency.secs", 1));
+  }
+  GALE_ASSIGN_OR_RETURN(c.worker_shutdown, SecondsKey(file, "supervisor.worker.shutdown.secs", 5));
+  return c;
+}
+
+}  // namespace
+
+std::string NimbusAddress::ToString() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+Result<SupervisorConfig> SupervisorConfig::FromArgs(const std::vector<std::string>& args,
+                                                    const std::string& self_exe) {
+  GALE_ASSIGN_OR_RETURN(auto flags, ParseFlags(args));
+  Config file;
+  if (auto it = flags.find("config"); it != flags.end()) {
+    GALE_ASSIGN_OR_RETURN(file, topology::LoadClusterConfig(it->second));
+  }
+  // Config's typed getters throw when a key holds another type; that is
+  // the user's file being wrong, so it becomes an error here.
+  try {
+    return Assemble(flags, file, self_exe);
+  } catch (const std::invalid_argument& e) {
+    return Status::InvalidArgument(flags.at("config") + ": " + e.what());
+  }
+}
+
+std::string SupervisorUsage() {
+  return R"(usage: gale-supervisor --state-dir DIR [options]
+
+Runs the workers nimbus assigns to this machine's slots.
+
+  --config FILE      cluster config (YAML); flags override it
+  --nimbus HOST:PORT nimbus address (nimbus.host, nimbus.thrift.port; default 127.0.0.1:6627)
+  --ports LIST       worker ports, e.g. 6700,6701 (supervisor.slots.ports; default 6700-6703)
+  --host ADDR        address workers bind and advertise (supervisor.host; default 127.0.0.1)
+  --id ID            supervisor id (supervisor.id; default: generated once, kept in DIR)
+  --state-dir DIR    plugins, worker directories and logs (gale.local.dir); required
+  --worker-bin PATH  the worker program (default: gale-worker next to gale-supervisor)
+  --heartbeat-ms N   heartbeat interval (supervisor.heartbeat.frequency.secs; default 1 s)
+)";
+}
+
+Result<std::string> LoadOrCreateSupervisorId(const std::string& state_dir) {
+  const fs::path file = fs::path(state_dir) / "supervisor-id";
+  std::error_code ec;
+  if (fs::exists(file, ec)) {
+    std::ifstream in(file);
+    std::string id;
+    std::getline(in, id);
+    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
+    if (!in.bad() && !id.empty()) return id;
+    return Status::InvalidArgument(file.string() +
+                                   " is unreadable or empty; remove it or pass --id");
+  }
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof host, "host");
+  }
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", static_cast<unsigned>(rd()));
+  const std::string id = std::string(host) + "-" + suffix;
+
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << id << "\n";
+    out.flush();
+    if (!out) return Status::Internal("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) return Status::Internal("cannot create " + file.string() + ": " + ec.message());
+  return id;
+}
+
+}  // namespace gale::supervisor
