@@ -1,17 +1,58 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the word-count topology in local
-# mode on the bundled text: prints the top 10 words and the per-component
-# table, and writes every count to wordcount-counts.txt (in $GALE_RUN_DIR,
-# default build/run).
+# The main job: installs what is missing, builds, starts a local cluster
+# (nimbus and two supervisors on loopback, scripts/cluster.sh), submits the
+# word-count topology on two workers, and shows its results arriving: `gale
+# info` twice, the top words so far, `gale list`. Then it kills the topology
+# and stops the cluster (give --keep to leave both running).
+#
+# GALE_WC_SECONDS (default 10) is how long it lets word count run.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GALE_BUILD_DIR:-$root/build}"
-run="${GALE_RUN_DIR:-$build/run}"
+run="${GALE_RUN_DIR:-$build/cluster}"
+seconds="${GALE_WC_SECONDS:-10}"
+keep=0
+[[ "${1:-}" == "--keep" ]] && keep=1
 
 "$root/scripts/setup.sh"
+export GALE_RUN_DIR="$run"
+export GALE_NIMBUS="127.0.0.1:${GALE_NIMBUS_PORT:-6627}"
+gale="$build/bin/gale"
+
+cleanup() {
+  if [[ $keep -eq 0 ]]; then
+    "$gale" kill wordcount --wait 0 > /dev/null 2>&1 || true
+    sleep 1
+    "$root/scripts/cluster.sh" stop
+  fi
+}
+"$root/scripts/cluster.sh" start
+trap cleanup EXIT
+
 mkdir -p "$run"
-cd "$run"
-"$build/bin/gale" local "$root/topologies/wordcount/wordcount.yaml" "$@"
+counts="$run/wordcount-counts.txt"
+rm -f "$counts"
+cat > "$run/wordcount.properties" <<PROPS
+report.file=$counts
+sentences.per.second=500
+PROPS
+
 echo
-echo "all counts: $run/wordcount-counts.txt ($(wc -l < wordcount-counts.txt) words)"
+"$gale" submit "$root/topologies/wordcount/wordcount-cluster.yaml" --filter "$run/wordcount.properties"
+half=$(( seconds / 2 ))
+sleep "$half"
+echo
+"$gale" info wordcount
+sleep $(( seconds - half ))
+echo
+"$gale" info wordcount
+echo
+echo "top 10 words so far ($counts, $(wc -l < "$counts" 2>/dev/null || echo 0) distinct words):"
+sort -t $'\t' -k2,2nr -k1,1 "$counts" 2>/dev/null | head -10 | sed 's/^/  /'
+echo
+"$gale" list
+if [[ $keep -eq 1 ]]; then
+  echo
+  echo "left running: gale kill wordcount; scripts/cluster.sh stop"
+fi

@@ -35,9 +35,8 @@ class ClusterTransfer final : public runtime::RemoteTransfer {
                : -1;
   }
   bool TrySend(int peer, std::vector<runtime::Envelope>& batch) override {
-    if (transport_->Full()) return false;
-    // Converting moves the values out, so once converted the batch is ours
-    // and goes out whatever the queue holds by now (it was not full).
+    // The values move into the wire tuples; if the transport refuses the
+    // batch they move back, so a refused batch is left as it was.
     std::vector<tuple::WireTuple> wire;
     wire.reserve(batch.size());
     for (auto& e : batch) {
@@ -49,9 +48,14 @@ class ClusterTransfer final : public runtime::RemoteTransfer {
       w.values = std::move(e.tuple.mutable_values());
       wire.push_back(std::move(w));
     }
-    batch.clear();
-    transport_->Send(peer, wire);
-    return true;
+    if (transport_->TrySend(peer, wire)) {
+      batch.clear();
+      return true;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].tuple.mutable_values() = std::move(wire[i].values);
+    }
+    return false;
   }
 
  private:

@@ -1,0 +1,293 @@
+// The cluster as users drive it: real gale-nimbus, gale-supervisor and
+// gale-worker processes on loopback, driven by the `gale` command.
+#include "core/common/sha256.h"
+#include "test/support/cluster.h"
+#include "thrift/client.h"
+
+#include <catch2/catch.hpp>
+
+#include <cctype>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace gale::testing {
+namespace {
+
+using std::chrono::seconds;
+
+std::vector<std::string> Words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+// The row of `component` in the component table of `gale info`.
+std::vector<std::string> ComponentRow(const std::string& info, const std::string& component) {
+  std::istringstream in(info);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line == "executors:") break;
+    auto w = Words(line);
+    if (!w.empty() && w[0] == component) return w;
+  }
+  return {};
+}
+
+int64_t Column(const std::string& info, const std::string& component, size_t col) {
+  auto row = ComponentRow(info, component);
+  if (row.size() <= col || !std::isdigit(static_cast<unsigned char>(row[col][0]))) return -1;
+  return std::stoll(row[col]);
+}
+constexpr size_t kEmitted = 3, kRemote = 5, kAcked = 6;
+
+// host:port -> supervisor of every executor line of `gale info`.
+std::map<std::string, std::string> ExecutorWorkers(const std::string& info) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(info);
+  std::string line;
+  bool section = false;
+  while (std::getline(in, line)) {
+    if (line == "executors:") {
+      section = true;
+      continue;
+    }
+    if (!section || line.empty()) {
+      if (section) break;
+      continue;
+    }
+    auto w = Words(line);
+    if (w.size() >= 4) out[w[2]] = w[3];
+  }
+  return out;
+}
+
+std::map<std::string, int64_t> CountWords(const std::string& text) {
+  std::map<std::string, int64_t> counts;
+  std::string word;
+  for (char ch : text + "\n") {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 128 && std::isalpha(c)) {
+      word.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!word.empty()) {
+      ++counts[word];
+      word.clear();
+    }
+  }
+  return counts;
+}
+
+std::map<std::string, int64_t> ReadReport(const std::string& path) {
+  std::map<std::string, int64_t> counts;
+  std::istringstream in(ReadFile(path));
+  std::string word;
+  int64_t n;
+  while (in >> word >> n) counts[word] = n;
+  return counts;
+}
+
+// Word count on `workers` workers; `spout_config` goes into the spout's config.
+std::string WordCount(const TempDir& dir, int workers, const std::string& spout_config,
+                      const std::string& name = "wordcount") {
+  return dir.Write(name + ".yaml",
+                   "name: " + name + "\n"
+                   "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
+                   "config: { topology.workers: " + std::to_string(workers) + " }\n"
+                   "spouts:\n"
+                   "  - { id: sentences, className: SentenceSpout, config: { " + spout_config + " } }\n"
+                   "bolts:\n"
+                   "  - id: report\n"
+                   "    className: ReportBolt\n"
+                   "    config: { report.file: " + dir.path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
+}
+
+TEST_CASE("Word count on two workers of two supervisors counts the text exactly",
+          "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2, "sentences.loop: false")});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  const std::string report = cluster.dir().path() + "/counts.txt";
+  CHECK(WaitFor([&] { return ReadReport(report) == expected; }, seconds(60)));
+
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        return Column(info, "sentences", kAcked) == 76 && Column(info, "split", kRemote) > 0;
+      },
+      seconds(30)));
+  INFO(info);
+  // Executors on two workers, on two different supervisors.
+  const auto workers = ExecutorWorkers(info);
+  CHECK(workers.size() == 2);
+  std::set<std::string> supervisors;
+  for (const auto& [hostport, sup] : workers) supervisors.insert(sup);
+  CHECK(supervisors == std::set<std::string>{"sup1", "sup2"});
+  // Tuples crossed between the workers over ZeroMQ.
+  int64_t remote = 0;
+  for (const char* c : {"sentences", "split", "count"}) remote += Column(info, c, kRemote);
+  CHECK(remote > 0);
+
+  // Kill: the workers exit and every slot is free again.
+  r = cluster.Gale({"kill", "wordcount", "--wait", "0"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(WaitFor(
+      [&] {
+        const auto list = cluster.Gale({"list"}).out;
+        return list.find("(no topologies)") != std::string::npos &&
+               list.find("4 slot(s): 0 used, 4 free") != std::string::npos;
+      },
+      seconds(20)));
+  CHECK(WaitFor([&] { return cluster.Gale({"info", "wordcount"}).exit_code == 1; }, seconds(5)));
+}
+
+TEST_CASE("Deactivate stops the spout, activate resumes it", "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2,
+                                             "sentences.loop: true, sentences.per.second: 200")});
+  REQUIRE(r.exit_code == 0);
+  auto emitted = [&] { return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted); };
+  REQUIRE(WaitFor([&] { return emitted() > 50; }, seconds(30)));
+
+  REQUIRE(cluster.Gale({"deactivate", "wordcount"}).exit_code == 0);
+  // The workers learn it within a heartbeat; then the count stops growing.
+  int64_t before = -2, after = -1;
+  CHECK(WaitFor(
+      [&] {
+        before = emitted();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        after = emitted();
+        return before == after;
+      },
+      seconds(20)));
+  CHECK(cluster.Gale({"list"}).out.find("INACTIVE") != std::string::npos);
+
+  REQUIRE(cluster.Gale({"activate", "wordcount"}).exit_code == 0);
+  CHECK(WaitFor([&] { return emitted() > after + 50; }, seconds(20)));
+}
+
+TEST_CASE("Rebalance to three workers moves executors and processing goes on",
+          "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2,
+                                             "sentences.loop: true, sentences.per.second: 200")});
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor([&] { return ExecutorWorkers(cluster.Gale({"info", "wordcount"}).out).size() == 2; },
+                  seconds(20)));
+
+  r = cluster.Gale({"rebalance", "wordcount", "--workers", "3", "--wait", "0"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string info;
+  CHECK(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        return ExecutorWorkers(info).size() == 3 && info.find("ACTIVE") != std::string::npos;
+      },
+      seconds(30)));
+  // Every executor of the new assignment reports, and the spout goes on.
+  int64_t start = -1;
+  CHECK(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        start = Column(info, "sentences", kEmitted);
+        return start > 0 && info.find("no heartbeat yet") == std::string::npos;
+      },
+      seconds(30)));
+  CHECK(WaitFor([&] { return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted) > start + 50; },
+                seconds(20)));
+  INFO(info);
+  CHECK(cluster.Gale({"list"}).out.find("4 slot(s): 3 used, 1 free") != std::string::npos);
+}
+
+TEST_CASE("Bad submits and requests get clear errors and change nothing",
+          "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  const std::string file = WordCount(cluster.dir(), 1, "sentences.loop: true, sentences.per.second: 10");
+  REQUIRE(cluster.Gale({"submit", file}).exit_code == 0);
+  const std::string list_before = cluster.Gale({"list"}).out;
+
+  SECTION("a duplicate name") {
+    auto r = cluster.Gale({"submit", file});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "gale: topology 'wordcount' is already running; kill it first or choose "
+                   "another name\n");
+  }
+  SECTION("an unknown plugin hash, sent by a client that skipped the upload") {
+    auto hp = rpc::ParseHostPort(cluster.nimbus());
+    REQUIRE(hp.ok());
+    auto conn = rpc::NimbusConnection::Connect(*hp);
+    REQUIRE(conn.ok());
+    thrift::Topology t;
+    t.name = "ghost";
+    thrift::PluginRef p;
+    p.name = "libghost.so";
+    p.sha256 = std::string(64, 'a');
+    t.plugins.push_back(p);
+    Status s = (*conn)->Call([&](thrift::NimbusClient& c) { c.submitTopology(t, {}); });
+    CHECK(s.code() == StatusCode::kNotFound);
+    CHECK(s.message() == "topology 'ghost' needs plugin 'libghost.so' (sha256 " +
+                             std::string(64, 'a') +
+                             "), which nimbus does not have: upload it first");
+  }
+  SECTION("requests for a topology that does not exist") {
+    for (const char* verb : {"kill", "activate", "deactivate", "rebalance", "info"}) {
+      auto r = cluster.Gale({verb, "nosuch"});
+      CHECK(r.exit_code == 1);
+      CHECK(r.err == "gale: no topology named 'nosuch'\n");
+    }
+  }
+  SECTION("a rebalance asking for more executors than tasks") {
+    auto r = cluster.Gale({"rebalance", "wordcount", "--executors", "split=5"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "gale: rebalance: component 'split' has 2 task(s), so it can run 1 to 2 "
+                   "executors, not 5\n");
+  }
+  // Nothing changed.
+  auto same = [](std::string s) {  // uptimes move; compare the rest
+    std::string out;
+    std::istringstream in(s);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto w = Words(line);
+      if (w.size() >= 6 && w[0] == "wordcount") out += w[0] + w[1] + w[2] + w[3] + w[4];
+      if (line.find("slot(s)") != std::string::npos) out += line;
+    }
+    return out;
+  };
+  CHECK(same(cluster.Gale({"list"}).out) == same(list_before));
+}
+
+TEST_CASE("A nimbus that is down gives a clear error", "[integration][cluster]") {
+  TempDir dir;
+  const int port = FreePort();
+  auto r = RunProcess({BinDir() + "/gale", "list", "--nimbus", "127.0.0.1:" + std::to_string(port)},
+                      seconds(30));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("gale: cannot reach nimbus at 127.0.0.1:" + std::to_string(port)) == 0);
+  CHECK(r.err.find("(address from --nimbus); is gale-nimbus running?") != std::string::npos);
+  r = RunProcess({BinDir() + "/gale", "submit",
+                  SourceDir() + "/topologies/wordcount/wordcount.yaml", "--nimbus",
+                  "127.0.0.1:" + std::to_string(port)},
+                 seconds(30), {{"GALE_PLUGIN_PATH", LibDir()}});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cannot reach nimbus") != std::string::npos);
+  // The environment variable is the next place the address comes from.
+  r = RunProcess({BinDir() + "/gale", "list"}, seconds(30),
+                 {{"GALE_NIMBUS", "127.0.0.1:" + std::to_string(port)}});
+  CHECK(r.err.find("(address from $GALE_NIMBUS)") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::testing

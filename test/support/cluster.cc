@@ -1,0 +1,141 @@
+#include "test/support/cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace gale::testing {
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+Daemon::Daemon(std::vector<std::string> argv, const std::string& log) : log_(log) {
+  std::vector<char*> args;
+  for (auto& s : argv) args.push_back(s.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  const int rc = ::posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) Stop();
+}
+
+bool Daemon::Running() {
+  if (pid_ <= 0) return false;
+  int status;
+  return ::waitpid(pid_, &status, WNOHANG) == 0;
+}
+
+void Daemon::Kill(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+int Daemon::Stop(std::chrono::seconds grace) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGCONT);  // in case a test stopped it
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_ || r < 0) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string Daemon::Log() const { return ReadFile(log_); }
+
+TestCluster::TestCluster(int supervisors, int slots) : nimbus_port_(FreePort()) {
+  nimbus_daemon_ = std::make_unique<Daemon>(
+      std::vector<std::string>{BinDir() + "/gale-nimbus", "--port", std::to_string(nimbus_port_),
+                               "--state-dir", dir_.path() + "/nimbus",
+                               "--supervisor-timeout-secs", "3", "--worker-timeout-secs", "5"},
+      dir_.path() + "/nimbus.log");
+  if (!WaitFor([&] { return Gale({"list"}, std::chrono::seconds(5)).exit_code == 0; },
+               std::chrono::seconds(15))) {
+    throw std::runtime_error("nimbus did not come up:\n" + Logs());
+  }
+  for (int i = 0; i < supervisors; ++i) {
+    std::string ports;
+    for (int s = 0; s < slots; ++s) ports += (s ? "," : "") + std::to_string(FreePort());
+    const std::string id = "sup" + std::to_string(i + 1);
+    supervisors_.emplace_back(
+        std::vector<std::string>{BinDir() + "/gale-supervisor", "--nimbus", nimbus(), "--ports",
+                                 ports, "--id", id, "--state-dir", dir_.path() + "/" + id},
+        dir_.path() + "/" + id + ".log");
+  }
+  const std::string want = std::to_string(supervisors) + " supervisor(s)";
+  if (!WaitFor([&] { return Gale({"list"}).out.find(want) != std::string::npos; },
+               std::chrono::seconds(15))) {
+    throw std::runtime_error("supervisors did not register:\n" + Logs());
+  }
+}
+
+TestCluster::~TestCluster() {
+  for (auto& s : supervisors_) s.Stop();
+  if (nimbus_daemon_) nimbus_daemon_->Stop();
+}
+
+ProcessResult TestCluster::Gale(std::vector<std::string> args, std::chrono::seconds timeout) {
+  std::vector<std::string> argv{BinDir() + "/gale"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (args.empty() || (args[0] != "validate" && args[0] != "local")) {
+    argv.push_back("--nimbus");
+    argv.push_back(nimbus());
+  }
+  return RunProcess(argv, timeout, {{"GALE_PLUGIN_PATH", LibDir()}});
+}
+
+std::string TestCluster::Logs() const {
+  std::string out = "--- nimbus.log\n" + ReadFile(dir_.path() + "/nimbus.log");
+  for (size_t i = 0; i < supervisors_.size(); ++i) {
+    const std::string id = "sup" + std::to_string(i + 1);
+    out += "--- " + id + ".log\n" + ReadFile(dir_.path() + "/" + id + ".log");
+  }
+  return out;
+}
+
+}  // namespace gale::testing

@@ -1,0 +1,65 @@
+// test/support/cluster.h
+//
+// A real cluster on loopback for integration tests: gale-nimbus and
+// supervisors as processes on free ports, their state under a TempDir.
+// Everything started is stopped (SIGTERM, then SIGKILL, by pid) when the
+// object goes away, also when the test fails.
+#pragma once
+
+#include "test/support/process.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace gale::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
+// Polls `done` every 100 ms until it is true or `timeout` passes.
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout);
+
+class Daemon {
+ public:
+  Daemon(std::vector<std::string> argv, const std::string& log);
+  ~Daemon();
+  Daemon(Daemon&& o) noexcept : pid_(o.pid_), log_(std::move(o.log_)) { o.pid_ = -1; }
+  pid_t pid() const { return pid_; }
+  // SIGTERM, wait up to `grace`, then SIGKILL; returns the exit status.
+  int Stop(std::chrono::seconds grace = std::chrono::seconds(10));
+  void Kill(int signal);  // sends `signal` (the daemon stays tracked)
+  bool Running();
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+class TestCluster {
+ public:
+  // Nimbus and `supervisors` supervisors with `slots` slots each.
+  explicit TestCluster(int supervisors = 2, int slots = 2);
+  ~TestCluster();
+
+  std::string nimbus() const { return "127.0.0.1:" + std::to_string(nimbus_port_); }
+  const TempDir& dir() const { return dir_; }
+  // Runs `gale ARGS --nimbus <this nimbus>`.
+  ProcessResult Gale(std::vector<std::string> args,
+                     std::chrono::seconds timeout = std::chrono::seconds(60));
+  Daemon& nimbus_daemon() { return *nimbus_daemon_; }
+  Daemon& supervisor(size_t i) { return supervisors_[i]; }
+  std::string Logs() const;  // every daemon's log, for failure messages
+
+ private:
+  TempDir dir_;
+  int nimbus_port_;
+  std::unique_ptr<Daemon> nimbus_daemon_;
+  std::vector<Daemon> supervisors_;
+};
+
+}  // namespace gale::testing
