@@ -25,7 +25,7 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.producer.batch.size", T::kInt,
        "tuples an executor batches per destination before handing them over (default 64)"},
       {"topology.batch.flush.interval.millis", T::kNumber,
-       "a partly filled batch is handed over after at most this long (default 1)"},
+       "the longest a partial batch of tuples for another worker waits in the transport (default 1)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
   };
   return keys;
