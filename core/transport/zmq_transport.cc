@@ -1,0 +1,572 @@
+// core/transport/zmq_transport.cc
+//
+// The only file that includes cppzmq. Design notes are in README.md.
+#include "core/transport/zmq_transport.h"
+
+#include "core/common/check.h"
+#include "core/common/logging.h"
+
+#include <zmq.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <iterator>
+#include <mutex>
+#include <pthread.h>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+namespace gale::transport {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// How long the receiver blocks in recv() before it looks at the stop flag.
+constexpr int kReceivePollMs = 100;
+// Waits between offers of tuples that the Receiver refused, and between
+// retries of frames refused by a full ZeroMQ pipe.
+constexpr milliseconds kFirstRetry{1};
+constexpr milliseconds kMaxRetry{10};
+// Stop(): how long the sender keeps trying to hand queued frames to ZeroMQ,
+// then how long ZeroMQ may keep writing them to the wire.
+constexpr milliseconds kStopFlushBudget{1000};
+constexpr int kPushLingerMs = 500;
+// At most one log line per this period about frames that did not decode.
+constexpr auto kDropLogPeriod = std::chrono::seconds(1);
+
+milliseconds NextRetry(milliseconds current) { return std::min(current * 2, kMaxRetry); }
+
+bool IsIpv6Literal(std::string_view host) { return host.find(':') != std::string_view::npos; }
+
+// "tcp://host:port", with an IPv6 literal in brackets.
+std::string TcpEndpoint(std::string host, int port) {
+  const bool bracketed = !host.empty() && host.front() == '[';
+  if (!bracketed && IsIpv6Literal(host)) host = "[" + host + "]";
+  return "tcp://" + host + ":" + std::to_string(port);
+}
+
+// Splits "host:port", "[v6]:port" or "v6:port" (the last colon separates the
+// port). The host keeps no brackets.
+Status ParsePeer(const std::string& peer, std::string& host, int& port) {
+  const size_t colon = peer.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == peer.size()) {
+    return Status::InvalidArgument("peer '" + peer + "' is not host:port");
+  }
+  host = peer.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = peer.substr(colon + 1);
+  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5) {
+    return Status::InvalidArgument("peer '" + peer + "' has no valid port");
+  }
+  port = std::stoi(port_text);
+  if (host.empty() || port < 1 || port > 65535) {
+    return Status::InvalidArgument("peer '" + peer + "' is not host:port");
+  }
+  return Status::Ok();
+}
+
+// An encoded frame that ZeroMQ has not accepted yet (its pipe was full).
+struct PendingFrame {
+  zmq::message_t message;
+  size_t tuples = 0;
+};
+
+// Sender-thread state for one peer.
+struct PeerLink {
+  std::string endpoint;
+  std::unique_ptr<zmq::socket_t> socket;
+  std::deque<PendingFrame> pending;
+};
+
+}  // namespace
+
+struct ZmqTransport::Impl {
+  Impl(TransportOptions options, Receiver& receiver)
+      : options(std::move(options)), receiver(receiver), queues(this->options.peers.size()) {}
+
+  Status Start();
+  void Stop();
+  bool TrySend(int peer, std::vector<tuple::WireTuple>& batch);
+
+  // Receiver thread.
+  void ReceiveLoop(std::promise<Status> bound);
+  void HandleMessage(zmq::message_t& message);
+  void DeliverAll(std::vector<tuple::WireTuple>& tuples);
+  void CountDroppedFrame(zmq::message_t& message, const Status& why);
+
+  // Sender thread.
+  void SendLoop(std::promise<Status> connected);
+  Status ConnectPeers(zmq::context_t& context, std::vector<PeerLink>& links);
+  // Moves into `taken` the tuples of each peer that are due for a frame
+  // (all of them once stopping).
+  struct SenderView {
+    bool stopping = false;
+    SteadyClock::time_point stop_deadline;
+  };
+  SenderView TakeDue(const std::vector<PeerLink>& links,
+                     std::vector<std::vector<tuple::WireTuple>>& taken);
+  void Encode(std::vector<tuple::WireTuple>& tuples, std::deque<PendingFrame>& out);
+  void EncodeChunk(std::vector<tuple::WireTuple>& chunk, std::deque<PendingFrame>& out);
+  // Sender thread only: the encoding buffer, reused from frame to frame.
+  std::string encoded;
+  // Hands pending frames to ZeroMQ until each peer's pipe is full. True when
+  // some frames are still waiting.
+  bool SendPending(std::vector<PeerLink>& links, bool& progressed);
+  // Waits for new work, a flush deadline or a retry. `blocked`: some frames
+  // wait for a full pipe; retry after `retry`.
+  void WaitForWork(const std::vector<PeerLink>& links, bool blocked, milliseconds retry);
+  bool NothingQueued(const std::vector<PeerLink>& links);
+
+  // Immutable after construction.
+  const TransportOptions options;
+  Receiver& receiver;
+
+  // Tuples waiting for the sender, by peer.
+  struct PeerQueue {
+    std::vector<tuple::WireTuple> tuples;
+    SteadyClock::time_point oldest;  // when `tuples` became non-empty
+  };
+  std::mutex mu;
+  std::condition_variable wake_sender;
+  std::vector<PeerQueue> queues;          // GUARDED_BY(mu)
+  bool stopping = false;                  // GUARDED_BY(mu)
+  bool sender_waiting = false;            // GUARDED_BY(mu)
+  bool sender_idle = false;               // GUARDED_BY(mu): waiting with no deadline
+  bool sender_woken = false;              // GUARDED_BY(mu): set with each notify
+  SteadyClock::time_point stop_deadline;  // GUARDED_BY(mu)
+
+  // Tuples accepted by TrySend and not yet accepted by ZeroMQ. Increased
+  // under `mu`, decreased by the sender thread.
+  std::atomic<size_t> queued{0};
+  std::atomic<bool> stop_receiving{false};
+
+  // Owned by the thread calling Start()/Stop().
+  enum class State { kNew, kRunning, kStopped };
+  State state = State::kNew;
+  std::unique_ptr<zmq::context_t> context;
+  std::thread sender;
+  std::thread receiver_thread;
+
+  // Receiver thread only.
+  SteadyClock::time_point last_drop_log;
+  uint64_t drops_not_logged = 0;
+
+  std::atomic<uint64_t> frames_sent{0};
+  std::atomic<uint64_t> tuples_sent{0};
+  std::atomic<uint64_t> frames_received{0};
+  std::atomic<uint64_t> tuples_received{0};
+  std::atomic<uint64_t> frames_dropped{0};
+};
+
+// ---------------------------------------------------------------- Start/Stop
+
+Status ZmqTransport::Impl::Start() {
+  if (state != State::kNew) return Status::Internal("transport already started or stopped");
+  if (options.port < 1 || options.port > 65535) {
+    return Status::InvalidArgument("transport port " + std::to_string(options.port) +
+                                   " is not in 1..65535");
+  }
+  if (options.batch_tuples == 0 || options.max_queued_tuples == 0) {
+    return Status::InvalidArgument("transport batch_tuples and max_queued_tuples must be > 0");
+  }
+  for (const std::string& peer : options.peers) {
+    std::string host;
+    int port = 0;
+    GALE_RETURN_IF_ERROR(ParsePeer(peer, host, port));
+  }
+  {
+    std::lock_guard lock(mu);
+    stopping = false;
+  }
+  stop_receiving = false;
+  context = std::make_unique<zmq::context_t>(1);
+
+  std::promise<Status> bound;
+  std::future<Status> bind_result = bound.get_future();
+  receiver_thread =
+      std::thread([this, p = std::move(bound)]() mutable { ReceiveLoop(std::move(p)); });
+  Status s = bind_result.get();
+  if (!s.ok()) {
+    receiver_thread.join();
+    context.reset();
+    return s;
+  }
+
+  std::promise<Status> connected;
+  std::future<Status> connect_result = connected.get_future();
+  sender = std::thread([this, p = std::move(connected)]() mutable { SendLoop(std::move(p)); });
+  s = connect_result.get();
+  if (!s.ok()) {
+    sender.join();
+    stop_receiving = true;
+    receiver_thread.join();
+    context.reset();
+    return s;
+  }
+  state = State::kRunning;
+  return Status::Ok();
+}
+
+void ZmqTransport::Impl::Stop() {
+  {
+    std::lock_guard lock(mu);
+    if (stopping) return;
+    stopping = true;
+    stop_deadline = SteadyClock::now() + kStopFlushBudget;
+    sender_woken = true;
+  }
+  wake_sender.notify_all();
+  if (state != State::kRunning) {
+    if (size_t left = queued.load(); left > 0) {
+      GALE_LOG(kWarn) << "transport stopped before it started, dropping " << left << " tuples";
+    }
+    state = State::kStopped;
+    return;
+  }
+  stop_receiving = true;
+  receiver_thread.join();
+  sender.join();
+  context.reset();  // waits for the PUSH sockets' linger
+  state = State::kStopped;
+}
+
+bool ZmqTransport::Impl::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
+  GALE_CHECK(peer >= 0 && static_cast<size_t>(peer) < queues.size())
+      << "TrySend to peer " << peer << " of " << queues.size();
+  if (batch.empty()) return true;
+  bool wake = false;
+  {
+    std::lock_guard lock(mu);
+    if (stopping || queued.load(std::memory_order_relaxed) >= options.max_queued_tuples) {
+      return false;
+    }
+    PeerQueue& q = queues[static_cast<size_t>(peer)];
+    queued.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (q.tuples.empty()) {
+      // The caller gets back an empty vector that has capacity already: the
+      // vectors go round between callers and the sender, not the allocator.
+      q.oldest = SteadyClock::now();
+      q.tuples.swap(batch);
+    } else {
+      q.tuples.insert(q.tuples.end(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
+    }
+    // The sender only needs waking when it sleeps with no deadline, or when
+    // this peer now has a full batch; otherwise its flush deadline covers us.
+    if (sender_waiting && (sender_idle || q.tuples.size() >= options.batch_tuples)) {
+      sender_woken = true;
+      wake = true;
+    }
+  }
+  batch.clear();
+  if (wake) wake_sender.notify_one();
+  return true;
+}
+
+// ---------------------------------------------------------------- receiver
+
+void ZmqTransport::Impl::ReceiveLoop(std::promise<Status> bound) {
+  pthread_setname_np(pthread_self(), "gale-zmq-recv");
+  const std::string endpoint = TcpEndpoint(options.bind_host, options.port);
+  std::unique_ptr<zmq::socket_t> socket;
+  try {
+    socket = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
+    socket->set(zmq::sockopt::rcvhwm, options.recv_hwm);
+    socket->set(zmq::sockopt::maxmsgsize,
+                options.max_frame_bytes > 0 ? options.max_frame_bytes : int64_t{-1});
+    socket->set(zmq::sockopt::linger, 0);
+    socket->set(zmq::sockopt::rcvtimeo, kReceivePollMs);
+    if (IsIpv6Literal(options.bind_host)) socket->set(zmq::sockopt::ipv6, true);
+    socket->bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    bound.set_value(Status::Unavailable("cannot bind " + endpoint + ": " + e.what()));
+    return;
+  }
+  bound.set_value(Status::Ok());
+
+  while (!stop_receiving.load(std::memory_order_relaxed)) {
+    zmq::message_t message;
+    try {
+      if (!socket->recv(message)) continue;  // timed out: look at the stop flag
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      GALE_CHECK(false) << "transport receiver on " << endpoint << ": " << e.what();
+    }
+    HandleMessage(message);
+  }
+}
+
+void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
+  Result<std::vector<tuple::WireTuple>> decoded = tuple::DecodeFrame(
+      std::string_view(static_cast<const char*>(message.data()), message.size()));
+  if (!decoded.ok()) {
+    CountDroppedFrame(message, decoded.status());
+    return;
+  }
+  std::vector<tuple::WireTuple>& tuples = decoded.value();
+  frames_received.fetch_add(1, std::memory_order_relaxed);
+  tuples_received.fetch_add(tuples.size(), std::memory_order_relaxed);
+  DeliverAll(tuples);
+}
+
+// No new frame is read while the Receiver refuses tuples: the PULL pipe and
+// then TCP fill up, and the senders' pipes push back on them.
+void ZmqTransport::Impl::DeliverAll(std::vector<tuple::WireTuple>& tuples) {
+  milliseconds retry = kFirstRetry;
+  while (true) {
+    const size_t before = tuples.size();
+    receiver.Deliver(tuples);
+    if (tuples.empty()) return;
+    if (stop_receiving.load(std::memory_order_relaxed)) {
+      GALE_LOG(kWarn) << "transport stopping: " << tuples.size()
+                      << " received tuples were not taken by the receiver";
+      return;
+    }
+    retry = tuples.size() < before ? kFirstRetry : NextRetry(retry);
+    std::this_thread::sleep_for(retry);
+  }
+}
+
+void ZmqTransport::Impl::CountDroppedFrame(zmq::message_t& message, const Status& why) {
+  frames_dropped.fetch_add(1, std::memory_order_relaxed);
+  const auto now = SteadyClock::now();
+  if (now - last_drop_log < kDropLogPeriod) {
+    ++drops_not_logged;
+    return;
+  }
+  std::string from = "an unknown peer";
+  try {
+    from = message.gets("Peer-Address");
+  } catch (const zmq::error_t&) {
+  }
+  GALE_LOG(kWarn) << "transport on port " << options.port << " dropped a frame of "
+                  << message.size() << " bytes from " << from << ": " << why
+                  << (drops_not_logged > 0
+                          ? " (and " + std::to_string(drops_not_logged) + " more unlogged)"
+                          : std::string());
+  last_drop_log = now;
+  drops_not_logged = 0;
+}
+
+// ---------------------------------------------------------------- sender
+
+Status ZmqTransport::Impl::ConnectPeers(zmq::context_t& ctx, std::vector<PeerLink>& links) {
+  for (const std::string& peer : options.peers) {
+    std::string host;
+    int port = 0;
+    GALE_RETURN_IF_ERROR(ParsePeer(peer, host, port));
+    PeerLink link;
+    link.endpoint = TcpEndpoint(host, port);
+    try {
+      link.socket = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::push);
+      link.socket->set(zmq::sockopt::sndhwm, options.send_hwm);
+      link.socket->set(zmq::sockopt::linger, kPushLingerMs);
+      // ZMQ_IMMEDIATE stays off: frames queue while a peer (re)starts.
+      if (IsIpv6Literal(host)) link.socket->set(zmq::sockopt::ipv6, true);
+      link.socket->connect(link.endpoint);
+    } catch (const zmq::error_t& e) {
+      return Status::Unavailable("cannot connect to " + link.endpoint + ": " + e.what());
+    }
+    links.push_back(std::move(link));
+  }
+  return Status::Ok();
+}
+
+void ZmqTransport::Impl::SendLoop(std::promise<Status> connected) {
+  pthread_setname_np(pthread_self(), "gale-zmq-send");
+  std::vector<PeerLink> links;
+  Status s = ConnectPeers(*context, links);
+  const bool ok = s.ok();
+  connected.set_value(std::move(s));
+  if (!ok) return;  // the sockets close here, in their own thread
+
+  std::vector<std::vector<tuple::WireTuple>> taken(links.size());
+  milliseconds retry = kFirstRetry;
+  try {
+    while (true) {
+      const SenderView view = TakeDue(links, taken);
+      for (size_t p = 0; p < links.size(); ++p) Encode(taken[p], links[p].pending);
+      bool progressed = false;
+      const bool blocked = SendPending(links, progressed);
+      retry = progressed ? kFirstRetry : (blocked ? NextRetry(retry) : kFirstRetry);
+      if (view.stopping && NothingQueued(links)) break;
+      if (view.stopping && SteadyClock::now() >= view.stop_deadline) break;
+      WaitForWork(links, blocked, retry);
+    }
+  } catch (const zmq::error_t& e) {
+    GALE_CHECK(false) << "transport sender: " << e.what();
+  }
+  if (size_t left = queued.load(); left > 0) {
+    GALE_LOG(kWarn) << "transport stopped with " << left << " tuples not handed to ZeroMQ";
+  }
+  links.clear();  // close the PUSH sockets here: they linger kPushLingerMs
+}
+
+ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue(
+    const std::vector<PeerLink>& links, std::vector<std::vector<tuple::WireTuple>>& taken) {
+  const auto now = SteadyClock::now();
+  std::lock_guard lock(mu);
+  for (size_t p = 0; p < links.size(); ++p) {
+    PeerQueue& q = queues[p];
+    if (q.tuples.empty()) continue;
+    const bool full = q.tuples.size() >= options.batch_tuples;
+    // A blocked peer's partial batch keeps growing rather than being cut
+    // into small frames that would only wait too.
+    const bool due = now - q.oldest >= options.flush_delay && links[p].pending.empty();
+    if (stopping || full || due) std::swap(taken[p], q.tuples);
+  }
+  return {stopping, stop_deadline};
+}
+
+void ZmqTransport::Impl::Encode(std::vector<tuple::WireTuple>& tuples,
+                                std::deque<PendingFrame>& out) {
+  if (tuples.empty()) return;
+  if (tuples.size() <= options.batch_tuples) {
+    EncodeChunk(tuples, out);
+  } else {
+    std::vector<tuple::WireTuple> chunk;
+    for (size_t i = 0; i < tuples.size(); i += options.batch_tuples) {
+      const size_t end = std::min(tuples.size(), i + options.batch_tuples);
+      chunk.assign(std::make_move_iterator(tuples.begin() + static_cast<ptrdiff_t>(i)),
+                   std::make_move_iterator(tuples.begin() + static_cast<ptrdiff_t>(end)));
+      EncodeChunk(chunk, out);
+    }
+  }
+  tuples.clear();  // keeps its capacity for the next swap
+}
+
+// A frame larger than max_frame_bytes would make the peer's PULL socket drop
+// the connection (ZMQ_MAXMSGSIZE), losing whatever followed it: such a chunk
+// is split in halves. A single tuple that is too large on its own can never
+// be delivered; it is dropped here, loudly.
+void ZmqTransport::Impl::EncodeChunk(std::vector<tuple::WireTuple>& chunk,
+                                     std::deque<PendingFrame>& out) {
+  encoded.clear();
+  tuple::EncodeFrame(chunk, encoded);
+  if (options.max_frame_bytes <= 0 ||
+      static_cast<int64_t>(encoded.size()) <= options.max_frame_bytes) {
+    // One copy into a ZeroMQ-owned buffer; the encoding buffer keeps its
+    // capacity. (Handing the string itself over would save a memcpy but
+    // cost an allocation per frame, and hide the hand-off from TSan.)
+    out.push_back({zmq::message_t(encoded.data(), encoded.size()), chunk.size()});
+    return;
+  }
+  if (chunk.size() == 1) {
+    GALE_LOG(kError) << "transport: dropping a tuple to task " << chunk[0].target_task << " of "
+                     << encoded.size() << " bytes encoded, above the frame limit of "
+                     << options.max_frame_bytes;
+    queued.fetch_sub(1);
+    return;
+  }
+  const auto middle = chunk.begin() + static_cast<ptrdiff_t>(chunk.size() / 2);
+  std::vector<tuple::WireTuple> first(std::make_move_iterator(chunk.begin()),
+                                      std::make_move_iterator(middle));
+  std::vector<tuple::WireTuple> second(std::make_move_iterator(middle),
+                                       std::make_move_iterator(chunk.end()));
+  EncodeChunk(first, out);
+  EncodeChunk(second, out);
+}
+
+bool ZmqTransport::Impl::SendPending(std::vector<PeerLink>& links, bool& progressed) {
+  bool blocked = false;
+  for (PeerLink& link : links) {
+    while (!link.pending.empty()) {
+      PendingFrame& frame = link.pending.front();
+      // On EAGAIN (the pipe is at its high-water mark) the message is left
+      // intact and kept for a later retry.
+      zmq::send_result_t sent;
+      try {
+        sent = link.socket->send(frame.message, zmq::send_flags::dontwait);
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;
+      }
+      if (!sent) {
+        blocked = true;
+        break;
+      }
+      frames_sent.fetch_add(1, std::memory_order_relaxed);
+      tuples_sent.fetch_add(frame.tuples, std::memory_order_relaxed);
+      queued.fetch_sub(frame.tuples);
+      link.pending.pop_front();
+      progressed = true;
+    }
+  }
+  return blocked;
+}
+
+void ZmqTransport::Impl::WaitForWork(const std::vector<PeerLink>& links, bool blocked,
+                                     milliseconds retry) {
+  std::unique_lock lock(mu);
+  // Stopping: everything queued was taken above; only a retry needs a wait.
+  if (stopping && !blocked) return;
+  auto deadline = SteadyClock::time_point::max();
+  if (blocked) deadline = SteadyClock::now() + retry;
+  for (size_t p = 0; p < links.size(); ++p) {
+    const PeerQueue& q = queues[p];
+    if (q.tuples.empty()) continue;
+    if (q.tuples.size() >= options.batch_tuples) return;  // due now
+    if (links[p].pending.empty()) {
+      const auto due =
+          q.oldest + std::chrono::duration_cast<SteadyClock::duration>(options.flush_delay);
+      deadline = std::min(deadline, due);
+    }
+  }
+  if (stopping) deadline = std::min(deadline, stop_deadline);
+  sender_waiting = true;
+  sender_idle = deadline == SteadyClock::time_point::max();
+  sender_woken = false;
+  auto woken = [this] { return sender_woken; };
+  if (sender_idle) {
+    wake_sender.wait(lock, woken);
+  } else {
+    wake_sender.wait_until(lock, deadline, woken);
+  }
+  sender_waiting = false;
+  sender_idle = false;
+}
+
+bool ZmqTransport::Impl::NothingQueued(const std::vector<PeerLink>& links) {
+  for (const PeerLink& link : links) {
+    if (!link.pending.empty()) return false;
+  }
+  std::lock_guard lock(mu);
+  for (const PeerQueue& q : queues) {
+    if (!q.tuples.empty()) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- public
+
+ZmqTransport::ZmqTransport(TransportOptions options, Receiver& receiver)
+    : impl_(std::make_unique<Impl>(std::move(options), receiver)) {}
+
+ZmqTransport::~ZmqTransport() { Stop(); }
+
+Status ZmqTransport::Start() { return impl_->Start(); }
+
+void ZmqTransport::Stop() { impl_->Stop(); }
+
+bool ZmqTransport::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
+  return impl_->TrySend(peer, batch);
+}
+
+TransportStats ZmqTransport::stats() const {
+  TransportStats s;
+  s.frames_sent = impl_->frames_sent.load(std::memory_order_relaxed);
+  s.tuples_sent = impl_->tuples_sent.load(std::memory_order_relaxed);
+  s.frames_received = impl_->frames_received.load(std::memory_order_relaxed);
+  s.tuples_received = impl_->tuples_received.load(std::memory_order_relaxed);
+  s.frames_dropped = impl_->frames_dropped.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace gale::transport
