@@ -568,6 +568,7 @@ std::vector<thrift::SlotAssignment> Nimbus::SupervisorHeartbeat(
   s.host = hb.host;
   s.ports = hb.ports;
   s.running_ports = hb.running_ports;
+  s.deaths = hb.worker_deaths;
   s.last_heartbeat = Now();
   std::vector<thrift::SlotAssignment> out;
   for (const auto& [id, t] : topologies_) {
@@ -715,6 +716,15 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
     }
   }
   info.__isset.dropped_frames = true;
+  for (const auto& [sid, s] : supervisors_) {
+    for (auto d : s.deaths) {
+      if (d.topology_id != t->id) continue;
+      d.__set_host(s.host);
+      d.__set_supervisor_id(sid);
+      info.worker_deaths.push_back(std::move(d));
+    }
+  }
+  info.__isset.worker_deaths = true;
   for (auto& [component, list] : info.errors) {
     std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
       return a.error_time_secs < b.error_time_secs;

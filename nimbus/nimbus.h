@@ -90,6 +90,7 @@ class Nimbus {
     std::string host;
     std::vector<int> ports;
     std::vector<int> running_ports;
+    std::vector<thrift::WorkerDeaths> deaths;
     Nanos first_seen;
     Nanos last_heartbeat;
   };

@@ -41,6 +41,16 @@ Result<std::vector<SlotPlan>> NimbusSession::Heartbeat(const HeartbeatReport& re
   hb.host = report.host;
   hb.ports.assign(report.ports.begin(), report.ports.end());
   hb.running_ports.assign(report.running_ports.begin(), report.running_ports.end());
+  for (const auto& d : report.deaths) {
+    thrift::WorkerDeaths w;
+    w.topology_id = d.topology_id;
+    w.port = d.port;
+    w.count = d.count;
+    w.last_reason = d.last_reason;
+    w.last_time_secs = d.last_time_secs;
+    hb.worker_deaths.push_back(std::move(w));
+  }
+  hb.__isset.worker_deaths = true;
   std::vector<thrift::SlotAssignment> slots;
   GALE_RETURN_IF_ERROR(Checked(connection_->Call(
       [&](thrift::NimbusClient& client) { client.supervisorHeartbeat(slots, hb); })));

@@ -37,11 +37,20 @@ struct SlotPlan {
   std::vector<PluginFile> plugins;
 };
 
+struct WorkerDeathCount {
+  std::string topology_id;
+  int port = 0;
+  int count = 0;
+  std::string last_reason;
+  int64_t last_time_secs = 0;
+};
+
 struct HeartbeatReport {
   std::string supervisor_id;
   std::string host;
   std::vector<int> ports;
   std::vector<int> running_ports;
+  std::vector<WorkerDeathCount> deaths;  // since this supervisor started
 };
 
 class NimbusSession {

@@ -187,10 +187,11 @@ void Supervisor::BeginSync() {
   // rather than queue heartbeats behind it.
   if (sync_in_flight_) return;
   sync_in_flight_ = true;
-  HeartbeatReport report{id_, config_.host, config_.ports, {}};
+  HeartbeatReport report{id_, config_.host, config_.ports, {}, {}};
   for (const auto& [port, slot] : slots_) {
     if (slot->state == Slot::State::kRunning) report.running_ports.push_back(port);
   }
+  for (const auto& [key, d] : deaths_) report.deaths.push_back(d);
   asio::post(rpc_io_, [this, report = std::move(report)] {
     SyncResult result = SyncWithNimbus(report);
     asio::post(io_, [this, result = std::move(result)]() mutable { OnSynced(std::move(result)); });
@@ -333,6 +334,20 @@ void Supervisor::OnWorkerExit(Slot& slot, int wait_status) {
   slot.state = Slot::State::kIdle;
   GALE_LOG(kWarn) << what << " died after " << Seconds(ran) << ": "
                   << DescribeWaitStatus(wait_status);
+  // Counted for nimbus, so that a worker that keeps dying (a poison tuple
+  // that crashes it on every replay) shows in `gale info`, not only here.
+  // A worker that exits 0 left on purpose (its assignment changed); it is
+  // restarted like any other, but it did not die.
+  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+    WorkerDeathCount& d = deaths_[{slot.topology_id, slot.port}];
+    d.topology_id = slot.topology_id;
+    d.port = slot.port;
+    ++d.count;
+    d.last_reason = DescribeWaitStatus(wait_status);
+    d.last_time_secs = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  }
   if (shutting_down_) return FinishIfIdle();
   auto it = wanted_.find(slot.port);
   if (it == wanted_.end() || !Matches(slot, it->second)) return ReconcileSlot(slot);

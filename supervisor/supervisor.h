@@ -103,6 +103,7 @@ class Supervisor {
   boost::asio::steady_timer heartbeat_timer_;
   std::map<int, std::unique_ptr<Slot>> slots_;  // one per port of ours
   std::map<int, SlotPlan> wanted_;              // from the last good heartbeat
+  std::map<std::pair<std::string, int>, WorkerDeathCount> deaths_;  // (topology, port)
   bool sync_in_flight_ = false;
   bool nimbus_reachable_ = true;
   bool shutting_down_ = false;

@@ -196,6 +196,8 @@ struct TopologyInfo {
   // Per worker (host:port), frames and tuples its transport dropped because
   // they were malformed or for tasks it does not run.
   8: optional map<string, i64> dropped_frames = {},
+  // Worker processes of this topology that died unasked, per slot.
+  9: optional list<WorkerDeaths> worker_deaths = [],
 }
 
 // -------------------------------------------------------- daemon plumbing
@@ -239,12 +241,27 @@ struct SlotAssignment {
   5: required list<PluginRef> plugins,
 }
 
+// Workers of one topology on one slot that died without being asked to
+// (crashed, killed, exited on their own), counted by their supervisor.
+struct WorkerDeaths {
+  1: required string topology_id,
+  2: required i32 port,
+  3: required i32 count,
+  // "killed by signal 11 (Segmentation fault)", "exited with status 1", ...
+  4: required string last_reason,
+  5: required i64 last_time_secs,
+  6: optional string host,
+  7: optional string supervisor_id,
+}
+
 struct SupervisorHeartbeat {
   1: required string supervisor_id,
   2: required string host,
   3: required list<i32> ports,
   // Ports whose worker process is running now.
   4: required list<i32> running_ports,
+  // Since this supervisor started.
+  5: optional list<WorkerDeaths> worker_deaths = [],
 }
 
 struct WorkerHeartbeat {

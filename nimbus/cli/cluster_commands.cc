@@ -261,6 +261,10 @@ int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::
   for (const auto& [worker, n] : info.dropped_frames) {
     if (n > 0) out << "\nworker " << worker << " dropped " << n << " malformed or misrouted frame(s)/tuple(s)\n";
   }
+  for (const auto& d : info.worker_deaths) {
+    out << "\nworker " << d.host << ":" << d.port << " (" << d.supervisor_id << ") died " << d.count
+        << " time(s); last " << d.last_time_secs << ": " << d.last_reason << "\n";
+  }
   for (const auto& [component, errors] : info.errors) {
     out << "\nlast errors of " << component << ":\n";
     for (const auto& e : errors) {

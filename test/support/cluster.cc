@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -88,7 +90,7 @@ int Daemon::Stop(std::chrono::seconds grace) {
 
 std::string Daemon::Log() const { return ReadFile(log_); }
 
-TestCluster::TestCluster(int supervisors, int slots) : nimbus_port_(FreePort()) {
+void TestCluster::StartNimbus() {
   nimbus_daemon_ = std::make_unique<Daemon>(
       std::vector<std::string>{BinDir() + "/gale-nimbus", "--port", std::to_string(nimbus_port_),
                                "--state-dir", dir_.path() + "/nimbus",
@@ -98,6 +100,47 @@ TestCluster::TestCluster(int supervisors, int slots) : nimbus_port_(FreePort()) 
                std::chrono::seconds(15))) {
     throw std::runtime_error("nimbus did not come up:\n" + Logs());
   }
+}
+
+void TestCluster::RestartNimbus() {
+  if (nimbus_daemon_) nimbus_daemon_->Stop();  // reaps the killed one
+  StartNimbus();
+}
+
+std::vector<WorkerProcess> TestCluster::Workers() const {
+  std::vector<WorkerProcess> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+    std::vector<std::string> args;
+    std::string arg;
+    for (char c : cmdline) {
+      if (c == '\0') {
+        args.push_back(arg);
+        arg.clear();
+      } else {
+        arg.push_back(c);
+      }
+    }
+    if (args.empty() || args[0].find("gale-worker") == std::string::npos) continue;
+    WorkerProcess w{static_cast<pid_t>(std::stoi(name)), 0, ""};
+    bool ours = false;
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--port") w.port = std::stoi(args[i + 1]);
+      if (args[i] == "--supervisor-id") w.supervisor = args[i + 1];
+      if (args[i] == "--plugin-dir" && args[i + 1].rfind(dir_.path() + "/", 0) == 0) ours = true;
+    }
+    // A zombie (killed, not yet reaped by its supervisor) has no cmdline,
+    // so it never shows here.
+    if (ours) out.push_back(w);
+  }
+  return out;
+}
+
+TestCluster::TestCluster(int supervisors, int slots) : nimbus_port_(FreePort()) {
+  StartNimbus();
   for (int i = 0; i < supervisors; ++i) {
     std::string ports;
     for (int s = 0; s < slots; ++s) ports += (s ? "," : "") + std::to_string(FreePort());

@@ -40,11 +40,25 @@ class Daemon {
   std::string log_;
 };
 
+// A gale-worker process started by one of a TestCluster's supervisors.
+struct WorkerProcess {
+  pid_t pid;
+  int port;
+  std::string supervisor;  // "sup1", ...
+};
+
 class TestCluster {
  public:
   // Nimbus and `supervisors` supervisors with `slots` slots each.
   explicit TestCluster(int supervisors = 2, int slots = 2);
   ~TestCluster();
+
+  // The workers running now, found in /proc by their --plugin-dir, which
+  // lies in this cluster's own directory.
+  std::vector<WorkerProcess> Workers() const;
+  // Starts nimbus again on the same port and state directory (after a test
+  // killed it) and waits until it answers.
+  void RestartNimbus();
 
   std::string nimbus() const { return "127.0.0.1:" + std::to_string(nimbus_port_); }
   const TempDir& dir() const { return dir_; }
@@ -56,6 +70,8 @@ class TestCluster {
   std::string Logs() const;  // every daemon's log, for failure messages
 
  private:
+  void StartNimbus();
+
   TempDir dir_;
   int nimbus_port_;
   std::unique_ptr<Daemon> nimbus_daemon_;

@@ -1,0 +1,273 @@
+// Nothing lost: the audit topology on a real cluster while processes die,
+// hang and crash. Each test ends with scripts/audit-check.sh finding every
+// id at the sink. Measured recovery times are printed as "[measure]" lines
+// on stderr.
+#include "test/support/cluster.h"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace gale::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void Measure(const std::string& what, double secs) {
+  std::cerr << "[measure] " << what << ": " << secs << " s\n";
+}
+
+// The audit topology with its files in <cluster>/audit.
+struct Audit {
+  Audit(TestCluster& c, int64_t count, const std::string& extra_config = "",
+        int timeout_secs = 5, int per_second = 1500)
+      : cluster(c), count(count), dir(c.dir().path() + "/audit") {
+    std::filesystem::create_directories(dir);
+    const std::string props = c.dir().Write(
+        "audit.properties", "audit.dir=" + dir + "\naudit.count=" + std::to_string(count) +
+                                "\nmessage.timeout.secs=" + std::to_string(timeout_secs) + "\n");
+    file = c.dir().Write(
+        "audit.yaml",
+        "name: audit\n"
+        "includes: [ { file: " + SourceDir() + "/topologies/audit/audit.yaml } ]\n"
+        "config: { audit.per.second: " + std::to_string(per_second) +
+            (extra_config.empty() ? "" : ", " + extra_config) + " }\n");
+    auto r = c.Gale({"submit", file, "--filter", props});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+
+  int64_t SinkLines() const {
+    int64_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().filename().string().rfind("sink-", 0) != 0) continue;
+      std::ifstream in(e.path());
+      std::string line;
+      while (std::getline(in, line)) ++n;
+    }
+    return n;
+  }
+
+  // Ids emitted more than once (replays) that were acked since.
+  bool ReplayedAndAcked() const {
+    std::map<uint64_t, int> emitted;
+    std::set<uint64_t> acked;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      std::ifstream in(e.path());
+      uint64_t id;
+      if (name.rfind("emitted-", 0) == 0) {
+        while (in >> id) ++emitted[id];
+      } else if (name.rfind("acked-", 0) == 0) {
+        while (in >> id) acked.insert(id);
+      }
+    }
+    for (const auto& [id, n] : emitted) {
+      if (n > 1 && acked.count(id)) return true;
+    }
+    return false;
+  }
+
+  // Runs the checker until it passes (bounded); returns its last report.
+  std::string WaitComplete(seconds timeout = seconds(120)) {
+    ProcessResult r;
+    WaitFor(
+        [&] {
+          r = RunProcess({SourceDir() + "/scripts/audit-check.sh", dir, std::to_string(count)},
+                         seconds(60));
+          return r.exit_code == 0;
+        },
+        timeout);
+    std::cerr << "[audit] " << r.out;
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("missing 0 ") != std::string::npos);
+    return r.out;
+  }
+
+  TestCluster& cluster;
+  const int64_t count;
+  const std::string dir;
+  std::string file;
+};
+
+std::string Info(TestCluster& c) { return c.Gale({"info", "audit"}).out; }
+
+TEST_CASE("SIGKILL of a worker: its supervisor restarts it at once and no id is lost",
+          "[integration][faults]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, 20000);
+  REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000 && cluster.Workers().size() == 2; },
+                  seconds(60)));
+  const WorkerProcess victim = cluster.Workers().front();
+  const auto killed = Clock::now();
+  REQUIRE(::kill(victim.pid, SIGKILL) == 0);
+  bool back = WaitFor(
+      [&] {
+        for (const auto& w : cluster.Workers()) {
+          if (w.port == victim.port && w.pid != victim.pid) return true;
+        }
+        return false;
+      },
+      seconds(10));
+  const double restart = Since(killed);
+  REQUIRE(back);
+  Measure("worker restarted after SIGKILL", restart);
+  CHECK(restart < 2.0);  // the supervisor sees the death at once (waitpid), not by timeout
+  CHECK(WaitFor([&] { return audit.ReplayedAndAcked(); }, seconds(60)));
+  Measure("first replayed tree completed after the kill", Since(killed));
+  audit.WaitComplete();
+}
+
+TEST_CASE("SIGKILL of a supervisor and its workers: nimbus moves their work and no id is lost",
+          "[integration][faults]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, 20000);
+  REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000 && cluster.Workers().size() == 2; },
+                  seconds(60)));
+  const auto killed = Clock::now();
+  cluster.supervisor(0).Kill(SIGKILL);
+  for (const auto& w : cluster.Workers()) {
+    if (w.supervisor == "sup1") ::kill(w.pid, SIGKILL);
+  }
+  // Nimbus notices after its supervisor timeout (3 s here) and reassigns.
+  CHECK(WaitFor(
+      [&] {
+        const std::string info = Info(cluster);
+        return info.find("sup1") == std::string::npos &&
+               info.find("no heartbeat yet") == std::string::npos &&
+               info.find("sup2") != std::string::npos;
+      },
+      seconds(60)));
+  Measure("executors reassigned and reporting after a supervisor was lost", Since(killed));
+  const auto workers = cluster.Workers();
+  CHECK(workers.size() == 2);
+  for (const auto& w : workers) CHECK(w.supervisor == "sup2");
+  CHECK(WaitFor([&] { return audit.ReplayedAndAcked(); }, seconds(60)));
+  Measure("first replayed tree completed after the loss", Since(killed));
+  audit.WaitComplete();
+}
+
+TEST_CASE("SIGKILL of nimbus: processing goes on, and a restarted nimbus knows everything",
+          "[integration][faults]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, 20000);
+  REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000; }, seconds(60)));
+  const std::string before = Info(cluster);
+  cluster.nimbus_daemon().Kill(SIGKILL);
+  // Without nimbus the workers keep processing.
+  const int64_t at_kill = audit.SinkLines();
+  CHECK(WaitFor([&] { return audit.SinkLines() > at_kill + 2000; }, seconds(30)));
+  const auto restarted = Clock::now();
+  cluster.RestartNimbus();
+  Measure("nimbus answering again after a restart", Since(restarted));
+  std::string after;
+  CHECK(WaitFor(
+      [&] {
+        after = Info(cluster);
+        return after.find("no heartbeat yet") == std::string::npos &&
+               after.find("ACTIVE") != std::string::npos;
+      },
+      seconds(30)));
+  // Same topology id, same workers.
+  CHECK(after.substr(0, after.find(')')) == before.substr(0, before.find(')')));
+  CHECK(cluster.Gale({"list"}).out.find("audit") != std::string::npos);
+  audit.WaitComplete();
+}
+
+TEST_CASE("SIGSTOP of a worker past the message timeout: its trees time out and are replayed",
+          "[integration][faults]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, 20000, "", /*timeout_secs=*/3);
+  REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000 && cluster.Workers().size() == 2; },
+                  seconds(60)));
+  const WorkerProcess victim = cluster.Workers().back();
+  const auto stopped = Clock::now();
+  REQUIRE(::kill(victim.pid, SIGSTOP) == 0);
+  std::this_thread::sleep_for(seconds(8));
+  ::kill(victim.pid, SIGCONT);
+  CHECK(WaitFor([&] { return audit.ReplayedAndAcked(); }, seconds(60)));
+  Measure("first replayed tree completed after SIGSTOP", Since(stopped));
+  const std::string report = audit.WaitComplete();
+  // Trees did time out: some ids were emitted more than once.
+  std::istringstream in(report);
+  std::string word;
+  int64_t emitted = 0;
+  while (in >> word) {
+    if (word == "emitted") in >> emitted;
+  }
+  CHECK(emitted > audit.count);
+}
+
+TEST_CASE("A bolt that throws: the tuples fail and are replayed, the errors show, the worker lives",
+          "[integration][faults]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, 5000, "audit.throw.every: 97");
+  REQUIRE(WaitFor([&] { return cluster.Workers().size() == 2; }, seconds(60)));
+  const auto workers = cluster.Workers();
+  audit.WaitComplete();
+  // The errors column of the forward bolt counts them (once the workers'
+  // next heartbeat is in).
+  auto forward_errors = [&](const std::string& info) -> int64_t {
+    std::istringstream in(info);
+    std::string line;
+    while (std::getline(in, line) && line != "executors:") {
+      std::istringstream words(line);
+      std::vector<std::string> w;
+      std::string x;
+      while (words >> x) w.push_back(x);
+      if (w.size() == 12 && w[0] == "forward") return std::stoll(w[11]);
+    }
+    return -1;
+  };
+  std::string info;
+  WaitFor([&] { return forward_errors(info = Info(cluster)) >= 52; }, seconds(10));
+  INFO(info);
+  CHECK(info.find("last errors of forward:") != std::string::npos);
+  CHECK(info.find("audit: refusing id ") != std::string::npos);
+  const int64_t errors = forward_errors(info);
+  // 52 ids are refused once per forward task that sees them: a replay may
+  // go to the other task (shuffle), which refuses it once too.
+  CHECK(errors >= 52);
+  CHECK(errors <= 104);
+  // Same worker processes all along.
+  std::set<pid_t> before, after;
+  for (const auto& w : workers) before.insert(w.pid);
+  for (const auto& w : cluster.Workers()) after.insert(w.pid);
+  CHECK(before == after);
+}
+
+TEST_CASE("A bolt that crashes its worker on a poison tuple: restarts and the deaths are visible",
+          "[integration][faults]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, 5000, "audit.crash.id: 4242, audit.crash.times: 2");
+  audit.WaitComplete(seconds(180));
+  const std::string info = Info(cluster);
+  INFO(info);
+  // The crashes show in gale info, with their cause.
+  CHECK(info.find("died 2 time(s)") != std::string::npos);
+  CHECK(info.find("killed by signal 11 (Segmentation fault)") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::testing
