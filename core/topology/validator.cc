@@ -1,6 +1,7 @@
 #include "core/topology/validator.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -357,6 +358,40 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
   return report.ToStatus();
 }
 
+namespace {
+
+// A cycle of streams is allowed, as in Storm, but its bounded queues can
+// fill up all round and deadlock under load: say so, once per cycle found.
+void WarnAboutCycles(const TopologySpec& spec, Report& report) {
+  std::map<std::string, std::vector<const StreamSpec*>> out;
+  for (const auto& s : spec.streams) out[s.from].push_back(&s);
+  std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+  std::vector<std::string> path;
+  std::function<void(const std::string&)> visit = [&](const std::string& id) {
+    state[id] = 1;
+    path.push_back(id);
+    for (const StreamSpec* s : out[id]) {
+      if (state[s->to] == 1) {
+        std::string cycle;
+        auto at = std::find(path.begin(), path.end(), s->to);
+        for (auto it = at; it != path.end(); ++it) cycle += *it + " -> ";
+        report.Add(s->pos, "streams form a cycle (" + cycle + s->to +
+                               "): under load its bounded queues can fill up all round and "
+                               "deadlock");
+      } else if (state[s->to] == 0) {
+        visit(s->to);
+      }
+    }
+    path.pop_back();
+    state[id] = 2;
+  };
+  for (const auto* c : AllComponents(spec)) {
+    if (state[c->id] == 0) visit(c->id);
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> Warnings(const TopologySpec& spec) {
   Report report(spec);
   std::vector<std::string> known;
@@ -380,6 +415,7 @@ std::vector<std::string> Warnings(const TopologySpec& spec) {
   };
   check(spec.config, spec.config_pos, Or(spec.name_pos, SourcePos{spec.file}));
   for (const auto* c : AllComponents(spec)) check(c->config, c->config_pos, c->pos);
+  WarnAboutCycles(spec, report);
   return report.Sorted();
 }
 

@@ -298,6 +298,26 @@ spouts:
         });
 }
 
+TEST_CASE("Warnings name a cycle of streams, which can deadlock under backpressure",
+          "[topology]") {
+  TopologySpec spec = Load(R"(name: loop
+spouts:
+  - { id: s, className: S }
+bolts:
+  - { id: a, className: A }
+  - { id: b, className: B }
+streams:
+  - { from: s, to: a, grouping: { type: SHUFFLE } }
+  - { from: a, to: b, grouping: { type: SHUFFLE } }
+  - { from: b, to: a, grouping: { type: SHUFFLE } }
+)");
+  CHECK(Warnings(spec) ==
+        std::vector<std::string>{
+            "wc.yaml:10:5: streams form a cycle (a -> b -> a): under load its bounded queues can "
+            "fill up all round and deadlock",
+        });
+}
+
 TEST_CASE("Structure errors across files come top-level file first", "[topology]") {
   TopologySpec spec = Load(kWordCount);
   spec.bolts[0].pos = SourcePos{"common.yaml", 2, 5};
