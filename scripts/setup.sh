@@ -18,10 +18,18 @@ packages=(
   libssl-dev
   libxxhash-dev
   catch2
+  python3-thrift            # the Python client (clients/python), for /usr/bin/python3
+  nodejs npm                # the Node.js client (clients/js)
 )
+# Packages that count as present when their command is on PATH (node may come
+# from elsewhere, e.g. /usr/local or a nodejs build that bundles npm).
+declare -A commands=([nodejs]=node [npm]=npm)
 
 missing=()
 for p in "${packages[@]}"; do
+  if [[ -n "${commands[$p]:-}" ]] && command -v "${commands[$p]}" >/dev/null; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
@@ -39,6 +47,14 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: all packages present"
+fi
+
+# The npm packages of the Node.js client, exactly as package-lock.json pins them
+# (again only when the lock file changed since the last install).
+js="$root/clients/js"
+if [[ ! -f "$js/node_modules/.package-lock.json" || "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]]; then
+  echo "setup: npm ci in clients/js"
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 [[ "${1:-}" == "--no-build" ]] && exit 0
