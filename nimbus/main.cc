@@ -93,6 +93,71 @@ gale::Result<Options> Parse(int argc, char** argv) {
   return o;
 }
 
+// A framed transport that bounds what a message may claim by the frame it
+// came in: Thrift checks every list, set and map size a message announces
+// against the transport's remaining message size, and by default that is
+// 100 MB whatever the frame holds, so a 40-byte frame could make nimbus
+// allocate a list of a million structs. Here it is the frame's own size.
+class BoundedFramedTransport : public apache::thrift::transport::TFramedTransport {
+ public:
+  using TFramedTransport::TFramedTransport;
+
+ protected:
+  bool readFrame() override {
+    if (!TFramedTransport::readFrame()) return false;
+    resetConsumedMessageSize();  // it only shrinks: back to the maximum first
+    resetConsumedMessageSize(static_cast<long>(rBound_ - rBase_));
+    return true;
+  }
+};
+
+class BoundedFramedTransportFactory : public apache::thrift::transport::TTransportFactory {
+ public:
+  std::shared_ptr<apache::thrift::transport::TTransport> getTransport(
+      std::shared_ptr<apache::thrift::transport::TTransport> trans) override {
+    return std::make_shared<BoundedFramedTransport>(trans);
+  }
+};
+
+// The binary protocol, with the one gap of its size checks closed: Thrift
+// counts a struct as 0 bytes when it checks a claimed list size, so a list
+// of a million structs passed any frame. Every struct takes at least its
+// stop byte.
+class BoundedBinaryProtocol : public apache::thrift::protocol::TBinaryProtocolT<
+                                  apache::thrift::transport::TTransport> {
+ public:
+  using Base =
+      apache::thrift::protocol::TBinaryProtocolT<apache::thrift::transport::TTransport>;
+  using Base::Base;
+  void checkReadBytesAvailable(apache::thrift::protocol::TList& list) override {
+    Check(list.size_, MinSize(list.elemType_));
+  }
+  void checkReadBytesAvailable(apache::thrift::protocol::TSet& set) override {
+    Check(set.size_, MinSize(set.elemType_));
+  }
+  void checkReadBytesAvailable(apache::thrift::protocol::TMap& map) override {
+    Check(map.size_, MinSize(map.keyType_) + MinSize(map.valueType_));
+  }
+
+ private:
+  int MinSize(apache::thrift::protocol::TType t) {
+    return t == apache::thrift::protocol::T_STRUCT ? 1 : getMinSerializedSize(t);
+  }
+  void Check(int64_t count, int64_t each) {
+    getTransport()->checkReadBytesAvailable(static_cast<long>(count * each));
+  }
+};
+
+class BoundedBinaryProtocolFactory : public apache::thrift::protocol::TProtocolFactory {
+ public:
+  std::shared_ptr<apache::thrift::protocol::TProtocol> getProtocol(
+      std::shared_ptr<apache::thrift::transport::TTransport> trans) override {
+    // Strings up to 5 MiB (plugin chunks are at most 4 MiB); containers up
+    // to 2^20 elements, and never more than the frame could hold.
+    return std::make_shared<BoundedBinaryProtocol>(trans, 5 << 20, 1 << 20, false, true);
+  }
+};
+
 // Logs once the server socket listens.
 class ServeEvents : public apache::thrift::server::TServerEventHandler {
  public:
@@ -126,16 +191,20 @@ int main(int argc, char** argv) {
   auto handler = std::make_shared<gale::nimbus::NimbusHandler>(nimbus);
   auto processor = std::make_shared<gale::thrift::NimbusProcessor>(handler);
   auto socket = std::make_shared<transport::TServerSocket>(options->host, options->port);
-  // A client that sends nothing for 30 s (stalled mid-call, or idle) is
-  // dropped; it costs one thread meanwhile and blocks nobody else.
-  socket->setRecvTimeout(30000);
-  socket->setSendTimeout(30000);
-  // Frames are limited by the framed transport (16 MB); strings and
-  // containers inside a message are limited here.
-  auto protocols = std::make_shared<protocol::TBinaryProtocolFactory>(16 << 20, 1 << 20, false, true);
+  // A client that sends nothing for 15 s (stalled mid-call, or idle) is
+  // dropped; it costs one thread meanwhile and blocks nobody else. Daemons
+  // call every second or so and reconnect when dropped.
+  socket->setRecvTimeout(15000);
+  socket->setSendTimeout(15000);
+  // Frames are limited by the framed transport (16,384,000 bytes), sizes
+  // claimed inside a message by the frame (BoundedFramedTransport and
+  // BoundedBinaryProtocol).
+  auto protocols = std::make_shared<BoundedBinaryProtocolFactory>();
   server::TThreadedServer server(processor, socket,
-                                 std::make_shared<transport::TFramedTransportFactory>(), protocols);
-  server.setConcurrentClientLimit(256);
+                                 std::make_shared<BoundedFramedTransportFactory>(), protocols);
+  // One thread per connection: stalled clients cost threads, not service.
+  // Past this many connections, new ones wait; see README (known limits).
+  server.setConcurrentClientLimit(4096);
   const std::string where = options->host + ":" + std::to_string(options->port);
   server.setServerEventHandler(std::make_shared<ServeEvents>(where));
 

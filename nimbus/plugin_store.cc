@@ -48,17 +48,22 @@ Status PluginStore::Append(const std::string& upload_id, const std::string& chun
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) return Status::InvalidArgument("unknown upload id '" + upload_id + "'");
   Upload& u = it->second;
+  const std::string part = dir_ + "/uploads/" + upload_id + ".part";
+  std::error_code ec;
   if (chunk.size() > kMaxChunkBytes) {
     uploads_.erase(it);
+    fs::remove(part, ec);
     return Status::InvalidArgument("chunk of " + std::to_string(chunk.size()) +
                                    " bytes exceeds the 4 MiB limit; upload cancelled");
   }
   if (u.written + static_cast<int64_t>(chunk.size()) > u.size) {
+    const int64_t declared = u.size;  // `u` goes with the entry
     uploads_.erase(it);
+    fs::remove(part, ec);
     return Status::InvalidArgument("upload '" + upload_id + "' exceeds its declared size of " +
-                                   std::to_string(u.size) + " bytes; upload cancelled");
+                                   std::to_string(declared) + " bytes; upload cancelled");
   }
-  std::ofstream out(dir_ + "/uploads/" + upload_id + ".part", std::ios::binary | std::ios::app);
+  std::ofstream out(part, std::ios::binary | std::ios::app);
   out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
   if (!out) return Status::Internal("cannot write upload '" + upload_id + "'");
   u.written += static_cast<int64_t>(chunk.size());

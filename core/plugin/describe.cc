@@ -82,7 +82,8 @@ void Record(int fd, const Values& v) {
 [[noreturn]] void ChildMain(int fd, topology::TopologySpec spec) {
   ClassRegistry registry;
   for (const auto& p : spec.plugins) {
-    Record(fd, {"doing", "loading plugin '" + (p.path.empty() ? p.name : p.path) + "'"});
+    Record(fd, {"doing", "loading plugin '" + (p.path.empty() ? p.name : p.path) + "'",
+                p.pos.Prefix()});
     Status s = p.path.empty()
                    ? Status::NotFound(p.pos.Prefix() + "plugin file '" + p.name + "' not found")
                    : registry.LoadLibrary(p.path, p.pos.Prefix());
@@ -96,7 +97,8 @@ void Record(int fd, const Values& v) {
   }
   for (auto* list : {&spec.spouts, &spec.bolts}) {
     for (auto& c : *list) {
-      Record(fd, {"doing", "describing component '" + c.id + "' (class " + c.class_name + ")"});
+      Record(fd, {"doing", "describing component '" + c.id + "' (class " + c.class_name + ")",
+                  c.pos.Prefix()});
       Status s = DescribeComponent(c, spec.config, registry);
       if (!s.ok()) {
         Record(fd, {"error", s.message()});
@@ -135,6 +137,7 @@ bool ReadAll(int fd, std::string& out, Nanos timeout) {
 Result<Description> ParseReport(std::string_view in, const std::string& ended_how) {
   Description d;
   std::string doing = "starting";
+  std::string where;  // file:line:column of what it was doing
   bool done = false;
   while (!in.empty()) {
     Values v;
@@ -143,8 +146,9 @@ Result<Description> ParseReport(std::string_view in, const std::string& ended_ho
       return Status::Internal("garbled report from the plugin loader process");
     }
     const std::string& kind = v[0].AsString();
-    if (kind == "doing" && v.size() == 2) {
+    if (kind == "doing" && v.size() == 3) {
       doing = v[1].AsString();
+      where = v[2].AsString();
     } else if (kind == "error" && v.size() == 2) {
       return Status::InvalidArgument(v[1].AsString());
     } else if (kind == "class" && v.size() == 4) {
@@ -162,7 +166,7 @@ Result<Description> ParseReport(std::string_view in, const std::string& ended_ho
     }
   }
   if (!done) {
-    return Status::InvalidArgument("plugin code " + ended_how + " while " + doing);
+    return Status::InvalidArgument(where + "plugin code " + ended_how + " while " + doing);
   }
   return d;
 }

@@ -44,7 +44,18 @@ std::vector<std::string> DefaultPluginSearchPath() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) path.push_back((exe.parent_path().parent_path() / "lib").string());
-  return path;
+  // The same folder twice (GALE_PLUGIN_PATH naming <gale>/../lib) is looked
+  // in, and reported, once.
+  std::vector<std::string> unique;
+  for (const auto& dir : path) {
+    const auto canon = std::filesystem::weakly_canonical(dir, ec).string();
+    bool seen = false;
+    for (const auto& u : unique) {
+      seen = seen || std::filesystem::weakly_canonical(u, ec).string() == canon;
+    }
+    if (!seen) unique.push_back(dir);
+  }
+  return unique;
 }
 
 }  // namespace gale::runtime

@@ -20,6 +20,17 @@ int TopologyPlan::FindComponent(std::string_view id) const {
   return -1;
 }
 
+bool TopologyPlan::Subscribes(const OutputStream& out, int target) const {
+  if (target < 0) return false;
+  if (out.system && !out.direct) {
+    return components_[static_cast<size_t>(target)].role == Role::kAcker;
+  }
+  for (const Route& r : out.routes) {
+    if (r.target_component == target) return true;
+  }
+  return false;
+}
+
 namespace {
 
 void AddStream(ComponentPlan& c, const std::string& stream, const Fields& fields, bool direct,

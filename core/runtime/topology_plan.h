@@ -78,6 +78,9 @@ class TopologyPlan {
                                                                             : -1;
   }
   int FindComponent(std::string_view id) const;
+  // Whether component `target` receives tuples of `out` (a subscription, or
+  // the acker for spouts' and bolts' acking streams).
+  bool Subscribes(const OutputStream& out, int target) const;
   const std::vector<int32_t>& acker_tasks() const { return acker_tasks_; }
   bool acking() const { return !acker_tasks_.empty(); }
   const StreamMeta* tick_meta() const { return &tick_meta_; }

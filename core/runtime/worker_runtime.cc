@@ -171,7 +171,8 @@ void WorkerRuntime::DeliverRemote(std::vector<tuple::WireTuple>& tuples) {
     }
     const auto& outputs = plan_.components()[static_cast<size_t>(source)].outputs;
     if (w.stream >= outputs.size() ||
-        w.values.size() != outputs[w.stream]->meta.fields.size()) {
+        w.values.size() != outputs[w.stream]->meta.fields.size() ||
+        !plan_.Subscribes(*outputs[w.stream], plan_.ComponentOfTask(w.target_task))) {
       dropped_.fetch_add(1);
       continue;
     }

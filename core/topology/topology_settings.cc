@@ -39,11 +39,15 @@ Status Bad(std::string_view key, const Value& v, std::string_view want) {
                                  v.ToString() + "'");
 }
 
-Status ReadInt(const Config& c, std::string_view key, int64_t min, int* out) {
+Status ReadInt(const Config& c, std::string_view key, int64_t min, int* out,
+               int64_t max = INT32_MAX) {
   const Value* v = c.Find(key);
   if (!v) return Status::Ok();
-  if (v->type() != ValueType::kInt || v->AsInt() < min || v->AsInt() > INT32_MAX) {
-    return Bad(key, *v, "an integer >= " + std::to_string(min));
+  if (v->type() != ValueType::kInt || v->AsInt() < min || v->AsInt() > max) {
+    return Bad(key, *v,
+               max == INT32_MAX ? "an integer >= " + std::to_string(min)
+                                : "an integer from " + std::to_string(min) + " to " +
+                                      std::to_string(max));
   }
   *out = static_cast<int>(v->AsInt());
   return Status::Ok();
@@ -81,8 +85,9 @@ Status ReadBool(const Config& c, std::string_view key, bool* out) {
 
 Result<TopologySettings> ParseSettings(const Config& config) {
   TopologySettings s;
-  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.workers", 1, &s.workers));
-  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.acker.executors", 0, &s.acker_executors));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.workers", 1, &s.workers, kMaxTasksPerComponent));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.acker.executors", 0, &s.acker_executors,
+                               kMaxTasksPerComponent));
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.max.spout.pending", 0, &s.max_spout_pending));
   GALE_RETURN_IF_ERROR(
       ReadNumber(config, "topology.message.timeout.secs", 0, true, &s.message_timeout_secs));

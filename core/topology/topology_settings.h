@@ -14,6 +14,10 @@
 
 namespace gale::topology {
 
+// The most tasks (and so executors) one component, or the ackers, may have:
+// far beyond any real topology, far below what would exhaust a machine.
+inline constexpr int kMaxTasksPerComponent = 10000;
+
 struct ConfigKey {
   const char* name;
   enum class Type { kInt, kNumber, kBool, kString } type;

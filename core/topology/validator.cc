@@ -160,6 +160,16 @@ void CheckComponents(const TopologySpec& spec, Report* report) {
       report->Add(
           Or(c->parallelism_pos, c->pos),
           "'parallelism' of " + Label(*c) + " must be >= 1, got " + std::to_string(c->parallelism));
+    } else if (c->parallelism > kMaxTasksPerComponent) {
+      report->Add(Or(c->parallelism_pos, c->pos),
+                  "'parallelism' of " + Label(*c) + " is " + std::to_string(c->parallelism) +
+                      "; a component runs at most " + std::to_string(kMaxTasksPerComponent) +
+                      " executors");
+    } else if (c->num_tasks > kMaxTasksPerComponent) {
+      report->Add(Or(c->num_tasks_pos, c->pos),
+                  "'numTasks' of " + Label(*c) + " is " + std::to_string(c->num_tasks) +
+                      "; a component has at most " + std::to_string(kMaxTasksPerComponent) +
+                      " tasks");
     } else if (c->num_tasks < 0) {
       report->Add(
           Or(c->num_tasks_pos, c->pos),

@@ -202,9 +202,9 @@ TEST_CASE("gale validate rejects bad plugins with a clear message and survives a
     auto r = RunProcess({Gale(), "validate", file}, seconds(30));
     CHECK(r.exit_code == 2);
     CHECK(r.signal == 0);
-    CHECK(r.err ==
-          "plugin code crashed (signal 11, Segmentation fault) while describing component 'b' "
-          "(class CrashingBolt)\n");
+    CHECK(r.err == file +
+                       ":6:10: plugin code crashed (signal 11, Segmentation fault) while "
+                       "describing component 'b' (class CrashingBolt)\n");
   }
   SECTION("an unknown className lists what the plugins register") {
     const auto file = OneBoltTopology(dir, LibDir() + "/libexclamation.so", "SplitSentense");

@@ -1,0 +1,964 @@
+// Bad input is rejected cleanly: broken topology files through `gale
+// validate` and `gale submit`, abuse of nimbus's Thrift port (garbage, huge
+// frame headers, stalled clients, calls with wrong arguments) and of a
+// worker's ZeroMQ port (garbage, truncated and misrouted frames). Real
+// gale-nimbus, gale-supervisor and gale-worker processes on loopback
+// (test/support/cluster.h); every wait is bounded.
+#include "core/common/sha256.h"
+#include "core/tuple/tuple_codec.h"
+#include "test/support/cluster.h"
+#include "thrift/client.h"
+
+#include <catch2/catch.hpp>
+#include <zmq.hpp>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace gale::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+std::vector<std::string> Words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+int PortOf(const std::string& host_port) {
+  return std::stoi(host_port.substr(host_port.rfind(':') + 1));
+}
+
+// ------------------------------------------------------ broken topology files
+
+// The folder of the broken files, as given on the command line: relative to
+// the source tree, where the commands run.
+const std::string kDir = "test/topologies/cli_broken";
+
+struct BrokenFile {
+  const char* file;
+  // $F: the file as given on the command line; $A: the absolute path of its
+  // folder; $L: the build's plugin folder.
+  const char* expected;
+  // False: `expected` is only the start of the message.
+  bool exact = true;
+};
+
+// Every file of test/topologies/cli_broken with the exact message both
+// `gale validate` and `gale submit` print for it (and exit code 2).
+const std::vector<BrokenFile> kBrokenFiles = {
+    // The file itself.
+    {"syntax_error.yaml", "$F:7:6: YAML syntax error: end of map flow not found"},
+    {"tab_indent.yaml", "$F:4:2: YAML syntax error: illegal block entry"},
+    {"top_level_list.yaml",
+     "$F:1:1: expected a map (name, config, plugins, includes, spouts, bolts, streams) at the "
+     "top level, got a list"},
+    {"unknown_key.yaml",
+     "$F:6:5: unknown key 'paralellism' in spout 'sentences' (did you mean 'parallelism'? "
+     "expected one of: id, className, parallelism, numTasks, config)"},
+    {"missing_class_name.yaml", "$F:4:5: missing required key 'className' in spout 'sentences'"},
+    {"bad_name.yaml",
+     "$F:1:7: invalid topology name 'word/count': it must be non-empty and may not contain '/', "
+     "'.', ':' or '\\'"},
+    {"undefined_property.yaml",
+     "$F:6:18: undefined property '${spout.parallelism}' (no --filter file given)"},
+    // Components and streams.
+    {"duplicate_id.yaml", "$F:7:5: duplicate id 'sentences': already used by the spout at $F:4:5"},
+    {"reserved_id.yaml",
+     "$F:7:5: bolt id '__acker' is reserved: ids starting with '__' are for system components "
+     "such as __acker"},
+    {"parallelism_zero.yaml", "$F:6:18: 'parallelism' of spout 'sentences' must be >= 1, got 0"},
+    {"parallelism_overflow.yaml",
+     "$F:6:18: 'parallelism' of spout 'sentences' is out of range, got int '4294967297'"},
+    {"num_tasks_below_parallelism.yaml",
+     "$F:10:15: 'numTasks' of bolt 'split' (2) is less than its parallelism (3): every executor "
+     "needs at least one task"},
+    {"bolt_without_input.yaml", "$F:7:5: bolt 'split' has no input: no stream has 'to: split'"},
+    {"spout_as_to.yaml",
+     "$F:16:9: spout 'words' cannot be the 'to' of stream 'split -> words': spouts have no "
+     "inputs, only bolts do"},
+    {"stream_from_unknown.yaml",
+     "$F:10:11: stream 'sentence -> split' comes from unknown component 'sentence' (did you mean "
+     "'sentences'? known ids: sentences, split)"},
+    {"bad_grouping.yaml",
+     "$F:12:23: unknown grouping type 'ROUND_ROBIN' in stream 'sentences -> split' (expected one "
+     "of: SHUFFLE, FIELDS, ALL, GLOBAL, NONE, DIRECT, LOCAL_OR_SHUFFLE, PARTIAL_KEY)"},
+    {"fields_args_not_list.yaml",
+     "$F:12:37: 'args' of the grouping of stream 'sentences -> split' must be a list of field "
+     "names, got string 'sentence'"},
+    // Topology config.
+    {"workers_not_int.yaml",
+     "$F:4:3: config key 'topology.workers' must be an integer from 1 to 10000, got string '2'"},
+    {"workers_zero.yaml",
+     "$F:4:3: config key 'topology.workers' must be an integer from 1 to 10000, got int '0'"},
+    {"message_timeout_negative.yaml",
+     "$F:4:3: config key 'topology.message.timeout.secs' must be a number > 0, got int '-1'"},
+    // Plugins.
+    {"missing_plugin.yaml",
+     "$F:4:5: plugin file not found: 'libno_such_plugin.so' (looked for "
+     "$A/libno_such_plugin.so, $L/libno_such_plugin.so)"},
+    {"text_file_plugin.yaml",
+     "$F:3:5: cannot load plugin '$A/libtext_not_elf.so': $A/libtext_not_elf.so: invalid ELF "
+     "header"},
+    {"not_a_plugin.yaml",
+     "$F:4:5: '$L/libnot_a_plugin.so' is not a Gale plugin: it does not export "
+     "gale_plugin_abi_version (include <gale/plugin.h> and register classes with "
+     "GALE_REGISTER_SPOUT/GALE_REGISTER_BOLT)"},
+    {"wrong_abi.yaml",
+     "$F:3:5: plugin '$L/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
+     "Gale uses ABI version 1: rebuild the plugin against this Gale's SDK"},
+    {"crashing_plugin.yaml",
+     "$F:7:5: plugin code crashed (signal 11, Segmentation fault) while describing component 'crash' "
+     "(class CrashingBolt)"},
+    {"no_plugins.yaml",
+     "$F:4:16: unknown className 'SentenceSpout' for spout 'sentences' (no plugin registers any "
+     "class; check 'plugins:')"},
+    // Against what the plugins declare.
+    {"unknown_class.yaml",
+     "$F:5:16: unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
+     "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, WordCount)"},
+    {"spout_uses_bolt_class.yaml",
+     "$F:5:16: spout 'sentences' uses className 'SplitSentence', which is a bolt (registered by "
+     "$L/libwordcount.so); a spout needs a spout class"},
+    {"undeclared_stream.yaml",
+     "$F:12:42: stream 'sentences -> split' subscribes to stream 'sentense', which spout "
+     "'sentences' does not declare (it declares: default)"},
+    {"unknown_field.yaml",
+     "$F:17:37: stream 'split -> count' groups by field 'wrod', which stream 'default' of bolt "
+     "'split' does not have (did you mean 'word'? its fields: word)"},
+    {"direct_on_non_direct.yaml",
+     "$F:12:15: DIRECT grouping of stream 'sentences -> split' needs a direct stream, but stream "
+     "'default' of spout 'sentences' is not declared direct (declare it with Direct::kYes)"},
+    // Sizes no machine runs (a million threads or task objects in one worker).
+    {"parallelism_million.yaml",
+     "$F:6:18: 'parallelism' of spout 'sentences' is 1000000; a component runs at most 10000 "
+     "executors"},
+    {"num_tasks_million.yaml",
+     "$F:6:15: 'numTasks' of spout 'sentences' is 1000000; a component has at most 10000 tasks"},
+    {"ackers_million.yaml",
+     "$F:4:3: config key 'topology.acker.executors' must be an integer from 0 to 10000, got int "
+     "'1000000'"},
+};
+
+ProcessResult RunGaleIn(const std::string& cwd, std::vector<std::string> args) {
+  args.insert(args.begin(), BinDir() + "/gale");
+  return RunProcess(args, seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}}, cwd);
+}
+
+std::string Expand(const std::string& pattern, const std::string& file) {
+  return Replace(Replace(Replace(pattern, "$F", file), "$A", SourceDir() + "/" + kDir), "$L",
+                 LibDir());
+}
+
+TEST_CASE("Broken topology files are refused alike by validate and submit, naming the place",
+          "[integration][robustness]") {
+  // No supervisor: should a broken file get through, nothing runs it.
+  TestCluster cluster(0);
+  INFO(cluster.Logs());
+  namespace fs = std::filesystem;
+  // Every file in the folder has a case, and every case a file.
+  std::set<std::string> files, cases;
+  for (const auto& e : fs::directory_iterator(SourceDir() + "/" + kDir)) {
+    if (e.path().extension() == ".yaml") files.insert(e.path().filename().string());
+  }
+  for (const auto& c : kBrokenFiles) cases.insert(c.file);
+  CHECK(files == cases);
+  CHECK(kBrokenFiles.size() >= 25);
+
+  for (const auto& c : kBrokenFiles) {
+    // The commands run in the source tree, given a relative path, which the
+    // messages repeat as given.
+    const std::string file = kDir + "/" + c.file;
+    const std::string expected = Expand(c.expected, file) + (c.exact ? "\n" : "");
+    INFO("file " << file);
+    auto v = RunGaleIn(SourceDir(), {"validate", file});
+    auto s = RunGaleIn(SourceDir(), {"submit", file, "--nimbus", cluster.nimbus()});
+    CHECK(v.exit_code == 2);
+    CHECK(s.exit_code == 2);
+    CHECK(v.out.empty());
+    CHECK(s.out.empty());
+    if (c.exact) {
+      CHECK(v.err == expected);
+    } else {
+      CHECK_THAT(v.err, Catch::StartsWith(expected));
+    }
+    CHECK(s.err == v.err);
+  }
+  // Files that cannot be read at all.
+  for (const std::string& file : {kDir + "/does_not_exist.yaml", kDir}) {
+    INFO("file " << file);
+    auto v = RunGaleIn(SourceDir(), {"validate", file});
+    auto s = RunGaleIn(SourceDir(), {"submit", file, "--nimbus", cluster.nimbus()});
+    CHECK(v.exit_code == 2);
+    CHECK(s.exit_code == 2);
+    CHECK(v.err == file + ": cannot read the topology file: " +
+                       (file == kDir ? "Is a directory" : "No such file or directory") + "\n");
+    CHECK(s.err == v.err);
+  }
+  // Nothing reached nimbus.
+  auto list = cluster.Gale({"list"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(list.out.find("(no topologies)") != std::string::npos);
+}
+
+// ------------------------------------------------------- nimbus's Thrift port
+
+// A plain TCP connection to 127.0.0.1:port; closed when it goes away.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(RawConnection&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  RawConnection(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  // Sends all of `bytes` (false when the peer is gone).
+  bool Send(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  // No more bytes from us: a server waiting for the rest of a frame sees EOF.
+  void FinishSending() { ::shutdown(fd_, SHUT_WR); }
+
+  // True once the peer has closed the connection (EOF or reset) by
+  // `deadline`; whatever it sent before is read and ignored.
+  bool ClosedByPeerBy(Clock::time_point deadline) {
+    char buf[4096];
+    for (;;) {
+      const auto left = std::max<int64_t>(
+          0, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count());
+      pollfd p{fd_, POLLIN, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(left));
+      if (r < 0 && errno != EINTR) return false;
+      if (r <= 0) {
+        if (left == 0) return false;
+        continue;
+      }
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET || errno == EPIPE;
+    }
+  }
+  bool ClosedByPeer(milliseconds timeout) { return ClosedByPeerBy(Clock::now() + timeout); }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string BigEndian32(uint32_t v) {
+  const uint32_t be = htonl(v);
+  return std::string(reinterpret_cast<const char*>(&be), 4);
+}
+
+// The 4-byte big-endian frame length the framed transport sends first.
+std::string FrameHeader(uint32_t length) { return BigEndian32(length); }
+
+// The resident set of a process, in kB (/proc/<pid>/status), -1 if unknown.
+int64_t ResidentKb(pid_t pid, const char* field = "VmRSS:") {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::stoll(line.substr(std::string(field).size()));
+  }
+  return -1;
+}
+
+// `gale list` works and answers within `limit`.
+bool ListAnswersWithin(TestCluster& cluster, milliseconds limit, std::string* why) {
+  const auto start = Clock::now();
+  auto r = cluster.Gale({"list"}, seconds(30));
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  *why = "exit " + std::to_string(r.exit_code) + " after " + std::to_string(took.count()) +
+         " ms: " + r.err;
+  return r.exit_code == 0 && r.out.find("(no topologies)") != std::string::npos && took < limit;
+}
+
+TEST_CASE("Nimbus drops connections that send random bytes and keeps serving",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  const int port = PortOf(cluster.nimbus());
+  std::mt19937 random(20240611);
+  std::uniform_int_distribution<int> byte(0, 255);
+
+  std::vector<RawConnection> connections;
+  for (int i = 0; i < 200; ++i) {
+    connections.emplace_back(port);
+    REQUIRE(connections.back().connected());
+    std::string garbage(1024, '\0');
+    for (char& c : garbage) c = static_cast<char>(byte(random));
+    connections.back().Send(garbage);  // nimbus may drop it before it has all
+  }
+  // A frame length it is still waiting for ends at EOF: either way, every
+  // connection is closed by nimbus, none is answered or kept.
+  for (auto& c : connections) c.FinishSending();
+  const auto deadline = Clock::now() + seconds(20);
+  int closed = 0;
+  for (auto& c : connections) closed += c.ClosedByPeerBy(deadline) ? 1 : 0;
+  CHECK(closed == 200);
+  CHECK(cluster.nimbus_daemon().Running());
+  std::string why;
+  const bool answered = ListAnswersWithin(cluster, seconds(5), &why);
+  INFO(why);
+  CHECK(answered);
+  CHECK(cluster.Gale({"list"}).out.find("1 supervisor(s)") != std::string::npos);
+}
+
+TEST_CASE("Nimbus refuses a frame header claiming 2 GiB without allocating it",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  const int port = PortOf(cluster.nimbus());
+  const pid_t pid = cluster.nimbus_daemon().pid();
+  const int64_t rss_before = ResidentKb(pid), peak_before = ResidentKb(pid, "VmHWM:");
+  REQUIRE(rss_before > 0);
+
+  int closed = 0;
+  for (int i = 0; i < 50; ++i) {
+    RawConnection c(port);
+    REQUIRE(c.connected());
+    c.Send(FrameHeader(0x7FFFFFFF) + std::string("\x80\x01\x00\x01", 4));
+    // Dropped at once: we do not close our side.
+    if (c.ClosedByPeer(seconds(2))) ++closed;
+  }
+  const int64_t rss_after = ResidentKb(pid), peak_after = ResidentKb(pid, "VmHWM:");
+  INFO("nimbus VmRSS " << rss_before << " kB before, " << rss_after
+                       << " kB after 50 connections; VmHWM " << peak_before << " -> " << peak_after
+                       << " kB");
+  CHECK(closed == 50);
+  CHECK(rss_after - rss_before < 50 * 1024);
+  CHECK(peak_after - peak_before < 50 * 1024);
+  CHECK(cluster.nimbus_daemon().Running());
+  std::string why;
+  const bool answered = ListAnswersWithin(cluster, seconds(5), &why);
+  INFO(why);
+  CHECK(answered);
+}
+
+// A binary-protocol call message (strict, version 1) up to its first
+// argument's header.
+std::string CallHeader(const std::string& method) {
+  std::string m = BigEndian32(0x80010001);  // version 1, CALL
+  m += BigEndian32(static_cast<uint32_t>(method.size())) + method;
+  m += BigEndian32(1);  // sequence id
+  return m;
+}
+
+std::string FieldHeader(uint8_t type, uint16_t id) {
+  const uint16_t be = htons(id);
+  return std::string(1, static_cast<char>(type)) +
+         std::string(reinterpret_cast<const char*>(&be), 2);
+}
+
+TEST_CASE("Nimbus allocates no more than a small frame carries, whatever sizes it claims",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  const int port = PortOf(cluster.nimbus());
+  const pid_t pid = cluster.nimbus_daemon().pid();
+  constexpr uint8_t kString = 11, kStruct = 12, kList = 15;
+  // submitTopology(topology: {components: list<Component> of 1,048,576
+  // elements (the protocol's container limit)}), and nothing more.
+  std::string list = CallHeader("submitTopology") + FieldHeader(kStruct, 1) +
+                     FieldHeader(kList, 2) + std::string(1, static_cast<char>(kStruct)) +
+                     BigEndian32(1 << 20);
+  // getTopologyInfo(name: a string of 16,000,000 bytes (under the string
+  // limit)), and nothing more.
+  std::string string =
+      CallHeader("getTopologyInfo") + FieldHeader(kString, 1) + BigEndian32(16000000) + "wordcount";
+  const int64_t peak_before = ResidentKb(pid, "VmHWM:");
+  REQUIRE(peak_before > 0);
+
+  std::vector<RawConnection> connections;
+  for (const std::string* message : {&list, &list, &list, &string, &string, &string}) {
+    connections.emplace_back(port);
+    REQUIRE(connections.back().connected());
+    connections.back().Send(FrameHeader(static_cast<uint32_t>(message->size())) + *message);
+  }
+  // Each claims more than its frame holds: dropped at once, nothing
+  // allocated for the claim. We do not close our side.
+  const auto deadline = Clock::now() + seconds(5);
+  int closed = 0;
+  for (auto& c : connections) closed += c.ClosedByPeerBy(deadline) ? 1 : 0;
+  const int64_t peak_after = ResidentKb(pid, "VmHWM:");
+  INFO("nimbus VmHWM " << peak_before << " kB before, " << peak_after << " kB after "
+                       << "3 frames claiming a list of 2^20 components and 3 claiming a 16 MB "
+                          "string, each frame under 50 bytes");
+  CHECK(closed == 6);
+  CHECK(peak_after - peak_before < 50 * 1024);
+  CHECK(cluster.nimbus_daemon().Running());
+}
+
+TEST_CASE("A client stalled in the middle of a frame does not hold up other clients",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  const int port = PortOf(cluster.nimbus());
+  // One stalls halfway through a frame, one halfway through the header.
+  RawConnection half_frame(port), half_header(port);
+  REQUIRE(half_frame.connected());
+  REQUIRE(half_header.connected());
+  REQUIRE(half_frame.Send(FrameHeader(64) + std::string(32, '\x01')));
+  REQUIRE(half_header.Send(FrameHeader(64).substr(0, 2)));
+
+  for (int i = 0; i < 5; ++i) {
+    std::string why;
+    const bool answered = ListAnswersWithin(cluster, seconds(3), &why);
+    INFO(why);
+    CHECK(answered);
+  }
+  CHECK(cluster.nimbus_daemon().Running());
+}
+
+TEST_CASE("Clients stalled beyond the server's connection limit do not lock others out",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  const int port = PortOf(cluster.nimbus());
+  // More than the 256 connections nimbus serves at once
+  // (setConcurrentClientLimit in nimbus/main.cc), each 14 bytes into a frame.
+  std::vector<RawConnection> stalled;
+  for (int i = 0; i < 300; ++i) {
+    stalled.emplace_back(port);
+    REQUIRE(stalled.back().connected());
+    REQUIRE(stalled.back().Send(FrameHeader(64) + std::string(10, '\x01')));
+  }
+  std::string why;
+  const bool answered = ListAnswersWithin(cluster, seconds(5), &why);
+  INFO(why);
+  CHECK(answered);
+  CHECK(cluster.nimbus_daemon().Running());
+}
+
+// What a call threw: the declared exception's name and message.
+struct Thrown {
+  Status status;
+  std::string exception;  // "" when nothing declared was thrown
+  std::string msg;
+};
+
+Thrown CallNimbus(rpc::NimbusConnection& conn,
+                  const std::function<void(thrift::NimbusClient&)>& call) {
+  Thrown t;
+  t.status = conn.Call([&](thrift::NimbusClient& c) {
+    try {
+      call(c);
+    } catch (const thrift::AlreadyAliveException& e) {
+      t.exception = "AlreadyAliveException";
+      t.msg = e.msg;
+      throw;
+    } catch (const thrift::NotAliveException& e) {
+      t.exception = "NotAliveException";
+      t.msg = e.msg;
+      throw;
+    } catch (const thrift::InvalidTopologyException& e) {
+      t.exception = "InvalidTopologyException";
+      t.msg = e.msg;
+      throw;
+    } catch (const thrift::PluginNotFoundException& e) {
+      t.exception = "PluginNotFoundException";
+      t.msg = e.msg;
+      throw;
+    } catch (const thrift::UploadException& e) {
+      t.exception = "UploadException";
+      t.msg = e.msg;
+      throw;
+    } catch (const thrift::IllegalStateException& e) {
+      t.exception = "IllegalStateException";
+      t.msg = e.msg;
+      throw;
+    }
+  });
+  return t;
+}
+
+// A topology nimbus accepts (one spout of the uploaded word count plugin),
+// to be broken one field at a time.
+thrift::Topology ValidThriftTopology(const std::string& name, const std::string& plugin_sha) {
+  thrift::Topology t;
+  t.name = name;
+  thrift::Component spout;
+  spout.id = "sentences";
+  spout.kind = thrift::ComponentKind::SPOUT;
+  spout.class_name = "SentenceSpout";
+  spout.parallelism = 1;
+  thrift::StreamDecl out;
+  out.id = "default";
+  out.fields = {"sentence"};
+  spout.outputs.push_back(out);
+  thrift::Component bolt;
+  bolt.id = "split";
+  bolt.kind = thrift::ComponentKind::BOLT;
+  bolt.class_name = "SplitSentence";
+  bolt.parallelism = 1;
+  out.fields = {"word"};
+  bolt.outputs.push_back(out);
+  t.components = {spout, bolt};
+  thrift::Subscription sub;
+  sub.from_component = "sentences";
+  sub.to_component = "split";
+  sub.grouping.type = thrift::GroupingType::SHUFFLE;
+  t.streams.push_back(sub);
+  thrift::PluginRef p;
+  p.name = "libwordcount.so";
+  p.sha256 = plugin_sha;
+  t.plugins.push_back(p);
+  return t;
+}
+
+// What `list` shows of the cluster, without the uptimes.
+std::string ClusterState(rpc::NimbusConnection& conn) {
+  thrift::ClusterSummary sum;
+  Status s = conn.Call([&](thrift::NimbusClient& c) { c.getClusterInfo(sum); });
+  if (!s.ok()) return "error: " + s.ToString();
+  std::ostringstream out;
+  for (const auto& t : sum.topologies) {
+    out << t.id << " " << t.name << " " << t.status << " " << t.num_tasks << " " << t.num_executors
+        << " " << t.num_workers << "\n";
+  }
+  out << sum.slots_total << " " << sum.slots_used << " " << sum.supervisors.size() << "\n";
+  return out.str();
+}
+
+std::vector<std::string> FilesIn(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("Calls with wrong arguments get their declared exception and change nothing",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  // A running topology, named wordcount, and its plugin stored by nimbus.
+  const std::string file =
+      cluster.dir().Write("wc.yaml",
+                          "name: wordcount\n"
+                          "includes: [ { file: " +
+                              SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n");
+  auto r = cluster.Gale({"submit", file, "--inactive"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto sha = Sha256File(LibDir() + "/libwordcount.so");
+  REQUIRE(sha.ok());
+  const std::string uploads = cluster.dir().path() + "/nimbus/uploads";
+  const std::string plugins = cluster.dir().path() + "/nimbus/plugins";
+  REQUIRE(FilesIn(plugins) == std::vector<std::string>{*sha});
+
+  auto hp = rpc::ParseHostPort(cluster.nimbus());
+  REQUIRE(hp.ok());
+  auto connected = rpc::NimbusConnection::Connect(*hp);
+  REQUIRE(connected.ok());
+  rpc::NimbusConnection& conn = **connected;
+  const std::string state_before = ClusterState(conn);
+  REQUIRE(state_before.find(" wordcount ") != std::string::npos);
+
+  auto expect = [&](const Thrown& t, const std::string& exception, StatusCode code,
+                    const std::string& msg) {
+    INFO(t.status.ToString());
+    CHECK(t.exception == exception);
+    CHECK(t.status.code() == code);
+    CHECK(t.msg == msg);
+  };
+
+  SECTION("a topology name nimbus does not know") {
+    const std::string gone = "no topology named 'x'";
+    thrift::TopologyInfo info;
+    expect(CallNimbus(conn, [&](auto& c) { c.getTopologyInfo(info, "x"); }), "NotAliveException",
+           StatusCode::kNotFound, gone);
+    expect(CallNimbus(conn, [&](auto& c) { c.killTopology("x", {}); }), "NotAliveException",
+           StatusCode::kNotFound, gone);
+    expect(CallNimbus(conn, [&](auto& c) { c.activate("x"); }), "NotAliveException",
+           StatusCode::kNotFound, gone);
+    expect(CallNimbus(conn, [&](auto& c) { c.deactivate("x"); }), "NotAliveException",
+           StatusCode::kNotFound, gone);
+    expect(CallNimbus(conn, [&](auto& c) { c.rebalance("x", {}); }), "NotAliveException",
+           StatusCode::kNotFound, gone);
+  }
+  SECTION("a name that is already running") {
+    expect(
+        CallNimbus(conn,
+                   [&](auto& c) { c.submitTopology(ValidThriftTopology("wordcount", *sha), {}); }),
+        "AlreadyAliveException", StatusCode::kAlreadyExists,
+        "topology 'wordcount' is already running; kill it first or choose another name");
+  }
+  SECTION("invalid topologies") {
+    auto submit = [&](const thrift::Topology& t) {
+      return CallNimbus(conn, [&](auto& c) { c.submitTopology(t, {}); });
+    };
+    auto invalid = [&](const thrift::Topology& t, const std::string& msg) {
+      expect(submit(t), "InvalidTopologyException", StatusCode::kInvalidArgument, msg);
+    };
+    thrift::Topology t = ValidThriftTopology("bad", *sha);
+    t.components[0].parallelism = 0;
+    invalid(t, "'parallelism' of spout 'sentences' must be >= 1, got 0");
+    t = ValidThriftTopology("bad", *sha);
+    t.components[1].parallelism = -3;
+    invalid(t, "'parallelism' of bolt 'split' must be >= 1, got -3");
+    t = ValidThriftTopology("", *sha);
+    invalid(t,
+            "invalid topology name '': it must be non-empty and may not contain '/', '.', ':' "
+            "or '\\'");
+    t = ValidThriftTopology("bad", *sha);
+    t.components[1].id = "";
+    t.streams[0].to_component = "";
+    invalid(t, "bolt id must not be empty");
+    t = ValidThriftTopology("bad", *sha);
+    t.streams[0].grouping.type = static_cast<thrift::GroupingType::type>(42);
+    invalid(t, "unknown grouping type 42");
+    t = ValidThriftTopology("bad", *sha);
+    t.components[0].kind = static_cast<thrift::ComponentKind::type>(7);
+    invalid(t, "component 'sentences' has an unknown kind 7");
+    t = ValidThriftTopology("bad", *sha);
+    t.components[0].__set_num_tasks(-1);
+    invalid(t, "component 'sentences' has num_tasks -1; it must be >= 0");
+    t = ValidThriftTopology("bad", *sha);
+    t.plugins.clear();
+    invalid(t, "topology 'bad' names no plugin");
+    t = ValidThriftTopology("bad", *sha);
+    t.streams[0].grouping.type = thrift::GroupingType::FIELDS;
+    t.streams[0].grouping.__set_fields({"nosuch"});
+    invalid(t,
+            "stream 'sentences -> split' groups by field 'nosuch', which stream 'default' of "
+            "spout 'sentences' does not have (its fields: sentence)");
+    t = ValidThriftTopology("bad", *sha);
+    t.components[0].outputs[0].id = "__ack_init";
+    invalid(t,
+            "component 'sentences' declares stream '__ack_init' (ids starting with '__' are "
+            "Gale's own)");
+  }
+  SECTION("bad plugin uploads") {
+    const std::string zeros(64, '0');
+    expect(CallNimbus(conn, [&](auto& c) { c.uploadPluginChunk("nosuch", "bytes"); }),
+           "UploadException", StatusCode::kInvalidArgument, "unknown upload id 'nosuch'");
+    expect(CallNimbus(conn, [&](auto& c) { c.finishPluginUpload("nosuch"); }), "UploadException",
+           StatusCode::kInvalidArgument, "unknown upload id 'nosuch'");
+    std::string id;
+    for (const std::string& bad :
+         {std::string("xyz"), std::string(64, 'A'), zeros + "0", std::string()}) {
+      expect(CallNimbus(conn, [&](auto& c) { c.beginPluginUpload(id, bad, 5); }), "UploadException",
+             StatusCode::kInvalidArgument,
+             "'" + bad + "' is not a SHA-256 (64 lower-case hex digits)");
+    }
+    for (int64_t size : {int64_t{0}, int64_t{-1}, (int64_t{1} << 30) + 1}) {
+      expect(CallNimbus(conn, [&](auto& c) { c.beginPluginUpload(id, zeros, size); }),
+             "UploadException", StatusCode::kInvalidArgument,
+             "plugin size " + std::to_string(size) + " is out of range (1 byte to 1 GiB)");
+    }
+    // The bytes do not have the announced hash.
+    REQUIRE(CallNimbus(conn, [&](auto& c) { c.beginPluginUpload(id, zeros, 5); }).status.ok());
+    REQUIRE(CallNimbus(conn, [&](auto& c) { c.uploadPluginChunk(id, "hello"); }).status.ok());
+    expect(CallNimbus(conn, [&](auto& c) { c.finishPluginUpload(id); }), "UploadException",
+           StatusCode::kInvalidArgument,
+           "uploaded file has SHA-256 " + Sha256Hex("hello") + ", not " + zeros);
+    // Fewer bytes than announced.
+    REQUIRE(CallNimbus(conn, [&](auto& c) { c.beginPluginUpload(id, zeros, 5); }).status.ok());
+    REQUIRE(CallNimbus(conn, [&](auto& c) { c.uploadPluginChunk(id, "hel"); }).status.ok());
+    expect(CallNimbus(conn, [&](auto& c) { c.finishPluginUpload(id); }), "UploadException",
+           StatusCode::kInvalidArgument, "upload has 3 bytes, but 5 were declared");
+    // More bytes than announced: the upload is cancelled.
+    REQUIRE(CallNimbus(conn, [&](auto& c) { c.beginPluginUpload(id, zeros, 5); }).status.ok());
+    expect(CallNimbus(conn, [&](auto& c) { c.uploadPluginChunk(id, "hello!"); }), "UploadException",
+           StatusCode::kInvalidArgument,
+           "upload '" + id + "' exceeds its declared size of 5 bytes; upload cancelled");
+    expect(CallNimbus(conn, [&](auto& c) { c.finishPluginUpload(id); }), "UploadException",
+           StatusCode::kInvalidArgument, "unknown upload id '" + id + "'");
+    // Nothing was stored, and no failed upload leaves a file behind.
+    bool has = true;
+    REQUIRE(CallNimbus(conn, [&](auto& c) { has = c.hasPlugin(zeros); }).status.ok());
+    CHECK_FALSE(has);
+    INFO("uploads: " << ::Catch::Detail::stringify(FilesIn(uploads)));
+    CHECK(FilesIn(uploads).empty());
+    CHECK(FilesIn(plugins) == std::vector<std::string>{*sha});
+  }
+  SECTION("daemon calls for a topology nimbus does not know") {
+    thrift::WorkerPlan plan;
+    expect(CallNimbus(conn, [&](auto& c) { c.getWorkerPlan(plan, "nosuch-1-1", "sup1", 1); }),
+           "NotAliveException", StatusCode::kNotFound, "no topology with id 'nosuch-1-1'");
+    thrift::WorkerHeartbeat hb;
+    hb.topology_id = "nosuch-1-1";
+    hb.supervisor_id = "sup1";
+    hb.port = 1;
+    thrift::WorkerHeartbeatResponse resp;
+    expect(CallNimbus(conn, [&](auto& c) { c.workerHeartbeat(resp, hb); }), "NotAliveException",
+           StatusCode::kNotFound, "no topology with id 'nosuch-1-1'");
+    std::string chunk;
+    expect(CallNimbus(conn,
+                      [&](auto& c) { c.downloadPluginChunk(chunk, std::string(64, 'f'), 0, 100); }),
+           "PluginNotFoundException", StatusCode::kNotFound,
+           "no plugin with SHA-256 '" + std::string(64, 'f') + "'");
+  }
+  SECTION("a rebalance with impossible numbers") {
+    thrift::RebalanceOptions opts;
+    opts.__set_num_workers(0);
+    expect(CallNimbus(conn, [&](auto& c) { c.rebalance("wordcount", opts); }),
+           "InvalidTopologyException", StatusCode::kInvalidArgument,
+           "rebalance: workers must be >= 1, got 0");
+    opts = {};
+    opts.__set_num_executors({{"nosuch", 1}});
+    expect(CallNimbus(conn, [&](auto& c) { c.rebalance("wordcount", opts); }),
+           "InvalidTopologyException", StatusCode::kInvalidArgument,
+           "rebalance: topology 'wordcount' has no component 'nosuch'");
+  }
+  // The connection is still good, and nothing changed.
+  CHECK(ClusterState(conn) == state_before);
+  CHECK(FilesIn(plugins) == std::vector<std::string>{*sha});
+}
+
+// ------------------------------------------------------ a worker's ZeroMQ port
+
+// Word count on `workers` workers with an endless spout.
+std::string EndlessWordCount(const TempDir& dir, int workers) {
+  return dir.Write(
+      "wordcount.yaml",
+      "name: wordcount\n"
+      "includes: [ { file: " +
+          SourceDir() +
+          "/topologies/wordcount/wordcount.yaml } ]\n"
+          "config: { topology.workers: " +
+          std::to_string(workers) +
+          " }\n"
+          "spouts:\n"
+          "  - { id: sentences, className: SentenceSpout, config: { sentences.loop: true, "
+          "sentences.per.second: 100 } }\n"
+          "bolts:\n"
+          "  - id: report\n"
+          "    className: ReportBolt\n"
+          "    config: { report.file: " +
+          dir.path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
+}
+
+// The row of `component` in the component table of `gale info`.
+int64_t Column(const std::string& info, const std::string& component, size_t col) {
+  std::istringstream in(info);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line == "executors:") break;
+    auto w = Words(line);
+    if (!w.empty() && w[0] == component) {
+      if (w.size() <= col || !std::isdigit(static_cast<unsigned char>(w[col][0]))) return -1;
+      return std::stoll(w[col]);
+    }
+  }
+  return -1;
+}
+constexpr size_t kEmitted = 3, kErrors = 11;
+
+struct ExecutorLine {
+  std::string component;
+  int first_task = 0, last_task = 0;
+  std::string worker;  // host:port
+};
+
+// The executor lines of `gale info`.
+std::vector<ExecutorLine> Executors(const std::string& info) {
+  std::vector<ExecutorLine> out;
+  std::istringstream in(info);
+  std::string line;
+  bool section = false;
+  while (std::getline(in, line)) {
+    if (line == "executors:") {
+      section = true;
+      continue;
+    }
+    if (!section) continue;
+    if (line.empty()) break;
+    auto w = Words(line);
+    if (w.size() < 3 || w[1].size() < 5) continue;
+    ExecutorLine e;
+    e.component = w[0];
+    std::sscanf(w[1].c_str(), "[%d-%d]", &e.first_task, &e.last_task);
+    e.worker = w[2];
+    out.push_back(e);
+  }
+  return out;
+}
+
+// N of "worker H:P dropped N ..." in `gale info`, 0 without that line.
+int64_t Dropped(const std::string& info, const std::string& worker) {
+  const std::string prefix = "worker " + worker + " dropped ";
+  const size_t at = info.find(prefix);
+  if (at == std::string::npos) return 0;
+  return std::stoll(info.substr(at + prefix.size()));
+}
+
+// The pid of the gale-worker of this cluster on `port`, -1 if none.
+pid_t WorkerPid(const TestCluster& cluster, int port) {
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return -1;
+  pid_t found = -1;
+  while (dirent* e = ::readdir(proc)) {
+    if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/cmdline");
+    std::vector<std::string> argv;
+    std::string arg;
+    while (std::getline(in, arg, '\0')) argv.push_back(arg);
+    if (argv.empty() || argv[0].find("gale-worker") == std::string::npos) continue;
+    bool nimbus = false, slot = false;
+    for (size_t i = 0; i + 1 < argv.size(); ++i) {
+      if (argv[i] == "--nimbus" && argv[i + 1] == cluster.nimbus()) nimbus = true;
+      if (argv[i] == "--port" && argv[i + 1] == std::to_string(port)) slot = true;
+    }
+    if (nimbus && slot) found = static_cast<pid_t>(std::stoi(e->d_name));
+  }
+  ::closedir(proc);
+  return found;
+}
+
+std::string Frame(const std::vector<tuple::WireTuple>& tuples) {
+  std::string out;
+  tuple::EncodeFrame(tuples, out);
+  return out;
+}
+
+tuple::WireTuple Wire(int32_t target, int32_t source, uint32_t stream, Values values) {
+  tuple::WireTuple w;
+  w.target_task = target;
+  w.source_task = source;
+  w.stream = stream;
+  w.values = std::move(values);
+  return w;
+}
+
+TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them and goes on",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  auto r = cluster.Gale({"submit", EndlessWordCount(cluster.dir(), 1)});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        return Column(info, "sentences", kEmitted) > 20;
+      },
+      seconds(60)));
+  INFO(info);
+  const auto executors = Executors(info);
+  REQUIRE(!executors.empty());
+  const std::string worker = executors[0].worker;
+  std::map<std::string, int> first_task;
+  for (const auto& e : executors) {
+    CHECK(e.worker == worker);
+    if (!first_task.count(e.component)) first_task[e.component] = e.first_task;
+  }
+  REQUIRE(first_task.count("sentences"));
+  REQUIRE(first_task.count("split"));
+  REQUIRE(first_task.count("count"));
+  const int sentences = first_task["sentences"], split = first_task["split"],
+            count = first_task["count"];
+  const pid_t pid = WorkerPid(cluster, PortOf(worker));
+  REQUIRE(pid > 0);
+  CHECK(Dropped(info, worker) == 0);
+  const int64_t emitted_before = Column(info, "sentences", kEmitted);
+  const int64_t count_errors_before = Column(info, "count", kErrors);
+
+  zmq::context_t context;
+  zmq::socket_t push(context, zmq::socket_type::push);
+  push.set(zmq::sockopt::linger, 1000);
+  push.set(zmq::sockopt::sndtimeo, 5000);
+  push.connect("tcp://" + worker);
+  int sent = 0;
+  auto send = [&](const std::string& bytes, int counts) {
+    CHECK(push.send(zmq::buffer(bytes), zmq::send_flags::none).has_value());
+    sent += counts;
+  };
+  // Garbage.
+  std::mt19937 random(7);
+  std::string garbage(1024, '\0');
+  for (char& c : garbage) c = static_cast<char>(random());
+  send(garbage, 1);
+  // A valid frame cut short, and an empty message.
+  const std::string good = Frame({Wire(split, sentences, 0, {Value(std::string("the cow"))})});
+  send(good.substr(0, good.size() - 3), 1);
+  send("", 1);
+  // Valid frames of tuples the worker must not take: for a task it does
+  // not run, from a task that does not exist, on a stream the source does
+  // not have, with the wrong number of values.
+  send(Frame({Wire(9999, sentences, 0, {Value(std::string("a b"))}),
+              Wire(-1, sentences, 0, {Value(std::string("a b"))})}),
+       2);
+  send(Frame({Wire(split, 9999, 0, {Value(std::string("a b"))})}), 1);
+  send(Frame({Wire(split, sentences, 7, {Value(std::string("a b"))})}), 1);
+  send(Frame({Wire(split, sentences, 0, {Value(std::string("a")), Value(std::string("b"))})}), 1);
+  // A tuple of a stream its target does not subscribe to: count takes
+  // split's words, never sentences.
+  send(Frame({Wire(count, sentences, 0, {Value(std::string("not a word"))})}), 1);
+
+  int64_t dropped = 0;
+  const bool all_dropped = WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        dropped = Dropped(info, worker);
+        return dropped >= sent;
+      },
+      seconds(20));
+  INFO("sent " << sent << ", dropped " << dropped << "\n" << info);
+  CHECK(all_dropped);
+  // The same worker goes on processing; nothing reached user code.
+  CHECK(WaitFor(
+      [&] {
+        return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted) >
+               emitted_before + 100;
+      },
+      seconds(30)));
+  CHECK(WorkerPid(cluster, PortOf(worker)) == pid);
+  info = cluster.Gale({"info", "wordcount"}).out;
+  CHECK(Column(info, "count", kErrors) == count_errors_before);
+  CHECK(Column(info, "split", kErrors) == 0);
+  CHECK(info.find("last errors of") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::testing
