@@ -264,7 +264,7 @@ streams:
   - { from: sentences, to: split, grouping: { type: SHUFFLE } }
 )");
   CHECK(ValidateStructure(spec).message() ==
-        "wc.yaml:3:3: config key 'topology.workers' must be an integer >= 1, got int '0'\n"
+        "wc.yaml:3:3: config key 'topology.workers' must be an integer from 1 to 10000, got int '0'\n"
         "wc.yaml:4:3: config key 'topology.debug' must be true or false, got string 'yes'\n"
         "wc.yaml:5:3: config key 'topology.message.timeout.secs' must be a number > 0, got int "
         "'0'\n"
