@@ -4,6 +4,7 @@
 // waits: scripts/gale_py.py and test/clients/python_client_test.py under
 // Debian's /usr/bin/python3, clients/js/gale_info.js under node.
 #include "test/support/cluster.h"
+#include "test/support/gale_output.h"
 
 #include <catch2/catch.hpp>
 
@@ -41,14 +42,6 @@ ProcessResult GaleInfoJs(const TestCluster& cluster, std::vector<std::string> ar
                                 cluster.nimbus()};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProcess(argv, seconds(60), ClientEnv());
-}
-
-std::vector<std::string> Words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
 }
 
 // Column `col` of the row of `component` in the component table of

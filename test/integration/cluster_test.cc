@@ -2,6 +2,7 @@
 // gale-worker processes on loopback, driven by the `gale` command.
 #include "core/common/sha256.h"
 #include "test/support/cluster.h"
+#include "test/support/gale_output.h"
 #include "thrift/client.h"
 
 #include <catch2/catch.hpp>
@@ -16,26 +17,6 @@ namespace gale::testing {
 namespace {
 
 using std::chrono::seconds;
-
-std::vector<std::string> Words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
-
-// The row of `component` in the component table of `gale info`.
-std::vector<std::string> ComponentRow(const std::string& info, const std::string& component) {
-  std::istringstream in(info);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line == "executors:") break;
-    auto w = Words(line);
-    if (!w.empty() && w[0] == component) return w;
-  }
-  return {};
-}
 
 int64_t Column(const std::string& info, const std::string& component, size_t col) {
   auto row = ComponentRow(info, component);
@@ -63,30 +44,6 @@ std::map<std::string, std::string> ExecutorWorkers(const std::string& info) {
     if (w.size() >= 4) out[w[2]] = w[3];
   }
   return out;
-}
-
-std::map<std::string, int64_t> CountWords(const std::string& text) {
-  std::map<std::string, int64_t> counts;
-  std::string word;
-  for (char ch : text + "\n") {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 128 && std::isalpha(c)) {
-      word.push_back(static_cast<char>(std::tolower(c)));
-    } else if (!word.empty()) {
-      ++counts[word];
-      word.clear();
-    }
-  }
-  return counts;
-}
-
-std::map<std::string, int64_t> ReadReport(const std::string& path) {
-  std::map<std::string, int64_t> counts;
-  std::istringstream in(ReadFile(path));
-  std::string word;
-  int64_t n;
-  while (in >> word >> n) counts[word] = n;
-  return counts;
 }
 
 // Word count on `workers` workers; `spout_config` goes into the spout's config.

@@ -1,6 +1,7 @@
 // `gale local` and `gale validate` as a user runs them: real processes, real
 // files, the example topologies and plugins from the build.
 #include "test/support/process.h"
+#include "test/support/gale_output.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,32 +16,6 @@ using std::chrono::seconds;
 
 std::string Gale() { return BinDir() + "/gale"; }
 std::map<std::string, std::string> PluginEnv() { return {{"GALE_PLUGIN_PATH", LibDir()}}; }
-
-// The test's own count of the bundled text: words are maximal runs of ASCII
-// letters, lower-cased.
-std::map<std::string, int64_t> CountWords(const std::string& text) {
-  std::map<std::string, int64_t> counts;
-  std::string word;
-  for (char ch : text + "\n") {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 128 && std::isalpha(c)) {
-      word.push_back(static_cast<char>(std::tolower(c)));
-    } else if (!word.empty()) {
-      ++counts[word];
-      word.clear();
-    }
-  }
-  return counts;
-}
-
-std::map<std::string, int64_t> ReadReport(const std::string& path) {
-  std::map<std::string, int64_t> counts;
-  std::istringstream in(ReadFile(path));
-  std::string word;
-  int64_t n;
-  while (in >> word >> n) counts[word] = n;
-  return counts;
-}
 
 // A topology file that includes the example word count and overrides its
 // report bolt (and, optionally, the split bolt's config).
@@ -58,20 +33,6 @@ std::string WordCountVariant(const TempDir& dir, const std::string& split_config
                               "    config: { " + split_config + " }\n");
 }
 
-// The row of `component` in gale local's table, split on blanks.
-std::vector<std::string> Row(const std::string& table, const std::string& component) {
-  std::istringstream in(table);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::vector<std::string> cols;
-    std::string w;
-    while (words >> w) cols.push_back(w);
-    if (!cols.empty() && cols[0] == component) return cols;
-  }
-  return {};
-}
-
 TEST_CASE("gale local runs word count and its counts equal the text's exact word counts",
           "[integration]") {
   TempDir dir;
@@ -84,7 +45,7 @@ TEST_CASE("gale local runs word count and its counts equal the text's exact word
   CHECK(ReadReport(dir.path() + "/counts.txt") == expected);
   CHECK(r.out.find("top 10 words (of " + std::to_string(expected.size()) + " distinct):") !=
         std::string::npos);
-  const auto spout = Row(r.out, "sentences");
+  const auto spout = ComponentRow(r.out, "sentences");
   REQUIRE(spout.size() >= 9);
   CHECK(spout[6] == "76");  // acked: every line of the text
   CHECK(spout[7] == "0");   // failed
@@ -123,7 +84,7 @@ TEST_CASE("Replay: a bolt that fails every 7th tuple once still yields exact cou
   const auto expected =
       CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
   CHECK(ReadReport(dir.path() + "/counts.txt") == expected);
-  const auto spout = Row(r.out, "sentences");
+  const auto spout = ComponentRow(r.out, "sentences");
   REQUIRE(spout.size() >= 9);
   CHECK(spout[6] == "76");           // every line completed in the end
   CHECK(std::stoi(spout[7]) >= 10);  // after at least 76/7 failures and replays
@@ -142,7 +103,7 @@ TEST_CASE("gale local stops after --duration with a looping spout", "[integratio
   auto r = RunProcess({Gale(), "local", file, "--duration", "1.5"}, seconds(30), PluginEnv());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  const auto spout = Row(r.out, "sentences");
+  const auto spout = ComponentRow(r.out, "sentences");
   REQUIRE(spout.size() >= 9);
   CHECK(std::stoll(spout[6]) > 76);  // it went round the text more than once
   CHECK(r.out.find("ran 1.") != std::string::npos);
@@ -232,7 +193,7 @@ TEST_CASE("A plugin built out of tree with find_package(gale) loads and runs", "
                       seconds(60), {{"GALE_PLUGIN_PATH", build}});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  const auto shout = Row(r.out, "shout");
+  const auto shout = ComponentRow(r.out, "shout");
   REQUIRE(shout.size() >= 9);
   CHECK(shout[4] == "300");  // emitted
   CHECK(shout[6] == "300");  // acked

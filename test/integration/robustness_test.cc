@@ -7,6 +7,7 @@
 #include "core/common/sha256.h"
 #include "core/tuple/tuple_codec.h"
 #include "test/support/cluster.h"
+#include "test/support/gale_output.h"
 #include "thrift/client.h"
 
 #include <catch2/catch.hpp>
@@ -43,14 +44,6 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
     s.replace(at, from.size(), to);
   }
   return s;
-}
-
-std::vector<std::string> Words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
 }
 
 int PortOf(const std::string& host_port) {
