@@ -1,0 +1,320 @@
+// gale-bench-probe: measures one running benchmark topology over a fixed
+// window, from the files its components write (topologies/bench/README.md)
+// and from /proc. scripts/bench.sh runs it once per workload.
+//
+//   gale-bench-probe measure --dir DIR --pids PID[,PID...] --warmup S --window S
+//                            [--start-timeout S]
+//   gale-bench-probe free-ports N      N TCP ports on 127.0.0.1 free a moment ago
+//
+// measure:
+// 1. Waits until a count in DIR is above zero: tuples are flowing (the
+//    *.acked files of sentence spouts when there are any, as a tree then
+//    went all the way; else the *.count files of the last bolts).
+// 2. Waits --warmup seconds, then reads, at t0 and at t1 = t0 + --window:
+//    the CPU time (utime + stime, every thread) of each pid, and every
+//    latency histogram (*.hist) in DIR.
+// 3. Reads the count files, which hold "<steady nanos> <count> ..." lines,
+//    and interpolates each count at t0 and t1 (steady_clock is one clock
+//    for every process of the machine).
+//
+// Prints key=value lines: window_secs, cpu_secs_per_sec (the pids),
+// machine_cpu_secs_per_sec (every process, from /proc/stat), sink_per_sec (sum
+// of the *.count files), acked_per_sec and failed (sum of the *.acked
+// files), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
+// over the window, merged). A figure that has no files is left out. Exits 1
+// when a pid is gone or a count file does not cover the window.
+#include "latency_histogram.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  std::string dir;
+  std::vector<int> pids;
+  double warmup = 5;
+  double window = 10;
+  double start_timeout = 60;
+};
+
+struct Sample {
+  int64_t nanos;
+  double count;  // second column
+  double extra;  // third column (failed, in *.acked), 0 when absent
+};
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "gale-bench-probe: %s\n", message.c_str());
+  std::exit(1);
+}
+
+void Sleep(double secs) { std::this_thread::sleep_for(std::chrono::duration<double>(secs)); }
+
+std::vector<fs::path> FilesEndingWith(const std::string& dir, const std::string& suffix) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > suffix.size() && name.ends_with(suffix)) out.push_back(e.path());
+  }
+  return out;
+}
+
+std::vector<Sample> ReadSeries(const fs::path& file) {
+  std::vector<Sample> out;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream s(line);
+    Sample x{0, 0, 0};
+    if (!(s >> x.nanos >> x.count)) continue;  // a line being written
+    s >> x.extra;
+    out.push_back(x);
+  }
+  return out;
+}
+
+// The series' value at `t`, interpolated between the samples around it.
+std::optional<Sample> At(const std::vector<Sample>& series, int64_t t) {
+  for (size_t i = 1; i < series.size(); ++i) {
+    const Sample& a = series[i - 1];
+    const Sample& b = series[i];
+    if (a.nanos <= t && t <= b.nanos) {
+      const double f = b.nanos == a.nanos ? 0
+                                          : static_cast<double>(t - a.nanos) /
+                                                static_cast<double>(b.nanos - a.nanos);
+      return Sample{t, a.count + f * (b.count - a.count), a.extra + f * (b.extra - a.extra)};
+    }
+  }
+  return std::nullopt;
+}
+
+// utime + stime of `pid` in seconds, or nullopt when it is gone.
+std::optional<double> CpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  const size_t paren = stat.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return std::nullopt;
+  // After the name come field 3 (the state) to field 15: utime and stime
+  // are fields 14 and 15, in clock ticks.
+  std::istringstream s(stat.substr(paren + 1));
+  std::vector<std::string> fields(16);
+  for (int i = 3; i <= 15; ++i) {
+    if (!(s >> fields[i])) return std::nullopt;
+  }
+  if (fields[3] == "Z") return std::nullopt;  // exited, not yet reaped
+  const double ticks = std::atof(fields[14].c_str()) + std::atof(fields[15].c_str());
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double TotalCpu(const std::vector<int>& pids) {
+  double total = 0;
+  for (int pid : pids) {
+    auto c = CpuSeconds(pid);
+    if (!c) Die("process " + std::to_string(pid) + " is gone");
+    total += *c;
+  }
+  return total;
+}
+
+// CPU seconds every process of the machine used since boot: the first line
+// of /proc/stat, without idle and iowait.
+double MachineCpuSeconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user, nice, system, idle, iowait, irq, softirq, steal = 0;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq)) {
+    Die("cannot read /proc/stat");
+  }
+  in >> steal;
+  return (user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+bench::LatencyHistogram ReadHistogram(const fs::path& file) {
+  bench::LatencyHistogram h;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream s(line);
+    size_t index;
+    unsigned long long count;
+    if (s >> index >> count) h.AddBucket(index, count);
+  }
+  return h;
+}
+
+std::map<std::string, bench::LatencyHistogram> ReadHistograms(const std::string& dir) {
+  std::map<std::string, bench::LatencyHistogram> out;
+  for (const auto& f : FilesEndingWith(dir, ".hist")) out[f.filename().string()] = ReadHistogram(f);
+  return out;
+}
+
+// Tuples flow once a count is above zero: an acked count when there are
+// *.acked files (a tree went all the way), else a last bolt's count.
+bool Flowing(const std::string& dir) {
+  auto files = FilesEndingWith(dir, ".acked");
+  if (files.empty()) files = FilesEndingWith(dir, ".count");
+  for (const auto& f : files) {
+    for (const auto& s : ReadSeries(f)) {
+      if (s.count > 0) return true;
+    }
+  }
+  return false;
+}
+
+// The growth of the summed series over [t0, t1], as {count, extra}. Waits
+// (up to 5 s) for every file to have a sample after t1.
+std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, int64_t t0,
+                             int64_t t1) {
+  const auto files = FilesEndingWith(dir, suffix);
+  if (files.empty()) return std::nullopt;
+  Sample total{0, 0, 0};
+  for (const auto& f : files) {
+    std::optional<Sample> a, b;
+    for (int tries = 0; tries < 50; ++tries) {
+      const auto series = ReadSeries(f);
+      a = At(series, t0);
+      b = At(series, t1);
+      if (a && b) break;
+      if (!a && !series.empty() && series.front().nanos > t0) break;  // started too late
+      Sleep(0.1);
+    }
+    if (!a || !b) Die(f.string() + " has no samples around both ends of the window");
+    total.count += b->count - a->count;
+    total.extra += b->extra - a->extra;
+  }
+  return total;
+}
+
+// Binds `n` sockets to 127.0.0.1:0 at once (so the ports differ), prints
+// their ports and closes them.
+int FreePorts(int n) {
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      Die("cannot bind a socket on 127.0.0.1");
+    }
+    std::printf("%s%d", i ? " " : "", ntohs(addr.sin_port));
+    fds.push_back(fd);
+  }
+  std::printf("\n");
+  for (int fd : fds) ::close(fd);
+  return 0;
+}
+
+bool ParseArgs(int argc, char** argv, Options& o) {
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string a = argv[i], v = argv[i + 1];
+    if (a == "--dir") {
+      o.dir = v;
+    } else if (a == "--pids") {
+      std::istringstream s(v);
+      std::string pid;
+      while (std::getline(s, pid, ',')) {
+        if (!pid.empty()) o.pids.push_back(std::atoi(pid.c_str()));
+      }
+    } else if (a == "--warmup") {
+      o.warmup = std::atof(v.c_str());
+    } else if (a == "--window") {
+      o.window = std::atof(v.c_str());
+    } else if (a == "--start-timeout") {
+      o.start_timeout = std::atof(v.c_str());
+    } else {
+      return false;
+    }
+  }
+  return argc % 2 == 0 && !o.dir.empty() && !o.pids.empty() && o.window > 0 && o.warmup >= 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command == "free-ports" && argc == 3 && std::atoi(argv[2]) > 0) {
+    return FreePorts(std::atoi(argv[2]));
+  }
+  Options o;
+  if (command != "measure" || !ParseArgs(argc, argv, o)) {
+    std::fprintf(stderr,
+                 "usage: gale-bench-probe measure --dir DIR --pids PID[,PID...] --warmup S "
+                 "--window S [--start-timeout S]\n"
+                 "       gale-bench-probe free-ports N\n");
+    return 2;
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(o.start_timeout);
+  while (!Flowing(o.dir)) {
+    TotalCpu(o.pids);  // dies when a process is gone
+    if (std::chrono::steady_clock::now() > deadline) Die("no tuples arrived in " + o.dir);
+    Sleep(0.05);
+  }
+  Sleep(o.warmup);
+
+  const int64_t t0 = SteadyNanos();
+  const double cpu0 = TotalCpu(o.pids);
+  const double machine0 = MachineCpuSeconds();
+  const auto hist0 = ReadHistograms(o.dir);
+  Sleep(o.window);
+  const int64_t t1 = SteadyNanos();
+  const double cpu1 = TotalCpu(o.pids);
+  const double machine1 = MachineCpuSeconds();
+  auto hist1 = ReadHistograms(o.dir);
+  const double secs = static_cast<double>(t1 - t0) / 1e9;
+
+  std::printf("window_secs=%.3f\n", secs);
+  std::printf("cpu_secs_per_sec=%.3f\n", (cpu1 - cpu0) / secs);
+  std::printf("machine_cpu_secs_per_sec=%.3f\n", (machine1 - machine0) / secs);
+  if (auto sink = Growth(o.dir, ".count", t0, t1)) {
+    std::printf("sink_per_sec=%.0f\n", sink->count / secs);
+  }
+  if (auto acked = Growth(o.dir, ".acked", t0, t1)) {
+    std::printf("acked_per_sec=%.0f\n", acked->count / secs);
+    std::printf("failed=%.0f\n", acked->extra);
+  }
+  if (!hist1.empty()) {
+    bench::LatencyHistogram merged;
+    for (auto& [name, h] : hist1) {
+      auto before = hist0.find(name);
+      if (before != hist0.end()) h.Subtract(before->second);
+      merged.Merge(h);
+    }
+    std::printf("latency_samples=%llu\n", static_cast<unsigned long long>(merged.total()));
+    if (merged.total() > 0) {
+      std::printf("p50_ms=%.3f\n", merged.Percentile(0.50) / 1e6);
+      std::printf("p99_ms=%.3f\n", merged.Percentile(0.99) / 1e6);
+      std::printf("p999_ms=%.3f\n", merged.Percentile(0.999) / 1e6);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,418 @@
+#!/usr/bin/env bash
+# Benchmarks W1-W4 (../shared/reference/performance.md) in one run, with the
+# raw ZeroMQ ceiling measured in the same run:
+#
+#   W1  ConstSpout -> NullBolt, gale local, acking off
+#   W2  W1 with one acker at max.spout.pending 1000 and 5000; ConstSpout ->
+#       IdBolt (anchored) -> NullBolt, acking off (reference) and on
+#   W3  ConstSpout in worker A, IdBolt -> NullBolt in worker B, on a cluster
+#       on loopback, acking off and on, as a fraction of the ZeroMQ ceiling
+#   W4  word count on two workers, acked, max.spout.pending 1000: the
+#       maximum rate, then latency at 25/50/80/100% of it
+#
+#   scripts/bench.sh [--quick] [--json FILE] [--no-build] [--keep]
+#
+# --quick     a few seconds per workload; checks only that every workload
+#             reported its figures (non-zero throughput, percentiles where
+#             paced) and exits 1 otherwise. No timing is asserted anywhere.
+# --json      where the results go (default <build>/bench/results.json)
+# --no-build  use the binaries as they are (ctest does)
+# --keep      keep the run directory (logs, count files) even on success
+#
+# Environment: GALE_BUILD_DIR (default build), GALE_JOBS (build jobs),
+# BENCH_WARMUP_SECS / BENCH_WINDOW_SECS override the measurement timing.
+#
+# Throughput is counted where tuples arrive: the last bolts append their
+# count to a file every 0.1 s (sentence spouts: their acked trees), and
+# gale-bench-probe interpolates it at both ends of a fixed window that
+# starts after a warm-up; CPU is utime+stime from /proc over the same window.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${GALE_BUILD_DIR:-$root/build}"
+quick=0 build_first=1 keep=0 json=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --json) json="${2:?--json needs a file}"; shift ;;
+    --no-build) build_first=0 ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ -n "$json" ]] || json="$build/bench/results.json"
+[[ "$json" = /* ]] || json="$PWD/$json"
+
+if ((quick)); then
+  warmup=${BENCH_WARMUP_SECS:-1} window=${BENCH_WINDOW_SECS:-1.5} ceiling_secs=1 ceiling_warmup=0.3
+else
+  warmup=${BENCH_WARMUP_SECS:-5} window=${BENCH_WINDOW_SECS:-10} ceiling_secs=5 ceiling_warmup=1
+fi
+
+log() { echo "bench: $*" >&2; }
+
+if ((build_first)); then
+  "$root/scripts/setup.sh" --no-build
+  if [[ ! -f "$build/build.ninja" ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$build" -j "${GALE_JOBS:-$(nproc)}" --target gale gale-nimbus gale-supervisor \
+    gale-worker bench gale-zmq-ceiling gale-bench-probe
+fi
+bin="$build/bin"
+for b in gale gale-nimbus gale-supervisor gale-worker gale-zmq-ceiling gale-bench-probe; do
+  [[ -x "$bin/$b" ]] || { log "missing $bin/$b (build first, or drop --no-build)"; exit 1; }
+done
+[[ -f "$build/lib/libbench.so" ]] || { log "missing $build/lib/libbench.so"; exit 1; }
+topo="$root/topologies/bench"
+
+run="$(mktemp -d "${TMPDIR:-/tmp}/gale-bench.XXXXXX")"
+rows="$run/rows.tsv"
+: > "$rows"
+
+# ---------------------------------------------------------------- cleanup
+# Everything this script starts is stopped by pid, also on failure.
+local_pid="" nimbus_pid="" supervisor_pids=() worker_pids=()
+
+stop_pid() {  # pid name: SIGTERM, up to 10 s, then SIGKILL
+  local pid=$1 name=$2
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  log "$name (pid $pid) did not stop; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+is_worker() { [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -q gale-worker; }
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ -n "$local_pid" ]] && stop_pid "$local_pid" "gale local"
+  local p
+  for p in "${supervisor_pids[@]}"; do stop_pid "$p" supervisor; done
+  [[ -n "$nimbus_pid" ]] && stop_pid "$nimbus_pid" nimbus
+  # Supervisors stop their workers; any that outlived them (by pid) go too.
+  for p in "${worker_pids[@]}"; do is_worker "$p" && stop_pid "$p" worker; done
+  if ((rc == 0 && !keep)); then
+    rm -rf "$run"
+  else
+    log "run directory kept: $run"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- helpers
+kv() { sed -n "s/^$2=//p" "$1" | head -1; }            # file key -> value
+calc() { awk "BEGIN { printf \"$1\", ($2) }"; }        # format expression
+or_dash() { [[ -n "$1" ]] && echo "$1" || echo "-"; }
+
+# add_row workload variant unit per_sec probe_output note
+add_row() {
+  local workload=$1 variant=$2 unit=$3 per_sec=${4:-0} out=$5 note=${6:-}
+  local cpu machine other per_cpu p50 p99 p999
+  cpu=$(kv "$out" cpu_secs_per_sec)
+  machine=$(kv "$out" machine_cpu_secs_per_sec)
+  # The two sources count in clock ticks each: clamp the noise below zero.
+  other=$(calc "%.2f" "$machine > $cpu ? $machine - $cpu : 0")
+  per_cpu=$(calc "%.0f" "$cpu > 0 ? $per_sec / $cpu : 0")
+  p50=$(kv "$out" p50_ms) p99=$(kv "$out" p99_ms) p999=$(kv "$out" p999_ms)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$variant" "$unit" \
+    "$per_sec" "$cpu" "$per_cpu" "$other" "$(or_dash "$p50")" "$(or_dash "$p99")" \
+    "$(or_dash "$p999")" "$(or_dash "$note")" >> "$rows"
+  log "$workload $variant: $per_sec $unit, $cpu CPU-s/s (others on the machine: $other)${p50:+,}" \
+    "${p50:+p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms}"
+}
+
+probe() {  # dir pids out
+  "$bin/gale-bench-probe" measure --dir "$1" --pids "$2" --warmup "$warmup" \
+    --window "$window" > "$3"
+}
+
+# ---------------------------------------------------------------- local mode
+# run_local workload variant yaml ackers pending message.ids
+run_local() {
+  local workload=$1 variant=$2 yaml=$3 name
+  name="$(echo "$workload-$variant" | tr -c 'A-Za-z0-9\n' '-')"
+  local dir="$run/$name"
+  mkdir -p "$dir/out"
+  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\n' "$4" "$5" "$6" "$dir/out" \
+    > "$dir/props"
+  log "$workload $variant: gale local $(basename "$yaml")"
+  "$bin/gale" local "$yaml" --filter "$dir/props" --quiet \
+    --duration "$(calc "%.0f" "$warmup + $window + 60")" > "$dir/local.log" 2>&1 &
+  local_pid=$!
+  probe "$dir/out" "$local_pid" "$dir/probe.out"
+  kill -TERM "$local_pid"
+  wait "$local_pid" || { log "gale local failed:"; cat "$dir/local.log" >&2; exit 1; }
+  local_pid=""
+  add_row "$workload" "$variant" tuples/s "$(kv "$dir/probe.out" sink_per_sec)" "$dir/probe.out"
+}
+
+# ---------------------------------------------------------------- the cluster
+nimbus=""
+
+cluster_start() {
+  local ports; read -r -a ports <<< "$("$bin/gale-bench-probe" free-ports 5)"
+  nimbus="127.0.0.1:${ports[0]}"
+  mkdir -p "$run/cluster"
+  "$bin/gale-nimbus" --host 127.0.0.1 --port "${ports[0]}" --state-dir "$run/cluster/nimbus" \
+    > "$run/cluster/nimbus.log" 2>&1 &
+  nimbus_pid=$!
+  for _ in $(seq 1 100); do
+    "$bin/gale" list --nimbus "$nimbus" > /dev/null 2>&1 && break
+    kill -0 "$nimbus_pid" 2>/dev/null || { log "nimbus exited"; cat "$run/cluster/nimbus.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  local i
+  for i in 1 2; do
+    "$bin/gale-supervisor" --nimbus "$nimbus" --host 127.0.0.1 \
+      --ports "${ports[$((2 * i - 1))]},${ports[$((2 * i))]}" --id "bench-sup$i" \
+      --state-dir "$run/cluster/sup$i" > "$run/cluster/sup$i.log" 2>&1 &
+    supervisor_pids+=($!)
+  done
+  for _ in $(seq 1 150); do
+    "$bin/gale" list --nimbus "$nimbus" 2>/dev/null | grep -q '^2 supervisor(s)' && break
+    sleep 0.1
+  done
+  "$bin/gale" list --nimbus "$nimbus" | grep -q '^2 supervisor(s)' \
+    || { log "supervisors did not register"; exit 1; }
+  log "cluster: nimbus on $nimbus (pid $nimbus_pid), supervisors ${supervisor_pids[*]}"
+}
+
+# The live (not zombie) processes whose parent is one of the given pids.
+children_of() {
+  local p stat rest state ppid want
+  for p in /proc/[0-9]*; do
+    read -r stat 2>/dev/null < "$p/stat" || continue
+    rest=${stat##*) }
+    read -r state ppid _ <<< "$rest"
+    [[ "$state" == Z ]] && continue
+    for want in "$@"; do [[ "$ppid" == "$want" ]] && echo "${p#/proc/}"; done
+  done
+  return 0
+}
+
+# The workers of the topology just submitted: two supervisor children that
+# did not exist before it.
+new_workers() {  # old pids...
+  local w out=()
+  for w in $(children_of "${supervisor_pids[@]}"); do
+    [[ " $* " == *" $w "* ]] || out+=("$w")
+  done
+  echo "${out[*]}"
+}
+
+# The host:port each executor of topology $1 runs on, saved as
+# "component host:port" lines in $2 (and printed unless $3 is 0).
+placement() {
+  "$bin/gale" info "$1" --nimbus "$nimbus" > "$2.info"
+  [[ "${3:-1}" == 0 ]] || sed -n '/^executors:/,/^$/p' "$2.info" >&2
+  sed -n '/^executors:/,/^$/p' "$2.info" | awk 'NF >= 3 && $2 ~ /^\[/ { print $1, $3 }' > "$2"
+}
+address_of() { awk -v c="$2" '$1 == c { print $2; exit }' "$1"; }
+
+# run_cluster dir yaml [show]: submits (properties in dir/props, name in
+# dir/name), waits for its two workers, shows where its executors run
+# (unless show is 0), then probes the workers, nimbus and the supervisors.
+# Leaves the topology running; cluster_kill stops it.
+old_workers=()
+run_cluster() {
+  local dir=$1 yaml=$2 name w _
+  name=$(cat "$dir/name")
+  # The previous topology's workers must be gone first: nimbus gives their
+  # slots to the next topology at once, and frames a new worker sends to a
+  # port whose old worker has not exited yet reach that old worker and are
+  # lost: their trees time out only after 30 s, and a lost first sentence
+  # holds SentenceSpout's schedule back for 5 s.
+  for w in "${old_workers[@]}"; do
+    for _ in $(seq 1 300); do kill -0 "$w" 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 "$w" 2>/dev/null || { log "worker $w of the previous topology did not stop"; exit 1; }
+  done
+  GALE_PLUGIN_PATH="$build/lib" "$bin/gale" submit "$yaml" --filter "$dir/props" \
+    --nimbus "$nimbus" > "$dir/submit.log" 2>&1 \
+    || { log "submit failed:"; cat "$dir/submit.log" >&2; exit 1; }
+  local workers=()
+  for _ in $(seq 1 600); do
+    read -r -a workers <<< "$(new_workers "${old_workers[@]}")"
+    ((${#workers[@]} >= 2)) && break
+    sleep 0.1
+  done
+  ((${#workers[@]} == 2)) || { log "$name: expected 2 workers, found ${#workers[@]}"; exit 1; }
+  worker_pids+=("${workers[@]}")
+  log "$name: workers ${workers[*]}"
+  placement "$name" "$dir/placement" "${3:-1}"
+  local pids; pids=$(IFS=,; echo "${workers[*]},$nimbus_pid,${supervisor_pids[*]}")
+  probe "$dir/out" "$pids" "$dir/probe.out"
+  old_workers=("${workers[@]}")
+}
+
+cluster_kill() {  # name
+  "$bin/gale" kill "$1" --wait 0 --nimbus "$nimbus" > /dev/null
+}
+
+cluster_props() {  # dir name key=value...
+  local dir=$1 name=$2
+  shift 2
+  mkdir -p "$dir/out"
+  echo "$name" > "$dir/name"
+  { echo "name=$name"; echo "out.dir=$dir/out"; printf '%s\n' "$@"; } > "$dir/props"
+}
+
+# ================================================================ the run
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+log "run directory $run; warm-up $warmup s, window $window s; load average $load_start"
+# The machine may be shared: what else runs shows here, and in the "others"
+# column (CPU the rest of the machine used during each window).
+busiest() {
+  command -v ps > /dev/null || return 0
+  log "busiest processes before the run (CPU share over each one's lifetime):"
+  ps -eo pcpu,pid,etime,comm --sort=-pcpu | head -6 >&2 || true
+}
+busiest
+
+# ZeroMQ ceiling: PUSH -> PULL over TCP loopback, 100-byte records.
+"$bin/gale-zmq-ceiling" --seconds "$ceiling_secs" --warmup "$ceiling_warmup" > "$run/ceiling.out"
+cat "$run/ceiling.out" >&2
+ceiling_field() { awk -v v="variant=$1" -v k="$2=" '$1 == v { for (i = 1; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$run/ceiling.out"; }
+ceiling1=$(ceiling_field batch1 records_per_sec)
+ceiling100=$(ceiling_field batch100 records_per_sec)
+
+# W1 and W2: one process.
+run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
+run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
+run_local W2 "const->null, 1 acker, pending 5000" "$topo/const-null.yaml" 1 5000 true
+run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
+run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
+run_local W2 "const->id->null, 1 acker, pending 5000" "$topo/const-id-null.yaml" 1 5000 true
+
+# W3 and W4: a cluster on loopback.
+cluster_start
+
+w3() {  # variant-tag variant ackers pending message.ids
+  local dir="$run/w3-$1"
+  cluster_props "$dir" "bench-w3-$1" "ackers=$3" "pending=$4" "message.ids=$5"
+  run_cluster "$dir" "$topo/remote.yaml"
+  local p=$dir/placement spout id void
+  spout=$(address_of "$p" spout) id=$(address_of "$p" id) void=$(address_of "$p" void)
+  if [[ -z "$spout" || "$spout" == "$id" || "$id" != "$void" ]]; then
+    log "W3 placement is wrong: spout on '$spout', id on '$id', void on '$void'"
+    exit 1
+  fi
+  local rate; rate=$(kv "$dir/probe.out" sink_per_sec)
+  add_row W3 "$2" tuples/s "$rate" "$dir/probe.out" \
+    "$(calc "%.1f" "100 * $rate / $ceiling100")% of ZeroMQ batched, $(calc "%.1f" "100 * $rate / $ceiling1")% of one-per-message; spout on $spout, bolts on $id"
+  cluster_kill "bench-w3-$1"
+}
+w3 off "spout | id->null, 2 workers, acking off" 0 0 false
+w3 on "spout | id->null, 2 workers, 1 acker, pending 5000" 1 5000 true
+
+w4() {  # tag variant rate
+  local dir="$run/w4-$1"
+  cluster_props "$dir" "bench-w4-$1" "rate=$3"
+  run_cluster "$dir" "$topo/wordcount.yaml" "$([[ "$1" == max ]] && echo 1 || echo 0)"
+  local acked words failed
+  acked=$(kv "$dir/probe.out" acked_per_sec) words=$(kv "$dir/probe.out" sink_per_sec)
+  failed=$(kv "$dir/probe.out" failed)
+  if [[ "$3" == 0 ]]; then
+    # Unpaced: latency is then from the actual emit, not shown in the table.
+    sed -i '/^p[0-9]*_ms=/d' "$dir/probe.out"
+  fi
+  local note="$words words/s at count, $failed trees failed"
+  [[ "$3" == 0 ]] || note+="; offered $3 sentences/s"
+  add_row W4 "$2" sentences/s "$acked" "$dir/probe.out" "$note"
+  cluster_kill "bench-w4-$1"
+}
+w4 max "word count, 2 workers, acked, pending 1000, max rate" 0
+max_rate=$(kv "$run/w4-max/probe.out" acked_per_sec)
+for pct in 25 50 80 100; do
+  w4 "r$pct" "word count at $pct% of max" "$(calc "%.0f" "$max_rate * $pct / 100")"
+done
+
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------- report
+echo
+echo "Gale benchmarks ($(((quick)) && echo quick || echo full) run, $started; $(nproc) CPUs;" \
+  "load average $load_start at the start, $load_end at the end)"
+printf 'ZeroMQ ceiling (PUSH->PULL, TCP loopback, 100-byte records): %s records/s one per message, %s records/s 100 per message\n\n' \
+  "$ceiling1" "$ceiling100"
+{
+  printf 'workload\tvariant\tper second\tunit\tCPU-s/s\tper CPU-s\tothers CPU-s/s\tp50 ms\tp99 ms\tp99.9 ms\n'
+  awk -F'\t' -v OFS='\t' '{ print $1, $2, $4, $3, $5, $6, $7, $8, $9, $10 }' "$rows"
+} | column -t -s $'\t'
+echo
+echo "notes:"
+awk -F'\t' '$11 != "-" { print "  " $1 " " $2 ": " $11 }' "$rows"
+echo "  CPU-s/s: utime+stime of the gale local process, or of both workers, nimbus and the"
+echo "  supervisors; others CPU-s/s: the rest of the machine over the same window."
+
+# JSON
+mkdir -p "$(dirname "$json")"
+json_num() { [[ "$1" == - || -z "$1" ]] && echo null || echo "$1"; }
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; echo "\"$s\""; }
+{
+  echo "{"
+  echo "  \"mode\": \"$(((quick)) && echo quick || echo full)\","
+  echo "  \"started\": \"$started\","
+  echo "  \"cpus\": $(nproc),"
+  echo "  \"load_average_start\": $(json_str "$load_start"),"
+  echo "  \"load_average_end\": $(json_str "$load_end"),"
+  echo "  \"warmup_secs\": $warmup,"
+  echo "  \"window_secs\": $window,"
+  echo "  \"zmq_ceiling\": ["
+  n=0
+  while read -r line; do
+    ((n++)) && echo ","
+    printf '    {'
+    first=1
+    for kvp in $line; do
+      k=${kvp%%=*} v=${kvp#*=}
+      ((first)) || printf ', '
+      first=0
+      if [[ $k == variant ]]; then printf '"%s": "%s"' "$k" "$v"; else printf '"%s": %s' "$k" "$v"; fi
+    done
+    printf '}'
+  done < "$run/ceiling.out"
+  echo
+  echo "  ],"
+  echo "  \"results\": ["
+  n=0
+  while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note; do
+    ((n++)) && echo ","
+    printf '    {"workload": "%s", "variant": %s, "unit": "%s", "per_sec": %s, "cpu_secs_per_sec": %s, "per_cpu_sec": %s, "others_cpu_secs_per_sec": %s, "p50_ms": %s, "p99_ms": %s, "p999_ms": %s, "note": %s}' \
+      "$workload" "$(json_str "$variant")" "$unit" "$(json_num "$per_sec")" "$(json_num "$cpu")" \
+      "$(json_num "$per_cpu")" "$(json_num "$other")" "$(json_num "$p50")" "$(json_num "$p99")" \
+      "$(json_num "$p999")" "$( [[ "$note" == - ]] && echo null || json_str "$note")"
+  done < "$rows"
+  echo
+  echo "  ]"
+  echo "}"
+} > "$json"
+echo
+echo "results: $json"
+
+# ---------------------------------------------------------------- checks
+# Every workload reported: a non-zero rate, and percentiles where paced.
+problems=()
+for v in "$ceiling1" "$ceiling100"; do
+  awk -v x="${v:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("ZeroMQ ceiling reported no rate")
+done
+for w in W1 W2 W3 W4; do grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run"); done
+while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note; do
+  awk -v x="${per_sec:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("$workload $variant: no throughput")
+  if [[ "$variant" == *"% of max"* && ("$p50" == - || "$p99" == - || "$p999" == -) ]]; then
+    problems+=("$workload $variant: no latency percentiles")
+  fi
+done < "$rows"
+[[ $(grep -c "% of max" "$rows") == 4 ]] || problems+=("W4 did not run at all four rates")
+if ((${#problems[@]})); then
+  printf 'bench: FAILED: %s\n' "${problems[@]}" >&2
+  exit 1
+fi
+echo "bench: every workload reported its figures"

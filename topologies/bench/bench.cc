@@ -1,0 +1,383 @@
+// The benchmark plugin (libbench.so): the spouts and bolts of workloads
+// W1-W4 (../shared/reference/performance.md), run by scripts/bench.sh.
+// See topologies/bench/README.md for every config key and the files the
+// last bolts write.
+#include <gale/gale.h>
+
+#include "latency_histogram.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace bench {
+namespace {
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// "<bench.out.dir>/<component>.<task>", or "" when bench.out.dir is unset.
+std::string OutputBase(const gale::TopologyContext& context) {
+  const std::string dir = context.config().GetString("bench.out.dir", "");
+  if (dir.empty()) return "";
+  return dir + "/" + context.component_id() + "." + std::to_string(context.task_id());
+}
+
+// Paces a spout at `bench.rate` tuples per second (per task) and gives each
+// tuple its intended emit time: start + n / rate. The schedule never resets,
+// so a spout held back (by max.spout.pending or backpressure) falls behind
+// it, and that delay shows in the latency of what follows, as it would for
+// a real source that cannot wait. Without a rate every tuple is due at once
+// and its intended time is the moment it is emitted.
+class Pacer {
+ public:
+  explicit Pacer(double rate) : interval_ns_(rate > 0 ? 1e9 / rate : 0), start_ns_(SteadyNanos()) {}
+
+  bool paced() const { return interval_ns_ > 0; }
+  // Starts the schedule over from now.
+  void Restart() {
+    start_ns_ = SteadyNanos();
+    sent_ = 0;
+  }
+
+  // The intended time of the next tuple when it is due now, else nullopt.
+  std::optional<int64_t> Due() {
+    const int64_t now = SteadyNanos();
+    if (!paced()) return now;
+    const int64_t intended =
+        start_ns_ + static_cast<int64_t>(static_cast<double>(sent_) * interval_ns_);
+    if (now < intended) return std::nullopt;
+    ++sent_;
+    return intended;
+  }
+
+ private:
+  const double interval_ns_;
+  int64_t start_ns_;
+  uint64_t sent_ = 0;
+};
+
+// What a last bolt records: the tuples it took and, for tuples that carry an
+// "intended" field (steady_clock nanos), their latency from that time. On
+// every tick it appends "<steady nanos> <count>" to <base>.count and
+// rewrites <base>.hist (latency_histogram.h) when it has latencies.
+class SinkRecorder {
+ public:
+  SinkRecorder() = default;
+  SinkRecorder(const SinkRecorder&) = delete;
+  SinkRecorder& operator=(const SinkRecorder&) = delete;
+  ~SinkRecorder() {
+    if (count_file_) std::fclose(count_file_);
+  }
+
+  void Open(const gale::TopologyContext& context, gale::OutputCollector& collector) {
+    collector_ = &collector;
+    base_ = OutputBase(context);
+    if (base_.empty()) return;
+    count_file_ = std::fopen((base_ + ".count").c_str(), "a");
+    if (!count_file_) throw std::runtime_error("cannot open '" + base_ + ".count'");
+  }
+
+  void Record(const gale::Tuple& input) {
+    ++count_;
+    if (input.meta() != meta_) {  // the field's index, looked up once per stream
+      meta_ = input.meta();
+      intended_index_ = input.fields().IndexOf("intended");
+    }
+    if (intended_index_) histogram_.Add(SteadyNanos() - input.GetInt(*intended_index_));
+  }
+
+  void Write() {
+    if (!count_file_) return;
+    const int64_t now = SteadyNanos();
+    std::fprintf(count_file_, "%lld %llu\n", static_cast<long long>(now),
+                 static_cast<unsigned long long>(count_));
+    std::fflush(count_file_);
+    if (histogram_.total() > 0) WriteHistogram(now);
+  }
+
+ private:
+  void WriteHistogram(int64_t now) {
+    const std::string file = base_ + ".hist", tmp = file + ".tmp";
+    std::FILE* out = std::fopen(tmp.c_str(), "w");
+    if (!out) {
+      collector_->ReportError("cannot write '" + tmp + "'");
+      return;
+    }
+    std::fprintf(out, "# %lld %llu\n", static_cast<long long>(now),
+                 static_cast<unsigned long long>(histogram_.total()));
+    for (size_t i = 0; i < LatencyHistogram::kBuckets; ++i) {
+      if (histogram_.count(i) == 0) continue;
+      std::fprintf(out, "%zu %llu\n", i, static_cast<unsigned long long>(histogram_.count(i)));
+    }
+    const bool ok = std::fclose(out) == 0;
+    if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+      collector_->ReportError("cannot write '" + file + "'");
+    }
+  }
+
+  gale::OutputCollector* collector_ = nullptr;
+  std::string base_;
+  std::FILE* count_file_ = nullptr;
+  uint64_t count_ = 0;
+  const gale::StreamMeta* meta_ = nullptr;
+  std::optional<size_t> intended_index_;
+  LatencyHistogram histogram_;
+};
+
+// Storm's ConstSpout: emits one short constant string per NextTuple, with
+// a message id when const.message.ids is true. With bench.rate > 0 it is
+// paced and emits ["value", "intended"] instead of ["value"].
+class ConstSpout : public gale::Spout {
+ public:
+  void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
+    collector_ = &collector;
+    const gale::Config& config = context.config();
+    value_ = config.GetString("const.value", "some data");
+    message_ids_ = config.GetBool("const.message.ids", false);
+    pacer_.emplace(config.GetDouble("bench.rate", 0));
+  }
+
+  void NextTuple() override {
+    gale::Values values;
+    if (pacer_->paced()) {
+      const auto intended = pacer_->Due();
+      if (!intended) return;
+      values = {value_, *intended};
+    } else {
+      values = {value_};
+    }
+    if (message_ids_) {
+      collector_->Emit(std::move(values), gale::MessageId{next_id_++});
+    } else {
+      collector_->Emit(std::move(values));
+    }
+  }
+
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    if (declarer.config().GetDouble("bench.rate", 0) > 0) {
+      declarer.Declare({"value", "intended"});
+    } else {
+      declarer.Declare({"value"});
+    }
+  }
+
+ private:
+  gale::SpoutOutputCollector* collector_ = nullptr;
+  std::string value_;
+  bool message_ids_ = false;
+  uint64_t next_id_ = 1;
+  std::optional<Pacer> pacer_;
+};
+
+// Forwards every input unchanged, anchored to it, then acks it. Declares
+// the fields ConstSpout emits under the same bench.rate.
+class IdBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+  }
+  void Execute(const gale::Tuple& input) override {
+    collector_->Emit(input, input.values());
+    collector_->Ack(input);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    if (declarer.config().GetDouble("bench.rate", 0) > 0) {
+      declarer.Declare({"value", "intended"});
+    } else {
+      declarer.Declare({"value"});
+    }
+  }
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+};
+
+// Acks and counts every input (SinkRecorder); writes its files on ticks
+// and at Cleanup.
+class NullBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+    recorder_.Open(context, collector);
+  }
+  void Execute(const gale::Tuple& input) override {
+    if (input.IsTick()) {
+      recorder_.Write();
+      return;
+    }
+    recorder_.Record(input);
+    collector_->Ack(input);
+  }
+  void Cleanup() override { recorder_.Write(); }
+  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+  SinkRecorder recorder_;
+};
+
+// The storm-loadgen sentence set: Storm's RandomSentenceSpout sentences,
+// 32 words in 5 sentences (6.4 words on average).
+constexpr std::string_view kSentences[] = {
+    "the cow jumped over the moon",
+    "an apple a day keeps the doctor away",
+    "four score and seven years ago",
+    "snow white and the seven dwarfs",
+    "i am at two with nature",
+};
+
+// Emits the five sentences in turn, each with a message id, as
+// ["sentence", "intended"], paced by bench.rate (0: as fast as
+// max.spout.pending allows). Failed trees are counted, not replayed. Every
+// 100 ms it appends "<steady nanos> <acked> <failed>" to <base>.acked.
+//
+// It emits a single sentence first and starts its schedule when that tree
+// completes (or fails, or after 5 s): by then the workers are connected, so
+// the schedule does not begin with a backlog of tuples that waited for a
+// peer to start (at 100% of the maximum rate such a backlog never drains).
+class SentenceSpout : public gale::Spout {
+ public:
+  ~SentenceSpout() override {
+    if (acked_file_) std::fclose(acked_file_);
+  }
+
+  void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
+    collector_ = &collector;
+    pacer_.emplace(context.config().GetDouble("bench.rate", 0));
+    const std::string base = OutputBase(context);
+    if (!base.empty()) {
+      acked_file_ = std::fopen((base + ".acked").c_str(), "a");
+      if (!acked_file_) throw std::runtime_error("cannot open '" + base + ".acked'");
+    }
+  }
+
+  void NextTuple() override {
+    MaybeWrite();
+    if (!started_ && next_id_ > 0) {  // the first tree is still on its way
+      if (SteadyNanos() - first_emit_ns_ < 5'000'000'000) return;
+      Start();
+    }
+    const auto intended = pacer_->Due();
+    if (next_id_ == 0) first_emit_ns_ = SteadyNanos();
+    if (!intended) return;
+    const std::string_view sentence = kSentences[next_id_ % std::size(kSentences)];
+    collector_->Emit({sentence, *intended}, gale::MessageId{next_id_++});
+  }
+
+  void Ack(gale::MessageId) override {
+    ++acked_;
+    Start();
+    MaybeWrite();
+  }
+  void Fail(gale::MessageId) override {
+    ++failed_;
+    Start();
+  }
+  void Close() override { MaybeWrite(/*force=*/true); }
+
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"sentence", "intended"});
+  }
+
+ private:
+  void Start() {
+    if (started_) return;
+    started_ = true;
+    pacer_->Restart();
+  }
+
+  void MaybeWrite(bool force = false) {
+    if (!acked_file_) return;
+    const int64_t now = SteadyNanos();
+    if (!force && now - last_write_ns_ < 100'000'000) return;
+    last_write_ns_ = now;
+    std::fprintf(acked_file_, "%lld %llu %llu\n", static_cast<long long>(now),
+                 static_cast<unsigned long long>(acked_), static_cast<unsigned long long>(failed_));
+    std::fflush(acked_file_);
+  }
+
+  gale::SpoutOutputCollector* collector_ = nullptr;
+  std::optional<Pacer> pacer_;
+  bool started_ = false;  // the first tree completed
+  int64_t first_emit_ns_ = 0;
+  uint64_t next_id_ = 0;
+  uint64_t acked_ = 0, failed_ = 0;
+  std::FILE* acked_file_ = nullptr;
+  int64_t last_write_ns_ = 0;
+};
+
+// Splits a sentence on spaces and emits each ["word", "intended"] anchored
+// to it, then acks it.
+class SplitBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+  }
+  void Execute(const gale::Tuple& input) override {
+    const std::string& sentence = input.GetString(0);
+    const int64_t intended = input.GetInt(1);
+    size_t start = 0;
+    while (start < sentence.size()) {
+      size_t end = sentence.find(' ', start);
+      if (end == std::string::npos) end = sentence.size();
+      if (end > start) {
+        collector_->Emit(input, {std::string_view(sentence).substr(start, end - start), intended});
+      }
+      start = end + 1;
+    }
+    collector_->Ack(input);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"word", "intended"});
+  }
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+};
+
+// Counts words (subscribe with FIELDS on "word"), acks, and records like
+// NullBolt: the number of words taken and their latency from the intended
+// emit time of their sentence. Emits nothing: it is the last bolt.
+class CountBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+    recorder_.Open(context, collector);
+  }
+  void Execute(const gale::Tuple& input) override {
+    if (input.IsTick()) {
+      recorder_.Write();
+      return;
+    }
+    ++counts_[input.GetString(0)];
+    recorder_.Record(input);
+    collector_->Ack(input);
+  }
+  void Cleanup() override { recorder_.Write(); }
+  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+  std::unordered_map<std::string, int64_t> counts_;
+  SinkRecorder recorder_;
+};
+
+}  // namespace
+
+GALE_REGISTER_SPOUT(ConstSpout);
+GALE_REGISTER_BOLT(IdBolt);
+GALE_REGISTER_BOLT(NullBolt);
+GALE_REGISTER_SPOUT(SentenceSpout);
+GALE_REGISTER_BOLT(SplitBolt);
+GALE_REGISTER_BOLT(CountBolt);
+
+}  // namespace bench
