@@ -186,6 +186,12 @@ std::vector<thrift::WorkerSlot> Nimbus::FreeSlots() const {
   for (const auto& [id, t] : topologies_) {
     for (const auto& s : t.assignment.workers) used.insert({s.supervisor_id, s.port});
   }
+  // A port whose old worker is still running (a killed topology's, still
+  // stopping) is not free yet: a new worker there would race the old one
+  // for the port, and peers could connect to the old one and lose tuples.
+  for (const auto& [sid, s] : supervisors_) {
+    for (int port : s.running_ports) used.insert({sid, port});
+  }
   // Interleaved across supervisors, the one with the most free slots first,
   // so that a topology's workers spread over machines (Storm's EvenScheduler).
   std::vector<std::vector<thrift::WorkerSlot>> per_supervisor;
