@@ -99,7 +99,7 @@ void Executor::Send(int32_t task, Tuple tuple) {
   auto& batch = out_[static_cast<size_t>(dest)];
   if (batch.empty()) dirty_.push_back(dest);
   batch.push_back(Envelope{task, std::move(tuple)});
-  sent_.store(sent_.load() + 1);
+  sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   if (shared_.transfer.IsRemote(dest)) stats_.AddRemote(1);
   if (batch.size() >= batch_size_ && blocked_ == 0) {
     if (!shared_.transfer.TryDeliver(dest, batch)) blocked_ = 1;

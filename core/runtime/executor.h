@@ -80,8 +80,12 @@ class Executor {
   // ticks, which the worker's timer counts as sent). Read
   // `processed` of every executor before `sent` of every executor: equal
   // sums then mean nothing was in flight (see Worker::Quiescent()).
-  uint64_t sent() const { return sent_.load(std::memory_order_seq_cst); }
-  uint64_t processed() const { return processed_.load(std::memory_order_seq_cst); }
+  // Each counter has one writer (this executor) storing with release, read
+  // with acquire: a processed envelope was counted as sent (by whichever
+  // executor sent it) before the queue handed it over, and that is all the
+  // counting argument needs; no full fence per tuple.
+  uint64_t sent() const { return sent_.load(std::memory_order_acquire); }
+  uint64_t processed() const { return processed_.load(std::memory_order_acquire); }
   // A spout executor whose spouts are all exhausted with no tree pending.
   virtual bool Finished() const { return true; }
 
@@ -111,7 +115,9 @@ class Executor {
   // Tries to deliver every queued batch; true when nothing is left waiting.
   bool FlushAll();
   bool blocked() const { return blocked_ > 0; }
-  void MarkProcessed(uint64_t n) { processed_.store(processed_.load() + n); }
+  void MarkProcessed(uint64_t n) {
+    processed_.store(processed_.load(std::memory_order_relaxed) + n, std::memory_order_release);
+  }
   // Backs off while a destination refuses our batches: short sleeps that
   // grow to 1 ms, so a blocked executor costs no CPU.
   void WaitForSpace(int& attempt);
