@@ -65,15 +65,9 @@ void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, 
 }  // namespace
 
 int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
-  topology::LoadOptions load;
-  load.filter_file = options.filter_file;
-  load.plugin_search_path = runtime::DefaultPluginSearchPath();
-  auto loaded = runtime::LoadAndValidate(options.file, load, runtime::PluginIsolation::kInProcess);
-  if (!loaded.ok()) {
-    err << loaded.status().message() << "\n";
-    return 2;
-  }
-  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  auto loaded = runtime::LoadForCommand(options.file, options.filter_file,
+                                       runtime::PluginIsolation::kInProcess, err);
+  if (!loaded) return 2;
   auto plan = runtime::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
     err << plan.status().message() << "\n";

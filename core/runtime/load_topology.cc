@@ -32,6 +32,21 @@ Result<LoadedTopology> LoadAndValidate(const std::string& file, const topology::
   return out;
 }
 
+std::optional<LoadedTopology> LoadForCommand(const std::string& file,
+                                             const std::string& filter_file,
+                                             PluginIsolation isolation, std::ostream& err) {
+  topology::LoadOptions load;
+  load.filter_file = filter_file;
+  load.plugin_search_path = DefaultPluginSearchPath();
+  auto loaded = LoadAndValidate(file, load, isolation);
+  if (!loaded.ok()) {
+    err << loaded.status().message() << "\n";
+    return std::nullopt;
+  }
+  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  return std::move(loaded).value();
+}
+
 std::vector<std::string> DefaultPluginSearchPath() {
   std::vector<std::string> path;
   if (const char* env = std::getenv("GALE_PLUGIN_PATH")) {

@@ -12,6 +12,8 @@
 #include "core/topology/yaml_loader.h"
 
 #include <memory>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -34,5 +36,12 @@ Result<LoadedTopology> LoadAndValidate(const std::string& file, const topology::
 
 // GALE_PLUGIN_PATH (colon-separated), then <dir of this executable>/../lib.
 std::vector<std::string> DefaultPluginSearchPath();
+
+// LoadAndValidate as the commands run it: the --filter file, the default
+// plugin search path, errors and then warnings ("warning: ...") written to
+// `err`, one per line. Empty when the topology is not valid (said already).
+std::optional<LoadedTopology> LoadForCommand(const std::string& file,
+                                             const std::string& filter_file,
+                                             PluginIsolation isolation, std::ostream& err);
 
 }  // namespace gale::runtime

@@ -130,15 +130,8 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
 int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter, bool inactive,
            std::ostream& out, std::ostream& err) {
   // Everything `gale validate` checks, before anything is sent.
-  topology::LoadOptions load;
-  load.filter_file = filter;
-  load.plugin_search_path = runtime::DefaultPluginSearchPath();
-  auto loaded = runtime::LoadAndValidate(file, load, runtime::PluginIsolation::kChildProcess);
-  if (!loaded.ok()) {
-    err << loaded.status().message() << "\n";
-    return 2;
-  }
-  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  auto loaded = runtime::LoadForCommand(file, filter, runtime::PluginIsolation::kChildProcess, err);
+  if (!loaded) return 2;
   std::vector<std::string> shas;
   for (const auto& p : loaded->spec.plugins) {
     auto sha = Sha256File(p.path);

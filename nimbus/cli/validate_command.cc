@@ -42,15 +42,9 @@ void PrintSummary(const topology::TopologySpec& spec, const runtime::TopologyPla
 
 int RunValidate(const std::string& file, const std::string& filter_file, std::ostream& out,
                 std::ostream& err) {
-  topology::LoadOptions load;
-  load.filter_file = filter_file;
-  load.plugin_search_path = runtime::DefaultPluginSearchPath();
-  auto loaded = runtime::LoadAndValidate(file, load, runtime::PluginIsolation::kChildProcess);
-  if (!loaded.ok()) {
-    err << loaded.status().message() << "\n";
-    return 2;
-  }
-  for (const auto& w : loaded->warnings) err << "warning: " << w << "\n";
+  auto loaded =
+      runtime::LoadForCommand(file, filter_file, runtime::PluginIsolation::kChildProcess, err);
+  if (!loaded) return 2;
   auto plan = runtime::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
     err << plan.status().message() << "\n";
