@@ -138,6 +138,7 @@ void Nimbus::Remove(const std::string& id) {
   std::error_code ec;
   fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);
   topologies_.erase(id);
+  plans_.erase(id);
   for (auto it = workers_.begin(); it != workers_.end();) {
     it = it->first.first == id ? workers_.erase(it) : std::next(it);
   }
@@ -224,8 +225,21 @@ std::vector<thrift::WorkerSlot> Nimbus::FreeSlots() const {
   return out;
 }
 
+Result<const runtime::TopologyPlan*> Nimbus::PlanFor(const thrift::StoredTopology& t) {
+  // The plan depends on the submitted topology (fixed) and on what a
+  // rebalance changes: rebuilt only when those change, not every tick.
+  std::string key = std::to_string(t.num_workers);
+  for (const auto& [c, n] : t.num_executors) key += "," + c + "=" + std::to_string(n);
+  CachedPlan& cached = plans_[t.id];
+  if (!cached.plan || cached.key != key) {
+    GALE_ASSIGN_OR_RETURN(auto plan, PlanOf(Effective(t)));
+    cached = CachedPlan{key, std::move(plan)};
+  }
+  return static_cast<const runtime::TopologyPlan*>(cached.plan.get());
+}
+
 void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
-  auto plan = PlanOf(Effective(t));
+  auto plan = PlanFor(t);
   if (!plan.ok()) {
     GALE_LOG(kError) << "cannot plan topology " << t.id << ": " << plan.status();
     return;
@@ -665,7 +679,7 @@ thrift::ClusterSummary Nimbus::GetClusterSummary() {
     sum.name = t.topology.name;
     sum.status = t.status;
     sum.uptime_secs = static_cast<int32_t>(UnixNowSecs() - t.launch_time_secs);
-    auto plan = PlanOf(Effective(t));
+    auto plan = PlanFor(t);
     sum.num_tasks = plan.ok() ? (*plan)->task_count() : 0;
     sum.num_executors = static_cast<int32_t>(t.assignment.executors.size());
     sum.num_workers = static_cast<int32_t>(t.assignment.workers.size());
@@ -680,7 +694,7 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   thrift::StoredTopology* t = FindByName(name);
   if (!t) return Status::NotFound("no topology named '" + name + "'");
-  GALE_ASSIGN_OR_RETURN(auto plan, PlanOf(Effective(*t)));
+  GALE_ASSIGN_OR_RETURN(const runtime::TopologyPlan* plan, PlanFor(*t));
   thrift::TopologyInfo info;
   info.id = t->id;
   info.name = name;

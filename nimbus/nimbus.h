@@ -23,12 +23,14 @@
 
 #include "core/common/clock.h"
 #include "core/common/result.h"
+#include "core/runtime/topology_plan.h"
 #include "nimbus/plugin_store.h"
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -113,6 +115,8 @@ class Nimbus {
   void Remove(const std::string& id);
   // The topology as workers run it: rebalance overrides applied.
   thrift::Topology Effective(const thrift::StoredTopology& t) const;
+  // The TopologyPlan of Effective(t), cached per topology.
+  Result<const runtime::TopologyPlan*> PlanFor(const thrift::StoredTopology& t);
   bool SupervisorAlive(const std::string& id) const;
   bool WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const;
   std::vector<thrift::WorkerSlot> FreeSlots() const;
@@ -128,6 +132,11 @@ class Nimbus {
   std::mutex mu_;
   PluginStore plugins_;
   std::map<std::string, thrift::StoredTopology> topologies_;  // by id
+  struct CachedPlan {
+    std::string key;  // num_workers and executor overrides it was built for
+    std::unique_ptr<runtime::TopologyPlan> plan;
+  };
+  std::map<std::string, CachedPlan> plans_;  // by topology id
   std::map<std::string, SupervisorState> supervisors_;        // by id
   std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
   int64_t next_id_ = 1;
