@@ -38,7 +38,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
 
  protected:
-  TaskIds EmitTo(std::string_view stream, Anchors anchors, Values values) override {
+  TaskIds EmitTo(std::string_view stream, Anchors anchors, Values&& values) override {
     const OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
@@ -50,7 +50,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   }
 
   void EmitDirectTo(int32_t task, std::string_view stream, Anchors anchors,
-                    Values values) override {
+                    Values&& values) override {
     const OutputStream* out;
     if (ex_.component().role == Role::kAcker) {
       out = ex_.component().FindOutput(stream);
@@ -67,12 +67,15 @@ class BoltExecutor::Collector final : public OutputCollector {
   }
 
  private:
-  void Send(const OutputStream& out, Anchors anchors, Values values) {
+  void Send(const OutputStream& out, Anchors anchors, Values&& values) {
     if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
     for (size_t i = 0; i < targets_.size(); ++i) {
-      Tuple t(&out.meta, task_, i + 1 < targets_.size() ? values : std::move(values));
+      // The last target takes the values; the others get copies. (A
+      // conditional `c ? values : std::move(values)` would copy every time.)
+      Tuple t = i + 1 < targets_.size() ? Tuple(&out.meta, task_, values)
+                                        : Tuple(&out.meta, task_, std::move(values));
       if (anchored) {
         for (const Tuple* a : anchors) {
           if (a->roots().empty()) continue;
@@ -85,7 +88,7 @@ class BoltExecutor::Collector final : public OutputCollector {
     }
   }
 
-  void SendToAcker(const StreamMeta* meta, uint64_t root, Values values) {
+  void SendToAcker(const StreamMeta* meta, uint64_t root, Values&& values) {
     ex_.Send(ex_.AckerFor(root), Tuple(meta, task_, std::move(values)));
   }
 
@@ -114,13 +117,8 @@ BoltExecutor::~BoltExecutor() {
 }
 
 void BoltExecutor::Execute(size_t i, const Tuple& input) {
-  const auto start = std::chrono::steady_clock::now();
   const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
-  if (input.IsTick()) return;
-  if (!ok) collectors_[i]->Fail(input);
-  stats_.AddExecuted(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count()));
+  if (!ok && !input.IsTick()) collectors_[i]->Fail(input);
 }
 
 void BoltExecutor::Deliver(Envelope& e) {
@@ -129,7 +127,33 @@ void BoltExecutor::Deliver(Envelope& e) {
   } else {
     Execute(TaskIndex(e.task), e.tuple);
   }
-  MarkProcessed(1);
+}
+
+void BoltExecutor::DeliverBatch(std::vector<Envelope>& input) {
+  // Execute latency is timed per input batch, two clock reads for the
+  // whole batch, and shared among its tuples: the mean is the same as
+  // timing each tuple, without two clock reads per tuple. Ticks are timed
+  // on their own (they are rare) and left out.
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration ticks{0};
+  uint64_t executed = 0;
+  for (auto& e : input) {
+    if (e.tuple.IsTick()) {
+      const auto tick_start = std::chrono::steady_clock::now();
+      Deliver(e);
+      ticks += std::chrono::steady_clock::now() - tick_start;
+    } else {
+      Deliver(e);
+      ++executed;
+    }
+  }
+  const auto spent = std::chrono::steady_clock::now() - start - ticks;
+  if (executed > 0) {
+    stats_.AddExecuted(
+        executed,
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count()));
+  }
+  MarkProcessed(input.size());
 }
 
 void BoltExecutor::Run() {
@@ -150,7 +174,7 @@ void BoltExecutor::Run() {
     }
     waits = 0;
     queue_.PopAll(input, std::chrono::milliseconds(100));
-    for (auto& e : input) Deliver(e);
+    if (!input.empty()) DeliverBatch(input);
     input.clear();
     FlushAll();
   }

@@ -30,6 +30,7 @@ class BoltExecutor final : public Executor {
   class Collector;
 
   void Run() override;
+  void DeliverBatch(std::vector<Envelope>& input);
   void Deliver(Envelope& e);
   void Execute(size_t task_index, const Tuple& input);
 

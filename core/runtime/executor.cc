@@ -88,7 +88,7 @@ int32_t Executor::AckerFor(uint64_t root) const {
   return ackers[root % ackers.size()];
 }
 
-void Executor::Send(int32_t task, Tuple tuple) {
+void Executor::Send(int32_t task, Tuple&& tuple) {
   const int dest = shared_.transfer.DestinationOf(task);
   if (dest < 0) {
     // The plan routes only to tasks that exist; a task no destination runs
@@ -98,7 +98,7 @@ void Executor::Send(int32_t task, Tuple tuple) {
   }
   auto& batch = out_[static_cast<size_t>(dest)];
   if (batch.empty()) dirty_.push_back(dest);
-  batch.push_back(Envelope{task, std::move(tuple)});
+  batch.emplace_back(task, std::move(tuple));
   sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   if (shared_.transfer.IsRemote(dest)) stats_.AddRemote(1);
   if (batch.size() >= batch_size_ && blocked_ == 0) {

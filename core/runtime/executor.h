@@ -4,8 +4,9 @@
 // takes envelopes from its InputQueue and hands what its tasks emit to a
 // Transfer, batched per destination: a batch goes out when it is full, and
 // every partial batch goes out once the current input batch is processed
-// (or, for a spout, after its NextTuple calls of one loop: up to 16 rounds). So batches grow
-// with load and latency stays low when idle.
+// (or, for a spout, after its NextTuple calls of one loop: up to a batch's
+// worth of rounds, ended early by a round that emits nothing). So batches
+// grow with load and latency stays low when idle.
 //
 // When a destination refuses a batch (its queue is full) the executor keeps
 // it and stops taking new work (bolts stop reading input, spouts stop calling
@@ -91,7 +92,7 @@ class Executor {
 
   // ---- For the collectors, on the executor thread. ----
   // Queues `tuple` for `task`; sends the destination's batch when it is full.
-  void Send(int32_t task, Tuple tuple);
+  void Send(int32_t task, Tuple&& tuple);
   // Picks the target tasks of an emit on `out` by `task`'s groupers.
   void ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
                      std::vector<int32_t>& targets);
@@ -115,6 +116,7 @@ class Executor {
   // Tries to deliver every queued batch; true when nothing is left waiting.
   bool FlushAll();
   bool blocked() const { return blocked_ > 0; }
+  size_t batch_size() const { return batch_size_; }
   void MarkProcessed(uint64_t n) {
     processed_.store(processed_.load(std::memory_order_relaxed) + n, std::memory_order_release);
   }

@@ -7,6 +7,11 @@
 // that is how backpressure travels upstream to the spouts without deadlock
 // (a spout keeps draining acks while it is blocked).
 //
+// A consumer that finds the queue empty spins briefly, then yields, and
+// only then sleeps: waking a sleeping thread costs the producer a futex
+// call and both threads a context switch, several microseconds, which at
+// millions of tuples a second was a third of all CPU time (perf, W1).
+//
 // Threading: any number of producers, one consumer.
 #pragma once
 
@@ -14,9 +19,11 @@
 
 #include <gale/tuple.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace gale::runtime {
@@ -49,6 +56,7 @@ class InputQueue {
         for (auto& e : batch) items_.push_back(std::move(e));
         batch.clear();
       }
+      count_.store(items_.size(), std::memory_order_release);
       wake = waiting_;
     }
     if (wake) cv_.notify_one();
@@ -62,6 +70,7 @@ class InputQueue {
     {
       std::lock_guard<std::mutex> lock(mu_);
       items_.push_back(std::move(e));
+      count_.store(items_.size(), std::memory_order_release);
       wake = waiting_;
     }
     if (wake) cv_.notify_one();
@@ -70,6 +79,7 @@ class InputQueue {
   // Swaps everything queued into `out` (which must be empty). When nothing
   // is queued, waits up to `wait` for something to arrive or Wake().
   void PopAll(std::vector<Envelope>& out, Nanos wait) {
+    if (wait.count() > 0) SpinWhileEmpty();
     std::unique_lock<std::mutex> lock(mu_);
     if (items_.empty() && wait.count() > 0 && !woken_) {
       waiting_ = true;
@@ -78,6 +88,7 @@ class InputQueue {
     }
     woken_ = false;
     out.swap(items_);
+    count_.store(0, std::memory_order_relaxed);
   }
 
   // Ends the consumer's current or next wait early.
@@ -85,6 +96,7 @@ class InputQueue {
     {
       std::lock_guard<std::mutex> lock(mu_);
       woken_ = true;
+      count_.store(items_.size() + 1, std::memory_order_release);  // ends a spin
     }
     cv_.notify_one();
   }
@@ -96,10 +108,27 @@ class InputQueue {
   size_t capacity() const { return capacity_; }
 
  private:
+  // About 10 us of spinning, then a few yields (which let other runnable
+  // threads have the core), ending as soon as something is queued.
+  void SpinWhileEmpty() {
+    for (int i = 0; i < 256; ++i) {
+      if (count_.load(std::memory_order_acquire) != 0) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    for (int i = 0; i < 8; ++i) {
+      if (count_.load(std::memory_order_acquire) != 0) return;
+      std::this_thread::yield();
+    }
+  }
+
   const size_t capacity_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Envelope> items_;
+  // items_.size() (plus one after Wake()), readable without the lock.
+  std::atomic<size_t> count_{0};
   bool waiting_ = false;
   bool woken_ = false;
 };

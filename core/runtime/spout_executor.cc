@@ -15,7 +15,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
 
  protected:
-  TaskIds EmitTo(std::string_view stream, Values values, std::optional<MessageId> id) override {
+  TaskIds EmitTo(std::string_view stream, Values&& values, std::optional<MessageId> id) override {
     const OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
@@ -26,7 +26,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     return targets_;
   }
 
-  void EmitDirectTo(int32_t task, std::string_view stream, Values values,
+  void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
                     std::optional<MessageId> id) override {
     const OutputStream& out = ex_.ResolveStream(stream);
     if (!out.direct) {
@@ -39,7 +39,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   }
 
  private:
-  void Send(const OutputStream& out, Values values, std::optional<MessageId> id) {
+  void Send(const OutputStream& out, Values&& values, std::optional<MessageId> id) {
     ++ex_.emits_;
     ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
@@ -47,7 +47,10 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     uint64_t root = 0, init = 0;
     if (tracked) root = ex_.ids().Next();
     for (size_t i = 0; i < targets_.size(); ++i) {
-      Tuple t(&out.meta, task_, i + 1 < targets_.size() ? values : std::move(values));
+      // The last target takes the values; the others get copies. (A
+      // conditional `c ? values : std::move(values)` would copy every time.)
+      Tuple t = i + 1 < targets_.size() ? Tuple(&out.meta, task_, values)
+                                        : Tuple(&out.meta, task_, std::move(values));
       if (tracked) {
         const uint64_t edge = ex_.ids().Next();
         t.mutable_roots().XorInto(root, edge);
@@ -130,6 +133,11 @@ void SpoutExecutor::Process(Envelope& e) {
   }
 }
 
+void SpoutExecutor::ProcessAll(std::vector<Envelope>& input) {
+  for (auto& e : input) Guarded([&] { Process(e); }, e.task);
+  MarkProcessed(input.size());
+}
+
 bool SpoutExecutor::CanEmit() {
   return active_ && !blocked() && (max_pending_ == 0 || pending_.size() < max_pending_);
 }
@@ -164,10 +172,7 @@ void SpoutExecutor::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
     // Acks first: they free room under max.spout.pending.
     queue_.PopAll(input, Nanos(0));
-    for (auto& e : input) {
-      Guarded([&] { Process(e); }, e.task);
-      MarkProcessed(1);
-    }
+    ProcessAll(input);
     const bool had_input = !input.empty();
     input.clear();
 
@@ -180,8 +185,9 @@ void SpoutExecutor::Run() {
     waits = 0;
 
     const uint64_t before = emits_;
-    // A few rounds over the tasks, so that a busy spout fills batches.
-    for (int round = 0; round < 16 && CanEmit(); ++round) {
+    // Rounds over the tasks until a batch's worth was emitted, so that a
+    // busy spout fills its batches; a round that emits nothing ends it.
+    for (size_t round = 0; round < batch_size() && CanEmit(); ++round) {
       const uint64_t round_start = emits_;
       for (size_t i = 0; i < spouts_.size() && CanEmit(); ++i) {
         Guarded([&] { spouts_[i]->NextTuple(); }, tasks_[i]);
@@ -198,10 +204,7 @@ void SpoutExecutor::Run() {
     // Nothing to do: wait for acks, growing the wait up to 1 ms.
     idle = idle < 10 ? idle + 1 : idle;
     queue_.PopAll(input, std::chrono::microseconds(idle < 10 ? 100 : 1000));
-    for (auto& e : input) {
-      Guarded([&] { Process(e); }, e.task);
-      MarkProcessed(1);
-    }
+    ProcessAll(input);
     input.clear();
   }
   for (size_t i = 0; i < spouts_.size(); ++i) {

@@ -43,6 +43,7 @@ class SpoutExecutor final : public Executor {
 
   void Run() override;
   void Process(Envelope& e);
+  void ProcessAll(std::vector<Envelope>& input);
   void Complete(uint64_t root, bool acked);
   bool CanEmit();
   void UpdateFinished();

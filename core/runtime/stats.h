@@ -65,8 +65,8 @@ class ExecutorStats {
   }
   void AddFailed() { Bump(failed_, 1); }
   void AddRemote(uint64_t n) { Bump(remote_, n); }
-  void AddExecuted(uint64_t nanos) {
-    Bump(executed_, 1);
+  void AddExecuted(uint64_t count, uint64_t nanos) {
+    Bump(executed_, count);
     Bump(execute_nanos_, nanos);
   }
   void ReportError(ErrorInfo e) {

@@ -101,9 +101,11 @@ class OutputCollector {
   virtual void ReportError(std::string_view message) = 0;
 
  protected:
-  virtual TaskIds EmitTo(std::string_view stream, Anchors anchors, Values values) = 0;
+  // The values are passed on by reference: the runtime moves them once,
+  // into the tuple.
+  virtual TaskIds EmitTo(std::string_view stream, Anchors anchors, Values&& values) = 0;
   virtual void EmitDirectTo(int32_t task, std::string_view stream, Anchors anchors,
-                            Values values) = 0;
+                            Values&& values) = 0;
 };
 
 class SpoutOutputCollector {
@@ -126,8 +128,9 @@ class SpoutOutputCollector {
   virtual void ReportError(std::string_view message) = 0;
 
  protected:
-  virtual TaskIds EmitTo(std::string_view stream, Values values, std::optional<MessageId> id) = 0;
-  virtual void EmitDirectTo(int32_t task, std::string_view stream, Values values,
+  virtual TaskIds EmitTo(std::string_view stream, Values&& values,
+                         std::optional<MessageId> id) = 0;
+  virtual void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
                             std::optional<MessageId> id) = 0;
 };
 

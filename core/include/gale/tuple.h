@@ -70,8 +70,10 @@ class RootEdges {
 
 class Tuple {
  public:
-  Tuple(const StreamMeta* meta, int32_t source_task, Values values)
+  Tuple(const StreamMeta* meta, int32_t source_task, Values&& values)
       : meta_(meta), source_task_(source_task), values_(std::move(values)) {}
+  Tuple(const StreamMeta* meta, int32_t source_task, const Values& values)
+      : meta_(meta), source_task_(source_task), values_(values) {}
 
   const std::string& source_component() const { return meta_->component; }
   const std::string& source_stream() const { return meta_->stream; }

@@ -5,7 +5,10 @@
 // safe to copy and move between threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -95,6 +98,165 @@ class Value {
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes> rep_;
 };
 
-using Values = std::vector<Value>;
+// Values is the ordered list of a tuple's fields. It behaves like
+// std::vector<Value> (the operations below are vector's, with its
+// meaning) but keeps up to kInline values inside itself: a tuple of four
+// fields or fewer costs no heap allocation to emit, queue or free, and
+// tuples are created and freed on different threads millions of times a
+// second. Longer lists move to the heap as a vector would.
+class Values {
+ public:
+  static constexpr size_t kInline = 4;
+  using value_type = Value;
+  using size_type = size_t;
+  using difference_type = std::ptrdiff_t;
+  using reference = Value&;
+  using const_reference = const Value&;
+  using pointer = Value*;
+  using const_pointer = const Value*;
+  using iterator = Value*;
+  using const_iterator = const Value*;
+
+  Values() noexcept = default;
+  Values(std::initializer_list<Value> list) { Append(list.begin(), list.end()); }
+  explicit Values(size_t n) {
+    reserve(n);
+    for (size_t i = 0; i < n; ++i) emplace_back();
+  }
+  template <typename It, typename = decltype(*std::declval<It&>()), typename = decltype(++std::declval<It&>())>
+  Values(It first, It last) {
+    for (; first != last; ++first) emplace_back(*first);
+  }
+  Values(const Values& o) { Append(o.begin(), o.end()); }
+  Values(Values&& o) noexcept { StealFrom(o); }
+  Values& operator=(const Values& o) {
+    if (this != &o) {
+      clear();
+      Append(o.begin(), o.end());
+    }
+    return *this;
+  }
+  Values& operator=(Values&& o) noexcept {
+    if (this != &o) {
+      Release();
+      StealFrom(o);
+    }
+    return *this;
+  }
+  Values& operator=(std::initializer_list<Value> list) {
+    clear();
+    Append(list.begin(), list.end());
+    return *this;
+  }
+  ~Values() { Release(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t capacity() const { return capacity_; }
+  Value* data() { return data_; }
+  const Value* data() const { return data_; }
+  Value* begin() { return data_; }
+  Value* end() { return data_ + size_; }
+  const Value* begin() const { return data_; }
+  const Value* end() const { return data_ + size_; }
+  const Value* cbegin() const { return data_; }
+  const Value* cend() const { return data_ + size_; }
+  Value& operator[](size_t i) { return data_[i]; }
+  const Value& operator[](size_t i) const { return data_[i]; }
+  Value& at(size_t i) { return data_[Checked(i)]; }
+  const Value& at(size_t i) const { return data_[Checked(i)]; }
+  Value& front() { return data_[0]; }
+  const Value& front() const { return data_[0]; }
+  Value& back() { return data_[size_ - 1]; }
+  const Value& back() const { return data_[size_ - 1]; }
+
+  void reserve(size_t n) {
+    if (n > capacity_) Grow(n);
+  }
+  template <typename... A>
+  Value& emplace_back(A&&... args) {
+    if (size_ == capacity_) Grow(capacity_ * 2);
+    Value* v = new (data_ + size_) Value(std::forward<A>(args)...);
+    ++size_;
+    return *v;
+  }
+  void push_back(const Value& v) { emplace_back(v); }
+  void push_back(Value&& v) { emplace_back(std::move(v)); }
+  void pop_back() { data_[--size_].~Value(); }
+  void resize(size_t n) {
+    while (size_ > n) pop_back();
+    reserve(n);
+    while (size_ < n) emplace_back();
+  }
+  void clear() {
+    for (size_t i = 0; i < size_; ++i) data_[i].~Value();
+    size_ = 0;
+  }
+
+  friend bool operator==(const Values& a, const Values& b) {
+    if (a.size_ != b.size_) return false;
+    for (size_t i = 0; i < a.size_; ++i) {
+      if (!(a.data_[i] == b.data_[i])) return false;
+    }
+    return true;
+  }
+
+ private:
+  bool is_inline() const { return data_ == Inline(); }
+  Value* Inline() { return reinterpret_cast<Value*>(inline_); }
+  const Value* Inline() const { return reinterpret_cast<const Value*>(inline_); }
+  size_t Checked(size_t i) const {
+    if (i >= size_) {
+      throw std::out_of_range("Values::at: index " + std::to_string(i) + " of " +
+                              std::to_string(size_));
+    }
+    return i;
+  }
+  template <typename It>
+  void Append(It first, It last) {
+    reserve(size_ + static_cast<size_t>(last - first));
+    for (; first != last; ++first) emplace_back(*first);
+  }
+  void Grow(size_t n) {
+    if (n < kInline) n = kInline;
+    Value* fresh = static_cast<Value*>(::operator new(n * sizeof(Value)));
+    for (size_t i = 0; i < size_; ++i) {
+      new (fresh + i) Value(std::move(data_[i]));
+      data_[i].~Value();
+    }
+    if (!is_inline()) ::operator delete(data_);
+    data_ = fresh;
+    capacity_ = static_cast<uint32_t>(n);
+  }
+  // Leaves this empty and inline, its heap buffer (if any) freed.
+  void Release() {
+    clear();
+    if (!is_inline()) ::operator delete(data_);
+    data_ = Inline();
+    capacity_ = kInline;
+  }
+  // REQUIRES: this is empty and inline.
+  void StealFrom(Values& o) noexcept {
+    if (o.is_inline()) {
+      for (size_t i = 0; i < o.size_; ++i) {
+        new (Inline() + i) Value(std::move(o.data_[i]));
+        o.data_[i].~Value();
+      }
+      size_ = o.size_;
+    } else {
+      data_ = o.data_;
+      size_ = o.size_;
+      capacity_ = o.capacity_;
+      o.data_ = o.Inline();
+      o.capacity_ = kInline;
+    }
+    o.size_ = 0;
+  }
+
+  Value* data_ = Inline();
+  uint32_t size_ = 0;
+  uint32_t capacity_ = kInline;
+  alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
+};
 
 }  // namespace gale
