@@ -10,15 +10,13 @@ void AckerBolt::Prepare(const TopologyContext&, OutputCollector& collector) {
 
 void AckerBolt::DeclareOutputFields(OutputDeclarer& declarer) const {
   for (const char* s : {kAckAckStream, kAckFailStream, kAckResetTimeoutStream}) {
-    declarer.DeclareStream(s, {"id", "time-delta-ms"}, Direct::kYes);
+    declarer.DeclareStream(s, {"id"}, Direct::kYes);
   }
 }
 
-AckerBolt::Entry& AckerBolt::GetOrCreate(uint64_t root, bool* created) {
-  Entry* e = pending_.Get(root);
-  *created = (e == nullptr);
-  if (e) return *e;
-  pending_.Put(root, Entry{0, clock_.Now().count(), -1, false});
+AckerBolt::Entry& AckerBolt::GetOrCreate(uint64_t root) {
+  if (Entry* e = pending_.Get(root)) return *e;
+  pending_.Put(root, Entry{});
   return *pending_.Get(root);
 }
 
@@ -31,23 +29,22 @@ void AckerBolt::Execute(const Tuple& input) {
   }
   const std::string& stream = input.source_stream();
   const uint64_t root = static_cast<uint64_t>(input.GetInt(0));
-  bool created = false;
   Entry* e = nullptr;
   if (stream == kAckInitStream) {
-    e = &GetOrCreate(root, &created);
+    e = &GetOrCreate(root);
     e->val ^= static_cast<uint64_t>(input.GetInt(1));
     e->spout_task = static_cast<int32_t>(input.GetInt(2));
   } else if (stream == kAckAckStream) {
     // Existing entries are not re-put, so updates do not extend their life
     // (as in Storm); only reset-timeout does.
-    e = &GetOrCreate(root, &created);
+    e = &GetOrCreate(root);
     e->val ^= static_cast<uint64_t>(input.GetInt(1));
   } else if (stream == kAckFailStream) {
     // Can arrive before the init: remember it, decide once the init is in.
-    e = &GetOrCreate(root, &created);
+    e = &GetOrCreate(root);
     e->failed = true;
   } else if (stream == kAckResetTimeoutStream) {
-    e = &GetOrCreate(root, &created);
+    e = &GetOrCreate(root);
     Entry copy = *e;
     pending_.Put(root, copy);  // moves it to the newest bucket
     e = pending_.Get(root);
@@ -56,17 +53,16 @@ void AckerBolt::Execute(const Tuple& input) {
   }
 
   if (e->spout_task < 0) return;  // the init has not arrived yet
-  const int64_t delta_ms = (clock_.Now().count() - e->start_nanos) / 1'000'000;
   const int32_t spout_task = e->spout_task;
   const int64_t id = static_cast<int64_t>(root);
   if (e->val == 0) {
     pending_.Remove(root);
-    collector_->EmitDirect(spout_task, Stream{kAckAckStream}, {id, delta_ms});
+    collector_->EmitDirect(spout_task, Stream{kAckAckStream}, {id});
   } else if (e->failed) {
     pending_.Remove(root);
-    collector_->EmitDirect(spout_task, Stream{kAckFailStream}, {id, delta_ms});
+    collector_->EmitDirect(spout_task, Stream{kAckFailStream}, {id});
   } else if (stream == kAckResetTimeoutStream) {
-    collector_->EmitDirect(spout_task, Stream{kAckResetTimeoutStream}, {id, delta_ms});
+    collector_->EmitDirect(spout_task, Stream{kAckResetTimeoutStream}, {id});
   }
 }
 

@@ -14,13 +14,14 @@
 //              __ack_ack  [id, ack-val]                (from bolts)
 //              __ack_fail [id], __ack_reset_timeout [id]
 // Streams out (direct, to the spout task): __ack_ack, __ack_fail,
-//              __ack_reset_timeout, each [id, time-delta-ms]
+//              __ack_reset_timeout, each [id]. (Storm adds the time since
+//              the init; the spout measures complete latency itself, so
+//              that would be a clock read per message for nothing.)
 //
 // Threading: like any Bolt, one executor thread per instance.
 #pragma once
 
 #include "core/acking/rotating_map.h"
-#include "core/common/clock.h"
 
 #include <gale/bolt.h>
 
@@ -36,7 +37,7 @@ inline constexpr const char* kAckResetTimeoutStream = "__ack_reset_timeout";
 
 class AckerBolt final : public Bolt {
  public:
-  explicit AckerBolt(const Clock& clock) : clock_(clock), pending_(3) {}
+  AckerBolt() : pending_(3) {}
 
   void Prepare(const TopologyContext& context, OutputCollector& collector) override;
   void Execute(const Tuple& input) override;
@@ -47,14 +48,12 @@ class AckerBolt final : public Bolt {
  private:
   struct Entry {
     uint64_t val = 0;
-    int64_t start_nanos = 0;
     int32_t spout_task = -1;
     bool failed = false;
   };
 
-  Entry& GetOrCreate(uint64_t root, bool* created);
+  Entry& GetOrCreate(uint64_t root);
 
-  const Clock& clock_;
   OutputCollector* collector_ = nullptr;
   RotatingMap<uint64_t, Entry> pending_;
 };

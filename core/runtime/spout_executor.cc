@@ -61,7 +61,8 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     if (tracked) {
       // An emit that reached no task still inits its tree (with 0): the
       // acker completes it at once, as in Storm.
-      ex_.Track(root, Pending{task_index_, *id, ex_.clock().Now().count()});
+      const bool sampled = ex_.emits_ % kLatencySample == 1;  // the first one too
+      ex_.Track(root, Pending{task_index_, *id, sampled ? ex_.clock().Now().count() : -1});
       const OutputStream& init_stream = *ex_.component().FindOutput(acking::kAckInitStream);
       ex_.Send(ex_.AckerFor(root),
                Tuple(&init_stream.meta, task_,
@@ -96,7 +97,7 @@ SpoutExecutor::~SpoutExecutor() {
 }
 
 void SpoutExecutor::AckAtOnce(uint32_t task_index, MessageId id) {
-  stats_.AddAcked(0);
+  stats_.AddAcked();
   spouts_[task_index]->Ack(id);
 }
 
@@ -104,7 +105,11 @@ void SpoutExecutor::Complete(uint64_t root, bool acked) {
   Pending p;
   if (!pending_.Remove(root, &p)) return;  // already timed out
   if (acked) {
-    stats_.AddAcked(static_cast<uint64_t>(clock().Now().count() - p.start_nanos));
+    if (p.start_nanos >= 0) {
+      stats_.AddAckedSampled(static_cast<uint64_t>(clock().Now().count() - p.start_nanos));
+    } else {
+      stats_.AddAcked();
+    }
     spouts_[p.task_index]->Ack(p.id);
   } else {
     stats_.AddFailed();

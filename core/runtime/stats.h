@@ -26,7 +26,8 @@ struct StatsSnapshot {
   uint64_t failed = 0;       // spouts: trees failed; bolts: inputs failed
   uint64_t executed = 0;     // bolts: inputs executed (ticks excluded)
   uint64_t execute_nanos = 0;
-  uint64_t complete_nanos = 0;  // spouts: summed over `acked`
+  uint64_t complete_nanos = 0;    // spouts: summed over the sampled trees
+  uint64_t complete_samples = 0;  // spouts: acked trees whose latency was measured
   uint64_t error_count = 0;
   uint64_t transferred_remote = 0;  // tuples sent to other worker processes
   std::vector<ErrorInfo> last_errors;  // newest last
@@ -39,6 +40,7 @@ struct StatsSnapshot {
     executed += o.executed;
     execute_nanos += o.execute_nanos;
     complete_nanos += o.complete_nanos;
+    complete_samples += o.complete_samples;
     error_count += o.error_count;
     transferred_remote += o.transferred_remote;
     last_errors.insert(last_errors.end(), o.last_errors.begin(), o.last_errors.end());
@@ -47,7 +49,9 @@ struct StatsSnapshot {
     return executed ? static_cast<double>(execute_nanos) / static_cast<double>(executed) / 1e6 : 0;
   }
   double complete_latency_ms() const {
-    return acked ? static_cast<double>(complete_nanos) / static_cast<double>(acked) / 1e6 : 0;
+    return complete_samples ? static_cast<double>(complete_nanos) /
+                                  static_cast<double>(complete_samples) / 1e6
+                            : 0;
   }
 };
 
@@ -59,9 +63,12 @@ class ExecutorStats {
     Bump(emitted_, n);
     Bump(transferred_, transferred);
   }
-  void AddAcked(uint64_t complete_nanos = 0) {
+  void AddAcked() { Bump(acked_, 1); }
+  // An acked tree whose complete latency was measured.
+  void AddAckedSampled(uint64_t complete_nanos) {
     Bump(acked_, 1);
     Bump(complete_nanos_, complete_nanos);
+    Bump(complete_samples_, 1);
   }
   void AddFailed() { Bump(failed_, 1); }
   void AddRemote(uint64_t n) { Bump(remote_, n); }
@@ -85,6 +92,7 @@ class ExecutorStats {
     s.executed = executed_.load(std::memory_order_relaxed);
     s.execute_nanos = execute_nanos_.load(std::memory_order_relaxed);
     s.complete_nanos = complete_nanos_.load(std::memory_order_relaxed);
+    s.complete_samples = complete_samples_.load(std::memory_order_relaxed);
     s.transferred_remote = remote_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(errors_mu_);
     s.error_count = error_count_;
@@ -99,7 +107,7 @@ class ExecutorStats {
   }
 
   std::atomic<uint64_t> emitted_{0}, transferred_{0}, acked_{0}, failed_{0}, executed_{0};
-  std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0}, remote_{0};
+  std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0}, complete_samples_{0}, remote_{0};
   mutable std::mutex errors_mu_;
   uint64_t error_count_ = 0;
   std::deque<ErrorInfo> errors_;

@@ -136,7 +136,7 @@ void TopologyPlan::AddSystemStreams() {
       case Role::kAcker:
         for (const char* s : {acking::kAckAckStream, acking::kAckFailStream,
                               acking::kAckResetTimeoutStream}) {
-          AddStream(c, s, Fields{"id", "time-delta-ms"}, true, true);
+          AddStream(c, s, Fields{"id"}, true, true);
         }
         break;
     }

@@ -56,7 +56,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
       std::vector<std::unique_ptr<Bolt>> bolts;
       for (size_t i = 0; i < ep.tasks.size(); ++i) {
         if (c.role == Role::kAcker) {
-          bolts.push_back(std::make_unique<acking::AckerBolt>(clock));
+          bolts.push_back(std::make_unique<acking::AckerBolt>());
           continue;
         }
         auto b = classes.MakeBolt(c.class_name);
