@@ -10,11 +10,14 @@
 #   W4  word count on two workers, acked, max.spout.pending 1000: the
 #       maximum rate, then latency at 25/50/80/100% of it
 #
-#   scripts/bench.sh [--quick] [--json FILE] [--no-build] [--keep]
+#   scripts/bench.sh [--quick] [--only W1,W3] [--json FILE] [--no-build] [--keep]
 #
 # --quick     a few seconds per workload; checks only that every workload
 #             reported its figures (non-zero throughput, percentiles where
 #             paced) and exits 1 otherwise. No timing is asserted anywhere.
+# --only      run only these workloads (comma-separated; the ceiling always
+#             runs): for working on one of them; the table in the README
+#             comes from a run of all of them
 # --json      where the results go (default <build>/bench/results.json)
 # --no-build  use the binaries as they are (ctest does)
 # --keep      keep the run directory (logs, count files) even on success
@@ -30,19 +33,24 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GALE_BUILD_DIR:-$root/build}"
-quick=0 build_first=1 keep=0 json=""
+quick=0 build_first=1 keep=0 json="" only=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --json) json="${2:?--json needs a file}"; shift ;;
+    --only) only="${2:?--only needs a list such as W1,W3}"; shift ;;
     --no-build) build_first=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 [[ -n "$json" ]] || json="$build/bench/results.json"
+for w in ${only//,/ }; do
+  [[ "$w" =~ ^W[1-4]$ ]] || { echo "bench: --only takes W1..W4, not '$w'" >&2; exit 2; }
+done
+want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 [[ "$json" = /* ]] || json="$PWD/$json"
 
 if ((quick)); then
@@ -284,15 +292,19 @@ ceiling1=$(ceiling_field batch1 records_per_sec)
 ceiling100=$(ceiling_field batch100 records_per_sec)
 
 # W1 and W2: one process.
-run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
-run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
-run_local W2 "const->null, 1 acker, pending 5000" "$topo/const-null.yaml" 1 5000 true
-run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
-run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
-run_local W2 "const->id->null, 1 acker, pending 5000" "$topo/const-id-null.yaml" 1 5000 true
+if want W1; then
+  run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
+fi
+if want W2; then
+  run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
+  run_local W2 "const->null, 1 acker, pending 5000" "$topo/const-null.yaml" 1 5000 true
+  run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
+  run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
+  run_local W2 "const->id->null, 1 acker, pending 5000" "$topo/const-id-null.yaml" 1 5000 true
+fi
 
 # W3 and W4: a cluster on loopback.
-cluster_start
+if want W3 || want W4; then cluster_start; fi
 
 w3() {  # variant-tag variant ackers pending message.ids
   local dir="$run/w3-$1"
@@ -309,8 +321,13 @@ w3() {  # variant-tag variant ackers pending message.ids
     "$(calc "%.1f" "100 * $rate / $ceiling100")% of ZeroMQ batched, $(calc "%.1f" "100 * $rate / $ceiling1")% of one-per-message; spout on $spout, bolts on $id"
   cluster_kill "bench-w3-$1"
 }
-w3 off "spout | id->null, 2 workers, acking off" 0 0 false
-w3 on "spout | id->null, 2 workers, 1 acker, pending 5000" 1 5000 true
+if want W3; then
+  w3 off "spout | id->null, 2 workers, acking off" 0 0 false
+  w3 on "spout | id->null, 2 workers, 1 acker, pending 5000" 1 5000 true
+  # Storm's default: as many ackers as workers; each spout tree then uses
+  # the acker in the spout's own worker.
+  w3 on2 "spout | id->null, 2 workers, 2 ackers, pending 5000" 2 5000 true
+fi
 
 w4() {  # tag variant rate
   local dir="$run/w4-$1"
@@ -328,11 +345,13 @@ w4() {  # tag variant rate
   add_row W4 "$2" sentences/s "$acked" "$dir/probe.out" "$note"
   cluster_kill "bench-w4-$1"
 }
-w4 max "word count, 2 workers, acked, pending 1000, max rate" 0
-max_rate=$(kv "$run/w4-max/probe.out" acked_per_sec)
-for pct in 25 50 80 100; do
-  w4 "r$pct" "word count at $pct% of max" "$(calc "%.0f" "$max_rate * $pct / 100")"
-done
+if want W4; then
+  w4 max "word count, 2 workers, acked, pending 1000, max rate" 0
+  max_rate=$(kv "$run/w4-max/probe.out" acked_per_sec)
+  for pct in 25 50 80 100; do
+    w4 "r$pct" "word count at $pct% of max" "$(calc "%.0f" "$max_rate * $pct / 100")"
+  done
+fi
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -403,14 +422,19 @@ problems=()
 for v in "$ceiling1" "$ceiling100"; do
   awk -v x="${v:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("ZeroMQ ceiling reported no rate")
 done
-for w in W1 W2 W3 W4; do grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run"); done
+for w in W1 W2 W3 W4; do
+  want "$w" || continue
+  grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run")
+done
 while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note; do
   awk -v x="${per_sec:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("$workload $variant: no throughput")
   if [[ "$variant" == *"% of max"* && ("$p50" == - || "$p99" == - || "$p999" == -) ]]; then
     problems+=("$workload $variant: no latency percentiles")
   fi
 done < "$rows"
-[[ $(grep -c "% of max" "$rows") == 4 ]] || problems+=("W4 did not run at all four rates")
+if want W4; then
+  [[ $(grep -c "% of max" "$rows") == 4 ]] || problems+=("W4 did not run at all four rates")
+fi
 if ((${#problems[@]})); then
   printf 'bench: FAILED: %s\n' "${problems[@]}" >&2
   exit 1

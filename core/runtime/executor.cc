@@ -17,6 +17,12 @@ Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
       debug_(shared.plan.settings().debug),
       out_(static_cast<size_t>(shared.transfer.destination_count())) {
   BuildGroupers();
+  const auto& ackers = shared.plan.acker_tasks();
+  for (size_t i = 0; i < ackers.size(); ++i) {
+    if (!shared.transfer.IsRemote(shared.transfer.DestinationOf(ackers[i]))) {
+      local_ackers_.push_back(i);
+    }
+  }
 }
 
 Executor::~Executor() {
@@ -86,6 +92,17 @@ bool Executor::DirectSubscriber(const OutputStream& out, int32_t target) const {
 int32_t Executor::AckerFor(uint64_t root) const {
   const auto& ackers = shared_.plan.acker_tasks();
   return ackers[root % ackers.size()];
+}
+
+uint64_t Executor::NewRoot() {
+  const uint64_t r = ids_.Next();
+  const uint64_t n = shared_.plan.acker_tasks().size();
+  if (local_ackers_.empty() || local_ackers_.size() == n) return r;
+  // Keep r's high bits, set its residue mod n to a local acker's index
+  // (spread over the local ackers by other bits of r).
+  const uint64_t want = local_ackers_[(r >> 32) % local_ackers_.size()];
+  const uint64_t base = r - r % n;
+  return base + want >= base ? base + want : base + want - n;
 }
 
 void Executor::Send(int32_t task, Tuple&& tuple) {

@@ -100,6 +100,11 @@ class Executor {
   bool DirectSubscriber(const OutputStream& out, int32_t target) const;
   const OutputStream& ResolveStream(std::string_view stream) const;
   int32_t AckerFor(uint64_t root) const;
+  // A new random root id whose acker (AckerFor) runs in this worker when
+  // one does: the init and the acker's answer to the spout then never
+  // leave the process. Every process computes AckerFor the same way, so
+  // bolts elsewhere find the same acker.
+  uint64_t NewRoot();
   IdGenerator& ids() { return ids_; }
   ExecutorStats& mutable_stats() { return stats_; }
   const Clock& clock() const { return shared_.clock; }
@@ -150,6 +155,7 @@ class Executor {
   void BuildGroupers();
 
   const size_t batch_size_;
+  std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here
   const bool debug_;
   IdGenerator ids_;
   std::thread thread_;

@@ -76,6 +76,24 @@ class InputQueue {
     if (wake) cv_.notify_one();
   }
 
+  // ForcePush for a whole batch (clearing it), under one lock.
+  void ForcePushAll(std::vector<Envelope>& batch) {
+    if (batch.empty()) return;
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (items_.empty()) {
+        items_.swap(batch);
+      } else {
+        for (auto& e : batch) items_.push_back(std::move(e));
+      }
+      count_.store(items_.size(), std::memory_order_release);
+      wake = waiting_;
+    }
+    batch.clear();
+    if (wake) cv_.notify_one();
+  }
+
   // Swaps everything queued into `out` (which must be empty). When nothing
   // is queued, waits up to `wait` for something to arrive or Wake().
   void PopAll(std::vector<Envelope>& out, Nanos wait) {

@@ -45,7 +45,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool tracked = id.has_value() && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
-    if (tracked) root = ex_.ids().Next();
+    if (tracked) root = ex_.NewRoot();
     for (size_t i = 0; i < targets_.size(); ++i) {
       // The last target takes the values; the others get copies. (A
       // conditional `c ? values : std::move(values)` would copy every time.)

@@ -67,6 +67,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
     }
   }
   w->remote_scratch_.resize(mine.size());
+  w->remote_system_scratch_.resize(mine.size());
   return w;
 }
 
@@ -181,14 +182,16 @@ void WorkerRuntime::DeliverRemote(std::vector<tuple::WireTuple>& tuples) {
     if (outputs[w.stream]->system) {
       // Acker traffic never waits behind a full queue: it is what lets a
       // blocked pipeline drain (its volume is bounded by the data's).
-      executors_[static_cast<size_t>(dest)]->queue().ForcePush(
-          Envelope{w.target_task, std::move(t)});
+      remote_system_scratch_[static_cast<size_t>(dest)].emplace_back(w.target_task, std::move(t));
       continue;
     }
     auto& batch = remote_scratch_[static_cast<size_t>(dest)];
     batch.push_back(Envelope{w.target_task, std::move(t)});
   }
   tuples.clear();
+  for (size_t i = 0; i < remote_system_scratch_.size(); ++i) {
+    executors_[i]->queue().ForcePushAll(remote_system_scratch_[i]);
+  }
   // Hand each executor its share, waiting while a queue is full: the
   // transport reads no new frame meanwhile, which is the backpressure on
   // the sending workers.

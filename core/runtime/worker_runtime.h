@@ -142,6 +142,7 @@ class WorkerRuntime final : public Transfer {
   int remote_peers_ = 0;
   std::vector<int> task_destination_;  // task id -> destination; -1: nowhere
   std::vector<std::vector<Envelope>> remote_scratch_;  // per local executor
+  std::vector<std::vector<Envelope>> remote_system_scratch_;  // acker traffic, likewise
   std::atomic<uint64_t> dropped_{0};
 
   std::thread timer_;
