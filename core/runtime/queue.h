@@ -50,14 +50,7 @@ class InputQueue {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (items_.size() >= capacity_) return false;
-      if (items_.empty()) {
-        items_.swap(batch);
-      } else {
-        for (auto& e : batch) items_.push_back(std::move(e));
-        batch.clear();
-      }
-      count_.store(items_.size(), std::memory_order_release);
-      wake = waiting_;
+      wake = AppendLocked(batch);
     }
     if (wake) cv_.notify_one();
     return true;
@@ -82,15 +75,8 @@ class InputQueue {
     bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (items_.empty()) {
-        items_.swap(batch);
-      } else {
-        for (auto& e : batch) items_.push_back(std::move(e));
-      }
-      count_.store(items_.size(), std::memory_order_release);
-      wake = waiting_;
+      wake = AppendLocked(batch);
     }
-    batch.clear();
     if (wake) cv_.notify_one();
   }
 
@@ -126,6 +112,19 @@ class InputQueue {
   size_t capacity() const { return capacity_; }
 
  private:
+  // Moves `batch` in (a swap when the queue is empty, so vectors and their
+  // capacity go round) and clears it; true when the consumer must be woken.
+  bool AppendLocked(std::vector<Envelope>& batch) {
+    if (items_.empty()) {
+      items_.swap(batch);
+    } else {
+      for (auto& e : batch) items_.push_back(std::move(e));
+    }
+    batch.clear();
+    count_.store(items_.size(), std::memory_order_release);
+    return waiting_;
+  }
+
   // About 10 us of spinning, then a few yields (which let other runnable
   // threads have the core), ending as soon as something is queued.
   void SpinWhileEmpty() {
