@@ -16,8 +16,7 @@ void AckerBolt::DeclareOutputFields(OutputDeclarer& declarer) const {
 
 AckerBolt::Entry& AckerBolt::GetOrCreate(uint64_t root) {
   if (Entry* e = pending_.Get(root)) return *e;
-  pending_.Put(root, Entry{});
-  return *pending_.Get(root);
+  return pending_.Put(root, Entry{});
 }
 
 void AckerBolt::Execute(const Tuple& input) {
@@ -44,10 +43,7 @@ void AckerBolt::Execute(const Tuple& input) {
     e = &GetOrCreate(root);
     e->failed = true;
   } else if (stream == kAckResetTimeoutStream) {
-    e = &GetOrCreate(root);
-    Entry copy = *e;
-    pending_.Put(root, copy);  // moves it to the newest bucket
-    e = pending_.Get(root);
+    e = &pending_.Put(root, GetOrCreate(root));  // moves it to the newest bucket
   } else {
     return;  // not acker traffic; nothing subscribes it here
   }

@@ -42,8 +42,9 @@ class RotatingMap {
     Resize(16);
   }
 
-  // Inserts or replaces, moving the key to the newest generation.
-  void Put(const K& key, V value) {
+  // Inserts or replaces, moving the key to the newest generation. The
+  // reference is valid until the next mutation.
+  V& Put(const K& key, V value) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
     Slot& s = slots_[Find(key)];
     if (!s.used) {
@@ -53,6 +54,7 @@ class RotatingMap {
     }
     s.value = std::move(value);
     s.generation = generation_;
+    return s.value;
   }
 
   // nullptr when absent. The pointer is valid until the next mutation.

@@ -100,9 +100,7 @@ uint64_t Executor::NewRoot() {
   if (local_ackers_.empty() || local_ackers_.size() == n) return r;
   // Keep r's high bits, set its residue mod n to a local acker's index
   // (spread over the local ackers by other bits of r).
-  const uint64_t want = local_ackers_[(r >> 32) % local_ackers_.size()];
-  const uint64_t base = r - r % n;
-  return base + want >= base ? base + want : base + want - n;
+  return WithResidue(r, n, local_ackers_[(r >> 32) % local_ackers_.size()]);
 }
 
 void Executor::Send(int32_t task, Tuple&& tuple) {

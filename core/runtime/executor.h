@@ -61,6 +61,13 @@ struct WorkerShared {
   std::string fatal;
 };
 
+// `r` with its residue modulo `n` replaced by `want` (< n), keeping r's
+// other bits; stays in range when r is near 2^64.
+inline uint64_t WithResidue(uint64_t r, uint64_t n, uint64_t want) {
+  const uint64_t base = r - r % n;
+  return base + want >= base ? base + want : base + want - n;
+}
+
 class Executor {
  public:
   Executor(WorkerShared& shared, const ExecutorPlan& plan);

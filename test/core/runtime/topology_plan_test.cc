@@ -1,3 +1,4 @@
+#include "core/runtime/executor.h"
 #include "core/runtime/topology_plan.h"
 
 #include <catch2/catch.hpp>
@@ -62,6 +63,21 @@ TEST_CASE("Spouts and ackers tick once per message timeout; bolts only when conf
   CHECK(p.components()[static_cast<size_t>(p.FindComponent("__acker"))].tick_secs == 12);
   CHECK(p.components()[static_cast<size_t>(p.FindComponent("b"))].tick_secs == 5);
   CHECK(p.components()[static_cast<size_t>(p.FindComponent("c"))].tick_secs == 0);
+}
+
+TEST_CASE("WithResidue picks the acker index and keeps the id in range", "[runtime]") {
+  CHECK(WithResidue(100, 7, 3) == 101);  // 100 = 14 * 7 + 2 -> 14 * 7 + 3
+  for (uint64_t n : {1u, 2u, 3u, 7u, 10u}) {
+    for (uint64_t r : {uint64_t{0}, uint64_t{12345}, ~uint64_t{0}, ~uint64_t{0} - 1,
+                       ~uint64_t{0} - 5}) {
+      for (uint64_t want = 0; want < n; ++want) {
+        const uint64_t root = WithResidue(r, n, want);
+        CHECK(root % n == want);
+        // Only the residue changed: within one stride of r.
+        CHECK((root > r ? root - r : r - root) < n);
+      }
+    }
+  }
 }
 
 }  // namespace
