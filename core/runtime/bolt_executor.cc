@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <exception>
+#include <utility>
 
 namespace gale::runtime {
 
@@ -71,25 +72,23 @@ class BoltExecutor::Collector final : public OutputCollector {
     if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
-    for (size_t i = 0; i < targets_.size(); ++i) {
-      // The last target takes the values; the others get copies. (A
-      // conditional `c ? values : std::move(values)` would copy every time.)
-      Tuple t = i + 1 < targets_.size() ? Tuple(&out.meta, task_, values)
-                                        : Tuple(&out.meta, task_, std::move(values));
-      if (anchored) {
-        for (const Tuple* a : anchors) {
-          if (a->roots().empty()) continue;
-          const uint64_t edge = ex_.ids().Next();
-          a->XorAckVal(edge);
-          a->roots().ForEach([&](const RootEdges::Pair& p) { t.mutable_roots().XorInto(p.root, edge); });
-        }
+    auto edges = [&](Tuple& t) {
+      if (!anchored) return;
+      for (const Tuple* a : anchors) {
+        if (a->roots().empty()) continue;
+        const uint64_t edge = ex_.ids().Next();
+        a->XorAckVal(edge);
+        a->roots().ForEach([&](const RootEdges::Pair& p) { t.mutable_roots().XorInto(p.root, edge); });
       }
-      ex_.Send(targets_[i], std::move(t));
-    }
+    };
+    // The last target takes the values; the others get copies.
+    const size_t n = targets_.size();
+    for (size_t i = 0; i + 1 < n; ++i) ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
+    if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
   }
 
   void SendToAcker(const StreamMeta* meta, uint64_t root, Values&& values) {
-    ex_.Send(ex_.AckerFor(root), Tuple(meta, task_, std::move(values)));
+    ex_.Send(ex_.AckerFor(root), meta, task_, std::move(values));
   }
 
   BoltExecutor& ex_;
@@ -129,7 +128,7 @@ void BoltExecutor::Deliver(Envelope& e) {
   }
 }
 
-void BoltExecutor::DeliverBatch(std::vector<Envelope>& input) {
+void BoltExecutor::DeliverBatch(Batch& input) {
   // Execute latency is timed per input batch, two clock reads for the
   // whole batch, and shared among its tuples: the mean is the same as
   // timing each tuple, without two clock reads per tuple. Ticks are timed
@@ -164,7 +163,7 @@ void BoltExecutor::Run() {
       return;
     }
   }
-  std::vector<Envelope> input;
+  std::vector<Batch> input;
   int waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     if (blocked() && !FlushAll()) {
@@ -174,8 +173,8 @@ void BoltExecutor::Run() {
     }
     waits = 0;
     queue_.PopAll(input, std::chrono::milliseconds(100));
-    if (!input.empty()) DeliverBatch(input);
-    input.clear();
+    for (auto& batch : input) DeliverBatch(batch);
+    queue_.Recycle(input);
     FlushAll();
   }
   for (size_t i = 0; i < bolts_.size(); ++i) {

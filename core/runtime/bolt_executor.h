@@ -30,7 +30,7 @@ class BoltExecutor final : public Executor {
   class Collector;
 
   void Run() override;
-  void DeliverBatch(std::vector<Envelope>& input);
+  void DeliverBatch(Batch& input);
   void Deliver(Envelope& e);
   void Execute(size_t task_index, const Tuple& input);
 

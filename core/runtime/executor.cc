@@ -17,6 +17,13 @@ Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
       debug_(shared.plan.settings().debug),
       out_(static_cast<size_t>(shared.transfer.destination_count())) {
   BuildGroupers();
+  task_destination_.assign(static_cast<size_t>(shared.plan.task_count()) + 1, -1);
+  for (int32_t t = 1; t <= shared.plan.task_count(); ++t) {
+    task_destination_[static_cast<size_t>(t)] = shared.transfer.DestinationOf(t);
+  }
+  for (int d = 0; d < shared.transfer.destination_count(); ++d) {
+    remote_.push_back(shared.transfer.IsRemote(d) ? 1 : 0);
+  }
   const auto& ackers = shared.plan.acker_tasks();
   for (size_t i = 0; i < ackers.size(); ++i) {
     if (!shared.transfer.IsRemote(shared.transfer.DestinationOf(ackers[i]))) {
@@ -103,22 +110,10 @@ uint64_t Executor::NewRoot() {
   return WithResidue(r, n, local_ackers_[(r >> 32) % local_ackers_.size()]);
 }
 
-void Executor::Send(int32_t task, Tuple&& tuple) {
-  const int dest = shared_.transfer.DestinationOf(task);
-  if (dest < 0) {
-    // The plan routes only to tasks that exist; a task no destination runs
-    // is a bug in the assignment.
-    GALE_LOG(kError) << "no destination runs task " << task << "; tuple dropped";
-    return;
-  }
-  auto& batch = out_[static_cast<size_t>(dest)];
-  if (batch.empty()) dirty_.push_back(dest);
-  batch.emplace_back(task, std::move(tuple));
-  sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-  if (shared_.transfer.IsRemote(dest)) stats_.AddRemote(1);
-  if (batch.size() >= batch_size_ && blocked_ == 0) {
-    if (!shared_.transfer.TryDeliver(dest, batch)) blocked_ = 1;
-  }
+void Executor::NoDestination(int32_t task) {
+  // The plan routes only to tasks that exist; a task no destination runs
+  // is a bug in the assignment.
+  GALE_LOG(kError) << "no destination runs task " << task << "; tuple dropped";
 }
 
 bool Executor::FlushAll() {

@@ -98,8 +98,26 @@ class Executor {
   virtual bool Finished() const { return true; }
 
   // ---- For the collectors, on the executor thread. ----
-  // Queues `tuple` for `task`; sends the destination's batch when it is full.
-  void Send(int32_t task, Tuple&& tuple);
+  // Queues a tuple of `meta` from `source_task` with `values` (moved or
+  // copied in) for `task`, built in place in the destination's batch;
+  // `with_tuple(Tuple&)` then adds its tree edges. Sends the destination's
+  // batch when it is full.
+  template <typename V, typename F>
+  void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values,
+            F&& with_tuple) {
+    const int dest = task > 0 && static_cast<size_t>(task) < task_destination_.size()
+                         ? task_destination_[static_cast<size_t>(task)]
+                         : -1;
+    if (dest < 0) return NoDestination(task);
+    auto& batch = out_[static_cast<size_t>(dest)];
+    if (batch.empty()) dirty_.push_back(dest);
+    with_tuple(batch.emplace_back(task, meta, source_task, std::forward<V>(values)).tuple);
+    Queued(dest, batch);
+  }
+  template <typename V>
+  void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values) {
+    Send(task, meta, source_task, std::forward<V>(values), [](Tuple&) {});
+  }
   // Picks the target tasks of an emit on `out` by `task`'s groupers.
   void ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
                      std::vector<int32_t>& targets);
@@ -161,13 +179,27 @@ class Executor {
  private:
   void BuildGroupers();
 
+  void NoDestination(int32_t task);
+  // After a tuple was added to `batch`, the batch of `dest`.
+  void Queued(int dest, Batch& batch) {
+    sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    if (remote_[static_cast<size_t>(dest)]) stats_.AddRemote(1);
+    if (batch.size() >= batch_size_ && blocked_ == 0) {
+      if (!shared_.transfer.TryDeliver(dest, batch)) blocked_ = 1;
+    }
+  }
+
   const size_t batch_size_;
   std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here
   const bool debug_;
   IdGenerator ids_;
   std::thread thread_;
   std::atomic<uint64_t> sent_{0}, processed_{0};
-  std::vector<std::vector<Envelope>> out_;  // per destination
+  // The transfer's DestinationOf() and IsRemote(), copied: Send() makes
+  // no virtual call but to deliver a full batch.
+  std::vector<int> task_destination_;  // by task id; -1: none
+  std::vector<uint8_t> remote_;        // by destination
+  std::vector<Batch> out_;             // per destination
   std::vector<int> dirty_;                  // destinations with a partial batch
   int blocked_ = 0;                         // destinations that refused a batch
   // groupers_[task index][stream index][route index]; null for DIRECT.

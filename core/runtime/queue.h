@@ -1,8 +1,16 @@
 // core/runtime/queue.h
 //
-// InputQueue is an executor's bounded input: producers hand over whole
-// batches of envelopes under one lock, the consumer takes everything queued
-// at once. A full queue refuses a batch (TryPush returns false) rather than
+// InputQueue is an executor's bounded input. It is a queue of batches:
+// a producer hands over its whole batch (a vector of envelopes) under one
+// lock and gets back an empty vector that the consumer recycled, so no
+// envelope is moved on the way, whatever the queue holds; the consumer takes
+// every queued batch at once and returns the emptied vectors with Recycle().
+// (Appending envelope by envelope into one vector, as this queue first did,
+// made each push cost a 256-byte move per envelope whenever the consumer
+// lagged, which made it lag more: W1 fell from 16 M to 5 M tuples/s in
+// some runs.)
+//
+// A full queue refuses a batch (TryPush returns false) rather than
 // blocking, so a producer keeps its batch and stops taking input of its own:
 // that is how backpressure travels upstream to the spouts without deadlock
 // (a spout keeps draining acks while it is blocked).
@@ -24,6 +32,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace gale::runtime {
@@ -32,24 +41,36 @@ namespace gale::runtime {
 // task of the executor (tick tuples).
 struct Envelope {
   static constexpr int32_t kAllTasks = 0;
+  Envelope(int32_t task, Tuple&& tuple) : task(task), tuple(std::move(tuple)) {}
+  // Builds the tuple in place, so its values move once.
+  template <typename V>
+  Envelope(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values)
+      : task(task), tuple(meta, source_task, std::forward<V>(values)) {}
   int32_t task;
   Tuple tuple;
 };
 
-class InputQueue {
+using Batch = std::vector<Envelope>;
+
+// Producers and the consumer write different parts of the queue, so the
+// parts sit on cache lines of their own: the spinning consumer reads only
+// `count_`.
+class alignas(64) InputQueue {
  public:
   explicit InputQueue(size_t capacity) : capacity_(capacity) {}
   InputQueue(const InputQueue&) = delete;
   InputQueue& operator=(const InputQueue&) = delete;
 
-  // Moves all of `batch` in and clears it, unless the queue already holds
-  // `capacity` envelopes: then returns false and leaves `batch` untouched.
-  // A batch may overshoot the capacity, so that any batch fits eventually.
-  bool TryPush(std::vector<Envelope>& batch) {
+  // Moves all of `batch` in, unless the queue already holds `capacity`
+  // envelopes: then returns false and leaves `batch` untouched. Afterwards
+  // `batch` is empty (a recycled vector when there is one). A batch may
+  // overshoot the capacity, so that any batch fits eventually.
+  bool TryPush(Batch& batch) {
+    if (batch.empty()) return true;
     bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (items_.size() >= capacity_) return false;
+      if (queued_ >= capacity_) return false;
       wake = AppendLocked(batch);
     }
     if (wake) cv_.notify_one();
@@ -62,15 +83,17 @@ class InputQueue {
     bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      items_.push_back(std::move(e));
-      count_.store(items_.size(), std::memory_order_release);
+      if (batches_.empty()) batches_.push_back(TakeSpareLocked());
+      batches_.back().push_back(std::move(e));
+      ++queued_;
+      count_.store(queued_, std::memory_order_release);
       wake = waiting_;
     }
     if (wake) cv_.notify_one();
   }
 
-  // ForcePush for a whole batch (clearing it), under one lock.
-  void ForcePushAll(std::vector<Envelope>& batch) {
+  // ForcePush for a whole batch, as TryPush but never refused.
+  void ForcePushAll(Batch& batch) {
     if (batch.empty()) return;
     bool wake;
     {
@@ -80,19 +103,36 @@ class InputQueue {
     if (wake) cv_.notify_one();
   }
 
-  // Swaps everything queued into `out` (which must be empty). When nothing
-  // is queued, waits up to `wait` for something to arrive or Wake().
-  void PopAll(std::vector<Envelope>& out, Nanos wait) {
+  // Swaps every queued batch, oldest first, into `out` (which must be
+  // empty). When nothing is queued, waits up to `wait` for something to
+  // arrive or Wake(). Hand the batches back with Recycle() once processed.
+  void PopAll(std::vector<Batch>& out, Nanos wait) {
     if (wait.count() > 0) SpinWhileEmpty();
     std::unique_lock<std::mutex> lock(mu_);
-    if (items_.empty() && wait.count() > 0 && !woken_) {
+    if (batches_.empty() && wait.count() > 0 && !woken_) {
       waiting_ = true;
-      cv_.wait_for(lock, wait, [&] { return !items_.empty() || woken_; });
+      cv_.wait_for(lock, wait, [&] { return !batches_.empty() || woken_; });
       waiting_ = false;
     }
     woken_ = false;
-    out.swap(items_);
+    out.swap(batches_);
+    queued_ = 0;
     count_.store(0, std::memory_order_relaxed);
+  }
+
+  // Empties the batches PopAll() returned (destroying their envelopes, on
+  // the consumer's thread) and keeps their vectors for producers to reuse;
+  // clears `done`.
+  void Recycle(std::vector<Batch>& done) {
+    for (auto& b : done) b.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      while (!done.empty() && spares_.size() < kMaxSpares) {
+        spares_.push_back(std::move(done.back()));
+        done.pop_back();
+      }
+    }
+    done.clear();  // frees what did not fit, outside the lock
   }
 
   // Ends the consumer's current or next wait early.
@@ -100,29 +140,38 @@ class InputQueue {
     {
       std::lock_guard<std::mutex> lock(mu_);
       woken_ = true;
-      count_.store(items_.size() + 1, std::memory_order_release);  // ends a spin
+      count_.store(queued_ + 1, std::memory_order_release);  // ends a spin
     }
     cv_.notify_one();
   }
 
+  // Envelopes queued.
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return items_.size();
+    return queued_;
   }
   size_t capacity() const { return capacity_; }
 
  private:
-  // Moves `batch` in (a swap when the queue is empty, so vectors and their
-  // capacity go round) and clears it; true when the consumer must be woken.
-  bool AppendLocked(std::vector<Envelope>& batch) {
-    if (items_.empty()) {
-      items_.swap(batch);
-    } else {
-      for (auto& e : batch) items_.push_back(std::move(e));
-    }
-    batch.clear();
-    count_.store(items_.size(), std::memory_order_release);
+  // Vectors kept for reuse: enough for a full queue of 64-envelope batches
+  // would be wasteful; this covers the batches in flight in a busy worker.
+  static constexpr size_t kMaxSpares = 64;
+
+  // Queues `batch` and leaves a spare vector in its place; true when the
+  // consumer must be woken.
+  bool AppendLocked(Batch& batch) {
+    queued_ += batch.size();
+    batches_.push_back(std::move(batch));
+    batch = TakeSpareLocked();
+    count_.store(queued_, std::memory_order_release);
     return waiting_;
+  }
+
+  Batch TakeSpareLocked() {
+    if (spares_.empty()) return Batch();
+    Batch b = std::move(spares_.back());
+    spares_.pop_back();
+    return b;
   }
 
   // About 10 us of spinning, then a few yields (which let other runnable
@@ -140,14 +189,18 @@ class InputQueue {
     }
   }
 
-  const size_t capacity_;
-  mutable std::mutex mu_;
+  // Read by the spinning consumer: queued_ (plus one after Wake()),
+  // readable without the lock.
+  alignas(64) std::atomic<size_t> count_{0};
+
+  alignas(64) mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Envelope> items_;
-  // items_.size() (plus one after Wake()), readable without the lock.
-  std::atomic<size_t> count_{0};
+  std::vector<Batch> batches_;  // oldest first
+  std::vector<Batch> spares_;   // emptied vectors, for producers
+  size_t queued_ = 0;           // envelopes in batches_
   bool waiting_ = false;
   bool woken_ = false;
+  const size_t capacity_;
 };
 
 }  // namespace gale::runtime

@@ -4,6 +4,7 @@
 #include "core/common/logging.h"
 
 #include <exception>
+#include <utility>
 
 namespace gale::runtime {
 
@@ -46,27 +47,24 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     const bool tracked = id.has_value() && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
     if (tracked) root = ex_.NewRoot();
-    for (size_t i = 0; i < targets_.size(); ++i) {
-      // The last target takes the values; the others get copies. (A
-      // conditional `c ? values : std::move(values)` would copy every time.)
-      Tuple t = i + 1 < targets_.size() ? Tuple(&out.meta, task_, values)
-                                        : Tuple(&out.meta, task_, std::move(values));
-      if (tracked) {
-        const uint64_t edge = ex_.ids().Next();
-        t.mutable_roots().XorInto(root, edge);
-        init ^= edge;
-      }
-      ex_.Send(targets_[i], std::move(t));
-    }
+    auto edges = [&](Tuple& t) {
+      if (!tracked) return;
+      const uint64_t edge = ex_.ids().Next();
+      t.mutable_roots().XorInto(root, edge);
+      init ^= edge;
+    };
+    // The last target takes the values; the others get copies.
+    const size_t n = targets_.size();
+    for (size_t i = 0; i + 1 < n; ++i) ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
+    if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
     if (tracked) {
       // An emit that reached no task still inits its tree (with 0): the
       // acker completes it at once, as in Storm.
       const bool sampled = ex_.emits_ % kLatencySample == 1;  // the first one too
       ex_.Track(root, Pending{task_index_, *id, sampled ? ex_.clock().Now().count() : -1});
       const OutputStream& init_stream = *ex_.component().FindOutput(acking::kAckInitStream);
-      ex_.Send(ex_.AckerFor(root),
-               Tuple(&init_stream.meta, task_,
-                     Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_}));
+      ex_.Send(ex_.AckerFor(root), &init_stream.meta, task_,
+               Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_});
     } else if (id.has_value()) {
       ex_.AckAtOnce(task_index_, *id);  // no ackers: acked as soon as emitted
     }
@@ -138,9 +136,15 @@ void SpoutExecutor::Process(Envelope& e) {
   }
 }
 
-void SpoutExecutor::ProcessAll(std::vector<Envelope>& input) {
-  for (auto& e : input) Guarded([&] { Process(e); }, e.task);
-  MarkProcessed(input.size());
+bool SpoutExecutor::ProcessAll(std::vector<Batch>& input) {
+  size_t n = 0;
+  for (auto& batch : input) {
+    for (auto& e : batch) Guarded([&] { Process(e); }, e.task);
+    n += batch.size();
+  }
+  MarkProcessed(n);
+  queue_.Recycle(input);
+  return n > 0;
 }
 
 bool SpoutExecutor::CanEmit() {
@@ -172,14 +176,12 @@ void SpoutExecutor::Run() {
       return;
     }
   }
-  std::vector<Envelope> input;
+  std::vector<Batch> input;
   int idle = 0, waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     // Acks first: they free room under max.spout.pending.
     queue_.PopAll(input, Nanos(0));
-    ProcessAll(input);
-    const bool had_input = !input.empty();
-    input.clear();
+    const bool had_input = ProcessAll(input);
 
     const bool want_active = shared_.active.load(std::memory_order_relaxed);
     if (want_active != active_) SetActive(want_active);
@@ -210,7 +212,6 @@ void SpoutExecutor::Run() {
     idle = idle < 10 ? idle + 1 : idle;
     queue_.PopAll(input, std::chrono::microseconds(idle < 10 ? 100 : 1000));
     ProcessAll(input);
-    input.clear();
   }
   for (size_t i = 0; i < spouts_.size(); ++i) {
     Guarded([&] { spouts_[i]->Close(); }, tasks_[i]);

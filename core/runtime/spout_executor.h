@@ -46,7 +46,8 @@ class SpoutExecutor final : public Executor {
 
   void Run() override;
   void Process(Envelope& e);
-  void ProcessAll(std::vector<Envelope>& input);
+  // Processes and recycles what PopAll() returned; true when it held anything.
+  bool ProcessAll(std::vector<Batch>& input);
   void Complete(uint64_t root, bool acked);
   bool CanEmit();
   void UpdateFinished();

@@ -147,18 +147,11 @@ class ConstSpout : public gale::Spout {
   }
 
   void NextTuple() override {
-    gale::Values values;
     if (pacer_->paced()) {
       const auto intended = pacer_->Due();
-      if (!intended) return;
-      values = {value_, *intended};
+      if (intended) Emit({value_, *intended});
     } else {
-      values = {value_};
-    }
-    if (message_ids_) {
-      collector_->Emit(std::move(values), gale::MessageId{next_id_++});
-    } else {
-      collector_->Emit(std::move(values));
+      Emit({value_});
     }
   }
 
@@ -171,6 +164,14 @@ class ConstSpout : public gale::Spout {
   }
 
  private:
+  void Emit(gale::Values values) {
+    if (message_ids_) {
+      collector_->Emit(std::move(values), gale::MessageId{next_id_++});
+    } else {
+      collector_->Emit(std::move(values));
+    }
+  }
+
   gale::SpoutOutputCollector* collector_ = nullptr;
   std::string value_;
   bool message_ids_ = false;

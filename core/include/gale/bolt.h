@@ -11,12 +11,13 @@
 
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
+#include <gale/own_cache_lines.h>
 #include <gale/topology_context.h>
 #include <gale/tuple.h>
 
 namespace gale {
 
-class Bolt {
+class Bolt : public OwnCacheLines {
  public:
   virtual ~Bolt() = default;
 

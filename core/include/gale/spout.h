@@ -11,11 +11,12 @@
 
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
+#include <gale/own_cache_lines.h>
 #include <gale/topology_context.h>
 
 namespace gale {
 
-class Spout {
+class Spout : public OwnCacheLines {
  public:
   virtual ~Spout() = default;
 

@@ -51,7 +51,11 @@ class Value {
   Value(I i) : rep_(static_cast<int64_t>(i)) {}
   Value(double d) : rep_(d) {}
   Value(float d) : rep_(static_cast<double>(d)) {}
-  Value(std::string s) : rep_(std::move(s)) {}
+  // Two overloads, not one by value: a by-value string would be copied and
+  // then moved, and moving a short string just written stalls the load
+  // (its bytes are still in the store buffer; perf, W1).
+  Value(const std::string& s) : rep_(s) {}
+  Value(std::string&& s) : rep_(std::move(s)) {}
   Value(std::string_view s) : rep_(std::string(s)) {}
   Value(const char* s) : rep_(std::string(s)) {}
   Value(Bytes b) : rep_(std::move(b)) {}

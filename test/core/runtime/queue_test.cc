@@ -1,0 +1,166 @@
+#include "core/runtime/queue.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace gale::runtime {
+namespace {
+
+const StreamMeta kMeta{"c", "default", Fields{"v"}, false, 0};
+
+// `n` envelopes for task `task` carrying 0..n-1 from `first`.
+Batch Numbers(int32_t task, int64_t first, int64_t n) {
+  Batch b;
+  for (int64_t i = 0; i < n; ++i) b.emplace_back(task, &kMeta, 1, Values{first + i});
+  return b;
+}
+
+std::vector<int64_t> Flatten(const std::vector<Batch>& batches) {
+  std::vector<int64_t> out;
+  for (const auto& b : batches) {
+    for (const auto& e : b) out.push_back(e.tuple.GetInt(0));
+  }
+  return out;
+}
+
+TEST_CASE("InputQueue hands over whole batches, oldest first", "[runtime]") {
+  InputQueue q(100);
+  Batch a = Numbers(2, 0, 3), b = Numbers(2, 3, 2);
+  REQUIRE(q.TryPush(a));
+  REQUIRE(q.TryPush(b));
+  CHECK(a.empty());
+  CHECK(b.empty());
+  CHECK(q.size() == 5);
+  std::vector<Batch> out;
+  q.PopAll(out, Nanos(0));
+  CHECK(out.size() == 2);
+  CHECK(Flatten(out) == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(q.size() == 0);
+  Batch empty;
+  CHECK(q.TryPush(empty));  // nothing to queue
+  CHECK(q.size() == 0);
+}
+
+TEST_CASE("InputQueue refuses a batch when full and keeps nothing of it", "[runtime]") {
+  InputQueue q(4);
+  Batch a = Numbers(2, 0, 6);  // overshoots: any batch fits into a queue with room
+  REQUIRE(q.TryPush(a));
+  Batch b = Numbers(2, 6, 2);
+  CHECK_FALSE(q.TryPush(b));
+  CHECK(b.size() == 2);  // untouched, still the producer's
+  CHECK(b[0].tuple.GetInt(0) == 6);
+  CHECK(q.size() == 6);
+  std::vector<Batch> out;
+  q.PopAll(out, Nanos(0));
+  CHECK(Flatten(out) == std::vector<int64_t>{0, 1, 2, 3, 4, 5});
+  REQUIRE(q.TryPush(b));
+}
+
+TEST_CASE("ForcePush ignores the capacity and keeps the order", "[runtime]") {
+  InputQueue q(1);
+  Batch a = Numbers(2, 0, 2);
+  REQUIRE(q.TryPush(a));
+  q.ForcePush(Envelope(Envelope::kAllTasks, &kMeta, -1, Values{int64_t{10}}));
+  Batch sys = Numbers(3, 20, 2);
+  q.ForcePushAll(sys);
+  CHECK(sys.empty());
+  CHECK(q.size() == 5);
+  std::vector<Batch> out;
+  q.PopAll(out, Nanos(0));
+  CHECK(Flatten(out) == std::vector<int64_t>{0, 1, 10, 20, 21});
+  // ForcePush into an empty queue.
+  q.Recycle(out);
+  q.ForcePush(Envelope(Envelope::kAllTasks, &kMeta, -1, Values{int64_t{30}}));
+  q.PopAll(out, Nanos(0));
+  CHECK(Flatten(out) == std::vector<int64_t>{30});
+}
+
+TEST_CASE("Recycled vectors go back to producers with their capacity", "[runtime]") {
+  InputQueue q(1000);
+  Batch a = Numbers(2, 0, 64);
+  const Envelope* storage = a.data();
+  REQUIRE(q.TryPush(a));
+  CHECK(a.capacity() == 0);  // no spare yet
+  std::vector<Batch> out;
+  q.PopAll(out, Nanos(0));
+  q.Recycle(out);
+  CHECK(out.empty());
+  Batch b = Numbers(2, 64, 1);
+  REQUIRE(q.TryPush(b));
+  CHECK(b.empty());
+  CHECK(b.capacity() >= 64);
+  CHECK(b.data() == storage);  // the first batch's buffer, envelopes destroyed
+}
+
+TEST_CASE("PopAll waits for a push or Wake(), within its bound", "[runtime]") {
+  InputQueue q(100);
+  std::vector<Batch> out;
+  const auto start = std::chrono::steady_clock::now();
+  q.PopAll(out, std::chrono::milliseconds(20));  // nothing comes: returns after the wait
+  CHECK(out.empty());
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(20));
+
+  std::thread producer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    Batch b = Numbers(2, 7, 1);
+    q.TryPush(b);
+  });
+  // Loops until the tuple is seen, each wait bounded.
+  for (int i = 0; i < 500 && out.empty(); ++i) q.PopAll(out, std::chrono::milliseconds(10));
+  producer.join();
+  CHECK(Flatten(out) == std::vector<int64_t>{7});
+
+  out.clear();
+  q.Wake();
+  q.PopAll(out, std::chrono::seconds(30));  // a pending Wake() ends it at once
+  CHECK(out.empty());
+}
+
+TEST_CASE("Many producers: every envelope arrives once, in each producer's order", "[runtime]") {
+  constexpr int kProducers = 4;
+  constexpr int64_t kPerProducer = 20000;
+  InputQueue q(512);
+  std::atomic<bool> give_up{false};  // should the consumer stop early, producers end too
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&q, &give_up, p] {
+      Batch b;
+      for (int64_t i = 0; i < kPerProducer && !give_up;) {
+        if (b.empty()) {
+          for (int k = 0; k < 37 && i < kPerProducer; ++k, ++i) {
+            b.emplace_back(p + 1, &kMeta, 1, Values{i});
+          }
+        }
+        if (!q.TryPush(b)) std::this_thread::yield();
+      }
+      while (!give_up && !q.TryPush(b)) std::this_thread::yield();
+    });
+  }
+  std::vector<int64_t> next(kProducers, 0);
+  int64_t received = 0, out_of_order = 0;
+  std::vector<Batch> out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (received < kProducers * kPerProducer && std::chrono::steady_clock::now() < deadline) {
+    q.PopAll(out, std::chrono::milliseconds(10));
+    for (const auto& b : out) {
+      for (const auto& e : b) {
+        auto& expected = next[static_cast<size_t>(e.task - 1)];
+        if (e.tuple.GetInt(0) != expected) ++out_of_order;
+        expected = e.tuple.GetInt(0) + 1;
+        ++received;
+      }
+    }
+    q.Recycle(out);
+  }
+  give_up = true;
+  for (auto& t : producers) t.join();
+  CHECK(received == kProducers * kPerProducer);
+  CHECK(out_of_order == 0);
+  CHECK(q.size() == 0);
+}
+
+}  // namespace
+}  // namespace gale::runtime
