@@ -9,14 +9,9 @@ void AckerBolt::Prepare(const TopologyContext&, OutputCollector& collector) {
 }
 
 void AckerBolt::DeclareOutputFields(OutputDeclarer& declarer) const {
-  for (const char* s : {kAckAckStream, kAckFailStream, kAckResetTimeoutStream}) {
+  for (std::string_view s : {kAckAckStream, kAckFailStream, kAckResetTimeoutStream}) {
     declarer.DeclareStream(s, {"id"}, Direct::kYes);
   }
-}
-
-AckerBolt::Entry& AckerBolt::GetOrCreate(uint64_t root) {
-  if (Entry* e = pending_.Get(root)) return *e;
-  return pending_.Put(root, Entry{});
 }
 
 void AckerBolt::Execute(const Tuple& input) {
@@ -29,21 +24,21 @@ void AckerBolt::Execute(const Tuple& input) {
   const std::string& stream = input.source_stream();
   const uint64_t root = static_cast<uint64_t>(input.GetInt(0));
   Entry* e = nullptr;
-  if (stream == kAckInitStream) {
-    e = &GetOrCreate(root);
+  // Existing entries are not re-put, so updates do not extend their life
+  // (as in Storm); only reset-timeout does.
+  if (stream == kAckAckStream) {
+    e = &pending_.GetOrPut(root);
+    e->val ^= static_cast<uint64_t>(input.GetInt(1));
+  } else if (stream == kAckInitStream) {
+    e = &pending_.GetOrPut(root);
     e->val ^= static_cast<uint64_t>(input.GetInt(1));
     e->spout_task = static_cast<int32_t>(input.GetInt(2));
-  } else if (stream == kAckAckStream) {
-    // Existing entries are not re-put, so updates do not extend their life
-    // (as in Storm); only reset-timeout does.
-    e = &GetOrCreate(root);
-    e->val ^= static_cast<uint64_t>(input.GetInt(1));
   } else if (stream == kAckFailStream) {
     // Can arrive before the init: remember it, decide once the init is in.
-    e = &GetOrCreate(root);
+    e = &pending_.GetOrPut(root);
     e->failed = true;
   } else if (stream == kAckResetTimeoutStream) {
-    e = &pending_.Put(root, GetOrCreate(root));  // moves it to the newest bucket
+    e = &pending_.Put(root, pending_.GetOrPut(root));  // moves it to the newest bucket
   } else {
     return;  // not acker traffic; nothing subscribes it here
   }

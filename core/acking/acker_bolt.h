@@ -26,14 +26,16 @@
 #include <gale/bolt.h>
 
 #include <cstdint>
+#include <string_view>
 
 namespace gale::acking {
 
-inline constexpr const char* kAckerComponent = "__acker";
-inline constexpr const char* kAckInitStream = "__ack_init";
-inline constexpr const char* kAckAckStream = "__ack_ack";
-inline constexpr const char* kAckFailStream = "__ack_fail";
-inline constexpr const char* kAckResetTimeoutStream = "__ack_reset_timeout";
+// string_views: comparing a std::string with one checks the sizes first.
+inline constexpr std::string_view kAckerComponent = "__acker";
+inline constexpr std::string_view kAckInitStream = "__ack_init";
+inline constexpr std::string_view kAckAckStream = "__ack_ack";
+inline constexpr std::string_view kAckFailStream = "__ack_fail";
+inline constexpr std::string_view kAckResetTimeoutStream = "__ack_reset_timeout";
 
 class AckerBolt final : public Bolt {
  public:
@@ -51,8 +53,6 @@ class AckerBolt final : public Bolt {
     int32_t spout_task = -1;
     bool failed = false;
   };
-
-  Entry& GetOrCreate(uint64_t root);
 
   OutputCollector* collector_ = nullptr;
   RotatingMap<uint64_t, Entry> pending_;

@@ -57,6 +57,22 @@ class RotatingMap {
     return s.value;
   }
 
+  // The entry of `key`; when absent, a V{} inserted into the newest
+  // generation. An existing entry keeps its generation. The reference is
+  // valid until the next mutation.
+  V& GetOrPut(const K& key) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
+    Slot& s = slots_[Find(key)];
+    if (!s.used) {
+      s.used = true;
+      s.key = key;
+      s.value = V{};
+      s.generation = generation_;
+      ++size_;
+    }
+    return s.value;
+  }
+
   // nullptr when absent. The pointer is valid until the next mutation.
   V* Get(const K& key) {
     Slot& s = slots_[Find(key)];

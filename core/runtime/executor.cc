@@ -98,7 +98,9 @@ bool Executor::DirectSubscriber(const OutputStream& out, int32_t target) const {
 
 int32_t Executor::AckerFor(uint64_t root) const {
   const auto& ackers = shared_.plan.acker_tasks();
-  return ackers[root % ackers.size()];
+  const uint64_t n = ackers.size();
+  // The same as root % n, without a 64-bit division for 1, 2, 4... ackers.
+  return ackers[(n & (n - 1)) == 0 ? root & (n - 1) : root % n];
 }
 
 uint64_t Executor::NewRoot() {

@@ -11,7 +11,11 @@ namespace gale::runtime {
 class SpoutExecutor::Collector final : public SpoutOutputCollector {
  public:
   Collector(SpoutExecutor& ex, int32_t task, uint32_t task_index)
-      : ex_(ex), task_(task), task_index_(task_index) {}
+      : ex_(ex), task_(task), task_index_(task_index) {
+    if (const OutputStream* init = ex.component().FindOutput(acking::kAckInitStream)) {
+      init_meta_ = &init->meta;
+    }
+  }
 
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
 
@@ -62,8 +66,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       // acker completes it at once, as in Storm.
       const bool sampled = ex_.emits_ % kLatencySample == 1;  // the first one too
       ex_.Track(root, Pending{task_index_, *id, sampled ? ex_.clock().Now().count() : -1});
-      const OutputStream& init_stream = *ex_.component().FindOutput(acking::kAckInitStream);
-      ex_.Send(ex_.AckerFor(root), &init_stream.meta, task_,
+      ex_.Send(ex_.AckerFor(root), init_meta_, task_,
                Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_});
     } else if (id.has_value()) {
       ex_.AckAtOnce(task_index_, *id);  // no ackers: acked as soon as emitted
@@ -73,6 +76,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   SpoutExecutor& ex_;
   const int32_t task_;
   const uint32_t task_index_;
+  const StreamMeta* init_meta_ = nullptr;  // __ack_init; null when acking is off
   std::vector<int32_t> targets_;
 };
 

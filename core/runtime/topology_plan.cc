@@ -58,8 +58,8 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
   for (const auto& c : spec.bolts) plan->AddComponent(c, Role::kBolt);
   if (plan->settings_.EffectiveAckers() > 0) {
     topology::ComponentSpec acker;
-    acker.id = acking::kAckerComponent;
-    acker.class_name = acking::kAckerComponent;
+    acker.id = std::string(acking::kAckerComponent);
+    acker.class_name = std::string(acking::kAckerComponent);
     acker.parallelism = plan->settings_.EffectiveAckers();
     plan->AddComponent(acker, Role::kAcker);
   }
@@ -126,17 +126,17 @@ void TopologyPlan::AddSystemStreams() {
     ComponentPlan& c = components_[ci];
     switch (c.role) {
       case Role::kSpout:
-        AddStream(c, acking::kAckInitStream, Fields{"id", "init-val", "spout-task"}, false, true);
+        AddStream(c, std::string(acking::kAckInitStream), Fields{"id", "init-val", "spout-task"}, false, true);
         break;
       case Role::kBolt:
-        AddStream(c, acking::kAckAckStream, Fields{"id", "ack-val"}, false, true);
-        AddStream(c, acking::kAckFailStream, Fields{"id"}, false, true);
-        AddStream(c, acking::kAckResetTimeoutStream, Fields{"id"}, false, true);
+        AddStream(c, std::string(acking::kAckAckStream), Fields{"id", "ack-val"}, false, true);
+        AddStream(c, std::string(acking::kAckFailStream), Fields{"id"}, false, true);
+        AddStream(c, std::string(acking::kAckResetTimeoutStream), Fields{"id"}, false, true);
         break;
       case Role::kAcker:
-        for (const char* s : {acking::kAckAckStream, acking::kAckFailStream,
-                              acking::kAckResetTimeoutStream}) {
-          AddStream(c, s, Fields{"id"}, true, true);
+        for (std::string_view s : {acking::kAckAckStream, acking::kAckFailStream,
+                                   acking::kAckResetTimeoutStream}) {
+          AddStream(c, std::string(s), Fields{"id"}, true, true);
         }
         break;
     }
