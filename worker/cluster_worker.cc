@@ -35,27 +35,18 @@ class ClusterTransfer final : public runtime::RemoteTransfer {
                : -1;
   }
   bool TrySend(int peer, std::vector<runtime::Envelope>& batch) override {
-    // The values move into the wire tuples; if the transport refuses the
-    // batch they move back, so a refused batch is left as it was.
-    std::vector<tuple::WireTuple> wire;
-    wire.reserve(batch.size());
-    for (auto& e : batch) {
-      tuple::WireTuple w;
-      w.target_task = e.task;
-      w.source_task = e.tuple.source_task();
-      w.stream = e.tuple.meta()->index;
-      e.tuple.roots().ForEach([&](const RootEdges::Pair& p) { w.roots.emplace_back(p.root, p.edge); });
-      w.values = std::move(e.tuple.mutable_values());
-      wire.push_back(std::move(w));
+    // Encoded here, on the executor's thread, straight from the envelopes;
+    // a refused batch is left as it was. The buffers are per thread
+    // (executors send concurrently) and trade places with the transport's.
+    thread_local transport::EncodedTuples encoded;
+    encoded.clear();
+    for (const auto& e : batch) {
+      tuple::EncodeTuple(e.task, e.tuple, encoded.bytes());
+      encoded.EndTuple();
     }
-    if (transport_->TrySend(peer, wire)) {
-      batch.clear();
-      return true;
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].tuple.mutable_values() = std::move(wire[i].values);
-    }
-    return false;
+    if (!transport_->TrySend(peer, encoded)) return false;
+    batch.clear();
+    return true;
   }
 
  private:
@@ -67,7 +58,9 @@ class ClusterTransfer final : public runtime::RemoteTransfer {
 class RuntimeReceiver final : public transport::Receiver {
  public:
   void set_runtime(runtime::WorkerRuntime* r) { runtime_ = r; }
-  void Deliver(std::vector<tuple::WireTuple>& tuples) override { runtime_->DeliverRemote(tuples); }
+  size_t Deliver(std::span<tuple::WireTuple> tuples) override {
+    return runtime_->DeliverRemote(tuples);
+  }
 
  private:
   runtime::WorkerRuntime* runtime_ = nullptr;

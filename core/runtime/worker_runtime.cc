@@ -160,10 +160,8 @@ std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
   return out;
 }
 
-void WorkerRuntime::DeliverRemote(std::vector<tuple::WireTuple>& tuples) {
-  size_t taken = 0;
-  for (; taken < tuples.size(); ++taken) {
-    tuple::WireTuple& w = tuples[taken];
+size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
+  for (tuple::WireTuple& w : tuples) {
     const int dest = DestinationOf(w.target_task);
     const int source = plan_.ComponentOfTask(w.source_task);
     if (dest < 0 || dest >= local_count_ || source < 0) {
@@ -177,18 +175,15 @@ void WorkerRuntime::DeliverRemote(std::vector<tuple::WireTuple>& tuples) {
       dropped_.fetch_add(1);
       continue;
     }
-    Tuple t(&outputs[w.stream]->meta, w.source_task, std::move(w.values));
+    // Acker traffic never waits behind a full queue: it is what lets a
+    // blocked pipeline drain (its volume is bounded by the data's).
+    auto& batch = outputs[w.stream]->system ? remote_system_scratch_[static_cast<size_t>(dest)]
+                                            : remote_scratch_[static_cast<size_t>(dest)];
+    Tuple& t =
+        batch.emplace_back(w.target_task, &outputs[w.stream]->meta, w.source_task, std::move(w.values))
+            .tuple;
     for (const auto& [root, edge] : w.roots) t.mutable_roots().XorInto(root, edge);
-    if (outputs[w.stream]->system) {
-      // Acker traffic never waits behind a full queue: it is what lets a
-      // blocked pipeline drain (its volume is bounded by the data's).
-      remote_system_scratch_[static_cast<size_t>(dest)].emplace_back(w.target_task, std::move(t));
-      continue;
-    }
-    auto& batch = remote_scratch_[static_cast<size_t>(dest)];
-    batch.push_back(Envelope{w.target_task, std::move(t)});
   }
-  tuples.clear();
   for (size_t i = 0; i < remote_system_scratch_.size(); ++i) {
     executors_[i]->queue().ForcePushAll(remote_system_scratch_[i]);
   }
@@ -202,10 +197,10 @@ void WorkerRuntime::DeliverRemote(std::vector<tuple::WireTuple>& tuples) {
       auto& batch = remote_scratch_[i];
       if (!batch.empty() && !executors_[i]->queue().TryPush(batch)) all = false;
     }
-    if (all) return;
+    if (all) return tuples.size();
     {
       std::lock_guard<std::mutex> lock(timer_mu_);
-      if (stopping_) return;
+      if (stopping_) return tuples.size();
     }
     std::this_thread::sleep_for(std::chrono::microseconds(attempt++ < 10 ? 100 : 1000));
   }

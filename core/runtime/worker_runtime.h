@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,10 +101,11 @@ class WorkerRuntime final : public Transfer {
   std::vector<ExecutorReport> ExecutorReports() const;
 
   // Hands tuples that arrived from another worker to the local executors
-  // and clears `tuples`, waiting while a target queue is full (until Stop).
-  // A tuple for a task not run here, of an unknown stream or of the wrong
-  // arity is dropped and counted. Called by the transport's receiver thread.
-  void DeliverRemote(std::vector<tuple::WireTuple>& tuples);
+  // (moving their values out), waiting while a target queue is full (until
+  // Stop); returns how many it took: all of them. A tuple for a task not
+  // run here, of an unknown stream or of the wrong arity is dropped and
+  // counted. Called by the transport's receiver thread.
+  size_t DeliverRemote(std::span<tuple::WireTuple> tuples);
   uint64_t dropped_tuples() const { return dropped_.load(); }
 
   // Why a task could not start (its Open/Prepare threw; the error is also

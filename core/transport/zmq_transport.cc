@@ -9,6 +9,8 @@
 #include <zmq.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -94,12 +96,12 @@ struct ZmqTransport::Impl {
 
   Status Start();
   void Stop();
-  bool TrySend(int peer, std::vector<tuple::WireTuple>& batch);
+  bool TrySend(int peer, EncodedTuples& batch);
 
   // Receiver thread.
   void ReceiveLoop(std::promise<Status> bound);
   void HandleMessage(zmq::message_t& message);
-  void DeliverAll(std::vector<tuple::WireTuple>& tuples);
+  void DeliverAll(std::span<tuple::WireTuple> tuples);
   void CountDroppedFrame(zmq::message_t& message, const Status& why);
 
   // Sender thread.
@@ -111,12 +113,11 @@ struct ZmqTransport::Impl {
     bool stopping = false;
     SteadyClock::time_point stop_deadline;
   };
-  SenderView TakeDue(const std::vector<PeerLink>& links,
-                     std::vector<std::vector<tuple::WireTuple>>& taken);
-  void Encode(std::vector<tuple::WireTuple>& tuples, std::deque<PendingFrame>& out);
-  void EncodeChunk(std::vector<tuple::WireTuple>& chunk, std::deque<PendingFrame>& out);
-  // Sender thread only: the encoding buffer, reused from frame to frame.
-  std::string encoded;
+  SenderView TakeDue(const std::vector<PeerLink>& links, std::vector<EncodedTuples>& taken);
+  // Cuts `tuples` into frames (clearing it).
+  void Frame(EncodedTuples& tuples, std::deque<PendingFrame>& out);
+  // Sender thread only: the frame header, reused from frame to frame.
+  std::string header;
   // Hands pending frames to ZeroMQ until each peer's pipe is full. True when
   // some frames are still waiting.
   bool SendPending(std::vector<PeerLink>& links, bool& progressed);
@@ -131,7 +132,7 @@ struct ZmqTransport::Impl {
 
   // Tuples waiting for the sender, by peer.
   struct PeerQueue {
-    std::vector<tuple::WireTuple> tuples;
+    EncodedTuples tuples;
     SteadyClock::time_point oldest;  // when `tuples` became non-empty
   };
   std::mutex mu;
@@ -156,6 +157,7 @@ struct ZmqTransport::Impl {
   std::thread receiver_thread;
 
   // Receiver thread only.
+  std::vector<tuple::WireTuple> decoded;  // every frame, reusing its storage
   SteadyClock::time_point last_drop_log;
   uint64_t drops_not_logged = 0;
 
@@ -238,7 +240,7 @@ void ZmqTransport::Impl::Stop() {
   state = State::kStopped;
 }
 
-bool ZmqTransport::Impl::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
+bool ZmqTransport::Impl::TrySend(int peer, EncodedTuples& batch) {
   GALE_CHECK(peer >= 0 && static_cast<size_t>(peer) < queues.size())
       << "TrySend to peer " << peer << " of " << queues.size();
   if (batch.empty()) return true;
@@ -251,13 +253,12 @@ bool ZmqTransport::Impl::TrySend(int peer, std::vector<tuple::WireTuple>& batch)
     PeerQueue& q = queues[static_cast<size_t>(peer)];
     queued.fetch_add(batch.size(), std::memory_order_relaxed);
     if (q.tuples.empty()) {
-      // The caller gets back an empty vector that has capacity already: the
-      // vectors go round between callers and the sender, not the allocator.
+      // The caller gets back empty buffers that have capacity already: the
+      // buffers go round between callers and the sender, not the allocator.
       q.oldest = SteadyClock::now();
       q.tuples.swap(batch);
     } else {
-      q.tuples.insert(q.tuples.end(), std::make_move_iterator(batch.begin()),
-                      std::make_move_iterator(batch.end()));
+      q.tuples.Append(batch);
     }
     // The sender only needs waking when it sleeps with no deadline, or when
     // this peer now has a full batch; otherwise its flush deadline covers us.
@@ -305,32 +306,31 @@ void ZmqTransport::Impl::ReceiveLoop(std::promise<Status> bound) {
 }
 
 void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
-  Result<std::vector<tuple::WireTuple>> decoded = tuple::DecodeFrame(
-      std::string_view(static_cast<const char*>(message.data()), message.size()));
-  if (!decoded.ok()) {
-    CountDroppedFrame(message, decoded.status());
+  const Status s = tuple::DecodeFrameInto(
+      std::string_view(static_cast<const char*>(message.data()), message.size()), decoded);
+  if (!s.ok()) {
+    CountDroppedFrame(message, s);
     return;
   }
-  std::vector<tuple::WireTuple>& tuples = decoded.value();
   frames_received.fetch_add(1, std::memory_order_relaxed);
-  tuples_received.fetch_add(tuples.size(), std::memory_order_relaxed);
-  DeliverAll(tuples);
+  tuples_received.fetch_add(decoded.size(), std::memory_order_relaxed);
+  DeliverAll(decoded);
 }
 
 // No new frame is read while the Receiver refuses tuples: the PULL pipe and
 // then TCP fill up, and the senders' pipes push back on them.
-void ZmqTransport::Impl::DeliverAll(std::vector<tuple::WireTuple>& tuples) {
+void ZmqTransport::Impl::DeliverAll(std::span<tuple::WireTuple> tuples) {
   milliseconds retry = kFirstRetry;
   while (true) {
-    const size_t before = tuples.size();
-    receiver.Deliver(tuples);
+    const size_t taken = std::min(receiver.Deliver(tuples), tuples.size());
+    tuples = tuples.subspan(taken);
     if (tuples.empty()) return;
     if (stop_receiving.load(std::memory_order_relaxed)) {
       GALE_LOG(kWarn) << "transport stopping: " << tuples.size()
                       << " received tuples were not taken by the receiver";
       return;
     }
-    retry = tuples.size() < before ? kFirstRetry : NextRetry(retry);
+    retry = taken > 0 ? kFirstRetry : NextRetry(retry);
     std::this_thread::sleep_for(retry);
   }
 }
@@ -388,12 +388,12 @@ void ZmqTransport::Impl::SendLoop(std::promise<Status> connected) {
   connected.set_value(std::move(s));
   if (!ok) return;  // the sockets close here, in their own thread
 
-  std::vector<std::vector<tuple::WireTuple>> taken(links.size());
+  std::vector<EncodedTuples> taken(links.size());
   milliseconds retry = kFirstRetry;
   try {
     while (true) {
       const SenderView view = TakeDue(links, taken);
-      for (size_t p = 0; p < links.size(); ++p) Encode(taken[p], links[p].pending);
+      for (size_t p = 0; p < links.size(); ++p) Frame(taken[p], links[p].pending);
       bool progressed = false;
       const bool blocked = SendPending(links, progressed);
       retry = progressed ? kFirstRetry : (blocked ? NextRetry(retry) : kFirstRetry);
@@ -410,8 +410,8 @@ void ZmqTransport::Impl::SendLoop(std::promise<Status> connected) {
   links.clear();  // close the PUSH sockets here: they linger kPushLingerMs
 }
 
-ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue(
-    const std::vector<PeerLink>& links, std::vector<std::vector<tuple::WireTuple>>& taken) {
+ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue(const std::vector<PeerLink>& links,
+                                                           std::vector<EncodedTuples>& taken) {
   const auto now = SteadyClock::now();
   std::lock_guard lock(mu);
   for (size_t p = 0; p < links.size(); ++p) {
@@ -421,58 +421,49 @@ ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue(
     // A blocked peer's partial batch keeps growing rather than being cut
     // into small frames that would only wait too.
     const bool due = now - q.oldest >= options.flush_delay && links[p].pending.empty();
-    if (stopping || full || due) std::swap(taken[p], q.tuples);
+    if (stopping || full || due) taken[p].swap(q.tuples);
   }
   return {stopping, stop_deadline};
 }
 
-void ZmqTransport::Impl::Encode(std::vector<tuple::WireTuple>& tuples,
-                                std::deque<PendingFrame>& out) {
-  if (tuples.empty()) return;
-  if (tuples.size() <= options.batch_tuples) {
-    EncodeChunk(tuples, out);
-  } else {
-    std::vector<tuple::WireTuple> chunk;
-    for (size_t i = 0; i < tuples.size(); i += options.batch_tuples) {
-      const size_t end = std::min(tuples.size(), i + options.batch_tuples);
-      chunk.assign(std::make_move_iterator(tuples.begin() + static_cast<ptrdiff_t>(i)),
-                   std::make_move_iterator(tuples.begin() + static_cast<ptrdiff_t>(end)));
-      EncodeChunk(chunk, out);
+// Frames hold up to batch_tuples tuples. A frame larger than
+// max_frame_bytes would make the peer's PULL socket drop the connection
+// (ZMQ_MAXMSGSIZE), losing whatever followed it, so a frame also ends before
+// the tuple that would take it over the limit. A single tuple too large for
+// any frame can never be delivered; it is dropped here, loudly.
+void ZmqTransport::Impl::Frame(EncodedTuples& tuples, std::deque<PendingFrame>& out) {
+  const size_t n = tuples.size();
+  const uint64_t limit = options.max_frame_bytes > 0
+                             ? static_cast<uint64_t>(options.max_frame_bytes)
+                             : std::numeric_limits<uint64_t>::max();
+  auto frame_bytes = [&](size_t first, size_t last) {  // tuples [first, last]
+    header.clear();
+    tuple::EncodeFrameHeader(last - first + 1, header);
+    return header.size() + (tuples.end(last) - tuples.begin(first));
+  };
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;  // the frame is [i, j)
+    while (j < n && j - i < options.batch_tuples && frame_bytes(i, j) <= limit) ++j;
+    if (j == i) {
+      GALE_LOG(kError) << "transport: dropping a tuple of " << tuples.end(i) - tuples.begin(i)
+                       << " bytes encoded, above the frame limit of " << options.max_frame_bytes;
+      queued.fetch_sub(1);
+      ++i;
+      continue;
     }
+    header.clear();
+    tuple::EncodeFrameHeader(j - i, header);
+    const size_t body = tuples.end(j - 1) - tuples.begin(i);
+    // One copy into a ZeroMQ-owned buffer; the batch keeps its capacity.
+    zmq::message_t message(header.size() + body);
+    char* data = static_cast<char*>(message.data());
+    std::memcpy(data, header.data(), header.size());
+    std::memcpy(data + header.size(), tuples.bytes().data() + tuples.begin(i), body);
+    out.push_back({std::move(message), j - i});
+    i = j;
   }
-  tuples.clear();  // keeps its capacity for the next swap
-}
-
-// A frame larger than max_frame_bytes would make the peer's PULL socket drop
-// the connection (ZMQ_MAXMSGSIZE), losing whatever followed it: such a chunk
-// is split in halves. A single tuple that is too large on its own can never
-// be delivered; it is dropped here, loudly.
-void ZmqTransport::Impl::EncodeChunk(std::vector<tuple::WireTuple>& chunk,
-                                     std::deque<PendingFrame>& out) {
-  encoded.clear();
-  tuple::EncodeFrame(chunk, encoded);
-  if (options.max_frame_bytes <= 0 ||
-      static_cast<int64_t>(encoded.size()) <= options.max_frame_bytes) {
-    // One copy into a ZeroMQ-owned buffer; the encoding buffer keeps its
-    // capacity. (Handing the string itself over would save a memcpy but
-    // cost an allocation per frame, and hide the hand-off from TSan.)
-    out.push_back({zmq::message_t(encoded.data(), encoded.size()), chunk.size()});
-    return;
-  }
-  if (chunk.size() == 1) {
-    GALE_LOG(kError) << "transport: dropping a tuple to task " << chunk[0].target_task << " of "
-                     << encoded.size() << " bytes encoded, above the frame limit of "
-                     << options.max_frame_bytes;
-    queued.fetch_sub(1);
-    return;
-  }
-  const auto middle = chunk.begin() + static_cast<ptrdiff_t>(chunk.size() / 2);
-  std::vector<tuple::WireTuple> first(std::make_move_iterator(chunk.begin()),
-                                      std::make_move_iterator(middle));
-  std::vector<tuple::WireTuple> second(std::make_move_iterator(middle),
-                                       std::make_move_iterator(chunk.end()));
-  EncodeChunk(first, out);
-  EncodeChunk(second, out);
+  tuples.clear();
 }
 
 bool ZmqTransport::Impl::SendPending(std::vector<PeerLink>& links, bool& progressed) {
@@ -555,8 +546,17 @@ Status ZmqTransport::Start() { return impl_->Start(); }
 
 void ZmqTransport::Stop() { impl_->Stop(); }
 
+bool ZmqTransport::TrySend(int peer, EncodedTuples& batch) { return impl_->TrySend(peer, batch); }
+
 bool ZmqTransport::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
-  return impl_->TrySend(peer, batch);
+  EncodedTuples encoded;
+  for (const auto& t : batch) {
+    tuple::EncodeTuple(t, encoded.bytes());
+    encoded.EndTuple();
+  }
+  if (!impl_->TrySend(peer, encoded)) return false;
+  batch.clear();
+  return true;
 }
 
 TransportStats ZmqTransport::stats() const {

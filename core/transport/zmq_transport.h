@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,46 @@ struct TransportOptions {
 class Receiver {
  public:
   virtual ~Receiver() = default;
-  // Takes tuples from the front of `tuples`, erasing what it took. Tuples
-  // left in it are offered again later (after a short wait), and no new
-  // frame is read meanwhile.
-  virtual void Deliver(std::vector<tuple::WireTuple>& tuples) = 0;
+  // Takes tuples from the front of `tuples` and returns how many it took
+  // (it may move their contents out). The rest are offered again later
+  // (after a short wait), and no new frame is read meanwhile. The transport
+  // decodes every frame into the same storage.
+  virtual size_t Deliver(std::span<tuple::WireTuple> tuples) = 0;
+};
+
+// Tuples for one peer, already encoded (tuple::EncodeTuple), as a sender
+// hands them to the transport: encoding on the sending thread, straight
+// from its own tuples, saves converting them to WireTuples first.
+class EncodedTuples {
+ public:
+  std::string& bytes() { return bytes_; }
+  const std::string& bytes() const { return bytes_; }
+  // Call after encoding each tuple into bytes().
+  void EndTuple() { ends_.push_back(static_cast<uint32_t>(bytes_.size())); }
+  size_t size() const { return ends_.size(); }
+  bool empty() const { return ends_.empty(); }
+  // Where tuple `i` ends in bytes() (and tuple i + 1 starts).
+  size_t end(size_t i) const { return ends_[i]; }
+  size_t begin(size_t i) const { return i == 0 ? 0 : ends_[i - 1]; }
+  // Appends `other`'s tuples.
+  void Append(const EncodedTuples& other) {
+    const auto base = static_cast<uint32_t>(bytes_.size());
+    bytes_.append(other.bytes_);
+    for (uint32_t e : other.ends_) ends_.push_back(base + e);
+  }
+  void swap(EncodedTuples& other) noexcept {
+    bytes_.swap(other.bytes_);
+    ends_.swap(other.ends_);
+  }
+  // Keeps the capacity.
+  void clear() {
+    bytes_.clear();
+    ends_.clear();
+  }
+
+ private:
+  std::string bytes_;
+  std::vector<uint32_t> ends_;
 };
 
 struct TransportStats {
@@ -77,6 +114,8 @@ class ZmqTransport {
 
   // Queues `batch` for peer `peer`, taking all of it (and clearing it) or
   // none of it (returning false) when too much is queued already.
+  bool TrySend(int peer, EncodedTuples& batch);
+  // The same for tuples not yet encoded.
   bool TrySend(int peer, std::vector<tuple::WireTuple>& batch);
 
   TransportStats stats() const;

@@ -336,24 +336,42 @@ Status DecodeValues(std::string_view& in, Values& out) {
   return Status::Ok();
 }
 
-void EncodeFrame(const std::vector<WireTuple>& tuples, std::string& out) {
+void EncodeFrameHeader(size_t count, std::string& out) {
   out.append(kMagic, sizeof(kMagic));
   out.push_back(static_cast<char>(kCodecVersion));
-  PutVarint(tuples.size(), out);
-  for (const WireTuple& t : tuples) {
-    PutVarint(ZigZag(t.target_task), out);
-    PutVarint(ZigZag(t.source_task), out);
-    PutVarint(t.stream, out);
-    PutVarint(t.roots.size(), out);
-    for (const auto& [root, edge] : t.roots) {
-      PutFixed64(root, out);
-      PutFixed64(edge, out);
-    }
-    EncodeValues(t.values, out);
-  }
+  PutVarint(count, out);
 }
 
-Result<std::vector<WireTuple>> DecodeFrame(std::string_view in) {
+void EncodeTuple(const WireTuple& t, std::string& out) {
+  PutVarint(ZigZag(t.target_task), out);
+  PutVarint(ZigZag(t.source_task), out);
+  PutVarint(t.stream, out);
+  PutVarint(t.roots.size(), out);
+  for (const auto& [root, edge] : t.roots) {
+    PutFixed64(root, out);
+    PutFixed64(edge, out);
+  }
+  EncodeValues(t.values, out);
+}
+
+void EncodeTuple(int32_t target_task, const Tuple& t, std::string& out) {
+  PutVarint(ZigZag(target_task), out);
+  PutVarint(ZigZag(t.source_task()), out);
+  PutVarint(t.meta()->index, out);
+  PutVarint(t.roots().size(), out);
+  t.roots().ForEach([&](const RootEdges::Pair& p) {
+    PutFixed64(p.root, out);
+    PutFixed64(p.edge, out);
+  });
+  EncodeValues(t.values(), out);
+}
+
+void EncodeFrame(const std::vector<WireTuple>& tuples, std::string& out) {
+  EncodeFrameHeader(tuples.size(), out);
+  for (const WireTuple& t : tuples) EncodeTuple(t, out);
+}
+
+Status DecodeFrameInto(std::string_view in, std::vector<WireTuple>& out) {
   Reader reader(in, "frame");
   if (in.size() < kHeaderBytes) {
     return Status::InvalidArgument("frame truncated at byte " + std::to_string(in.size()) +
@@ -371,15 +389,19 @@ Result<std::vector<WireTuple>> DecodeFrame(std::string_view in) {
   reader.Skip(kHeaderBytes);
 
   uint64_t count = 0;
-  if (Status s = reader.Count("tuple count", kMinTupleBytes, count); !s.ok()) return s;
-  std::vector<WireTuple> tuples(static_cast<size_t>(count));
-  for (WireTuple& t : tuples) {
-    if (Status s = reader.ReadTuple(t); !s.ok()) return s;
-  }
+  GALE_RETURN_IF_ERROR(reader.Count("tuple count", kMinTupleBytes, count));
+  out.resize(static_cast<size_t>(count));
+  for (WireTuple& t : out) GALE_RETURN_IF_ERROR(reader.ReadTuple(t));
   if (reader.left() != 0) {
     return reader.Bad(std::to_string(reader.left()) + " bytes of trailing garbage after " +
                       std::to_string(count) + " tuples");
   }
+  return Status::Ok();
+}
+
+Result<std::vector<WireTuple>> DecodeFrame(std::string_view in) {
+  std::vector<WireTuple> tuples;
+  GALE_RETURN_IF_ERROR(DecodeFrameInto(in, tuples));
   return tuples;
 }
 

@@ -10,6 +10,7 @@
 #include "core/common/result.h"
 #include "core/common/status.h"
 
+#include <gale/tuple.h>
 #include <gale/values.h>
 
 #include <cstdint>
@@ -43,6 +44,20 @@ struct WireTuple {
 // A frame is a header (magic "GF", version, tuple count) and the tuples.
 void EncodeFrame(const std::vector<WireTuple>& tuples, std::string& out);
 Result<std::vector<WireTuple>> DecodeFrame(std::string_view in);
+
+// The parts of a frame, for a sender that encodes tuples as they are sent
+// and frames them later: the header for `count` tuples, and one tuple's
+// encoding (what EncodeFrame writes after the header). A runtime tuple
+// encodes as the WireTuple with its source task, its stream's index, its
+// roots and values.
+void EncodeFrameHeader(size_t count, std::string& out);
+void EncodeTuple(const WireTuple& tuple, std::string& out);
+void EncodeTuple(int32_t target_task, const Tuple& tuple, std::string& out);
+
+// DecodeFrame into `out`, reusing the storage of its elements (their root
+// vectors and values), so that a receiver decoding every frame into one
+// vector allocates nothing once warm. On error `out` is unspecified.
+Status DecodeFrameInto(std::string_view in, std::vector<WireTuple>& out);
 
 // Varints (LEB128), zig-zag for signed; exposed for other wire formats.
 void PutVarint(uint64_t v, std::string& out);

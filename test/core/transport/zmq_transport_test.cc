@@ -76,16 +76,16 @@ class CollectingReceiver : public Receiver {
  public:
   explicit CollectingReceiver(bool open = true) : open_(open) {}
 
-  void Deliver(std::vector<WireTuple>& tuples) override {
+  size_t Deliver(std::span<WireTuple> tuples) override {
     offers_.fetch_add(1);
     if (!open_.load()) {
       if (!tuples.empty()) first_refused_.insert(tuples.front().values.at(0).AsInt());
-      return;
+      return 0;
     }
     std::lock_guard lock(mu_);
     for (WireTuple& t : tuples) got_.push_back(std::move(t));
     count_.fetch_add(tuples.size());
-    tuples.clear();
+    return tuples.size();
   }
 
   void Open() { open_.store(true); }

@@ -372,5 +372,51 @@ TEST_CASE("Varints round-trip and reject malformed encodings", "[tuple]") {
           "bad frame at byte 3: tuple count varint is longer than 10 bytes");
 }
 
+TEST_CASE("A runtime Tuple encodes as the WireTuple it stands for", "[tuple]") {
+  const StreamMeta meta{"split", "words", Fields{"a", "b", "c"}, false, 2};
+  Tuple t(&meta, 5, Values{Value("word"), Value(int64_t{-7}), Value(Bytes{"\x00\x01"s})});
+  t.mutable_roots().XorInto(11, 3);
+  t.mutable_roots().XorInto(99, 4);
+  WireTuple w;
+  w.target_task = 8;
+  w.source_task = 5;
+  w.stream = 2;
+  w.roots = {{11, 3}, {99, 4}};
+  w.values = t.values();
+  std::string from_tuple, from_wire;
+  EncodeTuple(8, t, from_tuple);
+  EncodeTuple(w, from_wire);
+  CHECK(from_tuple == from_wire);
+
+  // A header and tuples encoded one by one make the frame EncodeFrame makes.
+  std::string framed;
+  EncodeFrameHeader(2, framed);
+  EncodeTuple(8, t, framed);
+  EncodeTuple(w, framed);
+  CHECK(framed == Frame({w, w}));
+}
+
+TEST_CASE("DecodeFrameInto reuses its vector and decodes as DecodeFrame", "[tuple]") {
+  auto tuple = [](int64_t seq, size_t roots) {
+    WireTuple t;
+    t.target_task = 3;
+    t.source_task = 1;
+    t.stream = 0;
+    for (size_t i = 0; i < roots; ++i) t.roots.push_back({static_cast<uint64_t>(seq), i + 1});
+    t.values = {Value(seq), Value("v" + std::to_string(seq))};
+    return t;
+  };
+  const std::vector<WireTuple> first = {tuple(1, 3), tuple(2, 0), tuple(3, 1)};
+  const std::vector<WireTuple> second = {tuple(4, 1), tuple(5, 2)};
+  std::vector<WireTuple> into;
+  REQUIRE(DecodeFrameInto(Frame(first), into).ok());
+  CHECK(into == first);
+  const auto* roots_storage = into[0].roots.data();
+  REQUIRE(DecodeFrameInto(Frame(second), into).ok());
+  CHECK(into == second);
+  CHECK(into[0].roots.data() == roots_storage);  // no new allocation for it
+  CHECK_FALSE(DecodeFrameInto("GF\x01\x05"s, into).ok());  // truncated: an error, no crash
+}
+
 }  // namespace
 }  // namespace gale::tuple
