@@ -46,7 +46,11 @@ int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>((u >> 1) ^ (~(u & 1) 
 
 void PutFixed64(uint64_t v, std::string& out) {
   char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(buf, &v, 8);
+  } else {
+    for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
   out.append(buf, 8);
 }
 
@@ -85,6 +89,11 @@ class Reader {
   std::string_view rest() const { return in_.substr(pos_); }
 
   Status Varint(const char* what, uint64_t& v) {
+    // Most varints (tasks, streams, counts, short lengths) are one byte.
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80) {
+      v = static_cast<uint8_t>(in_[pos_++]);
+      return Status::Ok();
+    }
     size_t len = 0;
     switch (ParseVarint(in_.data() + pos_, left(), v, len)) {
       case VarintError::kOk:
@@ -136,9 +145,13 @@ class Reader {
       return Truncated(std::string(what) + " needs 8 bytes but " + std::to_string(left()) +
                        " are left");
     }
-    v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(&v, in_.data() + pos_, 8);
+    } else {
+      v = 0;
+      for (int i = 0; i < 8; ++i) {
+        v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+      }
     }
     pos_ += 8;
     return Status::Ok();
@@ -270,6 +283,10 @@ Status Reader::ReadTuple(WireTuple& out) {
 }  // namespace
 
 void PutVarint(uint64_t v, std::string& out) {
+  if (v < 0x80) {  // most are one byte
+    out.push_back(static_cast<char>(v));
+    return;
+  }
   char buf[kMaxVarintBytes];
   size_t n = 0;
   while (v >= 0x80) {
