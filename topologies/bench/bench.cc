@@ -147,12 +147,18 @@ class ConstSpout : public gale::Spout {
   }
 
   void NextTuple() override {
+    // Values built by emplace_back: a braced list would copy the string
+    // twice (into the list, then out of it).
+    gale::Values values;
     if (pacer_->paced()) {
       const auto intended = pacer_->Due();
-      if (intended) Emit({value_, *intended});
+      if (!intended) return;
+      values.emplace_back(value_);
+      values.emplace_back(*intended);
     } else {
-      Emit({value_});
+      values.emplace_back(value_);
     }
+    Emit(std::move(values));
   }
 
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
