@@ -7,8 +7,7 @@
 // every queued batch at once and returns the emptied vectors with Recycle().
 // (Appending envelope by envelope into one vector, as this queue first did,
 // made each push cost a 256-byte move per envelope whenever the consumer
-// lagged, which made it lag more: W1 fell from 16 M to 5 M tuples/s in
-// some runs.)
+// lagged, which made it lag more.)
 //
 // A full queue refuses a batch (TryPush returns false) rather than
 // blocking, so a producer keeps its batch and stops taking input of its own:
