@@ -63,7 +63,7 @@ class EncodedTuples {
   std::string& bytes() { return bytes_; }
   const std::string& bytes() const { return bytes_; }
   // Call after encoding each tuple into bytes().
-  void EndTuple() { ends_.push_back(static_cast<uint32_t>(bytes_.size())); }
+  void EndTuple() { ends_.push_back(bytes_.size()); }
   size_t size() const { return ends_.size(); }
   bool empty() const { return ends_.empty(); }
   // Where tuple `i` ends in bytes() (and tuple i + 1 starts).
@@ -71,9 +71,9 @@ class EncodedTuples {
   size_t begin(size_t i) const { return i == 0 ? 0 : ends_[i - 1]; }
   // Appends `other`'s tuples.
   void Append(const EncodedTuples& other) {
-    const auto base = static_cast<uint32_t>(bytes_.size());
+    const size_t base = bytes_.size();
     bytes_.append(other.bytes_);
-    for (uint32_t e : other.ends_) ends_.push_back(base + e);
+    for (size_t e : other.ends_) ends_.push_back(base + e);
   }
   void swap(EncodedTuples& other) noexcept {
     bytes_.swap(other.bytes_);
@@ -87,7 +87,7 @@ class EncodedTuples {
 
  private:
   std::string bytes_;
-  std::vector<uint32_t> ends_;
+  std::vector<size_t> ends_;
 };
 
 struct TransportStats {
