@@ -82,7 +82,7 @@ class alignas(64) InputQueue {
     bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (batches_.empty()) batches_.push_back(TakeSpareLocked());
+      if (batches_.empty()) batches_.push_back(TakeSpareLocked(1));
       batches_.back().push_back(std::move(e));
       ++queued_;
       count_.store(queued_, std::memory_order_release);
@@ -159,15 +159,22 @@ class alignas(64) InputQueue {
   // Queues `batch` and leaves a spare vector in its place; true when the
   // consumer must be woken.
   bool AppendLocked(Batch& batch) {
-    queued_ += batch.size();
+    const size_t n = batch.size();
+    queued_ += n;
     batches_.push_back(std::move(batch));
-    batch = TakeSpareLocked();
+    batch = TakeSpareLocked(n);
     count_.store(queued_, std::memory_order_release);
     return waiting_;
   }
 
-  Batch TakeSpareLocked() {
-    if (spares_.empty()) return Batch();
+  // A recycled vector, or a new one with room for `hint` envelopes (growing
+  // one from nothing would move its envelopes at every doubling).
+  Batch TakeSpareLocked(size_t hint) {
+    if (spares_.empty()) {
+      Batch b;
+      b.reserve(hint);
+      return b;
+    }
     Batch b = std::move(spares_.back());
     spares_.pop_back();
     return b;
