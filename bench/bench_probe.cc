@@ -20,7 +20,8 @@
 // Prints key=value lines: window_secs, cpu_secs_per_sec (the pids),
 // machine_cpu_secs_per_sec (every process, from /proc/stat), sink_per_sec (sum
 // of the *.count files), acked_per_sec and failed (sum of the *.acked
-// files), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
+// files), complete_ms_mean (the acked trees' summed complete latency over
+// their count, when the *.acked files carry it), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
 // over the window, merged). A figure that has no files is left out. Exits 1
 // when a pid is gone or a count file does not cover the window.
 #include "latency_histogram.h"
@@ -56,8 +57,9 @@ struct Options {
 
 struct Sample {
   int64_t nanos;
-  double count;  // second column
-  double extra;  // third column (failed, in *.acked), 0 when absent
+  double count;   // second column
+  double extra;   // third column (failed, in *.acked), 0 when absent
+  double extra2;  // fourth column (summed complete nanos, in *.acked), 0 when absent
 };
 
 int64_t SteadyNanos() {
@@ -89,9 +91,9 @@ std::vector<Sample> ReadSeries(const fs::path& file) {
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream s(line);
-    Sample x{0, 0, 0};
+    Sample x{0, 0, 0, 0};
     if (!(s >> x.nanos >> x.count)) continue;  // a line being written
-    s >> x.extra;
+    s >> x.extra >> x.extra2;
     out.push_back(x);
   }
   return out;
@@ -106,7 +108,8 @@ std::optional<Sample> At(const std::vector<Sample>& series, int64_t t) {
       const double f = b.nanos == a.nanos ? 0
                                           : static_cast<double>(t - a.nanos) /
                                                 static_cast<double>(b.nanos - a.nanos);
-      return Sample{t, a.count + f * (b.count - a.count), a.extra + f * (b.extra - a.extra)};
+      return Sample{t, a.count + f * (b.count - a.count), a.extra + f * (b.extra - a.extra),
+                    a.extra2 + f * (b.extra2 - a.extra2)};
     }
   }
   return std::nullopt;
@@ -187,13 +190,13 @@ bool Flowing(const std::string& dir) {
   return false;
 }
 
-// The growth of the summed series over [t0, t1], as {count, extra}. Waits
+// The growth of the summed series over [t0, t1], as {count, extra, extra2}. Waits
 // (up to 5 s) for every file to have a sample after t1.
 std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, int64_t t0,
                              int64_t t1) {
   const auto files = FilesEndingWith(dir, suffix);
   if (files.empty()) return std::nullopt;
-  Sample total{0, 0, 0};
+  Sample total{0, 0, 0, 0};
   for (const auto& f : files) {
     std::optional<Sample> a, b;
     for (int tries = 0; tries < 50; ++tries) {
@@ -207,6 +210,7 @@ std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, 
     if (!a || !b) Die(f.string() + " has no samples around both ends of the window");
     total.count += b->count - a->count;
     total.extra += b->extra - a->extra;
+    total.extra2 += b->extra2 - a->extra2;
   }
   return total;
 }
@@ -301,6 +305,11 @@ int main(int argc, char** argv) {
   if (auto acked = Growth(o.dir, ".acked", t0, t1)) {
     std::printf("acked_per_sec=%.0f\n", acked->count / secs);
     std::printf("failed=%.0f\n", acked->extra);
+    // Complete latency of the trees acked in the window (from the emit,
+    // as Storm's complete latency, not from the intended time).
+    if (acked->count > 0 && acked->extra2 > 0) {
+      std::printf("complete_ms_mean=%.4f\n", acked->extra2 / acked->count / 1e6);
+    }
   }
   if (!hist1.empty()) {
     bench::LatencyHistogram merged;

@@ -142,14 +142,14 @@ probe() {  # dir pids out
 }
 
 # ---------------------------------------------------------------- local mode
-# run_local workload variant yaml ackers pending message.ids
+# run_local workload variant yaml ackers pending message.ids [rate]
 run_local() {
   local workload=$1 variant=$2 yaml=$3 name
   name="$(echo "$workload-$variant" | tr -c 'A-Za-z0-9\n' '-')"
   local dir="$run/$name"
   mkdir -p "$dir/out"
-  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\n' "$4" "$5" "$6" "$dir/out" \
-    > "$dir/props"
+  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\n' "$4" "$5" "$6" \
+    "$dir/out" "${7:-0}" > "$dir/props"
   log "$workload $variant: gale local $(basename "$yaml")"
   "$bin/gale" local "$yaml" --filter "$dir/props" --quiet \
     --duration "$(calc "%.0f" "$warmup + $window + 60")" > "$dir/local.log" 2>&1 &
@@ -158,7 +158,11 @@ run_local() {
   kill -TERM "$local_pid"
   wait "$local_pid" || { log "gale local failed:"; cat "$dir/local.log" >&2; exit 1; }
   local_pid=""
-  add_row "$workload" "$variant" tuples/s "$(kv "$dir/probe.out" sink_per_sec)" "$dir/probe.out"
+  local complete note=""
+  complete=$(kv "$dir/probe.out" complete_ms_mean)
+  [[ -z "$complete" ]] || note="mean complete latency $(calc "%.1f" "$complete * 1000") us; offered ${7:-0} tuples/s"
+  add_row "$workload" "$variant" tuples/s "$(kv "$dir/probe.out" sink_per_sec)" "$dir/probe.out" "$note"
+  last_rate=$(kv "$dir/probe.out" sink_per_sec)
 }
 
 # ---------------------------------------------------------------- the cluster
@@ -297,6 +301,10 @@ if want W1; then
 fi
 if want W2; then
   run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
+  # The target's latency half: the spout paced at half that rate, with its
+  # trees' mean complete latency (emit to Ack at the spout) over the window.
+  run_local W2 "const->null, 1 acker, pending 1000, at 50% of max" "$topo/const-null.yaml" \
+    1 1000 true "$(calc "%.0f" "${last_rate:-0} / 2")"
   run_local W2 "const->null, 1 acker, pending 5000" "$topo/const-null.yaml" 1 5000 true
   run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
   run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
@@ -340,7 +348,9 @@ w4() {  # tag variant rate
     # Unpaced: latency is then from the actual emit, not shown in the table.
     sed -i '/^p[0-9]*_ms=/d' "$dir/probe.out"
   fi
-  local note="$words words/s at count, $failed trees failed"
+  local note="$words words/s at count, $failed trees failed" complete
+  complete=$(kv "$dir/probe.out" complete_ms_mean)
+  [[ -z "$complete" ]] || note+=", mean complete latency $(calc "%.2f" "$complete") ms"
   [[ "$3" == 0 ]] || note+="; offered $3 sentences/s"
   add_row W4 "$2" sentences/s "$acked" "$dir/probe.out" "$note"
   cluster_kill "bench-w4-$1"
@@ -433,7 +443,11 @@ while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 
   fi
 done < "$rows"
 if want W4; then
-  [[ $(grep -c "% of max" "$rows") == 4 ]] || problems+=("W4 did not run at all four rates")
+  [[ $(grep -c "^W4.*% of max" "$rows") == 4 ]] || problems+=("W4 did not run at all four rates")
+fi
+if want W2; then
+  grep -q "^W2.*% of max.*mean complete latency" "$rows" ||
+    problems+=("W2 at half the maximum reported no complete latency")
 fi
 if ((${#problems[@]})); then
   printf 'bench: FAILED: %s\n' "${problems[@]}" >&2

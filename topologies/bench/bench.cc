@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace bench {
 namespace {
@@ -133,9 +134,65 @@ class SinkRecorder {
   LatencyHistogram histogram_;
 };
 
+// What a spout with message ids records: trees acked and failed, and the
+// summed complete latency (from the emit to the spout's Ack) of the acked
+// ones. Every 100 ms it appends "<steady nanos> <acked> <failed> <complete
+// nanos summed>" to <base>.acked. Emit times are kept in a ring indexed by
+// message id, so ids must be consecutive and fewer than kRing trees pending
+// (max.spout.pending is at most a few thousand in the benchmarks).
+class AckedRecorder {
+ public:
+  AckedRecorder() = default;
+  AckedRecorder(const AckedRecorder&) = delete;
+  AckedRecorder& operator=(const AckedRecorder&) = delete;
+  ~AckedRecorder() {
+    if (file_) std::fclose(file_);
+  }
+
+  // False when bench.out.dir is unset (nothing is recorded then).
+  bool Open(const gale::TopologyContext& context) {
+    const std::string base = OutputBase(context);
+    if (base.empty()) return false;
+    file_ = std::fopen((base + ".acked").c_str(), "a");
+    if (!file_) throw std::runtime_error("cannot open '" + base + ".acked'");
+    emitted_.assign(kRing, 0);
+    return true;
+  }
+  void Emitted(uint64_t id) {
+    if (file_) emitted_[id % kRing] = SteadyNanos();
+  }
+  void Acked(uint64_t id) {
+    if (!file_) return;
+    ++acked_;
+    complete_nanos_ += static_cast<uint64_t>(SteadyNanos() - emitted_[id % kRing]);
+    MaybeWrite();
+  }
+  void Failed() { ++failed_; }
+
+  void MaybeWrite(bool force = false) {
+    if (!file_) return;
+    const int64_t now = SteadyNanos();
+    if (!force && now - last_write_ns_ < 100'000'000) return;
+    last_write_ns_ = now;
+    std::fprintf(file_, "%lld %llu %llu %llu\n", static_cast<long long>(now),
+                 static_cast<unsigned long long>(acked_), static_cast<unsigned long long>(failed_),
+                 static_cast<unsigned long long>(complete_nanos_));
+    std::fflush(file_);
+  }
+
+ private:
+  static constexpr size_t kRing = 1 << 16;
+  std::FILE* file_ = nullptr;
+  std::vector<int64_t> emitted_;
+  uint64_t acked_ = 0, failed_ = 0, complete_nanos_ = 0;
+  int64_t last_write_ns_ = 0;
+};
+
 // Storm's ConstSpout: emits one short constant string per NextTuple, with
 // a message id when const.message.ids is true. With bench.rate > 0 it is
-// paced and emits ["value", "intended"] instead of ["value"].
+// paced and emits ["value", "intended"] instead of ["value"], and, with
+// message ids, records its trees' complete latency (AckedRecorder); unpaced
+// it reads no clock.
 class ConstSpout : public gale::Spout {
  public:
   void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
@@ -144,13 +201,19 @@ class ConstSpout : public gale::Spout {
     value_ = config.GetString("const.value", "some data");
     message_ids_ = config.GetBool("const.message.ids", false);
     pacer_.emplace(config.GetDouble("bench.rate", 0));
+    if (pacer_->paced() && message_ids_) recorder_.Open(context);
   }
+
+  void Ack(gale::MessageId id) override { recorder_.Acked(id.value); }
+  void Fail(gale::MessageId) override { recorder_.Failed(); }
+  void Close() override { recorder_.MaybeWrite(/*force=*/true); }
 
   void NextTuple() override {
     // Values built by emplace_back: a braced list would copy the string
     // twice (into the list, then out of it).
     gale::Values values;
     if (pacer_->paced()) {
+      recorder_.MaybeWrite();
       const auto intended = pacer_->Due();
       if (!intended) return;
       values.emplace_back(value_);
@@ -172,6 +235,7 @@ class ConstSpout : public gale::Spout {
  private:
   void Emit(gale::Values values) {
     if (message_ids_) {
+      recorder_.Emitted(next_id_);
       collector_->Emit(std::move(values), gale::MessageId{next_id_++});
     } else {
       collector_->Emit(std::move(values));
@@ -183,6 +247,7 @@ class ConstSpout : public gale::Spout {
   bool message_ids_ = false;
   uint64_t next_id_ = 1;
   std::optional<Pacer> pacer_;
+  AckedRecorder recorder_;
 };
 
 // Forwards every input unchanged, anchored to it, then acks it. Declares
@@ -244,8 +309,8 @@ constexpr std::string_view kSentences[] = {
 
 // Emits the five sentences in turn, each with a message id, as
 // ["sentence", "intended"], paced by bench.rate (0: as fast as
-// max.spout.pending allows). Failed trees are counted, not replayed. Every
-// 100 ms it appends "<steady nanos> <acked> <failed>" to <base>.acked.
+// max.spout.pending allows). Failed trees are counted, not replayed; what
+// completes is recorded by an AckedRecorder (<base>.acked).
 //
 // It emits a single sentence first and starts its schedule when that tree
 // completes (or fails, or after 5 s): by then the workers are connected, so
@@ -253,22 +318,14 @@ constexpr std::string_view kSentences[] = {
 // peer to start (at 100% of the maximum rate such a backlog never drains).
 class SentenceSpout : public gale::Spout {
  public:
-  ~SentenceSpout() override {
-    if (acked_file_) std::fclose(acked_file_);
-  }
-
   void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
     collector_ = &collector;
     pacer_.emplace(context.config().GetDouble("bench.rate", 0));
-    const std::string base = OutputBase(context);
-    if (!base.empty()) {
-      acked_file_ = std::fopen((base + ".acked").c_str(), "a");
-      if (!acked_file_) throw std::runtime_error("cannot open '" + base + ".acked'");
-    }
+    recorder_.Open(context);
   }
 
   void NextTuple() override {
-    MaybeWrite();
+    recorder_.MaybeWrite();
     if (!started_ && next_id_ > 0) {  // the first tree is still on its way
       if (SteadyNanos() - first_emit_ns_ < 5'000'000'000) return;
       Start();
@@ -277,19 +334,19 @@ class SentenceSpout : public gale::Spout {
     if (next_id_ == 0) first_emit_ns_ = SteadyNanos();
     if (!intended) return;
     const std::string_view sentence = kSentences[next_id_ % std::size(kSentences)];
+    recorder_.Emitted(next_id_);
     collector_->Emit({sentence, *intended}, gale::MessageId{next_id_++});
   }
 
-  void Ack(gale::MessageId) override {
-    ++acked_;
+  void Ack(gale::MessageId id) override {
+    recorder_.Acked(id.value);
     Start();
-    MaybeWrite();
   }
   void Fail(gale::MessageId) override {
-    ++failed_;
+    recorder_.Failed();
     Start();
   }
-  void Close() override { MaybeWrite(/*force=*/true); }
+  void Close() override { recorder_.MaybeWrite(/*force=*/true); }
 
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
     declarer.Declare({"sentence", "intended"});
@@ -302,24 +359,12 @@ class SentenceSpout : public gale::Spout {
     pacer_->Restart();
   }
 
-  void MaybeWrite(bool force = false) {
-    if (!acked_file_) return;
-    const int64_t now = SteadyNanos();
-    if (!force && now - last_write_ns_ < 100'000'000) return;
-    last_write_ns_ = now;
-    std::fprintf(acked_file_, "%lld %llu %llu\n", static_cast<long long>(now),
-                 static_cast<unsigned long long>(acked_), static_cast<unsigned long long>(failed_));
-    std::fflush(acked_file_);
-  }
-
   gale::SpoutOutputCollector* collector_ = nullptr;
   std::optional<Pacer> pacer_;
   bool started_ = false;  // the first tree completed
   int64_t first_emit_ns_ = 0;
   uint64_t next_id_ = 0;
-  uint64_t acked_ = 0, failed_ = 0;
-  std::FILE* acked_file_ = nullptr;
-  int64_t last_write_ns_ = 0;
+  AckedRecorder recorder_;
 };
 
 // Splits a sentence on spaces and emits each ["word", "intended"] anchored
