@@ -1,5 +1,7 @@
 #include "worker/cluster_worker.h"
 
+#include "worker/cluster_transfer.h"
+
 #include "core/common/logging.h"
 #include "core/plugin/loader.h"
 #include "core/runtime/topology_plan.h"
@@ -20,40 +22,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
-
-// Routes tuples for tasks of other workers into the transport.
-class ClusterTransfer final : public runtime::RemoteTransfer {
- public:
-  ClusterTransfer(std::vector<int> task_peer, int peers)
-      : task_peer_(std::move(task_peer)), peers_(peers) {}
-  void set_transport(transport::ZmqTransport* t) { transport_ = t; }
-
-  int peer_count() const override { return peers_; }
-  int PeerOf(int32_t task) const override {
-    return task > 0 && static_cast<size_t>(task) < task_peer_.size()
-               ? task_peer_[static_cast<size_t>(task)]
-               : -1;
-  }
-  bool TrySend(int peer, std::vector<runtime::Envelope>& batch) override {
-    // Encoded here, on the executor's thread, straight from the envelopes;
-    // a refused batch is left as it was. The buffers are per thread
-    // (executors send concurrently) and trade places with the transport's.
-    thread_local transport::EncodedTuples encoded;
-    encoded.clear();
-    for (const auto& e : batch) {
-      tuple::EncodeTuple(e.task, e.tuple, encoded.bytes());
-      encoded.EndTuple();
-    }
-    if (!transport_->TrySend(peer, encoded)) return false;
-    batch.clear();
-    return true;
-  }
-
- private:
-  const std::vector<int> task_peer_;  // task -> peer index, -1 for local tasks
-  const int peers_;
-  transport::ZmqTransport* transport_ = nullptr;
-};
 
 class RuntimeReceiver final : public transport::Receiver {
  public:

@@ -37,7 +37,9 @@ class RemoteTransfer {
   virtual int peer_count() const = 0;
   // The peer that runs `task`, or -1.
   virtual int PeerOf(int32_t task) const = 0;
-  // Takes all of `batch` (clearing it) or none of it (returning false).
+  // Takes all of `batch` (clearing it) or none of it (returning false). An
+  // executor offers a refused batch again from the same thread, with at
+  // most more envelopes at its end.
   virtual bool TrySend(int peer, std::vector<Envelope>& batch) = 0;
 };
 

@@ -66,25 +66,39 @@ class Pacer {
   uint64_t sent_ = 0;
 };
 
+// A file opened for appending (created when missing), closed with its
+// owner; null until Open().
+class AppendFile {
+ public:
+  AppendFile() = default;
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+  ~AppendFile() {
+    if (file_) std::fclose(file_);
+  }
+  void Open(const std::string& path) {
+    file_ = std::fopen(path.c_str(), "a");
+    if (!file_) throw std::runtime_error("cannot open '" + path + "'");
+  }
+  std::FILE* get() const { return file_; }
+  explicit operator bool() const { return file_ != nullptr; }
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
 // What a last bolt records: the tuples it took and, for tuples that carry an
 // "intended" field (steady_clock nanos), their latency from that time. On
 // every tick it appends "<steady nanos> <count>" to <base>.count and
 // rewrites <base>.hist (latency_histogram.h) when it has latencies.
 class SinkRecorder {
  public:
-  SinkRecorder() = default;
-  SinkRecorder(const SinkRecorder&) = delete;
-  SinkRecorder& operator=(const SinkRecorder&) = delete;
-  ~SinkRecorder() {
-    if (count_file_) std::fclose(count_file_);
-  }
 
   void Open(const gale::TopologyContext& context, gale::OutputCollector& collector) {
     collector_ = &collector;
     base_ = OutputBase(context);
     if (base_.empty()) return;
-    count_file_ = std::fopen((base_ + ".count").c_str(), "a");
-    if (!count_file_) throw std::runtime_error("cannot open '" + base_ + ".count'");
+    count_file_.Open(base_ + ".count");
   }
 
   void Record(const gale::Tuple& input) {
@@ -99,9 +113,9 @@ class SinkRecorder {
   void Write() {
     if (!count_file_) return;
     const int64_t now = SteadyNanos();
-    std::fprintf(count_file_, "%lld %llu\n", static_cast<long long>(now),
+    std::fprintf(count_file_.get(), "%lld %llu\n", static_cast<long long>(now),
                  static_cast<unsigned long long>(count_));
-    std::fflush(count_file_);
+    std::fflush(count_file_.get());
     if (histogram_.total() > 0) WriteHistogram(now);
   }
 
@@ -127,7 +141,7 @@ class SinkRecorder {
 
   gale::OutputCollector* collector_ = nullptr;
   std::string base_;
-  std::FILE* count_file_ = nullptr;
+  AppendFile count_file_;
   uint64_t count_ = 0;
   const gale::StreamMeta* meta_ = nullptr;
   std::optional<size_t> intended_index_;
@@ -142,19 +156,12 @@ class SinkRecorder {
 // (max.spout.pending is at most a few thousand in the benchmarks).
 class AckedRecorder {
  public:
-  AckedRecorder() = default;
-  AckedRecorder(const AckedRecorder&) = delete;
-  AckedRecorder& operator=(const AckedRecorder&) = delete;
-  ~AckedRecorder() {
-    if (file_) std::fclose(file_);
-  }
 
   // False when bench.out.dir is unset (nothing is recorded then).
   bool Open(const gale::TopologyContext& context) {
     const std::string base = OutputBase(context);
     if (base.empty()) return false;
-    file_ = std::fopen((base + ".acked").c_str(), "a");
-    if (!file_) throw std::runtime_error("cannot open '" + base + ".acked'");
+    file_.Open(base + ".acked");
     emitted_.assign(kRing, 0);
     return true;
   }
@@ -174,15 +181,15 @@ class AckedRecorder {
     const int64_t now = SteadyNanos();
     if (!force && now - last_write_ns_ < 100'000'000) return;
     last_write_ns_ = now;
-    std::fprintf(file_, "%lld %llu %llu %llu\n", static_cast<long long>(now),
+    std::fprintf(file_.get(), "%lld %llu %llu %llu\n", static_cast<long long>(now),
                  static_cast<unsigned long long>(acked_), static_cast<unsigned long long>(failed_),
                  static_cast<unsigned long long>(complete_nanos_));
-    std::fflush(file_);
+    std::fflush(file_.get());
   }
 
  private:
   static constexpr size_t kRing = 1 << 16;
-  std::FILE* file_ = nullptr;
+  AppendFile file_;
   std::vector<int64_t> emitted_;
   uint64_t acked_ = 0, failed_ = 0, complete_nanos_ = 0;
   int64_t last_write_ns_ = 0;
@@ -273,9 +280,11 @@ class IdBolt : public gale::Bolt {
   gale::OutputCollector* collector_ = nullptr;
 };
 
-// Acks and counts every input (SinkRecorder); writes its files on ticks
-// and at Cleanup.
-class NullBolt : public gale::Bolt {
+// A last bolt: hands every input to `Take` (a functor), acks and counts it
+// (SinkRecorder), and writes its files on ticks and at Cleanup. A template
+// rather than a virtual hook, so that NullBolt's W1 path has no extra call.
+template <typename Take>
+class SinkBolt : public gale::Bolt {
  public:
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
@@ -286,6 +295,7 @@ class NullBolt : public gale::Bolt {
       recorder_.Write();
       return;
     }
+    take_(input);
     recorder_.Record(input);
     collector_->Ack(input);
   }
@@ -294,8 +304,16 @@ class NullBolt : public gale::Bolt {
 
  private:
   gale::OutputCollector* collector_ = nullptr;
+  Take take_;
   SinkRecorder recorder_;
 };
+
+struct TakeNothing {
+  void operator()(const gale::Tuple&) {}
+};
+
+// Acks and counts every input.
+class NullBolt final : public SinkBolt<TakeNothing> {};
 
 // The storm-loadgen sentence set: Storm's RandomSentenceSpout sentences,
 // 32 words in 5 sentences (6.4 words on average).
@@ -396,32 +414,15 @@ class SplitBolt : public gale::Bolt {
   gale::OutputCollector* collector_ = nullptr;
 };
 
+struct CountWords {
+  void operator()(const gale::Tuple& input) { ++counts[input.GetString(0)]; }
+  std::unordered_map<std::string, int64_t> counts;
+};
+
 // Counts words (subscribe with FIELDS on "word"), acks, and records like
 // NullBolt: the number of words taken and their latency from the intended
 // emit time of their sentence. Emits nothing: it is the last bolt.
-class CountBolt : public gale::Bolt {
- public:
-  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
-    collector_ = &collector;
-    recorder_.Open(context, collector);
-  }
-  void Execute(const gale::Tuple& input) override {
-    if (input.IsTick()) {
-      recorder_.Write();
-      return;
-    }
-    ++counts_[input.GetString(0)];
-    recorder_.Record(input);
-    collector_->Ack(input);
-  }
-  void Cleanup() override { recorder_.Write(); }
-  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
-
- private:
-  gale::OutputCollector* collector_ = nullptr;
-  std::unordered_map<std::string, int64_t> counts_;
-  SinkRecorder recorder_;
-};
+class CountBolt final : public SinkBolt<CountWords> {};
 
 }  // namespace
 

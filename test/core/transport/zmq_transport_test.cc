@@ -3,6 +3,7 @@
 #include "core/transport/zmq_transport.h"
 
 #include "core/tuple/tuple_codec.h"
+#include "worker/cluster_transfer.h"
 
 #include <catch2/catch.hpp>
 
@@ -526,6 +527,62 @@ TEST_CASE("ZmqTransport needs no Start to be stopped or destroyed", "[transport]
   t.Stop();
   t.Stop();
   CHECK(t.stats().frames_sent == 0);
+}
+
+TEST_CASE("ClusterTransfer: a refused batch that grows is sent once, in order", "[transport]") {
+  // A peer that is not up yet and a one-frame ZeroMQ pipe: the transport
+  // soon holds max_queued_tuples and refuses. The executor's way is to keep
+  // its batch, append to it and offer it again; ClusterTransfer encodes only
+  // what was appended, and every tuple must arrive exactly once, in order.
+  const int port_b = FreePort();
+  TransportOptions options = To({"127.0.0.1:" + std::to_string(port_b)});
+  options.send_hwm = 1;
+  options.max_queued_tuples = 40;
+  options.batch_tuples = 10;
+  CollectingReceiver at_a, at_b;
+  Started a = StartOnFreePort(options, at_a);
+  std::vector<int> task_peer(8, -1);
+  task_peer[7] = 0;  // MakeTuple's target task
+  worker::ClusterTransfer transfer(task_peer, 1);
+  transfer.set_transport(a.transport.get());
+
+  const std::vector<StreamMeta> metas = {{"c", "s0", Fields{}, false, 0},
+                                         {"c", "s1", Fields{}, false, 1},
+                                         {"c", "s2", Fields{}, false, 2}};
+  int64_t seq = 0;
+  std::vector<runtime::Envelope> batch;
+  auto append = [&](int n) {
+    for (int i = 0; i < n; ++i, ++seq) {
+      const WireTuple w = MakeTuple(1, seq);
+      Tuple t(&metas[w.stream], w.source_task, w.values);
+      for (const auto& [root, edge] : w.roots) t.mutable_roots().XorInto(root, edge);
+      batch.emplace_back(w.target_task, std::move(t));
+    }
+  };
+  bool refused = false;
+  for (int i = 0; i < 1000 && !refused; ++i) {
+    append(10);
+    if (transfer.TrySend(0, batch)) continue;
+    refused = true;
+  }
+  REQUIRE(refused);
+  const size_t kept = batch.size();
+  append(5);  // more envelopes at the end of the refused batch
+  CHECK_FALSE(transfer.TrySend(0, batch));
+  CHECK(batch.size() == kept + 5);
+  append(5);
+
+  TransportOptions b_options;
+  b_options.port = port_b;
+  ZmqTransport b(b_options, at_b);
+  REQUIRE(b.Start().ok());  // the port was free a moment ago
+  REQUIRE(WaitUntil([&] { return transfer.TrySend(0, batch); }));
+  CHECK(batch.empty());
+  // Everything the transport sent has arrived, and that is each tuple once.
+  REQUIRE(WaitUntil([&] { return at_b.count() >= static_cast<size_t>(seq); }, seconds(10)));
+  REQUIRE(WaitUntil([&] { return a.transport->stats().tuples_sent == at_b.count(); }, seconds(10)));
+  CHECK(at_b.count() == static_cast<size_t>(seq));
+  CheckInOrder(at_b.Take(), {{1, seq}});
 }
 
 }  // namespace
