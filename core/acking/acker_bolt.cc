@@ -14,13 +14,13 @@ void AckerBolt::DeclareOutputFields(OutputDeclarer& declarer) const {
   }
 }
 
-void AckerBolt::Execute(const Tuple& input) {
-  if (input.IsTick()) {
-    // Expired entries are dropped silently: the spout's own timeout has
-    // already failed those trees.
-    pending_.Rotate([](uint64_t, Entry&) {});
-    return;
-  }
+void AckerTable::Rotate() {
+  // Expired entries are dropped silently: the spout's own timeout has
+  // already failed those trees.
+  pending_.Rotate([](uint64_t, Entry&) {});
+}
+
+AckerTable::Outcome AckerTable::Apply(const Tuple& input) {
   const std::string& stream = input.source_stream();
   const uint64_t root = static_cast<uint64_t>(input.GetInt(0));
   Entry* e = nullptr;
@@ -40,21 +40,32 @@ void AckerBolt::Execute(const Tuple& input) {
   } else if (stream == kAckResetTimeoutStream) {
     e = &pending_.Put(root, pending_.GetOrPut(root));  // moves it to the newest bucket
   } else {
-    return;  // not acker traffic; nothing subscribes it here
+    return {};  // not acker traffic; nothing subscribes it here
   }
 
-  if (e->spout_task < 0) return;  // the init has not arrived yet
+  if (e->spout_task < 0) return {};  // the init has not arrived yet
   const int32_t spout_task = e->spout_task;
-  const int64_t id = static_cast<int64_t>(root);
   if (e->val == 0) {
     pending_.Remove(root);
-    collector_->EmitDirect(spout_task, Stream{kAckAckStream}, {id});
-  } else if (e->failed) {
-    pending_.Remove(root);
-    collector_->EmitDirect(spout_task, Stream{kAckFailStream}, {id});
-  } else if (stream == kAckResetTimeoutStream) {
-    collector_->EmitDirect(spout_task, Stream{kAckResetTimeoutStream}, {id});
+    return {Outcome::kAck, spout_task, root};
   }
+  if (e->failed) {
+    pending_.Remove(root);
+    return {Outcome::kFail, spout_task, root};
+  }
+  if (stream == kAckResetTimeoutStream) return {Outcome::kResetTimeout, spout_task, root};
+  return {};
+}
+
+void AckerBolt::Execute(const Tuple& input) {
+  if (input.IsTick()) {
+    table_.Rotate();
+    return;
+  }
+  const AckerTable::Outcome out = table_.Apply(input);
+  if (out.kind == AckerTable::Outcome::kNone) return;
+  collector_->EmitDirect(out.spout_task, Stream{out.stream()},
+                         {static_cast<int64_t>(out.root)});
 }
 
 }  // namespace gale::acking

@@ -1,7 +1,9 @@
 // core/acking/acker_bolt.h
 //
-// The acker: Storm's XOR tuple-tree tracker, run as the system bolt
-// `__acker` on ordinary executors. Per root id it XORs every value it is
+// The acker: Storm's XOR tuple-tree tracker, the system component
+// `__acker`. AckerTable holds its rules; AckerBolt runs one as a bolt on an
+// executor of its own, and a spout executor may run one on its thread
+// (core/runtime/spout_executor.h). Per root id it XORs every value it is
 // sent; zero means every edge of the tree was both created and acked, and
 // the spout task that emitted the root is told on the direct stream
 // `__ack_ack`. A fail anywhere sends `__ack_fail`. Messages may arrive in any
@@ -18,7 +20,8 @@
 //              the init; the spout measures complete latency itself, so
 //              that would be a clock read per message for nothing.)
 //
-// Threading: like any Bolt, one executor thread per instance.
+// Threading: an AckerTable or AckerBolt belongs to the thread of the executor
+// that runs its task.
 #pragma once
 
 #include "core/acking/rotating_map.h"
@@ -37,14 +40,30 @@ inline constexpr std::string_view kAckAckStream = "__ack_ack";
 inline constexpr std::string_view kAckFailStream = "__ack_fail";
 inline constexpr std::string_view kAckResetTimeoutStream = "__ack_reset_timeout";
 
-class AckerBolt final : public Bolt {
+// The acker's state and rules, apart from how its messages arrive and
+// leave: AckerBolt runs it as a bolt on its own executor, and a spout
+// executor that hosts an acker (topology.acker.in.spout.executor) runs it
+// on its own thread and completes its trees without a message.
+class AckerTable {
  public:
-  AckerBolt() : pending_(3) {}
+  // What the spout task that emitted a root must be told.
+  struct Outcome {
+    enum Kind { kNone, kAck, kFail, kResetTimeout };
+    Kind kind = kNone;
+    int32_t spout_task = -1;
+    uint64_t root = 0;
+    // The stream that tells the spout.
+    std::string_view stream() const {
+      return kind == kAck ? kAckAckStream : kind == kFail ? kAckFailStream : kAckResetTimeoutStream;
+    }
+  };
 
-  void Prepare(const TopologyContext& context, OutputCollector& collector) override;
-  void Execute(const Tuple& input) override;
-  void DeclareOutputFields(OutputDeclarer& declarer) const override;
+  AckerTable() : pending_(3) {}
 
+  // Applies one message on an __ack_* stream (others are ignored).
+  Outcome Apply(const Tuple& input);
+  // Once per message timeout (the acker's tick).
+  void Rotate();
   size_t pending() const { return pending_.size(); }
 
  private:
@@ -54,8 +73,20 @@ class AckerBolt final : public Bolt {
     bool failed = false;
   };
 
-  OutputCollector* collector_ = nullptr;
   RotatingMap<uint64_t, Entry> pending_;
+};
+
+class AckerBolt final : public Bolt {
+ public:
+  void Prepare(const TopologyContext& context, OutputCollector& collector) override;
+  void Execute(const Tuple& input) override;
+  void DeclareOutputFields(OutputDeclarer& declarer) const override;
+
+  size_t pending() const { return table_.pending(); }
+
+ private:
+  OutputCollector* collector_ = nullptr;
+  AckerTable table_;
 };
 
 }  // namespace gale::acking

@@ -126,7 +126,7 @@ class Executor {
   const OutputStream& ResolveStream(std::string_view stream) const;
   int32_t AckerFor(uint64_t root) const;
   // A new random root id whose acker (AckerFor) runs in this worker when
-  // one does: the init and the acker's answer to the spout then never
+  // one does (on this executor's thread when it hosts one, PreferAckers): the init and the acker's answer to the spout then never
   // leave the process. Every process computes AckerFor the same way, so
   // bolts elsewhere find the same acker.
   uint64_t NewRoot();
@@ -146,6 +146,9 @@ class Executor {
   // Tries to deliver every queued batch; true when nothing is left waiting.
   bool FlushAll();
   bool blocked() const { return blocked_ > 0; }
+  // NewRoot() draws roots for these ackers (indices into acker_tasks()),
+  // not for every acker of this worker.
+  void PreferAckers(std::vector<uint64_t> indices) { local_ackers_ = std::move(indices); }
   size_t batch_size() const { return batch_size_; }
   void MarkProcessed(uint64_t n) {
     processed_.store(processed_.load(std::memory_order_relaxed) + n, std::memory_order_release);

@@ -11,6 +11,7 @@
 // Threading: all spout callbacks run on this executor's thread.
 #pragma once
 
+#include "core/acking/acker_bolt.h"
 #include "core/acking/rotating_map.h"
 #include "core/runtime/executor.h"
 
@@ -21,10 +22,26 @@
 
 namespace gale::runtime {
 
+// An acker executor run on a spout executor's thread: one table per acker
+// task, and the stats it reports as an executor of its own. Its execute
+// time is measured per input batch and shared among the batch's envelopes,
+// so it includes the spout's Ack() for the trees it completes.
+struct HostedAcker {
+  HostedAcker(const ComponentPlan& component, const ExecutorPlan& plan)
+      : component(component), tasks(plan.tasks), tables(plan.tasks.size()) {}
+  const ComponentPlan& component;
+  const std::vector<int32_t> tasks;  // contiguous, ascending
+  std::vector<acking::AckerTable> tables;  // by task index
+  ExecutorStats stats;
+  uint64_t batch_executed = 0;  // in the input batch being processed
+};
+
 class SpoutExecutor final : public Executor {
  public:
+  // `hosted`: acker executors run on this thread (owned by the caller,
+  // outliving the executor).
   SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
-                std::vector<std::unique_ptr<Spout>> spouts);
+                std::vector<std::unique_ptr<Spout>> spouts, std::vector<HostedAcker*> hosted = {});
   ~SpoutExecutor() override;
 
   bool Finished() const override { return finished_.load(); }
@@ -46,14 +63,24 @@ class SpoutExecutor final : public Executor {
 
   void Run() override;
   void Process(Envelope& e);
+  void ProcessAcker(HostedAcker& h, Envelope& e);
+  // The hosted acker that runs `task`, or null.
+  HostedAcker* HostedFor(int32_t task) const {
+    return task > 0 && static_cast<size_t>(task) < hosted_by_task_.size()
+               ? hosted_by_task_[static_cast<size_t>(task)]
+               : nullptr;
+  }
   // Processes and recycles what PopAll() returned; true when it held anything.
   bool ProcessAll(std::vector<Batch>& input);
   void Complete(uint64_t root, bool acked);
+  void ResetTimeout(uint64_t root);
   bool CanEmit();
   void UpdateFinished();
   void SetActive(bool active);
 
   std::vector<std::unique_ptr<Spout>> spouts_;
+  const std::vector<HostedAcker*> hosted_;
+  std::vector<HostedAcker*> hosted_by_task_;  // by task id; null: not hosted here
   std::vector<std::unique_ptr<Collector>> collectors_;
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
   acking::RotatingMap<uint64_t, Pending> pending_{2};

@@ -8,6 +8,13 @@
 #include <cmath>
 
 namespace gale::runtime {
+namespace {
+
+Role RoleOf(const TopologyPlan& plan, size_t executor) {
+  return plan.components()[static_cast<size_t>(plan.executors()[executor].component)].role;
+}
+
+}  // namespace
 
 WorkerRuntime::WorkerRuntime(const TopologyPlan& plan, const Clock& clock, WorkerOptions options)
     : plan_(plan), clock_(clock), options_(std::move(options)) {}
@@ -21,28 +28,57 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
   if (mine.empty()) {
     for (size_t i = 0; i < plan.executors().size(); ++i) mine.push_back(i);
   }
-  w->local_count_ = static_cast<int>(mine.size());
+  for (size_t index : mine) {
+    if (index >= plan.executors().size()) {
+      return Status::InvalidArgument("executor " + std::to_string(index) + " is not in the plan");
+    }
+  }
+  // Acker executors go round-robin onto this worker's spout executors
+  // (topology.acker.in.spout.executor); host[j] is the position in `mine`
+  // of the spout executor that runs mine[j], or -1.
+  std::vector<int> host(mine.size(), -1);
+  if (plan.settings().acker_in_spout_executor) {
+    std::vector<int> spouts;
+    for (size_t j = 0; j < mine.size(); ++j) {
+      if (RoleOf(plan, mine[j]) == Role::kSpout) spouts.push_back(static_cast<int>(j));
+    }
+    size_t next = 0;
+    for (size_t j = 0; j < mine.size() && !spouts.empty(); ++j) {
+      if (RoleOf(plan, mine[j]) == Role::kAcker) host[j] = spouts[next++ % spouts.size()];
+    }
+  }
+  // Destinations: the executors with a thread of their own, in `mine`'s
+  // order; a hosted acker's tasks go to its host.
+  std::vector<int> dest(mine.size(), -1);
+  for (size_t j = 0; j < mine.size(); ++j) {
+    if (host[j] < 0) dest[j] = w->local_count_++;
+  }
   w->remote_peers_ = w->options_.remote ? w->options_.remote->peer_count() : 0;
   w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}});
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
-    if (mine[j] >= plan.executors().size()) {
-      return Status::InvalidArgument("executor " + std::to_string(mine[j]) + " is not in the plan");
-    }
     for (int32_t t : plan.executors()[mine[j]].tasks) {
-      w->task_destination_[static_cast<size_t>(t)] = static_cast<int>(j);
+      w->task_destination_[static_cast<size_t>(t)] = host[j] < 0 ? dest[j] : dest[static_cast<size_t>(host[j])];
       w->shared_->local_tasks.push_back(t);
     }
   }
   for (int32_t t = 1; t <= plan.task_count(); ++t) {
-    auto& dest = w->task_destination_[static_cast<size_t>(t)];
-    if (dest >= 0) continue;
+    auto& d = w->task_destination_[static_cast<size_t>(t)];
+    if (d >= 0) continue;
     const int peer = w->options_.remote ? w->options_.remote->PeerOf(t) : -1;
     if (peer < 0) return Status::InvalidArgument("no worker runs task " + std::to_string(t));
-    dest = w->local_count_ + peer;
+    d = w->local_count_ + peer;
   }
-  for (size_t index : mine) {
-    const ExecutorPlan& ep = plan.executors()[index];
+  for (size_t j = 0; j < mine.size(); ++j) {
+    if (host[j] < 0) continue;
+    const ExecutorPlan& ep = plan.executors()[mine[j]];
+    w->hosted_.push_back(
+        {std::make_unique<HostedAcker>(plan.components()[static_cast<size_t>(ep.component)], ep),
+         static_cast<size_t>(dest[static_cast<size_t>(host[j])])});
+  }
+  for (size_t j = 0; j < mine.size(); ++j) {
+    if (host[j] >= 0) continue;
+    const ExecutorPlan& ep = plan.executors()[mine[j]];
     const ComponentPlan& c = plan.components()[static_cast<size_t>(ep.component)];
     if (c.role == Role::kSpout) {
       std::vector<std::unique_ptr<Spout>> spouts;
@@ -51,7 +87,12 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
         if (!s.ok()) return s.status().WithContext("spout '" + c.id + "'");
         spouts.push_back(std::move(s).value());
       }
-      w->executors_.push_back(std::make_unique<SpoutExecutor>(*w->shared_, ep, std::move(spouts)));
+      std::vector<HostedAcker*> hosted;
+      for (auto& h : w->hosted_) {
+        if (h.host == static_cast<size_t>(dest[j])) hosted.push_back(h.acker.get());
+      }
+      w->executors_.push_back(
+          std::make_unique<SpoutExecutor>(*w->shared_, ep, std::move(spouts), std::move(hosted)));
     } else {
       std::vector<std::unique_ptr<Bolt>> bolts;
       for (size_t i = 0; i < ep.tasks.size(); ++i) {
@@ -66,8 +107,8 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
       w->executors_.push_back(std::make_unique<BoltExecutor>(*w->shared_, ep, std::move(bolts)));
     }
   }
-  w->remote_scratch_.resize(mine.size());
-  w->remote_system_scratch_.resize(mine.size());
+  w->remote_scratch_.resize(w->executors_.size());
+  w->remote_system_scratch_.resize(w->executors_.size());
   return w;
 }
 
@@ -95,16 +136,20 @@ void WorkerRuntime::Stop() {
 void WorkerRuntime::TimerLoop() {
   struct Ticker {
     Executor* executor;
+    int32_t task;  // Envelope::kAllTasks, or a hosted acker's first task
     Nanos period;
     Nanos next;
     double secs;
   };
   std::vector<Ticker> tickers;
-  for (auto& e : executors_) {
-    const double secs = e->component().tick_secs;
-    if (secs <= 0) continue;
+  auto add = [&](Executor* e, int32_t task, double secs) {
+    if (secs <= 0) return;
     const Nanos period(static_cast<int64_t>(secs * 1e9));
-    tickers.push_back({e.get(), period, clock_.Now() + period, secs});
+    tickers.push_back({e, task, period, clock_.Now() + period, secs});
+  };
+  for (auto& e : executors_) add(e.get(), Envelope::kAllTasks, e->component().tick_secs);
+  for (const auto& h : hosted_) {
+    add(executors_[h.host].get(), h.acker->tasks.front(), h.acker->component.tick_secs);
   }
   std::unique_lock<std::mutex> lock(timer_mu_);
   while (!stopping_) {
@@ -120,7 +165,7 @@ void WorkerRuntime::TimerLoop() {
       }
       ticks_sent_.fetch_add(1);
       t.executor->queue().ForcePush(
-          Envelope{Envelope::kAllTasks, Tuple(plan_.tick_meta(), kSystemTaskId, std::move(rate))});
+          Envelope{t.task, Tuple(plan_.tick_meta(), kSystemTaskId, std::move(rate))});
       t.next = now + t.period;
     }
     timer_rounds_.fetch_add(1);
@@ -156,6 +201,10 @@ std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
   std::vector<ExecutorReport> out;
   for (const auto& e : executors_) {
     out.push_back({e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot()});
+  }
+  for (const auto& h : hosted_) {
+    out.push_back({h.acker->component.id, h.acker->tasks.front(), h.acker->tasks.back(),
+                   h.acker->stats.Snapshot()});
   }
   return out;
 }
@@ -215,6 +264,11 @@ std::vector<ComponentStats> WorkerRuntime::Stats() const {
     auto& cs = out[static_cast<size_t>(plan_.FindComponent(e->component().id))];
     ++cs.executors;
     cs.stats.Add(e->stats().Snapshot());
+  }
+  for (const auto& h : hosted_) {
+    auto& cs = out[static_cast<size_t>(plan_.FindComponent(h.acker->component.id))];
+    ++cs.executors;
+    cs.stats.Add(h.acker->stats.Snapshot());
   }
   return out;
 }

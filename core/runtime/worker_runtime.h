@@ -31,6 +31,8 @@ namespace gale::runtime {
 
 // Where tuples for tasks of other workers go (cluster mode). Peers are the
 // other workers, by index.
+struct HostedAcker;
+
 class RemoteTransfer {
  public:
   virtual ~RemoteTransfer() = default;
@@ -140,6 +142,13 @@ class WorkerRuntime final : public Transfer {
   const TopologyPlan& plan_;
   const Clock& clock_;
   std::unique_ptr<WorkerShared> shared_;
+  // Acker executors run by a spout executor (executors_[host]); they
+  // outlive the executors.
+  struct Hosted {
+    std::unique_ptr<HostedAcker> acker;
+    size_t host;
+  };
+  std::vector<Hosted> hosted_;
   std::vector<std::unique_ptr<Executor>> executors_;
   WorkerOptions options_;
   int local_count_ = 0;

@@ -11,6 +11,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.acker.executors", T::kInt,
        "acker executors; 0 turns acking off and spout emits are acked at once (default: one per "
        "worker)"},
+      {"topology.acker.in.spout.executor", T::kBool,
+       "run each acker executor on the thread of a spout executor of its worker, when the worker "
+       "has one, so a tree completes without a hop to another thread (default true)"},
       {"topology.max.spout.pending", T::kInt,
        "most tuple trees in flight per spout task; 0 or unset means no limit"},
       {"topology.message.timeout.secs", T::kNumber,
@@ -88,6 +91,8 @@ Result<TopologySettings> ParseSettings(const Config& config) {
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.workers", 1, &s.workers, kMaxTasksPerComponent));
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.acker.executors", 0, &s.acker_executors,
                                kMaxTasksPerComponent));
+  GALE_RETURN_IF_ERROR(
+      ReadBool(config, "topology.acker.in.spout.executor", &s.acker_in_spout_executor));
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.max.spout.pending", 0, &s.max_spout_pending));
   GALE_RETURN_IF_ERROR(
       ReadNumber(config, "topology.message.timeout.secs", 0, true, &s.message_timeout_secs));

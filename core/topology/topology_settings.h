@@ -30,6 +30,7 @@ const std::vector<ConfigKey>& KnownConfigKeys();
 struct TopologySettings {
   int workers = 1;                        // topology.workers
   int acker_executors = -1;               // topology.acker.executors; -1: one per worker
+  bool acker_in_spout_executor = true;  // topology.acker.in.spout.executor
   int max_spout_pending = 0;              // topology.max.spout.pending; 0: unbounded
   double message_timeout_secs = 30;       // topology.message.timeout.secs
   bool enable_message_timeouts = true;    // topology.enable.message.timeouts

@@ -82,11 +82,17 @@ TestLog& Log() { return TestLog::Get(); }
 
 // Emits what the test feeds, with the fed message id (reliable) or none.
 // Records acks and fails by id. Counts its NextTuple calls and the most
-// trees it ever had pending.
+// trees it ever had pending. With `feeder.task.index` set, only that task
+// of the component takes from the feed.
 class FeederSpout : public Spout {
  public:
-  void Open(const TopologyContext&, SpoutOutputCollector& c) override { c_ = &c; }
+  void Open(const TopologyContext& ctx, SpoutOutputCollector& c) override {
+    c_ = &c;
+    const int64_t only = ctx.config().GetInt("feeder.task.index", -1);
+    feeds_ = only < 0 || only == ctx.task_index();
+  }
   void NextTuple() override {
+    if (!feeds_) return;
     Log().Count("next_tuple");
     Values v;
     std::optional<uint64_t> id;
@@ -114,6 +120,7 @@ class FeederSpout : public Spout {
  private:
   SpoutOutputCollector* c_ = nullptr;
   int64_t pending_ = 0;
+  bool feeds_ = true;
 };
 
 // Emits `branch.count` copies of each input, anchored to it, then acks it.

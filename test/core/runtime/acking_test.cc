@@ -218,6 +218,62 @@ streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
   for (const auto& c : t.runtime().Stats()) CHECK(c.component != "__acker");
 }
 
+TEST_CASE_METHOD(Fixture, "An acker on the spout executor's thread (the default) and one on an "
+                          "executor of its own track trees alike and report the same stats",
+                 "[acking]") {
+  const bool hosted = GENERATE(true, false);
+  CAPTURE(hosted);
+  LocalTopology t(std::string(R"(
+name: acker-placement
+config: { topology.acker.executors: 1, topology.acker.in.spout.executor: )") +
+                      (hosted ? "true" : "false") + R"( }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: forward, className: IdentityBolt }
+  - { id: judge, className: FailValueBolt }
+streams:
+  - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
+  - { from: forward, to: judge, grouping: { type: SHUFFLE } }
+)", clock);
+  Log().Feed({"ok"}, 1);
+  Log().Feed({"fail"}, 2);
+  Log().Feed({"ok"}, 3);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 3});
+  CHECK(Log().failed() == Ids{2});
+  // Per tree: the init, forward's ack, then judge's ack or fail.
+  CHECK(t.StatsOf("__acker").executed == 9);
+  CHECK(t.StatsOf("feeder").acked == 2);
+  CHECK(t.StatsOf("feeder").failed == 1);
+  int acker_executors = 0, reports = 0;
+  for (const auto& c : t.runtime().Stats()) {
+    if (c.component == "__acker") acker_executors = c.executors;
+  }
+  for (const auto& r : t.runtime().ExecutorReports()) reports += r.component == "__acker";
+  CHECK(acker_executors == 1);
+  CHECK(reports == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "Trees of a spout executor that does not host the acker complete "
+                          "through the one that does", "[acking]") {
+  // Two spout executors, one acker: the first spout executor runs it, and
+  // only the second one emits.
+  LocalTopology t(R"(
+name: shared-acker
+config: { topology.acker.executors: 1, topology.message.timeout.secs: 10 }
+spouts: [ { id: feeder, className: FeederSpout, parallelism: 2, config: { feeder.task.index: 1 } } ]
+bolts: [ { id: judge, className: FailValueBolt } ]
+streams: [ { from: feeder, to: judge, grouping: { type: SHUFFLE } } ]
+)", clock);
+  for (uint64_t i = 1; i <= 20; ++i) Log().Feed({i % 5 == 0 ? "fail" : "ok"}, i);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked().size() == 16);
+  CHECK(Log().failed() == Ids{5, 10, 15, 20});
+  CHECK(t.StatsOf("__acker").executed == 40);
+  t.Advance(clock, seconds(30));  // nothing pending: no timeouts either
+  CHECK(Log().failed() == Ids{5, 10, 15, 20});
+}
+
 TEST_CASE_METHOD(Fixture, "topology.max.spout.pending bounds the trees in flight per spout task",
                  "[acking]") {
   LocalTopology t(R"(
