@@ -20,19 +20,26 @@ void AckerTable::Rotate() {
   pending_.Rotate([](uint64_t, Entry&) {});
 }
 
+AckerTable::Outcome AckerTable::Init(uint64_t root, uint64_t val, int32_t spout_task) {
+  Entry& e = pending_.GetOrPut(root);
+  e.val ^= val;
+  e.spout_task = spout_task;
+  return Decide(e, root, false);
+}
+
 AckerTable::Outcome AckerTable::Apply(const Tuple& input) {
   const std::string& stream = input.source_stream();
   const uint64_t root = static_cast<uint64_t>(input.GetInt(0));
+  if (stream == kAckInitStream) {
+    return Init(root, static_cast<uint64_t>(input.GetInt(1)),
+                static_cast<int32_t>(input.GetInt(2)));
+  }
   Entry* e = nullptr;
   // Existing entries are not re-put, so updates do not extend their life
   // (as in Storm); only reset-timeout does.
   if (stream == kAckAckStream) {
     e = &pending_.GetOrPut(root);
     e->val ^= static_cast<uint64_t>(input.GetInt(1));
-  } else if (stream == kAckInitStream) {
-    e = &pending_.GetOrPut(root);
-    e->val ^= static_cast<uint64_t>(input.GetInt(1));
-    e->spout_task = static_cast<int32_t>(input.GetInt(2));
   } else if (stream == kAckFailStream) {
     // Can arrive before the init: remember it, decide once the init is in.
     e = &pending_.GetOrPut(root);
@@ -42,18 +49,21 @@ AckerTable::Outcome AckerTable::Apply(const Tuple& input) {
   } else {
     return {};  // not acker traffic; nothing subscribes it here
   }
+  return Decide(*e, root, stream == kAckResetTimeoutStream);
+}
 
-  if (e->spout_task < 0) return {};  // the init has not arrived yet
-  const int32_t spout_task = e->spout_task;
-  if (e->val == 0) {
+AckerTable::Outcome AckerTable::Decide(Entry& e, uint64_t root, bool reset) {
+  if (e.spout_task < 0) return {};  // the init has not arrived yet
+  const int32_t spout_task = e.spout_task;
+  if (e.val == 0) {
     pending_.Remove(root);
     return {Outcome::kAck, spout_task, root};
   }
-  if (e->failed) {
+  if (e.failed) {
     pending_.Remove(root);
     return {Outcome::kFail, spout_task, root};
   }
-  if (stream == kAckResetTimeoutStream) return {Outcome::kResetTimeout, spout_task, root};
+  if (reset) return {Outcome::kResetTimeout, spout_task, root};
   return {};
 }
 

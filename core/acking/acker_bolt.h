@@ -62,6 +62,9 @@ class AckerTable {
 
   // Applies one message on an __ack_* stream (others are ignored).
   Outcome Apply(const Tuple& input);
+  // The same for an __ack_init [root, val, spout_task] that was not sent as
+  // a tuple (a spout executor that hosts the root's acker).
+  Outcome Init(uint64_t root, uint64_t val, int32_t spout_task);
   // Once per message timeout (the acker's tick).
   void Rotate();
   size_t pending() const { return pending_.size(); }
@@ -72,6 +75,10 @@ class AckerTable {
     int32_t spout_task = -1;
     bool failed = false;
   };
+
+  // What to tell the spout once `e` (of `root`) was updated; `reset`: the
+  // update was a reset-timeout.
+  Outcome Decide(Entry& e, uint64_t root, bool reset);
 
   RotatingMap<uint64_t, Entry> pending_;
 };

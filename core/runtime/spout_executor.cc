@@ -67,8 +67,13 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       // acker completes it at once, as in Storm.
       const bool sampled = ex_.emits_ % kLatencySample == 1;  // the first one too
       ex_.Track(root, Pending{task_index_, *id, sampled ? ex_.clock().Now().count() : -1});
-      ex_.Send(ex_.AckerFor(root), init_meta_, task_,
-               Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_});
+      const int32_t acker = ex_.AckerFor(root);
+      if (HostedAcker* h = ex_.HostedFor(acker)) {
+        ex_.InitHere(*h, acker, root, init, task_);
+      } else {
+        ex_.Send(acker, init_meta_, task_,
+                 Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_});
+      }
     } else if (id.has_value()) {
       ex_.AckAtOnce(task_index_, *id);  // no ackers: acked as soon as emitted
     }
@@ -138,14 +143,23 @@ void SpoutExecutor::ResetTimeout(uint64_t root) {
   if (pending_.Remove(root, &p)) pending_.Put(root, p);
 }
 
+void SpoutExecutor::InitHere(HostedAcker& h, int32_t acker, uint64_t root, uint64_t val,
+                             int32_t spout_task) {
+  h.stats.AddExecuted(1, 0);
+  Answer(h, acker, h.tables[static_cast<size_t>(acker - h.tasks.front())].Init(root, val, spout_task));
+}
+
 void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
   if (e.tuple.IsTick()) {
     for (auto& table : h.tables) table.Rotate();
     return;
   }
   ++h.batch_executed;
+  Answer(h, e.task, h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(e.tuple));
+}
+
+void SpoutExecutor::Answer(HostedAcker& h, int32_t acker, const acking::AckerTable::Outcome& out) {
   using Outcome = acking::AckerTable::Outcome;
-  const Outcome out = h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(e.tuple);
   if (out.kind == Outcome::kNone) return;
   const int32_t task = out.spout_task;
   if (task >= tasks_.front() && task <= tasks_.back()) {
@@ -159,7 +173,7 @@ void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
   }
   const OutputStream* stream = h.component.FindOutput(out.stream());
   if (!DirectSubscriber(*stream, task)) return;  // as EmitDirect to a task that cannot take it
-  Send(task, &stream->meta, e.task, Values{static_cast<int64_t>(out.root)});
+  Send(task, &stream->meta, acker, Values{static_cast<int64_t>(out.root)});
 }
 
 void SpoutExecutor::Process(Envelope& e) {

@@ -25,7 +25,8 @@ namespace gale::runtime {
 // An acker executor run on a spout executor's thread: one table per acker
 // task, and the stats it reports as an executor of its own. Its execute
 // time is measured per input batch and shared among the batch's envelopes,
-// so it includes the spout's Ack() for the trees it completes.
+// so it includes the spout's Ack() for the trees it completes; inits
+// applied at the emit count as executed in no time.
 struct HostedAcker {
   HostedAcker(const ComponentPlan& component, const ExecutorPlan& plan)
       : component(component), tasks(plan.tasks), tables(plan.tasks.size()) {}
@@ -64,6 +65,11 @@ class SpoutExecutor final : public Executor {
   void Run() override;
   void Process(Envelope& e);
   void ProcessAcker(HostedAcker& h, Envelope& e);
+  // An init for hosted acker task `acker`, applied at the emit: no message.
+  void InitHere(HostedAcker& h, int32_t acker, uint64_t root, uint64_t val, int32_t spout_task);
+  // Tells spout task out.spout_task what hosted acker task `acker` decided:
+  // on the spot when the task is one of ours, else as the acker's message.
+  void Answer(HostedAcker& h, int32_t acker, const acking::AckerTable::Outcome& out);
   // The hosted acker that runs `task`, or null.
   HostedAcker* HostedFor(int32_t task) const {
     return task > 0 && static_cast<size_t>(task) < hosted_by_task_.size()
