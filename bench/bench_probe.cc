@@ -21,7 +21,8 @@
 // machine_cpu_secs_per_sec (every process, from /proc/stat), sink_per_sec (sum
 // of the *.count files), acked_per_sec and failed (sum of the *.acked
 // files), complete_ms_mean (the acked trees' summed complete latency over
-// their count, when the *.acked files carry it), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
+// their count, or over the trees it was measured for when the *.acked files
+// say so, when they carry it), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
 // over the window, merged). A figure that has no files is left out. Exits 1
 // when a pid is gone or a count file does not cover the window.
 #include "latency_histogram.h"
@@ -60,6 +61,7 @@ struct Sample {
   double count;   // second column
   double extra;   // third column (failed, in *.acked), 0 when absent
   double extra2;  // fourth column (summed complete nanos, in *.acked), 0 when absent
+  double extra3;  // fifth column (trees whose complete latency was measured), 0 when absent
 };
 
 int64_t SteadyNanos() {
@@ -91,9 +93,9 @@ std::vector<Sample> ReadSeries(const fs::path& file) {
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream s(line);
-    Sample x{0, 0, 0, 0};
+    Sample x{0, 0, 0, 0, 0};
     if (!(s >> x.nanos >> x.count)) continue;  // a line being written
-    s >> x.extra >> x.extra2;
+    s >> x.extra >> x.extra2 >> x.extra3;
     out.push_back(x);
   }
   return out;
@@ -109,7 +111,7 @@ std::optional<Sample> At(const std::vector<Sample>& series, int64_t t) {
                                           : static_cast<double>(t - a.nanos) /
                                                 static_cast<double>(b.nanos - a.nanos);
       return Sample{t, a.count + f * (b.count - a.count), a.extra + f * (b.extra - a.extra),
-                    a.extra2 + f * (b.extra2 - a.extra2)};
+                    a.extra2 + f * (b.extra2 - a.extra2), a.extra3 + f * (b.extra3 - a.extra3)};
     }
   }
   return std::nullopt;
@@ -190,13 +192,14 @@ bool Flowing(const std::string& dir) {
   return false;
 }
 
-// The growth of the summed series over [t0, t1], as {count, extra, extra2}. Waits
+// The growth of the summed series over [t0, t1], as {count, extra, extra2,
+// extra3}. Waits
 // (up to 5 s) for every file to have a sample after t1.
 std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, int64_t t0,
                              int64_t t1) {
   const auto files = FilesEndingWith(dir, suffix);
   if (files.empty()) return std::nullopt;
-  Sample total{0, 0, 0, 0};
+  Sample total{0, 0, 0, 0, 0};
   for (const auto& f : files) {
     std::optional<Sample> a, b;
     for (int tries = 0; tries < 50; ++tries) {
@@ -211,6 +214,7 @@ std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, 
     total.count += b->count - a->count;
     total.extra += b->extra - a->extra;
     total.extra2 += b->extra2 - a->extra2;
+    total.extra3 += b->extra3 - a->extra3;
   }
   return total;
 }
@@ -307,8 +311,10 @@ int main(int argc, char** argv) {
     std::printf("failed=%.0f\n", acked->extra);
     // Complete latency of the trees acked in the window (from the emit,
     // as Storm's complete latency, not from the intended time).
-    if (acked->count > 0 && acked->extra2 > 0) {
-      std::printf("complete_ms_mean=%.4f\n", acked->extra2 / acked->count / 1e6);
+    // Over the sampled trees when the files say how many were sampled.
+    const double measured = acked->extra3 > 0 ? acked->extra3 : acked->count;
+    if (measured > 0 && acked->extra2 > 0) {
+      std::printf("complete_ms_mean=%.4f\n", acked->extra2 / measured / 1e6);
     }
   }
   if (!hist1.empty()) {
