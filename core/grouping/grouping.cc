@@ -61,7 +61,7 @@ class Rng {
 void EncodeKey(const Values& values, const std::vector<size_t>& indices, std::string& scratch) {
   static const Value kMissing;
   scratch.clear();
-  for (size_t i : indices) tuple::EncodeValue(i < values.size() ? values[i] : kMissing, scratch);
+  for (size_t i : indices) tuple::EncodeValueV1(i < values.size() ? values[i] : kMissing, scratch);
 }
 
 uint64_t HashFields(const Values& values, const std::vector<size_t>& indices,

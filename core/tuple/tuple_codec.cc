@@ -27,7 +27,13 @@ enum Tag : uint8_t {
   kTagDouble = 4,
   kTagString = 5,
   kTagBytes = 6,
+  kTagInt64 = 7,  // version 2: an int whose zig-zag varint would take 9 or 10 bytes
 };
+
+// Ints whose zig-zag form reaches this take 9 or 10 varint bytes; version 2
+// writes them as 8 fixed bytes (random 64-bit ids, as in every acker
+// message, are almost all such ints).
+constexpr uint64_t kFixedIntFrom = uint64_t{1} << 56;
 
 constexpr char kMagic[2] = {'G', 'F'};
 constexpr size_t kHeaderBytes = 3;  // magic, version
@@ -205,8 +211,17 @@ Status Reader::ReadValue(Value& out) {
       out = Value(true);
       return Status::Ok();
     case kTagInt: {
-      int64_t v = 0;
-      GALE_RETURN_IF_ERROR(SignedVarint("int", v));
+      uint64_t u = 0;
+      GALE_RETURN_IF_ERROR(Varint("int", u));
+      if (u >= kFixedIntFrom) return Bad("int " + std::to_string(UnZigZag(u)) + " must use tag 7", at);
+      out = Value(UnZigZag(u));
+      return Status::Ok();
+    }
+    case kTagInt64: {
+      uint64_t bits = 0;
+      GALE_RETURN_IF_ERROR(Fixed64("int64", bits));
+      const auto v = static_cast<int64_t>(bits);
+      if (ZigZag(v) < kFixedIntFrom) return Bad("int " + std::to_string(v) + " must use tag 3", at);
       out = Value(v);
       return Status::Ok();
     }
@@ -304,7 +319,11 @@ bool GetVarint(std::string_view& in, uint64_t& v) {
   return true;
 }
 
-void EncodeValue(const Value& v, std::string& out) {
+namespace {
+
+// `version`: the wire's (kCodecVersion) or 1, for FieldsHash.
+template <int version>
+void EncodeValueAs(const Value& v, std::string& out) {
   switch (v.type()) {
     case ValueType::kNull:
       out.push_back(static_cast<char>(kTagNull));
@@ -312,10 +331,17 @@ void EncodeValue(const Value& v, std::string& out) {
     case ValueType::kBool:
       out.push_back(static_cast<char>(v.AsBool() ? kTagTrue : kTagFalse));
       return;
-    case ValueType::kInt:
-      out.push_back(static_cast<char>(kTagInt));
-      PutVarint(ZigZag(v.AsInt()), out);
+    case ValueType::kInt: {
+      const uint64_t z = ZigZag(v.AsInt());
+      if (version >= 2 && z >= kFixedIntFrom) {
+        out.push_back(static_cast<char>(kTagInt64));
+        PutFixed64(static_cast<uint64_t>(v.AsInt()), out);
+      } else {
+        out.push_back(static_cast<char>(kTagInt));
+        PutVarint(z, out);
+      }
       return;
+    }
     case ValueType::kDouble:
       out.push_back(static_cast<char>(kTagDouble));
       PutFixed64(std::bit_cast<uint64_t>(v.AsDouble()), out);
@@ -332,6 +358,11 @@ void EncodeValue(const Value& v, std::string& out) {
       return;
   }
 }
+
+}  // namespace
+
+void EncodeValue(const Value& v, std::string& out) { EncodeValueAs<kCodecVersion>(v, out); }
+void EncodeValueV1(const Value& v, std::string& out) { EncodeValueAs<1>(v, out); }
 
 void EncodeValues(const Values& values, std::string& out) {
   PutVarint(values.size(), out);

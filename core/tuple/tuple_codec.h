@@ -20,10 +20,13 @@
 
 namespace gale::tuple {
 
-inline constexpr uint8_t kCodecVersion = 1;
+inline constexpr uint8_t kCodecVersion = 2;
 
 // Appends the encoding of one value / a list of values to `out`.
 void EncodeValue(const Value& v, std::string& out);
+// The version-1 encoding of a value (large ints as 9- or 10-byte varints):
+// what grouping::FieldsHash hashes, which must never change.
+void EncodeValueV1(const Value& v, std::string& out);
 void EncodeValues(const Values& values, std::string& out);
 
 // Reads from `in`, advancing it past what was read.

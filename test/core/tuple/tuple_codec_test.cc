@@ -125,10 +125,39 @@ TEST_CASE("TupleCodec encodes values with one tag byte", "[tuple]") {
   REQUIRE(Encoded(Value(-1)) == "\x03\x01"s);
   REQUIRE(Encoded(Value(300)) == "\x03\xd8\x04"s);  // zig-zag 600
   REQUIRE(Encoded(Value(std::numeric_limits<int64_t>::min())) ==
-          "\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"s);
+          "\x07\x00\x00\x00\x00\x00\x00\x00\x80"s);
   REQUIRE(Encoded(Value(1.5)) == "\x04\x00\x00\x00\x00\x00\x00\xf8\x3f"s);
   REQUIRE(Encoded(Value("hi")) == "\x05\x02hi"s);
   REQUIRE(Encoded(Value(Bytes{"\x00"s})) == "\x06\x01\x00"s);
+}
+
+TEST_CASE("TupleCodec writes ints from 2^55 up and below -2^55 in 8 fixed bytes and only those",
+          "[tuple]") {
+  const int64_t edge = int64_t{1} << 55;
+  REQUIRE(Encoded(Value(edge - 1)) == "\x03\xfe\xff\xff\xff\xff\xff\xff\x7f"s);  // 8-byte varint
+  REQUIRE(Encoded(Value(-edge)) == "\x03\xff\xff\xff\xff\xff\xff\xff\x7f"s);
+  REQUIRE(Encoded(Value(edge)) == "\x07\x00\x00\x00\x00\x00\x00\x80\x00"s);
+  REQUIRE(Encoded(Value(-edge - 1)) == "\x07\xff\xff\xff\xff\xff\xff\x7f\xff"s);
+  for (int64_t v : {edge - 1, edge, -edge, -edge - 1, int64_t{0x1234567890abcdef},
+                    std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+    INFO(v);
+    REQUIRE(RoundTrip(Value(v)) == Value(v));
+  }
+  auto message = [](const std::string& bytes) {
+    std::string_view in = bytes;
+    Value out;
+    const Status s = DecodeValue(in, out);
+    REQUIRE_FALSE(s.ok());
+    REQUIRE(in.size() == bytes.size());  // untouched
+    return s.message();
+  };
+  // Every int has one encoding, so that a decoded frame re-encodes to itself.
+  std::string long_varint = "\x03"s;
+  PutVarint(uint64_t{1} << 56, long_varint);  // the zig-zag form of 2^55
+  REQUIRE(message(long_varint) == "bad value at byte 0: int 36028797018963968 must use tag 7");
+  REQUIRE(message("\x07\x05\x00\x00\x00\x00\x00\x00\x00"s) ==
+          "bad value at byte 0: int 5 must use tag 3");
+  REQUIRE(message("\x07\x05\x00"s) == "value truncated at byte 1: int64 needs 8 bytes but 2 are left");
 }
 
 TEST_CASE("TupleCodec decodes values one after another", "[tuple]") {
@@ -161,7 +190,7 @@ TEST_CASE("TupleCodec round-trips frames with many tuples and roots", "[tuple]")
   Result<std::vector<WireTuple>> none = DecodeFrame(Frame({}));
   REQUIRE(none.ok());
   REQUIRE(none->empty());
-  REQUIRE(Frame({}) == "GF\x01\x00"s);
+  REQUIRE(Frame({}) == "GF\x02\x00"s);
 }
 
 TEST_CASE("TupleCodec frame encoding is pinned byte for byte", "[tuple]") {
@@ -180,7 +209,7 @@ TEST_CASE("TupleCodec frame encoding is pinned byte for byte", "[tuple]") {
               Value("hi"),
               Value(Bytes{"\x00\xff"s})};
   const std::string expected =
-      "GF\x01"                                // magic, version
+      "GF\x02"                                // magic, version
       "\x01"                                  // 1 tuple
       "\x06"                                  // target_task 3 (zig-zag 6)
       "\x01"                                  // source_task -1 (zig-zag 1)
@@ -251,7 +280,7 @@ TEST_CASE("TupleCodec survives random garbage", "[tuple]") {
   for (int i = 0; i < 5000; ++i) {
     std::string input;
     // Half the inputs start with a valid header so that they get past it.
-    if (i % 2 == 0) input = "GF\x01"s;
+    if (i % 2 == 0) input = "GF\x02"s;
     const size_t len = rng() % 64;
     for (size_t j = 0; j < len; ++j) input.push_back(static_cast<char>(rng() & 0xff));
     RequireCanonicalOrCleanError(input);
@@ -270,7 +299,7 @@ TEST_CASE("TupleCodec survives random garbage", "[tuple]") {
 }
 
 TEST_CASE("TupleCodec rejects huge counts and lengths without allocating them", "[tuple]") {
-  std::string frame = "GF\x01"s;
+  std::string frame = "GF\x02"s;
   PutVarint(uint64_t{1} << 40, frame);
   frame += "\x00\x00\x00\x00\x00"s;
   Result<std::vector<WireTuple>> r = DecodeFrame(frame);
@@ -291,13 +320,13 @@ TEST_CASE("TupleCodec rejects huge counts and lengths without allocating them", 
           "left");
 
   SECTION("a huge value count inside a frame") {
-    std::string f = "GF\x01\x01\x00\x00\x00\x00"s;
+    std::string f = "GF\x02\x01\x00\x00\x00\x00"s;
     PutVarint(uint64_t{1} << 62, f);
     f += "\x00\x00";
     REQUIRE_FALSE(DecodeFrame(f).ok());
   }
   SECTION("a huge root count inside a frame") {
-    std::string f = "GF\x01\x01\x00\x00\x00"s;
+    std::string f = "GF\x02\x01\x00\x00\x00"s;
     PutVarint(~uint64_t{0}, f);
     f += std::string(40, '\0');
     Result<std::vector<WireTuple>> rr = DecodeFrame(f);
@@ -305,7 +334,7 @@ TEST_CASE("TupleCodec rejects huge counts and lengths without allocating them", 
     REQUIRE(rr.status().message().find("root count") != std::string::npos);
   }
   SECTION("a huge bytes length inside a frame") {
-    std::string f = "GF\x01\x01\x00\x00\x00\x00\x01\x06"s;
+    std::string f = "GF\x02\x01\x00\x00\x00\x00\x01\x06"s;
     PutVarint(uint64_t{1} << 40, f);
     f += "xyz";
     Result<std::vector<WireTuple>> rr = DecodeFrame(f);
@@ -325,19 +354,19 @@ TEST_CASE("TupleCodec says what is wrong with a frame and where", "[tuple]") {
   };
   REQUIRE(message("") == "frame truncated at byte 0: the header needs 3 bytes");
   REQUIRE(message("XF\x01\x00"s) == "bad frame at byte 0: magic is not \"GF\"");
-  REQUIRE(message("GF\x02\x00"s) ==
-          "bad frame at byte 2: unsupported codec version 2 (this build reads version 1)");
+  REQUIRE(message("GF\x01\x00"s) ==
+          "bad frame at byte 2: unsupported codec version 1 (this build reads version 2)");
   REQUIRE(message(good + "zz") == "bad frame at byte " + std::to_string(good.size()) +
                                       ": 2 bytes of trailing garbage after 2 tuples");
-  REQUIRE(message("GF\x01\x01\x00\x00\x00\x00\x01\x09"s) ==
+  REQUIRE(message("GF\x02\x01\x00\x00\x00\x00\x01\x09"s) ==
           "bad frame at byte 9: unknown value tag 9");
   // target_task 2^31 does not fit an int32.
-  std::string big_task = "GF\x01\x01"s;
+  std::string big_task = "GF\x02\x01"s;
   PutVarint(uint64_t{1} << 32, big_task);
   big_task += "\x00\x00\x00\x00"s;
   REQUIRE(message(big_task) ==
           "bad frame at byte 4: target_task 2147483648 is out of the int32 range");
-  REQUIRE(message("GF\x01\x01\x00\x00\x00\x01\x01\x02\x03"s) ==
+  REQUIRE(message("GF\x02\x01\x00\x00\x00\x01\x01\x02\x03"s) ==
           "frame truncated at byte 7: root count 1 needs at least 16 bytes each but only 3 bytes "
           "are left");
 }
@@ -368,7 +397,7 @@ TEST_CASE("Varints round-trip and reject malformed encodings", "[tuple]") {
   REQUIRE(rejects("\x80\x00"s));                                      // not minimal
   REQUIRE(rejects("\xff\x80\x00"s));                                  // not minimal
 
-  REQUIRE(DecodeFrame("GF\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"s).status().message() ==
+  REQUIRE(DecodeFrame("GF\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"s).status().message() ==
           "bad frame at byte 3: tuple count varint is longer than 10 bytes");
 }
 
@@ -415,7 +444,7 @@ TEST_CASE("DecodeFrameInto reuses its vector and decodes as DecodeFrame", "[tupl
   REQUIRE(DecodeFrameInto(Frame(second), into).ok());
   CHECK(into == second);
   CHECK(into[0].roots.data() == roots_storage);  // no new allocation for it
-  CHECK_FALSE(DecodeFrameInto("GF\x01\x05"s, into).ok());  // truncated: an error, no crash
+  CHECK_FALSE(DecodeFrameInto("GF\x02\x05"s, into).ok());  // truncated: an error, no crash
 }
 
 }  // namespace
