@@ -23,7 +23,7 @@ int64_t Column(const std::string& info, const std::string& component, size_t col
   if (row.size() <= col || !std::isdigit(static_cast<unsigned char>(row[col][0]))) return -1;
   return std::stoll(row[col]);
 }
-constexpr size_t kEmitted = 3, kRemote = 5, kAcked = 6;
+constexpr size_t kExecs = 1, kEmitted = 3, kRemote = 5, kAcked = 6, kFailed = 7, kExecuted = 8;
 
 // host:port -> supervisor of every executor line of `gale info`.
 std::map<std::string, std::string> ExecutorWorkers(const std::string& info) {
@@ -104,6 +104,71 @@ TEST_CASE("Word count on two workers of two supervisors counts the text exactly"
       },
       seconds(20)));
   CHECK(WaitFor([&] { return cluster.Gale({"info", "wordcount"}).exit_code == 1; }, seconds(5)));
+}
+
+// component -> host:port of each of its executors, from `gale info`.
+std::map<std::string, std::vector<std::string>> ExecutorPlaces(const std::string& info) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::istringstream in(info);
+  std::string line;
+  bool section = false;
+  while (std::getline(in, line)) {
+    if (line == "executors:") {
+      section = true;
+      continue;
+    }
+    if (section && line.empty()) break;
+    auto w = Words(line);
+    if (section && w.size() >= 4) out[w[0]].push_back(w[2]);
+  }
+  return out;
+}
+
+TEST_CASE("With one acker for spouts on two workers, the acker runs on a spout executor's "
+          "thread and trees from the other worker complete through it",
+          "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  const std::string yaml = cluster.dir().Write(
+      "shared-acker.yaml",
+      "name: shared-acker\n"
+      "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
+      "config: { topology.workers: 2, topology.acker.executors: 1 }\n"
+      "spouts:\n"
+      "  - { id: sentences, className: SentenceSpout, parallelism: 2, config: { sentences.loop: false } }\n"
+      "bolts:\n"
+      "  - id: report\n"
+      "    className: ReportBolt\n"
+      "    config: { report.file: " + cluster.dir().path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
+  auto r = cluster.Gale({"submit", yaml});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  CHECK(WaitFor([&] { return ReadReport(cluster.dir().path() + "/counts.txt") == expected; },
+                seconds(60)));
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "shared-acker"}).out;
+        return Column(info, "sentences", kAcked) == 76;
+      },
+      seconds(30)));
+  INFO(info);
+  // The placement this test is about: a spout executor in each worker, and
+  // the acker in one of them (so on that spout executor's thread).
+  const auto places = ExecutorPlaces(info);
+  REQUIRE(places.count("sentences") == 1);
+  REQUIRE(places.count("__acker") == 1);
+  const auto& spouts = places.at("sentences");
+  REQUIRE(spouts.size() == 2);
+  CHECK(spouts[0] != spouts[1]);
+  REQUIRE(places.at("__acker").size() == 1);
+  CHECK((places.at("__acker")[0] == spouts[0] || places.at("__acker")[0] == spouts[1]));
+  CHECK(Column(info, "sentences", kFailed) == 0);
+  CHECK(Column(info, "__acker", kExecs) == 1);
+  CHECK(Column(info, "__acker", kExecuted) > 0);  // its stats are reported as its own
 }
 
 TEST_CASE("Deactivate stops the spout, activate resumes it", "[integration][cluster]") {
