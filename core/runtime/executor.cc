@@ -155,11 +155,16 @@ void Executor::Fatal(const std::string& why) {
 }
 
 void Executor::ReportError(int32_t task, std::string_view message) {
+  ReportErrorTo(stats_, component_.id, task, message);
+}
+
+void Executor::ReportErrorTo(ExecutorStats& stats, const std::string& component, int32_t task,
+                             std::string_view message) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  stats_.ReportError(
+  stats.ReportError(
       ErrorInfo{std::string(message),
                 std::chrono::duration_cast<std::chrono::seconds>(now).count(), task});
-  GALE_LOG(kWarn) << component_.id << " task " << task << ": " << message;
+  GALE_LOG(kWarn) << component << " task " << task << ": " << message;
 }
 
 }  // namespace gale::runtime

@@ -134,6 +134,9 @@ class Executor {
   ExecutorStats& mutable_stats() { return stats_; }
   const Clock& clock() const { return shared_.clock; }
   void ReportError(int32_t task, std::string_view message);
+  // The same for another executor's stats (a hosted acker's).
+  static void ReportErrorTo(ExecutorStats& stats, const std::string& component, int32_t task,
+                            std::string_view message);
   // Records why this worker cannot go on (the first reason wins).
   void Fatal(const std::string& why);
   // topology.debug: logs an emit of `task` on `out` to `targets`.

@@ -155,7 +155,14 @@ void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
     return;
   }
   ++h.batch_executed;
-  Answer(h, e.task, h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(e.tuple));
+  acking::AckerTable::Outcome out;
+  try {
+    out = h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(e.tuple);
+  } catch (const std::exception& ex) {  // a malformed message from another worker
+    ReportErrorTo(h.stats, h.component.id, e.task, ex.what());
+    return;
+  }
+  Answer(h, e.task, out);
 }
 
 void SpoutExecutor::Answer(HostedAcker& h, int32_t acker, const acking::AckerTable::Outcome& out) {

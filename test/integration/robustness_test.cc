@@ -951,6 +951,29 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
   CHECK(Column(info, "count", kErrors) == count_errors_before);
   CHECK(Column(info, "split", kErrors) == 0);
   CHECK(info.find("last errors of") == std::string::npos);
+
+  // A well-formed acker message whose root is not an int: it reaches the
+  // acker (here on the spout executor's thread), which reports it as its
+  // own error, and the worker goes on.
+  REQUIRE(first_task.count("__acker"));
+  const uint32_t split_ack_stream = 1;  // after split's own "default"
+  send(Frame({Wire(first_task["__acker"], split, split_ack_stream,
+                   {Value(std::string("not an id")), Value(int64_t{5})})}),
+       0);
+  CHECK(WaitFor(
+      [&] { return Column(cluster.Gale({"info", "wordcount"}).out, "__acker", kErrors) == 1; },
+      seconds(20)));
+  info = cluster.Gale({"info", "wordcount"}).out;
+  CHECK(Column(info, "sentences", kErrors) == 0);
+  CHECK(Dropped(info, worker) == dropped);
+  const int64_t emitted_after = Column(info, "sentences", kEmitted);
+  CHECK(WaitFor(
+      [&] {
+        return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted) >
+               emitted_after + 100;
+      },
+      seconds(30)));
+  CHECK(WorkerPid(cluster, PortOf(worker)) == pid);
 }
 
 }  // namespace
