@@ -64,18 +64,7 @@ constexpr size_t kEmitted = 3, kAcked = 6;
 // The host:port of every executor line of `gale_py.py info`.
 std::set<std::string> Workers(const std::string& info) {
   std::set<std::string> out;
-  std::istringstream in(info);
-  std::string line;
-  bool section = false;
-  while (std::getline(in, line)) {
-    if (line == "executors:") {
-      section = true;
-    } else if (section) {
-      auto w = Words(line);
-      if (w.size() < 3) break;
-      out.insert(w[2]);
-    }
-  }
+  for (const auto& e : Executors(info)) out.insert(e.worker);
   return out;
 }
 

@@ -28,21 +28,7 @@ constexpr size_t kExecs = 1, kEmitted = 3, kRemote = 5, kAcked = 6, kFailed = 7,
 // host:port -> supervisor of every executor line of `gale info`.
 std::map<std::string, std::string> ExecutorWorkers(const std::string& info) {
   std::map<std::string, std::string> out;
-  std::istringstream in(info);
-  std::string line;
-  bool section = false;
-  while (std::getline(in, line)) {
-    if (line == "executors:") {
-      section = true;
-      continue;
-    }
-    if (!section || line.empty()) {
-      if (section) break;
-      continue;
-    }
-    auto w = Words(line);
-    if (w.size() >= 4) out[w[2]] = w[3];
-  }
+  for (const auto& e : Executors(info)) out[e.worker] = e.supervisor;
   return out;
 }
 
@@ -109,18 +95,7 @@ TEST_CASE("Word count on two workers of two supervisors counts the text exactly"
 // component -> host:port of each of its executors, from `gale info`.
 std::map<std::string, std::vector<std::string>> ExecutorPlaces(const std::string& info) {
   std::map<std::string, std::vector<std::string>> out;
-  std::istringstream in(info);
-  std::string line;
-  bool section = false;
-  while (std::getline(in, line)) {
-    if (line == "executors:") {
-      section = true;
-      continue;
-    }
-    if (section && line.empty()) break;
-    auto w = Words(line);
-    if (section && w.size() >= 4) out[w[0]].push_back(w[2]);
-  }
+  for (const auto& e : Executors(info)) out[e.component].push_back(e.worker);
   return out;
 }
 

@@ -787,36 +787,6 @@ int64_t Column(const std::string& info, const std::string& component, size_t col
 }
 constexpr size_t kEmitted = 3, kErrors = 11;
 
-struct ExecutorLine {
-  std::string component;
-  int first_task = 0, last_task = 0;
-  std::string worker;  // host:port
-};
-
-// The executor lines of `gale info`.
-std::vector<ExecutorLine> Executors(const std::string& info) {
-  std::vector<ExecutorLine> out;
-  std::istringstream in(info);
-  std::string line;
-  bool section = false;
-  while (std::getline(in, line)) {
-    if (line == "executors:") {
-      section = true;
-      continue;
-    }
-    if (!section) continue;
-    if (line.empty()) break;
-    auto w = Words(line);
-    if (w.size() < 3 || w[1].size() < 5) continue;
-    ExecutorLine e;
-    e.component = w[0];
-    std::sscanf(w[1].c_str(), "[%d-%d]", &e.first_task, &e.last_task);
-    e.worker = w[2];
-    out.push_back(e);
-  }
-  return out;
-}
-
 // N of "worker H:P dropped N ..." in `gale info`, 0 without that line.
 int64_t Dropped(const std::string& info, const std::string& worker) {
   const std::string prefix = "worker " + worker + " dropped ";

@@ -3,6 +3,7 @@
 #include "test/support/process.h"
 
 #include <cctype>
+#include <cstdio>
 #include <sstream>
 
 namespace gale::testing {
@@ -24,6 +25,29 @@ std::vector<std::string> ComponentRow(const std::string& table, const std::strin
     if (!w.empty() && w[0] == component) return w;
   }
   return {};
+}
+
+std::vector<ExecutorLine> Executors(const std::string& info) {
+  std::vector<ExecutorLine> out;
+  std::istringstream in(info);
+  std::string line;
+  bool section = false;
+  while (std::getline(in, line)) {
+    if (line == "executors:") {
+      section = true;
+      continue;
+    }
+    if (!section) continue;
+    auto w = Words(line);
+    if (w.size() < 3 || w[1].size() < 5 || w[1][0] != '[') break;
+    ExecutorLine e;
+    e.component = w[0];
+    std::sscanf(w[1].c_str(), "[%d-%d]", &e.first_task, &e.last_task);
+    e.worker = w[2];
+    if (w.size() >= 4) e.supervisor = w[3];
+    out.push_back(e);
+  }
+  return out;
 }
 
 std::map<std::string, int64_t> CountWords(const std::string& text) {

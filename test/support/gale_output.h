@@ -18,6 +18,18 @@ std::vector<std::string> Words(const std::string& line);
 // "executors:" section) or of `gale local`, split into words; empty if none.
 std::vector<std::string> ComponentRow(const std::string& table, const std::string& component);
 
+// One line of the "executors:" section of `gale info` (or `gale_py.py
+// info`): "<component> [<first>-<last>] <host:port> <supervisor> ...".
+struct ExecutorLine {
+  std::string component;
+  int first_task = 0, last_task = 0;
+  std::string worker;      // host:port
+  std::string supervisor;  // "" when the line has none
+};
+
+// The executor lines of `info`, in order.
+std::vector<ExecutorLine> Executors(const std::string& info);
+
 // Words of `text` as the word-count topology counts them, counted by the
 // test itself: maximal runs of ASCII letters, lower-cased.
 std::map<std::string, int64_t> CountWords(const std::string& text);
