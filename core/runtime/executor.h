@@ -126,8 +126,9 @@ class Executor {
   const OutputStream& ResolveStream(std::string_view stream) const;
   int32_t AckerFor(uint64_t root) const;
   // A new random root id whose acker (AckerFor) runs in this worker when
-  // one does (on this executor's thread when it hosts one, PreferAckers): the init and the acker's answer to the spout then never
-  // leave the process. Every process computes AckerFor the same way, so
+  // one does, on this executor's thread when it hosts one (PreferAckers):
+  // the init and the acker's answer to the spout then never leave the
+  // process. Every process computes AckerFor the same way, so
   // bolts elsewhere find the same acker.
   uint64_t NewRoot();
   IdGenerator& ids() { return ids_; }

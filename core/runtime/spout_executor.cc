@@ -178,7 +178,9 @@ void SpoutExecutor::Answer(HostedAcker& h, int32_t acker, const acking::AckerTab
     }
     return;
   }
-  const OutputStream* stream = h.component.FindOutput(out.stream());
+  const OutputStream* stream = out.kind == Outcome::kAck    ? h.ack
+                               : out.kind == Outcome::kFail ? h.fail
+                                                            : h.reset;
   if (!DirectSubscriber(*stream, task)) return;  // as EmitDirect to a task that cannot take it
   Send(task, &stream->meta, acker, Values{static_cast<int64_t>(out.root)});
 }
@@ -206,23 +208,21 @@ void SpoutExecutor::Process(Envelope& e) {
 
 bool SpoutExecutor::ProcessAll(std::vector<Batch>& input) {
   size_t n = 0;
+  // Two clock reads per batch, only for the hosted ackers' execute time.
+  using Clock = std::chrono::steady_clock;
+  const bool timed = !hosted_.empty();
   for (auto& batch : input) {
-    if (hosted_.empty()) {
-      for (auto& e : batch) Guarded([&] { Process(e); }, e.task);
-    } else {
-      // Two clock reads per batch for the hosted ackers' execute time.
-      const auto start = std::chrono::steady_clock::now();
-      for (auto& e : batch) Guarded([&] { Process(e); }, e.task);
-      const auto nanos = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-              .count());
-      for (HostedAcker* h : hosted_) {
-        if (h->batch_executed == 0) continue;
-        h->stats.AddExecuted(h->batch_executed, nanos * h->batch_executed / batch.size());
-        h->batch_executed = 0;
-      }
-    }
+    const Clock::time_point start = timed ? Clock::now() : Clock::time_point{};
+    for (auto& e : batch) Guarded([&] { Process(e); }, e.task);
     n += batch.size();
+    if (!timed) continue;
+    const auto nanos = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+    for (HostedAcker* h : hosted_) {
+      if (h->batch_executed == 0) continue;
+      h->stats.AddExecuted(h->batch_executed, nanos * h->batch_executed / batch.size());
+      h->batch_executed = 0;
+    }
   }
   MarkProcessed(n);
   queue_.Recycle(input);

@@ -29,10 +29,19 @@ namespace gale::runtime {
 // applied at the emit count as executed in no time.
 struct HostedAcker {
   HostedAcker(const ComponentPlan& component, const ExecutorPlan& plan)
-      : component(component), tasks(plan.tasks), tables(plan.tasks.size()) {}
+      : component(component),
+        tasks(plan.tasks),
+        tables(plan.tasks.size()),
+        ack(component.FindOutput(acking::kAckAckStream)),
+        fail(component.FindOutput(acking::kAckFailStream)),
+        reset(component.FindOutput(acking::kAckResetTimeoutStream)) {}
   const ComponentPlan& component;
   const std::vector<int32_t> tasks;  // contiguous, ascending
   std::vector<acking::AckerTable> tables;  // by task index
+  // The acker's answer streams, for spout tasks of other executors.
+  const OutputStream* const ack;
+  const OutputStream* const fail;
+  const OutputStream* const reset;
   ExecutorStats stats;
   uint64_t batch_executed = 0;  // in the input batch being processed
 };
