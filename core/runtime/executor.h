@@ -111,7 +111,7 @@ class Executor {
     if (dest < 0) return NoDestination(task);
     auto& batch = out_[static_cast<size_t>(dest)];
     if (batch.empty()) dirty_.push_back(dest);
-    with_tuple(batch.emplace_back(task, meta, source_task, std::forward<V>(values)).tuple);
+    with_tuple(EmplaceEnvelope(batch, task, meta, source_task, std::forward<V>(values)).tuple);
     Queued(dest, batch);
   }
   template <typename V>

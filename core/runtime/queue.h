@@ -23,6 +23,7 @@
 #pragma once
 
 #include "core/common/clock.h"
+#include "core/common/prefetch.h"
 
 #include <gale/tuple.h>
 
@@ -50,6 +51,17 @@ struct Envelope {
 };
 
 using Batch = std::vector<Envelope>;
+
+// Appends an envelope built in place from `args` to `batch`, and asks for
+// the slot two places further on for writing (PrefetchForWrite: the slots
+// come back from the consumer's core, and a write to each would otherwise
+// wait for it in turn).
+template <typename... A>
+Envelope& EmplaceEnvelope(Batch& batch, A&&... args) {
+  const size_t ahead = batch.size() + 2;
+  if (ahead < batch.capacity()) PrefetchForWrite(batch.data() + ahead, sizeof(Envelope));
+  return batch.emplace_back(std::forward<A>(args)...);
+}
 
 // Producers and the consumer write different parts of the queue, so the
 // parts sit on cache lines of their own: the spinning consumer reads only

@@ -228,9 +228,9 @@ size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
     // blocked pipeline drain (its volume is bounded by the data's).
     auto& batch = outputs[w.stream]->system ? remote_system_scratch_[static_cast<size_t>(dest)]
                                             : remote_scratch_[static_cast<size_t>(dest)];
-    Tuple& t =
-        batch.emplace_back(w.target_task, &outputs[w.stream]->meta, w.source_task, std::move(w.values))
-            .tuple;
+    Tuple& t = EmplaceEnvelope(batch, w.target_task, &outputs[w.stream]->meta, w.source_task,
+                               std::move(w.values))
+                   .tuple;
     for (const auto& [root, edge] : w.roots) t.mutable_roots().XorInto(root, edge);
   }
   for (size_t i = 0; i < remote_system_scratch_.size(); ++i) {
