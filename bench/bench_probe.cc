@@ -5,6 +5,7 @@
 //   gale-bench-probe measure --dir DIR --pids PID[,PID...] --warmup S --window S
 //                            [--start-timeout S]
 //   gale-bench-probe free-ports N      N TCP ports on 127.0.0.1 free a moment ago
+//   gale-bench-probe core-rtt          the machine's cross-core round trip now
 //
 // measure:
 // 1. Waits until a count in DIR is above zero: tuples are flowing (the
@@ -25,13 +26,25 @@
 // say so, when they carry it), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
 // over the window, merged). A figure that has no files is left out. Exits 1
 // when a pid is gone or a count file does not cover the window.
+//
+// core-rtt: two threads, pinned to the first two CPUs this process may use,
+// pass a counter back and forth through two cache lines; prints
+// core_rtt_ns, the median over 5 rounds of 100,000 round trips, and
+// cpus=A,B. That is what every hand-off between two threads costs at least,
+// and on a VM it moves with where the host runs the vCPUs (on the 2-core
+// development VM: ~125 ns on most runs, ~570 ns at times, for minutes),
+// so scripts/bench.sh prints it next to every workload.
 #include "latency_histogram.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -241,6 +254,55 @@ int FreePorts(int n) {
   return 0;
 }
 
+bool Pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+int CoreRoundTrip() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) Die("sched_getaffinity failed");
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c) {
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  }
+  if (cpus.size() < 2) Die("core-rtt needs two CPUs; this process may use one");
+  constexpr int64_t kTrips = 100000;
+  constexpr int kRounds = 5;
+  struct alignas(64) Line {
+    std::atomic<int64_t> v{0};
+  };
+  Line ping, pong;
+  std::atomic<bool> pinned{true};
+  std::thread echo([&] {
+    if (!Pin(cpus[1])) pinned = false;
+    for (int64_t i = 1; i <= kTrips * kRounds; ++i) {
+      while (ping.v.load(std::memory_order_acquire) != i) {
+      }
+      pong.v.store(i, std::memory_order_release);
+    }
+  });
+  if (!Pin(cpus[0])) pinned = false;
+  std::vector<double> ns;
+  int64_t i = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    const int64_t start = SteadyNanos();
+    for (int64_t n = 0; n < kTrips; ++n) {
+      ping.v.store(++i, std::memory_order_release);
+      while (pong.v.load(std::memory_order_acquire) != i) {
+      }
+    }
+    ns.push_back(static_cast<double>(SteadyNanos() - start) / kTrips);
+  }
+  echo.join();
+  if (!pinned) Die("cannot pin a thread to a CPU");
+  std::sort(ns.begin(), ns.end());
+  std::printf("core_rtt_ns=%.0f cpus=%d,%d\n", ns[kRounds / 2], cpus[0], cpus[1]);
+  return 0;
+}
+
 bool ParseArgs(int argc, char** argv, Options& o) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
@@ -272,12 +334,14 @@ int main(int argc, char** argv) {
   if (command == "free-ports" && argc == 3 && std::atoi(argv[2]) > 0) {
     return FreePorts(std::atoi(argv[2]));
   }
+  if (command == "core-rtt" && argc == 2) return CoreRoundTrip();
   Options o;
   if (command != "measure" || !ParseArgs(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: gale-bench-probe measure --dir DIR --pids PID[,PID...] --warmup S "
                  "--window S [--start-timeout S]\n"
-                 "       gale-bench-probe free-ports N\n");
+                 "       gale-bench-probe free-ports N\n"
+                 "       gale-bench-probe core-rtt\n");
     return 2;
   }
   const auto deadline =

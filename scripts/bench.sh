@@ -119,6 +119,14 @@ kv() { sed -n "s/^$2=//p" "$1" | head -1; }            # file key -> value
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }        # format expression
 or_dash() { [[ -n "$1" ]] && echo "$1" || echo "-"; }
 
+# The machine's cross-core round trip right now (gale-bench-probe core-rtt),
+# measured before each workload into $rtt: on a VM it moves with where the
+# host places the vCPUs, and every hand-off between threads pays it.
+rtt=""
+measure_rtt() {
+  rtt=$("$bin/gale-bench-probe" core-rtt 2>/dev/null | sed -n 's/^core_rtt_ns=\([0-9]*\).*/\1/p')
+}
+
 # add_row workload variant unit per_sec probe_output note
 add_row() {
   local workload=$1 variant=$2 unit=$3 per_sec=${4:-0} out=$5 note=${6:-}
@@ -129,11 +137,11 @@ add_row() {
   other=$(calc "%.2f" "$machine > $cpu ? $machine - $cpu : 0")
   per_cpu=$(calc "%.0f" "$cpu > 0 ? $per_sec / $cpu : 0")
   p50=$(kv "$out" p50_ms) p99=$(kv "$out" p99_ms) p999=$(kv "$out" p999_ms)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$variant" "$unit" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$variant" "$unit" \
     "$per_sec" "$cpu" "$per_cpu" "$other" "$(or_dash "$p50")" "$(or_dash "$p99")" \
-    "$(or_dash "$p999")" "$(or_dash "$note")" >> "$rows"
-  log "$workload $variant: $per_sec $unit, $cpu CPU-s/s (others on the machine: $other)${p50:+,}" \
-    "${p50:+p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms}"
+    "$(or_dash "$p999")" "$(or_dash "$note")" "$(or_dash "$rtt")" >> "$rows"
+  log "$workload $variant: $per_sec $unit, $cpu CPU-s/s (others on the machine: $other;" \
+    "core round trip before: $(or_dash "$rtt") ns)${p50:+,} ${p50:+p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms}"
 }
 
 probe() {  # dir pids out
@@ -151,6 +159,7 @@ run_local() {
   printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\n' "$4" "$5" "$6" \
     "$dir/out" "${7:-0}" > "$dir/props"
   log "$workload $variant: gale local $(basename "$yaml")"
+  measure_rtt
   "$bin/gale" local "$yaml" --filter "$dir/props" --quiet \
     --duration "$(calc "%.0f" "$warmup + $window + 60")" > "$dir/local.log" 2>&1 &
   local_pid=$!
@@ -245,6 +254,7 @@ run_cluster() {
     for _ in $(seq 1 300); do kill -0 "$w" 2>/dev/null || break; sleep 0.1; done
     ! kill -0 "$w" 2>/dev/null || { log "worker $w of the previous topology did not stop"; exit 1; }
   done
+  measure_rtt
   GALE_PLUGIN_PATH="$build/lib" "$bin/gale" submit "$yaml" --filter "$dir/props" \
     --nimbus "$nimbus" > "$dir/submit.log" 2>&1 \
     || { log "submit failed:"; cat "$dir/submit.log" >&2; exit 1; }
@@ -372,14 +382,16 @@ echo "Gale benchmarks ($(((quick)) && echo quick || echo full) run, $started; $(
 printf 'ZeroMQ ceiling (PUSH->PULL, TCP loopback, 100-byte records): %s records/s one per message, %s records/s 100 per message\n\n' \
   "$ceiling1" "$ceiling100"
 {
-  printf 'workload\tvariant\tper second\tunit\tCPU-s/s\tper CPU-s\tothers CPU-s/s\tp50 ms\tp99 ms\tp99.9 ms\n'
-  awk -F'\t' -v OFS='\t' '{ print $1, $2, $4, $3, $5, $6, $7, $8, $9, $10 }' "$rows"
+  printf 'workload\tvariant\tper second\tunit\tCPU-s/s\tper CPU-s\tothers CPU-s/s\tcore RTT ns\tp50 ms\tp99 ms\tp99.9 ms\n'
+  awk -F'\t' -v OFS='\t' '{ print $1, $2, $4, $3, $5, $6, $7, $12, $8, $9, $10 }' "$rows"
 } | column -t -s $'\t'
 echo
 echo "notes:"
 awk -F'\t' '$11 != "-" { print "  " $1 " " $2 ": " $11 }' "$rows"
 echo "  CPU-s/s: utime+stime of the gale local process, or of both workers, nimbus and the"
-echo "  supervisors; others CPU-s/s: the rest of the machine over the same window."
+echo "  supervisors; others CPU-s/s: the rest of the machine over the same window;"
+echo "  core RTT ns: the machine's cross-core round trip just before the workload started"
+echo "  (gale-bench-probe core-rtt; a VM's moves with where the host places its vCPUs)."
 
 # JSON
 mkdir -p "$(dirname "$json")"
@@ -412,11 +424,11 @@ json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; echo "\"$s\""; }
   echo "  ],"
   echo "  \"results\": ["
   n=0
-  while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note; do
+  while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note core_rtt; do
     ((n++)) && echo ","
-    printf '    {"workload": "%s", "variant": %s, "unit": "%s", "per_sec": %s, "cpu_secs_per_sec": %s, "per_cpu_sec": %s, "others_cpu_secs_per_sec": %s, "p50_ms": %s, "p99_ms": %s, "p999_ms": %s, "note": %s}' \
+    printf '    {"workload": "%s", "variant": %s, "unit": "%s", "per_sec": %s, "cpu_secs_per_sec": %s, "per_cpu_sec": %s, "others_cpu_secs_per_sec": %s, "core_rtt_ns": %s, "p50_ms": %s, "p99_ms": %s, "p999_ms": %s, "note": %s}' \
       "$workload" "$(json_str "$variant")" "$unit" "$(json_num "$per_sec")" "$(json_num "$cpu")" \
-      "$(json_num "$per_cpu")" "$(json_num "$other")" "$(json_num "$p50")" "$(json_num "$p99")" \
+      "$(json_num "$per_cpu")" "$(json_num "$other")" "$(json_num "$core_rtt")" "$(json_num "$p50")" "$(json_num "$p99")" \
       "$(json_num "$p999")" "$( [[ "$note" == - ]] && echo null || json_str "$note")"
   done < "$rows"
   echo
@@ -436,7 +448,7 @@ for w in W1 W2 W3 W4; do
   want "$w" || continue
   grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run")
 done
-while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note; do
+while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 p999 note _; do
   awk -v x="${per_sec:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("$workload $variant: no throughput")
   if [[ "$variant" == *"% of max"* && ("$p50" == - || "$p99" == - || "$p999" == -) ]]; then
     problems+=("$workload $variant: no latency percentiles")
