@@ -158,6 +158,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   to.bind_host = options.host;
   to.port = options.port;
   to.peers = peers;
+  to.batch_tuples = static_cast<size_t>((*plan)->settings().transfer_batch_size);
   to.flush_delay = Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
   transport::ZmqTransport transport(to, receiver);
   remote.set_transport(&transport);

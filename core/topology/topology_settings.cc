@@ -29,6 +29,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "tuples an executor batches per destination before handing them over (default 64)"},
       {"topology.batch.flush.interval.millis", T::kNumber,
        "the longest a partial batch of tuples for another worker waits in the transport (default 1)"},
+      {"topology.transfer.batch.size", T::kInt,
+       "tuples for another worker sent as one frame as soon as that many wait (default 1024)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
   };
   return keys;
@@ -106,6 +108,8 @@ Result<TopologySettings> ParseSettings(const Config& config) {
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.producer.batch.size", 1, &s.producer_batch_size));
   GALE_RETURN_IF_ERROR(ReadNumber(config, "topology.batch.flush.interval.millis", 0, false,
                                   &s.batch_flush_interval_millis));
+  GALE_RETURN_IF_ERROR(
+      ReadInt(config, "topology.transfer.batch.size", 1, &s.transfer_batch_size, 65536));
   return s;
 }
 

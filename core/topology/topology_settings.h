@@ -39,6 +39,7 @@ struct TopologySettings {
   int receive_buffer_size = 32768;        // topology.executor.receive.buffer.size (tuples)
   int producer_batch_size = 64;           // topology.producer.batch.size (tuples)
   double batch_flush_interval_millis = 1; // topology.batch.flush.interval.millis
+  int transfer_batch_size = 1024;         // topology.transfer.batch.size (tuples)
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

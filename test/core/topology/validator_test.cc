@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/topology/topology_settings.h"
 #include "core/topology/yaml_loader.h"
 
 namespace gale::topology {
@@ -272,6 +273,26 @@ streams:
         "'soon'\n"
         "wc.yaml:14:51: config key 'topology.max.spout.pending' must be an integer >= 0, got "
         "bool 'true'");
+}
+
+TEST_CASE("topology.transfer.batch.size is read, checked at the key, and 1024 by default",
+          "[topology]") {
+  CHECK(ParseSettings(Config())->transfer_batch_size == 1024);
+  CHECK(ParseSettings(Config(Config::Map{{"topology.transfer.batch.size", Value(int64_t{4096})}}))
+            ->transfer_batch_size == 4096);
+  TopologySpec spec = Load(R"(name: wordcount
+config:
+  topology.transfer.batch.size: 0
+spouts:
+  - id: sentences
+    className: SentenceSpout
+    config: { topology.transfer.batch.size: 100000 }
+)");
+  CHECK(ValidateStructure(spec).message() ==
+        "wc.yaml:3:3: config key 'topology.transfer.batch.size' must be an integer from 1 to "
+        "65536, got int '0'\n"
+        "wc.yaml:7:15: config key 'topology.transfer.batch.size' must be an integer from 1 to "
+        "65536, got int '100000'");
 }
 
 TEST_CASE("Warnings name topology keys Gale does not use", "[topology]") {
