@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace gale {
 
@@ -37,10 +38,13 @@ inline void PrefetchForWrite(const void* p) {
   __builtin_prefetch(p, 1, 3);
 }
 
-// Every cache line of the `size` bytes at `p`.
+// Every cache line that holds part of the `size` bytes at `p` (an object
+// need not start a line: a 256-byte one can touch five).
 inline void PrefetchForWrite(const void* p, size_t size) {
-  const char* c = static_cast<const char*>(p);
-  for (size_t off = 0; off < size; off += 64) PrefetchForWrite(c + off);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + size;
+  for (uintptr_t a = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63}; a < end; a += 64) {
+    PrefetchForWrite(reinterpret_cast<const void*>(a));
+  }
 }
 
 }  // namespace gale

@@ -38,8 +38,10 @@
 namespace gale::runtime {
 
 // A tuple on its way to one task. task == kAllTasks delivers it to every
-// task of the executor (tick tuples).
-struct Envelope {
+// task of the executor (tick tuples). Aligned to a cache line, so that an
+// envelope (256 bytes) spans four lines rather than five: its lines travel
+// between the producer's and the consumer's cores with every batch.
+struct alignas(64) Envelope {
   static constexpr int32_t kAllTasks = 0;
   Envelope(int32_t task, Tuple&& tuple) : task(task), tuple(std::move(tuple)) {}
   // Builds the tuple in place, so its values move once.
@@ -49,6 +51,8 @@ struct Envelope {
   int32_t task;
   Tuple tuple;
 };
+
+static_assert(sizeof(Envelope) == 256, "the comments on Envelope and EmplaceEnvelope count 4 lines");
 
 using Batch = std::vector<Envelope>;
 
