@@ -11,7 +11,7 @@
 // ahead overlaps those round trips. On this project's 2-core VM the round
 // trip is ~125 ns on most runs but ~570 ns when the host places the two
 // vCPUs far apart; there W1 went from 4.7–5.0 M to 9.8–10.2 M tuples/s
-// with it, and stayed where it was otherwise (README, Performance).
+// with it (core/runtime/README.md has the rest of the figures).
 //
 // A plain read prefetch would not do: it fetches the line shared, and the
 // store must then ask the other core a second time.
