@@ -171,7 +171,9 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   (*rt)->Start();
   GALE_LOG(kInfo) << "worker " << me << " runs " << mine.size() << " executor(s) of "
                   << options.topology_id << " (assignment " << a.version << ", "
-                  << peers.size() << " peer(s))";
+                  << peers.size() << " peer(s); frames of up to " << to.batch_tuples
+                  << " tuples or after " << (*plan)->settings().batch_flush_interval_millis
+                  << " ms)";
 
   int code = 0;
   auto next_beat = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -32,13 +33,16 @@ std::map<std::string, std::string> ExecutorWorkers(const std::string& info) {
   return out;
 }
 
-// Word count on `workers` workers; `spout_config` goes into the spout's config.
+// Word count on `workers` workers; `spout_config` goes into the spout's
+// config, `topology_config` (", key: value" pairs) into the topology's.
 std::string WordCount(const TempDir& dir, int workers, const std::string& spout_config,
-                      const std::string& name = "wordcount") {
+                      const std::string& name = "wordcount",
+                      const std::string& topology_config = "") {
   return dir.Write(name + ".yaml",
                    "name: " + name + "\n"
                    "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
-                   "config: { topology.workers: " + std::to_string(workers) + " }\n"
+                   "config: { topology.workers: " + std::to_string(workers) + topology_config +
+                       " }\n"
                    "spouts:\n"
                    "  - { id: sentences, className: SentenceSpout, config: { " + spout_config + " } }\n"
                    "bolts:\n"
@@ -47,11 +51,27 @@ std::string WordCount(const TempDir& dir, int workers, const std::string& spout_
                    "    config: { report.file: " + dir.path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
 }
 
+// The workers' logs, from every supervisor's state directory.
+std::string WorkerLogs(const TestCluster& cluster) {
+  std::string out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster.dir().path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("worker-", 0) == 0 && e.path().extension() == ".log") {
+      out += ReadFile(e.path().string());
+    }
+  }
+  return out;
+}
+
+// Frames of 3 tuples (topology.transfer.batch.size), far below the default:
+// the setting reaches both workers' transports and the counts stay exact.
 TEST_CASE("Word count on two workers of two supervisors counts the text exactly",
           "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2, "sentences.loop: false")});
+  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2, "sentences.loop: false",
+                                             "wordcount", ", topology.transfer.batch.size: 3")});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
 
@@ -78,6 +98,16 @@ TEST_CASE("Word count on two workers of two supervisors counts the text exactly"
   int64_t remote = 0;
   for (const char* c : {"sentences", "split", "count"}) remote += Column(info, c, kRemote);
   CHECK(remote > 0);
+  const std::string logs = WorkerLogs(cluster);
+  INFO(logs);
+  auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = logs.find(text); at != std::string::npos; at = logs.find(text, at + 1)) ++n;
+    return n;
+  };
+  // Each worker says it once as it starts (again if it were restarted).
+  CHECK(count("frames of up to 3 tuples ") >= 2);
+  CHECK(count("frames of up to ") == count("frames of up to 3 tuples "));
 
   // Kill: the workers exit and every slot is free again.
   r = cluster.Gale({"kill", "wordcount", "--wait", "0"});
