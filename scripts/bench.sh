@@ -123,8 +123,9 @@ or_dash() { [[ -n "$1" ]] && echo "$1" || echo "-"; }
 # measured before each workload into $rtt: on a VM it moves with where the
 # host places the vCPUs, and every hand-off between threads pays it.
 rtt=""
+# A machine with one CPU (or a failed pinning) leaves it empty: "-" in the table.
 measure_rtt() {
-  rtt=$("$bin/gale-bench-probe" core-rtt 2>/dev/null | sed -n 's/^core_rtt_ns=\([0-9]*\).*/\1/p')
+  rtt=$("$bin/gale-bench-probe" core-rtt 2>/dev/null | sed -n 's/^core_rtt_ns=\([0-9]*\).*/\1/p') || rtt=""
 }
 
 # add_row workload variant unit per_sec probe_output note
