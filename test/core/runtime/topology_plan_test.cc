@@ -46,7 +46,7 @@ TEST_CASE("Task ids are assigned by sorted component id, from 1, ackers included
   CHECK(alpha == std::vector<std::vector<int32_t>>{{3, 4, 5, 6}, {7, 8, 9}, {10, 11, 12}});
 }
 
-TEST_CASE("Spouts and ackers tick once per message timeout; bolts only when configured",
+TEST_CASE("Spouts and ackers tick once per message timeout and bolts only when configured",
           "[runtime]") {
   topology::TopologySpec spec;
   spec.name = "t";
