@@ -2,8 +2,11 @@
 # Installs what Gale needs from Debian's archive (only what is missing), then
 # configures and builds everything into build/ (or $GALE_BUILD_DIR).
 #
-#   scripts/setup.sh            install + build
-#   scripts/setup.sh --no-build install only
+#   scripts/setup.sh                 install + build
+#   scripts/setup.sh --no-build      install only
+#   scripts/setup.sh --list-packages the Debian packages it installs, one a line
+#   scripts/setup.sh --list-commands "package command" where a command on PATH
+#                                    counts as the package (scripts/check-commands.sh)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,12 +21,20 @@ packages=(
   libssl-dev
   libxxhash-dev
   catch2
-  python3-thrift            # the Python client (clients/python), for /usr/bin/python3
+  python3 python3-thrift    # the Python client (clients/python), for /usr/bin/python3
   nodejs npm                # the Node.js client (clients/js)
+  bsdextrautils             # column (bench.sh's table)
+  procps                    # ps, kill (scripts, bench.sh)
+  clang-format              # scripts/check-format.sh
 )
 # Packages that count as present when their command is on PATH (node may come
 # from elsewhere, e.g. /usr/local or a nodejs build that bundles npm).
 declare -A commands=([nodejs]=node [npm]=npm)
+
+case "${1:-}" in
+  --list-packages) printf '%s\n' "${packages[@]}"; exit 0 ;;
+  --list-commands) for p in "${!commands[@]}"; do echo "$p ${commands[$p]}"; done; exit 0 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -60,8 +71,12 @@ fi
 [[ "${1:-}" == "--no-build" ]] && exit 0
 
 jobs="${GALE_JOBS:-$(nproc)}"
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Warnings in Gale's own code are errors in this build (GALE_WERROR=OFF in the
+# environment turns that off, e.g. for a newer compiler with new warnings).
+werror="${GALE_WERROR:-ON}"
+if [[ ! -f "$build/build.ninja" ]] || ! grep -qx "GALE_WERROR:BOOL=$werror" "$build/CMakeCache.txt"; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGALE_WERROR="$werror" \
+    >/dev/null
 fi
 echo "setup: building in $build ($jobs jobs)"
 cmake --build "$build" -j "$jobs"
