@@ -1,6 +1,7 @@
 #include "worker/cluster_worker.h"
 
 #include "worker/cluster_transfer.h"
+#include "worker/shutdown.h"
 
 #include "core/common/logging.h"
 #include "core/plugin/loader.h"
@@ -20,8 +21,10 @@
 namespace gale::worker {
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) { g_stop.store(true); }
+// SIGTERM and SIGINT received so far.
+std::atomic<int> g_signals{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+extern "C" void OnStopSignal(int) { g_signals.fetch_add(1); }
 
 class RuntimeReceiver final : public transport::Receiver {
  public:
@@ -54,7 +57,7 @@ Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(const rpc::HostP
   const auto deadline = std::chrono::steady_clock::now() + patience;
   for (;;) {
     auto c = rpc::NimbusConnection::Connect(nimbus, std::chrono::seconds(5));
-    if (c.ok() || std::chrono::steady_clock::now() > deadline || g_stop.load()) return c;
+    if (c.ok() || std::chrono::steady_clock::now() > deadline || g_signals.load() > 0) return c;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
@@ -177,7 +180,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
 
   int code = 0;
   auto next_beat = std::chrono::steady_clock::now();
-  while (!g_stop.load()) {
+  while (g_signals.load() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string fatal = (*rt)->Fatal();
     if (!fatal.empty()) {
@@ -231,8 +234,22 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     }
     (*rt)->SetActive(resp.status == thrift::TopologyStatus::ACTIVE);
   }
+  if (g_signals.load() > 0) GALE_LOG(kInfo) << "worker " << me << ": stopping on a signal";
   (*rt)->SetActive(false);
-  (*rt)->Stop();
+  // A stuck executor must not keep the worker (and its slot) until the
+  // supervisor's SIGKILL: it gets topology.worker.shutdown.secs, or less if
+  // a second signal comes (the supervisor's one SIGTERM, during a stop the
+  // worker began itself, does not cut the wait).
+  const double shutdown_secs = (*plan)->settings().worker_shutdown_secs;
+  const auto stuck = (*rt)->StopUntil(ShutdownDeadline(shutdown_secs),
+                                      [] { return g_signals.load() >= 2; });
+  if (!stuck.empty()) {
+    GALE_LOG(kError) << "worker " << me << ": "
+                     << StuckMessage(stuck, shutdown_secs, g_signals.load() >= 2);
+    // Their threads may still be in the runtime or the transport: nothing
+    // is destroyed under them (worker/README.md, "Stopping").
+    ExitLeavingThreads(kExitExecutorsStuck);
+  }
   transport.Stop();
   GALE_LOG(kInfo) << "worker " << me << " stopped";
   return code;

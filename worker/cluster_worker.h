@@ -25,7 +25,9 @@ struct ClusterWorkerOptions {
 
 // Returns the exit code: 0 after a clean stop, 1 when the topology cannot
 // run here (plugin, plan, port or a task that failed to start), 2 for bad
-// options.
+// options. Does not return when executors did not stop within
+// topology.worker.shutdown.secs: it logs them and ends the process with
+// status 3 (_exit, worker/README.md "Stopping").
 int RunClusterWorker(const ClusterWorkerOptions& options);
 
 }  // namespace gale::worker

@@ -4,6 +4,7 @@
 #include "core/runtime/load_topology.h"
 #include "core/runtime/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
+#include "worker/shutdown.h"
 
 #include <signal.h>
 
@@ -18,8 +19,10 @@
 namespace gale::worker {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void OnSignal(int) { g_interrupted.store(true); }
+// SIGINT and SIGTERM received so far.
+std::atomic<int> g_signals{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+extern "C" void OnSignal(int) { g_signals.fetch_add(1); }
 
 const char* RoleName(runtime::Role r) {
   switch (r) {
@@ -99,7 +102,7 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
   // Quiescence must hold on two checks in a row, 20 ms apart.
   int quiet_checks = 0;
   std::string fatal;
-  while (!g_interrupted.load()) {
+  while (g_signals.load() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     fatal = (*worker)->Fatal();
     if (!fatal.empty()) break;
@@ -110,13 +113,34 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
     quiet_checks = (*worker)->Quiescent() ? quiet_checks + 1 : 0;
     if (quiet_checks >= 2) break;
   }
-  (*worker)->Stop();
+  // Executors get topology.worker.shutdown.secs to stop; a signal during
+  // the stop (the second one, when a signal began it) ends the wait.
+  const int signals_at_stop = g_signals.load();
+  const double shutdown_secs = (*plan)->settings().worker_shutdown_secs;
+  if (signals_at_stop > 0 && !options.quiet) {
+    err << "interrupted: stopping (waiting up to " << Fixed(shutdown_secs, 1)
+        << " s for the executors; interrupt again to exit at once)\n";
+  }
+  const auto interrupted_again = [&] {
+    const int n = g_signals.load();
+    return n > signals_at_stop || n >= 2;
+  };
+  const auto stuck =
+      (*worker)->StopUntil(ShutdownDeadline(shutdown_secs), interrupted_again);
+  const bool cut_short = interrupted_again();
   PrintTable((*worker)->Stats(), elapsed(), out);
   if (!fatal.empty()) {
     err << "topology '" << loaded->spec.name << "' stopped: " << fatal << "\n";
-    return 1;
   }
-  return 0;
+  if (!stuck.empty()) {
+    // Their threads cannot be joined, nor the runtime destroyed under them.
+    err << "topology '" << loaded->spec.name
+        << "': " << StuckMessage(stuck, shutdown_secs, cut_short) << "\n";
+    out.flush();
+    err.flush();
+    ExitLeavingThreads(kExitExecutorsStuck);
+  }
+  return fatal.empty() ? 0 : 1;
 }
 
 }  // namespace gale::worker

@@ -22,7 +22,10 @@ struct LocalOptions {
 // Returns the process exit code: 0 on success (errors that components
 // reported while running are listed after the table), 1 when the topology
 // could not start or a task failed to open/prepare, 2 for bad input (the
-// error is on stderr).
+// error is on stderr). Does not return when executors did not stop within
+// topology.worker.shutdown.secs (or a second signal came during the stop):
+// it prints the table and names them, then ends the process with status 3
+// (_exit, worker/README.md "Stopping").
 int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace gale::worker

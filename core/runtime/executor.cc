@@ -38,7 +38,10 @@ Executor::~Executor() {
 }
 
 void Executor::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    Run();
+    exited_.store(true, std::memory_order_release);
+  });
 }
 
 void Executor::RequestStop() {

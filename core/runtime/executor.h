@@ -78,6 +78,8 @@ class Executor {
   void Start();
   void RequestStop();
   void Join();
+  // True once the thread's Run() has returned (Join() then does not block).
+  bool Exited() const { return exited_.load(std::memory_order_acquire); }
 
   InputQueue& queue() { return queue_; }
   const ExecutorStats& stats() const { return stats_; }
@@ -201,6 +203,7 @@ class Executor {
   const bool debug_;
   IdGenerator ids_;
   std::thread thread_;
+  std::atomic<bool> exited_{false};
   std::atomic<uint64_t> sent_{0}, processed_{0};
   // The transfer's DestinationOf() and IsRemote(), copied: Send() makes
   // no virtual call but to deliver a full batch.

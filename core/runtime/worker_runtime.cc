@@ -121,16 +121,51 @@ void WorkerRuntime::Start() {
   timer_ = std::thread([this] { TimerLoop(); });
 }
 
-void WorkerRuntime::Stop() {
+void WorkerRuntime::Stop() { StopUntil(std::chrono::steady_clock::time_point::max()); }
+
+std::vector<StuckExecutor> WorkerRuntime::StopUntil(std::chrono::steady_clock::time_point deadline,
+                                                    const std::function<bool()>& give_up) {
   {
     std::lock_guard<std::mutex> lock(timer_mu_);
-    if (stopping_) return;
     stopping_ = true;
   }
   timer_cv_.notify_all();
-  if (timer_.joinable()) timer_.join();
+  if (timer_.joinable()) timer_.join();  // the timer runs no user code
   for (auto& e : executors_) e->RequestStop();
-  for (auto& e : executors_) e->Join();
+  const bool forever = deadline == std::chrono::steady_clock::time_point::max();
+  const auto all_exited = [&] {
+    for (const auto& e : executors_) {
+      if (!e->Exited()) return false;
+    }
+    return true;
+  };
+  while (!forever && !all_exited() && std::chrono::steady_clock::now() < deadline &&
+         !(give_up && give_up())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::vector<StuckExecutor> stuck;
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    Executor& e = *executors_[i];
+    if (forever || e.Exited()) {
+      e.Join();
+      continue;
+    }
+    stuck.push_back({e.component().id, e.tasks().front(), e.tasks().back(), ""});
+    const std::string host = stuck.back().ToString();
+    for (const auto& h : hosted_) {
+      if (h.host != i) continue;
+      stuck.push_back({h.acker->component.id, h.acker->tasks.front(), h.acker->tasks.back(), host});
+    }
+  }
+  return stuck;
+}
+
+std::string StuckExecutor::ToString() const {
+  std::string tasks = task_start == task_end ? "task " + std::to_string(task_start)
+                                             : "tasks " + std::to_string(task_start) + "-" +
+                                                   std::to_string(task_end);
+  if (!host.empty()) tasks += ", on the thread of " + host;
+  return component + " (" + tasks + ")";
 }
 
 void WorkerRuntime::TimerLoop() {

@@ -19,7 +19,9 @@
 #include "core/runtime/topology_plan.h"
 #include "core/tuple/tuple_codec.h"
 
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -60,6 +62,19 @@ struct ExecutorReport {
   StatsSnapshot stats;
 };
 
+// An executor whose thread had not ended when StopUntil() stopped waiting.
+struct StuckExecutor {
+  std::string component;
+  int32_t task_start;
+  int32_t task_end;
+  // For an acker run on a spout executor's thread: that executor, as
+  // ToString() writes it; "" otherwise.
+  std::string host;
+  // "split (tasks 4-5)", "sentences (task 3)", "__acker (task 1, on the
+  // thread of sentences (task 3))".
+  std::string ToString() const;
+};
+
 struct ComponentStats {
   std::string component;
   Role role;
@@ -79,8 +94,17 @@ class WorkerRuntime final : public Transfer {
 
   void Start();
   // Stops every executor (spouts Close(), bolts Cleanup() on their own
-  // threads) and the timer. Idempotent.
+  // threads) and the timer, waiting as long as that takes. Idempotent.
   void Stop();
+  // The same, but waits for the executors' threads only until `deadline`,
+  // or until `give_up()` (polled every 10 ms) returns true; returns the
+  // executors still running then, empty when every thread ended and was
+  // joined. A thread still running (stuck in user code) cannot be joined:
+  // a caller that gets a non-empty list must end the process (_exit)
+  // without destroying this WorkerRuntime, whose destructor would wait for
+  // those threads forever (worker/README.md, "Stopping").
+  std::vector<StuckExecutor> StopUntil(std::chrono::steady_clock::time_point deadline,
+                                       const std::function<bool()>& give_up = {});
 
   // Activate / deactivate the spouts (NextTuple is called only while active).
   void SetActive(bool active) { shared_->active.store(active); }

@@ -31,6 +31,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "the longest a partial batch of tuples for another worker waits in the transport (default 1)"},
       {"topology.transfer.batch.size", T::kInt,
        "tuples for another worker sent as one frame as soon as that many wait (default 1024)"},
+      {"topology.worker.shutdown.secs", T::kNumber,
+       "how long a stopping worker (or gale local) waits for its executors to stop before it "
+       "names those still running and exits anyway (default 3)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
   };
   return keys;
@@ -110,6 +113,8 @@ Result<TopologySettings> ParseSettings(const Config& config) {
                                   &s.batch_flush_interval_millis));
   GALE_RETURN_IF_ERROR(
       ReadInt(config, "topology.transfer.batch.size", 1, &s.transfer_batch_size, 65536));
+  GALE_RETURN_IF_ERROR(
+      ReadNumber(config, "topology.worker.shutdown.secs", 0, true, &s.worker_shutdown_secs));
   return s;
 }
 

@@ -40,6 +40,7 @@ struct TopologySettings {
   int producer_batch_size = 64;           // topology.producer.batch.size (tuples)
   double batch_flush_interval_millis = 1; // topology.batch.flush.interval.millis
   int transfer_batch_size = 1024;         // topology.transfer.batch.size (tuples)
+  double worker_shutdown_secs = 3;        // topology.worker.shutdown.secs (Gale's own)
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

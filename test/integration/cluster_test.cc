@@ -237,6 +237,41 @@ TEST_CASE("Rebalance to three workers moves executors and processing goes on",
   CHECK(cluster.Gale({"list"}).out.find("4 slot(s): 3 used, 1 free") != std::string::npos);
 }
 
+// A spout stuck in NextTuple (test/plugins/blocking.cc: 20 sentences, then
+// an hour's sleep) does not keep its worker after a kill: the worker gives
+// up on it after topology.worker.shutdown.secs (3 s), says so in its log and
+// exits, before its supervisor's SIGKILL (5 s after its SIGTERM).
+TEST_CASE("A worker with a spout stuck in NextTuple exits after the stop deadline and logs why",
+          "[integration][cluster]") {
+  TestCluster cluster(1, 1);
+  const std::string file = cluster.dir().Write(
+      "blocking.yaml", "name: blocking\n"
+                       "plugins:\n"
+                       "  - " + LibDir() + "/libblocking.so\n"
+                       "  - " + LibDir() + "/libwordcount.so\n"
+                       "spouts: [ { id: lines, className: BlockingSpout } ]\n"
+                       "bolts: [ { id: split, className: SplitSentence } ]\n"
+                       "streams: [ { from: lines, to: split, grouping: { type: SHUFFLE } } ]\n");
+  auto r = cluster.Gale({"submit", file});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor(
+      [&] {
+        return WorkerLogs(cluster).find("BlockingSpout task 2 blocks in NextTuple") !=
+               std::string::npos;
+      },
+      seconds(60)));
+  r = cluster.Gale({"kill", "blocking", "--wait", "0"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(WaitFor([&] { return cluster.Workers().empty(); }, seconds(30)));
+  INFO(cluster.Logs() << WorkerLogs(cluster));
+  CHECK(WorkerLogs(cluster).find(
+            "2 executor(s) did not stop within 3.0 s (topology.worker.shutdown.secs), exiting "
+            "without them: lines (task 2), __acker (task 1, on the thread of lines (task 2))") !=
+        std::string::npos);
+  CHECK(cluster.Logs().find("SIGKILL") == std::string::npos);
+}
+
 TEST_CASE("Bad submits and requests get clear errors and change nothing",
           "[integration][cluster]") {
   TestCluster cluster;

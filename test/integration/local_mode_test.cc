@@ -1,9 +1,12 @@
 // `gale local` and `gale validate` as a user runs them: real processes, real
 // files, the example topologies and plugins from the build.
-#include "test/support/process.h"
+#include "test/support/cluster.h"
 #include "test/support/gale_output.h"
+#include "test/support/process.h"
 
 #include <catch2/catch.hpp>
+
+#include <signal.h>
 
 #include <cctype>
 #include <map>
@@ -107,6 +110,71 @@ TEST_CASE("gale local stops after --duration with a looping spout", "[integratio
   REQUIRE(spout.size() >= 9);
   CHECK(std::stoll(spout[6]) > 76);  // it went round the text more than once
   CHECK(r.out.find("ran 1.") != std::string::npos);
+}
+
+// BlockingSpout (test/plugins/blocking.cc) emits 20 sentences to
+// SplitSentence, then blocks in NextTuple for an hour. Tasks: __acker 1,
+// lines 2, split 3; the acker runs on the spout's thread.
+std::string BlockingTopology(const TempDir& dir, const std::string& config = "") {
+  return dir.Write("blocking.yaml", "name: blocking\n"
+                                    "plugins:\n"
+                                    "  - " + LibDir() + "/libblocking.so\n"
+                                    "  - " + LibDir() + "/libwordcount.so\n" +
+                                    config +
+                                    "spouts: [ { id: lines, className: BlockingSpout } ]\n"
+                                    "bolts: [ { id: split, className: SplitSentence } ]\n"
+                                    "streams: [ { from: lines, to: split, grouping: { type: "
+                                    "SHUFFLE } } ]\n");
+}
+
+const char* const kBlocked = "BlockingSpout task 2 blocks in NextTuple";
+const char* const kStuckList =
+    "exiting without them: lines (task 2), __acker (task 1, on the thread of lines (task 2))\n";
+
+TEST_CASE("gale local with a spout stuck in NextTuple exits after the stop deadline and names it",
+          "[integration]") {
+  TempDir dir;
+  // --duration 2, then the default deadline of 3 s: a process still running
+  // after 30 s hangs (it did, before the deadline) and is killed.
+  auto r = RunProcess({Gale(), "local", BlockingTopology(dir), "--duration", "2"}, seconds(30));
+  INFO(r.out << r.err);
+  REQUIRE_FALSE(r.timed_out);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find(kBlocked) != std::string::npos);
+  CHECK(r.err.find("topology 'blocking': 2 executor(s) did not stop within 3.0 s "
+                   "(topology.worker.shutdown.secs), " + std::string(kStuckList)) !=
+        std::string::npos);
+  // The table, for what ran.
+  const auto lines = ComponentRow(r.out, "lines");
+  REQUIRE(lines.size() >= 9);
+  CHECK(lines[4] == "20");  // emitted
+  CHECK(ComponentRow(r.out, "split").size() >= 9);
+  CHECK(r.out.find("ran ") != std::string::npos);
+}
+
+TEST_CASE("gale local with a spout stuck in NextTuple exits at a second Ctrl-C during the stop",
+          "[integration]") {
+  TempDir dir;
+  // A deadline far beyond this test's waits: only the second SIGINT can end it.
+  Daemon gale({Gale(), "local",
+               BlockingTopology(dir, "config: { topology.worker.shutdown.secs: 600 }\n")},
+              dir.path() + "/gale.log");
+  const auto logged = [&](const std::string& what) {
+    return gale.Log().find(what) != std::string::npos;
+  };
+  REQUIRE(WaitFor([&] { return logged(kBlocked); }, seconds(30)));
+  gale.Kill(SIGINT);
+  CHECK(WaitFor([&] { return logged("interrupted: stopping (waiting up to 600.0 s"); },
+                seconds(10)));
+  gale.Kill(SIGINT);
+  const int status = gale.Wait(seconds(20));  // -1: still running (then killed by ~Daemon)
+  INFO(gale.Log());
+  REQUIRE(status == 3);
+  CHECK(logged("topology 'blocking': 2 executor(s) still running when interrupted again, " +
+               std::string(kStuckList)));
+  const auto lines = ComponentRow(gale.Log(), "lines");
+  REQUIRE(lines.size() >= 9);
+  CHECK(lines[4] == "20");  // emitted
 }
 
 TEST_CASE("gale validate checks a good topology and prints what it found", "[integration]") {

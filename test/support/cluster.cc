@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -68,24 +69,35 @@ void Daemon::Kill(int signal) {
   if (pid_ > 0) ::kill(pid_, signal);
 }
 
-int Daemon::Stop(std::chrono::seconds grace) {
+int Daemon::Wait(std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGCONT);  // in case a test stopped it
-  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + grace;
   for (;;) {
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || r < 0) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
+    if (r == pid_) break;
+    if (r < 0 && errno != EINTR) {  // reaped already (Running())
+      status = 0;
       break;
     }
+    if (std::chrono::steady_clock::now() > deadline) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int Daemon::Stop(std::chrono::seconds grace) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGCONT);  // in case a test stopped it
+  ::kill(pid_, SIGTERM);
+  const int status = Wait(grace);
+  if (pid_ <= 0) return status;
+  ::kill(pid_, SIGKILL);
+  int killed = 0;
+  ::waitpid(pid_, &killed, 0);
+  pid_ = -1;
+  return WIFEXITED(killed) ? WEXITSTATUS(killed) : 128 + WTERMSIG(killed);
 }
 
 std::string Daemon::Log() const { return ReadFile(log_); }

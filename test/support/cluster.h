@@ -32,6 +32,9 @@ class Daemon {
   // SIGTERM, wait up to `grace`, then SIGKILL; returns the exit status.
   int Stop(std::chrono::seconds grace = std::chrono::seconds(10));
   void Kill(int signal);  // sends `signal` (the daemon stays tracked)
+  // Waits up to `timeout` for the daemon to exit by itself, sending it
+  // nothing; its exit status as Stop() returns it, or -1 while it still runs.
+  int Wait(std::chrono::seconds timeout);
   bool Running();
   std::string Log() const;
 

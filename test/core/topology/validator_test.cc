@@ -295,6 +295,19 @@ spouts:
         "65536, got int '100000'");
 }
 
+TEST_CASE("topology.worker.shutdown.secs is read and checked and 3 by default", "[topology]") {
+  const auto parse = [](Value v) {
+    return ParseSettings(Config(Config::Map{{"topology.worker.shutdown.secs", std::move(v)}}));
+  };
+  CHECK(ParseSettings(Config())->worker_shutdown_secs == 3);
+  CHECK(parse(Value(0.5))->worker_shutdown_secs == 0.5);
+  CHECK(parse(Value(int64_t{60}))->worker_shutdown_secs == 60);
+  CHECK(parse(Value(int64_t{0})).status().message() ==
+        "config key 'topology.worker.shutdown.secs' must be a number > 0, got int '0'");
+  CHECK(parse(Value("soon")).status().message() ==
+        "config key 'topology.worker.shutdown.secs' must be a number, got string 'soon'");
+}
+
 TEST_CASE("Warnings name topology keys Gale does not use", "[topology]") {
   TopologySpec spec = Load(R"(name: wordcount
 config:
