@@ -6,7 +6,8 @@
 #   build-asan/  GALE_SANITIZE=address: AddressSanitizer + UBSan (no recovery:
 #                the first error fails the test), every unit test
 #   build-tsan/  GALE_SANITIZE=thread: ThreadSanitizer, the tests tagged
-#                [runtime] and [acking] (executors, queues, ackers: the code
+#                [runtime], [acking] and [transport] (executors, queues,
+#                ackers, the ZeroMQ transport: the code
 #                that runs on several threads), with libzmq's internals
 #                suppressed (test/tsan.supp: it is not instrumented)
 #
