@@ -51,10 +51,40 @@ mapfile -t commands < <({ script_commands; test_commands; } | sort -u)
 mapfile -t setup_packages < <("$root/scripts/setup.sh" --list-packages)
 declare -A setup_command=()  # packages setup accepts as present by command (node, npm)
 while read -r pkg cmd; do setup_command[$cmd]=$pkg; done < <("$root/scripts/setup.sh" --list-commands)
+# The setup packages and everything they depend on, as dpkg has them installed
+# (Depends and Pre-Depends, recursively; alternatives and virtual packages
+# resolved to what is installed).
 declare -A installed_by_setup=()
 while read -r p; do installed_by_setup[$p]=1; done < <(
-  apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-    --no-replaces --no-enhances "${setup_packages[@]}" 2>/dev/null | grep -v '^[[:space:]<]' | sort -u)
+  dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}|${Depends}, ${Pre-Depends}\n' |
+    awk -v roots="${setup_packages[*]}" '
+      $1 != "ii" { next }
+      {
+        split($0, halves, "|")
+        n = split(halves[1], head, /[ ,]+/)
+        pkg = head[2]; installed[pkg] = 1
+        for (i = 3; i <= n; i++) { sub(/\(.*/, "", head[i]); if (head[i] != "") provider[head[i]] = pkg }
+        deps[pkg] = halves[2]
+      }
+      END {
+        split(roots, queue, " "); tail = length(queue)
+        for (i = 1; i <= tail; i++) seen[queue[i]] = 1
+        for (h = 1; h <= tail; h++) {
+          p = queue[h]
+          if (!(p in installed) && (p in provider)) p = provider[p]
+          print p
+          m = split(deps[p], alts, /,/)
+          for (j = 1; j <= m; j++) {
+            k = split(alts[j], choice, /\|/)
+            for (c = 1; c <= k; c++) {
+              d = choice[c]; gsub(/\(.*\)|:any|[ \t]/, "", d)
+              if (d == "") continue
+              if (!(d in installed) && (d in provider)) d = provider[d]
+              if (d in installed) { if (!(d in seen)) { seen[d] = 1; queue[++tail] = d }; break }
+            }
+          }
+        }
+      }')
 for p in "${setup_packages[@]}"; do installed_by_setup[$p]=1; done
 
 owner() {  # the Debian package that owns command $1's file, or nothing
