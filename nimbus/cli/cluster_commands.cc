@@ -119,8 +119,13 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
     }
     if (c->Contains("nimbus.host") || c->Contains("nimbus.thrift.port")) {
       *source = config;
-      return c->GetString("nimbus.host", "127.0.0.1") + ":" +
-             std::to_string(c->GetInt("nimbus.thrift.port", 6627));
+      auto port = topology::ClusterConfigFile{config, *c}.Port("nimbus.thrift.port", 6627);
+      if (!port.ok()) {
+        err << "gale: " << port.status().message() << "\n";
+        *ok = false;
+        return "";
+      }
+      return c->GetString("nimbus.host", "127.0.0.1") + ":" + std::to_string(*port);
     }
   }
   *source = "the default";
