@@ -1,4 +1,5 @@
 // gale-nimbus: the master daemon. `gale-nimbus --help` lists the options.
+#include "core/common/files.h"
 #include "core/common/logging.h"
 #include "nimbus/nimbus.h"
 #include "nimbus/nimbus_config.h"
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  auto options = gale::nimbus::NimbusConfig::FromArgs(args);
+  auto options = gale::nimbus::NimbusConfig::FromArgs(args, gale::SelfExecutable(argv[0]));
   if (!options.ok()) {
     std::cerr << "gale-nimbus: " << options.status().message() << "\n";
     return 2;

@@ -2,8 +2,15 @@
 
 #include "core/topology/cluster_config.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
 namespace gale::nimbus {
 namespace {
+
+namespace fs = std::filesystem;
 
 using topology::ClusterConfigFile;
 using topology::DaemonFlags;
@@ -14,7 +21,9 @@ const std::vector<std::string> kFlags = {"config",
                                          "state-dir",
                                          "supervisor-timeout-secs",
                                          "worker-timeout-secs",
-                                         "worker-start-timeout-secs"};
+                                         "worker-start-timeout-secs",
+                                         "gale-bin",
+                                         "describe-timeout-secs"};
 
 // A flag given in seconds, or the file's key, or the default.
 Result<Nanos> SecondsOption(const DaemonFlags& flags, const std::string& flag,
@@ -25,7 +34,8 @@ Result<Nanos> SecondsOption(const DaemonFlags& flags, const std::string& flag,
   return file.Seconds(key, fallback);
 }
 
-Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& file) {
+Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& file,
+                              const std::string& self_exe) {
   NimbusConfig c;
   c.host = topology::FlagOrConfig(flags, "host", file.values, "nimbus.host", c.host);
   if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
@@ -60,15 +70,31 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
   GALE_ASSIGN_OR_RETURN(n.worker_start_timeout,
                         SecondsOption(flags, "worker-start-timeout-secs", file,
                                       "nimbus.task.launch.secs", n.worker_start_timeout));
+  GALE_ASSIGN_OR_RETURN(n.describe_timeout,
+                        SecondsOption(flags, "describe-timeout-secs", file,
+                                      "nimbus.plugin.describe.timeout.secs", n.describe_timeout));
+
+  if (auto it = flags.find("gale-bin"); it != flags.end()) {
+    std::error_code ec;
+    n.describe_program = fs::absolute(it->second, ec).string();
+  } else {
+    n.describe_program = (fs::path(self_exe).parent_path() / "gale").string();
+  }
+  if (::access(n.describe_program.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument("gale binary '" + n.describe_program +
+                                   "' is not an executable file (see --gale-bin); nimbus runs it "
+                                   "to check submitted topologies against their plugins");
+  }
   return c;
 }
 
 }  // namespace
 
-Result<NimbusConfig> NimbusConfig::FromArgs(const std::vector<std::string>& args) {
+Result<NimbusConfig> NimbusConfig::FromArgs(const std::vector<std::string>& args,
+                                            const std::string& self_exe) {
   GALE_ASSIGN_OR_RETURN(const DaemonFlags flags, topology::ParseDaemonFlags(args, kFlags));
   GALE_ASSIGN_OR_RETURN(const ClusterConfigFile file, ClusterConfigFile::FromFlags(flags));
-  return topology::WithConfigFileErrors(file, [&] { return Assemble(flags, file); });
+  return topology::WithConfigFileErrors(file, [&] { return Assemble(flags, file, self_exe); });
 }
 
 std::string NimbusUsage() {
@@ -85,6 +111,9 @@ the supervisors' slots.
   --supervisor-timeout-secs S   a silent supervisor is dead after S (nimbus.supervisor.timeout.secs; 5)
   --worker-timeout-secs S       a silent worker is dead after S (nimbus.task.timeout.secs; 10)
   --worker-start-timeout-secs S time a new worker has to report in (nimbus.task.launch.secs; 30)
+  --gale-bin PATH               the gale program, run to check submitted topologies against
+                                their plugins (default: gale next to gale-nimbus)
+  --describe-timeout-secs S     time that check may take (nimbus.plugin.describe.timeout.secs; 10)
 )";
 }
 

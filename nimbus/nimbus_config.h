@@ -27,6 +27,13 @@ struct NimbusOptions {
   Nanos worker_timeout = std::chrono::seconds(10);
   // How long a newly assigned worker may take to send its first heartbeat.
   Nanos worker_start_timeout = std::chrono::seconds(30);
+  // The program nimbus runs to learn what a submitted topology's plugins
+  // register and declare (`gale`, run as `gale __describe`): nimbus loads no
+  // plugin itself.
+  std::string describe_program;
+  // How long that program may take before it is killed and the submit
+  // refused (--describe-timeout-secs, nimbus.plugin.describe.timeout.secs).
+  Nanos describe_timeout = std::chrono::seconds(10);
 };
 
 struct NimbusConfig {
@@ -39,9 +46,12 @@ struct NimbusConfig {
   // nimbus.task.timeout.secs, nimbus.task.launch.secs.
   NimbusOptions nimbus;
 
-  // Parses argv (argv[0] is skipped). Errors are one line, naming the
-  // option, or the config file and key. (main() handles --help before this.)
-  static Result<NimbusConfig> FromArgs(const std::vector<std::string>& args);
+  // Parses argv (argv[0] is skipped). `self_exe` is where this program
+  // lives, for the default --gale-bin (`gale` next to it). Errors are one
+  // line, naming the option, or the config file and key. (main() handles
+  // --help before this.)
+  static Result<NimbusConfig> FromArgs(const std::vector<std::string>& args,
+                                       const std::string& self_exe);
 };
 
 // The usage text of gale-nimbus.

@@ -14,9 +14,12 @@ using gale::testing::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-Result<NimbusConfig> Parse(std::vector<std::string> args) {
+// Parses `args` as gale-nimbus's command line, with /bin/true standing in
+// for the gale program unless the test says otherwise.
+Result<NimbusConfig> Parse(std::vector<std::string> args, bool gale_bin = true) {
   args.insert(args.begin(), "gale-nimbus");
-  return NimbusConfig::FromArgs(args);
+  if (gale_bin) args.insert(args.end(), {"--gale-bin", "/bin/true"});
+  return NimbusConfig::FromArgs(args, "/nonexistent/bin/gale-nimbus");
 }
 
 std::string ErrorOf(const Result<NimbusConfig>& r) {
@@ -35,6 +38,8 @@ TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "
   CHECK(c->nimbus.supervisor_timeout == seconds(5));
   CHECK(c->nimbus.worker_timeout == seconds(10));
   CHECK(c->nimbus.worker_start_timeout == seconds(30));
+  CHECK(c->nimbus.describe_program == "/bin/true");
+  CHECK(c->nimbus.describe_timeout == seconds(10));
 }
 
 TEST_CASE("Nimbus flags are read in both --flag value and --flag=value forms", "[nimbus]") {
@@ -59,6 +64,7 @@ gale.local.dir: /var/gale
 nimbus.supervisor.timeout.secs: 3
 nimbus.task.timeout.secs: 0.5
 nimbus.task.launch.secs: 60
+nimbus.plugin.describe.timeout.secs: 2.5
 supervisor.slots.ports: [6800, 6801]
 )");
   SECTION("the file alone") {
@@ -70,16 +76,18 @@ supervisor.slots.ports: [6800, 6801]
     CHECK(c->nimbus.supervisor_timeout == seconds(3));
     CHECK(c->nimbus.worker_timeout == milliseconds(500));
     CHECK(c->nimbus.worker_start_timeout == seconds(60));
+    CHECK(c->nimbus.describe_timeout == milliseconds(2500));
   }
   SECTION("flags win") {
     auto c = Parse({"--config", file, "--host", "127.0.0.2", "--port", "1", "--state-dir",
-                    "/tmp/x", "--worker-timeout-secs", "4"});
+                    "/tmp/x", "--worker-timeout-secs", "4", "--describe-timeout-secs", "1"});
     REQUIRE(c.ok());
     CHECK(c->host == "127.0.0.2");
     CHECK(c->port == 1);
     CHECK(c->nimbus.state_dir == "/tmp/x");
     CHECK(c->nimbus.supervisor_timeout == seconds(3));
     CHECK(c->nimbus.worker_timeout == seconds(4));
+    CHECK(c->nimbus.describe_timeout == seconds(1));
   }
 }
 
@@ -89,7 +97,12 @@ TEST_CASE("Bad or missing nimbus options give one line naming the problem", "[ni
              Catch::Contains("unknown option '--colour'"));
   CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "stray"})),
              Catch::Contains("unexpected argument 'stray'"));
-  CHECK_THAT(ErrorOf(Parse({"--state-dir"})), Catch::Contains("--state-dir needs a value"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir"}, false)), Catch::Contains("--state-dir needs a value"));
+  CHECK(ErrorOf(Parse({"--state-dir", "/tmp/x"}, false)) ==
+        "gale binary '/nonexistent/bin/gale' is not an executable file (see --gale-bin); nimbus "
+        "runs it to check submitted topologies against their plugins");
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--gale-bin", "/nonexistent/g"}, false)),
+             Catch::Contains("'/nonexistent/g' is not an executable file"));
   CHECK(ErrorOf(Parse({"--state-dir", "/tmp/x", "--port", "0"})) ==
         "--port must be a port, an integer from 1 to 65535, not '0'");
   CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--port", "65536"})),
@@ -125,7 +138,8 @@ TEST_CASE("Bad values in the nimbus cluster config name the file and the key", "
                    "got int '70000'");
   }
   for (const char* key :
-       {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs", "nimbus.task.launch.secs"}) {
+       {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs", "nimbus.task.launch.secs",
+        "nimbus.plugin.describe.timeout.secs"}) {
     INFO(key);
     auto [file, e] = error_of_file("negative.yaml", std::string(key) + ": -1\n");
     CHECK(e == file + ": config key '" + key +
