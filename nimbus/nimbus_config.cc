@@ -2,15 +2,8 @@
 
 #include "core/topology/cluster_config.h"
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <system_error>
-
 namespace gale::nimbus {
 namespace {
-
-namespace fs = std::filesystem;
 
 using topology::ClusterConfigFile;
 using topology::DaemonFlags;
@@ -73,18 +66,11 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
   GALE_ASSIGN_OR_RETURN(n.describe_timeout,
                         SecondsOption(flags, "describe-timeout-secs", file,
                                       "nimbus.plugin.describe.timeout.secs", n.describe_timeout));
-
-  if (auto it = flags.find("gale-bin"); it != flags.end()) {
-    std::error_code ec;
-    n.describe_program = fs::absolute(it->second, ec).string();
-  } else {
-    n.describe_program = (fs::path(self_exe).parent_path() / "gale").string();
-  }
-  if (::access(n.describe_program.c_str(), X_OK) != 0) {
-    return Status::InvalidArgument("gale binary '" + n.describe_program +
-                                   "' is not an executable file (see --gale-bin); nimbus runs it "
-                                   "to check submitted topologies against their plugins");
-  }
+  GALE_ASSIGN_OR_RETURN(
+      n.describe_program,
+      topology::ProgramOption(
+          flags, "gale-bin", self_exe, "gale", "gale binary",
+          "; nimbus runs it to check submitted topologies against their plugins"));
   return c;
 }
 
@@ -92,9 +78,9 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
 
 Result<NimbusConfig> NimbusConfig::FromArgs(const std::vector<std::string>& args,
                                             const std::string& self_exe) {
-  GALE_ASSIGN_OR_RETURN(const DaemonFlags flags, topology::ParseDaemonFlags(args, kFlags));
-  GALE_ASSIGN_OR_RETURN(const ClusterConfigFile file, ClusterConfigFile::FromFlags(flags));
-  return topology::WithConfigFileErrors(file, [&] { return Assemble(flags, file, self_exe); });
+  return topology::ReadDaemonOptions(args, kFlags, [&](const auto& flags, const auto& file) {
+    return Assemble(flags, file, self_exe);
+  });
 }
 
 std::string NimbusUsage() {

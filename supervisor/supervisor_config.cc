@@ -3,15 +3,11 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <random>
 #include <set>
-#include <stdexcept>
 #include <system_error>
 
 #include "core/topology/cluster_config.h"
@@ -100,15 +96,8 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
   if (ec) return Status::InvalidArgument("--state-dir '" + state_dir + "': " + ec.message());
   if (c.state_dir.size() > 1 && c.state_dir.back() == '/') c.state_dir.pop_back();
 
-  if (auto it = flags.find("worker-bin"); it != flags.end()) {
-    c.worker_bin = fs::absolute(it->second, ec).string();
-  } else {
-    c.worker_bin = (fs::path(self_exe).parent_path() / "gale-worker").string();
-  }
-  if (::access(c.worker_bin.c_str(), X_OK) != 0) {
-    return Status::InvalidArgument("worker binary '" + c.worker_bin +
-                                   "' is not an executable file (see --worker-bin)");
-  }
+  GALE_ASSIGN_OR_RETURN(c.worker_bin, topology::ProgramOption(flags, "worker-bin", self_exe,
+                                                              "gale-worker", "worker binary"));
 
   if (auto it = flags.find("heartbeat-ms"); it != flags.end()) {
     GALE_ASSIGN_OR_RETURN(int64_t ms, topology::ParsePositiveInt("--heartbeat-ms", it->second));
@@ -133,9 +122,9 @@ std::string NimbusAddress::ToString() const {
 
 Result<SupervisorConfig> SupervisorConfig::FromArgs(const std::vector<std::string>& args,
                                                     const std::string& self_exe) {
-  GALE_ASSIGN_OR_RETURN(const DaemonFlags flags, topology::ParseDaemonFlags(args, kFlags));
-  GALE_ASSIGN_OR_RETURN(const ClusterConfigFile file, ClusterConfigFile::FromFlags(flags));
-  return topology::WithConfigFileErrors(file, [&] { return Assemble(flags, file, self_exe); });
+  return topology::ReadDaemonOptions(args, kFlags, [&](const auto& flags, const auto& file) {
+    return Assemble(flags, file, self_exe);
+  });
 }
 
 std::string SupervisorUsage() {

@@ -1,12 +1,15 @@
 #include "core/topology/cluster_config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
+#include <system_error>
 
 namespace gale::topology {
 namespace {
@@ -149,6 +152,24 @@ Result<Nanos> ParseSeconds(const std::string& what, const std::string& text) {
     return Status::InvalidArgument(what + " must be " + kSecondsRule + ", not '" + text + "'");
   }
   return ToNanos(secs);
+}
+
+Result<std::string> ProgramOption(const DaemonFlags& flags, const std::string& flag,
+                                  const std::string& self_exe, const std::string& name,
+                                  const std::string& what, const std::string& why) {
+  std::string path;
+  if (auto it = flags.find(flag); it != flags.end()) {
+    std::error_code ec;
+    path = std::filesystem::absolute(it->second, ec).string();
+    if (ec) path = it->second;
+  } else {
+    path = (std::filesystem::path(self_exe).parent_path() / name).string();
+  }
+  if (::access(path.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument(what + " '" + path + "' is not an executable file (see --" +
+                                   flag + ")" + why);
+  }
+  return path;
 }
 
 Result<ClusterConfigFile> ClusterConfigFile::FromFlags(const DaemonFlags& flags) {

@@ -85,4 +85,21 @@ auto WithConfigFileErrors(const ClusterConfigFile& file, F&& assemble) -> declty
   }
 }
 
+// A daemon's FromArgs: parses `args` (flags in `known`), loads --config, and
+// returns assemble(flags, file) under WithConfigFileErrors.
+template <typename F>
+auto ReadDaemonOptions(const std::vector<std::string>& args, const std::vector<std::string>& known,
+                       F&& assemble) -> decltype(assemble(DaemonFlags{}, ClusterConfigFile{})) {
+  GALE_ASSIGN_OR_RETURN(const DaemonFlags flags, ParseDaemonFlags(args, known));
+  GALE_ASSIGN_OR_RETURN(const ClusterConfigFile file, ClusterConfigFile::FromFlags(flags));
+  return WithConfigFileErrors(file, [&] { return assemble(flags, file); });
+}
+
+// A program a daemon runs: the path `--flag` gives (made absolute), else
+// `name` next to `self_exe`. An error unless it is an executable file:
+// "<what> '<path>' is not an executable file (see --<flag>)<why>".
+Result<std::string> ProgramOption(const DaemonFlags& flags, const std::string& flag,
+                                  const std::string& self_exe, const std::string& name,
+                                  const std::string& what, const std::string& why = "");
+
 }  // namespace gale::topology
