@@ -2,6 +2,7 @@
 
 #include "core/common/files.h"
 #include "core/common/logging.h"
+#include "core/plugin/describe.h"
 #include "core/runtime/topology_plan.h"
 #include "core/topology/validator.h"
 #include "thrift/convert.h"
@@ -57,6 +58,98 @@ bool SameSlot(const thrift::WorkerSlot& a, const thrift::WorkerSlot& b) {
 Result<std::unique_ptr<runtime::TopologyPlan>> PlanOf(const thrift::Topology& t) {
   GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(t));
   return runtime::TopologyPlan::Build(spec);
+}
+
+Status AlreadyRunning(const std::string& name) {
+  return Status::AlreadyExists("topology '" + name +
+                               "' is already running; kill it first or choose another name");
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  if (from.empty()) return s;
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+// "[word, count]", or "[word] direct".
+std::string Shape(const StreamDeclaration& s) {
+  return "[" + Join(s.fields.names()) + "]" + (s.direct == Direct::kYes ? " direct" : "");
+}
+
+// The streams the client says a component declares (`claimed`) against
+// those its plugin declares (`described`): one line per difference.
+void CompareOutputs(const topology::ComponentSpec& claimed,
+                    const topology::ComponentSpec& described, std::vector<std::string>& lines) {
+  const std::string label = std::string(claimed.kind == ComponentKind::kSpout ? "spout" : "bolt") +
+                            " '" + claimed.id + "' (className " + claimed.class_name + ")";
+  std::vector<std::string> declared;
+  for (const auto& d : described.outputs) declared.push_back(d.id);
+  for (const auto& c : claimed.outputs) {
+    const StreamDeclaration* d = described.FindOutput(c.id);
+    if (d == nullptr) {
+      lines.push_back(label + ": the submitted topology declares stream '" + c.id + "' " +
+                      Shape(c) + ", which the plugin does not declare " +
+                      (declared.empty() ? "(it declares no output streams)"
+                                        : "(it declares: " + Join(declared) + ")"));
+    } else if (Shape(*d) != Shape(c)) {
+      lines.push_back(label + ": stream '" + c.id + "' is " + Shape(c) +
+                      " in the submitted topology, but the plugin declares " + Shape(*d));
+    }
+  }
+  for (const auto& d : described.outputs) {
+    if (claimed.FindOutput(d.id) == nullptr) {
+      lines.push_back(label + ": the plugin declares stream '" + d.id + "' " + Shape(d) +
+                      ", which the submitted topology leaves out");
+    }
+  }
+}
+
+// Checks a submitted topology against what its plugins register and
+// declare, learned by running the describer (nimbus loads no plugin): the
+// errors `gale validate` gives, then any stream the client declared
+// otherwise than the plugin does.
+Status CheckAgainstPlugins(const NimbusOptions& options, const topology::TopologySpec& spec) {
+  // Messages name a plugin as the client did, not by nimbus's own path.
+  auto named = [&](std::string text) {
+    for (const auto& p : spec.plugins) text = Replace(std::move(text), p.path, p.name);
+    return text;
+  };
+  auto description = plugin::DescribeWithProgram({options.describe_program, "__describe"}, spec,
+                                                 options.describe_timeout);
+  if (!description.ok()) {
+    return Status(description.status().code(), named(description.status().message()));
+  }
+  for (auto& cls : description->classes) cls.plugin = named(cls.plugin);
+  // What `gale validate` checks, against what the plugins said...
+  topology::TopologySpec described = spec;
+  for (auto* list : {&described.spouts, &described.bolts}) {
+    for (auto& c : *list) {
+      c.outputs.clear();
+      c.outputs_known = false;
+    }
+  }
+  plugin::ApplyDescription(*description, described);
+  GALE_RETURN_IF_ERROR(topology::ValidateWithPlugins(described, description->classes));
+  // ... and that the client said the same.
+  std::vector<std::string> lines;
+  for (const auto* list : {&spec.spouts, &spec.bolts}) {
+    for (const auto& c : *list) {
+      const topology::ComponentSpec* d = described.FindComponent(c.id);
+      if (d != nullptr && d->outputs_known) CompareOutputs(c, *d, lines);
+    }
+  }
+  if (lines.empty()) return Status::Ok();
+  std::string message;
+  for (const auto& l : lines) message += (message.empty() ? "" : "\n") + l;
+  return Status::InvalidArgument(message);
 }
 
 }  // namespace
@@ -373,35 +466,27 @@ Result<std::string> Nimbus::DownloadPluginChunk(const std::string& sha256, int64
 
 Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial) {
   GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(topology));
-  std::lock_guard<std::mutex> lock(mu_);
-  if (FindByName(topology.name)) {
-    return Status::AlreadyExists("topology '" + topology.name +
-                                 "' is already running; kill it first or choose another name");
-  }
-  if (topology.plugins.empty()) {
-    return Status::InvalidArgument("topology '" + topology.name + "' names no plugin");
-  }
-  for (size_t i = 0; i < topology.plugins.size(); ++i) {
-    const auto& p = topology.plugins[i];
-    if (!plugins_.Has(p.sha256)) {
-      return Status::NotFound("topology '" + topology.name + "' needs plugin '" + p.name +
-                              "' (sha256 " + p.sha256 +
-                              "), which nimbus does not have: upload it first");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (FindByName(topology.name)) return AlreadyRunning(topology.name);
+    if (topology.plugins.empty()) {
+      return Status::InvalidArgument("topology '" + topology.name + "' names no plugin");
     }
-    spec.plugins[i].name = p.name;
-    spec.plugins[i].path = plugins_.PathOf(p.sha256);
+    for (size_t i = 0; i < topology.plugins.size(); ++i) {
+      const auto& p = topology.plugins[i];
+      if (!plugins_.Has(p.sha256)) {
+        return Status::NotFound("topology '" + topology.name + "' needs plugin '" + p.name +
+                                "' (sha256 " + p.sha256 +
+                                "), which nimbus does not have: upload it first");
+      }
+      // Stored plugins are never deleted: the path stays good unlocked.
+      spec.plugins[i].name = p.name;
+      spec.plugins[i].path = plugins_.PathOf(p.sha256);
+    }
   }
   GALE_RETURN_IF_ERROR(topology::ValidateStructure(spec));
-  // Nimbus runs no user code: it trusts the declared classes and outputs
-  // the client sent (gale submit got them from the plugins themselves).
-  std::vector<topology::ClassInfo> classes;
   for (const auto* list : {&spec.spouts, &spec.bolts}) {
     for (const auto& c : *list) {
-      // Several components may share a class; register each name once.
-      const bool seen = std::any_of(classes.begin(), classes.end(), [&](const auto& k) {
-        return k.name == c.class_name && k.kind == c.kind;
-      });
-      if (!seen) classes.push_back({c.class_name, c.kind, "submitted"});
       std::set<std::string> ids;
       for (const auto& o : c.outputs) {
         if (o.id.empty() || o.id.rfind("__", 0) == 0 || !ids.insert(o.id).second) {
@@ -413,12 +498,16 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
       }
     }
   }
-  GALE_RETURN_IF_ERROR(topology::ValidateWithPlugins(spec, classes));
+  // Without the lock: the describer may take up to its time limit.
+  GALE_RETURN_IF_ERROR(CheckAgainstPlugins(options_, spec));
   GALE_ASSIGN_OR_RETURN(auto plan, runtime::TopologyPlan::Build(spec));
   if (initial != thrift::TopologyStatus::ACTIVE && initial != thrift::TopologyStatus::INACTIVE) {
     return Status::InvalidArgument("a topology starts ACTIVE or INACTIVE");
   }
 
+  std::lock_guard<std::mutex> lock(mu_);
+  // The same name may have been submitted meanwhile.
+  if (FindByName(topology.name)) return AlreadyRunning(topology.name);
   thrift::StoredTopology t;
   t.id = topology.name + "-" + std::to_string(next_id_++) + "-" + std::to_string(UnixNowSecs());
   t.topology = topology;

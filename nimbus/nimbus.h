@@ -24,6 +24,7 @@
 #include "core/common/clock.h"
 #include "core/common/result.h"
 #include "core/runtime/topology_plan.h"
+#include "nimbus/nimbus_config.h"
 #include "nimbus/plugin_store.h"
 #include "thrift/gen-cpp/gale_types.h"
 
@@ -37,18 +38,6 @@
 #include <vector>
 
 namespace gale::nimbus {
-
-struct NimbusOptions {
-  std::string state_dir;
-  // A supervisor that has not heartbeated for this long is dead, and its
-  // workers' executors move elsewhere.
-  Nanos supervisor_timeout = std::chrono::seconds(5);
-  // A worker that has not heartbeated for this long (after its start grace)
-  // is dead, and its executors move elsewhere.
-  Nanos worker_timeout = std::chrono::seconds(10);
-  // How long a newly assigned worker may take to send its first heartbeat.
-  Nanos worker_start_timeout = std::chrono::seconds(30);
-};
 
 class Nimbus {
  public:

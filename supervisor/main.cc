@@ -1,25 +1,13 @@
 // gale-supervisor: runs the workers nimbus assigns to this machine.
 // Usage: gale-supervisor --state-dir DIR [options]; see README.md.
-#include <unistd.h>
-
-#include <climits>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "core/common/clock.h"
+#include "core/common/files.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisor_config.h"
-
-namespace {
-
-std::string SelfExe(const char* argv0) {
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string(argv0);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using gale::supervisor::SupervisorConfig;
@@ -30,7 +18,8 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  gale::Result<SupervisorConfig> config = SupervisorConfig::FromArgs(args, SelfExe(argv[0]));
+  gale::Result<SupervisorConfig> config =
+      SupervisorConfig::FromArgs(args, gale::SelfExecutable(argv[0]));
   if (!config.ok()) {
     std::cerr << "gale-supervisor: " << config.status() << "\n";
     return 2;

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "core/common/logging.h"
+#include "core/topology/topology_name.h"
 #include "supervisor/worker_launcher.h"
 
 namespace gale::supervisor {
@@ -30,14 +31,6 @@ std::string JoinPorts(const std::vector<int>& ports) {
   std::ostringstream out;
   for (size_t i = 0; i < ports.size(); ++i) out << (i ? "," : "") << ports[i];
   return out.str();
-}
-
-// Topology ids become parts of file names (work directory, log file).
-bool IsSafeName(const std::string& s) {
-  if (s.empty() || s == "." || s == ".." || s.size() > 200) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
 }
 
 std::string Seconds(milliseconds d) {
@@ -423,14 +416,18 @@ Supervisor::SyncResult Supervisor::SyncWithNimbus(const HeartbeatReport& report)
   std::set<int> seen_ports;
   for (const SlotPlan& plan : *plans) {
     std::string problem;
-    const std::string where =
-        "port " + std::to_string(plan.port) + " (topology " + plan.topology_id + ")";
+    const std::string where = "port " + std::to_string(plan.port) + " (topology " +
+                              topology::PrintableForMessage(plan.topology_id) + ")";
+    // Topology ids become parts of file names (work directory, log file).
+    // Nimbus makes them from names checked by the same rule, so this only
+    // fires for a nimbus that does not check.
+    const auto bad_id = topology::ValidateTopologyId(plan.topology_id);
     if (std::find(config_.ports.begin(), config_.ports.end(), plan.port) == config_.ports.end()) {
       problem = "nimbus assigned " + where + ", which is not a port of this supervisor; ignored";
     } else if (!seen_ports.insert(plan.port).second) {
       problem = "nimbus assigned " + where + " more than once; using the first";
-    } else if (!IsSafeName(plan.topology_id)) {
-      problem = "nimbus assigned " + where + ": the topology id is not a safe file name; ignored";
+    } else if (bad_id) {
+      problem = "nimbus assigned " + where + ": " + *bad_id + "; ignored";
     }
     if (!problem.empty()) {
       if (!reported_.count(problem)) {

@@ -3,15 +3,11 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <random>
 #include <set>
-#include <stdexcept>
 #include <system_error>
 
 #include "core/topology/cluster_config.h"
@@ -22,65 +18,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kFlags[] = {"config", "nimbus",    "ports",      "host",
-                                  "id",     "state-dir", "worker-bin", "heartbeat-ms"};
+using topology::ClusterConfigFile;
+using topology::DaemonFlags;
 
-// Splits `--name value` and `--name=value` into a map; later flags win.
-Result<std::map<std::string, std::string>> ParseFlags(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> flags;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.rfind("--", 0) != 0) {
-      return Status::InvalidArgument("unexpected argument '" + arg + "' (see --help)");
-    }
-    std::string name = arg.substr(2);
-    std::string value;
-    const auto eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
-    bool known = false;
-    for (const char* f : kFlags) known = known || name == f;
-    if (!known) return Status::InvalidArgument("unknown option '--" + name + "' (see --help)");
-    if (eq == std::string::npos) {
-      if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
-      value = args[++i];
-    }
-    flags[name] = value;
-  }
-  return flags;
+const std::vector<std::string> kFlags = {"config", "nimbus",    "ports",      "host",
+                                         "id",     "state-dir", "worker-bin", "heartbeat-ms"};
+
+Result<std::chrono::milliseconds> Millis(Result<Nanos> d) {
+  if (!d.ok()) return d.status();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
-Result<int64_t> ParsePositiveInt(const std::string& what, const std::string& text) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || v <= 0) {
-    return Status::InvalidArgument(what + " must be a positive integer, not '" + text + "'");
-  }
-  return static_cast<int64_t>(v);
-}
-
-Result<std::chrono::milliseconds> SecondsKey(const Config& file, const std::string& key,
-                                             double fallback) {
-  const double secs = file.GetDouble(key, fallback);  // throws on a wrong type
-  if (!(secs > 0) || secs > 86400) {
-    return Status::InvalidArgument(key + " must be between 0 and 86400 seconds");
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
-}
-
-Result<NimbusAddress> NimbusFrom(const std::map<std::string, std::string>& flags,
-                                 const Config& file) {
+Result<NimbusAddress> NimbusFrom(const DaemonFlags& flags, const ClusterConfigFile& file) {
   NimbusAddress out;
   std::string text;
   if (auto it = flags.find("nimbus"); it != flags.end()) {
     text = it->second;
   } else {
-    const NimbusAddress from_file{file.GetString("nimbus.host", out.host),
-                                  static_cast<int>(file.GetInt("nimbus.thrift.port", out.port))};
-    text = from_file.ToString();
+    GALE_ASSIGN_OR_RETURN(const int port, file.Port("nimbus.thrift.port", out.port));
+    text = NimbusAddress{file.values.GetString("nimbus.host", out.host), port}.ToString();
   }
   auto parsed = rpc::ParseHostPort(text);
   if (!parsed.ok()) return parsed.status().WithContext("nimbus address");
@@ -89,8 +45,8 @@ Result<NimbusAddress> NimbusFrom(const std::map<std::string, std::string>& flags
   return out;
 }
 
-Result<std::vector<int>> PortsFrom(const std::map<std::string, std::string>& flags,
-                                   const Config& file, std::vector<int> fallback) {
+Result<std::vector<int>> PortsFrom(const DaemonFlags& flags, const Config& file,
+                                   std::vector<int> fallback) {
   std::string text;
   if (auto it = flags.find("ports"); it != flags.end()) {
     text = it->second;
@@ -111,20 +67,16 @@ Result<std::vector<int>> PortsFrom(const std::map<std::string, std::string>& fla
   return ports;
 }
 
-std::string Pick(const std::map<std::string, std::string>& flags, const std::string& flag,
-                 const Config& file, const std::string& key, const std::string& fallback) {
-  if (auto it = flags.find(flag); it != flags.end()) return it->second;
-  return file.GetString(key, fallback);
-}
-
-Result<SupervisorConfig> Assemble(const std::map<std::string, std::string>& flags,
-                                  const Config& file, const std::string& self_exe) {
+Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& config_file,
+                                  const std::string& self_exe) {
+  using topology::FlagOrConfig;
+  const Config& file = config_file.values;
   SupervisorConfig c;
-  GALE_ASSIGN_OR_RETURN(c.nimbus, NimbusFrom(flags, file));
+  GALE_ASSIGN_OR_RETURN(c.nimbus, NimbusFrom(flags, config_file));
   GALE_ASSIGN_OR_RETURN(c.ports, PortsFrom(flags, file, c.ports));
-  c.host = Pick(flags, "host", file, "supervisor.host", c.host);
+  c.host = FlagOrConfig(flags, "host", file, "supervisor.host", c.host);
   if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
-  c.id = Pick(flags, "id", file, "supervisor.id", "");
+  c.id = FlagOrConfig(flags, "id", file, "supervisor.id", "");
   if ((flags.count("id") || file.Contains("supervisor.id")) && c.id.empty()) {
     return Status::InvalidArgument("the supervisor id must not be empty");
   }
@@ -135,7 +87,7 @@ Result<SupervisorConfig> Assemble(const std::map<std::string, std::string>& flag
     }
   }
 
-  const std::string state_dir = Pick(flags, "state-dir", file, "gale.local.dir", "");
+  const std::string state_dir = FlagOrConfig(flags, "state-dir", file, "gale.local.dir", "");
   if (state_dir.empty()) {
     return Status::InvalidArgument("--state-dir is required (or gale.local.dir in --config)");
   }
@@ -144,23 +96,20 @@ Result<SupervisorConfig> Assemble(const std::map<std::string, std::string>& flag
   if (ec) return Status::InvalidArgument("--state-dir '" + state_dir + "': " + ec.message());
   if (c.state_dir.size() > 1 && c.state_dir.back() == '/') c.state_dir.pop_back();
 
-  if (auto it = flags.find("worker-bin"); it != flags.end()) {
-    c.worker_bin = fs::absolute(it->second, ec).string();
-  } else {
-    c.worker_bin = (fs::path(self_exe).parent_path() / "gale-worker").string();
-  }
-  if (::access(c.worker_bin.c_str(), X_OK) != 0) {
-    return Status::InvalidArgument("worker binary '" + c.worker_bin +
-                                   "' is not an executable file (see --worker-bin)");
-  }
+  GALE_ASSIGN_OR_RETURN(c.worker_bin, topology::ProgramOption(flags, "worker-bin", self_exe,
+                                                              "gale-worker", "worker binary"));
 
   if (auto it = flags.find("heartbeat-ms"); it != flags.end()) {
-    GALE_ASSIGN_OR_RETURN(int64_t ms, ParsePositiveInt("--heartbeat-ms", it->second));
+    GALE_ASSIGN_OR_RETURN(int64_t ms, topology::ParsePositiveInt("--heartbeat-ms", it->second));
     c.heartbeat = std::chrono::milliseconds(ms);
   } else {
-    GALE_ASSIGN_OR_RETURN(c.heartbeat, SecondsKey(file, "supervisor.heartbeat.frequency.secs", 1));
+    GALE_ASSIGN_OR_RETURN(c.heartbeat,
+                          Millis(config_file.Seconds("supervisor.heartbeat.frequency.secs",
+                                                     c.heartbeat)));
   }
-  GALE_ASSIGN_OR_RETURN(c.worker_shutdown, SecondsKey(file, "supervisor.worker.shutdown.secs", 5));
+  GALE_ASSIGN_OR_RETURN(c.worker_shutdown,
+                        Millis(config_file.Seconds("supervisor.worker.shutdown.secs",
+                                                   c.worker_shutdown)));
   return c;
 }
 
@@ -173,18 +122,9 @@ std::string NimbusAddress::ToString() const {
 
 Result<SupervisorConfig> SupervisorConfig::FromArgs(const std::vector<std::string>& args,
                                                     const std::string& self_exe) {
-  GALE_ASSIGN_OR_RETURN(auto flags, ParseFlags(args));
-  Config file;
-  if (auto it = flags.find("config"); it != flags.end()) {
-    GALE_ASSIGN_OR_RETURN(file, topology::LoadClusterConfig(it->second));
-  }
-  // Config's typed getters throw when a key holds another type; that is
-  // the user's file being wrong, so it becomes an error here.
-  try {
+  return topology::ReadDaemonOptions(args, kFlags, [&](const auto& flags, const auto& file) {
     return Assemble(flags, file, self_exe);
-  } catch (const std::invalid_argument& e) {
-    return Status::InvalidArgument(flags.at("config") + ": " + e.what());
-  }
+  });
 }
 
 std::string SupervisorUsage() {

@@ -51,4 +51,10 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
   return Status::Ok();
 }
 
+std::string SelfExecutable(const char* argv0) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(argv0) : exe.string();
+}
+
 }  // namespace gale

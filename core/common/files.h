@@ -1,4 +1,5 @@
-// core/common/files.h: whole-file reads and crash-safe writes.
+// core/common/files.h: whole-file reads, crash-safe writes, and where this
+// program lives.
 #pragma once
 
 #include "core/common/result.h"
@@ -13,5 +14,9 @@ Result<std::string> ReadWholeFile(const std::string& path);
 // over `path` and fsyncs the directory: after a crash at any moment the file
 // holds either the old content or the new, never a mix.
 Status WriteFileAtomically(const std::string& path, const std::string& content);
+
+// The absolute path of the running executable (/proc/self/exe), or `argv0`
+// when that cannot be read. Daemons find their sibling programs by it.
+std::string SelfExecutable(const char* argv0);
 
 }  // namespace gale

@@ -1,9 +1,15 @@
 #include "core/topology/cluster_config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
+#include <system_error>
 
 namespace gale::topology {
 namespace {
@@ -84,6 +90,120 @@ Result<std::vector<int>> ParsePortList(const std::string& text) {
   }
   if (ports.empty()) return Status::InvalidArgument("empty port list");
   return ports;
+}
+
+Result<DaemonFlags> ParseDaemonFlags(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& known) {
+  DaemonFlags flags;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      return Status::InvalidArgument("unexpected argument '" + arg + "' (see --help)");
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    const auto eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Status::InvalidArgument("unknown option '--" + name + "' (see --help)");
+    }
+    if (eq == std::string::npos) {
+      if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
+      value = args[++i];
+    }
+    flags[name] = value;
+  }
+  return flags;
+}
+
+std::string FlagOrConfig(const DaemonFlags& flags, const std::string& flag, const Config& file,
+                         const std::string& key, const std::string& fallback) {
+  if (auto it = flags.find(flag); it != flags.end()) return it->second;
+  return file.GetString(key, fallback);
+}
+
+Result<int64_t> ParsePositiveInt(const std::string& what, const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v <= 0) {
+    return Status::InvalidArgument(what + " must be a positive integer, not '" + text + "'");
+  }
+  return static_cast<int64_t>(v);
+}
+
+namespace {
+
+bool GoodSeconds(double secs) { return secs > 0 && secs <= kMaxOptionSeconds; }
+
+Nanos ToNanos(double secs) { return Nanos(static_cast<int64_t>(std::llround(secs * 1e9))); }
+
+const std::string kSecondsRule = "a number of seconds > 0 and <= 86400";
+
+}  // namespace
+
+Result<Nanos> ParseSeconds(const std::string& what, const std::string& text) {
+  char* end = nullptr;
+  const double secs = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !GoodSeconds(secs)) {
+    return Status::InvalidArgument(what + " must be " + kSecondsRule + ", not '" + text + "'");
+  }
+  return ToNanos(secs);
+}
+
+Result<std::string> ProgramOption(const DaemonFlags& flags, const std::string& flag,
+                                  const std::string& self_exe, const std::string& name,
+                                  const std::string& what, const std::string& why) {
+  std::string path;
+  if (auto it = flags.find(flag); it != flags.end()) {
+    std::error_code ec;
+    path = std::filesystem::absolute(it->second, ec).string();
+    if (ec) path = it->second;
+  } else {
+    path = (std::filesystem::path(self_exe).parent_path() / name).string();
+  }
+  if (::access(path.c_str(), X_OK) != 0) {
+    return Status::InvalidArgument(what + " '" + path + "' is not an executable file (see --" +
+                                   flag + ")" + why);
+  }
+  return path;
+}
+
+Result<ClusterConfigFile> ClusterConfigFile::FromFlags(const DaemonFlags& flags) {
+  ClusterConfigFile file;
+  if (auto it = flags.find("config"); it != flags.end()) {
+    file.path = it->second;
+    GALE_ASSIGN_OR_RETURN(file.values, LoadClusterConfig(file.path));
+  }
+  return file;
+}
+
+Result<Nanos> ClusterConfigFile::Seconds(const std::string& key, Nanos fallback) const {
+  const Value* v = values.Find(key);
+  if (v == nullptr) return fallback;
+  double secs = -1;
+  if (v->type() == ValueType::kInt) secs = static_cast<double>(v->AsInt());
+  if (v->type() == ValueType::kDouble) secs = v->AsDouble();
+  if (!GoodSeconds(secs)) {
+    return Status::InvalidArgument(path + ": config key '" + key + "' must be " + kSecondsRule +
+                                   ", got " + ValueTypeName(v->type()) + " '" + v->ToString() +
+                                   "'");
+  }
+  return ToNanos(secs);
+}
+
+Result<int> ClusterConfigFile::Port(const std::string& key, int fallback) const {
+  const Value* v = values.Find(key);
+  if (v == nullptr) return fallback;
+  if (v->type() != ValueType::kInt || v->AsInt() < 1 || v->AsInt() > 65535) {
+    return Status::InvalidArgument(path + ": config key '" + key +
+                                   "' must be a port, an integer from 1 to 65535, got " +
+                                   ValueTypeName(v->type()) + " '" + v->ToString() + "'");
+  }
+  return static_cast<int>(v->AsInt());
 }
 
 }  // namespace gale::topology

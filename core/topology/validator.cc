@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "core/topology/topology_name.h"
 #include "core/topology/topology_settings.h"
 
 namespace gale::topology {
@@ -115,11 +116,8 @@ std::vector<std::string> ComponentIds(const TopologySpec& spec) {
 }
 
 void CheckName(const TopologySpec& spec, Report* report) {
-  bool bad = spec.name.empty() || spec.name.find_first_of("/.:\\") != std::string::npos;
-  if (bad) {
-    report->Add(Or(spec.name_pos, SourcePos{spec.file}),
-                "invalid topology name '" + spec.name +
-                    "': it must be non-empty and may not contain '/', '.', ':' or '\\'");
+  if (auto problem = ValidateTopologyName(spec.name)) {
+    report->Add(Or(spec.name_pos, SourcePos{spec.file}), *problem);
   }
 }
 

@@ -24,8 +24,11 @@ bool FileExists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-// Connects, or writes why not and returns null.
-std::unique_ptr<rpc::NimbusConnection> Connect(const ClusterArgs& args, std::ostream& err) {
+// Connects, or writes why not and returns null. `timeout` bounds the
+// connect and every call's wait for its answer.
+std::unique_ptr<rpc::NimbusConnection> Connect(
+    const ClusterArgs& args, std::ostream& err,
+    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   std::string source;
   bool ok = true;
   const std::string address = ResolveNimbus(args, &source, err, &ok);
@@ -35,7 +38,7 @@ std::unique_ptr<rpc::NimbusConnection> Connect(const ClusterArgs& args, std::ost
     err << "gale: nimbus address " << hp.status().message() << " (from " << source << ")\n";
     return nullptr;
   }
-  auto conn = rpc::NimbusConnection::Connect(*hp, std::chrono::seconds(10));
+  auto conn = rpc::NimbusConnection::Connect(*hp, timeout);
   if (!conn.ok()) {
     err << "gale: " << conn.status().message() << " (address from " << source
         << "); is gale-nimbus running?\n";
@@ -119,8 +122,13 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
     }
     if (c->Contains("nimbus.host") || c->Contains("nimbus.thrift.port")) {
       *source = config;
-      return c->GetString("nimbus.host", "127.0.0.1") + ":" +
-             std::to_string(c->GetInt("nimbus.thrift.port", 6627));
+      auto port = topology::ClusterConfigFile{config, *c}.Port("nimbus.thrift.port", 6627);
+      if (!port.ok()) {
+        err << "gale: " << port.status().message() << "\n";
+        *ok = false;
+        return "";
+      }
+      return c->GetString("nimbus.host", "127.0.0.1") + ":" + std::to_string(*port);
     }
   }
   *source = "the default";
@@ -138,7 +146,9 @@ int Submit(const ClusterArgs& c, const std::string& file, const std::string& fil
     if (!sha.ok()) return Fail(sha.status(), err);
     shas.push_back(*sha);
   }
-  auto conn = Connect(c, err);
+  // Nimbus describes the plugins again before it answers the submit, for
+  // up to its describe timeout (10 s by default): wait longer than that.
+  auto conn = Connect(c, err, std::chrono::seconds(30));
   if (!conn) return 1;
   for (size_t i = 0; i < shas.size(); ++i) {
     Status s = UploadPlugin(*conn, loaded->spec.plugins[i].path, shas[i], out);

@@ -1,4 +1,5 @@
 // gale: the user's command. `gale help` lists the verbs.
+#include "core/plugin/describe.h"
 #include "nimbus/cli/cluster_commands.h"
 #include "nimbus/cli/validate_command.h"
 #include "worker/local_mode.h"
@@ -130,6 +131,10 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
+  // Hidden: nimbus runs `gale __describe` to learn what a submitted
+  // topology's plugins declare, without loading them itself (request on
+  // stdin, report on stdout; core/plugin/describe.h).
+  if (cmd == "__describe" && argc == 2) return gale::plugin::ServeDescribeRequest(0, 1);
   if (!kOptions.count(cmd)) {
     std::cerr << "gale: unknown command '" << cmd << "'\n" << kUsage;
     return 2;

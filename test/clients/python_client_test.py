@@ -113,13 +113,34 @@ class ClientTest(unittest.TestCase):
                .fields("sentences", "split", ["nope"]))
         with self.assertRaises(generated.InvalidTopologyException):
             self.nimbus.submit(bad)
+        # A className the plugin does not register, and outputs other than it
+        # declares: nimbus asks the plugin (in a child process) and refuses.
+        bad = (gc.TopologyBuilder("bad3").plugin(ARGS.plugin)
+               .spout("sentences", "SentenceSpot", outputs={"default": ["sentence"]})
+               .bolt("split", "SplitSentence", outputs={"default": ["word"]})
+               .shuffle("sentences", "split"))
+        with self.assertRaises(generated.InvalidTopologyException) as cm:
+            self.nimbus.submit(bad)
+        self.assertTrue(cm.exception.msg.startswith(
+            "unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
+            "'SentenceSpout'?"), cm.exception.msg)
+        bad = (gc.TopologyBuilder("bad4").plugin(ARGS.plugin)
+               .spout("sentences", "SentenceSpout", outputs={"default": ["line"]})
+               .bolt("split", "SplitSentence", outputs={"default": ["word"]})
+               .shuffle("sentences", "split"))
+        with self.assertRaises(generated.InvalidTopologyException) as cm:
+            self.nimbus.submit(bad)
+        self.assertEqual(cm.exception.msg,
+                         "spout 'sentences' (className SentenceSpout): stream 'default' is [line] "
+                         "in the submitted topology, but the plugin declares [sentence]")
         # A plugin nimbus does not store.
         missing = (gc.TopologyBuilder("missing").uploaded_plugin("libnothing.so", "c" * 64)
                    .spout("sentences", "SentenceSpout", outputs={"default": ["sentence"]}))
         with self.assertRaises(generated.PluginNotFoundException) as cm:
             self.nimbus.submit(missing)
         self.assertIn("needs plugin 'libnothing.so'", cm.exception.msg)
-        self.assertNotIn("bad", self.names())
+        for name in ("bad", "bad2", "bad3", "bad4"):
+            self.assertNotIn(name, self.names())
 
     def test_upload_plugin_returns_its_sha256(self):
         with open(ARGS.plugin, "rb") as f:

@@ -5,6 +5,7 @@
 // gale-nimbus, gale-supervisor and gale-worker processes on loopback
 // (test/support/cluster.h); every wait is bounded.
 #include "core/common/sha256.h"
+#include "core/topology/topology_name.h"
 #include "core/tuple/tuple_codec.h"
 #include "test/support/cluster.h"
 #include "test/support/gale_output.h"
@@ -79,8 +80,9 @@ const std::vector<BrokenFile> kBrokenFiles = {
      "expected one of: id, className, parallelism, numTasks, config)"},
     {"missing_class_name.yaml", "$F:4:5: missing required key 'className' in spout 'sentences'"},
     {"bad_name.yaml",
-     "$F:1:7: invalid topology name 'word/count': it must be non-empty and may not contain '/', "
-     "'.', ':' or '\\'"},
+     "$F:1:7: invalid topology name 'word/count': it contains '/'; a topology name is 1 to 128 "
+     "printable ASCII characters, without white space, '/', '.', ':' or '\\', and does not "
+     "start with '-'"},
     {"undefined_property.yaml",
      "$F:6:18: undefined property '${spout.parallelism}' (no --filter file given)"},
     // Components and streams.
@@ -640,8 +642,9 @@ TEST_CASE("Calls with wrong arguments get their declared exception and change no
     invalid(t, "'parallelism' of bolt 'split' must be >= 1, got -3");
     t = ValidThriftTopology("", *sha);
     invalid(t,
-            "invalid topology name '': it must be non-empty and may not contain '/', '.', ':' "
-            "or '\\'");
+            "invalid topology name '': it is empty; a topology name is 1 to 128 printable ASCII "
+            "characters, without white space, '/', '.', ':' or '\\', and does not start with "
+            "'-'");
     t = ValidThriftTopology("bad", *sha);
     t.components[1].id = "";
     t.streams[0].to_component = "";
@@ -746,6 +749,297 @@ TEST_CASE("Calls with wrong arguments get their declared exception and change no
   // The connection is still good, and nothing changed.
   CHECK(ClusterState(conn) == state_before);
   CHECK(FilesIn(plugins) == std::vector<std::string>{*sha});
+}
+
+// ------------------------------------------------------------ topology names
+
+// Uploads `path` to nimbus over Thrift, as any client does; its SHA-256.
+std::string UploadOverThrift(rpc::NimbusConnection& conn, const std::string& path) {
+  auto sha = Sha256File(path);
+  REQUIRE(sha.ok());
+  const std::string bytes = ReadFile(path);
+  std::string id;
+  REQUIRE(conn.Call([&](thrift::NimbusClient& c) {
+                  c.beginPluginUpload(id, *sha, static_cast<int64_t>(bytes.size()));
+                }).ok());
+  if (!id.empty()) {
+    REQUIRE(conn.Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(id, bytes); }).ok());
+    REQUIRE(conn.Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(id); }).ok());
+  }
+  return *sha;
+}
+
+const std::string kNameRule =
+    "a topology name is 1 to 128 printable ASCII characters, without white space, '/', '.', ':' "
+    "or '\\', and does not start with '-'";
+
+struct BadName {
+  std::string name;
+  std::string yaml;     // how a topology file writes it
+  std::string message;  // what nimbus and gale say
+};
+
+std::vector<BadName> BadNames() {
+  const std::string long_name(240, 'a');
+  return {
+      {"x sp2", "\"x sp2\"", "invalid topology name 'x sp2': it contains a space; " + kNameRule},
+      {"x\ty", "\"x\\ty\"", "invalid topology name 'x\\ty': it contains a tab; " + kNameRule},
+      {"x\nINFO forged line", "\"x\\nINFO forged line\"",
+       "invalid topology name 'x\\nINFO forged line': it contains a line break ('\\n'); " +
+           kNameRule},
+      {"x\rforged", "\"x\\rforged\"",
+       "invalid topology name 'x\\rforged': it contains a carriage return ('\\r'); " + kNameRule},
+      {std::string("cut\0here", 8), "\"cut\\0here\"",
+       "invalid topology name 'cut\\x00here': it contains a NUL byte ('\\x00'); " + kNameRule},
+      {long_name, long_name,
+       "invalid topology name '" + long_name.substr(0, 64) +
+           "... (240 characters)': it has 240 characters, more than 128; " + kNameRule},
+      {"caf\xc3\xa9", "\"caf\xc3\xa9\"",
+       "invalid topology name 'caf\\xc3\\xa9': it contains the non-ASCII byte '\\xc3'; " +
+           kNameRule},
+      {"a.b", "a.b", "invalid topology name 'a.b': it contains '.'; " + kNameRule},
+      {"-x", "\"-x\"", "invalid topology name '-x': it starts with '-'; " + kNameRule},
+  };
+}
+
+TEST_CASE("Topology names every tool cannot handle are refused by nimbus and gale alike",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  auto hp = rpc::ParseHostPort(cluster.nimbus());
+  REQUIRE(hp.ok());
+  auto connected = rpc::NimbusConnection::Connect(*hp);
+  REQUIRE(connected.ok());
+  rpc::NimbusConnection& conn = **connected;
+  const std::string sha = UploadOverThrift(conn, LibDir() + "/libwordcount.so");
+  const std::string empty_cluster = ClusterState(conn);
+  REQUIRE(empty_cluster == "1 0 1\n");  // no topology; 1 slot, none used, 1 supervisor
+  const std::string state_dir = cluster.dir().path() + "/nimbus/topologies";
+
+  for (const BadName& bad : BadNames()) {
+    INFO("name '" << topology::PrintableForMessage(bad.name) << "'");
+    // Over Thrift, as any client may send it.
+    const Thrown t = CallNimbus(
+        conn, [&](auto& c) { c.submitTopology(ValidThriftTopology(bad.name, sha), {}); });
+    CHECK(t.exception == "InvalidTopologyException");
+    CHECK(t.msg == bad.message);
+    // Through the CLI: validate, local and submit say the same, at the name.
+    const std::string file = cluster.dir().Write(
+        "bad.yaml", "name: " + bad.yaml + "\nincludes: [ { file: " + SourceDir() +
+                        "/topologies/wordcount/wordcount.yaml } ]\n");
+    const std::string expected = file + ":1:7: " + bad.message + "\n";
+    for (const char* verb : {"validate", "local", "submit"}) {
+      INFO(verb);
+      auto r = cluster.Gale({verb, file});
+      CHECK(r.exit_code == 2);
+      CHECK(r.err == expected);
+      CHECK(r.out.empty());
+    }
+    // Nothing half-applied: no topology, the slot free, no state file.
+    CHECK(ClusterState(conn) == empty_cluster);
+    CHECK(FilesIn(state_dir).empty());
+  }
+  auto list = cluster.Gale({"list"});
+  CHECK(list.out.find("(no topologies)") != std::string::npos);
+  CHECK(list.out.find("1 slot(s): 0 used, 1 free") != std::string::npos);
+  // The same after a restart: nothing was stored under a cut name.
+  cluster.RestartNimbus();
+  CHECK(cluster.Gale({"list"}).out.find("(no topologies)") != std::string::npos);
+
+  // A name at the limit, with punctuation the rule allows, is accepted and
+  // really runs: the supervisor takes its id by the same rule.
+  const std::string odd = "wc+odd@name~1_" + std::string(128 - 14, 'z');
+  REQUIRE(odd.size() == 128);
+  auto again = rpc::NimbusConnection::Connect(*hp);
+  REQUIRE(again.ok());
+  const Thrown ok = CallNimbus(
+      **again, [&](auto& c) { c.submitTopology(ValidThriftTopology(odd, sha), {}); });
+  INFO(ok.status.ToString());
+  REQUIRE(ok.status.ok());
+  CHECK(WaitFor([&] { return cluster.Workers().size() == 1; }, seconds(30)));
+  CHECK(cluster.Gale({"list"}).out.find(odd) != std::string::npos);
+}
+
+// ------------------------------------------------- topologies against plugins
+
+// What `gale validate` says of `file` (relative to the source tree), without
+// the file:line:column that nimbus, given no file, cannot say.
+std::string ValidateMessage(const std::string& file) {
+  auto v = RunGaleIn(SourceDir(), {"validate", file});
+  REQUIRE(v.exit_code == 2);
+  const std::string prefix = file + ":";
+  REQUIRE(v.err.rfind(prefix, 0) == 0);
+  const size_t at = v.err.find(": ", prefix.size());
+  REQUIRE(at != std::string::npos);
+  std::string message = v.err.substr(at + 2);
+  REQUIRE(!message.empty());
+  message.pop_back();  // the newline
+  return message;
+}
+
+// `t` with its bolt replaced by bolt `id` of class `class_name`, which the
+// plugin `plugin` (also uploaded, as `sha256`) registers.
+thrift::Topology WithOddBolt(thrift::Topology t, const std::string& plugin,
+                             const std::string& sha256, const std::string& id,
+                             const std::string& class_name) {
+  thrift::PluginRef p;
+  p.name = plugin;
+  p.sha256 = sha256;
+  t.plugins.push_back(p);
+  t.components[1].id = id;
+  t.components[1].class_name = class_name;
+  t.components[1].outputs.clear();
+  t.streams[0].to_component = id;
+  return t;
+}
+
+TEST_CASE("Nimbus refuses a topology whose classes or streams its plugins do not have",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1);
+  INFO(cluster.Logs());
+  auto hp = rpc::ParseHostPort(cluster.nimbus());
+  REQUIRE(hp.ok());
+  auto connected = rpc::NimbusConnection::Connect(*hp, seconds(30));
+  REQUIRE(connected.ok());
+  rpc::NimbusConnection& conn = **connected;
+  const std::string sha = UploadOverThrift(conn, LibDir() + "/libwordcount.so");
+  const std::string crashing = UploadOverThrift(conn, LibDir() + "/libcrashing.so");
+  const std::string empty_cluster = ClusterState(conn);
+  REQUIRE(empty_cluster == "1 0 1\n");
+  const std::string state_dir = cluster.dir().path() + "/nimbus/topologies";
+
+  auto refused = [&](const thrift::Topology& t, const std::string& message) {
+    const Thrown r = CallNimbus(conn, [&](auto& c) { c.submitTopology(t, {}); });
+    CHECK(r.exception == "InvalidTopologyException");
+    CHECK(r.msg == message);
+    // Nothing half-applied.
+    CHECK(ClusterState(conn) == empty_cluster);
+    CHECK(FilesIn(state_dir).empty());
+  };
+
+  SECTION("a className no plugin registers: the message of gale validate") {
+    thrift::Topology t = ValidThriftTopology("wc", sha);
+    t.components[0].class_name = "SentenceSpot";
+    const std::string expected = ValidateMessage(kDir + "/unknown_class.yaml");
+    CHECK(expected ==
+          "unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
+          "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, "
+          "WordCount)");
+    refused(t, expected);
+  }
+  SECTION("a bolt class for a spout") {
+    thrift::Topology t = ValidThriftTopology("wc", sha);
+    t.components[0].class_name = "SplitSentence";
+    // As gale validate says it, with the plugin named as the client named it.
+    refused(t,
+            "spout 'sentences' uses className 'SplitSentence', which is a bolt (registered by "
+            "libwordcount.so); a spout needs a spout class");
+  }
+  SECTION("output fields other than the plugin declares") {
+    thrift::Topology t = ValidThriftTopology("wc", sha);
+    t.components[0].outputs[0].fields = {"line"};
+    refused(t,
+            "spout 'sentences' (className SentenceSpout): stream 'default' is [line] in the "
+            "submitted topology, but the plugin declares [sentence]");
+    // Grouped by the field only the client claims: gale validate's message.
+    t.streams[0].grouping.type = thrift::GroupingType::FIELDS;
+    t.streams[0].grouping.__set_fields({"line"});
+    const std::string file = cluster.dir().Write(
+        "fields.yaml",
+        "name: wc\nplugins: [libwordcount.so]\n"
+        "spouts: [ { id: sentences, className: SentenceSpout } ]\n"
+        "bolts: [ { id: split, className: SplitSentence } ]\n"
+        "streams: [ { from: sentences, to: split, grouping: { type: FIELDS, args: [line] } } ]\n");
+    const std::string expected = ValidateMessage(file);
+    CHECK(expected ==
+          "stream 'sentences -> split' groups by field 'line', which stream 'default' of spout "
+          "'sentences' does not have (its fields: sentence)");
+    refused(t, expected);
+  }
+  SECTION("streams the plugin does not declare, or left out, or direct when it is not") {
+    thrift::Topology t = ValidThriftTopology("wc", sha);
+    thrift::StreamDecl extra;
+    extra.id = "extra";
+    extra.fields = {"x"};
+    t.components[1].outputs.push_back(extra);
+    t.components[0].outputs[0].__set_direct(true);
+    refused(t,
+            "spout 'sentences' (className SentenceSpout): stream 'default' is [sentence] direct "
+            "in the submitted topology, but the plugin declares [sentence]\n"
+            "bolt 'split' (className SplitSentence): the submitted topology declares stream "
+            "'extra' [x], which the plugin does not declare (it declares: default)");
+    t = ValidThriftTopology("wc", sha);
+    t.components[1].outputs.clear();
+    refused(t,
+            "bolt 'split' (className SplitSentence): the plugin declares stream 'default' "
+            "[word], which the submitted topology leaves out");
+  }
+  SECTION("a plugin that crashes while describing: the message of gale validate") {
+    const thrift::Topology t =
+        WithOddBolt(ValidThriftTopology("wc", sha), "libcrashing.so", crashing, "crash",
+                    "CrashingBolt");
+    const std::string expected = ValidateMessage(kDir + "/crashing_plugin.yaml");
+    CHECK(expected ==
+          "plugin code crashed (signal 11, Segmentation fault) while describing component "
+          "'crash' (class CrashingBolt)");
+    refused(t, expected);
+  }
+  // Nimbus itself is fine, and a good topology is still accepted and runs.
+  CHECK(cluster.nimbus_daemon().Running());
+  const Thrown ok =
+      CallNimbus(conn, [&](auto& c) { c.submitTopology(ValidThriftTopology("good", sha), {}); });
+  INFO(ok.status.ToString());
+  REQUIRE(ok.status.ok());
+  CHECK(WaitFor([&] { return cluster.Workers().size() == 1; }, seconds(30)));
+  CHECK(ClusterState(conn).find(" good ") != std::string::npos);
+}
+
+// The child processes of `pid` (of all its threads).
+std::vector<std::string> ChildrenOf(pid_t pid) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::istringstream in(ReadFile(t.path().string() + "/children"));
+    for (std::string child; in >> child;) out.push_back(child);
+  }
+  return out;
+}
+
+TEST_CASE("Nimbus stops describing a plugin that hangs at its time limit and refuses the topology",
+          "[integration][robustness]") {
+  TempDir dir;
+  const int port = FreePort();
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  Daemon nimbus({BinDir() + "/gale-nimbus", "--port", std::to_string(port), "--state-dir",
+                 dir.path() + "/nimbus", "--describe-timeout-secs", "1"},
+                dir.path() + "/nimbus.log");
+  INFO(nimbus.Log());
+  auto hp = rpc::ParseHostPort(address);
+  REQUIRE(hp.ok());
+  std::unique_ptr<rpc::NimbusConnection> conn;
+  REQUIRE(WaitFor(
+      [&] {
+        auto c = rpc::NimbusConnection::Connect(*hp, seconds(30));
+        if (c.ok()) conn = std::move(c).value();
+        return conn != nullptr;
+      },
+      seconds(15)));
+  const std::string sha = UploadOverThrift(*conn, LibDir() + "/libwordcount.so");
+  const std::string hanging = UploadOverThrift(*conn, LibDir() + "/libhanging.so");
+  const thrift::Topology t =
+      WithOddBolt(ValidThriftTopology("hangs", sha), "libhanging.so", hanging, "hang",
+                  "HangingBolt");
+  const Thrown r = CallNimbus(*conn, [&](auto& c) { c.submitTopology(t, {}); });
+  CHECK(r.exception == "InvalidTopologyException");
+  CHECK(r.msg ==
+        "plugin code did not finish within 1 s (killed) while describing component 'hang' "
+        "(class HangingBolt)");
+  // The describer was killed and reaped; nimbus goes on, with nothing stored.
+  CHECK(ChildrenOf(nimbus.pid()).empty());
+  CHECK(nimbus.Running());
+  CHECK(ClusterState(*conn) == "0 0 0\n");
+  CHECK(FilesIn(dir.path() + "/nimbus/topologies").empty());
 }
 
 // ------------------------------------------------------ a worker's ZeroMQ port

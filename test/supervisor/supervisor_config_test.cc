@@ -130,6 +130,13 @@ TEST_CASE("Bad values in the cluster config name the file and the key", "[superv
                                                   "supervisor.worker.shutdown.secs: "
                                                   "-1\n")})),
              Catch::Contains("supervisor.worker.shutdown.secs"));
+  const std::string quoted = dir.Write("d.yaml",
+                                       "gale.local.dir: /x\n"
+                                       "nimbus.thrift.port: \"6627\"\n");
+  CHECK(ErrorOf(Parse({"--config", quoted})) ==
+        quoted +
+            ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to 65535, got "
+            "string '6627'");
   auto missing = Parse({"--config", dir.path() + "/none.yaml"});
   REQUIRE_FALSE(missing.ok());
   CHECK_THAT(missing.status().message(), Catch::Contains("none.yaml"));

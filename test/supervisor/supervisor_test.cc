@@ -265,6 +265,30 @@ TEST_CASE(
         1);
 }
 
+TEST_CASE("Topology ids are checked by the rule nimbus checks names by",
+          "[supervisor][integration]") {
+  Sandbox box;
+  FakeNimbus nimbus;
+  const std::string sha = ServePlugin(nimbus, "plugin bytes");
+  SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700,6701,6702"});
+  // What the rule allows runs, whatever the punctuation; what it refuses is
+  // logged once, escaped, so a line break cannot forge a log line.
+  nimbus.SetAssignments({MakeSlot(6700, "x y-1-1", 1, sha), MakeSlot(6701, "a\nb-1-1", 1, sha),
+                         MakeSlot(6702, "wc+odd@x~1-1-1", 1, sha)});
+  Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "one worker expected", sup);
+  Require(WaitFor([&] { return HeartbeatReports(nimbus, {6702}); }, 5s),
+          "heartbeats should report the one port running", sup);
+  REQUIRE(box.Workers().size() == 1);
+  CHECK(box.Workers()[0].Arg("--topology-id") == "wc+odd@x~1-1-1");
+  const std::string log = sup.Log();
+  CHECK(CountOf(log, "nimbus assigned port 6700 (topology x y-1-1): invalid topology id 'x "
+                     "y-1-1': it contains a space; a topology name is 1 to 128 printable ASCII "
+                     "characters") == 1);
+  CHECK(CountOf(log, "nimbus assigned port 6701 (topology a\\nb-1-1): invalid topology id "
+                     "'a\\nb-1-1': it contains a line break ('\\n')") == 1);
+  CHECK(log.find("a\nb") == std::string::npos);
+}
+
 TEST_CASE("A plugin whose bytes do not match its sha256 starts no worker",
           "[supervisor][integration]") {
   Sandbox box;

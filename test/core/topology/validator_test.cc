@@ -235,8 +235,8 @@ TEST_CASE("ValidateStructure checks a spec built in code, without positions", "[
   spec.streams.push_back(fields);
 
   CHECK(ValidateStructure(spec).message() ==
-        "invalid topology name '': it must be non-empty and may not contain '/', '.', ':' or "
-        "'\\'\n"
+        "invalid topology name '': it is empty; a topology name is 1 to 128 printable ASCII "
+        "characters, without white space, '/', '.', ':' or '\\', and does not start with '-'\n"
         "'numTasks' of spout 's' must be >= 1, got -1\n"
         "config key 'topology.tick.tuple.freq.secs' must be a number, got string 'often'\n"
         "PARTIAL_KEY grouping of stream 's -> b' needs 'args', the fields to group by, e.g. { "

@@ -185,8 +185,9 @@ const std::vector<BrokenCase> kBrokenCases = {
      "$D/missing_plugin.yaml:3:5: plugin file not found: 'libnot_built_yet.so' (looked for "
      "$D/libnot_built_yet.so)"},
     {"bad_name.yaml",
-     "$D/bad_name.yaml:2:7: invalid topology name 'word.count': it must be non-empty and may not "
-     "contain '/', '.', ':' or '\\'"},
+     "$D/bad_name.yaml:2:7: invalid topology name 'word.count': it contains '.'; a topology name "
+     "is 1 to 128 printable ASCII characters, without white space, '/', '.', ':' or '\\', and "
+     "does not start with '-'"},
     {"missing_name.yaml", "$D/missing_name.yaml:1:1: missing required key 'name' at the top level"},
     {"duplicate_key.yaml",
      "$D/duplicate_key.yaml:6:5: duplicate key 'parallelism' in spout 'sentences' (already set "

@@ -1,0 +1,106 @@
+#include "nimbus/nimbus_config.h"
+
+#include "core/topology/cluster_config.h"
+
+namespace gale::nimbus {
+namespace {
+
+using topology::ClusterConfigFile;
+using topology::DaemonFlags;
+
+const std::vector<std::string> kFlags = {"config",
+                                         "host",
+                                         "port",
+                                         "state-dir",
+                                         "supervisor-timeout-secs",
+                                         "worker-timeout-secs",
+                                         "worker-start-timeout-secs",
+                                         "gale-bin",
+                                         "describe-timeout-secs"};
+
+// A flag given in seconds, or the file's key, or the default.
+Result<Nanos> SecondsOption(const DaemonFlags& flags, const std::string& flag,
+                            const ClusterConfigFile& file, const std::string& key, Nanos fallback) {
+  if (auto it = flags.find(flag); it != flags.end()) {
+    return topology::ParseSeconds("--" + flag, it->second);
+  }
+  return file.Seconds(key, fallback);
+}
+
+Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& file,
+                              const std::string& self_exe) {
+  NimbusConfig c;
+  c.host = topology::FlagOrConfig(flags, "host", file.values, "nimbus.host", c.host);
+  if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
+  if (auto it = flags.find("port"); it != flags.end()) {
+    auto port = topology::ParsePositiveInt("--port", it->second);
+    if (!port.ok() || *port > 65535) {
+      return Status::InvalidArgument("--port must be a port, an integer from 1 to 65535, not '" +
+                                     it->second + "'");
+    }
+    c.port = static_cast<int>(*port);
+  } else {
+    GALE_ASSIGN_OR_RETURN(c.port, file.Port("nimbus.thrift.port", c.port));
+  }
+
+  if (auto it = flags.find("state-dir"); it != flags.end()) {
+    c.nimbus.state_dir = it->second;
+  } else if (file.values.Contains("gale.local.dir")) {
+    const std::string dir = file.values.GetString("gale.local.dir", "");
+    if (!dir.empty()) c.nimbus.state_dir = dir + "/nimbus";
+  }
+  if (c.nimbus.state_dir.empty()) {
+    return Status::InvalidArgument("--state-dir is required (or gale.local.dir in --config)");
+  }
+
+  NimbusOptions& n = c.nimbus;
+  GALE_ASSIGN_OR_RETURN(n.supervisor_timeout,
+                        SecondsOption(flags, "supervisor-timeout-secs", file,
+                                      "nimbus.supervisor.timeout.secs", n.supervisor_timeout));
+  GALE_ASSIGN_OR_RETURN(n.worker_timeout,
+                        SecondsOption(flags, "worker-timeout-secs", file,
+                                      "nimbus.task.timeout.secs", n.worker_timeout));
+  GALE_ASSIGN_OR_RETURN(n.worker_start_timeout,
+                        SecondsOption(flags, "worker-start-timeout-secs", file,
+                                      "nimbus.task.launch.secs", n.worker_start_timeout));
+  GALE_ASSIGN_OR_RETURN(n.describe_timeout,
+                        SecondsOption(flags, "describe-timeout-secs", file,
+                                      "nimbus.plugin.describe.timeout.secs", n.describe_timeout));
+  GALE_ASSIGN_OR_RETURN(
+      n.describe_program,
+      topology::ProgramOption(
+          flags, "gale-bin", self_exe, "gale", "gale binary",
+          "; nimbus runs it to check submitted topologies against their plugins"));
+  return c;
+}
+
+}  // namespace
+
+Result<NimbusConfig> NimbusConfig::FromArgs(const std::vector<std::string>& args,
+                                            const std::string& self_exe) {
+  return topology::ReadDaemonOptions(args, kFlags, [&](const auto& flags, const auto& file) {
+    return Assemble(flags, file, self_exe);
+  });
+}
+
+std::string NimbusUsage() {
+  return R"(usage: gale-nimbus --state-dir DIR [options]
+
+The master: keeps the topologies and their plugins, and assigns their work to
+the supervisors' slots.
+
+  --config FILE                 cluster config (YAML); flags override it
+  --host ADDR                   address to listen on (nimbus.host; default 127.0.0.1)
+  --port N                      Thrift port (nimbus.thrift.port; default 6627)
+  --state-dir DIR               where topologies and plugins are kept
+                                (default: gale.local.dir/nimbus); required
+  --supervisor-timeout-secs S   a silent supervisor is dead after S (nimbus.supervisor.timeout.secs; 5)
+  --worker-timeout-secs S       a silent worker is dead after S (nimbus.task.timeout.secs; 10)
+  --worker-start-timeout-secs S time a new worker has to report in (nimbus.task.launch.secs; 30)
+  --gale-bin PATH               the gale program, run to check submitted topologies against
+                                their plugins (default: gale next to gale-nimbus)
+  --describe-timeout-secs S     time that check may take (nimbus.plugin.describe.timeout.secs; 10)
+)";
+}
+
+}  // namespace gale::nimbus

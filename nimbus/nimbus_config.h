@@ -1,0 +1,60 @@
+// nimbus/nimbus_config.h
+//
+// What gale-nimbus runs with: the cluster config file (--config) with
+// command-line flags over it, read and checked the way gale-supervisor reads
+// its own (core/topology/cluster_config.h). See README.md for every option.
+//
+// Threading: built once in main() and then read-only.
+#pragma once
+
+#include "core/common/clock.h"
+#include "core/common/result.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace gale::nimbus {
+
+// What the Nimbus object needs (nimbus.h).
+struct NimbusOptions {
+  std::string state_dir;
+  // A supervisor that has not heartbeated for this long is dead, and its
+  // workers' executors move elsewhere.
+  Nanos supervisor_timeout = std::chrono::seconds(5);
+  // A worker that has not heartbeated for this long (after its start grace)
+  // is dead, and its executors move elsewhere.
+  Nanos worker_timeout = std::chrono::seconds(10);
+  // How long a newly assigned worker may take to send its first heartbeat.
+  Nanos worker_start_timeout = std::chrono::seconds(30);
+  // The program nimbus runs to learn what a submitted topology's plugins
+  // register and declare (`gale`, run as `gale __describe`): nimbus loads no
+  // plugin itself.
+  std::string describe_program;
+  // How long that program may take before it is killed and the submit
+  // refused (--describe-timeout-secs, nimbus.plugin.describe.timeout.secs).
+  Nanos describe_timeout = std::chrono::seconds(10);
+};
+
+struct NimbusConfig {
+  // --host, or nimbus.host: the address to listen on. Default 127.0.0.1.
+  std::string host = "127.0.0.1";
+  // --port, or nimbus.thrift.port. Default 6627.
+  int port = 6627;
+  // --state-dir, or <gale.local.dir>/nimbus (required); the timeouts from
+  // --*-timeout-secs or nimbus.supervisor.timeout.secs,
+  // nimbus.task.timeout.secs, nimbus.task.launch.secs.
+  NimbusOptions nimbus;
+
+  // Parses argv (argv[0] is skipped). `self_exe` is where this program
+  // lives, for the default --gale-bin (`gale` next to it). Errors are one
+  // line, naming the option, or the config file and key. (main() handles
+  // --help before this.)
+  static Result<NimbusConfig> FromArgs(const std::vector<std::string>& args,
+                                       const std::string& self_exe);
+};
+
+// The usage text of gale-nimbus.
+std::string NimbusUsage();
+
+}  // namespace gale::nimbus

@@ -1,0 +1,210 @@
+#include "nimbus/nimbus_config.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "test/support/process.h"
+
+namespace gale::nimbus {
+namespace {
+
+using gale::testing::TempDir;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Parses `args` as gale-nimbus's command line, with /bin/true standing in
+// for the gale program unless the test says otherwise.
+Result<NimbusConfig> Parse(std::vector<std::string> args, bool gale_bin = true) {
+  args.insert(args.begin(), "gale-nimbus");
+  if (gale_bin) args.insert(args.end(), {"--gale-bin", "/bin/true"});
+  return NimbusConfig::FromArgs(args, "/nonexistent/bin/gale-nimbus");
+}
+
+std::string ErrorOf(const Result<NimbusConfig>& r) {
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kInvalidArgument);
+  CHECK(r.status().message().find('\n') == std::string::npos);
+  return r.status().message();
+}
+
+TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "[nimbus]") {
+  auto c = Parse({"--state-dir", "/tmp/gale-nimbus"});
+  REQUIRE(c.ok());
+  CHECK(c->host == "127.0.0.1");
+  CHECK(c->port == 6627);
+  CHECK(c->nimbus.state_dir == "/tmp/gale-nimbus");
+  CHECK(c->nimbus.supervisor_timeout == seconds(5));
+  CHECK(c->nimbus.worker_timeout == seconds(10));
+  CHECK(c->nimbus.worker_start_timeout == seconds(30));
+  CHECK(c->nimbus.describe_program == "/bin/true");
+  CHECK(c->nimbus.describe_timeout == seconds(10));
+}
+
+TEST_CASE("Nimbus flags are read in both --flag value and --flag=value forms", "[nimbus]") {
+  auto c = Parse({"--state-dir=/tmp/n", "--host", "0.0.0.0", "--port=7000",
+                  "--supervisor-timeout-secs", "1.5", "--worker-timeout-secs=2",
+                  "--worker-start-timeout-secs", "0.25"});
+  REQUIRE(c.ok());
+  CHECK(c->nimbus.state_dir == "/tmp/n");
+  CHECK(c->host == "0.0.0.0");
+  CHECK(c->port == 7000);
+  CHECK(c->nimbus.supervisor_timeout == milliseconds(1500));
+  CHECK(c->nimbus.worker_timeout == seconds(2));
+  CHECK(c->nimbus.worker_start_timeout == milliseconds(250));
+}
+
+TEST_CASE("Nimbus options come from the cluster config, and flags override it", "[nimbus]") {
+  TempDir dir;
+  const std::string file = dir.Write("cluster.yaml", R"(
+nimbus.host: 10.1.1.1
+nimbus.thrift.port: 7627
+gale.local.dir: /var/gale
+nimbus.supervisor.timeout.secs: 3
+nimbus.task.timeout.secs: 0.5
+nimbus.task.launch.secs: 60
+nimbus.plugin.describe.timeout.secs: 2.5
+supervisor.slots.ports: [6800, 6801]
+)");
+  SECTION("the file alone") {
+    auto c = Parse({"--config", file});
+    REQUIRE(c.ok());
+    CHECK(c->host == "10.1.1.1");
+    CHECK(c->port == 7627);
+    CHECK(c->nimbus.state_dir == "/var/gale/nimbus");
+    CHECK(c->nimbus.supervisor_timeout == seconds(3));
+    CHECK(c->nimbus.worker_timeout == milliseconds(500));
+    CHECK(c->nimbus.worker_start_timeout == seconds(60));
+    CHECK(c->nimbus.describe_timeout == milliseconds(2500));
+  }
+  SECTION("flags win") {
+    auto c = Parse({"--config", file, "--host", "127.0.0.2", "--port", "1", "--state-dir",
+                    "/tmp/x", "--worker-timeout-secs", "4", "--describe-timeout-secs", "1"});
+    REQUIRE(c.ok());
+    CHECK(c->host == "127.0.0.2");
+    CHECK(c->port == 1);
+    CHECK(c->nimbus.state_dir == "/tmp/x");
+    CHECK(c->nimbus.supervisor_timeout == seconds(3));
+    CHECK(c->nimbus.worker_timeout == seconds(4));
+    CHECK(c->nimbus.describe_timeout == seconds(1));
+  }
+}
+
+TEST_CASE("Bad or missing nimbus options give one line naming the problem", "[nimbus]") {
+  CHECK_THAT(ErrorOf(Parse({})), Catch::Contains("--state-dir is required"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--colour", "red"})),
+             Catch::Contains("unknown option '--colour'"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "stray"})),
+             Catch::Contains("unexpected argument 'stray'"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir"}, false)), Catch::Contains("--state-dir needs a value"));
+  CHECK(ErrorOf(Parse({"--state-dir", "/tmp/x"}, false)) ==
+        "gale binary '/nonexistent/bin/gale' is not an executable file (see --gale-bin); nimbus "
+        "runs it to check submitted topologies against their plugins");
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--gale-bin", "/nonexistent/g"}, false)),
+             Catch::Contains("'/nonexistent/g' is not an executable file"));
+  CHECK(ErrorOf(Parse({"--state-dir", "/tmp/x", "--port", "0"})) ==
+        "--port must be a port, an integer from 1 to 65535, not '0'");
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--port", "65536"})),
+             Catch::Contains("--port must be a port"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--port", "66x"})),
+             Catch::Contains("--port must be a port"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--host", ""})),
+             Catch::Contains("--host must not be empty"));
+  CHECK(ErrorOf(Parse({"--state-dir", "/tmp/x", "--worker-timeout-secs", "-1"})) ==
+        "--worker-timeout-secs must be a number of seconds > 0 and <= 86400, not '-1'");
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--supervisor-timeout-secs", "0"})),
+             Catch::Contains("--supervisor-timeout-secs must be"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--worker-start-timeout-secs", "soon"})),
+             Catch::Contains("--worker-start-timeout-secs must be"));
+}
+
+TEST_CASE("Bad values in the nimbus cluster config name the file and the key", "[nimbus]") {
+  TempDir dir;
+  auto error_of_file = [&](const std::string& name, const std::string& body) {
+    const std::string file = dir.Write(name, "gale.local.dir: /x\n" + body);
+    return std::make_pair(file, ErrorOf(Parse({"--config", file})));
+  };
+  {
+    auto [file, e] = error_of_file("port.yaml", "nimbus.thrift.port: \"6627\"\n");
+    CHECK(e == file +
+                   ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to 65535, "
+                   "got string '6627'");
+  }
+  {
+    auto [file, e] = error_of_file("port_range.yaml", "nimbus.thrift.port: 70000\n");
+    CHECK(e == file +
+                   ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to 65535, "
+                   "got int '70000'");
+  }
+  for (const char* key :
+       {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs", "nimbus.task.launch.secs",
+        "nimbus.plugin.describe.timeout.secs"}) {
+    INFO(key);
+    auto [file, e] = error_of_file("negative.yaml", std::string(key) + ": -1\n");
+    CHECK(e == file + ": config key '" + key +
+                   "' must be a number of seconds > 0 and <= 86400, got int '-1'");
+    auto [file2, e2] = error_of_file("text.yaml", std::string(key) + ": soon\n");
+    CHECK(e2 == file2 + ": config key '" + key +
+                    "' must be a number of seconds > 0 and <= 86400, got string 'soon'");
+  }
+  auto missing = Parse({"--config", dir.path() + "/none.yaml"});
+  REQUIRE_FALSE(missing.ok());
+  CHECK_THAT(missing.status().message(), Catch::Contains("none.yaml"));
+  CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("list.yaml", "- a\n- b\n")})),
+             Catch::Contains("a cluster config is a map of keys"));
+}
+
+TEST_CASE("gale-nimbus exits 2 naming the file and key of a bad config value",
+          "[nimbus][integration]") {
+  TempDir dir;
+  const std::string quoted_port = dir.Write("quoted_port.yaml",
+                                            "gale.local.dir: " + dir.path() +
+                                                "\n"
+                                                "nimbus.thrift.port: \"6627\"\n");
+  const std::string negative = dir.Write("negative.yaml",
+                                         "gale.local.dir: " + dir.path() +
+                                             "\n"
+                                             "nimbus.task.timeout.secs: -1\n");
+  for (const auto& [file, key] : {std::pair{quoted_port, std::string("nimbus.thrift.port")},
+                                  std::pair{negative, std::string("nimbus.task.timeout.secs")}}) {
+    INFO(file);
+    auto r = gale::testing::RunProcess({gale::testing::BinDir() + "/gale-nimbus", "--config", file},
+                                       seconds(10));
+    CHECK(r.exit_code == 2);
+    CHECK(r.signal == 0);
+    CHECK_THAT(r.err, Catch::StartsWith("gale-nimbus: " + file + ": config key '" + key + "'"));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.out.empty());
+  }
+  // Nothing was started: no state directory was made.
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/nimbus"));
+}
+
+TEST_CASE("gale-nimbus exits 2 with one line on stderr for a bad option",
+          "[nimbus][integration]") {
+  auto r = gale::testing::RunProcess(
+      {gale::testing::BinDir() + "/gale-nimbus", "--state-dir", "/tmp/x", "--bogus"},
+      seconds(10));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "gale-nimbus: unknown option '--bogus' (see --help)\n");
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("gale reads nimbus.thrift.port of its cluster config as the daemons do",
+          "[nimbus][integration]") {
+  TempDir dir;
+  const std::string file = dir.Write("quoted_port.yaml", "nimbus.thrift.port: \"6627\"\n");
+  auto r = gale::testing::RunProcess(
+      {gale::testing::BinDir() + "/gale", "list", "--config", file}, seconds(10),
+      {{"GALE_NIMBUS", ""}});
+  CHECK(r.exit_code == 1);
+  CHECK(r.signal == 0);
+  CHECK(r.err == "gale: " + file +
+                     ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to "
+                     "65535, got string '6627'\n");
+  CHECK(r.out.empty());
+}
+
+}  // namespace
+}  // namespace gale::nimbus
