@@ -25,15 +25,17 @@ class BoltExecutor::Collector final : public OutputCollector {
                                        static_cast<int64_t>(p.edge ^ input.ack_val())});
     });
   }
+  // Fails and resets go to the acker at once (SendNow), not with the
+  // batch: Execute() may run for a while yet.
   void Fail(const Tuple& input) override {
     ex_.mutable_stats().AddFailed();
     input.roots().ForEach([&](const RootEdges::Pair& p) {
-      SendToAcker(fail_, p.root, Values{static_cast<int64_t>(p.root)});
+      ex_.SendNow(ex_.AckerFor(p.root), fail_, task_, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ResetTimeout(const Tuple& input) override {
     input.roots().ForEach([&](const RootEdges::Pair& p) {
-      SendToAcker(reset_, p.root, Values{static_cast<int64_t>(p.root)});
+      ex_.SendNow(ex_.AckerFor(p.root), reset_, task_, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }

@@ -46,6 +46,10 @@ class Transfer {
   virtual bool TryDeliver(int destination, std::vector<Envelope>& batch) = 0;
   // Whether the destination is another worker process.
   virtual bool IsRemote(int destination) const = 0;
+  // Takes all of `batch` even when the destination is full, for the few
+  // acker messages that must not wait (Fail, ResetTimeout); false, leaving
+  // `batch` untouched, when the destination cannot (a remote one).
+  virtual bool ForceDeliver(int destination, std::vector<Envelope>& batch) = 0;
 };
 
 // Shared by the executors of one worker.
@@ -118,6 +122,14 @@ class Executor {
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values) {
     Send(task, meta, source_task, std::forward<V>(values), [](Tuple&) {});
   }
+  // Send(), then hands over the destination's batch at once (what it held
+  // before, then this tuple: order kept), even into a full local queue: for
+  // a bolt's Fail and ResetTimeout to its acker, which must arrive while
+  // Execute() still runs, not after the input batch (Storm's
+  // test-reset-timeout). Only acker messages go to an acker's (or a spout's)
+  // executor, so a forced batch is acker traffic, at most a batch of it.
+  // A remote destination that refuses keeps the batch (we are then blocked).
+  void SendNow(int32_t task, const StreamMeta* meta, int32_t source_task, Values&& values);
   // Picks the target tasks of an emit on `out` by `task`'s groupers.
   void ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
                      std::vector<int32_t>& targets);
