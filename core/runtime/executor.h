@@ -9,8 +9,10 @@
 // grow with load and latency stays low when idle.
 //
 // When a destination refuses a batch (its queue is full) the executor keeps
-// it and stops taking new work (bolts stop reading input, spouts stop calling
-// NextTuple) until it is delivered: backpressure, with nothing dropped.
+// it and stops taking new work (bolts stop executing input after the current
+// one, spouts stop calling NextTuple) until it is delivered: backpressure,
+// with nothing dropped, and memory bounded by the queue and batch sizes plus
+// the emits of one input.
 //
 // Threading: Start() launches the thread; everything else but the stats,
 // the counters, RequestStop() and queue() belongs to that thread.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <thread>
 
@@ -351,6 +352,26 @@ class ResetBurstBolt : public Bolt {
   int64_t resets_ = 1;
 };
 
+// Acks every input; counts them ("order_seen") and the inputs whose first
+// value, an int, is smaller than the one before ("order_violations").
+class OrderBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    if (in.IsTick()) return;
+    const int64_t v = in.GetInt(0);
+    if (v < last_) Log().Count("order_violations");
+    last_ = v;
+    Log().Count("order_seen");
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t last_ = INT64_MIN;
+};
+
 // Emits each input unanchored, then acks the input.
 class UnanchoredForwardBolt : public Bolt {
  public:
@@ -422,6 +443,7 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<HoldBolt>("HoldBolt"),
            BoltClass<LingerBolt>("LingerBolt"),
            BoltClass<ResetBurstBolt>("ResetBurstBolt"),
+           BoltClass<OrderBolt>("OrderBolt"),
            BoltClass<UnanchoredForwardBolt>("UnanchoredForwardBolt"),
            BoltClass<FailAllBolt>("FailAllBolt"),
            BoltClass<TickCountBolt>("TickCountBolt"),

@@ -273,6 +273,34 @@ streams: [ { from: feeder, to: burst, grouping: { type: GLOBAL } } ]
   CHECK(t.StatsOf("__acker").executed == 2 + kResets);
 }
 
+TEST_CASE_METHOD(Fixture, "A bolt refused mid-batch executes the rest of its input later in "
+                          "order and once each", "[acking]") {
+  // Queues of one tuple (one batch), batches of 8: `branch` pops 8 inputs
+  // at a time, is refused by `sink` after one or two of them, over and
+  // over, and goes on where it stopped.
+  LocalTopology t(R"(
+name: resume-in-order
+config: { topology.executor.receive.buffer.size: 1, topology.producer.batch.size: 8 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: branch, className: BranchingBolt, config: { branch.count: 5 } }
+  - { id: sink, className: OrderBolt }
+streams:
+  - { from: feeder, to: branch, grouping: { type: GLOBAL } }
+  - { from: branch, to: sink, grouping: { type: GLOBAL } }
+)", clock);
+  Ids all;
+  for (uint64_t i = 1; i <= 300; ++i) {
+    Log().Feed({static_cast<int64_t>(i)}, i);
+    all.push_back(i);
+  }
+  REQUIRE(t.Settle());
+  CHECK(Log().count("order_seen") == 1500);
+  CHECK(Log().count("order_violations") == 0);
+  CHECK(Log().acked() == all);
+  CHECK(t.StatsOf("branch").executed == 300);
+}
+
 TEST_CASE_METHOD(Fixture, "Unanchored emits are not tracked: a failure after them never reaches "
                           "the spout", "[acking]") {
   LocalTopology t(R"(
