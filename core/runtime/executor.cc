@@ -122,9 +122,7 @@ void Executor::NoDestination(int32_t task) {
 void Executor::SendNow(int32_t task, const StreamMeta* meta, int32_t source_task,
                        Values&& values) {
   Send(task, meta, source_task, std::move(values));
-  const int dest = task > 0 && static_cast<size_t>(task) < task_destination_.size()
-                       ? task_destination_[static_cast<size_t>(task)]
-                       : -1;
+  const int dest = DestinationOfTask(task);
   if (dest < 0) return;
   auto& batch = out_[static_cast<size_t>(dest)];
   if (batch.empty() || shared_.transfer.TryDeliver(dest, batch) ||

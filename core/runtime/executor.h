@@ -111,9 +111,7 @@ class Executor {
   template <typename V, typename F>
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values,
             F&& with_tuple) {
-    const int dest = task > 0 && static_cast<size_t>(task) < task_destination_.size()
-                         ? task_destination_[static_cast<size_t>(task)]
-                         : -1;
+    const int dest = DestinationOfTask(task);
     if (dest < 0) return NoDestination(task);
     auto& batch = out_[static_cast<size_t>(dest)];
     if (batch.empty()) dirty_.push_back(dest);
@@ -201,6 +199,11 @@ class Executor {
   void BuildGroupers();
 
   void NoDestination(int32_t task);
+  int DestinationOfTask(int32_t task) const {
+    return task > 0 && static_cast<size_t>(task) < task_destination_.size()
+               ? task_destination_[static_cast<size_t>(task)]
+               : -1;
+  }
   // After a tuple was added to `batch`, the batch of `dest`.
   void Queued(int dest, Batch& batch) {
     sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
