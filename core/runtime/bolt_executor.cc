@@ -25,15 +25,17 @@ class BoltExecutor::Collector final : public OutputCollector {
                                        static_cast<int64_t>(p.edge ^ input.ack_val())});
     });
   }
+  // Fails and resets go to the acker at once (SendNow), not with the
+  // batch: Execute() may run for a while yet.
   void Fail(const Tuple& input) override {
     ex_.mutable_stats().AddFailed();
     input.roots().ForEach([&](const RootEdges::Pair& p) {
-      SendToAcker(fail_, p.root, Values{static_cast<int64_t>(p.root)});
+      ex_.SendNow(ex_.AckerFor(p.root), fail_, task_, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ResetTimeout(const Tuple& input) override {
     input.roots().ForEach([&](const RootEdges::Pair& p) {
-      SendToAcker(reset_, p.root, Values{static_cast<int64_t>(p.root)});
+      ex_.SendNow(ex_.AckerFor(p.root), reset_, task_, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
@@ -128,7 +130,7 @@ void BoltExecutor::Deliver(Envelope& e) {
   }
 }
 
-void BoltExecutor::DeliverBatch(Batch& input) {
+size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
   // Execute latency is timed per input batch, two clock reads for the
   // whole batch, and shared among its tuples: the mean is the same as
   // timing each tuple, without two clock reads per tuple. Ticks are timed
@@ -136,7 +138,9 @@ void BoltExecutor::DeliverBatch(Batch& input) {
   const auto start = std::chrono::steady_clock::now();
   std::chrono::steady_clock::duration ticks{0};
   uint64_t executed = 0;
-  for (auto& e : input) {
+  size_t i = from;
+  while (i < input.size()) {
+    Envelope& e = input[i++];
     if (e.tuple.IsTick()) {
       const auto tick_start = std::chrono::steady_clock::now();
       Deliver(e);
@@ -145,6 +149,9 @@ void BoltExecutor::DeliverBatch(Batch& input) {
       Deliver(e);
       ++executed;
     }
+    // A destination refused a batch during that input: execute no more
+    // (each further input's emits would pile up in our batches).
+    if (blocked()) break;
   }
   const auto spent = std::chrono::steady_clock::now() - start - ticks;
   if (executed > 0) {
@@ -152,7 +159,8 @@ void BoltExecutor::DeliverBatch(Batch& input) {
         executed,
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count()));
   }
-  MarkProcessed(input.size());
+  MarkProcessed(i - from);
+  return i;
 }
 
 void BoltExecutor::Run() {
@@ -163,18 +171,32 @@ void BoltExecutor::Run() {
       return;
     }
   }
+  // The batches PopAll() took, and where to go on in them: once a
+  // destination refuses a batch, the rest waits here, in order, until the
+  // executor is unblocked. So the executor holds what it popped (at most a
+  // queue's worth) plus the emits of one input, whatever its bolt's fan-out.
   std::vector<Batch> input;
+  size_t batch = 0, next = 0;
   int waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     if (blocked() && !FlushAll()) {
-      // Take no input while our output cannot go anywhere.
+      // Execute nothing while our output cannot go anywhere.
       WaitForSpace(waits);
       continue;
     }
     waits = 0;
-    queue_.PopAll(input, std::chrono::milliseconds(100));
-    for (auto& batch : input) DeliverBatch(batch);
-    queue_.Recycle(input);
+    if (input.empty()) queue_.PopAll(input, std::chrono::milliseconds(100));
+    while (batch < input.size() && !blocked()) {
+      next = DeliverBatch(input[batch], next);
+      if (next == input[batch].size()) {
+        ++batch;
+        next = 0;
+      }
+    }
+    if (batch == input.size()) {
+      queue_.Recycle(input);
+      batch = 0;
+    }
     FlushAll();
   }
   for (size_t i = 0; i < bolts_.size(); ++i) {

@@ -30,7 +30,9 @@ class BoltExecutor final : public Executor {
   class Collector;
 
   void Run() override;
-  void DeliverBatch(Batch& input);
+  // Executes input[from...] until the end or until a destination refuses
+  // a batch (then after the input being executed); returns where it stopped.
+  size_t DeliverBatch(Batch& input, size_t from);
   void Deliver(Envelope& e);
   void Execute(size_t task_index, const Tuple& input);
 

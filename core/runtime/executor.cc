@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace gale::runtime {
 
@@ -119,6 +120,19 @@ void Executor::NoDestination(int32_t task) {
   // The plan routes only to tasks that exist; a task no destination runs
   // is a bug in the assignment.
   GALE_LOG(kError) << "no destination runs task " << task << "; tuple dropped";
+}
+
+void Executor::SendNow(int32_t task, const StreamMeta* meta, int32_t source_task,
+                       Values&& values) {
+  Send(task, meta, source_task, std::move(values));
+  const int dest = DestinationOfTask(task);
+  if (dest < 0) return;
+  auto& batch = out_[static_cast<size_t>(dest)];
+  if (batch.empty() || shared_.transfer.TryDeliver(dest, batch) ||
+      shared_.transfer.ForceDeliver(dest, batch)) {
+    return;  // FlushAll() skips the empty batch left in dirty_
+  }
+  blocked_ = 1;
 }
 
 bool Executor::FlushAll() {

@@ -9,8 +9,10 @@
 // grow with load and latency stays low when idle.
 //
 // When a destination refuses a batch (its queue is full) the executor keeps
-// it and stops taking new work (bolts stop reading input, spouts stop calling
-// NextTuple) until it is delivered: backpressure, with nothing dropped.
+// it and stops taking new work (bolts stop executing input after the current
+// one, spouts stop calling NextTuple) until it is delivered: backpressure,
+// with nothing dropped, and memory bounded by the queue and batch sizes plus
+// the emits of one input.
 //
 // Threading: Start() launches the thread; everything else but the stats,
 // the counters, RequestStop() and queue() belongs to that thread.
@@ -46,6 +48,10 @@ class Transfer {
   virtual bool TryDeliver(int destination, std::vector<Envelope>& batch) = 0;
   // Whether the destination is another worker process.
   virtual bool IsRemote(int destination) const = 0;
+  // Takes all of `batch` even when the destination is full, for the few
+  // acker messages that must not wait (Fail, ResetTimeout); false, leaving
+  // `batch` untouched, when the destination cannot (a remote one).
+  virtual bool ForceDeliver(int destination, std::vector<Envelope>& batch) = 0;
 };
 
 // Shared by the executors of one worker.
@@ -107,9 +113,7 @@ class Executor {
   template <typename V, typename F>
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values,
             F&& with_tuple) {
-    const int dest = task > 0 && static_cast<size_t>(task) < task_destination_.size()
-                         ? task_destination_[static_cast<size_t>(task)]
-                         : -1;
+    const int dest = DestinationOfTask(task);
     if (dest < 0) return NoDestination(task);
     auto& batch = out_[static_cast<size_t>(dest)];
     if (batch.empty()) dirty_.push_back(dest);
@@ -120,6 +124,14 @@ class Executor {
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values) {
     Send(task, meta, source_task, std::forward<V>(values), [](Tuple&) {});
   }
+  // Send(), then hands over the destination's batch at once (what it held
+  // before, then this tuple: order kept), even into a full local queue: for
+  // a bolt's Fail and ResetTimeout to its acker, which must arrive while
+  // Execute() still runs, not after the input batch (Storm's
+  // test-reset-timeout). Only acker messages go to an acker's (or a spout's)
+  // executor, so a forced batch is acker traffic, at most a batch of it.
+  // A remote destination that refuses keeps the batch (we are then blocked).
+  void SendNow(int32_t task, const StreamMeta* meta, int32_t source_task, Values&& values);
   // Picks the target tasks of an emit on `out` by `task`'s groupers.
   void ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
                      std::vector<int32_t>& targets);
@@ -189,6 +201,11 @@ class Executor {
   void BuildGroupers();
 
   void NoDestination(int32_t task);
+  int DestinationOfTask(int32_t task) const {
+    return task > 0 && static_cast<size_t>(task) < task_destination_.size()
+               ? task_destination_[static_cast<size_t>(task)]
+               : -1;
+  }
   // After a tuple was added to `batch`, the batch of `dest`.
   void Queued(int dest, Batch& batch) {
     sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);

@@ -158,6 +158,11 @@ class WorkerRuntime final : public Transfer {
     return options_.remote->TrySend(destination - local_count_, batch);
   }
   bool IsRemote(int destination) const override { return destination >= local_count_; }
+  bool ForceDeliver(int destination, std::vector<Envelope>& batch) override {
+    if (destination >= local_count_) return false;  // the transport has no such way
+    executors_[static_cast<size_t>(destination)]->queue().ForcePushAll(batch);
+    return true;
+  }
 
  private:
   WorkerRuntime(const TopologyPlan& plan, const Clock& clock, WorkerOptions options);

@@ -16,6 +16,7 @@ struct ProcessResult {
   int exit_code = -1;  // -1 when killed by a signal or timed out
   int signal = 0;
   bool timed_out = false;
+  long max_rss_kb = 0;  // the process's peak resident set (ru_maxrss), in KiB
   std::string out;
   std::string err;
 };

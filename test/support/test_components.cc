@@ -1,7 +1,10 @@
 #include "test/support/test_components.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <deque>
+#include <thread>
 
 namespace gale::testing {
 
@@ -80,19 +83,36 @@ namespace {
 
 TestLog& Log() { return TestLog::Get(); }
 
+// Waits until the count `what` is positive, at most 20 s.
+void AwaitCount(const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (Log().count(what) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 // Emits what the test feeds, with the fed message id (reliable) or none.
 // Records acks and fails by id. Counts its NextTuple calls and the most
 // trees it ever had pending. With `feeder.task.index` set, only that task
-// of the component takes from the feed.
+// of the component takes from the feed. With `feeder.hold.after` N, the
+// NextTuple call after its N-th emit counts "spout_held" and stays in user
+// code until "release_spout" (at most 20 s).
 class FeederSpout : public Spout {
  public:
   void Open(const TopologyContext& ctx, SpoutOutputCollector& c) override {
     c_ = &c;
     const int64_t only = ctx.config().GetInt("feeder.task.index", -1);
     feeds_ = only < 0 || only == ctx.task_index();
+    hold_after_ = ctx.config().GetInt("feeder.hold.after", -1);
   }
   void NextTuple() override {
     if (!feeds_) return;
+    if (emitted_ == hold_after_) {
+      // Stuck in user code: the executor reads none of its input meanwhile.
+      ++emitted_;
+      Log().Count("spout_held");
+      AwaitCount("release_spout");
+    }
     Log().Count("next_tuple");
     Values v;
     std::optional<uint64_t> id;
@@ -104,6 +124,7 @@ class FeederSpout : public Spout {
     } else {
       c_->Emit(std::move(v));
     }
+    ++emitted_;
     Log().Count("consumed");
   }
   void Ack(MessageId id) override {
@@ -121,6 +142,7 @@ class FeederSpout : public Spout {
   SpoutOutputCollector* c_ = nullptr;
   int64_t pending_ = 0;
   bool feeds_ = true;
+  int64_t hold_after_ = -1, emitted_ = 0;
 };
 
 // Emits `branch.count` copies of each input, anchored to it, then acks it.
@@ -265,6 +287,91 @@ class HoldBolt : public Bolt {
   std::vector<Tuple> held_;
 };
 
+// Works `linger.step.millis` at a time on each input, with a ResetTimeout
+// after each of the first `linger.resets` steps (Storm's reset-timeout-bolt):
+// resets + 1 steps in all, then acks. With `linger.fail` true it fails the
+// input instead and stays in Execute until the spout has seen that fail (at
+// most 10 s), counting "fail_seen_in_execute" when it did.
+class LingerBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    step_ = std::chrono::milliseconds(ctx.config().GetInt("linger.step.millis", 0));
+    resets_ = ctx.config().GetInt("linger.resets", 0);
+    fail_ = ctx.config().GetBool("linger.fail", false);
+  }
+  void Execute(const Tuple& in) override {
+    if (in.IsTick()) return;
+    for (int64_t i = 0; i < resets_; ++i) {
+      std::this_thread::sleep_for(step_);
+      c_->ResetTimeout(in);
+      Log().Count("linger_resets");
+    }
+    std::this_thread::sleep_for(step_);
+    if (!fail_) {
+      c_->Ack(in);
+      return;
+    }
+    c_->Fail(in);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (Log().failed().empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!Log().failed().empty()) Log().Count("fail_seen_in_execute");
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  std::chrono::milliseconds step_{0};
+  int64_t resets_ = 0;
+  bool fail_ = false;
+};
+
+// Waits for "spout_held", calls ResetTimeout `burst.resets` times in a
+// row, counts "burst_done", then stays in Execute until "release_bolt" and
+// acks.
+class ResetBurstBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    resets_ = ctx.config().GetInt("burst.resets", 1);
+  }
+  void Execute(const Tuple& in) override {
+    if (in.IsTick()) return;
+    AwaitCount("spout_held");
+    for (int64_t i = 0; i < resets_; ++i) c_->ResetTimeout(in);
+    Log().Count("burst_done");
+    AwaitCount("release_bolt");
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t resets_ = 1;
+};
+
+// Acks every input; counts them ("order_seen") and the inputs whose first
+// value, an int, is smaller than the one before ("order_violations").
+class OrderBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    if (in.IsTick()) return;
+    const int64_t v = in.GetInt(0);
+    if (v < last_) Log().Count("order_violations");
+    last_ = v;
+    Log().Count("order_seen");
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t last_ = INT64_MIN;
+};
+
 // Emits each input unanchored, then acks the input.
 class UnanchoredForwardBolt : public Bolt {
  public:
@@ -334,6 +441,9 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<AckEveryOtherBolt>("AckEveryOtherBolt"),
            BoltClass<FailValueBolt>("FailValueBolt"),
            BoltClass<HoldBolt>("HoldBolt"),
+           BoltClass<LingerBolt>("LingerBolt"),
+           BoltClass<ResetBurstBolt>("ResetBurstBolt"),
+           BoltClass<OrderBolt>("OrderBolt"),
            BoltClass<UnanchoredForwardBolt>("UnanchoredForwardBolt"),
            BoltClass<FailAllBolt>("FailAllBolt"),
            BoltClass<TickCountBolt>("TickCountBolt"),

@@ -51,7 +51,8 @@ class TestLog {
 
 // FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, AckBolt,
 // AckEveryOtherBolt, FailValueBolt, HoldBolt, UnanchoredForwardBolt,
-// FailAllBolt, TickCountBolt, IdentityBolt: see test_components.cc.
+// FailAllBolt, TickCountBolt, IdentityBolt, LingerBolt, ResetBurstBolt,
+// OrderBolt: see test_components.cc.
 plugin::ClassRegistry TestClasses();
 
 }  // namespace gale::testing

@@ -181,6 +181,127 @@ streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
   }
 }
 
+// Waits (at most `limit`) until the spout has seen an ack or a fail.
+void WaitForOutcome(std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (Log().acked().empty() && Log().failed().empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+TEST_CASE("ResetTimeout and Fail reach the acker while Execute is still running "
+          "(Storm's test-reset-timeout)", "[acking]") {
+  // Real time. The message timeout T is 1.5 s; the spout's two buckets
+  // rotate every T, so a tree fails between T and 2T after its emit or its
+  // last reset. The bolt works 0.8 T, resets, 0.8 T, resets, 0.8 T, acks:
+  // 2.4 T in one Execute. Only resets that arrive as they are made keep the
+  // tree (the ack comes 0.8 T after the last one); resets held back until
+  // Execute returns arrive with the ack, after the tree failed.
+  const bool hosted = GENERATE(true, false);
+  CAPTURE(hosted);
+  Log().Reset();
+  const std::string placement =
+      std::string("topology.acker.in.spout.executor: ") + (hosted ? "true" : "false");
+  SECTION("two resets during a 2.4 T Execute keep the tree until its ack") {
+    LocalTopology t("name: reset-in-execute\nconfig: { topology.message.timeout.secs: 1.5, " +
+                        placement + R"( }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: slow, className: LingerBolt, config: { linger.step.millis: 1200, linger.resets: 2 } }
+streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
+)", SystemClock::Get());
+    Log().Feed({"a"}, 1);
+    WaitForOutcome(seconds(20));
+    CHECK(Log().count("linger_resets") == 2);
+    CHECK(Log().acked() == Ids{1});
+    CHECK(Log().failed() == Ids{});
+  }
+  SECTION("a fail reaches the spout before Execute returns") {
+    // No timeouts: only the bolt's fail can fail the tree.
+    LocalTopology t("name: fail-in-execute\nconfig: { topology.enable.message.timeouts: false, " +
+                        placement + R"( }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: slow, className: LingerBolt, config: { linger.fail: true } } ]
+streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
+)", SystemClock::Get());
+    Log().Feed({"a"}, 1);
+    WaitForOutcome(seconds(20));
+    CHECK(Log().failed() == Ids{1});
+    // The bolt saw it from inside Execute (it waits up to 10 s for it).
+    REQUIRE(t.Settle());
+    CHECK(Log().count("fail_seen_in_execute") == 1);
+  }
+}
+
+TEST_CASE_METHOD(Fixture, "Resets reach the acker while Execute runs even when the acker's "
+                          "queue is full", "[acking]") {
+  // Every queue holds one tuple and every batch is one tuple. The spout is
+  // held in NextTuple, so it reads no input: the acker's first forwarded
+  // reset fills the spout's queue, the next one blocks the acker, its queue
+  // fills, and the bolt's later resets are refused by it. They must still
+  // reach the acker (it drains once the spout reads again) while the bolt
+  // is still in Execute.
+  constexpr int kResets = 10;
+  LocalTopology t(R"(
+name: reset-into-full-acker
+config:
+  topology.acker.executors: 1
+  topology.acker.in.spout.executor: false
+  topology.enable.message.timeouts: false
+  topology.executor.receive.buffer.size: 1
+  topology.producer.batch.size: 1
+spouts: [ { id: feeder, className: FeederSpout, config: { feeder.hold.after: 1 } } ]
+bolts: [ { id: burst, className: ResetBurstBolt, config: { burst.resets: 10 } } ]
+streams: [ { from: feeder, to: burst, grouping: { type: GLOBAL } } ]
+)", clock);
+  Log().Feed({"a"}, 1);
+  auto wait_for = [](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return done();
+  };
+  CHECK(wait_for([] { return Log().count("burst_done") == 1; }));
+  Log().Count("release_spout");
+  // The init and every reset, executed by the acker while the bolt waits.
+  CHECK(wait_for([&] { return t.StatsOf("__acker").executed == 1 + kResets; }));
+  CHECK(Log().acked() == Ids{});
+  Log().Count("release_bolt");
+  CHECK(wait_for([] { return Log().acked() == Ids{1}; }));
+  // The acker counts an input batch after its emits went out: wait for it.
+  CHECK(wait_for([&] { return t.StatsOf("__acker").executed == 2 + kResets; }));
+}
+
+TEST_CASE_METHOD(Fixture, "A bolt refused mid-batch executes the rest of its input later in "
+                          "order and once each", "[acking]") {
+  // Queues of one tuple (one batch), batches of 8: `branch` pops 8 inputs
+  // at a time, is refused by `sink` after one or two of them, over and
+  // over, and goes on where it stopped.
+  LocalTopology t(R"(
+name: resume-in-order
+config: { topology.executor.receive.buffer.size: 1, topology.producer.batch.size: 8 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: branch, className: BranchingBolt, config: { branch.count: 5 } }
+  - { id: sink, className: OrderBolt }
+streams:
+  - { from: feeder, to: branch, grouping: { type: GLOBAL } }
+  - { from: branch, to: sink, grouping: { type: GLOBAL } }
+)", clock);
+  Ids all;
+  for (uint64_t i = 1; i <= 300; ++i) {
+    Log().Feed({static_cast<int64_t>(i)}, i);
+    all.push_back(i);
+  }
+  REQUIRE(t.Settle());
+  CHECK(Log().count("order_seen") == 1500);
+  CHECK(Log().count("order_violations") == 0);
+  CHECK(Log().acked() == all);
+  CHECK(t.StatsOf("branch").executed == 300);
+}
+
 TEST_CASE_METHOD(Fixture, "Unanchored emits are not tracked: a failure after them never reaches "
                           "the spout", "[acking]") {
   LocalTopology t(R"(
