@@ -39,7 +39,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
 
  protected:
-  TaskIds EmitTo(std::string_view stream, Anchors anchors, Values&& values) override {
+  TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
     const OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
@@ -50,7 +50,7 @@ class BoltExecutor::Collector final : public OutputCollector {
     return targets_;
   }
 
-  void EmitDirectTo(int32_t task, std::string_view stream, Anchors anchors,
+  void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
                     Values&& values) override {
     const OutputStream* out;
     if (ex_.component().role == Role::kAcker) {
@@ -68,7 +68,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   }
 
  private:
-  void Send(const OutputStream& out, Anchors anchors, Values&& values) {
+  void Send(const OutputStream& out, AnchorSpan anchors, Values&& values) {
     if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
