@@ -1,12 +1,16 @@
 #include "core/runtime/bolt_executor.h"
 
 #include "core/acking/acker_bolt.h"
+#include "core/tuple/tuple_access.h"
 
 #include <chrono>
 #include <exception>
 #include <utility>
 
 namespace gale::runtime {
+
+using internal::RootEdges;
+using internal::TupleAccess;
 
 class BoltExecutor::Collector final : public OutputCollector {
  public:
@@ -20,19 +24,19 @@ class BoltExecutor::Collector final : public OutputCollector {
 
   void Ack(const Tuple& input) override {
     ex_.mutable_stats().AddAcked();
-    input.roots().ForEach([&](const RootEdges::Pair& p) {
+    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       SendToAcker(ack_, p.root, Values{static_cast<int64_t>(p.root),
-                                       static_cast<int64_t>(p.edge ^ input.ack_val())});
+                                       static_cast<int64_t>(p.edge ^ TupleAccess::ack_val(input))});
     });
   }
   void Fail(const Tuple& input) override {
     ex_.mutable_stats().AddFailed();
-    input.roots().ForEach([&](const RootEdges::Pair& p) {
+    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       SendToAcker(fail_, p.root, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ResetTimeout(const Tuple& input) override {
-    input.roots().ForEach([&](const RootEdges::Pair& p) {
+    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       SendToAcker(reset_, p.root, Values{static_cast<int64_t>(p.root)});
     });
   }
@@ -75,10 +79,12 @@ class BoltExecutor::Collector final : public OutputCollector {
     auto edges = [&](Tuple& t) {
       if (!anchored) return;
       for (const Tuple* a : anchors) {
-        if (a->roots().empty()) continue;
+        const RootEdges& roots = TupleAccess::roots(*a);
+        if (roots.empty()) continue;
         const uint64_t edge = ex_.ids().Next();
-        a->XorAckVal(edge);
-        a->roots().ForEach([&](const RootEdges::Pair& p) { t.mutable_roots().XorInto(p.root, edge); });
+        TupleAccess::XorAckVal(*a, edge);
+        RootEdges& child = TupleAccess::mutable_roots(t);
+        roots.ForEach([&](const RootEdges::Pair& p) { child.XorInto(p.root, edge); });
       }
     };
     // The last target takes the values; the others get copies.

@@ -2,6 +2,7 @@
 
 #include "core/acking/acker_bolt.h"
 #include "core/common/logging.h"
+#include "core/tuple/tuple_access.h"
 
 #include <chrono>
 #include <exception>
@@ -55,7 +56,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     auto edges = [&](Tuple& t) {
       if (!tracked) return;
       const uint64_t edge = ex_.ids().Next();
-      t.mutable_roots().XorInto(root, edge);
+      internal::TupleAccess::mutable_roots(t).XorInto(root, edge);
       init ^= edge;
     };
     // The last target takes the values; the others get copies.
