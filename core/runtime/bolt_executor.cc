@@ -49,6 +49,7 @@ class BoltExecutor::Collector final : public OutputCollector {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
     }
+    ex_.CheckValueCount(out, values);
     ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, anchors, std::move(values));
     return targets_;
@@ -66,6 +67,7 @@ class BoltExecutor::Collector final : public OutputCollector {
       throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
                                   "', which is not declared direct");
     }
+    ex_.CheckValueCount(*out, values);
     targets_.clear();
     if (ex_.DirectSubscriber(*out, task)) targets_.push_back(task);
     Send(*out, anchors, std::move(values));

@@ -28,6 +28,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
     }
+    ex_.CheckValueCount(out, values);
     ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, std::move(values), id);
     return targets_;
@@ -40,6 +41,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
                                   "', which is not declared direct");
     }
+    ex_.CheckValueCount(out, values);
     targets_.clear();
     if (ex_.DirectSubscriber(out, task)) targets_.push_back(task);
     Send(out, std::move(values), id);

@@ -236,7 +236,8 @@ class SpoutOutputCollector {
 
   // With a MessageId the tuple is reliable: its tree is tracked and the
   // spout's Ack(id) or Fail(id) runs when it completes, fails or times out.
-  // Without one it is fire-and-forget.
+  // Without one it is fire-and-forget. The stream and value count are
+  // checked as OutputCollector's are (std::invalid_argument).
   template <ValuesArg V = Values>
   TaskIds Emit(V&& v) {
     return EmitTo(kDefaultStream, detail::Pass(std::forward<V>(v)), std::nullopt);
