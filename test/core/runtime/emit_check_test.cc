@@ -45,41 +45,33 @@ streams:
 )";
 }
 
-TEST_CASE_METHOD(Fixture, "A bolt emit with fewer values than the stream declares is refused "
-                          "at the emit and fails the input", "[runtime]") {
-  LocalTopology t(Topology("{ arity.values: 1 }", "SHUFFLE"), clock);
+struct WrongCount {
+  const char* config;
+  const char* grouping;
+  const char* error;
+};
+
+TEST_CASE_METHOD(Fixture, "A bolt emit with the wrong value count is refused at the emit and "
+                          "fails the input", "[runtime]") {
+  const WrongCount c = GENERATE(
+      WrongCount{"{ arity.values: 1 }", "SHUFFLE",
+                 "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
+                 "[word, count]"},
+      WrongCount{"{ arity.values: 3 }", "SHUFFLE",
+                 "component 'split' emitted 3 values on stream 'default', which declares 2 fields "
+                 "[word, count]"},
+      WrongCount{"{ arity.values: 1, arity.direct: true }", "DIRECT",  // EmitDirect
+                 "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
+                 "[word, count]"});
+  INFO(c.config);
+  LocalTopology t(Topology(c.config, c.grouping), clock);
   Log().Feed({"a"}, 1);
   REQUIRE(t.Settle());
   CHECK(Log().failed() == Ids{1});
   CHECK(Log().acked() == Ids{});
   CHECK(Log().count("ack_bolt_executed") == 0);
   CHECK(t.StatsOf("split").emitted == 0);
-  CHECK(Errors(t, "split") ==
-        std::vector<std::string>{"component 'split' emitted 1 value on stream 'default', which "
-                                 "declares 2 fields [word, count]"});
-}
-
-TEST_CASE_METHOD(Fixture, "A bolt emit with more values than the stream declares is refused",
-                 "[runtime]") {
-  LocalTopology t(Topology("{ arity.values: 3 }", "SHUFFLE"), clock);
-  Log().Feed({"a"}, 1);
-  REQUIRE(t.Settle());
-  CHECK(Log().failed() == Ids{1});
-  CHECK(Log().count("ack_bolt_executed") == 0);
-  CHECK(Errors(t, "split") ==
-        std::vector<std::string>{"component 'split' emitted 3 values on stream 'default', which "
-                                 "declares 2 fields [word, count]"});
-}
-
-TEST_CASE_METHOD(Fixture, "A direct emit with the wrong value count is refused", "[runtime]") {
-  LocalTopology t(Topology("{ arity.values: 1, arity.direct: true }", "DIRECT"), clock);
-  Log().Feed({"a"}, 1);
-  REQUIRE(t.Settle());
-  CHECK(Log().failed() == Ids{1});
-  CHECK(Log().count("ack_bolt_executed") == 0);
-  CHECK(Errors(t, "split") ==
-        std::vector<std::string>{"component 'split' emitted 1 value on stream 'default', which "
-                                 "declares 2 fields [word, count]"});
+  CHECK(Errors(t, "split") == std::vector<std::string>{c.error});
 }
 
 TEST_CASE_METHOD(Fixture, "Emits with the declared value count go through: direct ones too "
