@@ -1,12 +1,16 @@
 #include "core/runtime/bolt_executor.h"
 
 #include "core/acking/acker_bolt.h"
+#include "core/tuple/tuple_access.h"
 
 #include <chrono>
 #include <exception>
 #include <utility>
 
 namespace gale::runtime {
+
+using internal::RootEdges;
+using internal::TupleAccess;
 
 class BoltExecutor::Collector final : public OutputCollector {
  public:
@@ -20,39 +24,40 @@ class BoltExecutor::Collector final : public OutputCollector {
 
   void Ack(const Tuple& input) override {
     ex_.mutable_stats().AddAcked();
-    input.roots().ForEach([&](const RootEdges::Pair& p) {
+    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       SendToAcker(ack_, p.root, Values{static_cast<int64_t>(p.root),
-                                       static_cast<int64_t>(p.edge ^ input.ack_val())});
+                                       static_cast<int64_t>(p.edge ^ TupleAccess::ack_val(input))});
     });
   }
   // Fails and resets go to the acker at once (SendNow), not with the
   // batch: Execute() may run for a while yet.
   void Fail(const Tuple& input) override {
     ex_.mutable_stats().AddFailed();
-    input.roots().ForEach([&](const RootEdges::Pair& p) {
+    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       ex_.SendNow(ex_.AckerFor(p.root), fail_, task_, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ResetTimeout(const Tuple& input) override {
-    input.roots().ForEach([&](const RootEdges::Pair& p) {
+    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       ex_.SendNow(ex_.AckerFor(p.root), reset_, task_, Values{static_cast<int64_t>(p.root)});
     });
   }
   void ReportError(std::string_view message) override { ex_.ReportError(task_, message); }
 
  protected:
-  TaskIds EmitTo(std::string_view stream, Anchors anchors, Values&& values) override {
+  TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
     const OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
     }
+    ex_.CheckValueCount(out, values);
     ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, anchors, std::move(values));
     return targets_;
   }
 
-  void EmitDirectTo(int32_t task, std::string_view stream, Anchors anchors,
+  void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
                     Values&& values) override {
     const OutputStream* out;
     if (ex_.component().role == Role::kAcker) {
@@ -64,23 +69,26 @@ class BoltExecutor::Collector final : public OutputCollector {
       throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
                                   "', which is not declared direct");
     }
+    ex_.CheckValueCount(*out, values);
     targets_.clear();
     if (ex_.DirectSubscriber(*out, task)) targets_.push_back(task);
     Send(*out, anchors, std::move(values));
   }
 
  private:
-  void Send(const OutputStream& out, Anchors anchors, Values&& values) {
+  void Send(const OutputStream& out, AnchorSpan anchors, Values&& values) {
     if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
     auto edges = [&](Tuple& t) {
       if (!anchored) return;
       for (const Tuple* a : anchors) {
-        if (a->roots().empty()) continue;
+        const RootEdges& roots = TupleAccess::roots(*a);
+        if (roots.empty()) continue;
         const uint64_t edge = ex_.ids().Next();
-        a->XorAckVal(edge);
-        a->roots().ForEach([&](const RootEdges::Pair& p) { t.mutable_roots().XorInto(p.root, edge); });
+        TupleAccess::XorAckVal(*a, edge);
+        RootEdges& child = TupleAccess::mutable_roots(t);
+        roots.ForEach([&](const RootEdges::Pair& p) { child.XorInto(p.root, edge); });
       }
     };
     // The last target takes the values; the others get copies.

@@ -83,6 +83,17 @@ const OutputStream& Executor::ResolveStream(std::string_view stream) const {
                               "', which it did not declare in DeclareOutputFields()");
 }
 
+void Executor::ValueCountMismatch(const OutputStream& out, size_t count) const {
+  const size_t declared = out.meta.fields.size();
+  std::string names;
+  for (const auto& f : out.meta.fields) names += (names.empty() ? "" : ", ") + f;
+  throw std::invalid_argument(
+      "component '" + component_.id + "' emitted " + std::to_string(count) +
+      (count == 1 ? " value" : " values") + " on stream '" + out.meta.stream +
+      "', which declares " + std::to_string(declared) + (declared == 1 ? " field [" : " fields [") +
+      names + "]");
+}
+
 void Executor::ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
                              std::vector<int32_t>& targets) {
   targets.clear();

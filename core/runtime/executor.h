@@ -138,6 +138,14 @@ class Executor {
   // Whether `target` subscribed to `out` with a DIRECT grouping.
   bool DirectSubscriber(const OutputStream& out, int32_t target) const;
   const OutputStream& ResolveStream(std::string_view stream) const;
+  // Throws std::invalid_argument, naming the component, the stream and both
+  // counts, when `values` has not as many values as `out` declares fields
+  // (Storm checks at the emit too): one comparison per emit.
+  void CheckValueCount(const OutputStream& out, const Values& values) const {
+    if (values.size() != out.meta.fields.size()) [[unlikely]] {
+      ValueCountMismatch(out, values.size());
+    }
+  }
   int32_t AckerFor(uint64_t root) const;
   // A new random root id whose acker (AckerFor) runs in this worker when
   // one does, on this executor's thread when it hosts one (PreferAckers):
@@ -199,6 +207,7 @@ class Executor {
 
  private:
   void BuildGroupers();
+  [[noreturn]] void ValueCountMismatch(const OutputStream& out, size_t count) const;
 
   void NoDestination(int32_t task);
   int DestinationOfTask(int32_t task) const {

@@ -2,6 +2,7 @@
 
 #include "core/acking/acker_bolt.h"
 #include "core/common/logging.h"
+#include "core/tuple/tuple_access.h"
 
 #include <chrono>
 #include <exception>
@@ -27,6 +28,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
     }
+    ex_.CheckValueCount(out, values);
     ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, std::move(values), id);
     return targets_;
@@ -39,6 +41,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
                                   "', which is not declared direct");
     }
+    ex_.CheckValueCount(out, values);
     targets_.clear();
     if (ex_.DirectSubscriber(out, task)) targets_.push_back(task);
     Send(out, std::move(values), id);
@@ -55,7 +58,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     auto edges = [&](Tuple& t) {
       if (!tracked) return;
       const uint64_t edge = ex_.ids().Next();
-      t.mutable_roots().XorInto(root, edge);
+      internal::TupleAccess::mutable_roots(t).XorInto(root, edge);
       init ^= edge;
     };
     // The last target takes the values; the others get copies.

@@ -3,6 +3,7 @@
 #include "core/acking/acker_bolt.h"
 #include "core/runtime/bolt_executor.h"
 #include "core/runtime/spout_executor.h"
+#include "core/tuple/tuple_access.h"
 
 #include <chrono>
 #include <cmath>
@@ -266,7 +267,8 @@ size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
     Tuple& t = EmplaceEnvelope(batch, w.target_task, &outputs[w.stream]->meta, w.source_task,
                                std::move(w.values))
                    .tuple;
-    for (const auto& [root, edge] : w.roots) t.mutable_roots().XorInto(root, edge);
+    auto& roots = internal::TupleAccess::mutable_roots(t);
+    for (const auto& [root, edge] : w.roots) roots.XorInto(root, edge);
   }
   for (size_t i = 0; i < remote_system_scratch_.size(); ++i) {
     executors_[i]->queue().ForcePushAll(remote_system_scratch_[i]);

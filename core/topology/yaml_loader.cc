@@ -364,7 +364,9 @@ void FileParser::ForEachKey(const YAML::Node& map, const std::vector<std::string
                             const Unsupported& unsupported, const std::string& where, F handle) {
   std::map<std::string, SourcePos> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // By value: yaml-cpp's iterator yields a temporary pair, so a
+    // reference to `it->first` dangles at the end of the statement.
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) {
       Error(Pos(key), "expected a key name " + where + ", got " + Describe(key));
       continue;
@@ -492,8 +494,8 @@ void FileParser::ParseConfig(const YAML::Node& key, const YAML::Node& v, const s
   }
   std::map<std::string, SourcePos> seen;
   for (auto it = v.begin(); it != v.end(); ++it) {
-    const YAML::Node& k = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node k = it->first;  // by value: see ForEachKey
+    const YAML::Node value = it->second;
     if (!k.IsScalar()) {
       Error(Pos(k), "expected a config key in " + what + ", got " + Describe(k));
       continue;
@@ -562,7 +564,7 @@ void FileParser::ParseIncludes(const YAML::Node& key, const YAML::Node& v,
   if (!GetList(key, v, "'includes'", "includes ({ file: other.yaml })")) return;
   size_t index = 0;
   for (auto it = v.begin(); it != v.end(); ++it) {
-    const YAML::Node& item = *it;
+    const YAML::Node item = *it;
     ++index;
     std::string label = "include #" + std::to_string(index);
     if (!item.IsMap()) {

@@ -9,6 +9,8 @@
 // so a frame that decodes re-encodes to exactly the same bytes.
 #include "core/tuple/tuple_codec.h"
 
+#include "core/tuple/tuple_access.h"
+
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -406,8 +408,9 @@ void EncodeTuple(int32_t target_task, const Tuple& t, std::string& out) {
   PutVarint(ZigZag(target_task), out);
   PutVarint(ZigZag(t.source_task()), out);
   PutVarint(t.meta()->index, out);
-  PutVarint(t.roots().size(), out);
-  t.roots().ForEach([&](const RootEdges::Pair& p) {
+  const internal::RootEdges& roots = internal::TupleAccess::roots(t);
+  PutVarint(roots.size(), out);
+  roots.ForEach([&](const internal::RootEdges::Pair& p) {
     PutFixed64(p.root, out);
     PutFixed64(p.edge, out);
   });

@@ -117,12 +117,19 @@ class FeederSpout : public Spout {
     Values v;
     std::optional<uint64_t> id;
     if (!Log().TakeFeed(&v, &id)) return;
-    if (id) {
-      ++pending_;
-      Log().Max("max_pending", pending_);
-      c_->Emit(std::move(v), MessageId{*id});
-    } else {
-      c_->Emit(std::move(v));
+    try {
+      if (id) {
+        ++pending_;
+        Log().Max("max_pending", pending_);
+        c_->Emit(std::move(v), MessageId{*id});
+      } else {
+        c_->Emit(std::move(v));
+      }
+    } catch (...) {  // refused: no tree to wait for; the executor reports it
+      if (id) --pending_;
+      Log().Count("emit_threw");
+      Log().Count("consumed");
+      throw;
     }
     ++emitted_;
     Log().Count("consumed");
@@ -200,6 +207,38 @@ class DupAnchorBolt : public Bolt {
 
  private:
   OutputCollector* c_ = nullptr;
+};
+
+// Emits `arity.values` (default 2) copies of each input's first value,
+// anchored to it, on its default stream, which declares [word, count] (as
+// a direct stream with `arity.direct`: then to each task of `ack`), and
+// acks the input.
+class ArityBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    n_ = ctx.config().GetInt("arity.values", 2);
+    if (ctx.config().GetBool("arity.direct", false)) direct_to_ = ctx.GetComponentTasks("ack");
+  }
+  void Execute(const Tuple& in) override {
+    Values v;
+    for (int64_t i = 0; i < n_; ++i) v.push_back(in.Get(0));
+    if (direct_to_.empty()) {
+      c_->Emit(in, std::move(v));
+    } else {
+      for (int32_t task : direct_to_) c_->EmitDirect(task, in, v);
+    }
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override {
+    const bool direct = d.config().GetBool("arity.direct", false);
+    d.Declare({"word", "count"}, direct ? Direct::kYes : Direct::kNo);
+  }
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t n_ = 2;
+  std::vector<int32_t> direct_to_;
 };
 
 // Forwards each input anchored (a BasicBolt).
@@ -436,6 +475,7 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<BranchingBolt>("BranchingBolt"),
            BoltClass<AggBolt>("AggBolt"),
            BoltClass<DupAnchorBolt>("DupAnchorBolt"),
+           BoltClass<ArityBolt>("ArityBolt"),
            BoltClass<IdentityBolt>("IdentityBolt"),
            BoltClass<AckBolt>("AckBolt"),
            BoltClass<AckEveryOtherBolt>("AckEveryOtherBolt"),

@@ -49,7 +49,7 @@ class TestLog {
   std::map<std::string, int64_t> counts_;
 };
 
-// FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, AckBolt,
+// FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, ArityBolt, AckBolt,
 // AckEveryOtherBolt, FailValueBolt, HoldBolt, UnanchoredForwardBolt,
 // FailAllBolt, TickCountBolt, IdentityBolt, LingerBolt, ResetBurstBolt,
 // OrderBolt: see test_components.cc.

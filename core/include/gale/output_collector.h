@@ -10,6 +10,7 @@
 #include <gale/tuple.h>
 #include <gale/values.h>
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
@@ -36,28 +37,61 @@ struct MessageId {
   bool operator==(const MessageId&) const = default;
 };
 
-// The inputs an output is anchored to: `{&a, &b}`, a vector, or nothing.
+// The inputs one emit is anchored to, as the runtime sees them: valid for
+// the duration of the EmitTo() call only.
+using AnchorSpan = std::span<const Tuple* const>;
+
+// A set of inputs to anchor to, kept for later: `gale::Anchors a = {&x, &y};`
+// then `a.push_back(&z)` and `out.Emit(a, values)`. It owns its pointers (up
+// to kInline in place, more on the heap), so it stays valid as long as the
+// tuples it points to, whatever list or vector it was built from. Emit also
+// takes a braced list `{&a, &b}` or a `std::vector<const Tuple*>` directly,
+// which builds nothing. (It used to keep an initializer_list's pointer: one
+// kept in a variable dangled at the end of its statement.)
 class Anchors {
  public:
+  static constexpr size_t kInline = 8;
+
   Anchors() = default;
-  // The list lives until the end of the full expression that calls Emit(),
-  // which is as long as an Anchors is used.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Winit-list-lifetime"
-#endif
-  Anchors(std::initializer_list<const Tuple*> list) : data_(list.begin()), size_(list.size()) {}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-  Anchors(const std::vector<const Tuple*>& list) : data_(list.data()), size_(list.size()) {}
-  const Tuple* const* begin() const { return data_; }
-  const Tuple* const* end() const { return data_ + size_; }
+  Anchors(std::initializer_list<const Tuple*> list) { Append(list.begin(), list.size()); }
+  Anchors(const std::vector<const Tuple*>& list) { Append(list.data(), list.size()); }
+  Anchors(const Anchors&) = default;
+  Anchors& operator=(const Anchors&) = default;
+  Anchors(Anchors&& other) noexcept { *this = std::move(other); }
+  Anchors& operator=(Anchors&& other) noexcept {
+    if (this != &other) {
+      std::copy(other.inline_, other.inline_ + kInline, inline_);
+      heap_ = std::move(other.heap_);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+
+  void push_back(const Tuple* t) { Append(&t, 1); }
+  void clear() {
+    heap_.clear();
+    size_ = 0;
+  }
+  const Tuple* const* begin() const { return data(); }
+  const Tuple* const* end() const { return data() + size_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  operator AnchorSpan() const { return {data(), size_}; }
 
  private:
-  const Tuple* const* data_ = nullptr;
+  const Tuple* const* data() const { return size_ <= kInline ? inline_ : heap_.data(); }
+  void Append(const Tuple* const* p, size_t n) {
+    if (size_ + n <= kInline) {
+      std::copy(p, p + n, inline_ + size_);
+    } else {
+      if (size_ <= kInline) heap_.assign(inline_, inline_ + size_);
+      heap_.insert(heap_.end(), p, p + n);
+    }
+    size_ += n;
+  }
+
+  const Tuple* inline_[kInline] = {};
+  std::vector<const Tuple*> heap_;  // all of them, once there are more than kInline
   size_t size_ = 0;
 };
 
@@ -81,18 +115,30 @@ class OutputCollector {
   // Anchored emits join the anchors' tuple trees: the spout tuple is not
   // complete until the new tuple is acked too. Unanchored emits are not
   // tracked, and a failure downstream of them never reaches the spout.
+  // The anchors: one input, a braced list `{&a, &b}`, a
+  // `std::vector<const Tuple*>` or an `Anchors`.
   // Emitting to a stream this component did not declare throws
-  // std::invalid_argument; so does a regular emit to a direct stream.
+  // std::invalid_argument; so does a regular emit to a direct stream, and
+  // an emit whose value count differs from the stream's declared fields.
   template <ValuesArg V = Values>
   TaskIds Emit(V&& v) {
     return EmitTo(kDefaultStream, {}, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
   TaskIds Emit(const Tuple& anchor, V&& v) {
-    return EmitTo(kDefaultStream, {&anchor}, detail::Pass(std::forward<V>(v)));
+    const Tuple* a = &anchor;
+    return EmitTo(kDefaultStream, {&a, 1}, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
-  TaskIds Emit(Anchors anchors, V&& v) {
+  TaskIds Emit(std::initializer_list<const Tuple*> anchors, V&& v) {
+    return EmitTo(kDefaultStream, Span(anchors), detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  TaskIds Emit(const std::vector<const Tuple*>& anchors, V&& v) {
+    return EmitTo(kDefaultStream, anchors, detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  TaskIds Emit(const Anchors& anchors, V&& v) {
     return EmitTo(kDefaultStream, anchors, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
@@ -101,10 +147,19 @@ class OutputCollector {
   }
   template <ValuesArg V = Values>
   TaskIds Emit(Stream s, const Tuple& anchor, V&& v) {
-    return EmitTo(s.id, {&anchor}, detail::Pass(std::forward<V>(v)));
+    const Tuple* a = &anchor;
+    return EmitTo(s.id, {&a, 1}, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
-  TaskIds Emit(Stream s, Anchors anchors, V&& v) {
+  TaskIds Emit(Stream s, std::initializer_list<const Tuple*> anchors, V&& v) {
+    return EmitTo(s.id, Span(anchors), detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  TaskIds Emit(Stream s, const std::vector<const Tuple*>& anchors, V&& v) {
+    return EmitTo(s.id, anchors, detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  TaskIds Emit(Stream s, const Anchors& anchors, V&& v) {
     return EmitTo(s.id, anchors, detail::Pass(std::forward<V>(v)));
   }
 
@@ -116,10 +171,19 @@ class OutputCollector {
   }
   template <ValuesArg V = Values>
   void EmitDirect(int32_t task, const Tuple& anchor, V&& v) {
-    EmitDirectTo(task, kDefaultStream, {&anchor}, detail::Pass(std::forward<V>(v)));
+    const Tuple* a = &anchor;
+    EmitDirectTo(task, kDefaultStream, {&a, 1}, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
-  void EmitDirect(int32_t task, Anchors anchors, V&& v) {
+  void EmitDirect(int32_t task, std::initializer_list<const Tuple*> anchors, V&& v) {
+    EmitDirectTo(task, kDefaultStream, Span(anchors), detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  void EmitDirect(int32_t task, const std::vector<const Tuple*>& anchors, V&& v) {
+    EmitDirectTo(task, kDefaultStream, anchors, detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  void EmitDirect(int32_t task, const Anchors& anchors, V&& v) {
     EmitDirectTo(task, kDefaultStream, anchors, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
@@ -128,10 +192,19 @@ class OutputCollector {
   }
   template <ValuesArg V = Values>
   void EmitDirect(int32_t task, Stream s, const Tuple& anchor, V&& v) {
-    EmitDirectTo(task, s.id, {&anchor}, detail::Pass(std::forward<V>(v)));
+    const Tuple* a = &anchor;
+    EmitDirectTo(task, s.id, {&a, 1}, detail::Pass(std::forward<V>(v)));
   }
   template <ValuesArg V = Values>
-  void EmitDirect(int32_t task, Stream s, Anchors anchors, V&& v) {
+  void EmitDirect(int32_t task, Stream s, std::initializer_list<const Tuple*> anchors, V&& v) {
+    EmitDirectTo(task, s.id, Span(anchors), detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  void EmitDirect(int32_t task, Stream s, const std::vector<const Tuple*>& anchors, V&& v) {
+    EmitDirectTo(task, s.id, anchors, detail::Pass(std::forward<V>(v)));
+  }
+  template <ValuesArg V = Values>
+  void EmitDirect(int32_t task, Stream s, const Anchors& anchors, V&& v) {
     EmitDirectTo(task, s.id, anchors, detail::Pass(std::forward<V>(v)));
   }
 
@@ -146,10 +219,15 @@ class OutputCollector {
 
  protected:
   // The values are passed on by reference: the runtime moves them once,
-  // into the tuple.
-  virtual TaskIds EmitTo(std::string_view stream, Anchors anchors, Values&& values) = 0;
-  virtual void EmitDirectTo(int32_t task, std::string_view stream, Anchors anchors,
+  // into the tuple. `anchors` is valid during the call only.
+  virtual TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) = 0;
+  virtual void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
                             Values&& values) = 0;
+
+ private:
+  static AnchorSpan Span(std::initializer_list<const Tuple*> list) {
+    return {list.begin(), list.size()};
+  }
 };
 
 class SpoutOutputCollector {
@@ -158,7 +236,8 @@ class SpoutOutputCollector {
 
   // With a MessageId the tuple is reliable: its tree is tracked and the
   // spout's Ack(id) or Fail(id) runs when it completes, fails or times out.
-  // Without one it is fire-and-forget.
+  // Without one it is fire-and-forget. The stream and value count are
+  // checked as OutputCollector's are (std::invalid_argument).
   template <ValuesArg V = Values>
   TaskIds Emit(V&& v) {
     return EmitTo(kDefaultStream, detail::Pass(std::forward<V>(v)), std::nullopt);

@@ -35,6 +35,13 @@ struct StreamMeta {
   uint32_t index = 0;  // the stream's position among the component's outputs
 };
 
+namespace internal {
+
+// The runtime's access to a Tuple's acking identity. Declared here, defined
+// only in Gale's core (core/tuple/tuple_access.h): plugin code cannot read
+// or change a tuple's tree ids, so a bolt cannot corrupt a tuple tree.
+struct TupleAccess;
+
 // The (root id -> edge id) pairs of a tuple in one or more tuple trees.
 // Almost every tuple is in zero or one tree, so one pair is stored inline.
 class RootEdges {
@@ -67,6 +74,8 @@ class RootEdges {
   bool first_set_ = false;
   std::vector<Pair> more_;
 };
+
+}  // namespace internal
 
 class Tuple {
  public:
@@ -107,21 +116,22 @@ class Tuple {
   template <typename K> const Bytes& GetBytes(K k) const { return Get(k).AsBytes(); }
   template <typename K> bool IsNull(K k) const { return Get(k).is_null(); }
 
-  // Acking identity, used by the runtime; plugins have no need for these.
-  const RootEdges& roots() const { return roots_; }
-  RootEdges& mutable_roots() { return roots_; }
-  uint64_t ack_val() const { return ack_val_; }
-  void XorAckVal(uint64_t v) const { ack_val_ ^= v; }
+  // What every tuple of this stream shares: one address per (component,
+  // stream) for the topology's life, so a bolt may key a cache on it (say,
+  // a field's index looked up once per stream).
   const StreamMeta* meta() const { return meta_; }
-  Values& mutable_values() { return values_; }
 
  private:
+  // The acking identity (tree ids and the XOR of the children's edges) is
+  // the runtime's alone: internal::TupleAccess.
+  friend struct internal::TupleAccess;
+
   std::string Where() const { return meta_->component + ":" + meta_->stream; }
 
   const StreamMeta* meta_;
   int32_t source_task_;
   Values values_;
-  RootEdges roots_;
+  internal::RootEdges roots_;
   // XOR of the edge ids of the children anchored to this tuple so far; sent
   // with its ack. Mutable because anchoring happens through const Tuple&.
   mutable uint64_t ack_val_ = 0;

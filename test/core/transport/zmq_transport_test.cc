@@ -2,6 +2,7 @@
 // is bounded; nothing asserts on a fixed sleep.
 #include "core/transport/zmq_transport.h"
 
+#include "core/tuple/tuple_access.h"
 #include "core/tuple/tuple_codec.h"
 #include "worker/cluster_transfer.h"
 
@@ -564,7 +565,8 @@ TEST_CASE("ClusterTransfer: a refused batch that grows is sent once, in order", 
     for (int i = 0; i < n; ++i, ++seq) {
       const WireTuple w = MakeTuple(1, seq);
       Tuple t(&metas[w.stream], w.source_task, w.values);
-      for (const auto& [root, edge] : w.roots) t.mutable_roots().XorInto(root, edge);
+      auto& roots = internal::TupleAccess::mutable_roots(t);
+      for (const auto& [root, edge] : w.roots) roots.XorInto(root, edge);
       batch.emplace_back(w.target_task, std::move(t));
     }
   };

@@ -4,6 +4,8 @@
 // truncation, corruption and garbage tests double as memory-safety checks.
 #include "core/tuple/tuple_codec.h"
 
+#include "core/tuple/tuple_access.h"
+
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -404,8 +406,8 @@ TEST_CASE("Varints round-trip and reject malformed encodings", "[tuple]") {
 TEST_CASE("A runtime Tuple encodes as the WireTuple it stands for", "[tuple]") {
   const StreamMeta meta{"split", "words", Fields{"a", "b", "c"}, false, 2};
   Tuple t(&meta, 5, Values{Value("word"), Value(int64_t{-7}), Value(Bytes{"\x00\x01"s})});
-  t.mutable_roots().XorInto(11, 3);
-  t.mutable_roots().XorInto(99, 4);
+  internal::TupleAccess::mutable_roots(t).XorInto(11, 3);
+  internal::TupleAccess::mutable_roots(t).XorInto(99, 4);
   WireTuple w;
   w.target_task = 8;
   w.source_task = 5;

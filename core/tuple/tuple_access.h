@@ -1,0 +1,24 @@
+// core/tuple/tuple_access.h
+//
+// The runtime's access to a Tuple's acking identity: its (root, edge) pairs
+// and the XOR of the edges of the children anchored to it. The SDK header
+// only declares TupleAccess (and makes it Tuple's friend), so plugin code,
+// which sees the SDK headers alone, cannot read or change them: a bolt can
+// neither corrupt a tuple tree nor forge an ack.
+#pragma once
+
+#include <gale/tuple.h>
+
+#include <cstdint>
+
+namespace gale::internal {
+
+struct TupleAccess {
+  static const RootEdges& roots(const Tuple& t) { return t.roots_; }
+  static RootEdges& mutable_roots(Tuple& t) { return t.roots_; }
+  static uint64_t ack_val(const Tuple& t) { return t.ack_val_; }
+  // Anchoring happens through the const Tuple& a bolt holds.
+  static void XorAckVal(const Tuple& t, uint64_t v) { t.ack_val_ ^= v; }
+};
+
+}  // namespace gale::internal

@@ -1,0 +1,112 @@
+// An emit whose value count differs from its stream's declared fields is
+// refused at the emit, as Storm does: the emitting component gets an
+// std::invalid_argument naming the component, the stream and both counts
+// (reported as its error; for a bolt the input fails), and nothing reaches
+// the components downstream.
+#include "test/support/local_topology.h"
+#include "test/support/test_components.h"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+namespace gale::testing {
+namespace {
+
+using Ids = std::vector<uint64_t>;
+
+TestLog& Log() { return TestLog::Get(); }
+
+struct Fixture {
+  Fixture() { Log().Reset(); }
+  FakeClock clock;
+};
+
+std::vector<std::string> Errors(LocalTopology& t, const std::string& component) {
+  std::vector<std::string> out;
+  for (const auto& e : t.StatsOf(component).last_errors) out.push_back(e.message);
+  return out;
+}
+
+std::string Topology(const std::string& arity_config, const std::string& grouping) {
+  return R"(
+name: arity
+config: { topology.acker.executors: 1 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: split, className: ArityBolt, config: )" +
+         arity_config + R"( }
+  - { id: ack, className: AckBolt }
+streams:
+  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
+  - { from: split, to: ack, grouping: { type: )" +
+         grouping + R"( } }
+)";
+}
+
+struct WrongCount {
+  const char* config;
+  const char* grouping;
+  const char* error;
+};
+
+TEST_CASE_METHOD(Fixture, "A bolt emit with the wrong value count is refused at the emit and "
+                          "fails the input", "[runtime]") {
+  const WrongCount c = GENERATE(
+      WrongCount{"{ arity.values: 1 }", "SHUFFLE",
+                 "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
+                 "[word, count]"},
+      WrongCount{"{ arity.values: 3 }", "SHUFFLE",
+                 "component 'split' emitted 3 values on stream 'default', which declares 2 fields "
+                 "[word, count]"},
+      WrongCount{"{ arity.values: 1, arity.direct: true }", "DIRECT",  // EmitDirect
+                 "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
+                 "[word, count]"});
+  INFO(c.config);
+  LocalTopology t(Topology(c.config, c.grouping), clock);
+  Log().Feed({"a"}, 1);
+  REQUIRE(t.Settle());
+  CHECK(Log().failed() == Ids{1});
+  CHECK(Log().acked() == Ids{});
+  CHECK(Log().count("ack_bolt_executed") == 0);
+  CHECK(t.StatsOf("split").emitted == 0);
+  CHECK(Errors(t, "split") == std::vector<std::string>{c.error});
+}
+
+TEST_CASE_METHOD(Fixture, "Emits with the declared value count go through: direct ones too "
+                          "and the acker's own streams", "[runtime]") {
+  const bool direct = GENERATE(false, true);
+  LocalTopology t(Topology(direct ? "{ arity.direct: true }" : "{}", direct ? "DIRECT" : "SHUFFLE"),
+                  clock);
+  Log().Feed({"a"}, 1);
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1, 2});
+  CHECK(Log().failed() == Ids{});
+  CHECK(Log().count("ack_bolt_executed") == 2);
+  CHECK(Errors(t, "split").empty());
+  CHECK(Errors(t, "__acker").empty());
+}
+
+TEST_CASE_METHOD(Fixture, "A spout emit with the wrong value count is refused and reported to "
+                          "the spout", "[runtime]") {
+  LocalTopology t(R"(
+name: arity-spout
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: ack, className: AckBolt } ]
+streams: [ { from: feeder, to: ack, grouping: { type: SHUFFLE } } ]
+)", clock);
+  Log().Feed({"a", "b"}, 1);
+  Log().Feed({"c"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().count("emit_threw") == 1);
+  CHECK(Log().count("ack_bolt_executed") == 1);  // "c" only
+  CHECK(Log().acked() == Ids{2});
+  CHECK(Errors(t, "feeder") ==
+        std::vector<std::string>{"component 'feeder' emitted 2 values on stream 'default', which "
+                                 "declares 1 field [value]"});
+}
+
+}  // namespace
+}  // namespace gale::testing
