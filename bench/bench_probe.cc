@@ -37,9 +37,9 @@
 #include "latency_histogram.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -279,8 +279,7 @@ int CoreRoundTrip() {
   std::thread echo([&] {
     if (!Pin(cpus[1])) pinned = false;
     for (int64_t i = 1; i <= kTrips * kRounds; ++i) {
-      while (ping.v.load(std::memory_order_acquire) != i) {
-      }
+      while (ping.v.load(std::memory_order_acquire) != i) {}
       pong.v.store(i, std::memory_order_release);
     }
   });
@@ -291,8 +290,7 @@ int CoreRoundTrip() {
     const int64_t start = SteadyNanos();
     for (int64_t n = 0; n < kTrips; ++n) {
       ping.v.store(++i, std::memory_order_release);
-      while (pong.v.load(std::memory_order_acquire) != i) {
-      }
+      while (pong.v.load(std::memory_order_acquire) != i) {}
     }
     ns.push_back(static_cast<double>(SteadyNanos() - start) / kTrips);
   }

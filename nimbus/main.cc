@@ -53,11 +53,10 @@ class BoundedFramedTransportFactory : public apache::thrift::transport::TTranspo
 // counts a struct as 0 bytes when it checks a claimed list size, so a list
 // of a million structs passed any frame. Every struct takes at least its
 // stop byte.
-class BoundedBinaryProtocol : public apache::thrift::protocol::TBinaryProtocolT<
-                                  apache::thrift::transport::TTransport> {
+class BoundedBinaryProtocol
+    : public apache::thrift::protocol::TBinaryProtocolT<apache::thrift::transport::TTransport> {
  public:
-  using Base =
-      apache::thrift::protocol::TBinaryProtocolT<apache::thrift::transport::TTransport>;
+  using Base = apache::thrift::protocol::TBinaryProtocolT<apache::thrift::transport::TTransport>;
   using Base::Base;
   void checkReadBytesAvailable(apache::thrift::protocol::TList& list) override {
     Check(list.size_, MinSize(list.elemType_));

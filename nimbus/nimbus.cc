@@ -37,16 +37,14 @@ std::string Serialize(const thrift::StoredTopology& t) {
 
 Result<thrift::StoredTopology> Deserialize(const std::string& bytes) {
   try {
-    auto buffer = std::make_shared<TMemoryBuffer>(
-        reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
-        static_cast<uint32_t>(bytes.size()));
+    auto buffer =
+        std::make_shared<TMemoryBuffer>(reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
+                                        static_cast<uint32_t>(bytes.size()));
     TBinaryProtocol protocol(buffer);
     thrift::StoredTopology t;
     t.read(&protocol);
     return t;
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(e.what());
-  }
+  } catch (const std::exception& e) { return Status::InvalidArgument(e.what()); }
 }
 
 std::string SlotName(const thrift::WorkerSlot& s) { return s.host + ":" + std::to_string(s.port); }
@@ -192,9 +190,9 @@ Status Nimbus::Recover() {
     for (const auto& slot : t->assignment.workers) {
       workers_[{id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
     }
-    GALE_LOG(kInfo) << "recovered topology " << id << " ("
-                    << convert::StatusName(t->status) << ", " << t->assignment.workers.size()
-                    << " workers, assignment version " << t->assignment.version << ")";
+    GALE_LOG(kInfo) << "recovered topology " << id << " (" << convert::StatusName(t->status) << ", "
+                    << t->assignment.workers.size() << " workers, assignment version "
+                    << t->assignment.version << ")";
     topologies_.emplace(id, std::move(t).value());
   }
   return Status::Ok();
@@ -263,7 +261,8 @@ int Nimbus::DefaultWaitSecs(const thrift::StoredTopology& t) const {
 
 bool Nimbus::SupervisorAlive(const std::string& id) const {
   auto it = supervisors_.find(id);
-  return it != supervisors_.end() && Now() - it->second.last_heartbeat <= options_.supervisor_timeout;
+  return it != supervisors_.end() &&
+         Now() - it->second.last_heartbeat <= options_.supervisor_timeout;
 }
 
 bool Nimbus::WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const {
@@ -490,10 +489,10 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
       std::set<std::string> ids;
       for (const auto& o : c.outputs) {
         if (o.id.empty() || o.id.rfind("__", 0) == 0 || !ids.insert(o.id).second) {
-          return Status::InvalidArgument("component '" + c.id + "' declares stream '" + o.id +
-                                         "' " + (o.id.rfind("__", 0) == 0 && !o.id.empty()
-                                                     ? "(ids starting with '__' are Gale's own)"
-                                                     : "twice or with an empty id"));
+          return Status::InvalidArgument(
+              "component '" + c.id + "' declares stream '" + o.id + "' " +
+              (o.id.rfind("__", 0) == 0 && !o.id.empty() ? "(ids starting with '__' are Gale's own)"
+                                                         : "twice or with an empty id"));
         }
       }
     }
@@ -527,8 +526,8 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   GALE_RETURN_IF_ERROR(Persist(t));
   auto& stored = topologies_.emplace(t.id, std::move(t)).first->second;
   GALE_LOG(kInfo) << "submitted topology " << stored.id << " ("
-                  << convert::StatusName(stored.status) << ", " << plan->task_count()
-                  << " tasks, " << stored.num_workers << " workers)";
+                  << convert::StatusName(stored.status) << ", " << plan->task_count() << " tasks, "
+                  << stored.num_workers << " workers)";
   Schedule(stored, /*full=*/true);
   return Status::Ok();
 }
@@ -558,8 +557,8 @@ Status Nimbus::Activate(const std::string& name) {
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   if (t->status == thrift::TopologyStatus::ACTIVE) return Status::Ok();
   if (t->status != thrift::TopologyStatus::INACTIVE) {
-    return Status::FailedPrecondition("topology '" + name + "' is " + convert::StatusName(t->status) +
-                            " and cannot be activated");
+    return Status::FailedPrecondition("topology '" + name + "' is " +
+                                      convert::StatusName(t->status) + " and cannot be activated");
   }
   return Update(*t, [](thrift::StoredTopology& x) { x.status = thrift::TopologyStatus::ACTIVE; });
 }
@@ -570,8 +569,9 @@ Status Nimbus::Deactivate(const std::string& name) {
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   if (t->status == thrift::TopologyStatus::INACTIVE) return Status::Ok();
   if (t->status != thrift::TopologyStatus::ACTIVE) {
-    return Status::FailedPrecondition("topology '" + name + "' is " + convert::StatusName(t->status) +
-                            " and cannot be deactivated");
+    return Status::FailedPrecondition("topology '" + name + "' is " +
+                                      convert::StatusName(t->status) +
+                                      " and cannot be deactivated");
   }
   return Update(*t, [](thrift::StoredTopology& x) { x.status = thrift::TopologyStatus::INACTIVE; });
 }
@@ -582,8 +582,9 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   if (t->status != thrift::TopologyStatus::ACTIVE &&
       t->status != thrift::TopologyStatus::INACTIVE) {
-    return Status::FailedPrecondition("topology '" + name + "' is " + convert::StatusName(t->status) +
-                            " and cannot be rebalanced now");
+    return Status::FailedPrecondition("topology '" + name + "' is " +
+                                      convert::StatusName(t->status) +
+                                      " and cannot be rebalanced now");
   }
   if (options.__isset.num_workers && options.num_workers < 1) {
     return Status::InvalidArgument("rebalance: workers must be >= 1, got " +

@@ -67,7 +67,8 @@ class Nimbus {
 
   // ---- daemon calls ----
   std::vector<thrift::SlotAssignment> SupervisorHeartbeat(const thrift::SupervisorHeartbeat& hb);
-  Result<std::string> DownloadPluginChunk(const std::string& sha256, int64_t offset, int32_t length);
+  Result<std::string> DownloadPluginChunk(const std::string& sha256, int64_t offset,
+                                          int32_t length);
   Result<thrift::WorkerPlan> GetWorkerPlan(const std::string& topology_id,
                                            const std::string& supervisor_id, int port);
   Result<thrift::WorkerHeartbeatResponse> WorkerHeartbeat(const thrift::WorkerHeartbeat& hb);
@@ -88,8 +89,8 @@ class Nimbus {
   struct WorkerState {
     WorkerState() = default;
     explicit WorkerState(Nanos at) : assigned_at(at) {}
-    Nanos assigned_at{0};         // when this slot got its current work
-    Nanos last_heartbeat{0};      // 0: none yet
+    Nanos assigned_at{0};     // when this slot got its current work
+    Nanos last_heartbeat{0};  // 0: none yet
     Nanos first_heartbeat{0};
     thrift::WorkerHeartbeat heartbeat;  // the latest
   };
@@ -100,7 +101,8 @@ class Nimbus {
   thrift::StoredTopology* FindById(const std::string& id);
   Status Persist(const thrift::StoredTopology& t);
   // Applies `change` to a copy, persists it, and only then keeps it.
-  Status Update(thrift::StoredTopology& t, const std::function<void(thrift::StoredTopology&)>& change);
+  Status Update(thrift::StoredTopology& t,
+                const std::function<void(thrift::StoredTopology&)>& change);
   void Remove(const std::string& id);
   // The topology as workers run it: rebalance overrides applied.
   thrift::Topology Effective(const thrift::StoredTopology& t) const;
@@ -125,8 +127,8 @@ class Nimbus {
     std::string key;  // num_workers and executor overrides it was built for
     std::unique_ptr<runtime::TopologyPlan> plan;
   };
-  std::map<std::string, CachedPlan> plans_;  // by topology id
-  std::map<std::string, SupervisorState> supervisors_;        // by id
+  std::map<std::string, CachedPlan> plans_;                         // by topology id
+  std::map<std::string, SupervisorState> supervisors_;              // by id
   std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
   int64_t next_id_ = 1;
 };

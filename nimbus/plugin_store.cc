@@ -80,8 +80,8 @@ Status PluginStore::Finish(const std::string& upload_id) {
   std::error_code ec;
   if (u.written != u.size) {
     fs::remove(part, ec);
-    return Status::InvalidArgument("upload has " + std::to_string(u.written) +
-                                   " bytes, but " + std::to_string(u.size) + " were declared");
+    return Status::InvalidArgument("upload has " + std::to_string(u.written) + " bytes, but " +
+                                   std::to_string(u.size) + " were declared");
   }
   GALE_ASSIGN_OR_RETURN(std::string actual, Sha256File(part));
   if (actual != u.sha256) {

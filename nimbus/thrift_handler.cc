@@ -111,8 +111,8 @@ void NimbusHandler::supervisorHeartbeat(std::vector<thrift::SlotAssignment>& out
   out = nimbus_.SupervisorHeartbeat(heartbeat);
 }
 
-void NimbusHandler::downloadPluginChunk(std::string& out, const std::string& sha256,
-                                        int64_t offset, int32_t length) {
+void NimbusHandler::downloadPluginChunk(std::string& out, const std::string& sha256, int64_t offset,
+                                        int32_t length) {
   auto r = nimbus_.DownloadPluginChunk(sha256, offset, length);
   if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
     throw std::runtime_error(r.status().message());  // a bad offset or length

@@ -204,9 +204,7 @@ void Supervisor::OnSynced(SyncResult result) {
     nimbus_reachable_ = false;
     return;
   }
-  if (!nimbus_reachable_) {
-    GALE_LOG(kInfo) << "reached nimbus at " << config_.nimbus.ToString();
-  }
+  if (!nimbus_reachable_) { GALE_LOG(kInfo) << "reached nimbus at " << config_.nimbus.ToString(); }
   nimbus_reachable_ = true;
   wanted_ = std::move(result.runnable);
   Reconcile();
@@ -238,8 +236,7 @@ void Supervisor::ReconcileSlot(Slot& slot) {
         StopWorker(slot);
       }
       break;
-    case Slot::State::kStopping:
-      break;  // OnWorkerExit() looks again once it is gone
+    case Slot::State::kStopping: break;  // OnWorkerExit() looks again once it is gone
     case Slot::State::kRestartPending:
       if (!want || !Matches(slot, *want)) {
         ResetTimer(slot);
@@ -300,9 +297,7 @@ void Supervisor::ReapChildren() {
     if (slot->pid <= 0) continue;
     int status = 0;
     pid_t r;
-    do {
-      r = ::waitpid(slot->pid, &status, WNOHANG);
-    } while (r < 0 && errno == EINTR);
+    do { r = ::waitpid(slot->pid, &status, WNOHANG); } while (r < 0 && errno == EINTR);
     if (r == slot->pid) {
       OnWorkerExit(*slot, status);
     } else if (r < 0) {
@@ -430,9 +425,7 @@ Supervisor::SyncResult Supervisor::SyncWithNimbus(const HeartbeatReport& report)
       problem = "nimbus assigned " + where + ": " + *bad_id + "; ignored";
     }
     if (!problem.empty()) {
-      if (!reported_.count(problem)) {
-        GALE_LOG(kError) << problem;
-      }
+      if (!reported_.count(problem)) { GALE_LOG(kError) << problem; }
       problems.insert(problem);
       continue;
     }

@@ -101,8 +101,8 @@ class Supervisor {
   boost::asio::signal_set stop_signals_;
   boost::asio::signal_set child_signal_;
   boost::asio::steady_timer heartbeat_timer_;
-  std::map<int, std::unique_ptr<Slot>> slots_;  // one per port of ours
-  std::map<int, SlotPlan> wanted_;              // from the last good heartbeat
+  std::map<int, std::unique_ptr<Slot>> slots_;                      // one per port of ours
+  std::map<int, SlotPlan> wanted_;                                  // from the last good heartbeat
   std::map<std::pair<std::string, int>, WorkerDeathCount> deaths_;  // (topology, port)
   bool sync_in_flight_ = false;
   bool nimbus_reachable_ = true;

@@ -103,13 +103,12 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
     GALE_ASSIGN_OR_RETURN(int64_t ms, topology::ParsePositiveInt("--heartbeat-ms", it->second));
     c.heartbeat = std::chrono::milliseconds(ms);
   } else {
-    GALE_ASSIGN_OR_RETURN(c.heartbeat,
-                          Millis(config_file.Seconds("supervisor.heartbeat.frequency.secs",
-                                                     c.heartbeat)));
+    GALE_ASSIGN_OR_RETURN(c.heartbeat, Millis(config_file.Seconds(
+                                           "supervisor.heartbeat.frequency.secs", c.heartbeat)));
   }
-  GALE_ASSIGN_OR_RETURN(c.worker_shutdown,
-                        Millis(config_file.Seconds("supervisor.worker.shutdown.secs",
-                                                   c.worker_shutdown)));
+  GALE_ASSIGN_OR_RETURN(
+      c.worker_shutdown,
+      Millis(config_file.Seconds("supervisor.worker.shutdown.secs", c.worker_shutdown)));
   return c;
 }
 

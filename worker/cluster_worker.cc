@@ -162,7 +162,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   to.port = options.port;
   to.peers = peers;
   to.batch_tuples = static_cast<size_t>((*plan)->settings().transfer_batch_size);
-  to.flush_delay = Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
+  to.flush_delay =
+      Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
   transport::ZmqTransport transport(to, receiver);
   remote.set_transport(&transport);
   s = transport.Start();
@@ -173,10 +174,9 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   (*rt)->SetActive(wp.status == thrift::TopologyStatus::ACTIVE);
   (*rt)->Start();
   GALE_LOG(kInfo) << "worker " << me << " runs " << mine.size() << " executor(s) of "
-                  << options.topology_id << " (assignment " << a.version << ", "
-                  << peers.size() << " peer(s); frames of up to " << to.batch_tuples
-                  << " tuples or after " << (*plan)->settings().batch_flush_interval_millis
-                  << " ms)";
+                  << options.topology_id << " (assignment " << a.version << ", " << peers.size()
+                  << " peer(s); frames of up to " << to.batch_tuples << " tuples or after "
+                  << (*plan)->settings().batch_flush_interval_millis << " ms)";
 
   int code = 0;
   auto next_beat = std::chrono::steady_clock::now();
@@ -213,8 +213,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
         hb.errors.push_back(std::move(info));
       }
     }
-    hb.__set_dropped_frames(static_cast<int64_t>((*rt)->dropped_tuples() +
-                                                 transport.stats().frames_dropped));
+    hb.__set_dropped_frames(
+        static_cast<int64_t>((*rt)->dropped_tuples() + transport.stats().frames_dropped));
     if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
       auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
       if (!again.ok()) continue;  // nimbus is away: keep running, try again next beat
@@ -241,8 +241,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   // a second signal comes (the supervisor's one SIGTERM, during a stop the
   // worker began itself, does not cut the wait).
   const double shutdown_secs = (*plan)->settings().worker_shutdown_secs;
-  const auto stuck = (*rt)->StopUntil(ShutdownDeadline(shutdown_secs),
-                                      [] { return g_signals.load() >= 2; });
+  const auto stuck =
+      (*rt)->StopUntil(ShutdownDeadline(shutdown_secs), [] { return g_signals.load() >= 2; });
   if (!stuck.empty()) {
     GALE_LOG(kError) << "worker " << me << ": "
                      << StuckMessage(stuck, shutdown_secs, g_signals.load() >= 2);

@@ -45,7 +45,8 @@ void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, 
       << std::setw(6) << "execs" << std::setw(6) << "tasks" << std::setw(11) << "emitted"
       << std::setw(12) << "transferred" << std::setw(11) << "acked" << std::setw(9) << "failed"
       << std::setw(11) << "executed" << std::setw(13) << "exec-lat-ms" << std::setw(13)
-      << "complete-ms" << std::setw(8) << "errors" << "\n";
+      << "complete-ms" << std::setw(8) << "errors"
+      << "\n";
   for (const auto& c : stats) {
     const auto& s = c.stats;
     out << std::left << std::setw(16) << c.component << std::setw(7) << RoleName(c.role)
@@ -69,7 +70,7 @@ void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, 
 
 int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
   auto loaded = runtime::LoadForCommand(options.file, options.filter_file,
-                                       runtime::PluginIsolation::kInProcess, err);
+                                        runtime::PluginIsolation::kInProcess, err);
   if (!loaded) return 2;
   auto plan = runtime::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
@@ -125,8 +126,7 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
     const int n = g_signals.load();
     return n > signals_at_stop || n >= 2;
   };
-  const auto stuck =
-      (*worker)->StopUntil(ShutdownDeadline(shutdown_secs), interrupted_again);
+  const auto stuck = (*worker)->StopUntil(ShutdownDeadline(shutdown_secs), interrupted_again);
   const bool cut_short = interrupted_again();
   PrintTable((*worker)->Stats(), elapsed(), out);
   if (!fatal.empty()) {

@@ -74,8 +74,7 @@ void AckerBolt::Execute(const Tuple& input) {
   }
   const AckerTable::Outcome out = table_.Apply(input);
   if (out.kind == AckerTable::Outcome::kNone) return;
-  collector_->EmitDirect(out.spout_task, Stream{out.stream()},
-                         {static_cast<int64_t>(out.root)});
+  collector_->EmitDirect(out.spout_task, Stream{out.stream()}, {static_cast<int64_t>(out.root)});
 }
 
 }  // namespace gale::acking

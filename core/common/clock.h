@@ -22,8 +22,7 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   Nanos Now() const override {
-    return std::chrono::duration_cast<Nanos>(
-        std::chrono::steady_clock::now().time_since_epoch());
+    return std::chrono::duration_cast<Nanos>(std::chrono::steady_clock::now().time_since_epoch());
   }
   // One shared instance; the clock has no state.
   static const SystemClock& Get() {

@@ -1,11 +1,11 @@
 #include "core/common/logging.h"
 
+#include <unistd.h>
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
-#include <unistd.h>
 
 namespace gale {
 namespace {

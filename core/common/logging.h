@@ -31,7 +31,7 @@ class LogLine {
 
 // A for-loop rather than an if, so that `if (x) GALE_LOG(kInfo) << y; else`
 // binds as it reads.
-#define GALE_LOG(level)                                                               \
+#define GALE_LOG(level)                                                                    \
   for (bool gale_log_on_ = ::gale::LogLevel::level >= ::gale::GetLogLevel(); gale_log_on_; \
-       gale_log_on_ = false)                                                          \
+       gale_log_on_ = false)                                                               \
   ::gale::internal::LogLine(::gale::LogLevel::level, __FILE__, __LINE__).stream()

@@ -28,7 +28,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
@@ -59,8 +61,8 @@ inline std::ostream& operator<<(std::ostream& os, const Status& s) { return os <
 }  // namespace gale
 
 // Returns the status of `expr` from the enclosing function when it is not OK.
-#define GALE_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    ::gale::Status gale_status_ = (expr);       \
+#define GALE_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::gale::Status gale_status_ = (expr);        \
     if (!gale_status_.ok()) return gale_status_; \
   } while (0)

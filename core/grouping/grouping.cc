@@ -40,9 +40,7 @@ class Rng {
   uint64_t Below(uint64_t n) {
     const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t r;
-    do {
-      r = Next();
-    } while (r >= limit);
+    do { r = Next(); } while (r >= limit);
     return r % n;
   }
 
@@ -207,14 +205,10 @@ std::unique_ptr<Grouper> MakeGrouper(GrouperArgs args) {
       return std::make_unique<ShuffleGrouper>(std::move(targets), args.seed);
     case GroupingType::kFields:
       return std::make_unique<FieldsGrouper>(std::move(targets), std::move(args.field_indices));
-    case GroupingType::kAll:
-      return std::make_unique<AllGrouper>(std::move(targets));
-    case GroupingType::kGlobal:
-      return std::make_unique<GlobalGrouper>(targets);
-    case GroupingType::kNone:
-      return std::make_unique<NoneGrouper>(std::move(targets), args.seed);
-    case GroupingType::kDirect:
-      return nullptr;
+    case GroupingType::kAll: return std::make_unique<AllGrouper>(std::move(targets));
+    case GroupingType::kGlobal: return std::make_unique<GlobalGrouper>(targets);
+    case GroupingType::kNone: return std::make_unique<NoneGrouper>(std::move(targets), args.seed);
+    case GroupingType::kDirect: return nullptr;
     case GroupingType::kLocalOrShuffle:
       return std::make_unique<ShuffleGrouper>(LocalOrAll(targets, std::move(args.local_tasks)),
                                               args.seed);

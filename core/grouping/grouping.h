@@ -25,10 +25,10 @@ class Grouper {
 
 struct GrouperArgs {
   topology::GroupingType type;
-  std::vector<int32_t> targets;      // the consuming component's tasks, any order
-  std::vector<size_t> field_indices; // FIELDS / PARTIAL_KEY: indices into the values
-  std::vector<int32_t> local_tasks;  // LOCAL_OR_SHUFFLE: tasks in this worker
-  uint64_t seed = 0;                 // SHUFFLE / NONE / LOCAL_OR_SHUFFLE randomness
+  std::vector<int32_t> targets;       // the consuming component's tasks, any order
+  std::vector<size_t> field_indices;  // FIELDS / PARTIAL_KEY: indices into the values
+  std::vector<int32_t> local_tasks;   // LOCAL_OR_SHUFFLE: tasks in this worker
+  uint64_t seed = 0;                  // SHUFFLE / NONE / LOCAL_OR_SHUFFLE randomness
 };
 
 // DIRECT has no grouper (the emitter names the task): returns nullptr.

@@ -151,9 +151,9 @@ std::string EncodeRequest(const topology::TopologySpec& spec) {
   }
   for (const auto* list : {&spec.spouts, &spec.bolts}) {
     for (const auto& c : *list) {
-      Values v = Position({"component", c.kind == ComponentKind::kSpout ? "spout" : "bolt", c.id,
-                           c.class_name},
-                          c.pos);
+      Values v = Position(
+          {"component", c.kind == ComponentKind::kSpout ? "spout" : "bolt", c.id, c.class_name},
+          c.pos);
       tuple::EncodeValues(Position(std::move(v), c.class_pos), out);
       for (const auto& [key, value] : c.config.entries()) {
         tuple::EncodeValues({"component config", key, value}, out);
@@ -254,9 +254,10 @@ Result<Description> ParseReport(std::string_view in, const std::string& ended_ho
     } else if (kind == "error" && v.size() == 2) {
       return Status::InvalidArgument(v[1].AsString());
     } else if (kind == "class" && v.size() == 4) {
-      d.classes.push_back({v[1].AsString(),
-                           v[2].AsString() == "spout" ? ComponentKind::kSpout : ComponentKind::kBolt,
-                           v[3].AsString()});
+      d.classes.push_back(
+          {v[1].AsString(),
+           v[2].AsString() == "spout" ? ComponentKind::kSpout : ComponentKind::kBolt,
+           v[3].AsString()});
     } else if (kind == "stream" && v.size() >= 4) {
       StreamDeclaration decl{v[2].AsString(), {}, v[3].AsBool() ? Direct::kYes : Direct::kNo};
       std::vector<std::string> fields;
@@ -290,13 +291,13 @@ Result<Description> CollectReport(pid_t pid, int fd, Nanos timeout) {
   ::close(fd);
   if (!finished) ::kill(pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   const std::string how =
-      finished ? DescribeWaitStatus(status)
-               : "did not finish within " +
-                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
-                     " s (killed)";
+      finished
+          ? DescribeWaitStatus(status)
+          : "did not finish within " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+                " s (killed)";
   try {
     return ParseReport(report, how);
   } catch (const std::exception&) {  // a record with a value of the wrong type
@@ -372,8 +373,7 @@ Result<Description> DescribeWithProgram(const std::vector<std::string>& argv,
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
-    return Status::Internal("cannot run the plugin describer '" + argv[0] +
-                            "': " + ::strerror(rc));
+    return Status::Internal("cannot run the plugin describer '" + argv[0] + "': " + ::strerror(rc));
   }
   return CollectReport(pid, fds[0], timeout);
 }
@@ -401,7 +401,6 @@ int ServeDescribeRequest(int in_fd, int out_fd) {
   ::close(report);
   return 0;
 }
-
 
 void ApplyDescription(const Description& description, topology::TopologySpec& spec) {
   for (auto* list : {&spec.spouts, &spec.bolts}) {

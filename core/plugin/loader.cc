@@ -103,9 +103,7 @@ Result<std::unique_ptr<T>> Construct(std::string_view name, F make) {
     return obj;
   } catch (const std::exception& e) {
     return Status::Internal("constructor of '" + std::string(name) + "' threw: " + e.what());
-  } catch (...) {
-    return Status::Internal("constructor of '" + std::string(name) + "' threw");
-  }
+  } catch (...) { return Status::Internal("constructor of '" + std::string(name) + "' threw"); }
 }
 
 }  // namespace

@@ -25,8 +25,9 @@ class BoltExecutor::Collector final : public OutputCollector {
   void Ack(const Tuple& input) override {
     ex_.mutable_stats().AddAcked();
     TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
-      SendToAcker(ack_, p.root, Values{static_cast<int64_t>(p.root),
-                                       static_cast<int64_t>(p.edge ^ TupleAccess::ack_val(input))});
+      SendToAcker(ack_, p.root,
+                  Values{static_cast<int64_t>(p.root),
+                         static_cast<int64_t>(p.edge ^ TupleAccess::ack_val(input))});
     });
   }
   // Fails and resets go to the acker at once (SendNow), not with the
@@ -93,7 +94,8 @@ class BoltExecutor::Collector final : public OutputCollector {
     };
     // The last target takes the values; the others get copies.
     const size_t n = targets_.size();
-    for (size_t i = 0; i + 1 < n; ++i) ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
+    for (size_t i = 0; i + 1 < n; ++i)
+      ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
     if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
   }
 

@@ -63,8 +63,7 @@ void Executor::BuildGroupers() {
       for (const Route& r : component_.outputs[s]->routes) {
         grouping::GrouperArgs args;
         args.type = r.grouping;
-        args.targets =
-            shared_.plan.components()[static_cast<size_t>(r.target_component)].tasks;
+        args.targets = shared_.plan.components()[static_cast<size_t>(r.target_component)].tasks;
         args.field_indices = r.field_indices;
         args.local_tasks = shared_.local_tasks;
         args.seed = ids_.Next();
@@ -87,11 +86,10 @@ void Executor::ValueCountMismatch(const OutputStream& out, size_t count) const {
   const size_t declared = out.meta.fields.size();
   std::string names;
   for (const auto& f : out.meta.fields) names += (names.empty() ? "" : ", ") + f;
-  throw std::invalid_argument(
-      "component '" + component_.id + "' emitted " + std::to_string(count) +
-      (count == 1 ? " value" : " values") + " on stream '" + out.meta.stream +
-      "', which declares " + std::to_string(declared) + (declared == 1 ? " field [" : " fields [") +
-      names + "]");
+  throw std::invalid_argument("component '" + component_.id + "' emitted " + std::to_string(count) +
+                              (count == 1 ? " value" : " values") + " on stream '" +
+                              out.meta.stream + "', which declares " + std::to_string(declared) +
+                              (declared == 1 ? " field [" : " fields [") + names + "]");
 }
 
 void Executor::ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
@@ -133,8 +131,7 @@ void Executor::NoDestination(int32_t task) {
   GALE_LOG(kError) << "no destination runs task " << task << "; tuple dropped";
 }
 
-void Executor::SendNow(int32_t task, const StreamMeta* meta, int32_t source_task,
-                       Values&& values) {
+void Executor::SendNow(int32_t task, const StreamMeta* meta, int32_t source_task, Values&& values) {
   Send(task, meta, source_task, std::move(values));
   const int dest = DestinationOfTask(task);
   if (dest < 0) return;
@@ -189,9 +186,8 @@ void Executor::ReportError(int32_t task, std::string_view message) {
 void Executor::ReportErrorTo(ExecutorStats& stats, const std::string& component, int32_t task,
                              std::string_view message) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  stats.ReportError(
-      ErrorInfo{std::string(message),
-                std::chrono::duration_cast<std::chrono::seconds>(now).count(), task});
+  stats.ReportError(ErrorInfo{std::string(message),
+                              std::chrono::duration_cast<std::chrono::seconds>(now).count(), task});
   GALE_LOG(kWarn) << component << " task " << task << ": " << message;
 }
 

@@ -59,7 +59,7 @@ struct WorkerShared {
   const TopologyPlan& plan;
   Transfer& transfer;
   const Clock& clock;
-  std::atomic<bool> active{true};  // the topology is ACTIVE: spouts call NextTuple
+  std::atomic<bool> active{true};    // the topology is ACTIVE: spouts call NextTuple
   std::vector<int32_t> local_tasks;  // tasks of this worker, for LOCAL_OR_SHUFFLE
   // Set when a task could not start (Open/Prepare threw): the worker
   // cannot run the topology and must stop. Guarded by `fatal_mu`.
@@ -111,8 +111,7 @@ class Executor {
   // `with_tuple(Tuple&)` then adds its tree edges. Sends the destination's
   // batch when it is full.
   template <typename V, typename F>
-  void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values,
-            F&& with_tuple) {
+  void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values, F&& with_tuple) {
     const int dest = DestinationOfTask(task);
     if (dest < 0) return NoDestination(task);
     auto& batch = out_[static_cast<size_t>(dest)];
@@ -190,9 +189,7 @@ class Executor {
     try {
       f();
       return true;
-    } catch (const std::exception& e) {
-      ReportError(task, e.what());
-    } catch (...) {
+    } catch (const std::exception& e) { ReportError(task, e.what()); } catch (...) {
       ReportError(task, "unknown exception");
     }
     return false;
@@ -236,8 +233,8 @@ class Executor {
   std::vector<int> task_destination_;  // by task id; -1: none
   std::vector<uint8_t> remote_;        // by destination
   std::vector<Batch> out_;             // per destination
-  std::vector<int> dirty_;                  // destinations with a partial batch
-  int blocked_ = 0;                         // destinations that refused a batch
+  std::vector<int> dirty_;             // destinations with a partial batch
+  int blocked_ = 0;                    // destinations that refused a batch
   // groupers_[task index][stream index][route index]; null for DIRECT.
   std::vector<std::vector<std::vector<std::unique_ptr<grouping::Grouper>>>> groupers_;
 };

@@ -10,7 +10,8 @@
 
 namespace gale::runtime {
 
-Result<LoadedTopology> LoadAndValidate(const std::string& file, const topology::LoadOptions& options,
+Result<LoadedTopology> LoadAndValidate(const std::string& file,
+                                       const topology::LoadOptions& options,
                                        PluginIsolation isolation) {
   LoadedTopology out;
   GALE_ASSIGN_OR_RETURN(out.spec, topology::LoadTopologyFile(file, options));

@@ -31,7 +31,8 @@ struct LoadedTopology {
   std::unique_ptr<plugin::ClassRegistry> registry;  // kInProcess only
 };
 
-Result<LoadedTopology> LoadAndValidate(const std::string& file, const topology::LoadOptions& options,
+Result<LoadedTopology> LoadAndValidate(const std::string& file,
+                                       const topology::LoadOptions& options,
                                        PluginIsolation isolation);
 
 // GALE_PLUGIN_PATH (colon-separated), then <dir of this executable>/../lib.

@@ -52,7 +52,8 @@ struct alignas(64) Envelope {
   Tuple tuple;
 };
 
-static_assert(sizeof(Envelope) == 256, "the comments on Envelope and EmplaceEnvelope count 4 lines");
+static_assert(sizeof(Envelope) == 256,
+              "the comments on Envelope and EmplaceEnvelope count 4 lines");
 
 using Batch = std::vector<Envelope>;
 

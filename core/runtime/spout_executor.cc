@@ -63,7 +63,8 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     };
     // The last target takes the values; the others get copies.
     const size_t n = targets_.size();
-    for (size_t i = 0; i + 1 < n; ++i) ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
+    for (size_t i = 0; i + 1 < n; ++i)
+      ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
     if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
     if (tracked) {
       // An emit that reached no task still inits its tree (with 0): the
@@ -149,7 +150,8 @@ void SpoutExecutor::ResetTimeout(uint64_t root) {
 void SpoutExecutor::InitHere(HostedAcker& h, int32_t acker, uint64_t root, uint64_t val,
                              int32_t spout_task) {
   h.stats.AddExecuted(1, 0);
-  Answer(h, acker, h.tables[static_cast<size_t>(acker - h.tasks.front())].Init(root, val, spout_task));
+  Answer(h, acker,
+         h.tables[static_cast<size_t>(acker - h.tasks.front())].Init(root, val, spout_task));
 }
 
 void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
@@ -256,8 +258,7 @@ void SpoutExecutor::UpdateFinished() {
 void SpoutExecutor::Run() {
   for (size_t i = 0; i < spouts_.size(); ++i) {
     if (!Guarded([&] { spouts_[i]->Open(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
-      Fatal("spout '" + component_.id + "' task " + std::to_string(tasks_[i]) +
-            " failed to open");
+      Fatal("spout '" + component_.id + "' task " + std::to_string(tasks_[i]) + " failed to open");
       return;
     }
   }

@@ -36,7 +36,7 @@ struct HostedAcker {
         fail(component.FindOutput(acking::kAckFailStream)),
         reset(component.FindOutput(acking::kAckResetTimeoutStream)) {}
   const ComponentPlan& component;
-  const std::vector<int32_t> tasks;  // contiguous, ascending
+  const std::vector<int32_t> tasks;        // contiguous, ascending
   std::vector<acking::AckerTable> tables;  // by task index
   // The acker's answer streams, for spout tasks of other executors.
   const OutputStream* const ack;
@@ -101,7 +101,7 @@ class SpoutExecutor final : public Executor {
   acking::RotatingMap<uint64_t, Pending> pending_{2};
   size_t max_pending_ = 0;  // per executor; 0: no limit
   bool active_ = false;
-  uint64_t emits_ = 0;      // reliable or not, counted by the collectors
+  uint64_t emits_ = 0;  // reliable or not, counted by the collectors
   std::atomic<bool> finished_{false};
 };
 

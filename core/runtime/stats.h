@@ -29,7 +29,7 @@ struct StatsSnapshot {
   uint64_t complete_nanos = 0;    // spouts: summed over the sampled trees
   uint64_t complete_samples = 0;  // spouts: acked trees whose latency was measured
   uint64_t error_count = 0;
-  uint64_t transferred_remote = 0;  // tuples sent to other worker processes
+  uint64_t transferred_remote = 0;     // tuples sent to other worker processes
   std::vector<ErrorInfo> last_errors;  // newest last
 
   void Add(const StatsSnapshot& o) {
@@ -49,9 +49,9 @@ struct StatsSnapshot {
     return executed ? static_cast<double>(execute_nanos) / static_cast<double>(executed) / 1e6 : 0;
   }
   double complete_latency_ms() const {
-    return complete_samples ? static_cast<double>(complete_nanos) /
-                                  static_cast<double>(complete_samples) / 1e6
-                            : 0;
+    return complete_samples
+               ? static_cast<double>(complete_nanos) / static_cast<double>(complete_samples) / 1e6
+               : 0;
   }
 };
 

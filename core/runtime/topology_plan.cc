@@ -126,7 +126,8 @@ void TopologyPlan::AddSystemStreams() {
     ComponentPlan& c = components_[ci];
     switch (c.role) {
       case Role::kSpout:
-        AddStream(c, std::string(acking::kAckInitStream), Fields{"id", "init-val", "spout-task"}, false, true);
+        AddStream(c, std::string(acking::kAckInitStream), Fields{"id", "init-val", "spout-task"},
+                  false, true);
         break;
       case Role::kBolt:
         AddStream(c, std::string(acking::kAckAckStream), Fields{"id", "ack-val"}, false, true);
@@ -134,8 +135,8 @@ void TopologyPlan::AddSystemStreams() {
         AddStream(c, std::string(acking::kAckResetTimeoutStream), Fields{"id"}, false, true);
         break;
       case Role::kAcker:
-        for (std::string_view s : {acking::kAckAckStream, acking::kAckFailStream,
-                                   acking::kAckResetTimeoutStream}) {
+        for (std::string_view s :
+             {acking::kAckAckStream, acking::kAckFailStream, acking::kAckResetTimeoutStream}) {
           AddStream(c, std::string(s), Fields{"id"}, true, true);
         }
         break;

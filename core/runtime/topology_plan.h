@@ -33,7 +33,7 @@ struct Route {
 };
 
 struct OutputStream {
-  StreamMeta meta;  // tuples point at it: its address is stable
+  StreamMeta meta;     // tuples point at it: its address is stable
   uint32_t index = 0;  // position in the component's outputs, the same in every process
   bool direct = false;
   bool system = false;  // an __ack_* stream
@@ -44,7 +44,7 @@ struct ComponentPlan {
   std::string id;
   std::string class_name;
   Role role = Role::kBolt;
-  Config config;  // the component's own entries
+  Config config;               // the component's own entries
   std::vector<int32_t> tasks;  // ascending
   int executor_count = 1;
   std::vector<std::unique_ptr<OutputStream>> outputs;
@@ -75,7 +75,7 @@ class TopologyPlan {
   // -1 for an unknown task.
   int ComponentOfTask(int32_t task) const {
     return task > 0 && task < static_cast<int32_t>(task_component_.size()) ? task_component_[task]
-                                                                            : -1;
+                                                                           : -1;
   }
   int FindComponent(std::string_view id) const;
   // Whether component `target` receives tuples of `out` (a subscription, or

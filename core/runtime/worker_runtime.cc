@@ -59,7 +59,8 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
     for (int32_t t : plan.executors()[mine[j]].tasks) {
-      w->task_destination_[static_cast<size_t>(t)] = host[j] < 0 ? dest[j] : dest[static_cast<size_t>(host[j])];
+      w->task_destination_[static_cast<size_t>(t)] =
+          host[j] < 0 ? dest[j] : dest[static_cast<size_t>(host[j])];
       w->shared_->local_tasks.push_back(t);
     }
   }
@@ -162,9 +163,9 @@ std::vector<StuckExecutor> WorkerRuntime::StopUntil(std::chrono::steady_clock::t
 }
 
 std::string StuckExecutor::ToString() const {
-  std::string tasks = task_start == task_end ? "task " + std::to_string(task_start)
-                                             : "tasks " + std::to_string(task_start) + "-" +
-                                                   std::to_string(task_end);
+  std::string tasks = task_start == task_end
+                          ? "task " + std::to_string(task_start)
+                          : "tasks " + std::to_string(task_start) + "-" + std::to_string(task_end);
   if (!host.empty()) tasks += ", on the thread of " + host;
   return component + " (" + tasks + ")";
 }
@@ -236,7 +237,8 @@ bool WorkerRuntime::Quiescent() const {
 std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
   std::vector<ExecutorReport> out;
   for (const auto& e : executors_) {
-    out.push_back({e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot()});
+    out.push_back(
+        {e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot()});
   }
   for (const auto& h : hosted_) {
     out.push_back({h.acker->component.id, h.acker->tasks.front(), h.acker->tasks.back(),
@@ -254,8 +256,7 @@ size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
       continue;
     }
     const auto& outputs = plan_.components()[static_cast<size_t>(source)].outputs;
-    if (w.stream >= outputs.size() ||
-        w.values.size() != outputs[w.stream]->meta.fields.size() ||
+    if (w.stream >= outputs.size() || w.values.size() != outputs[w.stream]->meta.fields.size() ||
         !plan_.Subscribes(*outputs[w.stream], plan_.ComponentOfTask(w.target_task))) {
       dropped_.fetch_add(1);
       continue;

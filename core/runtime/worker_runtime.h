@@ -182,8 +182,8 @@ class WorkerRuntime final : public Transfer {
   WorkerOptions options_;
   int local_count_ = 0;
   int remote_peers_ = 0;
-  std::vector<int> task_destination_;  // task id -> destination; -1: nowhere
-  std::vector<std::vector<Envelope>> remote_scratch_;  // per local executor
+  std::vector<int> task_destination_;                         // task id -> destination; -1: nowhere
+  std::vector<std::vector<Envelope>> remote_scratch_;         // per local executor
   std::vector<std::vector<Envelope>> remote_system_scratch_;  // acker traffic, likewise
   std::atomic<uint64_t> dropped_{0};
 

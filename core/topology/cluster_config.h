@@ -9,8 +9,8 @@
 // Also the pieces both daemons (gale-nimbus, gale-supervisor) read their
 // command lines with, so that they take flags, check values and word errors
 // the same way: ParseDaemonFlags, the ClusterConfigFile readers (which the
-// `gale` command uses too), and WithConfigFileErrors. Every error is one line naming the flag, or the file
-// and the key.
+// `gale` command uses too), and WithConfigFileErrors. Every error is one line naming the flag, or
+// the file and the key.
 #pragma once
 
 #include "core/common/clock.h"

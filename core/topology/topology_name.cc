@@ -41,8 +41,7 @@ std::string BadCharacter(unsigned char c) {
 std::string Problem(std::string_view s, size_t max) {
   if (s.empty()) return "it is empty";
   if (s.size() > max) {
-    return "it has " + std::to_string(s.size()) + " characters, more than " +
-           std::to_string(max);
+    return "it has " + std::to_string(s.size()) + " characters, more than " + std::to_string(max);
   }
   for (char c : s) {
     std::string bad = BadCharacter(static_cast<unsigned char>(c));

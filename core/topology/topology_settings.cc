@@ -18,7 +18,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "most tuple trees in flight per spout task; 0 or unset means no limit"},
       {"topology.message.timeout.secs", T::kNumber,
        "a tuple tree not completed within this time fails and is replayed (default 30)"},
-      {"topology.enable.message.timeouts", T::kBool, "false turns tree timeouts off (default true)"},
+      {"topology.enable.message.timeouts", T::kBool,
+       "false turns tree timeouts off (default true)"},
       {"topology.tick.tuple.freq.secs", T::kNumber,
        "send a tick tuple to every task of a component this often (set on a component or the "
        "topology; default off)"},
@@ -28,7 +29,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.producer.batch.size", T::kInt,
        "tuples an executor batches per destination before handing them over (default 64)"},
       {"topology.batch.flush.interval.millis", T::kNumber,
-       "the longest a partial batch of tuples for another worker waits in the transport (default 1)"},
+       "the longest a partial batch of tuples for another worker waits in the transport (default "
+       "1)"},
       {"topology.transfer.batch.size", T::kInt,
        "tuples for another worker sent as one frame as soon as that many wait (default 1024)"},
       {"topology.worker.shutdown.secs", T::kNumber,
@@ -53,9 +55,9 @@ Status ReadInt(const Config& c, std::string_view key, int64_t min, int* out,
   if (!v) return Status::Ok();
   if (v->type() != ValueType::kInt || v->AsInt() < min || v->AsInt() > max) {
     return Bad(key, *v,
-               max == INT32_MAX ? "an integer >= " + std::to_string(min)
-                                : "an integer from " + std::to_string(min) + " to " +
-                                      std::to_string(max));
+               max == INT32_MAX
+                   ? "an integer >= " + std::to_string(min)
+                   : "an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   *out = static_cast<int>(v->AsInt());
   return Status::Ok();
@@ -74,8 +76,9 @@ Status ReadNumber(const Config& c, std::string_view key, double min, bool min_ex
     return Bad(key, *v, "a number");
   }
   if (min_exclusive ? d <= min : d < min) {
-    return Bad(key, *v, std::string("a number ") + (min_exclusive ? "> " : ">= ") +
-                            std::to_string(static_cast<int>(min)));
+    return Bad(key, *v,
+               std::string("a number ") + (min_exclusive ? "> " : ">= ") +
+                   std::to_string(static_cast<int>(min)));
   }
   *out = d;
   return Status::Ok();
@@ -94,8 +97,8 @@ Status ReadBool(const Config& c, std::string_view key, bool* out) {
 Result<TopologySettings> ParseSettings(const Config& config) {
   TopologySettings s;
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.workers", 1, &s.workers, kMaxTasksPerComponent));
-  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.acker.executors", 0, &s.acker_executors,
-                               kMaxTasksPerComponent));
+  GALE_RETURN_IF_ERROR(
+      ReadInt(config, "topology.acker.executors", 0, &s.acker_executors, kMaxTasksPerComponent));
   GALE_RETURN_IF_ERROR(
       ReadBool(config, "topology.acker.in.spout.executor", &s.acker_in_spout_executor));
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.max.spout.pending", 0, &s.max_spout_pending));

@@ -28,19 +28,19 @@ struct ConfigKey {
 const std::vector<ConfigKey>& KnownConfigKeys();
 
 struct TopologySettings {
-  int workers = 1;                        // topology.workers
-  int acker_executors = -1;               // topology.acker.executors; -1: one per worker
-  bool acker_in_spout_executor = true;  // topology.acker.in.spout.executor
-  int max_spout_pending = 0;              // topology.max.spout.pending; 0: unbounded
-  double message_timeout_secs = 30;       // topology.message.timeout.secs
-  bool enable_message_timeouts = true;    // topology.enable.message.timeouts
-  double tick_tuple_freq_secs = 0;        // topology.tick.tuple.freq.secs; 0: off
-  bool debug = false;                     // topology.debug
-  int receive_buffer_size = 32768;        // topology.executor.receive.buffer.size (tuples)
-  int producer_batch_size = 64;           // topology.producer.batch.size (tuples)
-  double batch_flush_interval_millis = 1; // topology.batch.flush.interval.millis
-  int transfer_batch_size = 1024;         // topology.transfer.batch.size (tuples)
-  double worker_shutdown_secs = 3;        // topology.worker.shutdown.secs (Gale's own)
+  int workers = 1;                         // topology.workers
+  int acker_executors = -1;                // topology.acker.executors; -1: one per worker
+  bool acker_in_spout_executor = true;     // topology.acker.in.spout.executor
+  int max_spout_pending = 0;               // topology.max.spout.pending; 0: unbounded
+  double message_timeout_secs = 30;        // topology.message.timeout.secs
+  bool enable_message_timeouts = true;     // topology.enable.message.timeouts
+  double tick_tuple_freq_secs = 0;         // topology.tick.tuple.freq.secs; 0: off
+  bool debug = false;                      // topology.debug
+  int receive_buffer_size = 32768;         // topology.executor.receive.buffer.size (tuples)
+  int producer_batch_size = 64;            // topology.producer.batch.size (tuples)
+  double batch_flush_interval_millis = 1;  // topology.batch.flush.interval.millis
+  int transfer_batch_size = 1024;          // topology.transfer.batch.size (tuples)
+  double worker_shutdown_secs = 3;         // topology.worker.shutdown.secs (Gale's own)
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

@@ -81,13 +81,13 @@ struct ComponentSpec {
   std::string id;
   std::string class_name;
   ComponentKind kind = ComponentKind::kBolt;
-  int parallelism = 1;  // executors
-  int num_tasks = 0;    // 0: same as parallelism
-  Config config;        // the component's own `config:` map
-  SourcePos pos;        // of the list entry
-  SourcePos class_pos;  // of the `className:` value
-  SourcePos parallelism_pos;                   // of the `parallelism:` value, when given
-  SourcePos num_tasks_pos;                     // of the `numTasks:` value, when given
+  int parallelism = 1;                          // executors
+  int num_tasks = 0;                            // 0: same as parallelism
+  Config config;                                // the component's own `config:` map
+  SourcePos pos;                                // of the list entry
+  SourcePos class_pos;                          // of the `className:` value
+  SourcePos parallelism_pos;                    // of the `parallelism:` value, when given
+  SourcePos num_tasks_pos;                      // of the `numTasks:` value, when given
   std::map<std::string, SourcePos> config_pos;  // where each `config:` key was set
 
   // Declared output streams, filled in from the plugins (plugin/describe.h);
@@ -115,8 +115,8 @@ struct TopologySpec {
   std::string file;  // the top-level YAML file, as given
   std::string name;
   SourcePos name_pos;
-  Config config;                                   // topology `config:` map
-  std::map<std::string, SourcePos> config_pos;     // where each config key was set
+  Config config;                                // topology `config:` map
+  std::map<std::string, SourcePos> config_pos;  // where each config key was set
   std::vector<PluginRef> plugins;
   std::vector<ComponentSpec> spouts;
   std::vector<ComponentSpec> bolts;

@@ -254,9 +254,7 @@ void CheckPlugins(const TopologySpec& spec, Report* report) {
   for (const auto& p : spec.plugins) {
     if (!p.path.empty()) continue;
     std::string msg = "plugin file not found: '" + p.name + "'";
-    if (!p.searched.empty()) {
-      msg += " (looked for " + Join(p.searched) + ")";
-    }
+    if (!p.searched.empty()) { msg += " (looked for " + Join(p.searched) + ")"; }
     report->Add(p.pos, msg);
   }
 }

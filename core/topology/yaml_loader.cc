@@ -221,17 +221,14 @@ Value ScalarValue(const YAML::Node& node, bool* out_of_range = nullptr) {
 // "a list", "a map", "null", "int '5'", "string 'two'": what the user wrote.
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Scalar: {
       bool big = false;
       Value v = ScalarValue(node, &big);
       return std::string(big ? "int" : ValueTypeName(v.type())) + " '" + node.Scalar() + "'";
     }
-    default:
-      return "null";
+    default: return "null";
   }
 }
 
@@ -714,9 +711,7 @@ void FileParser::ParseGrouping(const YAML::Node& key, const YAML::Node& v,
         if (name == "type") {
           has_type = true;
           std::string type;
-          if (!GetString(k, value, "'type' of the grouping of " + stream_label, &type)) {
-            return;
-          }
+          if (!GetString(k, value, "'type' of the grouping of " + stream_label, &type)) { return; }
           if (auto parsed = ParseGroupingType(type)) {
             g.type = *parsed;
           } else if (Upper(type) == "CUSTOM") {
@@ -740,9 +735,7 @@ void FileParser::ParseGrouping(const YAML::Node& key, const YAML::Node& v,
           }
           for (auto f = value.begin(); f != value.end(); ++f) {
             std::string field;
-            if (GetString(*f, *f, "a field name in 'args'", &field)) {
-              g.fields.push_back(field);
-            }
+            if (GetString(*f, *f, "a field name in 'args'", &field)) { g.fields.push_back(field); }
           }
         } else if (name == "streamId") {
           out->stream_pos = ValuePos(k, value);

@@ -8,17 +8,17 @@
 
 #include <zmq.hpp>
 
+#include <pthread.h>
 #include <algorithm>
-#include <cstring>
-#include <limits>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <iterator>
+#include <limits>
 #include <mutex>
-#include <pthread.h>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -345,8 +345,7 @@ void ZmqTransport::Impl::CountDroppedFrame(zmq::message_t& message, const Status
   std::string from = "an unknown peer";
   try {
     from = message.gets("Peer-Address");
-  } catch (const zmq::error_t&) {
-  }
+  } catch (const zmq::error_t&) {}
   GALE_LOG(kWarn) << "transport on port " << options.port << " dropped a frame of "
                   << message.size() << " bytes from " << from << ": " << why
                   << (drops_not_logged > 0
@@ -401,9 +400,7 @@ void ZmqTransport::Impl::SendLoop(std::promise<Status> connected) {
       if (view.stopping && SteadyClock::now() >= view.stop_deadline) break;
       WaitForWork(links, blocked, retry);
     }
-  } catch (const zmq::error_t& e) {
-    GALE_CHECK(false) << "transport sender: " << e.what();
-  }
+  } catch (const zmq::error_t& e) { GALE_CHECK(false) << "transport sender: " << e.what(); }
   if (size_t left = queued.load(); left > 0) {
     GALE_LOG(kWarn) << "transport stopped with " << left << " tuples not handed to ZeroMQ";
   }

@@ -34,15 +34,15 @@ namespace gale::transport {
 
 struct TransportOptions {
   std::string bind_host = "127.0.0.1";
-  int port = 0;                         // this worker's port
-  std::vector<std::string> peers;       // "host:port" of each peer, by peer index
+  int port = 0;                    // this worker's port
+  std::vector<std::string> peers;  // "host:port" of each peer, by peer index
   // A worker sets it from topology.transfer.batch.size (same default).
-  size_t batch_tuples = 1024;           // send a peer's batch at this many tuples...
+  size_t batch_tuples = 1024;                        // send a peer's batch at this many tuples...
   Nanos flush_delay = std::chrono::milliseconds(1);  // ...or when its oldest waited this long
-  size_t max_queued_tuples = 65536;     // TrySend refuses beyond this (all peers together)
-  int send_hwm = 1000;                  // ZMQ_SNDHWM / ZMQ_RCVHWM, in frames
+  size_t max_queued_tuples = 65536;  // TrySend refuses beyond this (all peers together)
+  int send_hwm = 1000;               // ZMQ_SNDHWM / ZMQ_RCVHWM, in frames
   int recv_hwm = 1000;
-  int64_t max_frame_bytes = 64 << 20;   // ZMQ_MAXMSGSIZE on the PULL socket
+  int64_t max_frame_bytes = 64 << 20;  // ZMQ_MAXMSGSIZE on the PULL socket
 };
 
 // Takes decoded tuples on the receiver thread.

@@ -104,15 +104,11 @@ class Reader {
     }
     size_t len = 0;
     switch (ParseVarint(in_.data() + pos_, left(), v, len)) {
-      case VarintError::kOk:
-        pos_ += len;
-        return Status::Ok();
+      case VarintError::kOk: pos_ += len; return Status::Ok();
       case VarintError::kTruncated:
         return Truncated(std::string(what) + " varint runs past the end");
-      case VarintError::kTooLong:
-        return Bad(std::string(what) + " varint is longer than 10 bytes");
-      case VarintError::kOverflow:
-        return Bad(std::string(what) + " varint overflows 64 bits");
+      case VarintError::kTooLong: return Bad(std::string(what) + " varint is longer than 10 bytes");
+      case VarintError::kOverflow: return Bad(std::string(what) + " varint overflows 64 bits");
       case VarintError::kOverlong:
         return Bad(std::string(what) + " varint is not minimally encoded");
     }
@@ -203,19 +199,14 @@ Status Reader::ReadValue(Value& out) {
   uint8_t tag = 0;
   GALE_RETURN_IF_ERROR(Byte("value tag", tag));
   switch (tag) {
-    case kTagNull:
-      out = Value();
-      return Status::Ok();
-    case kTagFalse:
-      out = Value(false);
-      return Status::Ok();
-    case kTagTrue:
-      out = Value(true);
-      return Status::Ok();
+    case kTagNull: out = Value(); return Status::Ok();
+    case kTagFalse: out = Value(false); return Status::Ok();
+    case kTagTrue: out = Value(true); return Status::Ok();
     case kTagInt: {
       uint64_t u = 0;
       GALE_RETURN_IF_ERROR(Varint("int", u));
-      if (u >= kFixedIntFrom) return Bad("int " + std::to_string(UnZigZag(u)) + " must use tag 7", at);
+      if (u >= kFixedIntFrom)
+        return Bad("int " + std::to_string(UnZigZag(u)) + " must use tag 7", at);
       out = Value(UnZigZag(u));
       return Status::Ok();
     }
@@ -254,9 +245,7 @@ Status Reader::ReadValues(Values& out) {
   GALE_RETURN_IF_ERROR(Count("value count", kMinValueBytes, count));
   out.clear();
   out.reserve(static_cast<size_t>(count));
-  for (uint64_t i = 0; i < count; ++i) {
-    GALE_RETURN_IF_ERROR(ReadValue(out.emplace_back()));
-  }
+  for (uint64_t i = 0; i < count; ++i) { GALE_RETURN_IF_ERROR(ReadValue(out.emplace_back())); }
   return Status::Ok();
 }
 
@@ -327,9 +316,7 @@ namespace {
 template <int version>
 void EncodeValueAs(const Value& v, std::string& out) {
   switch (v.type()) {
-    case ValueType::kNull:
-      out.push_back(static_cast<char>(kTagNull));
-      return;
+    case ValueType::kNull: out.push_back(static_cast<char>(kTagNull)); return;
     case ValueType::kBool:
       out.push_back(static_cast<char>(v.AsBool() ? kTagTrue : kTagFalse));
       return;
@@ -428,9 +415,7 @@ Status DecodeFrameInto(std::string_view in, std::vector<WireTuple>& out) {
     return Status::InvalidArgument("frame truncated at byte " + std::to_string(in.size()) +
                                    ": the header needs 3 bytes");
   }
-  if (in[0] != kMagic[0] || in[1] != kMagic[1]) {
-    return reader.Bad("magic is not \"GF\"", 0);
-  }
+  if (in[0] != kMagic[0] || in[1] != kMagic[1]) { return reader.Bad("magic is not \"GF\"", 0); }
   const uint8_t version = static_cast<uint8_t>(in[2]);
   if (version != kCodecVersion) {
     return reader.Bad("unsupported codec version " + std::to_string(version) +

@@ -70,7 +70,8 @@ Status UploadPlugin(rpc::NimbusConnection& conn, const std::string& path, const 
     GALE_RETURN_IF_ERROR(
         conn.Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(upload_id, part); }));
   }
-  GALE_RETURN_IF_ERROR(conn.Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(upload_id); }));
+  GALE_RETURN_IF_ERROR(
+      conn.Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(upload_id); }));
   out << "uploaded " << path << " (" << st.st_size << " bytes, sha256 " << sha.substr(0, 12)
       << "...)\n";
   return Status::Ok();
@@ -161,8 +162,7 @@ int Submit(const ClusterArgs& c, const std::string& file, const std::string& fil
   Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.submitTopology(t, opts); });
   if (!s.ok()) return Fail(s, err);
   out << "submitted topology '" << loaded->spec.name << "'"
-      << (inactive ? " (inactive: gale activate " + loaded->spec.name + " starts it)" : "")
-      << "\n";
+      << (inactive ? " (inactive: gale activate " + loaded->spec.name + " starts it)" : "") << "\n";
   return 0;
 }
 
@@ -174,7 +174,8 @@ int List(const ClusterArgs& c, std::ostream& out, std::ostream& err) {
   if (!s.ok()) return Fail(s, err);
   out << std::left << std::setw(20) << "topology" << std::setw(12) << "status" << std::right
       << std::setw(7) << "tasks" << std::setw(7) << "execs" << std::setw(9) << "workers"
-      << std::setw(10) << "uptime" << "  id\n";
+      << std::setw(10) << "uptime"
+      << "  id\n";
   for (const auto& t : sum.topologies) {
     out << std::left << std::setw(20) << t.name << std::setw(12) << convert::StatusName(t.status)
         << std::right << std::setw(7) << t.num_tasks << std::setw(7) << t.num_executors
@@ -182,8 +183,9 @@ int List(const ClusterArgs& c, std::ostream& out, std::ostream& err) {
         << "\n";
   }
   if (sum.topologies.empty()) out << "(no topologies)\n";
-  out << "\n" << sum.supervisors.size() << " supervisor(s), " << sum.slots_total << " slot(s): "
-      << sum.slots_used << " used, " << sum.slots_free << " free\n";
+  out << "\n"
+      << sum.supervisors.size() << " supervisor(s), " << sum.slots_total
+      << " slot(s): " << sum.slots_used << " used, " << sum.slots_free << " free\n";
   for (const auto& s2 : sum.supervisors) {
     out << "  " << s2.id << " on " << s2.host << ": " << s2.num_used_slots << "/" << s2.num_slots
         << " slots used, up " << Uptime(s2.uptime_secs) << "\n";
@@ -229,17 +231,19 @@ int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::
       << std::setw(6) << "tasks" << std::setw(11) << "emitted" << std::setw(12) << "transferred"
       << std::setw(11) << "remote" << std::setw(11) << "acked" << std::setw(9) << "failed"
       << std::setw(11) << "executed" << std::setw(13) << "exec-lat-ms" << std::setw(13)
-      << "complete-ms" << std::setw(8) << "errors" << "\n";
+      << "complete-ms" << std::setw(8) << "errors"
+      << "\n";
   for (const auto& [id, r] : rows) {
-    out << std::left << std::setw(16) << id << std::right << std::setw(6) << r.execs
-        << std::setw(6) << r.tasks;
+    out << std::left << std::setw(16) << id << std::right << std::setw(6) << r.execs << std::setw(6)
+        << r.tasks;
     if (!r.reported) {
-      out << std::setw(11) << "-" << "   (no heartbeat yet)\n";
+      out << std::setw(11) << "-"
+          << "   (no heartbeat yet)\n";
       continue;
     }
     out << std::setw(11) << r.sum.emitted << std::setw(12) << r.sum.transferred << std::setw(11)
-        << r.sum.transferred_remote << std::setw(11) << r.sum.acked << std::setw(9)
-        << r.sum.failed << std::setw(11) << r.sum.executed << std::setw(13)
+        << r.sum.transferred_remote << std::setw(11) << r.sum.acked << std::setw(9) << r.sum.failed
+        << std::setw(11) << r.sum.executed << std::setw(13)
         << (r.sum.executed ? Fixed(r.exec_weighted / static_cast<double>(r.sum.executed), 4) : "-")
         << std::setw(13)
         << (r.sum.executed == 0 && r.sum.acked
@@ -262,7 +266,9 @@ int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::
     out << "\n";
   }
   for (const auto& [worker, n] : info.dropped_frames) {
-    if (n > 0) out << "\nworker " << worker << " dropped " << n << " malformed or misrouted frame(s)/tuple(s)\n";
+    if (n > 0)
+      out << "\nworker " << worker << " dropped " << n
+          << " malformed or misrouted frame(s)/tuple(s)\n";
   }
   for (const auto& d : info.worker_deaths) {
     out << "\nworker " << d.host << ":" << d.port << " (" << d.supervisor_id << ") died " << d.count

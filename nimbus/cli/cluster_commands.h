@@ -25,8 +25,8 @@ struct ClusterArgs {
 std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ostream& err,
                           bool* ok);
 
-int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter,
-           bool inactive, std::ostream& out, std::ostream& err);
+int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter, bool inactive,
+           std::ostream& out, std::ostream& err);
 int List(const ClusterArgs& c, std::ostream& out, std::ostream& err);
 int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::ostream& err);
 int Kill(const ClusterArgs& c, const std::string& name, std::optional<int> wait, std::ostream& out,

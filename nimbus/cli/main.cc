@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
   }
   const size_t want = cmd == "list" ? 0 : 1;
   if (args.positional.size() != want) {
-    const char* what = cmd == "local" || cmd == "validate" || cmd == "submit" ? "FILE.yaml" : "NAME";
+    const char* what =
+        cmd == "local" || cmd == "validate" || cmd == "submit" ? "FILE.yaml" : "NAME";
     if (want == 0) {
       std::cerr << "gale list: takes no arguments\n";
     } else if (args.positional.empty()) {
@@ -154,7 +155,8 @@ int main(int argc, char** argv) {
   const std::string target = want ? args.positional[0] : "";
   const gale::cli::ClusterArgs cluster{Opt(args, "--nimbus"), Opt(args, "--config")};
 
-  if (cmd == "validate") return gale::cli::RunValidate(target, Opt(args, "--filter"), std::cout, std::cerr);
+  if (cmd == "validate")
+    return gale::cli::RunValidate(target, Opt(args, "--filter"), std::cout, std::cerr);
   if (cmd == "local") {
     gale::worker::LocalOptions o{target, Opt(args, "--filter"), 0, args.flags.count("--quiet") > 0};
     if (!Opt(args, "--duration").empty()) {
@@ -169,8 +171,8 @@ int main(int argc, char** argv) {
     return gale::worker::RunLocal(o, std::cout, std::cerr);
   }
   if (cmd == "submit") {
-    return gale::cli::Submit(cluster, target, Opt(args, "--filter"), args.flags.count("--inactive") > 0,
-                             std::cout, std::cerr);
+    return gale::cli::Submit(cluster, target, Opt(args, "--filter"),
+                             args.flags.count("--inactive") > 0, std::cout, std::cerr);
   }
   if (cmd == "list") return gale::cli::List(cluster, std::cout, std::cerr);
   if (cmd == "info") return gale::cli::Info(cluster, target, std::cout, std::cerr);

@@ -16,25 +16,30 @@ using std::chrono::seconds;
 
 std::string Gale() { return BinDir() + "/gale"; }
 
-TEST_CASE("A bolt emitting 1000 tuples per input into a slow bolt keeps gale local's memory "
-          "bounded by configuration", "[integration]") {
+TEST_CASE(
+    "A bolt emitting 1000 tuples per input into a slow bolt keeps gale local's memory "
+    "bounded by configuration",
+    "[integration]") {
   // Unacked; every queue at its default (32768 tuples). An executor takes
   // no further input once a destination refused its batch, so what it
   // holds is its queues plus the emits of one input: tens of MB here. Before
   // that, `split` executed the whole of its input queue into one outgoing
   // batch while `slow` was full, and this run peaked at several GB.
   TempDir dir;
-  const std::string file = dir.Write(
-      "fanout.yaml", "name: fanout\n"
-                     "config: { topology.acker.executors: 0 }\n"
-                     "plugins: [ " + LibDir() + "/libfanout.so ]\n"
-                     "spouts: [ { id: lines, className: LineSpout } ]\n"
-                     "bolts:\n"
-                     "  - { id: split, className: FanOutBolt, config: { fanout.words: 1000 } }\n"
-                     "  - { id: slow, className: BusyBolt, config: { busy.micros: 2 } }\n"
-                     "streams:\n"
-                     "  - { from: lines, to: split, grouping: { type: SHUFFLE } }\n"
-                     "  - { from: split, to: slow, grouping: { type: SHUFFLE } }\n");
+  const std::string file =
+      dir.Write("fanout.yaml",
+                "name: fanout\n"
+                "config: { topology.acker.executors: 0 }\n"
+                "plugins: [ " +
+                    LibDir() +
+                    "/libfanout.so ]\n"
+                    "spouts: [ { id: lines, className: LineSpout } ]\n"
+                    "bolts:\n"
+                    "  - { id: split, className: FanOutBolt, config: { fanout.words: 1000 } }\n"
+                    "  - { id: slow, className: BusyBolt, config: { busy.micros: 2 } }\n"
+                    "streams:\n"
+                    "  - { from: lines, to: split, grouping: { type: SHUFFLE } }\n"
+                    "  - { from: split, to: slow, grouping: { type: SHUFFLE } }\n");
   auto r = RunProcess({Gale(), "local", file, "--duration", "10"}, seconds(60));
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);

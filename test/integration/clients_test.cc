@@ -83,9 +83,10 @@ bool HasLine(const std::string& text, const std::vector<std::string>& words) {
   return false;
 }
 
-TEST_CASE("Python client submits word count built in Python, sees it run, the JavaScript client "
-          "reads it, and the Python client kills it",
-          "[integration][clients]") {
+TEST_CASE(
+    "Python client submits word count built in Python, sees it run, the JavaScript client "
+    "reads it, and the Python client kills it",
+    "[integration][clients]") {
   TestCluster cluster(2, 2);
   INFO(cluster.Logs());
   auto r = GalePy(cluster, {"submit-wordcount", "--plugin", LibDir() + "/libwordcount.so",
@@ -161,10 +162,10 @@ TEST_CASE("Python client: declared exceptions, uploads, lifecycle calls and time
   TestCluster cluster(1, 2);
   INFO(cluster.Logs());
   TempDir scratch;
-  auto r = RunProcess({kPython, SourceDir() + "/test/clients/python_client_test.py", "--nimbus",
-                       cluster.nimbus(), "--plugin", LibDir() + "/libwordcount.so", "--tmp",
-                       scratch.path()},
-                      seconds(180), ClientEnv());
+  auto r = RunProcess(
+      {kPython, SourceDir() + "/test/clients/python_client_test.py", "--nimbus", cluster.nimbus(),
+       "--plugin", LibDir() + "/libwordcount.so", "--tmp", scratch.path()},
+      seconds(180), ClientEnv());
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(Contains(r.err, "\nOK"));
@@ -176,8 +177,8 @@ TEST_CASE("Python client: declared exceptions, uploads, lifecycle calls and time
   r = GalePy(cluster, {"submit-wordcount", "--plugin", LibDir() + "/libwordcount.so", "--name",
                        "twice", "--inactive"});
   CHECK(r.exit_code == 0);
-  r = GalePy(cluster, {"submit-wordcount", "--plugin", LibDir() + "/libwordcount.so", "--name",
-                       "twice"});
+  r = GalePy(cluster,
+             {"submit-wordcount", "--plugin", LibDir() + "/libwordcount.so", "--name", "twice"});
   CHECK(r.exit_code == 1);
   CHECK(Contains(r.err, "gale_py: AlreadyAliveException: topology 'twice' is already running"));
   CHECK(GalePy(cluster, {"kill", "twice", "--wait", "0"}).exit_code == 0);

@@ -1,7 +1,7 @@
 // The cluster as users drive it: real gale-nimbus, gale-supervisor and
 // gale-worker processes on loopback, driven by the `gale` command.
-#include "core/common/sha256.h"
 #include "test/support/cluster.h"
+#include "core/common/sha256.h"
 #include "test/support/gale_output.h"
 #include "thrift/client.h"
 
@@ -38,17 +38,24 @@ std::map<std::string, std::string> ExecutorWorkers(const std::string& info) {
 std::string WordCount(const TempDir& dir, int workers, const std::string& spout_config,
                       const std::string& name = "wordcount",
                       const std::string& topology_config = "") {
-  return dir.Write(name + ".yaml",
-                   "name: " + name + "\n"
-                   "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
-                   "config: { topology.workers: " + std::to_string(workers) + topology_config +
-                       " }\n"
-                   "spouts:\n"
-                   "  - { id: sentences, className: SentenceSpout, config: { " + spout_config + " } }\n"
-                   "bolts:\n"
-                   "  - id: report\n"
-                   "    className: ReportBolt\n"
-                   "    config: { report.file: " + dir.path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
+  return dir.Write(name + ".yaml", "name: " + name +
+                                       "\n"
+                                       "includes: [ { file: " +
+                                       SourceDir() +
+                                       "/topologies/wordcount/wordcount.yaml } ]\n"
+                                       "config: { topology.workers: " +
+                                       std::to_string(workers) + topology_config +
+                                       " }\n"
+                                       "spouts:\n"
+                                       "  - { id: sentences, className: SentenceSpout, config: { " +
+                                       spout_config +
+                                       " } }\n"
+                                       "bolts:\n"
+                                       "  - id: report\n"
+                                       "    className: ReportBolt\n"
+                                       "    config: { report.file: " +
+                                       dir.path() +
+                                       "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
 }
 
 // The workers' logs, from every supervisor's state directory.
@@ -70,8 +77,8 @@ TEST_CASE("Word count on two workers of two supervisors counts the text exactly"
           "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2, "sentences.loop: false",
-                                             "wordcount", ", topology.transfer.batch.size: 3")});
+  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2, "sentences.loop: false", "wordcount",
+                                             ", topology.transfer.batch.size: 3")});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
 
@@ -129,22 +136,27 @@ std::map<std::string, std::vector<std::string>> ExecutorPlaces(const std::string
   return out;
 }
 
-TEST_CASE("With one acker for spouts on two workers, the acker runs on a spout executor's "
-          "thread and trees from the other worker complete through it",
-          "[integration][cluster]") {
+TEST_CASE(
+    "With one acker for spouts on two workers, the acker runs on a spout executor's "
+    "thread and trees from the other worker complete through it",
+    "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());
   const std::string yaml = cluster.dir().Write(
       "shared-acker.yaml",
       "name: shared-acker\n"
-      "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
-      "config: { topology.workers: 2, topology.acker.executors: 1 }\n"
-      "spouts:\n"
-      "  - { id: sentences, className: SentenceSpout, parallelism: 2, config: { sentences.loop: false } }\n"
-      "bolts:\n"
-      "  - id: report\n"
-      "    className: ReportBolt\n"
-      "    config: { report.file: " + cluster.dir().path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
+      "includes: [ { file: " +
+          SourceDir() +
+          "/topologies/wordcount/wordcount.yaml } ]\n"
+          "config: { topology.workers: 2, topology.acker.executors: 1 }\n"
+          "spouts:\n"
+          "  - { id: sentences, className: SentenceSpout, parallelism: 2, config: { "
+          "sentences.loop: false } }\n"
+          "bolts:\n"
+          "  - id: report\n"
+          "    className: ReportBolt\n"
+          "    config: { report.file: " +
+          cluster.dir().path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
   auto r = cluster.Gale({"submit", yaml});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
@@ -179,10 +191,12 @@ TEST_CASE("With one acker for spouts on two workers, the acker runs on a spout e
 TEST_CASE("Deactivate stops the spout, activate resumes it", "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2,
-                                             "sentences.loop: true, sentences.per.second: 200")});
+  auto r = cluster.Gale(
+      {"submit", WordCount(cluster.dir(), 2, "sentences.loop: true, sentences.per.second: 200")});
   REQUIRE(r.exit_code == 0);
-  auto emitted = [&] { return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted); };
+  auto emitted = [&] {
+    return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted);
+  };
   REQUIRE(WaitFor([&] { return emitted() > 50; }, seconds(30)));
 
   REQUIRE(cluster.Gale({"deactivate", "wordcount"}).exit_code == 0);
@@ -206,11 +220,14 @@ TEST_CASE("Rebalance to three workers moves executors and processing goes on",
           "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  auto r = cluster.Gale({"submit", WordCount(cluster.dir(), 2,
-                                             "sentences.loop: true, sentences.per.second: 200")});
+  auto r = cluster.Gale(
+      {"submit", WordCount(cluster.dir(), 2, "sentences.loop: true, sentences.per.second: 200")});
   REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return ExecutorWorkers(cluster.Gale({"info", "wordcount"}).out).size() == 2; },
-                  seconds(20)));
+  REQUIRE(WaitFor(
+      [&] {
+        return ExecutorWorkers(cluster.Gale({"info", "wordcount"}).out).size() == 2;
+      },
+      seconds(20)));
 
   r = cluster.Gale({"rebalance", "wordcount", "--workers", "3", "--wait", "0"});
   INFO(r.err);
@@ -231,8 +248,11 @@ TEST_CASE("Rebalance to three workers moves executors and processing goes on",
         return start > 0 && info.find("no heartbeat yet") == std::string::npos;
       },
       seconds(30)));
-  CHECK(WaitFor([&] { return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted) > start + 50; },
-                seconds(20)));
+  CHECK(WaitFor(
+      [&] {
+        return Column(cluster.Gale({"info", "wordcount"}).out, "sentences", kEmitted) > start + 50;
+      },
+      seconds(20)));
   INFO(info);
   CHECK(cluster.Gale({"list"}).out.find("4 slot(s): 3 used, 1 free") != std::string::npos);
 }
@@ -245,13 +265,18 @@ TEST_CASE("A worker with a spout stuck in NextTuple exits after the stop deadlin
           "[integration][cluster]") {
   TestCluster cluster(1, 1);
   const std::string file = cluster.dir().Write(
-      "blocking.yaml", "name: blocking\n"
-                       "plugins:\n"
-                       "  - " + LibDir() + "/libblocking.so\n"
-                       "  - " + LibDir() + "/libwordcount.so\n"
-                       "spouts: [ { id: lines, className: BlockingSpout } ]\n"
-                       "bolts: [ { id: split, className: SplitSentence } ]\n"
-                       "streams: [ { from: lines, to: split, grouping: { type: SHUFFLE } } ]\n");
+      "blocking.yaml",
+      "name: blocking\n"
+      "plugins:\n"
+      "  - " +
+          LibDir() +
+          "/libblocking.so\n"
+          "  - " +
+          LibDir() +
+          "/libwordcount.so\n"
+          "spouts: [ { id: lines, className: BlockingSpout } ]\n"
+          "bolts: [ { id: split, className: SplitSentence } ]\n"
+          "streams: [ { from: lines, to: split, grouping: { type: SHUFFLE } } ]\n");
   auto r = cluster.Gale({"submit", file});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
@@ -276,15 +301,17 @@ TEST_CASE("Bad submits and requests get clear errors and change nothing",
           "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  const std::string file = WordCount(cluster.dir(), 1, "sentences.loop: true, sentences.per.second: 10");
+  const std::string file =
+      WordCount(cluster.dir(), 1, "sentences.loop: true, sentences.per.second: 10");
   REQUIRE(cluster.Gale({"submit", file}).exit_code == 0);
   const std::string list_before = cluster.Gale({"list"}).out;
 
   SECTION("a duplicate name") {
     auto r = cluster.Gale({"submit", file});
     CHECK(r.exit_code == 1);
-    CHECK(r.err == "gale: topology 'wordcount' is already running; kill it first or choose "
-                   "another name\n");
+    CHECK(r.err ==
+          "gale: topology 'wordcount' is already running; kill it first or choose "
+          "another name\n");
   }
   SECTION("an unknown plugin hash, sent by a client that skipped the upload") {
     auto hp = rpc::ParseHostPort(cluster.nimbus());
@@ -313,8 +340,9 @@ TEST_CASE("Bad submits and requests get clear errors and change nothing",
   SECTION("a rebalance asking for more executors than tasks") {
     auto r = cluster.Gale({"rebalance", "wordcount", "--executors", "split=5"});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "gale: rebalance: component 'split' has 2 task(s), so it can run 1 to 2 "
-                   "executors, not 5\n");
+    CHECK(r.err ==
+          "gale: rebalance: component 'split' has 2 task(s), so it can run 1 to 2 "
+          "executors, not 5\n");
   }
   // Nothing changed.
   auto same = [](std::string s) {  // uptimes move; compare the rest
@@ -339,10 +367,10 @@ TEST_CASE("A nimbus that is down gives a clear error", "[integration][cluster]")
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("gale: cannot reach nimbus at 127.0.0.1:" + std::to_string(port)) == 0);
   CHECK(r.err.find("(address from --nimbus); is gale-nimbus running?") != std::string::npos);
-  r = RunProcess({BinDir() + "/gale", "submit",
-                  SourceDir() + "/topologies/wordcount/wordcount.yaml", "--nimbus",
-                  "127.0.0.1:" + std::to_string(port)},
-                 seconds(30), {{"GALE_PLUGIN_PATH", LibDir()}});
+  r = RunProcess(
+      {BinDir() + "/gale", "submit", SourceDir() + "/topologies/wordcount/wordcount.yaml",
+       "--nimbus", "127.0.0.1:" + std::to_string(port)},
+      seconds(30), {{"GALE_PLUGIN_PATH", LibDir()}});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("cannot reach nimbus") != std::string::npos);
   // The environment variable is the next place the address comes from.

@@ -34,19 +34,21 @@ void Measure(const std::string& what, double secs) {
 
 // The audit topology with its files in <cluster>/audit.
 struct Audit {
-  Audit(TestCluster& c, int64_t count, const std::string& extra_config = "",
-        int timeout_secs = 5, int per_second = 1500)
+  Audit(TestCluster& c, int64_t count, const std::string& extra_config = "", int timeout_secs = 5,
+        int per_second = 1500)
       : cluster(c), count(count), dir(c.dir().path() + "/audit") {
     std::filesystem::create_directories(dir);
     const std::string props = c.dir().Write(
         "audit.properties", "audit.dir=" + dir + "\naudit.count=" + std::to_string(count) +
                                 "\nmessage.timeout.secs=" + std::to_string(timeout_secs) + "\n");
-    file = c.dir().Write(
-        "audit.yaml",
-        "name: audit\n"
-        "includes: [ { file: " + SourceDir() + "/topologies/audit/audit.yaml } ]\n"
-        "config: { audit.per.second: " + std::to_string(per_second) +
-            (extra_config.empty() ? "" : ", " + extra_config) + " }\n");
+    file = c.dir().Write("audit.yaml",
+                         "name: audit\n"
+                         "includes: [ { file: " +
+                             SourceDir() +
+                             "/topologies/audit/audit.yaml } ]\n"
+                             "config: { audit.per.second: " +
+                             std::to_string(per_second) +
+                             (extra_config.empty() ? "" : ", " + extra_config) + " }\n");
     auto r = c.Gale({"submit", file, "--filter", props});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);

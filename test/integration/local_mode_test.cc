@@ -23,17 +23,23 @@ std::map<std::string, std::string> PluginEnv() { return {{"GALE_PLUGIN_PATH", Li
 // A topology file that includes the example word count and overrides its
 // report bolt (and, optionally, the split bolt's config).
 std::string WordCountVariant(const TempDir& dir, const std::string& split_config) {
-  return dir.Write("wc.yaml", "name: wordcount-test\n"
-                              "includes:\n"
-                              "  - file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml\n"
-                              "bolts:\n"
-                              "  - id: report\n"
-                              "    className: ReportBolt\n"
-                              "    config: { report.file: " + dir.path() + "/counts.txt }\n"
-                              "  - id: split\n"
-                              "    className: SplitSentence\n"
-                              "    parallelism: 2\n"
-                              "    config: { " + split_config + " }\n");
+  return dir.Write("wc.yaml",
+                   "name: wordcount-test\n"
+                   "includes:\n"
+                   "  - file: " +
+                       SourceDir() +
+                       "/topologies/wordcount/wordcount.yaml\n"
+                       "bolts:\n"
+                       "  - id: report\n"
+                       "    className: ReportBolt\n"
+                       "    config: { report.file: " +
+                       dir.path() +
+                       "/counts.txt }\n"
+                       "  - id: split\n"
+                       "    className: SplitSentence\n"
+                       "    parallelism: 2\n"
+                       "    config: { " +
+                       split_config + " }\n");
 }
 
 TEST_CASE("gale local runs word count and its counts equal the text's exact word counts",
@@ -63,12 +69,12 @@ TEST_CASE("The example word count writes counts equal to a shell pipeline's coun
                       seconds(60), PluginEnv(), dir.path());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  auto expected = RunProcess(
-      {"sh", "-c",
-       "tr -cs 'A-Za-z' '\\n' < '" + SourceDir() +
-           "/topologies/wordcount/data/sentences.txt' | tr 'A-Z' 'a-z' | grep -v '^$' | "
-           "LC_ALL=C sort | uniq -c | awk '{print $2 \"\\t\" $1}'"},
-      seconds(30));
+  auto expected =
+      RunProcess({"sh", "-c",
+                  "tr -cs 'A-Za-z' '\\n' < '" + SourceDir() +
+                      "/topologies/wordcount/data/sentences.txt' | tr 'A-Z' 'a-z' | grep -v '^$' | "
+                      "LC_ALL=C sort | uniq -c | awk '{print $2 \"\\t\" $1}'"},
+                 seconds(30));
   REQUIRE(expected.exit_code == 0);
   auto actual = RunProcess({"sh", "-c", "LC_ALL=C sort '" + dir.path() + "/wordcount-counts.txt'"},
                            seconds(30));
@@ -96,13 +102,16 @@ TEST_CASE("Replay: a bolt that fails every 7th tuple once still yields exact cou
 TEST_CASE("gale local stops after --duration with a looping spout", "[integration]") {
   TempDir dir;
   const std::string file = dir.Write(
-      "loop.yaml", "name: loop\n"
-                   "includes: [ { file: " + SourceDir() + "/topologies/wordcount/wordcount.yaml } ]\n"
-                   "spouts:\n"
-                   "  - { id: sentences, className: SentenceSpout, config: { sentences.loop: true } }\n"
-                   "bolts:\n"
-                   "  - { id: report, className: ReportBolt, config: { report.file: " + dir.path() +
-                   "/c.txt } }\n");
+      "loop.yaml",
+      "name: loop\n"
+      "includes: [ { file: " +
+          SourceDir() +
+          "/topologies/wordcount/wordcount.yaml } ]\n"
+          "spouts:\n"
+          "  - { id: sentences, className: SentenceSpout, config: { sentences.loop: true } }\n"
+          "bolts:\n"
+          "  - { id: report, className: ReportBolt, config: { report.file: " +
+          dir.path() + "/c.txt } }\n");
   auto r = RunProcess({Gale(), "local", file, "--duration", "1.5"}, seconds(30), PluginEnv());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -116,15 +125,18 @@ TEST_CASE("gale local stops after --duration with a looping spout", "[integratio
 // SplitSentence, then blocks in NextTuple for an hour. Tasks: __acker 1,
 // lines 2, split 3; the acker runs on the spout's thread.
 std::string BlockingTopology(const TempDir& dir, const std::string& config = "") {
-  return dir.Write("blocking.yaml", "name: blocking\n"
-                                    "plugins:\n"
-                                    "  - " + LibDir() + "/libblocking.so\n"
-                                    "  - " + LibDir() + "/libwordcount.so\n" +
-                                    config +
-                                    "spouts: [ { id: lines, className: BlockingSpout } ]\n"
-                                    "bolts: [ { id: split, className: SplitSentence } ]\n"
-                                    "streams: [ { from: lines, to: split, grouping: { type: "
-                                    "SHUFFLE } } ]\n");
+  return dir.Write("blocking.yaml",
+                   "name: blocking\n"
+                   "plugins:\n"
+                   "  - " +
+                       LibDir() +
+                       "/libblocking.so\n"
+                       "  - " +
+                       LibDir() + "/libwordcount.so\n" + config +
+                       "spouts: [ { id: lines, className: BlockingSpout } ]\n"
+                       "bolts: [ { id: split, className: SplitSentence } ]\n"
+                       "streams: [ { from: lines, to: split, grouping: { type: "
+                       "SHUFFLE } } ]\n");
 }
 
 const char* const kBlocked = "BlockingSpout task 2 blocks in NextTuple";
@@ -142,8 +154,8 @@ TEST_CASE("gale local with a spout stuck in NextTuple exits after the stop deadl
   CHECK(r.exit_code == 3);
   CHECK(r.err.find(kBlocked) != std::string::npos);
   CHECK(r.err.find("topology 'blocking': 2 executor(s) did not stop within 3.0 s "
-                   "(topology.worker.shutdown.secs), " + std::string(kStuckList)) !=
-        std::string::npos);
+                   "(topology.worker.shutdown.secs), " +
+                   std::string(kStuckList)) != std::string::npos);
   // The table, for what ran.
   const auto lines = ComponentRow(r.out, "lines");
   REQUIRE(lines.size() >= 9);
@@ -156,16 +168,16 @@ TEST_CASE("gale local with a spout stuck in NextTuple exits at a second Ctrl-C d
           "[integration]") {
   TempDir dir;
   // A deadline far beyond this test's waits: only the second SIGINT can end it.
-  Daemon gale({Gale(), "local",
-               BlockingTopology(dir, "config: { topology.worker.shutdown.secs: 600 }\n")},
-              dir.path() + "/gale.log");
+  Daemon gale(
+      {Gale(), "local", BlockingTopology(dir, "config: { topology.worker.shutdown.secs: 600 }\n")},
+      dir.path() + "/gale.log");
   const auto logged = [&](const std::string& what) {
     return gale.Log().find(what) != std::string::npos;
   };
   REQUIRE(WaitFor([&] { return logged(kBlocked); }, seconds(30)));
   gale.Kill(SIGINT);
-  CHECK(WaitFor([&] { return logged("interrupted: stopping (waiting up to 600.0 s"); },
-                seconds(10)));
+  CHECK(
+      WaitFor([&] { return logged("interrupted: stopping (waiting up to 600.0 s"); }, seconds(10)));
   gale.Kill(SIGINT);
   const int status = gale.Wait(seconds(20));  // -1: still running (then killed by ~Daemon)
   INFO(gale.Log());
@@ -190,13 +202,20 @@ TEST_CASE("gale validate checks a good topology and prints what it found", "[int
 // A topology using `class_name` from `plugin`, written next to nothing else.
 std::string OneBoltTopology(const TempDir& dir, const std::string& plugin,
                             const std::string& bolt_class = "SplitSentence") {
-  return dir.Write("t.yaml", "name: t\n"
-                             "plugins:\n"
-                             "  - " + LibDir() + "/libwordcount.so\n"
-                             "  - " + plugin + "\n"
-                             "spouts: [ { id: s, className: SentenceSpout } ]\n"
-                             "bolts: [ { id: b, className: " + bolt_class + " } ]\n"
-                             "streams: [ { from: s, to: b, grouping: { type: SHUFFLE } } ]\n");
+  return dir.Write("t.yaml",
+                   "name: t\n"
+                   "plugins:\n"
+                   "  - " +
+                       LibDir() +
+                       "/libwordcount.so\n"
+                       "  - " +
+                       plugin +
+                       "\n"
+                       "spouts: [ { id: s, className: SentenceSpout } ]\n"
+                       "bolts: [ { id: b, className: " +
+                       bolt_class +
+                       " } ]\n"
+                       "streams: [ { from: s, to: b, grouping: { type: SHUFFLE } } ]\n");
 }
 
 TEST_CASE("gale validate rejects bad plugins with a clear message and survives a crashing one",

@@ -131,7 +131,8 @@ const std::vector<BrokenFile> kBrokenFiles = {
      "$F:3:5: plugin '$L/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
      "Gale uses ABI version 3: rebuild the plugin against this Gale's SDK"},
     {"crashing_plugin.yaml",
-     "$F:7:5: plugin code crashed (signal 11, Segmentation fault) while describing component 'crash' "
+     "$F:7:5: plugin code crashed (signal 11, Segmentation fault) while describing component "
+     "'crash' "
      "(class CrashingBolt)"},
     {"no_plugins.yaml",
      "$F:4:16: unknown className 'SentenceSpout' for spout 'sentences' (no plugin registers any "
@@ -760,8 +761,9 @@ std::string UploadOverThrift(rpc::NimbusConnection& conn, const std::string& pat
   const std::string bytes = ReadFile(path);
   std::string id;
   REQUIRE(conn.Call([&](thrift::NimbusClient& c) {
-                  c.beginPluginUpload(id, *sha, static_cast<int64_t>(bytes.size()));
-                }).ok());
+                c.beginPluginUpload(id, *sha, static_cast<int64_t>(bytes.size()));
+              })
+              .ok());
   if (!id.empty()) {
     REQUIRE(conn.Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(id, bytes); }).ok());
     REQUIRE(conn.Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(id); }).ok());
@@ -852,8 +854,8 @@ TEST_CASE("Topology names every tool cannot handle are refused by nimbus and gal
   REQUIRE(odd.size() == 128);
   auto again = rpc::NimbusConnection::Connect(*hp);
   REQUIRE(again.ok());
-  const Thrown ok = CallNimbus(
-      **again, [&](auto& c) { c.submitTopology(ValidThriftTopology(odd, sha), {}); });
+  const Thrown ok =
+      CallNimbus(**again, [&](auto& c) { c.submitTopology(ValidThriftTopology(odd, sha), {}); });
   INFO(ok.status.ToString());
   REQUIRE(ok.status.ok());
   CHECK(WaitFor([&] { return cluster.Workers().size() == 1; }, seconds(30)));
@@ -975,9 +977,8 @@ TEST_CASE("Nimbus refuses a topology whose classes or streams its plugins do not
             "[word], which the submitted topology leaves out");
   }
   SECTION("a plugin that crashes while describing: the message of gale validate") {
-    const thrift::Topology t =
-        WithOddBolt(ValidThriftTopology("wc", sha), "libcrashing.so", crashing, "crash",
-                    "CrashingBolt");
+    const thrift::Topology t = WithOddBolt(ValidThriftTopology("wc", sha), "libcrashing.so",
+                                           crashing, "crash", "CrashingBolt");
     const std::string expected = ValidateMessage(kDir + "/crashing_plugin.yaml");
     CHECK(expected ==
           "plugin code crashed (signal 11, Segmentation fault) while describing component "
@@ -1027,9 +1028,8 @@ TEST_CASE("Nimbus stops describing a plugin that hangs at its time limit and ref
       seconds(15)));
   const std::string sha = UploadOverThrift(*conn, LibDir() + "/libwordcount.so");
   const std::string hanging = UploadOverThrift(*conn, LibDir() + "/libhanging.so");
-  const thrift::Topology t =
-      WithOddBolt(ValidThriftTopology("hangs", sha), "libhanging.so", hanging, "hang",
-                  "HangingBolt");
+  const thrift::Topology t = WithOddBolt(ValidThriftTopology("hangs", sha), "libhanging.so",
+                                         hanging, "hang", "HangingBolt");
   const Thrown r = CallNimbus(*conn, [&](auto& c) { c.submitTopology(t, {}); });
   CHECK(r.exception == "InvalidTopologyException");
   CHECK(r.msg ==
@@ -1229,7 +1229,9 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
                    {Value(std::string("not an id")), Value(int64_t{5})})}),
        0);
   CHECK(WaitFor(
-      [&] { return Column(cluster.Gale({"info", "wordcount"}).out, "__acker", kErrors) == 1; },
+      [&] {
+        return Column(cluster.Gale({"info", "wordcount"}).out, "__acker", kErrors) == 1;
+      },
       seconds(20)));
   info = cluster.Gale({"info", "wordcount"}).out;
   CHECK(Column(info, "sentences", kErrors) == 0);

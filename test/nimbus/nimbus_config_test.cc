@@ -43,9 +43,9 @@ TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "
 }
 
 TEST_CASE("Nimbus flags are read in both --flag value and --flag=value forms", "[nimbus]") {
-  auto c = Parse({"--state-dir=/tmp/n", "--host", "0.0.0.0", "--port=7000",
-                  "--supervisor-timeout-secs", "1.5", "--worker-timeout-secs=2",
-                  "--worker-start-timeout-secs", "0.25"});
+  auto c =
+      Parse({"--state-dir=/tmp/n", "--host", "0.0.0.0", "--port=7000", "--supervisor-timeout-secs",
+             "1.5", "--worker-timeout-secs=2", "--worker-start-timeout-secs", "0.25"});
   REQUIRE(c.ok());
   CHECK(c->nimbus.state_dir == "/tmp/n");
   CHECK(c->host == "0.0.0.0");
@@ -79,8 +79,8 @@ supervisor.slots.ports: [6800, 6801]
     CHECK(c->nimbus.describe_timeout == milliseconds(2500));
   }
   SECTION("flags win") {
-    auto c = Parse({"--config", file, "--host", "127.0.0.2", "--port", "1", "--state-dir",
-                    "/tmp/x", "--worker-timeout-secs", "4", "--describe-timeout-secs", "1"});
+    auto c = Parse({"--config", file, "--host", "127.0.0.2", "--port", "1", "--state-dir", "/tmp/x",
+                    "--worker-timeout-secs", "4", "--describe-timeout-secs", "1"});
     REQUIRE(c.ok());
     CHECK(c->host == "127.0.0.2");
     CHECK(c->port == 1);
@@ -137,9 +137,8 @@ TEST_CASE("Bad values in the nimbus cluster config name the file and the key", "
                    ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to 65535, "
                    "got int '70000'");
   }
-  for (const char* key :
-       {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs", "nimbus.task.launch.secs",
-        "nimbus.plugin.describe.timeout.secs"}) {
+  for (const char* key : {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs",
+                          "nimbus.task.launch.secs", "nimbus.plugin.describe.timeout.secs"}) {
     INFO(key);
     auto [file, e] = error_of_file("negative.yaml", std::string(key) + ": -1\n");
     CHECK(e == file + ": config key '" + key +
@@ -158,14 +157,13 @@ TEST_CASE("Bad values in the nimbus cluster config name the file and the key", "
 TEST_CASE("gale-nimbus exits 2 naming the file and key of a bad config value",
           "[nimbus][integration]") {
   TempDir dir;
-  const std::string quoted_port = dir.Write("quoted_port.yaml",
-                                            "gale.local.dir: " + dir.path() +
-                                                "\n"
-                                                "nimbus.thrift.port: \"6627\"\n");
-  const std::string negative = dir.Write("negative.yaml",
-                                         "gale.local.dir: " + dir.path() +
-                                             "\n"
-                                             "nimbus.task.timeout.secs: -1\n");
+  const std::string quoted_port =
+      dir.Write("quoted_port.yaml", "gale.local.dir: " + dir.path() +
+                                        "\n"
+                                        "nimbus.thrift.port: \"6627\"\n");
+  const std::string negative = dir.Write("negative.yaml", "gale.local.dir: " + dir.path() +
+                                                              "\n"
+                                                              "nimbus.task.timeout.secs: -1\n");
   for (const auto& [file, key] : {std::pair{quoted_port, std::string("nimbus.thrift.port")},
                                   std::pair{negative, std::string("nimbus.task.timeout.secs")}}) {
     INFO(file);
@@ -181,11 +179,9 @@ TEST_CASE("gale-nimbus exits 2 naming the file and key of a bad config value",
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/nimbus"));
 }
 
-TEST_CASE("gale-nimbus exits 2 with one line on stderr for a bad option",
-          "[nimbus][integration]") {
+TEST_CASE("gale-nimbus exits 2 with one line on stderr for a bad option", "[nimbus][integration]") {
   auto r = gale::testing::RunProcess(
-      {gale::testing::BinDir() + "/gale-nimbus", "--state-dir", "/tmp/x", "--bogus"},
-      seconds(10));
+      {gale::testing::BinDir() + "/gale-nimbus", "--state-dir", "/tmp/x", "--bogus"}, seconds(10));
   CHECK(r.exit_code == 2);
   CHECK(r.err == "gale-nimbus: unknown option '--bogus' (see --help)\n");
   CHECK(r.out.empty());
@@ -195,9 +191,8 @@ TEST_CASE("gale reads nimbus.thrift.port of its cluster config as the daemons do
           "[nimbus][integration]") {
   TempDir dir;
   const std::string file = dir.Write("quoted_port.yaml", "nimbus.thrift.port: \"6627\"\n");
-  auto r = gale::testing::RunProcess(
-      {gale::testing::BinDir() + "/gale", "list", "--config", file}, seconds(10),
-      {{"GALE_NIMBUS", ""}});
+  auto r = gale::testing::RunProcess({gale::testing::BinDir() + "/gale", "list", "--config", file},
+                                     seconds(10), {{"GALE_NIMBUS", ""}});
   CHECK(r.exit_code == 1);
   CHECK(r.signal == 0);
   CHECK(r.err == "gale: " + file +

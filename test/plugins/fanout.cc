@@ -17,7 +17,9 @@
 class LineSpout : public gale::Spout {
  public:
   void Open(const gale::TopologyContext&, gale::SpoutOutputCollector& c) override { c_ = &c; }
-  void NextTuple() override { c_->Emit({gale::Value("the quick brown fox jumps over the lazy dog")}); }
+  void NextTuple() override {
+    c_->Emit({gale::Value("the quick brown fox jumps over the lazy dog")});
+  }
   void DeclareOutputFields(gale::OutputDeclarer& d) const override { d.Declare({"line"}); }
 
  private:
@@ -61,8 +63,7 @@ class BusyBolt : public gale::Bolt {
   }
   void Execute(const gale::Tuple&) override {
     const auto until = std::chrono::steady_clock::now() + busy_;
-    while (std::chrono::steady_clock::now() < until) {
-    }
+    while (std::chrono::steady_clock::now() < until) {}
   }
   void DeclareOutputFields(gale::OutputDeclarer&) const override {}
 

@@ -74,9 +74,7 @@ FakeNimbus::FakeNimbus(int port) : handler_(std::make_shared<Handler>()) {
     try {
       server_->serve();
       served_.set_value("");
-    } catch (const std::exception& e) {
-      served_.set_value(e.what());
-    }
+    } catch (const std::exception& e) { served_.set_value(e.what()); }
   });
   while (listening.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) {
     if (served.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {

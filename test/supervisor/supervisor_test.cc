@@ -281,11 +281,13 @@ TEST_CASE("Topology ids are checked by the rule nimbus checks names by",
   REQUIRE(box.Workers().size() == 1);
   CHECK(box.Workers()[0].Arg("--topology-id") == "wc+odd@x~1-1-1");
   const std::string log = sup.Log();
-  CHECK(CountOf(log, "nimbus assigned port 6700 (topology x y-1-1): invalid topology id 'x "
-                     "y-1-1': it contains a space; a topology name is 1 to 128 printable ASCII "
-                     "characters") == 1);
-  CHECK(CountOf(log, "nimbus assigned port 6701 (topology a\\nb-1-1): invalid topology id "
-                     "'a\\nb-1-1': it contains a line break ('\\n')") == 1);
+  CHECK(CountOf(log,
+                "nimbus assigned port 6700 (topology x y-1-1): invalid topology id 'x "
+                "y-1-1': it contains a space; a topology name is 1 to 128 printable ASCII "
+                "characters") == 1);
+  CHECK(CountOf(log,
+                "nimbus assigned port 6701 (topology a\\nb-1-1): invalid topology id "
+                "'a\\nb-1-1': it contains a line break ('\\n')") == 1);
   CHECK(log.find("a\nb") == std::string::npos);
 }
 

@@ -105,8 +105,8 @@ std::string Daemon::Log() const { return ReadFile(log_); }
 void TestCluster::StartNimbus() {
   nimbus_daemon_ = std::make_unique<Daemon>(
       std::vector<std::string>{BinDir() + "/gale-nimbus", "--port", std::to_string(nimbus_port_),
-                               "--state-dir", dir_.path() + "/nimbus",
-                               "--supervisor-timeout-secs", "3", "--worker-timeout-secs", "5"},
+                               "--state-dir", dir_.path() + "/nimbus", "--supervisor-timeout-secs",
+                               "3", "--worker-timeout-secs", "5"},
       dir_.path() + "/nimbus.log");
   if (!WaitFor([&] { return Gale({"list"}, std::chrono::seconds(5)).exit_code == 0; },
                std::chrono::seconds(15))) {

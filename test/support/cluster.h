@@ -8,11 +8,11 @@
 
 #include "test/support/process.h"
 
+#include <sys/types.h>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace gale::testing {

@@ -91,8 +91,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, std::chrono::seco
   }
   int status = 0;
   struct rusage usage {};
-  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
-  }
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {}
   r.max_rss_kb = usage.ru_maxrss;
   if (WIFEXITED(status) && !r.timed_out) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);

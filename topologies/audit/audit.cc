@@ -58,8 +58,8 @@ std::string Dir(const gale::TopologyContext& ctx) {
 }
 
 std::string TaskFile(const gale::TopologyContext& ctx, const std::string& kind) {
-  return Dir(ctx) + "/" + kind + "-" + ctx.component_id() + "-" +
-         std::to_string(ctx.task_index()) + ".log";
+  return Dir(ctx) + "/" + kind + "-" + ctx.component_id() + "-" + std::to_string(ctx.task_index()) +
+         ".log";
 }
 
 }  // namespace

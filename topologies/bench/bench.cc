@@ -101,7 +101,6 @@ class AppendFile {
 // rewrites <base>.hist (latency_histogram.h) when it has latencies.
 class SinkRecorder {
  public:
-
   void Open(const gale::TopologyContext& context, gale::OutputCollector& collector) {
     collector_ = &collector;
     base_ = OutputBase(context);
@@ -161,12 +160,11 @@ class SinkRecorder {
 // tree in kSample (ids divisible by it: clock reads cost this VM's paced
 // spout a third of its time, and a 1-in-8 sample of millions of trees
 // gives the same mean). Every 100 ms it appends "<steady nanos> <acked>
-// <failed> <complete nanos summed> <trees summed>" to <base>.acked. Emit times are kept in a ring indexed by
-// message id, so ids must be consecutive and fewer than kRing trees pending
+// <failed> <complete nanos summed> <trees summed>" to <base>.acked. Emit times are kept in a ring
+// indexed by message id, so ids must be consecutive and fewer than kRing trees pending
 // (max.spout.pending is at most a few thousand in the benchmarks).
 class AckedRecorder {
  public:
-
   // False when bench.out.dir is unset (nothing is recorded then).
   bool Open(const gale::TopologyContext& context) {
     const std::string base = OutputBase(context);
@@ -340,10 +338,8 @@ class NullBolt final : public SinkBolt<TakeNothing> {};
 // The storm-loadgen sentence set: Storm's RandomSentenceSpout sentences,
 // 32 words in 5 sentences (6.4 words on average).
 constexpr std::string_view kSentences[] = {
-    "the cow jumped over the moon",
-    "an apple a day keeps the doctor away",
-    "four score and seven years ago",
-    "snow white and the seven dwarfs",
+    "the cow jumped over the moon",   "an apple a day keeps the doctor away",
+    "four score and seven years ago", "snow white and the seven dwarfs",
     "i am at two with nature",
 };
 

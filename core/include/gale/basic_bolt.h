@@ -26,7 +26,9 @@ class BasicOutputCollector {
   TaskIds Emit(Values v) { return out_.Emit(input_, std::move(v)); }
   TaskIds Emit(Stream s, Values v) { return out_.Emit(s, input_, std::move(v)); }
   void EmitDirect(int32_t task, Values v) { out_.EmitDirect(task, input_, std::move(v)); }
-  void EmitDirect(int32_t task, Stream s, Values v) { out_.EmitDirect(task, s, input_, std::move(v)); }
+  void EmitDirect(int32_t task, Stream s, Values v) {
+    out_.EmitDirect(task, s, input_, std::move(v));
+  }
   void ResetTimeout() { out_.ResetTimeout(input_); }
   void ReportError(std::string_view message) { out_.ReportError(message); }
 

@@ -275,8 +275,7 @@ class SpoutOutputCollector {
   virtual void ReportError(std::string_view message) = 0;
 
  protected:
-  virtual TaskIds EmitTo(std::string_view stream, Values&& values,
-                         std::optional<MessageId> id) = 0;
+  virtual TaskIds EmitTo(std::string_view stream, Values&& values, std::optional<MessageId> id) = 0;
   virtual void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
                             std::optional<MessageId> id) = 0;
 };

@@ -17,10 +17,10 @@ namespace gale {
 struct OwnCacheLines {
   static constexpr std::size_t kCacheLine = 64;
   static void* operator new(std::size_t n) {
-    return ::operator new((n + kCacheLine - 1) / kCacheLine * kCacheLine,
-                          std::align_val_t{kCacheLine});
+    return ::operator new ((n + kCacheLine - 1) / kCacheLine * kCacheLine,
+                           std::align_val_t{kCacheLine});
   }
-  static void operator delete(void* p) { ::operator delete(p, std::align_val_t{kCacheLine}); }
+  static void operator delete(void* p) { ::operator delete (p, std::align_val_t{kCacheLine}); }
 };
 
 }  // namespace gale

@@ -78,13 +78,13 @@ gale_plugin_classes() {
 #define GALE_PLUGIN_CONCAT_INNER(a, b) a##b
 #define GALE_PLUGIN_CONCAT(a, b) GALE_PLUGIN_CONCAT_INNER(a, b)
 
-#define GALE_REGISTER_SPOUT_AS(Class, Name)                                              \
-  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_, __COUNTER__)( \
-      ::gale::PluginClass{Name, ::gale::ComponentKind::kSpout,                             \
-                          &::gale::plugin_internal::MakeSpout<Class>, nullptr})
-#define GALE_REGISTER_BOLT_AS(Class, Name)                                               \
-  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_, __COUNTER__)( \
-      ::gale::PluginClass{Name, ::gale::ComponentKind::kBolt, nullptr,                     \
-                          &::gale::plugin_internal::MakeBolt<Class>})
+#define GALE_REGISTER_SPOUT_AS(Class, Name)                                                      \
+  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_,                  \
+                                                               __COUNTER__)(::gale::PluginClass{ \
+      Name, ::gale::ComponentKind::kSpout, &::gale::plugin_internal::MakeSpout<Class>, nullptr})
+#define GALE_REGISTER_BOLT_AS(Class, Name)                                                       \
+  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_,                  \
+                                                               __COUNTER__)(::gale::PluginClass{ \
+      Name, ::gale::ComponentKind::kBolt, nullptr, &::gale::plugin_internal::MakeBolt<Class>})
 #define GALE_REGISTER_SPOUT(Class) GALE_REGISTER_SPOUT_AS(Class, #Class)
 #define GALE_REGISTER_BOLT(Class) GALE_REGISTER_BOLT_AS(Class, #Class)

@@ -55,11 +55,21 @@ class RootEdges {
   const Pair& operator[](size_t i) const { return i == 0 ? first_ : more_[i - 1]; }
   // XORs `edge` into the entry of `root`, adding it when absent.
   void XorInto(uint64_t root, uint64_t edge) {
-    if (first_set_ && first_.root == root) { first_.edge ^= edge; return; }
-    for (auto& p : more_) {
-      if (p.root == root) { p.edge ^= edge; return; }
+    if (first_set_ && first_.root == root) {
+      first_.edge ^= edge;
+      return;
     }
-    if (!first_set_) { first_ = {root, edge}; first_set_ = true; return; }
+    for (auto& p : more_) {
+      if (p.root == root) {
+        p.edge ^= edge;
+        return;
+      }
+    }
+    if (!first_set_) {
+      first_ = {root, edge};
+      first_set_ = true;
+      return;
+    }
     more_.push_back({root, edge});
   }
   template <typename F>
@@ -106,15 +116,34 @@ class Tuple {
   }
   const Value& Get(std::string_view field) const {
     auto i = meta_->fields.IndexOf(field);
-    if (!i) throw std::out_of_range("stream " + Where() + " has no field '" + std::string(field) + "'");
+    if (!i)
+      throw std::out_of_range("stream " + Where() + " has no field '" + std::string(field) + "'");
     return Get(*i);
   }
-  template <typename K> bool GetBool(K k) const { return Get(k).AsBool(); }
-  template <typename K> int64_t GetInt(K k) const { return Get(k).AsInt(); }
-  template <typename K> double GetDouble(K k) const { return Get(k).AsDouble(); }
-  template <typename K> const std::string& GetString(K k) const { return Get(k).AsString(); }
-  template <typename K> const Bytes& GetBytes(K k) const { return Get(k).AsBytes(); }
-  template <typename K> bool IsNull(K k) const { return Get(k).is_null(); }
+  template <typename K>
+  bool GetBool(K k) const {
+    return Get(k).AsBool();
+  }
+  template <typename K>
+  int64_t GetInt(K k) const {
+    return Get(k).AsInt();
+  }
+  template <typename K>
+  double GetDouble(K k) const {
+    return Get(k).AsDouble();
+  }
+  template <typename K>
+  const std::string& GetString(K k) const {
+    return Get(k).AsString();
+  }
+  template <typename K>
+  const Bytes& GetBytes(K k) const {
+    return Get(k).AsBytes();
+  }
+  template <typename K>
+  bool IsNull(K k) const {
+    return Get(k).is_null();
+  }
 
   // What every tuple of this stream shares: one address per (component,
   // stream) for the topology's life, so a bolt may key a cache on it (say,

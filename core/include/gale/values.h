@@ -47,7 +47,8 @@ class Value {
   // Every integral type except bool becomes int64, so `Value(size_t{3})` and
   // `Value(7)` both work without casts.
   template <typename I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool> &&
-                                             !std::is_same_v<I, char>, int> = 0>
+                                             !std::is_same_v<I, char>,
+                                         int> = 0>
   Value(I i) : rep_(static_cast<int64_t>(i)) {}
   Value(double d) : rep_(d) {}
   Value(float d) : rep_(static_cast<double>(d)) {}
@@ -127,7 +128,8 @@ class Values {
     reserve(n);
     for (size_t i = 0; i < n; ++i) emplace_back();
   }
-  template <typename It, typename = decltype(*std::declval<It&>()), typename = decltype(++std::declval<It&>())>
+  template <typename It, typename = decltype(*std::declval<It&>()),
+            typename = decltype(++std::declval<It&>())>
   Values(It first, It last) {
     for (; first != last; ++first) emplace_back(*first);
   }

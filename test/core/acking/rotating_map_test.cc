@@ -1,5 +1,5 @@
-#include "core/acking/acker_bolt.h"
 #include "core/acking/rotating_map.h"
+#include "core/acking/acker_bolt.h"
 
 #include <catch2/catch.hpp>
 
@@ -43,7 +43,6 @@ TEST_CASE("RotatingMap Put moves an entry back to the newest bucket", "[acking]"
   CHECK(out == 2);
   CHECK_FALSE(m.Remove(7));
 }
-
 
 // The flat table against a model of Storm's buckets (one std::map per
 // bucket), over random operations on keys that share their low bits (as an

@@ -61,10 +61,10 @@ TEST_CASE("FieldsHash maps a fixed key to a fixed task", "[grouping]") {
     REQUIRE(FieldsHash({Value(42)}, {0}) == 0xe66eb11933743eecULL);
     REQUIRE(One(*fields, {Value(42)}) == 4);
   }
-  SECTION("a large int key hashes its version-1 encoding (a 9- or 10-byte varint), not the wire's") {
+  SECTION(
+      "a large int key hashes its version-1 encoding (a 9- or 10-byte varint), not the wire's") {
     REQUIRE(FieldsHash({Value(int64_t{1} << 60)}, {0}) == 0x53b9b3a03627e12aULL);
-    REQUIRE(FieldsHash({Value(std::numeric_limits<int64_t>::min())}, {0}) ==
-            0x163837bf1a7c600fULL);
+    REQUIRE(FieldsHash({Value(std::numeric_limits<int64_t>::min())}, {0}) == 0x163837bf1a7c600fULL);
   }
   SECTION("a multi-field key, in the order the fields are named") {
     const Values values = {Value("user42"), Value(7), Value(true)};

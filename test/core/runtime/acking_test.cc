@@ -20,8 +20,10 @@ struct Fixture {
   FakeClock clock;
 };
 
-TEST_CASE_METHOD(Fixture, "A tree completes only when every branch is acked, through an "
-                          "aggregating bolt that anchors one output to three inputs", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "A tree completes only when every branch is acked, through an "
+                 "aggregating bolt that anchors one output to three inputs",
+                 "[acking]") {
   LocalTopology t(R"(
 name: acking
 config: { topology.acker.executors: 1 }
@@ -34,7 +36,8 @@ streams:
   - { from: feeder, to: branch, grouping: { type: SHUFFLE } }
   - { from: branch, to: agg, grouping: { type: GLOBAL } }
   - { from: agg, to: ack, grouping: { type: SHUFFLE } }
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == Ids{});  // agg holds both branches of tree 1
@@ -64,7 +67,8 @@ streams:
   - { from: left, to: agg, grouping: { type: GLOBAL } }
   - { from: right, to: agg, grouping: { type: GLOBAL } }
   - { from: agg, to: ack, grouping: { type: GLOBAL } }
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == Ids{});
@@ -84,7 +88,8 @@ bolts:
 streams:
   - { from: feeder, to: dup, grouping: { type: SHUFFLE } }
   - { from: dup, to: ack, grouping: { type: SHUFFLE } }
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   Log().Feed({"b"}, 2);
   REQUIRE(t.Settle());
@@ -92,8 +97,10 @@ streams:
   CHECK(Log().failed() == Ids{});
 }
 
-TEST_CASE_METHOD(Fixture, "A fail or an exception anywhere in the tree reaches the spout's Fail "
-                          "with that message id", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "A fail or an exception anywhere in the tree reaches the spout's Fail "
+                 "with that message id",
+                 "[acking]") {
   LocalTopology t(R"(
 name: fail
 spouts: [ { id: feeder, className: FeederSpout } ]
@@ -103,7 +110,8 @@ bolts:
 streams:
   - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
   - { from: forward, to: judge, grouping: { type: FIELDS, args: [value] } }
-)", clock);
+)",
+                  clock);
   Log().Feed({"ok"}, 11);
   Log().Feed({"fail"}, 12);
   Log().Feed({"ok"}, 13);
@@ -119,15 +127,18 @@ streams:
   CHECK(t.StatsOf("feeder").acked == 2);
 }
 
-TEST_CASE_METHOD(Fixture, "A tree whose tuple is never acked fails after the message timeout, "
-                          "not before", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "A tree whose tuple is never acked fails after the message timeout, "
+                 "not before",
+                 "[acking]") {
   LocalTopology t(R"(
 name: timeout
 config: { topology.message.timeout.secs: 10 }
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts: [ { id: every-other, className: AckEveryOtherBolt } ]
 streams: [ { from: feeder, to: every-other, grouping: { type: GLOBAL } } ]
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   Log().Feed({"b"}, 2);
   Log().Feed({"c"}, 3);
@@ -154,7 +165,8 @@ bolts:
     className: HoldBolt
     config: { hold.reset.ticks: 7, topology.tick.tuple.freq.secs: 4 }
 streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
-)", clock);
+)",
+                    clock);
     Log().Feed({"a"}, 1);
     REQUIRE(t.Settle());
     t.Advance(clock, seconds(26));  // six resets, at 4, 8, ... 24 s
@@ -173,7 +185,8 @@ config: { topology.message.timeout.secs: 10 }
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts: [ { id: slow, className: HoldBolt } ]
 streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
-)", clock);
+)",
+                    clock);
     Log().Feed({"a"}, 1);
     REQUIRE(t.Settle());
     t.Advance(clock, seconds(21));
@@ -190,8 +203,10 @@ void WaitForOutcome(std::chrono::seconds limit) {
   }
 }
 
-TEST_CASE("ResetTimeout and Fail reach the acker while Execute is still running "
-          "(Storm's test-reset-timeout)", "[acking]") {
+TEST_CASE(
+    "ResetTimeout and Fail reach the acker while Execute is still running "
+    "(Storm's test-reset-timeout)",
+    "[acking]") {
   // Real time. The message timeout T is 1.5 s; the spout's two buckets
   // rotate every T, so a tree fails between T and 2T after its emit or its
   // last reset. The bolt works 0.8 T, resets, 0.8 T, resets, 0.8 T, acks:
@@ -204,13 +219,14 @@ TEST_CASE("ResetTimeout and Fail reach the acker while Execute is still running 
   const std::string placement =
       std::string("topology.acker.in.spout.executor: ") + (hosted ? "true" : "false");
   SECTION("two resets during a 2.4 T Execute keep the tree until its ack") {
-    LocalTopology t("name: reset-in-execute\nconfig: { topology.message.timeout.secs: 1.5, " +
-                        placement + R"( }
+    LocalTopology t(
+        "name: reset-in-execute\nconfig: { topology.message.timeout.secs: 1.5, " + placement + R"( }
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts:
   - { id: slow, className: LingerBolt, config: { linger.step.millis: 1200, linger.resets: 2 } }
 streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
-)", SystemClock::Get());
+)",
+        SystemClock::Get());
     Log().Feed({"a"}, 1);
     WaitForOutcome(seconds(20));
     CHECK(Log().count("linger_resets") == 2);
@@ -224,7 +240,8 @@ streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts: [ { id: slow, className: LingerBolt, config: { linger.fail: true } } ]
 streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
-)", SystemClock::Get());
+)",
+                    SystemClock::Get());
     Log().Feed({"a"}, 1);
     WaitForOutcome(seconds(20));
     CHECK(Log().failed() == Ids{1});
@@ -234,8 +251,10 @@ streams: [ { from: feeder, to: slow, grouping: { type: GLOBAL } } ]
   }
 }
 
-TEST_CASE_METHOD(Fixture, "Resets reach the acker while Execute runs even when the acker's "
-                          "queue is full", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "Resets reach the acker while Execute runs even when the acker's "
+                 "queue is full",
+                 "[acking]") {
   // Every queue holds one tuple and every batch is one tuple. The spout is
   // held in NextTuple, so it reads no input: the acker's first forwarded
   // reset fills the spout's queue, the next one blocks the acker, its queue
@@ -254,7 +273,8 @@ config:
 spouts: [ { id: feeder, className: FeederSpout, config: { feeder.hold.after: 1 } } ]
 bolts: [ { id: burst, className: ResetBurstBolt, config: { burst.resets: 10 } } ]
 streams: [ { from: feeder, to: burst, grouping: { type: GLOBAL } } ]
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   auto wait_for = [](auto done) {
     const auto deadline = std::chrono::steady_clock::now() + seconds(10);
@@ -274,8 +294,10 @@ streams: [ { from: feeder, to: burst, grouping: { type: GLOBAL } } ]
   CHECK(wait_for([&] { return t.StatsOf("__acker").executed == 2 + kResets; }));
 }
 
-TEST_CASE_METHOD(Fixture, "A bolt refused mid-batch executes the rest of its input later in "
-                          "order and once each", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "A bolt refused mid-batch executes the rest of its input later in "
+                 "order and once each",
+                 "[acking]") {
   // Queues of one tuple (one batch), batches of 8: `branch` pops 8 inputs
   // at a time, is refused by `sink` after one or two of them, over and
   // over, and goes on where it stopped.
@@ -289,7 +311,8 @@ bolts:
 streams:
   - { from: feeder, to: branch, grouping: { type: GLOBAL } }
   - { from: branch, to: sink, grouping: { type: GLOBAL } }
-)", clock);
+)",
+                  clock);
   Ids all;
   for (uint64_t i = 1; i <= 300; ++i) {
     Log().Feed({static_cast<int64_t>(i)}, i);
@@ -302,8 +325,10 @@ streams:
   CHECK(t.StatsOf("branch").executed == 300);
 }
 
-TEST_CASE_METHOD(Fixture, "Unanchored emits are not tracked: a failure after them never reaches "
-                          "the spout", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "Unanchored emits are not tracked: a failure after them never reaches "
+                 "the spout",
+                 "[acking]") {
   LocalTopology t(R"(
 name: unanchored
 spouts: [ { id: feeder, className: FeederSpout } ]
@@ -313,7 +338,8 @@ bolts:
 streams:
   - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
   - { from: forward, to: sink, grouping: { type: SHUFFLE } }
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   Log().Feed({"b"}, 2);
   REQUIRE(t.Settle());
@@ -330,7 +356,8 @@ config: { topology.acker.executors: 0 }
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts: [ { id: sink, className: FailAllBolt } ]
 streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
-)", clock);
+)",
+                  clock);
   Log().Feed({"a"}, 1);
   Log().Feed({"b"}, 2);
   REQUIRE(t.Settle());
@@ -339,8 +366,9 @@ streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
   for (const auto& c : t.runtime().Stats()) CHECK(c.component != "__acker");
 }
 
-TEST_CASE_METHOD(Fixture, "An acker on the spout executor's thread (the default) and one on an "
-                          "executor of its own track trees alike and report the same stats",
+TEST_CASE_METHOD(Fixture,
+                 "An acker on the spout executor's thread (the default) and one on an "
+                 "executor of its own track trees alike and report the same stats",
                  "[acking]") {
   const bool hosted = GENERATE(true, false);
   CAPTURE(hosted);
@@ -355,7 +383,8 @@ bolts:
 streams:
   - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
   - { from: forward, to: judge, grouping: { type: SHUFFLE } }
-)", clock);
+)",
+                  clock);
   Log().Feed({"ok"}, 1);
   Log().Feed({"fail"}, 2);
   Log().Feed({"ok"}, 3);
@@ -375,8 +404,10 @@ streams:
   CHECK(reports == 1);
 }
 
-TEST_CASE_METHOD(Fixture, "Trees of a spout executor that does not host the acker complete "
-                          "through the one that does", "[acking]") {
+TEST_CASE_METHOD(Fixture,
+                 "Trees of a spout executor that does not host the acker complete "
+                 "through the one that does",
+                 "[acking]") {
   // Two spout executors, one acker: the first spout executor runs it, and
   // only the second one emits.
   LocalTopology t(R"(
@@ -385,7 +416,8 @@ config: { topology.acker.executors: 1, topology.message.timeout.secs: 10 }
 spouts: [ { id: feeder, className: FeederSpout, parallelism: 2, config: { feeder.task.index: 1 } } ]
 bolts: [ { id: judge, className: FailValueBolt } ]
 streams: [ { from: feeder, to: judge, grouping: { type: SHUFFLE } } ]
-)", clock);
+)",
+                  clock);
   for (uint64_t i = 1; i <= 20; ++i) Log().Feed({i % 5 == 0 ? "fail" : "ok"}, i);
   REQUIRE(t.Settle());
   CHECK(Log().acked().size() == 16);
@@ -403,7 +435,8 @@ config: { topology.max.spout.pending: 3 }
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts: [ { id: hold, className: HoldBolt } ]
 streams: [ { from: feeder, to: hold, grouping: { type: SHUFFLE } } ]
-)", clock);
+)",
+                  clock);
   for (uint64_t i = 1; i <= 10; ++i) Log().Feed({"x"}, i);
   const auto deadline = std::chrono::steady_clock::now() + seconds(10);
   while (Log().count("consumed") < 3 && std::chrono::steady_clock::now() < deadline) {
@@ -425,7 +458,8 @@ spouts: [ { id: feeder, className: FeederSpout } ]
 bolts:
   - { id: ticked, className: TickCountBolt, parallelism: 2, config: { topology.tick.tuple.freq.secs: 2 } }
 streams: [ { from: feeder, to: ticked, grouping: { type: SHUFFLE } } ]
-)", clock);
+)",
+                  clock);
   REQUIRE(t.Settle());
   t.Advance(clock, seconds(10));
   CHECK(Log().count("ticks") == 10);  // 5 ticks x 2 tasks

@@ -51,8 +51,10 @@ struct WrongCount {
   const char* error;
 };
 
-TEST_CASE_METHOD(Fixture, "A bolt emit with the wrong value count is refused at the emit and "
-                          "fails the input", "[runtime]") {
+TEST_CASE_METHOD(Fixture,
+                 "A bolt emit with the wrong value count is refused at the emit and "
+                 "fails the input",
+                 "[runtime]") {
   const WrongCount c = GENERATE(
       WrongCount{"{ arity.values: 1 }", "SHUFFLE",
                  "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
@@ -74,8 +76,10 @@ TEST_CASE_METHOD(Fixture, "A bolt emit with the wrong value count is refused at 
   CHECK(Errors(t, "split") == std::vector<std::string>{c.error});
 }
 
-TEST_CASE_METHOD(Fixture, "Emits with the declared value count go through: direct ones too "
-                          "and the acker's own streams", "[runtime]") {
+TEST_CASE_METHOD(Fixture,
+                 "Emits with the declared value count go through: direct ones too "
+                 "and the acker's own streams",
+                 "[runtime]") {
   const bool direct = GENERATE(false, true);
   LocalTopology t(Topology(direct ? "{ arity.direct: true }" : "{}", direct ? "DIRECT" : "SHUFFLE"),
                   clock);
@@ -89,14 +93,17 @@ TEST_CASE_METHOD(Fixture, "Emits with the declared value count go through: direc
   CHECK(Errors(t, "__acker").empty());
 }
 
-TEST_CASE_METHOD(Fixture, "A spout emit with the wrong value count is refused and reported to "
-                          "the spout", "[runtime]") {
+TEST_CASE_METHOD(Fixture,
+                 "A spout emit with the wrong value count is refused and reported to "
+                 "the spout",
+                 "[runtime]") {
   LocalTopology t(R"(
 name: arity-spout
 spouts: [ { id: feeder, className: FeederSpout } ]
 bolts: [ { id: ack, className: AckBolt } ]
 streams: [ { from: feeder, to: ack, grouping: { type: SHUFFLE } } ]
-)", clock);
+)",
+                  clock);
   Log().Feed({"a", "b"}, 1);
   Log().Feed({"c"}, 2);
   REQUIRE(t.Settle());

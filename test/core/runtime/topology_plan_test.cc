@@ -1,5 +1,5 @@
-#include "core/runtime/executor.h"
 #include "core/runtime/topology_plan.h"
+#include "core/runtime/executor.h"
 
 #include <catch2/catch.hpp>
 
@@ -68,8 +68,8 @@ TEST_CASE("Spouts and ackers tick once per message timeout and bolts only when c
 TEST_CASE("WithResidue picks the acker index and keeps the id in range", "[runtime]") {
   CHECK(WithResidue(100, 7, 3) == 101);  // 100 = 14 * 7 + 2 -> 14 * 7 + 3
   for (uint64_t n : {1u, 2u, 3u, 7u, 10u}) {
-    for (uint64_t r : {uint64_t{0}, uint64_t{12345}, ~uint64_t{0}, ~uint64_t{0} - 1,
-                       ~uint64_t{0} - 5}) {
+    for (uint64_t r :
+         {uint64_t{0}, uint64_t{12345}, ~uint64_t{0}, ~uint64_t{0} - 1, ~uint64_t{0} - 5}) {
       for (uint64_t want = 0; want < n; ++want) {
         const uint64_t root = WithResidue(r, n, want);
         CHECK(root % n == want);

@@ -20,8 +20,8 @@ std::string Why(std::string_view name) {
 
 TEST_CASE("Topology names: printable ASCII without white space or Storm's four characters",
           "[topology]") {
-  for (const char* good : {"wordcount", "a", "Word_Count-2", "wc+odd@name~1", "x$y!%(z)",
-                           "a-", "1234", "[x]{y}"}) {
+  for (const char* good :
+       {"wordcount", "a", "Word_Count-2", "wc+odd@name~1", "x$y!%(z)", "a-", "1234", "[x]{y}"}) {
     INFO(good);
     CHECK_FALSE(ValidateTopologyName(good).has_value());
   }
@@ -59,11 +59,10 @@ TEST_CASE("A name too long is cut short in its message", "[topology]") {
   CHECK(Why(std::string(100000, 'b')).size() < 400);
 }
 
-TEST_CASE("Topology ids take the characters of names and room for nimbus's numbers",
-          "[topology]") {
+TEST_CASE("Topology ids take the characters of names and room for nimbus's numbers", "[topology]") {
   CHECK_FALSE(ValidateTopologyId("wordcount-1-1733000000").has_value());
   CHECK_FALSE(ValidateTopologyId(std::string(128, 'n') + "-9223372036854775807-"
-                                                        "9223372036854775807")
+                                                         "9223372036854775807")
                   .has_value());
   CHECK_THAT(*ValidateTopologyId("x y-1-1"),
              Catch::StartsWith("invalid topology id 'x y-1-1': it contains a space; "));
@@ -72,8 +71,7 @@ TEST_CASE("Topology ids take the characters of names and room for nimbus's numbe
   CHECK(ValidateTopologyId(std::string(171, 'n')).has_value());
 }
 
-TEST_CASE("PrintableForMessage escapes what could forge a line and cuts long text",
-          "[topology]") {
+TEST_CASE("PrintableForMessage escapes what could forge a line and cuts long text", "[topology]") {
   CHECK(PrintableForMessage("plain") == "plain");
   CHECK(PrintableForMessage("a\nb\rc\td") == "a\\nb\\rc\\td");
   CHECK(PrintableForMessage(std::string("\0\x1b\xff", 3)) == "\\x00\\x1b\\xff");

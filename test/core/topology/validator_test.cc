@@ -264,15 +264,16 @@ bolts:
 streams:
   - { from: sentences, to: split, grouping: { type: SHUFFLE } }
 )");
-  CHECK(ValidateStructure(spec).message() ==
-        "wc.yaml:3:3: config key 'topology.workers' must be an integer from 1 to 10000, got int '0'\n"
-        "wc.yaml:4:3: config key 'topology.debug' must be true or false, got string 'yes'\n"
-        "wc.yaml:5:3: config key 'topology.message.timeout.secs' must be a number > 0, got int "
-        "'0'\n"
-        "wc.yaml:10:7: config key 'topology.tick.tuple.freq.secs' must be a number, got string "
-        "'soon'\n"
-        "wc.yaml:14:51: config key 'topology.max.spout.pending' must be an integer >= 0, got "
-        "bool 'true'");
+  CHECK(
+      ValidateStructure(spec).message() ==
+      "wc.yaml:3:3: config key 'topology.workers' must be an integer from 1 to 10000, got int '0'\n"
+      "wc.yaml:4:3: config key 'topology.debug' must be true or false, got string 'yes'\n"
+      "wc.yaml:5:3: config key 'topology.message.timeout.secs' must be a number > 0, got int "
+      "'0'\n"
+      "wc.yaml:10:7: config key 'topology.tick.tuple.freq.secs' must be a number, got string "
+      "'soon'\n"
+      "wc.yaml:14:51: config key 'topology.max.spout.pending' must be an integer >= 0, got "
+      "bool 'true'");
 }
 
 TEST_CASE("topology.transfer.batch.size is read, checked at the key, and 1024 by default",
@@ -332,8 +333,7 @@ spouts:
         });
 }
 
-TEST_CASE("Warnings name a cycle of streams, which can deadlock under backpressure",
-          "[topology]") {
+TEST_CASE("Warnings name a cycle of streams, which can deadlock under backpressure", "[topology]") {
   TopologySpec spec = Load(R"(name: loop
 spouts:
   - { id: s, className: S }

@@ -167,7 +167,8 @@ const std::vector<BrokenCase> kBrokenCases = {
      "$D/resource_include.yaml:3:15: resource includes are not supported; give 'file:' a path "
      "relative to this file"},
     {"bad_config_type.yaml",
-     "$D/bad_config_type.yaml:4:3: config key 'topology.workers' must be an integer from 1 to 10000, got "
+     "$D/bad_config_type.yaml:4:3: config key 'topology.workers' must be an integer from 1 to "
+     "10000, got "
      "string 'two'"},
     {"config_list.yaml",
      "$D/config_list.yaml:5:5: config value of 'topology.kryo.register' must be a scalar (a "

@@ -237,8 +237,7 @@ TEST_CASE("ZmqTransport moves 100k tuples intact and in order per sender", "[tra
   CheckInOrder(at_b.Take(), {{1, kFromA}, {2, kFromC}});
   // Senders count what ZeroMQ took after it took it; the peer may be faster.
   REQUIRE(WaitUntil([&] {
-    return a.transport->stats().tuples_sent == kFromA &&
-           c.transport->stats().tuples_sent == kFromC;
+    return a.transport->stats().tuples_sent == kFromA && c.transport->stats().tuples_sent == kFromC;
   }));
   const TransportStats sa = a.transport->stats();
   const TransportStats sc = c.transport->stats();

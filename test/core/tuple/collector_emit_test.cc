@@ -33,12 +33,14 @@ class RecordingCollector : public OutputCollector {
 
  protected:
   TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
-    calls.push_back({std::string(stream), {anchors.begin(), anchors.end()}, std::move(values), {}, -1});
+    calls.push_back(
+        {std::string(stream), {anchors.begin(), anchors.end()}, std::move(values), {}, -1});
     return {};
   }
   void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
                     Values&& values) override {
-    calls.push_back({std::string(stream), {anchors.begin(), anchors.end()}, std::move(values), {}, task});
+    calls.push_back(
+        {std::string(stream), {anchors.begin(), anchors.end()}, std::move(values), {}, task});
   }
 };
 
@@ -63,7 +65,9 @@ const std::string kLong = "a value long enough to live on the heap, not inline";
 
 // Only Values (and braced lists) are emitted: nothing else converts.
 template <typename C, typename A>
-concept CanEmit = requires(C& c, A&& a) { c.Emit(std::forward<A>(a)); };
+concept CanEmit = requires(C& c, A&& a) {
+  c.Emit(std::forward<A>(a));
+};
 static_assert(CanEmit<RecordingSpoutCollector, Values>);
 static_assert(CanEmit<RecordingSpoutCollector, Values&>);
 static_assert(CanEmit<RecordingSpoutCollector, const Values&>);

@@ -12,19 +12,34 @@ namespace gale {
 namespace {
 
 template <typename T>
-concept CanMutateRoots = requires(T& t) { t.mutable_roots(); };
+concept CanMutateRoots = requires(T& t) {
+  t.mutable_roots();
+};
 template <typename T>
-concept CanReadRoots = requires(const T& t) { t.roots(); };
+concept CanReadRoots = requires(const T& t) {
+  t.roots();
+};
 template <typename T>
-concept CanReadAckVal = requires(const T& t) { t.ack_val(); };
+concept CanReadAckVal = requires(const T& t) {
+  t.ack_val();
+};
 template <typename T>
-concept CanXorAckVal = requires(const T& t) { t.XorAckVal(uint64_t{1}); };
+concept CanXorAckVal = requires(const T& t) {
+  t.XorAckVal(uint64_t{1});
+};
 template <typename T>
-concept CanMutateValues = requires(T& t) { t.mutable_values(); };
+concept CanMutateValues = requires(T& t) {
+  t.mutable_values();
+};
 template <typename T>
-concept CanTouchMembers = requires(T& t) { t.roots_; } || requires(T& t) { t.ack_val_; };
+concept CanTouchMembers = requires(T& t) {
+  t.roots_;
+}
+|| requires(T& t) { t.ack_val_; };
 template <typename T>
-concept Complete = requires { sizeof(T); };
+concept Complete = requires {
+  sizeof(T);
+};
 
 static_assert(!CanMutateRoots<Tuple>);
 static_assert(!CanReadRoots<Tuple>);

@@ -159,7 +159,8 @@ TEST_CASE("TupleCodec writes ints from 2^55 up and below -2^55 in 8 fixed bytes 
   REQUIRE(message(long_varint) == "bad value at byte 0: int 36028797018963968 must use tag 7");
   REQUIRE(message("\x07\x05\x00\x00\x00\x00\x00\x00\x00"s) ==
           "bad value at byte 0: int 5 must use tag 3");
-  REQUIRE(message("\x07\x05\x00"s) == "value truncated at byte 1: int64 needs 8 bytes but 2 are left");
+  REQUIRE(message("\x07\x05\x00"s) ==
+          "value truncated at byte 1: int64 needs 8 bytes but 2 are left");
 }
 
 TEST_CASE("TupleCodec decodes values one after another", "[tuple]") {
@@ -445,7 +446,7 @@ TEST_CASE("DecodeFrameInto reuses its vector and decodes as DecodeFrame", "[tupl
   const auto* roots_storage = into[0].roots.data();
   REQUIRE(DecodeFrameInto(Frame(second), into).ok());
   CHECK(into == second);
-  CHECK(into[0].roots.data() == roots_storage);  // no new allocation for it
+  CHECK(into[0].roots.data() == roots_storage);            // no new allocation for it
   CHECK_FALSE(DecodeFrameInto("GF\x02\x05"s, into).ok());  // truncated: an error, no crash
 }
 
