@@ -6,10 +6,12 @@
 #include <filesystem>
 
 #include "test/support/process.h"
+#include "test/support/result_errors.h"
 
 namespace gale::nimbus {
 namespace {
 
+using gale::testing::ErrorOf;
 using gale::testing::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -20,13 +22,6 @@ Result<NimbusConfig> Parse(std::vector<std::string> args, bool gale_bin = true) 
   args.insert(args.begin(), "gale-nimbus");
   if (gale_bin) args.insert(args.end(), {"--gale-bin", "/bin/true"});
   return NimbusConfig::FromArgs(args, "/nonexistent/bin/gale-nimbus");
-}
-
-std::string ErrorOf(const Result<NimbusConfig>& r) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.status().code() == StatusCode::kInvalidArgument);
-  CHECK(r.status().message().find('\n') == std::string::npos);
-  return r.status().message();
 }
 
 TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "[nimbus]") {

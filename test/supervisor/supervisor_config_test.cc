@@ -4,10 +4,12 @@
 #include <filesystem>
 
 #include "test/support/process.h"
+#include "test/support/result_errors.h"
 
 namespace gale::supervisor {
 namespace {
 
+using gale::testing::ErrorOf;
 using gale::testing::TempDir;
 
 // Parses `args` as gale-supervisor's command line, with /bin/true standing
@@ -16,13 +18,6 @@ Result<SupervisorConfig> Parse(std::vector<std::string> args, bool worker_bin = 
   args.insert(args.begin(), "gale-supervisor");
   if (worker_bin) args.insert(args.end(), {"--worker-bin", "/bin/true"});
   return SupervisorConfig::FromArgs(args, "/nonexistent/bin/gale-supervisor");
-}
-
-std::string ErrorOf(const Result<SupervisorConfig>& r) {
-  REQUIRE_FALSE(r.ok());
-  CHECK(r.status().code() == StatusCode::kInvalidArgument);
-  CHECK(r.status().message().find('\n') == std::string::npos);
-  return r.status().message();
 }
 
 TEST_CASE("Supervisor options have Storm-like defaults and need only a state dir", "[supervisor]") {
