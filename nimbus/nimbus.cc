@@ -2,6 +2,7 @@
 
 #include "core/common/files.h"
 #include "core/common/logging.h"
+#include "core/common/strings.h"
 #include "core/plugin/describe.h"
 #include "core/runtime/topology_plan.h"
 #include "core/topology/validator.h"
@@ -61,12 +62,6 @@ Result<std::unique_ptr<runtime::TopologyPlan>> PlanOf(const thrift::Topology& t)
 Status AlreadyRunning(const std::string& name) {
   return Status::AlreadyExists("topology '" + name +
                                "' is already running; kill it first or choose another name");
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
 }
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
@@ -145,9 +140,7 @@ Status CheckAgainstPlugins(const NimbusOptions& options, const topology::Topolog
     }
   }
   if (lines.empty()) return Status::Ok();
-  std::string message;
-  for (const auto& l : lines) message += (message.empty() ? "" : "\n") + l;
-  return Status::InvalidArgument(message);
+  return Status::InvalidArgument(Join(lines, "\n"));
 }
 
 }  // namespace

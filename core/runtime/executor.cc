@@ -1,6 +1,7 @@
 #include "core/runtime/executor.h"
 
 #include "core/common/logging.h"
+#include "core/common/strings.h"
 
 #include <chrono>
 #include <stdexcept>
@@ -84,12 +85,11 @@ const OutputStream& Executor::ResolveStream(std::string_view stream) const {
 
 void Executor::ValueCountMismatch(const OutputStream& out, size_t count) const {
   const size_t declared = out.meta.fields.size();
-  std::string names;
-  for (const auto& f : out.meta.fields) names += (names.empty() ? "" : ", ") + f;
   throw std::invalid_argument("component '" + component_.id + "' emitted " + std::to_string(count) +
                               (count == 1 ? " value" : " values") + " on stream '" +
                               out.meta.stream + "', which declares " + std::to_string(declared) +
-                              (declared == 1 ? " field [" : " fields [") + names + "]");
+                              (declared == 1 ? " field [" : " fields [") +
+                              gale::Join(out.meta.fields.names()) + "]");
 }
 
 void Executor::ChooseTargets(int32_t task, const OutputStream& out, const Values& values,

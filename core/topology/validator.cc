@@ -1,4 +1,5 @@
 #include "core/topology/validator.h"
+#include "core/common/strings.h"
 
 #include <algorithm>
 #include <functional>
@@ -21,15 +22,6 @@ std::string Where(const SourcePos& pos) {
 
 SourcePos Or(const SourcePos& specific, const SourcePos& fallback) {
   return specific.line > 0 ? specific : fallback;
-}
-
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += ", ";
-    out += s;
-  }
-  return out;
 }
 
 std::string Noun(ComponentKind kind) { return kind == ComponentKind::kSpout ? "spout" : "bolt"; }

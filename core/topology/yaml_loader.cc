@@ -2,6 +2,7 @@
 // TopologySpec and every yaml-cpp exception into an error line. The format
 // and every message are listed in core/topology/README.md.
 #include "core/topology/yaml_loader.h"
+#include "core/common/strings.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -36,15 +37,6 @@ std::string Trim(std::string_view s) {
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::string Join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
 }
 
 // Reads a whole file; on failure returns nullopt and sets `error` to the

@@ -1,5 +1,6 @@
 #include "nimbus/cli/validate_command.h"
 
+#include "core/common/strings.h"
 #include "core/runtime/load_topology.h"
 #include "core/runtime/topology_plan.h"
 
@@ -7,12 +8,6 @@
 
 namespace gale::cli {
 namespace {
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 void PrintSummary(const topology::TopologySpec& spec, const runtime::TopologyPlan& plan,
                   std::ostream& out) {
