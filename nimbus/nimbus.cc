@@ -838,3 +838,112 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
 }
 
 }  // namespace gale::nimbus
+
+namespace gale::nimbus {
+namespace {
+
+bool IsStatsWindow(const std::string& w) {
+  return w == "600" || w == "10800" || w == "86400" || w == ":all-time";
+}
+
+thrift::WindowStats FromExecutorStats(const thrift::ExecutorStats& s) {
+  thrift::WindowStats w;
+  w.__set_emitted(s.emitted);
+  w.__set_transferred(s.transferred);
+  w.__set_acked(s.acked);
+  w.__set_failed(s.failed);
+  w.__set_executed(s.executed);
+  w.__set_execute_latency_ms(s.execute_ms_avg);
+  w.__set_complete_latency_ms(s.complete_ms_avg);
+  w.__set_errors(s.error_count);
+  w.__set_transferred_remote(s.transferred_remote);
+  return w;
+}
+
+// Adds `b` into `a`: counters summed, latencies weighted by their counts,
+// capacity the largest.
+void AddWindowStats(thrift::WindowStats& a, const thrift::WindowStats& b) {
+  auto mean = [](double ma, int64_t na, double mb, int64_t nb) {
+    return na + nb > 0 ? (ma * static_cast<double>(na) + mb * static_cast<double>(nb)) /
+                             static_cast<double>(na + nb)
+                       : 0.0;
+  };
+  a.__set_execute_latency_ms(
+      mean(a.execute_latency_ms, a.executed, b.execute_latency_ms, b.executed));
+  a.__set_process_latency_ms(
+      mean(a.process_latency_ms, a.acked + a.failed, b.process_latency_ms, b.acked + b.failed));
+  a.__set_complete_latency_ms(mean(a.complete_latency_ms, a.acked, b.complete_latency_ms, b.acked));
+  a.__set_emitted(a.emitted + b.emitted);
+  a.__set_transferred(a.transferred + b.transferred);
+  a.__set_acked(a.acked + b.acked);
+  a.__set_failed(a.failed + b.failed);
+  a.__set_executed(a.executed + b.executed);
+  a.__set_capacity(std::max(a.capacity, b.capacity));
+  a.__set_queue_depth(a.queue_depth + b.queue_depth);
+  a.__set_backpressure_ms(a.backpressure_ms + b.backpressure_ms);
+  a.__set_errors(a.errors + b.errors);
+  a.__set_transferred_remote(a.transferred_remote + b.transferred_remote);
+}
+
+}  // namespace
+
+Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& name,
+                                                             const std::string& window) {
+  if (!IsStatsWindow(window)) {
+    return Status::InvalidArgument("unknown statistics window '" + window +
+                                   "': use 600, 10800, 86400 or :all-time");
+  }
+  GALE_ASSIGN_OR_RETURN(thrift::TopologyInfo info, GetTopologyInfo(name));
+  std::lock_guard<std::mutex> lock(mu_);
+  thrift::StoredTopology* t = FindByName(name);
+  if (!t) return Status::NotFound("no topology named '" + name + "'");
+  GALE_ASSIGN_OR_RETURN(const runtime::TopologyPlan* plan, PlanFor(*t));
+
+  thrift::TopologyPageInfo page;
+  page.id = info.id;
+  page.name = info.name;
+  page.status = info.status;
+  page.uptime_secs = info.uptime_secs;
+  page.num_workers = info.num_workers;
+  page.num_executors = static_cast<int32_t>(info.executors.size());
+  page.window = window;
+  page.streams = t->topology.streams;
+  page.worker_deaths = info.worker_deaths;
+  page.config = t->topology.config;
+  std::map<std::string, size_t> index;
+  for (const auto& c : plan->components()) {
+    thrift::ComponentPageInfo cp;
+    cp.id = c.id;
+    cp.kind = c.role == runtime::Role::kSpout ? thrift::ComponentKind::SPOUT
+                                              : thrift::ComponentKind::BOLT;
+    cp.num_executors = c.executor_count;
+    cp.num_tasks = static_cast<int32_t>(c.tasks.size());
+    page.num_tasks += cp.num_tasks;
+    auto errors = info.errors.find(c.id);
+    if (errors != info.errors.end()) cp.errors = errors->second;
+    index[c.id] = page.components.size();
+    page.components.push_back(std::move(cp));
+  }
+  for (const auto& e : info.executors) {
+    auto it = index.find(e.component_id);
+    if (it == index.end()) continue;
+    thrift::ComponentPageInfo& cp = page.components[it->second];
+    thrift::ExecutorPageInfo ep;
+    ep.component_id = e.component_id;
+    ep.task_start = e.task_start;
+    ep.task_end = e.task_end;
+    ep.host = e.host;
+    ep.port = e.port;
+    ep.supervisor_id = e.supervisor_id;
+    ep.uptime_secs = e.uptime_secs;
+    if (e.__isset.stats) ep.stats = FromExecutorStats(e.stats);
+    AddWindowStats(cp.stats, ep.stats);
+    cp.executors.push_back(std::move(ep));
+  }
+  for (const auto& cp : page.components) {
+    if (cp.kind == thrift::ComponentKind::SPOUT) AddWindowStats(page.stats, cp.stats);
+  }
+  return page;
+}
+
+}  // namespace gale::nimbus

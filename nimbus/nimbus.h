@@ -64,6 +64,10 @@ class Nimbus {
 
   thrift::ClusterSummary GetClusterSummary();
   Result<thrift::TopologyInfo> GetTopologyInfo(const std::string& name);
+  // Statistics over one of Storm's windows ("600", "10800", "86400", ":all-time");
+  // InvalidArgument for any other window, NotFound for an unknown topology.
+  Result<thrift::TopologyPageInfo> GetTopologyPageInfo(const std::string& name,
+                                                       const std::string& window);
 
   // ---- daemon calls ----
   std::vector<thrift::SlotAssignment> SupervisorHeartbeat(const thrift::SupervisorHeartbeat& hb);

@@ -106,6 +106,20 @@ void NimbusHandler::getTopologyInfo(thrift::TopologyInfo& out, const std::string
   out = std::move(r).value();
 }
 
+void NimbusHandler::getTopologyPageInfo(thrift::TopologyPageInfo& out, const std::string& name,
+                                        const std::string& window) {
+  auto r = nimbus_.GetTopologyPageInfo(name, window);
+  if (!r.ok()) {
+    switch (r.status().code()) {
+      case StatusCode::kNotFound: Throw<thrift::NotAliveException>(r.status().message());
+      case StatusCode::kInvalidArgument:
+        Throw<thrift::InvalidTopologyException>(r.status().message());
+      default: throw std::runtime_error(r.status().message());
+    }
+  }
+  out = std::move(r).value();
+}
+
 void NimbusHandler::supervisorHeartbeat(std::vector<thrift::SlotAssignment>& out,
                                         const thrift::SupervisorHeartbeat& heartbeat) {
   out = nimbus_.SupervisorHeartbeat(heartbeat);

@@ -27,6 +27,8 @@ class NimbusHandler final : public thrift::NimbusIf {
   void rebalance(const std::string& name, const thrift::RebalanceOptions& options) override;
   void getClusterInfo(thrift::ClusterSummary& out) override;
   void getTopologyInfo(thrift::TopologyInfo& out, const std::string& name) override;
+  void getTopologyPageInfo(thrift::TopologyPageInfo& out, const std::string& name,
+                           const std::string& window) override;
   void supervisorHeartbeat(std::vector<thrift::SlotAssignment>& out,
                            const thrift::SupervisorHeartbeat& heartbeat) override;
   void downloadPluginChunk(std::string& out, const std::string& sha256, int64_t offset,

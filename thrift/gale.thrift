@@ -200,6 +200,130 @@ struct TopologyInfo {
   9: optional list<WorkerDeaths> worker_deaths = [],
 }
 
+// ------------------------------------------------------------- statistics
+//
+// Statistics over a window, as Storm UI shows them. Windows (Storm's names):
+// "600" (last 10 minutes), "10800" (3 hours), "86400" (1 day), ":all-time".
+// Nimbus keeps them, so a worker restart or a rebalance does not zero them.
+
+// A latency distribution: counts[i] tuples took at most bounds_ms[i] (and more
+// than bounds_ms[i-1]); the last count is everything above the last bound.
+struct LatencyHistogram {
+  1: required list<double> bounds_ms,
+  // len(bounds_ms) + 1 entries; not cumulative.
+  2: required list<i64> counts,
+  3: required double sum_ms,
+}
+
+// One stream over a window. For a component's output stream: `component` is
+// the emitting component; emitted, transferred, and for spouts acked, failed,
+// complete_latency_ms. For a bolt's input: `component` is the source
+// component; executed, acked, failed, execute and process latency.
+struct StreamWindowStats {
+  1: required string component,
+  2: required string stream,
+  3: optional i64 emitted = 0,
+  4: optional i64 transferred = 0,
+  5: optional i64 acked = 0,
+  6: optional i64 failed = 0,
+  7: optional i64 executed = 0,
+  8: optional double execute_latency_ms = 0,
+  9: optional double process_latency_ms = 0,
+  10: optional double complete_latency_ms = 0,
+}
+
+enum UserMetricKind {
+  COUNTER = 1,
+  GAUGE = 2,
+  HISTOGRAM = 3,
+}
+
+// A metric plugin code registered (TopologyContext), over a window.
+struct UserMetricValue {
+  1: required string name,
+  2: required UserMetricKind kind,
+  // COUNTER: the increments within the window; GAUGE: the latest value.
+  3: optional double value = 0,
+  // HISTOGRAM: recorded values within the window.
+  4: optional list<double> bounds = [],
+  5: optional list<i64> counts = [],
+  6: optional double sum = 0,
+}
+
+// One executor, one component, or the whole topology, over one window.
+struct WindowStats {
+  1: optional i64 emitted = 0,
+  2: optional i64 transferred = 0,
+  3: optional i64 acked = 0,
+  4: optional i64 failed = 0,
+  // Bolts: inputs executed (ticks excluded).
+  5: optional i64 executed = 0,
+  // Bolts: mean time in Execute(); mean time from an input's arrival at the
+  // executor to its ack (Storm's process latency).
+  6: optional double execute_latency_ms = 0,
+  7: optional double process_latency_ms = 0,
+  // Spouts: mean time from emit to tree completion.
+  8: optional double complete_latency_ms = 0,
+  // Bolts: the fraction of the window spent executing (Storm's capacity); for
+  // a component, the largest of its executors'.
+  9: optional double capacity = 0,
+  // Tuples waiting in the input queue(s) at the latest heartbeat (a gauge).
+  10: optional i64 queue_depth = 0,
+  // Time emits spent blocked by full queues (backpressure) within the window.
+  11: optional i64 backpressure_ms = 0,
+  12: optional i64 errors = 0,
+  13: optional i64 transferred_remote = 0,
+  14: optional list<StreamWindowStats> outputs = [],
+  15: optional list<StreamWindowStats> inputs = [],
+  16: optional LatencyHistogram execute_histogram,
+  17: optional LatencyHistogram complete_histogram,
+  18: optional list<UserMetricValue> metrics = [],
+}
+
+struct ExecutorPageInfo {
+  1: required string component_id,
+  2: required i32 task_start,
+  3: required i32 task_end,
+  4: required string host,
+  5: required i32 port,
+  6: required string supervisor_id,
+  // Seconds since the worker first reported this executor; 0 until then.
+  7: required i32 uptime_secs,
+  8: required WindowStats stats,
+}
+
+struct ComponentPageInfo {
+  1: required string id,
+  2: required ComponentKind kind,
+  3: required i32 num_executors,
+  4: required i32 num_tasks,
+  // Summed over the executors (capacity: the largest).
+  5: required WindowStats stats,
+  6: required list<ExecutorPageInfo> executors,
+  // Newest last.
+  7: required list<ErrorInfo> errors,
+}
+
+struct TopologyPageInfo {
+  1: required string id,
+  2: required string name,
+  3: required TopologyStatus status,
+  4: required i32 uptime_secs,
+  5: required i32 num_workers,
+  6: required i32 num_executors,
+  7: required i32 num_tasks,
+  // The window these statistics cover (one of the names above).
+  8: required string window,
+  // Spouts' emitted/transferred/acked/failed/complete latency summed, as
+  // Storm's topology stats.
+  9: required WindowStats stats,
+  10: required list<ComponentPageInfo> components,
+  // The topology's streams (the component graph's edges).
+  11: required list<Subscription> streams,
+  12: required list<WorkerDeaths> worker_deaths,
+  13: required map<string, ConfigValue> config,
+}
+
 // -------------------------------------------------------- daemon plumbing
 
 // A worker slot: a port on a supervisor's host.
@@ -343,6 +467,10 @@ service Nimbus {
 
   ClusterSummary getClusterInfo(),
   TopologyInfo getTopologyInfo(1: string name) throws (1: NotAliveException e),
+  // Statistics of a topology over one window ("600", "10800", "86400",
+  // ":all-time"); an unknown window is InvalidTopologyException.
+  TopologyPageInfo getTopologyPageInfo(1: string name, 2: string window)
+    throws (1: NotAliveException e, 2: InvalidTopologyException invalid),
 
   // ---- for Gale's own daemons ----
 
