@@ -26,6 +26,9 @@ packages=(
   bsdextrautils             # column (bench.sh's table)
   procps                    # ps, kill (scripts, bench.sh)
   clang-format              # scripts/check-format.sh
+  chromium                  # the web UI's browser test (test/ui)
+  prometheus                # the /metrics scrape test (a real Prometheus server)
+  curl                      # scripts and tests that call the REST API
 )
 # Packages that count as present when their command is on PATH (node may come
 # from elsewhere, e.g. /usr/local or a nodejs build that bundles npm).

@@ -1,0 +1,137 @@
+// gale-ui: the web UI, Storm's REST API and Prometheus metrics, as a daemon
+// that is a Thrift client of nimbus (as Storm's UI is). `gale-ui --help`
+// lists the options; README.md says what it serves.
+#include "core/common/files.h"
+#include "core/common/logging.h"
+#include "core/topology/cluster_config.h"
+#include "nimbus/ui/http_server.h"
+#include "nimbus/ui/rest_api.h"
+#include "thrift/client.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using gale::Result;
+using gale::Status;
+using gale::topology::ClusterConfigFile;
+using gale::topology::DaemonFlags;
+
+const char kUsage[] = R"(usage: gale-ui [options]
+
+The web UI of a Gale cluster: pages, Storm's REST API under /api/v1/ and
+Prometheus metrics under /metrics, answered from nimbus's Thrift API.
+
+  --config FILE        cluster config (YAML); flags override it
+  --nimbus HOST:PORT   nimbus (default: nimbus.host and nimbus.thrift.port of
+                       --config, else 127.0.0.1:6627)
+  --host ADDR          address to listen on (ui.host; default 127.0.0.1)
+  --port N             port to listen on (ui.port; default 8080; 0 picks a free one)
+  --allowed-hosts H,.. further names the UI is reached by, as host:port
+                       (ui.allowed.hosts); POSTs from pages of any other
+                       origin are refused
+  --www DIR            the pages' files (default: the source tree's nimbus/ui/www)
+  --threads N          HTTP threads (ui.threads; default 4)
+)";
+
+struct UiConfig {
+  gale::rpc::HostPort nimbus;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 4;
+  std::string www = GALE_UI_WWW_DIR;
+  std::vector<std::string> allowed_hosts;
+};
+
+Result<int> PortFlag(const DaemonFlags& flags, const ClusterConfigFile& file, const char* flag,
+                     const char* key, int fallback) {
+  if (auto it = flags.find(flag); it != flags.end()) {
+    if (it->second == "0") return 0;
+    auto port = gale::topology::ParsePositiveInt(std::string("--") + flag, it->second);
+    if (!port.ok() || *port > 65535) {
+      return Status::InvalidArgument(std::string("--") + flag +
+                                     " must be a port, an integer from 0 to 65535, not '" +
+                                     it->second + "'");
+    }
+    return static_cast<int>(*port);
+  }
+  return file.Port(key, fallback);
+}
+
+Result<UiConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& file) {
+  UiConfig c;
+  c.host = gale::topology::FlagOrConfig(flags, "host", file.values, "ui.host", c.host);
+  GALE_ASSIGN_OR_RETURN(c.port, PortFlag(flags, file, "port", "ui.port", c.port));
+  if (auto it = flags.find("nimbus"); it != flags.end()) {
+    auto hp = gale::rpc::ParseHostPort(it->second);
+    if (!hp.ok()) return Status::InvalidArgument("--nimbus: " + hp.status().message());
+    c.nimbus = *hp;
+  } else {
+    c.nimbus.host = file.values.GetString("nimbus.host", "127.0.0.1");
+    GALE_ASSIGN_OR_RETURN(c.nimbus.port, file.Port("nimbus.thrift.port", 6627));
+  }
+  const std::string threads =
+      gale::topology::FlagOrConfig(flags, "threads", file.values, "ui.threads", "4");
+  GALE_ASSIGN_OR_RETURN(const int64_t n, gale::topology::ParsePositiveInt("--threads", threads));
+  if (n > 64) return Status::InvalidArgument("--threads must be at most 64, not " + threads);
+  c.threads = static_cast<int>(n);
+  if (auto it = flags.find("www"); it != flags.end()) c.www = it->second;
+  std::stringstream hosts(
+      gale::topology::FlagOrConfig(flags, "allowed-hosts", file.values, "ui.allowed.hosts", ""));
+  for (std::string h; std::getline(hosts, h, ',');) {
+    if (!h.empty()) c.allowed_hosts.push_back(h);
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv, argv + argc);
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
+  auto config = gale::topology::ReadDaemonOptions(
+      args, {"config", "nimbus", "host", "port", "allowed-hosts", "www", "threads"}, Assemble);
+  if (!config.ok()) {
+    std::cerr << "gale-ui: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (!std::ifstream(config->www + "/index.html")) {
+    std::cerr << "gale-ui: no index.html in --www " << config->www << "\n";
+    return 2;
+  }
+
+  gale::ui::UiOptions options;
+  options.www_dir = config->www;
+  options.nimbus_host = config->nimbus.host;
+  options.nimbus_port = config->nimbus.port;
+  options.ui_host = config->host;
+  std::unique_ptr<gale::ui::RestApi> api;
+  const Status s = gale::ui::ServeHttp(
+      config->host, config->port, config->threads,
+      [&](const gale::ui::HttpRequest& r) { return api->Handle(r); },
+      [&](int port) {
+        options.ui_port = port;
+        const std::string p = std::to_string(port);
+        const bool v6 = config->host.find(':') != std::string::npos;
+        options.own_hosts = {(v6 ? "[" + config->host + "]" : config->host) + ":" + p,
+                             "localhost:" + p, "127.0.0.1:" + p, "[::1]:" + p};
+        for (const auto& h : config->allowed_hosts) options.own_hosts.push_back(h);
+        api = std::make_unique<gale::ui::RestApi>(config->nimbus, options);
+        GALE_LOG(kInfo) << "gale-ui listening on http://" << options.own_hosts[0] << "/ (nimbus "
+                        << config->nimbus.ToString() << ")";
+      });
+  if (!s.ok()) {
+    std::cerr << "gale-ui: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
