@@ -5,7 +5,8 @@
 #   scripts/cluster.sh start | stop | status
 #
 # Environment: GALE_RUN_DIR (default build/cluster), GALE_NIMBUS_PORT (6627),
-# GALE_SUPERVISOR_PORTS ("6700,6701 6710,6711": one list per supervisor).
+# GALE_SUPERVISOR_PORTS ("6700,6701 6710,6711": one list per supervisor),
+# GALE_UI_PORT (8080: the web UI, REST API and /metrics of gale-ui; 0 runs none).
 # Stopping a supervisor stops its workers; `stop` ends only the processes
 # whose pids this script recorded.
 set -euo pipefail
@@ -15,6 +16,7 @@ build="${GALE_BUILD_DIR:-$root/build}"
 run="${GALE_RUN_DIR:-$build/cluster}"
 nimbus_port="${GALE_NIMBUS_PORT:-6627}"
 read -r -a supervisor_ports <<< "${GALE_SUPERVISOR_PORTS:-6700,6701 6710,6711}"
+ui_port="${GALE_UI_PORT:-8080}"
 nimbus="127.0.0.1:$nimbus_port"
 gale="$build/bin/gale"
 
@@ -62,9 +64,22 @@ start() {
     sleep 0.1
   done
   echo "cluster: nimbus on $nimbus, ${#supervisor_ports[@]} supervisors (slots ${supervisor_ports[*]}), logs in $run/logs"
+  if [[ "$ui_port" != 0 ]]; then
+    "$build/bin/gale-ui" --nimbus "$nimbus" --host 127.0.0.1 --port "$ui_port" \
+      >> "$run/logs/ui.log" 2>&1 &
+    echo $! > "$run/pids/ui.pid"
+    for _ in $(seq 1 50); do
+      grep -q "gale-ui listening" "$run/logs/ui.log" 2>/dev/null && break
+      alive "$run/pids/ui.pid" || { echo "cluster: gale-ui exited; see $run/logs/ui.log"; tail -3 "$run/logs/ui.log"; break; }
+      sleep 0.1
+    done
+    alive "$run/pids/ui.pid" && echo "cluster: web UI on http://127.0.0.1:$ui_port/ (REST API under /api/v1/, Prometheus metrics at /metrics)"
+  fi
+  return 0
 }
 
 stop() {
+  stop_pid "$run/pids/ui.pid" gale-ui
   for f in "$run"/pids/supervisor-*.pid; do
     [[ -e "$f" ]] && stop_pid "$f" "$(basename "$f" .pid)"
   done

@@ -149,7 +149,7 @@ Result<std::string> PrometheusText(const NimbusCall& call) {
         cluster.nimbus_uptime_secs);
   x.Add("gale_supervisors", "gauge", "Supervisors alive.", {},
         static_cast<double>(cluster.supervisors.size()));
-  x.Add("gale_slots_total", "gauge", "Worker slots of all supervisors.", {}, cluster.slots_total);
+  x.Add("gale_slots", "gauge", "Worker slots of all supervisors.", {}, cluster.slots_total);
   x.Add("gale_slots_used", "gauge", "Worker slots running a worker.", {}, cluster.slots_used);
   x.Add("gale_topologies", "gauge", "Topologies submitted and not killed.", {},
         static_cast<double>(cluster.topologies.size()));

@@ -274,13 +274,19 @@ void WriteLastError(JsonWriter& w, const std::vector<thrift::ErrorInfo>& errors)
   w.Field("errorTime", e.error_time_secs).Field("errorLapsedSecs", UnixNow() - e.error_time_secs);
 }
 
+// One error's members (Storm's componentErrors fields, and the task).
+void WriteError(JsonWriter& w, const thrift::ErrorInfo& e) {
+  w.Field("error", e.error).Field("errorTime", e.error_time_secs);
+  w.Field("errorHost", e.host).Field("errorPort", e.port);
+  w.Field("errorLapsedSecs", UnixNow() - e.error_time_secs);
+  if (e.__isset.task) w.Field("task", e.task);
+}
+
 void WriteErrors(JsonWriter& w, const std::vector<thrift::ErrorInfo>& errors) {
   w.BeginArray();
   for (auto it = errors.rbegin(); it != errors.rend(); ++it) {  // newest first, as Storm
-    w.BeginObject().Field("error", it->error).Field("errorTime", it->error_time_secs);
-    w.Field("errorHost", it->host).Field("errorPort", it->port);
-    w.Field("errorLapsedSecs", UnixNow() - it->error_time_secs);
-    if (it->__isset.task) w.Field("task", it->task);
+    w.BeginObject();
+    WriteError(w, *it);
     w.EndObject();
   }
   w.EndArray();
@@ -576,6 +582,22 @@ class Request {
 
     w.Key("workerDeaths");
     WriteDeaths(w, page.worker_deaths);
+    // Every component's errors, newest first (Gale's; Storm shows them per
+    // component page only).
+    std::vector<std::pair<std::string, const thrift::ErrorInfo*>> errors;
+    for (const auto& c : page.components) {
+      for (const auto& e : c.errors) errors.emplace_back(c.id, &e);
+    }
+    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+      return a.second->error_time_secs > b.second->error_time_secs;
+    });
+    w.Key("topologyErrors").BeginArray();
+    for (const auto& [component, e] : errors) {
+      w.BeginObject().Field("component", component);
+      WriteError(w, *e);
+      w.EndObject();
+    }
+    w.EndArray();
     w.Key("configuration").BeginObject();
     w.Field("topology.name", page.name);
     for (const auto& [k, v] : page.config) {

@@ -1,0 +1,343 @@
+// gale-ui against a real cluster on loopback: TestCluster's nimbus and
+// supervisors, gale-ui as a process on a free port, requests made with curl
+// (as a user's script would), answers parsed with the UI's own JSON parser.
+// The last case scrapes /metrics with a real Prometheus server and queries
+// it over its HTTP API. Everything started is stopped by pid, also when a
+// check fails.
+#include "nimbus/ui/json.h"
+#include "test/support/cluster.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+
+namespace gale::testing {
+namespace {
+
+using std::chrono::seconds;
+using ui::JsonValue;
+
+struct Http {
+  int status = 0;
+  std::string body;
+};
+
+// curl -s -o BODY -w '%{http_code}' [-X METHOD] [-H ...] URL
+Http Curl(const std::string& url, const std::string& method = "GET",
+          const std::vector<std::string>& headers = {}, const std::string& body = "") {
+  TempDir dir;
+  std::vector<std::string> argv{"curl", "-s",           "-m", "20",  "-o", dir.path() + "/body",
+                                "-w",   "%{http_code}", "-X", method};
+  for (const auto& h : headers) {
+    argv.push_back("-H");
+    argv.push_back(h);
+  }
+  if (!body.empty()) {
+    argv.push_back("--data-binary");
+    argv.push_back("@" + dir.Write("request", body));
+  }
+  argv.push_back(url);
+  auto r = RunProcess(argv, seconds(30));
+  Http h;
+  h.status = r.out.empty() ? 0 : std::atoi(r.out.c_str());
+  std::ifstream in(dir.path() + "/body");
+  h.body.assign(std::istreambuf_iterator<char>(in), {});
+  return h;
+}
+
+JsonValue Json(const Http& h) {
+  auto v = ui::ParseJson(h.body);
+  INFO(h.body);
+  REQUIRE(v.ok());
+  return *v;
+}
+
+// A member's number, or -1.
+double Num(const JsonValue& v, const std::string& key) {
+  const JsonValue* m = v.Find(key);
+  return m && m->kind == JsonValue::Kind::kNumber ? m->number : -1;
+}
+
+std::string Str(const JsonValue& v, const std::string& key) {
+  const JsonValue* m = v.Find(key);
+  return m && m->kind == JsonValue::Kind::kString ? m->string : "";
+}
+
+// The element of `list` whose `key` is `value`, or nullptr.
+const JsonValue* Element(const JsonValue& obj, const std::string& list, const std::string& key,
+                         const std::string& value) {
+  const JsonValue* l = obj.Find(list);
+  if (!l) return nullptr;
+  for (const auto& e : l->array) {
+    if (Str(e, key) == value) return &e;
+  }
+  return nullptr;
+}
+
+std::string WordCountYaml(const TempDir& dir) {
+  return dir.Write("wordcount.yaml",
+                   "name: wordcount\n"
+                   "includes: [ { file: " +
+                       SourceDir() +
+                       "/topologies/wordcount/wordcount.yaml } ]\n"
+                       "config: { topology.workers: 2 }\n"
+                       "spouts:\n"
+                       "  - { id: sentences, className: SentenceSpout, config: { sentences.loop: "
+                       "true, sentences.per.second: 200 } }\n"
+                       "bolts:\n"
+                       "  - { id: report, className: ReportBolt, config: { report.file: " +
+                       dir.path() + "/counts.txt } }\n");
+}
+
+class UiFixture {
+ public:
+  UiFixture() : port_(FreePort()) {
+    ui_ = std::make_unique<Daemon>(
+        std::vector<std::string>{BinDir() + "/gale-ui", "--nimbus", cluster_.nimbus(), "--port",
+                                 std::to_string(port_)},
+        cluster_.dir().path() + "/ui.log");
+    REQUIRE(
+        WaitFor([&] { return Curl(Url("/api/v1/cluster/summary")).status == 200; }, seconds(20)));
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::string Host() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  TestCluster& cluster() { return cluster_; }
+  std::string Logs() const { return cluster_.Logs() + "\n--- ui ---\n" + ui_->Log(); }
+
+  // Submits word count and waits until its spout has emitted.
+  std::string SubmitWordCount() {
+    auto r = cluster_.Gale({"submit", WordCountYaml(cluster_.dir())});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    std::string id;
+    REQUIRE(WaitFor(
+        [&] {
+          auto t = Json(Curl(Url("/api/v1/topology/wordcount")));
+          id = Str(t, "id");
+          const JsonValue* spout = Element(t, "spouts", "spoutId", "sentences");
+          return spout && Num(*spout, "emitted") > 0;
+        },
+        seconds(60)));
+    return id;
+  }
+
+ private:
+  TestCluster cluster_{2, 2};
+  int port_;
+  std::unique_ptr<Daemon> ui_;
+};
+
+TEST_CASE("gale-ui answers Storm's REST API for a running topology", "[integration][ui]") {
+  UiFixture ui;
+  INFO(ui.Logs());
+  const std::string id = ui.SubmitWordCount();
+  REQUIRE(id.rfind("wordcount-", 0) == 0);
+
+  auto cluster = Json(Curl(ui.Url("/api/v1/cluster/summary")));
+  CHECK(Num(cluster, "supervisors") == 2);
+  CHECK(Num(cluster, "slotsTotal") == 4);
+  CHECK(Num(cluster, "slotsUsed") == 2);
+  CHECK(Num(cluster, "topologies") == 1);
+  CHECK(Num(cluster, "executorsTotal") == 8);  // 1 + 2 + 2 + 1, and 2 ackers
+  CHECK(!Str(cluster, "stormVersion").empty());
+
+  auto sups = Json(Curl(ui.Url("/api/v1/supervisor/summary")));
+  REQUIRE(sups.Find("supervisors"));
+  CHECK(sups.Find("supervisors")->array.size() == 2);
+  for (const auto& s : sups.Find("supervisors")->array) {
+    CHECK(Num(s, "slotsTotal") == 2);
+    CHECK(!Str(s, "host").empty());
+    CHECK(Num(s, "uptimeSeconds") >= 0);
+  }
+
+  auto list = Json(Curl(ui.Url("/api/v1/topology/summary")));
+  const JsonValue* t = Element(list, "topologies", "name", "wordcount");
+  REQUIRE(t);
+  CHECK(Str(*t, "id") == id);
+  CHECK(Str(*t, "status") == "ACTIVE");
+  CHECK(Num(*t, "workersTotal") == 2);
+  CHECK(Num(*t, "executorsTotal") == 8);
+  CHECK(Num(*t, "tasksTotal") == 8);
+  CHECK(!Str(*t, "uptime").empty());
+
+  // The topology page, by id, for each window; counts rise between looks.
+  for (const char* window : {"600", "10800", "86400", ":all-time"}) {
+    auto page = Json(Curl(ui.Url("/api/v1/topology/" + id + "?window=" + window)));
+    CHECK(Str(page, "window") == window);
+    CHECK(page.Find("topologyStats")->array.size() == 4);
+    const JsonValue* spout = Element(page, "spouts", "spoutId", "sentences");
+    REQUIRE(spout);
+    CHECK(Num(*spout, "emitted") > 0);
+    CHECK(!Str(*spout, "completeLatency").empty());
+    std::set<std::string> bolts;
+    for (const auto& b : page.Find("bolts")->array) bolts.insert(Str(b, "boltId"));
+    CHECK(bolts == std::set<std::string>{"split", "count", "report"});  // ackers only with sys=1
+    CHECK(page.Find("workers")->array.size() == 2);
+    CHECK(Num(page, "msgTimeout") == 30);
+  }
+  auto sys = Json(Curl(ui.Url("/api/v1/topology/" + id + "?sys=1")));
+  CHECK(Element(sys, "bolts", "boltId", "__acker"));
+  const double before =
+      Num(*Element(Json(Curl(ui.Url("/api/v1/topology/" + id))), "spouts", "spoutId", "sentences"),
+          "emitted");
+  CHECK(WaitFor(
+      [&] {
+        auto page = Json(Curl(ui.Url("/api/v1/topology/" + id)));
+        const JsonValue* split = Element(page, "bolts", "boltId", "split");
+        return Num(*Element(page, "spouts", "spoutId", "sentences"), "emitted") > before && split &&
+               Num(*split, "executed") > 0 && !Str(*split, "executeLatency").empty() &&
+               !Str(*split, "capacity").empty();
+      },
+      seconds(30)));
+
+  // The component page: executors, per-window summaries.
+  auto split = Json(Curl(ui.Url("/api/v1/topology/" + id + "/component/split?window=600")));
+  CHECK(Str(split, "componentType") == "bolt");
+  CHECK(Num(split, "executors") == 2);
+  CHECK(split.Find("executorStats")->array.size() == 2);
+  CHECK(split.Find("boltStats")->array.size() == 4);
+  for (const auto& e : split.Find("executorStats")->array) {
+    CHECK(Str(e, "id").front() == '[');
+    CHECK(Num(e, "port") > 0);
+  }
+  auto spout = Json(Curl(ui.Url("/api/v1/topology/wordcount/component/sentences")));
+  CHECK(Str(spout, "componentType") == "spout");
+  CHECK(spout.Find("spoutSummary")->array.size() == 4);
+
+  // The visualization: a node per component, edges as inputs.
+  auto viz = Json(Curl(ui.Url("/api/v1/topology/" + id + "/visualization")));
+  REQUIRE(viz.is_object());
+  CHECK(viz.object.size() == 4);
+  REQUIRE(viz.Find("count"));
+  const auto& inputs = viz.Find("count")->Find(":inputs")->array;
+  REQUIRE(inputs.size() == 1);
+  CHECK(Str(inputs[0], ":component") == "split");
+  CHECK(Str(inputs[0], ":grouping") == "fields");
+
+  auto workers = Json(Curl(ui.Url("/api/v1/topology-workers/" + id)));
+  CHECK(workers.Find("hostPortList")->array.size() == 2);
+}
+
+TEST_CASE("gale-ui refuses bad requests with a JSON error and never crashes", "[integration][ui]") {
+  UiFixture ui;
+  INFO(ui.Logs());
+  const std::string id = ui.SubmitWordCount();
+  auto error = [&](const Http& h) {
+    INFO(h.body);
+    auto v = Json(h);
+    CHECK(!Str(v, "errorMessage").empty());
+    return h.status;
+  };
+  CHECK(error(Curl(ui.Url("/api/v1/topology/nosuch"))) == 404);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/bad%20id%2F.."))) == 400);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "?window=601"))) == 400);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/component/nosuch"))) == 404);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/%zz"))) == 400);
+  CHECK(error(Curl(ui.Url("/api/v1/nosuch"))) == 404);
+  CHECK(error(Curl(ui.Url("/../../etc/passwd"))) == 404);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/kill/0"))) == 405);  // GET
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/kill/soon"), "POST")) == 400);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/rebalance/0"), "POST", {},
+                   "{\"rebalanceOptions\": {\"numWorkers\": \"many\"}}")) == 400);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/rebalance/0"), "POST", {}, "{not json")) ==
+        400);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/activate"), "POST", {},
+                   std::string(100 * 1024, 'x'))) == 413);
+
+  // Cross-site POSTs are refused and change nothing.
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/deactivate"), "POST",
+                   {"Origin: http://evil.example"})) == 403);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/kill/0"), "POST",
+                   {"Origin: http://evil.example:" + std::to_string(ui.port()),
+                    "Host: evil.example:" + std::to_string(ui.port())})) == 403);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/deactivate"), "POST",
+                   {"Sec-Fetch-Site: cross-site"})) == 403);
+  CHECK(Str(Json(Curl(ui.Url("/api/v1/topology/" + id))), "status") == "ACTIVE");
+
+  // From the UI's own origin (and from scripts, which send none) they work.
+  auto r = Curl(ui.Url("/api/v1/topology/" + id + "/deactivate"), "POST",
+                {"Origin: http://" + ui.Host()});
+  CHECK(r.status == 200);
+  CHECK(Str(Json(r), "status") == "success");
+  CHECK(Str(Json(Curl(ui.Url("/api/v1/topology/" + id))), "status") == "INACTIVE");
+  CHECK(Curl(ui.Url("/api/v1/topology/" + id + "/activate"), "POST").status == 200);
+  CHECK(Str(Json(Curl(ui.Url("/api/v1/topology/" + id))), "status") == "ACTIVE");
+
+  // Storm's rebalance body, then kill with a wait.
+  r = Curl(ui.Url("/api/v1/topology/" + id + "/rebalance/0"), "POST", {},
+           "{\"rebalanceOptions\": {\"numWorkers\": 1, \"executors\": {\"split\": 1}}}");
+  INFO(r.body);
+  CHECK(r.status == 200);
+  CHECK(WaitFor(
+      [&] {
+        auto page = Json(Curl(ui.Url("/api/v1/topology/" + id)));
+        const JsonValue* split = Element(page, "bolts", "boltId", "split");
+        return Str(page, "status") == "ACTIVE" && Num(page, "workersTotal") == 1 && split &&
+               Num(*split, "executors") == 1;
+      },
+      seconds(60)));
+  r = Curl(ui.Url("/api/v1/topology/" + id + "/kill/0"), "POST");
+  CHECK(r.status == 200);
+  CHECK(WaitFor([&] { return Curl(ui.Url("/api/v1/topology/" + id)).status == 404; }, seconds(30)));
+}
+
+TEST_CASE("gale-ui's /metrics is scraped by a real Prometheus server", "[integration][ui]") {
+  UiFixture ui;
+  INFO(ui.Logs());
+  ui.SubmitWordCount();
+
+  // The exposition format passes Prometheus's own linter.
+  auto metrics = Curl(ui.Url("/metrics"));
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.body.find("gale_emitted_total{topology=\"wordcount\",component=\"sentences\"") !=
+        std::string::npos);
+  TempDir dir;
+  auto lint = RunProcess(
+      {"sh", "-c", "promtool check metrics < " + dir.Write("m.txt", metrics.body)}, seconds(30));
+  INFO(lint.out << lint.err);
+  CHECK(lint.exit_code == 0);
+
+  const int prom_port = FreePort();
+  const std::string config = dir.Write("prometheus.yml",
+                                       "global: { scrape_interval: 1s, evaluation_interval: 1s }\n"
+                                       "scrape_configs:\n"
+                                       "  - job_name: gale\n"
+                                       "    static_configs: [ { targets: [ '" +
+                                           ui.Host() + "' ] } ]\n");
+  Daemon prometheus({"/usr/bin/prometheus", "--config.file=" + config,
+                     "--storage.tsdb.path=" + dir.path() + "/data",
+                     "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                    dir.path() + "/prometheus.log");
+  const std::string api = "http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/query?query=";
+  // The spout's emitted count as Prometheus stored it, once it is above 0.
+  double emitted = 0;
+  const bool scraped = WaitFor(
+      [&] {
+        auto q = Curl(api +
+                      "sum(gale_emitted_total%7Btopology%3D%22wordcount%22%2Ccomponent%3D%"
+                      "22sentences%22%7D)");
+        auto v = ui::ParseJson(q.body);
+        if (!v.ok() || Str(*v, "status") != "success") return false;
+        const auto& result = v->Find("data")->Find("result")->array;
+        if (result.empty()) return false;
+        emitted = std::atof(result[0].Find("value")->array[1].string.c_str());
+        return emitted > 0;
+      },
+      seconds(60));
+  INFO(prometheus.Log());
+  CHECK(scraped);
+  // The scrape target is healthy and other families arrived too.
+  auto up = Json(Curl(api + "up%7Bjob%3D%22gale%22%7D"));
+  CHECK(up.Find("data")->Find("result")->array.size() == 1);
+  CHECK(up.Find("data")->Find("result")->array[0].Find("value")->array[1].string == "1");
+  auto cap = Json(Curl(api + "gale_capacity%7Bcomponent%3D%22split%22%7D"));
+  CHECK(cap.Find("data")->Find("result")->array.size() == 2);  // one per executor
+  prometheus.Stop();
+}
+
+}  // namespace
+}  // namespace gale::testing
