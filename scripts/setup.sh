@@ -26,7 +26,7 @@ packages=(
   bsdextrautils             # column (bench.sh's table)
   procps                    # ps, kill (scripts, bench.sh)
   clang-format              # scripts/check-format.sh
-  chromium                  # the web UI's browser test (test/ui)
+  chromium chromium-driver  # the web UI's browser test (test/ui), driven over WebDriver
   prometheus                # the /metrics scrape test (a real Prometheus server)
   curl                      # scripts and tests that call the REST API
 )

@@ -148,7 +148,7 @@ function drawGraph(viz) {
   }
   const layers = [];
   for (const id of ids) (layers[layer[id]] = layers[layer[id]] || []).push(id);
-  const W = 190, H = 64, GX = 70, GY = 30;
+  const W = 170, H = 64, GX = 150, GY = 30;
   const rows = Math.max(1, ...layers.filter(Boolean).map((l) => l.length));
   const width = layers.length * (W + GX) + 20, height = rows * (H + GY) + 20;
   const pos = {};
