@@ -54,5 +54,5 @@ echo
 "$gale" list
 if [[ $keep -eq 1 ]]; then
   echo
-  echo "left running: gale kill wordcount; scripts/cluster.sh stop"
+  echo "left running (see it at http://127.0.0.1:${GALE_UI_PORT:-8080}/): gale kill wordcount; scripts/cluster.sh stop"
 fi
