@@ -672,6 +672,7 @@ std::vector<thrift::SlotAssignment> Nimbus::SupervisorHeartbeat(
   s.ports = hb.ports;
   s.running_ports = hb.running_ports;
   s.deaths = hb.worker_deaths;
+  s.logviewer_port = hb.logviewer_port >= 0 && hb.logviewer_port <= 65535 ? hb.logviewer_port : 0;
   s.last_heartbeat = Now();
   std::vector<thrift::SlotAssignment> out;
   for (const auto& [id, t] : topologies_) {
@@ -749,6 +750,7 @@ thrift::ClusterSummary Nimbus::GetClusterSummary() {
         std::chrono::duration_cast<std::chrono::seconds>(Now() - s.first_seen).count());
     sum.ports = s.ports;
     sum.num_slots = static_cast<int32_t>(s.ports.size());
+    sum.__set_logviewer_port(s.logviewer_port);
     sum.num_used_slots = 0;
     for (int p : s.ports) sum.num_used_slots += used.count({sid, p}) ? 1 : 0;
     out.slots_total += sum.num_slots;

@@ -87,6 +87,7 @@ class Nimbus {
     std::vector<int> ports;
     std::vector<int> running_ports;
     std::vector<thrift::WorkerDeaths> deaths;
+    int logviewer_port = 0;
     Nanos first_seen;
     Nanos last_heartbeat;
   };

@@ -51,7 +51,7 @@ start() {
   local i=1
   for ports in "${supervisor_ports[@]}"; do
     "$build/bin/gale-supervisor" --nimbus "$nimbus" --ports "$ports" --host 127.0.0.1 \
-      --id "supervisor-$i" --state-dir "$run/supervisor-$i" \
+      --id "supervisor-$i" --state-dir "$run/supervisor-$i" --logviewer-port 0 \
       >> "$run/logs/supervisor-$i.log" 2>&1 &
     echo $! > "$run/pids/supervisor-$i.pid"
     i=$((i + 1))

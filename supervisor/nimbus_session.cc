@@ -51,6 +51,7 @@ Result<std::vector<SlotPlan>> NimbusSession::Heartbeat(const HeartbeatReport& re
     hb.worker_deaths.push_back(std::move(w));
   }
   hb.__isset.worker_deaths = true;
+  hb.__set_logviewer_port(report.logviewer_port);
   std::vector<thrift::SlotAssignment> slots;
   GALE_RETURN_IF_ERROR(Checked(connection_->Call(
       [&](thrift::NimbusClient& client) { client.supervisorHeartbeat(slots, hb); })));

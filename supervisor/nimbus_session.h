@@ -51,6 +51,7 @@ struct HeartbeatReport {
   std::vector<int> ports;
   std::vector<int> running_ports;
   std::vector<WorkerDeathCount> deaths;  // since this supervisor started
+  int logviewer_port = 0;                // 0: no log server
 };
 
 class NimbusSession {

@@ -1,5 +1,7 @@
 #include "supervisor/supervisor.h"
 
+#include "supervisor/log_server.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -77,6 +79,7 @@ Supervisor::Supervisor(SupervisorConfig config, const Clock& clock)
       stop_signals_(io_, SIGTERM, SIGINT),
       child_signal_(io_, SIGCHLD),
       heartbeat_timer_(io_),
+      log_cleanup_timer_(io_),
       rpc_work_(rpc_io_.get_executor()) {}
 
 Supervisor::~Supervisor() {
@@ -130,6 +133,23 @@ Status Supervisor::Run() {
   pthread_sigmask(SIG_BLOCK, &handled, &old);
   rpc_thread_ = std::thread([this] { rpc_io_.run(); });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+  // The log server runs on threads of its own: reading a big log never
+  // delays the io thread.
+  const std::string logs_dir = config_.state_dir + "/logs";
+  auto server = http::BackgroundServer::Start(
+      config_.host, config_.logviewer_port, 2,
+      [logs_dir](const http::HttpRequest& r) { return ServeLogRequest(logs_dir, r); });
+  if (server.ok()) {
+    log_server_ = std::move(server).value();
+    logviewer_port_ = log_server_->port();
+    GALE_LOG(kInfo) << "log server on " << config_.host << ":" << logviewer_port_;
+  } else {
+    // Logs stay readable on this machine; the cluster does not depend on it.
+    GALE_LOG(kWarn) << "no log server: " << server.status().message()
+                    << " (set --logviewer-port or logviewer.port)";
+  }
+  StartLogCleanupTimer();
 
   GALE_LOG(kInfo) << "supervisor " << id_ << " on " << config_.host << ", ports "
                   << JoinPorts(config_.ports) << ", nimbus " << config_.nimbus.ToString()
@@ -185,6 +205,7 @@ void Supervisor::BeginSync() {
     if (slot->state == Slot::State::kRunning) report.running_ports.push_back(port);
   }
   for (const auto& [key, d] : deaths_) report.deaths.push_back(d);
+  report.logviewer_port = logviewer_port_;
   asio::post(rpc_io_, [this, report = std::move(report)] {
     SyncResult result = SyncWithNimbus(report);
     asio::post(io_, [this, result = std::move(result)]() mutable { OnSynced(std::move(result)); });
@@ -261,7 +282,15 @@ void Supervisor::StartWorker(Slot& slot, const SlotPlan& plan) {
                  "--port",          std::to_string(slot.port),
                  "--plugin-dir",    plugin_dir_};
   launch.cwd = config_.state_dir + "/workers/" + name;
-  launch.log_file = config_.state_dir + "/logs/worker-" + name + ".log";
+  launch.log_file = config_.state_dir + "/logs/" + WorkerLogName(plan.topology_id, slot.port);
+  // The worker writes its log itself from then on, rotated by size; what
+  // it prints before (a loader error) lands in the same file.
+  for (const std::string& a :
+       {std::string("--log-file"), launch.log_file, std::string("--log-max-bytes"),
+        std::to_string(config_.worker_log_max_bytes), std::string("--log-max-files"),
+        std::to_string(config_.worker_log_max_files)}) {
+    launch.args.push_back(a);
+  }
   auto pid = SpawnWorker(launch);
   if (!pid.ok()) {
     GALE_LOG(kError) << "topology " << plan.topology_id << " on port " << slot.port << ": "
@@ -366,6 +395,23 @@ void Supervisor::ResetTimer(Slot& slot) {
   slot.timer.cancel();
 }
 
+void Supervisor::StartLogCleanupTimer() {
+  std::set<std::string> here;
+  for (const auto& [port, slot] : slots_) {
+    if (!slot->topology_id.empty()) here.insert(slot->topology_id);
+  }
+  for (const auto& [port, plan] : wanted_) here.insert(plan.topology_id);
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(config_.log_retention);
+  for (const std::string& name : RemoveOldLogs(config_.state_dir + "/logs", here, age)) {
+    GALE_LOG(kInfo) << "removed " << name << " (its topology is no longer here; older than "
+                    << config_.log_retention.count() << " min)";
+  }
+  log_cleanup_timer_.expires_after(std::chrono::minutes(1));
+  log_cleanup_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !shutting_down_) StartLogCleanupTimer();
+  });
+}
+
 void Supervisor::BeginShutdown() {
   if (shutting_down_) {
     GALE_LOG(kWarn) << "stop signal again: killing the workers now";
@@ -376,6 +422,7 @@ void Supervisor::BeginShutdown() {
   }
   shutting_down_ = true;
   heartbeat_timer_.cancel();
+  log_cleanup_timer_.cancel();
   int running = 0;
   for (auto& [port, slot] : slots_) {
     if (slot->state == Slot::State::kRunning) {

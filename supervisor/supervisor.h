@@ -30,6 +30,7 @@
 
 #include "core/common/clock.h"
 #include "core/common/status.h"
+#include "core/http/server.h"
 #include "supervisor/nimbus_session.h"
 #include "supervisor/plugin_store.h"
 #include "supervisor/restart_backoff.h"
@@ -81,6 +82,9 @@ class Supervisor {
   void OnWorkerExit(Slot& slot, int wait_status);
   void RestartLater(Slot& slot, RestartBackoff::Duration delay);
   void BeginShutdown();
+  // Removes the logs of topologies no longer here once older than
+  // logviewer.cleanup.age.mins; runs every minute.
+  void StartLogCleanupTimer();
   void FinishIfIdle();
   bool Matches(const Slot& slot, const SlotPlan& plan) const;
   void ResetTimer(Slot& slot);
@@ -101,6 +105,7 @@ class Supervisor {
   boost::asio::signal_set stop_signals_;
   boost::asio::signal_set child_signal_;
   boost::asio::steady_timer heartbeat_timer_;
+  boost::asio::steady_timer log_cleanup_timer_;
   std::map<int, std::unique_ptr<Slot>> slots_;                      // one per port of ours
   std::map<int, SlotPlan> wanted_;                                  // from the last good heartbeat
   std::map<std::pair<std::string, int>, WorkerDeathCount> deaths_;  // (topology, port)
@@ -114,6 +119,8 @@ class Supervisor {
   std::thread rpc_thread_;
   std::atomic<bool> stopping_{false};  // cuts a long plugin download short
   std::unique_ptr<NimbusSession> session_;
+  std::unique_ptr<http::BackgroundServer> log_server_;
+  int logviewer_port_ = 0;  // where log_server_ listens; 0 when none
   std::unique_ptr<PluginStore> plugins_;
   std::map<std::string, Nanos> plugin_failed_at_;
   std::set<std::string> reported_;  // assignment problems logged, until they go away

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -21,8 +22,23 @@ namespace fs = std::filesystem;
 using topology::ClusterConfigFile;
 using topology::DaemonFlags;
 
-const std::vector<std::string> kFlags = {"config", "nimbus",    "ports",      "host",
-                                         "id",     "state-dir", "worker-bin", "heartbeat-ms"};
+const std::vector<std::string> kFlags = {"config",     "nimbus",       "ports",
+                                         "host",       "id",           "state-dir",
+                                         "worker-bin", "heartbeat-ms", "logviewer-port"};
+
+// A config key that is a whole number from `min` to `max`, or `fallback`.
+Result<int64_t> IntKey(const Config& file, const std::string& key, int64_t min, int64_t max,
+                       int64_t fallback) {
+  if (!file.Contains(key)) return fallback;
+  const std::string text = file.GetString(key, "");
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < min || v > max) {
+    return Status::InvalidArgument(key + " must be a whole number from " + std::to_string(min) +
+                                   " to " + std::to_string(max) + ", not '" + text + "'");
+  }
+  return static_cast<int64_t>(v);
+}
 
 Result<std::chrono::milliseconds> Millis(Result<Nanos> d) {
   if (!d.ok()) return d.status();
@@ -109,6 +125,29 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
   GALE_ASSIGN_OR_RETURN(
       c.worker_shutdown,
       Millis(config_file.Seconds("supervisor.worker.shutdown.secs", c.worker_shutdown)));
+  GALE_ASSIGN_OR_RETURN(c.worker_log_max_bytes, IntKey(file, "worker.log.max.bytes", 4096,
+                                                       int64_t{1} << 40, c.worker_log_max_bytes));
+  GALE_ASSIGN_OR_RETURN(const int64_t files,
+                        IntKey(file, "worker.log.max.files", 1, 100, c.worker_log_max_files));
+  c.worker_log_max_files = static_cast<int>(files);
+  if (auto it = flags.find("logviewer-port"); it != flags.end()) {
+    const std::string& text = it->second;
+    auto port = text == "0" ? Result<int64_t>(int64_t{0})
+                            : topology::ParsePositiveInt("--logviewer-port", text);
+    if (!port.ok() || *port > 65535) {
+      return Status::InvalidArgument(
+          "--logviewer-port must be a port, an integer from 0 to 65535, not '" + text + "'");
+    }
+    c.logviewer_port = static_cast<int>(*port);
+  } else {
+    GALE_ASSIGN_OR_RETURN(const int64_t port,
+                          IntKey(file, "logviewer.port", 0, 65535, c.logviewer_port));
+    c.logviewer_port = static_cast<int>(port);
+  }
+  GALE_ASSIGN_OR_RETURN(const int64_t mins,
+                        IntKey(file, "logviewer.cleanup.age.mins", 1, int64_t{10} * 365 * 24 * 60,
+                               c.log_retention.count()));
+  c.log_retention = std::chrono::minutes(mins);
   return c;
 }
 
@@ -139,6 +178,12 @@ Runs the workers nimbus assigns to this machine's slots.
   --state-dir DIR    plugins, worker directories and logs (gale.local.dir); required
   --worker-bin PATH  the worker program (default: gale-worker next to gale-supervisor)
   --heartbeat-ms N   heartbeat interval (supervisor.heartbeat.frequency.secs; default 1 s)
+  --logviewer-port N the log server for `gale logs` and the UI, on --host (logviewer.port;
+                     default 8000; 0 picks a free port)
+
+Config keys without a flag: supervisor.worker.shutdown.secs (5), worker.log.max.bytes
+(104857600: a worker's log is rotated past it), worker.log.max.files (5 kept),
+logviewer.cleanup.age.mins (10080: logs of topologies no longer here are removed then).
 )";
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,16 @@ struct SupervisorConfig {
   std::chrono::milliseconds heartbeat = std::chrono::seconds(1);
   // supervisor.worker.shutdown.secs: SIGTERM to SIGKILL. Default 5 s.
   std::chrono::milliseconds worker_shutdown = std::chrono::seconds(5);
+  // A worker's log is rotated past this size (worker.log.max.bytes, default
+  // 100 MiB) and this many files are kept (worker.log.max.files, default 5).
+  int64_t worker_log_max_bytes = int64_t{100} << 20;
+  int worker_log_max_files = 5;
+  // --logviewer-port, or logviewer.port: the log server (`gale logs`, the
+  // UI's log page) on --host. Default 8000 (Storm's); 0 picks a free port.
+  int logviewer_port = 8000;
+  // logviewer.cleanup.age.mins: the logs of a topology this supervisor no
+  // longer runs are removed once untouched this long. Default 7 days.
+  std::chrono::minutes log_retention = std::chrono::minutes(7 * 24 * 60);
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --worker-bin. Errors are one line, naming the

@@ -123,6 +123,8 @@ struct SupervisorSummary {
   4: required i32 num_slots,
   5: required i32 num_used_slots,
   6: required list<i32> ports,
+  // The supervisor's log server (`gale logs`, the UI) on `host`; 0: none.
+  7: optional i32 logviewer_port = 0,
 }
 
 struct TopologySummary {
@@ -386,6 +388,8 @@ struct SupervisorHeartbeat {
   4: required list<i32> running_ports,
   // Since this supervisor started.
   5: optional list<WorkerDeaths> worker_deaths = [],
+  // Where its log server listens (on `host`); 0: none.
+  6: optional i32 logviewer_port = 0,
 }
 
 struct WorkerHeartbeat {

@@ -1,7 +1,8 @@
 // gale-worker: runs a topology's executors.
 //   gale-worker local FILE.yaml [--duration S] [--filter F]    (what `gale local` does)
 //   gale-worker --nimbus H:P --topology-id ID --supervisor-id S --host H --port P --plugin-dir D
-//                                                            (started by a supervisor)
+//               [--log-file F --log-max-bytes N --log-max-files K]  (started by a supervisor)
+#include "core/common/logging.h"
 #include "worker/cluster_worker.h"
 #include "worker/local_mode.h"
 
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
     return gale::worker::RunLocal(o, std::cout, std::cerr);
   }
   gale::worker::ClusterWorkerOptions o;
+  std::string log_file;
+  int64_t log_max_bytes = 0;
+  int log_max_files = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     if (i + 1 >= argc) {
@@ -34,10 +38,19 @@ int main(int argc, char** argv) {
     else if (k == "--host") o.host = v;
     else if (k == "--port") o.port = std::atoi(v.c_str());
     else if (k == "--plugin-dir") o.plugin_dir = v;
+    else if (k == "--log-file") log_file = v;
+    else if (k == "--log-max-bytes") log_max_bytes = std::atoll(v.c_str());
+    else if (k == "--log-max-files") log_max_files = std::atoi(v.c_str());
     else {
       std::cerr << "gale-worker: unknown option '" << k << "'\n";
       return 2;
     }
+  }
+  if (!log_file.empty()) {
+    // stdout and stderr (the engine's lines, plugins' loggers, anything a
+    // plugin prints) go to the log, rotated past --log-max-bytes.
+    const gale::Status s = gale::LogToFile(log_file, log_max_bytes, log_max_files);
+    if (!s.ok()) std::cerr << "gale-worker: " << s.message() << "\n";
   }
   return gale::worker::RunClusterWorker(o);
 }

@@ -1,11 +1,17 @@
 #include "core/common/logging.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <mutex>
 
 namespace gale {
 namespace {
@@ -24,7 +30,69 @@ const char* LevelName(LogLevel l) {
   }
   return "?";
 }
+// The rotating file, when LogToFile was called.
+struct LogFile {
+  std::mutex mu;
+  std::string path;
+  int64_t max_bytes = 0;
+  int max_files = 0;
+};
+LogFile& TheLogFile() {
+  static LogFile* file = new LogFile;  // never destroyed: threads may log at exit
+  return *file;
+}
+
+int OpenOnto(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return -errno;
+  ::dup2(fd, STDOUT_FILENO);
+  ::dup2(fd, STDERR_FILENO);
+  ::close(fd);
+  return 0;
+}
+
+// REQUIRES: f.mu held.
+void RotateIfDue(LogFile& f) {
+  struct stat st;
+  if (f.max_bytes <= 0 || ::fstat(STDERR_FILENO, &st) != 0 || st.st_size < f.max_bytes) return;
+  for (int i = f.max_files - 1; i >= 1; --i) {
+    const std::string from = i == 1 ? f.path : f.path + "." + std::to_string(i - 1);
+    ::rename(from.c_str(), (f.path + "." + std::to_string(i)).c_str());
+  }
+  if (f.max_files <= 1) ::unlink(f.path.c_str());
+  OpenOnto(f.path);  // on failure the old descriptor stays: lines go to the renamed file
+}
+
 }  // namespace
+
+Status LogToFile(const std::string& path, int64_t max_bytes, int max_files) {
+  LogFile& f = TheLogFile();
+  std::lock_guard<std::mutex> lock(f.mu);
+  if (const int rc = OpenOnto(path); rc < 0) {
+    return Status::Internal("cannot open log file " + path + ": " + std::strerror(-rc));
+  }
+  f.path = path;
+  f.max_bytes = max_bytes;
+  f.max_files = max_files < 1 ? 1 : max_files;
+  RotateIfDue(f);
+  return Status::Ok();
+}
+
+void WriteLogLine(std::string_view line) {
+  LogFile& f = TheLogFile();
+  std::lock_guard<std::mutex> lock(f.mu);
+  // One write(2) per line keeps lines whole across threads and processes.
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+  RotateIfDue(f);
+}
+
+const LogSink& EngineLogSink() {
+  static const LogSink sink{
+      [](LogSeverity s) { return static_cast<int>(s) >= static_cast<int>(GetLogLevel()); },
+      [](std::string_view line) { WriteLogLine(line); }};
+  return sink;
+}
 
 void SetLogLevel(LogLevel level) { g_level.store(level); }
 LogLevel GetLogLevel() { return g_level.load(); }
@@ -59,10 +127,7 @@ LogLine::LogLine(LogLevel level, const char* file, int line) {
 }
 LogLine::~LogLine() {
   stream_ << '\n';
-  std::string s = stream_.str();
-  // One write(2) per line keeps lines whole across threads and processes.
-  ssize_t ignored = ::write(STDERR_FILENO, s.data(), s.size());
-  (void)ignored;
+  WriteLogLine(stream_.str());
 }
 }  // namespace internal
 }  // namespace gale

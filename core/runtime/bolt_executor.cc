@@ -1,4 +1,5 @@
 #include "core/runtime/bolt_executor.h"
+#include "core/common/logging.h"
 
 #include "core/acking/acker_bolt.h"
 #include "core/tuple/tuple_access.h"
@@ -118,7 +119,7 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
     collectors_.push_back(std::make_unique<Collector>(*this, task));
     contexts_.push_back(std::make_unique<TopologyContext>(
         shared.plan.name(), component_.id, task, shared.plan.component_tasks(),
-        shared.plan.topology_config(), component_.config));
+        shared.plan.topology_config(), component_.config, &EngineLogSink()));
   }
 }
 

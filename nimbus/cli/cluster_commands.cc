@@ -93,6 +93,10 @@ std::string Fixed(double v, int digits) {
 
 }  // namespace
 
+std::unique_ptr<rpc::NimbusConnection> ConnectNimbus(const ClusterArgs& args, std::ostream& err) {
+  return Connect(args, err);
+}
+
 std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ostream& err,
                           bool* ok) {
   *ok = true;

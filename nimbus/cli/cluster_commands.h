@@ -8,9 +8,14 @@
 
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace gale::rpc {
+class NimbusConnection;
+}
 
 namespace gale::cli {
 
@@ -24,6 +29,10 @@ struct ClusterArgs {
 // nimbus.thrift.port), then 127.0.0.1:6627. Sets `source` to where it came from.
 std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ostream& err,
                           bool* ok);
+
+// Connects to the nimbus ResolveNimbus names, or writes why not to `err`
+// and returns null.
+std::unique_ptr<rpc::NimbusConnection> ConnectNimbus(const ClusterArgs& args, std::ostream& err);
 
 int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter, bool inactive,
            std::ostream& out, std::ostream& err);

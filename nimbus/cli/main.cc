@@ -1,6 +1,7 @@
 // gale: the user's command. `gale help` lists the verbs.
 #include "core/plugin/describe.h"
 #include "nimbus/cli/cluster_commands.h"
+#include "nimbus/cli/logs_command.h"
 #include "nimbus/cli/validate_command.h"
 #include "worker/local_mode.h"
 
@@ -33,6 +34,9 @@ of --config FILE / $GALE_CONFIG / ~/.gale/cluster.yaml, or 127.0.0.1:6627):
   activate NAME
   deactivate NAME
   rebalance NAME [--workers N] [--executors COMPONENT=N]... [--wait SECS]
+  logs NAME [--component C] [--worker HOST:PORT] [--lines N] [--follow]
+      the last N (100) lines of each worker's log, read through the supervisors;
+      --follow keeps printing what is appended (Ctrl-C ends it)
 
   help                          this text
 )";
@@ -56,6 +60,7 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
     {"activate", {{"--nimbus", "--config"}, {}}},
     {"deactivate", {{"--nimbus", "--config"}, {}}},
     {"rebalance", {{"--nimbus", "--config", "--wait", "--workers", "--executors"}, {}}},
+    {"logs", {{"--nimbus", "--config", "--component", "--worker", "--lines"}, {"--follow"}}},
 };
 
 bool Parse(int argc, char** argv, Args& args) {
@@ -176,6 +181,16 @@ int main(int argc, char** argv) {
   }
   if (cmd == "list") return gale::cli::List(cluster, std::cout, std::cerr);
   if (cmd == "info") return gale::cli::Info(cluster, target, std::cout, std::cerr);
+  if (cmd == "logs") {
+    gale::cli::LogsOptions o;
+    o.component = Opt(args, "--component");
+    o.worker = Opt(args, "--worker");
+    o.follow = args.flags.count("--follow") > 0;
+    std::optional<int> lines;
+    if (!IntOption(args, "--lines", 1, &lines)) return 2;
+    if (lines) o.lines = *lines;
+    return gale::cli::Logs(cluster, target, o, std::cout, std::cerr);
+  }
   if (cmd == "activate" || cmd == "deactivate") {
     return gale::cli::Activate(cluster, target, cmd == "activate", std::cout, std::cerr);
   }

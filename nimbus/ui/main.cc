@@ -3,8 +3,8 @@
 // lists the options; README.md says what it serves.
 #include "core/common/files.h"
 #include "core/common/logging.h"
+#include "core/http/server.h"
 #include "core/topology/cluster_config.h"
-#include "nimbus/ui/http_server.h"
 #include "nimbus/ui/rest_api.h"
 #include "thrift/client.h"
 
@@ -115,9 +115,9 @@ int main(int argc, char** argv) {
   options.nimbus_port = config->nimbus.port;
   options.ui_host = config->host;
   std::unique_ptr<gale::ui::RestApi> api;
-  const Status s = gale::ui::ServeHttp(
+  const Status s = gale::http::ServeHttp(
       config->host, config->port, config->threads,
-      [&](const gale::ui::HttpRequest& r) { return api->Handle(r); },
+      [&](const gale::http::HttpRequest& r) { return api->Handle(r); },
       [&](int port) {
         options.ui_port = port;
         const std::string p = std::to_string(port);

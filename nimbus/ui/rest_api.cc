@@ -1,5 +1,6 @@
 #include "nimbus/ui/rest_api.h"
 
+#include "core/http/http.h"
 #include "nimbus/ui/json.h"
 #include "nimbus/ui/prometheus.h"
 #include "thrift/client.h"
@@ -16,6 +17,10 @@
 #include <sstream>
 
 namespace gale::ui {
+
+using http::ParsedTarget;
+using http::ParseTarget;
+using http::UrlDecode;
 
 // Connections to nimbus, reused across requests. Nimbus drops a client that
 // is idle for 15 s, so a connection idle for 10 s is not reused, and a call
@@ -66,73 +71,6 @@ class NimbusPool {
 };
 
 // ------------------------------------------------------------ small pieces
-
-Result<std::string> UrlDecode(const std::string& text, bool query) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+' && query) {
-      out += ' ';
-    } else if (c == '%') {
-      auto hex = [](char h) -> int {
-        if (h >= '0' && h <= '9') return h - '0';
-        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-        return -1;
-      };
-      if (i + 2 >= text.size() || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0) {
-        return Status::InvalidArgument("malformed percent escape in '" + text + "'");
-      }
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string ParsedTarget::Query(const std::string& key, const std::string& fallback) const {
-  for (const auto& [k, v] : query) {
-    if (k == key) return v;
-  }
-  return fallback;
-}
-
-Result<ParsedTarget> ParseTarget(const std::string& target) {
-  if (target.empty() || target[0] != '/') {
-    return Status::InvalidArgument("the request target must start with '/'");
-  }
-  ParsedTarget t;
-  const size_t q = target.find('?');
-  const std::string path = target.substr(0, q);
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) {
-      GALE_ASSIGN_OR_RETURN(std::string seg, UrlDecode(path.substr(start, end - start), false));
-      t.segments.push_back(std::move(seg));
-    }
-    start = end + 1;
-  }
-  if (q != std::string::npos) {
-    std::stringstream in(target.substr(q + 1));
-    std::string pair;
-    while (std::getline(in, pair, '&')) {
-      if (pair.empty()) continue;
-      const size_t eq = pair.find('=');
-      GALE_ASSIGN_OR_RETURN(std::string k, UrlDecode(pair.substr(0, eq), true));
-      std::string v;
-      if (eq != std::string::npos) {
-        GALE_ASSIGN_OR_RETURN(v, UrlDecode(pair.substr(eq + 1), true));
-      }
-      t.query.emplace_back(std::move(k), std::move(v));
-    }
-  }
-  return t;
-}
 
 std::string PrettyUptime(int64_t secs) {
   if (secs < 0) secs = 0;
@@ -232,6 +170,11 @@ int HttpStatusOf(const Status& s) {
 }
 
 HttpResponse ErrorResponse(const Status& s) { return ErrorResponse(HttpStatusOf(s), s.message()); }
+
+// The UI's log page of a worker.
+std::string LogLink(const std::string& topology_id, const std::string& host, int port) {
+  return "/log.html?topology=" + topology_id + "&worker=" + host + ":" + std::to_string(port);
+}
 
 // Gale's own components (the ackers), shown only with sys=1 as in Storm.
 bool IsSystem(const std::string& component) { return component.rfind("__", 0) == 0; }
@@ -572,6 +515,7 @@ class Request {
     for (const auto& [hp, row] : workers) {
       w.BeginObject().Field("topologyId", page.id).Field("topologyName", page.name);
       w.Field("host", hp.first).Field("port", hp.second).Field("supervisorId", row.supervisor_id);
+      w.Field("workerLogLink", LogLink(page.id, hp.first, hp.second));
       w.Field("executorsTotal", row.executors);
       w.Field("uptime", PrettyUptime(row.uptime)).Field("uptimeSeconds", row.uptime);
       w.Key("componentNumTasks").BeginObject();
@@ -661,6 +605,7 @@ class Request {
       const std::string range = TaskRange(e.task_start, e.task_end);
       w.BeginObject().Field("id", range).Field("encodedId", range);
       w.Field("host", e.host).Field("port", e.port).Field("supervisorId", e.supervisor_id);
+      w.Field("workerLogLink", LogLink(t->id, e.host, e.port));
       w.Field("uptime", PrettyUptime(e.uptime_secs)).Field("uptimeSeconds", e.uptime_secs);
       WriteStats(w, e.stats, spout);
       w.EndObject();
@@ -727,6 +672,59 @@ class Request {
       w.BeginObject().Field("host", host).Field("port", port).EndObject();
     }
     w.EndArray().EndObject();
+    return JsonResponse(w);
+  }
+
+  // A worker's log, read through its supervisor's log server: the last
+  // `length` bytes, or from `start` (the log page follows a growing log).
+  HttpResponse WorkerLog(const std::string& id, const ParsedTarget& q) {
+    auto t = Find(id);
+    if (!t.ok()) return ErrorResponse(t.status());
+    const std::string worker = q.Query("worker", "");
+    const std::string start = q.Query("start", ""), length = q.Query("length", "65536");
+    auto digits = [](const std::string& s) {
+      return !s.empty() && s.size() <= 15 &&
+             std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+    };
+    if ((!start.empty() && !digits(start)) || !digits(length)) {
+      return ErrorResponse(400, "start and length are byte counts");
+    }
+    thrift::TopologyInfo info;
+    thrift::ClusterSummary cluster;
+    Status s = nimbus_.Call([&](auto& n) { n.getTopologyInfo(info, t->name); });
+    if (s.ok()) s = nimbus_.Call([&](auto& n) { n.getClusterInfo(cluster); });
+    if (!s.ok()) return ErrorResponse(s);
+    const thrift::ExecutorSummary* executor = nullptr;
+    for (const auto& e : info.executors) {
+      if (!e.host.empty() && e.host + ":" + std::to_string(e.port) == worker) executor = &e;
+    }
+    if (!executor) {
+      return ErrorResponse(404, "'" + worker.substr(0, 100) + "' is not a worker of topology '" +
+                                    t->id + "' (worker=HOST:PORT)");
+    }
+    int logviewer = 0;
+    for (const auto& sup : cluster.supervisors) {
+      if (sup.id == executor->supervisor_id) logviewer = sup.logviewer_port;
+    }
+    if (logviewer == 0) {
+      return ErrorResponse(503, "supervisor " + executor->supervisor_id + " runs no log server");
+    }
+    auto r =
+        http::Get(executor->host, logviewer,
+                  "/api/v1/log?topology=" + info.id + "&port=" + std::to_string(executor->port) +
+                      "&length=" + length + (start.empty() ? "" : "&start=" + start));
+    if (!r.ok()) return ErrorResponse(r.status());
+    if (r->status != 200) {
+      return ErrorResponse(
+          r->status == 404 ? 404 : 503,
+          "the log server of " + executor->supervisor_id + ": " + r->body.substr(0, 300));
+    }
+    JsonWriter w;
+    w.BeginObject().Field("topologyId", info.id).Field("worker", worker);
+    w.Field("supervisorId", executor->supervisor_id).Field("file", r->Header("X-Log-File"));
+    w.Field("size", static_cast<int64_t>(std::atoll(r->Header("X-Log-Size").c_str())));
+    w.Field("start", static_cast<int64_t>(std::atoll(r->Header("X-Log-Start").c_str())));
+    w.Field("data", r->body).EndObject();
     return JsonResponse(w);
   }
 
@@ -896,6 +894,7 @@ HttpResponse RestApi::Handle(const HttpRequest& req) {
     if (a.size() == 2 && a[0] == "topology" && a[1] == "summary") return r.TopologySummary();
     if (a.size() == 2 && a[0] == "topology-workers") return r.TopologyWorkers(a[1]);
     if (a.size() == 2 && a[0] == "topology") return r.Topology(a[1], window, sys);
+    if (a.size() == 3 && a[0] == "topology" && a[2] == "logs") return r.WorkerLog(a[1], *parsed);
     if (a.size() == 3 && a[0] == "topology" && a[2] == "visualization") {
       return r.Visualization(a[1], window, sys);
     }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "core/common/result.h"
+#include "core/http/http.h"
 
 #include <functional>
 #include <memory>
@@ -28,20 +29,8 @@ struct HostPort;
 
 namespace gale::ui {
 
-struct HttpRequest {
-  std::string method;          // "GET", "POST", ...
-  std::string target;          // path and query, as sent ("/api/v1/topology/x?window=600")
-  std::string host;            // the Host header
-  std::string origin;          // the Origin header, "" when absent
-  std::string sec_fetch_site;  // the Sec-Fetch-Site header, "" when absent
-  std::string body;
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
+using http::HttpRequest;
+using http::HttpResponse;
 
 struct UiOptions {
   // Where the pages' files are (index.html, app.js, ...).
@@ -73,18 +62,6 @@ class RestApi {
 
 // ---- pieces, exposed for the unit tests ----
 
-// Percent-decodes a path segment or query value ('+' as a space in queries).
-// Malformed escapes are errors.
-Result<std::string> UrlDecode(const std::string& text, bool query);
-// Splits "/a/b?x=1&y=2" into path segments ("a", "b", decoded) and query
-// pairs (decoded).
-struct ParsedTarget {
-  std::vector<std::string> segments;
-  std::vector<std::pair<std::string, std::string>> query;
-  // The value of `key`, or `fallback`.
-  std::string Query(const std::string& key, const std::string& fallback) const;
-};
-Result<ParsedTarget> ParseTarget(const std::string& target);
 // Storm's "1d 2h 3m 4s" (leading zero units left out: "3m 4s").
 std::string PrettyUptime(int64_t secs);
 // A Prometheus label value with \, " and newline escaped.

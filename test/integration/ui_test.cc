@@ -220,6 +220,26 @@ TEST_CASE("gale-ui answers Storm's REST API for a running topology", "[integrati
 
   auto workers = Json(Curl(ui.Url("/api/v1/topology-workers/" + id)));
   CHECK(workers.Find("hostPortList")->array.size() == 2);
+
+  // Each worker's log, through its supervisor's log server; the plugins'
+  // logger lines carry component and task.
+  std::string logs;
+  for (const auto& hp : workers.Find("hostPortList")->array) {
+    const std::string worker = Str(hp, "host") + ":" + std::to_string(int(Num(hp, "port")));
+    auto log = Curl(ui.Url("/api/v1/topology/" + id + "/logs?worker=" + worker));
+    INFO(log.body);
+    REQUIRE(log.status == 200);
+    auto v = Json(log);
+    CHECK(Str(v, "worker") == worker);
+    CHECK(Num(v, "size") >= Num(v, "start"));
+    logs += Str(v, "data");
+  }
+  CHECK(logs.find("] report:") != std::string::npos);
+  CHECK(logs.find("] sentences:") != std::string::npos);
+  auto page = Json(Curl(ui.Url("/api/v1/topology/" + id)));
+  for (const auto& w : page.Find("workers")->array) {
+    CHECK(Str(w, "workerLogLink").rfind("/log.html?topology=" + id + "&worker=", 0) == 0);
+  }
 }
 
 TEST_CASE("gale-ui refuses bad requests with a JSON error and never crashes", "[integration][ui]") {
@@ -237,6 +257,8 @@ TEST_CASE("gale-ui refuses bad requests with a JSON error and never crashes", "[
   CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "?window=601"))) == 400);
   CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/component/nosuch"))) == 404);
   CHECK(error(Curl(ui.Url("/api/v1/topology/%zz"))) == 400);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/logs?worker=10.1.1.1:1"))) == 404);
+  CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/logs?worker=x&start=-5"))) == 400);
   CHECK(error(Curl(ui.Url("/api/v1/nosuch"))) == 404);
   CHECK(error(Curl(ui.Url("/../../etc/passwd"))) == 404);
   CHECK(error(Curl(ui.Url("/api/v1/topology/" + id + "/kill/0"))) == 405);  // GET

@@ -151,16 +151,26 @@ std::vector<WorkerProcess> TestCluster::Workers() const {
   return out;
 }
 
-TestCluster::TestCluster(int supervisors, int slots) : nimbus_port_(FreePort()) {
+TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args)
+    : nimbus_port_(FreePort()) {
   StartNimbus();
   for (int i = 0; i < supervisors; ++i) {
     std::string ports;
     for (int s = 0; s < slots; ++s) ports += (s ? "," : "") + std::to_string(FreePort());
     const std::string id = "sup" + std::to_string(i + 1);
-    supervisors_.emplace_back(
-        std::vector<std::string>{BinDir() + "/gale-supervisor", "--nimbus", nimbus(), "--ports",
-                                 ports, "--id", id, "--state-dir", dir_.path() + "/" + id},
-        dir_.path() + "/" + id + ".log");
+    std::vector<std::string> argv{BinDir() + "/gale-supervisor",
+                                  "--nimbus",
+                                  nimbus(),
+                                  "--ports",
+                                  ports,
+                                  "--id",
+                                  id,
+                                  "--state-dir",
+                                  dir_.path() + "/" + id,
+                                  "--logviewer-port",
+                                  "0"};
+    argv.insert(argv.end(), supervisor_args.begin(), supervisor_args.end());
+    supervisors_.emplace_back(std::move(argv), dir_.path() + "/" + id + ".log");
   }
   const std::string want = std::to_string(supervisors) + " supervisor(s)";
   if (!WaitFor([&] { return Gale({"list"}).out.find(want) != std::string::npos; },

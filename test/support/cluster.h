@@ -52,8 +52,10 @@ struct WorkerProcess {
 
 class TestCluster {
  public:
-  // Nimbus and `supervisors` supervisors with `slots` slots each.
-  explicit TestCluster(int supervisors = 2, int slots = 2);
+  // Nimbus and `supervisors` supervisors with `slots` slots each, each
+  // supervisor started with `supervisor_args` added to its command line.
+  explicit TestCluster(int supervisors = 2, int slots = 2,
+                       std::vector<std::string> supervisor_args = {});
   ~TestCluster();
 
   // The workers running now, found in /proc by their --plugin-dir, which

@@ -4,8 +4,9 @@ Debian's chromedriver, loads each page of gale-ui against a running cluster
 (scripts/cluster.sh on free loopback ports, word count submitted) and checks
 the DOM: the topology graph has a node per component and an edge per stream,
 counts rise without a reload, the buttons deactivate and activate the
-topology, the component page lists its executors, and a page from another
-origin cannot POST to the UI. Screenshots of every page are kept in
+topology, the component page lists its executors and links each to its
+worker's log page, which shows the log, and a page from another origin cannot
+POST to the UI. Screenshots of every page are kept in
 --artifacts (the README shows the topology page's).
 
 Everything started (cluster, chromedriver, the other origin's server) is
@@ -199,6 +200,13 @@ def main():
             "return [...document.querySelectorAll('#inputs td[data-field=component]')]"
             ".map(c => c.textContent).join()") in ("sentences", ""))
         browser.screenshot(os.path.join(args.artifacts, "component-page.png"))
+
+        # A worker's log page, reached from the executors table.
+        browser.click("#executors td[data-field=worker] a")
+        wait_for("the worker's log", lambda: browser.js(
+            "return document.getElementById('log').textContent").count(" INFO ") >= 2, 30)
+        assert "cluster_worker.cc" in browser.js("return document.getElementById('log').textContent")
+        browser.screenshot(os.path.join(args.artifacts, "log-page.png"))
 
         # A page of another origin cannot drive the cluster.
         site = tempfile.mkdtemp(prefix="gale-ui-other-")

@@ -1,10 +1,13 @@
 // The request parsing and formatting pieces of gale-ui (nimbus/ui/rest_api.h).
+#include "core/http/http.h"
 #include "nimbus/ui/rest_api.h"
 
 #include <catch2/catch.hpp>
 
 namespace gale::ui {
 namespace {
+
+using http::ParseTarget;
 
 TEST_CASE("ParseTarget decodes path segments and query pairs", "[ui]") {
   auto t = ParseTarget("/api/v1/topology/word%20count/component/a%2Fb?window=%3Aall-time&sys=1&x");

@@ -58,6 +58,8 @@ class SentenceSpout : public gale::Spout {
     const double rate = config.GetDouble("sentences.per.second", 0);
     interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
                          : std::chrono::nanoseconds(0);
+    context.logger().Info(lines_.size(), " sentences to emit", loop_ ? ", in a loop" : "",
+                          rate > 0 ? ", at most " + std::to_string(rate) + " a second" : "");
     next_emit_ = std::chrono::steady_clock::now();
   }
 
@@ -183,6 +185,8 @@ class ReportBolt : public gale::Bolt {
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     file_ = context.config().GetString("report.file", "");
+    context.logger().Info(file_.empty() ? "no report.file: the counts are printed at the end"
+                                        : "writing the counts to " + file_ + " every tick");
   }
 
   void Execute(const gale::Tuple& input) override {

@@ -5,6 +5,7 @@
 #include <gale/bolt.h>
 #include <gale/config.h>
 #include <gale/fields.h>
+#include <gale/log.h>
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
 #include <gale/plugin.h>

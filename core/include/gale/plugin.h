@@ -22,7 +22,7 @@
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 3
+#define GALE_ABI_VERSION 4
 
 namespace gale {
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gale/config.h>
+#include <gale/log.h>
 
 #include <cstdint>
 #include <map>
@@ -20,8 +21,10 @@ class TopologyContext {
   // owned by the runtime and outlives the context.
   TopologyContext(std::string topology_name, std::string component_id, int32_t task_id,
                   const std::map<std::string, std::vector<int32_t>, std::less<>>& component_tasks,
-                  Config topology_config, Config component_config)
-      : topology_name_(std::move(topology_name)),
+                  Config topology_config, Config component_config,
+                  const LogSink* log_sink = nullptr)
+      : logger_(component_id, task_id, log_sink),
+        topology_name_(std::move(topology_name)),
         component_id_(std::move(component_id)),
         task_id_(task_id),
         component_tasks_(component_tasks),
@@ -57,7 +60,11 @@ class TopologyContext {
   const Config& topology_config() const { return topology_config_; }
   const Config& component_config() const { return component_config_; }
 
+  // This task's logger (gale/log.h): lines carry "component:task".
+  const Logger& logger() const { return logger_; }
+
  private:
+  Logger logger_;
   std::string topology_name_;
   std::string component_id_;
   int32_t task_id_;

@@ -240,7 +240,7 @@ async function renderTopology() {
     num(b.backpressureMs), lastError(b)]));
   fillTable("workers", [["Worker", "worker"], ["Supervisor", "supervisor"], ["Uptime", "uptime"],
     ["Executors", "executors"], ["Tasks per component", "tasks"]],
-  t.workers.map((w) => [w.host + ":" + w.port, w.supervisorId, w.uptime, w.executorsTotal,
+  t.workers.map((w) => [el("a", { href: w.workerLogLink }, w.host + ":" + w.port), w.supervisorId, w.uptime, w.executorsTotal,
     Object.entries(w.componentNumTasks).map(([c, n]) => c + " " + n).join(", ")]));
   fillTable("deaths", [["Worker", "worker"], ["Deaths", "count"], ["Last cause", "cause"], ["When", "time"]],
     t.workerDeaths.map((d) => [d.host + ":" + d.port, d.count, el("pre", {}, d.lastReason), when(d.lastTime)]),
@@ -292,7 +292,7 @@ async function renderComponent() {
   fillTable("executors", [["Tasks", "id"], ["Worker", "worker"], ["Uptime", "uptime"], ["Emitted", "emitted"],
     ["Transferred", "transferred"], [spout ? "Complete latency (ms)" : "Capacity", "capacity"],
     [spout ? "Acked" : "Executed", "executed"], ["Failed", "failed"], ["Queue", "queueDepth"]],
-  c.executorStats.map((e) => [e.id, e.host + ":" + e.port, e.uptime, num(e.emitted), num(e.transferred),
+  c.executorStats.map((e) => [e.id, el("a", { href: e.workerLogLink }, e.host + ":" + e.port), e.uptime, num(e.emitted), num(e.transferred),
     spout ? e.completeLatency : e.capacity, num(spout ? e.acked : e.executed), num(e.failed), num(e.queueDepth)]));
   const metrics = [];
   for (const e of c.executorStats) {
@@ -305,9 +305,49 @@ async function renderComponent() {
     "no errors");
 }
 
+// -------------------------------------------------------------- log page
+
+// The tail of a worker's log, then what is appended (read from the offset
+// reached; a log that shrank was rotated and is read from its start).
+const logState = { offset: -1, text: "" };
+const LOG_KEEP = 512 * 1024;
+
+async function renderLog() {
+  const topology = params.get("topology"), worker = params.get("worker");
+  document.getElementById("title").replaceChildren("Log of worker " + worker + " of ",
+    el("a", { href: "topology.html?id=" + encodeURIComponent(topology) }, topology));
+  if (logState.offset >= 0 && !document.getElementById("follow").checked) return;
+  const range = logState.offset < 0 ? "&length=262144" : "&start=" + logState.offset + "&length=1048576";
+  const r = await api("topology/" + encodeURIComponent(topology) + "/logs?worker=" +
+    encodeURIComponent(worker) + range);
+  if (r.size < logState.offset) {  // rotated
+    logState.offset = 0;
+    return;
+  }
+  let data = r.data;
+  if (logState.offset < 0 && r.start > 0) data = data.slice(data.indexOf("\n") + 1);
+  logState.offset = r.start + new TextEncoder().encode(r.data).length;  // bytes, not characters
+  logState.text = (logState.text + data).slice(-LOG_KEEP);
+  document.getElementById("log-file").textContent = r.file + ", " + num(r.size) + " bytes, on " + r.supervisorId;
+  showLog();
+}
+
+function showLog() {
+  const filter = document.getElementById("filter").value;
+  const lines = logState.text.split("\n").filter((l) => !filter || l.includes(filter));
+  const pre = document.getElementById("log");
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  pre.textContent = lines.join("\n");
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
   if (page === "cluster") poll(renderCluster);
   if (page === "topology") setUpTopology();
   if (page === "component") poll(renderComponent);
+  if (page === "log") {
+    document.getElementById("filter").addEventListener("input", showLog);
+    poll(renderLog);
+  }
 });

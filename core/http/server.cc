@@ -1,4 +1,4 @@
-#include "nimbus/ui/http_server.h"
+#include "core/http/server.h"
 
 #include "core/common/logging.h"
 
@@ -13,12 +13,12 @@
 #include <thread>
 #include <vector>
 
-namespace gale::ui {
+namespace gale::http {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kIoTimeout = std::chrono::seconds(30);
@@ -40,21 +40,21 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(kMaxHeader);
     parser_->body_limit(kMaxBody);
     stream_.expires_after(kIoTimeout);
-    http::async_read(
+    bhttp::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
       return Close();
     }
     if (ec) {
       // Too large or malformed: answer, then close (the stream's framing is
       // lost).
-      const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit ||
-                             ec == http::error::buffer_overflow;
+      const bool too_large = ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
+                             ec == bhttp::error::buffer_overflow;
       HttpResponse r;
       r.status = too_large ? 413 : 400;
       r.body = std::string("{\"error\":\"") + (too_large ? "Payload Too Large" : "Bad Request") +
@@ -68,8 +68,8 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest in;
     in.method = std::string(req.method_string());
     in.target = std::string(req.target());
-    in.host = std::string(req[http::field::host]);
-    in.origin = std::string(req[http::field::origin]);
+    in.host = std::string(req[bhttp::field::host]);
+    in.origin = std::string(req[bhttp::field::origin]);
     in.sec_fetch_site = std::string(req["Sec-Fetch-Site"]);
     in.body = req.body();
     HttpResponse out;
@@ -84,17 +84,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(const HttpResponse& r, bool keep_alive, bool head) {
-    auto res = std::make_shared<http::response<http::string_body>>();
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
-    res->set(http::field::server, "gale-ui");
-    res->set(http::field::content_type, r.content_type);
-    res->set(http::field::cache_control, "no-store");
+    res->set(bhttp::field::server, "gale-ui");
+    res->set(bhttp::field::content_type, r.content_type);
+    res->set(bhttp::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
     // Pages may not be framed by another site (clickjacking the buttons).
     res->set("X-Frame-Options", "DENY");
     res->set("Content-Security-Policy",
              "default-src 'self'; frame-ancestors 'none'; style-src 'self' 'unsafe-inline'");
+    for (const auto& [name, value] : r.headers) res->set(name, value);
     res->keep_alive(keep_alive);
     if (head) {
       res->content_length(r.body.size());
@@ -103,11 +104,11 @@ class Session : public std::enable_shared_from_this<Session> {
       res->prepare_payload();
     }
     stream_.expires_after(kIoTimeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                        if (ec || !keep_alive) return self->Close();
-                        self->Read();
-                      });
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                         if (ec || !keep_alive) return self->Close();
+                         self->Read();
+                       });
   }
 
   void Close() {
@@ -117,7 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const HttpHandler& handler_;
 };
 
@@ -140,14 +141,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const HttpHandler& handler_;
 };
 
-}  // namespace
-
-Status ServeHttp(const std::string& host, int port, int threads, const HttpHandler& handler,
-                 const std::function<void(int port)>& on_listening) {
-  asio::io_context io(threads);
+// Opens, binds and listens; starts accepting. The bound port.
+Result<int> Listen(asio::io_context& io, const std::string& host, int port,
+                   const HttpHandler& handler) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
-  if (ec) return Status::InvalidArgument("ui host '" + host + "' is not an IP address");
+  if (ec) return Status::InvalidArgument("'" + host + "' is not an IP address");
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   tcp::acceptor acceptor(io);
   acceptor.open(endpoint.protocol(), ec);
@@ -160,9 +159,18 @@ Status ServeHttp(const std::string& host, int port, int threads, const HttpHandl
   }
   const int bound = acceptor.local_endpoint().port();
   std::make_shared<Listener>(io, std::move(acceptor), handler)->Accept();
+  return bound;
+}
+
+}  // namespace
+
+Status ServeHttp(const std::string& host, int port, int threads, const HttpHandler& handler,
+                 const std::function<void(int port)>& on_listening) {
+  asio::io_context io(threads);
+  GALE_ASSIGN_OR_RETURN(const int bound, Listen(io, host, port, handler));
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code&, int sig) {
-    GALE_LOG(kInfo) << "gale-ui stopping (signal " << sig << ")";
+    GALE_LOG(kInfo) << "stopping (signal " << sig << ")";
     io.stop();
   });
   on_listening(bound);
@@ -173,4 +181,28 @@ Status ServeHttp(const std::string& host, int port, int threads, const HttpHandl
   return Status::Ok();
 }
 
-}  // namespace gale::ui
+struct BackgroundServer::Impl {
+  explicit Impl(HttpHandler h) : handler(std::move(h)), io(1) {}
+  HttpHandler handler;
+  asio::io_context io;
+  std::vector<std::thread> threads;
+};
+
+Result<std::unique_ptr<BackgroundServer>> BackgroundServer::Start(const std::string& host, int port,
+                                                                  int threads,
+                                                                  HttpHandler handler) {
+  auto impl = std::make_unique<Impl>(std::move(handler));
+  GALE_ASSIGN_OR_RETURN(const int bound, Listen(impl->io, host, port, impl->handler));
+  for (int i = 0; i < threads; ++i) impl->threads.emplace_back([io = &impl->io] { io->run(); });
+  return std::unique_ptr<BackgroundServer>(new BackgroundServer(std::move(impl), bound));
+}
+
+BackgroundServer::BackgroundServer(std::unique_ptr<Impl> impl, int port)
+    : impl_(std::move(impl)), port_(port) {}
+
+BackgroundServer::~BackgroundServer() {
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+}
+
+}  // namespace gale::http
