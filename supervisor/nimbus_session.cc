@@ -48,6 +48,10 @@ Result<std::vector<SlotPlan>> NimbusSession::Heartbeat(const HeartbeatReport& re
     w.count = d.count;
     w.last_reason = d.last_reason;
     w.last_time_secs = d.last_time_secs;
+    w.__set_last_cause(d.last_cause);
+    w.__set_last_component(d.last_component);
+    w.__set_last_task(d.last_task);
+    w.__set_last_stack(d.last_stack);
     hb.worker_deaths.push_back(std::move(w));
   }
   hb.__isset.worker_deaths = true;

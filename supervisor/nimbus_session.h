@@ -43,6 +43,11 @@ struct WorkerDeathCount {
   int count = 0;
   std::string last_reason;
   int64_t last_time_secs = 0;
+  // From the worker's death note (ReadDeathNote), "" / -1 when it left none.
+  std::string last_cause;
+  std::string last_component;
+  int last_task = -1;
+  std::string last_stack;
 };
 
 struct HeartbeatReport {

@@ -66,6 +66,7 @@ struct Supervisor::Slot {
   // Bumped whenever the timer is re-armed or cancelled, so that a handler
   // already queued from an earlier arming does nothing.
   uint64_t timer_generation = 0;
+  std::string death_note;  // where the running worker leaves why it died
 
   std::string Describe() const {
     return "worker " + std::to_string(pid) + " of topology " + topology_id + " (version " +
@@ -282,13 +283,16 @@ void Supervisor::StartWorker(Slot& slot, const SlotPlan& plan) {
                  "--port",          std::to_string(slot.port),
                  "--plugin-dir",    plugin_dir_};
   launch.cwd = config_.state_dir + "/workers/" + name;
+  slot.death_note = launch.cwd + "/death-note";
+  std::remove(slot.death_note.c_str());  // a note of an earlier worker is not this one's
   launch.log_file = config_.state_dir + "/logs/" + WorkerLogName(plan.topology_id, slot.port);
   // The worker writes its log itself from then on, rotated by size; what
   // it prints before (a loader error) lands in the same file.
   for (const std::string& a :
        {std::string("--log-file"), launch.log_file, std::string("--log-max-bytes"),
         std::to_string(config_.worker_log_max_bytes), std::string("--log-max-files"),
-        std::to_string(config_.worker_log_max_files)}) {
+        std::to_string(config_.worker_log_max_files), std::string("--death-note"),
+        slot.death_note}) {
     launch.args.push_back(a);
   }
   auto pid = SpawnWorker(launch);
@@ -364,6 +368,20 @@ void Supervisor::OnWorkerExit(Slot& slot, int wait_status) {
     d.last_time_secs = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
+    const DeathNote note = ReadDeathNote(slot.death_note);
+    const auto it_plan = wanted_.find(slot.port);
+    d.last_cause = note.cause;
+    d.last_component = note.component;
+    d.last_task = note.task;
+    // Plugins are stored by hash: frames name them by their file name.
+    std::map<std::string, std::string> names;
+    if (it_plan != wanted_.end()) {
+      for (const auto& p : it_plan->second.plugins) {
+        names[plugin_dir_ + "/" + p.sha256 + ".so"] = p.name;
+      }
+    }
+    d.last_stack = SymbolizeStack(note.stack, names);
+    if (!note.cause.empty()) GALE_LOG(kWarn) << what << ": " << note.cause;
   }
   if (shutting_down_) return FinishIfIdle();
   auto it = wanted_.find(slot.port);

@@ -5,8 +5,12 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 extern char** environ;
@@ -89,6 +93,99 @@ std::string DescribeWaitStatus(int wait_status) {
            (WCOREDUMP(wait_status) ? ", core dumped" : "");
   }
   return "ended with wait status " + std::to_string(wait_status);
+}
+
+namespace {
+
+// The first line addr2line prints for `offset` in `object`: "function" and
+// "file:line", or empty.
+std::pair<std::string, std::string> Addr2Line(const std::string& object,
+                                              const std::string& offset) {
+  std::string quoted = "'";
+  for (char c : object) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  const std::string command = "addr2line -C -f -e " + quoted + " " + offset + " 2>/dev/null";
+  FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return {};
+  char buf[4096];
+  std::string out;
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  ::pclose(p);
+  std::istringstream lines(out);
+  std::string function, place;
+  std::getline(lines, function);
+  std::getline(lines, place);
+  if (function.empty() || function == "??") return {};
+  if (place.rfind("??", 0) == 0) place.clear();
+  return {function, place};
+}
+
+}  // namespace
+
+std::string SymbolizeStack(const std::string& stack,
+                           const std::map<std::string, std::string>& names) {
+  std::istringstream in(stack);
+  std::string out;
+  int resolved = 0;
+  for (std::string frame; std::getline(in, frame);) {
+    // backtrace_symbols: "/path/obj(+0x2946) [0x7f..]" or "/path/obj(sym+0x2a) [0x..]".
+    const size_t open = frame.find('('), plus = frame.find("+0x", open),
+                 close = frame.find(')', plus);
+    if (open == std::string::npos || plus == std::string::npos || close == std::string::npos) {
+      out += frame + "\n";
+      continue;
+    }
+    const std::string object = frame.substr(0, open);
+    const std::string symbol = frame.substr(open + 1, plus - open - 1);
+    const std::string offset = frame.substr(plus + 1, close - plus - 1);
+    std::string shown = object;
+    if (auto it = names.find(object); it != names.end()) shown = it->second;
+    std::pair<std::string, std::string> where;
+    // Object-relative offsets only (no symbol); at most 24 lookups a note.
+    // Frames after the first are return addresses: the call is the byte
+    // before (else addr2line names the line after the call).
+    if (symbol.empty() && ++resolved <= 24) {
+      unsigned long long at = std::strtoull(offset.c_str(), nullptr, 16);
+      if (resolved > 1 && at > 0) --at;
+      char hex[32];
+      std::snprintf(hex, sizeof hex, "0x%llx", at);
+      where = Addr2Line(object, hex);
+    }
+    if (!where.first.empty()) {
+      out += where.first + (where.second.empty() ? "" : " at " + where.second) + " (" + shown +
+             "+" + offset + ")\n";
+    } else {
+      out += shown + frame.substr(open) + "\n";
+    }
+  }
+  return out;
+}
+
+DeathNote ReadDeathNote(const std::string& path) {
+  DeathNote note;
+  std::ifstream in(path);
+  if (!in) return note;
+  std::string text(64 * 1024, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  std::remove(path.c_str());
+  std::istringstream lines(text);
+  bool stack = false;
+  int frames = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (stack) {
+      if (++frames <= 64) note.stack += line + "\n";
+    } else if (line.rfind("cause: ", 0) == 0) {
+      note.cause = line.substr(7);
+    } else if (line.rfind("component: ", 0) == 0) {
+      note.component = line.substr(11);
+    } else if (line.rfind("task: ", 0) == 0) {
+      note.task = std::atoi(line.c_str() + 6);
+    } else if (line == "stack:") {
+      stack = true;
+    }
+  }
+  return note;
 }
 
 }  // namespace gale::supervisor

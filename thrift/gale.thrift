@@ -171,6 +171,9 @@ struct ErrorInfo {
   3: required string host,
   4: required i32 port,
   5: optional i32 task,
+  // How many times this error was reported (the same message, collapsed),
+  // up to error_time_secs, the last time.
+  6: optional i64 count = 1,
 }
 
 struct ExecutorSummary {
@@ -378,6 +381,15 @@ struct WorkerDeaths {
   5: required i64 last_time_secs,
   6: optional string host,
   7: optional string supervisor_id,
+  // What the worker said about its last death (worker/death_note.h), when it
+  // could: "spout 'lines' task 3's Open threw: cannot open ...", "SIGSEGV
+  // (signal 11) in component 'parse' task 4"; "" when it said nothing.
+  8: optional string last_cause = "",
+  // The component and task whose code was running, when known ("", -1).
+  9: optional string last_component = "",
+  10: optional i32 last_task = -1,
+  // For a fatal signal: the stack, one frame a line.
+  11: optional string last_stack = "",
 }
 
 struct SupervisorHeartbeat {

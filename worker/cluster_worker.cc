@@ -1,5 +1,7 @@
 #include "worker/cluster_worker.h"
 
+#include "worker/death_note.h"
+
 #include "worker/cluster_transfer.h"
 #include "worker/shutdown.h"
 
@@ -16,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 namespace gale::worker {
@@ -62,6 +65,18 @@ Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(const rpc::HostP
   }
 }
 
+// Logs why this worker cannot go on and leaves it in the death note for the
+// supervisor (worker/death_note.h); the exit code.
+template <typename T>
+int GiveUp(const std::string& me, const T& why, const std::string& component = "",
+           int32_t task = -1) {
+  std::ostringstream text;
+  text << why;
+  GALE_LOG(kError) << "worker " << me << ": " << text.str();
+  WriteDeathNote(text.str(), component, task);
+  return 1;
+}
+
 }  // namespace
 
 int RunClusterWorker(const ClusterWorkerOptions& options) {
@@ -79,10 +94,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   const std::string me = options.host + ":" + std::to_string(options.port);
 
   auto conn = ConnectWithRetry(*nimbus_addr, std::chrono::seconds(30));
-  if (!conn.ok()) {
-    GALE_LOG(kError) << "worker " << me << ": " << conn.status();
-    return 1;
-  }
+  if (!conn.ok()) { return GiveUp(me, conn.status()); }
   thrift::WorkerPlan wp;
   Status s = (*conn)->Call([&](thrift::NimbusClient& c) {
     c.getWorkerPlan(wp, options.topology_id, options.supervisor_id, options.port);
@@ -94,23 +106,14 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
 
   // The plan, from the topology as nimbus has it, with our plugin copies.
   auto spec = convert::FromThrift(wp.topology);
-  if (!spec.ok()) {
-    GALE_LOG(kError) << "worker " << me << ": " << spec.status();
-    return 1;
-  }
+  if (!spec.ok()) { return GiveUp(me, spec.status()); }
   for (size_t i = 0; i < spec->plugins.size(); ++i) {
     spec->plugins[i].path = options.plugin_dir + "/" + wp.topology.plugins[i].sha256 + ".so";
   }
   auto classes = plugin::ClassRegistry::Load(spec->plugins);
-  if (!classes.ok()) {
-    GALE_LOG(kError) << "worker " << me << ": " << classes.status();
-    return 1;
-  }
+  if (!classes.ok()) { return GiveUp(me, classes.status()); }
   auto plan = runtime::TopologyPlan::Build(*spec);
-  if (!plan.ok()) {
-    GALE_LOG(kError) << "worker " << me << ": " << plan.status();
-    return 1;
-  }
+  if (!plan.ok()) { return GiveUp(me, plan.status()); }
 
   // Who runs what.
   const thrift::Assignment& a = wp.assignment;
@@ -151,10 +154,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   ClusterTransfer remote(std::move(task_peer), static_cast<int>(peers.size()));
   wo.remote = &remote;
   auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
-  if (!rt.ok()) {
-    GALE_LOG(kError) << "worker " << me << ": " << rt.status();
-    return 1;
-  }
+  if (!rt.ok()) { return GiveUp(me, rt.status()); }
   RuntimeReceiver receiver;
   receiver.set_runtime(rt->get());
   transport::TransportOptions to;
@@ -167,10 +167,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   transport::ZmqTransport transport(to, receiver);
   remote.set_transport(&transport);
   s = transport.Start();
-  if (!s.ok()) {
-    GALE_LOG(kError) << "worker " << me << ": " << s;
-    return 1;
-  }
+  if (!s.ok()) { return GiveUp(me, s); }
   (*rt)->SetActive(wp.status == thrift::TopologyStatus::ACTIVE);
   (*rt)->Start();
   GALE_LOG(kInfo) << "worker " << me << " runs " << mine.size() << " executor(s) of "
@@ -184,8 +181,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string fatal = (*rt)->Fatal();
     if (!fatal.empty()) {
-      GALE_LOG(kError) << "worker " << me << " cannot go on: " << fatal;
-      code = 1;
+      const auto [component, task] = (*rt)->FatalPlace();
+      code = GiveUp(me, "cannot go on: " + fatal, component, task);
       break;
     }
     if (std::chrono::steady_clock::now() < next_beat) continue;
@@ -210,6 +207,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
         info.host = options.host;
         info.port = options.port;
         info.__set_task(e.task);
+        info.__set_count(e.count);
         hb.errors.push_back(std::move(info));
       }
     }
@@ -244,8 +242,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   const auto stuck =
       (*rt)->StopUntil(ShutdownDeadline(shutdown_secs), [] { return g_signals.load() >= 2; });
   if (!stuck.empty()) {
-    GALE_LOG(kError) << "worker " << me << ": "
-                     << StuckMessage(stuck, shutdown_secs, g_signals.load() >= 2);
+    GiveUp(me, StuckMessage(stuck, shutdown_secs, g_signals.load() >= 2));
     // Their threads may still be in the runtime or the transport: nothing
     // is destroyed under them (worker/README.md, "Stopping").
     ExitLeavingThreads(kExitExecutorsStuck);

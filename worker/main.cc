@@ -1,9 +1,11 @@
 // gale-worker: runs a topology's executors.
 //   gale-worker local FILE.yaml [--duration S] [--filter F]    (what `gale local` does)
 //   gale-worker --nimbus H:P --topology-id ID --supervisor-id S --host H --port P --plugin-dir D
-//               [--log-file F --log-max-bytes N --log-max-files K]  (started by a supervisor)
+//               [--log-file F --log-max-bytes N --log-max-files K] [--death-note F]
+//                                                            (started by a supervisor)
 #include "core/common/logging.h"
 #include "worker/cluster_worker.h"
+#include "worker/death_note.h"
 #include "worker/local_mode.h"
 
 #include <cstdlib>
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
   std::string log_file;
   int64_t log_max_bytes = 0;
   int log_max_files = 5;
+  std::string death_note;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     if (i + 1 >= argc) {
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
     else if (k == "--log-file") log_file = v;
     else if (k == "--log-max-bytes") log_max_bytes = std::atoll(v.c_str());
     else if (k == "--log-max-files") log_max_files = std::atoi(v.c_str());
+    else if (k == "--death-note") death_note = v;
     else {
       std::cerr << "gale-worker: unknown option '" << k << "'\n";
       return 2;
@@ -50,6 +54,10 @@ int main(int argc, char** argv) {
     // stdout and stderr (the engine's lines, plugins' loggers, anything a
     // plugin prints) go to the log, rotated past --log-max-bytes.
     const gale::Status s = gale::LogToFile(log_file, log_max_bytes, log_max_files);
+    if (!s.ok()) std::cerr << "gale-worker: " << s.message() << "\n";
+  }
+  if (!death_note.empty()) {
+    const gale::Status s = gale::worker::InstallDeathNote(death_note);
     if (!s.ok()) std::cerr << "gale-worker: " << s.message() << "\n";
   }
   return gale::worker::RunClusterWorker(o);

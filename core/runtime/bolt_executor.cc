@@ -178,7 +178,8 @@ void BoltExecutor::Run() {
   for (size_t i = 0; i < bolts_.size(); ++i) {
     if (!Guarded([&] { bolts_[i]->Prepare(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
       Fatal("bolt '" + component_.id + "' task " + std::to_string(tasks_[i]) +
-            " failed to prepare");
+                "'s Prepare threw: " + last_exception_,
+            tasks_[i]);
       return;
     }
   }

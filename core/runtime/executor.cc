@@ -19,6 +19,8 @@ Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
       debug_(shared.plan.settings().debug),
       out_(static_cast<size_t>(shared.transfer.destination_count())) {
   BuildGroupers();
+  stats_.SetErrorThrottle(shared.plan.settings().max_error_report_per_interval,
+                          shared.plan.settings().error_throttle_interval_secs);
   task_destination_.assign(static_cast<size_t>(shared.plan.task_count()) + 1, -1);
   for (int32_t t = 1; t <= shared.plan.task_count(); ++t) {
     task_destination_[static_cast<size_t>(t)] = shared.transfer.DestinationOf(t);
@@ -173,10 +175,14 @@ void Executor::LogEmit(int32_t task, const OutputStream& out, const Values& valu
                   << " [" << v << "] to [" << t << "]";
 }
 
-void Executor::Fatal(const std::string& why) {
+void Executor::Fatal(const std::string& why, int32_t task) {
   GALE_LOG(kError) << why;
   std::lock_guard<std::mutex> lock(shared_.fatal_mu);
-  if (shared_.fatal.empty()) shared_.fatal = why;
+  if (shared_.fatal.empty()) {
+    shared_.fatal = why;
+    shared_.fatal_component = component_.id;
+    shared_.fatal_task = task;
+  }
 }
 
 void Executor::ReportError(int32_t task, std::string_view message) {
@@ -186,9 +192,14 @@ void Executor::ReportError(int32_t task, std::string_view message) {
 void Executor::ReportErrorTo(ExecutorStats& stats, const std::string& component, int32_t task,
                              std::string_view message) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  stats.ReportError(ErrorInfo{std::string(message),
-                              std::chrono::duration_cast<std::chrono::seconds>(now).count(), task});
-  GALE_LOG(kWarn) << component << " task " << task << ": " << message;
+  const ErrorVerdict v = stats.ReportError(ErrorInfo{
+      std::string(message), std::chrono::duration_cast<std::chrono::seconds>(now).count(), task});
+  if (v.suppressed_before > 0) {
+    GALE_LOG(kWarn) << component << ": " << v.suppressed_before << " more error report(s) in the "
+                    << v.interval_secs
+                    << " s before were not logged (topology.max.error.report.per.interval)";
+  }
+  if (v.log) GALE_LOG(kWarn) << component << " task " << task << ": " << message;
 }
 
 }  // namespace gale::runtime

@@ -22,6 +22,7 @@
 #include "core/common/random.h"
 #include "core/grouping/grouping.h"
 #include "core/runtime/queue.h"
+#include "core/runtime/running_task.h"
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
 
@@ -65,6 +66,8 @@ struct WorkerShared {
   // cannot run the topology and must stop. Guarded by `fatal_mu`.
   std::mutex fatal_mu;
   std::string fatal;
+  std::string fatal_component;  // where it happened, when known
+  int32_t fatal_task = -1;
 };
 
 // `r` with its residue modulo `n` replaced by `want` (< n), keeping r's
@@ -160,7 +163,7 @@ class Executor {
   static void ReportErrorTo(ExecutorStats& stats, const std::string& component, int32_t task,
                             std::string_view message);
   // Records why this worker cannot go on (the first reason wins).
-  void Fatal(const std::string& why);
+  void Fatal(const std::string& why, int32_t task = -1);
   // topology.debug: logs an emit of `task` on `out` to `targets`.
   bool debug() const { return debug_; }
   void LogEmit(int32_t task, const OutputStream& out, const Values& values,
@@ -184,16 +187,24 @@ class Executor {
   size_t TaskIndex(int32_t task) const { return static_cast<size_t>(task - tasks_.front()); }
   // Runs user code; an exception is reported as the task's error and the
   // executor carries on. Returns false when `f` threw.
+  // The message of the last exception Guarded caught on this executor.
   template <typename F>
   bool Guarded(F&& f, int32_t task) {
+    RunningTask& running = tls_running_task;
+    running.component = component_.id.c_str();
+    running.task = task;
     try {
       f();
+      running.task = -1;
       return true;
-    } catch (const std::exception& e) { ReportError(task, e.what()); } catch (...) {
-      ReportError(task, "unknown exception");
+    } catch (const std::exception& e) { last_exception_ = e.what(); } catch (...) {
+      last_exception_ = "unknown exception";
     }
+    running.task = -1;
+    ReportError(task, last_exception_);
     return false;
   }
+  std::string last_exception_;
 
   WorkerShared& shared_;
   const ComponentPlan& component_;

@@ -258,7 +258,9 @@ void SpoutExecutor::UpdateFinished() {
 void SpoutExecutor::Run() {
   for (size_t i = 0; i < spouts_.size(); ++i) {
     if (!Guarded([&] { spouts_[i]->Open(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
-      Fatal("spout '" + component_.id + "' task " + std::to_string(tasks_[i]) + " failed to open");
+      Fatal("spout '" + component_.id + "' task " + std::to_string(tasks_[i]) +
+                "'s Open threw: " + last_exception_,
+            tasks_[i]);
       return;
     }
   }

@@ -15,8 +15,17 @@ namespace gale::runtime {
 
 struct ErrorInfo {
   std::string message;
-  int64_t time_secs;  // Unix time
-  int32_t task;
+  int64_t time_secs;  // Unix time: the last time it was reported
+  int32_t task;       // the task that reported it last
+  int64_t count = 1;  // times this message was reported
+};
+
+// What ExecutorStats::ReportError says about logging an error.
+struct ErrorVerdict {
+  bool log = true;  // within topology.max.error.report.per.interval
+  // Reports not logged in the interval before this one (to be logged once).
+  uint64_t suppressed_before = 0;
+  int64_t interval_secs = 0;
 };
 
 struct StatsSnapshot {
@@ -76,11 +85,50 @@ class ExecutorStats {
     Bump(executed_, count);
     Bump(execute_nanos_, nanos);
   }
-  void ReportError(ErrorInfo e) {
+  // Storm's error throttling: at most `max_per_interval` reports per
+  // `interval_secs` (topology.max.error.report.per.interval,
+  // topology.error.throttle.interval.secs) are kept as new entries and logged;
+  // the rest are counted (error_count) and their number logged once.
+  void SetErrorThrottle(int max_per_interval, int64_t interval_secs) {
+    std::lock_guard<std::mutex> lock(errors_mu_);
+    max_reports_ = max_per_interval;
+    interval_secs_ = interval_secs > 0 ? interval_secs : 1;
+  }
+  // Records an error. The same message as a kept entry is collapsed into it
+  // (count + 1, its time and task updated), so a bolt failing every tuple
+  // keeps one entry with a count rather than ten copies.
+  ErrorVerdict ReportError(ErrorInfo e) {
     std::lock_guard<std::mutex> lock(errors_mu_);
     ++error_count_;
+    ErrorVerdict v;
+    v.interval_secs = interval_secs_;
+    const int64_t interval = e.time_secs / interval_secs_;
+    if (interval != interval_) {
+      v.suppressed_before = suppressed_;
+      interval_ = interval;
+      reports_ = 0;
+      suppressed_ = 0;
+    }
+    v.log = reports_ < max_reports_;
+    if (v.log) {
+      ++reports_;
+    } else {
+      ++suppressed_;
+    }
+    for (auto it = errors_.begin(); it != errors_.end(); ++it) {
+      if (it->message != e.message) continue;
+      ErrorInfo kept = std::move(*it);
+      errors_.erase(it);
+      kept.count += 1;
+      kept.time_secs = e.time_secs;
+      kept.task = e.task;
+      errors_.push_back(std::move(kept));
+      return v;
+    }
+    if (!v.log) return v;  // a new message while throttled: counted only
     errors_.push_back(std::move(e));
     if (errors_.size() > kKeptErrors) errors_.pop_front();
+    return v;
   }
 
   StatsSnapshot Snapshot() const {
@@ -111,6 +159,11 @@ class ExecutorStats {
   mutable std::mutex errors_mu_;
   uint64_t error_count_ = 0;
   std::deque<ErrorInfo> errors_;
+  int max_reports_ = 5;
+  int64_t interval_secs_ = 10;
+  int64_t interval_ = -1;  // the current throttle interval (time / interval_secs_)
+  int reports_ = 0;        // within the current interval
+  uint64_t suppressed_ = 0;
 };
 
 }  // namespace gale::runtime

@@ -55,7 +55,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
     if (host[j] < 0) dest[j] = w->local_count_++;
   }
   w->remote_peers_ = w->options_.remote ? w->options_.remote->peer_count() : 0;
-  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}});
+  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}, {}, -1});
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
     for (int32_t t : plan.executors()[mine[j]].tasks) {

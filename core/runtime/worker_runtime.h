@@ -143,6 +143,11 @@ class WorkerRuntime final : public Transfer {
     std::lock_guard<std::mutex> lock(shared_->fatal_mu);
     return shared_->fatal;
   }
+  // The component and task of Fatal(), when known ("", -1 otherwise).
+  std::pair<std::string, int32_t> FatalPlace() const {
+    std::lock_guard<std::mutex> lock(shared_->fatal_mu);
+    return {shared_->fatal_component, shared_->fatal_task};
+  }
 
   // Transfer: destinations are the local executors, then the remote peers.
   int destination_count() const override { return local_count_ + remote_peers_; }

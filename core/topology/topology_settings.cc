@@ -36,6 +36,11 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.worker.shutdown.secs", T::kNumber,
        "how long a stopping worker (or gale local) waits for its executors to stop before it "
        "names those still running and exits anyway (default 3)"},
+      {"topology.max.error.report.per.interval", T::kInt,
+       "errors an executor reports (and logs) per throttle interval; more are counted, and their "
+       "number logged once (default 5)"},
+      {"topology.error.throttle.interval.secs", T::kInt,
+       "the interval of topology.max.error.report.per.interval, in seconds (default 10)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
   };
   return keys;
@@ -118,6 +123,10 @@ Result<TopologySettings> ParseSettings(const Config& config) {
       ReadInt(config, "topology.transfer.batch.size", 1, &s.transfer_batch_size, 65536));
   GALE_RETURN_IF_ERROR(
       ReadNumber(config, "topology.worker.shutdown.secs", 0, true, &s.worker_shutdown_secs));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.max.error.report.per.interval", 1,
+                               &s.max_error_report_per_interval, 1000000));
+  GALE_RETURN_IF_ERROR(ReadInt(config, "topology.error.throttle.interval.secs", 1,
+                               &s.error_throttle_interval_secs, 86400));
   return s;
 }
 

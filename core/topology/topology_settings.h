@@ -41,6 +41,8 @@ struct TopologySettings {
   double batch_flush_interval_millis = 1;  // topology.batch.flush.interval.millis
   int transfer_batch_size = 1024;          // topology.transfer.batch.size (tuples)
   double worker_shutdown_secs = 3;         // topology.worker.shutdown.secs (Gale's own)
+  int max_error_report_per_interval = 5;   // topology.max.error.report.per.interval
+  int error_throttle_interval_secs = 10;   // topology.error.throttle.interval.secs
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

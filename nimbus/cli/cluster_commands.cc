@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -45,6 +46,19 @@ std::unique_ptr<rpc::NimbusConnection> Connect(
     return nullptr;
   }
   return std::move(conn).value();
+}
+
+// Seconds since the epoch as local time, ISO 8601 with the offset
+// ("2026-12-04T03:10:33+01:00"); honours TZ.
+std::string LocalTime(int64_t secs) {
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm;
+  if (!localtime_r(&t, &tm)) return std::to_string(secs);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+  std::string s = buf;
+  if (s.size() >= 5) s.insert(s.size() - 2, ":");  // +0100 -> +01:00
+  return s;
 }
 
 int Fail(const Status& s, std::ostream& err) {
@@ -203,9 +217,12 @@ int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::
   thrift::TopologyInfo info;
   Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.getTopologyInfo(info, name); });
   if (!s.ok()) return Fail(s, err);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   out << "topology " << info.name << " (" << info.id << "): " << convert::StatusName(info.status)
-      << ", up " << Uptime(info.uptime_secs) << ", " << info.num_workers << " worker(s), "
-      << info.executors.size() << " executor(s)\n\n";
+      << ", up " << Uptime(info.uptime_secs) << " (since " << LocalTime(now - info.uptime_secs)
+      << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n\n";
 
   struct Row {
     int execs = 0;
@@ -276,13 +293,43 @@ int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::
   }
   for (const auto& d : info.worker_deaths) {
     out << "\nworker " << d.host << ":" << d.port << " (" << d.supervisor_id << ") died " << d.count
-        << " time(s); last " << d.last_time_secs << ": " << d.last_reason << "\n";
+        << " time(s); last at " << LocalTime(d.last_time_secs) << ": " << d.last_reason << "\n";
+    if (!d.last_cause.empty()) out << "  cause: " << d.last_cause << "\n";
+    if (!d.last_component.empty()) {
+      out << "  in: component " << d.last_component
+          << (d.last_task >= 0 ? ", task " + std::to_string(d.last_task) : "") << "\n";
+    }
+    if (!d.last_stack.empty()) {
+      out << "  stack:\n";
+      std::istringstream frames(d.last_stack);
+      int n = 0;
+      for (std::string frame; std::getline(frames, frame) && n < 12; ++n) {
+        out << "    " << frame << "\n";
+      }
+    }
   }
   for (const auto& [component, errors] : info.errors) {
-    out << "\nlast errors of " << component << ":\n";
+    // The same message again is one line with its count, at its last time.
+    struct Seen {
+      const thrift::ErrorInfo* last = nullptr;
+      int64_t count = 0;
+    };
+    std::vector<std::pair<std::string, Seen>> seen;  // in order of last occurrence
     for (const auto& e : errors) {
-      out << "  " << e.error_time_secs << " " << e.host << ":" << e.port
-          << (e.__isset.task ? " task " + std::to_string(e.task) : "") << ": " << e.error << "\n";
+      auto it =
+          std::find_if(seen.begin(), seen.end(), [&](const auto& x) { return x.first == e.error; });
+      Seen now = it == seen.end() ? Seen{} : it->second;
+      if (it != seen.end()) seen.erase(it);
+      now.last = &e;
+      now.count += e.__isset.count ? std::max<int64_t>(1, e.count) : 1;
+      seen.emplace_back(e.error, now);
+    }
+    out << "\nlast errors of " << component << ":\n";
+    for (const auto& [message, x] : seen) {
+      const thrift::ErrorInfo& e = *x.last;
+      out << "  " << LocalTime(e.error_time_secs) << " " << e.host << ":" << e.port
+          << (e.__isset.task ? " task " + std::to_string(e.task) : "") << ": " << message
+          << (x.count > 1 ? "  (x" + std::to_string(x.count) + ")" : "") << "\n";
     }
   }
   return 0;

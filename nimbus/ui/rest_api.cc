@@ -223,6 +223,7 @@ void WriteError(JsonWriter& w, const thrift::ErrorInfo& e) {
   w.Field("errorHost", e.host).Field("errorPort", e.port);
   w.Field("errorLapsedSecs", UnixNow() - e.error_time_secs);
   if (e.__isset.task) w.Field("task", e.task);
+  w.Field("count", e.__isset.count ? e.count : int64_t{1});
 }
 
 void WriteErrors(JsonWriter& w, const std::vector<thrift::ErrorInfo>& errors) {

@@ -242,9 +242,12 @@ async function renderTopology() {
     ["Executors", "executors"], ["Tasks per component", "tasks"]],
   t.workers.map((w) => [el("a", { href: w.workerLogLink }, w.host + ":" + w.port), w.supervisorId, w.uptime, w.executorsTotal,
     Object.entries(w.componentNumTasks).map(([c, n]) => c + " " + n).join(", ")]));
-  fillTable("deaths", [["Worker", "worker"], ["Deaths", "count"], ["Last cause", "cause"], ["When", "time"]],
-    t.workerDeaths.map((d) => [d.host + ":" + d.port, d.count, el("pre", {}, d.lastReason), when(d.lastTime)]),
-    "no worker died");
+  fillTable("deaths", [["Worker", "worker"], ["Deaths", "count"], ["Last death", "reason"], ["Cause", "cause"],
+    ["In", "place"], ["When", "time"]],
+  t.workerDeaths.map((d) => [d.host + ":" + d.port, d.count, d.lastReason,
+    el("pre", {}, d.lastCause + (d.lastStack ? "\n" + d.lastStack.split("\n").slice(0, 12).join("\n") : "")),
+    d.lastComponent ? d.lastComponent + (d.lastTask >= 0 ? " task " + d.lastTask : "") : "", when(d.lastTime)]),
+  "no worker died");
   fillTable("errors", [["Component", "component"], ["Error", "error"], ["Place", "place"], ["When", "time"]],
     t.topologyErrors.map((e) => [compLink(e.component), el("pre", {}, e.error + (e.count > 1 ? "  (x" + e.count + ")" : "")),
       e.errorHost + ":" + e.errorPort + (e.task !== undefined ? " task " + e.task : ""), when(e.errorTime)]),
