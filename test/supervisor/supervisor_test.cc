@@ -249,10 +249,18 @@ TEST_CASE(
   for (const WorkerStart& w : workers) {
     const std::string port = w.Arg("--port");
     ports.insert(port);
+    const std::string dir = box.state_dir();
     CHECK(w.args == std::vector<std::string>{
-                        "--nimbus", "127.0.0.1:" + std::to_string(nimbus.port()), "--topology-id",
-                        "wc-1", "--supervisor-id", "sup-1", "--host", "127.0.0.1", "--port", port,
-                        "--plugin-dir", box.state_dir() + "/plugins"});
+                        "--nimbus",        "127.0.0.1:" + std::to_string(nimbus.port()),
+                        "--topology-id",   "wc-1",
+                        "--supervisor-id", "sup-1",
+                        "--host",          "127.0.0.1",
+                        "--port",          port,
+                        "--plugin-dir",    dir + "/plugins",
+                        "--log-file",      dir + "/logs/worker-wc-1-" + port + ".log",
+                        "--log-max-bytes", "104857600",
+                        "--log-max-files", "5",
+                        "--death-note",    dir + "/workers/wc-1-" + port + "/death-note"});
     CHECK(w.cwd == box.state_dir() + "/workers/wc-1-" + port);
     const std::string log = box.state_dir() + "/logs/worker-wc-1-" + port + ".log";
     Require(WaitFor([&] { return ReadFile(log).find("says hello") != std::string::npos; }, 5s),
