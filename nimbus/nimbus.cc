@@ -29,20 +29,22 @@ int64_t UnixMillis() {
       .count();
 }
 
-std::string Serialize(const thrift::StoredTopology& t) {
+template <typename T>
+std::string Serialize(const T& t) {
   auto buffer = std::make_shared<TMemoryBuffer>();
   TBinaryProtocol protocol(buffer);
   t.write(&protocol);
   return buffer->getBufferAsString();
 }
 
-Result<thrift::StoredTopology> Deserialize(const std::string& bytes) {
+template <typename T = thrift::StoredTopology>
+Result<T> Deserialize(const std::string& bytes) {
   try {
     auto buffer =
         std::make_shared<TMemoryBuffer>(reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
                                         static_cast<uint32_t>(bytes.size()));
     TBinaryProtocol protocol(buffer);
-    thrift::StoredTopology t;
+    T t;
     t.read(&protocol);
     return t;
   } catch (const std::exception& e) { return Status::InvalidArgument(e.what()); }
@@ -160,6 +162,14 @@ Status Nimbus::Recover() {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::Internal("cannot create '" + dir + "': " + ec.message());
+  if (fs::exists(StatsFile(), ec)) {
+    // Statistics are worth keeping but not worth refusing to start over.
+    auto bytes = ReadWholeFile(StatsFile());
+    auto stored = bytes.ok() ? Deserialize<thrift::StoredStats>(*bytes)
+                             : Result<thrift::StoredStats>(bytes.status());
+    const Status s = stored.ok() ? stats_.FromStored(*stored) : stored.status();
+    if (!s.ok()) GALE_LOG(kWarn) << "statistics in " << StatsFile() << ": " << s.message();
+  }
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string path = entry.path().string();
     if (entry.path().extension() != ".bin") continue;
@@ -218,11 +228,23 @@ Status Nimbus::Update(thrift::StoredTopology& t,
   return Status::Ok();
 }
 
+void Nimbus::SaveStats(bool now) {
+  if (!stats_.dirty() || (!now && Now() - stats_saved_at_ < kStatsSaveInterval)) return;
+  const Status s = WriteFileAtomically(StatsFile(), Serialize(stats_.ToStored()));
+  if (!s.ok()) {
+    GALE_LOG(kWarn) << "statistics not saved: " << s.message();
+    return;
+  }
+  stats_.clear_dirty();
+  stats_saved_at_ = Now();
+}
+
 void Nimbus::Remove(const std::string& id) {
   std::error_code ec;
   fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);
   topologies_.erase(id);
   plans_.erase(id);
+  stats_.RemoveTopology(id);
   for (auto it = workers_.begin(); it != workers_.end();) {
     it = it->first.first == id ? workers_.erase(it) : std::next(it);
   }
@@ -613,6 +635,7 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
 void Nimbus::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
   plugins_.ExpireUploads(Now(), std::chrono::minutes(10));
+  SaveStats(false);
   const int64_t now_ms = UnixMillis();
   // Right after a restart, wait for the supervisors and workers to report
   // in before deciding anything that depends on them.
@@ -727,6 +750,17 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
     if (w.first_heartbeat.count() == 0) w.first_heartbeat = Now();
     w.last_heartbeat = Now();
     w.heartbeat = hb;
+    auto plan = PlanFor(*t);
+    if (plan.ok()) {
+      const int64_t now_secs = UnixNowSecs();
+      for (size_t i = 0; i < hb.executors.size() && i < hb.stats.size(); ++i) {
+        const auto& ea = hb.executors[i];
+        const int c = (*plan)->ComponentOfTask(ea.task_start);
+        if (c < 0) continue;
+        stats_.Record(t->id, (*plan)->components()[static_cast<size_t>(c)].id, ea.task_start,
+                      ea.task_end, hb.incarnation, hb.stats[i], now_secs);
+      }
+    }
   }
   return r;
 }
@@ -844,21 +878,26 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
 namespace gale::nimbus {
 namespace {
 
-bool IsStatsWindow(const std::string& w) {
-  return w == "600" || w == "10800" || w == "86400" || w == ":all-time";
-}
-
-thrift::WindowStats FromExecutorStats(const thrift::ExecutorStats& s) {
+thrift::WindowStats ToWindowStats(const StatsStore::Window& window) {
+  const StatsStore::Counters& c = window.sum;
+  auto mean_ms = [](int64_t nanos, int64_t n) {
+    return n > 0 ? static_cast<double>(nanos) / static_cast<double>(n) / 1e6 : 0.0;
+  };
   thrift::WindowStats w;
-  w.__set_emitted(s.emitted);
-  w.__set_transferred(s.transferred);
-  w.__set_acked(s.acked);
-  w.__set_failed(s.failed);
-  w.__set_executed(s.executed);
-  w.__set_execute_latency_ms(s.execute_ms_avg);
-  w.__set_complete_latency_ms(s.complete_ms_avg);
-  w.__set_errors(s.error_count);
-  w.__set_transferred_remote(s.transferred_remote);
+  w.__set_emitted(c[StatsStore::kEmitted]);
+  w.__set_transferred(c[StatsStore::kTransferred]);
+  w.__set_acked(c[StatsStore::kAcked]);
+  w.__set_failed(c[StatsStore::kFailed]);
+  w.__set_executed(c[StatsStore::kExecuted]);
+  w.__set_execute_latency_ms(mean_ms(c[StatsStore::kExecuteNanos], c[StatsStore::kExecuted]));
+  w.__set_process_latency_ms(mean_ms(c[StatsStore::kProcessNanos], c[StatsStore::kProcessSamples]));
+  w.__set_complete_latency_ms(
+      mean_ms(c[StatsStore::kCompleteNanos], c[StatsStore::kCompleteSamples]));
+  w.__set_capacity(window.capacity);
+  w.__set_queue_depth(window.queue_depth);
+  w.__set_backpressure_ms(c[StatsStore::kBackpressureNanos] / 1000000);
+  w.__set_errors(c[StatsStore::kErrors]);
+  w.__set_transferred_remote(c[StatsStore::kTransferredRemote]);
   return w;
 }
 
@@ -891,7 +930,7 @@ void AddWindowStats(thrift::WindowStats& a, const thrift::WindowStats& b) {
 
 Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& name,
                                                              const std::string& window) {
-  if (!IsStatsWindow(window)) {
+  if (!StatsStore::IsWindow(window)) {
     return Status::InvalidArgument("unknown statistics window '" + window +
                                    "': use 600, 10800, 86400 or :all-time");
   }
@@ -901,6 +940,7 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
   if (!t) return Status::NotFound("no topology named '" + name + "'");
   GALE_ASSIGN_OR_RETURN(const runtime::TopologyPlan* plan, PlanFor(*t));
 
+  const int64_t now_secs = UnixNowSecs();
   thrift::TopologyPageInfo page;
   page.id = info.id;
   page.name = info.name;
@@ -938,11 +978,12 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
     ep.port = e.port;
     ep.supervisor_id = e.supervisor_id;
     ep.uptime_secs = e.uptime_secs;
-    if (e.__isset.stats) ep.stats = FromExecutorStats(e.stats);
-    AddWindowStats(cp.stats, ep.stats);
+    ep.stats = ToWindowStats(stats_.ForExecutor(t->id, e.task_start, e.task_end, window, now_secs));
     cp.executors.push_back(std::move(ep));
   }
-  for (const auto& cp : page.components) {
+  // A component's windows include what executors it had before a rebalance.
+  for (auto& cp : page.components) {
+    cp.stats = ToWindowStats(stats_.ForComponent(t->id, cp.id, window, now_secs));
     if (cp.kind == thrift::ComponentKind::SPOUT) AddWindowStats(page.stats, cp.stats);
   }
   return page;

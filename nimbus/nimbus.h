@@ -26,6 +26,7 @@
 #include "core/runtime/topology_plan.h"
 #include "nimbus/nimbus_config.h"
 #include "nimbus/plugin_store.h"
+#include "nimbus/stats_store.h"
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <chrono>
@@ -136,6 +137,13 @@ class Nimbus {
   std::map<std::string, SupervisorState> supervisors_;              // by id
   std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
   int64_t next_id_ = 1;
+  // Statistics windows (stats_store.h), saved to StatsFile() when changed,
+  // at most every kStatsSaveInterval.
+  static constexpr Nanos kStatsSaveInterval = std::chrono::seconds(10);
+  StatsStore stats_;
+  Nanos stats_saved_at_{0};
+  std::string StatsFile() const { return options_.state_dir + "/stats.bin"; }
+  void SaveStats(bool now);
 };
 
 }  // namespace gale::nimbus

@@ -163,6 +163,19 @@ struct ExecutorStats {
   8: optional i64 transferred_remote = 0,
   // Errors its tasks reported (exceptions from user code, ReportError).
   9: optional i64 error_count = 0,
+  // The sums behind the averages, so that nimbus can compute them over any
+  // window from the differences of two heartbeats.
+  10: optional i64 execute_nanos = 0,
+  11: optional i64 complete_nanos = 0,
+  12: optional i64 complete_samples = 0,
+  // Bolts: from the start of an input's execution to its ack, for one ack in
+  // 64 (Storm's process latency).
+  13: optional i64 process_nanos = 0,
+  14: optional i64 process_samples = 0,
+  // Time its emits spent waiting for room in full queues (backpressure).
+  15: optional i64 backpressure_nanos = 0,
+  // Tuples waiting in its input queue now (a gauge).
+  16: optional i64 queue_depth = 0,
 }
 
 struct ErrorInfo {
@@ -414,6 +427,9 @@ struct WorkerHeartbeat {
   6: required list<ExecutorStats> stats,
   7: required list<ErrorInfo> errors,
   8: optional i64 dropped_frames = 0,
+  // Differs for every start of a worker process (its start time in ms):
+  // counters restart from 0 with it.
+  9: optional i64 incarnation = 0,
 }
 
 struct WorkerHeartbeatResponse {
@@ -442,6 +458,34 @@ struct StoredTopology {
   8: optional TopologyStatus prev_status,
   9: optional i64 action_time_millis,
   10: optional RebalanceOptions pending_rebalance,
+}
+
+// Nimbus's statistics windows (nimbus/stats_store.h), on disk as
+// state-dir/stats.bin (binary protocol). Not part of the service.
+struct StoredStatsBucket {
+  // Minutes (or quarter hours) since the epoch.
+  1: required i64 start,
+  // StatsStore's counters, in its order.
+  2: required list<i64> values,
+}
+
+struct StoredExecutorStats {
+  1: required string topology_id,
+  2: required string component,
+  3: required i32 task_start,
+  4: required i32 task_end,
+  5: required i64 first_seen_secs,
+  6: required list<i64> total,
+  7: required list<StoredStatsBucket> minutes,
+  8: required list<StoredStatsBucket> quarters,
+  // The last heartbeat's worker process and cumulative counters, so that
+  // the first heartbeat after a nimbus restart adds only what is new.
+  9: optional i64 incarnation = -1,
+  10: optional list<i64> last = [],
+}
+
+struct StoredStats {
+  1: required list<StoredExecutorStats> executors,
 }
 
 // ---------------------------------------------------------------- errors

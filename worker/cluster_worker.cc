@@ -51,6 +51,13 @@ thrift::ExecutorStats ToThrift(const runtime::StatsSnapshot& s) {
   out.complete_ms_avg = s.complete_latency_ms();
   out.__set_transferred_remote(static_cast<int64_t>(s.transferred_remote));
   out.__set_error_count(static_cast<int64_t>(s.error_count));
+  out.__set_execute_nanos(static_cast<int64_t>(s.execute_nanos));
+  out.__set_complete_nanos(static_cast<int64_t>(s.complete_nanos));
+  out.__set_complete_samples(static_cast<int64_t>(s.complete_samples));
+  out.__set_process_nanos(static_cast<int64_t>(s.process_nanos));
+  out.__set_process_samples(static_cast<int64_t>(s.process_samples));
+  out.__set_backpressure_nanos(static_cast<int64_t>(s.backpressure_nanos));
+  out.__set_queue_depth(static_cast<int64_t>(s.queue_depth));
   return out;
 }
 
@@ -177,6 +184,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
 
   int code = 0;
   auto next_beat = std::chrono::steady_clock::now();
+  // Tells nimbus that this process's counters started from zero.
+  const int64_t incarnation = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   while (g_signals.load() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string fatal = (*rt)->Fatal();
@@ -193,6 +204,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     hb.supervisor_id = options.supervisor_id;
     hb.port = options.port;
     hb.assignment_version = a.version;
+    hb.__set_incarnation(incarnation);
     for (const auto& r : (*rt)->ExecutorReports()) {
       thrift::ExecutorAssignment ea;
       ea.task_start = r.task_start;

@@ -15,6 +15,7 @@
 
 #include <gale/bolt.h>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -35,8 +36,11 @@ class BoltExecutor final : public Executor {
   size_t DeliverBatch(Batch& input, size_t from);
   void Deliver(Envelope& e);
   void Execute(size_t task_index, const Tuple& input);
+  // When the input batch being executed started (process latency).
+  std::chrono::steady_clock::time_point batch_start() const { return batch_start_; }
 
   std::vector<std::unique_ptr<Bolt>> bolts_;
+  std::chrono::steady_clock::time_point batch_start_{};
   std::vector<std::unique_ptr<Collector>> collectors_;
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
 };

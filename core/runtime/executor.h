@@ -92,6 +92,8 @@ class Executor {
 
   InputQueue& queue() { return queue_; }
   const ExecutorStats& stats() const { return stats_; }
+  // Tuples waiting in the input queue now (locks the queue: not for the hot path).
+  size_t queue_depth() const { return queue_.size(); }
   const ComponentPlan& component() const { return component_; }
   const std::vector<int32_t>& tasks() const { return tasks_; }
 

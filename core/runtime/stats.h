@@ -38,7 +38,11 @@ struct StatsSnapshot {
   uint64_t complete_nanos = 0;    // spouts: summed over the sampled trees
   uint64_t complete_samples = 0;  // spouts: acked trees whose latency was measured
   uint64_t error_count = 0;
-  uint64_t transferred_remote = 0;     // tuples sent to other worker processes
+  uint64_t transferred_remote = 0;  // tuples sent to other worker processes
+  uint64_t process_nanos = 0;       // bolts: execute start to ack, sampled
+  uint64_t process_samples = 0;
+  uint64_t backpressure_nanos = 0;     // emits waiting for room in full queues
+  uint64_t queue_depth = 0;            // a gauge, filled in by the runtime
   std::vector<ErrorInfo> last_errors;  // newest last
 
   void Add(const StatsSnapshot& o) {
@@ -52,6 +56,10 @@ struct StatsSnapshot {
     complete_samples += o.complete_samples;
     error_count += o.error_count;
     transferred_remote += o.transferred_remote;
+    process_nanos += o.process_nanos;
+    process_samples += o.process_samples;
+    backpressure_nanos += o.backpressure_nanos;
+    queue_depth += o.queue_depth;
     last_errors.insert(last_errors.end(), o.last_errors.begin(), o.last_errors.end());
   }
   double execute_latency_ms() const {
@@ -85,6 +93,11 @@ class ExecutorStats {
     Bump(executed_, count);
     Bump(execute_nanos_, nanos);
   }
+  void AddProcessSample(uint64_t nanos) {
+    Bump(process_nanos_, nanos);
+    Bump(process_samples_, 1);
+  }
+  void AddBackpressure(uint64_t nanos) { Bump(backpressure_nanos_, nanos); }
   // Storm's error throttling: at most `max_per_interval` reports per
   // `interval_secs` (topology.max.error.report.per.interval,
   // topology.error.throttle.interval.secs) are kept as new entries and logged;
@@ -142,6 +155,9 @@ class ExecutorStats {
     s.complete_nanos = complete_nanos_.load(std::memory_order_relaxed);
     s.complete_samples = complete_samples_.load(std::memory_order_relaxed);
     s.transferred_remote = remote_.load(std::memory_order_relaxed);
+    s.process_nanos = process_nanos_.load(std::memory_order_relaxed);
+    s.process_samples = process_samples_.load(std::memory_order_relaxed);
+    s.backpressure_nanos = backpressure_nanos_.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(errors_mu_);
     s.error_count = error_count_;
     s.last_errors.assign(errors_.begin(), errors_.end());
@@ -156,6 +172,7 @@ class ExecutorStats {
 
   std::atomic<uint64_t> emitted_{0}, transferred_{0}, acked_{0}, failed_{0}, executed_{0};
   std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0}, complete_samples_{0}, remote_{0};
+  std::atomic<uint64_t> process_nanos_{0}, process_samples_{0}, backpressure_nanos_{0};
   mutable std::mutex errors_mu_;
   uint64_t error_count_ = 0;
   std::deque<ErrorInfo> errors_;

@@ -239,6 +239,7 @@ std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
   for (const auto& e : executors_) {
     out.push_back(
         {e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot()});
+    out.back().stats.queue_depth = e->queue_depth();
   }
   for (const auto& h : hosted_) {
     out.push_back({h.acker->component.id, h.acker->tasks.front(), h.acker->tasks.back(),

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <fstream>
 #include <set>
 
@@ -305,6 +306,73 @@ TEST_CASE("gale-ui refuses bad requests with a JSON error and never crashes", "[
   r = Curl(ui.Url("/api/v1/topology/" + id + "/kill/0"), "POST");
   CHECK(r.status == 200);
   CHECK(WaitFor([&] { return Curl(ui.Url("/api/v1/topology/" + id)).status == 404; }, seconds(30)));
+}
+
+TEST_CASE("Statistics survive a worker restart and a nimbus restart, and mean what Storm's mean",
+          "[integration][ui]") {
+  UiFixture ui;
+  INFO(ui.Logs());
+  const std::string id = ui.SubmitWordCount();
+  auto emitted = [&](const std::string& window = ":all-time") {
+    auto page = Json(Curl(ui.Url("/api/v1/topology/" + id + "?window=" + window)));
+    const JsonValue* spout = Element(page, "spouts", "spoutId", "sentences");
+    return spout ? Num(*spout, "emitted") : -1;
+  };
+  // The bolts' Storm statistics fill in: capacity, latencies, a queue gauge.
+  REQUIRE(WaitFor(
+      [&] {
+        auto page = Json(Curl(ui.Url("/api/v1/topology/" + id + "?window=600")));
+        const JsonValue* count = Element(page, "bolts", "boltId", "count");
+        return count && std::atof(Str(*count, "processLatency").c_str()) > 0 &&
+               std::atof(Str(*count, "executeLatency").c_str()) > 0 &&
+               std::atof(Str(*count, "capacity").c_str()) > 0 && Num(*count, "queueDepth") >= 0;
+      },
+      seconds(60)));
+
+  // SIGKILL one worker: its supervisor restarts it, and the all-time count
+  // never goes down while it does.
+  const double before = emitted();
+  REQUIRE(before > 0);
+  // The worker that runs the spout, whose counters restart from zero.
+  int spout_port = 0;
+  auto page = Json(Curl(ui.Url("/api/v1/topology/" + id)));
+  for (const auto& w : page.Find("workers")->array) {
+    if (w.Find("componentNumTasks")->Find("sentences")) spout_port = int(Num(w, "port"));
+  }
+  pid_t spout_worker = -1;
+  for (const auto& w : ui.cluster().Workers()) {
+    if (w.port == spout_port) spout_worker = w.pid;
+  }
+  REQUIRE(spout_worker > 0);
+  ::kill(spout_worker, SIGKILL);
+  double last = before;
+  bool never_lower = true;
+  CHECK(WaitFor(
+      [&] {
+        const double now = emitted();
+        never_lower = never_lower && now >= last;
+        last = std::max(last, now);
+        return now > before + 200 && ui.cluster().Workers().size() == 2;
+      },
+      seconds(60)));
+  CHECK(never_lower);
+
+  // Stop nimbus and start it again on its state: the windows come back.
+  const double at_stop = emitted();
+  ui.cluster().nimbus_daemon().Stop();
+  ui.cluster().RestartNimbus();
+  double after = -1;
+  CHECK(WaitFor(
+      [&] {
+        after = emitted();
+        return after >= at_stop;
+      },
+      seconds(30)));
+  INFO("before the restart " << at_stop << ", after " << after);
+  CHECK(after >= at_stop);
+  // The 10-minute window holds what the last minutes saw, all time at least as much.
+  CHECK(emitted("600") > 0);
+  CHECK(emitted("600") <= emitted(":all-time"));
 }
 
 TEST_CASE("gale-ui's /metrics is scraped by a real Prometheus server", "[integration][ui]") {
