@@ -1,5 +1,6 @@
 #include "nimbus/cli/cluster_commands.h"
 
+#include "core/common/json.h"
 #include "core/common/sha256.h"
 #include "core/runtime/load_topology.h"
 #include "core/topology/cluster_config.h"
@@ -59,6 +60,88 @@ std::string LocalTime(int64_t secs) {
   std::string s = buf;
   if (s.size() >= 5) s.insert(s.size() - 2, ":");  // +0100 -> +01:00
   return s;
+}
+
+// `gale info --json`: Storm's REST field names where the meaning is the same.
+std::string InfoJson(const thrift::TopologyInfo& info) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  JsonWriter w;
+  w.BeginObject().Field("id", info.id).Field("name", info.name);
+  w.Field("status", convert::StatusName(info.status)).Field("uptimeSeconds", info.uptime_secs);
+  w.Field("launchTime", LocalTime(now - info.uptime_secs));
+  w.Field("workersTotal", info.num_workers);
+  w.Field("executorsTotal", static_cast<int64_t>(info.executors.size()));
+  struct Sum {
+    int executors = 0, tasks = 0;
+    int64_t emitted = 0, transferred = 0, remote = 0, acked = 0, failed = 0, executed = 0,
+            errors = 0;
+    double execute_weighted = 0, complete_weighted = 0;
+  };
+  std::map<std::string, Sum> sums;
+  for (const auto& e : info.executors) {
+    Sum& x = sums[e.component_id];
+    ++x.executors;
+    x.tasks += e.task_end - e.task_start + 1;
+    if (!e.__isset.stats) continue;
+    x.emitted += e.stats.emitted;
+    x.transferred += e.stats.transferred;
+    x.remote += e.stats.transferred_remote;
+    x.acked += e.stats.acked;
+    x.failed += e.stats.failed;
+    x.executed += e.stats.executed;
+    x.errors += e.stats.error_count;
+    x.execute_weighted += e.stats.execute_ms_avg * static_cast<double>(e.stats.executed);
+    x.complete_weighted += e.stats.complete_ms_avg * static_cast<double>(e.stats.acked);
+  }
+  w.Key("components").BeginArray();
+  for (const auto& [id, x] : sums) {
+    w.BeginObject().Field("id", id).Field("executors", x.executors).Field("tasks", x.tasks);
+    w.Field("emitted", x.emitted).Field("transferred", x.transferred);
+    w.Field("transferredRemote", x.remote).Field("acked", x.acked).Field("failed", x.failed);
+    w.Field("executed", x.executed).Field("errors", x.errors);
+    w.Key("executeLatencyMs")
+        .Double(x.executed ? x.execute_weighted / static_cast<double>(x.executed) : 0, 4);
+    w.Key("completeLatencyMs")
+        .Double(x.acked ? x.complete_weighted / static_cast<double>(x.acked) : 0, 3);
+    w.EndObject();
+  }
+  w.EndArray().Key("executors").BeginArray();
+  for (const auto& e : info.executors) {
+    w.BeginObject().Field("component", e.component_id).Field("taskStart", e.task_start);
+    w.Field("taskEnd", e.task_end).Field("host", e.host).Field("port", e.port);
+    w.Field("supervisorId", e.supervisor_id).Field("uptimeSeconds", e.uptime_secs);
+    if (e.__isset.stats) {
+      w.Field("emitted", e.stats.emitted).Field("transferred", e.stats.transferred);
+      w.Field("acked", e.stats.acked).Field("failed", e.stats.failed);
+      w.Field("executed", e.stats.executed);
+    }
+    w.EndObject();
+  }
+  w.EndArray().Key("workerDeaths").BeginArray();
+  for (const auto& d : info.worker_deaths) {
+    w.BeginObject().Field("host", d.host).Field("port", d.port);
+    w.Field("supervisorId", d.supervisor_id).Field("count", d.count);
+    w.Field("lastReason", d.last_reason).Field("lastTime", LocalTime(d.last_time_secs));
+    w.Field("lastTimeSecs", d.last_time_secs).Field("lastCause", d.last_cause);
+    w.Field("lastComponent", d.last_component).Field("lastTask", d.last_task);
+    w.Field("lastStack", d.last_stack).EndObject();
+  }
+  w.EndArray().Key("errors").BeginArray();
+  for (const auto& [component, errors] : info.errors) {
+    for (const auto& e : errors) {
+      w.BeginObject().Field("component", component).Field("error", e.error);
+      w.Field("errorTime", LocalTime(e.error_time_secs)).Field("errorTimeSecs", e.error_time_secs);
+      w.Field("errorHost", e.host).Field("errorPort", e.port);
+      if (e.__isset.task) w.Field("task", e.task);
+      w.Field("count", e.__isset.count ? e.count : int64_t{1}).EndObject();
+    }
+  }
+  w.EndArray().Key("droppedFrames").BeginObject();
+  for (const auto& [worker, n] : info.dropped_frames) w.Field(worker, n);
+  w.EndObject().EndObject();
+  return w.Take();
 }
 
 int Fail(const Status& s, std::ostream& err) {
@@ -184,12 +267,34 @@ int Submit(const ClusterArgs& c, const std::string& file, const std::string& fil
   return 0;
 }
 
-int List(const ClusterArgs& c, std::ostream& out, std::ostream& err) {
+int List(const ClusterArgs& c, bool json, std::ostream& out, std::ostream& err) {
   auto conn = Connect(c, err);
   if (!conn) return 1;
   thrift::ClusterSummary sum;
   Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.getClusterInfo(sum); });
   if (!s.ok()) return Fail(s, err);
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("topologies").BeginArray();
+    for (const auto& t : sum.topologies) {
+      w.BeginObject().Field("id", t.id).Field("name", t.name);
+      w.Field("status", convert::StatusName(t.status)).Field("uptimeSeconds", t.uptime_secs);
+      w.Field("tasksTotal", t.num_tasks).Field("executorsTotal", t.num_executors);
+      w.Field("workersTotal", t.num_workers).EndObject();
+    }
+    w.EndArray().Key("supervisors").BeginArray();
+    for (const auto& sup : sum.supervisors) {
+      w.BeginObject().Field("id", sup.id).Field("host", sup.host);
+      w.Field("uptimeSeconds", sup.uptime_secs).Field("slotsTotal", sup.num_slots);
+      w.Field("slotsUsed", sup.num_used_slots).Key("ports").BeginArray();
+      for (int p : sup.ports) w.Int(p);
+      w.EndArray().Field("logviewerPort", sup.logviewer_port).EndObject();
+    }
+    w.EndArray().Field("slotsTotal", sum.slots_total).Field("slotsUsed", sum.slots_used);
+    w.Field("slotsFree", sum.slots_free).Field("nimbusUptimeSeconds", sum.nimbus_uptime_secs);
+    out << w.EndObject().str() << "\n";
+    return 0;
+  }
   out << std::left << std::setw(20) << "topology" << std::setw(12) << "status" << std::right
       << std::setw(7) << "tasks" << std::setw(7) << "execs" << std::setw(9) << "workers"
       << std::setw(10) << "uptime"
@@ -211,12 +316,17 @@ int List(const ClusterArgs& c, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::ostream& err) {
+int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream& out,
+         std::ostream& err) {
   auto conn = Connect(c, err);
   if (!conn) return 1;
   thrift::TopologyInfo info;
   Status s = conn->Call([&](thrift::NimbusClient& cl) { cl.getTopologyInfo(info, name); });
   if (!s.ok()) return Fail(s, err);
+  if (json) {
+    out << InfoJson(info) << "\n";
+    return 0;
+  }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -36,8 +36,10 @@ std::unique_ptr<rpc::NimbusConnection> ConnectNimbus(const ClusterArgs& args, st
 
 int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter, bool inactive,
            std::ostream& out, std::ostream& err);
-int List(const ClusterArgs& c, std::ostream& out, std::ostream& err);
-int Info(const ClusterArgs& c, const std::string& name, std::ostream& out, std::ostream& err);
+// `json`: one JSON document instead of the tables (nimbus/cli/README.md).
+int List(const ClusterArgs& c, bool json, std::ostream& out, std::ostream& err);
+int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream& out,
+         std::ostream& err);
 int Kill(const ClusterArgs& c, const std::string& name, std::optional<int> wait, std::ostream& out,
          std::ostream& err);
 int Activate(const ClusterArgs& c, const std::string& name, bool active, std::ostream& out,

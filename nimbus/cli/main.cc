@@ -5,6 +5,9 @@
 #include "nimbus/cli/validate_command.h"
 #include "worker/local_mode.h"
 
+#include <gale/plugin.h>
+#include <zmq.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -28,8 +31,9 @@ drive a cluster (nimbus from --nimbus HOST:PORT, $GALE_NIMBUS, the cluster confi
 of --config FILE / $GALE_CONFIG / ~/.gale/cluster.yaml, or 127.0.0.1:6627):
   submit FILE.yaml [--filter PROPS] [--inactive]
       validate, upload the plugins, submit
-  list                          topologies, supervisors and slots
-  info NAME                     per component and executor: counts, latencies, errors
+  list [--json]                 topologies, supervisors and slots
+  info NAME [--json]            per component and executor: counts, latencies, errors,
+                                why workers died
   kill NAME [--wait SECS]       deactivate, wait (default: the message timeout), stop
   activate NAME
   deactivate NAME
@@ -38,8 +42,124 @@ of --config FILE / $GALE_CONFIG / ~/.gale/cluster.yaml, or 127.0.0.1:6627):
       the last N (100) lines of each worker's log, read through the supervisors;
       --follow keeps printing what is appended (Ctrl-C ends it)
 
+  version                       Gale's version, its plugin ABI, Thrift and ZeroMQ
   help                          this text
+
+`gale COMMAND --help` says more about each command.
 )";
+
+// `gale COMMAND --help`.
+const std::map<std::string, std::string> kCommandHelp = {
+    {"local", R"(usage: gale local FILE.yaml [--duration SECS] [--filter PROPS] [--quiet]
+
+Runs every task of the topology in this process, then prints a table per
+component. Without --duration it stops once every spout is exhausted and every
+tuple tree is done; Ctrl-C stops it too.
+
+  --duration SECS   stop after this long (a number > 0)
+  --filter PROPS    properties file for ${key} placeholders in the YAML
+  --quiet           no "running topology" line on stderr
+
+example: gale local topologies/wordcount/wordcount.yaml --duration 10
+)"},
+    {"validate", R"(usage: gale validate FILE.yaml [--filter PROPS]
+
+Loads and checks the topology and its plugins (in a child process) as submit
+would; submits nothing. Errors name the file, line and column.
+
+  --filter PROPS    properties file for ${key} placeholders in the YAML
+
+example: gale validate topologies/exclamation/exclamation.yaml
+)"},
+    {"submit", R"(usage: gale submit FILE.yaml [--filter PROPS] [--inactive] [--nimbus HOST:PORT]
+
+Validates the topology, uploads the plugins nimbus lacks (by SHA-256) and
+submits it.
+
+  --filter PROPS      properties file for ${key} placeholders in the YAML
+  --inactive          submit it deactivated (gale activate NAME starts it)
+  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --config FILE       the cluster config to read nimbus.host and nimbus.thrift.port from
+
+example: gale submit topologies/wordcount/wordcount-cluster.yaml
+)"},
+    {"list", R"(usage: gale list [--json] [--nimbus HOST:PORT]
+
+Topologies (status, tasks, executors, workers, uptime, id) and supervisors
+with their slots.
+
+  --json              one JSON document (nimbus/cli/README.md has its shape)
+  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --config FILE       the cluster config to read nimbus.host and nimbus.thrift.port from
+
+example: gale list --json
+)"},
+    {"info", R"(usage: gale info NAME [--json] [--nimbus HOST:PORT]
+
+Per component and executor: counts, latencies and errors; why workers died
+(cause, component and task, stack); the last errors, the same message once
+with its count. Times are local, ISO 8601.
+
+  --json              one JSON document (nimbus/cli/README.md has its shape)
+  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --config FILE       the cluster config to read nimbus.host and nimbus.thrift.port from
+
+example: gale info wordcount
+)"},
+    {"kill", R"(usage: gale kill NAME [--wait SECS] [--nimbus HOST:PORT]
+
+Deactivates the spouts, waits so that trees in flight can complete, then stops
+the workers and frees the slots.
+
+  --wait SECS         how long to wait (default: the topology's message timeout)
+  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+
+example: gale kill wordcount --wait 0
+)"},
+    {"activate", R"(usage: gale activate NAME [--nimbus HOST:PORT]
+
+Starts calling the spouts' NextTuple again.
+
+example: gale activate wordcount
+)"},
+    {"deactivate", R"(usage: gale deactivate NAME [--nimbus HOST:PORT]
+
+Stops calling the spouts' NextTuple; trees in flight complete.
+
+example: gale deactivate wordcount
+)"},
+    {"rebalance",
+     R"(usage: gale rebalance NAME [--workers N] [--executors COMPONENT=N]... [--wait SECS]
+
+Deactivates for --wait seconds, redistributes the executors over --workers
+workers (and --executors changes a component's executors, at most its tasks),
+then returns to the previous status. Spouts replay what was in flight.
+
+  --workers N             worker processes
+  --executors COMPONENT=N executors of a component (repeatable)
+  --wait SECS             default: the topology's message timeout
+  --nimbus HOST:PORT      nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+
+example: gale rebalance wordcount --workers 1 --executors split=1 --wait 0
+)"},
+    {"logs", R"(usage: gale logs NAME [--component C] [--worker HOST:PORT] [--lines N] [--follow]
+
+The last lines of each of the topology's worker logs, read through the
+supervisors' log servers, prefixed with host:port when there are several.
+
+  --component C       only workers running C, and only the lines its tasks logged
+  --worker HOST:PORT  only this worker
+  --lines N           lines per worker (default 100)
+  --follow            then keep printing what is appended (Ctrl-C ends it)
+  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+
+example: gale logs wordcount --component split --follow
+)"},
+    {"version", R"(usage: gale version
+
+Gale's version, the plugin ABI it loads, and the Thrift and ZeroMQ it runs on.
+)"},
+};
 
 struct Args {
   std::string command;
@@ -54,8 +174,9 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
     {"local", {{"--duration", "--filter"}, {"--quiet"}}},
     {"validate", {{"--filter"}, {}}},
     {"submit", {{"--filter", "--nimbus", "--config"}, {"--inactive"}}},
-    {"list", {{"--nimbus", "--config"}, {}}},
-    {"info", {{"--nimbus", "--config"}, {}}},
+    {"list", {{"--nimbus", "--config"}, {"--json"}}},
+    {"info", {{"--nimbus", "--config"}, {"--json"}}},
+    {"version", {{}, {}}},
     {"kill", {{"--nimbus", "--config", "--wait"}, {}}},
     {"activate", {{"--nimbus", "--config"}, {}}},
     {"deactivate", {{"--nimbus", "--config"}, {}}},
@@ -72,6 +193,12 @@ bool Parse(int argc, char** argv, Args& args) {
   args.command = a[0];
   auto known = kOptions.find(args.command);
   if (known == kOptions.end()) return true;  // help, or unknown: main() says
+  for (size_t i = 1; i < a.size(); ++i) {
+    if (a[i] == "--help" || a[i] == "-h") {
+      args.flags.insert("--help");
+      return true;
+    }
+  }
   const auto& [with_value, bare] = known->second;
   for (size_t i = 1; i < a.size(); ++i) {
     const std::string& x = a[i];
@@ -144,6 +271,23 @@ int main(int argc, char** argv) {
     std::cerr << "gale: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   }
+  if (args.flags.count("--help")) {
+    std::cout << kCommandHelp.at(cmd);
+    return 0;
+  }
+  if (cmd == "version") {
+    if (!args.positional.empty()) {
+      std::cerr << "gale version: takes no arguments\n";
+      return 2;
+    }
+    int major = 0, minor = 0, patch = 0;
+    zmq_version(&major, &minor, &patch);
+    std::cout << "gale " << GALE_VERSION << " (" << GALE_GIT_COMMIT << ")\n"
+              << "plugin ABI " << GALE_ABI_VERSION << "\n"
+              << "Apache Thrift " << GALE_THRIFT_VERSION << "\n"
+              << "ZeroMQ " << major << "." << minor << "." << patch << "\n";
+    return 0;
+  }
   const size_t want = cmd == "list" ? 0 : 1;
   if (args.positional.size() != want) {
     const char* what =
@@ -179,8 +323,9 @@ int main(int argc, char** argv) {
     return gale::cli::Submit(cluster, target, Opt(args, "--filter"),
                              args.flags.count("--inactive") > 0, std::cout, std::cerr);
   }
-  if (cmd == "list") return gale::cli::List(cluster, std::cout, std::cerr);
-  if (cmd == "info") return gale::cli::Info(cluster, target, std::cout, std::cerr);
+  const bool json = args.flags.count("--json") > 0;
+  if (cmd == "list") return gale::cli::List(cluster, json, std::cout, std::cerr);
+  if (cmd == "info") return gale::cli::Info(cluster, target, json, std::cout, std::cerr);
   if (cmd == "logs") {
     gale::cli::LogsOptions o;
     o.component = Opt(args, "--component");

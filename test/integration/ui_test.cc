@@ -4,7 +4,7 @@
 // The last case scrapes /metrics with a real Prometheus server and queries
 // it over its HTTP API. Everything started is stopped by pid, also when a
 // check fails.
-#include "nimbus/ui/json.h"
+#include "core/common/json.h"
 #include "test/support/cluster.h"
 
 #include <catch2/catch.hpp>
@@ -17,7 +17,7 @@ namespace gale::testing {
 namespace {
 
 using std::chrono::seconds;
-using ui::JsonValue;
+using gale::JsonValue;
 
 struct Http {
   int status = 0;
@@ -48,7 +48,7 @@ Http Curl(const std::string& url, const std::string& method = "GET",
 }
 
 JsonValue Json(const Http& h) {
-  auto v = ui::ParseJson(h.body);
+  auto v = ParseJson(h.body);
   INFO(h.body);
   REQUIRE(v.ok());
   return *v;
@@ -410,7 +410,7 @@ TEST_CASE("gale-ui's /metrics is scraped by a real Prometheus server", "[integra
         auto q = Curl(api +
                       "sum(gale_emitted_total%7Btopology%3D%22wordcount%22%2Ccomponent%3D%"
                       "22sentences%22%7D)");
-        auto v = ui::ParseJson(q.body);
+        auto v = ParseJson(q.body);
         if (!v.ok() || Str(*v, "status") != "success") return false;
         const auto& result = v->Find("data")->Find("result")->array;
         if (result.empty()) return false;

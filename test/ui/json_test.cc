@@ -1,11 +1,11 @@
 // The UI's JSON writer and parser (nimbus/ui/json.h).
-#include "nimbus/ui/json.h"
+#include "core/common/json.h"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-namespace gale::ui {
+namespace gale {
 namespace {
 
 TEST_CASE("JsonWriter places commas and escapes every string", "[ui][json]") {
@@ -81,4 +81,4 @@ TEST_CASE("ParseJson says where a document is malformed", "[ui][json]") {
 }
 
 }  // namespace
-}  // namespace gale::ui
+}  // namespace gale

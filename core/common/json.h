@@ -1,8 +1,8 @@
-// nimbus/ui/json.h
+// core/common/json.h
 //
-// JSON for the UI daemon: a writer that builds RFC 8259 text in one pass
-// (the REST answers), and a small parser for what clients POST (rebalance
-// options). Both are bounded and never throw: a malformed document is an
+// JSON: a writer that builds RFC 8259 text in one pass (gale-ui's REST
+// answers, `gale list/info --json`), and a small parser (what clients POST,
+// what the tests read back). Both are bounded and never throw: a malformed document is an
 // error naming the byte offset where it went wrong.
 //
 // Threading: a JsonWriter or JsonValue belongs to one thread.
@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gale::ui {
+namespace gale {
 
 // Writes JSON text. Keys and values are appended in call order; commas are
 // placed automatically. Strings are escaped (control characters as \u00XX,
@@ -78,4 +78,4 @@ struct JsonValue {
 // than 64 levels is refused. Errors: "invalid JSON at byte N: <what>".
 Result<JsonValue> ParseJson(std::string_view text);
 
-}  // namespace gale::ui
+}  // namespace gale

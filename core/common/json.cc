@@ -1,10 +1,10 @@
-#include "nimbus/ui/json.h"
+#include "core/common/json.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
-namespace gale::ui {
+namespace gale {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
@@ -366,4 +366,4 @@ class Parser {
 
 Result<JsonValue> ParseJson(std::string_view text) { return Parser(text).Document(); }
 
-}  // namespace gale::ui
+}  // namespace gale
