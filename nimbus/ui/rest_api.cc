@@ -1,7 +1,7 @@
 #include "nimbus/ui/rest_api.h"
 
-#include "core/http/http.h"
 #include "core/common/json.h"
+#include "core/http/http.h"
 #include "nimbus/ui/prometheus.h"
 #include "thrift/client.h"
 
