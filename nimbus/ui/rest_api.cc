@@ -4,6 +4,7 @@
 #include "core/http/http.h"
 #include "nimbus/ui/prometheus.h"
 #include "thrift/client.h"
+#include "thrift/convert.h"
 
 #include <algorithm>
 #include <chrono>
@@ -92,16 +93,6 @@ bool IsWindow(const std::string& w) {
 
 std::string WindowPretty(const std::string& w) {
   return w == ":all-time" ? "All time" : PrettyUptime(std::stoll(w));
-}
-
-const char* StatusName(thrift::TopologyStatus::type s) {
-  switch (s) {
-    case thrift::TopologyStatus::ACTIVE: return "ACTIVE";
-    case thrift::TopologyStatus::INACTIVE: return "INACTIVE";
-    case thrift::TopologyStatus::REBALANCING: return "REBALANCING";
-    case thrift::TopologyStatus::KILLED: return "KILLED";
-  }
-  return "UNKNOWN";
 }
 
 const char* GroupingName(thrift::GroupingType::type g) {
@@ -425,7 +416,7 @@ class Request {
     w.BeginObject().Key("topologies").BeginArray();
     for (const auto& t : c.topologies) {
       w.BeginObject().Field("id", t.id).Field("encodedId", t.id).Field("name", t.name);
-      w.Field("status", StatusName(t.status));
+      w.Field("status", convert::StatusName(t.status));
       w.Field("uptime", PrettyUptime(t.uptime_secs)).Field("uptimeSeconds", t.uptime_secs);
       w.Field("tasksTotal", t.num_tasks).Field("workersTotal", t.num_workers);
       w.Field("executorsTotal", t.num_executors).Field("replicationCount", 1);
@@ -469,7 +460,7 @@ class Request {
 
     JsonWriter w;
     w.BeginObject().Field("id", page.id).Field("encodedId", page.id).Field("name", page.name);
-    w.Field("status", StatusName(page.status));
+    w.Field("status", convert::StatusName(page.status));
     w.Field("uptime", PrettyUptime(page.uptime_secs)).Field("uptimeSeconds", page.uptime_secs);
     w.Field("tasksTotal", page.num_tasks).Field("workersTotal", page.num_workers);
     w.Field("executorsTotal", page.num_executors);
@@ -574,7 +565,7 @@ class Request {
     JsonWriter w;
     w.BeginObject().Field("id", c.id).Field("encodedId", c.id).Field("name", t->name);
     w.Field("topologyId", t->id).Field("encodedTopologyId", t->id);
-    w.Field("topologyStatus", StatusName(t->status));
+    w.Field("topologyStatus", convert::StatusName(t->status));
     w.Field("componentType", spout ? "spout" : "bolt");
     w.Field("executors", c.num_executors).Field("tasks", c.num_tasks);
     w.Field("window", window).Field("windowHint", WindowPretty(window));
