@@ -208,6 +208,30 @@ void WriteLastError(JsonWriter& w, const std::vector<thrift::ErrorInfo>& errors)
   w.Field("errorTime", e.error_time_secs).Field("errorLapsedSecs", UnixNow() - e.error_time_secs);
 }
 
+// The same message from several executors (each already collapsed with its
+// count) as one entry: counts summed, the latest time and place kept.
+// Oldest first, as nimbus sends them.
+std::vector<thrift::ErrorInfo> Collapsed(const std::vector<thrift::ErrorInfo>& errors) {
+  std::vector<thrift::ErrorInfo> out;
+  for (const auto& e : errors) {
+    const int64_t n = e.__isset.count ? std::max<int64_t>(1, e.count) : 1;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const thrift::ErrorInfo& o) { return o.error == e.error; });
+    if (it == out.end()) {
+      out.push_back(e);
+      out.back().__set_count(n);
+      continue;
+    }
+    const int64_t total = it->count + n;
+    if (e.error_time_secs >= it->error_time_secs) *it = e;
+    it->__set_count(total);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.error_time_secs < b.error_time_secs;
+  });
+  return out;
+}
+
 // One error's members (Storm's componentErrors fields, and the task).
 void WriteError(JsonWriter& w, const thrift::ErrorInfo& e) {
   w.Field("error", e.error).Field("errorTime", e.error_time_secs);
@@ -486,7 +510,7 @@ class Request {
         w.Field(spouts ? "encodedSpoutId" : "encodedBoltId", c.id);
         w.Field("executors", c.num_executors).Field("tasks", c.num_tasks);
         WriteStats(w, c.stats, spouts);
-        WriteLastError(w, c.errors);
+        WriteLastError(w, Collapsed(c.errors));
         w.EndObject();
       }
       w.EndArray();
@@ -521,8 +545,11 @@ class Request {
     // Every component's errors, newest first (Gale's; Storm shows them per
     // component page only).
     std::vector<std::pair<std::string, const thrift::ErrorInfo*>> errors;
+    std::vector<std::vector<thrift::ErrorInfo>> collapsed;
+    collapsed.reserve(page.components.size());
     for (const auto& c : page.components) {
-      for (const auto& e : c.errors) errors.emplace_back(c.id, &e);
+      collapsed.push_back(Collapsed(c.errors));
+      for (const auto& e : collapsed.back()) errors.emplace_back(c.id, &e);
     }
     std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
       return a.second->error_time_secs > b.second->error_time_secs;
@@ -604,7 +631,7 @@ class Request {
     }
     w.EndArray();
     w.Key("componentErrors");
-    WriteErrors(w, c.errors);
+    WriteErrors(w, Collapsed(c.errors));
     w.EndObject();
     return JsonResponse(w);
   }
