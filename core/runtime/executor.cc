@@ -17,10 +17,12 @@ Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
       queue_(static_cast<size_t>(shared.plan.settings().receive_buffer_size)),
       batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
       debug_(shared.plan.settings().debug),
+      stats_on_(shared.plan.settings().stats_enabled),
       out_(static_cast<size_t>(shared.transfer.destination_count())) {
   BuildGroupers();
   stats_.SetErrorThrottle(shared.plan.settings().max_error_report_per_interval,
                           shared.plan.settings().error_throttle_interval_secs);
+  if (stats_on_) ConfigureStreamStats(plan.component);
   task_destination_.assign(static_cast<size_t>(shared.plan.task_count()) + 1, -1);
   for (int32_t t = 1; t <= shared.plan.task_count(); ++t) {
     task_destination_[static_cast<size_t>(t)] = shared.transfer.DestinationOf(t);
@@ -55,6 +57,23 @@ void Executor::RequestStop() {
 
 void Executor::Join() {
   if (thread_.joinable()) thread_.join();
+}
+
+void Executor::ConfigureStreamStats(int self) {
+  std::vector<std::pair<std::string, std::string>> outputs(component_.outputs.size()), inputs;
+  std::vector<bool> system(component_.outputs.size(), true);
+  for (const auto& out : component_.outputs) {
+    outputs[out->index] = {component_.id, out->meta.stream};
+    system[out->index] = out->system;
+  }
+  for (const auto& c : shared_.plan.components()) {
+    for (const auto& out : c.outputs) {
+      if (out->system || !shared_.plan.Subscribes(*out, self)) continue;
+      input_metas_.push_back(&out->meta);
+      inputs.emplace_back(c.id, out->meta.stream);
+    }
+  }
+  stats_.ConfigureStreams(std::move(outputs), std::move(system), std::move(inputs));
 }
 
 void Executor::BuildGroupers() {
@@ -164,7 +183,7 @@ void Executor::WaitForSpace(int& attempt) {
     const int micros = attempt < 100 ? 50 : 1000;
     std::this_thread::sleep_for(std::chrono::microseconds(micros));
     // Counted by what was asked of the sleep: no clock read on this path.
-    stats_.AddBackpressure(static_cast<uint64_t>(micros) * 1000);
+    if (stats_on_) stats_.AddBackpressure(static_cast<uint64_t>(micros) * 1000);
   }
 }
 
