@@ -62,6 +62,41 @@ std::string LocalTime(int64_t secs) {
   return s;
 }
 
+// A component's executors summed (gale info's table and --json).
+struct ComponentTotals {
+  int executors = 0, tasks = 0;
+  bool reported = false;  // a heartbeat of at least one executor arrived
+  thrift::ExecutorStats sum;
+  double execute_weighted = 0, complete_weighted = 0;
+  double execute_ms() const {
+    return sum.executed ? execute_weighted / static_cast<double>(sum.executed) : 0;
+  }
+  double complete_ms() const {
+    return sum.acked ? complete_weighted / static_cast<double>(sum.acked) : 0;
+  }
+};
+
+std::map<std::string, ComponentTotals> SumByComponent(const thrift::TopologyInfo& info) {
+  std::map<std::string, ComponentTotals> rows;
+  for (const auto& e : info.executors) {
+    ComponentTotals& r = rows[e.component_id];
+    ++r.executors;
+    r.tasks += e.task_end - e.task_start + 1;
+    if (!e.__isset.stats) continue;
+    r.reported = true;
+    r.sum.emitted += e.stats.emitted;
+    r.sum.transferred += e.stats.transferred;
+    r.sum.transferred_remote += e.stats.transferred_remote;
+    r.sum.acked += e.stats.acked;
+    r.sum.failed += e.stats.failed;
+    r.sum.executed += e.stats.executed;
+    r.sum.error_count += e.stats.error_count;
+    r.execute_weighted += e.stats.execute_ms_avg * static_cast<double>(e.stats.executed);
+    r.complete_weighted += e.stats.complete_ms_avg * static_cast<double>(e.stats.acked);
+  }
+  return rows;
+}
+
 // `gale info --json`: Storm's REST field names where the meaning is the same.
 std::string InfoJson(const thrift::TopologyInfo& info) {
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -73,38 +108,15 @@ std::string InfoJson(const thrift::TopologyInfo& info) {
   w.Field("launchTime", LocalTime(now - info.uptime_secs));
   w.Field("workersTotal", info.num_workers);
   w.Field("executorsTotal", static_cast<int64_t>(info.executors.size()));
-  struct Sum {
-    int executors = 0, tasks = 0;
-    int64_t emitted = 0, transferred = 0, remote = 0, acked = 0, failed = 0, executed = 0,
-            errors = 0;
-    double execute_weighted = 0, complete_weighted = 0;
-  };
-  std::map<std::string, Sum> sums;
-  for (const auto& e : info.executors) {
-    Sum& x = sums[e.component_id];
-    ++x.executors;
-    x.tasks += e.task_end - e.task_start + 1;
-    if (!e.__isset.stats) continue;
-    x.emitted += e.stats.emitted;
-    x.transferred += e.stats.transferred;
-    x.remote += e.stats.transferred_remote;
-    x.acked += e.stats.acked;
-    x.failed += e.stats.failed;
-    x.executed += e.stats.executed;
-    x.errors += e.stats.error_count;
-    x.execute_weighted += e.stats.execute_ms_avg * static_cast<double>(e.stats.executed);
-    x.complete_weighted += e.stats.complete_ms_avg * static_cast<double>(e.stats.acked);
-  }
   w.Key("components").BeginArray();
-  for (const auto& [id, x] : sums) {
+  for (const auto& [id, x] : SumByComponent(info)) {
     w.BeginObject().Field("id", id).Field("executors", x.executors).Field("tasks", x.tasks);
-    w.Field("emitted", x.emitted).Field("transferred", x.transferred);
-    w.Field("transferredRemote", x.remote).Field("acked", x.acked).Field("failed", x.failed);
-    w.Field("executed", x.executed).Field("errors", x.errors);
-    w.Key("executeLatencyMs")
-        .Double(x.executed ? x.execute_weighted / static_cast<double>(x.executed) : 0, 4);
-    w.Key("completeLatencyMs")
-        .Double(x.acked ? x.complete_weighted / static_cast<double>(x.acked) : 0, 3);
+    w.Field("emitted", x.sum.emitted).Field("transferred", x.sum.transferred);
+    w.Field("transferredRemote", x.sum.transferred_remote).Field("acked", x.sum.acked);
+    w.Field("failed", x.sum.failed).Field("executed", x.sum.executed);
+    w.Field("errors", x.sum.error_count);
+    w.Key("executeLatencyMs").Double(x.execute_ms(), 4);
+    w.Key("completeLatencyMs").Double(x.complete_ms(), 3);
     w.EndObject();
   }
   w.EndArray().Key("executors").BeginArray();
@@ -334,30 +346,7 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
       << ", up " << Uptime(info.uptime_secs) << " (since " << LocalTime(now - info.uptime_secs)
       << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n\n";
 
-  struct Row {
-    int execs = 0;
-    int tasks = 0;
-    bool reported = false;
-    thrift::ExecutorStats sum;
-    double exec_weighted = 0, complete_weighted = 0;
-  };
-  std::map<std::string, Row> rows;
-  for (const auto& e : info.executors) {
-    Row& r = rows[e.component_id];
-    ++r.execs;
-    r.tasks += e.task_end - e.task_start + 1;
-    if (!e.__isset.stats) continue;
-    r.reported = true;
-    r.sum.emitted += e.stats.emitted;
-    r.sum.transferred += e.stats.transferred;
-    r.sum.transferred_remote += e.stats.transferred_remote;
-    r.sum.acked += e.stats.acked;
-    r.sum.failed += e.stats.failed;
-    r.sum.executed += e.stats.executed;
-    r.sum.error_count += e.stats.error_count;
-    r.exec_weighted += e.stats.execute_ms_avg * static_cast<double>(e.stats.executed);
-    r.complete_weighted += e.stats.complete_ms_avg * static_cast<double>(e.stats.acked);
-  }
+  const std::map<std::string, ComponentTotals> rows = SumByComponent(info);
   out << std::left << std::setw(16) << "component" << std::right << std::setw(6) << "execs"
       << std::setw(6) << "tasks" << std::setw(11) << "emitted" << std::setw(12) << "transferred"
       << std::setw(11) << "remote" << std::setw(11) << "acked" << std::setw(9) << "failed"
@@ -365,8 +354,8 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
       << "complete-ms" << std::setw(8) << "errors"
       << "\n";
   for (const auto& [id, r] : rows) {
-    out << std::left << std::setw(16) << id << std::right << std::setw(6) << r.execs << std::setw(6)
-        << r.tasks;
+    out << std::left << std::setw(16) << id << std::right << std::setw(6) << r.executors
+        << std::setw(6) << r.tasks;
     if (!r.reported) {
       out << std::setw(11) << "-"
           << "   (no heartbeat yet)\n";
@@ -375,12 +364,9 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
     out << std::setw(11) << r.sum.emitted << std::setw(12) << r.sum.transferred << std::setw(11)
         << r.sum.transferred_remote << std::setw(11) << r.sum.acked << std::setw(9) << r.sum.failed
         << std::setw(11) << r.sum.executed << std::setw(13)
-        << (r.sum.executed ? Fixed(r.exec_weighted / static_cast<double>(r.sum.executed), 4) : "-")
-        << std::setw(13)
-        << (r.sum.executed == 0 && r.sum.acked
-                ? Fixed(r.complete_weighted / static_cast<double>(r.sum.acked), 3)
-                : "-")
-        << std::setw(8) << r.sum.error_count << "\n";
+        << (r.sum.executed ? Fixed(r.execute_ms(), 4) : "-") << std::setw(13)
+        << (r.sum.executed == 0 && r.sum.acked ? Fixed(r.complete_ms(), 3) : "-") << std::setw(8)
+        << r.sum.error_count << "\n";
   }
   out << "\nexecutors:\n";
   for (const auto& e : info.executors) {

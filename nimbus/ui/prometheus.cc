@@ -1,6 +1,7 @@
 #include "nimbus/ui/prometheus.h"
 
 #include "nimbus/ui/rest_api.h"
+#include "thrift/convert.h"
 #include "thrift/gen-cpp/Nimbus.h"
 
 #include <cmath>
@@ -170,7 +171,7 @@ Result<std::string> PrometheusText(const NimbusCall& call) {
     x.Add("gale_topology_executors", "gauge", "Executors (threads) of the topology.", tl,
           t.num_executors);
     for (const char* status : {"ACTIVE", "INACTIVE", "REBALANCING", "KILLED"}) {
-      const bool is = thrift::to_string(t.status) == status;
+      const bool is = std::string(convert::StatusName(t.status)) == status;
       x.Add("gale_topology_status", "gauge", "1 for the topology's current status.",
             With(tl, "status", status), is ? 1 : 0);
     }

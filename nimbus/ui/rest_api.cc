@@ -1,9 +1,10 @@
 #include "nimbus/ui/rest_api.h"
 
-#include "core/http/http.h"
 #include "core/common/json.h"
+#include "core/http/http.h"
 #include "nimbus/ui/prometheus.h"
 #include "thrift/client.h"
+#include "thrift/convert.h"
 
 #include <algorithm>
 #include <chrono>
@@ -92,16 +93,6 @@ bool IsWindow(const std::string& w) {
 
 std::string WindowPretty(const std::string& w) {
   return w == ":all-time" ? "All time" : PrettyUptime(std::stoll(w));
-}
-
-const char* StatusName(thrift::TopologyStatus::type s) {
-  switch (s) {
-    case thrift::TopologyStatus::ACTIVE: return "ACTIVE";
-    case thrift::TopologyStatus::INACTIVE: return "INACTIVE";
-    case thrift::TopologyStatus::REBALANCING: return "REBALANCING";
-    case thrift::TopologyStatus::KILLED: return "KILLED";
-  }
-  return "UNKNOWN";
 }
 
 const char* GroupingName(thrift::GroupingType::type g) {
@@ -215,6 +206,30 @@ void WriteLastError(JsonWriter& w, const std::vector<thrift::ErrorInfo>& errors)
   const thrift::ErrorInfo& e = errors.back();
   w.Field("lastError", e.error).Field("errorHost", e.host).Field("errorPort", e.port);
   w.Field("errorTime", e.error_time_secs).Field("errorLapsedSecs", UnixNow() - e.error_time_secs);
+}
+
+// The same message from several executors (each already collapsed with its
+// count) as one entry: counts summed, the latest time and place kept.
+// Oldest first, as nimbus sends them.
+std::vector<thrift::ErrorInfo> Collapsed(const std::vector<thrift::ErrorInfo>& errors) {
+  std::vector<thrift::ErrorInfo> out;
+  for (const auto& e : errors) {
+    const int64_t n = e.__isset.count ? std::max<int64_t>(1, e.count) : 1;
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const thrift::ErrorInfo& o) { return o.error == e.error; });
+    if (it == out.end()) {
+      out.push_back(e);
+      out.back().__set_count(n);
+      continue;
+    }
+    const int64_t total = it->count + n;
+    if (e.error_time_secs >= it->error_time_secs) *it = e;
+    it->__set_count(total);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.error_time_secs < b.error_time_secs;
+  });
+  return out;
 }
 
 // One error's members (Storm's componentErrors fields, and the task).
@@ -425,7 +440,7 @@ class Request {
     w.BeginObject().Key("topologies").BeginArray();
     for (const auto& t : c.topologies) {
       w.BeginObject().Field("id", t.id).Field("encodedId", t.id).Field("name", t.name);
-      w.Field("status", StatusName(t.status));
+      w.Field("status", convert::StatusName(t.status));
       w.Field("uptime", PrettyUptime(t.uptime_secs)).Field("uptimeSeconds", t.uptime_secs);
       w.Field("tasksTotal", t.num_tasks).Field("workersTotal", t.num_workers);
       w.Field("executorsTotal", t.num_executors).Field("replicationCount", 1);
@@ -469,7 +484,7 @@ class Request {
 
     JsonWriter w;
     w.BeginObject().Field("id", page.id).Field("encodedId", page.id).Field("name", page.name);
-    w.Field("status", StatusName(page.status));
+    w.Field("status", convert::StatusName(page.status));
     w.Field("uptime", PrettyUptime(page.uptime_secs)).Field("uptimeSeconds", page.uptime_secs);
     w.Field("tasksTotal", page.num_tasks).Field("workersTotal", page.num_workers);
     w.Field("executorsTotal", page.num_executors);
@@ -495,7 +510,7 @@ class Request {
         w.Field(spouts ? "encodedSpoutId" : "encodedBoltId", c.id);
         w.Field("executors", c.num_executors).Field("tasks", c.num_tasks);
         WriteStats(w, c.stats, spouts);
-        WriteLastError(w, c.errors);
+        WriteLastError(w, Collapsed(c.errors));
         w.EndObject();
       }
       w.EndArray();
@@ -530,8 +545,11 @@ class Request {
     // Every component's errors, newest first (Gale's; Storm shows them per
     // component page only).
     std::vector<std::pair<std::string, const thrift::ErrorInfo*>> errors;
+    std::vector<std::vector<thrift::ErrorInfo>> collapsed;
+    collapsed.reserve(page.components.size());
     for (const auto& c : page.components) {
-      for (const auto& e : c.errors) errors.emplace_back(c.id, &e);
+      collapsed.push_back(Collapsed(c.errors));
+      for (const auto& e : collapsed.back()) errors.emplace_back(c.id, &e);
     }
     std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
       return a.second->error_time_secs > b.second->error_time_secs;
@@ -574,7 +592,7 @@ class Request {
     JsonWriter w;
     w.BeginObject().Field("id", c.id).Field("encodedId", c.id).Field("name", t->name);
     w.Field("topologyId", t->id).Field("encodedTopologyId", t->id);
-    w.Field("topologyStatus", StatusName(t->status));
+    w.Field("topologyStatus", convert::StatusName(t->status));
     w.Field("componentType", spout ? "spout" : "bolt");
     w.Field("executors", c.num_executors).Field("tasks", c.num_tasks);
     w.Field("window", window).Field("windowHint", WindowPretty(window));
@@ -613,7 +631,7 @@ class Request {
     }
     w.EndArray();
     w.Key("componentErrors");
-    WriteErrors(w, c.errors);
+    WriteErrors(w, Collapsed(c.errors));
     w.EndObject();
     return JsonResponse(w);
   }

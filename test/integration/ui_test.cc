@@ -16,8 +16,8 @@
 namespace gale::testing {
 namespace {
 
-using std::chrono::seconds;
 using gale::JsonValue;
+using std::chrono::seconds;
 
 struct Http {
   int status = 0;
