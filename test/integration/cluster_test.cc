@@ -311,7 +311,7 @@ AllTime AllTimeOf(const TestCluster& cluster) {
 }
 
 TEST_CASE(
-    "getTopologyPageInfo: bolts' capacity, latencies, queue, streams and histograms; "
+    "getTopologyPageInfo: bolts' capacity, latencies, queue, streams and histograms, and "
     "all-time counts never go down across a rebalance and a killed worker",
     "[integration][cluster][stats]") {
   TestCluster cluster(2, 3);
