@@ -26,6 +26,7 @@
 # --keep      keep the run directory (logs, count files) even on success
 #
 # Environment: GALE_BUILD_DIR (default build), GALE_JOBS (build jobs),
+# BENCH_STATS_FIRST=off (--stats-compare: the "stats off" run first),
 # BENCH_WARMUP_SECS / BENCH_WINDOW_SECS override the measurement timing.
 #
 # Throughput is counted where tuples arrive: the last bolts append their
@@ -45,7 +46,7 @@ while (($#)); do
     --stats-compare) compare=1 ;;
     --no-build) build_first=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -137,7 +138,13 @@ measure_rtt() {
 stats=true
 stats_suffix() { ((compare)) && { [[ $stats == true ]] && echo ", stats on" || echo ", stats off"; }; return 0; }
 stats_tag() { [[ $stats == true ]] || echo "-nostats"; }
+# BENCH_STATS_FIRST=off runs the "stats off" half first (to tell an order
+# effect from the statistics' cost).
 both() {
+  if ((compare)) && [[ "${BENCH_STATS_FIRST:-on}" == off ]]; then
+    stats=false; "$@"; stats=true; "$@"
+    return
+  fi
   stats=true
   "$@"
   if ((compare)); then stats=false; "$@"; stats=true; fi

@@ -133,7 +133,8 @@ class BoltExecutor::Collector final : public OutputCollector {
 
 BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
                            std::vector<std::unique_ptr<Bolt>> bolts)
-    : Executor(shared, plan), bolts_(std::move(bolts)), batch_inputs_(input_count(), 0) {
+    : Executor(shared, plan), bolts_(std::move(bolts)) {
+  batch_inputs_.Resize(input_count());
   for (int32_t task : tasks_) {
     collectors_.push_back(std::make_unique<Collector>(*this, task));
     contexts_.push_back(std::make_unique<TopologyContext>(

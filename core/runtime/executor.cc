@@ -61,6 +61,7 @@ void Executor::Join() {
 
 void Executor::ConfigureStreamStats(int self) {
   std::vector<std::pair<std::string, std::string>> outputs(component_.outputs.size()), inputs;
+  std::vector<const StreamMeta*> metas;
   std::vector<bool> system(component_.outputs.size(), true);
   for (const auto& out : component_.outputs) {
     outputs[out->index] = {component_.id, out->meta.stream};
@@ -69,10 +70,12 @@ void Executor::ConfigureStreamStats(int self) {
   for (const auto& c : shared_.plan.components()) {
     for (const auto& out : c.outputs) {
       if (out->system || !shared_.plan.Subscribes(*out, self)) continue;
-      input_metas_.push_back(&out->meta);
+      metas.push_back(&out->meta);
       inputs.emplace_back(c.id, out->meta.stream);
     }
   }
+  input_metas_.Resize(metas.size());
+  for (size_t i = 0; i < metas.size(); ++i) input_metas_[i] = metas[i];
   stats_.ConfigureStreams(std::move(outputs), std::move(system), std::move(inputs));
 }
 

@@ -258,7 +258,8 @@ class Executor {
   std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here
   const bool debug_;
   const bool stats_on_;
-  std::vector<const StreamMeta*> input_metas_;  // the user streams this component subscribes to
+  // The user streams this component subscribes to (read per tuple: on lines of their own).
+  LineArray<const StreamMeta*> input_metas_;
   size_t last_input_ = 0;
   IdGenerator ids_;
   std::thread thread_;

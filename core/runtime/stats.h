@@ -31,6 +31,29 @@ inline size_t LatencyBucket(uint64_t nanos) {
   return i;
 }
 
+// A heap array of counters on cache lines of its own, so that the arrays of
+// two executors (two threads), allocated one after the other, never share a
+// line: a shared one would bounce between the cores on every tuple.
+template <typename T>
+class LineArray {
+ public:
+  void Resize(size_t n) {
+    lines_ = std::make_unique<Line[]>((n + kPerLine - 1) / kPerLine);
+    size_ = n;
+  }
+  T& operator[](size_t i) { return lines_[i / kPerLine].v[i % kPerLine]; }
+  const T& operator[](size_t i) const { return lines_[i / kPerLine].v[i % kPerLine]; }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr size_t kPerLine = 64 / sizeof(T);
+  struct alignas(64) Line {
+    T v[kPerLine]{};
+  };
+  std::unique_ptr<Line[]> lines_;
+  size_t size_ = 0;
+};
+
 // One output stream (emitted, transferred) or one input (source component,
 // stream: executed, acked, failed, execute time) of an executor.
 struct StreamSnapshot {
@@ -148,8 +171,8 @@ class ExecutorStats {
     out_names_ = std::move(outputs);
     out_system_ = std::move(output_system);
     in_names_ = std::move(inputs);
-    out_ = std::make_unique<std::atomic<uint64_t>[]>(out_names_.size() * kOutFields);
-    in_ = std::make_unique<std::atomic<uint64_t>[]>(in_names_.size() * kInFields);
+    out_.Resize(out_names_.size() * kOutFields);
+    in_.Resize(in_names_.size() * kInFields);
   }
   // `index`: OutputStream::index; REQUIRES ConfigureStreams covered it.
   void AddStreamEmitted(uint32_t index, uint64_t transferred) {
@@ -266,7 +289,7 @@ class ExecutorStats {
   static constexpr size_t kInFields = 4;   // acked, failed, executed, execute nanos
   std::vector<std::pair<std::string, std::string>> out_names_, in_names_;
   std::vector<bool> out_system_;
-  std::unique_ptr<std::atomic<uint64_t>[]> out_, in_;
+  LineArray<std::atomic<uint64_t>> out_, in_;
   std::array<std::atomic<uint64_t>, kLatencyBuckets> execute_hist_{}, complete_hist_{};
   mutable std::mutex errors_mu_;
   uint64_t error_count_ = 0;
