@@ -33,8 +33,10 @@ class BoltExecutor::Collector final : public OutputCollector {
         ex_.mutable_stats().AddProcessSample(static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(since).count()));
       }
-      const int in = ex_.InputIndex(input.meta());
-      if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in));
+      if (ex_.per_input()) {
+        const int in = ex_.InputIndex(input.meta());
+        if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in));
+      }
     }
     TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       SendToAcker(ack_, p.root,
@@ -46,7 +48,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   // batch: Execute() may run for a while yet.
   void Fail(const Tuple& input) override {
     ex_.mutable_stats().AddFailed();
-    if (ex_.stats_on()) {
+    if (ex_.per_input()) {
       const int in = ex_.InputIndex(input.meta());
       if (in >= 0) ex_.mutable_stats().AddInputFailed(static_cast<size_t>(in));
     }
@@ -96,7 +98,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   void Send(const OutputStream& out, AnchorSpan anchors, Values&& values) {
     if (!out.system) {
       ex_.mutable_stats().AddEmitted(1, targets_.size());
-      if (ex_.stats_on()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
+      if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
     }
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
@@ -178,7 +180,7 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
       Deliver(e);
       ticks += std::chrono::steady_clock::now() - tick_start;
     } else {
-      if (stats_on()) {
+      if (per_input()) {
         const int in = InputIndex(e.tuple.meta());
         if (in >= 0) ++batch_inputs_[static_cast<size_t>(in)];
       }
@@ -197,10 +199,12 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
     if (stats_on()) {
       // The batch's time, shared among its inputs by how many each had.
       stats_.AddExecuteSample(nanos / executed, executed);
-      for (size_t k = 0; k < batch_inputs_.size(); ++k) {
-        if (batch_inputs_[k] == 0) continue;
-        stats_.AddInputExecuted(k, batch_inputs_[k], nanos * batch_inputs_[k] / executed);
-        batch_inputs_[k] = 0;
+      if (per_input()) {
+        for (size_t k = 0; k < batch_inputs_.size(); ++k) {
+          if (batch_inputs_[k] == 0) continue;
+          stats_.AddInputExecuted(k, batch_inputs_[k], nanos * batch_inputs_[k] / executed);
+          batch_inputs_[k] = 0;
+        }
       }
     }
   }

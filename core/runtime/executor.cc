@@ -3,6 +3,7 @@
 #include "core/common/logging.h"
 #include "core/common/strings.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -74,9 +75,13 @@ void Executor::ConfigureStreamStats(int self) {
       inputs.emplace_back(c.id, out->meta.stream);
     }
   }
+  const auto user_outputs = std::count(system.begin(), system.end(), false);
+  per_output_ = user_outputs > 1;
+  per_input_ = metas.size() > 1;
   input_metas_.Resize(metas.size());
   for (size_t i = 0; i < metas.size(); ++i) input_metas_[i] = metas[i];
-  stats_.ConfigureStreams(std::move(outputs), std::move(system), std::move(inputs));
+  stats_.ConfigureStreams(std::move(outputs), std::move(system), std::move(inputs), per_output_,
+                          per_input_);
 }
 
 void Executor::BuildGroupers() {

@@ -171,6 +171,11 @@ class Executor {
   // topology.stats.enabled: per-stream counters, histograms, process latency
   // and backpressure time are measured.
   bool stats_on() const { return stats_on_; }
+  // Whether emits / inputs are counted per stream on the hot path: only with
+  // more than one user output / input. With one, ExecutorStats derives its
+  // counters from the executor's totals at snapshot time, at no cost per tuple.
+  bool per_output() const { return per_output_; }
+  bool per_input() const { return per_input_; }
   // The index of the input stream `meta` among this executor's inputs
   // (ExecutorStats::AddInput*), -1 for none (ticks, acker streams). A hit
   // on the last answer costs one compare.
@@ -258,6 +263,7 @@ class Executor {
   std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here
   const bool debug_;
   const bool stats_on_;
+  bool per_output_ = false, per_input_ = false;
   // The user streams this component subscribes to (read per tuple: on lines of their own).
   LineArray<const StreamMeta*> input_metas_;
   size_t last_input_ = 0;

@@ -51,7 +51,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   void Send(const OutputStream& out, Values&& values, std::optional<MessageId> id) {
     ++ex_.emits_;
     ex_.mutable_stats().AddEmitted(1, targets_.size());
-    if (ex_.stats_on()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
+    if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool tracked = id.has_value() && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;

@@ -167,7 +167,10 @@ class ExecutorStats {
   // marks the outputs left out of snapshots (__ack_* streams).
   void ConfigureStreams(std::vector<std::pair<std::string, std::string>> outputs,
                         std::vector<bool> output_system,
-                        std::vector<std::pair<std::string, std::string>> inputs) {
+                        std::vector<std::pair<std::string, std::string>> inputs,
+                        bool per_output = true, bool per_input = true) {
+    derive_output_ = !per_output;
+    derive_input_ = !per_input;
     out_names_ = std::move(outputs);
     out_system_ = std::move(output_system);
     in_names_ = std::move(inputs);
@@ -254,16 +257,28 @@ class ExecutorStats {
     for (size_t i = 0; i < out_names_.size(); ++i) {
       if (out_system_[i]) continue;
       StreamSnapshot o{out_names_[i].first, out_names_[i].second};
-      o.emitted = out_[i * kOutFields].load(std::memory_order_relaxed);
-      o.transferred = out_[i * kOutFields + 1].load(std::memory_order_relaxed);
+      if (derive_output_) {  // the only user output: the executor's totals
+        o.emitted = s.emitted;
+        o.transferred = s.transferred;
+      } else {
+        o.emitted = out_[i * kOutFields].load(std::memory_order_relaxed);
+        o.transferred = out_[i * kOutFields + 1].load(std::memory_order_relaxed);
+      }
       s.outputs.push_back(std::move(o));
     }
     for (size_t i = 0; i < in_names_.size(); ++i) {
       StreamSnapshot in{in_names_[i].first, in_names_[i].second};
-      in.acked = in_[i * kInFields].load(std::memory_order_relaxed);
-      in.failed = in_[i * kInFields + 1].load(std::memory_order_relaxed);
-      in.executed = in_[i * kInFields + 2].load(std::memory_order_relaxed);
-      in.execute_nanos = in_[i * kInFields + 3].load(std::memory_order_relaxed);
+      if (derive_input_) {  // the only input: the executor's totals
+        in.acked = s.acked;
+        in.failed = s.failed;
+        in.executed = s.executed;
+        in.execute_nanos = s.execute_nanos;
+      } else {
+        in.acked = in_[i * kInFields].load(std::memory_order_relaxed);
+        in.failed = in_[i * kInFields + 1].load(std::memory_order_relaxed);
+        in.executed = in_[i * kInFields + 2].load(std::memory_order_relaxed);
+        in.execute_nanos = in_[i * kInFields + 3].load(std::memory_order_relaxed);
+      }
       s.inputs.push_back(std::move(in));
     }
     for (size_t i = 0; i < kLatencyBuckets; ++i) {
@@ -289,6 +304,7 @@ class ExecutorStats {
   static constexpr size_t kInFields = 4;   // acked, failed, executed, execute nanos
   std::vector<std::pair<std::string, std::string>> out_names_, in_names_;
   std::vector<bool> out_system_;
+  bool derive_output_ = false, derive_input_ = false;
   LineArray<std::atomic<uint64_t>> out_, in_;
   std::array<std::atomic<uint64_t>, kLatencyBuckets> execute_hist_{}, complete_hist_{};
   mutable std::mutex errors_mu_;

@@ -89,6 +89,36 @@ TEST_CASE("topology.stats.enabled: false leaves out the per-stream counters and 
   CHECK(Total(forward.execute_histogram) == 0);
 }
 
+TEST_CASE("A bolt with two inputs counts each apart", "[runtime][stats]") {
+  TestLog::Get().Reset();
+  FakeClock clock;
+  LocalTopology t(R"(
+name: two-inputs
+config: { topology.acker.executors: 1 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: forward, className: IdentityBolt }
+  - { id: judge, className: FailValueBolt }
+streams:
+  - { from: feeder, to: forward, grouping: { type: SHUFFLE } }
+  - { from: forward, to: judge, grouping: { type: SHUFFLE } }
+  - { from: feeder, to: judge, grouping: { type: SHUFFLE } }
+)",
+                  clock);
+  TestLog::Get().Feed({"ok"}, 1);
+  TestLog::Get().Feed({"fail"}, 2);
+  REQUIRE(t.Settle());
+  const auto judge = ReportOf(t, "judge");
+  REQUIRE(judge.inputs.size() == 2);
+  for (const auto& in : judge.inputs) {
+    CAPTURE(in.component);
+    CHECK(in.executed == 2);
+    CHECK(in.acked == 1);
+    CHECK(in.failed == 1);
+  }
+  CHECK(judge.executed == 4);
+}
+
 TEST_CASE("Latency histogram buckets follow the fixed bounds", "[runtime][stats]") {
   CHECK(runtime::LatencyBucket(0) == 0);
   CHECK(runtime::LatencyBucket(10'000) == 0);  // 0.01 ms: on the first bound
