@@ -4,6 +4,7 @@
 #include "core/common/logging.h"
 #include "core/common/strings.h"
 #include "core/plugin/describe.h"
+#include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
 #include "core/topology/validator.h"
 #include "thrift/convert.h"
@@ -898,7 +899,53 @@ thrift::WindowStats ToWindowStats(const StatsStore::Window& window) {
   w.__set_backpressure_ms(c[StatsStore::kBackpressureNanos] / 1000000);
   w.__set_errors(c[StatsStore::kErrors]);
   w.__set_transferred_remote(c[StatsStore::kTransferredRemote]);
+  for (const auto& [key, sc] : window.streams) {
+    thrift::StreamWindowStats st;
+    st.component = std::get<1>(key);
+    st.stream = std::get<2>(key);
+    if (std::get<0>(key)) {
+      st.__set_executed(sc[StatsStore::kStreamExecuted]);
+      st.__set_acked(sc[StatsStore::kStreamAcked]);
+      st.__set_failed(sc[StatsStore::kStreamFailed]);
+      st.__set_execute_latency_ms(
+          mean_ms(sc[StatsStore::kStreamExecuteNanos], sc[StatsStore::kStreamExecuted]));
+      w.inputs.push_back(std::move(st));
+      w.__isset.inputs = true;
+    } else {
+      st.__set_emitted(sc[StatsStore::kStreamEmitted]);
+      st.__set_transferred(sc[StatsStore::kStreamTransferred]);
+      w.outputs.push_back(std::move(st));
+      w.__isset.outputs = true;
+    }
+  }
+  auto histogram = [&](size_t first, int64_t sum_nanos) {
+    thrift::LatencyHistogram h;
+    h.bounds_ms.assign(runtime::kLatencyBoundsMs.begin(), runtime::kLatencyBoundsMs.end());
+    int64_t total = 0;
+    for (size_t i = 0; i < StatsStore::kHistogramBuckets; ++i) {
+      h.counts.push_back(c[first + i]);
+      total += c[first + i];
+    }
+    h.sum_ms = static_cast<double>(sum_nanos) / 1e6;
+    return std::make_pair(h, total);
+  };
+  auto [exec_h, exec_n] = histogram(StatsStore::kExecuteHistogram, c[StatsStore::kExecuteNanos]);
+  if (exec_n > 0) w.__set_execute_histogram(exec_h);
+  auto [comp_h, comp_n] = histogram(StatsStore::kCompleteHistogram, c[StatsStore::kCompleteNanos]);
+  if (comp_n > 0) w.__set_complete_histogram(comp_h);
   return w;
+}
+
+// Adds `from` into `to` (when `from` is set): counts and sums.
+thrift::LatencyHistogram MergedHistogram(const thrift::LatencyHistogram& from, bool from_set,
+                                         const thrift::LatencyHistogram& to, bool to_set) {
+  if (!from_set) return to;
+  if (!to_set) return from;
+  thrift::LatencyHistogram out = to;
+  for (size_t i = 0; i < out.counts.size() && i < from.counts.size(); ++i)
+    out.counts[i] += from.counts[i];
+  out.sum_ms += from.sum_ms;
+  return out;
 }
 
 // Adds `b` into `a`: counters summed, latencies weighted by their counts,
@@ -924,6 +971,14 @@ void AddWindowStats(thrift::WindowStats& a, const thrift::WindowStats& b) {
   a.__set_backpressure_ms(a.backpressure_ms + b.backpressure_ms);
   a.__set_errors(a.errors + b.errors);
   a.__set_transferred_remote(a.transferred_remote + b.transferred_remote);
+  if (b.__isset.execute_histogram) {
+    a.__set_execute_histogram(MergedHistogram(b.execute_histogram, true, a.execute_histogram,
+                                              a.__isset.execute_histogram));
+  }
+  if (b.__isset.complete_histogram) {
+    a.__set_complete_histogram(MergedHistogram(b.complete_histogram, true, a.complete_histogram,
+                                               a.__isset.complete_histogram));
+  }
 }
 
 }  // namespace

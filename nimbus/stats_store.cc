@@ -1,5 +1,7 @@
 #include "nimbus/stats_store.h"
 
+#include "core/runtime/stats.h"
+
 #include <algorithm>
 
 namespace gale::nimbus {
@@ -29,19 +31,107 @@ StatsStore::Counters FromThrift(const thrift::ExecutorStats& s) {
   c[StatsStore::kBackpressureNanos] = s.backpressure_nanos;
   c[StatsStore::kErrors] = s.error_count;
   c[StatsStore::kTransferredRemote] = s.transferred_remote;
+  for (size_t i = 0; i < StatsStore::kHistogramBuckets; ++i) {
+    if (i < s.execute_histogram.size())
+      c[StatsStore::kExecuteHistogram + i] = s.execute_histogram[i];
+    if (i < s.complete_histogram.size()) {
+      c[StatsStore::kCompleteHistogram + i] = s.complete_histogram[i];
+    }
+  }
+  return c;
+}
+static_assert(StatsStore::kHistogramBuckets == runtime::kLatencyBuckets);
+
+StatsStore::StreamCounters FromThrift(const thrift::ExecutorStreamStats& s) {
+  StatsStore::StreamCounters c{};
+  c[StatsStore::kStreamEmitted] = s.emitted;
+  c[StatsStore::kStreamTransferred] = s.transferred;
+  c[StatsStore::kStreamAcked] = s.acked;
+  c[StatsStore::kStreamFailed] = s.failed;
+  c[StatsStore::kStreamExecuted] = s.executed;
+  c[StatsStore::kStreamExecuteNanos] = s.execute_nanos;
   return c;
 }
 
-void AddInto(StatsStore::Counters& to, const StatsStore::Counters& from) {
+template <typename C>
+void AddInto(C& to, const C& from) {
   for (size_t i = 0; i < to.size(); ++i) to[i] += from[i];
 }
 
-std::vector<int64_t> ToList(const StatsStore::Counters& c) { return {c.begin(), c.end()}; }
+template <typename C>
+std::vector<int64_t> ToList(const C& c) {
+  return {c.begin(), c.end()};
+}
 
-bool FromList(const std::vector<int64_t>& v, StatsStore::Counters* c) {
-  if (v.size() != c->size()) return false;
+// A shorter list (saved before counters were added) leaves the rest 0.
+template <typename C>
+bool FromList(const std::vector<int64_t>& v, C* c) {
+  if (v.size() > c->size()) return false;
+  c->fill(0);
   std::copy(v.begin(), v.end(), c->begin());
   return true;
+}
+
+// Adds a heartbeat's cumulative counters `now` into `series`: the difference
+// from its last heartbeat, or all of `now` when `restarted` (a new process)
+// or a counter went backwards.
+template <typename C>
+bool AddCumulative(StatsStore::Series<C>& series, const C& now, bool restarted, int64_t now_secs) {
+  C delta = now;
+  bool same = !restarted && series.seen;
+  if (same) {
+    for (size_t i = 0; i < now.size(); ++i) {
+      if (now[i] < series.last[i]) same = false;
+    }
+  }
+  if (same) {
+    for (size_t i = 0; i < now.size(); ++i) delta[i] = now[i] - series.last[i];
+  }
+  series.last = now;
+  series.seen = true;
+  if (std::all_of(delta.begin(), delta.end(), [](int64_t d) { return d == 0; })) return false;
+  AddInto(series.total, delta);
+  AddInto(series.minutes[now_secs / kMinute], delta);
+  AddInto(series.quarters[now_secs / kQuarter], delta);
+  series.minutes.erase(series.minutes.begin(),
+                       series.minutes.lower_bound(now_secs / kMinute - kMinutesKept));
+  series.quarters.erase(series.quarters.begin(),
+                        series.quarters.lower_bound(now_secs / kQuarter - kQuartersKept));
+  return true;
+}
+
+// The sum of `series` over `window` ("600", ...; ":all-time": the total).
+template <typename C>
+C SumSeries(const StatsStore::Series<C>& series, const std::string& window, int64_t now_secs) {
+  if (window == ":all-time") return series.total;
+  C sum{};
+  const int64_t length = std::stoll(window);
+  const bool by_minute = length <= kMinutesKept * kMinute;
+  const auto& buckets = by_minute ? series.minutes : series.quarters;
+  const int64_t size = by_minute ? kMinute : kQuarter;
+  // The buckets that end within the window: the current one and the whole
+  // ones before it.
+  const int64_t first = now_secs / size - length / size + 1;
+  for (auto it = buckets.lower_bound(first); it != buckets.end(); ++it) AddInto(sum, it->second);
+  return sum;
+}
+
+template <typename C>
+void ToStoredBuckets(const std::map<int64_t, C>& from, std::vector<thrift::StoredStatsBucket>* to) {
+  for (const auto& [start, c] : from) {
+    thrift::StoredStatsBucket b;
+    b.start = start;
+    b.values = ToList(c);
+    to->push_back(std::move(b));
+  }
+}
+
+template <typename C>
+bool FromStoredBuckets(const std::vector<thrift::StoredStatsBucket>& from,
+                       std::map<int64_t, C>* to) {
+  bool ok = true;
+  for (const auto& b : from) ok = ok && FromList(b.values, &(*to)[b.start]);
+  return ok;
 }
 
 }  // namespace
@@ -70,6 +160,17 @@ void StatsStore::Record(const std::string& topology_id, const std::string& compo
   e.incarnation = incarnation;
   e.last = now;
   e.queue_depth = cumulative.queue_depth;
+  // A stream's counters restart with their executor's.
+  auto record_streams = [&](const std::vector<thrift::ExecutorStreamStats>& list, bool input) {
+    for (const auto& st : list) {
+      if (AddCumulative(e.streams[{input, st.component, st.stream}], FromThrift(st), !same_process,
+                        now_secs)) {
+        dirty_ = true;
+      }
+    }
+  };
+  record_streams(cumulative.outputs, false);
+  record_streams(cumulative.inputs, true);
   if (std::all_of(delta.begin(), delta.end(), [](int64_t d) { return d == 0; })) return;
   AddInto(e.total, delta);
   AddInto(e.minutes[now_secs / kMinute], delta);
@@ -101,6 +202,12 @@ StatsStore::Window StatsStore::Sum(const Entry& e, const std::string& window,
   w.capacity =
       static_cast<double>(w.sum[kExecuteNanos]) / 1e9 / static_cast<double>(w.covered_secs);
   w.queue_depth = e.queue_depth;
+  for (const auto& [key, series] : e.streams) {
+    const StreamCounters sum = SumSeries(series, window, now_secs);
+    if (std::any_of(sum.begin(), sum.end(), [](int64_t v) { return v != 0; })) {
+      AddInto(w.streams[key], sum);
+    }
+  }
   return w;
 }
 
@@ -123,6 +230,7 @@ StatsStore::Window StatsStore::ForComponent(const std::string& topology_id,
     out.covered_secs = std::max(out.covered_secs, w.covered_secs);
     out.capacity = std::max(out.capacity, w.capacity);
     out.queue_depth += w.queue_depth;
+    for (const auto& [key, c] : w.streams) AddInto(out.streams[key], c);
   }
   return out;
 }
@@ -159,6 +267,18 @@ thrift::StoredStats StatsStore::ToStored() const {
       b.values = ToList(c);
       s.quarters.push_back(std::move(b));
     }
+    for (const auto& [skey, series] : e.streams) {
+      thrift::StoredStreamStats st;
+      st.input = std::get<0>(skey);
+      st.component = std::get<1>(skey);
+      st.stream = std::get<2>(skey);
+      st.total = ToList(series.total);
+      st.last = ToList(series.last);
+      ToStoredBuckets(series.minutes, &st.minutes);
+      ToStoredBuckets(series.quarters, &st.quarters);
+      s.streams.push_back(std::move(st));
+    }
+    s.__isset.streams = true;
     out.executors.push_back(std::move(s));
   }
   return out;
@@ -178,6 +298,14 @@ Status StatsStore::FromStored(const thrift::StoredStats& stored) {
     }
     for (const auto& b : s.minutes) ok = ok && FromList(b.values, &e.minutes[b.start]);
     for (const auto& b : s.quarters) ok = ok && FromList(b.values, &e.quarters[b.start]);
+    for (const auto& st : s.streams) {
+      Series<StreamCounters>& series = e.streams[{st.input, st.component, st.stream}];
+      ok = ok && FromList(st.total, &series.total);
+      ok = ok && FromList(st.last, &series.last);
+      series.seen = e.incarnation != -1;
+      ok = ok && FromStoredBuckets(st.minutes, &series.minutes);
+      ok = ok && FromStoredBuckets(st.quarters, &series.quarters);
+    }
     if (!ok) {
       ++skipped;
       continue;

@@ -48,9 +48,38 @@ class StatsStore {
     kBackpressureNanos,
     kErrors,
     kTransferredRemote,
-    kCounters
+    // The latency histograms' buckets (kHistogramBuckets each, the bounds of
+    // core/runtime/stats.h's kLatencyBoundsMs).
+    kExecuteHistogram,
+    kCompleteHistogram = kExecuteHistogram + 16,
+    kCounters = kCompleteHistogram + 16
   };
+  static constexpr size_t kHistogramBuckets = 16;
   using Counters = std::array<int64_t, kCounters>;
+
+  // One output stream or input of an executor (topology.stats.enabled).
+  enum StreamCounter {
+    kStreamEmitted,
+    kStreamTransferred,
+    kStreamAcked,
+    kStreamFailed,
+    kStreamExecuted,
+    kStreamExecuteNanos,
+    kStreamCounters
+  };
+  using StreamCounters = std::array<int64_t, kStreamCounters>;
+  // (input: true for an input, whose component is the source; component; stream)
+  using StreamKey = std::tuple<bool, std::string, std::string>;
+
+  // Counters over time: the total, buckets, and the last heartbeat's.
+  template <typename C>
+  struct Series {
+    C total{};
+    std::map<int64_t, C> minutes;   // by minute since the epoch
+    std::map<int64_t, C> quarters;  // by quarter hour since the epoch
+    C last{};                       // the last heartbeat's cumulative counters
+    bool seen = false;              // `last` holds a heartbeat of this process
+  };
 
   // One window of one executor or component.
   struct Window {
@@ -61,6 +90,7 @@ class StatsStore {
     // The largest fraction of the covered time one executor spent executing.
     double capacity = 0;
     int64_t queue_depth = 0;  // the latest heartbeats' gauge, summed
+    std::map<StreamKey, StreamCounters> streams;
   };
 
   // Storm's windows: "600", "10800", "86400", ":all-time".
@@ -90,6 +120,7 @@ class StatsStore {
 
  private:
   struct Entry {
+    std::map<StreamKey, Series<StreamCounters>> streams;
     std::string component;
     int64_t first_seen_secs = 0;
     Counters total{};

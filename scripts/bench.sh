@@ -10,7 +10,7 @@
 #   W4  word count on two workers, acked, max.spout.pending 1000: the
 #       maximum rate, then latency at 25/50/80/100% of it
 #
-#   scripts/bench.sh [--quick] [--only W1,W3] [--json FILE] [--no-build] [--keep]
+#   scripts/bench.sh [--quick] [--only W1,W3] [--stats-compare] [--json FILE] [--no-build] [--keep]
 #
 # --quick     a few seconds per workload; checks only that every workload
 #             reported its figures (non-zero throughput, percentiles where
@@ -18,11 +18,15 @@
 # --only      run only these workloads (comma-separated; the ceiling always
 #             runs): for working on one of them; the table in the README
 #             comes from a run of all of them
+# --stats-compare  runs every workload twice in a row, with the statistics
+#             on (topology.stats.enabled: true, the default) and off, and
+#             reports both rows ("stats on" / "stats off") and the overhead
 # --json      where the results go (default <build>/bench/results.json)
 # --no-build  use the binaries as they are (ctest does)
 # --keep      keep the run directory (logs, count files) even on success
 #
 # Environment: GALE_BUILD_DIR (default build), GALE_JOBS (build jobs),
+# BENCH_STATS_FIRST=off (--stats-compare: the "stats off" run first),
 # BENCH_WARMUP_SECS / BENCH_WINDOW_SECS override the measurement timing.
 #
 # Throughput is counted where tuples arrive: the last bolts append their
@@ -33,15 +37,16 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${GALE_BUILD_DIR:-$root/build}"
-quick=0 build_first=1 keep=0 json="" only=""
+quick=0 build_first=1 keep=0 json="" only="" compare=0
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --json) json="${2:?--json needs a file}"; shift ;;
     --only) only="${2:?--only needs a list such as W1,W3}"; shift ;;
+    --stats-compare) compare=1 ;;
     --no-build) build_first=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -128,9 +133,26 @@ measure_rtt() {
   rtt=$("$bin/gale-bench-probe" core-rtt 2>/dev/null | sed -n 's/^core_rtt_ns=\([0-9]*\).*/\1/p') || rtt=""
 }
 
+# topology.stats.enabled of the run in progress; `both CMD...` runs CMD with
+# it true, then (--stats-compare) false.
+stats=true
+stats_suffix() { ((compare)) && { [[ $stats == true ]] && echo ", stats on" || echo ", stats off"; }; return 0; }
+stats_tag() { [[ $stats == true ]] || echo "-nostats"; }
+# BENCH_STATS_FIRST=off runs the "stats off" half first (to tell an order
+# effect from the statistics' cost).
+both() {
+  if ((compare)) && [[ "${BENCH_STATS_FIRST:-on}" == off ]]; then
+    stats=false; "$@"; stats=true; "$@"
+    return
+  fi
+  stats=true
+  "$@"
+  if ((compare)); then stats=false; "$@"; stats=true; fi
+}
+
 # add_row workload variant unit per_sec probe_output note
 add_row() {
-  local workload=$1 variant=$2 unit=$3 per_sec=${4:-0} out=$5 note=${6:-}
+  local workload=$1 variant=$2$(stats_suffix) unit=$3 per_sec=${4:-0} out=$5 note=${6:-}
   local cpu machine other per_cpu p50 p99 p999
   cpu=$(kv "$out" cpu_secs_per_sec)
   machine=$(kv "$out" machine_cpu_secs_per_sec)
@@ -154,11 +176,11 @@ probe() {  # dir pids out
 # run_local workload variant yaml ackers pending message.ids [rate]
 run_local() {
   local workload=$1 variant=$2 yaml=$3 name
-  name="$(echo "$workload-$variant" | tr -c 'A-Za-z0-9\n' '-')"
+  name="$(echo "$workload-$variant$(stats_tag)" | tr -c 'A-Za-z0-9\n' '-')"
   local dir="$run/$name"
   mkdir -p "$dir/out"
-  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\n' "$4" "$5" "$6" \
-    "$dir/out" "${7:-0}" > "$dir/props"
+  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\nstats=%s\n' "$4" "$5" "$6" \
+    "$dir/out" "${7:-0}" "$stats" > "$dir/props"
   log "$workload $variant: gale local $(basename "$yaml")"
   measure_rtt
   "$bin/gale" local "$yaml" --filter "$dir/props" --quiet \
@@ -283,7 +305,7 @@ cluster_props() {  # dir name key=value...
   shift 2
   mkdir -p "$dir/out"
   echo "$name" > "$dir/name"
-  { echo "name=$name"; echo "out.dir=$dir/out"; printf '%s\n' "$@"; } > "$dir/props"
+  { echo "name=$name"; echo "out.dir=$dir/out"; echo "stats=$stats"; printf '%s\n' "$@"; } > "$dir/props"
 }
 
 # ================================================================ the run
@@ -308,26 +330,27 @@ ceiling100=$(ceiling_field batch100 records_per_sec)
 
 # W1 and W2: one process.
 if want W1; then
-  run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
+  both run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
 fi
 if want W2; then
-  run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
+  both run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
   # The target's latency half: the spout paced at half that rate, with its
   # trees' mean complete latency (emit to Ack at the spout) over the window.
-  run_local W2 "const->null, 1 acker, pending 1000, at 50% of max" "$topo/const-null.yaml" \
+  both run_local W2 "const->null, 1 acker, pending 1000, at 50% of max" "$topo/const-null.yaml" \
     1 1000 true "$(calc "%.0f" "${last_rate:-0} / 2")"
-  run_local W2 "const->null, 1 acker, pending 5000" "$topo/const-null.yaml" 1 5000 true
-  run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
-  run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
-  run_local W2 "const->id->null, 1 acker, pending 5000" "$topo/const-id-null.yaml" 1 5000 true
+  both run_local W2 "const->null, 1 acker, pending 5000" "$topo/const-null.yaml" 1 5000 true
+  both run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
+  both run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
+  both run_local W2 "const->id->null, 1 acker, pending 5000" "$topo/const-id-null.yaml" 1 5000 true
 fi
 
 # W3 and W4: a cluster on loopback.
 if want W3 || want W4; then cluster_start; fi
 
 w3() {  # variant-tag variant ackers pending message.ids
-  local dir="$run/w3-$1"
-  cluster_props "$dir" "bench-w3-$1" "ackers=$3" "pending=$4" "message.ids=$5"
+  local tag; tag="$1$(stats_tag)"
+  local dir="$run/w3-$tag"
+  cluster_props "$dir" "bench-w3-$tag" "ackers=$3" "pending=$4" "message.ids=$5"
   run_cluster "$dir" "$topo/remote.yaml"
   local p=$dir/placement spout id void
   spout=$(address_of "$p" spout) id=$(address_of "$p" id) void=$(address_of "$p" void)
@@ -338,19 +361,20 @@ w3() {  # variant-tag variant ackers pending message.ids
   local rate; rate=$(kv "$dir/probe.out" sink_per_sec)
   add_row W3 "$2" tuples/s "$rate" "$dir/probe.out" \
     "$(calc "%.1f" "100 * $rate / $ceiling100")% of ZeroMQ batched, $(calc "%.1f" "100 * $rate / $ceiling1")% of one-per-message; spout on $spout, bolts on $id"
-  cluster_kill "bench-w3-$1"
+  cluster_kill "bench-w3-$tag"
 }
 if want W3; then
-  w3 off "spout | id->null, 2 workers, acking off" 0 0 false
-  w3 on "spout | id->null, 2 workers, 1 acker, pending 5000" 1 5000 true
+  both w3 off "spout | id->null, 2 workers, acking off" 0 0 false
+  both w3 on "spout | id->null, 2 workers, 1 acker, pending 5000" 1 5000 true
   # Storm's default: as many ackers as workers; each spout tree then uses
   # the acker in the spout's own worker.
-  w3 on2 "spout | id->null, 2 workers, 2 ackers, pending 5000" 2 5000 true
+  both w3 on2 "spout | id->null, 2 workers, 2 ackers, pending 5000" 2 5000 true
 fi
 
 w4() {  # tag variant rate
-  local dir="$run/w4-$1"
-  cluster_props "$dir" "bench-w4-$1" "rate=$3"
+  local tag; tag="$1$(stats_tag)"
+  local dir="$run/w4-$tag"
+  cluster_props "$dir" "bench-w4-$tag" "rate=$3"
   run_cluster "$dir" "$topo/wordcount.yaml" "$([[ "$1" == max ]] && echo 1 || echo 0)"
   local acked words failed
   acked=$(kv "$dir/probe.out" acked_per_sec) words=$(kv "$dir/probe.out" sink_per_sec)
@@ -364,13 +388,13 @@ w4() {  # tag variant rate
   [[ -z "$complete" ]] || note+=", mean complete latency $(calc "%.2f" "$complete") ms"
   [[ "$3" == 0 ]] || note+="; offered $3 sentences/s"
   add_row W4 "$2" sentences/s "$acked" "$dir/probe.out" "$note"
-  cluster_kill "bench-w4-$1"
+  cluster_kill "bench-w4-$tag"
 }
 if want W4; then
-  w4 max "word count, 2 workers, acked, pending 1000, max rate" 0
+  both w4 max "word count, 2 workers, acked, pending 1000, max rate" 0
   max_rate=$(kv "$run/w4-max/probe.out" acked_per_sec)
   for pct in 25 50 80 100; do
-    w4 "r$pct" "word count at $pct% of max" "$(calc "%.0f" "$max_rate * $pct / 100")"
+    both w4 "r$pct" "word count at $pct% of max" "$(calc "%.0f" "$max_rate * $pct / 100")"
   done
 fi
 
@@ -389,6 +413,20 @@ printf 'ZeroMQ ceiling (PUSH->PULL, TCP loopback, 100-byte records): %s records/
 echo
 echo "notes:"
 awk -F'\t' '$11 != "-" { print "  " $1 " " $2 ": " $11 }' "$rows"
+if ((compare)); then
+  echo "statistics overhead (--stats-compare): throughput with stats on vs off, and CPU per tuple"
+  awk -F'\t' '
+    { base = $2; sub(/, stats (on|off)$/, "", base); key = $1 " " base }
+    $2 ~ /, stats on$/ { on[key] = $4; oncpu[key] = $6; order[++n] = key }
+    $2 ~ /, stats off$/ { off[key] = $4; offcpu[key] = $6 }
+    END {
+      for (i = 1; i <= n; i++) {
+        k = order[i]
+        if (off[k] > 0 && on[k] > 0)
+          printf "  %s: on %s, off %s per s: %+.1f%% throughput; %+.1f%% tuples per CPU-s\n", k, on[k], off[k], 100 * (on[k] / off[k] - 1), (offcpu[k] > 0 ? 100 * (oncpu[k] / offcpu[k] - 1) : 0)
+      }
+    }' "$rows"
+fi
 echo "  CPU-s/s: utime+stime of the gale local process, or of both workers, nimbus and the"
 echo "  supervisors; others CPU-s/s: the rest of the machine over the same window;"
 echo "  core RTT ns: the machine's cross-core round trip just before the workload started"
@@ -456,7 +494,8 @@ while IFS=$'\t' read -r workload variant unit per_sec cpu per_cpu other p50 p99 
   fi
 done < "$rows"
 if want W4; then
-  [[ $(grep -c "^W4.*% of max" "$rows") == 4 ]] || problems+=("W4 did not run at all four rates")
+  [[ $(grep -c "^W4.*% of max" "$rows") == $((compare ? 8 : 4)) ]] ||
+    problems+=("W4 did not run at all four rates")
 fi
 if want W2; then
   grep -q "^W2.*% of max.*mean complete latency" "$rows" ||

@@ -146,6 +146,20 @@ struct ClusterSummary {
   6: required i32 slots_free,
 }
 
+// One output stream (component: the executor's own) or one input (component:
+// the source) of an executor, counted since it started
+// (topology.stats.enabled).
+struct ExecutorStreamStats {
+  1: required string component,
+  2: required string stream,
+  3: optional i64 emitted = 0,
+  4: optional i64 transferred = 0,
+  5: optional i64 acked = 0,
+  6: optional i64 failed = 0,
+  7: optional i64 executed = 0,
+  8: optional i64 execute_nanos = 0,
+}
+
 // Counters since the executor started.
 struct ExecutorStats {
   1: required i64 emitted,
@@ -176,6 +190,15 @@ struct ExecutorStats {
   15: optional i64 backpressure_nanos = 0,
   // Tuples waiting in its input queue now (a gauge).
   16: optional i64 queue_depth = 0,
+  // With topology.stats.enabled: per user output stream and per input.
+  17: optional list<ExecutorStreamStats> outputs = [],
+  18: optional list<ExecutorStreamStats> inputs = [],
+  // Counts per bucket of the fixed bounds kLatencyBoundsMs
+  // (core/runtime/stats.h; one more bucket than bounds), not cumulative over
+  // buckets but since the executor started: execute latency (each input at
+  // its batch's mean) and complete latency (the sampled trees).
+  19: optional list<i64> execute_histogram = [],
+  20: optional list<i64> complete_histogram = [],
 }
 
 struct ErrorInfo {
@@ -469,6 +492,17 @@ struct StoredStatsBucket {
   2: required list<i64> values,
 }
 
+// One output stream (input false) or input (true; component: the source).
+struct StoredStreamStats {
+  1: required bool input,
+  2: required string component,
+  3: required string stream,
+  4: required list<i64> total,
+  5: required list<StoredStatsBucket> minutes,
+  6: required list<StoredStatsBucket> quarters,
+  7: required list<i64> last,
+}
+
 struct StoredExecutorStats {
   1: required string topology_id,
   2: required string component,
@@ -482,6 +516,7 @@ struct StoredExecutorStats {
   // the first heartbeat after a nimbus restart adds only what is new.
   9: optional i64 incarnation = -1,
   10: optional list<i64> last = [],
+  11: optional list<StoredStreamStats> streams = [],
 }
 
 struct StoredStats {

@@ -58,6 +58,29 @@ thrift::ExecutorStats ToThrift(const runtime::StatsSnapshot& s) {
   out.__set_process_samples(static_cast<int64_t>(s.process_samples));
   out.__set_backpressure_nanos(static_cast<int64_t>(s.backpressure_nanos));
   out.__set_queue_depth(static_cast<int64_t>(s.queue_depth));
+  auto streams = [](const std::vector<runtime::StreamSnapshot>& from) {
+    std::vector<thrift::ExecutorStreamStats> to;
+    for (const auto& f : from) {
+      thrift::ExecutorStreamStats t;
+      t.component = f.component;
+      t.stream = f.stream;
+      t.__set_emitted(static_cast<int64_t>(f.emitted));
+      t.__set_transferred(static_cast<int64_t>(f.transferred));
+      t.__set_acked(static_cast<int64_t>(f.acked));
+      t.__set_failed(static_cast<int64_t>(f.failed));
+      t.__set_executed(static_cast<int64_t>(f.executed));
+      t.__set_execute_nanos(static_cast<int64_t>(f.execute_nanos));
+      to.push_back(std::move(t));
+    }
+    return to;
+  };
+  if (!s.outputs.empty()) out.__set_outputs(streams(s.outputs));
+  if (!s.inputs.empty()) out.__set_inputs(streams(s.inputs));
+  auto hist = [](const runtime::LatencyCounts& c) {
+    return std::vector<int64_t>(c.begin(), c.end());
+  };
+  out.__set_execute_histogram(hist(s.execute_histogram));
+  out.__set_complete_histogram(hist(s.complete_histogram));
   return out;
 }
 

@@ -25,12 +25,18 @@ class BoltExecutor::Collector final : public OutputCollector {
 
   void Ack(const Tuple& input) override {
     ex_.mutable_stats().AddAcked();
-    // Process latency, for one ack in 64: from the start of the input batch
-    // being executed to this ack (one clock read per 64 acks).
-    if ((++acks_ & 63) == 0) {
-      const auto since = std::chrono::steady_clock::now() - ex_.batch_start();
-      ex_.mutable_stats().AddProcessSample(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(since).count()));
+    if (ex_.stats_on()) {
+      // Process latency, for one ack in 64: from the start of the input batch
+      // being executed to this ack (one clock read per 64 acks).
+      if ((++acks_ & 63) == 0) {
+        const auto since = std::chrono::steady_clock::now() - ex_.batch_start();
+        ex_.mutable_stats().AddProcessSample(static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(since).count()));
+      }
+      if (ex_.per_input()) {
+        const int in = ex_.InputIndex(input.meta());
+        if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in));
+      }
     }
     TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       SendToAcker(ack_, p.root,
@@ -42,6 +48,10 @@ class BoltExecutor::Collector final : public OutputCollector {
   // batch: Execute() may run for a while yet.
   void Fail(const Tuple& input) override {
     ex_.mutable_stats().AddFailed();
+    if (ex_.per_input()) {
+      const int in = ex_.InputIndex(input.meta());
+      if (in >= 0) ex_.mutable_stats().AddInputFailed(static_cast<size_t>(in));
+    }
     TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       ex_.SendNow(ex_.AckerFor(p.root), fail_, task_, Values{static_cast<int64_t>(p.root)});
     });
@@ -86,7 +96,10 @@ class BoltExecutor::Collector final : public OutputCollector {
 
  private:
   void Send(const OutputStream& out, AnchorSpan anchors, Values&& values) {
-    if (!out.system) ex_.mutable_stats().AddEmitted(1, targets_.size());
+    if (!out.system) {
+      ex_.mutable_stats().AddEmitted(1, targets_.size());
+      if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
+    }
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
     auto edges = [&](Tuple& t) {
@@ -123,6 +136,7 @@ class BoltExecutor::Collector final : public OutputCollector {
 BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
                            std::vector<std::unique_ptr<Bolt>> bolts)
     : Executor(shared, plan), bolts_(std::move(bolts)) {
+  batch_inputs_.Resize(input_count());
   for (int32_t task : tasks_) {
     collectors_.push_back(std::make_unique<Collector>(*this, task));
     contexts_.push_back(std::make_unique<TopologyContext>(
@@ -166,6 +180,10 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
       Deliver(e);
       ticks += std::chrono::steady_clock::now() - tick_start;
     } else {
+      if (per_input()) {
+        const int in = InputIndex(e.tuple.meta());
+        if (in >= 0) ++batch_inputs_[static_cast<size_t>(in)];
+      }
       Deliver(e);
       ++executed;
     }
@@ -175,9 +193,20 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
   }
   const auto spent = std::chrono::steady_clock::now() - start - ticks;
   if (executed > 0) {
-    stats_.AddExecuted(
-        executed,
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count()));
+    const auto nanos =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count());
+    stats_.AddExecuted(executed, nanos);
+    if (stats_on()) {
+      // The batch's time, shared among its inputs by how many each had.
+      stats_.AddExecuteSample(nanos / executed, executed);
+      if (per_input()) {
+        for (size_t k = 0; k < batch_inputs_.size(); ++k) {
+          if (batch_inputs_[k] == 0) continue;
+          stats_.AddInputExecuted(k, batch_inputs_[k], nanos * batch_inputs_[k] / executed);
+          batch_inputs_[k] = 0;
+        }
+      }
+    }
   }
   MarkProcessed(i - from);
   return i;

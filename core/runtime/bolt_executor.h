@@ -41,6 +41,8 @@ class BoltExecutor final : public Executor {
 
   std::vector<std::unique_ptr<Bolt>> bolts_;
   std::chrono::steady_clock::time_point batch_start_{};
+  // topology.stats.enabled: inputs of the batch being executed, per input.
+  LineArray<uint64_t> batch_inputs_;
   std::vector<std::unique_ptr<Collector>> collectors_;
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
 };

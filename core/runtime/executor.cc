@@ -3,6 +3,7 @@
 #include "core/common/logging.h"
 #include "core/common/strings.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -17,10 +18,12 @@ Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
       queue_(static_cast<size_t>(shared.plan.settings().receive_buffer_size)),
       batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
       debug_(shared.plan.settings().debug),
+      stats_on_(shared.plan.settings().stats_enabled),
       out_(static_cast<size_t>(shared.transfer.destination_count())) {
   BuildGroupers();
   stats_.SetErrorThrottle(shared.plan.settings().max_error_report_per_interval,
                           shared.plan.settings().error_throttle_interval_secs);
+  if (stats_on_) ConfigureStreamStats(plan.component);
   task_destination_.assign(static_cast<size_t>(shared.plan.task_count()) + 1, -1);
   for (int32_t t = 1; t <= shared.plan.task_count(); ++t) {
     task_destination_[static_cast<size_t>(t)] = shared.transfer.DestinationOf(t);
@@ -55,6 +58,30 @@ void Executor::RequestStop() {
 
 void Executor::Join() {
   if (thread_.joinable()) thread_.join();
+}
+
+void Executor::ConfigureStreamStats(int self) {
+  std::vector<std::pair<std::string, std::string>> outputs(component_.outputs.size()), inputs;
+  std::vector<const StreamMeta*> metas;
+  std::vector<bool> system(component_.outputs.size(), true);
+  for (const auto& out : component_.outputs) {
+    outputs[out->index] = {component_.id, out->meta.stream};
+    system[out->index] = out->system;
+  }
+  for (const auto& c : shared_.plan.components()) {
+    for (const auto& out : c.outputs) {
+      if (out->system || !shared_.plan.Subscribes(*out, self)) continue;
+      metas.push_back(&out->meta);
+      inputs.emplace_back(c.id, out->meta.stream);
+    }
+  }
+  const auto user_outputs = std::count(system.begin(), system.end(), false);
+  per_output_ = user_outputs > 1;
+  per_input_ = metas.size() > 1;
+  input_metas_.Resize(metas.size());
+  for (size_t i = 0; i < metas.size(); ++i) input_metas_[i] = metas[i];
+  stats_.ConfigureStreams(std::move(outputs), std::move(system), std::move(inputs), per_output_,
+                          per_input_);
 }
 
 void Executor::BuildGroupers() {
@@ -164,7 +191,7 @@ void Executor::WaitForSpace(int& attempt) {
     const int micros = attempt < 100 ? 50 : 1000;
     std::this_thread::sleep_for(std::chrono::microseconds(micros));
     // Counted by what was asked of the sleep: no clock read on this path.
-    stats_.AddBackpressure(static_cast<uint64_t>(micros) * 1000);
+    if (stats_on_) stats_.AddBackpressure(static_cast<uint64_t>(micros) * 1000);
   }
 }
 

@@ -168,6 +168,30 @@ class Executor {
   void Fatal(const std::string& why, int32_t task = -1);
   // topology.debug: logs an emit of `task` on `out` to `targets`.
   bool debug() const { return debug_; }
+  // topology.stats.enabled: per-stream counters, histograms, process latency
+  // and backpressure time are measured.
+  bool stats_on() const { return stats_on_; }
+  // Whether emits / inputs are counted per stream on the hot path: only with
+  // more than one user output / input. With one, ExecutorStats derives its
+  // counters from the executor's totals at snapshot time, at no cost per tuple.
+  bool per_output() const { return per_output_; }
+  bool per_input() const { return per_input_; }
+  // The index of the input stream `meta` among this executor's inputs
+  // (ExecutorStats::AddInput*), -1 for none (ticks, acker streams). A hit
+  // on the last answer costs one compare.
+  int InputIndex(const StreamMeta* meta) {
+    if (last_input_ < input_metas_.size() && input_metas_[last_input_] == meta) {
+      return static_cast<int>(last_input_);
+    }
+    for (size_t i = 0; i < input_metas_.size(); ++i) {
+      if (input_metas_[i] == meta) {
+        last_input_ = i;
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+  size_t input_count() const { return input_metas_.size(); }
   void LogEmit(int32_t task, const OutputStream& out, const Values& values,
                const std::vector<int32_t>& targets) const;
 
@@ -217,6 +241,7 @@ class Executor {
 
  private:
   void BuildGroupers();
+  void ConfigureStreamStats(int self);
   [[noreturn]] void ValueCountMismatch(const OutputStream& out, size_t count) const;
 
   void NoDestination(int32_t task);
@@ -237,6 +262,11 @@ class Executor {
   const size_t batch_size_;
   std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here
   const bool debug_;
+  const bool stats_on_;
+  bool per_output_ = false, per_input_ = false;
+  // The user streams this component subscribes to (read per tuple: on lines of their own).
+  LineArray<const StreamMeta*> input_metas_;
+  size_t last_input_ = 0;
   IdGenerator ids_;
   std::thread thread_;
   std::atomic<bool> exited_{false};

@@ -51,6 +51,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   void Send(const OutputStream& out, Values&& values, std::optional<MessageId> id) {
     ++ex_.emits_;
     ex_.mutable_stats().AddEmitted(1, targets_.size());
+    if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
     const bool tracked = id.has_value() && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
@@ -131,7 +132,9 @@ void SpoutExecutor::Complete(uint64_t root, bool acked) {
   if (!pending_.Remove(root, &p)) return;  // already timed out
   if (acked) {
     if (p.start_nanos >= 0) {
-      stats_.AddAckedSampled(static_cast<uint64_t>(clock().Now().count() - p.start_nanos));
+      const auto nanos = static_cast<uint64_t>(clock().Now().count() - p.start_nanos);
+      stats_.AddAckedSampled(nanos);
+      if (stats_on()) stats_.AddCompleteSample(nanos);
     } else {
       stats_.AddAcked();
     }

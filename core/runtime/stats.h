@@ -4,14 +4,68 @@
 // (relaxed atomics: one writer each); any thread may read a Snapshot().
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace gale::runtime {
+
+// The fixed bucket bounds of the latency histograms, in ms: a value v falls
+// in the first bucket whose bound is >= v, or the last (kLatencyBuckets - 1)
+// when above them all. Nimbus reads the same constants, so counts from any
+// worker add up.
+inline constexpr std::array<double, 15> kLatencyBoundsMs = {
+    0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000};
+inline constexpr size_t kLatencyBuckets = kLatencyBoundsMs.size() + 1;
+using LatencyCounts = std::array<uint64_t, kLatencyBuckets>;
+
+inline size_t LatencyBucket(uint64_t nanos) {
+  const double ms = static_cast<double>(nanos) / 1e6;
+  size_t i = 0;
+  while (i < kLatencyBoundsMs.size() && ms > kLatencyBoundsMs[i]) ++i;
+  return i;
+}
+
+// A heap array of counters on cache lines of its own, so that the arrays of
+// two executors (two threads), allocated one after the other, never share a
+// line: a shared one would bounce between the cores on every tuple.
+template <typename T>
+class LineArray {
+ public:
+  void Resize(size_t n) {
+    lines_ = std::make_unique<Line[]>((n + kPerLine - 1) / kPerLine);
+    size_ = n;
+  }
+  T& operator[](size_t i) { return lines_[i / kPerLine].v[i % kPerLine]; }
+  const T& operator[](size_t i) const { return lines_[i / kPerLine].v[i % kPerLine]; }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr size_t kPerLine = 64 / sizeof(T);
+  struct alignas(64) Line {
+    T v[kPerLine]{};
+  };
+  std::unique_ptr<Line[]> lines_;
+  size_t size_ = 0;
+};
+
+// One output stream (emitted, transferred) or one input (source component,
+// stream: executed, acked, failed, execute time) of an executor.
+struct StreamSnapshot {
+  std::string component;  // outputs: this component; inputs: the source
+  std::string stream;
+  uint64_t emitted = 0;
+  uint64_t transferred = 0;
+  uint64_t acked = 0;
+  uint64_t failed = 0;
+  uint64_t executed = 0;
+  uint64_t execute_nanos = 0;
+};
 
 struct ErrorInfo {
   std::string message;
@@ -44,6 +98,11 @@ struct StatsSnapshot {
   uint64_t backpressure_nanos = 0;     // emits waiting for room in full queues
   uint64_t queue_depth = 0;            // a gauge, filled in by the runtime
   std::vector<ErrorInfo> last_errors;  // newest last
+  // With topology.stats.enabled (empty or zero without):
+  std::vector<StreamSnapshot> outputs;  // user streams
+  std::vector<StreamSnapshot> inputs;
+  LatencyCounts execute_histogram{};   // bolts: each executed input at its batch's mean
+  LatencyCounts complete_histogram{};  // spouts: the sampled trees
 
   void Add(const StatsSnapshot& o) {
     emitted += o.emitted;
@@ -61,6 +120,10 @@ struct StatsSnapshot {
     backpressure_nanos += o.backpressure_nanos;
     queue_depth += o.queue_depth;
     last_errors.insert(last_errors.end(), o.last_errors.begin(), o.last_errors.end());
+    for (size_t i = 0; i < kLatencyBuckets; ++i) {
+      execute_histogram[i] += o.execute_histogram[i];
+      complete_histogram[i] += o.complete_histogram[i];
+    }
   }
   double execute_latency_ms() const {
     return executed ? static_cast<double>(execute_nanos) / static_cast<double>(executed) / 1e6 : 0;
@@ -98,6 +161,39 @@ class ExecutorStats {
     Bump(process_samples_, 1);
   }
   void AddBackpressure(uint64_t nanos) { Bump(backpressure_nanos_, nanos); }
+
+  // ---- topology.stats.enabled: per stream and histograms. ----
+  // Names the streams; before the executor thread starts. `output_system`
+  // marks the outputs left out of snapshots (__ack_* streams).
+  void ConfigureStreams(std::vector<std::pair<std::string, std::string>> outputs,
+                        std::vector<bool> output_system,
+                        std::vector<std::pair<std::string, std::string>> inputs,
+                        bool per_output = true, bool per_input = true) {
+    derive_output_ = !per_output;
+    derive_input_ = !per_input;
+    out_names_ = std::move(outputs);
+    out_system_ = std::move(output_system);
+    in_names_ = std::move(inputs);
+    out_.Resize(out_names_.size() * kOutFields);
+    in_.Resize(in_names_.size() * kInFields);
+  }
+  // `index`: OutputStream::index; REQUIRES ConfigureStreams covered it.
+  void AddStreamEmitted(uint32_t index, uint64_t transferred) {
+    Bump(out_[index * kOutFields], 1);
+    Bump(out_[index * kOutFields + 1], transferred);
+  }
+  // `index`: the executor's input index (Executor::InputIndex).
+  void AddInputExecuted(size_t index, uint64_t count, uint64_t nanos) {
+    Bump(in_[index * kInFields + 2], count);
+    Bump(in_[index * kInFields + 3], nanos);
+  }
+  void AddInputAcked(size_t index) { Bump(in_[index * kInFields], 1); }
+  void AddInputFailed(size_t index) { Bump(in_[index * kInFields + 1], 1); }
+  // `count` inputs executed in `nanos_each` each (a batch's mean).
+  void AddExecuteSample(uint64_t nanos_each, uint64_t count) {
+    Bump(execute_hist_[LatencyBucket(nanos_each)], count);
+  }
+  void AddCompleteSample(uint64_t nanos) { Bump(complete_hist_[LatencyBucket(nanos)], 1); }
   // Storm's error throttling: at most `max_per_interval` reports per
   // `interval_secs` (topology.max.error.report.per.interval,
   // topology.error.throttle.interval.secs) are kept as new entries and logged;
@@ -158,6 +254,37 @@ class ExecutorStats {
     s.process_nanos = process_nanos_.load(std::memory_order_relaxed);
     s.process_samples = process_samples_.load(std::memory_order_relaxed);
     s.backpressure_nanos = backpressure_nanos_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < out_names_.size(); ++i) {
+      if (out_system_[i]) continue;
+      StreamSnapshot o{out_names_[i].first, out_names_[i].second};
+      if (derive_output_) {  // the only user output: the executor's totals
+        o.emitted = s.emitted;
+        o.transferred = s.transferred;
+      } else {
+        o.emitted = out_[i * kOutFields].load(std::memory_order_relaxed);
+        o.transferred = out_[i * kOutFields + 1].load(std::memory_order_relaxed);
+      }
+      s.outputs.push_back(std::move(o));
+    }
+    for (size_t i = 0; i < in_names_.size(); ++i) {
+      StreamSnapshot in{in_names_[i].first, in_names_[i].second};
+      if (derive_input_) {  // the only input: the executor's totals
+        in.acked = s.acked;
+        in.failed = s.failed;
+        in.executed = s.executed;
+        in.execute_nanos = s.execute_nanos;
+      } else {
+        in.acked = in_[i * kInFields].load(std::memory_order_relaxed);
+        in.failed = in_[i * kInFields + 1].load(std::memory_order_relaxed);
+        in.executed = in_[i * kInFields + 2].load(std::memory_order_relaxed);
+        in.execute_nanos = in_[i * kInFields + 3].load(std::memory_order_relaxed);
+      }
+      s.inputs.push_back(std::move(in));
+    }
+    for (size_t i = 0; i < kLatencyBuckets; ++i) {
+      s.execute_histogram[i] = execute_hist_[i].load(std::memory_order_relaxed);
+      s.complete_histogram[i] = complete_hist_[i].load(std::memory_order_relaxed);
+    }
     std::lock_guard<std::mutex> lock(errors_mu_);
     s.error_count = error_count_;
     s.last_errors.assign(errors_.begin(), errors_.end());
@@ -173,6 +300,13 @@ class ExecutorStats {
   std::atomic<uint64_t> emitted_{0}, transferred_{0}, acked_{0}, failed_{0}, executed_{0};
   std::atomic<uint64_t> execute_nanos_{0}, complete_nanos_{0}, complete_samples_{0}, remote_{0};
   std::atomic<uint64_t> process_nanos_{0}, process_samples_{0}, backpressure_nanos_{0};
+  static constexpr size_t kOutFields = 2;  // emitted, transferred
+  static constexpr size_t kInFields = 4;   // acked, failed, executed, execute nanos
+  std::vector<std::pair<std::string, std::string>> out_names_, in_names_;
+  std::vector<bool> out_system_;
+  bool derive_output_ = false, derive_input_ = false;
+  LineArray<std::atomic<uint64_t>> out_, in_;
+  std::array<std::atomic<uint64_t>, kLatencyBuckets> execute_hist_{}, complete_hist_{};
   mutable std::mutex errors_mu_;
   uint64_t error_count_ = 0;
   std::deque<ErrorInfo> errors_;

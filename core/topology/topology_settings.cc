@@ -41,6 +41,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "number logged once (default 5)"},
       {"topology.error.throttle.interval.secs", T::kInt,
        "the interval of topology.max.error.report.per.interval, in seconds (default 10)"},
+      {"topology.stats.enabled", T::kBool,
+       "the statistics beyond the basic counters (per stream, latency histograms, process "
+       "latency, backpressure time); false turns them off (default true)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
   };
   return keys;
@@ -127,6 +130,7 @@ Result<TopologySettings> ParseSettings(const Config& config) {
                                &s.max_error_report_per_interval, 1000000));
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.error.throttle.interval.secs", 1,
                                &s.error_throttle_interval_secs, 86400));
+  GALE_RETURN_IF_ERROR(ReadBool(config, "topology.stats.enabled", &s.stats_enabled));
   return s;
 }
 

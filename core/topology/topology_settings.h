@@ -43,6 +43,7 @@ struct TopologySettings {
   double worker_shutdown_secs = 3;         // topology.worker.shutdown.secs (Gale's own)
   int max_error_report_per_interval = 5;   // topology.max.error.report.per.interval
   int error_throttle_interval_secs = 10;   // topology.error.throttle.interval.secs
+  bool stats_enabled = true;               // topology.stats.enabled (Gale's own)
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

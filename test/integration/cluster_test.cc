@@ -8,7 +8,9 @@
 #include <catch2/catch.hpp>
 
 #include <cctype>
+#include <csignal>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -255,6 +257,148 @@ TEST_CASE("Rebalance to three workers moves executors and processing goes on",
       seconds(20)));
   INFO(info);
   CHECK(cluster.Gale({"list"}).out.find("4 slot(s): 3 used, 1 free") != std::string::npos);
+}
+
+// getTopologyPageInfo over Thrift, as the UI reads it.
+thrift::TopologyPageInfo PageInfo(const TestCluster& cluster, const std::string& window) {
+  thrift::TopologyPageInfo page;
+  auto hp = rpc::ParseHostPort(cluster.nimbus());
+  if (!hp.ok()) return page;
+  auto conn = rpc::NimbusConnection::Connect(*hp);
+  if (!conn.ok()) return page;
+  (void)(*conn)->Call(
+      [&](thrift::NimbusClient& c) { c.getTopologyPageInfo(page, "wordcount", window); });
+  return page;
+}
+
+const thrift::ComponentPageInfo* ComponentOf(const thrift::TopologyPageInfo& page,
+                                             const std::string& id) {
+  for (const auto& c : page.components) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+int64_t HistogramCount(const thrift::LatencyHistogram& h) {
+  int64_t n = 0;
+  for (int64_t c : h.counts) n += c;
+  return n;
+}
+
+// All-time counts of a bolt and of its input from split, and the spout's
+// output stream: they must never go down.
+struct AllTime {
+  int64_t count_executed = -1, count_input = -1, spout_stream = -1;
+  bool operator>=(const AllTime& o) const {
+    return count_executed >= o.count_executed && count_input >= o.count_input &&
+           spout_stream >= o.spout_stream;
+  }
+};
+AllTime AllTimeOf(const TestCluster& cluster) {
+  AllTime a;
+  const auto page = PageInfo(cluster, ":all-time");
+  const auto* count = ComponentOf(page, "count");
+  const auto* spout = ComponentOf(page, "sentences");
+  if (!count || !spout) return a;
+  a.count_executed = count->stats.executed;
+  for (const auto& in : count->stats.inputs) {
+    if (in.component == "split" && in.stream == "default") a.count_input = in.executed;
+  }
+  for (const auto& out : spout->stats.outputs) {
+    if (out.stream == "default") a.spout_stream = out.emitted;
+  }
+  return a;
+}
+
+TEST_CASE(
+    "getTopologyPageInfo: bolts' capacity, latencies, queue, streams and histograms, and "
+    "all-time counts never go down across a rebalance and a killed worker",
+    "[integration][cluster][stats]") {
+  TestCluster cluster(2, 3);
+  INFO(cluster.Logs());
+  auto r = cluster.Gale(
+      {"submit", WordCount(cluster.dir(), 2, "sentences.loop: true, sentences.per.second: 200")});
+  REQUIRE(r.exit_code == 0);
+  std::string why;
+  CHECK(WaitFor(
+      [&] {
+        const auto page = PageInfo(cluster, "600");
+        const auto* count = ComponentOf(page, "count");
+        const auto* spout = ComponentOf(page, "sentences");
+        if (!count || !spout) return (why = "no page"), false;
+        const auto& s = count->stats;
+        if (s.executed == 0 || s.capacity <= 0 || s.execute_latency_ms <= 0) {
+          return (why = "count: no executed/capacity/execute latency"), false;
+        }
+        if (s.process_latency_ms <= 0) return (why = "count: no process latency"), false;
+        if (!s.__isset.queue_depth) return (why = "count: no queue depth"), false;
+        if (s.inputs.empty() || s.inputs[0].component != "split" || s.inputs[0].executed == 0 ||
+            s.inputs[0].acked == 0) {
+          return (why = "count: no input from split"), false;
+        }
+        if (s.outputs.empty() || s.outputs[0].emitted == 0) {
+          return (why = "count: no output stream"), false;
+        }
+        if (!s.__isset.execute_histogram || HistogramCount(s.execute_histogram) == 0) {
+          return (why = "count: no execute histogram"), false;
+        }
+        if (s.execute_histogram.counts.size() != s.execute_histogram.bounds_ms.size() + 1) {
+          return (why = "count: histogram shape"), false;
+        }
+        if (spout->stats.outputs.empty() || spout->stats.outputs[0].emitted == 0) {
+          return (why = "spout: no output stream"), false;
+        }
+        if (count->executors.empty() || count->executors[0].stats.capacity <= 0) {
+          return (why = "count: no executor capacity"), false;
+        }
+        return true;
+      },
+      seconds(60)));
+  INFO(why);
+
+  // Never lower while `until` is not yet true.
+  auto watch = [&](const std::function<bool(const AllTime&)>& until) {
+    AllTime last = AllTimeOf(cluster);
+    bool never_lower = true;
+    const bool done = WaitFor(
+        [&] {
+          const AllTime now = AllTimeOf(cluster);
+          if (now.count_executed < 0) return false;  // nimbus busy: ask again
+          if (!(now >= last)) {
+            never_lower = false;
+            UNSCOPED_INFO("went down: executed "
+                          << last.count_executed << " -> " << now.count_executed << ", input "
+                          << last.count_input << " -> " << now.count_input << ", spout stream "
+                          << last.spout_stream << " -> " << now.spout_stream);
+          }
+          last = now;
+          return until(now);
+        },
+        seconds(60));
+    CHECK(done);
+    CHECK(never_lower);
+  };
+
+  // A rebalance to three workers and one split executor: every worker restarts.
+  const AllTime before = AllTimeOf(cluster);
+  REQUIRE(before.count_executed > 0);
+  r = cluster.Gale(
+      {"rebalance", "wordcount", "--workers", "3", "--executors", "split=1", "--wait", "0"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  watch([&](const AllTime& now) {
+    return cluster.Workers().size() == 3 && now.count_executed > before.count_executed + 200 &&
+           now.spout_stream > before.spout_stream + 50;
+  });
+
+  // SIGKILL a worker: its supervisor starts it again, counting from zero.
+  const auto workers = cluster.Workers();
+  REQUIRE(!workers.empty());
+  const AllTime at_kill = AllTimeOf(cluster);
+  ::kill(workers[0].pid, SIGKILL);
+  watch([&](const AllTime& now) {
+    return cluster.Workers().size() == 3 && now.count_executed > at_kill.count_executed + 200;
+  });
 }
 
 // A spout stuck in NextTuple (test/plugins/blocking.cc: 20 sentences, then

@@ -102,13 +102,93 @@ TEST_CASE("StatsStore survives a save and load, and a restarted nimbus counts no
   // The same worker process goes on: only what is new is added.
   loaded.Record("t", "c", 1, 1, 5, Cumulative(200), kT0 + 70);
   CHECK(loaded.ForExecutor("t", 1, 1, ":all-time", kT0 + 70).sum[StatsStore::kEmitted] == 200);
-  // Bad stored data is refused, naming what.
+  // A file saved before counters were added (fewer of them) loads, the new
+  // ones at 0.
+  thrift::StoredStats older = store.ToStored();
+  older.executors[0].total.resize(StatsStore::kExecuteHistogram);
+  older.executors[0].last.resize(StatsStore::kExecuteHistogram);
+  for (auto& b : older.executors[0].minutes) b.values.resize(StatsStore::kExecuteHistogram);
+  for (auto& b : older.executors[0].quarters) b.values.resize(StatsStore::kExecuteHistogram);
+  StatsStore from_older;
+  REQUIRE(from_older.FromStored(older).ok());
+  CHECK(from_older.ForExecutor("t", 1, 1, ":all-time", kT0 + 61).sum[StatsStore::kEmitted] == 160);
+  // Bad stored data (more counters than known) is refused, naming what.
   thrift::StoredStats bad = store.ToStored();
-  bad.executors[0].total.pop_back();
+  bad.executors[0].total.push_back(1);
   StatsStore other;
   const Status s = other.FromStored(bad);
   CHECK(!s.ok());
   CHECK(s.message() == "1 executor(s) with a different number of counters skipped");
+}
+
+thrift::ExecutorStreamStats Stream(const std::string& component, const std::string& stream,
+                                   int64_t emitted, int64_t executed = 0, int64_t execute_nanos = 0,
+                                   int64_t acked = 0) {
+  thrift::ExecutorStreamStats s;
+  s.component = component;
+  s.stream = stream;
+  s.__set_emitted(emitted);
+  s.__set_transferred(emitted * 2);
+  s.__set_executed(executed);
+  s.__set_execute_nanos(execute_nanos);
+  s.__set_acked(acked);
+  return s;
+}
+
+int64_t Get(const StatsStore::Window& w, bool input, const std::string& component,
+            const std::string& stream, StatsStore::StreamCounter c) {
+  auto it = w.streams.find({input, component, stream});
+  return it == w.streams.end() ? 0 : it->second[c];
+}
+
+TEST_CASE("StatsStore keeps output streams and inputs across a worker restart", "[nimbus][stats]") {
+  StatsStore store;
+  auto beat = [&](int64_t incarnation, int64_t out, int64_t in, int64_t now) {
+    thrift::ExecutorStats s = Cumulative(out, in, in * 1000);
+    s.__set_outputs({Stream("split", "default", out)});
+    s.__set_inputs({Stream("spout", "default", 0, in, in * 1000, in)});
+    store.Record("t", "split", 2, 3, incarnation, s, now);
+  };
+  beat(1, 100, 10, kT0);
+  beat(1, 300, 30, kT0 + 10);
+  // The worker restarts: its streams count from 0 again, and all of it is new.
+  beat(2, 50, 5, kT0 + 20);
+  const auto all = store.ForComponent("t", "split", ":all-time", kT0 + 20);
+  CHECK(Get(all, false, "split", "default", StatsStore::kStreamEmitted) == 350);
+  CHECK(Get(all, false, "split", "default", StatsStore::kStreamTransferred) == 700);
+  CHECK(Get(all, true, "spout", "default", StatsStore::kStreamExecuted) == 35);
+  CHECK(Get(all, true, "spout", "default", StatsStore::kStreamAcked) == 35);
+  CHECK(Get(all, true, "spout", "default", StatsStore::kStreamExecuteNanos) == 35000);
+  // Outputs and inputs of the same name are kept apart.
+  CHECK(Get(all, true, "split", "default", StatsStore::kStreamEmitted) == 0);
+  // Ten minutes on, the 10-minute window holds none of it.
+  CHECK(store.ForComponent("t", "split", "600", kT0 + 20 + 700).streams.empty());
+  // Saved and loaded with the rest; the same process then adds only what is new.
+  StatsStore loaded;
+  REQUIRE(loaded.FromStored(store.ToStored()).ok());
+  thrift::ExecutorStats s = Cumulative(60, 6, 6000);
+  s.__set_outputs({Stream("split", "default", 60)});
+  loaded.Record("t", "split", 2, 3, 2, s, kT0 + 30);
+  CHECK(Get(loaded.ForExecutor("t", 2, 3, ":all-time", kT0 + 30), false, "split", "default",
+            StatsStore::kStreamEmitted) == 360);
+}
+
+TEST_CASE("StatsStore adds latency histograms bucket by bucket", "[nimbus][stats]") {
+  StatsStore store;
+  thrift::ExecutorStats s = Cumulative(0);
+  std::vector<int64_t> h(StatsStore::kHistogramBuckets, 0);
+  h[3] = 10;
+  h[15] = 1;
+  s.__set_execute_histogram(h);
+  store.Record("t", "c", 1, 1, 1, s, kT0);
+  h[3] = 25;
+  s.__set_execute_histogram(h);
+  s.__set_complete_histogram({0, 4});  // a shorter list: the rest 0
+  store.Record("t", "c", 1, 1, 1, s, kT0 + 5);
+  const auto w = store.ForExecutor("t", 1, 1, "600", kT0 + 5);
+  CHECK(w.sum[StatsStore::kExecuteHistogram + 3] == 25);
+  CHECK(w.sum[StatsStore::kExecuteHistogram + 15] == 1);
+  CHECK(w.sum[StatsStore::kCompleteHistogram + 1] == 4);
 }
 
 }  // namespace
