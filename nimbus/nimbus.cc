@@ -879,6 +879,29 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
 namespace gale::nimbus {
 namespace {
 
+// A component's user metrics: its executors' summed by name (histograms
+// bucket by bucket when their bounds agree).
+std::vector<thrift::UserMetricValue> SumMetrics(const std::vector<thrift::ExecutorPageInfo>& ex) {
+  std::vector<thrift::UserMetricValue> out;
+  for (const auto& e : ex) {
+    for (const auto& m : e.stats.metrics) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& o) {
+        return o.name == m.name && o.kind == m.kind && o.bounds == m.bounds;
+      });
+      if (it == out.end()) {
+        out.push_back(m);
+        continue;
+      }
+      it->__set_value(it->value + m.value);
+      it->__set_sum(it->sum + m.sum);
+      for (size_t i = 0; i < it->counts.size() && i < m.counts.size(); ++i) {
+        it->counts[i] += m.counts[i];
+      }
+    }
+  }
+  return out;
+}
+
 thrift::WindowStats ToWindowStats(const StatsStore::Window& window) {
   const StatsStore::Counters& c = window.sum;
   auto mean_ms = [](int64_t nanos, int64_t n) {
@@ -1034,11 +1057,14 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
     ep.supervisor_id = e.supervisor_id;
     ep.uptime_secs = e.uptime_secs;
     ep.stats = ToWindowStats(stats_.ForExecutor(t->id, e.task_start, e.task_end, window, now_secs));
+    // User metrics as the latest heartbeat has them (not windowed).
+    if (e.__isset.stats) ep.stats.__set_metrics(e.stats.metrics);
     cp.executors.push_back(std::move(ep));
   }
   // A component's windows include what executors it had before a rebalance.
   for (auto& cp : page.components) {
     cp.stats = ToWindowStats(stats_.ForComponent(t->id, cp.id, window, now_secs));
+    cp.stats.__set_metrics(SumMetrics(cp.executors));
     if (cp.kind == thrift::ComponentKind::SPOUT) AddWindowStats(page.stats, cp.stats);
   }
   return page;

@@ -160,6 +160,24 @@ struct ExecutorStreamStats {
   8: optional i64 execute_nanos = 0,
 }
 
+enum UserMetricKind {
+  COUNTER = 1,
+  GAUGE = 2,
+  HISTOGRAM = 3,
+}
+
+// A metric plugin code registered (TopologyContext), over a window.
+struct UserMetricValue {
+  1: required string name,
+  2: required UserMetricKind kind,
+  // COUNTER: the increments within the window; GAUGE: the latest value.
+  3: optional double value = 0,
+  // HISTOGRAM: recorded values within the window.
+  4: optional list<double> bounds = [],
+  5: optional list<i64> counts = [],
+  6: optional double sum = 0,
+}
+
 // Counters since the executor started.
 struct ExecutorStats {
   1: required i64 emitted,
@@ -199,6 +217,9 @@ struct ExecutorStats {
   // its batch's mean) and complete latency (the sampled trees).
   19: optional list<i64> execute_histogram = [],
   20: optional list<i64> complete_histogram = [],
+  // The user metrics its tasks registered (gale/metrics.h): counters and
+  // histograms since the worker started, gauges as last set.
+  21: optional list<UserMetricValue> metrics = [],
 }
 
 struct ErrorInfo {
@@ -271,24 +292,6 @@ struct StreamWindowStats {
   8: optional double execute_latency_ms = 0,
   9: optional double process_latency_ms = 0,
   10: optional double complete_latency_ms = 0,
-}
-
-enum UserMetricKind {
-  COUNTER = 1,
-  GAUGE = 2,
-  HISTOGRAM = 3,
-}
-
-// A metric plugin code registered (TopologyContext), over a window.
-struct UserMetricValue {
-  1: required string name,
-  2: required UserMetricKind kind,
-  // COUNTER: the increments within the window; GAUGE: the latest value.
-  3: optional double value = 0,
-  // HISTOGRAM: recorded values within the window.
-  4: optional list<double> bounds = [],
-  5: optional list<i64> counts = [],
-  6: optional double sum = 0,
 }
 
 // One executor, one component, or the whole topology, over one window.

@@ -235,6 +235,22 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
       ea.worker = my_index;
       hb.executors.push_back(ea);
       hb.stats.push_back(ToThrift(r.stats));
+      for (const auto& m : r.metrics) {
+        thrift::UserMetricValue v;
+        v.name = m.name;
+        v.kind =
+            m.kind == runtime::UserMetricSample::Kind::kCounter ? thrift::UserMetricKind::COUNTER
+            : m.kind == runtime::UserMetricSample::Kind::kGauge ? thrift::UserMetricKind::GAUGE
+                                                                : thrift::UserMetricKind::HISTOGRAM;
+        v.__set_value(m.value);
+        if (m.kind == runtime::UserMetricSample::Kind::kHistogram) {
+          v.__set_bounds(m.bounds);
+          v.__set_counts(m.counts);
+          v.__set_sum(m.sum);
+        }
+        hb.stats.back().metrics.push_back(std::move(v));
+      }
+      hb.stats.back().__isset.metrics = true;
       for (const auto& e : r.stats.last_errors) {
         thrift::ErrorInfo info;
         info.error = e.message;

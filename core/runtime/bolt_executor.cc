@@ -141,7 +141,7 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
     collectors_.push_back(std::make_unique<Collector>(*this, task));
     contexts_.push_back(std::make_unique<TopologyContext>(
         shared.plan.name(), component_.id, task, shared.plan.component_tasks(),
-        shared.plan.topology_config(), component_.config, &EngineLogSink()));
+        shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_));
   }
 }
 

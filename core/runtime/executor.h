@@ -25,6 +25,7 @@
 #include "core/runtime/running_task.h"
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
+#include "core/runtime/user_metrics.h"
 
 #include <atomic>
 #include <exception>
@@ -92,6 +93,9 @@ class Executor {
 
   InputQueue& queue() { return queue_; }
   const ExecutorStats& stats() const { return stats_; }
+  // The user metrics its tasks registered (gale/metrics.h).
+  UserMetrics& user_metrics() { return user_metrics_; }
+  const UserMetrics& user_metrics() const { return user_metrics_; }
   // Tuples waiting in the input queue now (locks the queue: not for the hot path).
   size_t queue_depth() const { return queue_.size(); }
   const ComponentPlan& component() const { return component_; }
@@ -237,6 +241,7 @@ class Executor {
   const std::vector<int32_t> tasks_;
   InputQueue queue_;
   ExecutorStats stats_;
+  UserMetrics user_metrics_;
   std::atomic<bool> stop_{false};
 
  private:

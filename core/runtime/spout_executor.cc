@@ -113,7 +113,7 @@ SpoutExecutor::SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
     collectors_.push_back(std::make_unique<Collector>(*this, tasks_[i], static_cast<uint32_t>(i)));
     contexts_.push_back(std::make_unique<TopologyContext>(
         shared.plan.name(), component_.id, tasks_[i], shared.plan.component_tasks(),
-        shared.plan.topology_config(), component_.config, &EngineLogSink()));
+        shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_));
   }
 }
 

@@ -238,12 +238,16 @@ std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
   std::vector<ExecutorReport> out;
   for (const auto& e : executors_) {
     out.push_back(
-        {e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot()});
+        {e->component().id, e->tasks().front(), e->tasks().back(), e->stats().Snapshot(), {}});
     out.back().stats.queue_depth = e->queue_depth();
+    out.back().metrics = e->user_metrics().Snapshot();
   }
   for (const auto& h : hosted_) {
-    out.push_back({h.acker->component.id, h.acker->tasks.front(), h.acker->tasks.back(),
-                   h.acker->stats.Snapshot()});
+    out.push_back({h.acker->component.id,
+                   h.acker->tasks.front(),
+                   h.acker->tasks.back(),
+                   h.acker->stats.Snapshot(),
+                   {}});
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include "core/runtime/executor.h"
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
+#include "core/runtime/user_metrics.h"
 #include "core/tuple/tuple_codec.h"
 
 #include <chrono>
@@ -60,6 +61,7 @@ struct ExecutorReport {
   int32_t task_start;
   int32_t task_end;
   StatsSnapshot stats;
+  std::vector<UserMetricSample> metrics;  // what its tasks registered
 };
 
 // An executor whose thread had not ended when StopUntil() stopped waiting.

@@ -375,6 +375,51 @@ TEST_CASE("Statistics survive a worker restart and a nimbus restart, and mean wh
   CHECK(emitted("600") <= emitted(":all-time"));
 }
 
+TEST_CASE("User metrics a bolt registers show in the REST API and /metrics", "[integration][ui]") {
+  UiFixture ui;
+  INFO(ui.Logs());
+  const std::string yaml = ui.cluster().dir().Write(
+      "chatty.yaml",
+      "name: chatty\nplugins: [ " + LibDir() +
+          "/libchatty.so ]\nconfig: { topology.workers: 1 }\n"
+          "spouts: [ { id: counter, className: CountSpout, config: { "
+          "chatty.per.second: 100 } } ]\n"
+          "bolts: [ { id: chatty, className: ChattyBolt, parallelism: 2 } ]\n"
+          "streams: [ { from: counter, to: chatty, grouping: { type: SHUFFLE } } ]\n");
+  auto r = ui.cluster().Gale({"submit", yaml});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // The counter, gauge and histogram of each executor, and the component's sum.
+  JsonValue component;
+  REQUIRE(WaitFor(
+      [&] {
+        component = Json(Curl(ui.Url("/api/v1/topology/chatty/component/chatty")));
+        const JsonValue* tuples = Element(component, "metrics", "name", "tuples");
+        return tuples && Num(*tuples, "value") >= 100;
+      },
+      seconds(60)));
+  const JsonValue* tuples = Element(component, "metrics", "name", "tuples");
+  CHECK(Str(*tuples, "type") == "counter");
+  const JsonValue* hist = Element(component, "metrics", "name", "n_mod_100");
+  REQUIRE(hist);
+  CHECK(Str(*hist, "type") == "histogram");
+  CHECK(hist->Find("counts")->array.size() == 4);
+  double in_buckets = 0;
+  for (const auto& c : hist->Find("counts")->array) in_buckets += c.number;
+  CHECK(in_buckets == Num(*hist, "value"));
+  for (const auto& e : component.Find("executorStats")->array) {
+    const JsonValue* gauge = Element(e, "metrics", "name", "last_n");
+    REQUIRE(gauge);
+    CHECK(Str(*gauge, "type") == "gauge");
+    CHECK(Num(*gauge, "value") > 0);
+  }
+  auto metrics = Curl(ui.Url("/metrics"));
+  CHECK(metrics.body.find("gale_user_counter_total{topology=\"chatty\",component=\"chatty\"") !=
+        std::string::npos);
+  CHECK(metrics.body.find("gale_user_histogram_bucket{topology=\"chatty\"") != std::string::npos);
+  CHECK(metrics.body.find(",metric=\"last_n\"}") != std::string::npos);
+}
+
 TEST_CASE("gale-ui's /metrics is scraped by a real Prometheus server", "[integration][ui]") {
   UiFixture ui;
   INFO(ui.Logs());

@@ -3,7 +3,9 @@
 // CountSpout: emits [n] for n = 1, 2, ... at most `chatty.per.second`
 //   (default 200) a second, unreliably.
 // ChattyBolt: logs one line per input through its logger, "tuple <n>"
-//   followed by `chatty.line.bytes` (default 200) characters of padding.
+//   followed by `chatty.line.bytes` (default 200) characters of padding;
+//   and counts its inputs in user metrics: counter "tuples", gauge "last_n",
+//   histogram "n_mod_100" (bounds 10, 50, 90).
 #include <gale/gale.h>
 
 #include <chrono>
@@ -41,15 +43,25 @@ class ChattyBolt : public gale::BasicBolt {
  public:
   void Prepare(const gale::TopologyContext& ctx) override {
     log_ = &ctx.logger();
+    tuples_ = ctx.RegisterCounter("tuples");
+    last_ = ctx.RegisterGauge("last_n");
+    mod_ = ctx.RegisterHistogram("n_mod_100", {10, 50, 90});
     padding_ = std::string(static_cast<size_t>(ctx.config().GetInt("chatty.line.bytes", 200)), '.');
   }
   void Execute(const gale::Tuple& input, gale::BasicOutputCollector&) override {
-    log_->Info("tuple ", input.GetInt(0), " ", padding_);
+    const int64_t n = input.GetInt(0);
+    log_->Info("tuple ", n, " ", padding_);
+    tuples_.Inc();
+    last_.Set(static_cast<double>(n));
+    mod_.Record(static_cast<double>(n % 100));
   }
   void DeclareOutputFields(gale::OutputDeclarer&) const override {}
 
  private:
   const gale::Logger* log_ = nullptr;
   std::string padding_;
+  gale::Counter tuples_;
+  gale::Gauge last_;
+  gale::Histogram mod_;
 };
 GALE_REGISTER_BOLT(ChattyBolt);

@@ -6,6 +6,7 @@
 #include <gale/config.h>
 #include <gale/fields.h>
 #include <gale/log.h>
+#include <gale/metrics.h>
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
 #include <gale/plugin.h>

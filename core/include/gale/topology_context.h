@@ -6,6 +6,7 @@
 
 #include <gale/config.h>
 #include <gale/log.h>
+#include <gale/metrics.h>
 
 #include <cstdint>
 #include <map>
@@ -22,8 +23,9 @@ class TopologyContext {
   TopologyContext(std::string topology_name, std::string component_id, int32_t task_id,
                   const std::map<std::string, std::vector<int32_t>, std::less<>>& component_tasks,
                   Config topology_config, Config component_config,
-                  const LogSink* log_sink = nullptr)
+                  const LogSink* log_sink = nullptr, MetricsRegistry* metrics = nullptr)
       : logger_(component_id, task_id, log_sink),
+        metrics_(metrics),
         topology_name_(std::move(topology_name)),
         component_id_(std::move(component_id)),
         task_id_(task_id),
@@ -63,8 +65,22 @@ class TopologyContext {
   // This task's logger (gale/log.h): lines carry "component:task".
   const Logger& logger() const { return logger_; }
 
+  // User metrics (gale/metrics.h), Storm's registerCounter and friends: call
+  // from Open/Prepare. Without a registry (a context a test built itself)
+  // they return handles that record nothing.
+  Counter RegisterCounter(std::string_view name) const {
+    return metrics_ ? metrics_->RegisterCounter(name) : Counter();
+  }
+  Gauge RegisterGauge(std::string_view name) const {
+    return metrics_ ? metrics_->RegisterGauge(name) : Gauge();
+  }
+  Histogram RegisterHistogram(std::string_view name, std::vector<double> bounds) const {
+    return metrics_ ? metrics_->RegisterHistogram(name, std::move(bounds)) : Histogram();
+  }
+
  private:
   Logger logger_;
+  MetricsRegistry* metrics_;
   std::string topology_name_;
   std::string component_id_;
   int32_t task_id_;
