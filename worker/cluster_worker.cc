@@ -84,6 +84,26 @@ thrift::ExecutorStats ToThrift(const runtime::StatsSnapshot& s) {
   return out;
 }
 
+std::vector<thrift::UserMetricValue> ToThrift(const std::vector<runtime::UserMetricSample>& ms) {
+  using Kind = runtime::UserMetricSample::Kind;
+  std::vector<thrift::UserMetricValue> out;
+  for (const auto& m : ms) {
+    thrift::UserMetricValue v;
+    v.name = m.name;
+    v.kind = m.kind == Kind::kCounter ? thrift::UserMetricKind::COUNTER
+             : m.kind == Kind::kGauge ? thrift::UserMetricKind::GAUGE
+                                      : thrift::UserMetricKind::HISTOGRAM;
+    v.__set_value(m.value);
+    if (m.kind == Kind::kHistogram) {
+      v.__set_bounds(m.bounds);
+      v.__set_counts(m.counts);
+      v.__set_sum(m.sum);
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 // Connects to nimbus, retrying for up to `patience`.
 Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(const rpc::HostPort& nimbus,
                                                                 std::chrono::seconds patience) {
@@ -235,22 +255,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
       ea.worker = my_index;
       hb.executors.push_back(ea);
       hb.stats.push_back(ToThrift(r.stats));
-      for (const auto& m : r.metrics) {
-        thrift::UserMetricValue v;
-        v.name = m.name;
-        v.kind =
-            m.kind == runtime::UserMetricSample::Kind::kCounter ? thrift::UserMetricKind::COUNTER
-            : m.kind == runtime::UserMetricSample::Kind::kGauge ? thrift::UserMetricKind::GAUGE
-                                                                : thrift::UserMetricKind::HISTOGRAM;
-        v.__set_value(m.value);
-        if (m.kind == runtime::UserMetricSample::Kind::kHistogram) {
-          v.__set_bounds(m.bounds);
-          v.__set_counts(m.counts);
-          v.__set_sum(m.sum);
-        }
-        hb.stats.back().metrics.push_back(std::move(v));
-      }
-      hb.stats.back().__isset.metrics = true;
+      hb.stats.back().__set_metrics(ToThrift(r.metrics));
       for (const auto& e : r.stats.last_errors) {
         thrift::ErrorInfo info;
         info.error = e.message;

@@ -26,24 +26,20 @@ struct WorkerLog {
   std::string name() const { return host + ":" + std::to_string(port); }
 };
 
-// Prints the complete lines of `text` (a trailing partial line is left for
-// the next read: the returned count of bytes consumed).
-size_t PrintLines(WorkerLog& w, const std::string& text, const LogsOptions& o, bool prefix,
-                  std::ostream& out) {
+// The complete lines of `text` that --component keeps, appended to `lines`;
+// the bytes consumed (a trailing partial line is left for the next read).
+size_t KeepLines(WorkerLog& w, const std::string& text, const LogsOptions& o,
+                 std::vector<std::string>& lines) {
   size_t start = 0;
-  while (true) {
-    const size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) break;
-    const std::string line = text.substr(start, nl - start);
-    start = nl + 1;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string line = text.substr(start, nl - start);
     if (!o.component.empty()) {
       // Continuation lines of an entry (indented) follow it.
       const bool continuation = !line.empty() && line[0] == ' ';
       if (!continuation) w.keep = LineOfComponent(line, o.component);
       if (!w.keep) continue;
     }
-    if (prefix) out << w.name() << " | ";
-    out << line << "\n";
+    lines.push_back(std::move(line));
   }
   return start;
 }
@@ -145,17 +141,12 @@ int Logs(const ClusterArgs& c, const std::string& name, const LogsOptions& o, st
       const size_t nl = text.find('\n');
       text = nl == std::string::npos ? "" : text.substr(nl + 1);
     }
-    std::ostringstream all;
-    WorkerLog copy = w;
-    const size_t used = PrintLines(copy, text, o, false, all);
     std::vector<std::string> lines;
-    std::istringstream in(all.str());
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    const size_t used = KeepLines(w, text, o, lines);
     const size_t from = lines.size() > static_cast<size_t>(o.lines) ? lines.size() - o.lines : 0;
     for (size_t i = from; i < lines.size(); ++i) {
       out << (prefix ? n + " | " : "") << lines[i] << "\n";
     }
-    w.keep = copy.keep;
     w.offset = std::atoll(r->Header("X-Log-Start").c_str()) + static_cast<int64_t>(used);
   }
   out.flush();
@@ -175,7 +166,9 @@ int Logs(const ClusterArgs& c, const std::string& name, const LogsOptions& o, st
         w.offset = 0;
         continue;
       }
-      w.offset += static_cast<int64_t>(PrintLines(w, r->body, o, prefix, out));
+      std::vector<std::string> lines;
+      w.offset += static_cast<int64_t>(KeepLines(w, r->body, o, lines));
+      for (const auto& line : lines) out << (prefix ? n + " | " : "") << line << "\n";
     }
     out.flush();
   }

@@ -360,6 +360,13 @@ TEST_CASE("Statistics survive a worker restart and a nimbus restart, and mean wh
   // Stop nimbus and start it again on its state: the windows come back.
   const double at_stop = emitted();
   ui.cluster().nimbus_daemon().Stop();
+  // Without nimbus: a 503 with a JSON error, and nimbus/summary says Dead.
+  auto away = Curl(ui.Url("/api/v1/topology/" + id));
+  CHECK(away.status == 503);
+  CHECK(!Str(Json(away), "errorMessage").empty());
+  auto nimbuses = Json(Curl(ui.Url("/api/v1/nimbus/summary")));
+  CHECK(Str(nimbuses.Find("nimbuses")->array.at(0), "status") == "Dead");
+  CHECK(Curl(ui.Url("/metrics")).status == 503);
   ui.cluster().RestartNimbus();
   double after = -1;
   CHECK(WaitFor(

@@ -137,6 +137,41 @@ TEST_CASE("Bad values in the cluster config name the file and the key", "[superv
   CHECK_THAT(missing.status().message(), Catch::Contains("none.yaml"));
 }
 
+TEST_CASE("Log server and worker log options: defaults, flag, config keys and bad values",
+          "[supervisor]") {
+  auto d = Parse({"--state-dir", "/tmp/x"});
+  REQUIRE(d.ok());
+  CHECK(d->logviewer_port == 8000);
+  CHECK(d->worker_log_max_bytes == int64_t{100} << 20);
+  CHECK(d->worker_log_max_files == 5);
+  CHECK(d->log_retention == std::chrono::minutes(7 * 24 * 60));
+  CHECK(Parse({"--state-dir", "/tmp/x", "--logviewer-port", "0"})->logviewer_port == 0);
+  TempDir dir;
+  auto c = Parse({"--config", dir.Write("ok.yaml",
+                                        "gale.local.dir: /x\nlogviewer.port: 8001\n"
+                                        "worker.log.max.bytes: 8192\nworker.log.max.files: 3\n"
+                                        "logviewer.cleanup.age.mins: 60\n")});
+  REQUIRE(c.ok());
+  CHECK(c->logviewer_port == 8001);
+  CHECK(c->worker_log_max_bytes == 8192);
+  CHECK(c->worker_log_max_files == 3);
+  CHECK(c->log_retention == std::chrono::minutes(60));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--logviewer-port", "70000"})),
+             Catch::Contains("--logviewer-port must be a port, an integer from 0 to 65535"));
+  CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("a.yaml",
+                                                  "gale.local.dir: /x\n"
+                                                  "worker.log.max.bytes: 100\n")})),
+             Catch::Contains("worker.log.max.bytes must be a whole number from 4096"));
+  CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("b.yaml",
+                                                  "gale.local.dir: /x\n"
+                                                  "worker.log.max.files: many\n")})),
+             Catch::Contains("worker.log.max.files must be a whole number from 1 to 100"));
+  CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("c.yaml",
+                                                  "gale.local.dir: /x\n"
+                                                  "logviewer.cleanup.age.mins: 0\n")})),
+             Catch::Contains("logviewer.cleanup.age.mins must be a whole number from 1"));
+}
+
 TEST_CASE("gale-supervisor exits 2 with one line on stderr for a bad option",
           "[supervisor][integration]") {
   auto r = gale::testing::RunProcess(

@@ -309,6 +309,25 @@ TEST_CASE("topology.worker.shutdown.secs is read and checked and 3 by default", 
         "config key 'topology.worker.shutdown.secs' must be a number, got string 'soon'");
 }
 
+TEST_CASE("Error throttling keys are read and checked, Storm's 5 per 10 s by default",
+          "[topology]") {
+  const auto parse = [](const char* key, Value v) {
+    return ParseSettings(Config(Config::Map{{key, std::move(v)}}));
+  };
+  CHECK(ParseSettings(Config())->max_error_report_per_interval == 5);
+  CHECK(ParseSettings(Config())->error_throttle_interval_secs == 10);
+  CHECK(parse("topology.max.error.report.per.interval", Value(int64_t{2}))
+            ->max_error_report_per_interval == 2);
+  CHECK(parse("topology.error.throttle.interval.secs", Value(int64_t{60}))
+            ->error_throttle_interval_secs == 60);
+  CHECK(parse("topology.max.error.report.per.interval", Value(int64_t{0})).status().message() ==
+        "config key 'topology.max.error.report.per.interval' must be an integer from 1 to "
+        "1000000, got int '0'");
+  CHECK(parse("topology.error.throttle.interval.secs", Value("10s")).status().message() ==
+        "config key 'topology.error.throttle.interval.secs' must be an integer from 1 to 86400, "
+        "got string '10s'");
+}
+
 TEST_CASE("Warnings name topology keys Gale does not use", "[topology]") {
   TopologySpec spec = Load(R"(name: wordcount
 config:
