@@ -1,6 +1,8 @@
 #include "core/plugin/describe.h"
 
+#include "core/topology/window_config.h"
 #include "core/tuple/tuple_codec.h"
+#include "core/window/runners.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -57,6 +59,11 @@ Status DescribeComponent(topology::ComponentSpec& c, const Config& topology_conf
   } else {
     auto obj = registry.MakeBolt(c.class_name);
     if (!obj.ok()) return obj.status().WithContext(c.class_pos.Prefix() + c.id);
+    if (const Config* code = window::CodeConfiguration(**obj)) {
+      for (const auto& key : topology::MergeCodeWindowConfig(c.config, *code)) {
+        c.code_config.Set(key, *c.config.Find(key));
+      }
+    }
     s = DeclareInto(c, topology_config, **obj, c.outputs);
   }
   if (s.ok()) c.outputs_known = true;
@@ -67,6 +74,7 @@ Status DescribeComponent(topology::ComponentSpec& c, const Config& topology_conf
 // ["doing", what]           progress, so a crash can be pinned on something
 // ["error", message]        loading or describing failed
 // ["class", name, kind, plugin]
+// ["code config", component, key, value]   a window key its code sets
 // ["stream", component, id, direct, field...]
 // ["done"]
 
@@ -110,6 +118,9 @@ void WriteReport(int fd, topology::TopologySpec spec) {
       if (!s.ok()) {
         Record(fd, {"error", s.message()});
         return;
+      }
+      for (const auto& [key, value] : c.code_config.entries()) {
+        Record(fd, {"code config", c.id, key, value});
       }
       for (const auto& d : c.outputs) {
         Values v{"stream", c.id, d.id, d.direct == Direct::kYes};
@@ -264,6 +275,8 @@ Result<Description> ParseReport(std::string_view in, const std::string& ended_ho
       for (size_t i = 4; i < v.size(); ++i) fields.push_back(v[i].AsString());
       decl.fields = Fields(std::move(fields));
       d.outputs[v[1].AsString()].push_back(std::move(decl));
+    } else if (kind == "code config" && v.size() == 4) {
+      d.code_config[v[1].AsString()].Set(v[2].AsString(), v[3]);
     } else if (kind == "done") {
       done = true;
     }
@@ -405,6 +418,13 @@ int ServeDescribeRequest(int in_fd, int out_fd) {
 void ApplyDescription(const Description& description, topology::TopologySpec& spec) {
   for (auto* list : {&spec.spouts, &spec.bolts}) {
     for (auto& c : *list) {
+      if (auto cc = description.code_config.find(c.id); cc != description.code_config.end()) {
+        for (const auto& [key, value] : cc->second.entries()) {
+          if (c.config.Contains(key)) continue;
+          c.config.Set(key, value);
+          c.code_config.Set(key, value);
+        }
+      }
       auto it = description.outputs.find(c.id);
       bool known = false;
       for (const auto& cls : description.classes) {

@@ -25,12 +25,16 @@
 namespace gale::plugin {
 
 // Fills ComponentSpec::outputs of every component whose class is registered
-// with the right kind (the validator reports the others).
+// with the right kind (the validator reports the others), and adds to its
+// config the window keys its code sets and the file does not.
 Status DescribeOutputs(topology::TopologySpec& spec, const ClassRegistry& registry);
 
 struct Description {
   std::vector<topology::ClassInfo> classes;
   std::map<std::string, std::vector<StreamDeclaration>> outputs;  // by component id
+  // Window keys a bolt's code sets (WindowedBolt's builders) that the
+  // topology file does not, by component id.
+  std::map<std::string, Config> code_config;
 };
 
 // Loads the spec's plugins and describes its components in a child process.
@@ -54,7 +58,7 @@ Result<Description> DescribeWithProgram(const std::vector<std::string>& argv,
 // code: 0 once a report was written, errors included.
 int ServeDescribeRequest(int in_fd, int out_fd);
 
-// Copies a description's outputs into the spec's components.
+// Copies a description's outputs and code config into the spec's components.
 void ApplyDescription(const Description& description, topology::TopologySpec& spec);
 
 }  // namespace gale::plugin

@@ -1,5 +1,7 @@
 #include "core/plugin/loader.h"
 
+#include "core/window/runners.h"
+
 #include <dlfcn.h>
 #include <sys/stat.h>
 
@@ -71,6 +73,11 @@ Status ClassRegistry::LoadLibrary(const std::string& path, const std::string& wh
   return Status::Ok();
 }
 
+ClassRegistry::ClassRegistry() {
+  for (const PluginClass& c : window::BuiltinClasses())
+    classes_.emplace(c.name, Entry{c, kBuiltin});
+}
+
 Status ClassRegistry::Add(const PluginClass& c, const std::string& origin) {
   auto it = classes_.find(c.name);
   if (it != classes_.end()) {
@@ -122,6 +129,16 @@ Result<std::unique_ptr<Bolt>> ClassRegistry::MakeBolt(std::string_view name) con
   if (!c) return Status::NotFound("no plugin registers class '" + std::string(name) + "'");
   if (c->kind != ComponentKind::kBolt) {
     return Status::InvalidArgument("class '" + std::string(name) + "' is a spout, not a bolt");
+  }
+  if (c->make_windowed_bolt) {
+    auto w = Construct<WindowedBolt>(name, c->make_windowed_bolt);
+    if (!w.ok()) return w.status();
+    return window::RunWindowed(std::move(*w));
+  }
+  if (c->make_window_reducer) {
+    auto f = Construct<WindowReducer>(name, c->make_window_reducer);
+    if (!f.ok()) return f.status();
+    return window::RunReducer(std::move(*f));
   }
   return Construct<Bolt>(name, c->make_bolt);
 }

@@ -25,6 +25,12 @@ namespace gale::plugin {
 
 class ClassRegistry {
  public:
+  // The plugin that Classes() names for Gale's own classes (gale.WindowSum, ...).
+  static constexpr const char* kBuiltin = "(built in)";
+
+  // A registry with Gale's built-in classes only.
+  ClassRegistry();
+
   // Loads every plugin of a topology. Errors name the plugin, the place in
   // the topology file that refers to it, and what is wrong with it.
   static Result<ClassRegistry> Load(const std::vector<topology::PluginRef>& plugins);

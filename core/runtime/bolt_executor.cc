@@ -141,7 +141,8 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
     collectors_.push_back(std::make_unique<Collector>(*this, task));
     contexts_.push_back(std::make_unique<TopologyContext>(
         shared.plan.name(), component_.id, task, shared.plan.component_tasks(),
-        shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_));
+        shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_,
+        shared.plan.SourcesOf(plan.component)));
   }
 }
 

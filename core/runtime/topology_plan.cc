@@ -1,6 +1,7 @@
 #include "core/runtime/topology_plan.h"
 
 #include "core/acking/acker_bolt.h"
+#include "core/topology/window_config.h"
 
 #include <algorithm>
 
@@ -29,6 +30,22 @@ bool TopologyPlan::Subscribes(const OutputStream& out, int target) const {
     if (r.target_component == target) return true;
   }
   return false;
+}
+
+std::vector<StreamId> TopologyPlan::SourcesOf(int component) const {
+  std::vector<StreamId> out;
+  for (const auto& c : components_) {
+    for (const auto& o : c.outputs) {
+      if (o->system) continue;
+      for (const Route& r : o->routes) {
+        if (r.target_component == component) {
+          out.push_back({c.id, o->meta.stream});
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 namespace {
@@ -85,7 +102,17 @@ void TopologyPlan::AddComponent(const topology::ComponentSpec& c, Role role) {
   }
   // The component's own tick setting wins over the topology's. Spouts and
   // ackers tick once per message timeout instead, to expire old trees.
-  p.tick_secs = topology_config_.MergedWith(c.config).GetDouble("topology.tick.tuple.freq.secs", 0);
+  const Config effective = topology_config_.MergedWith(c.config);
+  p.tick_secs = effective.GetDouble("topology.tick.tuple.freq.secs", 0);
+  // A windowed bolt ticks as often as its windows need (the validator
+  // checked the window keys), or as often as asked if that is more often.
+  if (role == Role::kBolt) {
+    auto window = topology::ReadWindowConfig(effective);
+    if (window.ok() && window->has_value()) {
+      const double secs = (*window)->TickSecs();
+      if (secs > 0 && (p.tick_secs <= 0 || secs < p.tick_secs)) p.tick_secs = secs;
+    }
+  }
   if (role != Role::kBolt) {
     const bool timeouts = settings_.enable_message_timeouts && settings_.EffectiveAckers() > 0;
     p.tick_secs = timeouts ? settings_.message_timeout_secs : 0;

@@ -13,6 +13,7 @@
 #include "core/topology/topology_spec.h"
 
 #include <gale/config.h>
+#include <gale/topology_context.h>
 #include <gale/tuple.h>
 
 #include <map>
@@ -78,6 +79,8 @@ class TopologyPlan {
                                                                            : -1;
   }
   int FindComponent(std::string_view id) const;
+  // The (component, stream) pairs component `component` subscribes to.
+  std::vector<StreamId> SourcesOf(int component) const;
   // Whether component `target` receives tuples of `out` (a subscription, or
   // the acker for spouts' and bolts' acking streams).
   bool Subscribes(const OutputStream& out, int target) const;

@@ -45,6 +45,30 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "the statistics beyond the basic counters (per stream, latency histograms, process "
        "latency, backpressure time); false turns them off (default true)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
+      // Windowed bolts (core/window/README.md); the topology file's `window:`
+      // block sets them.
+      {"topology.bolts.window.length.count", T::kInt, "a window's length in tuples"},
+      {"topology.bolts.window.length.duration.ms", T::kInt, "a window's length in milliseconds"},
+      {"topology.bolts.window.sliding.interval.count", T::kInt,
+       "a window's slide in tuples (default 1 tuple)"},
+      {"topology.bolts.window.sliding.interval.duration.ms", T::kInt,
+       "a window's slide in milliseconds"},
+      {"topology.bolts.window.punctuation.stream", T::kString,
+       "close a window at each tuple of this input stream (Gale's own)"},
+      {"topology.bolts.tuple.timestamp.field.name", T::kString,
+       "event time: the int field holding a tuple's time in milliseconds"},
+      {"topology.bolts.tuple.timestamp.max.lag.ms", T::kInt,
+       "event time: how far behind the newest timestamp a tuple may be (default 0)"},
+      {"topology.bolts.watermark.event.interval.ms", T::kInt,
+       "event time: how often the watermark is computed (default 1000)"},
+      {"topology.bolts.late.tuple.stream", T::kString,
+       "event time: the stream late tuples are emitted on (default: dropped, counted)"},
+      {"topology.bolts.window.key.field", T::kString, "a keyed window reduce's key field"},
+      {"topology.bolts.window.value.field", T::kString, "a keyed window reduce's value field"},
+      {"topology.bolts.window.reduce.inverse", T::kBool,
+       "a keyed window reduce uses its inverse function when it has one (default true)"},
+      {"topology.bolts.window.reduce", T::kBool,
+       "set by Gale on a keyed window reduce (its inputs are acked on arrival)"},
   };
   return keys;
 }

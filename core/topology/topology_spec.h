@@ -89,6 +89,7 @@ struct ComponentSpec {
   SourcePos parallelism_pos;                    // of the `parallelism:` value, when given
   SourcePos num_tasks_pos;                      // of the `numTasks:` value, when given
   std::map<std::string, SourcePos> config_pos;  // where each `config:` key was set
+  Config code_config;  // the keys of `config` its code set (WindowedBolt), not the file
 
   // Declared output streams, filled in from the plugins (plugin/describe.h);
   // empty until then.

@@ -9,6 +9,7 @@
 
 #include "core/topology/topology_name.h"
 #include "core/topology/topology_settings.h"
+#include "core/topology/window_config.h"
 
 namespace gale::topology {
 
@@ -338,6 +339,86 @@ void CheckSubscription(const StreamSpec& s, const ComponentSpec& from, Report* r
   }
 }
 
+std::string SecondsText(double secs) {
+  if (secs == static_cast<double>(static_cast<int64_t>(secs))) {
+    return std::to_string(static_cast<int64_t>(secs));
+  }
+  std::string t = std::to_string(secs);
+  while (!t.empty() && t.back() == '0') t.pop_back();
+  return t;
+}
+
+// Where a window key was set: its line in the file, else the component.
+SourcePos WindowKeyPos(const ComponentSpec& c, std::initializer_list<std::string_view> keys) {
+  for (auto key : keys) {
+    if (auto at = c.config_pos.find(std::string(key)); at != c.config_pos.end()) return at->second;
+  }
+  return c.pos;
+}
+
+// A windowed bolt's window, as Storm checks it when the bolt is built: the
+// keys readable, a window that holds its tuples (a WindowedBolt; a keyed
+// reduce acks on arrival) not longer than the message timeout or the max
+// spout pending allow, and its late and punctuation streams real.
+void CheckWindow(const TopologySpec& spec, const ComponentSpec& c, const TopologySettings& settings,
+                 Report* report) {
+  const Config effective = spec.config.MergedWith(c.config);
+  if (!HasWindowKeys(effective)) return;
+  auto read = ReadWindowConfig(effective);
+  const std::string label = "bolt '" + c.id + "'";
+  if (!read.ok()) {
+    report->Add(WindowKeyPos(c, {kWindowLengthCount, kWindowLengthMs, kWindowSlideCount,
+                                 kWindowSlideMs, kWindowTimestampField, kWindowPunctuationStream}),
+                label + ": " + read.status().message());
+    return;
+  }
+  const WindowConfig& w = **read;
+  const bool holds = !effective.GetBool(kWindowReduceMarker, false);
+  const bool timeouts = settings.EffectiveAckers() > 0 && settings.enable_message_timeouts;
+  if (holds && timeouts && !w.punctuation()) {
+    int64_t ms = 0;
+    if (!w.length.count()) ms += w.length.value;
+    if (!w.slide.count()) ms += w.slide.value;
+    const double timeout_ms = settings.message_timeout_secs * 1000;
+    if (ms > 0 && static_cast<double>(ms) > timeout_ms) {
+      report->Add(WindowKeyPos(c, {kWindowLengthMs, kWindowSlideMs}),
+                  label + ": window duration (length + sliding interval) value " +
+                      std::to_string(ms) + " ms is more than topology.message.timeout.secs value " +
+                      SecondsText(settings.message_timeout_secs) +
+                      " s: its tuples would time out and be replayed before the window acks "
+                      "them; raise the timeout or shorten the window");
+    }
+    int64_t count = 0;
+    if (w.length.count()) count += w.length.value;
+    if (w.slide.count()) count += w.slide.value;
+    if (count > 0 && settings.max_spout_pending > 0 && count > settings.max_spout_pending) {
+      report->Add(WindowKeyPos(c, {kWindowLengthCount, kWindowSlideCount}),
+                  label + ": window count (length + sliding interval) value " +
+                      std::to_string(count) + " is more than topology.max.spout.pending value " +
+                      std::to_string(settings.max_spout_pending) +
+                      ": the spouts would stop before the window fills; raise the pending limit "
+                      "or shorten the window");
+    }
+  }
+  if (!w.late_stream.empty() && c.outputs_known && !c.FindOutput(w.late_stream)) {
+    report->Add(WindowKeyPos(c, {kWindowLateStream}),
+                label + ": late tuple stream '" + w.late_stream +
+                    "' is not declared by the bolt: declare it in DeclareOutputFields with the "
+                    "fields of its input (late tuples are emitted on it unchanged)");
+  }
+  if (w.punctuation()) {
+    bool subscribed = false;
+    for (const auto& s : spec.streams)
+      subscribed |= s.to == c.id && s.stream == w.punctuation_stream;
+    if (!subscribed) {
+      report->Add(WindowKeyPos(c, {kWindowPunctuationStream}),
+                  label + ": punctuation stream '" + w.punctuation_stream +
+                      "' is not one of its inputs: subscribe it to that stream (streamId: " +
+                      w.punctuation_stream + " in a grouping)");
+    }
+  }
+}
+
 }  // namespace
 
 Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo>& classes) {
@@ -352,6 +433,9 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
     const ComponentSpec* from = spec.FindComponent(s.from);
     if (from == nullptr || !from->outputs_known) continue;
     CheckSubscription(s, *from, &report);
+  }
+  if (auto settings = ParseSettings(spec.config); settings.ok()) {
+    for (const auto& c : spec.bolts) CheckWindow(spec, c, *settings, &report);
   }
   return report.ToStatus();
 }

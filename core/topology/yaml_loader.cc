@@ -2,7 +2,9 @@
 // TopologySpec and every yaml-cpp exception into an error line. The format
 // and every message are listed in core/topology/README.md.
 #include "core/topology/yaml_loader.h"
+
 #include "core/common/strings.h"
+#include "core/topology/window_config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -229,8 +231,11 @@ std::string Describe(const YAML::Node& node) {
 
 const std::vector<std::string> kTopKeys = {"name",   "config", "plugins", "includes",
                                            "spouts", "bolts",  "streams"};
-const std::vector<std::string> kComponentKeys = {"id", "className", "parallelism", "numTasks",
-                                                 "config"};
+const std::vector<std::string> kComponentKeys = {"id",       "className", "parallelism",
+                                                 "numTasks", "config",    "window"};
+const std::vector<std::string> kWindowKeys = {
+    "length",     "slide", "tumbling", "punctuation", "timestampField", "lag", "watermarkInterval",
+    "lateStream", "key",   "value",    "inverse"};
 const std::vector<std::string> kStreamKeys = {"from", "to", "grouping", "name"};
 const std::vector<std::string> kGroupingKeys = {"type", "args", "streamId"};
 const std::vector<std::string> kIncludeKeys = {"file", "override", "resource"};
@@ -325,6 +330,9 @@ class FileParser {
                const std::string& of);
 
   void ParseConfig(const YAML::Node& key, const YAML::Node& v, const std::string& what,
+                   Config* config, std::map<std::string, SourcePos>* positions);
+  // A bolt's `window:` block, as Storm's window config keys.
+  void ParseWindow(const YAML::Node& key, const YAML::Node& v, const std::string& label,
                    Config* config, std::map<std::string, SourcePos>* positions);
   void ParsePlugins(const YAML::Node& key, const YAML::Node& v, std::vector<PluginRef>* out);
   void ParseIncludes(const YAML::Node& key, const YAML::Node& v, std::vector<IncludeEntry>* out);
@@ -513,6 +521,88 @@ void FileParser::ParseConfig(const YAML::Node& key, const YAML::Node& v, const s
   }
 }
 
+void FileParser::ParseWindow(const YAML::Node& key, const YAML::Node& v, const std::string& label,
+                             Config* config, std::map<std::string, SourcePos>* positions) {
+  const std::string what = "'window' of " + label;
+  if (!v.IsMap()) {
+    Error(ValuePos(key, v), what +
+                                " must be a map such as { length: 30s, slide: 10s } or "
+                                "{ tumbling: 1000 }, got " +
+                                Describe(v));
+    return;
+  }
+  auto set = [&](std::string_view name, Value value, const SourcePos& pos) {
+    config->Set(std::string(name), std::move(value));
+    (*positions)[std::string(name)] = pos;
+  };
+  // A length or slide: a count (an integer) or a duration (30s, 500ms).
+  auto extent = [&](const YAML::Node& k, const YAML::Node& val, std::string_view count_key,
+                    std::string_view ms_key) {
+    if (!val.IsScalar()) {
+      Error(ValuePos(k, val), "'" + k.Scalar() + "' of " + what +
+                                  " must be a count of tuples (100) or a duration (30s), got " +
+                                  Describe(val));
+      return;
+    }
+    auto e = ParseExtent(val.Scalar());
+    if (!e.ok()) {
+      Error(Pos(val), "'" + k.Scalar() + "' of " + what + ": " + e.status().message());
+      return;
+    }
+    set(e->count() ? count_key : ms_key, e->value, Pos(k));
+  };
+  auto duration = [&](const YAML::Node& k, const YAML::Node& val, std::string_view ms_key) {
+    auto e =
+        val.IsScalar() ? ParseExtent(val.Scalar()) : Result<Extent>(Status::InvalidArgument(""));
+    if (!e.ok() || e->count()) {
+      Error(ValuePos(k, val), "'" + k.Scalar() + "' of " + what +
+                                  " must be a duration with a unit (500ms, 5s, 1m), got " +
+                                  Describe(val));
+      return;
+    }
+    set(ms_key, e->value, Pos(k));
+  };
+  bool has_length = false, has_slide = false, has_tumbling = false;
+  ForEachKey(v, kWindowKeys, {}, "in " + what,
+             [&](const std::string& name, const YAML::Node& k, const YAML::Node& val) {
+               std::string text;
+               if (name == "length") {
+                 has_length = true;
+                 extent(k, val, kWindowLengthCount, kWindowLengthMs);
+               } else if (name == "slide") {
+                 has_slide = true;
+                 extent(k, val, kWindowSlideCount, kWindowSlideMs);
+               } else if (name == "tumbling") {
+                 has_tumbling = true;
+                 extent(k, val, kWindowLengthCount, kWindowLengthMs);
+                 extent(k, val, kWindowSlideCount, kWindowSlideMs);
+               } else if (name == "lag") {
+                 duration(k, val, kWindowLagMs);
+               } else if (name == "watermarkInterval") {
+                 duration(k, val, kWindowWatermarkMs);
+               } else if (name == "inverse") {
+                 bool b = true;
+                 if (GetBool(k, val, "'inverse' of " + what, &b)) {
+                   set("topology.bolts.window.reduce.inverse", b, Pos(k));
+                 }
+               } else if (GetString(k, val, "'" + name + "' of " + what, &text)) {
+                 const std::string_view keys[][2] = {{"punctuation", kWindowPunctuationStream},
+                                                     {"timestampField", kWindowTimestampField},
+                                                     {"lateStream", kWindowLateStream},
+                                                     {"key", kWindowKeyField},
+                                                     {"value", kWindowValueField}};
+                 for (const auto& kv : keys) {
+                   if (kv[0] == name) set(kv[1], text, Pos(k));
+                 }
+               }
+             });
+  if (has_tumbling && (has_slide || has_length)) {
+    Error(Pos(key), what +
+                        ": 'tumbling' is a window's length and slide at once; give either "
+                        "'tumbling' or 'length' (and 'slide')");
+  }
+}
+
 PluginRef FileParser::ResolvePlugin(const std::string& name, const SourcePos& pos) const {
   PluginRef ref;
   ref.name = name;
@@ -609,6 +699,8 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
   c.kind = kind;
   c.pos = Pos(item);
   bool has_id = false, has_class = false;
+  Config window;
+  std::map<std::string, SourcePos> window_pos;
   ForEachKey(item, kComponentKeys, kComponentUnsupported, "in " + label,
              [&](const std::string& name, const YAML::Node& k, const YAML::Node& v) {
                if (name == "id") {
@@ -634,8 +726,24 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
                  c.num_tasks = n;
                } else if (name == "config") {
                  ParseConfig(k, v, "the config of " + label, &c.config, &c.config_pos);
+               } else if (name == "window") {
+                 if (kind == ComponentKind::kSpout) {
+                   Error(Pos(k), "'window' is for bolts; " + label + " is a spout");
+                   return;
+                 }
+                 ParseWindow(k, v, label, &window, &window_pos);
                }
              });
+  for (const auto& [key, value] : window.entries()) {
+    if (auto at = c.config_pos.find(key); at != c.config_pos.end()) {
+      Error(window_pos[key], "'window' of " + label + " sets " + key +
+                                 ", which its config also sets (line " +
+                                 std::to_string(at->second.line) + "): set it in one place");
+      continue;
+    }
+    c.config.Set(key, value);
+    c.config_pos[key] = window_pos[key];
+  }
   if (!has_id) Error(c.pos, "missing required key 'id' in " + label);
   if (!has_class) Error(c.pos, "missing required key 'className' in " + label);
   out->push_back(std::move(c));

@@ -77,7 +77,7 @@ const std::vector<BrokenFile> kBrokenFiles = {
      "top level, got a list"},
     {"unknown_key.yaml",
      "$F:6:5: unknown key 'paralellism' in spout 'sentences' (did you mean 'parallelism'? "
-     "expected one of: id, className, parallelism, numTasks, config)"},
+     "expected one of: id, className, parallelism, numTasks, config, window)"},
     {"missing_class_name.yaml", "$F:4:5: missing required key 'className' in spout 'sentences'"},
     {"bad_name.yaml",
      "$F:1:7: invalid topology name 'word/count': it contains '/'; a topology name is 1 to 128 "

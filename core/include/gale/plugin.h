@@ -3,7 +3,8 @@
 // Registers a plugin's spout and bolt classes by name:
 //
 //   GALE_REGISTER_SPOUT(RandomSentenceSpout);
-//   GALE_REGISTER_BOLT(WordCount);               // a Bolt or a BasicBolt
+//   GALE_REGISTER_BOLT(WordCount);               // a Bolt, BasicBolt, WindowedBolt
+//                                                // or WindowReducer
 //   GALE_REGISTER_BOLT_AS(my::Split, "Split");   // a chosen name
 //
 // The names are what a topology's `className:` refers to. A plugin exports
@@ -16,13 +17,15 @@
 #include <gale/basic_bolt.h>
 #include <gale/bolt.h>
 #include <gale/spout.h>
+#include <gale/window_reduce.h>
+#include <gale/windowed_bolt.h>
 
 #include <memory>
 #include <type_traits>
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 4
+#define GALE_ABI_VERSION 5
 
 namespace gale {
 
@@ -32,7 +35,11 @@ struct PluginClass {
   const char* name;
   ComponentKind kind;
   std::unique_ptr<Spout> (*make_spout)();  // set for spouts
-  std::unique_ptr<Bolt> (*make_bolt)();    // set for bolts
+  std::unique_ptr<Bolt> (*make_bolt)();    // set for bolts (but the two below)
+  // Windowed bolts and keyed window reducers: the runtime runs them as bolts
+  // (core/window).
+  std::unique_ptr<WindowedBolt> (*make_windowed_bolt)() = nullptr;
+  std::unique_ptr<WindowReducer> (*make_window_reducer)() = nullptr;
 };
 
 namespace plugin_internal {
@@ -56,11 +63,30 @@ std::unique_ptr<Spout> MakeSpout() {
 template <typename T>
 std::unique_ptr<Bolt> MakeBolt() {
   static_assert(std::is_base_of_v<Bolt, T> || std::is_base_of_v<BasicBolt, T>,
-                "GALE_REGISTER_BOLT needs a gale::Bolt or gale::BasicBolt");
+                "GALE_REGISTER_BOLT needs a gale::Bolt, BasicBolt, WindowedBolt or WindowReducer");
   if constexpr (std::is_base_of_v<BasicBolt, T>) {
     return std::make_unique<BasicBoltAdapter>(std::make_unique<T>());
   } else {
     return std::make_unique<T>();
+  }
+}
+
+template <typename T>
+PluginClass BoltClass(const char* name) {
+  if constexpr (std::is_base_of_v<WindowedBolt, T>) {
+    return PluginClass{name,
+                       ComponentKind::kBolt,
+                       nullptr,
+                       nullptr,
+                       []() -> std::unique_ptr<WindowedBolt> { return std::make_unique<T>(); },
+                       nullptr};
+  } else if constexpr (std::is_base_of_v<WindowReducer, T>) {
+    return PluginClass{
+        name,    ComponentKind::kBolt,
+        nullptr, nullptr,
+        nullptr, []() -> std::unique_ptr<WindowReducer> { return std::make_unique<T>(); }};
+  } else {
+    return PluginClass{name, ComponentKind::kBolt, nullptr, &MakeBolt<T>};
   }
 }
 
@@ -82,9 +108,8 @@ gale_plugin_classes() {
   static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_,                  \
                                                                __COUNTER__)(::gale::PluginClass{ \
       Name, ::gale::ComponentKind::kSpout, &::gale::plugin_internal::MakeSpout<Class>, nullptr})
-#define GALE_REGISTER_BOLT_AS(Class, Name)                                                       \
-  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_,                  \
-                                                               __COUNTER__)(::gale::PluginClass{ \
-      Name, ::gale::ComponentKind::kBolt, nullptr, &::gale::plugin_internal::MakeBolt<Class>})
+#define GALE_REGISTER_BOLT_AS(Class, Name)                      \
+  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT( \
+      gale_registrar_, __COUNTER__)(::gale::plugin_internal::BoltClass<Class>(Name))
 #define GALE_REGISTER_SPOUT(Class) GALE_REGISTER_SPOUT_AS(Class, #Class)
 #define GALE_REGISTER_BOLT(Class) GALE_REGISTER_BOLT_AS(Class, #Class)

@@ -16,6 +16,13 @@
 
 namespace gale {
 
+// A component's output stream: Storm's GlobalStreamId.
+struct StreamId {
+  std::string component;
+  std::string stream;
+  bool operator==(const StreamId&) const = default;
+};
+
 class TopologyContext {
  public:
   // `component_tasks` maps every component id to its sorted task ids; it is
@@ -23,7 +30,8 @@ class TopologyContext {
   TopologyContext(std::string topology_name, std::string component_id, int32_t task_id,
                   const std::map<std::string, std::vector<int32_t>, std::less<>>& component_tasks,
                   Config topology_config, Config component_config,
-                  const LogSink* log_sink = nullptr, MetricsRegistry* metrics = nullptr)
+                  const LogSink* log_sink = nullptr, MetricsRegistry* metrics = nullptr,
+                  std::vector<StreamId> sources = {})
       : logger_(component_id, task_id, log_sink),
         metrics_(metrics),
         topology_name_(std::move(topology_name)),
@@ -32,7 +40,8 @@ class TopologyContext {
         component_tasks_(component_tasks),
         topology_config_(std::move(topology_config)),
         component_config_(std::move(component_config)),
-        config_(topology_config_.MergedWith(component_config_)) {}
+        config_(topology_config_.MergedWith(component_config_)),
+        sources_(std::move(sources)) {}
 
   const std::string& topology_name() const { return topology_name_; }
   const std::string& component_id() const { return component_id_; }
@@ -55,6 +64,10 @@ class TopologyContext {
     auto it = component_tasks_.find(component);
     return it == component_tasks_.end() ? kNone : it->second;
   }
+
+  // The streams this component subscribes to (Storm's getThisSources()),
+  // sorted; empty in a context a test built itself.
+  const std::vector<StreamId>& sources() const { return sources_; }
 
   // The effective config: topology config with the component's own entries
   // over it. The two layers are available apart as well.
@@ -88,6 +101,7 @@ class TopologyContext {
   Config topology_config_;
   Config component_config_;
   Config config_;
+  std::vector<StreamId> sources_;
 };
 
 }  // namespace gale

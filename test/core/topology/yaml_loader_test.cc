@@ -93,7 +93,7 @@ const std::vector<BrokenCase> kBrokenCases = {
      "config, plugins, includes, spouts, bolts, streams)"},
     {"typo_key.yaml",
      "$D/typo_key.yaml:8:5: unknown key 'paralelism' in bolt 'count' (did you mean "
-     "'parallelism'? expected one of: id, className, parallelism, numTasks, config)"},
+     "'parallelism'? expected one of: id, className, parallelism, numTasks, config, window)"},
     {"parallelism_not_int.yaml",
      "$D/parallelism_not_int.yaml:5:18: 'parallelism' of spout 'sentences' must be an integer, "
      "got string 'two'"},
@@ -463,7 +463,7 @@ TEST_CASE("Unknown and unsupported keys are errors in every element", "[topology
   CHECK(load_error("name: t\nspouts:\n  - { id: s, classname: S }\n") ==
         "t.yaml:3:5: missing required key 'className' in spout 's'\n"
         "t.yaml:3:14: unknown key 'classname' in spout 's' (did you mean 'className'? expected "
-        "one of: id, className, parallelism, numTasks, config)");
+        "one of: id, className, parallelism, numTasks, config, window)");
   CHECK(load_error("name: t\ntopologySource:\n  className: x\n") ==
         "t.yaml:2:1: Flux key 'topologySource' at the top level is not supported by Gale: Gale "
         "builds a topology only from 'spouts:', 'bolts:' and 'streams:' in YAML");
@@ -495,7 +495,7 @@ TEST_CASE("Loader errors come in file order, from every file", "[topology]") {
             "includes, spouts, bolts, streams)\n" +
             dir / "common.yaml" +
             ":2:28: unknown key 'paralelism' in bolt 'b' (did you mean 'parallelism'? expected "
-            "one of: id, className, parallelism, numTasks, config)");
+            "one of: id, className, parallelism, numTasks, config, window)");
 }
 
 TEST_CASE("Substitution replaces every placeholder of a line and keeps line numbers",

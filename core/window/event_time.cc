@@ -1,0 +1,66 @@
+#include "core/window/event_time.h"
+
+#include <algorithm>
+
+namespace gale::window {
+
+EventTime::EventTime(const topology::WindowConfig& config, size_t input_streams)
+    : event_time_(config.event_time()),
+      field_(config.timestamp_field),
+      lag_ms_(config.lag_ms),
+      interval_ms_(config.watermark_interval_ms),
+      input_streams_(input_streams) {}
+
+std::optional<int64_t> EventTime::Stamp(const Tuple& t, int64_t now_ms, std::string* why) {
+  if (!event_time_) {
+    last_now_ = std::max(last_now_, now_ms);
+    return last_now_;
+  }
+  if (t.meta() != field_stream_) {
+    field_stream_ = t.meta();
+    auto i = t.fields().IndexOf(field_);
+    field_present_ = i.has_value();
+    field_index_ = i.value_or(0);
+  }
+  if (!field_present_ || field_index_ >= t.size()) {
+    *why = "tuple from " + t.source_component() + ":" + t.source_stream() +
+           " has no timestamp field '" + field_ + "'";
+    return std::nullopt;
+  }
+  const Value& v = t.values()[field_index_];
+  if (v.type() != ValueType::kInt) {
+    *why = "timestamp field '" + field_ + "' of a tuple from " + t.source_component() + ":" +
+           t.source_stream() + " is " + ValueTypeName(v.type()) + " (" + v.ToString() +
+           "), expected an int (milliseconds)";
+    return std::nullopt;
+  }
+  const int64_t ts = v.AsInt();
+  auto it = std::find_if(streams_.begin(), streams_.end(),
+                         [&](const StreamMax& s) { return s.stream == t.meta(); });
+  if (it == streams_.end()) {
+    streams_.push_back({t.meta(), ts});
+  } else {
+    it->max_ts = std::max(it->max_ts, ts);
+  }
+  return ts;
+}
+
+std::optional<int64_t> EventTime::Advance(int64_t now_ms) {
+  if (!event_time_) {
+    last_now_ = std::max(last_now_, now_ms);
+    if (last_now_ <= watermark_) return std::nullopt;
+    watermark_ = last_now_;
+    return watermark_;
+  }
+  if (next_watermark_at_ != kNoTime && now_ms < next_watermark_at_) return std::nullopt;
+  next_watermark_at_ = now_ms + interval_ms_;
+  if (streams_.empty() || streams_.size() < input_streams_) return std::nullopt;
+  int64_t low = streams_.front().max_ts;
+  for (const auto& s : streams_) low = std::min(low, s.max_ts);
+  const int64_t w = low - lag_ms_;
+  if (watermark_ != kNoTime && w <= watermark_) return std::nullopt;
+  watermark_ = w;
+  return watermark_;
+}
+
+}  // namespace gale::window

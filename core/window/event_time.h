@@ -1,0 +1,97 @@
+// core/window/event_time.h
+//
+// The time a window engine runs on: each tuple's timestamp (its timestamp
+// field in event time, its arrival in processing time), the watermark, and
+// the ends at which duration slides close windows. Shared by the tuple
+// windows (WindowedBolt) and the keyed reduce.
+#pragma once
+
+#include "core/topology/window_config.h"
+
+#include <gale/tuple.h>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gale::window {
+
+inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+
+class EventTime {
+ public:
+  // `input_streams`: how many (component, stream) pairs the bolt subscribes
+  // to; the watermark waits until each has sent a tuple (as Storm's does).
+  // 0 when unknown: the streams seen so far count.
+  EventTime(const topology::WindowConfig& config, size_t input_streams);
+
+  bool event_time() const { return event_time_; }
+
+  // The tuple's timestamp, or nullopt with `why` set when its timestamp
+  // field is missing or not an int. Processing time: `now_ms` (made
+  // non-decreasing). Notes the timestamp against the tuple's stream.
+  std::optional<int64_t> Stamp(const Tuple& t, int64_t now_ms, std::string* why);
+
+  // Whether a tuple at `ts` is behind the watermark (event time only).
+  bool Late(int64_t ts) const { return event_time_ && watermark_ != kNoTime && ts < watermark_; }
+
+  // Moves the watermark on at `now_ms`: processing time, to now; event
+  // time, every watermark interval, to the smallest over the streams of
+  // the largest timestamp seen, minus the lag. Returns the new watermark
+  // when it moved, else nullopt.
+  std::optional<int64_t> Advance(int64_t now_ms);
+
+  int64_t watermark() const { return watermark_; }
+
+ private:
+  struct StreamMax {
+    const StreamMeta* stream;
+    int64_t max_ts;
+  };
+
+  bool event_time_;
+  std::string field_;
+  int64_t lag_ms_;
+  int64_t interval_ms_;
+  size_t input_streams_;
+  std::vector<StreamMax> streams_;
+  int64_t watermark_ = kNoTime;
+  int64_t last_now_ = kNoTime;
+  int64_t next_watermark_at_ = kNoTime;
+  const StreamMeta* field_stream_ = nullptr;  // the stream field_index_ is for
+  size_t field_index_ = 0;
+  bool field_present_ = false;
+};
+
+// The ends of the windows a duration slide closes: aligned on multiples of
+// the slide since the epoch (a 10 s slide closes windows at :00, :10, ...).
+class SlideClock {
+ public:
+  explicit SlideClock(int64_t slide_ms) : slide_(slide_ms) {}
+  // The first end after `ts`, once there is a first tuple.
+  void Start(int64_t ts) {
+    if (next_ == kNoTime) next_ = FirstEndAfter(ts);
+  }
+  bool started() const { return next_ != kNoTime; }
+  void Stop() { next_ = kNoTime; }
+  int64_t next() const { return next_; }
+  void Step() { next_ += slide_; }
+  // Skips ends before which nothing is left: the next end is the first
+  // after `ts`, the oldest tuple's time.
+  void SkipTo(int64_t ts) {
+    if (next_ != kNoTime && ts >= next_) next_ = FirstEndAfter(ts);
+  }
+  int64_t FirstEndAfter(int64_t ts) const {
+    int64_t q = ts / slide_;
+    if (ts < 0 && q * slide_ != ts) --q;  // floor
+    return (q + 1) * slide_;
+  }
+
+ private:
+  int64_t slide_;
+  int64_t next_ = kNoTime;
+};
+
+}  // namespace gale::window

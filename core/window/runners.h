@@ -1,0 +1,30 @@
+// core/window/runners.h
+//
+// Runs a plugin's WindowedBolt or WindowReducer as a Bolt: the executor
+// sees an ordinary bolt that takes inputs and ticks (the plan gives a
+// windowed component ticks often enough, topology::WindowConfig::TickSecs)
+// and the user's code sees windows. See core/window/README.md.
+#pragma once
+
+#include <gale/bolt.h>
+#include <gale/config.h>
+#include <gale/plugin.h>
+#include <gale/window_reduce.h>
+#include <gale/windowed_bolt.h>
+
+#include <memory>
+#include <vector>
+
+namespace gale::window {
+
+std::unique_ptr<Bolt> RunWindowed(std::unique_ptr<WindowedBolt> bolt);
+std::unique_ptr<Bolt> RunReducer(std::unique_ptr<WindowReducer> reducer);
+
+// The window keys a bolt's code sets (WindowedBolt's builders), for the
+// describer; nullptr for any other bolt.
+const Config* CodeConfiguration(const Bolt& bolt);
+
+// gale.WindowSum, gale.WindowCount, gale.WindowMin, gale.WindowMax.
+const std::vector<PluginClass>& BuiltinClasses();
+
+}  // namespace gale::window

@@ -1,0 +1,81 @@
+// core/window/tuple_windows.h
+//
+// The windows of a WindowedBolt, as pure logic: tuples in, windows out
+// through a Sink, time given by the caller. The runner
+// (windowed_bolt_runner.h) feeds it inputs and ticks and turns its calls
+// into the user's Execute(), acks and late-stream emits; the unit tests
+// drive it with a clock of their own.
+//
+// A window covers [end - length, end) by time, or the last `length` tuples
+// before `end`; it closes every `slide` (tuples, or time aligned on
+// multiples of the slide). A tuple leaves (is expired, and acked) at the
+// first close that no longer has it in the window, and is in that window's
+// GetExpired(); in a tumbling or punctuation window it leaves right after
+// its window executed.
+#pragma once
+
+#include "core/topology/window_config.h"
+#include "core/window/event_time.h"
+
+#include <gale/tuple.h>
+#include <gale/windowed_bolt.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace gale::window {
+
+class TupleWindows {
+ public:
+  class Sink {
+   public:
+    virtual ~Sink() = default;
+    // A window closed. Called only for a window with tuples in it.
+    virtual void Execute(const TupleWindow& window) = 0;
+    // `t` left every window: ack it.
+    virtual void Expire(const Tuple& t) = 0;
+    // `t` is behind the watermark, or has no usable timestamp (`why`
+    // non-empty). Not kept.
+    virtual void Late(const Tuple& t, const std::string& why) = 0;
+  };
+
+  TupleWindows(const topology::WindowConfig& config, size_t input_streams, Sink& sink);
+
+  // One input, at processing time `now_ms`. The tuple is copied: its tree
+  // identity goes with the copy, which is what anchors and acks use.
+  void Add(const Tuple& t, int64_t now_ms);
+  // Moves time on: closes the windows whose end has passed.
+  void Tick(int64_t now_ms);
+
+  size_t size() const { return window_.size() + pending_.size(); }
+  int64_t watermark() const { return time_.watermark(); }
+
+ private:
+  struct Entry {
+    Tuple tuple;
+    int64_t ts;
+    uint64_t seq;  // position in the order tuples entered the window
+  };
+
+  void Release(Entry e);
+  void ReleaseUpTo(int64_t watermark);
+  // Closes a window ending at `end_ms` over the first `k` entries.
+  void Close(size_t k, int64_t end_ms);
+  size_t FirstAtOrAfter(int64_t ts) const;
+
+  topology::WindowConfig config_;
+  Sink& sink_;
+  EventTime time_;
+  SlideClock slides_;
+  bool tumbling_;
+  std::deque<Entry> window_;    // released, in time order
+  std::vector<Entry> pending_;  // event time: not yet behind the watermark (a min-heap)
+  uint64_t next_seq_ = 0;
+  uint64_t first_new_seq_ = 0;  // the first seq not yet in an executed window
+  int64_t since_slide_ = 0;     // tuples released since the last count slide
+  TupleWindow out_;
+};
+
+}  // namespace gale::window
