@@ -143,7 +143,17 @@ class FeederSpout : public Spout {
     Log().RecordFail(id.value);
   }
   bool IsExhausted() const override { return Log().count("consumed") == int64_t(Log().fed()); }
-  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+  // One field, "value", or those listed in feeder.fields ("word,n").
+  void DeclareOutputFields(OutputDeclarer& d) const override {
+    std::vector<std::string> fields;
+    std::string list = d.config().GetString("feeder.fields", "value");
+    for (size_t at = 0; at <= list.size();) {
+      size_t comma = std::min(list.find(',', at), list.size());
+      fields.push_back(list.substr(at, comma - at));
+      at = comma + 1;
+    }
+    d.Declare(Fields(std::move(fields)));
+  }
 
  private:
   SpoutOutputCollector* c_ = nullptr;
@@ -457,13 +467,54 @@ class TickCountBolt : public Bolt {
   OutputCollector* c_ = nullptr;
 };
 
+// A windowed bolt: records each window's values ("window:1,2,3") and emits
+// their sum, which the runner anchors to every tuple of the window.
+class WindowRecorderBolt : public WindowedBolt {
+ public:
+  void Execute(const TupleWindow& w) override {
+    std::string text;
+    int64_t sum = 0;
+    for (const Tuple* t : w.Get()) {
+      text += (text.empty() ? "" : ",") + t->Get(0).ToString();
+      sum += t->GetInt(0);
+    }
+    Log().Count("window:" + text);
+    Log().Count("windows");
+    out_->Emit({sum});
+  }
+  void Prepare(const TopologyContext&, OutputCollector& c) override { out_ = &c; }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"sum"}); }
+
+ private:
+  OutputCollector* out_ = nullptr;
+};
+
+// Records every input's values but a windowEnd ("seen:a,7") and acks it.
+class RecordBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { c_ = &c; }
+  void Execute(const Tuple& in) override {
+    std::string text;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in.fields()[i] == "windowEnd") continue;
+      text += (text.empty() ? "" : ",") + in.Get(i).ToString();
+    }
+    Log().Count("seen:" + text);
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+};
+
 template <typename T>
 PluginClass SpoutClass(const char* name) {
   return {name, ComponentKind::kSpout, &plugin_internal::MakeSpout<T>, nullptr};
 }
 template <typename T>
 PluginClass BoltClass(const char* name) {
-  return {name, ComponentKind::kBolt, nullptr, &plugin_internal::MakeBolt<T>};
+  return plugin_internal::BoltClass<T>(name);
 }
 
 }  // namespace
@@ -487,6 +538,8 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<UnanchoredForwardBolt>("UnanchoredForwardBolt"),
            BoltClass<FailAllBolt>("FailAllBolt"),
            BoltClass<TickCountBolt>("TickCountBolt"),
+           BoltClass<WindowRecorderBolt>("WindowRecorderBolt"),
+           BoltClass<RecordBolt>("RecordBolt"),
        }) {
     (void)r.Add(c, "test binary");
   }

@@ -52,7 +52,7 @@ class TestLog {
 // FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, ArityBolt, AckBolt,
 // AckEveryOtherBolt, FailValueBolt, HoldBolt, UnanchoredForwardBolt,
 // FailAllBolt, TickCountBolt, IdentityBolt, LingerBolt, ResetBurstBolt,
-// OrderBolt: see test_components.cc.
+// OrderBolt, WindowRecorderBolt, RecordBolt: see test_components.cc.
 plugin::ClassRegistry TestClasses();
 
 }  // namespace gale::testing

@@ -14,3 +14,5 @@
 #include <gale/topology_context.h>
 #include <gale/tuple.h>
 #include <gale/values.h>
+#include <gale/window_reduce.h>
+#include <gale/windowed_bolt.h>

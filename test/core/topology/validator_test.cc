@@ -390,3 +390,75 @@ TEST_CASE("Structure errors across files come top-level file first", "[topology]
 
 }  // namespace
 }  // namespace gale::topology
+
+namespace gale::topology {
+namespace {
+
+// The word count with a `window:` on `count` and these top-level config lines.
+std::string Windowed(const std::string& window, const std::string& config = "") {
+  return "name: wordcount\n" + (config.empty() ? "" : "config: { " + config + " }\n") +
+         "spouts:\n  - { id: sentences, className: SentenceSpout }\n"
+         "bolts:\n  - { id: split, className: SplitSentence }\n"
+         "  - id: count\n    className: WordCount\n    window: " +
+         window +
+         "\nstreams:\n  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+         "  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }\n";
+}
+
+std::string WindowError(const std::string& window, const std::string& config = "") {
+  Result<TopologySpec> spec = LoadTopologyString(Windowed(window, config), "w.yaml", NoEnv());
+  if (!spec.ok()) return spec.status().message();
+  Declare(&*spec, "sentences", {{"default", Fields{"sentence"}, Direct::kNo}});
+  Declare(&*spec, "split", {{"default", Fields{"word"}, Direct::kNo}});
+  Declare(&*spec, "count", {{"default", Fields{"word", "count"}, Direct::kNo}});
+  Status s = ValidateWithPlugins(*spec, kClasses);
+  return s.ok() ? "ok" : s.message();
+}
+
+TEST_CASE("A window: block sets Storm's window keys", "[topology][window]") {
+  TopologySpec spec = Load(Windowed("{ length: 30s, slide: 100, timestampField: ts, lag: 5s }"));
+  const Config& c = spec.FindComponent("count")->config;
+  CHECK(c.GetInt("topology.bolts.window.length.duration.ms", 0) == 30000);
+  CHECK(c.GetInt("topology.bolts.window.sliding.interval.count", 0) == 100);
+  CHECK(c.GetString("topology.bolts.tuple.timestamp.field.name", "") == "ts");
+  CHECK(c.GetInt("topology.bolts.tuple.timestamp.max.lag.ms", 0) == 5000);
+  CHECK(Warnings(spec).empty());  // the keys are known ones
+  TopologySpec tumbling = Load(Windowed("{ tumbling: 1000 }"));
+  const Config& t = tumbling.FindComponent("count")->config;
+  CHECK(t.GetInt("topology.bolts.window.length.count", 0) == 1000);
+  CHECK(t.GetInt("topology.bolts.window.sliding.interval.count", 0) == 1000);
+}
+
+TEST_CASE("Bad windows fail validation with Storm's messages and the key's line",
+          "[topology][window]") {
+  CHECK(WindowError("{ length: 30s, slide: 10s }") ==
+        "w.yaml:8:15: bolt 'count': window duration (length + sliding interval) value 40000 ms is "
+        "more than topology.message.timeout.secs value 30 s: its tuples would time out and be "
+        "replayed before the window acks them; raise the timeout or shorten the window");
+  CHECK(WindowError("{ length: 30s, slide: 10s }", "topology.message.timeout.secs: 60") == "ok");
+  CHECK(WindowError("{ length: 30s, slide: 10s }", "topology.acker.executors: 0") == "ok");
+  CHECK(WindowError("{ length: 900, slide: 200 }", "topology.max.spout.pending: 1000") ==
+        "w.yaml:9:15: bolt 'count': window count (length + sliding interval) value 1100 is more "
+        "than topology.max.spout.pending value 1000: the spouts would stop before the window "
+        "fills; raise the pending limit or shorten the window");
+  CHECK(WindowError("{ length: 10, slide: 20 }") ==
+        "w.yaml:8:15: bolt 'count': the sliding interval (20 tuples) is larger than the window "
+        "length (10 tuples): tuples between windows would be in none");
+  CHECK(WindowError("{ length: 0 }") ==
+        "w.yaml:8:23: 'length' of 'window' of bolt 'count': expected a count of tuples (100) or "
+        "a duration with a unit (500ms, 30s, 5m, 1h), got '0'");
+  CHECK(WindowError("{ length: 10, timestampField: ts, lateStream: late }") ==
+        "w.yaml:8:47: bolt 'count': late tuple stream 'late' is not declared by the bolt: "
+        "declare it in DeclareOutputFields with the fields of its input (late tuples are "
+        "emitted on it unchanged)");
+  CHECK(WindowError("{ punctuation: marks }") ==
+        "w.yaml:8:15: bolt 'count': punctuation stream 'marks' is not one of its inputs: "
+        "subscribe it to that stream (streamId: marks in a grouping)");
+  CHECK(WindowError("{ length: 10, tumbling: 10 }") ==
+        "w.yaml:8:5: 'window' of bolt 'count': 'tumbling' is a window's length and slide at "
+        "once; give either 'tumbling' or 'length' (and 'slide')");
+  CHECK(WindowError("{ lenght: 10 }").find("unknown key 'lenght'") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::topology
