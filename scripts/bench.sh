@@ -9,6 +9,10 @@
 #       on loopback, acking off and on, as a fraction of the ZeroMQ ceiling
 #   W4  word count on two workers, acked, max.spout.pending 1000: the
 #       maximum rate, then latency at 25/50/80/100% of it
+#   W6  keyed sum over a sliding event-time window (1 M tuples per event-s,
+#       10 000 keys, 1 s slide; 10, 60 and 600 s windows) on the keyed
+#       reduce engine in one process, with and without its inverse
+#       (gale-bench-window): tuples/s and the cost of one slide
 #
 #   scripts/bench.sh [--quick] [--only W1,W3] [--stats-compare] [--json FILE] [--no-build] [--keep]
 #
@@ -53,7 +57,7 @@ while (($#)); do
 done
 [[ -n "$json" ]] || json="$build/bench/results.json"
 for w in ${only//,/ }; do
-  [[ "$w" =~ ^W[1-4]$ ]] || { echo "bench: --only takes W1..W4, not '$w'" >&2; exit 2; }
+  [[ "$w" =~ ^W[1-46]$ ]] || { echo "bench: --only takes W1..W4 or W6, not '$w'" >&2; exit 2; }
 done
 want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 [[ "$json" = /* ]] || json="$PWD/$json"
@@ -72,10 +76,11 @@ if ((build_first)); then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
   cmake --build "$build" -j "${GALE_JOBS:-$(nproc)}" --target gale gale-nimbus gale-supervisor \
-    gale-worker bench gale-zmq-ceiling gale-bench-probe
+    gale-worker bench gale-zmq-ceiling gale-bench-probe gale-bench-window
 fi
 bin="$build/bin"
-for b in gale gale-nimbus gale-supervisor gale-worker gale-zmq-ceiling gale-bench-probe; do
+for b in gale gale-nimbus gale-supervisor gale-worker gale-zmq-ceiling gale-bench-probe \
+  gale-bench-window; do
   [[ -x "$bin/$b" ]] || { log "missing $bin/$b (build first, or drop --no-build)"; exit 1; }
 done
 [[ -f "$build/lib/libbench.so" ]] || { log "missing $build/lib/libbench.so"; exit 1; }
@@ -398,6 +403,24 @@ if want W4; then
   done
 fi
 
+# W6: one thread, the engine alone (no topology around it: the slide's cost
+# is what it measures). The 600 s window first fills 600 event-seconds.
+if want W6; then
+  w6_lengths="10 60 600"
+  ((quick)) && w6_lengths="10 60"
+  "$bin/gale-bench-window" --keys 10000 --measure "$( ((quick)) && echo 3 || echo 20)" \
+    $w6_lengths > "$run/w6.out"
+  while read -r line; do
+    secs=$(sed -n 's/.*window_secs=\([0-9]*\).*/\1/p' <<< "$line")
+    inv=$(sed -n 's/.*inverse=\([01]\).*/\1/p' <<< "$line")
+    tps=$(sed -n 's/.*tuples_per_sec=\([0-9]*\).*/\1/p' <<< "$line")
+    slide=$(sed -n 's/.*slide_us=\([0-9.]*\).*/\1/p' <<< "$line")
+    printf 'cpu_secs_per_sec=1.00\nmachine_cpu_secs_per_sec=1.00\n' > "$run/w6-probe.out"
+    add_row W6 "keyed sum, ${secs} s window, $( ((inv)) && echo "with inverse" || echo "panes only")" \
+      tuples/s "$tps" "$run/w6-probe.out" "slide ${slide} us"
+  done < "$run/w6.out"
+fi
+
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
@@ -483,7 +506,7 @@ problems=()
 for v in "$ceiling1" "$ceiling100"; do
   awk -v x="${v:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("ZeroMQ ceiling reported no rate")
 done
-for w in W1 W2 W3 W4; do
+for w in W1 W2 W3 W4 W6; do
   want "$w" || continue
   grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run")
 done
