@@ -77,6 +77,8 @@ class PaneReducer {
   SlideClock clock_;
   int64_t pane_;                     // pane size: tuples or ms
   std::map<int64_t, KeyMap> panes_;  // by pane index
+  KeyMap* cached_ = nullptr;         // the pane the last input went to
+  int64_t cached_pane_ = 0;
   // With an inverse: the window's result per key, and the panes [lo_, hi_)
   // it holds.
   std::unordered_map<Value, Slot, ValueHash> window_;
