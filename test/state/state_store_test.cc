@@ -1,0 +1,196 @@
+// The state stores (core/state): the same two-phase contract for the memory,
+// RocksDB and Redis backends, RocksDB on a temporary directory and Redis on a
+// real redis-server this test starts on a free loopback port and stops by
+// pid. And KeyValueState over them.
+#include "core/state/state_store.h"
+#include "core/state/key_value_state.h"
+#include "test/support/cluster.h"
+#include "test/support/process.h"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+namespace gale::state {
+namespace {
+
+using testing::Daemon;
+using testing::TempDir;
+
+// A redis-server of our own, gone with the object (also when a test fails).
+class RedisServer {
+ public:
+  RedisServer()
+      : port_(testing::FreePort()),
+        daemon_({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", dir_.path()},
+                dir_.path() + "/redis.log") {
+    const bool up = testing::WaitFor(
+        [&] { return OpenRedisStore("127.0.0.1", port_, "probe").ok(); }, std::chrono::seconds(10));
+    INFO(daemon_.Log());
+    REQUIRE(up);
+  }
+  int port() const { return port_; }
+  Daemon& daemon() { return daemon_; }
+
+ private:
+  TempDir dir_;
+  int port_;
+  Daemon daemon_;
+};
+
+using Opener = std::function<std::unique_ptr<StateStore>(const std::string& ns)>;
+
+std::unique_ptr<StateStore> Must(Result<std::unique_ptr<StateStore>> r) {
+  INFO(r.status().message());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+// What every backend must do.
+void CheckContract(const Opener& open) {
+  auto store = open("t/count/1");
+  REQUIRE(store->Clear().ok());
+  auto empty = store->Load();
+  REQUIRE(empty.ok());
+  CHECK(empty->txid == kNoTxid);
+  CHECK(empty->entries.empty());
+
+  // A prepared txid is not committed state, but it is found again.
+  REQUIRE(store->Prepare(1, {{"a", "1"}, {"b", "2"}}).ok());
+  auto prepared = open("t/count/1")->Load();
+  REQUIRE(prepared.ok());
+  CHECK(prepared->entries.empty());
+  CHECK(prepared->prepared_txid == 1);
+
+  REQUIRE(store->Commit(1).ok());
+  auto one = open("t/count/1")->Load();  // as a restarted task sees it
+  REQUIRE(one.ok());
+  CHECK(one->txid == 1);
+  CHECK(one->prepared_txid == kNoTxid);
+  CHECK(one->entries == std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}});
+  CHECK(store->Commit(1).ok());  // redone after a crash: a no-op
+
+  // A change and a deletion, binary keys and values included.
+  const std::string binary("\0\1\xff", 3);
+  REQUIRE(store->Prepare(2, {{"a", "10"}, {"b", std::nullopt}, {binary, binary}}).ok());
+  REQUIRE(store->Commit(2).ok());
+  auto two = store->Load();
+  REQUIRE(two.ok());
+  CHECK(two->entries == std::map<std::string, std::string>{{"a", "10"}, {binary, binary}});
+
+  // Rolled back: as if never prepared.
+  REQUIRE(store->Prepare(3, {{"a", "99"}}).ok());
+  REQUIRE(store->Rollback().ok());
+  auto rolled = store->Load();
+  REQUIRE(rolled.ok());
+  CHECK(rolled->txid == 2);
+  CHECK(rolled->prepared_txid == kNoTxid);
+  CHECK(rolled->entries.at("a") == "10");
+  Status wrong = store->Commit(3);
+  CHECK(wrong.code() == StatusCode::kFailedPrecondition);
+
+  // Namespaces do not see each other.
+  auto other = open("t/count/2")->Load();
+  REQUIRE(other.ok());
+  CHECK(other->entries.empty());
+  REQUIRE(store->Clear().ok());
+  CHECK(store->Load()->entries.empty());
+}
+
+TEST_CASE("The memory store keeps the two-phase contract", "[state]") {
+  CheckContract([](const std::string& ns) { return OpenMemoryStore(ns); });
+}
+
+TEST_CASE("The RocksDB store keeps the two-phase contract, across openings", "[state]") {
+  TempDir dir;
+  CheckContract([&](const std::string& ns) { return Must(OpenRocksDbStore(dir.path(), ns)); });
+}
+
+TEST_CASE("The Redis store keeps the two-phase contract on a real server", "[state]") {
+  RedisServer redis;
+  CheckContract(
+      [&](const std::string& ns) { return Must(OpenRedisStore("127.0.0.1", redis.port(), ns)); });
+}
+
+TEST_CASE("An unreachable Redis is an error naming host and port", "[state]") {
+  const int port = testing::FreePort();
+  auto r = OpenRedisStore("127.0.0.1", port, "t");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().rfind("redis 127.0.0.1:" + std::to_string(port) + ": ", 0) == 0);
+}
+
+TEST_CASE("A Redis that goes away fails the commit, and the next call reconnects", "[state]") {
+  TempDir dir;
+  const int port = testing::FreePort();
+  std::vector<std::string> argv = {
+      "/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save",  "",
+      "--appendonly",          "yes",    "--appendfsync",      "always", "--dir",     dir.path()};
+  auto server = std::make_unique<Daemon>(argv, dir.path() + "/redis1.log");
+  REQUIRE(testing::WaitFor([&] { return OpenRedisStore("127.0.0.1", port, "p").ok(); },
+                           std::chrono::seconds(10)));
+  auto store = Must(OpenRedisStore("127.0.0.1", port, "t/c/1"));
+  REQUIRE(store->Prepare(1, {{"k", "v"}}).ok());
+  REQUIRE(store->Commit(1).ok());
+  server->Stop();
+  Status down = store->Prepare(2, {{"k", "w"}});
+  CHECK(down.code() == StatusCode::kUnavailable);
+  CHECK(down.message().find("redis 127.0.0.1:" + std::to_string(port)) == 0);
+  server = std::make_unique<Daemon>(argv, dir.path() + "/redis2.log");
+  REQUIRE(testing::WaitFor([&] { return store->Load().ok(); }, std::chrono::seconds(10)));
+  auto back = store->Load();
+  REQUIRE(back.ok());
+  CHECK(back->txid == 1);  // committed state survived the restart (appendonly)
+  CHECK(back->entries.at("k") == "v");
+}
+
+TEST_CASE("The provider is chosen by config, with clear errors", "[state]") {
+  Config c;
+  CHECK(OpenStateStore(c, "ns").ok());  // memory by default
+  c.Set("topology.state.provider", "rocksdb");
+  auto no_dir = OpenStateStore(c, "ns");
+  REQUIRE_FALSE(no_dir.ok());
+  CHECK(no_dir.status().message().find("topology.state.rocksdb.dir") != std::string::npos);
+  c.Set("topology.state.provider", "hbase");
+  CHECK(OpenStateStore(c, "ns").status().message() ==
+        "topology.state.provider must be memory, rocksdb or redis, got 'hbase'");
+  c.Set("topology.state.provider", "org.apache.storm.state.InMemoryKeyValueStateProvider");
+  CHECK(OpenStateStore(c, "ns").ok());
+}
+
+TEST_CASE("KeyValueState keeps any Value, and rolls back to the committed state", "[state]") {
+  TempDir dir;
+  auto open = [&] {
+    auto s = KeyValueStateImpl::Open(Must(OpenRocksDbStore(dir.path(), "t/wc/3")));
+    REQUIRE(s.ok());
+    return std::move(s).value();
+  };
+  {
+    auto state = open();
+    state->Put("apple", int64_t{3});
+    state->Put(int64_t{7}, "seven");
+    state->Put(Bytes{std::string("\0x", 2)}, 1.5);
+    CHECK(state->Get("apple") == Value(int64_t{3}));
+    CHECK(state->Get("pear", int64_t{0}) == Value(int64_t{0}));
+    REQUIRE(state->PrepareCommit(1).ok());
+    REQUIRE(state->Commit(1).ok());
+    state->Put("apple", int64_t{4});
+    CHECK(state->Delete(int64_t{7}));
+    state->Put("pear", int64_t{1});
+    CHECK(state->uncommitted_changes() == 3);
+    REQUIRE(state->PrepareCommit(2).ok());
+    REQUIRE(state->Rollback().ok());
+    CHECK(state->Get("apple") == Value(int64_t{3}));
+    CHECK(state->Get(int64_t{7}) == Value("seven"));
+    CHECK_FALSE(state->Get("pear").has_value());
+    state->Put("apple", int64_t{5});  // uncommitted when the task dies
+  }
+  auto reopened = open();
+  CHECK(reopened->committed_txid() == 1);
+  CHECK(reopened->size() == 3);
+  CHECK(reopened->Get("apple") == Value(int64_t{3}));
+  CHECK(reopened->Get(Bytes{std::string("\0x", 2)}) == Value(1.5));
+}
+
+}  // namespace
+}  // namespace gale::state
