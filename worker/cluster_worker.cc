@@ -14,6 +14,7 @@
 #include "thrift/convert.h"
 
 #include <signal.h>
+#include <filesystem>
 
 #include <atomic>
 #include <chrono>
@@ -159,6 +160,13 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   if (!spec.ok()) { return GiveUp(me, spec.status()); }
   for (size_t i = 0; i < spec->plugins.size(); ++i) {
     spec->plugins[i].path = options.plugin_dir + "/" + wp.topology.plugins[i].sha256 + ".so";
+  }
+  // Storm's storm.id (stateful bolts' default state namespace), and where
+  // the RocksDB state lives on this supervisor unless the topology says.
+  spec->config.Set("storm.id", options.topology_id);
+  if (!spec->config.Contains("topology.state.rocksdb.dir")) {
+    spec->config.Set("topology.state.rocksdb.dir",
+                     (std::filesystem::path(options.plugin_dir).parent_path() / "state").string());
   }
   auto classes = plugin::ClassRegistry::Load(spec->plugins);
   if (!classes.ok()) { return GiveUp(me, classes.status()); }

@@ -7,6 +7,7 @@
 #include "worker/shutdown.h"
 
 #include <signal.h>
+#include <ctime>
 
 #include <atomic>
 #include <chrono>
@@ -72,6 +73,13 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
   auto loaded = runtime::LoadForCommand(options.file, options.filter_file,
                                         runtime::PluginIsolation::kInProcess, err);
   if (!loaded) return 2;
+  // A run's own state namespace (stateful bolts), unless the topology
+  // names one; RocksDB state in ./gale-state unless it says where.
+  loaded->spec.config.Set("storm.id",
+                          loaded->spec.name + "-local-" + std::to_string(::time(nullptr)));
+  if (!loaded->spec.config.Contains("topology.state.rocksdb.dir")) {
+    loaded->spec.config.Set("topology.state.rocksdb.dir", "gale-state");
+  }
   auto plan = runtime::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
     err << plan.status().message() << "\n";

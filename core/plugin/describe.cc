@@ -1,5 +1,6 @@
 #include "core/plugin/describe.h"
 
+#include "core/state/checkpoint.h"
 #include "core/topology/window_config.h"
 #include "core/tuple/tuple_codec.h"
 #include "core/window/runners.h"
@@ -59,7 +60,9 @@ Status DescribeComponent(topology::ComponentSpec& c, const Config& topology_conf
   } else {
     auto obj = registry.MakeBolt(c.class_name);
     if (!obj.ok()) return obj.status().WithContext(c.class_pos.Prefix() + c.id);
-    if (const Config* code = window::CodeConfiguration(**obj)) {
+    const Config* code = window::CodeConfiguration(**obj);
+    if (!code) code = state::StatefulConfiguration(**obj);
+    if (code) {
       for (const auto& key : topology::MergeCodeWindowConfig(c.config, *code)) {
         c.code_config.Set(key, *c.config.Find(key));
       }

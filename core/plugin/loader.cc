@@ -1,5 +1,6 @@
 #include "core/plugin/loader.h"
 
+#include "core/state/checkpoint.h"
 #include "core/window/runners.h"
 
 #include <dlfcn.h>
@@ -74,8 +75,11 @@ Status ClassRegistry::LoadLibrary(const std::string& path, const std::string& wh
 }
 
 ClassRegistry::ClassRegistry() {
-  for (const PluginClass& c : window::BuiltinClasses())
+  for (const PluginClass& c : window::BuiltinClasses()) {
     classes_.emplace(c.name, Entry{c, kBuiltin});
+  }
+  const PluginClass& checkpoint = state::CheckpointSpoutClass();
+  classes_.emplace(checkpoint.name, Entry{checkpoint, kBuiltin});
 }
 
 Status ClassRegistry::Add(const PluginClass& c, const std::string& origin) {
@@ -134,6 +138,11 @@ Result<std::unique_ptr<Bolt>> ClassRegistry::MakeBolt(std::string_view name) con
     auto w = Construct<WindowedBolt>(name, c->make_windowed_bolt);
     if (!w.ok()) return w.status();
     return window::RunWindowed(std::move(*w));
+  }
+  if (c->make_stateful_bolt) {
+    auto b = Construct<StatefulBolt>(name, c->make_stateful_bolt);
+    if (!b.ok()) return b.status();
+    return state::RunStateful(std::move(*b));
   }
   if (c->make_window_reducer) {
     auto f = Construct<WindowReducer>(name, c->make_window_reducer);

@@ -144,6 +144,12 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
         shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_,
         shared.plan.SourcesOf(plan.component)));
   }
+  if (shared.plan.checkpointing() && component_.role == Role::kBolt &&
+      !state::IsStateful(shared.plan.topology_config().MergedWith(component_.config))) {
+    for (const auto& c : contexts_) {
+      checkpoint_barriers_.emplace_back(state::CheckpointInputs(*c));
+    }
+  }
 }
 
 BoltExecutor::~BoltExecutor() {
@@ -151,7 +157,22 @@ BoltExecutor::~BoltExecutor() {
   Join();
 }
 
+void BoltExecutor::ForwardCheckpoint(size_t i, const Tuple& input) {
+  Guarded(
+      [&] {
+        Collector& out = *collectors_[i];
+        if (checkpoint_barriers_[i].Arrive(input.GetInt(0), input.GetInt(1))) {
+          out.Emit(Stream{state::kCheckpointStream}, input, Values{input.Get(0), input.Get(1)});
+        }
+        out.Ack(input);
+      },
+      tasks_[i]);
+}
+
 void BoltExecutor::Execute(size_t i, const Tuple& input) {
+  if (!checkpoint_barriers_.empty() && input.meta()->stream == state::kCheckpointStream) {
+    return ForwardCheckpoint(i, input);
+  }
   const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
   if (!ok && !input.IsTick()) collectors_[i]->Fail(input);
 }

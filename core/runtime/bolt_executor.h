@@ -12,6 +12,7 @@
 #pragma once
 
 #include "core/runtime/executor.h"
+#include "core/state/checkpoint.h"
 
 #include <gale/bolt.h>
 
@@ -36,6 +37,9 @@ class BoltExecutor final : public Executor {
   size_t DeliverBatch(Batch& input, size_t from);
   void Deliver(Envelope& e);
   void Execute(size_t task_index, const Tuple& input);
+  // A bolt that is not stateful passes the checkpoint on once it has it
+  // from every input task (Storm's CheckpointTupleForwarder).
+  void ForwardCheckpoint(size_t task_index, const Tuple& input);
   // When the input batch being executed started (process latency).
   std::chrono::steady_clock::time_point batch_start() const { return batch_start_; }
 
@@ -45,6 +49,8 @@ class BoltExecutor final : public Executor {
   LineArray<uint64_t> batch_inputs_;
   std::vector<std::unique_ptr<Collector>> collectors_;
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
+  // Per task, when this bolt forwards checkpoints (empty otherwise).
+  std::vector<state::CheckpointBarrier> checkpoint_barriers_;
 };
 
 }  // namespace gale::runtime

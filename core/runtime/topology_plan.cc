@@ -1,6 +1,7 @@
 #include "core/runtime/topology_plan.h"
 
 #include "core/acking/acker_bolt.h"
+#include "core/state/checkpoint.h"
 #include "core/topology/window_config.h"
 
 #include <algorithm>
@@ -73,6 +74,25 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
 
   for (const auto& c : spec.spouts) plan->AddComponent(c, Role::kSpout);
   for (const auto& c : spec.bolts) plan->AddComponent(c, Role::kBolt);
+  // State checkpointing (core/state/README.md), as Storm's TopologyBuilder
+  // wires it: with a stateful bolt, the checkpoint spout, and a $checkpoint
+  // stream out of every bolt.
+  for (const auto& c : spec.bolts) {
+    plan->checkpointing_ |= state::IsStateful(spec.config.MergedWith(c.config));
+  }
+  if (plan->checkpointing_) {
+    const Fields fields(state::CheckpointFields());
+    for (auto& c : plan->components_) {
+      if (c.role == Role::kBolt)
+        AddStream(c, std::string(state::kCheckpointStream), fields, false, false);
+    }
+    topology::ComponentSpec spout;
+    spout.id = std::string(state::kCheckpointComponent);
+    spout.class_name = std::string(state::kCheckpointSpoutClass);
+    spout.kind = ComponentKind::kSpout;
+    spout.outputs.push_back({std::string(state::kCheckpointStream), fields, Direct::kNo});
+    plan->AddComponent(spout, Role::kSpout);
+  }
   if (plan->settings_.EffectiveAckers() > 0) {
     topology::ComponentSpec acker;
     acker.id = std::string(acking::kAckerComponent);
@@ -205,6 +225,26 @@ Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
       route.field_indices.push_back(*idx);
     }
     out->routes.push_back(std::move(route));
+  }
+  if (!checkpointing_) return Status::Ok();
+  // Every bolt takes the checkpoint (ALL grouping) from each component it
+  // reads from, spouts standing for the checkpoint spout.
+  for (const auto& b : spec.bolts) {
+    const int to = FindComponent(b.id);
+    for (const auto& s : spec.streams) {
+      if (s.to != b.id) continue;
+      const int from = FindComponent(s.from);
+      const bool spout = components_[static_cast<size_t>(from)].role == Role::kSpout;
+      const int source = spout ? FindComponent(state::kCheckpointComponent) : from;
+      OutputStream* out = nullptr;
+      for (auto& o : components_[static_cast<size_t>(source)].outputs) {
+        if (o->meta.stream == state::kCheckpointStream) out = o.get();
+      }
+      if (!out) continue;
+      bool have = false;
+      for (const Route& r : out->routes) have |= r.target_component == to;
+      if (!have) out->routes.push_back(Route{to, topology::GroupingType::kAll, {}});
+    }
   }
   return Status::Ok();
 }

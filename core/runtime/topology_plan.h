@@ -87,6 +87,9 @@ class TopologyPlan {
   const std::vector<int32_t>& acker_tasks() const { return acker_tasks_; }
   bool acking() const { return !acker_tasks_.empty(); }
   const StreamMeta* tick_meta() const { return &tick_meta_; }
+  // Whether the topology has a stateful bolt, so the checkpoint spout and
+  // the $checkpoint streams (core/state).
+  bool checkpointing() const { return checkpointing_; }
 
  private:
   TopologyPlan() = default;
@@ -104,6 +107,7 @@ class TopologyPlan {
   std::vector<int> task_component_;  // task id -> component index; [0] unused
   std::vector<int32_t> acker_tasks_;
   StreamMeta tick_meta_;
+  bool checkpointing_ = false;
 };
 
 }  // namespace gale::runtime

@@ -67,6 +67,21 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.bolts.window.value.field", T::kString, "a keyed window reduce's value field"},
       {"topology.bolts.window.reduce.inverse", T::kBool,
        "a keyed window reduce uses its inverse function when it has one (default true)"},
+      // Stateful bolts (core/state/README.md).
+      {"topology.state.provider", T::kString,
+       "where stateful bolts keep their state: memory (default), rocksdb or redis"},
+      {"topology.state.checkpoint.interval.ms", T::kInt,
+       "how often the checkpoint spout saves every stateful bolt's state (default 1000)"},
+      {"topology.state.rocksdb.dir", T::kString,
+       "rocksdb: the directory (default: the supervisor's state directory; gale local: "
+       "./gale-state)"},
+      {"topology.state.redis.host", T::kString, "redis: the server's host (default 127.0.0.1)"},
+      {"topology.state.redis.port", T::kInt, "redis: the server's port (default 6379)"},
+      {"topology.state.redis.password", T::kString, "redis: AUTH password (default none)"},
+      {"topology.state.namespace", T::kString,
+       "the state's name; set it to keep state across a kill and resubmit (default: the "
+       "topology's id, new at each submission)"},
+      {"topology.state.stateful", T::kBool, "set by Gale on a stateful bolt"},
       {"topology.bolts.window.reduce", T::kBool,
        "set by Gale on a keyed window reduce (its inputs are acked on arrival)"},
   };

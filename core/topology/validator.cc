@@ -436,6 +436,16 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
   }
   if (auto settings = ParseSettings(spec.config); settings.ok()) {
     for (const auto& c : spec.bolts) CheckWindow(spec, c, *settings, &report);
+    for (const auto& c : spec.bolts) {
+      const Config effective = spec.config.MergedWith(c.config);
+      const Value* stateful = effective.Find("topology.state.stateful");
+      if (stateful && stateful->type() == ValueType::kBool && stateful->AsBool() &&
+          settings->EffectiveAckers() == 0) {
+        report.Add(c.class_pos, "bolt '" + c.id +
+                                    "' is stateful: its checkpoints are tuple trees, so it needs "
+                                    "acking (topology.acker.executors > 0)");
+      }
+    }
   }
   return report.ToStatus();
 }

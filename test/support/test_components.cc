@@ -69,6 +69,10 @@ void TestLog::Count(const std::string& what, int64_t n) {
   std::lock_guard<std::mutex> lock(mu_);
   counts_[what] += n;
 }
+void TestLog::Set(const std::string& what, int64_t v) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_[what] = v;
+}
 void TestLog::Max(const std::string& what, int64_t v) {
   std::lock_guard<std::mutex> lock(mu_);
   counts_[what] = std::max(counts_[what], v);
@@ -489,6 +493,42 @@ class WindowRecorderBolt : public WindowedBolt {
   OutputCollector* out_ = nullptr;
 };
 
+// A stateful bolt: counts each input's first value in its state and acks
+// the input. Its committed state is recorded at each PreCommit as
+// "state:<value>" (and "committed_txid"); "fail_prepare" makes PrePrepare
+// throw (counted as "prepare_failed").
+class StatefulCounterBolt : public StatefulBolt {
+ public:
+  void Prepare(const TopologyContext&, OutputCollector& c) override { out_ = &c; }
+  void InitState(KeyValueState& s) override {
+    state_ = &s;
+    Log().Count("init_state");
+  }
+  void Execute(const Tuple& in) override {
+    const Value key = in.Get(0);
+    state_->Put(key, state_->Get(key, int64_t{0}).AsInt() + 1);
+    Log().Count("stateful_executed");
+    out_->Ack(in);
+  }
+  void PrePrepare(int64_t) override {
+    if (Log().count("fail_prepare") > 0) {
+      Log().Count("prepare_failed");
+      throw std::runtime_error("told to fail PREPARE");
+    }
+  }
+  void PreCommit(int64_t txid) override {
+    state_->ForEach(
+        [](const Value& k, const Value& v) { Log().Set("state:" + k.ToString(), v.AsInt()); });
+    Log().Max("committed_txid", txid);
+  }
+  void PreRollback() override { Log().Count("rolled_back"); }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* out_ = nullptr;
+  KeyValueState* state_ = nullptr;
+};
+
 // Records every input's values but a windowEnd ("seen:a,7") and acks it.
 class RecordBolt : public Bolt {
  public:
@@ -540,6 +580,7 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<TickCountBolt>("TickCountBolt"),
            BoltClass<WindowRecorderBolt>("WindowRecorderBolt"),
            BoltClass<RecordBolt>("RecordBolt"),
+           BoltClass<StatefulCounterBolt>("StatefulCounterBolt"),
        }) {
     (void)r.Add(c, "test binary");
   }

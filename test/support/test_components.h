@@ -39,6 +39,7 @@ class TestLog {
   void Count(const std::string& what, int64_t n = 1);
   int64_t count(const std::string& what) const;
   void Max(const std::string& what, int64_t v);
+  void Set(const std::string& what, int64_t v);
 
  private:
   mutable std::mutex mu_;
@@ -52,7 +53,8 @@ class TestLog {
 // FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, ArityBolt, AckBolt,
 // AckEveryOtherBolt, FailValueBolt, HoldBolt, UnanchoredForwardBolt,
 // FailAllBolt, TickCountBolt, IdentityBolt, LingerBolt, ResetBurstBolt,
-// OrderBolt, WindowRecorderBolt, RecordBolt: see test_components.cc.
+// OrderBolt, WindowRecorderBolt, RecordBolt, StatefulCounterBolt: see
+// test_components.cc.
 plugin::ClassRegistry TestClasses();
 
 }  // namespace gale::testing

@@ -11,6 +11,8 @@
 #include <gale/output_declarer.h>
 #include <gale/plugin.h>
 #include <gale/spout.h>
+#include <gale/state.h>
+#include <gale/stateful_bolt.h>
 #include <gale/topology_context.h>
 #include <gale/tuple.h>
 #include <gale/values.h>

@@ -3,8 +3,8 @@
 // Registers a plugin's spout and bolt classes by name:
 //
 //   GALE_REGISTER_SPOUT(RandomSentenceSpout);
-//   GALE_REGISTER_BOLT(WordCount);               // a Bolt, BasicBolt, WindowedBolt
-//                                                // or WindowReducer
+//   GALE_REGISTER_BOLT(WordCount);               // a Bolt, BasicBolt, WindowedBolt,
+//                                                // WindowReducer or StatefulBolt
 //   GALE_REGISTER_BOLT_AS(my::Split, "Split");   // a chosen name
 //
 // The names are what a topology's `className:` refers to. A plugin exports
@@ -17,6 +17,7 @@
 #include <gale/basic_bolt.h>
 #include <gale/bolt.h>
 #include <gale/spout.h>
+#include <gale/stateful_bolt.h>
 #include <gale/window_reduce.h>
 #include <gale/windowed_bolt.h>
 
@@ -25,7 +26,7 @@
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 5
+#define GALE_ABI_VERSION 6
 
 namespace gale {
 
@@ -40,6 +41,8 @@ struct PluginClass {
   // (core/window).
   std::unique_ptr<WindowedBolt> (*make_windowed_bolt)() = nullptr;
   std::unique_ptr<WindowReducer> (*make_window_reducer)() = nullptr;
+  // Stateful bolts (core/state): the runtime runs them as bolts too.
+  std::unique_ptr<StatefulBolt> (*make_stateful_bolt)() = nullptr;
 };
 
 namespace plugin_internal {
@@ -63,7 +66,8 @@ std::unique_ptr<Spout> MakeSpout() {
 template <typename T>
 std::unique_ptr<Bolt> MakeBolt() {
   static_assert(std::is_base_of_v<Bolt, T> || std::is_base_of_v<BasicBolt, T>,
-                "GALE_REGISTER_BOLT needs a gale::Bolt, BasicBolt, WindowedBolt or WindowReducer");
+                "GALE_REGISTER_BOLT needs a gale::Bolt, BasicBolt, WindowedBolt, WindowReducer or "
+                "StatefulBolt");
   if constexpr (std::is_base_of_v<BasicBolt, T>) {
     return std::make_unique<BasicBoltAdapter>(std::make_unique<T>());
   } else {
@@ -73,21 +77,19 @@ std::unique_ptr<Bolt> MakeBolt() {
 
 template <typename T>
 PluginClass BoltClass(const char* name) {
+  PluginClass c{name, ComponentKind::kBolt, nullptr, nullptr};
   if constexpr (std::is_base_of_v<WindowedBolt, T>) {
-    return PluginClass{name,
-                       ComponentKind::kBolt,
-                       nullptr,
-                       nullptr,
-                       []() -> std::unique_ptr<WindowedBolt> { return std::make_unique<T>(); },
-                       nullptr};
+    c.make_windowed_bolt = []() -> std::unique_ptr<WindowedBolt> { return std::make_unique<T>(); };
   } else if constexpr (std::is_base_of_v<WindowReducer, T>) {
-    return PluginClass{
-        name,    ComponentKind::kBolt,
-        nullptr, nullptr,
-        nullptr, []() -> std::unique_ptr<WindowReducer> { return std::make_unique<T>(); }};
+    c.make_window_reducer = []() -> std::unique_ptr<WindowReducer> {
+      return std::make_unique<T>();
+    };
+  } else if constexpr (std::is_base_of_v<StatefulBolt, T>) {
+    c.make_stateful_bolt = []() -> std::unique_ptr<StatefulBolt> { return std::make_unique<T>(); };
   } else {
-    return PluginClass{name, ComponentKind::kBolt, nullptr, &MakeBolt<T>};
+    c.make_bolt = &MakeBolt<T>;
   }
+  return c;
 }
 
 }  // namespace plugin_internal

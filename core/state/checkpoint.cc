@@ -1,0 +1,379 @@
+#include "core/state/checkpoint.h"
+
+#include "core/state/key_value_state.h"
+#include "core/state/state_store.h"
+
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+#include <utility>
+
+namespace gale::state {
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kPrepare: return "PREPARE";
+    case Action::kCommit: return "COMMIT";
+    case Action::kRollback: return "ROLLBACK";
+    case Action::kInitState: return "INITSTATE";
+  }
+  return "?";
+}
+
+std::vector<std::string> CheckpointFields() { return {"txid", "action"}; }
+
+bool IsStateful(const Config& config) {
+  const Value* v = config.Find(kStatefulMarker);
+  return v && v->type() == ValueType::kBool && v->AsBool();
+}
+
+std::string StateNamespace(const Config& config, const std::string& topology,
+                           const std::string& component, int32_t task) {
+  std::string base = config.GetString("topology.state.namespace", "");
+  if (base.empty()) base = config.GetString("storm.id", topology);
+  return base + "/" + component + "/" + std::to_string(task);
+}
+
+bool CheckpointBarrier::Arrive(int64_t txid, int64_t action) {
+  if (txid != txid_ || action != action_) {
+    txid_ = txid;
+    action_ = action;
+    seen_ = 0;
+  }
+  if (++seen_ < expected_) return false;
+  seen_ = 0;
+  txid_ = action_ = -1;
+  return true;
+}
+
+size_t CheckpointInputs(const TopologyContext& context) {
+  size_t n = 0;
+  for (const auto& s : context.sources()) {
+    if (s.stream == kCheckpointStream) n += context.GetComponentTasks(s.component).size();
+  }
+  return n;
+}
+
+namespace {
+
+std::unique_ptr<StateStore> OpenOrThrow(const Config& config, const std::string& ns) {
+  auto store = OpenStateStore(config, ns);
+  if (!store.ok()) { throw std::runtime_error("state " + ns + ": " + store.status().message()); }
+  return std::move(store).value();
+}
+
+// ---- The checkpoint spout ----------------------------------------------
+
+// What the spout persists: the txid and where its two phases got to.
+enum class Phase : int64_t { kCommitted = 0, kPreparing = 1, kCommitting = 2 };
+
+class CheckpointSpout final : public Spout {
+ public:
+  void Open(const TopologyContext& context, SpoutOutputCollector& collector) override {
+    out_ = &collector;
+    interval_ = std::chrono::milliseconds(
+        context.config().GetInt("topology.state.checkpoint.interval.ms", 1000));
+    const std::string ns = StateNamespace(context.config(), context.topology_name(),
+                                          context.component_id(), context.task_id());
+    auto state = KeyValueStateImpl::Open(OpenOrThrow(context.config(), ns));
+    if (!state.ok()) throw std::runtime_error("state " + ns + ": " + state.status().message());
+    state_ = std::move(state).value();
+    // Its own saves are prepared and committed back to back: one left
+    // prepared was cut short, and is dropped.
+    if (state_->prepared_txid() != kNoTxid) {
+      Status s = state_->Rollback();
+      if (!s.ok()) throw std::runtime_error("state " + ns + ": " + s.message());
+    }
+    txid_ = state_->Get("txid", int64_t{0}).AsInt();
+    phase_ = static_cast<Phase>(state_->Get("phase", int64_t{0}).AsInt());
+    // Every start is a recovery: settle the last txid, then INITSTATE.
+    recovering_ = true;
+  }
+
+  void NextTuple() override {
+    if (in_flight_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_try_) return;
+    if (recovering_) {
+      switch (phase_) {
+        case Phase::kCommitted: return Send(txid_, Action::kInitState);
+        case Phase::kPreparing: return Send(txid_, Action::kRollback);
+        case Phase::kCommitting: return Send(txid_, Action::kCommit);
+      }
+    }
+    if (phase_ == Phase::kCommitting) return Send(txid_, Action::kCommit);
+    if (phase_ == Phase::kPreparing) {  // a PREPARE failed: roll back, then INITSTATE
+      recovering_ = true;
+      return Send(txid_, Action::kRollback);
+    }
+    if (now < last_commit_ + interval_) return;
+    if (Save(txid_ + 1, Phase::kPreparing)) Send(txid_, Action::kPrepare);
+  }
+
+  void Ack(MessageId id) override {
+    in_flight_ = false;
+    const auto [txid, action] = Decode(id);
+    switch (action) {
+      case Action::kPrepare: Save(txid, Phase::kCommitting); break;
+      case Action::kCommit:
+        if (Save(txid, Phase::kCommitted)) last_commit_ = std::chrono::steady_clock::now();
+        break;
+      case Action::kRollback: Save(txid - 1, Phase::kCommitted); break;
+      case Action::kInitState:
+        recovering_ = false;
+        last_commit_ = std::chrono::steady_clock::now();
+        break;
+    }
+  }
+
+  void Fail(MessageId id) override {
+    in_flight_ = false;
+    const auto [txid, action] = Decode(id);
+    (void)txid;
+    // Try again a little later; a failed PREPARE turns into a rollback
+    // (NextTuple), anything else is retried as it was.
+    next_try_ =
+        std::chrono::steady_clock::now() + std::min(interval_, std::chrono::milliseconds(500));
+    if (action == Action::kPrepare) recovering_ = true;
+  }
+
+  bool IsExhausted() const override {
+    return !in_flight_ && !recovering_ && phase_ == Phase::kCommitted;
+  }
+
+  void DeclareOutputFields(OutputDeclarer& declarer) const override {
+    declarer.DeclareStream(kCheckpointStream, Fields(CheckpointFields()));
+  }
+
+ private:
+  static MessageId Encode(int64_t txid, Action a) {
+    return MessageId{(static_cast<uint64_t>(txid) << 2) | static_cast<uint64_t>(a)};
+  }
+  static std::pair<int64_t, Action> Decode(MessageId id) {
+    return {static_cast<int64_t>(id.value >> 2), static_cast<Action>(id.value & 3)};
+  }
+
+  void Send(int64_t txid, Action a) {
+    in_flight_ = true;
+    out_->Emit(Stream{kCheckpointStream}, Values{txid, static_cast<int64_t>(a)}, Encode(txid, a));
+  }
+
+  // Persists (txid, phase); false (and an error reported) when the store
+  // cannot be written: nothing moves until it can.
+  bool Save(int64_t txid, Phase phase) {
+    state_->Put("txid", txid);
+    state_->Put("phase", static_cast<int64_t>(phase));
+    const int64_t n = state_->committed_txid() + 1;
+    Status s = state_->PrepareCommit(n);
+    if (s.ok()) s = state_->Commit(n);
+    if (!s.ok()) {
+      (void)state_->Rollback();
+      out_->ReportError("checkpoint spout: cannot save txid " + std::to_string(txid) + ": " +
+                        s.message());
+      next_try_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      return false;
+    }
+    txid_ = txid;
+    phase_ = phase;
+    return true;
+  }
+
+  SpoutOutputCollector* out_ = nullptr;
+  std::unique_ptr<KeyValueStateImpl> state_;
+  std::chrono::milliseconds interval_{1000};
+  int64_t txid_ = 0;
+  Phase phase_ = Phase::kCommitted;
+  bool recovering_ = true;
+  bool in_flight_ = false;
+  std::chrono::steady_clock::time_point next_try_{}, last_commit_{};
+};
+
+// ---- The stateful bolt runner --------------------------------------------
+
+class StatefulBoltRunner;
+
+// The user's collector: acks wait for the commit of the state that has
+// the input; everything else goes straight through.
+class HoldingCollector final : public OutputCollector {
+ public:
+  HoldingCollector(OutputCollector& out, std::vector<Tuple>& acked) : out_(out), acked_(acked) {}
+  void Ack(const Tuple& input) override { acked_.push_back(input); }
+  void Fail(const Tuple& input) override { out_.Fail(input); }
+  void ResetTimeout(const Tuple& input) override { out_.ResetTimeout(input); }
+  void ReportError(std::string_view message) override { out_.ReportError(message); }
+
+ protected:
+  TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
+    scratch_.assign(anchors.begin(), anchors.end());
+    return out_.Emit(Stream{stream}, scratch_, std::move(values));
+  }
+  void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
+                    Values&& values) override {
+    scratch_.assign(anchors.begin(), anchors.end());
+    out_.EmitDirect(task, Stream{stream}, scratch_, std::move(values));
+  }
+
+ private:
+  OutputCollector& out_;
+  std::vector<Tuple>& acked_;
+  std::vector<const Tuple*> scratch_;
+};
+
+class StatefulBoltRunner final : public Bolt {
+ public:
+  explicit StatefulBoltRunner(std::unique_ptr<StatefulBolt> bolt) : bolt_(std::move(bolt)) {
+    code_config_.Set(std::string(kStatefulMarker), true);
+  }
+  const Config& code_config() const { return code_config_; }
+
+  void Prepare(const TopologyContext& context, OutputCollector& collector) override {
+    out_ = &collector;
+    barrier_ = CheckpointBarrier(CheckpointInputs(context));
+    ns_ = StateNamespace(context.config(), context.topology_name(), context.component_id(),
+                         context.task_id());
+    // An unreachable store stops the task here, naming it.
+    store_ = OpenOrThrow(context.config(), ns_);
+    user_out_ = std::make_unique<HoldingCollector>(collector, acked_);
+    rollbacks_ = context.RegisterCounter("state.rollbacks");
+    failures_ = context.RegisterCounter("state.checkpoint.failures");
+    bolt_->Prepare(context, *user_out_);
+  }
+
+  void Execute(const Tuple& input) override {
+    if (input.source_stream() == kCheckpointStream) return Checkpoint(input);
+    if (!state_) {
+      waiting_.push_back(input);  // until INITSTATE
+      return;
+    }
+    bolt_->Execute(input);
+  }
+
+  void DeclareOutputFields(OutputDeclarer& declarer) const override {
+    bolt_->DeclareOutputFields(declarer);
+  }
+  void Cleanup() override { bolt_->Cleanup(); }
+
+ private:
+  void Checkpoint(const Tuple& t) {
+    const int64_t txid = t.GetInt(0);
+    const auto action = static_cast<Action>(t.GetInt(1));
+    if (!barrier_.Arrive(txid, static_cast<int64_t>(action))) {
+      out_->Ack(t);
+      return;
+    }
+    Status s;
+    switch (action) {
+      case Action::kPrepare:
+        if (!state_) {
+          s = Status::FailedPrecondition("not initialized yet (waiting for INITSTATE)");
+          break;
+        }
+        bolt_->PrePrepare(txid);
+        s = state_->PrepareCommit(txid);
+        if (s.ok()) {
+          for (auto& a : acked_) prepared_.push_back(std::move(a));
+          acked_.clear();
+        }
+        break;
+      case Action::kCommit:
+        if (state_) {
+          bolt_->PreCommit(txid);
+          s = state_->Commit(txid);
+          if (s.ok()) {
+            for (const Tuple& p : prepared_) out_->Ack(p);
+            prepared_.clear();
+          }
+        } else {
+          s = CommitBeforeInit(txid);
+        }
+        break;
+      case Action::kRollback:
+        rollbacks_.Inc();
+        if (state_) {
+          bolt_->PreRollback();
+          s = state_->Rollback();
+          for (const Tuple& p : prepared_) out_->Fail(p);
+          for (const Tuple& a : acked_) out_->Fail(a);
+          prepared_.clear();
+          acked_.clear();
+        } else {
+          s = store_->Rollback();
+        }
+        break;
+      case Action::kInitState:
+        if (!state_) s = Init();
+        break;
+    }
+    if (!s.ok()) {
+      failures_.Inc();
+      out_->ReportError("state " + ns_ + ": " + ActionName(action) + " of txid " +
+                        std::to_string(txid) + " failed: " + s.message());
+      out_->Fail(t);
+      return;
+    }
+    out_->Emit(Stream{kCheckpointStream}, t, Values{txid, static_cast<int64_t>(action)});
+    out_->Ack(t);
+  }
+
+  // A COMMIT reaching a task restarted since it prepared: its prepared
+  // state is in the store. A store that never saw the PREPARE (the memory
+  // store, gone with the old process) has nothing to commit: its inputs
+  // were never acked, so they are replayed.
+  Status CommitBeforeInit(int64_t txid) {
+    GALE_ASSIGN_OR_RETURN(Committed c, store_->Load());
+    if (c.prepared_txid == txid) return store_->Commit(txid);
+    if (c.txid >= txid) return Status::Ok();
+    out_->ReportError("state " + ns_ + ": COMMIT of txid " + std::to_string(txid) +
+                      " found no prepared state (lost with the previous process); its inputs "
+                      "are replayed");
+    return Status::Ok();
+  }
+
+  Status Init() {
+    GALE_ASSIGN_OR_RETURN(auto state, KeyValueStateImpl::Open(std::move(store_)));
+    state_ = std::move(state);
+    if (state_->prepared_txid() != kNoTxid) GALE_RETURN_IF_ERROR(state_->Rollback());
+    bolt_->InitState(*state_);
+    std::deque<Tuple> waiting;
+    waiting.swap(waiting_);
+    for (const Tuple& w : waiting) bolt_->Execute(w);
+    return Status::Ok();
+  }
+
+  std::unique_ptr<StatefulBolt> bolt_;
+  Config code_config_;
+  OutputCollector* out_ = nullptr;
+  std::unique_ptr<HoldingCollector> user_out_;
+  CheckpointBarrier barrier_{1};
+  std::string ns_;
+  std::unique_ptr<StateStore> store_;         // until INITSTATE
+  std::unique_ptr<KeyValueStateImpl> state_;  // from INITSTATE
+  std::vector<Tuple> acked_;                  // acked by the bolt since the last PREPARE
+  std::vector<Tuple> prepared_;               // in the prepared txid, acked at its COMMIT
+  std::deque<Tuple> waiting_;                 // arrived before INITSTATE
+  Counter rollbacks_, failures_;
+};
+
+template <typename T>
+std::unique_ptr<Spout> MakeCheckpointSpout() {
+  return std::make_unique<T>();
+}
+
+}  // namespace
+
+std::unique_ptr<Bolt> RunStateful(std::unique_ptr<StatefulBolt> bolt) {
+  return std::make_unique<StatefulBoltRunner>(std::move(bolt));
+}
+
+const Config* StatefulConfiguration(const Bolt& bolt) {
+  auto* r = dynamic_cast<const StatefulBoltRunner*>(&bolt);
+  return r ? &r->code_config() : nullptr;
+}
+
+const PluginClass& CheckpointSpoutClass() {
+  static const PluginClass cls{kCheckpointSpoutClass.data(), ComponentKind::kSpout,
+                               &MakeCheckpointSpout<CheckpointSpout>, nullptr};
+  return cls;
+}
+
+}  // namespace gale::state

@@ -1,0 +1,67 @@
+// core/state/checkpoint.h
+//
+// Storm's state checkpointing: the checkpoint spout, the stateful bolt
+// runner, and what the plan and the bolt executor need to wire them
+// (README.md). Names as Storm's: the $checkpointspout component emits
+// [txid, action] on $checkpoint.
+#pragma once
+
+#include <gale/bolt.h>
+#include <gale/config.h>
+#include <gale/plugin.h>
+#include <gale/stateful_bolt.h>
+#include <gale/topology_context.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gale::state {
+
+inline constexpr std::string_view kCheckpointComponent = "$checkpointspout";
+inline constexpr std::string_view kCheckpointStream = "$checkpoint";
+inline constexpr std::string_view kCheckpointSpoutClass = "gale.CheckpointSpout";
+// Set (by Gale, from the class) on a stateful bolt's config.
+inline constexpr std::string_view kStatefulMarker = "topology.state.stateful";
+
+enum class Action : int64_t { kPrepare = 0, kCommit = 1, kRollback = 2, kInitState = 3 };
+const char* ActionName(Action a);
+
+// The checkpoint's fields: txid, action.
+std::vector<std::string> CheckpointFields();
+
+// Whether a component with this effective config is a stateful bolt.
+bool IsStateful(const Config& config);
+
+// Where a task's state lives in the store: topology.state.namespace, else
+// the topology's id (storm.id, so a new submission starts empty), else its
+// name; then component and task.
+std::string StateNamespace(const Config& config, const std::string& topology,
+                           const std::string& component, int32_t task);
+
+// Counts a checkpoint's arrivals from every input task (each sends it to
+// every task of the bolt): true for the one that completes it.
+class CheckpointBarrier {
+ public:
+  explicit CheckpointBarrier(size_t expected) : expected_(expected == 0 ? 1 : expected) {}
+  bool Arrive(int64_t txid, int64_t action);
+
+ private:
+  size_t expected_;
+  int64_t txid_ = -1, action_ = -1;
+  size_t seen_ = 0;
+};
+
+// How many input tasks send checkpoints to a task with this context.
+size_t CheckpointInputs(const TopologyContext& context);
+
+std::unique_ptr<Bolt> RunStateful(std::unique_ptr<StatefulBolt> bolt);
+// The keys a stateful bolt's code sets (the marker), for the describer.
+const Config* StatefulConfiguration(const Bolt& bolt);
+
+// gale.CheckpointSpout.
+const PluginClass& CheckpointSpoutClass();
+
+}  // namespace gale::state

@@ -1,0 +1,126 @@
+// Stateful bolts on the real executors and acker (LocalTopology), with the
+// memory store: checkpoints commit the state and release the acks, a failed
+// checkpoint rolls the state back and fails the inputs it held.
+#include "test/support/local_topology.h"
+#include "test/support/test_components.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <thread>
+
+namespace gale::testing {
+namespace {
+
+using Ids = std::vector<uint64_t>;
+using std::chrono::seconds;
+
+TestLog& Log() { return TestLog::Get(); }
+
+// Polls `done` every 5 ms for up to `timeout`.
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+struct Fixture {
+  Fixture() { Log().Reset(); }
+  FakeClock clock;
+};
+
+// A new namespace per test: the memory store is process-wide.
+std::string Topology(const std::string& name, const std::string& between = "") {
+  return R"(
+name: )" +
+         name + R"(
+config:
+  topology.acker.executors: 1
+  topology.state.checkpoint.interval.ms: 20
+  topology.state.namespace: )" +
+         name + R"(
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: count, className: StatefulCounterBolt, parallelism: 2 }
+)" + between +
+         R"(
+streams:
+  - { from: feeder, to: count, grouping: { type: FIELDS, args: [value] } }
+)";
+}
+
+Ids Sorted(Ids ids) {
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST_CASE_METHOD(Fixture, "A stateful bolt's inputs are acked once a checkpoint commits them",
+                 "[state]") {
+  LocalTopology t(Topology("stateful-commit"), clock);
+  REQUIRE(WaitFor([] { return Log().count("init_state") == 2; }, seconds(10)));
+  uint64_t id = 0;
+  for (const char* w : {"a", "b", "a", "c", "a"}) Log().Feed({w}, ++id);
+  REQUIRE(WaitFor([] { return Log().acked().size() == 5; }, seconds(10)));
+  CHECK(Sorted(Log().acked()) == Ids{1, 2, 3, 4, 5});
+  CHECK(Log().failed().empty());
+  // The committed state had them all before the acks went out.
+  CHECK(Log().count("state:a") == 3);
+  CHECK(Log().count("state:b") == 1);
+  CHECK(Log().count("state:c") == 1);
+  CHECK(Log().count("committed_txid") >= 1);
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "A failed checkpoint rolls the state back and fails the inputs not committed",
+                 "[state]") {
+  LocalTopology t(Topology("stateful-rollback"), clock);
+  REQUIRE(WaitFor([] { return Log().count("init_state") == 2; }, seconds(10)));
+  Log().Feed({"a"}, 1);
+  REQUIRE(WaitFor([] { return Log().acked() == Ids{1}; }, seconds(10)));
+  // From now on every PREPARE fails: what comes next is never committed.
+  Log().Count("fail_prepare");
+  Log().Feed({"a"}, 2);
+  Log().Feed({"b"}, 3);
+  REQUIRE(WaitFor([] { return Log().failed().size() == 2; }, seconds(10)));
+  CHECK(Sorted(Log().failed()) == Ids{2, 3});
+  CHECK(Log().acked() == Ids{1});
+  CHECK(Log().count("rolled_back") >= 1);
+  // Let checkpoints through again: the state is the committed one (a = 1),
+  // and new inputs count from there.
+  Log().Set("fail_prepare", 0);
+  Log().Feed({"a"}, 4);
+  REQUIRE(WaitFor([] { return Log().acked().size() == 2; }, seconds(10)));
+  CHECK(Log().count("state:a") == 2);
+  CHECK(Log().count("state:b") == 0);
+}
+
+TEST_CASE_METHOD(Fixture, "Checkpoints pass through bolts that keep no state", "[state]") {
+  LocalTopology t(R"(
+name: stateful-chain
+config:
+  topology.acker.executors: 1
+  topology.state.checkpoint.interval.ms: 20
+  topology.state.namespace: stateful-chain
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: pass, className: IdentityBolt, parallelism: 2 }
+  - { id: count, className: StatefulCounterBolt, parallelism: 3 }
+streams:
+  - { from: feeder, to: pass, grouping: { type: SHUFFLE } }
+  - { from: pass, to: count, grouping: { type: FIELDS, args: [value] } }
+)",
+                  clock);
+  REQUIRE(WaitFor([] { return Log().count("init_state") == 3; }, seconds(10)));
+  for (uint64_t i = 1; i <= 20; ++i) Log().Feed({i % 3 == 0 ? "x" : "y"}, i);
+  REQUIRE(WaitFor([] { return Log().acked().size() == 20; }, seconds(10)));
+  CHECK(Log().failed().empty());
+  CHECK(Log().count("state:x") == 6);
+  CHECK(Log().count("state:y") == 14);
+}
+
+}  // namespace
+}  // namespace gale::testing
