@@ -29,7 +29,7 @@ packages=(
   chromium chromium-driver  # the web UI's browser test (test/ui), driven over WebDriver
   prometheus                # the /metrics scrape test (a real Prometheus server)
   curl                      # scripts and tests that call the REST API
-  redis-server libhiredis-dev      # Redis connectors and state backend (tests run their own server)
+  redis-server redis-tools libhiredis-dev  # Redis connectors and state backend (tests run their own server)
   postgresql libpq-dev             # the PostgreSQL sink (tests run their own server)
   librdkafka-dev                   # the Kafka connectors (tested on librdkafka's mock cluster)
   librocksdb-dev                   # the embedded state backend

@@ -41,8 +41,11 @@ std::string Fixed(double v, int digits) {
 }
 
 void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, std::ostream& out) {
+  // As wide as the longest component id ($checkpointspout is 16), plus one.
+  int width = 16;
+  for (const auto& c : stats) width = std::max(width, static_cast<int>(c.component.size()) + 1);
   out << "\n";
-  out << std::left << std::setw(16) << "component" << std::setw(7) << "kind" << std::right
+  out << std::left << std::setw(width) << "component" << std::setw(7) << "kind" << std::right
       << std::setw(6) << "execs" << std::setw(6) << "tasks" << std::setw(11) << "emitted"
       << std::setw(12) << "transferred" << std::setw(11) << "acked" << std::setw(9) << "failed"
       << std::setw(11) << "executed" << std::setw(13) << "exec-lat-ms" << std::setw(13)
@@ -50,7 +53,7 @@ void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, 
       << "\n";
   for (const auto& c : stats) {
     const auto& s = c.stats;
-    out << std::left << std::setw(16) << c.component << std::setw(7) << RoleName(c.role)
+    out << std::left << std::setw(width) << c.component << std::setw(7) << RoleName(c.role)
         << std::right << std::setw(6) << c.executors << std::setw(6) << c.tasks << std::setw(11)
         << s.emitted << std::setw(12) << s.transferred << std::setw(11) << s.acked << std::setw(9)
         << s.failed << std::setw(11) << s.executed << std::setw(13)

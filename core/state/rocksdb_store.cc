@@ -23,14 +23,16 @@ std::shared_ptr<rocksdb::DB> OpenShared(const std::string& dir, Status* error) {
   static std::map<std::string, std::weak_ptr<rocksdb::DB>> open;
   std::lock_guard<std::mutex> lock(mu);
   std::error_code ec;
-  const std::string key = std::filesystem::weakly_canonical(dir, ec).string();
-  if (auto db = open[key].lock()) return db;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     *error =
         Status::Unavailable("rocksdb " + dir + ": cannot create the directory: " + ec.message());
     return nullptr;
   }
+  // One opener per directory and process: key by the real path.
+  std::string key = std::filesystem::canonical(dir, ec).string();
+  if (ec || key.empty()) key = std::filesystem::absolute(dir).lexically_normal().string();
+  if (auto db = open[key].lock()) return db;
   rocksdb::Options options;
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;

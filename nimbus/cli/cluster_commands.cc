@@ -347,14 +347,17 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
       << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n\n";
 
   const std::map<std::string, ComponentTotals> rows = SumByComponent(info);
-  out << std::left << std::setw(16) << "component" << std::right << std::setw(6) << "execs"
+  // As wide as the longest component id ($checkpointspout is 16), plus one.
+  int width = 16;
+  for (const auto& [id, r] : rows) width = std::max(width, static_cast<int>(id.size()) + 1);
+  out << std::left << std::setw(width) << "component" << std::right << std::setw(6) << "execs"
       << std::setw(6) << "tasks" << std::setw(11) << "emitted" << std::setw(12) << "transferred"
       << std::setw(11) << "remote" << std::setw(11) << "acked" << std::setw(9) << "failed"
       << std::setw(11) << "executed" << std::setw(13) << "exec-lat-ms" << std::setw(13)
       << "complete-ms" << std::setw(8) << "errors"
       << "\n";
   for (const auto& [id, r] : rows) {
-    out << std::left << std::setw(16) << id << std::right << std::setw(6) << r.executors
+    out << std::left << std::setw(width) << id << std::right << std::setw(6) << r.executors
         << std::setw(6) << r.tasks;
     if (!r.reported) {
       out << std::setw(11) << "-"

@@ -176,6 +176,31 @@ class WordCount : public gale::BasicBolt {
   std::unordered_map<std::string, int64_t> counts_;
 };
 
+// WordCount with its counts in checkpointed state (gale/stateful_bolt.h):
+// they survive a worker restart, and a new run when the topology keeps its
+// topology.state.namespace. Emits [word, count] as WordCount does.
+class StatefulWordCount : public gale::StatefulBolt {
+ public:
+  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+  }
+  void InitState(gale::KeyValueState& state) override { counts_ = &state; }
+  void Execute(const gale::Tuple& input) override {
+    const std::string& word = input.GetString("word");
+    const int64_t count = counts_->Get(word, int64_t{0}).AsInt() + 1;
+    counts_->Put(word, count);
+    collector_->Emit(input, {word, count});
+    collector_->Ack(input);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"word", "count"});
+  }
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+  gale::KeyValueState* counts_ = nullptr;
+};
+
 // Keeps the latest count of every word (subscribe with GLOBAL grouping).
 // On every tick tuple, and when the topology stops, writes all counts to
 // `report.file` (if set; "word<TAB>count" lines sorted by word, replaced
@@ -239,6 +264,7 @@ class ReportBolt : public gale::Bolt {
 GALE_REGISTER_SPOUT(SentenceSpout);
 GALE_REGISTER_BOLT(SplitSentence);
 GALE_REGISTER_BOLT(WordCount);
+GALE_REGISTER_BOLT(StatefulWordCount);
 GALE_REGISTER_BOLT(ReportBolt);
 
 }  // namespace wordcount

@@ -1,0 +1,119 @@
+// Stateful word count through `gale local`, as a user runs it: the counts
+// are committed to RocksDB or to a real Redis, and a second run under the
+// same topology.state.namespace counts on from them; another namespace
+// starts empty.
+#include "test/support/cluster.h"
+#include "test/support/process.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+namespace gale::testing {
+namespace {
+
+using std::chrono::seconds;
+
+const char* kCorpus = "the cat sat\nthe dog sat on the cat\nred fish blue fish\n";
+
+std::map<std::string, int64_t> Counts(const std::string& file) {
+  std::map<std::string, int64_t> out;
+  std::istringstream in(ReadFile(file));
+  std::string word;
+  int64_t n;
+  while (in >> word >> n) out[word] = n;
+  return out;
+}
+
+std::map<std::string, int64_t> Exact(int times) {
+  std::map<std::string, int64_t> out;
+  std::istringstream in(kCorpus);
+  std::string word;
+  while (in >> word) out[word] += times;
+  return out;
+}
+
+// Runs the stateful word count once in `dir` and returns its counts.
+std::map<std::string, int64_t> Run(const TempDir& dir, const std::string& state_config,
+                                   const std::string& ns) {
+  const std::string yaml =
+      dir.Write("wc.yaml",
+                "name: wc\nconfig:\n  topology.max.spout.pending: 5000\n"
+                "  topology.state.checkpoint.interval.ms: 50\n"
+                "  topology.state.namespace: " +
+                    ns + "\n" + state_config + "plugins: [ " + LibDir() +
+                    "/libwordcount.so ]\n"
+                    "spouts:\n  - { id: sentences, className: SentenceSpout, config: { "
+                    "sentences.file: " +
+                    dir.path() +
+                    "/corpus.txt } }\n"
+                    "bolts:\n  - { id: split, className: SplitSentence, parallelism: 2 }\n"
+                    "  - { id: count, className: StatefulWordCount, parallelism: 2 }\n"
+                    "  - { id: report, className: ReportBolt, config: { report.file: " +
+                    dir.path() + "/counts.txt } }\n" +
+                    "streams:\n"
+                    "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+                    "  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }\n"
+                    "  - { from: count, to: report, grouping: { type: GLOBAL } }\n");
+  auto r = RunProcess({BinDir() + "/gale", "local", yaml}, seconds(60), {}, dir.path());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return Counts(dir.path() + "/counts.txt");
+}
+
+TEST_CASE("A stateful word count keeps its counts in RocksDB across runs", "[state]") {
+  TempDir dir;
+  dir.Write("corpus.txt", kCorpus);
+  const std::string rocks = "  topology.state.provider: rocksdb\n";
+  CHECK(Run(dir, rocks, "first") == Exact(1));
+  CHECK(Run(dir, rocks, "first") == Exact(2));  // on from the committed counts
+  CHECK(Run(dir, rocks, "other") == Exact(1));
+  CHECK(std::filesystem::is_directory(dir.path() + "/gale-state"));
+}
+
+TEST_CASE("A stateful word count keeps its counts in a real Redis across runs", "[state]") {
+  TempDir dir;
+  dir.Write("corpus.txt", kCorpus);
+  const int port = FreePort();
+  Daemon redis({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.path()},
+               dir.path() + "/redis.log");
+  REQUIRE(WaitFor(
+      [&] {
+        return RunProcess({"/usr/bin/redis-cli", "-p", std::to_string(port), "ping"})
+                   .out.find("PONG") != std::string::npos;
+      },
+      seconds(10)));
+  const std::string config =
+      "  topology.state.provider: redis\n  topology.state.redis.port: " + std::to_string(port) +
+      "\n";
+  CHECK(Run(dir, config, "wc") == Exact(1));
+  CHECK(Run(dir, config, "wc") == Exact(2));
+  auto keys =
+      RunProcess({"/usr/bin/redis-cli", "-p", std::to_string(port), "keys", "gale:state:*"});
+  CHECK(keys.out.find("gale:state:wc/count/") != std::string::npos);
+}
+
+TEST_CASE("An unreachable Redis stops the topology with an error naming it", "[state]") {
+  TempDir dir;
+  dir.Write("corpus.txt", kCorpus);
+  const int port = FreePort();
+  const std::string yaml = dir.Write(
+      "wc.yaml", "name: wc\nconfig: { topology.state.provider: redis, topology.state.redis.port: " +
+                     std::to_string(port) + " }\nplugins: [ " + LibDir() +
+                     "/libwordcount.so ]\n"
+                     "spouts: [ { id: s, className: SentenceSpout } ]\n"
+                     "bolts: [ { id: split, className: SplitSentence }, "
+                     "{ id: count, className: StatefulWordCount } ]\n"
+                     "streams:\n  - { from: s, to: split, grouping: { type: SHUFFLE } }\n"
+                     "  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }\n");
+  auto r = RunProcess({BinDir() + "/gale", "local", yaml}, seconds(60), {}, dir.path());
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("redis 127.0.0.1:" + std::to_string(port) + ": Connection refused") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::testing
