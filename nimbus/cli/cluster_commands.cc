@@ -373,7 +373,7 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
   }
   out << "\nexecutors:\n";
   for (const auto& e : info.executors) {
-    out << "  " << std::left << std::setw(16) << e.component_id << std::setw(10)
+    out << "  " << std::left << std::setw(width) << e.component_id << std::setw(10)
         << ("[" + std::to_string(e.task_start) + "-" + std::to_string(e.task_end) + "]")
         << std::setw(22) << (e.host + ":" + std::to_string(e.port)) << std::setw(28)
         << e.supervisor_id << std::right;
