@@ -26,7 +26,7 @@ namespace gale::plugin {
 class ClassRegistry {
  public:
   // The plugin that Classes() names for Gale's own classes (gale.WindowSum, ...).
-  static constexpr const char* kBuiltin = "(built in)";
+  static constexpr const char* kBuiltin = topology::kBuiltinPlugin;
 
   // A registry with Gale's built-in classes only.
   ClassRegistry();

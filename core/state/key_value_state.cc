@@ -29,13 +29,13 @@ Result<std::unique_ptr<KeyValueStateImpl>> KeyValueStateImpl::Open(
 }
 
 void KeyValueStateImpl::RememberOriginal(const std::string& encoded) {
-  if (undo_.count(encoded)) return;
-  auto it = entries_.find(encoded);
-  if (it == entries_.end()) {
-    undo_.emplace(encoded, std::nullopt);
-  } else {
-    undo_.emplace(encoded, it->second);
-  }
+  auto note = [&](std::unordered_map<std::string, std::optional<Entry>>& log) {
+    if (log.count(encoded)) return;
+    auto it = entries_.find(encoded);
+    log.emplace(encoded, it == entries_.end() ? std::nullopt : std::optional<Entry>(it->second));
+  };
+  note(undo_);
+  if (prepared_txid_ != kNoTxid) note(after_prepare_);
 }
 
 void KeyValueStateImpl::Put(const Value& key, const Value& value) {
@@ -76,15 +76,18 @@ Status KeyValueStateImpl::PrepareCommit(int64_t txid) {
   }
   GALE_RETURN_IF_ERROR(store_->Prepare(txid, changes));
   prepared_txid_ = txid;
+  after_prepare_.clear();
   return Status::Ok();
 }
 
 Status KeyValueStateImpl::Commit(int64_t txid) {
   GALE_RETURN_IF_ERROR(store_->Commit(txid));
-  // Changes made after the prepare are in no txid yet: they stay pending.
-  // (Storm's protocol runs no input between PREPARE and COMMIT, so there
-  // are none; a commit redone after a restart has none either.)
-  if (prepared_txid_ == txid) undo_.clear();
+  if (prepared_txid_ == txid) {
+    // The store now has the entries as they were at the prepare; what
+    // changed since is the next txid's, against those entries.
+    undo_ = std::move(after_prepare_);
+  }
+  after_prepare_.clear();
   committed_txid_ = txid;
   prepared_txid_ = kNoTxid;
   return Status::Ok();
@@ -100,6 +103,7 @@ Status KeyValueStateImpl::Rollback() {
     }
   }
   undo_.clear();
+  after_prepare_.clear();
   prepared_txid_ = kNoTxid;
   return Status::Ok();
 }

@@ -37,6 +37,7 @@ class KeyValueStateImpl final : public KeyValueState {
 
   int64_t committed_txid() const { return committed_txid_; }
   int64_t prepared_txid() const { return prepared_txid_; }
+  // Keys changed since the last commit.
   size_t uncommitted_changes() const { return undo_.size(); }
   StateStore& store() { return *store_; }
 
@@ -47,7 +48,8 @@ class KeyValueStateImpl final : public KeyValueState {
   };
   explicit KeyValueStateImpl(std::unique_ptr<StateStore> store) : store_(std::move(store)) {}
   static std::string Encode(const Value& v);
-  // Notes the committed value of `encoded` before its first change.
+  // Notes the entry of `encoded` before its first change since the last
+  // commit (and since the last prepare, while one is pending).
   void RememberOriginal(const std::string& encoded);
 
   std::unique_ptr<StateStore> store_;
@@ -55,6 +57,11 @@ class KeyValueStateImpl final : public KeyValueState {
   // For each key changed since the last commit: its committed entry, or
   // nullopt when it had none.
   std::unordered_map<std::string, std::optional<Entry>> undo_;
+  // While a txid is prepared and not committed: each key changed since the
+  // prepare, with its entry at the prepare. At the commit these become the
+  // changes since the last commit (inputs keep running between PREPARE and
+  // COMMIT; their changes belong to the next txid).
+  std::unordered_map<std::string, std::optional<Entry>> after_prepare_;
   int64_t committed_txid_ = kNoTxid;
   int64_t prepared_txid_ = kNoTxid;
 };

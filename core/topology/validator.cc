@@ -277,7 +277,7 @@ void CheckClass(const ComponentSpec& c, const std::vector<ClassInfo>& classes,
     // Suggest a class of the right kind first: a bolt wants a bolt.
     std::vector<std::string> same_kind;
     for (const auto& info : classes) {
-      if (info.kind == c.kind) same_kind.push_back(info.name);
+      if (info.kind == c.kind && info.name != kInternalClass) same_kind.push_back(info.name);
     }
     std::string hint = ClosestMatch(c.class_name, same_kind);
     if (hint.empty()) hint = ClosestMatch(c.class_name, names);
@@ -423,8 +423,12 @@ void CheckWindow(const TopologySpec& spec, const ComponentSpec& c, const Topolog
 
 Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo>& classes) {
   Report report(spec);
+  // What the plugins register (Gale's own classes are offered as "did you
+  // mean" only).
   std::vector<std::string> names;
-  for (const auto& c : classes) names.push_back(c.name);
+  for (const auto& c : classes) {
+    if (c.plugin != kBuiltinPlugin) names.push_back(c.name);
+  }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
 

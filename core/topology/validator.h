@@ -19,8 +19,14 @@ namespace gale::topology {
 struct ClassInfo {
   std::string name;
   ComponentKind kind;
-  std::string plugin;  // the plugin file that registers it
+  std::string plugin;  // the plugin file that registers it, or kBuiltinPlugin
 };
+
+// The `plugin` of Gale's own classes (gale.WindowSum, ...): offered as a
+// "did you mean", not listed among what the plugins register.
+inline constexpr const char* kBuiltinPlugin = "(built in)";
+// Gale's own spout for state checkpoints, which no topology names.
+inline constexpr const char* kInternalClass = "gale.CheckpointSpout";
 
 // Checks that need no plugin: topology name, ids (unique, not starting with
 // "__"), parallelism and numTasks, that every stream's `from` and `to` exist,

@@ -194,3 +194,45 @@ TEST_CASE("KeyValueState keeps any Value, and rolls back to the committed state"
 
 }  // namespace
 }  // namespace gale::state
+
+namespace gale::state {
+namespace {
+
+TEST_CASE("Changes between a PREPARE and its COMMIT belong to the next txid", "[state]") {
+  TempDir dir;
+  auto open = [&] {
+    auto s = KeyValueStateImpl::Open(Must(OpenRocksDbStore(dir.path(), "t/wc/1")));
+    REQUIRE(s.ok());
+    return std::move(s).value();
+  };
+  auto state = open();
+  state->Put("a", int64_t{1});
+  REQUIRE(state->PrepareCommit(1).ok());
+  state->Put("a", int64_t{2});  // inputs keep running while the checkpoint goes round
+  state->Put("b", int64_t{1});
+  REQUIRE(state->Commit(1).ok());
+  CHECK(state->uncommitted_changes() == 2);
+  {
+    auto stored = open();
+    CHECK(stored->Get("a") == Value(int64_t{1}));
+    CHECK_FALSE(stored->Get("b").has_value());
+  }
+  REQUIRE(state->PrepareCommit(2).ok());
+  REQUIRE(state->Commit(2).ok());
+  {
+    auto stored = open();
+    CHECK(stored->Get("a") == Value(int64_t{2}));
+    CHECK(stored->Get("b") == Value(int64_t{1}));
+  }
+  // And a rollback after such changes goes back to the last commit.
+  state->Put("a", int64_t{3});
+  REQUIRE(state->PrepareCommit(3).ok());
+  state->Put("c", int64_t{1});
+  REQUIRE(state->Rollback().ok());
+  CHECK(state->Get("a") == Value(int64_t{2}));
+  CHECK_FALSE(state->Get("c").has_value());
+  CHECK(state->uncommitted_changes() == 0);
+}
+
+}  // namespace
+}  // namespace gale::state
