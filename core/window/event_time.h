@@ -34,6 +34,14 @@ class EventTime {
   // non-decreasing). Notes the timestamp against the tuple's stream.
   std::optional<int64_t> Stamp(const Tuple& t, int64_t now_ms, std::string* why);
 
+  // Stamp(), then refuses a tuple behind the watermark: nullopt with `why`
+  // empty for a late tuple, set for one without a usable timestamp.
+  std::optional<int64_t> Admit(const Tuple& t, int64_t now_ms, std::string* why) {
+    auto ts = Stamp(t, now_ms, why);
+    if (ts && Late(*ts)) return std::nullopt;
+    return ts;
+  }
+
   // Whether a tuple at `ts` is behind the watermark (event time only).
   bool Late(int64_t ts) const { return event_time_ && watermark_ != kNoTime && ts < watermark_; }
 

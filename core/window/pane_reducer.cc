@@ -98,13 +98,9 @@ void PaneReducer::Add(const Tuple& t, int64_t now_ms) {
   if (config_.length.count()) {
     pane = static_cast<int64_t>(seen_) / pane_;
   } else {
-    const auto ts = time_.Stamp(t, now_ms, &why);
+    const auto ts = time_.Admit(t, now_ms, &why);
     if (!ts) {
       sink_.Late(t, why);
-      return;
-    }
-    if (time_.Late(*ts)) {
-      sink_.Late(t, "");
       return;
     }
     if (!time_.event_time() && clock_.started() && *ts >= clock_.next()) Tick(now_ms);

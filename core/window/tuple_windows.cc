@@ -24,13 +24,9 @@ void TupleWindows::Add(const Tuple& t, int64_t now_ms) {
     return;
   }
   std::string why;
-  const auto ts = time_.Stamp(t, now_ms, &why);
+  const auto ts = time_.Admit(t, now_ms, &why);
   if (!ts) {
     sink_.Late(t, why);
-    return;
-  }
-  if (time_.Late(*ts)) {
-    sink_.Late(t, "");
     return;
   }
   if (time_.event_time()) {
