@@ -9,6 +9,10 @@
 #       on loopback, acking off and on, as a fraction of the ZeroMQ ceiling
 #   W4  word count on two workers, acked, max.spout.pending 1000: the
 #       maximum rate, then latency at 25/50/80/100% of it
+#   W5  WindFlow's word count: a text's lines in memory -> split on single
+#       spaces, [word, 1] -> FIELDS -> a hash map, parallelism 1, acking
+#       off; and the same job in plain C++ (gale-bench-wordcount-ref: two
+#       threads, an SPSC ring of word batches) as the ceiling, in the same run
 #   W6  keyed sum over a sliding event-time window (1 M tuples per event-s,
 #       10 000 keys, 1 s slide; 10, 60 and 600 s windows) on the keyed
 #       reduce engine in one process, with and without its inverse
@@ -57,7 +61,7 @@ while (($#)); do
 done
 [[ -n "$json" ]] || json="$build/bench/results.json"
 for w in ${only//,/ }; do
-  [[ "$w" =~ ^W[1-46]$ ]] || { echo "bench: --only takes W1..W4 or W6, not '$w'" >&2; exit 2; }
+  [[ "$w" =~ ^W[1-6]$ ]] || { echo "bench: --only takes W1..W6, not '$w'" >&2; exit 2; }
 done
 want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 [[ "$json" = /* ]] || json="$PWD/$json"
@@ -76,11 +80,11 @@ if ((build_first)); then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
   cmake --build "$build" -j "${GALE_JOBS:-$(nproc)}" --target gale gale-nimbus gale-supervisor \
-    gale-worker bench gale-zmq-ceiling gale-bench-probe gale-bench-window
+    gale-worker bench gale-zmq-ceiling gale-bench-probe gale-bench-window gale-bench-wordcount-ref
 fi
 bin="$build/bin"
 for b in gale gale-nimbus gale-supervisor gale-worker gale-zmq-ceiling gale-bench-probe \
-  gale-bench-window; do
+  gale-bench-window gale-bench-wordcount-ref; do
   [[ -x "$bin/$b" ]] || { log "missing $bin/$b (build first, or drop --no-build)"; exit 1; }
 done
 [[ -f "$build/lib/libbench.so" ]] || { log "missing $build/lib/libbench.so"; exit 1; }
@@ -186,6 +190,8 @@ run_local() {
   mkdir -p "$dir/out"
   printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\nstats=%s\n' "$4" "$5" "$6" \
     "$dir/out" "${7:-0}" "$stats" > "$dir/props"
+  # A workload's own properties, one "key=value" a line.
+  [[ -z "${local_props:-}" ]] || printf '%s\n' "$local_props" >> "$dir/props"
   log "$workload $variant: gale local $(basename "$yaml")"
   measure_rtt
   "$bin/gale" local "$yaml" --filter "$dir/props" --quiet \
@@ -403,6 +409,22 @@ if want W4; then
   done
 fi
 
+# W5: Gale's word count, then the plain C++ reference on the same text.
+if want W5; then
+  w5_text="$root/topologies/wordcount/data/sentences.txt"
+  local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="
+  both run_local W5 "lines -> split -> count, acking off" "$topo/wordcount-w5.yaml" 0 0 false
+  local_props=""
+  w5_gale=$last_rate
+  log "W5 reference: gale-bench-wordcount-ref $(basename "$w5_text")"
+  "$bin/gale-bench-wordcount-ref" "$w5_text" --warmup "$warmup" --secs "$window" > "$run/w5-ref.out"
+  w5_ref=$(sed -n 's/.*words_per_sec=\([0-9]*\).*/\1/p' "$run/w5-ref.out")
+  # Both of its threads spin: two CPUs for the whole window.
+  printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w5-ref-probe.out"
+  add_row W5 "reference: plain C++, 2 threads, SPSC ring" words/s "$w5_ref" "$run/w5-ref-probe.out" \
+    "Gale W5 (last run) at $(calc "%.1f" "${w5_gale:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")% of it"
+fi
+
 # W6: one thread, the engine alone (no topology around it: the slide's cost
 # is what it measures). The 600 s window first fills 600 event-seconds.
 if want W6; then
@@ -506,7 +528,7 @@ problems=()
 for v in "$ceiling1" "$ceiling100"; do
   awk -v x="${v:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("ZeroMQ ceiling reported no rate")
 done
-for w in W1 W2 W3 W4 W6; do
+for w in W1 W2 W3 W4 W5 W6; do
   want "$w" || continue
   grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run")
 done

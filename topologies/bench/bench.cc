@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -442,8 +443,124 @@ struct CountWords {
 // emit time of their sentence. Emits nothing: it is the last bolt.
 class CountBolt final : public SinkBolt<CountWords> {};
 
+// ---- W5: WindFlow's word count (issue 20) ----------------------------------
+
+// Emits the lines of lines.file, one [line] tuple each, without message ids,
+// lines.passes times over (0: forever).
+class LinesSpout : public gale::Spout {
+ public:
+  void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
+    collector_ = &collector;
+    const std::string file = context.config().GetString("lines.file", "");
+    std::FILE* in = std::fopen(file.c_str(), "r");
+    if (!in) throw std::runtime_error("cannot read lines.file '" + file + "'");
+    char buf[65536];
+    while (std::fgets(buf, sizeof buf, in)) {
+      std::string line(buf);
+      while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+      lines_.push_back(std::move(line));
+    }
+    std::fclose(in);
+    if (lines_.empty()) throw std::runtime_error("lines.file '" + file + "' has no lines");
+    passes_ = context.config().GetInt("lines.passes", 0);
+  }
+  void NextTuple() override {
+    if (IsExhausted()) return;
+    gale::Values values;
+    values.emplace_back(lines_[next_]);
+    collector_->Emit(std::move(values));
+    if (++next_ == lines_.size()) {
+      next_ = 0;
+      ++pass_;
+    }
+  }
+  bool IsExhausted() const override { return passes_ > 0 && pass_ >= passes_; }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"line"});
+  }
+
+ private:
+  gale::SpoutOutputCollector* collector_ = nullptr;
+  std::vector<std::string> lines_;
+  size_t next_ = 0;
+  int64_t pass_ = 0, passes_ = 0;
+};
+
+// Splits a line on single spaces into [word, 1] tuples (empty words, from
+// two spaces in a row, are skipped), unanchored.
+class SplitWordsBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+  }
+  void Execute(const gale::Tuple& input) override {
+    const std::string& line = input.GetString(0);
+    size_t start = 0;
+    while (start < line.size()) {
+      size_t end = line.find(' ', start);
+      if (end == std::string::npos) end = line.size();
+      if (end > start) {
+        gale::Values values;
+        values.emplace_back(std::string_view(line).substr(start, end - start));
+        values.emplace_back(int64_t{1});
+        collector_->Emit(std::move(values));
+      }
+      start = end + 1;
+    }
+    collector_->Ack(input);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"word", "count"});
+  }
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+};
+
+// Adds each [word, n] into a hash map, counted for the probe like NullBolt;
+// at Cleanup writes "<count> <word>" lines, sorted by word, to
+// w5.counts.file when it is set (the correctness test).
+class WordCountMapBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+    recorder_.Open(context, collector);
+    counts_file_ = context.config().GetString("w5.counts.file", "");
+  }
+  void Execute(const gale::Tuple& input) override {
+    if (input.IsTick()) {
+      recorder_.Write();
+      return;
+    }
+    counts_[input.GetString(0)] += input.GetInt(1);
+    recorder_.Record(input);
+    collector_->Ack(input);
+  }
+  void Cleanup() override {
+    recorder_.Write();
+    if (counts_file_.empty()) return;
+    std::map<std::string, int64_t> sorted(counts_.begin(), counts_.end());
+    std::FILE* out = std::fopen(counts_file_.c_str(), "w");
+    if (!out) return;
+    for (const auto& [word, n] : sorted) {
+      std::fprintf(out, "%lld %s\n", static_cast<long long>(n), word.c_str());
+    }
+    std::fclose(out);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+  SinkRecorder recorder_;
+  std::unordered_map<std::string, int64_t> counts_;
+  std::string counts_file_;
+};
+
 }  // namespace
 
+GALE_REGISTER_SPOUT(LinesSpout);
+GALE_REGISTER_BOLT(SplitWordsBolt);
+GALE_REGISTER_BOLT(WordCountMapBolt);
 GALE_REGISTER_SPOUT(ConstSpout);
 GALE_REGISTER_BOLT(IdBolt);
 GALE_REGISTER_BOLT(NullBolt);
