@@ -1,5 +1,7 @@
 #include "nimbus/nimbus.h"
 
+#include "nimbus/scheduler.h"
+
 #include "core/common/files.h"
 #include "core/common/logging.h"
 #include "core/common/strings.h"
@@ -245,6 +247,7 @@ void Nimbus::Remove(const std::string& id) {
   fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);
   topologies_.erase(id);
   plans_.erase(id);
+  sched_notes_.erase(id);
   stats_.RemoveTopology(id);
   for (auto it = workers_.begin(); it != workers_.end();) {
     it = it->first.first == id ? workers_.erase(it) : std::next(it);
@@ -353,75 +356,39 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
     return;
   }
   const thrift::Assignment& old = t.assignment;
-  // Keep the live workers; fill up to num_workers from free slots, spreading
-  // over supervisors this topology does not use yet.
-  std::vector<thrift::WorkerSlot> workers;
-  std::vector<int> old_index;  // new worker index -> old index, -1 for new
-  for (size_t i = 0; i < old.workers.size(); ++i) {
-    if (static_cast<int>(workers.size()) >= t.num_workers) break;
-    if (WorkerAlive(t.id, old.workers[i])) {
-      workers.push_back(old.workers[i]);
-      old_index.push_back(static_cast<int>(i));
-    }
+  ScheduleInput in;
+  for (const auto& w : old.workers) {
+    in.old_workers.push_back({w.supervisor_id, w.port});
+    in.old_alive.push_back(WorkerAlive(t.id, w));
   }
-  std::vector<thrift::WorkerSlot> free = FreeSlots();
-  std::stable_sort(free.begin(), free.end(), [&](const auto& a, const auto& b) {
-    auto uses = [&](const thrift::WorkerSlot& s) {
-      return std::count_if(workers.begin(), workers.end(), [&](const thrift::WorkerSlot& w) {
-        return w.supervisor_id == s.supervisor_id;
-      });
-    };
-    return uses(a) < uses(b);
-  });
-  for (const auto& slot : free) {
-    if (static_cast<int>(workers.size()) >= t.num_workers) break;
-    workers.push_back(slot);
-    old_index.push_back(-1);
-  }
-
-  // More workers than before (slots appeared for a topology that had too
-  // few): spread everything over them, as a rebalance would.
-  if (!old.workers.empty() && workers.size() > old.workers.size()) full = true;
-
-  thrift::Assignment next;
-  next.topology_id = t.id;
-  next.version = old.version;
-  next.workers = workers;
-  std::vector<int> load(workers.size(), 0);
+  for (const auto& e : old.executors) in.old_executor_worker.push_back(e.worker);
+  for (const auto& s : FreeSlots()) in.free_slots.push_back({s.supervisor_id, s.port});
   const auto& executors = (*plan)->executors();
-  // The executor set changes only through rebalance, which asks for `full`.
-  const bool same_executors = old.executors.size() == executors.size();
-  for (size_t e = 0; e < executors.size() && !workers.empty(); ++e) {
+  in.executors = executors.size();
+  in.workers_wanted = t.num_workers;
+  in.full = full;
+  const ScheduleResult r = ComputeSchedule(in);
+  if (r.note != sched_notes_[t.id]) {
+    if (!r.note.empty()) GALE_LOG(kWarn) << "topology " << t.id << " " << r.note;
+    sched_notes_[t.id] = r.note;
+  }
+
+  thrift::Assignment compact;
+  compact.topology_id = t.id;
+  compact.version = old.version;
+  for (const Slot& s : r.workers) {
+    thrift::WorkerSlot slot;
+    slot.supervisor_id = s.supervisor;
+    slot.port = s.port;
+    compact.workers.push_back(slot);
+  }
+  for (size_t e = 0; e < r.executor_worker.size(); ++e) {
     thrift::ExecutorAssignment ea;
     ea.task_start = executors[e].tasks.front();
     ea.task_end = executors[e].tasks.back();
-    ea.worker = -1;
-    if (!full && same_executors) {
-      const int was = old.executors[e].worker;
-      for (size_t w = 0; w < workers.size(); ++w) {
-        if (old_index[w] >= 0 && old_index[w] == was) ea.worker = static_cast<int>(w);
-      }
-    }
-    if (ea.worker < 0) {
-      if (full) {
-        ea.worker = static_cast<int>(e % workers.size());  // round-robin, in task order
-      } else {
-        ea.worker = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
-      }
-    }
-    ++load[static_cast<size_t>(ea.worker)];
-    next.executors.push_back(ea);
+    ea.worker = r.executor_worker[e];
+    compact.executors.push_back(ea);
   }
-  // Drop workers that ended up with nothing (more workers than executors).
-  std::vector<int> remap(workers.size(), -1);
-  thrift::Assignment compact = next;
-  compact.workers.clear();
-  for (size_t w = 0; w < workers.size(); ++w) {
-    if (load[w] == 0) continue;
-    remap[w] = static_cast<int>(compact.workers.size());
-    compact.workers.push_back(workers[w]);
-  }
-  for (auto& ea : compact.executors) ea.worker = remap[static_cast<size_t>(ea.worker)];
 
   bool changed = compact.workers.size() != old.workers.size() ||
                  compact.executors.size() != old.executors.size();
@@ -605,6 +572,18 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
   if (options.__isset.num_workers && options.num_workers < 1) {
     return Status::InvalidArgument("rebalance: workers must be >= 1, got " +
                                    std::to_string(options.num_workers));
+  }
+  if (options.__isset.num_workers) {
+    // The slots it has plus the free ones: asking for more would end with
+    // fewer workers than asked, silently. Say so instead.
+    const size_t have = t->assignment.workers.size(), free = FreeSlots().size();
+    if (static_cast<size_t>(options.num_workers) > have + free) {
+      return Status::FailedPrecondition(
+          "rebalance: topology '" + name + "' asks for " + std::to_string(options.num_workers) +
+          " workers, but the cluster has " + std::to_string(have + free) + " slot(s) for it (" +
+          std::to_string(have) + " it uses, " + std::to_string(free) +
+          " free): add supervisors or ask for fewer workers");
+    }
   }
   for (const auto& [component, n] : options.num_executors) {
     const thrift::Component* c = nullptr;
@@ -856,6 +835,9 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
     }
   }
   info.__isset.dropped_frames = true;
+  if (auto note = sched_notes_.find(t->id); note != sched_notes_.end() && !note->second.empty()) {
+    info.__set_sched_status(note->second);
+  }
   for (const auto& [sid, s] : supervisors_) {
     for (auto d : s.deaths) {
       if (d.topology_id != t->id) continue;
@@ -1025,6 +1007,7 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
   page.status = info.status;
   page.uptime_secs = info.uptime_secs;
   page.num_workers = info.num_workers;
+  if (info.__isset.sched_status) page.__set_sched_status(info.sched_status);
   page.num_executors = static_cast<int32_t>(info.executors.size());
   page.window = window;
   page.streams = t->topology.streams;

@@ -133,7 +133,10 @@ class Nimbus {
     std::string key;  // num_workers and executor overrides it was built for
     std::unique_ptr<runtime::TopologyPlan> plan;
   };
-  std::map<std::string, CachedPlan> plans_;                         // by topology id
+  std::map<std::string, CachedPlan> plans_;  // by topology id
+  // Why a topology runs on fewer workers than it asked for (scheduler.h),
+  // by topology id; empty when it has them all.
+  std::map<std::string, std::string> sched_notes_;
   std::map<std::string, SupervisorState> supervisors_;              // by id
   std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
   int64_t next_id_ = 1;

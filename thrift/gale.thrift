@@ -260,6 +260,9 @@ struct TopologyInfo {
   8: optional map<string, i64> dropped_frames = {},
   // Worker processes of this topology that died unasked, per slot.
   9: optional list<WorkerDeaths> worker_deaths = [],
+  // Why it runs on fewer workers than it asked for (Storm's sched_status);
+  // unset when it has them all.
+  10: optional string sched_status,
 }
 
 // ------------------------------------------------------------- statistics
@@ -366,6 +369,8 @@ struct TopologyPageInfo {
   11: required list<Subscription> streams,
   12: required list<WorkerDeaths> worker_deaths,
   13: required map<string, ConfigValue> config,
+  // As TopologyInfo.sched_status.
+  14: optional string sched_status,
 }
 
 // -------------------------------------------------------- daemon plumbing

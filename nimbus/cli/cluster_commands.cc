@@ -344,7 +344,9 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
                           .count();
   out << "topology " << info.name << " (" << info.id << "): " << convert::StatusName(info.status)
       << ", up " << Uptime(info.uptime_secs) << " (since " << LocalTime(now - info.uptime_secs)
-      << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n\n";
+      << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n";
+  if (info.__isset.sched_status) out << "scheduling: " << info.sched_status << "\n";
+  out << "\n";
 
   const std::map<std::string, ComponentTotals> rows = SumByComponent(info);
   // As wide as the longest component id ($checkpointspout is 16), plus one.

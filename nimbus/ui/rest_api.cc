@@ -488,6 +488,8 @@ class Request {
     w.Field("uptime", PrettyUptime(page.uptime_secs)).Field("uptimeSeconds", page.uptime_secs);
     w.Field("tasksTotal", page.num_tasks).Field("workersTotal", page.num_workers);
     w.Field("executorsTotal", page.num_executors);
+    // Storm's "schedulerInfo": why it runs on fewer workers than asked.
+    if (page.__isset.sched_status) w.Field("schedulerInfo", page.sched_status);
     int64_t timeout = 30;
     if (auto it = page.config.find("topology.message.timeout.secs");
         it != page.config.end() && it->second.__isset.int_value) {

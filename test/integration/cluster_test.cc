@@ -190,6 +190,40 @@ TEST_CASE(
   CHECK(Column(info, "__acker", kExecuted) > 0);  // its stats are reported as its own
 }
 
+TEST_CASE("Too few slots: gale info says why, and a rebalance beyond the cluster is refused",
+          "[integration][cluster]") {
+  TestCluster cluster(1, 2);  // one supervisor, two slots
+  INFO(cluster.Logs());
+  auto r = cluster.Gale(
+      {"submit", WordCount(cluster.dir(), 3, "sentences.loop: true, sentences.per.second: 100")});
+  REQUIRE(r.exit_code == 0);
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        return ExecutorWorkers(info).size() == 2;
+      },
+      seconds(20)));
+  CHECK(info.find("scheduling: wants 3 worker(s), but only 2 slot(s) are free for it: runs on 2 "
+                  "until more slots free up (add supervisors, or rebalance to fewer workers)") !=
+        std::string::npos);
+  r = cluster.Gale({"rebalance", "wordcount", "--workers", "4", "--wait", "0"});
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("rebalance: topology 'wordcount' asks for 4 workers, but the cluster has 2 "
+                   "slot(s) for it (2 it uses, 0 free): add supervisors or ask for fewer "
+                   "workers") != std::string::npos);
+  // Asking for what fits clears the note.
+  r = cluster.Gale({"rebalance", "wordcount", "--workers", "2", "--wait", "0"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "wordcount"}).out;
+        return info.find("scheduling:") == std::string::npos && ExecutorWorkers(info).size() == 2;
+      },
+      seconds(30)));
+}
+
 TEST_CASE("Deactivate stops the spout, activate resumes it", "[integration][cluster]") {
   TestCluster cluster;
   INFO(cluster.Logs());

@@ -1,0 +1,53 @@
+// nimbus/scheduler.h
+//
+// Where a topology's executors run, as a pure function over plain structs:
+// nimbus gathers what it knows (the old assignment, which of its workers
+// are alive, the free slots, the plan's executors, the workers asked for)
+// and applies what comes back. No Thrift, no clock, no locks: the unit
+// tests (test/nimbus/scheduler_test.cc) drive it with tables.
+//
+// The rules:
+// - Live workers of the old assignment stay (up to the workers asked for);
+//   the rest come from free slots, preferring supervisors the topology uses
+//   least, so workers spread over machines.
+// - Sticky: an executor whose old worker survives stays on it, unless
+//   `full` (a rebalance, or more workers than before) asks to spread all
+//   executors round-robin in task order. An executor that lost its worker
+//   goes to the least loaded one.
+// - Workers left with no executor are dropped.
+// - Fewer slots than workers asked for: the topology runs on what there is
+//   and `note` says so (`gale info`, the UI); no slot at all: nothing runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gale::nimbus {
+
+struct Slot {
+  std::string supervisor;
+  int port = 0;
+  bool operator==(const Slot&) const = default;
+};
+
+struct ScheduleInput {
+  std::vector<Slot> old_workers;
+  std::vector<bool> old_alive;           // per old worker
+  std::vector<int> old_executor_worker;  // per executor of the old assignment
+  std::vector<Slot> free_slots;          // not used by any topology
+  size_t executors = 0;                  // the plan's executors, in task order
+  int workers_wanted = 1;
+  bool full = false;
+};
+
+struct ScheduleResult {
+  std::vector<Slot> workers;
+  std::vector<int> executor_worker;  // per executor: index into `workers`
+  // Empty when every worker asked for runs; else why not.
+  std::string note;
+};
+
+ScheduleResult ComputeSchedule(const ScheduleInput& in);
+
+}  // namespace gale::nimbus
