@@ -2,6 +2,7 @@
 // of files read into rotating output files, the process SIGKILLed mid-run
 // and started again.
 #include "connectors/files/offsets_file.h"
+#include "test/connectors/support/servers.h"
 #include "test/support/cluster.h"
 #include "test/support/process.h"
 
@@ -102,8 +103,8 @@ TEST_CASE(
     Daemon run(
         {Gale(), "local", Topology(tmp, "run1.yaml", in, out1, "filespout.per.second: 4000")},
         tmp.path() + "/run1.log");
-    INFO(ReadFile(tmp.path() + "/run1.log"));
-    REQUIRE(WaitFor([&] { return CountLines(out1) >= 3000; }, seconds(60)));
+    REQUIRE(OrShowLog(WaitFor([&] { return CountLines(out1) >= 3000; }, seconds(60)),
+                      tmp.path() + "/run1.log"));
     run.Kill(SIGKILL);
     run.Wait(seconds(10));
   }
@@ -195,8 +196,7 @@ TEST_CASE("FileSpout reports a missing directory and reads it once it appears",
   fs::create_directories(staging);
   Append(staging + "/x.log", Numbered("x", 0, 100));
   fs::rename(staging, in);
-  INFO(ReadFile(tmp.path() + "/run.log"));
-  CHECK(run.Wait(seconds(30)) == 0);
+  CHECK(OrShowLog(run.Wait(seconds(30)) == 0, tmp.path() + "/run.log"));
   CHECK(OutputLines(out).size() == 100);
 }
 

@@ -121,8 +121,8 @@ TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a 
   const std::string yaml = Topology(tmp, server.port(), ", redis.per.second: 3000");
   {
     Daemon run({Gale(), "local", yaml}, tmp.path() + "/run1.log");
-    INFO(ReadFile(tmp.path() + "/run1.log"));
-    REQUIRE(WaitFor([&] { return Len(*c, "out") >= 1000; }, seconds(30)));
+    REQUIRE(OrShowLog(WaitFor([&] { return Len(*c, "out") >= 1000; }, seconds(30)),
+                      tmp.path() + "/run1.log"));
     run.Kill(SIGKILL);
     run.Wait(seconds(10));
   }
@@ -132,12 +132,11 @@ TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a 
   Feed(*c, "in", "v", 6000, 1000);
 
   Daemon run({Gale(), "local", yaml}, tmp.path() + "/run2.log");
-  INFO(ReadFile(tmp.path() + "/run2.log"));
   const bool complete = WaitFor(
       [&] { return StreamValues(*c, "out").size() == 7000 && Pending(*c, "in", "gale") == 0; },
       seconds(60));
   run.Stop();
-  CHECK(complete);
+  CHECK(OrShowLog(complete, tmp.path() + "/run2.log"));
   const auto values = StreamValues(*c, "out");
   CHECK(values.size() == 7000);
   CHECK(Pending(*c, "in", "gale") == 0);
@@ -165,12 +164,11 @@ TEST_CASE("RedisStreamSpout claims entries a dead consumer left pending longer t
   TempDir tmp;
   Daemon run({Gale(), "local", Topology(tmp, server.port(), ", redis.claim.idle.ms: 1000")},
              tmp.path() + "/run.log");
-  INFO(ReadFile(tmp.path() + "/run.log"));
   const bool complete = WaitFor(
       [&] { return StreamValues(*c, "out").size() == 300 && Pending(*c, "in", "gale") == 0; },
       seconds(30));
   run.Stop();
-  CHECK(complete);
+  CHECK(OrShowLog(complete, tmp.path() + "/run.log"));
   const Reply consumers = Run(*c, {"XINFO", "CONSUMERS", "in", "gale"});
   for (const auto& consumer : consumers.elements) {
     for (size_t i = 0; i + 1 < consumer.elements.size(); i += 2) {
@@ -192,8 +190,8 @@ TEST_CASE("An unreachable Redis is reported with its address and retried until i
   RedisServer server(port);
   auto c = Connect(port);
   Feed(*c, "in", "v", 0, 100);
-  INFO(ReadFile(tmp.path() + "/run.log"));
-  CHECK(WaitFor([&] { return StreamValues(*c, "out").size() == 100; }, seconds(30)));
+  CHECK(OrShowLog(WaitFor([&] { return StreamValues(*c, "out").size() == 100; }, seconds(30)),
+                  tmp.path() + "/run.log"));
   run.Stop();
 }
 
@@ -206,7 +204,8 @@ TEST_CASE("RedisSink fails an input Redis refuses, with Redis's message, and wri
   Feed(*c, "in", "v", 0, 20);
   TempDir tmp;
   Daemon run({Gale(), "local", Topology(tmp, server.port(), "")}, tmp.path() + "/run.log");
-  CHECK(WaitFor([&] { return StreamValues(*c, "out").size() == 20; }, seconds(30)));
+  CHECK(OrShowLog(WaitFor([&] { return StreamValues(*c, "out").size() == 20; }, seconds(30)),
+                  tmp.path() + "/run.log"));
   CHECK(WaitFor(
       [&] {
         return ReadFile(tmp.path() + "/run.log").find("HINCRBY counts: WRONGTYPE") !=

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 
 namespace gale::testing {
@@ -25,6 +26,11 @@ std::string FindProgram(const std::string& name) {
     if (fs::exists(candidate)) return candidate.string();
   }
   return "";
+}
+
+bool OrShowLog(bool ok, const std::string& log) {
+  if (!ok) std::cerr << "---- " << log << " ----\n" << ReadFile(log) << "----\n";
+  return ok;
 }
 
 RedisServer::RedisServer(int port) : port_(port ? port : FreePort()) { Start(); }
@@ -54,5 +60,68 @@ void RedisServer::Stop() {
 }
 
 std::string RedisServer::Log() const { return ReadFile(dir_.path() + "/redis.log"); }
+
+}  // namespace gale::testing
+
+#include "connectors/postgres/pg_client.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace gale::testing {
+
+PostgresServer::PostgresServer(int port, bool start) : port_(port ? port : FreePort()) {
+  REQUIRE(::chown(dir_.path().c_str(), 65534, 65534) == 0);  // nobody:nogroup
+  const std::string initdb = FindProgram("initdb");
+  REQUIRE(!initdb.empty());
+  auto r = RunProcess(AsNobody({initdb, "-D", dir_.path() + "/data", "-U", "postgres", "-A",
+                                "trust", "-E", "UTF8", "--no-sync"}),
+                      std::chrono::seconds(60));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  if (start) Start();
+}
+
+PostgresServer::~PostgresServer() { Stop(); }
+
+std::vector<std::string> PostgresServer::AsNobody(std::vector<std::string> argv) const {
+  std::vector<std::string> out = {
+      FindProgram("setpriv"), "--reuid=65534", "--regid=65534",      "--clear-groups", "--",
+      FindProgram("env"),     "LC_ALL=C",      "HOME=" + dir_.path()};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+std::string PostgresServer::conninfo() const {
+  return "host=127.0.0.1 port=" + std::to_string(port_) +
+         " dbname=postgres user=postgres connect_timeout=5";
+}
+
+void PostgresServer::Start() {
+  const std::string postgres = FindProgram("postgres");
+  REQUIRE(!postgres.empty());
+  daemon_ = std::make_unique<Daemon>(
+      AsNobody({postgres, "-D", dir_.path() + "/data", "-p", std::to_string(port_), "-k",
+                dir_.path(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"}),
+      dir_.path() + "/postgres.log");
+  connectors::postgres::PgClient client(conninfo());
+  const bool up = WaitFor(
+      [&] {
+        std::string error;
+        return client.Connect(&error) && client.Exec("SELECT 1").ok;
+      },
+      std::chrono::seconds(30));
+  INFO(Log());
+  REQUIRE(up);
+}
+
+void PostgresServer::Stop() {
+  if (!daemon_) return;
+  daemon_->Kill(SIGINT);
+  if (daemon_->Wait(std::chrono::seconds(20)) == -1) daemon_->Stop();
+  daemon_.reset();
+}
+
+std::string PostgresServer::Log() const { return ReadFile(dir_.path() + "/postgres.log"); }
 
 }  // namespace gale::testing
