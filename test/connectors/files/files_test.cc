@@ -200,5 +200,32 @@ TEST_CASE("FileSpout reports a missing directory and reads it once it appears",
   CHECK(OutputLines(out).size() == 100);
 }
 
+TEST_CASE(
+    "FileSink reports a directory it cannot write, fails the inputs, and writes them once "
+    "it can",
+    "[integration][connectors]") {
+  TempDir tmp;
+  const std::string in = tmp.path() + "/in", out = tmp.path() + "/out";
+  fs::create_directories(in);
+  Append(in + "/x.log", Numbered("x", 0, 200));
+  Append(out, "a file where the sink wants a directory\n");
+  Daemon run({Gale(), "local", Topology(tmp, "t.yaml", in, out, "filespout.exhaust: true")},
+             tmp.path() + "/run.log");
+  REQUIRE(OrShowLog(WaitFor(
+                        [&] {
+                          return ReadFile(tmp.path() + "/run.log")
+                                     .find("FileSink: cannot create " + out + "/writer-") !=
+                                 std::string::npos;
+                        },
+                        seconds(30)),
+                    tmp.path() + "/run.log"));
+  CHECK(run.Running());
+  fs::remove(out);
+  CHECK(OrShowLog(run.Wait(seconds(60)) == 0, tmp.path() + "/run.log"));
+  const auto lines = OutputLines(out);
+  CHECK(lines.size() == 200);  // the failed inputs were replayed and written
+  CHECK(ReadFile(tmp.path() + "/run.log").find("Not a directory") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace gale::testing
