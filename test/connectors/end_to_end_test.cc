@@ -117,6 +117,13 @@ TEST_CASE(
     }
   }
   const int64_t before = Count(*db, "SELECT count(*) FROM items");
+  // The database's restart shows in `gale info` as the sink's error, naming the server.
+  const std::string where = "PostgresSink postgres 127.0.0.1:" + std::to_string(pg.port());
+  CHECK(WaitFor(
+      [&] {
+        return cluster.Gale({"info", "e2e"}).out.find(where) != std::string::npos;
+      },
+      seconds(30)));
   const bool complete = WaitFor(
       [&] { return Count(*db, "SELECT count(*) FROM items") == kRecords && Pending(r) == 0; },
       seconds(120));
