@@ -284,5 +284,37 @@ TEST_CASE("KafkaSpout reports an unreachable broker with its address and keeps r
   run.Stop();
 }
 
+TEST_CASE(
+    "KafkaSpout: a second member joining takes partitions over and the group still "
+    "commits every offset",
+    "[integration][connectors]") {
+  constexpr int kRecords = 3000;
+  MockKafka kafka;
+  kafka.Produce(kRecords);
+  TempDir tmp;
+  const std::string out_a = tmp.path() + "/a", out_b = tmp.path() + "/b";
+  auto total = [&] {
+    int64_t sum = 0;
+    for (const auto& [p, o] : kafka.Committed("g")) sum += std::max<int64_t>(o, 0);
+    return sum;
+  };
+  Daemon a({Gale(), "local", Topology(tmp, "a.yaml", kafka, out_a, ", kafka.per.second: 300")},
+           tmp.path() + "/a.log");
+  REQUIRE(OrShowLog(WaitFor([&] { return total() >= 300; }, seconds(60)), tmp.path() + "/a.log"));
+  Daemon b({Gale(), "local", Topology(tmp, "b.yaml", kafka, out_b, ", kafka.per.second: 300")},
+           tmp.path() + "/b.log");
+  const bool complete = WaitFor([&] { return total() == kRecords; }, seconds(60));
+  a.Stop();
+  b.Stop();
+  CHECK(OrShowLog(complete, tmp.path() + "/b.log"));
+  CHECK(OrShowLog(ReadFile(tmp.path() + "/a.log").find("revoked") != std::string::npos,
+                  tmp.path() + "/a.log"));
+  CHECK(!Output(out_b).empty());  // b got partitions and read from them
+  std::set<std::string> seen;
+  for (const auto& l : Output(out_a)) seen.insert(l.value);
+  for (const auto& l : Output(out_b)) seen.insert(l.value);
+  CHECK(seen.size() == kRecords);
+}
+
 }  // namespace
 }  // namespace gale::testing
