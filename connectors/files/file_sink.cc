@@ -51,19 +51,9 @@ class FileSink : public gale::Bolt {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    dir_ = c.GetString("filesink.dir", "");
-    if (dir_.empty()) throw std::invalid_argument("FileSink: filesink.dir is not set");
+    Configure(c);
     prefix_ = c.GetString("filesink.prefix",
                           context.component_id() + "-" + std::to_string(context.task_id()));
-    suffix_ = c.GetString("filesink.suffix", ".txt");
-    field_ = c.GetString("filesink.field", "");
-    rotate_bytes_ = static_cast<uint64_t>(c.GetInt("filesink.rotate.bytes", 128LL << 20));
-    batch_size_ = static_cast<size_t>(c.GetInt("filesink.batch.size", 1000));
-    batch_age_ = std::chrono::milliseconds(c.GetInt("filesink.batch.ms", 200));
-    if (batch_size_ == 0 || rotate_bytes_ == 0) {
-      throw std::invalid_argument(
-          "FileSink: filesink.batch.size and filesink.rotate.bytes must be > 0");
-    }
     if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
       logger_->Warn(
           "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
@@ -90,9 +80,29 @@ class FileSink : public gale::Bolt {
     CloseFile();
   }
 
-  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
+  // Checks the config: gale validate, submit and local refuse a bad one.
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    FileSink().Configure(declarer.config());
+  }
 
  private:
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    dir_ = c.GetString("filesink.dir", "");
+    if (dir_.empty()) throw std::invalid_argument("FileSink: filesink.dir is not set");
+    suffix_ = c.GetString("filesink.suffix", ".txt");
+    field_ = c.GetString("filesink.field", "");
+    const int64_t rotate = c.GetInt("filesink.rotate.bytes", 128LL << 20);
+    const int64_t batch = c.GetInt("filesink.batch.size", 1000);
+    batch_age_ = std::chrono::milliseconds(c.GetInt("filesink.batch.ms", 200));
+    if (batch <= 0 || rotate <= 0) {
+      throw std::invalid_argument(
+          "FileSink: filesink.batch.size and filesink.rotate.bytes must be > 0");
+    }
+    rotate_bytes_ = static_cast<uint64_t>(rotate);
+    batch_size_ = static_cast<size_t>(batch);
+  }
+
   void AppendLine(const gale::Tuple& input) {
     if (!field_.empty()) {
       const gale::Value& v = input.Get(field_);

@@ -64,29 +64,12 @@ class FileSpout : public gale::Spout {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    dir_ = c.GetString("filespout.dir", "");
-    if (dir_.empty()) throw std::invalid_argument("FileSpout: filespout.dir is not set");
-    glob_ = c.GetString("filespout.glob", "*");
-    done_dir_ = c.GetString("filespout.done.dir", "");
-    done_idle_ = std::chrono::milliseconds(
-        static_cast<int64_t>(c.GetDouble("filespout.done.idle.secs", 10) * 1000));
-    poll_ = std::chrono::milliseconds(c.GetInt("filespout.poll.ms", 500));
-    commit_every_ = std::chrono::milliseconds(c.GetInt("filespout.commit.ms", 200));
-    exhaust_ = c.GetBool("filespout.exhaust", false);
-    max_line_ = static_cast<size_t>(c.GetInt("filespout.max.line.bytes", 1 << 20));
-    const double rate = c.GetDouble("filespout.per.second", 0);
-    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
-                         : std::chrono::nanoseconds(0);
+    Configure(c);
     tasks_ = context.component_tasks().size();
     task_index_ = static_cast<size_t>(context.task_index());
     const std::string offsets_dir = c.GetString("filespout.offsets.dir", dir_);
     offsets_path_ = offsets_dir + "/.gale-offsets-" + context.component_id() + "-" +
                     std::to_string(task_index_);
-    if (poll_.count() <= 0 || commit_every_.count() < 0 || max_line_ == 0) {
-      throw std::invalid_argument(
-          "FileSpout: filespout.poll.ms and filespout.max.line.bytes must be > 0, "
-          "filespout.commit.ms >= 0");
-    }
     lines_counter_ = context.RegisterCounter("filespout.lines");
     logger_->Info("watching ", dir_, "/", glob_, ", offsets in ", offsets_path_,
                   done_dir_.empty() ? "" : ", finished files moved to " + done_dir_);
@@ -154,11 +137,37 @@ class FileSpout : public gale::Spout {
     return true;
   }
 
+  // Also checks the config (a throw here makes gale validate, submit and
+  // local refuse the topology, so a bad key never reaches a worker).
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    FileSpout().Configure(declarer.config());
     declarer.Declare({"line", "file", "offset"});
   }
 
  private:
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    dir_ = c.GetString("filespout.dir", "");
+    if (dir_.empty()) throw std::invalid_argument("FileSpout: filespout.dir is not set");
+    glob_ = c.GetString("filespout.glob", "*");
+    done_dir_ = c.GetString("filespout.done.dir", "");
+    done_idle_ = std::chrono::milliseconds(
+        static_cast<int64_t>(c.GetDouble("filespout.done.idle.secs", 10) * 1000));
+    poll_ = std::chrono::milliseconds(c.GetInt("filespout.poll.ms", 500));
+    commit_every_ = std::chrono::milliseconds(c.GetInt("filespout.commit.ms", 200));
+    exhaust_ = c.GetBool("filespout.exhaust", false);
+    const int64_t max_line = c.GetInt("filespout.max.line.bytes", 1 << 20);
+    const double rate = c.GetDouble("filespout.per.second", 0);
+    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
+                         : std::chrono::nanoseconds(0);
+    if (poll_.count() <= 0 || commit_every_.count() < 0 || max_line <= 0) {
+      throw std::invalid_argument(
+          "FileSpout: filespout.poll.ms and filespout.max.line.bytes must be > 0, "
+          "filespout.commit.ms >= 0");
+    }
+    max_line_ = static_cast<size_t>(max_line);
+  }
+
   void Emit(uint64_t id, const Line& line) {
     collector_->Emit({line.text, line.file_name, static_cast<int64_t>(line.begin)},
                      gale::MessageId{id});

@@ -23,26 +23,8 @@ class KafkaSink : public gale::Bolt {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    topic_ = c.GetString("kafka.topic", "");
-    if (topic_.empty()) throw std::invalid_argument("KafkaSink: kafka.topic is not set");
-    brokers_ = c.GetString("kafka.bootstrap.servers", "127.0.0.1:9092");
-    key_field_ = c.GetString("kafka.key.field", "key");
-    value_field_ = c.GetString("kafka.value.field", "value");
+    rd_kafka_conf_t* conf = Configure(c);
     char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const std::string& k, const std::string& v) {
-      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        throw std::invalid_argument("KafkaSink: " + k + "=" + v + ": " + err);
-      }
-    };
-    set("bootstrap.servers", brokers_);
-    set("enable.idempotence", "true");
-    set("acks", "all");
-    set("linger.ms", "5");
-    for (const auto& [key, value] : c.entries()) {
-      if (key.rfind("kafka.producer.", 0) == 0) set(key.substr(15), value.ToString());
-    }
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::OnDelivery);
     rd_kafka_conf_set_error_cb(conf, &KafkaSink::OnError);
@@ -92,9 +74,39 @@ class KafkaSink : public gale::Bolt {
     Serve();
   }
 
-  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
+  // Checks the config (librdkafka's keys included): gale validate, submit
+  // and local refuse a bad one.
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    rd_kafka_conf_destroy(KafkaSink().Configure(declarer.config()));
+  }
 
  private:
+  // Reads the settings and builds the producer's librdkafka config; throws
+  // std::invalid_argument on a missing or bad setting.
+  rd_kafka_conf_t* Configure(const gale::Config& c) {
+    topic_ = c.GetString("kafka.topic", "");
+    if (topic_.empty()) throw std::invalid_argument("KafkaSink: kafka.topic is not set");
+    brokers_ = c.GetString("kafka.bootstrap.servers", "127.0.0.1:9092");
+    key_field_ = c.GetString("kafka.key.field", "key");
+    value_field_ = c.GetString("kafka.value.field", "value");
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    auto set = [&](const std::string& k, const std::string& v) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        throw std::invalid_argument("KafkaSink: " + k + "=" + v + ": " + err);
+      }
+    };
+    set("bootstrap.servers", brokers_);
+    set("enable.idempotence", "true");
+    set("acks", "all");
+    set("linger.ms", "5");
+    for (const auto& [key, value] : c.entries()) {
+      if (key.rfind("kafka.producer.", 0) == 0) set(key.substr(15), value.ToString());
+    }
+    return conf;
+  }
+
   static std::string Text(const gale::Value& v) {
     if (v.type() == gale::ValueType::kBytes) return v.AsBytes().data;
     return v.type() == gale::ValueType::kString ? v.AsString() : v.ToString();

@@ -51,41 +51,13 @@ class KafkaSpout : public gale::Spout {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    topic_ = c.GetString("kafka.topic", "");
-    if (topic_.empty()) throw std::invalid_argument("KafkaSpout: kafka.topic is not set");
-    brokers_ = c.GetString("kafka.bootstrap.servers", "127.0.0.1:9092");
-    const std::string group = c.GetString("kafka.group.id", context.topology_name());
-    first_poll_ =
-        ParseFirstPoll(c.GetString("kafka.first.poll.offset.strategy", "UNCOMMITTED_EARLIEST"));
-    policy_.initial = std::chrono::milliseconds(c.GetInt("kafka.retry.initial.ms", 0));
-    policy_.max = std::chrono::milliseconds(c.GetInt("kafka.retry.max.ms", 10000));
-    policy_.max_retries = static_cast<int>(c.GetInt("kafka.max.retries", -1));
-    max_uncommitted_ = c.GetInt("kafka.max.uncommitted.offsets", 10000000);
-    commit_every_ = std::chrono::milliseconds(c.GetInt("kafka.offset.commit.period.ms", 1000));
-    const double rate = c.GetDouble("kafka.per.second", 0);
-    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
-                         : std::chrono::nanoseconds(0);
+    Configure(c);
     next_emit_ = Clock::now();
-
+    const std::string group = c.GetString("kafka.group.id", context.topology_name());
+    rd_kafka_conf_t* conf = BuildConf(c, group,
+                                      context.topology_name() + "-" + context.component_id() + "-" +
+                                          std::to_string(context.task_index()));
     char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const std::string& k, const std::string& v) {
-      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        throw std::invalid_argument("KafkaSpout: " + k + "=" + v + ": " + err);
-      }
-    };
-    set("bootstrap.servers", brokers_);
-    set("group.id", group);
-    set("enable.auto.commit", "false");
-    set("enable.auto.offset.store", "false");
-    set("auto.offset.reset", first_poll_ == FirstPoll::kUncommittedLatest ? "latest" : "earliest");
-    set("client.id", context.topology_name() + "-" + context.component_id() + "-" +
-                         std::to_string(context.task_index()));
-    // Anything else, passed through: kafka.consumer.<librdkafka key>.
-    for (const auto& [key, value] : c.entries()) {
-      if (key.rfind("kafka.consumer.", 0) == 0) set(key.substr(15), value.ToString());
-    }
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_error_cb(conf, &KafkaSpout::OnError);
     rd_kafka_conf_set_rebalance_cb(conf, &KafkaSpout::OnRebalance);
@@ -195,11 +167,64 @@ class KafkaSpout : public gale::Spout {
     Destroy();
   }
 
+  // Also checks the config (librdkafka's keys included): gale validate,
+  // submit and local refuse a bad one.
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    KafkaSpout probe;
+    probe.Configure(declarer.config());
+    rd_kafka_conf_destroy(probe.BuildConf(declarer.config(), "probe", "probe"));
     declarer.Declare({"topic", "partition", "offset", "key", "value"});
   }
 
  private:
+  // The consumer's librdkafka config; throws std::invalid_argument naming a
+  // key librdkafka refuses.
+  rd_kafka_conf_t* BuildConf(const gale::Config& c, const std::string& group,
+                             const std::string& client_id) const {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    auto set = [&](const std::string& k, const std::string& v) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        throw std::invalid_argument("KafkaSpout: " + k + "=" + v + ": " + err);
+      }
+    };
+    set("bootstrap.servers", brokers_);
+    set("group.id", group);
+    set("enable.auto.commit", "false");
+    set("enable.auto.offset.store", "false");
+    set("auto.offset.reset", first_poll_ == FirstPoll::kUncommittedLatest ? "latest" : "earliest");
+    set("client.id", client_id);
+    // Anything else, passed through: kafka.consumer.<librdkafka key>.
+    for (const auto& [key, value] : c.entries()) {
+      if (key.rfind("kafka.consumer.", 0) == 0) set(key.substr(15), value.ToString());
+    }
+    return conf;
+  }
+
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    topic_ = c.GetString("kafka.topic", "");
+    if (topic_.empty()) throw std::invalid_argument("KafkaSpout: kafka.topic is not set");
+    brokers_ = c.GetString("kafka.bootstrap.servers", "127.0.0.1:9092");
+    first_poll_ =
+        ParseFirstPoll(c.GetString("kafka.first.poll.offset.strategy", "UNCOMMITTED_EARLIEST"));
+    policy_.initial = std::chrono::milliseconds(c.GetInt("kafka.retry.initial.ms", 0));
+    policy_.max = std::chrono::milliseconds(c.GetInt("kafka.retry.max.ms", 10000));
+    policy_.max_retries = static_cast<int>(c.GetInt("kafka.max.retries", -1));
+    max_uncommitted_ = c.GetInt("kafka.max.uncommitted.offsets", 10000000);
+    commit_every_ = std::chrono::milliseconds(c.GetInt("kafka.offset.commit.period.ms", 1000));
+    const double rate = c.GetDouble("kafka.per.second", 0);
+    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
+                         : std::chrono::nanoseconds(0);
+
+    if (commit_every_.count() < 0 || max_uncommitted_ <= 0) {
+      throw std::invalid_argument(
+          "KafkaSpout: kafka.offset.commit.period.ms must be >= 0, "
+          "kafka.max.uncommitted.offsets > 0");
+    }
+  }
+
   void Destroy() {
     if (rk_) rd_kafka_destroy(rk_);
     rk_ = nullptr;

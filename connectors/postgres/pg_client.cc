@@ -45,6 +45,18 @@ PgClient::PgClient(std::string conninfo)
 
 PgClient::~PgClient() { Disconnect(); }
 
+bool PgClient::CheckConninfo(const std::string& conninfo, std::string* error) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+  if (opts) PQconninfoFree(opts);
+  if (err) {
+    *error = Trim(err);
+    PQfreemem(err);
+    return false;
+  }
+  return opts != nullptr;
+}
+
 void PgClient::Disconnect() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;

@@ -35,6 +35,9 @@ class PgClient {
   PgClient(const PgClient&) = delete;
   PgClient& operator=(const PgClient&) = delete;
 
+  // Whether libpq can parse `conninfo`; false with libpq's reason.
+  static bool CheckConninfo(const std::string& conninfo, std::string* error);
+
   // Connects (closing any previous connection). False with `error`.
   bool Connect(std::string* error);
   bool connected() const;

@@ -8,6 +8,7 @@
 
 #include <gale/gale.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -75,27 +76,9 @@ class PostgresSink : public gale::Bolt {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    spec_.table = c.GetString("postgres.table", "");
-    if (spec_.table.empty()) throw std::invalid_argument("PostgresSink: postgres.table is not set");
-    spec_.columns = SplitList(c.GetString("postgres.columns", ""));
-    spec_.conflict = SplitList(c.GetString("postgres.conflict.columns", ""));
-    const std::string action = c.GetString("postgres.conflict.action", "update");
-    if (action != "update" && action != "nothing") {
-      throw std::invalid_argument("PostgresSink: postgres.conflict.action is '" + action +
-                                  "', expected update or nothing");
-    }
-    spec_.update = action == "update";
-    batch_size_ = static_cast<size_t>(c.GetInt("postgres.batch.size", 500));
-    batch_age_ = std::chrono::milliseconds(c.GetInt("postgres.batch.ms", 200));
-    const int64_t max_failures = c.GetInt("postgres.max.failures", 3);
-    dead_letter_ = c.GetString("postgres.dead.letter.stream", "dead_letter");
-    if (batch_size_ == 0 || max_failures <= 0) {
-      throw std::invalid_argument(
-          "PostgresSink: postgres.batch.size and postgres.max.failures must be > 0");
-    }
-    failures_ = std::make_unique<FailureCounter>(static_cast<int>(max_failures));
-    client_ = std::make_unique<PgClient>(
-        c.GetString("postgres.conninfo", "host=127.0.0.1 port=5432 dbname=postgres"));
+    Configure(c);
+    failures_ = std::make_unique<FailureCounter>(static_cast<int>(max_failures_));
+    client_ = std::make_unique<PgClient>(conninfo_);
     if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
       logger_->Warn(
           "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
@@ -128,13 +111,44 @@ class PostgresSink : public gale::Bolt {
     if (!rows_.empty()) Flush(Clock::now());
   }
 
+  // Also checks the config: gale validate, submit and local refuse a bad one.
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    PostgresSink().Configure(declarer.config());
     declarer.DeclareStream(
         declarer.config().GetString("postgres.dead.letter.stream", "dead_letter"),
         {"record", "error", "failures"});
   }
 
  private:
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    spec_.table = c.GetString("postgres.table", "");
+    if (spec_.table.empty()) throw std::invalid_argument("PostgresSink: postgres.table is not set");
+    spec_.columns = SplitList(c.GetString("postgres.columns", ""));
+    spec_.conflict = SplitList(c.GetString("postgres.conflict.columns", ""));
+    const std::string action = c.GetString("postgres.conflict.action", "update");
+    if (action != "update" && action != "nothing") {
+      throw std::invalid_argument("PostgresSink: postgres.conflict.action is '" + action +
+                                  "', expected update or nothing");
+    }
+    spec_.update = action == "update";
+    const int64_t batch = c.GetInt("postgres.batch.size", 500);
+    batch_age_ = std::chrono::milliseconds(c.GetInt("postgres.batch.ms", 200));
+    max_failures_ = c.GetInt("postgres.max.failures", 3);
+    dead_letter_ = c.GetString("postgres.dead.letter.stream", "dead_letter");
+    if (batch <= 0 || max_failures_ <= 0) {
+      throw std::invalid_argument(
+          "PostgresSink: postgres.batch.size and postgres.max.failures must be > 0");
+    }
+    batch_size_ = static_cast<size_t>(batch);
+    if (!spec_.columns.empty()) batch_size_ = std::min(batch_size_, MaxRows(spec_.columns.size()));
+    conninfo_ = c.GetString("postgres.conninfo", "host=127.0.0.1 port=5432 dbname=postgres");
+    std::string error;
+    if (!PgClient::CheckConninfo(conninfo_, &error)) {
+      throw std::invalid_argument("PostgresSink: postgres.conninfo: " + error);
+    }
+  }
+
   void Add(std::vector<Param> values, const gale::Tuple& input) {
     if (!spec_.conflict.empty()) {
       std::string key;
@@ -270,7 +284,8 @@ class PostgresSink : public gale::Bolt {
   UpsertSpec spec_;
   size_t batch_size_ = 500;
   std::chrono::milliseconds batch_age_{200};
-  std::string dead_letter_;
+  std::string dead_letter_, conninfo_;
+  int64_t max_failures_ = 3;
   std::unique_ptr<FailureCounter> failures_;
 
   std::unique_ptr<PgClient> client_;

@@ -44,7 +44,44 @@ class RedisSink : public gale::Bolt {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    const std::string op = c.GetString("redis.command", "XADD");
+    Configure(c);
+    client_ = std::make_unique<RedisClient>(host_, port_, password_,
+                                            std::chrono::milliseconds(timeout_ms_));
+    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
+      logger_->Warn(
+          "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
+          "only when the next input comes");
+    }
+    written_ = context.RegisterCounter("redis.writes");
+    logger_->Info("writing ", op_name_, " to ", client_->where());
+  }
+
+  void Execute(const gale::Tuple& input) override {
+    const auto now = Clock::now();
+    if (input.IsTick()) {
+      if (!batch_.empty() && now - batch_start_ >= batch_age_) Flush(now);
+      return;
+    }
+    commands_.push_back(ToCommand(input));  // throws (failing the input) on a missing field
+    if (batch_.empty()) batch_start_ = now;
+    batch_.push_back(input);
+    if (batch_.size() >= batch_size_ || now - batch_start_ >= batch_age_) Flush(now);
+  }
+
+  void Cleanup() override {
+    if (!batch_.empty()) Flush(Clock::now());
+  }
+
+  // Checks the config: gale validate, submit and local refuse a bad one.
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    RedisSink().Configure(declarer.config());
+  }
+
+ private:
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    op_name_ = c.GetString("redis.command", "XADD");
+    const std::string& op = op_name_;
     if (op == "XADD") {
       op_ = Op::kXAdd;
       stream_ = c.GetString("redis.stream", "");
@@ -65,41 +102,17 @@ class RedisSink : public gale::Bolt {
     value_field_ = c.GetString("redis.value.field", "value");
     hash_field_ = c.GetString("redis.hash.field", "field");
     increment_field_ = c.GetString("redis.increment.field", "");
-    batch_size_ = static_cast<size_t>(c.GetInt("redis.batch.size", 100));
+    const int64_t batch = c.GetInt("redis.batch.size", 100);
     batch_age_ = std::chrono::milliseconds(c.GetInt("redis.batch.ms", 50));
-    if (batch_size_ == 0) throw std::invalid_argument("RedisSink: redis.batch.size must be > 0");
-    client_ = std::make_unique<RedisClient>(
-        c.GetString("redis.host", "127.0.0.1"), static_cast<int>(c.GetInt("redis.port", 6379)),
-        c.GetString("redis.password", ""),
-        std::chrono::milliseconds(c.GetInt("redis.timeout.ms", 2000)));
-    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
-      logger_->Warn(
-          "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
-          "only when the next input comes");
-    }
-    written_ = context.RegisterCounter("redis.writes");
-    logger_->Info("writing ", op, " to ", client_->where());
+    if (batch <= 0) throw std::invalid_argument("RedisSink: redis.batch.size must be > 0");
+    batch_size_ = static_cast<size_t>(batch);
+    host_ = c.GetString("redis.host", "127.0.0.1");
+    port_ = static_cast<int>(c.GetInt("redis.port", 6379));
+    password_ = c.GetString("redis.password", "");
+    timeout_ms_ = c.GetInt("redis.timeout.ms", 2000);
+    if (timeout_ms_ <= 0) throw std::invalid_argument("RedisSink: redis.timeout.ms must be > 0");
   }
 
-  void Execute(const gale::Tuple& input) override {
-    const auto now = Clock::now();
-    if (input.IsTick()) {
-      if (!batch_.empty() && now - batch_start_ >= batch_age_) Flush(now);
-      return;
-    }
-    commands_.push_back(ToCommand(input));  // throws (failing the input) on a missing field
-    if (batch_.empty()) batch_start_ = now;
-    batch_.push_back(input);
-    if (batch_.size() >= batch_size_ || now - batch_start_ >= batch_age_) Flush(now);
-  }
-
-  void Cleanup() override {
-    if (!batch_.empty()) Flush(Clock::now());
-  }
-
-  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
-
- private:
   std::string Key(const gale::Tuple& t) const {
     return key_.empty() ? key_prefix_ + Text(t.Get(key_field_)) : key_;
   }
@@ -185,6 +198,9 @@ class RedisSink : public gale::Bolt {
   gale::Counter written_;
 
   Op op_ = Op::kXAdd;
+  std::string op_name_, host_, password_;
+  int port_ = 6379;
+  int64_t timeout_ms_ = 2000;
   std::string stream_, key_, key_field_, key_prefix_, value_field_, hash_field_, increment_field_;
   std::vector<std::string> fields_;
   int64_t maxlen_ = 0;

@@ -47,33 +47,12 @@ class RedisStreamSpout : public gale::Spout {
     collector_ = &collector;
     logger_ = &context.logger();
     const gale::Config& c = context.config();
-    stream_ = c.GetString("redis.stream", "");
-    if (stream_.empty()) throw std::invalid_argument("RedisStreamSpout: redis.stream is not set");
-    group_ = c.GetString("redis.group", "gale");
+    Configure(c);
     consumer_ =
         c.GetString("redis.consumer", context.topology_name() + "-" + context.component_id() + "-" +
                                           std::to_string(context.task_index()));
-    create_ = c.GetBool("redis.create", true);
-    start_id_ = c.GetString("redis.group.start.id", "0");
-    fields_ = SplitList(c.GetString("redis.fields", "value"));
-    count_ = c.GetInt("redis.batch.size", 100);
-    block_ms_ = c.GetInt("redis.block.ms", 100);
-    const int64_t timeout_secs = c.GetInt("topology.message.timeout.secs", 30);
-    claim_idle_ms_ = c.GetInt("redis.claim.idle.ms", timeout_secs * 1000);
-    claim_every_ = std::chrono::milliseconds(c.GetInt("redis.claim.interval.ms", 1000));
-    const double rate = c.GetDouble("redis.per.second", 0);
-    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
-                         : std::chrono::nanoseconds(0);
-    if (count_ <= 0 || block_ms_ < 0 || claim_idle_ms_ <= 0) {
-      throw std::invalid_argument(
-          "RedisStreamSpout: redis.batch.size and redis.claim.idle.ms must be > 0, "
-          "redis.block.ms >= 0");
-    }
-    client_ = std::make_unique<RedisClient>(
-        c.GetString("redis.host", "127.0.0.1"), static_cast<int>(c.GetInt("redis.port", 6379)),
-        c.GetString("redis.password", ""),
-        std::chrono::milliseconds(c.GetInt("redis.timeout.ms", 2000)));
-    timeout_ms_ = c.GetInt("redis.timeout.ms", 2000);
+    client_ = std::make_unique<RedisClient>(host_, port_, password_,
+                                            std::chrono::milliseconds(timeout_ms_));
     emitted_ = context.RegisterCounter("redis.entries.emitted");
     acked_ = context.RegisterCounter("redis.entries.acked");
     claimed_ = context.RegisterCounter("redis.entries.claimed");
@@ -132,7 +111,9 @@ class RedisStreamSpout : public gale::Spout {
     if (client_ && client_->connected() && !to_ack_.empty()) FlushAcks();
   }
 
+  // Also checks the config: gale validate, submit and local refuse a bad one.
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    RedisStreamSpout().Configure(declarer.config());
     std::vector<std::string> names = {declarer.config().GetString("redis.id.field", "id")};
     for (auto& f : SplitList(declarer.config().GetString("redis.fields", "value"))) {
       names.push_back(f);
@@ -141,6 +122,35 @@ class RedisStreamSpout : public gale::Spout {
   }
 
  private:
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    stream_ = c.GetString("redis.stream", "");
+    if (stream_.empty()) throw std::invalid_argument("RedisStreamSpout: redis.stream is not set");
+    group_ = c.GetString("redis.group", "gale");
+    create_ = c.GetBool("redis.create", true);
+    start_id_ = c.GetString("redis.group.start.id", "0");
+    fields_ = SplitList(c.GetString("redis.fields", "value"));
+    count_ = c.GetInt("redis.batch.size", 100);
+    block_ms_ = c.GetInt("redis.block.ms", 100);
+    const int64_t timeout_secs = c.GetInt("topology.message.timeout.secs", 30);
+    claim_idle_ms_ = c.GetInt("redis.claim.idle.ms", timeout_secs * 1000);
+    claim_every_ = std::chrono::milliseconds(c.GetInt("redis.claim.interval.ms", 1000));
+    const double rate = c.GetDouble("redis.per.second", 0);
+    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
+                         : std::chrono::nanoseconds(0);
+    if (count_ <= 0 || block_ms_ < 0 || claim_idle_ms_ <= 0) {
+      throw std::invalid_argument(
+          "RedisStreamSpout: redis.batch.size and redis.claim.idle.ms must be > 0, "
+          "redis.block.ms >= 0");
+    }
+    host_ = c.GetString("redis.host", "127.0.0.1");
+    port_ = static_cast<int>(c.GetInt("redis.port", 6379));
+    password_ = c.GetString("redis.password", "");
+    timeout_ms_ = c.GetInt("redis.timeout.ms", 2000);
+    if (timeout_ms_ <= 0)
+      throw std::invalid_argument("RedisStreamSpout: redis.timeout.ms must be > 0");
+  }
+
   void Emit(uint64_t id, const Entry& e) {
     collector_->Emit(gale::Values(e.values), gale::MessageId{id});
     emitted_.Inc();
@@ -310,7 +320,8 @@ class RedisStreamSpout : public gale::Spout {
   const gale::Logger* logger_ = nullptr;
   gale::Counter emitted_, acked_, claimed_;
 
-  std::string stream_, group_, consumer_, start_id_;
+  std::string stream_, group_, consumer_, start_id_, host_, password_;
+  int port_ = 6379;
   bool create_ = true;
   std::vector<std::string> fields_;
   int64_t count_ = 100, block_ms_ = 100, claim_idle_ms_ = 30000, timeout_ms_ = 2000;
