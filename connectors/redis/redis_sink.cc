@@ -1,0 +1,219 @@
+// RedisSink: writes each input to Redis as XADD, SET or HINCRBY, in
+// pipelined batches, and acks an input only after its reply came back.
+// See connectors/redis/README.md.
+#include "connectors/common/backoff.h"
+#include "connectors/redis/redis_client.h"
+
+#include <gale/gale.h>
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gale::connectors::redis {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t a = item.find_first_not_of(' ');
+    const size_t b = item.find_last_not_of(' ');
+    if (a != std::string::npos) out.push_back(item.substr(a, b - a + 1));
+  }
+  return out;
+}
+
+std::string Text(const gale::Value& v) {
+  return v.type() == gale::ValueType::kString ? v.AsString() : v.ToString();
+}
+
+enum class Op { kXAdd, kSet, kHIncrBy };
+
+}  // namespace
+
+class RedisSink : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+    logger_ = &context.logger();
+    const gale::Config& c = context.config();
+    Configure(c);
+    client_ = std::make_unique<RedisClient>(host_, port_, password_,
+                                            std::chrono::milliseconds(timeout_ms_));
+    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
+      logger_->Warn(
+          "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
+          "only when the next input comes");
+    }
+    written_ = context.RegisterCounter("redis.writes");
+    logger_->Info("writing ", op_name_, " to ", client_->where());
+  }
+
+  void Execute(const gale::Tuple& input) override {
+    const auto now = Clock::now();
+    if (input.IsTick()) {
+      if (!batch_.empty() && now - batch_start_ >= batch_age_) Flush(now);
+      return;
+    }
+    commands_.push_back(ToCommand(input));  // throws (failing the input) on a missing field
+    if (batch_.empty()) batch_start_ = now;
+    batch_.push_back(input);
+    if (batch_.size() >= batch_size_ || now - batch_start_ >= batch_age_) Flush(now);
+  }
+
+  void Cleanup() override {
+    if (!batch_.empty()) Flush(Clock::now());
+  }
+
+  // Checks the config: gale validate, submit and local refuse a bad one.
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    RedisSink().Configure(declarer.config());
+  }
+
+ private:
+  // Reads the settings; throws std::invalid_argument on a missing or bad one.
+  void Configure(const gale::Config& c) {
+    op_name_ = c.GetString("redis.command", "XADD");
+    const std::string& op = op_name_;
+    if (op == "XADD") {
+      op_ = Op::kXAdd;
+      stream_ = c.GetString("redis.stream", "");
+      if (stream_.empty()) throw std::invalid_argument("RedisSink: XADD needs redis.stream");
+      fields_ = SplitList(c.GetString("redis.fields", ""));
+      maxlen_ = c.GetInt("redis.maxlen", 0);
+    } else if (op == "SET") {
+      op_ = Op::kSet;
+    } else if (op == "HINCRBY") {
+      op_ = Op::kHIncrBy;
+    } else {
+      throw std::invalid_argument("RedisSink: redis.command is '" + op +
+                                  "', expected XADD, SET or HINCRBY");
+    }
+    key_ = c.GetString("redis.key", "");
+    key_field_ = c.GetString("redis.key.field", "key");
+    key_prefix_ = c.GetString("redis.key.prefix", "");
+    value_field_ = c.GetString("redis.value.field", "value");
+    hash_field_ = c.GetString("redis.hash.field", "field");
+    increment_field_ = c.GetString("redis.increment.field", "");
+    const int64_t batch = c.GetInt("redis.batch.size", 100);
+    batch_age_ = std::chrono::milliseconds(c.GetInt("redis.batch.ms", 50));
+    if (batch <= 0) throw std::invalid_argument("RedisSink: redis.batch.size must be > 0");
+    batch_size_ = static_cast<size_t>(batch);
+    host_ = c.GetString("redis.host", "127.0.0.1");
+    port_ = static_cast<int>(c.GetInt("redis.port", 6379));
+    password_ = c.GetString("redis.password", "");
+    timeout_ms_ = c.GetInt("redis.timeout.ms", 2000);
+    if (timeout_ms_ <= 0) throw std::invalid_argument("RedisSink: redis.timeout.ms must be > 0");
+  }
+
+  std::string Key(const gale::Tuple& t) const {
+    return key_.empty() ? key_prefix_ + Text(t.Get(key_field_)) : key_;
+  }
+
+  Command ToCommand(const gale::Tuple& t) const {
+    switch (op_) {
+      case Op::kXAdd: {
+        Command c = {"XADD", stream_};
+        if (maxlen_ > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(maxlen_)});
+        c.push_back("*");
+        if (fields_.empty()) {
+          for (size_t i = 0; i < t.size(); ++i) {
+            c.push_back(t.fields()[i]);
+            c.push_back(Text(t.Get(i)));
+          }
+        } else {
+          for (const auto& f : fields_) {
+            c.push_back(f);
+            c.push_back(Text(t.Get(f)));
+          }
+        }
+        return c;
+      }
+      case Op::kSet: return {"SET", Key(t), Text(t.Get(value_field_))};
+      case Op::kHIncrBy:
+        return {"HINCRBY", Key(t), Text(t.Get(hash_field_)),
+                increment_field_.empty() ? "1" : Text(t.Get(increment_field_))};
+    }
+    return {};
+  }
+
+  void Flush(Clock::time_point now) {
+    std::string error;
+    std::vector<Reply> replies;
+    if (!client_->connected()) {
+      if (!backoff_.Ready(now)) {
+        FailAll();
+        return;
+      }
+      if (!client_->Connect(&error)) {
+        const auto delay = backoff_.Failed(now);
+        Report("RedisSink " + error + " (retrying in " + std::to_string(delay.count()) + " ms)");
+        FailAll();
+        return;
+      }
+    }
+    if (!client_->Pipeline(commands_, &replies, &error)) {
+      const auto delay = backoff_.Failed(now);
+      Report("RedisSink " + error + " (retrying in " + std::to_string(delay.count()) + " ms)");
+      FailAll();
+      return;
+    }
+    backoff_.Succeeded();
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (replies[i].is_error()) {
+        // The server refused this command (e.g. WRONGTYPE): the input fails
+        // with its message, the others of the batch are written.
+        Report("RedisSink " + client_->where() + ": " + commands_[i][0] + " " +
+               (commands_[i].size() > 1 ? commands_[i][1] : "") + ": " + replies[i].str);
+        collector_->Fail(batch_[i]);
+      } else {
+        collector_->Ack(batch_[i]);
+        written_.Inc();
+      }
+    }
+    batch_.clear();
+    commands_.clear();
+  }
+
+  void FailAll() {
+    for (const auto& t : batch_) collector_->Fail(t);
+    batch_.clear();
+    commands_.clear();
+  }
+
+  void Report(const std::string& message) {
+    logger_->Error(message);
+    collector_->ReportError(message);
+  }
+
+  gale::OutputCollector* collector_ = nullptr;
+  const gale::Logger* logger_ = nullptr;
+  gale::Counter written_;
+
+  Op op_ = Op::kXAdd;
+  std::string op_name_, host_, password_;
+  int port_ = 6379;
+  int64_t timeout_ms_ = 2000;
+  std::string stream_, key_, key_field_, key_prefix_, value_field_, hash_field_, increment_field_;
+  std::vector<std::string> fields_;
+  int64_t maxlen_ = 0;
+  size_t batch_size_ = 100;
+  std::chrono::milliseconds batch_age_{50};
+
+  std::unique_ptr<RedisClient> client_;
+  Backoff backoff_;
+  std::vector<gale::Tuple> batch_;  // copies, acked or failed after the replies
+  std::vector<Command> commands_;   // one per input of the batch
+  Clock::time_point batch_start_{};
+};
+
+GALE_REGISTER_BOLT(RedisSink);
+
+}  // namespace gale::connectors::redis

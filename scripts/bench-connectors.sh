@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Connector throughput (issue 16), acked end to end, with the servers on the
+# same machine, next to what the server alone sustains in the same run:
+#
+#   redis   Redis stream -> gale local (RedisStreamSpout -> RedisSink XADD)
+#           -> Redis stream; baseline: redis-benchmark's XADD rate
+#           (pipelined 100 deep), the cheapest of the three commands a record
+#           costs (XREADGROUP, XADD, XACK)
+#   pg      Redis stream -> gale local (RedisStreamSpout -> PostgresSink
+#           upsert, 500 rows a statement) -> PostgreSQL; baseline: psql
+#           running the same upserts (500 rows a statement) from a file
+#
+#   scripts/bench-connectors.sh [--records N] [--no-build]
+#
+# Records/s = records / seconds from the start of `gale local` until the
+# last record is in the target (so the start-up is included, which favours
+# the server alone). PostgreSQL runs as `nobody` (setpriv), fsync off, in a
+# temp dir that is removed at the end, like the redis-server.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${GALE_BUILD_DIR:-$root/build}"
+records=100000
+do_build=1
+while (($#)); do
+  case "$1" in
+    --records) records="$2"; shift 2 ;;
+    --no-build) do_build=0; shift ;;
+    *) echo "bench-connectors: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+if ((do_build)); then
+  ninja -C "$build" -j "${GALE_JOBS:-1}" gale gale-worker gale_redis gale_postgres >/dev/null
+fi
+
+pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+initdb="$pgbin/initdb"
+postgres="$pgbin/postgres"
+psql="$pgbin/psql"  # the versioned one: /usr/bin/psql is postgresql-client-common's wrapper
+run="$(mktemp -d /tmp/gale-bench-connectors-XXXXXX)"
+chown 65534:65534 "$run"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$run"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+
+redis_port="$(free_port)"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$run" \
+  >"$run/redis.log" 2>&1 &
+pids+=($!)
+pg_port="$(free_port)"
+setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C "$initdb" -D "$run/data" \
+  -U postgres -A trust -E UTF8 --no-sync >"$run/initdb.log" 2>&1
+setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C "$postgres" -D "$run/data" \
+  -p "$pg_port" -k "$run" -c listen_addresses=127.0.0.1 -c fsync=off >"$run/postgres.log" 2>&1 &
+pids+=($!)
+rcli() { redis-cli -p "$redis_port" "$@"; }
+pg() { "$psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qtAX "$@"; }
+for _ in $(seq 100); do rcli ping >/dev/null 2>&1 && pg -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done
+
+# The input stream: records entries id, name, qty, loaded through --pipe.
+feed() {
+  awk -v n="$records" 'BEGIN { for (i = 0; i < n; i++)
+    printf "XADD in * id %d name n-%d qty %d\n", i, i, i % 7 }' | rcli --pipe >/dev/null
+}
+
+# Runs gale local on $1 until the function $2 prints $records; echoes the
+# start and end times.
+run_gale() {
+  local yaml="$1" check="$2" start end
+  start="$(now)"
+  "$build/bin/gale" local "$yaml" --quiet >"$run/gale.log" 2>&1 &
+  local pid=$!
+  local deadline=$((SECONDS + 600))
+  while [[ "$($check 2>/dev/null)" != "$records" ]]; do
+    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS > deadline)); then
+      kill -KILL "$pid" 2>/dev/null || true
+      echo "bench-connectors: $yaml did not deliver $records records; its log:" >&2
+      cat "$run/gale.log" >&2
+      exit 1
+    fi
+    sleep 0.05
+  done
+  end="$(now)"
+  kill -INT "$pid"; wait "$pid" || true
+  echo "$start $end"
+}
+
+spout="  - { id: in, className: RedisStreamSpout, config: { redis.port: $redis_port, redis.stream: in,
+      redis.id.field: entry, redis.fields: 'id, name, qty', redis.batch.size: 500 } }"
+common="config: { topology.max.spout.pending: 5000, topology.message.timeout.secs: 60 }
+plugins: [ libgale_redis.so, libgale_postgres.so ]
+spouts:
+$spout"
+
+# --- Redis -> Gale -> Redis -------------------------------------------------
+rcli del in out >/dev/null
+feed
+cat >"$run/redis.yaml" <<EOF
+name: bench-redis
+$common
+bolts:
+  - { id: out, className: RedisSink, config: { redis.port: $redis_port, redis.stream: out,
+      redis.batch.size: 500, topology.tick.tuple.freq.secs: 0.05 } }
+streams:
+  - { from: in, to: out, grouping: { type: SHUFFLE } }
+EOF
+out_len() { rcli xlen out; }
+read -r a b < <(run_gale "$run/redis.yaml" out_len)
+gale_redis="$(rate "$records" "$a" "$b")"
+base_redis="$(redis-benchmark -p "$redis_port" -n "$records" -P 100 -q XADD bench '*' value v |
+  grep -oE '[0-9.]+ requests per second' | awk '{ printf "%.0f", $1 }')"
+
+# --- Redis -> Gale -> PostgreSQL ----------------------------------------------
+rcli del in out >/dev/null
+feed
+pg -c 'CREATE TABLE items (id integer PRIMARY KEY, name text, qty integer)'
+cat >"$run/pg.yaml" <<EOF
+name: bench-pg
+$common
+bolts:
+  - id: db
+    className: PostgresSink
+    parallelism: 2
+    config:
+      postgres.conninfo: 'host=127.0.0.1 port=$pg_port dbname=postgres user=postgres'
+      postgres.table: items
+      postgres.columns: id, name, qty
+      postgres.conflict.columns: id
+      topology.tick.tuple.freq.secs: 0.05
+streams:
+  - { from: in, to: db, grouping: { type: FIELDS, args: [id] } }
+EOF
+rows() { pg -c 'SELECT count(*) FROM items'; }
+read -r a b < <(run_gale "$run/pg.yaml" rows)
+gale_pg="$(rate "$records" "$a" "$b")"
+pg -c 'CREATE TABLE plain (id integer PRIMARY KEY, name text, qty integer)'
+awk -v n="$records" 'BEGIN { for (i = 0; i < n; i += 500) {
+    printf "INSERT INTO plain (id, name, qty) VALUES "
+    for (j = i; j < i + 500 && j < n; j++) printf "%s(%d, '\''n-%d'\'', %d)", (j > i ? ", " : ""), j, j, j % 7
+    print " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty;" } }' \
+  >"$run/plain.sql"
+a="$(now)"
+pg -f "$run/plain.sql" >/dev/null
+b="$(now)"
+base_pg="$(rate "$records" "$a" "$b")"
+
+printf '%-32s %12s %14s %8s\n' "pipeline ($records records)" "gale rec/s" "server alone" "ratio"
+printf '%-32s %12s %14s %7s%%\n' "Redis -> Gale -> Redis" "$gale_redis" "$base_redis" \
+  "$(awk -v a="$gale_redis" -v b="$base_redis" 'BEGIN { printf "%.0f", 100 * a / b }')"
+printf '%-32s %12s %14s %7s%%\n' "Redis -> Gale -> PostgreSQL" "$gale_pg" "$base_pg" \
+  "$(awk -v a="$gale_pg" -v b="$base_pg" 'BEGIN { printf "%.0f", 100 * a / b }')"

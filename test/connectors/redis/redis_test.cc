@@ -1,0 +1,221 @@
+// RedisStreamSpout and RedisSink in `gale local` against a real
+// redis-server on a free loopback port.
+#include "connectors/redis/redis_client.h"
+#include "test/connectors/support/servers.h"
+#include "test/support/cluster.h"
+#include "test/support/process.h"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace gale::testing {
+namespace {
+
+using connectors::redis::Command;
+using connectors::redis::RedisClient;
+using connectors::redis::Reply;
+using std::chrono::seconds;
+
+std::string Gale() { return BinDir() + "/gale"; }
+
+// A connected client; REQUIREs success.
+std::unique_ptr<RedisClient> Connect(int port) {
+  auto c = std::make_unique<RedisClient>("127.0.0.1", port);
+  std::string error;
+  INFO(error);
+  REQUIRE(c->Connect(&error));
+  return c;
+}
+
+Reply Run(RedisClient& c, const Command& cmd) {
+  Reply r;
+  std::string error;
+  INFO(error);
+  REQUIRE(c.Run(cmd, &r, &error));
+  return r;
+}
+
+// XADDs entries value=<prefix>-<i> for i in [first, first + n).
+void Feed(RedisClient& c, const std::string& stream, const std::string& prefix, int first, int n) {
+  std::vector<Command> cmds;
+  for (int i = first; i < first + n; ++i) {
+    cmds.push_back({"XADD", stream, "*", "value", prefix + "-" + std::to_string(i)});
+  }
+  std::vector<Reply> replies;
+  std::string error;
+  INFO(error);
+  REQUIRE(c.Pipeline(cmds, &replies, &error));
+}
+
+// The "value" of every entry of `stream`, with how often it occurs.
+std::map<std::string, int> StreamValues(RedisClient& c, const std::string& stream) {
+  std::map<std::string, int> out;
+  const Reply r = Run(c, {"XRANGE", stream, "-", "+"});
+  for (const auto& e : r.elements) {
+    const auto& kv = e.elements[1].elements;
+    for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+      if (kv[i].str == "value") ++out[kv[i + 1].str];
+    }
+  }
+  return out;
+}
+
+int64_t Pending(RedisClient& c, const std::string& stream, const std::string& group) {
+  const Reply r = Run(c, {"XPENDING", stream, group});
+  return r.elements.empty() ? -1 : r.elements[0].integer;
+}
+
+int64_t Len(RedisClient& c, const std::string& stream) { return Run(c, {"XLEN", stream}).integer; }
+
+std::string Topology(const TempDir& tmp, int port, const std::string& spout_config,
+                     const std::string& timeout = "10") {
+  return tmp.Write("redis.yaml",
+                   "name: redis-test\n"
+                   "config:\n"
+                   "  topology.max.spout.pending: 500\n"
+                   "  topology.message.timeout.secs: " +
+                       timeout +
+                       "\n"
+                       "  redis.port: " +
+                       std::to_string(port) +
+                       "\n"
+                       "plugins: [ libgale_redis.so ]\n"
+                       "spouts:\n"
+                       "  - id: in\n"
+                       "    className: RedisStreamSpout\n"
+                       "    config: { redis.stream: in, redis.fields: value" +
+                       spout_config +
+                       " }\n"
+                       "bolts:\n"
+                       "  - id: out\n"
+                       "    className: RedisSink\n"
+                       "    parallelism: 2\n"
+                       "    config: { redis.command: XADD, redis.stream: out, redis.fields: value, "
+                       "redis.batch.size: 50, topology.tick.tuple.freq.secs: 0.1 }\n"
+                       "  - id: last\n"
+                       "    className: RedisSink\n"
+                       "    config: { redis.command: SET, redis.key.prefix: 'last:', "
+                       "redis.key.field: value, redis.value.field: id, "
+                       "topology.tick.tuple.freq.secs: 0.1 }\n"
+                       "  - id: count\n"
+                       "    className: RedisSink\n"
+                       "    config: { redis.command: HINCRBY, redis.key: counts, "
+                       "redis.hash.field: value, topology.tick.tuple.freq.secs: 0.1 }\n"
+                       "streams:\n"
+                       "  - { from: in, to: out, grouping: { type: SHUFFLE } }\n"
+                       "  - { from: in, to: last, grouping: { type: SHUFFLE } }\n"
+                       "  - { from: in, to: count, grouping: { type: SHUFFLE } }\n");
+}
+
+TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a SIGKILL",
+          "[integration][connectors]") {
+  RedisServer server;
+  auto c = Connect(server.port());
+  Feed(*c, "in", "v", 0, 6000);
+  TempDir tmp;
+  const std::string yaml = Topology(tmp, server.port(), ", redis.per.second: 3000");
+  {
+    Daemon run({Gale(), "local", yaml}, tmp.path() + "/run1.log");
+    REQUIRE(OrShowLog(WaitFor([&] { return Len(*c, "out") >= 1000; }, seconds(30)),
+                      tmp.path() + "/run1.log"));
+    run.Kill(SIGKILL);
+    run.Wait(seconds(10));
+  }
+  // Entries read but not acked stay pending for the same consumer.
+  CHECK(Pending(*c, "in", "gale") > 0);
+  CHECK(Len(*c, "out") < 6000);
+  Feed(*c, "in", "v", 6000, 1000);
+
+  Daemon run({Gale(), "local", yaml}, tmp.path() + "/run2.log");
+  const bool complete = WaitFor(
+      [&] { return StreamValues(*c, "out").size() == 7000 && Pending(*c, "in", "gale") == 0; },
+      seconds(60));
+  run.Stop();
+  CHECK(OrShowLog(complete, tmp.path() + "/run2.log"));
+  const auto values = StreamValues(*c, "out");
+  CHECK(values.size() == 7000);
+  CHECK(Pending(*c, "in", "gale") == 0);
+  // SET: the last id written for a value is an id of that value's entry.
+  const Reply last = Run(*c, {"GET", "last:v-6999"});
+  CHECK(last.type == Reply::Type::kString);
+  // HINCRBY counted every value at least once (replays count again).
+  const Reply count = Run(*c, {"HGET", "counts", "v-0"});
+  CHECK(std::stoi(count.str) >= 1);
+  CHECK(Run(*c, {"HLEN", "counts"}).integer == 7000);
+}
+
+TEST_CASE("RedisStreamSpout claims entries a dead consumer left pending longer than the timeout",
+          "[integration][connectors]") {
+  RedisServer server;
+  auto c = Connect(server.port());
+  Feed(*c, "in", "v", 0, 300);
+  REQUIRE(Run(*c, {"XGROUP", "CREATE", "in", "gale", "0"}).str == "OK");
+  // A consumer reads 100 entries and dies without acking them.
+  const Reply taken =
+      Run(*c, {"XREADGROUP", "GROUP", "gale", "dead", "COUNT", "100", "STREAMS", "in", ">"});
+  REQUIRE(taken.elements.size() == 1);
+  REQUIRE(Pending(*c, "in", "gale") == 100);
+
+  TempDir tmp;
+  Daemon run({Gale(), "local", Topology(tmp, server.port(), ", redis.claim.idle.ms: 1000")},
+             tmp.path() + "/run.log");
+  const bool complete = WaitFor(
+      [&] { return StreamValues(*c, "out").size() == 300 && Pending(*c, "in", "gale") == 0; },
+      seconds(30));
+  run.Stop();
+  CHECK(OrShowLog(complete, tmp.path() + "/run.log"));
+  const Reply consumers = Run(*c, {"XINFO", "CONSUMERS", "in", "gale"});
+  for (const auto& consumer : consumers.elements) {
+    for (size_t i = 0; i + 1 < consumer.elements.size(); i += 2) {
+      if (consumer.elements[i].str == "pending") CHECK(consumer.elements[i + 1].integer == 0);
+    }
+  }
+}
+
+TEST_CASE("An unreachable Redis is reported with its address and retried until it comes up",
+          "[integration][connectors]") {
+  const int port = FreePort();
+  TempDir tmp;
+  Daemon run({Gale(), "local", Topology(tmp, port, "")}, tmp.path() + "/run.log");
+  const std::string expected = "redis 127.0.0.1:" + std::to_string(port) + ": Connection refused";
+  REQUIRE(
+      WaitFor([&] { return ReadFile(tmp.path() + "/run.log").find(expected) != std::string::npos; },
+              seconds(30)));
+  CHECK(run.Running());
+  RedisServer server(port);
+  auto c = Connect(port);
+  Feed(*c, "in", "v", 0, 100);
+  CHECK(OrShowLog(WaitFor([&] { return StreamValues(*c, "out").size() == 100; }, seconds(30)),
+                  tmp.path() + "/run.log"));
+  run.Stop();
+}
+
+TEST_CASE("RedisSink fails an input Redis refuses, with Redis's message, and writes the others",
+          "[integration][connectors]") {
+  RedisServer server;
+  auto c = Connect(server.port());
+  // HINCRBY on a string key: Redis answers WRONGTYPE to each of those commands.
+  REQUIRE(Run(*c, {"SET", "counts", "not a hash"}).str == "OK");
+  Feed(*c, "in", "v", 0, 20);
+  TempDir tmp;
+  Daemon run({Gale(), "local", Topology(tmp, server.port(), "")}, tmp.path() + "/run.log");
+  CHECK(OrShowLog(WaitFor([&] { return StreamValues(*c, "out").size() == 20; }, seconds(30)),
+                  tmp.path() + "/run.log"));
+  CHECK(WaitFor(
+      [&] {
+        return ReadFile(tmp.path() + "/run.log").find("HINCRBY counts: WRONGTYPE") !=
+               std::string::npos;
+      },
+      seconds(30)));
+  run.Stop();
+  // The failed inputs' entries are replayed, so they stay pending until acked.
+  CHECK(Pending(*c, "in", "gale") > 0);
+}
+
+}  // namespace
+}  // namespace gale::testing
