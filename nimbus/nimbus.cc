@@ -358,11 +358,11 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
   const thrift::Assignment& old = t.assignment;
   ScheduleInput in;
   for (const auto& w : old.workers) {
-    in.old_workers.push_back({w.supervisor_id, w.port});
+    in.old_workers.push_back({w.supervisor_id, w.port, w.host});
     in.old_alive.push_back(WorkerAlive(t.id, w));
   }
   for (const auto& e : old.executors) in.old_executor_worker.push_back(e.worker);
-  for (const auto& s : FreeSlots()) in.free_slots.push_back({s.supervisor_id, s.port});
+  for (const auto& s : FreeSlots()) in.free_slots.push_back({s.supervisor_id, s.port, s.host});
   const auto& executors = (*plan)->executors();
   in.executors = executors.size();
   in.workers_wanted = t.num_workers;
@@ -380,6 +380,7 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
     thrift::WorkerSlot slot;
     slot.supervisor_id = s.supervisor;
     slot.port = s.port;
+    slot.host = s.host;
     compact.workers.push_back(slot);
   }
   for (size_t e = 0; e < r.executor_worker.size(); ++e) {

@@ -28,6 +28,7 @@ namespace gale::nimbus {
 struct Slot {
   std::string supervisor;
   int port = 0;
+  std::string host;  // the supervisor's, carried along for the assignment
   bool operator==(const Slot&) const = default;
 };
 

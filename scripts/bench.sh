@@ -13,6 +13,9 @@
 #       spaces, [word, 1] -> FIELDS -> a hash map, parallelism 1, acking
 #       off; and the same job in plain C++ (gale-bench-wordcount-ref: two
 #       threads, an SPSC ring of word batches) as the ceiling, in the same run
+#   W7  connectors (scripts/bench-connectors.sh): Redis Streams -> Gale ->
+#       Redis, and -> PostgreSQL, acked end to end, beside what the server
+#       alone does in the same run
 #   W6  keyed sum over a sliding event-time window (1 M tuples per event-s,
 #       10 000 keys, 1 s slide; 10, 60 and 600 s windows) on the keyed
 #       reduce engine in one process, with and without its inverse
@@ -61,7 +64,7 @@ while (($#)); do
 done
 [[ -n "$json" ]] || json="$build/bench/results.json"
 for w in ${only//,/ }; do
-  [[ "$w" =~ ^W[1-6]$ ]] || { echo "bench: --only takes W1..W6, not '$w'" >&2; exit 2; }
+  [[ "$w" =~ ^W[1-7]$ ]] || { echo "bench: --only takes W1..W7, not '$w'" >&2; exit 2; }
 done
 want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 [[ "$json" = /* ]] || json="$PWD/$json"
@@ -80,7 +83,8 @@ if ((build_first)); then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
   cmake --build "$build" -j "${GALE_JOBS:-$(nproc)}" --target gale gale-nimbus gale-supervisor \
-    gale-worker bench gale-zmq-ceiling gale-bench-probe gale-bench-window gale-bench-wordcount-ref
+    gale-worker bench gale-zmq-ceiling gale-bench-probe gale-bench-window gale-bench-wordcount-ref \
+    gale_redis gale_postgres
 fi
 bin="$build/bin"
 for b in gale gale-nimbus gale-supervisor gale-worker gale-zmq-ceiling gale-bench-probe \
@@ -443,6 +447,19 @@ if want W6; then
   done < "$run/w6.out"
 fi
 
+# W7: the connectors against real servers, each beside the server alone.
+if want W7; then
+  log "W7 connectors: scripts/bench-connectors.sh"
+  GALE_BUILD_DIR="$build" "$root/scripts/bench-connectors.sh" --no-build \
+    --records "$( ((quick)) && echo 20000 || echo 100000)" > "$run/w7.out" 2> "$run/w7.err" ||
+    { log "bench-connectors.sh failed:"; cat "$run/w7.err" >&2; exit 1; }
+  printf 'cpu_secs_per_sec=0\nmachine_cpu_secs_per_sec=0\n' > "$run/w7-probe.out"
+  while read -r target gale alone share; do
+    add_row W7 "Redis Streams -> Gale -> $target, acked" records/s "$gale" "$run/w7-probe.out" \
+      "the server alone: $alone/s; Gale at $share of it"
+  done < <(awk '/^Redis -> Gale -> / { print $5, $6, $7, $8 }' "$run/w7.out")
+fi
+
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
@@ -528,7 +545,7 @@ problems=()
 for v in "$ceiling1" "$ceiling100"; do
   awk -v x="${v:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("ZeroMQ ceiling reported no rate")
 done
-for w in W1 W2 W3 W4 W5 W6; do
+for w in W1 W2 W3 W4 W5 W6 W7; do
   want "$w" || continue
   grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run")
 done

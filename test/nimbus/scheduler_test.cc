@@ -6,7 +6,7 @@
 namespace gale::nimbus {
 namespace {
 
-Slot S(const char* sup, int port) { return {sup, port}; }
+Slot S(const char* sup, int port) { return {sup, port, "127.0.0.1"}; }
 
 TEST_CASE("A new topology spreads its workers over supervisors and its executors round-robin",
           "[nimbus][scheduler]") {
@@ -21,7 +21,7 @@ TEST_CASE("A new topology spreads its workers over supervisors and its executors
   CHECK(r.note.empty());
 }
 
-TEST_CASE("Executors stay on their live workers; a dead worker's go to the least loaded",
+TEST_CASE("Executors stay on their live workers, and a dead worker's go to the least loaded",
           "[nimbus][scheduler]") {
   ScheduleInput in;
   in.old_workers = {S("a", 1), S("b", 1)};
@@ -37,8 +37,9 @@ TEST_CASE("Executors stay on their live workers; a dead worker's go to the least
   CHECK(r.executor_worker == std::vector<int>{0, 1, 0, 1});
 }
 
-TEST_CASE("A lost supervisor's workers move; with no slot left the topology shrinks and says so",
-          "[nimbus][scheduler]") {
+TEST_CASE(
+    "A lost supervisor's workers move, and with no slot left the topology shrinks and says so",
+    "[nimbus][scheduler]") {
   ScheduleInput in;
   in.old_workers = {S("a", 1), S("b", 1)};
   in.old_alive = {true, false};
