@@ -109,11 +109,13 @@ const char* GroupingName(thrift::GroupingType::type g) {
   return "unknown";
 }
 
-// Storm sends latencies and capacity as strings with three decimals.
+// Three decimals, as Storm's UI shows latencies (ms) and capacity; a value
+// too small for them but not zero (a bolt's sub-microsecond execute latency,
+// the capacity of a nearly idle bolt) gets six, so it never reads "0.000".
 std::string Fixed3(double v) {
   if (!std::isfinite(v)) v = 0;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::snprintf(buf, sizeof buf, v > 0 && v < 0.0005 ? "%.6f" : "%.3f", v);
   return buf;
 }
 
