@@ -3,6 +3,7 @@
 // dead-letter stream after a number of failures. See
 // connectors/postgres/README.md.
 #include "connectors/common/backoff.h"
+#include "connectors/common/split_list.h"
 #include "connectors/postgres/pg_client.h"
 #include "connectors/postgres/upsert.h"
 
@@ -22,18 +23,7 @@ namespace gale::connectors::postgres {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t a = item.find_first_not_of(' ');
-    const size_t b = item.find_last_not_of(' ');
-    if (a != std::string::npos) out.push_back(item.substr(a, b - a + 1));
-  }
-  return out;
-}
+using connectors::SplitList;
 
 // A value as PostgreSQL's text input for it.
 Param ToParam(const gale::Value& v) {

@@ -2,6 +2,7 @@
 // pipelined batches, and acks an input only after its reply came back.
 // See connectors/redis/README.md.
 #include "connectors/common/backoff.h"
+#include "connectors/common/split_list.h"
 #include "connectors/redis/redis_client.h"
 
 #include <gale/gale.h>
@@ -17,18 +18,7 @@ namespace gale::connectors::redis {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t a = item.find_first_not_of(' ');
-    const size_t b = item.find_last_not_of(' ');
-    if (a != std::string::npos) out.push_back(item.substr(a, b - a + 1));
-  }
-  return out;
-}
+using connectors::SplitList;
 
 std::string Text(const gale::Value& v) {
   return v.type() == gale::ValueType::kString ? v.AsString() : v.ToString();
