@@ -177,5 +177,27 @@ TEST_CASE("On a cluster, a stateful bolt's worker killed with SIGKILL comes back
   CHECK(wc.Info().find("died") != std::string::npos);  // the death is on record
 }
 
+TEST_CASE("On a cluster, a stateful bolt's state survives a rebalance (Redis)", "[state]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Redis redis(cluster.dir());
+  StatefulWordCount wc(cluster, redis.port);
+  const int64_t total = Total(wc.exact);
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) > total / 4; },
+                  seconds(60)));
+  // A rebalance restarts every worker: SentenceSpout starts the corpus over,
+  // so a state that survived ends at least `before` above the exact counts;
+  // one that was lost would end near them.
+  const int64_t before = Total(Committed(redis.port, wc.id, "count"));
+  auto r = cluster.Gale({"rebalance", "swc", "--workers", "1", "--wait", "0"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) >= total + before; },
+                  seconds(120)));
+  std::cerr << "[measure] committed words after the rebalance: "
+            << Total(Committed(redis.port, wc.id, "count")) << " (" << before
+            << " before it, the corpus " << total << " more after)\n";
+}
+
 }  // namespace
 }  // namespace gale::testing
