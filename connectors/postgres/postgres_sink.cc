@@ -62,6 +62,14 @@ struct Row {
 
 class PostgresSink : public gale::Bolt {
  public:
+  // Ticks, so that a partial batch is written once it is postgres.batch.ms (200) old
+  // even when no input comes (a topology.tick.tuple.freq.secs in the
+  // topology file wins).
+  gale::Config ComponentConfiguration() const override {
+    gale::Config c;
+    c.Set("topology.tick.tuple.freq.secs", 0.1);
+    return c;
+  }
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     logger_ = &context.logger();

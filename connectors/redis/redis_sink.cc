@@ -30,6 +30,14 @@ enum class Op { kXAdd, kSet, kHIncrBy };
 
 class RedisSink : public gale::Bolt {
  public:
+  // Ticks, so that a partial batch is written once it is redis.batch.ms (50) old
+  // even when no input comes (a topology.tick.tuple.freq.secs in the
+  // topology file wins).
+  gale::Config ComponentConfiguration() const override {
+    gale::Config c;
+    c.Set("topology.tick.tuple.freq.secs", 0.025);
+    return c;
+  }
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     logger_ = &context.logger();

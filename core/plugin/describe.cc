@@ -1,9 +1,7 @@
 #include "core/plugin/describe.h"
 
-#include "core/state/checkpoint.h"
 #include "core/topology/window_config.h"
 #include "core/tuple/tuple_codec.h"
-#include "core/window/runners.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -48,6 +46,24 @@ Status DeclareInto(const topology::ComponentSpec& c, const Config& topology_conf
   return Status::Ok();
 }
 
+// Adds what the component's code sets for itself (ComponentConfiguration,
+// Storm's getComponentConfiguration) to its config, where the topology file
+// does not set the same.
+template <typename T>
+Status TakeCodeConfig(topology::ComponentSpec& c, const T& obj) {
+  Config code;
+  try {
+    code = obj.ComponentConfiguration();
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(c.pos.Prefix() + c.id + " (" + c.class_name +
+                                   "): ComponentConfiguration() threw: " + e.what());
+  }
+  for (const auto& key : topology::MergeCodeConfig(c.config, code)) {
+    c.code_config.Set(key, *c.config.Find(key));
+  }
+  return Status::Ok();
+}
+
 Status DescribeComponent(topology::ComponentSpec& c, const Config& topology_config,
                          const ClassRegistry& registry) {
   const PluginClass* cls = registry.Find(c.class_name);
@@ -56,17 +72,12 @@ Status DescribeComponent(topology::ComponentSpec& c, const Config& topology_conf
   if (c.kind == ComponentKind::kSpout) {
     auto obj = registry.MakeSpout(c.class_name);
     if (!obj.ok()) return obj.status().WithContext(c.class_pos.Prefix() + c.id);
+    GALE_RETURN_IF_ERROR(TakeCodeConfig(c, **obj));
     s = DeclareInto(c, topology_config, **obj, c.outputs);
   } else {
     auto obj = registry.MakeBolt(c.class_name);
     if (!obj.ok()) return obj.status().WithContext(c.class_pos.Prefix() + c.id);
-    const Config* code = window::CodeConfiguration(**obj);
-    if (!code) code = state::StatefulConfiguration(**obj);
-    if (code) {
-      for (const auto& key : topology::MergeCodeWindowConfig(c.config, *code)) {
-        c.code_config.Set(key, *c.config.Find(key));
-      }
-    }
+    GALE_RETURN_IF_ERROR(TakeCodeConfig(c, **obj));
     s = DeclareInto(c, topology_config, **obj, c.outputs);
   }
   if (s.ok()) c.outputs_known = true;

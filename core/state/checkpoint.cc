@@ -224,7 +224,10 @@ class StatefulBoltRunner final : public Bolt {
   explicit StatefulBoltRunner(std::unique_ptr<StatefulBolt> bolt) : bolt_(std::move(bolt)) {
     code_config_.Set(std::string(kStatefulMarker), true);
   }
-  const Config& code_config() const { return code_config_; }
+  // The marker, over whatever the bolt's code sets.
+  Config ComponentConfiguration() const override {
+    return bolt_->ComponentConfiguration().MergedWith(code_config_);
+  }
 
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     out_ = &collector;
@@ -363,11 +366,6 @@ std::unique_ptr<Spout> MakeCheckpointSpout() {
 
 std::unique_ptr<Bolt> RunStateful(std::unique_ptr<StatefulBolt> bolt) {
   return std::make_unique<StatefulBoltRunner>(std::move(bolt));
-}
-
-const Config* StatefulConfiguration(const Bolt& bolt) {
-  auto* r = dynamic_cast<const StatefulBoltRunner*>(&bolt);
-  return r ? &r->code_config() : nullptr;
 }
 
 const PluginClass& CheckpointSpoutClass() {

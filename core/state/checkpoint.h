@@ -58,8 +58,6 @@ class CheckpointBarrier {
 size_t CheckpointInputs(const TopologyContext& context);
 
 std::unique_ptr<Bolt> RunStateful(std::unique_ptr<StatefulBolt> bolt);
-// The keys a stateful bolt's code sets (the marker), for the describer.
-const Config* StatefulConfiguration(const Bolt& bolt);
 
 // gale.CheckpointSpout.
 const PluginClass& CheckpointSpoutClass();

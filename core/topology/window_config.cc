@@ -126,7 +126,7 @@ Result<std::optional<WindowConfig>> ReadWindowConfig(const Config& config) {
   return std::optional<WindowConfig>(std::move(w));
 }
 
-std::vector<std::string> MergeCodeWindowConfig(Config& file, const Config& code) {
+std::vector<std::string> MergeCodeConfig(Config& file, const Config& code) {
   auto group = [](std::string_view key) -> std::vector<std::string_view> {
     if (key == kWindowLengthCount || key == kWindowLengthMs)
       return {kWindowLengthCount, kWindowLengthMs};

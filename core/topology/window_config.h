@@ -74,11 +74,12 @@ bool HasWindowKeys(const Config& config);
 // ("topology.bolts.window.length.count must be >= 1, got 0").
 Result<std::optional<WindowConfig>> ReadWindowConfig(const Config& config);
 
-// Adds the window keys a bolt's code sets (WindowedBolt's builders) to its
-// topology-file config `file`, where the file sets none of the same group
-// (a length given in the file replaces the code's, count or duration).
+// Adds the keys a component's code sets (ComponentConfiguration: Storm's
+// getComponentConfiguration, WindowedBolt's builders) to its topology-file
+// config `file`, where the file sets none of the same group (a window
+// length given in the file replaces the code's, count or duration).
 // Returns the keys added.
-std::vector<std::string> MergeCodeWindowConfig(Config& file, const Config& code);
+std::vector<std::string> MergeCodeConfig(Config& file, const Config& code);
 
 // Parses a `window:` length or slide as the topology file writes it: an
 // integer is a count of tuples, a number with a unit a duration (`500ms`,

@@ -102,7 +102,7 @@ class WindowedBoltRunner final : public Bolt, public TupleWindows::Sink {
  public:
   explicit WindowedBoltRunner(std::unique_ptr<WindowedBolt> bolt) : bolt_(std::move(bolt)) {}
 
-  const Config& code_config() const { return bolt_->ComponentConfiguration(); }
+  Config ComponentConfiguration() const override { return bolt_->ComponentConfiguration(); }
 
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     out_ = &collector;
@@ -158,7 +158,7 @@ class WindowReduceRunner final : public Bolt, public PaneReducer::Sink {
   explicit WindowReduceRunner(std::unique_ptr<WindowReducer> f) : f_(std::move(f)) {
     code_config_.Set(std::string(topology::kWindowReduceMarker), true);
   }
-  const Config& code_config() const { return code_config_; }
+  Config ComponentConfiguration() const override { return code_config_; }
 
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     out_ = &collector;
@@ -290,12 +290,6 @@ std::unique_ptr<Bolt> RunWindowed(std::unique_ptr<WindowedBolt> bolt) {
 
 std::unique_ptr<Bolt> RunReducer(std::unique_ptr<WindowReducer> reducer) {
   return std::make_unique<WindowReduceRunner>(std::move(reducer));
-}
-
-const Config* CodeConfiguration(const Bolt& bolt) {
-  if (auto* w = dynamic_cast<const WindowedBoltRunner*>(&bolt)) return &w->code_config();
-  if (auto* r = dynamic_cast<const WindowReduceRunner*>(&bolt)) return &r->code_config();
-  return nullptr;
 }
 
 const std::vector<PluginClass>& BuiltinClasses() {

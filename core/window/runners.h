@@ -20,10 +20,6 @@ namespace gale::window {
 std::unique_ptr<Bolt> RunWindowed(std::unique_ptr<WindowedBolt> bolt);
 std::unique_ptr<Bolt> RunReducer(std::unique_ptr<WindowReducer> reducer);
 
-// The window keys a bolt's code sets (WindowedBolt's builders), for the
-// describer; nullptr for any other bolt.
-const Config* CodeConfiguration(const Bolt& bolt);
-
 // gale.WindowSum, gale.WindowCount, gale.WindowMin, gale.WindowMax.
 const std::vector<PluginClass>& BuiltinClasses();
 

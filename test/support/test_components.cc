@@ -548,6 +548,17 @@ class RecordBolt : public Bolt {
   OutputCollector* c_ = nullptr;
 };
 
+// TickCountBolt asking for ticks every 5 s itself, as Storm's
+// getComponentConfiguration does.
+class SelfTickingBolt final : public TickCountBolt {
+ public:
+  Config ComponentConfiguration() const override {
+    Config c;
+    c.Set("topology.tick.tuple.freq.secs", int64_t{5});
+    return c;
+  }
+};
+
 template <typename T>
 PluginClass SpoutClass(const char* name) {
   return {name, ComponentKind::kSpout, &plugin_internal::MakeSpout<T>, nullptr};
@@ -578,6 +589,7 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<UnanchoredForwardBolt>("UnanchoredForwardBolt"),
            BoltClass<FailAllBolt>("FailAllBolt"),
            BoltClass<TickCountBolt>("TickCountBolt"),
+           BoltClass<SelfTickingBolt>("SelfTickingBolt"),
            BoltClass<WindowRecorderBolt>("WindowRecorderBolt"),
            BoltClass<RecordBolt>("RecordBolt"),
            BoltClass<StatefulCounterBolt>("StatefulCounterBolt"),

@@ -44,6 +44,8 @@ class BasicBolt {
   virtual void Execute(const Tuple& input, BasicOutputCollector& collector) = 0;
   virtual void DeclareOutputFields(OutputDeclarer& declarer) const = 0;
   virtual void Cleanup() {}
+  // As Bolt::ComponentConfiguration.
+  virtual Config ComponentConfiguration() const { return {}; }
 };
 
 // Runs a BasicBolt as a Bolt. GALE_REGISTER_BOLT wraps BasicBolts in it.
@@ -70,6 +72,7 @@ class BasicBoltAdapter final : public Bolt {
     bolt_->DeclareOutputFields(declarer);
   }
   void Cleanup() override { bolt_->Cleanup(); }
+  Config ComponentConfiguration() const override { return bolt_->ComponentConfiguration(); }
 
  private:
   std::unique_ptr<BasicBolt> bolt_;

@@ -9,6 +9,7 @@
 // its own state.
 #pragma once
 
+#include <gale/config.h>
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
 #include <gale/own_cache_lines.h>
@@ -33,6 +34,12 @@ class Bolt : public OwnCacheLines {
 
   // Best effort: not called when the worker is killed.
   virtual void Cleanup() {}
+
+  // Config this component sets for itself (Storm's getComponentConfiguration):
+  // read when the topology is validated, before Prepare(), with the
+  // topology file's keys winning. E.g. { topology.tick.tuple.freq.secs: 1 }
+  // for a bolt that needs ticks.
+  virtual Config ComponentConfiguration() const { return {}; }
 };
 
 }  // namespace gale

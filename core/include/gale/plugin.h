@@ -26,7 +26,7 @@
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 6
+#define GALE_ABI_VERSION 7
 
 namespace gale {
 

@@ -9,6 +9,7 @@
 // concurrently, so a Spout needs no locks for its own state.
 #pragma once
 
+#include <gale/config.h>
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
 #include <gale/own_cache_lines.h>
@@ -48,6 +49,9 @@ class Spout : public OwnCacheLines {
   // emit (replays included). `gale local` stops when every spout is
   // exhausted and every tree has completed or failed.
   virtual bool IsExhausted() const { return false; }
+
+  // Config this component sets for itself; as Bolt::ComponentConfiguration.
+  virtual Config ComponentConfiguration() const { return {}; }
 };
 
 }  // namespace gale

@@ -27,6 +27,7 @@
 // Execute() runs only after InitState(); inputs that arrive before it wait.
 #pragma once
 
+#include <gale/config.h>
 #include <gale/output_collector.h>
 #include <gale/output_declarer.h>
 #include <gale/state.h>
@@ -54,6 +55,8 @@ class StatefulBolt {
   virtual void PrePrepare(int64_t txid) { (void)txid; }
   virtual void PreCommit(int64_t txid) { (void)txid; }
   virtual void PreRollback() {}
+  // As Bolt::ComponentConfiguration.
+  virtual Config ComponentConfiguration() const { return {}; }
 };
 
 }  // namespace gale

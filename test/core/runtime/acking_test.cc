@@ -466,5 +466,26 @@ streams: [ { from: feeder, to: ticked, grouping: { type: SHUFFLE } } ]
   CHECK(Log().count("tick_value") == 2);
 }
 
+TEST_CASE_METHOD(Fixture,
+                 "A bolt's ComponentConfiguration asks for its ticks, and the file's key wins",
+                 "[acking]") {
+  LocalTopology t(R"(
+name: ticks
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: own, className: SelfTickingBolt }
+  - { id: file, className: SelfTickingBolt, config: { topology.tick.tuple.freq.secs: 2 } }
+streams:
+  - { from: feeder, to: own, grouping: { type: SHUFFLE } }
+  - { from: feeder, to: file, grouping: { type: SHUFFLE } }
+)",
+                  clock);
+  REQUIRE(t.Settle());
+  t.Advance(clock, seconds(10));
+  // Every 5 s for `own` (its code's), every 2 s for `file` (the file's).
+  CHECK(Log().count("ticks") == 2 + 5);
+  CHECK(Log().count("tick_value") == 5);
+}
+
 }  // namespace
 }  // namespace gale::testing
