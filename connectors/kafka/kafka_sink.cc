@@ -15,6 +15,13 @@ namespace gale::connectors::kafka {
 
 class KafkaSink : public gale::Bolt {
  public:
+  // Ticks, so that delivery reports are served even when no input comes
+  // (a topology.tick.tuple.freq.secs in the topology file wins).
+  gale::Config ComponentConfiguration() const override {
+    gale::Config c;
+    c.Set("topology.tick.tuple.freq.secs", 0.1);
+    return c;
+  }
   ~KafkaSink() override {
     if (rk_) rd_kafka_destroy(rk_);
   }
