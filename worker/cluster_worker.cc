@@ -9,6 +9,7 @@
 #include "core/plugin/loader.h"
 #include "core/runtime/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
+#include "core/state/checkpoint.h"
 #include "core/transport/zmq_transport.h"
 #include "thrift/client.h"
 #include "thrift/convert.h"
@@ -161,13 +162,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   for (size_t i = 0; i < spec->plugins.size(); ++i) {
     spec->plugins[i].path = options.plugin_dir + "/" + wp.topology.plugins[i].sha256 + ".so";
   }
-  // Storm's storm.id (stateful bolts' default state namespace), and where
-  // the RocksDB state lives on this supervisor unless the topology says.
-  spec->config.Set("storm.id", options.topology_id);
-  if (!spec->config.Contains("topology.state.rocksdb.dir")) {
-    spec->config.Set("topology.state.rocksdb.dir",
-                     (std::filesystem::path(options.plugin_dir).parent_path() / "state").string());
-  }
+  // RocksDB state lives in the supervisor's directory.
+  state::SetRunDefaults(
+      spec->config, options.topology_id,
+      (std::filesystem::path(options.plugin_dir).parent_path() / "state").string());
   auto classes = plugin::ClassRegistry::Load(spec->plugins);
   if (!classes.ok()) { return GiveUp(me, classes.status()); }
   auto plan = runtime::TopologyPlan::Build(*spec);

@@ -4,9 +4,11 @@
 #include "core/runtime/load_topology.h"
 #include "core/runtime/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
+#include "core/state/checkpoint.h"
 #include "worker/shutdown.h"
 
 #include <signal.h>
+#include <unistd.h>
 #include <ctime>
 
 #include <atomic>
@@ -76,13 +78,12 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
   auto loaded = runtime::LoadForCommand(options.file, options.filter_file,
                                         runtime::PluginIsolation::kInProcess, err);
   if (!loaded) return 2;
-  // A run's own state namespace (stateful bolts), unless the topology
-  // names one; RocksDB state in ./gale-state unless it says where.
-  loaded->spec.config.Set("storm.id",
-                          loaded->spec.name + "-local-" + std::to_string(::time(nullptr)));
-  if (!loaded->spec.config.Contains("topology.state.rocksdb.dir")) {
-    loaded->spec.config.Set("topology.state.rocksdb.dir", "gale-state");
-  }
+  // Each run its own id (two runs in one second too), RocksDB state in
+  // ./gale-state.
+  state::SetRunDefaults(loaded->spec.config,
+                        loaded->spec.name + "-local-" + std::to_string(::time(nullptr)) + "-" +
+                            std::to_string(::getpid()),
+                        "gale-state");
   auto plan = runtime::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
     err << plan.status().message() << "\n";

@@ -1,6 +1,7 @@
 // FileSink: appends one line per input to rotating files, fsyncs each batch
 // and acks its inputs only after the fsync. See connectors/files/README.md.
 #include "connectors/common/backoff.h"
+#include "connectors/common/ticks.h"
 
 #include <gale/gale.h>
 
@@ -50,11 +51,7 @@ class FileSink : public gale::Bolt {
   // Ticks, so that a partial batch is written once it is filesink.batch.ms (200) old
   // even when no input comes (a topology.tick.tuple.freq.secs in the
   // topology file wins).
-  gale::Config ComponentConfiguration() const override {
-    gale::Config c;
-    c.Set("topology.tick.tuple.freq.secs", 0.1);
-    return c;
-  }
+  gale::Config ComponentConfiguration() const override { return connectors::TicksEvery(0.1); }
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     logger_ = &context.logger();
@@ -62,11 +59,8 @@ class FileSink : public gale::Bolt {
     Configure(c);
     prefix_ = c.GetString("filesink.prefix",
                           context.component_id() + "-" + std::to_string(context.task_id()));
-    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
-      logger_->Warn(
-          "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
-          "only when the next input comes");
-    }
+    connectors::WarnWithoutTicks(c, *logger_,
+                                 "a partial batch is written only when the next input comes");
     written_ = context.RegisterCounter("filesink.lines");
     syncs_ = context.RegisterCounter("filesink.fsyncs");
   }

@@ -1,6 +1,8 @@
 // KafkaSink: an idempotent producer (acks=all) that acks each input when
 // its delivery report says the record is written, and fails it when the
 // report is an error. See connectors/kafka/README.md.
+#include "connectors/common/ticks.h"
+
 #include <gale/gale.h>
 
 #include <librdkafka/rdkafka.h>
@@ -17,11 +19,7 @@ class KafkaSink : public gale::Bolt {
  public:
   // Ticks, so that delivery reports are served even when no input comes
   // (a topology.tick.tuple.freq.secs in the topology file wins).
-  gale::Config ComponentConfiguration() const override {
-    gale::Config c;
-    c.Set("topology.tick.tuple.freq.secs", 0.1);
-    return c;
-  }
+  gale::Config ComponentConfiguration() const override { return connectors::TicksEvery(0.1); }
   ~KafkaSink() override {
     if (rk_) rd_kafka_destroy(rk_);
   }
@@ -37,11 +35,7 @@ class KafkaSink : public gale::Bolt {
     rd_kafka_conf_set_error_cb(conf, &KafkaSink::OnError);
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk_) throw std::runtime_error(std::string("KafkaSink: cannot create a producer: ") + err);
-    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
-      logger_->Warn(
-          "no topology.tick.tuple.freq.secs on this bolt: delivery reports are read "
-          "only when inputs come");
-    }
+    connectors::WarnWithoutTicks(c, *logger_, "delivery reports are read only when inputs come");
     delivered_ = context.RegisterCounter("kafka.records.delivered");
     logger_->Info("producing to ", topic_, " at ", brokers_);
   }

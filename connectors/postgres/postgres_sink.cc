@@ -4,6 +4,7 @@
 // connectors/postgres/README.md.
 #include "connectors/common/backoff.h"
 #include "connectors/common/split_list.h"
+#include "connectors/common/ticks.h"
 #include "connectors/postgres/pg_client.h"
 #include "connectors/postgres/upsert.h"
 
@@ -65,11 +66,7 @@ class PostgresSink : public gale::Bolt {
   // Ticks, so that a partial batch is written once it is postgres.batch.ms (200) old
   // even when no input comes (a topology.tick.tuple.freq.secs in the
   // topology file wins).
-  gale::Config ComponentConfiguration() const override {
-    gale::Config c;
-    c.Set("topology.tick.tuple.freq.secs", 0.1);
-    return c;
-  }
+  gale::Config ComponentConfiguration() const override { return connectors::TicksEvery(0.1); }
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     logger_ = &context.logger();
@@ -77,11 +74,8 @@ class PostgresSink : public gale::Bolt {
     Configure(c);
     failures_ = std::make_unique<FailureCounter>(static_cast<int>(max_failures_));
     client_ = std::make_unique<PgClient>(conninfo_);
-    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
-      logger_->Warn(
-          "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
-          "only when the next input comes");
-    }
+    connectors::WarnWithoutTicks(c, *logger_,
+                                 "a partial batch is written only when the next input comes");
     written_ = context.RegisterCounter("postgres.rows");
     dead_ = context.RegisterCounter("postgres.dead.letters");
     rejected_ = context.RegisterCounter("postgres.rejected");

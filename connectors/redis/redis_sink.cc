@@ -3,6 +3,7 @@
 // See connectors/redis/README.md.
 #include "connectors/common/backoff.h"
 #include "connectors/common/split_list.h"
+#include "connectors/common/ticks.h"
 #include "connectors/redis/redis_client.h"
 
 #include <gale/gale.h>
@@ -33,11 +34,7 @@ class RedisSink : public gale::Bolt {
   // Ticks, so that a partial batch is written once it is redis.batch.ms (50) old
   // even when no input comes (a topology.tick.tuple.freq.secs in the
   // topology file wins).
-  gale::Config ComponentConfiguration() const override {
-    gale::Config c;
-    c.Set("topology.tick.tuple.freq.secs", 0.025);
-    return c;
-  }
+  gale::Config ComponentConfiguration() const override { return connectors::TicksEvery(0.025); }
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     logger_ = &context.logger();
@@ -45,11 +42,8 @@ class RedisSink : public gale::Bolt {
     Configure(c);
     client_ = std::make_unique<RedisClient>(host_, port_, password_,
                                             std::chrono::milliseconds(timeout_ms_));
-    if (c.GetDouble("topology.tick.tuple.freq.secs", 0) <= 0) {
-      logger_->Warn(
-          "no topology.tick.tuple.freq.secs on this bolt: a partial batch is written "
-          "only when the next input comes");
-    }
+    connectors::WarnWithoutTicks(c, *logger_,
+                                 "a partial batch is written only when the next input comes");
     written_ = context.RegisterCounter("redis.writes");
     logger_->Info("writing ", op_name_, " to ", client_->where());
   }

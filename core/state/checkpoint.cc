@@ -2,6 +2,7 @@
 
 #include "core/state/key_value_state.h"
 #include "core/state/state_store.h"
+#include "core/tuple/forwarding_collector.h"
 
 #include <chrono>
 #include <deque>
@@ -32,6 +33,14 @@ std::string StateNamespace(const Config& config, const std::string& topology,
   std::string base = config.GetString("topology.state.namespace", "");
   if (base.empty()) base = config.GetString("storm.id", topology);
   return base + "/" + component + "/" + std::to_string(task);
+}
+
+void SetRunDefaults(Config& topology_config, const std::string& id,
+                    const std::string& rocksdb_dir) {
+  topology_config.Set("storm.id", id);
+  if (!topology_config.Contains("topology.state.rocksdb.dir")) {
+    topology_config.Set("topology.state.rocksdb.dir", rocksdb_dir);
+  }
 }
 
 bool CheckpointBarrier::Arrive(int64_t txid, int64_t action) {
@@ -194,29 +203,14 @@ class StatefulBoltRunner;
 
 // The user's collector: acks wait for the commit of the state that has
 // the input; everything else goes straight through.
-class HoldingCollector final : public OutputCollector {
+class HoldingCollector final : public ForwardingCollector {
  public:
-  HoldingCollector(OutputCollector& out, std::vector<Tuple>& acked) : out_(out), acked_(acked) {}
+  HoldingCollector(OutputCollector& out, std::vector<Tuple>& acked)
+      : ForwardingCollector(out), acked_(acked) {}
   void Ack(const Tuple& input) override { acked_.push_back(input); }
-  void Fail(const Tuple& input) override { out_.Fail(input); }
-  void ResetTimeout(const Tuple& input) override { out_.ResetTimeout(input); }
-  void ReportError(std::string_view message) override { out_.ReportError(message); }
-
- protected:
-  TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
-    scratch_.assign(anchors.begin(), anchors.end());
-    return out_.Emit(Stream{stream}, scratch_, std::move(values));
-  }
-  void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
-                    Values&& values) override {
-    scratch_.assign(anchors.begin(), anchors.end());
-    out_.EmitDirect(task, Stream{stream}, scratch_, std::move(values));
-  }
 
  private:
-  OutputCollector& out_;
   std::vector<Tuple>& acked_;
-  std::vector<const Tuple*> scratch_;
 };
 
 class StatefulBoltRunner final : public Bolt {

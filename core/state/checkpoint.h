@@ -6,6 +6,8 @@
 // [txid, action] on $checkpoint.
 #pragma once
 
+#include "core/topology/topology_settings.h"
+
 #include <gale/bolt.h>
 #include <gale/config.h>
 #include <gale/plugin.h>
@@ -23,8 +25,7 @@ namespace gale::state {
 inline constexpr std::string_view kCheckpointComponent = "$checkpointspout";
 inline constexpr std::string_view kCheckpointStream = "$checkpoint";
 inline constexpr std::string_view kCheckpointSpoutClass = "gale.CheckpointSpout";
-// Set (by Gale, from the class) on a stateful bolt's config.
-inline constexpr std::string_view kStatefulMarker = "topology.state.stateful";
+using topology::kStatefulMarker;
 
 enum class Action : int64_t { kPrepare = 0, kCommit = 1, kRollback = 2, kInitState = 3 };
 const char* ActionName(Action a);
@@ -40,6 +41,12 @@ bool IsStateful(const Config& config);
 // name; then component and task.
 std::string StateNamespace(const Config& config, const std::string& topology,
                            const std::string& component, int32_t task);
+
+// What a process that runs a topology sets in its config before building
+// the plan: storm.id (`id`: the default state namespace, so each submission,
+// or `gale local` run, starts empty), and the RocksDB directory unless the
+// topology gives one.
+void SetRunDefaults(Config& topology_config, const std::string& id, const std::string& rocksdb_dir);
 
 // Counts a checkpoint's arrivals from every input task (each sends it to
 // every task of the bolt): true for the one that completes it.

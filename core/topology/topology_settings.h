@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gale::topology {
@@ -17,6 +18,10 @@ namespace gale::topology {
 // The most tasks (and so executors) one component, or the ackers, may have:
 // far beyond any real topology, far below what would exhaust a machine.
 inline constexpr int kMaxTasksPerComponent = 10000;
+
+// Set (by Gale, from the class) on a stateful bolt's config: what the plan
+// and the validator know a stateful bolt by (core/state).
+inline constexpr std::string_view kStatefulMarker = "topology.state.stateful";
 
 struct ConfigKey {
   const char* name;

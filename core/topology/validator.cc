@@ -442,7 +442,7 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
     for (const auto& c : spec.bolts) CheckWindow(spec, c, *settings, &report);
     for (const auto& c : spec.bolts) {
       const Config effective = spec.config.MergedWith(c.config);
-      const Value* stateful = effective.Find("topology.state.stateful");
+      const Value* stateful = effective.Find(kStatefulMarker);
       if (stateful && stateful->type() == ValueType::kBool && stateful->AsBool() &&
           settings->EffectiveAckers() == 0) {
         report.Add(c.class_pos, "bolt '" + c.id +

@@ -583,7 +583,7 @@ void FileParser::ParseWindow(const YAML::Node& key, const YAML::Node& v, const s
                } else if (name == "inverse") {
                  bool b = true;
                  if (GetBool(k, val, "'inverse' of " + what, &b)) {
-                   set("topology.bolts.window.reduce.inverse", b, Pos(k));
+                   set(kWindowReduceInverse, b, Pos(k));
                  }
                } else if (GetString(k, val, "'" + name + "' of " + what, &text)) {
                  const std::string_view keys[][2] = {{"punctuation", kWindowPunctuationStream},

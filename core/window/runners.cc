@@ -1,6 +1,7 @@
 #include "core/window/runners.h"
 
 #include "core/topology/window_config.h"
+#include "core/tuple/forwarding_collector.h"
 #include "core/window/pane_reducer.h"
 #include "core/window/tuple_windows.h"
 
@@ -33,39 +34,19 @@ topology::WindowConfig ReadOrThrow(const TopologyContext& context) {
 // The user's collector: emits without anchors are anchored to the window
 // being executed; acks are the runner's (a window's tuples are acked when
 // they leave it).
-class WindowCollector final : public OutputCollector {
+class WindowCollector final : public ForwardingCollector {
  public:
-  explicit WindowCollector(OutputCollector& out) : out_(out) {}
+  using ForwardingCollector::ForwardingCollector;
   void set_window(const std::vector<const Tuple*>* w) { window_ = w; }
-
   void Ack(const Tuple&) override {}
-  void Fail(const Tuple& input) override { out_.Fail(input); }
-  void ResetTimeout(const Tuple& input) override { out_.ResetTimeout(input); }
-  void ReportError(std::string_view message) override { out_.ReportError(message); }
 
  protected:
-  TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
-    if (anchors.empty() && window_) return out_.Emit(Stream{stream}, *window_, std::move(values));
-    return out_.Emit(Stream{stream}, Copy(anchors), std::move(values));
-  }
-  void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
-                    Values&& values) override {
-    if (anchors.empty() && window_) {
-      out_.EmitDirect(task, Stream{stream}, *window_, std::move(values));
-    } else {
-      out_.EmitDirect(task, Stream{stream}, Copy(anchors), std::move(values));
-    }
+  AnchorSpan DefaultAnchors() const override {
+    return window_ ? AnchorSpan(window_->data(), window_->size()) : AnchorSpan();
   }
 
  private:
-  const std::vector<const Tuple*>& Copy(AnchorSpan anchors) {
-    scratch_.assign(anchors.begin(), anchors.end());
-    return scratch_;
-  }
-
-  OutputCollector& out_;
   const std::vector<const Tuple*>* window_ = nullptr;
-  std::vector<const Tuple*> scratch_;
 };
 
 // Late tuples and tuples without a usable timestamp: on the late tuple

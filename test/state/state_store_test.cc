@@ -4,6 +4,7 @@
 // pid. And KeyValueState over them.
 #include "core/state/state_store.h"
 #include "core/state/key_value_state.h"
+#include "test/connectors/support/servers.h"
 #include "test/support/cluster.h"
 #include "test/support/process.h"
 
@@ -14,30 +15,8 @@
 namespace gale::state {
 namespace {
 
-using testing::Daemon;
+using testing::RedisServer;
 using testing::TempDir;
-
-// A redis-server of our own, gone with the object (also when a test fails).
-class RedisServer {
- public:
-  RedisServer()
-      : port_(testing::FreePort()),
-        daemon_({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", dir_.path()},
-                dir_.path() + "/redis.log") {
-    const bool up = testing::WaitFor(
-        [&] { return OpenRedisStore("127.0.0.1", port_, "probe").ok(); }, std::chrono::seconds(10));
-    INFO(daemon_.Log());
-    REQUIRE(up);
-  }
-  int port() const { return port_; }
-  Daemon& daemon() { return daemon_; }
-
- private:
-  TempDir dir_;
-  int port_;
-  Daemon daemon_;
-};
 
 using Opener = std::function<std::unique_ptr<StateStore>(const std::string& ns)>;
 
@@ -121,22 +100,16 @@ TEST_CASE("An unreachable Redis is an error naming host and port", "[state]") {
 }
 
 TEST_CASE("A Redis that goes away fails the commit, and the next call reconnects", "[state]") {
-  TempDir dir;
-  const int port = testing::FreePort();
-  std::vector<std::string> argv = {
-      "/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save",  "",
-      "--appendonly",          "yes",    "--appendfsync",      "always", "--dir",     dir.path()};
-  auto server = std::make_unique<Daemon>(argv, dir.path() + "/redis1.log");
-  REQUIRE(testing::WaitFor([&] { return OpenRedisStore("127.0.0.1", port, "p").ok(); },
-                           std::chrono::seconds(10)));
+  RedisServer server(0, /*persist=*/true);
+  const int port = server.port();
   auto store = Must(OpenRedisStore("127.0.0.1", port, "t/c/1"));
   REQUIRE(store->Prepare(1, {{"k", "v"}}).ok());
   REQUIRE(store->Commit(1).ok());
-  server->Stop();
+  server.Stop();
   Status down = store->Prepare(2, {{"k", "w"}});
   CHECK(down.code() == StatusCode::kUnavailable);
   CHECK(down.message().find("redis 127.0.0.1:" + std::to_string(port)) == 0);
-  server = std::make_unique<Daemon>(argv, dir.path() + "/redis2.log");
+  server.Start();
   REQUIRE(testing::WaitFor([&] { return store->Load().ok(); }, std::chrono::seconds(10)));
   auto back = store->Load();
   REQUIRE(back.ok());

@@ -4,6 +4,7 @@
 // with their committed counts, and no word ends below its exact count (at
 // least once: nothing lost).
 #include "core/state/key_value_state.h"
+#include "test/connectors/support/servers.h"
 #include "test/support/cluster.h"
 #include "test/support/process.h"
 
@@ -35,19 +36,6 @@ std::string Corpus(Counts* exact) {
   }
   return text;
 }
-
-struct Redis {
-  explicit Redis(const TempDir& dir)
-      : port(FreePort()),
-        daemon({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.path()},
-               dir.path() + "/redis.log") {
-    REQUIRE(WaitFor([&] { return state::OpenRedisStore("127.0.0.1", port, "probe").ok(); },
-                    seconds(10)));
-  }
-  int port;
-  Daemon daemon;
-};
 
 // The committed counts of every task of `component`, summed.
 Counts Committed(int port, const std::string& topology_id, const std::string& component) {
@@ -127,20 +115,20 @@ struct StatefulWordCount {
 TEST_CASE("On a cluster, committed state is exact without failures", "[state]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  Redis redis(cluster.dir());
-  StatefulWordCount wc(cluster, redis.port);
+  RedisServer redis;
+  StatefulWordCount wc(cluster, redis.port());
   const int64_t total = Total(wc.exact);
-  REQUIRE(
-      WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) >= total; }, seconds(90)));
-  CHECK(Committed(redis.port, wc.id, "count") == wc.exact);
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port(), wc.id, "count")) >= total; },
+                  seconds(90)));
+  CHECK(Committed(redis.port(), wc.id, "count") == wc.exact);
 }
 
 TEST_CASE("On a cluster, a stateful bolt's worker killed with SIGKILL comes back with its state",
           "[state]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  Redis redis(cluster.dir());
-  StatefulWordCount wc(cluster, redis.port);
+  RedisServer redis;
+  StatefulWordCount wc(cluster, redis.port());
   const int64_t total = Total(wc.exact);
   // Kill the worker that counts and does not read the corpus (a restarted
   // SentenceSpout starts over, which would hide lost state), once it has
@@ -152,7 +140,7 @@ TEST_CASE("On a cluster, a stateful bolt's worker killed with SIGKILL comes back
   }
   REQUIRE(victim_port > 0);
   REQUIRE(wc.Info().find(":" + std::to_string(victim_port)) != std::string::npos);
-  REQUIRE(WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) > total / 3; },
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port(), wc.id, "count")) > total / 3; },
                   seconds(60)));
   pid_t victim = -1;
   for (const auto& w : cluster.Workers()) {
@@ -160,13 +148,13 @@ TEST_CASE("On a cluster, a stateful bolt's worker killed with SIGKILL comes back
   }
   REQUIRE(victim > 0);
   REQUIRE(::kill(victim, SIGKILL) == 0);
-  REQUIRE(
-      WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) >= total; }, seconds(120)));
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port(), wc.id, "count")) >= total; },
+                  seconds(120)));
   // Let replays settle, then every word has at least its exact count: what
   // was committed before the kill was kept (a task that started from zero
   // would end below, its acked inputs never coming back).
   std::this_thread::sleep_for(seconds(3));
-  const Counts after = Committed(redis.port, wc.id, "count");
+  const Counts after = Committed(redis.port(), wc.id, "count");
   std::cerr << "[measure] committed words after the kill: " << Total(after) << " of " << total
             << " (" << Total(after) - total << " counted twice: at least once)\n";
   for (const auto& [word, n] : wc.exact) {
@@ -180,22 +168,22 @@ TEST_CASE("On a cluster, a stateful bolt's worker killed with SIGKILL comes back
 TEST_CASE("On a cluster, a stateful bolt's state survives a rebalance (Redis)", "[state]") {
   TestCluster cluster;
   INFO(cluster.Logs());
-  Redis redis(cluster.dir());
-  StatefulWordCount wc(cluster, redis.port);
+  RedisServer redis;
+  StatefulWordCount wc(cluster, redis.port());
   const int64_t total = Total(wc.exact);
-  REQUIRE(WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) > total / 4; },
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port(), wc.id, "count")) > total / 4; },
                   seconds(60)));
   // A rebalance restarts every worker: SentenceSpout starts the corpus over,
   // so a state that survived ends at least `before` above the exact counts;
   // one that was lost would end near them.
-  const int64_t before = Total(Committed(redis.port, wc.id, "count"));
+  const int64_t before = Total(Committed(redis.port(), wc.id, "count"));
   auto r = cluster.Gale({"rebalance", "swc", "--workers", "1", "--wait", "0"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return Total(Committed(redis.port, wc.id, "count")) >= total + before; },
+  REQUIRE(WaitFor([&] { return Total(Committed(redis.port(), wc.id, "count")) >= total + before; },
                   seconds(120)));
   std::cerr << "[measure] committed words after the rebalance: "
-            << Total(Committed(redis.port, wc.id, "count")) << " (" << before
+            << Total(Committed(redis.port(), wc.id, "count")) << " (" << before
             << " before it, the corpus " << total << " more after)\n";
 }
 

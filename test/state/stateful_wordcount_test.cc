@@ -2,6 +2,7 @@
 // are committed to RocksDB or to a real Redis, and a second run under the
 // same topology.state.namespace counts on from them; another namespace
 // starts empty.
+#include "test/connectors/support/servers.h"
 #include "test/support/cluster.h"
 #include "test/support/process.h"
 
@@ -76,16 +77,8 @@ TEST_CASE("A stateful word count keeps its counts in RocksDB across runs", "[sta
 TEST_CASE("A stateful word count keeps its counts in a real Redis across runs", "[state]") {
   TempDir dir;
   dir.Write("corpus.txt", kCorpus);
-  const int port = FreePort();
-  Daemon redis({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.path()},
-               dir.path() + "/redis.log");
-  REQUIRE(WaitFor(
-      [&] {
-        return RunProcess({"/usr/bin/redis-cli", "-p", std::to_string(port), "ping"})
-                   .out.find("PONG") != std::string::npos;
-      },
-      seconds(10)));
+  RedisServer redis;
+  const int port = redis.port();
   const std::string config =
       "  topology.state.provider: redis\n  topology.state.redis.port: " + std::to_string(port) +
       "\n";

@@ -487,7 +487,12 @@ class WindowRecorderBolt : public WindowedBolt {
     out_->Emit({sum});
   }
   void Prepare(const TopologyContext&, OutputCollector& c) override { out_ = &c; }
-  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"sum"}); }
+  // recorder.late.stream: the late stream to declare, [value, ts] as its input.
+  void DeclareOutputFields(OutputDeclarer& d) const override {
+    d.Declare({"sum"});
+    const std::string late = d.config().GetString("recorder.late.stream", "");
+    if (!late.empty()) d.DeclareStream(late, {"value", "ts"});
+  }
 
  private:
   OutputCollector* out_ = nullptr;

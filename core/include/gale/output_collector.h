@@ -224,6 +224,17 @@ class OutputCollector {
   virtual void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
                             Values&& values) = 0;
 
+  // For a collector that hands its emits on to another (the runtime's
+  // wrappers around windowed and stateful bolts), anchors as they are.
+  static TaskIds EmitThrough(OutputCollector& to, std::string_view stream, AnchorSpan anchors,
+                             Values&& values) {
+    return to.EmitTo(stream, anchors, std::move(values));
+  }
+  static void EmitDirectThrough(OutputCollector& to, int32_t task, std::string_view stream,
+                                AnchorSpan anchors, Values&& values) {
+    to.EmitDirectTo(task, stream, anchors, std::move(values));
+  }
+
  private:
   static AnchorSpan Span(std::initializer_list<const Tuple*> list) {
     return {list.begin(), list.size()};

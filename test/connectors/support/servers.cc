@@ -33,14 +33,18 @@ bool OrShowLog(bool ok, const std::string& log) {
   return ok;
 }
 
-RedisServer::RedisServer(int port) : port_(port ? port : FreePort()) { Start(); }
+RedisServer::RedisServer(int port, bool persist)
+    : port_(port ? port : FreePort()), persist_(persist) {
+  Start();
+}
 
 void RedisServer::Start() {
   const std::string exe = FindProgram("redis-server");
   REQUIRE(!exe.empty());
   daemon_ = std::make_unique<Daemon>(
       std::vector<std::string>{exe, "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no", "--dir", dir_.path()},
+                               "--save", "", "--appendonly", persist_ ? "yes" : "no",
+                               "--appendfsync", "always", "--dir", dir_.path()},
       dir_.path() + "/redis.log");
   connectors::redis::RedisClient client("127.0.0.1", port_);
   const bool up = WaitFor(

@@ -22,10 +22,12 @@ std::string FindProgram(const std::string& name);
 // once, before the process wrote anything.)
 bool OrShowLog(bool ok, const std::string& log);
 
-// redis-server without persistence. Waits (bounded) until it answers PING.
+// redis-server, without persistence unless `persist` (then every write is
+// in its append-only file, fsynced, and survives Stop/Start). Waits
+// (bounded) until it answers PING. Also used by the state tests.
 class RedisServer {
  public:
-  explicit RedisServer(int port = 0);
+  explicit RedisServer(int port = 0, bool persist = false);
   int port() const { return port_; }
   void Stop();
   void Start();  // again, on the same port (after Stop)
@@ -34,6 +36,7 @@ class RedisServer {
  private:
   TempDir dir_;
   int port_;
+  bool persist_;
   std::unique_ptr<Daemon> daemon_;
 };
 

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <thread>
+
 namespace gale::testing {
 namespace {
 
@@ -98,6 +101,50 @@ streams:
   CHECK(Log().count("seen:a,6") == 1);
   CHECK(Log().count("seen:a,9") == 1);
   CHECK(Log().count("seen:b,20") == 1);
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "Event-time windows close on the watermark, and late tuples go to the late stream",
+                 "[window]") {
+  LocalTopology t(R"(
+name: event-time
+config: { topology.acker.executors: 1 }
+spouts: [ { id: feeder, className: FeederSpout, config: { feeder.fields: "value,ts" } } ]
+bolts:
+  - id: window
+    className: WindowRecorderBolt
+    config: { recorder.late.stream: late }
+    window: { tumbling: 1000ms, timestampField: ts, watermarkInterval: 10ms, lateStream: late }
+  - { id: sink, className: AckBolt }
+  - { id: late, className: RecordBolt }
+streams:
+  - { from: feeder, to: window, grouping: { type: SHUFFLE } }
+  - { from: window, to: sink, grouping: { type: SHUFFLE } }
+  - { from: window, to: late, grouping: { type: SHUFFLE, streamId: late } }
+)",
+                  clock);
+  // The window engine computes watermarks at most every 10 ms of wall time;
+  // ticks come from the test's clock.
+  auto tick = [&] {
+    REQUIRE(t.Settle());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    t.Advance(clock, std::chrono::seconds(1));
+  };
+  Log().Feed({int64_t{1}, int64_t{100}}, 1);
+  Log().Feed({int64_t{2}, int64_t{900}}, 2);
+  Log().Feed({int64_t{3}, int64_t{1500}}, 3);
+  tick();  // watermark 1500: [0, 1000) closes
+  CHECK(Log().count("window:1,2") == 1);
+  CHECK(Log().acked() == Ids{1, 2});
+  Log().Feed({int64_t{4}, int64_t{200}}, 4);  // behind the watermark
+  Log().Feed({int64_t{5}, int64_t{2600}}, 5);
+  tick();                                 // watermark 2600: [1000, 2000) closes
+  CHECK(Log().count("seen:4,200") == 1);  // unchanged, on the late stream
+  CHECK(Log().count("window:3") == 1);
+  auto acked = Log().acked();
+  std::sort(acked.begin(), acked.end());
+  CHECK(acked == Ids{1, 2, 3, 4});  // 5 waits for its window
+  CHECK(Log().failed().empty());
 }
 
 }  // namespace
