@@ -9,6 +9,7 @@
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
 #include "core/topology/validator.h"
+#include "core/transport/zmq_transport.h"
 #include "thrift/convert.h"
 
 #include <thrift/protocol/TBinaryProtocol.h>
@@ -507,6 +508,11 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   t.num_workers = plan->settings().workers;
   t.assignment.topology_id = t.id;
   t.assignment.version = 0;
+  if (options_.transport_curve) {
+    GALE_ASSIGN_OR_RETURN(transport::CurveKeys keys, transport::NewCurveKeys());
+    t.__set_transport_public_key(keys.public_key);
+    t.__set_transport_secret_key(keys.secret_key);
+  }
   GALE_RETURN_IF_ERROR(Persist(t));
   auto& stored = topologies_.emplace(t.id, std::move(t)).first->second;
   GALE_LOG(kInfo) << "submitted topology " << stored.id << " ("
@@ -712,6 +718,10 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
   plan.topology = Effective(*t);
   plan.status = t->status;
   plan.assignment = t->assignment;
+  if (t->__isset.transport_secret_key) {
+    plan.__set_transport_public_key(t->transport_public_key);
+    plan.__set_transport_secret_key(t->transport_secret_key);
+  }
   return plan;
 }
 
