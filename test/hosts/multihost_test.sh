@@ -39,7 +39,7 @@ log() { echo "[$(date +%T)] $*"; }
 workers() {
   local p args
   for p in /proc/[0-9]*; do
-    args="$(tr '\0' ' ' < "$p/cmdline" 2>/dev/null)" || continue
+    args="$(tr '\0' ' ' 2>/dev/null < "$p/cmdline")" || continue
     [[ "$args" == *gale-worker* && "$args" == *"$tmp/"* ]] || continue
     echo "${p#/proc/} $(sed -E 's/.*--supervisor-id ([^ ]+).*/\1/' <<< "$args") \
 $(sed -E 's/.*--port ([^ ]+).*/\1/' <<< "$args") $(sed -E 's/.*--topology-id ([^ ]+).*/\1/' <<< "$args")"
@@ -80,6 +80,13 @@ wait_for() {  # SECONDS WHAT COMMAND...
   done
 }
 on() { local h=$1; shift; ip netns exec "$id$h" "$@"; }
+# Starts a daemon on a host in the background, logging to logs/NAME.log, and
+# records its pid (`ip netns exec` execs the program: the same pid).
+start_on() {  # HOST NAME COMMAND...
+  local h=$1 name=$2; shift 2
+  ip netns exec "$id$h" "$@" > "$tmp/logs/$name.log" 2>&1 &
+  pids+=($!)
+}
 
 # ---- the network ------------------------------------------------------------
 ip netns add "${id}sw"; made_ns+=("${id}sw")
@@ -108,13 +115,11 @@ nimbus.task.timeout.secs: 6
 YAML
 gale() { on c "$bin/gale" "$@" --nimbus "$nimbus"; }
 
-on n "$bin/gale-nimbus" --config "$tmp/gale.yaml" --state-dir "$tmp/nimbus" > "$tmp/logs/nimbus.log" 2>&1 &
-pids+=($!)
+start_on n nimbus "$bin/gale-nimbus" --config "$tmp/gale.yaml" --state-dir "$tmp/nimbus"
 wait_for 30 "nimbus on ${addr[n]} to answer the client" gale list
 for s in s1 s2; do
-  on "$s" "$bin/gale-supervisor" --config "$tmp/gale.yaml" --host "${addr[$s]}" --id "$s" \
-    --ports 6700,6701 --state-dir "$tmp/$s" --logviewer-port 0 > "$tmp/logs/$s.log" 2>&1 &
-  pids+=($!)
+  start_on "$s" "$s" "$bin/gale-supervisor" --config "$tmp/gale.yaml" --host "${addr[$s]}" \
+    --id "$s" --ports 6700,6701 --state-dir "$tmp/$s" --logviewer-port 0
 done
 two_supervisors() { gale list | grep -q '^2 supervisor(s)'; }
 wait_for 30 "both supervisors to register" two_supervisors
