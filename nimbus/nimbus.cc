@@ -249,6 +249,7 @@ void Nimbus::Remove(const std::string& id) {
   topologies_.erase(id);
   plans_.erase(id);
   sched_notes_.erase(id);
+  errors_.erase(id);
   stats_.RemoveTopology(id);
   for (auto it = workers_.begin(); it != workers_.end();) {
     it = it->first.first == id ? workers_.erase(it) : std::next(it);
@@ -743,6 +744,7 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
     w.heartbeat = hb;
     auto plan = PlanFor(*t);
     if (plan.ok()) {
+      RecordErrors(*t, **plan, hb);
       const int64_t now_secs = UnixNowSecs();
       for (size_t i = 0; i < hb.executors.size() && i < hb.stats.size(); ++i) {
         const auto& ea = hb.executors[i];
@@ -754,6 +756,24 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
     }
   }
   return r;
+}
+
+void Nimbus::RecordErrors(const thrift::StoredTopology& t, const runtime::TopologyPlan& plan,
+                          const thrift::WorkerHeartbeat& hb) {
+  for (const auto& err : hb.errors) {
+    const int c = err.__isset.task ? plan.ComponentOfTask(err.task) : -1;
+    const std::string component = c >= 0 ? plan.components()[static_cast<size_t>(c)].id : "?";
+    auto& kept = errors_[t.id][component];
+    // The same error of the same process is one entry, with its latest time and count.
+    kept[{err.host + ":" + std::to_string(err.port), hb.incarnation, err.task, err.error}] = err;
+    while (kept.size() > kErrorsPerComponent) {
+      auto oldest = kept.begin();
+      for (auto it = kept.begin(); it != kept.end(); ++it) {
+        if (it->second.error_time_secs < oldest->second.error_time_secs) oldest = it;
+      }
+      kept.erase(oldest);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- queries
@@ -839,10 +859,10 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
     if (w == workers_.end() || w->second.first_heartbeat.count() == 0) continue;
     const auto& hb = w->second.heartbeat;
     info.dropped_frames[SlotName(slot)] = hb.dropped_frames;
-    for (const auto& err : hb.errors) {
-      const int c = err.__isset.task ? plan->ComponentOfTask(err.task) : -1;
-      const std::string component = c >= 0 ? plan->components()[static_cast<size_t>(c)].id : "?";
-      info.errors[component].push_back(err);
+  }
+  if (auto kept = errors_.find(t->id); kept != errors_.end()) {
+    for (const auto& [component, errors] : kept->second) {
+      for (const auto& [key, err] : errors) info.errors[component].push_back(err);
     }
   }
   info.__isset.dropped_frames = true;
