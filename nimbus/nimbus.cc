@@ -622,6 +622,23 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
 
 void Nimbus::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
+  const Nanos now = Now();
+  if (last_tick_.count() > 0 && now - last_tick_ > kStallThreshold) {
+    const Nanos stall = now - last_tick_;
+    auto forgive = [&](Nanos& at) {
+      if (at.count() > 0) at = std::min(at + stall, now);
+    };
+    for (auto& [id, s] : supervisors_) forgive(s.last_heartbeat);
+    for (auto& [key, w] : workers_) {
+      forgive(w.last_heartbeat);
+      forgive(w.assigned_at);
+    }
+    GALE_LOG(kWarn) << "nimbus did not tick for "
+                    << std::chrono::duration_cast<std::chrono::milliseconds>(stall).count()
+                    << " ms (a long call held its lock, or the process was stopped); that time "
+                       "is not counted against the supervisors' and workers' heartbeats";
+  }
+  last_tick_ = now;
   plugins_.ExpireUploads(Now(), std::chrono::minutes(10));
   SaveStats(false);
   const int64_t now_ms = UnixMillis();
