@@ -16,9 +16,10 @@
 // Timeout or Unavailable, and the connection is closed.
 //
 // The Thrift code generated from thrift/gale.thrift is looked for in
-// $GALE_JS_GEN, else gen-nodejs/ in this package (written by the `prepare`
+// $GALE_JS_GEN, then gen-nodejs/ in this package (written by the `prepare`
 // script: npm pack, npm install of the folder with --install-links, npm ci
-// here), else <repo>/build/clients/js/gen-nodejs (CMake target gale_client_js).
+// here) and <repo>/build/clients/js/gen-nodejs (CMake target gale_client_js),
+// the build tree's first when this file is in a checkout of the repository.
 'use strict';
 
 const crypto = require('crypto');
@@ -30,9 +31,14 @@ const path = require('path');
 function generatedDir() {
   const candidates = [];
   if (process.env.GALE_JS_GEN) candidates.push(process.env.GALE_JS_GEN);
-  candidates.push(path.join(__dirname, 'gen-nodejs'));
-  const build = process.env.GALE_BUILD_DIR || path.join(__dirname, '..', '..', 'build');
-  candidates.push(path.join(build, 'clients', 'js', 'gen-nodejs'));
+  const own = path.join(__dirname, 'gen-nodejs');
+  const build = path.join(process.env.GALE_BUILD_DIR || path.join(__dirname, '..', '..', 'build'),
+    'clients', 'js', 'gen-nodejs');
+  // In a checkout of the repository the build tree's copy, which the build
+  // regenerates whenever gale.thrift changes, comes before the package's own
+  // (written by the last `npm ci` here); an installed copy has only its own.
+  const inCheckout = fs.existsSync(path.join(__dirname, '..', '..', 'thrift', 'gale.thrift'));
+  candidates.push(...(inCheckout ? [build, own] : [own, build]));
   for (const dir of candidates) {
     if (fs.existsSync(path.join(dir, 'Nimbus.js'))) return dir;
   }
