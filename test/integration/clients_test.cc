@@ -284,6 +284,19 @@ TEST_CASE(
   CHECK(r.exit_code == 0);
   CHECK(Contains(r.out, "# pass 6\n"));
   CHECK(Contains(r.out, "# fail 0\n"));
+
+  // The TypeScript declarations, as a user's code sees them through the
+  // exports map: the ES module and the CommonJS entry (typescript and
+  // @types/node are devDependencies of clients/js).
+  const std::string js_modules = SourceDir() + "/clients/js/node_modules";
+  CopyTree(SourceDir() + "/test/clients/types", app + "/types");
+  r = RunProcess(
+      {GALE_NODE, js_modules + "/typescript/bin/tsc", "--noEmit", "--strict", "--module", "node16",
+       "--moduleResolution", "node16", "--target", "es2020", "--typeRoots", js_modules + "/@types",
+       "--types", "node", app + "/types/esm_check.mts", app + "/types/cjs_check.cts"},
+      seconds(120), {}, app);
+  INFO("tsc: " << r.out << r.err);
+  CHECK(r.exit_code == 0);
 }
 
 }  // namespace
