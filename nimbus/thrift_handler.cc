@@ -199,6 +199,7 @@ void ResolveYamlPlugins(const thrift::YamlTopologyRequest& req, const std::strin
     const std::string& chosen = req.plugins[i].name;
     plugins[i].path.clear();
     if (chosen.empty()) continue;  // not found: ValidateStructure says where it looked
+    CheckClientPath(chosen, "plugin file");
     const auto& candidates = load.plan.plugins[i].candidates;
     if (std::find(candidates.begin(), candidates.end(), chosen) == candidates.end()) {
       ThrowInvalid("plugin '" + plugins[i].name + "' is looked for in " + Join(candidates) +
