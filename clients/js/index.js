@@ -483,7 +483,7 @@ function connect(host = '127.0.0.1', port = 6627, options = {}) {
     const timer = setTimeout(() => fail(`no connection within ${timeoutMs} ms`), timeoutMs);
     connection.on('error', (err) => fail(err.message || String(err)));
     connection.on('close', () => fail('connection closed'));
-    connection.on(tls ? 'secureConnect' : 'connect', () => {
+    connection.on('connect', () => {  // after the TLS handshake too
       if (done) return;
       done = true;
       clearTimeout(timer);

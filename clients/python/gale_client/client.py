@@ -75,10 +75,15 @@ class Nimbus:
         self.timeout = timeout
         if ca_file or cert_file or key_file:
             # TLS (pending server support, see clients/README.md).
+            import ssl
             from thrift.transport import TSSLSocket
+            context = ssl.create_default_context(cafile=ca_file)
+            if cert_file:
+                context.load_cert_chain(cert_file, key_file)
+            # The context checks the certificate and the host name itself.
             self._socket: Any = TSSLSocket.TSSLSocket(
-                host, int(port), ca_certs=ca_file, certfile=cert_file, keyfile=key_file,
-                validate=ca_file is not None)
+                host, int(port), ssl_context=context, server_hostname=host,
+                validate_callback=lambda cert, hostname: None)
         else:
             self._socket = TSocket.TSocket(host, int(port))
         self._set_timeout(timeout)
