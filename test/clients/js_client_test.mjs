@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import tls from 'node:tls';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -216,4 +217,45 @@ test('a silent server times out instead of hanging', async () => {
   // Nothing listening: refused.
   await assert.rejects(connect('127.0.0.1', 1, { timeoutMs: 2000 }),
     (err) => err instanceof Unavailable && /cannot connect to nimbus at 127\.0\.0\.1:1/.test(err.message));
+});
+
+// A stand-in for a nimbus that speaks TLS: terminates TLS with the test
+// certificate (test/clients/tls) and forwards the bytes to nimbus.
+async function withTlsProxy(fn) {
+  const tlsDir = path.join(ARGS.repo, 'test', 'clients', 'tls');
+  const sockets = [];
+  const server = tls.createServer({
+    cert: fs.readFileSync(path.join(tlsDir, 'cert.pem')),
+    key: fs.readFileSync(path.join(tlsDir, 'key.pem')),
+  }, (client) => {
+    const upstream = net.connect(ARGS.port, ARGS.host);
+    sockets.push(client, upstream);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  server.on('tlsClientError', () => {});
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn(server.address().port, tlsDir);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  }
+}
+
+test('TLS: a server signed by caFile is used, another is refused', async () => {
+  await withTlsProxy(async (port, tlsDir) => {
+    const nimbus = await connect('127.0.0.1', port,
+      { timeoutMs: 10000, caFile: path.join(tlsDir, 'cert.pem') });
+    try {
+      assert.equal(typeof (await nimbus.list()).slots_total, 'number');
+      await assert.rejects(nimbus.info('zzz'), (err) => err instanceof NotFound &&
+        err.message === "no topology named 'zzz'");
+    } finally {
+      nimbus.close();
+    }
+    await assert.rejects(connect('127.0.0.1', port,
+      { timeoutMs: 5000, caFile: path.join(tlsDir, 'other.pem') }), Unavailable);
+  });
 });

@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -379,6 +380,99 @@ class YamlTest(unittest.TestCase):
         with self.assertRaises(generated.InvalidTopologyException) as cm:
             self.nimbus.raw.submitYamlTopology(request, generated.SubmitOptions())
         self.assertIn("is incomplete (it lacks /a/top.yaml)", cm.exception.msg)
+
+
+TLS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls")
+
+
+class TlsProxy:
+    """Terminates TLS with the test certificate (tls/cert.pem) and forwards the
+    bytes to nimbus: a stand-in for a nimbus that speaks TLS itself."""
+
+    def __init__(self, target):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(os.path.join(TLS_DIR, "cert.pem"),
+                                     os.path.join(TLS_DIR, "key.pem"))
+        self.target = target
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.stopping = False
+        self.sockets = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                continue
+            self.sockets.append(conn)
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        conn.settimeout(10)
+        try:
+            tls = self.context.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
+        upstream = socket.create_connection(self.target, timeout=10)
+        self.sockets += [tls, upstream]
+        for a, b in ((tls, upstream), (upstream, tls)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                b.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.stopping = True
+        self.thread.join(5)
+        for s in self.sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.server.close()
+
+
+class TlsTest(unittest.TestCase):
+    def setUp(self):
+        host, _, port = ARGS.nimbus.rpartition(":")
+        self.proxy = TlsProxy((host, int(port)))
+
+    def tearDown(self):
+        self.proxy.close()
+
+    def test_tls_with_the_servers_ca(self):
+        with gc.connect("127.0.0.1", self.proxy.port, timeout=10,
+                        ca_file=os.path.join(TLS_DIR, "cert.pem")) as nimbus:
+            self.assertIsInstance(nimbus.list(), generated.ClusterSummary)
+            with self.assertRaises(gc.NotFound) as cm:
+                nimbus.info("zzz")
+            self.assertEqual(str(cm.exception), "no topology named 'zzz'")
+
+    def test_a_server_not_trusted_is_refused(self):
+        with self.assertRaises(gc.Unavailable):
+            nimbus = gc.connect("127.0.0.1", self.proxy.port, timeout=5,
+                                ca_file=os.path.join(TLS_DIR, "other.pem"))
+            nimbus.list()  # not reached: the handshake fails
 
 
 class BuilderTest(unittest.TestCase):

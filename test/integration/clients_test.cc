@@ -282,7 +282,7 @@ TEST_CASE(
       seconds(300), {}, app);
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK(Contains(r.out, "# pass 6\n"));
+  CHECK(Contains(r.out, "# pass 7\n"));
   CHECK(Contains(r.out, "# fail 0\n"));
 
   // The TypeScript declarations, as a user's code sees them through the
