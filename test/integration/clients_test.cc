@@ -39,6 +39,8 @@ void CopyTree(const std::string& from, const std::string& to) {
 std::string InstallPythonPackage(const TempDir& dir) {
   const std::string src = dir.path() + "/gale-client-src", venv = dir.path() + "/venv";
   CopyTree(SourceDir() + "/clients/python", src);
+  // What an earlier in-tree `pip install clients/python` left there.
+  RunProcess({"/bin/rm", "-rf", src + "/build", src + "/gale_client.egg-info"});
   auto r = RunProcess({kPython, "-m", "venv", "--system-site-packages", venv}, seconds(120));
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
