@@ -188,10 +188,14 @@ test('submitYaml does what gale submit does: includes, filter, plugin path', asy
     const name = await nimbus.submitYaml(yaml, { filterFile: props, pluginPath: [lib],
       inactive: true });
     assert.equal(name, 'wordcount');
-    const info = await nimbus.info('wordcount');
+    let info = await nimbus.info('wordcount');
     assert.equal(statusName(info.status), 'INACTIVE');
-    assert.deepEqual([...new Set(info.executors.map((e) => e.component_id))].sort(),
-      ['__acker', 'count', 'report', 'sentences', 'split']);
+    // Assigned once slots are free.
+    const want = JSON.stringify(['__acker', 'count', 'report', 'sentences', 'split']);
+    assert.ok(await waitFor(async () => {
+      info = await nimbus.info('wordcount');
+      return JSON.stringify([...new Set(info.executors.map((e) => e.component_id))].sort()) === want;
+    }, 20000), JSON.stringify(info));
     await nimbus.kill('wordcount', 0);
   });
 });

@@ -285,10 +285,14 @@ class YamlTest(unittest.TestCase):
         self.submitted.append("wordcount")
         self.assertEqual(self.nimbus.submit_yaml(yaml, filter_file=props, plugin_path=[self.lib],
                                                  inactive=True), "wordcount")
-        info = self.nimbus.info("wordcount")
-        self.assertEqual(info.status, generated.TopologyStatus.INACTIVE)
-        self.assertEqual(sorted({e.component_id for e in info.executors}),
-                         ["__acker", "count", "report", "sentences", "split"])
+        components = lambda name: sorted({e.component_id  # noqa: E731
+                                          for e in self.nimbus.info(name).executors})
+        self.assertEqual(self.nimbus.info("wordcount").status,
+                         generated.TopologyStatus.INACTIVE)
+        # Assigned once slots are free (other tests' topologies may still hold some).
+        want = ["__acker", "count", "report", "sentences", "split"]
+        self.assertTrue(wait_for(lambda: components("wordcount") == want, 20),
+                        components("wordcount"))
         # topology.workers of the including file (slots of other tests' topologies
         # may still be freed meanwhile).
         self.assertTrue(wait_for(lambda: self.nimbus.info("wordcount").num_workers == 2, 20))
@@ -319,9 +323,10 @@ class YamlTest(unittest.TestCase):
         name = self.nimbus.submit_yaml(top, env={"GALE_TEST_NAME": "fromenv"}, plugin_path=[],
                                        inactive=True)
         self.assertEqual(name, "fromenv")
-        info = self.nimbus.info("fromenv")
-        self.assertEqual(sorted({e.component_id for e in info.executors}),
-                         ["__acker", "sentences", "split"])
+        components = lambda: sorted({e.component_id  # noqa: E731
+                                     for e in self.nimbus.info("fromenv").executors})
+        self.assertTrue(wait_for(lambda: components() == ["__acker", "sentences", "split"], 20),
+                        components())
         # An unset variable: the loader's error, where it is.
         with self.assertRaises(gc.InvalidTopology) as cm:
             self.nimbus.submit_yaml(top, env={}, plugin_path=[])
