@@ -419,6 +419,8 @@ if want W4; then
   for pct in 25 50 80 100; do
     both w4 "r$pct" "word count at $pct% of max" "$(calc "%.0f" "$max_rate * $pct / 100")"
   done
+  # Issue 20's low-load bar: p50 <= 150 us, p99 <= 1 ms across the two workers.
+  both w4 low "word count at 1000 sentences/s (low load)" 1000
 fi
 
 # W5: Gale's word count, then the plain C++ reference on the same text.

@@ -175,6 +175,12 @@ struct ZmqTransport::Impl {
   struct PeerQueue {
     EncodedTuples tuples;
     SteadyClock::time_point oldest;  // when `tuples` became non-empty
+    SteadyClock::time_point taken;   // when the sender last took this peer's tuples
+    // Adaptive flush: the link had been quiet for a tenth of the flush
+    // interval when these tuples came, so they go at once instead of waiting
+    // for company; a busier link sends at most every tenth of the interval
+    // below full frames, and a saturated one in full frames.
+    bool IdleWhenQueued(Nanos flush_delay) const { return oldest - taken >= flush_delay / 10; }
   };
   std::mutex mu;
   std::condition_variable wake_sender;
@@ -307,7 +313,8 @@ bool ZmqTransport::Impl::TrySend(int peer, EncodedTuples& batch) {
     }
     PeerQueue& q = queues[static_cast<size_t>(peer)];
     queued.fetch_add(batch.size(), std::memory_order_relaxed);
-    if (q.tuples.empty()) {
+    const bool first = q.tuples.empty();
+    if (first) {
       // The caller gets back empty buffers that have capacity already: the
       // buffers go round between callers and the sender, not the allocator.
       q.oldest = SteadyClock::now();
@@ -315,9 +322,11 @@ bool ZmqTransport::Impl::TrySend(int peer, EncodedTuples& batch) {
     } else {
       q.tuples.Append(batch);
     }
-    // The sender only needs waking when it sleeps with no deadline, or when
-    // this peer now has a full batch; otherwise its flush deadline covers us.
-    if (sender_waiting && (sender_idle || q.tuples.size() >= options.batch_tuples)) {
+    // The sender only needs waking when it sleeps with no deadline, when
+    // this peer now has a full batch, or when these tuples found the link
+    // idle (they go at once); otherwise its flush deadline covers us.
+    if (sender_waiting && (sender_idle || q.tuples.size() >= options.batch_tuples ||
+                           (first && q.IdleWhenQueued(options.flush_delay)))) {
       sender_woken = true;
       wake = true;
     }
@@ -581,8 +590,13 @@ ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue(const std::vector<Pee
     const bool full = q.tuples.size() >= options.batch_tuples;
     // A blocked peer's partial batch keeps growing rather than being cut
     // into small frames that would only wait too.
-    const bool due = now - q.oldest >= options.flush_delay && links[p].pending.empty();
-    if (stopping || full || due) taken[p].swap(q.tuples);
+    const bool due =
+        (now - q.oldest >= options.flush_delay || q.IdleWhenQueued(options.flush_delay)) &&
+        links[p].pending.empty();
+    if (stopping || full || due) {
+      taken[p].swap(q.tuples);
+      q.taken = now;
+    }
   }
   return {stopping, stop_deadline};
 }
@@ -665,6 +679,7 @@ void ZmqTransport::Impl::WaitForWork(const std::vector<PeerLink>& links, bool bl
     const PeerQueue& q = queues[p];
     if (q.tuples.empty()) continue;
     if (q.tuples.size() >= options.batch_tuples) return;  // due now
+    if (links[p].pending.empty() && q.IdleWhenQueued(options.flush_delay)) return;
     if (links[p].pending.empty()) {
       const auto due =
           q.oldest + std::chrono::duration_cast<SteadyClock::duration>(options.flush_delay);
