@@ -1,0 +1,382 @@
+"""Spouts and bolts in Python for Gale, over Storm's multilang protocol.
+
+    from gale_multilang import Bolt
+
+    class Split(Bolt):
+        def process(self, tup):
+            for word in tup.values[0].split():
+                self.emit([word])          # anchored to `tup`, which is acked after process()
+
+    if __name__ == "__main__":
+        Split().run()
+
+The same component runs under Apache Storm's ShellBolt (JSON). Under Gale it
+also speaks msgpack when the topology says `serializer: msgpack` (detected
+from the first message; no setting here). Pure standard library: uses the
+`msgpack` package when it is installed, its own encoder otherwise.
+
+While a component runs, its stdout carries the protocol: print() and
+anything else written to sys.stdout goes to stderr, which Gale logs line by
+line with the component and task.
+"""
+
+import json
+import os
+import sys
+import traceback
+
+try:  # the C implementation when available
+    import msgpack as _mp
+
+    def _mp_packb(o):
+        return _mp.packb(o, use_bin_type=True)
+
+    def _mp_unpackb(b):
+        return _mp.unpackb(b, raw=False)
+except ImportError:  # pragma: no cover - depends on the machine
+    from . import _msgpack as _mp_pure
+
+    _mp_packb = _mp_pure.packb
+    _mp_unpackb = _mp_pure.unpackb
+
+__all__ = ["Tuple", "Bolt", "Spout", "Component", "TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
+
+TRACE, DEBUG, INFO, WARN, ERROR = 0, 1, 2, 3, 4
+_LEVELS = {"trace": TRACE, "debug": DEBUG, "info": INFO, "warn": WARN, "warning": WARN,
+           "error": ERROR}
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.loads
+
+
+class Tuple(object):
+    """A tuple a bolt received: its id, source component, stream and task,
+    and its values (a list)."""
+
+    __slots__ = ("id", "component", "stream", "task", "values")
+
+    def __init__(self, id, component, stream, task, values):
+        self.id = id
+        self.component = component
+        self.stream = stream
+        self.task = task
+        self.values = values
+
+    @property
+    def is_tick(self):
+        return self.stream == "__tick" and self.task == -1
+
+    @property
+    def is_heartbeat(self):
+        return self.stream == "__heartbeat" and self.task == -1
+
+    def __repr__(self):
+        return "Tuple(id=%r, component=%r, stream=%r, task=%r, values=%r)" % (
+            self.id, self.component, self.stream, self.task, self.values)
+
+
+class _Channel(object):
+    """Messages over fds 0 and 1: JSON ending in an "end" line (Storm's), or
+    a 4-byte big-endian length and msgpack (Gale's), told apart by the
+    first byte of the handshake. Output is buffered and written before the
+    next read that would wait, so a burst of emits and acks is one write."""
+
+    def __init__(self, in_fd=0, out_fd=1):
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self.buf = b""
+        self.pos = 0
+        self.out = []
+        self.out_bytes = 0
+        self.msgpack = None  # decided by the first byte that arrives
+        self.queued = []     # messages read while waiting for task ids
+
+    def _fill(self):
+        self.flush()
+        chunk = os.read(self.in_fd, 1 << 16)
+        if not chunk:
+            raise EOFError("stdin closed: the worker is gone")
+        if self.pos:
+            self.buf = self.buf[self.pos:] + chunk
+            self.pos = 0
+        else:
+            self.buf += chunk
+
+    def read(self):
+        if self.queued:
+            return self.queued.pop(0)
+        while True:
+            if self.msgpack is None:
+                while not self.buf.strip():
+                    self._fill()
+                self.msgpack = self.buf.lstrip()[:1] not in (b"{", b"[")
+            if self.msgpack:
+                if len(self.buf) - self.pos >= 4:
+                    n = int.from_bytes(self.buf[self.pos:self.pos + 4], "big")
+                    end = self.pos + 4 + n
+                    if len(self.buf) >= end:
+                        msg = _mp_unpackb(self.buf[self.pos + 4:end])
+                        self.pos = end
+                        return msg
+            else:
+                i = self.buf.find(b"\nend\n", self.pos)
+                if i >= 0:
+                    text = self.buf[self.pos:i]
+                    self.pos = i + 5
+                    return _loads(text)
+            self._fill()
+
+    def send(self, msg):
+        if self.msgpack:
+            body = _mp_packb(msg)
+            data = len(body).to_bytes(4, "big") + body
+        else:
+            data = (_dumps(msg) + "\nend\n").encode("utf-8")
+        self.out.append(data)
+        self.out_bytes += len(data)
+        if self.out_bytes > (1 << 16):
+            self.flush()
+
+    def flush(self):
+        if not self.out:
+            return
+        data = b"".join(self.out)
+        self.out = []
+        self.out_bytes = 0
+        view = memoryview(data)
+        while view:
+            n = os.write(self.out_fd, view)
+            view = view[n:]
+
+    def read_task_ids(self):
+        """The next list message; other messages wait in `queued`."""
+        while True:
+            msg = self._read_direct()
+            if isinstance(msg, list):
+                return msg
+            self.queued.append(msg)
+
+    def _read_direct(self):
+        q, self.queued = self.queued, []
+        try:
+            return self.read()
+        finally:
+            self.queued = q + self.queued
+
+
+class Component(object):
+    """What bolts and spouts share: the handshake, logging, errors, metrics."""
+
+    def __init__(self):
+        self.conf = {}
+        self.context = {}
+        self._chan = None
+
+    # -- to override -----------------------------------------------------
+    def initialize(self, conf, context):
+        """Called once, after the handshake: `conf` is the topology config,
+        `context` holds taskid, componentid and task->component."""
+
+    # -- to call -------------------------------------------------------------
+    def log(self, message, level=INFO):
+        """A line in the worker's log, tagged with this component and task."""
+        if isinstance(level, str):
+            level = _LEVELS.get(level.lower(), INFO)
+        self._chan.send({"command": "log", "msg": str(message), "level": level})
+
+    def report_error(self, message):
+        """Reports an error: it shows as this task's last error in `gale info`
+        and the UI. The component goes on running."""
+        self._chan.send({"command": "error", "msg": str(message)})
+
+    def metric(self, name, value=1):
+        """Adds `value` to the counter `name` of this task's user metrics."""
+        self._chan.send({"command": "metrics", "name": name, "params": value})
+
+    # -- the protocol --------------------------------------------------------
+    def _handshake(self):
+        # The protocol owns fd 1; whatever the code prints goes to stderr.
+        out_fd = os.dup(1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        self._chan = _Channel(0, out_fd)
+        setup = self._chan.read()
+        self.conf = setup.get("conf") or {}
+        self.context = setup.get("context") or {}
+        pid = os.getpid()
+        pid_dir = setup.get("pidDir")
+        if pid_dir:
+            open(os.path.join(pid_dir, str(pid)), "w").close()
+        self._chan.send({"pid": pid})
+        self._chan.flush()
+        self.initialize(self.conf, self.context)
+
+    def _run(self, loop):
+        try:
+            self._handshake()
+            loop()
+        except EOFError:
+            pass
+        except Exception:
+            try:
+                self._chan.flush()
+            except Exception:
+                pass
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        try:
+            self._chan.flush()
+        except Exception:
+            pass
+
+
+class Bolt(Component):
+    """Subclass and define process(tup). By default every emit made during
+    process() is anchored to the tuple being processed (auto_anchor), the
+    tuple is acked when process() returns (auto_ack) and failed when it
+    raises (auto_fail: the error is reported and the bolt goes on)."""
+
+    auto_ack = True
+    auto_anchor = True
+    auto_fail = True
+
+    def __init__(self):
+        Component.__init__(self)
+        self._current = None
+        self._handled = False
+
+    def process(self, tup):
+        raise NotImplementedError("define process(self, tup)")
+
+    def process_tick(self, tup):
+        """Tick tuples (topology.tick.tuple.freq.secs) come here."""
+
+    def emit(self, values, anchors=None, stream=None, direct_task=None, need_task_ids=False):
+        """Emits `values` (a list). anchors: tuples (or their ids) to anchor
+        to; by default the one being processed. direct_task: a task id for a
+        direct stream. need_task_ids=True returns the ids of the tasks it
+        went to (waiting for the worker's answer)."""
+        msg = {"command": "emit", "tuple": values}
+        if anchors is None:
+            if self.auto_anchor and self._current is not None:
+                msg["anchors"] = [self._current.id]
+        else:
+            msg["anchors"] = [a.id if isinstance(a, Tuple) else a for a in anchors]
+        if stream is not None:
+            msg["stream"] = stream
+        if direct_task is not None:
+            msg["task"] = direct_task
+        elif not need_task_ids:
+            msg["need_task_ids"] = False
+        self._chan.send(msg)
+        if need_task_ids and direct_task is None:
+            return self._chan.read_task_ids()
+        return None
+
+    def ack(self, tup):
+        if tup is self._current:
+            self._handled = True
+        self._chan.send({"command": "ack", "id": tup.id if isinstance(tup, Tuple) else tup})
+
+    def fail(self, tup):
+        if tup is self._current:
+            self._handled = True
+        self._chan.send({"command": "fail", "id": tup.id if isinstance(tup, Tuple) else tup})
+
+    def run(self):
+        self._run(self._loop)
+
+    def _loop(self):
+        chan = self._chan
+        read, send = chan.read, chan.send
+        sync = {"command": "sync"}
+        while True:
+            m = read()
+            if not isinstance(m, dict):
+                continue
+            task = m.get("task")
+            stream = m.get("stream")
+            if task == -1 and stream == "__heartbeat":
+                send(sync)
+                continue
+            tup = Tuple(m.get("id"), m.get("comp"), stream, task, m.get("tuple"))
+            self._current = tup
+            self._handled = False
+            try:
+                if task == -1 and stream == "__tick":
+                    self.process_tick(tup)
+                else:
+                    self.process(tup)
+            except Exception:
+                if not self.auto_fail:
+                    raise
+                self._current = None
+                if not self._handled:
+                    self.fail(tup)
+                self.report_error("%s failed a tuple: %s" % (
+                    type(self).__name__, traceback.format_exc()))
+                continue
+            self._current = None
+            if self.auto_ack and not self._handled:
+                send({"command": "ack", "id": tup.id})
+
+
+class Spout(Component):
+    """Subclass and define next_tuple(); ack(tup_id) and fail(tup_id) are
+    told about tuples emitted with a tup_id."""
+
+    def next_tuple(self):
+        raise NotImplementedError("define next_tuple(self)")
+
+    def ack(self, tup_id):
+        pass
+
+    def fail(self, tup_id):
+        pass
+
+    def activate(self):
+        pass
+
+    def deactivate(self):
+        pass
+
+    def emit(self, values, tup_id=None, stream=None, direct_task=None, need_task_ids=False):
+        """Emits `values`; with a tup_id the tuple is tracked and ack() or
+        fail() gets the id back."""
+        msg = {"command": "emit", "tuple": values}
+        if tup_id is not None:
+            msg["id"] = tup_id
+        if stream is not None:
+            msg["stream"] = stream
+        if direct_task is not None:
+            msg["task"] = direct_task
+        elif not need_task_ids:
+            msg["need_task_ids"] = False
+        self._chan.send(msg)
+        if need_task_ids and direct_task is None:
+            return self._chan.read_task_ids()
+        return None
+
+    def run(self):
+        self._run(self._loop)
+
+    def _loop(self):
+        read, send = self._chan.read, self._chan.send
+        sync = {"command": "sync"}
+        while True:
+            m = read()
+            if not isinstance(m, dict):
+                continue
+            cmd = m.get("command")
+            if cmd == "next":
+                self.next_tuple()
+            elif cmd == "ack":
+                self.ack(m.get("id"))
+            elif cmd == "fail":
+                self.fail(m.get("id"))
+            elif cmd == "activate":
+                self.activate()
+            elif cmd == "deactivate":
+                self.deactivate()
+            send(sync)
