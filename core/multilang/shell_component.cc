@@ -317,7 +317,8 @@ class ShellRunner {
   // Kills it, reports why (with its stderr's last lines) as this task's
   // error, and schedules a restart. Returns the report.
   std::string Down(const std::string& why) {
-    if (!proc_) return why;
+    if (!proc_ || dying_) return why;
+    dying_ = true;
     const pid_t pid = proc_->pid();
     std::string how = proc_->ExitStatus();
     if (how.empty()) {
@@ -326,8 +327,14 @@ class ShellRunner {
     }
     out_.clear();
     proc_->JoinReaders();  // its stderr ends with the group: the tail is complete
+    // What it wrote before it went counts (its last acks and emits); the
+    // rest of what it held is failed by Lost().
+    std::vector<Node> last;
+    proc_->Take(last);
+    if (!last.empty()) HandleLast(last);
     const std::string tail = proc_->StderrTail();
     proc_.reset();
+    dying_ = false;
     std::error_code ec;
     fs::remove_all(pid_dir_, ec);
     const bool long_run = Clock::now() - started_ > std::chrono::seconds(10);
@@ -352,6 +359,8 @@ class ShellRunner {
 
   // Called after the process is gone: drop what referred to it.
   virtual void Lost() = 0;
+  // The messages it wrote before it went (nothing is written back now).
+  virtual void HandleLast(std::vector<Node>& messages) = 0;
 
   // The common messages; false for another command.
   bool HandleCommon(const Node& m, std::string_view cmd) {
@@ -397,11 +406,13 @@ class ShellRunner {
   // batch of inputs goes to the subprocess in a few writes (the protocol
   // is unchanged: messages are only written together).
   Status Send(const Node& m) {
+    if (dying_) return Status::Unavailable("it is going");
     AppendFrame(command_.serializer, m, out_);
     if (out_.size() >= kFlushBytes) return Flush();
     return Status::Ok();
   }
   Status Flush() {
+    if (dying_) return Status::Unavailable("it is going");
     if (out_.empty() || !proc_) return Status::Ok();
     Status s = proc_->SendRaw(out_, [&] { return Alive(); });
     out_.clear();
@@ -432,7 +443,8 @@ class ShellRunner {
   std::function<void()> waker_;
   std::function<void(const std::string&)> reporter_;
   static constexpr size_t kFlushBytes = 64 * 1024;
-  std::string out_;  // messages not yet written
+  bool dying_ = false;  // in Down(): sends fail, Down() does nothing
+  std::string out_;     // messages not yet written
   std::map<std::string, Counter, std::less<>> counters_;
 };
 
@@ -602,6 +614,8 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
     }
   }
 
+  void HandleLast(std::vector<Node>& messages) override { Handle(messages); }
+
   void Lost() override {
     // Whatever it held is failed now, so its spouts replay it.
     for (auto& [id, t] : pending_) collector_->Fail(*t);
@@ -744,6 +758,12 @@ class ShellSpout final : public Spout, private ShellRunner {
       if (st.ok()) st = Flush();
       if (!st.ok()) Down(st.message());
     }
+  }
+
+  void HandleLast(std::vector<Node>& messages) override {
+    const bool was = handling_;
+    Handle(messages);
+    handling_ = was;
   }
 
   void Lost() override {
