@@ -320,7 +320,8 @@ class ShellRunner {
     if (!proc_ || dying_) return why;
     dying_ = true;
     const pid_t pid = proc_->pid();
-    std::string how = proc_->ExitStatus();
+    std::string how =
+        proc_->broken() ? proc_->WaitExit(std::chrono::milliseconds(1000)) : proc_->ExitStatus();
     if (how.empty()) {
       how = proc_->Kill();
       how = "killed (" + how + ")";
@@ -472,9 +473,21 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
 
   void Execute(const Tuple& input) override {
     if (!EnsureRunning()) {
-      collector_->Fail(input);  // replayed once the subprocess is back
+      // Held for the restarted subprocess (failing them at once would have
+      // the spout replay them into this again, in a loop); past
+      // kMaxHeld they are failed. Ticks are dropped.
+      if (input.IsTick()) return;
+      if (held_.size() < kMaxHeld) {
+        held_.push_back(std::make_unique<Tuple>(input));
+      } else {
+        collector_->Fail(input);
+      }
       return;
     }
+    SendTuple(input);
+  }
+
+  void SendTuple(const Tuple& input) {
     const std::string id = std::to_string(next_id_++);
     Node m = Node::Map();
     m.Add("id", Node::Str(id));
@@ -498,6 +511,17 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
 
   void Poll() override {
     if (!EnsureRunning()) return;
+    if (!held_.empty()) {
+      std::vector<std::unique_ptr<Tuple>> held;
+      held.swap(held_);
+      for (const auto& t : held) {
+        if (proc_) {
+          SendTuple(*t);
+        } else {
+          held_.push_back(std::make_unique<Tuple>(*t));
+        }
+      }
+    }
     Drain();
     if (!proc_) return;
     const auto now = Clock::now();
@@ -624,9 +648,11 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
     last_heartbeat_ = Clock::now();
   }
 
+  static constexpr size_t kMaxHeld = 10000;
   OutputCollector* collector_ = nullptr;
   uint64_t next_id_ = 1;
   std::unordered_map<std::string, std::unique_ptr<Tuple>> pending_;
+  std::vector<std::unique_ptr<Tuple>> held_;  // inputs that came while it was down
   Anchors anchors_;
   bool heartbeat_pending_ = false;
   Clock::time_point last_heartbeat_{};

@@ -268,6 +268,16 @@ std::string ShellProcess::ExitStatus() {
   return exit_status_;
 }
 
+std::string ShellProcess::WaitExit(std::chrono::milliseconds grace) {
+  const auto until = Clock::now() + grace;
+  std::string how = ExitStatus();
+  while (how.empty() && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    how = ExitStatus();
+  }
+  return how;
+}
+
 std::string ShellProcess::Kill() {
   {
     std::lock_guard<std::mutex> lock(mu_);

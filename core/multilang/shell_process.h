@@ -90,6 +90,9 @@ class ShellProcess {
   void JoinReaders();
   // If it has exited, how ("" while it runs). Reaps it.
   std::string ExitStatus();
+  // ExitStatus(), waiting up to `grace` for it to exit (a process whose
+  // output closed is usually on its way out).
+  std::string WaitExit(std::chrono::milliseconds grace);
   // The last lines it wrote to stderr, oldest first, each on its own line.
   std::string StderrTail() const;
 
