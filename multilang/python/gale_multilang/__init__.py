@@ -90,8 +90,11 @@ class _Channel(object):
         self.out_bytes = 0
         self.msgpack = None  # decided by the first byte that arrives
         self.queued = []     # messages read while waiting for task ids
+        self.ready = []      # decoded, not yet returned (last first)
 
     def _fill(self):
+        if self.ready:
+            return
         self.flush()
         chunk = os.read(self.in_fd, 1 << 16)
         if not chunk:
@@ -105,42 +108,64 @@ class _Channel(object):
     def read(self):
         if self.queued:
             return self.queued.pop(0)
+        if self.ready:
+            return self.ready.pop()
         while True:
             if self.msgpack is None:
                 while not self.buf.strip():
                     self._fill()
                 self.msgpack = self.buf.lstrip()[:1] not in (b"{", b"[")
             if self.msgpack:
-                if len(self.buf) - self.pos >= 4:
-                    n = int.from_bytes(self.buf[self.pos:self.pos + 4], "big")
-                    end = self.pos + 4 + n
-                    if len(self.buf) >= end:
-                        msg = _mp_unpackb(self.buf[self.pos + 4:end])
-                        self.pos = end
-                        return msg
+                buf, pos, n_buf = self.buf, self.pos, len(self.buf)
+                got = []
+                while n_buf - pos >= 4:
+                    end = pos + 4 + int.from_bytes(buf[pos:pos + 4], "big")
+                    if end > n_buf:
+                        break
+                    got.append(_mp_unpackb(buf[pos + 4:end]))
+                    pos = end
+                self.pos = pos
             else:
-                i = self.buf.find(b"\nend\n", self.pos)
-                if i >= 0:
-                    text = self.buf[self.pos:i]
-                    self.pos = i + 5
-                    return _loads(text)
+                # Every whole message buffered, decoded in one call: one
+                # JSON array of them (what json.loads costs is mostly per call).
+                last = self.buf.rfind(b"\nend\n", self.pos)
+                got = None
+                if last >= 0:
+                    parts = self.buf[self.pos:last].split(b"\nend\n")
+                    self.pos = last + 5
+                    got = _loads(b"[" + b",".join(parts) + b"]")
+            if got:
+                got.reverse()
+                self.ready = got
+                return got.pop()
             self._fill()
 
     def send(self, msg):
         if self.msgpack:
             body = _mp_packb(msg)
-            data = len(body).to_bytes(4, "big") + body
+            self.out.append(len(body).to_bytes(4, "big") + body)
+            self.out_bytes += len(body) + 4
         else:
-            data = (_dumps(msg) + "\nend\n").encode("utf-8")
-        self.out.append(data)
-        self.out_bytes += len(data)
+            text = _dumps(msg) + "\nend\n"
+            self.out.append(text)
+            self.out_bytes += len(text)
+        if self.out_bytes > (1 << 16):
+            self.flush()
+
+    def send_json_text(self, text):
+        """A JSON message already written out, "end" line included."""
+        self.out.append(text)
+        self.out_bytes += len(text)
         if self.out_bytes > (1 << 16):
             self.flush()
 
     def flush(self):
         if not self.out:
             return
-        data = b"".join(self.out)
+        if self.msgpack:
+            data = b"".join(self.out)
+        else:
+            data = "".join(self.out).encode("utf-8")
         self.out = []
         self.out_bytes = 0
         view = memoryview(data)
@@ -257,21 +282,30 @@ class Bolt(Component):
         to; by default the one being processed. direct_task: a task id for a
         direct stream. need_task_ids=True returns the ids of the tasks it
         went to (waiting for the worker's answer)."""
-        msg = {"command": "emit", "tuple": values}
         if anchors is None:
-            if self.auto_anchor and self._current is not None:
-                msg["anchors"] = [self._current.id]
+            ids = [self._current.id] if self.auto_anchor and self._current is not None else None
         else:
-            msg["anchors"] = [a.id if isinstance(a, Tuple) else a for a in anchors]
+            ids = [a.id if isinstance(a, Tuple) else a for a in anchors]
+        chan = self._chan
+        if not chan.msgpack and direct_task is None and not need_task_ids:
+            # The common case, written out by hand: no dict to build.
+            chan.send_json_text(
+                '{"command":"emit","anchors":%s,%s"tuple":%s,"need_task_ids":false}\nend\n'
+                % (_dumps(ids or []), "" if stream is None else '"stream":%s,' % _dumps(stream),
+                   _dumps(values)))
+            return None
+        msg = {"command": "emit", "tuple": values}
+        if ids is not None:
+            msg["anchors"] = ids
         if stream is not None:
             msg["stream"] = stream
         if direct_task is not None:
             msg["task"] = direct_task
         elif not need_task_ids:
             msg["need_task_ids"] = False
-        self._chan.send(msg)
+        chan.send(msg)
         if need_task_ids and direct_task is None:
-            return self._chan.read_task_ids()
+            return chan.read_task_ids()
         return None
 
     def ack(self, tup):
@@ -291,6 +325,7 @@ class Bolt(Component):
         chan = self._chan
         read, send = chan.read, chan.send
         sync = {"command": "sync"}
+        json_mode = not chan.msgpack
         while True:
             m = read()
             if not isinstance(m, dict):
@@ -319,7 +354,10 @@ class Bolt(Component):
                 continue
             self._current = None
             if self.auto_ack and not self._handled:
-                send({"command": "ack", "id": tup.id})
+                if json_mode:
+                    chan.send_json_text('{"command":"ack","id":%s}\nend\n' % _dumps(tup.id))
+                else:
+                    send({"command": "ack", "id": tup.id})
 
 
 class Spout(Component):
