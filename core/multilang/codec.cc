@@ -623,12 +623,17 @@ void AppendFrame(Serializer s, const Node& n, std::string& out) {
     out += "\nend\n";
     return;
   }
+  // A msgpack uint32 (0xce, 4 bytes big-endian) with the body's length, then
+  // the body: a fixed header to cut frames by, and the stream stays a valid
+  // sequence of msgpack values, which a streaming unpacker reads in one go.
   const size_t at = out.size();
-  out.append(4, '\0');
+  out.append(5, '\0');
   AppendMsgpack(n, out);
-  const uint64_t len = out.size() - at - 4;
-  for (int k = 0; k < 4; ++k)
-    out[at + static_cast<size_t>(k)] = static_cast<char>((len >> (8 * (3 - k))) & 0xFF);
+  const uint64_t len = out.size() - at - 5;
+  out[at] = static_cast<char>(0xce);
+  for (int k = 0; k < 4; ++k) {
+    out[at + 1 + static_cast<size_t>(k)] = static_cast<char>((len >> (8 * (3 - k))) & 0xFF);
+  }
 }
 
 namespace {
@@ -643,18 +648,24 @@ std::string Quote(std::string_view text) {
 
 Result<bool> FrameReader::Next(Node& out) {
   if (serializer_ == Serializer::kMsgpack) {
-    if (buf_.size() - pos_ < 4) return false;
-    uint64_t len = 0;
-    for (int k = 0; k < 4; ++k)
-      len = (len << 8) | static_cast<uint8_t>(buf_[pos_ + static_cast<size_t>(k)]);
-    if (len > (uint64_t{1} << 30)) {
+    if (buf_.size() - pos_ < 5) return false;
+    if (static_cast<uint8_t>(buf_[pos_]) != 0xce) {
       return Status::InvalidArgument(
-          "msgpack frame of " + std::to_string(len) +
-          " bytes announced (more than 1 GiB): not a Gale msgpack stream");
+          "a msgpack frame must start with its length as a msgpack uint32 (0xce), got byte " +
+          std::to_string(static_cast<uint8_t>(buf_[pos_])) + " in " +
+          Quote(std::string_view(buf_).substr(pos_, 40)));
     }
-    if (buf_.size() - pos_ - 4 < len) return false;
-    const std::string_view body(buf_.data() + pos_ + 4, len);
-    pos_ += 4 + len;
+    uint64_t len = 0;
+    for (int k = 1; k <= 4; ++k) {
+      len = (len << 8) | static_cast<uint8_t>(buf_[pos_ + static_cast<size_t>(k)]);
+    }
+    if (len > (uint64_t{1} << 30)) {
+      return Status::InvalidArgument("msgpack frame of " + std::to_string(len) +
+                                     " bytes announced (more than 1 GiB): not a Gale msgpack stream");
+    }
+    if (buf_.size() - pos_ - 5 < len) return false;
+    const std::string_view body(buf_.data() + pos_ + 5, len);
+    pos_ += 5 + len;
     auto n = ParseMsgpack(body);
     if (pos_ == buf_.size()) {
       buf_.clear();

@@ -6,8 +6,9 @@
 //
 //   json     Storm's: one JSON document, then a line "end" (the document
 //            itself may span lines). Integers stay exact int64.
-//   msgpack  Gale's: each message a 4-byte big-endian length, then that
-//            many bytes of one MessagePack value. Storm has no msgpack
+//   msgpack  Gale's: each message its length as a msgpack uint32 (0xce and
+//            4 bytes big-endian), then that many bytes of one MessagePack
+//            value; the stream is a valid sequence of msgpack values. Storm has no msgpack
 //            serializer (it closed the request as Won't Fix).
 //
 // `FrameReader` cuts a byte stream into messages for either. Everything
@@ -112,7 +113,7 @@ enum class Serializer { kJson, kMsgpack };
 bool ParseSerializer(std::string_view name, Serializer* out);
 const char* SerializerName(Serializer s);
 
-// One message, framed for the wire (JSON: text + "\nend\n").
+// One message, framed for the wire (JSON: text + "\nend\n"; msgpack: 0xce, length, value).
 void AppendFrame(Serializer s, const Node& n, std::string& out);
 
 // Cuts what a subprocess writes into messages.

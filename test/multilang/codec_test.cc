@@ -125,6 +125,7 @@ TEST_CASE("FrameReader cuts msgpack frames by their length", "[multilang]") {
   std::string wire;
   AppendFrame(Serializer::kMsgpack, Sample(), wire);
   AppendFrame(Serializer::kMsgpack, Node::Str("second"), wire);
+  CHECK(static_cast<uint8_t>(wire[0]) == 0xce);
   FrameReader r(Serializer::kMsgpack);
   std::vector<Node> got;
   for (char c : wire) {
@@ -138,8 +139,14 @@ TEST_CASE("FrameReader cuts msgpack frames by their length", "[multilang]") {
   CHECK(got[0] == Sample());
   CHECK(got[1].s == "second");
   FrameReader bad(Serializer::kMsgpack);
-  bad.Feed(std::string("\x7f\xff\xff\xff", 4));
+  bad.Feed(std::string("\xce\x7f\xff\xff\xff", 5));
   CHECK(!bad.Next(got[0]).ok());
+  FrameReader unframed(Serializer::kMsgpack);
+  unframed.Feed(std::string("\x81\xa1" "a\x01\x00", 5));
+  auto e = unframed.Next(got[0]);
+  REQUIRE(!e.ok());
+  CHECK(e.status().message().find("must start with its length as a msgpack uint32") !=
+        std::string::npos);
 }
 
 TEST_CASE("Commands and output fields travel as JSON config values", "[multilang]") {

@@ -25,19 +25,25 @@ import os
 import sys
 import traceback
 
-try:  # the C implementation when available
+try:  # the C implementation when available (Debian: python3-msgpack)
     import msgpack as _mp
 
-    def _mp_packb(o):
-        return _mp.packb(o, use_bin_type=True)
+    _mp_packb = _mp.Packer(use_bin_type=True).pack
 
-    def _mp_unpackb(b):
-        return _mp.unpackb(b, raw=False)
+    def _mp_unpacker():
+        return _mp.Unpacker(raw=False, max_buffer_size=1 << 30)
+
+    _mp_unpackb = None
 except ImportError:  # pragma: no cover - depends on the machine
     from . import _msgpack as _mp_pure
 
     _mp_packb = _mp_pure.packb
     _mp_unpackb = _mp_pure.unpackb
+    _mp_unpacker = None
+
+# msgpack messages written out by hand (their constant parts pre-encoded).
+_MP_ACK = b"\x82\xa7command\xa3ack\xa2id"
+_MP_EMIT = b"\xa7command\xa4emit\xa7anchors"
 
 __all__ = ["Tuple", "Bolt", "Spout", "Component", "TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
 
@@ -77,8 +83,8 @@ class Tuple(object):
 
 class _Channel(object):
     """Messages over fds 0 and 1: JSON ending in an "end" line (Storm's), or
-    a 4-byte big-endian length and msgpack (Gale's), told apart by the
-    first byte of the handshake. Output is buffered and written before the
+    msgpack (Gale's: each message's length as a msgpack uint32, 0xce and 4
+    bytes, then the message), told apart by the first byte of the handshake. Output is buffered and written before the
     next read that would wait, so a burst of emits and acks is one write."""
 
     def __init__(self, in_fd=0, out_fd=1):
@@ -91,6 +97,7 @@ class _Channel(object):
         self.msgpack = None  # decided by the first byte that arrives
         self.queued = []     # messages read while waiting for task ids
         self.ready = []      # decoded, not yet returned (last first)
+        self.unpacker = None
 
     def _fill(self):
         if self.ready:
@@ -115,16 +122,26 @@ class _Channel(object):
                 while not self.buf.strip():
                     self._fill()
                 self.msgpack = self.buf.lstrip()[:1] not in (b"{", b"[")
+                if self.msgpack and _mp_unpacker is not None:
+                    self.unpacker = _mp_unpacker()
             if self.msgpack:
-                buf, pos, n_buf = self.buf, self.pos, len(self.buf)
-                got = []
-                while n_buf - pos >= 4:
-                    end = pos + 4 + int.from_bytes(buf[pos:pos + 4], "big")
-                    if end > n_buf:
-                        break
-                    got.append(_mp_unpackb(buf[pos + 4:end]))
-                    pos = end
-                self.pos = pos
+                if self.unpacker is not None:
+                    # The C unpacker reads the whole buffer at once; the
+                    # lengths in between are ints, the messages never are.
+                    if self.pos < len(self.buf):
+                        self.unpacker.feed(self.buf[self.pos:])
+                    self.buf, self.pos = b"", 0
+                    got = [o for o in self.unpacker if type(o) is not int]
+                else:
+                    buf, pos, n_buf = self.buf, self.pos, len(self.buf)
+                    got = []
+                    while n_buf - pos >= 5:
+                        end = pos + 5 + int.from_bytes(buf[pos + 1:pos + 5], "big")
+                        if end > n_buf:
+                            break
+                        got.append(_mp_unpackb(buf[pos + 5:end]))
+                        pos = end
+                    self.pos = pos
             else:
                 # Every whole message buffered, decoded in one call: one
                 # JSON array of them (what json.loads costs is mostly per call).
@@ -142,13 +159,19 @@ class _Channel(object):
 
     def send(self, msg):
         if self.msgpack:
-            body = _mp_packb(msg)
-            self.out.append(len(body).to_bytes(4, "big") + body)
-            self.out_bytes += len(body) + 4
+            self.send_msgpack_body(_mp_packb(msg))
+            return
         else:
             text = _dumps(msg) + "\nend\n"
             self.out.append(text)
             self.out_bytes += len(text)
+        if self.out_bytes > (1 << 16):
+            self.flush()
+
+    def send_msgpack_body(self, body):
+        """One msgpack message already encoded."""
+        self.out.append(b"\xce" + len(body).to_bytes(4, "big") + body)
+        self.out_bytes += len(body) + 5
         if self.out_bytes > (1 << 16):
             self.flush()
 
@@ -287,6 +310,16 @@ class Bolt(Component):
         else:
             ids = [a.id if isinstance(a, Tuple) else a for a in anchors]
         chan = self._chan
+        if chan.msgpack and direct_task is None and not need_task_ids:
+            pack = _mp_packb
+            if stream is None:
+                chan.send_msgpack_body(b"\x84" + _MP_EMIT + pack(ids or []) + b"\xa5tuple" +
+                                       pack(values) + b"\xadneed_task_ids\xc2")
+            else:
+                chan.send_msgpack_body(b"\x85" + _MP_EMIT + pack(ids or []) + b"\xa5tuple" +
+                                       pack(values) + b"\xa6stream" + pack(stream) +
+                                       b"\xadneed_task_ids\xc2")
+            return None
         if not chan.msgpack and direct_task is None and not need_task_ids:
             # The common case, written out by hand: no dict to build.
             chan.send_json_text(
@@ -357,7 +390,7 @@ class Bolt(Component):
                 if json_mode:
                     chan.send_json_text('{"command":"ack","id":%s}\nend\n' % _dumps(tup.id))
                 else:
-                    send({"command": "ack", "id": tup.id})
+                    chan.send_msgpack_body(_MP_ACK + _mp_packb(tup.id))
 
 
 class Spout(Component):
