@@ -660,8 +660,9 @@ Result<bool> FrameReader::Next(Node& out) {
       len = (len << 8) | static_cast<uint8_t>(buf_[pos_ + static_cast<size_t>(k)]);
     }
     if (len > (uint64_t{1} << 30)) {
-      return Status::InvalidArgument("msgpack frame of " + std::to_string(len) +
-                                     " bytes announced (more than 1 GiB): not a Gale msgpack stream");
+      return Status::InvalidArgument(
+          "msgpack frame of " + std::to_string(len) +
+          " bytes announced (more than 1 GiB): not a Gale msgpack stream");
     }
     if (buf_.size() - pos_ - 5 < len) return false;
     const std::string_view body(buf_.data() + pos_ + 5, len);

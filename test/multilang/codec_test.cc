@@ -142,7 +142,10 @@ TEST_CASE("FrameReader cuts msgpack frames by their length", "[multilang]") {
   bad.Feed(std::string("\xce\x7f\xff\xff\xff", 5));
   CHECK(!bad.Next(got[0]).ok());
   FrameReader unframed(Serializer::kMsgpack);
-  unframed.Feed(std::string("\x81\xa1" "a\x01\x00", 5));
+  unframed.Feed(
+      std::string("\x81\xa1"
+                  "a\x01\x00",
+                  5));
   auto e = unframed.Next(got[0]);
   REQUIRE(!e.ok());
   CHECK(e.status().message().find("must start with its length as a msgpack uint32") !=
