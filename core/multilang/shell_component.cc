@@ -482,9 +482,16 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
       } else {
         collector_->Fail(input);
       }
+      Counts();
       return;
     }
     SendTuple(input);
+    Counts();
+  }
+
+  void Counts() {
+    pending_count_.store(pending_.size(), std::memory_order_release);
+    held_count_.store(held_.size(), std::memory_order_release);
   }
 
   void SendTuple(const Tuple& input) {
@@ -500,6 +507,9 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
     m.Add("tuple", std::move(tuple));
     // A copy: the input's storage is recycled after its batch, and ack
     // values live in the tuple object we anchor to and ack.
+    if (pending_.empty()) {
+      last_activity_.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
+    }
     pending_.emplace(id, std::make_unique<Tuple>(input));
     Status s = Send(m);
     if (!s.ok()) {
@@ -510,6 +520,11 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
   }
 
   void Poll() override {
+    PollOnce();
+    Counts();
+  }
+
+  void PollOnce() {
     if (!EnsureRunning()) return;
     if (!held_.empty()) {
       std::vector<std::unique_ptr<Tuple>> held;
@@ -557,11 +572,23 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
 
   void Cleanup() override { Stop(); }
 
+  // Inputs it holds or has sent and not had answered, while it answered
+  // something in the last second (a subprocess that never acks, with acking
+  // off, would otherwise keep gale local from ever stopping).
+  bool Busy() const override {
+    if (held_count_.load(std::memory_order_acquire) > 0) return true;
+    if (pending_count_.load(std::memory_order_acquire) == 0) return false;
+    const auto since =
+        Clock::now().time_since_epoch().count() - last_activity_.load(std::memory_order_acquire);
+    return since < std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count();
+  }
+
  private:
   void Drain() {
     if (!proc_) return;
     proc_->Take(inbox_);
     if (!inbox_.empty()) {
+      last_activity_.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
       std::vector<Node> batch;
       batch.swap(inbox_);
       Handle(batch);
@@ -653,6 +680,9 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
   uint64_t next_id_ = 1;
   std::unordered_map<std::string, std::unique_ptr<Tuple>> pending_;
   std::vector<std::unique_ptr<Tuple>> held_;  // inputs that came while it was down
+  // For Busy(), read by gale local's thread.
+  std::atomic<size_t> pending_count_{0}, held_count_{0};
+  std::atomic<Clock::rep> last_activity_{0};
   Anchors anchors_;
   bool heartbeat_pending_ = false;
   Clock::time_point last_heartbeat_{};

@@ -163,6 +163,13 @@ BoltExecutor::~BoltExecutor() {
   Join();
 }
 
+bool BoltExecutor::Finished() const {
+  for (const auto& [i, p] : polled_) {
+    if (p->Busy()) return false;
+  }
+  return true;
+}
+
 void BoltExecutor::ForwardCheckpoint(size_t i, const Tuple& input) {
   Guarded(
       [&] {

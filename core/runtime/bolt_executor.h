@@ -28,6 +28,9 @@ class BoltExecutor final : public Executor {
   BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
                std::vector<std::unique_ptr<Bolt>> bolts);
   ~BoltExecutor() override;
+  // False while a Polled bolt is Busy() (polled.h); true otherwise, as for
+  // any bolt executor.
+  bool Finished() const override;
 
  private:
   class Collector;

@@ -21,6 +21,10 @@ class Polled {
   virtual void SetWaker(std::function<void()> wake) = 0;
   // On the executor thread: handle what arrived since the last call.
   virtual void Poll() = 0;
+  // Whether it still owes work for inputs it was given (a subprocess that
+  // has not answered them yet): `gale local` does not stop while it does.
+  // Any thread may call it.
+  virtual bool Busy() const { return false; }
 };
 
 }  // namespace gale::runtime

@@ -94,6 +94,19 @@ TEST_CASE("A bolt on the bare protocol splits between C++ components, exactly", 
   CHECK(r.err.find("raw_split ready as task ") != std::string::npos);
 }
 
+TEST_CASE("With acking off, gale local waits for the subprocess's last answers", "[multilang]") {
+  TempDir dir;
+  Shape s;
+  s.config = "  topology.acker.executors: 0\n";
+  s.split = "className: gale.ShellBolt\n    command: [python3, trouble_split.py]\n"
+            "    outputFields: [word]";
+  s.config += "  trouble.mode: busy\n  trouble.busy.secs: 0.05\n";
+  auto r = Local(Topology(dir, s));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
+}
+
 TEST_CASE("Storm's documented splitsentence.py runs unchanged", "[multilang]") {
   TempDir dir;
   Shape s;
