@@ -98,8 +98,9 @@ TEST_CASE("With acking off, gale local waits for the subprocess's last answers",
   TempDir dir;
   Shape s;
   s.config = "  topology.acker.executors: 0\n";
-  s.split = "className: gale.ShellBolt\n    command: [python3, trouble_split.py]\n"
-            "    outputFields: [word]";
+  s.split =
+      "className: gale.ShellBolt\n    command: [python3, trouble_split.py]\n"
+      "    outputFields: [word]";
   s.config += "  trouble.mode: busy\n  trouble.busy.secs: 0.05\n";
   auto r = Local(Topology(dir, s));
   INFO(r.out << r.err);
