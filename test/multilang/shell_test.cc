@@ -31,7 +31,7 @@ size_t Count(const std::string& text, const std::string& what) {
 
 struct Shape {
   std::string split =
-      "className: gale.ShellBolt\n    command: [python3, raw_split.py]\n"
+      "className: gale.ShellBolt\n    command: [/usr/bin/python3, raw_split.py]\n"
       "    outputFields: [word]";
   std::string config;         // more topology config lines, each "  key: value\n"
   bool resources_dir = true;  // multilang.resources.dir: the components folder
@@ -99,7 +99,7 @@ TEST_CASE("With acking off, gale local waits for the subprocess's last answers",
   Shape s;
   s.config = "  topology.acker.executors: 0\n";
   s.split =
-      "className: gale.ShellBolt\n    command: [python3, trouble_split.py]\n"
+      "className: gale.ShellBolt\n    command: [/usr/bin/python3, trouble_split.py]\n"
       "    outputFields: [word]";
   s.config += "  trouble.mode: busy\n  trouble.busy.secs: 0.05\n";
   auto r = Local(Topology(dir, s));
@@ -114,7 +114,7 @@ TEST_CASE("Storm's documented splitsentence.py runs unchanged", "[multilang]") {
   // Flux's form.
   s.split =
       "className: org.apache.storm.flux.wrappers.bolts.FluxShellBolt\n"
-      "    constructorArgs: [[python3, splitsentence.py], [word]]";
+      "    constructorArgs: [[/usr/bin/python3, splitsentence.py], [word]]";
   auto r = Local(Topology(dir, s));
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
@@ -128,7 +128,7 @@ TEST_CASE("gale_multilang components speak JSON and msgpack", "[multilang]") {
   TempDir dir;
   Shape s;
   s.split =
-      "className: gale.ShellBolt\n    command: [python3, pkg_split.py]\n"
+      "className: gale.ShellBolt\n    command: [/usr/bin/python3, pkg_split.py]\n"
       "    outputFields: [word]\n    serializer: " +
       serializer + "\n    parallelism: 2";
   auto r = Local(Topology(dir, s));
@@ -141,7 +141,7 @@ TEST_CASE("gale_multilang components speak JSON and msgpack", "[multilang]") {
 std::string Trouble(const TempDir& dir, const std::string& mode, const std::string& more = "") {
   Shape s;
   s.split =
-      "className: gale.ShellBolt\n    command: [python3, trouble_split.py]\n"
+      "className: gale.ShellBolt\n    command: [/usr/bin/python3, trouble_split.py]\n"
       "    outputFields: [word]";
   s.config = "  trouble.mode: " + mode + "\n  trouble.marker: " + dir.path() + "/marker\n" + more;
   return Topology(dir, s);
@@ -159,13 +159,13 @@ TEST_CASE("A subprocess that exits fails its task with its stderr shown, and is 
   CHECK(Field(r.out, "split", kErrors) == "1");
   CHECK(r.out.find("last error of split (task ") != std::string::npos);
   CHECK(r.out.find(": shell bolt 'split:") != std::string::npos);
-  CHECK(r.out.find("subprocess `python3 trouble_split.py` (pid ") != std::string::npos);
+  CHECK(r.out.find("subprocess `/usr/bin/python3 trouble_split.py` (pid ") != std::string::npos);
   CHECK(r.out.find("exited with code 3") != std::string::npos);
   CHECK(r.out.find("its last stderr lines:") != std::string::npos);
   CHECK(r.out.find("trouble_split: about to die on ") != std::string::npos);
   // Its stderr went to the log line by line, tagged.
   CHECK(r.err.find("stderr] trouble_split: about to die on") != std::string::npos);
-  CHECK(Count(r.err, "started `python3 trouble_split.py`") == 2);
+  CHECK(Count(r.err, "started `/usr/bin/python3 trouble_split.py`") == 2);
 }
 
 TEST_CASE("A subprocess that stops answering is killed after the timeout and restarted",
@@ -178,7 +178,7 @@ TEST_CASE("A subprocess that stops answering is killed after the timeout and res
   CHECK(r.out.find("no answer to a heartbeat for 2 s (topology.subprocess.timeout.secs)") !=
         std::string::npos);
   CHECK(r.out.find("trouble_split: hanging on ") != std::string::npos);
-  CHECK(Count(r.err, "started `python3 trouble_split.py`") == 2);
+  CHECK(Count(r.err, "started `/usr/bin/python3 trouble_split.py`") == 2);
 }
 
 TEST_CASE("A malformed message is an error naming the component", "[multilang]") {
@@ -205,7 +205,7 @@ TEST_CASE("A busy subprocess that answers heartbeats late but within the timeout
   CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
   CHECK(Field(r.out, "split", kErrors) == "0");
   CHECK(Field(r.out, "sentences", kFailed) == "0");
-  CHECK(Count(r.err, "started `python3 trouble_split.py`") == 1);
+  CHECK(Count(r.err, "started `/usr/bin/python3 trouble_split.py`") == 1);
 }
 
 TEST_CASE("Tuples a shell bolt fails are replayed by the spout", "[multilang]") {
@@ -230,7 +230,7 @@ TEST_CASE("A shell spout emits reliably and hears its acks", "[multilang]") {
                     "spouts:\n"
                     "  - id: words\n"
                     "    className: gale.ShellSpout\n"
-                    "    command: [python3, words_spout.py]\n"
+                    "    command: [/usr/bin/python3, words_spout.py]\n"
                     "    outputFields: [word]\n"
                     "bolts:\n"
                     "  - { id: count, className: WordCount }\n"
@@ -249,6 +249,36 @@ TEST_CASE("A shell spout emits reliably and hears its acks", "[multilang]") {
   std::set<int> ids;
   for (int id; acked >> id;) ids.insert(id);
   CHECK(ids == std::set<int>{0, 1, 2, 3, 4, 5});
+}
+
+TEST_CASE("gale_multilang installs with pip into a venv and runs from there", "[multilang]") {
+  TempDir dir;
+  // A copy: pip builds in the source folder.
+  const std::string src = dir.path() + "/src", venv = dir.path() + "/venv";
+  REQUIRE(RunProcess({"/bin/cp", "-r", SourceDir() + "/multilang/python", src}).exit_code == 0);
+  RunProcess({"/bin/rm", "-rf", src + "/build", src + "/gale_multilang.egg-info"});
+  auto r =
+      RunProcess({"/usr/bin/python3", "-m", "venv", "--system-site-packages", venv}, seconds(120));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // No PyPI here: Debian's setuptools builds it (--no-build-isolation).
+  r = RunProcess({venv + "/bin/pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
+                  "--no-cache-dir", "--disable-pip-version-check", src},
+                 seconds(300));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  // A resources folder with the script only: the package comes from the venv.
+  std::filesystem::create_directories(dir.path() + "/code");
+  std::filesystem::copy_file(Components() + "/pkg_split.py", dir.path() + "/code/pkg_split.py");
+  Shape s;
+  s.resources_dir = false;
+  s.config = "  multilang.resources.dir: " + dir.path() + "/code\n";
+  s.split = "className: gale.ShellBolt\n    command: [" + venv +
+            "/bin/python, pkg_split.py]\n    outputFields: [word]";
+  auto run = Local(Topology(dir, s));
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
 }
 
 TEST_CASE("A missing program or script is a validation error naming it", "[multilang]") {
@@ -272,7 +302,7 @@ TEST_CASE("A missing program or script is a validation error naming it", "[multi
   CHECK(missing.err.find("missing required key 'command' in bolt 'split'") != std::string::npos);
 
   // constructorArgs stays refused for other classes.
-  s.split = "className: WordCount\n    constructorArgs: [[python3, x.py], [word]]";
+  s.split = "className: WordCount\n    constructorArgs: [[/usr/bin/python3, x.py], [word]]";
   auto flux = RunProcess({Gale(), "validate", Topology(dir, s)}, seconds(60), Env());
   CHECK(flux.exit_code == 2);
   CHECK(flux.err.find("Flux key 'constructorArgs' in bolt 'split' is not supported by Gale") !=
@@ -311,7 +341,7 @@ TEST_CASE("On a cluster, resources/ is uploaded and a crashing subprocess shows 
   s.workers = 2;
   s.name = "multilang-cluster";
   s.split =
-      "className: gale.ShellBolt\n    command: [python3, trouble_split.py]\n"
+      "className: gale.ShellBolt\n    command: [/usr/bin/python3, trouble_split.py]\n"
       "    outputFields: [word]\n    parallelism: 2";
   s.config = "  trouble.mode: crash\n  trouble.marker: " + dir.path() + "/marker\n";
   auto r = cluster.Gale({"submit", Topology(dir, s)});
@@ -333,7 +363,7 @@ TEST_CASE("On a cluster, resources/ is uploaded and a crashing subprocess shows 
   const std::string logs = WorkerLogs(cluster);
   INFO(logs);
   // Both split tasks ran from the unpacked archive, in the workers' directory.
-  CHECK(Count(logs, "started `python3 trouble_split.py`") >= 3);
+  CHECK(Count(logs, "started `/usr/bin/python3 trouble_split.py`") >= 3);
   CHECK(logs.find(".resources") != std::string::npos);
   CHECK(logs.find(" in " + dir.path()) == std::string::npos);
   CHECK(cluster.Gale({"kill", "multilang-cluster", "--wait", "0"}).exit_code == 0);
