@@ -265,12 +265,14 @@ class ShellRunner {
     Status s = proc_->Send(hello, [&] { return Alive(); });
     // The first answer must be {"pid": N}.
     std::optional<Node> pid;
+    inbox_.clear();
     while (s.ok() && !pid) {
       proc_->WaitUntil(Clock::now() + std::chrono::milliseconds(100));
-      proc_->Take(inbox_);
-      for (auto& m : inbox_) {
+      std::vector<Node> got;
+      proc_->Take(got);
+      for (auto& m : got) {
         if (pid) {
-          early_.push_back(std::move(m));
+          inbox_.push_back(std::move(m));  // what came right after: handled with the rest
           continue;
         }
         const Node* p = m.Find("pid");
@@ -281,7 +283,6 @@ class ShellRunner {
         }
         pid = *p;
       }
-      inbox_.clear();
       if (s.ok() && !pid) s = Alive();
     }
     if (!s.ok()) {
@@ -440,7 +441,6 @@ class ShellRunner {
   Clock::time_point started_{}, restart_at_{};
   Clock::duration backoff_ = std::chrono::milliseconds(500);
   std::vector<Node> inbox_;
-  std::vector<Node> early_;  // messages that came with the pid answer
   std::function<void()> waker_;
   std::function<void(const std::string&)> reporter_;
   static constexpr size_t kFlushBytes = 64 * 1024;
@@ -468,7 +468,6 @@ class ShellBolt final : public Bolt, public runtime::Polled, private ShellRunner
     reporter_ = [this](const std::string& m) { collector_->ReportError(m); };
     Init(context);
     last_heartbeat_ = Clock::now();
-    Handle(early_);
   }
 
   void Execute(const Tuple& input) override {
@@ -696,7 +695,6 @@ class ShellSpout final : public Spout, private ShellRunner {
     collector_ = &collector;
     reporter_ = [this](const std::string& m) { collector_->ReportError(m); };
     Init(context);
-    Handle(early_);
   }
 
   void NextTuple() override { Command("next"); }
