@@ -778,6 +778,7 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
   std::optional<std::string> serializer;
   SourcePos command_pos, fields_pos, serializer_pos;
   bool from_constructor = false;
+  bool command_key = false;  // `command` or `constructorArgs` given, valid or not
   ForEachKey(
       item, shell ? kShellComponentKeys : kComponentKeys,
       shell ? kShellComponentUnsupported : kComponentUnsupported, "in " + label,
@@ -811,6 +812,7 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
           }
           ParseWindow(k, v, label, &window, &window_pos);
         } else if (name == "command") {
+          command_key = true;
           if (from_constructor) {
             Error(Pos(k), label + " sets its command twice: give 'command' or " +
                               "'constructorArgs', not both");
@@ -847,6 +849,7 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
           }
           serializer = ser;
         } else if (name == "constructorArgs") {
+          command_key = true;
           // Flux's FluxShellBolt/FluxShellSpout(String[] command, String[] outputFields).
           if (command || output_fields) {
             Error(Pos(k), label + " sets its command twice: give 'constructorArgs' or " +
@@ -891,7 +894,7 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
     };
     if (command) {
       set(multilang::kCommandKey, multilang::EncodeCommand(*command), command_pos);
-    } else if (!c.config.Contains(multilang::kCommandKey)) {
+    } else if (!command_key && !c.config.Contains(multilang::kCommandKey)) {
       Error(c.pos, "missing required key 'command' in " + label + " (a shell component: " +
                        "give the program and its arguments, e.g. command: [python3, splitter.py])");
     }
