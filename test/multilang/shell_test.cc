@@ -108,6 +108,52 @@ TEST_CASE("With acking off, gale local waits for the subprocess's last answers",
   CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
 }
 
+TEST_CASE("A shell bolt emits on the streams its outputFields map declares", "[multilang]") {
+  TempDir dir;
+  const std::string yaml = dir.Write(
+      "streams.yaml",
+      "name: shell-streams\n"
+      "config: { multilang.resources.dir: " +
+          Components() +
+          " }\n"
+          "plugins: [libwordcount.so]\n"
+          "spouts:\n"
+          "  - { id: sentences, className: SentenceSpout, config: { sentences.file: " +
+          Sentences() +
+          " } }\n"
+          "bolts:\n"
+          "  - id: split\n"
+          "    className: gale.ShellBolt\n"
+          "    command: [/usr/bin/python3, streams_split.py]\n"
+          "    outputFields: { default: [word], first: [word] }\n"
+          "  - { id: count, className: WordCount }\n"
+          "  - { id: firsts, className: WordCount }\n"
+          "  - { id: report, className: ReportBolt, config: { report.file: " +
+          dir.path() +
+          "/counts.txt } }\n"
+          "  - { id: report-firsts, className: ReportBolt, config: { report.file: " +
+          dir.path() +
+          "/firsts.txt } }\n"
+          "streams:\n"
+          "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+          "  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }\n"
+          "  - { from: split, to: firsts, grouping: { type: FIELDS, args: [word], streamId: first "
+          "} }\n"
+          "  - { from: count, to: report, grouping: { type: GLOBAL } }\n"
+          "  - { from: firsts, to: report-firsts, grouping: { type: GLOBAL } }\n");
+  auto r = Local(yaml);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
+  std::map<std::string, int64_t> firsts;
+  std::istringstream lines(ReadFile(Sentences()));
+  for (std::string line, word; std::getline(lines, line);) {
+    std::istringstream(line) >> word;
+    ++firsts[word];
+  }
+  CHECK(ReadReport(dir.path() + "/firsts.txt") == firsts);
+}
+
 TEST_CASE("Storm's documented splitsentence.py runs unchanged", "[multilang]") {
   TempDir dir;
   Shape s;
