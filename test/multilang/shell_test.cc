@@ -254,6 +254,25 @@ TEST_CASE("A busy subprocess that answers heartbeats late but within the timeout
   CHECK(Count(r.err, "started `/usr/bin/python3 trouble_split.py`") == 1);
 }
 
+TEST_CASE("A gale_multilang process() longer than the timeout is not taken for a hang",
+          "[multilang]") {
+  TempDir dir;
+  Shape s;
+  s.split =
+      "className: gale.ShellBolt\n    command: [/usr/bin/python3, slow_pkg_split.py]\n"
+      "    outputFields: [word]";
+  // 3 s in one process() against a 1 s timeout: its reader thread answers
+  // the heartbeats meanwhile.
+  s.config = "  slow.secs: 3\n  topology.subprocess.timeout.secs: 1\n";
+  auto r = Local(Topology(dir, s));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
+  CHECK(Field(r.out, "split", kErrors) == "0");
+  CHECK(Field(r.out, "sentences", kFailed) == "0");
+  CHECK(Count(r.err, "started `/usr/bin/python3 slow_pkg_split.py`") == 1);
+}
+
 TEST_CASE("Tuples a shell bolt fails are replayed by the spout", "[multilang]") {
   TempDir dir;
   auto r = Local(Trouble(dir, "failonce"));

@@ -22,7 +22,9 @@ line with the component and task.
 
 import json
 import os
+import queue as _queue
 import sys
+import threading
 import traceback
 
 try:  # the C implementation when available (Debian: python3-msgpack)
@@ -84,87 +86,120 @@ class Tuple(object):
 class _Channel(object):
     """Messages over fds 0 and 1: JSON ending in an "end" line (Storm's), or
     msgpack (Gale's: each message's length as a msgpack uint32, 0xce and 4
-    bytes, then the message), told apart by the first byte of the handshake. Output is buffered and written before the
-    next read that would wait, so a burst of emits and acks is one write."""
+    bytes, then the message), told apart by the first byte of the handshake.
+
+    A reader thread reads and decodes stdin and answers heartbeats itself, at
+    once, so a process() that runs for longer than the worker's timeout does
+    not get the component killed as hung (in pure Python code or while it
+    sleeps or waits: the thread needs the GIL for a moment). Output is
+    buffered and written before a read that would wait, so a burst of emits
+    and acks is one write."""
 
     def __init__(self, in_fd=0, out_fd=1):
         self.in_fd = in_fd
         self.out_fd = out_fd
-        self.buf = b""
-        self.pos = 0
         self.out = []
         self.out_bytes = 0
         self.msgpack = None  # decided by the first byte that arrives
         self.queued = []     # messages read while waiting for task ids
         self.ready = []      # decoded, not yet returned (last first)
-        self.unpacker = None
+        self.lock = threading.Lock()  # whole messages on fd out_fd
+        self.inbox = _queue.SimpleQueue()  # lists of messages, or an exception
+        self.thread = threading.Thread(target=self._reader, name="gale-multilang-reader",
+                                       daemon=True)
+        self.thread.start()
 
-    def _fill(self):
-        if self.ready:
-            return
-        self.flush()
-        chunk = os.read(self.in_fd, 1 << 16)
-        if not chunk:
-            raise EOFError("stdin closed: the worker is gone")
-        if self.pos:
-            self.buf = self.buf[self.pos:] + chunk
-            self.pos = 0
-        else:
-            self.buf += chunk
+    # -- the reader thread ---------------------------------------------------
+    def _reader(self):
+        try:
+            buf, pos, unpacker = b"", 0, None
+            sync = None
+            while True:
+                chunk = os.read(self.in_fd, 1 << 16)
+                if not chunk:
+                    self.inbox.put(EOFError("stdin closed: the worker is gone"))
+                    return
+                buf = buf[pos:] + chunk if pos else buf + chunk
+                pos = 0
+                if self.msgpack is None:
+                    if not buf.strip():
+                        continue
+                    msgpack = buf.lstrip()[:1] not in (b"{", b"[")
+                    if msgpack and _mp_unpacker is not None:
+                        unpacker = _mp_unpacker()
+                    if msgpack:
+                        body = _mp_packb({"command": "sync"})
+                        sync = b"\xce" + len(body).to_bytes(4, "big") + body
+                    else:
+                        sync = b'{"command":"sync"}\nend\n'
+                    self.msgpack = msgpack
+                if self.msgpack:
+                    if unpacker is not None:
+                        # The C unpacker reads the whole buffer at once; the
+                        # lengths in between are ints, the messages never are.
+                        unpacker.feed(buf)
+                        buf = b""
+                        got = [o for o in unpacker if type(o) is not int]
+                    else:
+                        got = []
+                        n_buf = len(buf)
+                        while n_buf - pos >= 5:
+                            end = pos + 5 + int.from_bytes(buf[pos + 1:pos + 5], "big")
+                            if end > n_buf:
+                                break
+                            got.append(_mp_unpackb(buf[pos + 5:end]))
+                            pos = end
+                else:
+                    # Every whole message buffered, decoded in one call: one
+                    # JSON array of them (what json.loads costs is mostly per call).
+                    last = buf.rfind(b"\nend\n", pos)
+                    got = None
+                    if last >= 0:
+                        parts = buf[pos:last].split(b"\nend\n")
+                        pos = last + 5
+                        got = _loads(b"[" + b",".join(parts) + b"]")
+                if not got:
+                    continue
+                rest = []
+                for m in got:
+                    if type(m) is dict and m.get("task") == -1 and m.get("stream") == "__heartbeat":
+                        self._write(sync)
+                    else:
+                        rest.append(m)
+                if rest:
+                    rest.reverse()
+                    self.inbox.put(rest)
+        except BaseException as e:  # noqa: B902 - handed to the main thread
+            self.inbox.put(e)
 
+    def _write(self, data):
+        with self.lock:
+            view = memoryview(data)
+            while view:
+                n = os.write(self.out_fd, view)
+                view = view[n:]
+
+    # -- the component's thread ----------------------------------------------
     def read(self):
         if self.queued:
             return self.queued.pop(0)
         if self.ready:
             return self.ready.pop()
-        while True:
-            if self.msgpack is None:
-                while not self.buf.strip():
-                    self._fill()
-                self.msgpack = self.buf.lstrip()[:1] not in (b"{", b"[")
-                if self.msgpack and _mp_unpacker is not None:
-                    self.unpacker = _mp_unpacker()
-            if self.msgpack:
-                if self.unpacker is not None:
-                    # The C unpacker reads the whole buffer at once; the
-                    # lengths in between are ints, the messages never are.
-                    if self.pos < len(self.buf):
-                        self.unpacker.feed(self.buf[self.pos:])
-                    self.buf, self.pos = b"", 0
-                    got = [o for o in self.unpacker if type(o) is not int]
-                else:
-                    buf, pos, n_buf = self.buf, self.pos, len(self.buf)
-                    got = []
-                    while n_buf - pos >= 5:
-                        end = pos + 5 + int.from_bytes(buf[pos + 1:pos + 5], "big")
-                        if end > n_buf:
-                            break
-                        got.append(_mp_unpackb(buf[pos + 5:end]))
-                        pos = end
-                    self.pos = pos
-            else:
-                # Every whole message buffered, decoded in one call: one
-                # JSON array of them (what json.loads costs is mostly per call).
-                last = self.buf.rfind(b"\nend\n", self.pos)
-                got = None
-                if last >= 0:
-                    parts = self.buf[self.pos:last].split(b"\nend\n")
-                    self.pos = last + 5
-                    got = _loads(b"[" + b",".join(parts) + b"]")
-            if got:
-                got.reverse()
-                self.ready = got
-                return got.pop()
-            self._fill()
+        if self.inbox.empty():
+            self.flush()  # about to wait: what we wrote must go first
+        item = self.inbox.get()
+        if isinstance(item, BaseException):
+            raise item
+        self.ready = item
+        return item.pop()
 
     def send(self, msg):
         if self.msgpack:
             self.send_msgpack_body(_mp_packb(msg))
             return
-        else:
-            text = _dumps(msg) + "\nend\n"
-            self.out.append(text)
-            self.out_bytes += len(text)
+        text = _dumps(msg) + "\nend\n"
+        self.out.append(text)
+        self.out_bytes += len(text)
         if self.out_bytes > (1 << 16):
             self.flush()
 
@@ -191,10 +226,7 @@ class _Channel(object):
             data = "".join(self.out).encode("utf-8")
         self.out = []
         self.out_bytes = 0
-        view = memoryview(data)
-        while view:
-            n = os.write(self.out_fd, view)
-            view = view[n:]
+        self._write(data)
 
     def read_task_ids(self):
         """The next list message; other messages wait in `queued`."""
