@@ -403,6 +403,10 @@ struct WorkerPlan {
   2: required Topology topology,
   3: required TopologyStatus status,
   4: required Assignment assignment,
+  // The topology's ZeroMQ CURVE key pair (Z85): set, every worker link is
+  // encrypted and admits only peers that hold it. Unset: plaintext.
+  5: optional string transport_public_key,
+  6: optional string transport_secret_key,
 }
 
 // One slot of a supervisor that nimbus wants running.
@@ -489,6 +493,9 @@ struct StoredTopology {
   8: optional TopologyStatus prev_status,
   9: optional i64 action_time_millis,
   10: optional RebalanceOptions pending_rebalance,
+  // Made at submit when nimbus encrypts worker links (gale.transport.curve).
+  11: optional string transport_public_key,
+  12: optional string transport_secret_key,
 }
 
 // Nimbus's statistics windows (nimbus/stats_store.h), on disk as
