@@ -70,6 +70,25 @@ Result<std::vector<std::string>> CommandOf(const Config& config) {
   return out;
 }
 
+Result<std::vector<std::string>> StringListOf(const Config& config, std::string_view key) {
+  std::vector<std::string> out;
+  const std::string text = config.GetString(key, "");
+  if (text.empty()) return out;
+  auto n = ParseJson(text);
+  if (!n.ok() || !n->is_list()) {
+    return Status::InvalidArgument(std::string(key) + " must be a JSON list of strings, got " +
+                                   text);
+  }
+  for (const auto& x : n->list) {
+    if (!x.is_string()) {
+      return Status::InvalidArgument(std::string(key) + " must be a JSON list of strings, got " +
+                                     text);
+    }
+    out.push_back(x.s);
+  }
+  return out;
+}
+
 Result<std::vector<std::pair<std::string, std::vector<std::string>>>> OutputFieldsOf(
     const Config& config) {
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
@@ -246,6 +265,11 @@ class ShellRunner {
     for (int32_t t : context_->component_tasks()) tasks[t] = context_->component_id();
     for (const auto& src : context_->sources()) {
       for (int32_t t : context_->GetComponentTasks(src.component)) tasks[t] = src.component;
+    }
+    if (auto all = StringListOf(context_->config(), kComponentsKey); all.ok()) {
+      for (const auto& c : *all) {
+        for (int32_t t : context_->GetComponentTasks(c)) tasks[t] = c;
+      }
     }
     for (const auto& [t, c] : tasks) t2c.Add(std::to_string(t), Node::Str(c));
     ctx.Add("task->component", std::move(t2c));
@@ -452,8 +476,12 @@ class ShellRunner {
 void DeclareFromConfig(OutputDeclarer& declarer) {
   auto streams = OutputFieldsOf(declarer.config());
   if (!streams.ok()) throw std::invalid_argument(streams.status().message());
+  auto direct = StringListOf(declarer.config(), kDirectStreamsKey);
+  if (!direct.ok()) throw std::invalid_argument(direct.status().message());
   for (const auto& [stream, fields] : *streams) {
-    declarer.DeclareStream(stream, Fields(std::vector<std::string>(fields)));
+    const bool is_direct = std::find(direct->begin(), direct->end(), stream) != direct->end();
+    declarer.DeclareStream(stream, Fields(std::vector<std::string>(fields)),
+                           is_direct ? Direct::kYes : Direct::kNo);
   }
 }
 

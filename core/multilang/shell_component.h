@@ -30,6 +30,12 @@ namespace gale::multilang {
 inline constexpr std::string_view kCommandKey = "multilang.command";
 inline constexpr std::string_view kOutputFieldsKey = "multilang.output.fields";
 inline constexpr std::string_view kSerializerKey = "multilang.serializer";
+// A JSON list of the output streams declared direct (`directStreams:`).
+inline constexpr std::string_view kDirectStreamsKey = "multilang.direct.streams";
+// A JSON list of every component id of the topology, set at load time, so
+// the handshake's task->component covers them all (the SDK's
+// TopologyContext finds tasks by id but does not list the ids).
+inline constexpr std::string_view kComponentsKey = "multilang.components";
 inline constexpr std::string_view kResourcesDirKey = "multilang.resources.dir";
 // The SHA-256 of the resources archive `gale submit` uploaded (resources.h).
 inline constexpr std::string_view kResourcesShaKey = "multilang.resources.sha256";
@@ -55,6 +61,9 @@ const std::vector<PluginClass>& BuiltinClasses();
 Result<std::vector<std::string>> CommandOf(const Config& config);
 Result<std::vector<std::pair<std::string, std::vector<std::string>>>> OutputFieldsOf(
     const Config& config);
+
+// A config key holding a JSON list of strings; empty when absent.
+Result<std::vector<std::string>> StringListOf(const Config& config, std::string_view key);
 
 // The values of the config keys, JSON-encoded.
 std::string EncodeCommand(const std::vector<std::string>& argv);

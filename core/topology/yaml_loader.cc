@@ -210,8 +210,8 @@ const std::vector<std::string> kComponentKeys = {"id",       "className", "paral
                                                  "numTasks", "config",    "window"};
 // A shell component (core/multilang) takes these too.
 const std::vector<std::string> kShellComponentKeys = {
-    "id",     "className", "parallelism",  "numTasks",   "config",
-    "window", "command",   "outputFields", "serializer", "constructorArgs"};
+    "id",      "className",    "parallelism", "numTasks",        "config",       "window",
+    "command", "outputFields", "serializer",  "constructorArgs", "directStreams"};
 const std::vector<std::string> kWindowKeys = {
     "length",     "slide", "tumbling", "punctuation", "timestampField", "lag", "watermarkInterval",
     "lateStream", "key",   "value",    "inverse"};
@@ -749,7 +749,8 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
   std::optional<std::vector<std::string>> command;
   std::optional<std::vector<std::pair<std::string, std::vector<std::string>>>> output_fields;
   std::optional<std::string> serializer;
-  SourcePos command_pos, fields_pos, serializer_pos;
+  SourcePos command_pos, fields_pos, serializer_pos, direct_pos;
+  std::optional<std::vector<std::string>> direct_streams;
   bool from_constructor = false;
   bool command_key = false;  // `command` or `constructorArgs` given, valid or not
   ForEachKey(
@@ -810,6 +811,10 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
           fields_pos = ValuePos(k, v);
           std::vector<std::pair<std::string, std::vector<std::string>>> f;
           if (GetOutputFields(k, v, label, &f)) output_fields = std::move(f);
+        } else if (name == "directStreams") {
+          direct_pos = ValuePos(k, v);
+          std::vector<std::string> d;
+          if (GetStrings(k, v, "'directStreams' of " + label, &d)) direct_streams = std::move(d);
         } else if (name == "serializer") {
           serializer_pos = ValuePos(k, v);
           std::string ser;
@@ -875,6 +880,19 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
       set(multilang::kOutputFieldsKey, multilang::EncodeOutputFields(*output_fields), fields_pos);
     }
     if (serializer) set(multilang::kSerializerKey, *serializer, serializer_pos);
+    if (direct_streams) {
+      for (const auto& d : *direct_streams) {
+        bool declared = false;
+        if (output_fields) {
+          for (const auto& [stream, f] : *output_fields) declared = declared || stream == d;
+        }
+        if (!declared) {
+          Error(direct_pos, "'directStreams' of " + label + " names stream '" + d +
+                                "', which its 'outputFields' does not declare");
+        }
+      }
+      set(multilang::kDirectStreamsKey, multilang::EncodeCommand(*direct_streams), direct_pos);
+    }
   }
   for (const auto& [key, value] : window.entries()) {
     if (auto at = c.config_pos.find(key); at != c.config_pos.end()) {

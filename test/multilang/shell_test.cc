@@ -154,6 +154,41 @@ TEST_CASE("A shell bolt emits on the streams its outputFields map declares", "[m
   CHECK(ReadReport(dir.path() + "/firsts.txt") == firsts);
 }
 
+TEST_CASE("A shell bolt emits directly to the tasks it picks", "[multilang]") {
+  TempDir dir;
+  const std::string yaml =
+      dir.Write("direct.yaml",
+                "name: shell-direct\n"
+                "config: { multilang.resources.dir: " +
+                    Components() +
+                    " }\n"
+                    "plugins: [libwordcount.so]\n"
+                    "spouts:\n"
+                    "  - { id: sentences, className: SentenceSpout, config: { sentences.file: " +
+                    Sentences() +
+                    " } }\n"
+                    "bolts:\n"
+                    "  - id: split\n"
+                    "    className: gale.ShellBolt\n"
+                    "    command: [/usr/bin/python3, direct_split.py]\n"
+                    "    outputFields: [word]\n"
+                    "    directStreams: [default]\n"
+                    "  - { id: count, className: WordCount, parallelism: 2 }\n"
+                    "  - { id: report, className: ReportBolt, config: { report.file: " +
+                    dir.path() +
+                    "/counts.txt } }\n"
+                    "streams:\n"
+                    "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+                    "  - { from: split, to: count, grouping: { type: DIRECT } }\n"
+                    "  - { from: count, to: report, grouping: { type: GLOBAL } }\n");
+  auto r = Local(yaml);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadReport(dir.path() + "/counts.txt") == Expected());
+  CHECK(Field(r.out, "split", kErrors) == "0");
+  CHECK(Field(r.out, "sentences", kAcked) == "10");
+}
+
 TEST_CASE("Storm's documented splitsentence.py runs unchanged", "[multilang]") {
   TempDir dir;
   Shape s;

@@ -79,6 +79,10 @@ TEST_CASE("Shell component keys have clear errors", "[multilang]") {
               "    config: { multilang.command: x }\n")
             .find("sets multilang.command in its config too (line 8): set it in one place") !=
         std::string::npos);
+  CHECK(Error("    className: gale.ShellBolt\n    command: [python3]\n    outputFields: [w]\n"
+              "    directStreams: [other]\n") ==
+        "t.yaml:9:20: 'directStreams' of bolt 'b' names stream 'other', which its 'outputFields' "
+        "does not declare");
   // Other classes: as before.
   CHECK(Error("    className: Split\n    command: [python3]\n")
             .rfind("t.yaml:7:5: unknown key 'command' in bolt 'b' (", 0) == 0);
