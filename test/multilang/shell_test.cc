@@ -318,14 +318,17 @@ TEST_CASE("Tuples a shell bolt fails are replayed by the spout", "[multilang]") 
   CHECK(Field(r.out, "sentences", kAcked) == "10");
 }
 
-TEST_CASE("A shell spout emits reliably and hears its acks", "[multilang]") {
+TEST_CASE("A shell spout emits reliably and hears its acks, also after a crash", "[multilang]") {
+  const bool crash = GENERATE(false, true);
   TempDir dir;
   const std::string yaml =
       dir.Write("spout.yaml",
                 "name: shell-spout\n"
                 "config: { multilang.resources.dir: " +
                     Components() + ", words.text: \"b a c a b a\", words.acked: " + dir.path() +
-                    "/acked.txt }\n"
+                    "/acked.txt" +
+                    (crash ? ", words.crash.marker: " + dir.path() + "/marker" : std::string()) +
+                    " }\n"
                     "plugins: [libwordcount.so]\n"
                     "spouts:\n"
                     "  - id: words\n"
@@ -349,6 +352,12 @@ TEST_CASE("A shell spout emits reliably and hears its acks", "[multilang]") {
   std::set<int> ids;
   for (int id; acked >> id;) ids.insert(id);
   CHECK(ids == std::set<int>{0, 1, 2, 3, 4, 5});
+  if (crash) {
+    CHECK(r.out.find("last error of words (task ") != std::string::npos);
+    CHECK(r.out.find("shell spout 'words:") != std::string::npos);
+    CHECK(r.out.find("exited with code 3") != std::string::npos);
+    CHECK(r.out.find("words_spout: crashing on purpose") != std::string::npos);
+  }
 }
 
 TEST_CASE("gale_multilang installs with pip into a venv and runs from there", "[multilang]") {
