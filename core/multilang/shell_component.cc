@@ -246,7 +246,15 @@ class ShellRunner {
     for (const auto& a : command_.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
     cmdline_ = cmdline;
     auto p = ShellProcess::Start(command_);
-    if (!p.ok()) return Status(p.status().code(), Where() + ": " + p.status().message());
+    if (!p.ok()) {
+      // Not even spawned: reported, and tried again after the backoff.
+      backoff_ =
+          std::max<Clock::duration>(std::min(backoff_ * 2, kMaxBackoff), std::chrono::seconds(1));
+      restart_at_ = Clock::now() + backoff_;
+      const std::string msg = Where() + ": " + p.status().message();
+      if (reporter_) reporter_(msg + "; trying again in " + Secs(backoff_));
+      return Status(p.status().code(), msg);
+    }
     proc_ = std::move(*p);
     if (waker_) proc_->SetWaker(waker_);
     started_ = Clock::now();

@@ -262,6 +262,31 @@ TEST_CASE("A subprocess that stops answering is killed after the timeout and res
   CHECK(Count(r.err, "started `/usr/bin/python3 trouble_split.py`") == 2);
 }
 
+TEST_CASE("A subprocess that cannot be started again is reported, and retried", "[multilang]") {
+  TempDir dir;
+  // Its first run shakes hands, deletes its own script and exits.
+  const std::string code = dir.path() + "/code";
+  std::filesystem::create_directories(code);
+  dir.Write("code/vanish.sh",
+            "#!/bin/sh\n"
+            "while read -r line; do [ \"$line\" = end ] && break; done\n"
+            "printf '{\"pid\": %d}\\nend\\n' $$\n"
+            "rm -f \"$0\"\necho vanishing >&2\nexit 1\n");
+  std::filesystem::permissions(code + "/vanish.sh", std::filesystem::perms::owner_all);
+  Shape s;
+  s.resources_dir = false;
+  s.config = "  multilang.resources.dir: " + code + "\n";
+  s.split = "className: gale.ShellBolt\n    command: [./vanish.sh]\n    outputFields: [word]";
+  auto r = Local(Topology(dir, s), {"--duration", "4"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("vanishing") != std::string::npos);
+  CHECK(r.out.find("shell bolt 'split:") != std::string::npos);
+  CHECK(r.out.find("cannot run './vanish.sh' in " + code +
+                   ": No such file or directory; trying "
+                   "again in ") != std::string::npos);
+}
+
 TEST_CASE("A malformed message is an error naming the component", "[multilang]") {
   TempDir dir;
   auto r = Local(Trouble(dir, "garbage"));
