@@ -9,11 +9,17 @@
 #include "nimbus/nimbus.h"
 #include "thrift/gen-cpp/Nimbus.h"
 
+#include <string>
+#include <utility>
+
 namespace gale::nimbus {
 
 class NimbusHandler final : public thrift::NimbusIf {
  public:
-  explicit NimbusHandler(Nimbus& nimbus) : nimbus_(nimbus) {}
+  // `gale_program` is the `gale` binary run as `gale __describe` for YAML
+  // submits; empty: the `gale` next to this executable (nimbus's default).
+  explicit NimbusHandler(Nimbus& nimbus, std::string gale_program = "")
+      : nimbus_(nimbus), gale_program_(std::move(gale_program)) {}
 
   void beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) override;
   void uploadPluginChunk(const std::string& upload_id, const std::string& chunk) override;
@@ -37,9 +43,16 @@ class NimbusHandler final : public thrift::NimbusIf {
                      const std::string& supervisor_id, int32_t port) override;
   void workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
                        const thrift::WorkerHeartbeat& heartbeat) override;
+  // YAML topology files sent by clients (thrift/README.md, "Submitting a
+  // YAML file"): loaded by Gale's one loader in a scratch folder.
+  void planYamlTopology(thrift::YamlTopologyPlan& out,
+                        const thrift::YamlTopologyRequest& request) override;
+  void submitYamlTopology(std::string& out, const thrift::YamlTopologyRequest& request,
+                          const thrift::SubmitOptions& options) override;
 
  private:
   Nimbus& nimbus_;
+  std::string gale_program_;
 };
 
 }  // namespace gale::nimbus
