@@ -28,17 +28,6 @@ Status CheckShellComponents(topology::TopologySpec& spec) {
                     Value(multilang::DefaultResourcesDir(spec.file)));
   }
   const std::string dir = spec.config.GetString(multilang::kResourcesDirKey, "");
-  std::vector<std::string> ids;
-  for (const auto* list : {&spec.spouts, &spec.bolts}) {
-    for (const auto& c : *list) ids.push_back(c.id);
-  }
-  const std::string all = multilang::EncodeCommand(ids);
-  for (auto* list : {&spec.spouts, &spec.bolts}) {
-    for (auto& c : *list) {
-      if (multilang::IsShellClass(c.class_name))
-        c.config.Set(std::string(multilang::kComponentsKey), Value(all));
-    }
-  }
   std::vector<std::string> errors;
   for (const auto* list : {&spec.spouts, &spec.bolts}) {
     for (const auto& c : *list) {

@@ -1201,6 +1201,27 @@ Result<TopologySpec> LoadText(const std::string& text, const std::string& file,
   }
   if (!diags.empty()) return Status::InvalidArgument(diags.Join());
   top.spec.file = file;
+  // Shell components tell their subprocess every component's tasks
+  // (core/multilang); their TopologyContext finds tasks by id but cannot
+  // list the ids, so they travel in the config.
+  std::vector<std::string> ids;
+  bool shell = false;
+  for (const auto* list : {&top.spec.spouts, &top.spec.bolts}) {
+    for (const auto& c : *list) {
+      ids.push_back(c.id);
+      shell = shell || multilang::IsShellClass(c.class_name);
+    }
+  }
+  if (shell) {
+    const std::string all = multilang::EncodeCommand(ids);
+    for (auto* list : {&top.spec.spouts, &top.spec.bolts}) {
+      for (auto& c : *list) {
+        if (multilang::IsShellClass(c.class_name)) {
+          c.config.Set(std::string(multilang::kComponentsKey), Value(all));
+        }
+      }
+    }
+  }
   return std::move(top.spec);
 }
 
