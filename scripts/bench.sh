@@ -16,6 +16,9 @@
 #   W7  connectors (scripts/bench-connectors.sh): Redis Streams -> Gale ->
 #       Redis, and -> PostgreSQL, acked end to end, beside what the server
 #       alone does in the same run
+#   W8  C++ spout -> Python identity bolt (multilang, one subprocess,
+#       multilang/bench/w8.yaml) -> C++ sink, acked, pending 5000, gale
+#       local; the JSON serializer (Storm's) and msgpack (Gale's)
 #   W6  keyed sum over a sliding event-time window (1 M tuples per event-s,
 #       10 000 keys, 1 s slide; 10, 60 and 600 s windows) on the keyed
 #       reduce engine in one process, with and without its inverse
@@ -65,7 +68,7 @@ while (($#)); do
 done
 [[ -n "$json" ]] || json="$build/bench/results.json"
 for w in ${only//,/ }; do
-  [[ "$w" =~ ^W[1-7]$ ]] || { echo "bench: --only takes W1..W7, not '$w'" >&2; exit 2; }
+  [[ "$w" =~ ^W[1-8]$ ]] || { echo "bench: --only takes W1..W8, not '$w'" >&2; exit 2; }
 done
 want() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 [[ "$json" = /* ]] || json="$PWD/$json"
@@ -470,6 +473,16 @@ if want W7; then
   done < <(awk '/^Redis -> Gale -> / { print $5, $6, $7, $8 }' "$run/w7.out")
 fi
 
+# W8: a Python bolt (Storm's multilang protocol) between C++ components.
+if want W8; then
+  for ser in json msgpack; do
+    local_props="serializer=$ser"
+    both run_local W8 "C++ spout -> Python identity bolt -> C++ sink, acked, $ser" \
+      "$root/multilang/bench/w8.yaml" 1 5000 true
+  done
+  local_props=""
+fi
+
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
@@ -555,7 +568,7 @@ problems=()
 for v in "$ceiling1" "$ceiling100"; do
   awk -v x="${v:-0}" 'BEGIN { exit !(x > 0) }' || problems+=("ZeroMQ ceiling reported no rate")
 done
-for w in W1 W2 W3 W4 W5 W6 W7; do
+for w in W1 W2 W3 W4 W5 W6 W7 W8; do
   want "$w" || continue
   grep -q "^$w"$'\t' "$rows" || problems+=("$w did not run")
 done

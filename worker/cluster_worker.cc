@@ -6,6 +6,9 @@
 #include "worker/shutdown.h"
 
 #include "core/common/logging.h"
+#include "core/common/sha256.h"
+#include "core/multilang/resources.h"
+#include "core/multilang/shell_component.h"
 #include "core/plugin/loader.h"
 #include "core/runtime/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
@@ -15,7 +18,9 @@
 #include "thrift/convert.h"
 
 #include <signal.h>
+#include <unistd.h>
 #include <filesystem>
+#include <fstream>
 
 #include <atomic>
 #include <chrono>
@@ -129,6 +134,45 @@ int GiveUp(const std::string& me, const T& why, const std::string& component = "
   return 1;
 }
 
+// The resources archive of the topology's shell components (gale submit
+// uploaded it like a plugin: core/multilang/resources.h), downloaded from
+// nimbus and unpacked next to the plugins once per machine; its folder.
+Result<std::string> FetchResources(rpc::NimbusConnection& conn, const std::string& sha,
+                                   const std::string& plugin_dir) {
+  namespace fs = std::filesystem;
+  if (!IsSha256Hex(sha)) {
+    return Status::InvalidArgument("bad " + std::string(multilang::kResourcesShaKey) + " '" + sha +
+                                   "'");
+  }
+  const std::string dest = plugin_dir + "/" + sha + ".resources";
+  if (fs::is_directory(dest)) return dest;
+  const std::string tar = plugin_dir + "/" + sha + ".tar";
+  const std::string part = tar + ".part-" + std::to_string(::getpid());
+  {
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    int64_t offset = 0;
+    while (true) {
+      std::string chunk;
+      Status s = conn.Call(
+          [&](thrift::NimbusClient& c) { c.downloadPluginChunk(chunk, sha, offset, 1 << 20); });
+      if (!s.ok()) return Status(s.code(), "downloading resources " + sha + ": " + s.message());
+      if (chunk.empty()) break;
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      offset += static_cast<int64_t>(chunk.size());
+    }
+    if (!out) return Status::Internal("cannot write " + part);
+  }
+  auto got = Sha256File(part);
+  std::error_code ec;
+  if (!got.ok() || *got != sha) {
+    fs::remove(part, ec);
+    return Status::Internal("resources " + sha + " downloaded with another hash");
+  }
+  fs::rename(part, tar, ec);
+  GALE_RETURN_IF_ERROR(multilang::UnpackResources(tar, dest));
+  return dest;
+}
+
 }  // namespace
 
 int RunClusterWorker(const ClusterWorkerOptions& options) {
@@ -166,6 +210,11 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   state::SetRunDefaults(
       spec->config, options.topology_id,
       (std::filesystem::path(options.plugin_dir).parent_path() / "state").string());
+  if (const Value* sha = spec->config.Find(multilang::kResourcesShaKey)) {
+    auto dir = FetchResources(**conn, sha->ToString(), options.plugin_dir);
+    if (!dir.ok()) { return GiveUp(me, dir.status()); }
+    spec->config.Set(std::string(multilang::kResourcesDirKey), Value(*dir));
+  }
   auto classes = plugin::ClassRegistry::Load(spec->plugins);
   if (!classes.ok()) { return GiveUp(me, classes.status()); }
   auto plan = runtime::TopologyPlan::Build(*spec);

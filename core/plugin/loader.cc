@@ -1,5 +1,6 @@
 #include "core/plugin/loader.h"
 
+#include "core/multilang/shell_component.h"
 #include "core/state/checkpoint.h"
 #include "core/window/runners.h"
 
@@ -76,6 +77,9 @@ Status ClassRegistry::LoadLibrary(const std::string& path, const std::string& wh
 
 ClassRegistry::ClassRegistry() {
   for (const PluginClass& c : window::BuiltinClasses()) {
+    classes_.emplace(c.name, Entry{c, kBuiltin});
+  }
+  for (const PluginClass& c : multilang::BuiltinClasses()) {
     classes_.emplace(c.name, Entry{c, kBuiltin});
   }
   const PluginClass& checkpoint = state::CheckpointSpoutClass();

@@ -144,6 +144,12 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
         shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_,
         shared.plan.SourcesOf(plan.component)));
   }
+  for (size_t i = 0; i < bolts_.size(); ++i) {
+    if (auto* p = dynamic_cast<Polled*>(bolts_[i].get())) {
+      p->SetWaker([this] { queue_.Wake(); });
+      polled_.emplace_back(i, p);
+    }
+  }
   if (shared.plan.checkpointing() && component_.role == Role::kBolt &&
       !state::IsStateful(shared.plan.topology_config().MergedWith(component_.config))) {
     for (const auto& c : contexts_) {
@@ -155,6 +161,13 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
 BoltExecutor::~BoltExecutor() {
   RequestStop();
   Join();
+}
+
+bool BoltExecutor::Finished() const {
+  for (const auto& [i, p] : polled_) {
+    if (p->Busy()) return false;
+  }
+  return true;
 }
 
 void BoltExecutor::ForwardCheckpoint(size_t i, const Tuple& input) {
@@ -268,6 +281,9 @@ void BoltExecutor::Run() {
     if (batch == input.size()) {
       queue_.Recycle(input);
       batch = 0;
+    }
+    if (!blocked()) {
+      for (const auto& [i, p] : polled_) Guarded([p = p] { p->Poll(); }, tasks_[i]);
     }
     FlushAll();
   }

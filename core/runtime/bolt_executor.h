@@ -12,6 +12,7 @@
 #pragma once
 
 #include "core/runtime/executor.h"
+#include "core/runtime/polled.h"
 #include "core/state/checkpoint.h"
 
 #include <gale/bolt.h>
@@ -27,6 +28,9 @@ class BoltExecutor final : public Executor {
   BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
                std::vector<std::unique_ptr<Bolt>> bolts);
   ~BoltExecutor() override;
+  // False while a Polled bolt is Busy() (polled.h); true otherwise, as for
+  // any bolt executor.
+  bool Finished() const override;
 
  private:
   class Collector;
@@ -51,6 +55,8 @@ class BoltExecutor final : public Executor {
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
   // Per task, when this bolt forwards checkpoints (empty otherwise).
   std::vector<state::CheckpointBarrier> checkpoint_barriers_;
+  // Bolts that get work from another thread too (polled.h), with their task index.
+  std::vector<std::pair<size_t, Polled*>> polled_;
 };
 
 }  // namespace gale::runtime

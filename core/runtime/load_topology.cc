@@ -1,5 +1,6 @@
 #include "core/runtime/load_topology.h"
 
+#include "core/multilang/shell_component.h"
 #include "core/plugin/describe.h"
 #include "core/topology/validator.h"
 
@@ -10,12 +11,58 @@
 
 namespace gale::runtime {
 
+namespace {
+
+// Shell components (core/multilang): the folder their commands run in is
+// `resources/` next to the top-level YAML file (Storm's convention), or
+// the file's own folder when it has none; their program must be on PATH
+// and their scripts in that folder.
+Status CheckShellComponents(topology::TopologySpec& spec) {
+  bool any = false;
+  for (const auto* list : {&spec.spouts, &spec.bolts}) {
+    for (const auto& c : *list) any = any || multilang::IsShellClass(c.class_name);
+  }
+  if (!any) return Status::Ok();
+  if (!spec.config.Contains(multilang::kResourcesDirKey)) {
+    spec.config.Set(std::string(multilang::kResourcesDirKey),
+                    Value(multilang::DefaultResourcesDir(spec.file)));
+  }
+  const std::string dir = spec.config.GetString(multilang::kResourcesDirKey, "");
+  std::vector<std::string> errors;
+  for (const auto* list : {&spec.spouts, &spec.bolts}) {
+    for (const auto& c : *list) {
+      if (!multilang::IsShellClass(c.class_name)) continue;
+      const std::string kind = c.kind == ComponentKind::kSpout ? "spout" : "bolt";
+      auto pos = c.config_pos.find(std::string(multilang::kCommandKey));
+      const std::string where = pos != c.config_pos.end() ? pos->second.Prefix() : c.pos.Prefix();
+      auto argv = multilang::CommandOf(spec.config.MergedWith(c.config));
+      if (!argv.ok()) {
+        errors.push_back(where + kind + " '" + c.id + "': " + argv.status().message());
+        continue;
+      }
+      for (const auto& e : multilang::CheckCommand(*argv, dir)) {
+        errors.push_back(where + kind + " '" + c.id + "': " + e);
+      }
+      auto fields = multilang::OutputFieldsOf(spec.config.MergedWith(c.config));
+      if (!fields.ok())
+        errors.push_back(where + kind + " '" + c.id + "': " + fields.status().message());
+    }
+  }
+  if (errors.empty()) return Status::Ok();
+  std::string msg;
+  for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+  return Status::InvalidArgument(msg);
+}
+
+}  // namespace
+
 Result<LoadedTopology> LoadAndValidate(const std::string& file,
                                        const topology::LoadOptions& options,
                                        PluginIsolation isolation) {
   LoadedTopology out;
   GALE_ASSIGN_OR_RETURN(out.spec, topology::LoadTopologyFile(file, options));
   GALE_RETURN_IF_ERROR(topology::ValidateStructure(out.spec));
+  GALE_RETURN_IF_ERROR(CheckShellComponents(out.spec));
   if (isolation == PluginIsolation::kInProcess) {
     GALE_ASSIGN_OR_RETURN(plugin::ClassRegistry registry,
                           plugin::ClassRegistry::Load(out.spec.plugins));

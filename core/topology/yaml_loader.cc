@@ -6,6 +6,8 @@
 #include "core/topology/yaml_scalar.h"
 
 #include "core/common/strings.h"
+#include "core/multilang/codec.h"
+#include "core/multilang/shell_component.h"
 #include "core/topology/window_config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -206,6 +208,10 @@ const std::vector<std::string> kTopKeys = {"name",   "config", "plugins", "inclu
                                            "spouts", "bolts",  "streams"};
 const std::vector<std::string> kComponentKeys = {"id",       "className", "parallelism",
                                                  "numTasks", "config",    "window"};
+// A shell component (core/multilang) takes these too.
+const std::vector<std::string> kShellComponentKeys = {
+    "id",      "className",    "parallelism", "numTasks",        "config",       "window",
+    "command", "outputFields", "serializer",  "constructorArgs", "directStreams"};
 const std::vector<std::string> kWindowKeys = {
     "length",     "slide", "tumbling", "punctuation", "timestampField", "lag", "watermarkInterval",
     "lateStream", "key",   "value",    "inverse"};
@@ -242,6 +248,11 @@ const Unsupported kComponentUnsupported = {
     {"offHeapMemoryLoad", kNoResources},
     {"cpuLoad", kNoResources},
 };
+const Unsupported kShellComponentUnsupported = [] {
+  Unsupported u = kComponentUnsupported;
+  u.erase("constructorArgs");
+  return u;
+}();
 const Unsupported kGroupingUnsupported = {{"customClass", kNoCustom}};
 const Unsupported kNone = {};
 
@@ -309,6 +320,13 @@ class FileParser {
                    Config* config, std::map<std::string, SourcePos>* positions);
   void ParsePlugins(const YAML::Node& key, const YAML::Node& v, std::vector<PluginRef>* out);
   void ParseIncludes(const YAML::Node& key, const YAML::Node& v, std::vector<IncludeEntry>* out);
+  // A list of strings; false (and an error) otherwise.
+  bool GetStrings(const YAML::Node& key, const YAML::Node& v, const std::string& what,
+                  std::vector<std::string>* out);
+  // A shell component's `outputFields`: a list (the default stream) or a
+  // map of stream to list.
+  bool GetOutputFields(const YAML::Node& key, const YAML::Node& v, const std::string& label,
+                       std::vector<std::pair<std::string, std::vector<std::string>>>* out);
   void ParseComponents(const YAML::Node& key, const YAML::Node& v, ComponentKind kind,
                        std::vector<ComponentSpec>* out);
   void ParseComponent(const YAML::Node& item, ComponentKind kind, size_t index,
@@ -415,6 +433,58 @@ bool FileParser::GetList(const YAML::Node& key, const YAML::Node& v, const std::
   if (v.IsSequence() || v.IsNull()) return true;
   Error(ValuePos(key, v), what + " must be a list of " + of + ", got " + Describe(v));
   return false;
+}
+
+bool FileParser::GetStrings(const YAML::Node& key, const YAML::Node& v, const std::string& what,
+                            std::vector<std::string>* out) {
+  if (!v.IsSequence()) {
+    Error(ValuePos(key, v), what + " must be a list of strings, got " + Describe(v));
+    return false;
+  }
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string text;
+    if (GetString(*it, *it, "an entry of " + what, &text)) {
+      out->push_back(text);
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool FileParser::GetOutputFields(
+    const YAML::Node& key, const YAML::Node& v, const std::string& label,
+    std::vector<std::pair<std::string, std::vector<std::string>>>* out) {
+  const std::string what = "'outputFields' of " + label;
+  if (v.IsSequence()) {
+    std::vector<std::string> f;
+    if (!GetStrings(key, v, what, &f)) return false;
+    out->emplace_back(std::string(kDefaultStream), std::move(f));
+    return true;
+  }
+  if (!v.IsMap()) {
+    Error(ValuePos(key, v), what + " must be a list of field names (the default stream) or a " +
+                                "map of stream to field names, got " + Describe(v));
+    return false;
+  }
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const YAML::Node k = it->first;
+    const YAML::Node f = it->second;
+    std::string stream;
+    if (!GetString(k, k, "a stream name in " + what, &stream)) {
+      ok = false;
+      continue;
+    }
+    std::vector<std::string> fields;
+    if (!GetStrings(k, f, "the fields of stream '" + stream + "' in " + what, &fields)) {
+      ok = false;
+      continue;
+    }
+    out->emplace_back(stream, std::move(fields));
+  }
+  return ok;
 }
 
 std::optional<std::string> FileParser::PeekString(const YAML::Node& map, const char* key) {
@@ -695,39 +765,156 @@ void FileParser::ParseComponent(const YAML::Node& item, ComponentKind kind, size
   bool has_id = false, has_class = false;
   Config window;
   std::map<std::string, SourcePos> window_pos;
-  ForEachKey(item, kComponentKeys, kComponentUnsupported, "in " + label,
-             [&](const std::string& name, const YAML::Node& k, const YAML::Node& v) {
-               if (name == "id") {
-                 has_id = true;
-                 GetString(k, v, "'id' of " + label, &c.id);
-               } else if (name == "className") {
-                 has_class = true;
-                 c.class_pos = ValuePos(k, v);
-                 GetString(k, v, "'className' of " + label, &c.class_name);
-               } else if (name == "parallelism") {
-                 c.parallelism_pos = ValuePos(k, v);
-                 GetInt(k, v, "'parallelism' of " + label, &c.parallelism);
-               } else if (name == "numTasks") {
-                 c.num_tasks_pos = ValuePos(k, v);
-                 int n = 0;
-                 if (!GetInt(k, v, "'numTasks' of " + label, &n)) return;
-                 // 0 means "unset" in ComponentSpec, so it is refused here.
-                 if (n < 1) {
-                   Error(Pos(v),
-                         "'numTasks' of " + label + " must be >= 1, got " + std::to_string(n));
-                   return;
-                 }
-                 c.num_tasks = n;
-               } else if (name == "config") {
-                 ParseConfig(k, v, "the config of " + label, &c.config, &c.config_pos);
-               } else if (name == "window") {
-                 if (kind == ComponentKind::kSpout) {
-                   Error(Pos(k), "'window' is for bolts; " + label + " is a spout");
-                   return;
-                 }
-                 ParseWindow(k, v, label, &window, &window_pos);
-               }
-             });
+  const auto class_name = PeekString(item, "className");
+  const bool shell = class_name && multilang::IsShellClass(*class_name);
+  std::optional<std::vector<std::string>> command;
+  std::optional<std::vector<std::pair<std::string, std::vector<std::string>>>> output_fields;
+  std::optional<std::string> serializer;
+  SourcePos command_pos, fields_pos, serializer_pos, direct_pos;
+  std::optional<std::vector<std::string>> direct_streams;
+  bool from_constructor = false;
+  bool command_key = false;  // `command` or `constructorArgs` given, valid or not
+  ForEachKey(
+      item, shell ? kShellComponentKeys : kComponentKeys,
+      shell ? kShellComponentUnsupported : kComponentUnsupported, "in " + label,
+      [&](const std::string& name, const YAML::Node& k, const YAML::Node& v) {
+        if (name == "id") {
+          has_id = true;
+          GetString(k, v, "'id' of " + label, &c.id);
+        } else if (name == "className") {
+          has_class = true;
+          c.class_pos = ValuePos(k, v);
+          GetString(k, v, "'className' of " + label, &c.class_name);
+        } else if (name == "parallelism") {
+          c.parallelism_pos = ValuePos(k, v);
+          GetInt(k, v, "'parallelism' of " + label, &c.parallelism);
+        } else if (name == "numTasks") {
+          c.num_tasks_pos = ValuePos(k, v);
+          int n = 0;
+          if (!GetInt(k, v, "'numTasks' of " + label, &n)) return;
+          // 0 means "unset" in ComponentSpec, so it is refused here.
+          if (n < 1) {
+            Error(Pos(v), "'numTasks' of " + label + " must be >= 1, got " + std::to_string(n));
+            return;
+          }
+          c.num_tasks = n;
+        } else if (name == "config") {
+          ParseConfig(k, v, "the config of " + label, &c.config, &c.config_pos);
+        } else if (name == "window") {
+          if (kind == ComponentKind::kSpout) {
+            Error(Pos(k), "'window' is for bolts; " + label + " is a spout");
+            return;
+          }
+          ParseWindow(k, v, label, &window, &window_pos);
+        } else if (name == "command") {
+          command_key = true;
+          if (from_constructor) {
+            Error(Pos(k), label + " sets its command twice: give 'command' or " +
+                              "'constructorArgs', not both");
+            return;
+          }
+          command_pos = ValuePos(k, v);
+          std::vector<std::string> argv;
+          if (!GetStrings(k, v, "'command' of " + label, &argv)) return;
+          if (argv.empty()) {
+            Error(ValuePos(k, v), "'command' of " + label +
+                                      " is empty; give the program and its arguments, "
+                                      "e.g. [python3, splitter.py]");
+            return;
+          }
+          command = std::move(argv);
+        } else if (name == "outputFields") {
+          if (from_constructor) {
+            Error(Pos(k), label + " sets its output fields twice: give 'outputFields' " +
+                              "or 'constructorArgs', not both");
+            return;
+          }
+          fields_pos = ValuePos(k, v);
+          std::vector<std::pair<std::string, std::vector<std::string>>> f;
+          if (GetOutputFields(k, v, label, &f)) output_fields = std::move(f);
+        } else if (name == "directStreams") {
+          direct_pos = ValuePos(k, v);
+          std::vector<std::string> d;
+          if (GetStrings(k, v, "'directStreams' of " + label, &d)) direct_streams = std::move(d);
+        } else if (name == "serializer") {
+          serializer_pos = ValuePos(k, v);
+          std::string ser;
+          if (!GetString(k, v, "'serializer' of " + label, &ser)) return;
+          multilang::Serializer parsed;
+          if (!multilang::ParseSerializer(ser, &parsed)) {
+            Error(ValuePos(k, v),
+                  "'serializer' of " + label + " must be json or msgpack, got '" + ser + "'");
+            return;
+          }
+          serializer = ser;
+        } else if (name == "constructorArgs") {
+          command_key = true;
+          // Flux's FluxShellBolt/FluxShellSpout(String[] command, String[] outputFields).
+          if (command || output_fields) {
+            Error(Pos(k), label + " sets its command twice: give 'constructorArgs' or " +
+                              "'command' and 'outputFields', not both");
+            return;
+          }
+          const std::string what = "'constructorArgs' of " + label;
+          if (!v.IsSequence() || v.size() < 1 || v.size() > 2) {
+            Error(ValuePos(k, v), what +
+                                      " must be [[program, args...], [output fields...]] as for "
+                                      "Flux's FluxShellBolt, got " +
+                                      Describe(v));
+            return;
+          }
+          from_constructor = true;
+          command_pos = Pos(v[0]);
+          std::vector<std::string> argv;
+          if (!GetStrings(v[0], v[0], "the command in " + what, &argv)) return;
+          if (argv.empty()) {
+            Error(Pos(v[0]), "the command in " + what + " is empty");
+            return;
+          }
+          command = std::move(argv);
+          if (v.size() == 2) {
+            fields_pos = Pos(v[1]);
+            std::vector<std::string> f;
+            if (!GetStrings(v[1], v[1], "the output fields in " + what, &f)) return;
+            output_fields.emplace();
+            output_fields->emplace_back(std::string(kDefaultStream), std::move(f));
+          }
+        }
+      });
+  if (shell) {
+    auto set = [&](std::string_view key, std::string value, const SourcePos& pos) {
+      if (auto at = c.config_pos.find(std::string(key)); at != c.config_pos.end()) {
+        Error(pos, label + " sets " + std::string(key) + " in its config too (line " +
+                       std::to_string(at->second.line) + "): set it in one place");
+        return;
+      }
+      c.config.Set(std::string(key), Value(std::move(value)));
+      c.config_pos[std::string(key)] = pos;
+    };
+    if (command) {
+      set(multilang::kCommandKey, multilang::EncodeCommand(*command), command_pos);
+    } else if (!command_key && !c.config.Contains(multilang::kCommandKey)) {
+      Error(c.pos, "missing required key 'command' in " + label + " (a shell component: " +
+                       "give the program and its arguments, e.g. command: [python3, splitter.py])");
+    }
+    if (output_fields) {
+      set(multilang::kOutputFieldsKey, multilang::EncodeOutputFields(*output_fields), fields_pos);
+    }
+    if (serializer) set(multilang::kSerializerKey, *serializer, serializer_pos);
+    if (direct_streams) {
+      for (const auto& d : *direct_streams) {
+        bool declared = false;
+        if (output_fields) {
+          for (const auto& [stream, f] : *output_fields) declared = declared || stream == d;
+        }
+        if (!declared) {
+          Error(direct_pos, "'directStreams' of " + label + " names stream '" + d +
+                                "', which its 'outputFields' does not declare");
+        }
+      }
+      set(multilang::kDirectStreamsKey, multilang::EncodeCommand(*direct_streams), direct_pos);
+    }
+  }
   for (const auto& [key, value] : window.entries()) {
     if (auto at = c.config_pos.find(key); at != c.config_pos.end()) {
       Error(window_pos[key], "'window' of " + label + " sets " + key +
@@ -1014,6 +1201,27 @@ Result<TopologySpec> LoadText(const std::string& text, const std::string& file,
   }
   if (!diags.empty()) return Status::InvalidArgument(diags.Join());
   top.spec.file = file;
+  // Shell components tell their subprocess every component's tasks
+  // (core/multilang); their TopologyContext finds tasks by id but cannot
+  // list the ids, so they travel in the config.
+  std::vector<std::string> ids;
+  bool shell = false;
+  for (const auto* list : {&top.spec.spouts, &top.spec.bolts}) {
+    for (const auto& c : *list) {
+      ids.push_back(c.id);
+      shell = shell || multilang::IsShellClass(c.class_name);
+    }
+  }
+  if (shell) {
+    const std::string all = multilang::EncodeCommand(ids);
+    for (auto* list : {&top.spec.spouts, &top.spec.bolts}) {
+      for (auto& c : *list) {
+        if (multilang::IsShellClass(c.class_name)) {
+          c.config.Set(std::string(multilang::kComponentsKey), Value(all));
+        }
+      }
+    }
+  }
   return std::move(top.spec);
 }
 

@@ -2,17 +2,21 @@
 
 #include "core/common/json.h"
 #include "core/common/sha256.h"
+#include "core/multilang/resources.h"
+#include "core/multilang/shell_component.h"
 #include "core/runtime/load_topology.h"
 #include "core/topology/cluster_config.h"
 #include "thrift/client.h"
 #include "thrift/convert.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -260,12 +264,41 @@ int Submit(const ClusterArgs& c, const std::string& file, const std::string& fil
     if (!sha.ok()) return Fail(sha.status(), err);
     shas.push_back(*sha);
   }
+  // Shell components' code (core/multilang/resources.h): the resources/
+  // folder next to the file, packed into one archive and uploaded by its
+  // SHA-256 like a plugin; workers unpack it and run the commands there.
+  std::string resources_tar, resources_sha;
+  bool shell = false;
+  for (const auto* list : {&loaded->spec.spouts, &loaded->spec.bolts}) {
+    for (const auto& comp : *list) shell = shell || multilang::IsShellClass(comp.class_name);
+  }
+  const std::string resources_dir =
+      (std::filesystem::absolute(file).parent_path() / "resources").string();
+  if (shell && std::filesystem::is_directory(resources_dir)) {
+    resources_tar = (std::filesystem::temp_directory_path() /
+                     ("gale-resources-" + std::to_string(::getpid()) + ".tar"))
+                        .string();
+    Status s = multilang::PackResources(resources_dir, resources_tar);
+    auto sha = s.ok() ? Sha256File(resources_tar) : Result<std::string>(s);
+    if (!sha.ok()) {
+      std::filesystem::remove(resources_tar);
+      return Fail(sha.status(), err);
+    }
+    resources_sha = *sha;
+    loaded->spec.config.Set(std::string(multilang::kResourcesShaKey), Value(resources_sha));
+  }
   // Nimbus describes the plugins again before it answers the submit, for
   // up to its describe timeout (10 s by default): wait longer than that.
   auto conn = Connect(c, err, std::chrono::seconds(30));
   if (!conn) return 1;
   for (size_t i = 0; i < shas.size(); ++i) {
     Status s = UploadPlugin(*conn, loaded->spec.plugins[i].path, shas[i], out);
+    if (!s.ok()) return Fail(s, err);
+  }
+  if (!resources_tar.empty()) {
+    Status s = UploadPlugin(*conn, resources_tar, resources_sha, out);
+    std::error_code ec;
+    std::filesystem::remove(resources_tar, ec);
     if (!s.ok()) return Fail(s, err);
   }
   thrift::SubmitOptions opts;
