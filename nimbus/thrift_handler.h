@@ -2,18 +2,33 @@
 //
 // NimbusHandler implements the generated thrift::NimbusIf on top of Nimbus:
 // the one place where a Status becomes the exception gale.thrift declares
-// for that call. Thread-safe (Nimbus is); one instance serves every
-// connection.
+// for that call, and where each call's caller is authorized (README.md,
+// "Authentication and roles"). One instance per connection (main.cc makes
+// them), so the identity it authenticated stays with that connection; calls
+// on one connection run one at a time.
 #pragma once
 
 #include "nimbus/nimbus.h"
+#include "thrift/auth.h"
 #include "thrift/gen-cpp/Nimbus.h"
+
+#include <functional>
 
 namespace gale::nimbus {
 
+// How a connection may be authenticated (set by main.cc per connection).
+struct ConnectionAuth {
+  rpc::AuthMode mode = rpc::AuthMode::kNone;
+  const rpc::AuthTable* table = nullptr;  // tokens and certificate roles
+  std::string peer;                       // "host:port", for log lines
+  // The verified client certificate's CN, "" when it sent none.
+  std::function<std::string()> peer_cn;
+};
+
 class NimbusHandler final : public thrift::NimbusIf {
  public:
-  explicit NimbusHandler(Nimbus& nimbus) : nimbus_(nimbus) {}
+  explicit NimbusHandler(Nimbus& nimbus, ConnectionAuth auth = {})
+      : nimbus_(nimbus), auth_(std::move(auth)) {}
 
   void beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) override;
   void uploadPluginChunk(const std::string& upload_id, const std::string& chunk) override;
@@ -37,9 +52,24 @@ class NimbusHandler final : public thrift::NimbusIf {
                      const std::string& supervisor_id, int32_t port) override;
   void workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
                        const thrift::WorkerHeartbeat& heartbeat) override;
+  void authenticate(const std::string& user, const std::string& token) override;
+
+  // What a call needs: kRead (list, info, statistics), kUpload (plugins),
+  // kSubmit, kModify (kill, activate, deactivate, rebalance: a submitter's
+  // own topologies only), kDaemon (supervisors' and workers' calls).
+  enum class Op { kRead, kUpload, kSubmit, kModify, kDaemon };
+  // Whether `role` may make calls of kind `op` (ownership aside).
+  static bool Allowed(rpc::Role role, Op op);
 
  private:
+  // Throws AuthorizationException (and logs a line) unless this
+  // connection's identity may do `what` (e.g. "kill topology 'wc'").
+  void Require(Op op, const std::string& what, const std::string& topology = "");
+  const rpc::Identity& Who();
+
   Nimbus& nimbus_;
+  ConnectionAuth auth_;
+  std::optional<rpc::Identity> identity_;
 };
 
 }  // namespace gale::nimbus

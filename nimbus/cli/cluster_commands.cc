@@ -4,6 +4,7 @@
 #include "core/common/sha256.h"
 #include "core/runtime/load_topology.h"
 #include "core/topology/cluster_config.h"
+#include "thrift/auth.h"
 #include "thrift/client.h"
 #include "thrift/convert.h"
 
@@ -26,6 +27,44 @@ bool FileExists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+// The cluster config file to read: --config, $GALE_CONFIG, or
+// ~/.gale/cluster.yaml when it exists; "" for none.
+std::string ClusterConfigPath(const ClusterArgs& args) {
+  std::string config = args.config;
+  if (config.empty()) {
+    if (const char* env = std::getenv("GALE_CONFIG"); env && *env) config = env;
+  }
+  if (config.empty()) {
+    if (const char* home = std::getenv("HOME")) {
+      const std::string p = std::string(home) + "/.gale/cluster.yaml";
+      if (FileExists(p)) config = p;
+    }
+  }
+  return config;
+}
+
+// How to authenticate: --auth FILE, else $GALE_AUTH, else the cluster
+// config's gale.auth.* / gale.tls.* keys; the GALE_AUTH_* / GALE_TLS_*
+// environment over either.
+Status UseAuth(const ClusterArgs& args) {
+  std::string file = args.auth;
+  if (file.empty()) {
+    if (const char* env = std::getenv("GALE_AUTH"); env && *env) file = env;
+  }
+  auto load = [&]() -> Result<rpc::ClientAuth> {
+    if (!file.empty()) return rpc::ClientAuthFromFile(file);
+    if (const std::string config = ClusterConfigPath(args); !config.empty()) {
+      GALE_ASSIGN_OR_RETURN(const Config c, topology::LoadClusterConfig(config));
+      return rpc::ClientAuthFromConfig(c, config);
+    }
+    return rpc::ClientAuthFromConfig(Config(), "environment");
+  };
+  auto auth = load();
+  if (!auth.ok()) return auth.status();
+  rpc::SetClientAuth(*auth);
+  return Status::Ok();
+}
+
 // Connects, or writes why not and returns null. `timeout` bounds the
 // connect and every call's wait for its answer.
 std::unique_ptr<rpc::NimbusConnection> Connect(
@@ -40,10 +79,17 @@ std::unique_ptr<rpc::NimbusConnection> Connect(
     err << "gale: nimbus address " << hp.status().message() << " (from " << source << ")\n";
     return nullptr;
   }
+  if (Status s = UseAuth(args); !s.ok()) {
+    err << "gale: " << s.message() << "\n";
+    return nullptr;
+  }
   auto conn = rpc::NimbusConnection::Connect(*hp, timeout);
   if (!conn.ok()) {
-    err << "gale: " << conn.status().message() << " (address from " << source
-        << "); is gale-nimbus running?\n";
+    err << "gale: " << conn.status().message();
+    if (conn.status().code() == StatusCode::kUnavailable) {
+      err << " (address from " << source << "); is gale-nimbus running?";
+    }
+    err << "\n";
     return nullptr;
   }
   return std::move(conn).value();
@@ -217,16 +263,7 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
     *source = "$GALE_NIMBUS";
     return env;
   }
-  std::string config = args.config;
-  if (config.empty()) {
-    if (const char* env = std::getenv("GALE_CONFIG"); env && *env) config = env;
-  }
-  if (config.empty()) {
-    if (const char* home = std::getenv("HOME")) {
-      const std::string p = std::string(home) + "/.gale/cluster.yaml";
-      if (FileExists(p)) config = p;
-    }
-  }
+  const std::string config = ClusterConfigPath(args);
   if (!config.empty()) {
     auto c = topology::LoadClusterConfig(config);
     if (!c.ok()) {
