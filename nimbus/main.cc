@@ -139,8 +139,9 @@ std::string PeerOf(const std::shared_ptr<apache::thrift::transport::TTransport>&
 // print. A client that just hangs up or goes quiet is not logged.
 class LoggedProcessor : public apache::thrift::TProcessor {
  public:
-  LoggedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner, std::string peer, bool tls)
-      : inner_(std::move(inner)), peer_(std::move(peer)), tls_(tls) {}
+  LoggedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner, std::string peer,
+                  std::weak_ptr<apache::thrift::transport::TTransport> socket, bool tls)
+      : inner_(std::move(inner)), peer_(std::move(peer)), socket_(std::move(socket)), tls_(tls) {}
   bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
                std::shared_ptr<apache::thrift::protocol::TProtocol> out, void* context) override {
     using apache::thrift::transport::TTransportException;
@@ -150,16 +151,28 @@ class LoggedProcessor : public apache::thrift::TProcessor {
       const auto type = e.getType();
       if (type != TTransportException::END_OF_FILE && type != TTransportException::TIMED_OUT &&
           type != TTransportException::INTERRUPTED) {
-        GALE_LOG(kWarn) << "dropped connection from " << peer_ << ": " << e.what()
-                        << (tls_ ? "" : " (a TLS client on this plaintext port?)");
+        GALE_LOG(kWarn) << "dropped connection from " << peer_ << ": " << e.what() << Why();
       }
       throw;
     }
   }
 
  private:
+  // Why the handshake failed, when the client's certificate did not verify.
+  std::string Why() const {
+    if (!tls_) return " (a TLS client on this plaintext port?)";
+    auto ssl_socket =
+        std::dynamic_pointer_cast<apache::thrift::transport::TSSLSocket>(socket_.lock());
+    SSL* ssl = ssl_socket ? SslOf::Get(*ssl_socket) : nullptr;
+    if (!ssl) return "";
+    const long v = SSL_get_verify_result(ssl);
+    if (v == X509_V_OK) return "";
+    return std::string(" (client certificate: ") + X509_verify_cert_error_string(v) + ")";
+  }
+
   std::shared_ptr<apache::thrift::TProcessor> inner_;
   std::string peer_;
+  std::weak_ptr<apache::thrift::transport::TTransport> socket_;
   bool tls_;
 };
 
@@ -183,7 +196,7 @@ class ConnectionProcessorFactory : public apache::thrift::TProcessorFactory {
     };
     auto handler = std::make_shared<gale::nimbus::NimbusHandler>(nimbus_, std::move(auth));
     return std::make_shared<LoggedProcessor>(
-        std::make_shared<gale::thrift::NimbusProcessor>(handler), PeerOf(info.transport),
+        std::make_shared<gale::thrift::NimbusProcessor>(handler), PeerOf(info.transport), socket,
         mode_ != gale::rpc::AuthMode::kNone);
   }
 

@@ -92,6 +92,7 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
   GALE_ASSIGN_OR_RETURN(c.ports, PortsFrom(flags, file, c.ports));
   c.host = FlagOrConfig(flags, "host", file, "supervisor.host", c.host);
   if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
+  GALE_ASSIGN_OR_RETURN(c.auth, rpc::ClientAuthFromConfig(file, config_file.path));
   c.id = FlagOrConfig(flags, "id", file, "supervisor.id", "");
   if ((flags.count("id") || file.Contains("supervisor.id")) && c.id.empty()) {
     return Status::InvalidArgument("the supervisor id must not be empty");

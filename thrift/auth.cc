@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -24,11 +25,19 @@ std::string Folder(const std::string& path) {
   return slash == std::string::npos ? "" : path.substr(0, slash + 1);
 }
 
+// An absolute path (workers run in folders of their own).
+std::string Absolute(const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  char cwd[4096];
+  if (!::getcwd(cwd, sizeof cwd)) return p;
+  return std::string(cwd) + "/" + p;
+}
+
 // A path from a config file, relative to the file's folder.
 std::string PathKey(const Config& file, const std::string& where, const std::string& key) {
   std::string v = file.GetString(key, "");
   if (!v.empty() && v[0] != '/') v = Folder(where) + v;
-  return v;
+  return Absolute(v);
 }
 
 Result<AuthMode> ParseMode(const std::string& text, const std::string& source) {
@@ -116,9 +125,9 @@ Result<ClientAuth> ClientAuthFromConfig(const Config& file, const std::string& w
       a.token = Trim(a.token);
     }
   }
-  if (!Env("GALE_TLS_CA").empty()) a.ca = Env("GALE_TLS_CA");
-  if (!Env("GALE_TLS_CERT").empty()) a.cert = Env("GALE_TLS_CERT");
-  if (!Env("GALE_TLS_KEY").empty()) a.key = Env("GALE_TLS_KEY");
+  if (!Env("GALE_TLS_CA").empty()) a.ca = Absolute(Env("GALE_TLS_CA"));
+  if (!Env("GALE_TLS_CERT").empty()) a.cert = Absolute(Env("GALE_TLS_CERT"));
+  if (!Env("GALE_TLS_KEY").empty()) a.key = Absolute(Env("GALE_TLS_KEY"));
   if (!Env("GALE_AUTH_USER").empty()) a.user = Env("GALE_AUTH_USER");
   if (!Env("GALE_AUTH_TOKEN").empty()) a.token = Env("GALE_AUTH_TOKEN");
   const std::string w = where.empty() ? "client auth" : where;
@@ -203,7 +212,7 @@ Status CheckListenAllowed(const std::string& host, const ServerAuth& auth) {
   if (auth.mode != AuthMode::kNone || auth.insecure_allow || IsLoopbackHost(host)) {
     return Status::Ok();
   }
-  return Status::FailedPrecondition(
+  return Status::InvalidArgument(
       "refusing to listen on '" + host +
       "' (not a loopback address) without authentication: anyone who reaches it could run code "
       "on the cluster. Create keys with `gale auth init DIR` and put the lines it prints in the "

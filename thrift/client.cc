@@ -66,12 +66,8 @@ std::string Hint(AuthMode mode, const std::string& what) {
     }
     return "";
   }
-  if (what.find("wrong version") != std::string::npos ||
-      what.find("packet length") != std::string::npos ||
-      what.find("unexpected eof") != std::string::npos ||
-      what.find("No more data") != std::string::npos ||
-      what.find("reset by peer") != std::string::npos ||
-      what.find("SSL_connect") != std::string::npos) {
+  if (what.find("SSL_") != std::string::npos || what.find("No more data") != std::string::npos ||
+      what.find("reset by peer") != std::string::npos) {
     return " (the TLS handshake failed: is nimbus serving TLS with this cluster's CA, and is "
            "this certificate valid and signed by it?)";
   }

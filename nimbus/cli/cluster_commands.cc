@@ -86,7 +86,8 @@ std::unique_ptr<rpc::NimbusConnection> Connect(
   auto conn = rpc::NimbusConnection::Connect(*hp, timeout);
   if (!conn.ok()) {
     err << "gale: " << conn.status().message();
-    if (conn.status().code() == StatusCode::kUnavailable) {
+    if (conn.status().code() == StatusCode::kUnavailable &&
+        conn.status().message().find("TLS") == std::string::npos) {
       err << " (address from " << source << "); is gale-nimbus running?";
     }
     err << "\n";
@@ -149,7 +150,7 @@ std::string InfoJson(const thrift::TopologyInfo& info) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   JsonWriter w;
-  w.BeginObject().Field("id", info.id).Field("name", info.name);
+  w.BeginObject().Field("id", info.id).Field("name", info.name).Field("owner", info.owner);
   w.Field("status", convert::StatusName(info.status)).Field("uptimeSeconds", info.uptime_secs);
   w.Field("launchTime", LocalTime(now - info.uptime_secs));
   w.Field("workersTotal", info.num_workers);
@@ -329,7 +330,7 @@ int List(const ClusterArgs& c, bool json, std::ostream& out, std::ostream& err) 
       w.BeginObject().Field("id", t.id).Field("name", t.name);
       w.Field("status", convert::StatusName(t.status)).Field("uptimeSeconds", t.uptime_secs);
       w.Field("tasksTotal", t.num_tasks).Field("executorsTotal", t.num_executors);
-      w.Field("workersTotal", t.num_workers).EndObject();
+      w.Field("workersTotal", t.num_workers).Field("owner", t.owner).EndObject();
     }
     w.EndArray().Key("supervisors").BeginArray();
     for (const auto& sup : sum.supervisors) {
