@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
+#include <tuple>
 
 namespace gale::testing {
 namespace {
@@ -289,6 +291,76 @@ TEST_CASE("A TLS client against a plaintext nimbus: a clear error, a log line, s
   CHECK(WaitFor([&] { return Count(ReadFile(log), "dropped connection from") == 1; }, seconds(5)));
   CHECK(ReadFile(log).find("(a TLS client on this plaintext port?)") != std::string::npos);
   CHECK(cluster.Gale({"list"}).exit_code == 0);
+}
+
+// curl -s [-X POST] [-H HEADER] URL: the status code and the body.
+std::pair<int, std::string> Curl(const TempDir& dir, const std::string& url,
+                                 const std::string& method = "GET",
+                                 const std::string& header = "") {
+  std::vector<std::string> argv{"curl", "-s",           "-m", "20",  "-o", dir.path() + "/body",
+                                "-w",   "%{http_code}", "-X", method};
+  if (!header.empty()) argv.insert(argv.end(), {"-H", header});
+  argv.push_back(url);
+  auto r = RunProcess(argv, seconds(30));
+  return {r.out.empty() ? 0 : std::atoi(r.out.c_str()), ReadFile(dir.path() + "/body")};
+}
+
+// The token of `user` in a tokens file.
+std::string TokenOf(const std::string& tokens, const std::string& user) {
+  std::istringstream in(ReadFile(tokens));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string name, role, token;
+    if (words >> name >> role >> token && name == user) return token;
+  }
+  return "";
+}
+
+TEST_CASE("The UI reads with its node certificate; a POST needs a submitter's or admin's token",
+          "[integration][auth]") {
+  TempDir dir;
+  const std::string keys = dir.path() + "/keys";
+  GaleAuth(
+      {"init", keys, "--user", "alice:submitter", "--user", "bob:reader", "--user", "root:admin"});
+  SecureCluster secure(keys, 1);
+  TestCluster& cluster = secure.cluster;
+  const int port = FreePort();
+  Daemon ui({BinDir() + "/gale-ui", "--config", keys + "/cluster.yaml", "--nimbus",
+             cluster.nimbus(), "--port", std::to_string(port)},
+            cluster.dir().path() + "/ui.log");
+  INFO(cluster.Logs() << "--- ui\n" << ui.Log());
+  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/";
+  REQUIRE(WaitFor([&] { return Curl(dir, base + "cluster/summary").first == 200; }, seconds(20)));
+  auto r = cluster.Gale(
+      {"submit", WordCount(cluster.dir()), "--inactive", "--auth", keys + "/alice.yaml"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto [status, body] = Curl(dir, base + "topology/summary");
+  REQUIRE(status == 200);
+  const auto at = body.find("wordcount-");
+  REQUIRE(at != std::string::npos);
+  const std::string id = body.substr(at, body.find('"', at) - at);
+  const std::string activate = base + "topology/" + id + "/activate";
+
+  std::tie(status, body) = Curl(dir, activate, "POST");
+  CHECK(status == 401);
+  CHECK(body.find("a POST needs the header 'Authorization: Bearer USER:TOKEN'") !=
+        std::string::npos);
+  std::tie(status, body) =
+      Curl(dir, activate, "POST", "Authorization: Bearer bob:" + TokenOf(keys + "/tokens", "bob"));
+  CHECK(status == 403);
+  CHECK(body.find("user 'bob' (role reader) may not activate topology 'wordcount'") !=
+        std::string::npos);
+  std::tie(status, body) =
+      Curl(dir, activate, "POST", "Authorization: Bearer alice:0123456789abcdef0123456789abcdef");
+  CHECK(status == 401);
+  CHECK(body.find("authentication failed for user 'alice'") != std::string::npos);
+  std::tie(status, body) = Curl(
+      dir, activate, "POST", "Authorization: Bearer alice:" + TokenOf(keys + "/tokens", "alice"));
+  CHECK(status == 200);
+  CHECK(WaitFor([&] { return cluster.Gale({"list"}).out.find("ACTIVE") != std::string::npos; },
+                seconds(10)));
+  CHECK(ui.Stop() == 0);
 }
 
 TEST_CASE("Nimbus and the UI refuse a non-loopback address without authentication",
