@@ -316,7 +316,7 @@ std::string TokenOf(const std::string& tokens, const std::string& user) {
   return "";
 }
 
-TEST_CASE("The UI reads with its node certificate; a POST needs a submitter's or admin's token",
+TEST_CASE("The UI reads with its node certificate, and a POST needs a submitter or admin token",
           "[integration][auth]") {
   TempDir dir;
   const std::string keys = dir.path() + "/keys";
