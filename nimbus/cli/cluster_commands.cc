@@ -384,6 +384,7 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
       << ", up " << Uptime(info.uptime_secs) << " (since " << LocalTime(now - info.uptime_secs)
       << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n";
   if (info.__isset.sched_status) out << "scheduling: " << info.sched_status << "\n";
+  if (!info.owner.empty()) out << "owner: " << info.owner << "\n";
   out << "\n";
 
   const std::map<std::string, ComponentTotals> rows = SumByComponent(info);

@@ -135,7 +135,9 @@ TEST_CASE("Mutual TLS: word count runs, roles and owners are enforced, refusals 
   CHECK(r.out.find("\"owner\":\"alice\"") != std::string::npos);
 
   // A reader may read, not kill.
-  CHECK(cluster.Gale({"info", "wordcount", "--auth", bob}).exit_code == 0);
+  r = cluster.Gale({"info", "wordcount", "--auth", bob});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\nowner: alice\n") != std::string::npos);
   r = cluster.Gale({"kill", "wordcount", "--auth", bob});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("nimbus refused: user 'bob' (role reader) may not kill topology 'wordcount'") !=
