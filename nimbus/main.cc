@@ -136,7 +136,8 @@ std::string PeerOf(const std::shared_ptr<apache::thrift::transport::TTransport>&
 // Runs one connection's calls, and logs once why a connection broke (a
 // failed TLS handshake: unknown CA, expired certificate, a plaintext client
 // on a TLS port or the other way round), without the stack Thrift would
-// print. A client that just hangs up or goes quiet is not logged.
+// print. A client that just hangs up (with or without TLS's close_notify)
+// or goes quiet is not logged.
 class LoggedProcessor : public apache::thrift::TProcessor {
  public:
   LoggedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner, std::string peer,
@@ -149,8 +150,10 @@ class LoggedProcessor : public apache::thrift::TProcessor {
       return inner_->process(in, out, context);
     } catch (const TTransportException& e) {
       const auto type = e.getType();
+      // A client that went away without TLS's close_notify is a hang-up.
+      const bool hung_up = std::string(e.what()).find("SSL_read: unexpected eof") == 0;
       if (type != TTransportException::END_OF_FILE && type != TTransportException::TIMED_OUT &&
-          type != TTransportException::INTERRUPTED) {
+          type != TTransportException::INTERRUPTED && !hung_up) {
         GALE_LOG(kWarn) << "dropped connection from " << peer_ << ": " << e.what() << Why();
       }
       throw;
