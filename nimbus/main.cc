@@ -19,10 +19,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -179,6 +183,22 @@ class LoggedProcessor : public apache::thrift::TProcessor {
   bool tls_;
 };
 
+// When a TLS connection last began waiting for a request (steady clock, ms),
+// or -1 while nimbus runs one of its calls. Set by the processor's events.
+struct ConnectionClock : apache::thrift::TProcessorEventHandler {
+  std::atomic<int64_t> waiting_since{NowMs()};
+  static int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void* getContext(const char*, void*) override {
+    waiting_since = -1;
+    return nullptr;
+  }
+  void freeContext(void*, const char*) override { waiting_since = NowMs(); }
+};
+
 // A handler per connection, so the identity a connection authenticated is
 // its own (nimbus/thrift_handler.h).
 class ConnectionProcessorFactory : public apache::thrift::TProcessorFactory {
@@ -198,15 +218,55 @@ class ConnectionProcessorFactory : public apache::thrift::TProcessorFactory {
       return s ? PeerCommonName(s) : std::string();
     };
     auto handler = std::make_shared<gale::nimbus::NimbusHandler>(nimbus_, std::move(auth));
-    return std::make_shared<LoggedProcessor>(
-        std::make_shared<gale::thrift::NimbusProcessor>(handler), PeerOf(info.transport), socket,
-        mode_ != gale::rpc::AuthMode::kNone);
+    auto processor = std::make_shared<gale::thrift::NimbusProcessor>(handler);
+    if (mode_ != gale::rpc::AuthMode::kNone) {
+      auto clock = std::make_shared<ConnectionClock>();
+      processor->setEventHandler(clock);
+      std::lock_guard lock(mu_);
+      watched_.push_back({socket, clock, PeerOf(info.transport)});
+    }
+    return std::make_shared<LoggedProcessor>(processor, PeerOf(info.transport), socket,
+                                             mode_ != gale::rpc::AuthMode::kNone);
+  }
+
+  // OpenSSL's reads in Thrift 0.17 wait without the socket's receive
+  // timeout, so a TLS client that never finishes its handshake or stays
+  // silent would hold its thread for ever. Called every tick: a TLS
+  // connection waiting for a request longer than `idle` is shut down (its
+  // thread then sees end of file and ends), as the plaintext port's receive
+  // timeout does.
+  void Reap(std::chrono::milliseconds idle) {
+    const int64_t now = ConnectionClock::NowMs();
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < watched_.size();) {
+      Watched& w = watched_[i];
+      auto socket = std::dynamic_pointer_cast<apache::thrift::transport::TSocket>(w.socket.lock());
+      const int64_t since = w.clock->waiting_since.load();
+      if (socket && (since < 0 || now - since <= idle.count())) {
+        ++i;
+        continue;
+      }
+      if (socket && socket->getSocketFD() >= 0) {
+        GALE_LOG(kInfo) << "closing connection from " << w.peer << ": no request for "
+                        << idle.count() / 1000 << " s";
+        ::shutdown(socket->getSocketFD(), SHUT_RDWR);
+      }
+      watched_[i] = std::move(watched_.back());
+      watched_.pop_back();
+    }
   }
 
  private:
+  struct Watched {
+    std::weak_ptr<apache::thrift::transport::TTransport> socket;
+    std::shared_ptr<ConnectionClock> clock;
+    std::string peer;
+  };
   gale::nimbus::Nimbus& nimbus_;
   gale::rpc::AuthMode mode_;
   const gale::rpc::AuthTable* table_;
+  std::mutex mu_;
+  std::vector<Watched> watched_;
 };
 
 }  // namespace
@@ -308,6 +368,7 @@ int main(int argc, char** argv) {
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       nimbus.Tick();
+      processors->Reap(std::chrono::seconds(15));
       tick();
     });
   };

@@ -12,7 +12,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -268,6 +273,24 @@ TEST_CASE("Bad certificates and mismatched transports: a clear error, a log line
     CHECK(r.err.find("lost nimbus") != std::string::npos);
     CHECK(WaitFor([&] { return dropped() == 1; }, seconds(5)));
     CHECK(secure.NimbusLog().find("certificate verify failed") != std::string::npos);
+  }
+  SECTION("a client that connects and never starts its handshake") {
+    // OpenSSL's handshake would wait for it for ever; nimbus closes it after
+    // its idle time (15 s), as it does on its plaintext port.
+    auto hp = rpc::ParseHostPort(cluster.nimbus());
+    REQUIRE(hp.ok());
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(hp->port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{60, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char byte;
+    CHECK(::recv(fd, &byte, 1, 0) == 0);  // end of file, not the 60 s timeout
+    ::close(fd);
+    CHECK(secure.NimbusLog().find("no request for 15 s") != std::string::npos);
   }
   SECTION("a certificate nimbus's roles do not list") {
     GaleAuth({"user", keys, "late", "submitter"});  // after nimbus read its roles
