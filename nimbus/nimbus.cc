@@ -9,6 +9,7 @@
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
 #include "core/topology/validator.h"
+#include "core/transport/zmq_transport.h"
 #include "thrift/convert.h"
 
 #include <thrift/protocol/TBinaryProtocol.h>
@@ -248,6 +249,7 @@ void Nimbus::Remove(const std::string& id) {
   topologies_.erase(id);
   plans_.erase(id);
   sched_notes_.erase(id);
+  errors_.erase(id);
   stats_.RemoveTopology(id);
   for (auto it = workers_.begin(); it != workers_.end();) {
     it = it->first.first == id ? workers_.erase(it) : std::next(it);
@@ -509,6 +511,11 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   t.assignment.topology_id = t.id;
   t.assignment.version = 0;
   if (!owner.empty()) t.__set_owner(owner);
+  if (options_.transport_curve) {
+    GALE_ASSIGN_OR_RETURN(transport::CurveKeys keys, transport::NewCurveKeys());
+    t.__set_transport_public_key(keys.public_key);
+    t.__set_transport_secret_key(keys.secret_key);
+  }
   GALE_RETURN_IF_ERROR(Persist(t));
   auto& stored = topologies_.emplace(t.id, std::move(t)).first->second;
   GALE_LOG(kInfo) << "submitted topology " << stored.id << " ("
@@ -721,6 +728,10 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
   plan.topology = Effective(*t);
   plan.status = t->status;
   plan.assignment = t->assignment;
+  if (t->__isset.transport_secret_key) {
+    plan.__set_transport_public_key(t->transport_public_key);
+    plan.__set_transport_secret_key(t->transport_secret_key);
+  }
   return plan;
 }
 
@@ -742,6 +753,7 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
     w.heartbeat = hb;
     auto plan = PlanFor(*t);
     if (plan.ok()) {
+      RecordErrors(*t, **plan, hb);
       const int64_t now_secs = UnixNowSecs();
       for (size_t i = 0; i < hb.executors.size() && i < hb.stats.size(); ++i) {
         const auto& ea = hb.executors[i];
@@ -753,6 +765,24 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
     }
   }
   return r;
+}
+
+void Nimbus::RecordErrors(const thrift::StoredTopology& t, const runtime::TopologyPlan& plan,
+                          const thrift::WorkerHeartbeat& hb) {
+  for (const auto& err : hb.errors) {
+    const int c = err.__isset.task ? plan.ComponentOfTask(err.task) : -1;
+    const std::string component = c >= 0 ? plan.components()[static_cast<size_t>(c)].id : "?";
+    auto& kept = errors_[t.id][component];
+    // The same error of the same process is one entry, with its latest time and count.
+    kept[{err.host + ":" + std::to_string(err.port), hb.incarnation, err.task, err.error}] = err;
+    while (kept.size() > kErrorsPerComponent) {
+      auto oldest = kept.begin();
+      for (auto it = kept.begin(); it != kept.end(); ++it) {
+        if (it->second.error_time_secs < oldest->second.error_time_secs) oldest = it;
+      }
+      kept.erase(oldest);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- queries
@@ -840,10 +870,10 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
     if (w == workers_.end() || w->second.first_heartbeat.count() == 0) continue;
     const auto& hb = w->second.heartbeat;
     info.dropped_frames[SlotName(slot)] = hb.dropped_frames;
-    for (const auto& err : hb.errors) {
-      const int c = err.__isset.task ? plan->ComponentOfTask(err.task) : -1;
-      const std::string component = c >= 0 ? plan->components()[static_cast<size_t>(c)].id : "?";
-      info.errors[component].push_back(err);
+  }
+  if (auto kept = errors_.find(t->id); kept != errors_.end()) {
+    for (const auto& [component, errors] : kept->second) {
+      for (const auto& [key, err] : errors) info.errors[component].push_back(err);
     }
   }
   info.__isset.dropped_frames = true;

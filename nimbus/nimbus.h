@@ -145,6 +145,21 @@ class Nimbus {
   std::map<std::string, std::string> sched_notes_;
   std::map<std::string, SupervisorState> supervisors_;              // by id
   std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
+  // The errors workers reported, kept after the worker is gone (a worker
+  // killed or restarted takes its own report with it): by topology id, then
+  // component, at most kErrorsPerComponent each, the newest kept. Storm keeps
+  // them in ZooKeeper for the same reason.
+  static constexpr size_t kErrorsPerComponent = 10;
+  struct ErrorKey {
+    std::string slot;     // host:port of the worker
+    int64_t incarnation;  // its process (counts restart with it)
+    int32_t task;
+    std::string error;
+    auto operator<=>(const ErrorKey&) const = default;
+  };
+  std::map<std::string, std::map<std::string, std::map<ErrorKey, thrift::ErrorInfo>>> errors_;
+  void RecordErrors(const thrift::StoredTopology& t, const runtime::TopologyPlan& plan,
+                    const thrift::WorkerHeartbeat& hb);
   int64_t next_id_ = 1;
   // Statistics windows (stats_store.h), saved to StatsFile() when changed,
   // at most every kStatsSaveInterval.

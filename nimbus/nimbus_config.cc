@@ -68,6 +68,7 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
   GALE_ASSIGN_OR_RETURN(n.describe_timeout,
                         SecondsOption(flags, "describe-timeout-secs", file,
                                       "nimbus.plugin.describe.timeout.secs", n.describe_timeout));
+  n.transport_curve = file.values.GetBool("gale.transport.curve", n.transport_curve);
   GALE_ASSIGN_OR_RETURN(
       n.describe_program,
       topology::ProgramOption(

@@ -35,6 +35,9 @@ struct NimbusOptions {
   // How long that program may take before it is killed and the submit
   // refused (--describe-timeout-secs, nimbus.plugin.describe.timeout.secs).
   Nanos describe_timeout = std::chrono::seconds(10);
+  // gale.transport.curve: give each submitted topology a CURVE key pair, so
+  // that its workers encrypt their links and admit only each other.
+  bool transport_curve = true;
 };
 
 struct NimbusConfig {

@@ -38,6 +38,7 @@
 #
 # Environment: GALE_BUILD_DIR (default build), GALE_JOBS (build jobs),
 # BENCH_STATS_FIRST=off (--stats-compare: the "stats off" run first),
+# BENCH_CURVE=off (cluster workloads: worker links in plaintext),
 # BENCH_WARMUP_SECS / BENCH_WINDOW_SECS override the measurement timing.
 #
 # Throughput is counted where tuples arrive: the last bolts append their
@@ -219,8 +220,15 @@ cluster_start() {
   local ports; read -r -a ports <<< "$("$bin/gale-bench-probe" free-ports 5)"
   nimbus="127.0.0.1:${ports[0]}"
   mkdir -p "$run/cluster"
+  # BENCH_CURVE=off: worker links in plaintext (gale.transport.curve: false),
+  # to measure what encryption costs.
+  local nimbus_config=()
+  if [[ "${BENCH_CURVE:-on}" == off ]]; then
+    echo "gale.transport.curve: false" > "$run/cluster/nimbus.yaml"
+    nimbus_config=(--config "$run/cluster/nimbus.yaml")
+  fi
   "$bin/gale-nimbus" --host 127.0.0.1 --port "${ports[0]}" --state-dir "$run/cluster/nimbus" \
-    > "$run/cluster/nimbus.log" 2>&1 &
+    "${nimbus_config[@]}" > "$run/cluster/nimbus.log" 2>&1 &
   nimbus_pid=$!
   for _ in $(seq 1 100); do
     "$bin/gale" list --nimbus "$nimbus" > /dev/null 2>&1 && break

@@ -9,7 +9,7 @@
 #   scripts/check-commands.sh          check; exit 1 naming what is missing
 #   scripts/check-commands.sh --list   print each command and where it comes from
 #
-# What counts as a call: in scripts/*.sh, the first word of every simple
+# What counts as a call: in scripts/*.sh and test/*/*.sh, the first word of every simple
 # command, as scripts/shell_commands.py finds them, leaving out shell keywords,
 # builtins and the scripts' own functions (commands named by a variable or a
 # path are the project's own binaries); in the C++ tests, the program of every
@@ -23,12 +23,14 @@ list=0
 
 # --- the commands ----------------------------------------------------------
 script_commands() {  # scripts/shell_commands.py parses them
-  /usr/bin/python3 "$root/scripts/shell_commands.py" "$root"/scripts/*.sh "$root/.ci/run" |
+  /usr/bin/python3 "$root/scripts/shell_commands.py" "$root"/scripts/*.sh "$root"/test/*/*.sh \
+    "$root/.ci/run" |
     grep -E '^[a-z][a-z0-9._+-]*$' || true
 }
 
 functions_defined() {
-  grep -hoE '^[[:space:]]*[a-z_][a-z0-9_]*\(\)' "$root"/scripts/*.sh | tr -d '() \t' || true
+  grep -hoE '^[[:space:]]*[a-z_][a-z0-9_]*\(\)' "$root"/scripts/*.sh "$root"/test/*/*.sh |
+    tr -d '() \t' || true
 }
 
 test_commands() {

@@ -33,6 +33,8 @@ packages=(
   postgresql libpq-dev             # the PostgreSQL sink (tests run their own server)
   librdkafka-dev                   # the Kafka connectors (tested on librdkafka's mock cluster)
   librocksdb-dev                   # the embedded state backend
+  systemd                          # systemd-analyze verify of the installed units (test/hosts)
+  iproute2                         # ip netns: the multi-host tests' network namespaces (test/hosts)
 )
 # Packages that count as present when their command is on PATH (node may come
 # from elsewhere, e.g. /usr/local or a nodejs build that bundles npm).

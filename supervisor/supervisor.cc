@@ -6,10 +6,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <cctype>
 #include <cerrno>
@@ -21,6 +23,7 @@
 #include "core/common/logging.h"
 #include "core/topology/topology_name.h"
 #include "supervisor/worker_launcher.h"
+#include "supervisor/worker_record.h"
 
 namespace gale::supervisor {
 namespace {
@@ -67,6 +70,10 @@ struct Supervisor::Slot {
   // already queued from an earlier arming does nothing.
   uint64_t timer_generation = 0;
   std::string death_note;  // where the running worker leaves why it died
+  // A worker a previous supervisor started (not our child: no SIGCHLD, no
+  // exit status). Its exit is seen through a pidfd that becomes readable.
+  bool adopted = false;
+  std::unique_ptr<asio::posix::stream_descriptor> exit_watch;
 
   std::string Describe() const {
     return "worker " + std::to_string(pid) + " of topology " + topology_id + " (version " +
@@ -125,6 +132,7 @@ Status Supervisor::Run() {
   session_ = std::make_unique<NimbusSession>(config_.nimbus, kRpcTimeout);
   plugins_ = std::make_unique<PluginStore>(plugin_dir_);
   for (int port : config_.ports) slots_.emplace(port, std::make_unique<Slot>(io_, port));
+  AdoptWorkers();
 
   // The nimbus thread blocks the signals the io thread handles, so that
   // they never interrupt a Thrift call.
@@ -169,6 +177,52 @@ Status Supervisor::Run() {
 }
 
 // ------------------------------------------------------------- io thread
+
+void Supervisor::AdoptWorkers() {
+  for (auto& [port, slot] : slots_) {
+    const auto record = ReadWorkerRecord(config_.state_dir, port);
+    if (!record) continue;
+    if (!StillRunning(*record)) {
+      RemoveWorkerRecord(config_.state_dir, port);
+      continue;
+    }
+    // glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call itself.
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, record->pid, 0));
+    // The pidfd names the process now; if the pid was reused meanwhile, the
+    // start time no longer matches.
+    if (fd < 0 || !StillRunning(*record)) {
+      if (fd >= 0) ::close(fd);
+      if (fd < 0) {
+        GALE_LOG(kWarn) << "cannot watch worker " << record->pid << " on port " << port << ": "
+                        << std::strerror(errno) << "; stopping it";
+        ::kill(record->pid, SIGKILL);
+      }
+      RemoveWorkerRecord(config_.state_dir, port);
+      continue;
+    }
+    slot->state = Slot::State::kRunning;
+    slot->pid = record->pid;
+    slot->topology_id = record->topology_id;
+    slot->version = record->version;
+    slot->started_at = clock_.Now();
+    slot->adopted = true;
+    slot->death_note = config_.state_dir + "/workers/" + record->topology_id + "-" +
+                       std::to_string(port) + "/death-note";
+    slot->exit_watch = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+    WatchAdoptedExit(*slot);
+    GALE_LOG(kInfo) << "adopted " << slot->Describe()
+                    << ", started by an earlier run of this supervisor";
+  }
+}
+
+void Supervisor::WatchAdoptedExit(Slot& slot) {
+  const pid_t pid = slot.pid;
+  slot.exit_watch->async_wait(asio::posix::stream_descriptor::wait_read,
+                              [this, &slot, pid](const boost::system::error_code& ec) {
+                                if (ec || slot.pid != pid || !slot.adopted) return;
+                                OnWorkerExit(slot, std::nullopt);
+                              });
+}
 
 void Supervisor::WaitForStopSignal() {
   stop_signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
@@ -305,6 +359,12 @@ void Supervisor::StartWorker(Slot& slot, const SlotPlan& plan) {
   slot.state = Slot::State::kRunning;
   slot.pid = *pid;
   slot.started_at = clock_.Now();
+  // For a later run of this supervisor, should this one be killed.
+  if (const auto ticks = ProcessStartTicks(*pid)) {
+    const Status s = WriteWorkerRecord(config_.state_dir, slot.port,
+                                       {*pid, *ticks, plan.version, plan.topology_id});
+    if (!s.ok()) GALE_LOG(kWarn) << "worker " << *pid << ": " << s;
+  }
   GALE_LOG(kInfo) << "started " << slot.Describe() << " (" << plan.topology_name << "), log "
                   << launch.log_file;
 }
@@ -327,7 +387,7 @@ void Supervisor::StopWorker(Slot& slot) {
 void Supervisor::ReapChildren() {
   // Only our own pids are waited for; SIGCHLDs coalesce, so look at all.
   for (auto& [port, slot] : slots_) {
-    if (slot->pid <= 0) continue;
+    if (slot->pid <= 0 || slot->adopted) continue;
     int status = 0;
     pid_t r;
     do { r = ::waitpid(slot->pid, &status, WNOHANG); } while (r < 0 && errno == EINTR);
@@ -341,34 +401,42 @@ void Supervisor::ReapChildren() {
   }
 }
 
-void Supervisor::OnWorkerExit(Slot& slot, int wait_status) {
+void Supervisor::OnWorkerExit(Slot& slot, std::optional<int> wait_status) {
   const auto ran = duration_cast<milliseconds>(clock_.Now() - slot.started_at);
   const std::string what = slot.Describe();
+  // An adopted worker is not our child: how it ended is not known.
+  const std::string how = wait_status ? DescribeWaitStatus(*wait_status)
+                                      : std::string("exited (adopted: exit status not known)");
   slot.pid = 0;
+  slot.adopted = false;
+  slot.exit_watch.reset();
+  RemoveWorkerRecord(config_.state_dir, slot.port);
   ResetTimer(slot);
   if (slot.state == Slot::State::kStopping) {
-    GALE_LOG(kInfo) << what << " stopped: " << DescribeWaitStatus(wait_status);
+    GALE_LOG(kInfo) << what << " stopped: " << how;
     slot.state = Slot::State::kIdle;
     if (shutting_down_) return FinishIfIdle();
     return ReconcileSlot(slot);
   }
   slot.state = Slot::State::kIdle;
-  GALE_LOG(kWarn) << what << " died after " << Seconds(ran) << ": "
-                  << DescribeWaitStatus(wait_status);
+  GALE_LOG(kWarn) << what << " died after " << Seconds(ran) << ": " << how;
   // Counted for nimbus, so that a worker that keeps dying (a poison tuple
   // that crashes it on every replay) shows in `gale info`, not only here.
   // A worker that exits 0 left on purpose (its assignment changed); it is
   // restarted like any other, but it did not die.
-  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+  // An adopted worker counts when it left a death note.
+  const DeathNote note = ReadDeathNote(slot.death_note);
+  const bool died = wait_status ? !WIFEXITED(*wait_status) || WEXITSTATUS(*wait_status) != 0
+                                : !note.cause.empty();
+  if (died) {
     WorkerDeathCount& d = deaths_[{slot.topology_id, slot.port}];
     d.topology_id = slot.topology_id;
     d.port = slot.port;
     ++d.count;
-    d.last_reason = DescribeWaitStatus(wait_status);
+    d.last_reason = how;
     d.last_time_secs = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-    const DeathNote note = ReadDeathNote(slot.death_note);
     const auto it_plan = wanted_.find(slot.port);
     d.last_cause = note.cause;
     d.last_component = note.component;

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -79,7 +80,12 @@ class Supervisor {
   void StartWorker(Slot& slot, const SlotPlan& plan);
   void StopWorker(Slot& slot);
   void ReapChildren();
-  void OnWorkerExit(Slot& slot, int wait_status);
+  // `wait_status`: nothing when not known (an adopted worker).
+  void OnWorkerExit(Slot& slot, std::optional<int> wait_status);
+  // Takes over the workers an earlier run of this supervisor started on our
+  // ports that still run (worker_record.h), before the first heartbeat.
+  void AdoptWorkers();
+  void WatchAdoptedExit(Slot& slot);
   void RestartLater(Slot& slot, RestartBackoff::Duration delay);
   void BeginShutdown();
   // Removes the logs of topologies no longer here once older than

@@ -408,6 +408,10 @@ struct WorkerPlan {
   2: required Topology topology,
   3: required TopologyStatus status,
   4: required Assignment assignment,
+  // The topology's ZeroMQ CURVE key pair (Z85): set, every worker link is
+  // encrypted and admits only peers that hold it. Unset: plaintext.
+  5: optional string transport_public_key,
+  6: optional string transport_secret_key,
 }
 
 // One slot of a supervisor that nimbus wants running.
@@ -494,9 +498,12 @@ struct StoredTopology {
   8: optional TopologyStatus prev_status,
   9: optional i64 action_time_millis,
   10: optional RebalanceOptions pending_rebalance,
+  // Made at submit when nimbus encrypts worker links (gale.transport.curve).
+  11: optional string transport_public_key,
+  12: optional string transport_secret_key,
   // The authenticated user who submitted it ("" without authentication, or
   // in a file written before owners were kept: only admins may change it).
-  11: optional string owner = "",
+  13: optional string owner = "",
 }
 
 // Nimbus's statistics windows (nimbus/stats_store.h), on disk as

@@ -220,6 +220,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   to.batch_tuples = static_cast<size_t>((*plan)->settings().transfer_batch_size);
   to.flush_delay =
       Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
+  to.topology_id = options.topology_id;
+  to.assignment_version = a.version;
+  to.curve_public_key = wp.transport_public_key;
+  to.curve_secret_key = wp.transport_secret_key;
   transport::ZmqTransport transport(to, receiver);
   remote.set_transport(&transport);
   s = transport.Start();
@@ -273,8 +277,9 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
         hb.errors.push_back(std::move(info));
       }
     }
+    const transport::TransportStats ts = transport.stats();
     hb.__set_dropped_frames(
-        static_cast<int64_t>((*rt)->dropped_tuples() + transport.stats().frames_dropped));
+        static_cast<int64_t>((*rt)->dropped_tuples() + ts.frames_dropped + ts.frames_stale));
     if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
       auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
       if (!again.ok()) continue;  // nimbus is away: keep running, try again next beat

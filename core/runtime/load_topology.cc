@@ -59,7 +59,12 @@ std::vector<std::string> DefaultPluginSearchPath() {
   }
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) path.push_back((exe.parent_path().parent_path() / "lib").string());
+  if (!ec) {
+    path.push_back((exe.parent_path().parent_path() / "lib").string());
+    // Where `cmake --install` and the .deb put the connectors and examples.
+    const auto installed = exe.parent_path().parent_path() / "lib" / "gale";
+    if (std::filesystem::is_directory(installed, ec)) path.push_back(installed.string());
+  }
   // The same folder twice (GALE_PLUGIN_PATH naming <gale>/../lib) is looked
   // in, and reported, once.
   std::vector<std::string> unique;

@@ -42,6 +42,36 @@ constexpr int kPushLingerMs = 500;
 // At most one log line per this period about frames that did not decode.
 constexpr auto kDropLogPeriod = std::chrono::seconds(1);
 
+// ZeroMQ's ZAP endpoint: a REP socket bound here in a context answers the
+// authentication requests of that context's CURVE servers.
+constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
+// At most this many frames are read per poll (CURVE mode), so a busy link
+// does not keep ZAP requests waiting.
+constexpr int kFramesPerPoll = 256;
+
+// The stamp in front of every frame: FNV-1a 64 of the topology id, then the
+// assignment version, both little-endian.
+constexpr size_t kStampBytes = 16;
+
+uint64_t Fingerprint(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+void PutLittle64(uint64_t v, std::string& out) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetLittle64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
 milliseconds NextRetry(milliseconds current) { return std::min(current * 2, kMaxRetry); }
 
 bool IsIpv6Literal(std::string_view host) { return host.find(':') != std::string_view::npos; }
@@ -92,7 +122,11 @@ struct PeerLink {
 
 struct ZmqTransport::Impl {
   Impl(TransportOptions options, Receiver& receiver)
-      : options(std::move(options)), receiver(receiver), queues(this->options.peers.size()) {}
+      : options(std::move(options)),
+        receiver(receiver),
+        stamp(EncodeStamp(this->options.topology_id, this->options.assignment_version)),
+        curve(!this->options.curve_secret_key.empty()),
+        queues(this->options.peers.size()) {}
 
   Status Start();
   void Stop();
@@ -103,6 +137,11 @@ struct ZmqTransport::Impl {
   void HandleMessage(zmq::message_t& message);
   void DeliverAll(std::span<tuple::WireTuple> tuples);
   void CountDroppedFrame(zmq::message_t& message, const Status& why);
+  void CountStaleFrame(zmq::message_t& message);
+  // Answers one ZAP request on `zap` (CURVE mode).
+  void HandleZap(zmq::socket_t& zap);
+  // Logs at most once per kDropLogPeriod; `skipped` counts what it did not.
+  bool LogDue(SteadyClock::time_point& last, uint64_t& skipped);
 
   // Sender thread.
   void SendLoop(std::promise<Status> connected);
@@ -129,6 +168,8 @@ struct ZmqTransport::Impl {
   // Immutable after construction.
   const TransportOptions options;
   Receiver& receiver;
+  const std::string stamp;  // kStampBytes, in front of every frame
+  const bool curve;
 
   // Tuples waiting for the sender, by peer.
   struct PeerQueue {
@@ -160,12 +201,18 @@ struct ZmqTransport::Impl {
   std::vector<tuple::WireTuple> decoded;  // every frame, reusing its storage
   SteadyClock::time_point last_drop_log;
   uint64_t drops_not_logged = 0;
+  SteadyClock::time_point last_stale_log;
+  uint64_t stale_not_logged = 0;
+  SteadyClock::time_point last_refusal_log;
+  uint64_t refusals_not_logged = 0;
 
   std::atomic<uint64_t> frames_sent{0};
   std::atomic<uint64_t> tuples_sent{0};
   std::atomic<uint64_t> frames_received{0};
   std::atomic<uint64_t> tuples_received{0};
   std::atomic<uint64_t> frames_dropped{0};
+  std::atomic<uint64_t> frames_stale{0};
+  std::atomic<uint64_t> connections_refused{0};
 };
 
 // ---------------------------------------------------------------- Start/Stop
@@ -183,6 +230,14 @@ Status ZmqTransport::Impl::Start() {
     std::string host;
     int port = 0;
     GALE_RETURN_IF_ERROR(ParsePeer(peer, host, port));
+  }
+  if (options.curve_public_key.size() != options.curve_secret_key.size() ||
+      (curve && options.curve_secret_key.size() != 40)) {
+    return Status::InvalidArgument(
+        "transport CURVE keys must both be 40 Z85 characters, or both empty");
+  }
+  if (curve && !zmq_has("curve")) {
+    return Status::Unavailable("this libzmq was built without CURVE; cannot encrypt links");
   }
   {
     std::lock_guard lock(mu);
@@ -278,13 +333,24 @@ void ZmqTransport::Impl::ReceiveLoop(std::promise<Status> bound) {
   pthread_setname_np(pthread_self(), "gale-zmq-recv");
   const std::string endpoint = TcpEndpoint(options.bind_host, options.port);
   std::unique_ptr<zmq::socket_t> socket;
+  std::unique_ptr<zmq::socket_t> zap;
   try {
+    if (curve) {
+      // The handler must be bound before the first connection arrives.
+      zap = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::rep);
+      zap->set(zmq::sockopt::linger, 0);
+      zap->bind(kZapEndpoint);
+    }
     socket = std::make_unique<zmq::socket_t>(*context, zmq::socket_type::pull);
     socket->set(zmq::sockopt::rcvhwm, options.recv_hwm);
     socket->set(zmq::sockopt::maxmsgsize,
                 options.max_frame_bytes > 0 ? options.max_frame_bytes : int64_t{-1});
     socket->set(zmq::sockopt::linger, 0);
-    socket->set(zmq::sockopt::rcvtimeo, kReceivePollMs);
+    socket->set(zmq::sockopt::rcvtimeo, curve ? 0 : kReceivePollMs);
+    if (curve) {
+      socket->set(zmq::sockopt::curve_server, true);
+      socket->set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
+    }
     if (IsIpv6Literal(options.bind_host)) socket->set(zmq::sockopt::ipv6, true);
     socket->bind(endpoint);
   } catch (const zmq::error_t& e) {
@@ -294,20 +360,92 @@ void ZmqTransport::Impl::ReceiveLoop(std::promise<Status> bound) {
   bound.set_value(Status::Ok());
 
   while (!stop_receiving.load(std::memory_order_relaxed)) {
-    zmq::message_t message;
     try {
+      if (curve) {
+        // Poll the PULL socket and the ZAP handler together; then read the
+        // frames that are there without blocking.
+        zmq::pollitem_t items[] = {{socket->handle(), 0, ZMQ_POLLIN, 0},
+                                   {zap->handle(), 0, ZMQ_POLLIN, 0}};
+        zmq::poll(items, 2, milliseconds(kReceivePollMs));
+        if (items[1].revents & ZMQ_POLLIN) HandleZap(*zap);
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
+        for (int i = 0; i < kFramesPerPoll; ++i) {
+          zmq::message_t message;
+          if (!socket->recv(message, zmq::recv_flags::dontwait)) break;
+          HandleMessage(message);
+        }
+        continue;
+      }
+      zmq::message_t message;
       if (!socket->recv(message)) continue;  // timed out: look at the stop flag
+      HandleMessage(message);
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       GALE_CHECK(false) << "transport receiver on " << endpoint << ": " << e.what();
     }
-    HandleMessage(message);
   }
 }
 
+// ZAP (rfc.zeromq.org/spec/27): version, request id, domain, address,
+// routing id, mechanism, then the client's 32-byte public key for CURVE.
+void ZmqTransport::Impl::HandleZap(zmq::socket_t& zap) {
+  std::vector<zmq::message_t> parts;
+  while (true) {
+    zmq::message_t part;
+    if (!zap.recv(part, zmq::recv_flags::dontwait)) break;
+    const bool more = part.more();
+    parts.push_back(std::move(part));
+    if (!more) break;
+  }
+  if (parts.empty()) return;
+  auto text = [&](size_t i) { return i < parts.size() ? parts[i].to_string() : std::string(); };
+  uint8_t expected[32];
+  const bool ours = parts.size() >= 7 && text(5) == "CURVE" && parts[6].size() == 32 &&
+                    zmq_z85_decode(expected, options.curve_public_key.c_str()) != nullptr &&
+                    std::memcmp(parts[6].data(), expected, 32) == 0;
+  if (!ours) {
+    connections_refused.fetch_add(1, std::memory_order_relaxed);
+    if (LogDue(last_refusal_log, refusals_not_logged)) {
+      GALE_LOG(kWarn) << "transport on port " << options.port << " refused a connection from "
+                      << (text(3).empty() ? "an unknown address" : text(3))
+                      << ": it does not hold this topology's key"
+                      << (refusals_not_logged > 0
+                              ? " (and " + std::to_string(refusals_not_logged) + " more unlogged)"
+                              : std::string());
+      refusals_not_logged = 0;
+    }
+  }
+  const std::string reply[] = {
+      "1.0", text(1), ours ? "200" : "400", ours ? "OK" : "not this topology's key", "", ""};
+  for (size_t i = 0; i < 6; ++i) {
+    zap.send(zmq::buffer(reply[i]), i + 1 < 6 ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+}
+
+bool ZmqTransport::Impl::LogDue(SteadyClock::time_point& last, uint64_t& skipped) {
+  const auto now = SteadyClock::now();
+  if (now - last < kDropLogPeriod) {
+    ++skipped;
+    return false;
+  }
+  last = now;
+  return true;
+}
+
 void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
+  const char* data = static_cast<const char*>(message.data());
+  if (message.size() < kStampBytes) {
+    CountDroppedFrame(message,
+                      Status::InvalidArgument("frame of " + std::to_string(message.size()) +
+                                              " bytes is shorter than its stamp"));
+    return;
+  }
+  if (std::memcmp(data, stamp.data(), kStampBytes) != 0) {
+    CountStaleFrame(message);
+    return;
+  }
   const Status s = tuple::DecodeFrameInto(
-      std::string_view(static_cast<const char*>(message.data()), message.size()), decoded);
+      std::string_view(data + kStampBytes, message.size() - kStampBytes), decoded);
   if (!s.ok()) {
     CountDroppedFrame(message, s);
     return;
@@ -335,24 +473,45 @@ void ZmqTransport::Impl::DeliverAll(std::span<tuple::WireTuple> tuples) {
   }
 }
 
+namespace {
+
+// The peer's address, when ZeroMQ knows it.
+std::string PeerAddress(zmq::message_t& message) {
+  try {
+    return message.gets("Peer-Address");
+  } catch (const zmq::error_t&) { return "an unknown peer"; }
+}
+
+}  // namespace
+
 void ZmqTransport::Impl::CountDroppedFrame(zmq::message_t& message, const Status& why) {
   frames_dropped.fetch_add(1, std::memory_order_relaxed);
-  const auto now = SteadyClock::now();
-  if (now - last_drop_log < kDropLogPeriod) {
-    ++drops_not_logged;
-    return;
-  }
-  std::string from = "an unknown peer";
-  try {
-    from = message.gets("Peer-Address");
-  } catch (const zmq::error_t&) {}
+  if (!LogDue(last_drop_log, drops_not_logged)) return;
   GALE_LOG(kWarn) << "transport on port " << options.port << " dropped a frame of "
-                  << message.size() << " bytes from " << from << ": " << why
+                  << message.size() << " bytes from " << PeerAddress(message) << ": " << why
                   << (drops_not_logged > 0
                           ? " (and " + std::to_string(drops_not_logged) + " more unlogged)"
                           : std::string());
-  last_drop_log = now;
   drops_not_logged = 0;
+}
+
+void ZmqTransport::Impl::CountStaleFrame(zmq::message_t& message) {
+  frames_stale.fetch_add(1, std::memory_order_relaxed);
+  if (!LogDue(last_stale_log, stale_not_logged)) return;
+  const char* data = static_cast<const char*>(message.data());
+  const bool same_topology = std::memcmp(data, stamp.data(), 8) == 0;
+  const auto version = static_cast<int64_t>(GetLittle64(data + 8));
+  GALE_LOG(kWarn) << "transport on port " << options.port << " refused a frame of "
+                  << message.size() << " bytes from " << PeerAddress(message) << ": "
+                  << (same_topology ? "it is from assignment " + std::to_string(version) +
+                                          " of this topology, this worker runs assignment " +
+                                          std::to_string(options.assignment_version)
+                                    : std::string("it is from another topology (or not a "
+                                                  "Gale frame)"))
+                  << (stale_not_logged > 0
+                          ? " (and " + std::to_string(stale_not_logged) + " more unlogged)"
+                          : std::string());
+  stale_not_logged = 0;
 }
 
 // ---------------------------------------------------------------- sender
@@ -370,6 +529,11 @@ Status ZmqTransport::Impl::ConnectPeers(zmq::context_t& ctx, std::vector<PeerLin
       link.socket->set(zmq::sockopt::linger, kPushLingerMs);
       // ZMQ_IMMEDIATE stays off: frames queue while a peer (re)starts.
       if (IsIpv6Literal(host)) link.socket->set(zmq::sockopt::ipv6, true);
+      if (curve) {
+        link.socket->set(zmq::sockopt::curve_serverkey, options.curve_public_key);
+        link.socket->set(zmq::sockopt::curve_publickey, options.curve_public_key);
+        link.socket->set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
+      }
       link.socket->connect(link.endpoint);
     } catch (const zmq::error_t& e) {
       return Status::Unavailable("cannot connect to " + link.endpoint + ": " + e.what());
@@ -434,7 +598,7 @@ void ZmqTransport::Impl::Frame(EncodedTuples& tuples, std::deque<PendingFrame>& 
                              ? static_cast<uint64_t>(options.max_frame_bytes)
                              : std::numeric_limits<uint64_t>::max();
   auto frame_bytes = [&](size_t first, size_t last) {  // tuples [first, last]
-    header.clear();
+    header.assign(stamp);
     tuple::EncodeFrameHeader(last - first + 1, header);
     return header.size() + (tuples.end(last) - tuples.begin(first));
   };
@@ -449,7 +613,7 @@ void ZmqTransport::Impl::Frame(EncodedTuples& tuples, std::deque<PendingFrame>& 
       ++i;
       continue;
     }
-    header.clear();
+    header.assign(stamp);
     tuple::EncodeFrameHeader(j - i, header);
     const size_t body = tuples.end(j - 1) - tuples.begin(i);
     // One copy into a ZeroMQ-owned buffer; the batch keeps its capacity.
@@ -563,7 +727,25 @@ TransportStats ZmqTransport::stats() const {
   s.frames_received = impl_->frames_received.load(std::memory_order_relaxed);
   s.tuples_received = impl_->tuples_received.load(std::memory_order_relaxed);
   s.frames_dropped = impl_->frames_dropped.load(std::memory_order_relaxed);
+  s.frames_stale = impl_->frames_stale.load(std::memory_order_relaxed);
+  s.connections_refused = impl_->connections_refused.load(std::memory_order_relaxed);
   return s;
+}
+
+std::string EncodeStamp(const std::string& topology_id, int64_t assignment_version) {
+  std::string stamp;
+  PutLittle64(Fingerprint(topology_id), stamp);
+  PutLittle64(static_cast<uint64_t>(assignment_version), stamp);
+  return stamp;
+}
+
+Result<CurveKeys> NewCurveKeys() {
+  char public_key[41] = {};
+  char secret_key[41] = {};
+  if (!zmq_has("curve") || zmq_curve_keypair(public_key, secret_key) != 0) {
+    return Status::Unavailable("this libzmq was built without CURVE: cannot make keys");
+  }
+  return CurveKeys{public_key, secret_key};
 }
 
 }  // namespace gale::transport

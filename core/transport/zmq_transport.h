@@ -20,6 +20,7 @@
 #pragma once
 
 #include "core/common/clock.h"
+#include "core/common/result.h"
 #include "core/common/status.h"
 #include "core/tuple/tuple_codec.h"
 
@@ -43,7 +44,35 @@ struct TransportOptions {
   int send_hwm = 1000;               // ZMQ_SNDHWM / ZMQ_RCVHWM, in frames
   int recv_hwm = 1000;
   int64_t max_frame_bytes = 64 << 20;  // ZMQ_MAXMSGSIZE on the PULL socket
+
+  // Whose frames these are. Every frame carries a stamp: a fingerprint of
+  // the topology id and the assignment version. The receiver drops frames
+  // whose stamp is not its own (a worker of an earlier assignment still
+  // sending, or of another topology that had this port before) and counts
+  // them in `frames_stale`.
+  std::string topology_id;
+  int64_t assignment_version = 0;
+  // CURVE: the topology's key pair (Z85, 40 characters each). When set,
+  // every link is encrypted and authenticated: the PULL socket is a CURVE
+  // server with this secret key, each PUSH socket a client holding the same
+  // pair, and a ZAP handler on the receiver thread admits only clients that
+  // prove they hold it; others are refused during the handshake and counted
+  // in `connections_refused`. Empty: plaintext.
+  std::string curve_public_key;
+  std::string curve_secret_key;
 };
+
+// A new CURVE key pair (Z85), or an error when this libzmq has no CURVE.
+struct CurveKeys {
+  std::string public_key;
+  std::string secret_key;
+};
+Result<CurveKeys> NewCurveKeys();
+
+// The 16 bytes in front of every frame (the codec frame follows): a
+// fingerprint (FNV-1a 64) of the topology id and the assignment version,
+// both little-endian. For tests and tools that write frames themselves.
+std::string EncodeStamp(const std::string& topology_id, int64_t assignment_version);
 
 // Takes decoded tuples on the receiver thread.
 class Receiver {
@@ -96,7 +125,9 @@ struct TransportStats {
   uint64_t tuples_sent = 0;
   uint64_t frames_received = 0;
   uint64_t tuples_received = 0;
-  uint64_t frames_dropped = 0;  // did not decode
+  uint64_t frames_dropped = 0;       // did not decode
+  uint64_t frames_stale = 0;         // decoded, but stamped by another topology or assignment
+  uint64_t connections_refused = 0;  // CURVE clients without the topology's key
 };
 
 class ZmqTransport {

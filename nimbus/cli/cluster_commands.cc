@@ -429,7 +429,7 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
   for (const auto& [worker, n] : info.dropped_frames) {
     if (n > 0)
       out << "\nworker " << worker << " dropped " << n
-          << " malformed or misrouted frame(s)/tuple(s)\n";
+          << " malformed, misrouted or stale frame(s)/tuple(s)\n";
   }
   for (const auto& d : info.worker_deaths) {
     out << "\nworker " << d.host << ":" << d.port << " (" << d.supervisor_id << ") died " << d.count

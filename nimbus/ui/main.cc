@@ -9,6 +9,7 @@
 #include "thrift/auth.h"
 #include "thrift/client.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -35,7 +36,8 @@ Prometheus metrics under /metrics, answered from nimbus's Thrift API.
   --allowed-hosts H,.. further names the UI is reached by, as host:port
                        (ui.allowed.hosts); POSTs from pages of any other
                        origin are refused
-  --www DIR            the pages' files (default: the source tree's nimbus/ui/www)
+  --www DIR            the pages' files (default: <prefix>/share/gale/ui/www when
+                       installed, else the source tree's nimbus/ui/www)
   --threads N          HTTP threads (ui.threads; default 4)
 
 With gale.auth.mode tls or token in --config (README.md) the UI connects to
@@ -86,7 +88,15 @@ Result<UiConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& fil
   GALE_ASSIGN_OR_RETURN(const int64_t n, gale::topology::ParsePositiveInt("--threads", threads));
   if (n > 64) return Status::InvalidArgument("--threads must be at most 64, not " + threads);
   c.threads = static_cast<int>(n);
-  if (auto it = flags.find("www"); it != flags.end()) c.www = it->second;
+  if (auto it = flags.find("www"); it != flags.end()) {
+    c.www = it->second;
+  } else {
+    // Installed (cmake --install, the .deb): <prefix>/share/gale/ui/www.
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const auto installed = exe.parent_path().parent_path() / "share" / "gale" / "ui" / "www";
+    if (!ec && std::filesystem::is_directory(installed, ec)) c.www = installed.string();
+  }
   std::stringstream hosts(
       gale::topology::FlagOrConfig(flags, "allowed-hosts", file.values, "ui.allowed.hosts", ""));
   for (std::string h; std::getline(hosts, h, ',');) {

@@ -41,7 +41,7 @@ TEST_CASE(
     "Redis stream to PostgreSQL on a cluster: worker SIGKILLs and a database restart lose "
     "nothing and duplicate nothing",
     "[integration][faults][connectors]") {
-  constexpr int kRecords = 20000;
+  constexpr int kRecords = 200000;
   RedisServer redis;
   PostgresServer pg;
   auto db = std::make_unique<PgClient>(pg.conninfo());
@@ -76,7 +76,7 @@ TEST_CASE(
       "    config: { redis.port: " +
           std::to_string(redis.port()) +
           ", redis.stream: in, redis.id.field: entry, redis.fields: 'id, name, qty', "
-          "redis.per.second: 800 }\n"
+          "redis.per.second: 5000 }\n"
           "bolts:\n"
           "  - id: db\n"
           "    className: PostgresSink\n"
@@ -103,12 +103,12 @@ TEST_CASE(
                         seconds(60)),
                     cluster.dir().path() + "/nimbus.log"));
 
-  // A worker SIGKILLed every 3 s, four times; the database restarted once.
-  for (int round = 0; round < 4; ++round) {
+  // A worker SIGKILLed every 3 s, six times; the database restarted once.
+  for (int round = 0; round < 6; ++round) {
     const auto workers = cluster.Workers();
     if (!workers.empty()) ::kill(workers[round % workers.size()].pid, SIGKILL);
     std::this_thread::sleep_for(seconds(3));
-    if (round == 1) {
+    if (round == 2) {
       db.reset();
       pg.Stop();
       pg.Start();
@@ -126,7 +126,7 @@ TEST_CASE(
       seconds(30)));
   const bool complete = WaitFor(
       [&] { return Count(*db, "SELECT count(*) FROM items") == kRecords && Pending(r) == 0; },
-      seconds(120));
+      seconds(240));
   std::cerr << "[e2e] rows after the kills " << before << ", at the end "
             << Count(*db, "SELECT count(*) FROM items") << ", pending " << Pending(r) << "\n";
   INFO(cluster.Logs());

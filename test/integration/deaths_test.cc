@@ -7,7 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 namespace gale::testing {
@@ -138,6 +141,42 @@ TEST_CASE("A bolt that fails every tuple: one error with a count, and a throttle
   // intervals at both ends).
   CHECK(logged <= 2 * 3 * (static_cast<int>(ran / 2) + 2));
   CHECK(Contains(logs, "more error report(s) in the 2 s before were not logged"));
+}
+
+TEST_CASE("A component's errors stay in gale info after the worker that reported them dies",
+          "[integration][deaths]") {
+  TestCluster cluster(1, 2);
+  INFO(cluster.Logs());
+  auto r = cluster.Gale({"submit", Faulty(cluster.dir(), "SteadySpout", "MissingFieldBolt")});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "faulty"}).out;
+        return Contains(info, "has no field 'user'");
+      },
+      seconds(60)));
+  // No more tuples, so no more errors: the next worker reports none.
+  REQUIRE(cluster.Gale({"deactivate", "faulty"}).exit_code == 0);
+  const auto workers = cluster.Workers();
+  REQUIRE(workers.size() == 1);
+  REQUIRE(::kill(workers[0].pid, SIGKILL) == 0);
+  // The supervisor starts another worker, inactive; once it has reported
+  // (the spout's count starts again from 0), the dead one's report is gone.
+  const std::regex source_emitted("\"component\":\"source\"[^}]*\"emitted\":([0-9]+)");
+  REQUIRE(WaitFor(
+      [&] {
+        const auto now = cluster.Workers();
+        if (now.size() != 1 || now[0].pid == workers[0].pid) return false;
+        const std::string json = cluster.Gale({"info", "faulty", "--json"}).out;
+        std::smatch m;
+        return std::regex_search(json, m, source_emitted) && m[1] == "0";
+      },
+      seconds(60)));
+  info = cluster.Gale({"info", "faulty"}).out;
+  INFO(info);
+  CHECK(Contains(info, "has no field 'user'"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // (test/support/cluster.h); every wait is bounded.
 #include "core/common/sha256.h"
 #include "core/topology/topology_name.h"
+#include "core/transport/zmq_transport.h"
 #include "core/tuple/tuple_codec.h"
 #include "test/support/cluster.h"
 #include "test/support/gale_output.h"
@@ -1113,8 +1114,35 @@ pid_t WorkerPid(const TestCluster& cluster, int port) {
   return found;
 }
 
-std::string Frame(const std::vector<tuple::WireTuple>& tuples) {
-  std::string out;
+// What nimbus gives the worker on `port`: its assignment version and the
+// topology's CURVE key pair, so that the test can reach the worker and write
+// frames it takes, as a peer worker would.
+thrift::WorkerPlan PlanOf(TestCluster& cluster, const std::string& name, int port) {
+  auto hp = rpc::ParseHostPort(cluster.nimbus());
+  REQUIRE(hp.ok());
+  auto conn = rpc::NimbusConnection::Connect(*hp);
+  REQUIRE(conn.ok());
+  thrift::TopologyInfo info;
+  REQUIRE((*conn)->Call([&](thrift::NimbusClient& c) { c.getTopologyInfo(info, name); }).ok());
+  std::string supervisor;
+  for (const auto& e : info.executors) {
+    if (e.port == port) supervisor = e.supervisor_id;
+  }
+  REQUIRE(!supervisor.empty());
+  thrift::WorkerPlan plan;
+  REQUIRE(
+      (*conn)
+          ->Call([&](thrift::NimbusClient& c) { c.getWorkerPlan(plan, info.id, supervisor, port); })
+          .ok());
+  return plan;
+}
+
+// A frame as a worker of `plan`'s assignment writes it: its stamp, then the
+// codec frame.
+std::string Frame(const thrift::WorkerPlan& plan, const std::vector<tuple::WireTuple>& tuples,
+                  int64_t version_offset = 0) {
+  std::string out =
+      transport::EncodeStamp(plan.topology_id, plan.assignment.version + version_offset);
   tuple::EncodeFrame(tuples, out);
   return out;
 }
@@ -1162,10 +1190,15 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
   const int64_t emitted_before = Column(info, "sentences", kEmitted);
   const int64_t count_errors_before = Column(info, "count", kErrors);
 
+  const thrift::WorkerPlan plan = PlanOf(cluster, "wordcount", PortOf(worker));
+  REQUIRE(plan.__isset.transport_secret_key);  // worker links are encrypted by default
   zmq::context_t context;
   zmq::socket_t push(context, zmq::socket_type::push);
   push.set(zmq::sockopt::linger, 1000);
   push.set(zmq::sockopt::sndtimeo, 5000);
+  push.set(zmq::sockopt::curve_serverkey, plan.transport_public_key);
+  push.set(zmq::sockopt::curve_publickey, plan.transport_public_key);
+  push.set(zmq::sockopt::curve_secretkey, plan.transport_secret_key);
   push.connect("tcp://" + worker);
   int sent = 0;
   auto send = [&](const std::string& bytes, int counts) {
@@ -1188,21 +1221,32 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
   for (char& c : garbage) c = static_cast<char>(random());
   send(garbage, 1);
   // A valid frame cut short, and an empty message.
-  const std::string good = Frame({Wire(split, sentences, 0, {Value(std::string("the cow"))})});
+  const std::string good =
+      Frame(plan, {Wire(split, sentences, 0, {Value(std::string("the cow"))})});
   send(good.substr(0, good.size() - 3), 1);
   send("", 1);
   // Valid frames of tuples the worker must not take: for a task it does
   // not run, from a task that does not exist, on a stream the source does
   // not have, with the wrong number of values.
-  send(Frame({Wire(9999, sentences, 0, {Value(std::string("a b"))}),
-              Wire(-1, sentences, 0, {Value(std::string("a b"))})}),
+  send(Frame(plan, {Wire(9999, sentences, 0, {Value(std::string("a b"))}),
+                    Wire(-1, sentences, 0, {Value(std::string("a b"))})}),
        2);
-  send(Frame({Wire(split, 9999, 0, {Value(std::string("a b"))})}), 1);
-  send(Frame({Wire(split, sentences, 7, {Value(std::string("a b"))})}), 1);
-  send(Frame({Wire(split, sentences, 0, {Value(std::string("a")), Value(std::string("b"))})}), 1);
+  send(Frame(plan, {Wire(split, 9999, 0, {Value(std::string("a b"))})}), 1);
+  send(Frame(plan, {Wire(split, sentences, 7, {Value(std::string("a b"))})}), 1);
+  send(Frame(plan, {Wire(split, sentences, 0, {Value(std::string("a")), Value(std::string("b"))})}),
+       1);
   // A tuple of a stream its target does not subscribe to: count takes
   // split's words, never sentences.
-  send(Frame({Wire(count, sentences, 0, {Value(std::string("not a word"))})}), 1);
+  send(Frame(plan, {Wire(count, sentences, 0, {Value(std::string("not a word"))})}), 1);
+  // A well-formed frame from a worker of another assignment (one that was
+  // moved away and still sends) or of another topology that had this port.
+  send(Frame(plan, {Wire(split, sentences, 0, {Value(std::string("a b"))})}, -1), 1);
+  send(Frame(plan, {Wire(split, sentences, 0, {Value(std::string("a b"))})}, +1), 1);
+  {
+    thrift::WorkerPlan other = plan;
+    other.topology_id = "wordcount-99-1764800000";
+    send(Frame(other, {Wire(split, sentences, 0, {Value(std::string("a b"))})}), 1);
+  }
 
   int64_t dropped = 0;
   const bool all_dropped = WaitFor(
@@ -1226,8 +1270,8 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
   // own error, and the worker goes on.
   REQUIRE(first_task.count("__acker"));
   const uint32_t split_ack_stream = 1;  // after split's own "default"
-  send(Frame({Wire(first_task["__acker"], split, split_ack_stream,
-                   {Value(std::string("not an id")), Value(int64_t{5})})}),
+  send(Frame(plan, {Wire(first_task["__acker"], split, split_ack_stream,
+                         {Value(std::string("not an id")), Value(int64_t{5})})}),
        0);
   CHECK(WaitFor(
       [&] {

@@ -174,6 +174,15 @@ class SupervisorProcess {
   pid_t pid() const { return pid_; }
   std::string Log() const { return ReadFile(log_); }
 
+  // SIGKILL, as a crash or the OOM killer would: its workers are orphaned.
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status;
+    ::waitpid(pid_, &status, 0);
+    pid_ = 0;
+  }
+
   // SIGTERM, then waits; the wait status, or nothing after `timeout`.
   std::optional<int> Terminate(std::chrono::milliseconds timeout) {
     if (pid_ <= 0) return exit_status_;
@@ -418,6 +427,71 @@ TEST_CASE("A worker that ignores SIGTERM is killed after supervisor.worker.shutd
   CHECK_THAT(sup.Log(), Catch::Contains("sending SIGKILL"));
   CHECK_THAT(sup.Log(), Catch::Contains("killed by signal 9"));
   CHECK(box.LiveWorkers().empty());
+}
+
+TEST_CASE("A supervisor started again after SIGKILL adopts the workers still running",
+          "[supervisor][integration]") {
+  Sandbox box;
+  FakeNimbus nimbus;
+  const std::string sha = ServePlugin(nimbus, "plugin");
+  auto first = std::make_unique<SupervisorProcess>(
+      box, nimbus.port(), std::vector<std::string>{"--ports", "6700,6701"});
+  nimbus.SetAssignments({MakeSlot(6700, "t-1", 1, sha), MakeSlot(6701, "t-1", 1, sha)});
+  Require(WaitFor([&] { return box.LiveWorkers().size() == 2; }, 5s), "two workers", *first);
+  const std::set<pid_t> workers = box.LiveWorkers();
+  first->Kill();
+  REQUIRE(box.LiveWorkers() == workers);  // orphaned, still running
+
+  SupervisorProcess second(box, nimbus.port(), {"--ports", "6700,6701"});
+  Require(WaitFor([&] { return CountOf(second.Log(), "adopted worker") == 2; }, 5s),
+          "both workers should be adopted", second);
+  const size_t beats = nimbus.Heartbeats().size();
+  Require(WaitFor([&] { return nimbus.Heartbeats().size() > beats + 3; }, 5s), "heartbeats",
+          second);
+  // Nothing replaced them: no second process fighting for the ports.
+  CHECK(box.LiveWorkers() == workers);
+  CHECK(box.Workers().size() == 2);
+  CHECK(HeartbeatReports(nimbus, {6700, 6701}));
+
+  // An adopted worker that dies is replaced at once, as a child would be.
+  const pid_t victim = *workers.begin();
+  const pid_t other = *std::next(workers.begin());
+  ::kill(victim, SIGKILL);
+  Require(WaitFor([&] { return box.Workers().size() == 3 && box.LiveWorkers().size() == 2; }, 2s),
+          "the dead adopted worker should be replaced within 2 s", second);
+  CHECK_THAT(second.Log(), Catch::Contains("exit status not known"));
+
+  // A new assignment version stops the other adopted worker and replaces it.
+  nimbus.SetAssignments({MakeSlot(6700, "t-1", 2, sha), MakeSlot(6701, "t-1", 2, sha)});
+  Require(WaitFor(
+              [&] {
+                return !box.IsOurs(other) && box.Workers().size() == 5 &&
+                       box.LiveWorkers().size() == 2;
+              },
+              5s),
+          "both slots should run version 2", second);
+
+  // And SIGTERM stops all of them.
+  const auto status = second.Terminate(10s);
+  Require(status.has_value(), "the supervisor should exit", second);
+  CHECK(WaitFor([&] { return box.LiveWorkers().empty(); }, 2s));
+}
+
+TEST_CASE("A record of a worker that is gone, or whose pid now runs something else, adopts nothing",
+          "[supervisor][integration]") {
+  Sandbox box;
+  FakeNimbus nimbus;
+  // A record naming this test process (alive) with another start time, and
+  // one naming a pid that is not running.
+  std::filesystem::create_directories(box.state_dir() + "/slots");
+  box.Write("state/slots/6700", std::to_string(::getpid()) + " 1 1 t-1\n");
+  box.Write("state/slots/6701", "999999999 5 1 t-1\n");
+  SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700,6701"});
+  Require(WaitFor([&] { return !nimbus.Heartbeats().empty(); }, 5s), "no heartbeat", sup);
+  CHECK(CountOf(sup.Log(), "adopted") == 0);
+  CHECK(HeartbeatReports(nimbus, {}));
+  CHECK_FALSE(std::filesystem::exists(box.state_dir() + "/slots/6700"));
+  CHECK_FALSE(std::filesystem::exists(box.state_dir() + "/slots/6701"));
 }
 
 TEST_CASE("A second supervisor on the same state dir refuses to start",

@@ -190,9 +190,17 @@ void CheckInOrder(const std::vector<WireTuple>& got, const std::map<int, int64_t
 // The C API, for a raw peer that sends whatever bytes it likes.
 class RawPush {
  public:
-  explicit RawPush(int port) : context_(zmq_ctx_new()), socket_(zmq_socket(context_, ZMQ_PUSH)) {
+  // With `server_key`, a CURVE client holding the key pair given.
+  explicit RawPush(int port, const std::string& server_key = "", const std::string& public_key = "",
+                   const std::string& secret_key = "")
+      : context_(zmq_ctx_new()), socket_(zmq_socket(context_, ZMQ_PUSH)) {
     const int linger = 2000;
     zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof(linger));
+    if (!server_key.empty()) {
+      REQUIRE(zmq_setsockopt(socket_, ZMQ_CURVE_SERVERKEY, server_key.c_str(), 40) == 0);
+      REQUIRE(zmq_setsockopt(socket_, ZMQ_CURVE_PUBLICKEY, public_key.c_str(), 40) == 0);
+      REQUIRE(zmq_setsockopt(socket_, ZMQ_CURVE_SECRETKEY, secret_key.c_str(), 40) == 0);
+    }
     const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
     REQUIRE(zmq_connect(socket_, endpoint.c_str()) == 0);
   }
@@ -299,6 +307,84 @@ TEST_CASE("ZmqTransport sends a lone tuple after the flush delay", "[transport]"
   CHECK(a.transport->stats().frames_sent == 1);
 }
 
+TEST_CASE("ZmqTransport refuses frames of another topology or assignment, counts them, goes on",
+          "[transport]") {
+  TransportOptions mine;
+  mine.topology_id = "wordcount-1-1764800000";
+  mine.assignment_version = 3;
+  CollectingReceiver at_b, at_old, at_new;
+  Started b = StartOnFreePort(mine, at_b);
+  RawPush raw(b.port);
+  std::string body;
+  tuple::EncodeFrame({MakeTuple(9, 0)}, body);
+  raw.Send(EncodeStamp(mine.topology_id, 2) + body);          // an earlier assignment
+  raw.Send(EncodeStamp("wordcount-2-1764800099", 3) + body);  // another topology
+  raw.Send(EncodeStamp(mine.topology_id, 3) + body);          // b's own
+  REQUIRE(WaitUntil([&] { return at_b.count() == 1; }, seconds(5)));
+  CHECK(b.transport->stats().frames_stale == 2);
+  CHECK(b.transport->stats().frames_dropped == 0);
+
+  // A worker of the earlier assignment, still running, gets nothing in; one
+  // of the current assignment does.
+  TransportOptions old = To({b.address()});
+  old.topology_id = mine.topology_id;
+  old.assignment_version = 2;
+  Started a_old = StartOnFreePort(old, at_old);
+  REQUIRE(SendRange(*a_old.transport, 0, 1, 0, 100, 10));
+  REQUIRE(WaitUntil([&] { return b.transport->stats().frames_stale > 2; }, seconds(10)));
+  TransportOptions current = old;
+  current.assignment_version = 3;
+  Started a_new = StartOnFreePort(current, at_new);
+  REQUIRE(SendRange(*a_new.transport, 0, 2, 0, 100, 10));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 101; }));
+  CheckInOrder(at_b.Take(), {{9, 1}, {2, 100}});
+}
+
+TEST_CASE("ZmqTransport with CURVE takes frames only from peers holding the topology's key",
+          "[transport]") {
+  Result<CurveKeys> keys = NewCurveKeys();
+  REQUIRE(keys.ok());
+  REQUIRE(keys->public_key.size() == 40);
+  TransportOptions secure;
+  secure.curve_public_key = keys->public_key;
+  secure.curve_secret_key = keys->secret_key;
+  CollectingReceiver at_b, at_a;
+  Started b = StartOnFreePort(secure, at_b);
+
+  std::string frame = EncodeStamp("", 0);
+  tuple::EncodeFrame({MakeTuple(9, 0)}, frame);
+  // A plaintext peer, and a CURVE peer that knows b's public key but holds
+  // a key pair of its own: neither gets a frame in.
+  RawPush plain(b.port);
+  Result<CurveKeys> other = NewCurveKeys();
+  REQUIRE(other.ok());
+  RawPush impostor(b.port, keys->public_key, other->public_key, other->secret_key);
+  plain.Send(frame);
+  impostor.Send(frame);
+  REQUIRE(WaitUntil([&] { return b.transport->stats().connections_refused >= 1; }, seconds(10)));
+
+  TransportOptions a_options = secure;
+  a_options.peers = {b.address()};
+  Started a = StartOnFreePort(a_options, at_a);
+  REQUIRE(SendRange(*a.transport, 0, 1, 0, 1000, 50));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 1000; }));
+  CheckInOrder(at_b.Take(), {{1, 1000}});
+  CHECK(b.transport->stats().frames_dropped == 0);
+  CHECK(b.transport->stats().frames_stale == 0);
+}
+
+TEST_CASE("ZmqTransport refuses CURVE keys that are not 40 Z85 characters", "[transport]") {
+  CollectingReceiver receiver;
+  TransportOptions bad;
+  bad.port = FreePort();
+  bad.curve_public_key = "short";
+  bad.curve_secret_key = "short";
+  ZmqTransport t(bad, receiver);
+  const Status s = t.Start();
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("40 Z85 characters") != std::string::npos);
+}
+
 TEST_CASE("ZmqTransport routes each batch to its own peer", "[transport]") {
   CollectingReceiver at_b, at_c, at_a;
   Started b = StartOnFreePort(TransportOptions{}, at_b);
@@ -316,20 +402,23 @@ TEST_CASE("ZmqTransport drops and counts frames that do not decode", "[transport
   Started b = StartOnFreePort(TransportOptions{}, at_b);
   RawPush raw(b.port);
 
-  std::string valid;
+  // Stamped as b's (no topology, version 0), so that they reach the codec.
+  const std::string stamp = EncodeStamp("", 0);
+  std::string valid = stamp;
   tuple::EncodeFrame({MakeTuple(9, 0), MakeTuple(9, 1), MakeTuple(9, 2)}, valid);
   std::string random_bytes(200, '\0');
   std::mt19937 rng(7);
   for (char& ch : random_bytes) ch = static_cast<char>(rng());
   random_bytes[0] = 'x';  // whatever the seed, not the magic
+  random_bytes = stamp + random_bytes;
   std::string bad_magic = valid;
-  bad_magic[0] = 'X';
+  bad_magic[stamp.size()] = 'X';
   std::string bad_version = valid;
-  bad_version[2] = 99;
+  bad_version[stamp.size() + 2] = 99;
 
   raw.Send(random_bytes);
   raw.Send(valid.substr(0, valid.size() / 2));  // truncated
-  raw.Send("");
+  raw.Send("");                                 // not even a stamp
   raw.Send(bad_magic);
   raw.Send(bad_version);
   raw.Send(valid + "trailing");
