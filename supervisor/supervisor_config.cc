@@ -185,6 +185,8 @@ Runs the workers nimbus assigns to this machine's slots.
 Config keys without a flag: supervisor.worker.shutdown.secs (5), worker.log.max.bytes
 (104857600: a worker's log is rotated past it), worker.log.max.files (5 kept),
 logviewer.cleanup.age.mins (10080: logs of topologies no longer here are removed then).
+How it and its workers authenticate to nimbus: gale.auth.mode, gale.tls.ca, gale.tls.cert,
+gale.tls.key, gale.auth.user, gale.auth.token (nimbus/README.md; `gale auth init`).
 )";
 }
 
