@@ -492,6 +492,7 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   }
 
   std::lock_guard<std::mutex> lock(mu_);
+  ForgiveStall();  // scheduling below judges liveness
   // The same name may have been submitted meanwhile.
   if (FindByName(topology.name)) return AlreadyRunning(topology.name);
   thrift::StoredTopology t;
@@ -629,8 +630,29 @@ Status Nimbus::Rebalance(const std::string& name, const thrift::RebalanceOptions
   });
 }
 
+void Nimbus::ForgiveStall() {
+  const Nanos now = Now();
+  if (last_ran_.count() > 0 && now - last_ran_ > kStallThreshold) {
+    const Nanos stall = now - last_ran_;
+    auto forgive = [&](Nanos& at) {
+      if (at.count() > 0) at = std::min(at + stall, now);
+    };
+    for (auto& [id, s] : supervisors_) forgive(s.last_heartbeat);
+    for (auto& [key, w] : workers_) {
+      forgive(w.last_heartbeat);
+      forgive(w.assigned_at);
+    }
+    GALE_LOG(kWarn) << "nimbus did not run for "
+                    << std::chrono::duration_cast<std::chrono::milliseconds>(stall).count()
+                    << " ms (a long call held its lock, or the process was stopped); that time "
+                       "is not counted against the supervisors' and workers' heartbeats";
+  }
+  last_ran_ = now;
+}
+
 void Nimbus::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
+  ForgiveStall();
   plugins_.ExpireUploads(Now(), std::chrono::minutes(10));
   SaveStats(false);
   const int64_t now_ms = UnixMillis();

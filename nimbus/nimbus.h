@@ -161,6 +161,14 @@ class Nimbus {
   void RecordErrors(const thrift::StoredTopology& t, const runtime::TopologyPlan& plan,
                     const thrift::WorkerHeartbeat& hb);
   int64_t next_id_ = 1;
+  // When Tick() (or a submit) last ran. A longer gap than kStallThreshold
+  // means nimbus could not process heartbeats meanwhile (a long call held
+  // mu_, or the process was stopped): ForgiveStall() does not count that time
+  // against supervisors and workers, or a stall of nimbus would look like
+  // the whole cluster dying. REQUIRES mu_.
+  static constexpr Nanos kStallThreshold = std::chrono::seconds(2);
+  Nanos last_ran_{0};
+  void ForgiveStall();
   // Statistics windows (stats_store.h), saved to StatsFile() when changed,
   // at most every kStatsSaveInterval.
   static constexpr Nanos kStatsSaveInterval = std::chrono::seconds(10);

@@ -1,6 +1,10 @@
 #include "nimbus/scheduler.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+#include <tuple>
 
 namespace gale::nimbus {
 
@@ -15,18 +19,29 @@ ScheduleResult ComputeSchedule(const ScheduleInput& in) {
     }
   }
   // Each new worker on the free slot of the supervisor the topology uses
-  // least so far (ties in the order given): workers spread over machines.
-  std::vector<Slot> free = in.free_slots;
-  auto uses = [&](const Slot& s) {
-    return std::count_if(workers.begin(), workers.end(),
-                         [&](const Slot& w) { return w.supervisor == s.supervisor; });
-  };
-  while (workers.size() < wanted && !free.empty()) {
-    auto best = std::min_element(free.begin(), free.end(),
-                                 [&](const Slot& a, const Slot& b) { return uses(a) < uses(b); });
-    workers.push_back(*best);
+  // least so far (ties: the slot first in the order given): workers spread
+  // over machines. A supervisor's candidates are ordered by (its uses, the
+  // position of its first free slot left), so that picking costs log(S),
+  // not a scan of every free slot against every worker (at 1 000 supervisors
+  // and 2 000 workers that scan took 14 s, under nimbus's lock).
+  std::map<std::string, std::deque<size_t>> free_of;  // supervisor -> free slot positions
+  for (size_t i = 0; i < in.free_slots.size(); ++i) {
+    free_of[in.free_slots[i].supervisor].push_back(i);
+  }
+  std::map<std::string, size_t> uses;
+  for (const Slot& w : workers) ++uses[w.supervisor];
+  std::set<std::tuple<size_t, size_t, std::string>> candidates;  // (uses, position, supervisor)
+  for (const auto& [supervisor, positions] : free_of) {
+    candidates.insert({uses[supervisor], positions.front(), supervisor});
+  }
+  while (workers.size() < wanted && !candidates.empty()) {
+    auto [used, position, supervisor] = *candidates.begin();
+    candidates.erase(candidates.begin());
+    workers.push_back(in.free_slots[position]);
     old_index.push_back(-1);
-    free.erase(best);
+    std::deque<size_t>& left = free_of[supervisor];
+    left.pop_front();
+    if (!left.empty()) candidates.insert({used + 1, left.front(), supervisor});
   }
 
   ScheduleResult out;
@@ -47,20 +62,27 @@ ScheduleResult ComputeSchedule(const ScheduleInput& in) {
   const bool same_executors = in.old_executor_worker.size() == in.executors;
   std::vector<int> load(workers.size(), 0);
   std::vector<int> placed(in.executors, -1);
+  std::map<int, int> kept;  // old worker index -> new index
+  for (size_t k = 0; k < workers.size(); ++k) {
+    if (old_index[k] >= 0) kept[old_index[k]] = static_cast<int>(k);
+  }
+  // First the executors that stay on their worker, then the others on the
+  // least loaded: deciding "least loaded" before every staying executor is
+  // counted sent a lost worker's executors onto kept workers, and left its
+  // replacement empty (and dropped).
   for (size_t e = 0; e < in.executors; ++e) {
-    int w = -1;
-    if (!full && same_executors) {
-      const int was = in.old_executor_worker[e];
-      for (size_t k = 0; k < workers.size(); ++k) {
-        if (old_index[k] >= 0 && old_index[k] == was) w = static_cast<int>(k);
-      }
+    if (full) {
+      placed[e] = static_cast<int>(e % workers.size());  // round-robin, in task order
+    } else if (same_executors) {
+      auto it = kept.find(in.old_executor_worker[e]);
+      if (it != kept.end()) placed[e] = it->second;
     }
-    if (w < 0) {
-      w = full ? static_cast<int>(e % workers.size())  // round-robin, in task order
-               : static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
-    }
-    ++load[static_cast<size_t>(w)];
-    placed[e] = w;
+    if (placed[e] >= 0) ++load[static_cast<size_t>(placed[e])];
+  }
+  for (size_t e = 0; e < in.executors; ++e) {
+    if (placed[e] >= 0) continue;
+    placed[e] = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    ++load[static_cast<size_t>(placed[e])];
   }
   // Drop workers that ended up with nothing (more workers than executors).
   std::vector<int> remap(workers.size(), -1);

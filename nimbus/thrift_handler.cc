@@ -1,7 +1,18 @@
 #include "nimbus/thrift_handler.h"
 
 #include "core/common/logging.h"
+#include "core/common/strings.h"
+#include "core/plugin/describe.h"
+#include "core/topology/validator.h"
+#include "core/topology/yaml_loader.h"
+#include "thrift/convert.h"
 
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <stdexcept>
 
 namespace gale::nimbus {
@@ -33,6 +44,174 @@ void ThrowNotAliveOrState(const Status& s) {
   ThrowIfInternal(s);
   if (s.code() == StatusCode::kNotFound) Throw<thrift::NotAliveException>(s.message());
   Throw<thrift::IllegalStateException>(s.message());
+}
+
+void ThrowSubmit(const Status& s) {
+  if (s.ok()) return;
+  ThrowIfInternal(s);
+  switch (s.code()) {
+    case StatusCode::kAlreadyExists: Throw<thrift::AlreadyAliveException>(s.message());
+    case StatusCode::kNotFound: Throw<thrift::PluginNotFoundException>(s.message());
+    default: Throw<thrift::InvalidTopologyException>(s.message());
+  }
+}
+
+// ------------------------------------------------------------ YAML files
+//
+// A client's YAML topology is loaded by Gale's own loader in a scratch
+// folder holding the client's files at their own paths under it
+// (<scratch>/home/ann/topo.yaml), so that relative includes and plugin paths
+// resolve as on the client; messages get the scratch prefix removed.
+
+namespace fs = std::filesystem;
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::error_code ec;
+    fs::path base = fs::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+    std::string tmpl = (base / "gale-nimbus-yaml-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      throw std::runtime_error("cannot create a scratch folder in " + base.string());
+    }
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The client's paths back in a message: every "<scratch>/x" becomes "/x".
+std::string StripScratch(std::string text, const std::string& scratch) {
+  for (size_t at = text.find(scratch); at != std::string::npos; at = text.find(scratch, at)) {
+    text.erase(at, scratch.size());
+  }
+  return text;
+}
+
+[[noreturn]] void ThrowInvalid(const std::string& msg) {
+  Throw<thrift::InvalidTopologyException>(msg);
+}
+
+// A path of the client's must be absolute and normalized: it is written
+// under the scratch folder and must stay there.
+void CheckClientPath(const std::string& path, const std::string& what) {
+  const fs::path p(path);
+  bool ok = p.is_absolute() && path.find('\0') == std::string::npos;
+  for (const auto& part : p) ok = ok && part != "." && part != "..";
+  if (!ok || p.lexically_normal().string() != path || path.size() < 2) {
+    ThrowInvalid(what + " '" + path + "' must be an absolute, normalized path (no '.' or '..')");
+  }
+}
+
+// The loader's result for a request, and what the request lacks.
+struct YamlLoad {
+  thrift::YamlTopologyPlan plan;
+  topology::TopologySpec spec;
+  bool complete = false;  // nothing missing: spec holds the topology
+};
+
+// Loads the request under `scratch`. Throws InvalidTopologyException for
+// errors of a complete request (with the client's paths).
+YamlLoad LoadYaml(const thrift::YamlTopologyRequest& req, const std::string& scratch) {
+  YamlLoad out;
+  std::set<std::string> have, unreadable(req.unreadable.begin(), req.unreadable.end());
+  CheckClientPath(req.file, "topology file");
+  for (const auto& src : req.sources) {
+    CheckClientPath(src.path, "source file");
+    if (!have.insert(src.path).second) ThrowInvalid("source file '" + src.path + "' sent twice");
+    const fs::path target = scratch + src.path;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    std::ofstream f(target, std::ios::binary | std::ios::trunc);
+    f.write(src.text.data(), static_cast<std::streamsize>(src.text.size()));
+    if (ec || !f.flush()) throw std::runtime_error("cannot write " + target.string());
+  }
+  std::set<std::string> missing_files, missing_env;
+  auto need = [&](const std::string& path) {
+    if (!have.count(path) && !unreadable.count(path)) missing_files.insert(path);
+  };
+  need(req.file);
+  topology::LoadOptions options;
+  if (req.__isset.filter_file && !req.filter_file.empty()) {
+    CheckClientPath(req.filter_file, "filter file");
+    need(req.filter_file);
+    options.filter_file = scratch + req.filter_file;
+  }
+  options.env = [&](const std::string& name) -> std::optional<std::string> {
+    if (auto it = req.env.find(name); it != req.env.end()) return it->second;
+    if (std::find(req.env_unset.begin(), req.env_unset.end(), name) == req.env_unset.end()) {
+      missing_env.insert(name);
+    }
+    return std::nullopt;
+  };
+  for (const auto& dir : req.plugin_search_path) {
+    CheckClientPath(dir, "plugin folder");
+    options.plugin_search_path.push_back(scratch + dir);
+  }
+  auto spec = topology::LoadTopologyFile(scratch + req.file, options);
+  if (!spec.ok()) {
+    // Included files the client has not sent yet.
+    const std::string& m = spec.status().message();
+    const std::string prefix = "cannot read included file '" + scratch;
+    for (size_t at = m.find(prefix); at != std::string::npos; at = m.find(prefix, at)) {
+      at += prefix.size();
+      const size_t end = m.find('\'', at);
+      if (end == std::string::npos) break;
+      need(m.substr(at, end - at));
+    }
+  }
+  out.plan.missing_files.assign(missing_files.begin(), missing_files.end());
+  out.plan.missing_env.assign(missing_env.begin(), missing_env.end());
+  if (!missing_files.empty() || !missing_env.empty()) return out;
+  if (!spec.ok()) ThrowInvalid(StripScratch(spec.status().message(), scratch));
+  out.spec = std::move(spec).value();
+  out.plan.name = out.spec.name;
+  for (const auto& p : out.spec.plugins) {
+    thrift::YamlPluginNeed n;
+    n.name = p.name;
+    for (const auto& c : p.searched) n.candidates.push_back(StripScratch(c, scratch));
+    out.plan.plugins.push_back(std::move(n));
+  }
+  out.complete = true;
+  return out;
+}
+
+// Points the spec's plugins at the files the client chose (under the
+// scratch folder) and checks the structure, as `gale validate` does.
+void ResolveYamlPlugins(const thrift::YamlTopologyRequest& req, const std::string& scratch,
+                        YamlLoad& load) {
+  auto& plugins = load.spec.plugins;
+  if (req.plugins.size() != plugins.size()) {
+    ThrowInvalid("the request resolves " + std::to_string(req.plugins.size()) +
+                 " plugin(s), but topology file '" + req.file + "' names " +
+                 std::to_string(plugins.size()));
+  }
+  for (size_t i = 0; i < plugins.size(); ++i) {
+    const std::string& chosen = req.plugins[i].name;
+    plugins[i].path.clear();
+    if (chosen.empty()) continue;  // not found: ValidateStructure says where it looked
+    CheckClientPath(chosen, "plugin file");
+    const auto& candidates = load.plan.plugins[i].candidates;
+    if (std::find(candidates.begin(), candidates.end(), chosen) == candidates.end()) {
+      ThrowInvalid("plugin '" + plugins[i].name + "' is looked for in " + Join(candidates) +
+                   ", not '" + chosen + "'");
+    }
+    plugins[i].path = scratch + chosen;
+  }
+  Status s = topology::ValidateStructure(load.spec);
+  if (!s.ok()) ThrowInvalid(StripScratch(s.message(), scratch));
+  for (auto& w : topology::Warnings(load.spec)) {
+    load.plan.warnings.push_back(StripScratch(std::move(w), scratch));
+  }
 }
 
 }  // namespace
@@ -133,14 +312,7 @@ bool NimbusHandler::hasPlugin(const std::string& sha256) {
 void NimbusHandler::submitTopology(const thrift::Topology& topology,
                                    const thrift::SubmitOptions& options) {
   Require(Op::kSubmit, "submit topology '" + topology.name + "'");
-  Status s = nimbus_.Submit(topology, options.initial_status, Who().name);
-  if (s.ok()) return;
-  ThrowIfInternal(s);
-  switch (s.code()) {
-    case StatusCode::kAlreadyExists: Throw<thrift::AlreadyAliveException>(s.message());
-    case StatusCode::kNotFound: Throw<thrift::PluginNotFoundException>(s.message());
-    default: Throw<thrift::InvalidTopologyException>(s.message());
-  }
+  ThrowSubmit(nimbus_.Submit(topology, options.initial_status, Who().name));
 }
 
 void NimbusHandler::killTopology(const std::string& name, const thrift::KillOptions& options) {
@@ -236,6 +408,77 @@ void NimbusHandler::workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
   auto r = nimbus_.WorkerHeartbeat(heartbeat);
   if (!r.ok()) Throw<thrift::NotAliveException>(r.status().message());
   out = std::move(r).value();
+}
+
+void NimbusHandler::planYamlTopology(thrift::YamlTopologyPlan& out,
+                                     const thrift::YamlTopologyRequest& request) {
+  Require(Op::kSubmit, "submit topology file '" + request.file + "'");
+  ScratchDir scratch;
+  YamlLoad load = LoadYaml(request, scratch.path());
+  if (load.complete && request.__isset.plugins) ResolveYamlPlugins(request, scratch.path(), load);
+  out = std::move(load.plan);
+}
+
+void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopologyRequest& request,
+                                       const thrift::SubmitOptions& options) {
+  Require(Op::kSubmit, "submit topology file '" + request.file + "'");
+  ScratchDir scratch;
+  const std::string& root = scratch.path();
+  YamlLoad load = LoadYaml(request, root);
+  if (!load.complete) {
+    std::vector<std::string> lacks = load.plan.missing_files;
+    for (const auto& e : load.plan.missing_env) lacks.push_back("${ENV-" + e + "}");
+    ThrowInvalid("the request for '" + request.file + "' is incomplete (it lacks " + Join(lacks) +
+                 "): ask planYamlTopology first");
+  }
+  if (!request.__isset.plugins) {
+    ThrowInvalid("the request for '" + request.file +
+                 "' names no plugin files: ask planYamlTopology first");
+  }
+  ResolveYamlPlugins(request, root, load);
+  topology::TopologySpec& spec = load.spec;
+  // The uploaded plugins, copied where the client has them, for the describer.
+  std::vector<std::string> shas;
+  for (size_t i = 0; i < spec.plugins.size(); ++i) {
+    const std::string& sha = request.plugins[i].sha256;
+    const std::string& chosen = request.plugins[i].name;
+    if (!nimbus_.HasPlugin(sha)) {
+      Throw<thrift::PluginNotFoundException>("topology '" + spec.name + "' needs plugin '" +
+                                             chosen + "' (sha256 " + sha +
+                                             "), which nimbus does not have: upload it first");
+    }
+    const fs::path target = spec.plugins[i].path;
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    std::ofstream f(target, std::ios::binary | std::ios::trunc);
+    for (int64_t offset = 0;;) {
+      auto chunk = nimbus_.DownloadPluginChunk(sha, offset, 4 << 20);
+      if (!chunk.ok()) throw std::runtime_error(chunk.status().message());
+      if (chunk->empty()) break;
+      f.write(chunk->data(), static_cast<std::streamsize>(chunk->size()));
+      offset += static_cast<int64_t>(chunk->size());
+    }
+    if (ec || !f.flush()) throw std::runtime_error("cannot write " + target.string());
+    shas.push_back(sha);
+  }
+  std::string program = gale_program_;
+  if (program.empty()) {
+    std::error_code ec;
+    program = (fs::read_symlink("/proc/self/exe", ec).parent_path() / "gale").string();
+  }
+  auto description =
+      plugin::DescribeWithProgram({program, "__describe"}, spec, std::chrono::seconds(10));
+  if (!description.ok()) {
+    ThrowIfInternal(description.status());
+    ThrowInvalid(StripScratch(description.status().message(), root));
+  }
+  for (auto& cls : description->classes) cls.plugin = StripScratch(cls.plugin, root);
+  plugin::ApplyDescription(*description, spec);
+  Status s = topology::ValidateWithPlugins(spec, description->classes);
+  if (!s.ok()) ThrowInvalid(StripScratch(s.message(), root));
+  ThrowSubmit(nimbus_.Submit(convert::ToThrift(spec, shas), options.initial_status, Who().name));
+  GALE_LOG(kInfo) << "submitted topology '" << spec.name << "' from YAML file " << request.file;
+  out = spec.name;
 }
 
 }  // namespace gale::nimbus

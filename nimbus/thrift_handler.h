@@ -13,6 +13,8 @@
 #include "thrift/gen-cpp/Nimbus.h"
 
 #include <functional>
+#include <string>
+#include <utility>
 
 namespace gale::nimbus {
 
@@ -27,8 +29,10 @@ struct ConnectionAuth {
 
 class NimbusHandler final : public thrift::NimbusIf {
  public:
-  explicit NimbusHandler(Nimbus& nimbus, ConnectionAuth auth = {})
-      : nimbus_(nimbus), auth_(std::move(auth)) {}
+  // `gale_program` is the `gale` binary run as `gale __describe` for YAML
+  // submits; empty: the `gale` next to this executable (nimbus's default).
+  explicit NimbusHandler(Nimbus& nimbus, ConnectionAuth auth = {}, std::string gale_program = "")
+      : nimbus_(nimbus), auth_(std::move(auth)), gale_program_(std::move(gale_program)) {}
 
   void beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) override;
   void uploadPluginChunk(const std::string& upload_id, const std::string& chunk) override;
@@ -52,6 +56,12 @@ class NimbusHandler final : public thrift::NimbusIf {
                      const std::string& supervisor_id, int32_t port) override;
   void workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
                        const thrift::WorkerHeartbeat& heartbeat) override;
+  // YAML topology files sent by clients (thrift/README.md, "Submitting a
+  // YAML file"): loaded by Gale's one loader in a scratch folder.
+  void planYamlTopology(thrift::YamlTopologyPlan& out,
+                        const thrift::YamlTopologyRequest& request) override;
+  void submitYamlTopology(std::string& out, const thrift::YamlTopologyRequest& request,
+                          const thrift::SubmitOptions& options) override;
   void authenticate(const std::string& user, const std::string& token) override;
 
   // What a call needs: kRead (list, info, statistics), kUpload (plugins),
@@ -70,6 +80,7 @@ class NimbusHandler final : public thrift::NimbusIf {
   Nimbus& nimbus_;
   ConnectionAuth auth_;
   std::optional<rpc::Identity> identity_;
+  std::string gale_program_;
 };
 
 }  // namespace gale::nimbus

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""gale_py: drives nimbus from Python through clients/python/gale_client.py.
+"""gale_py: drives nimbus from Python through the gale_client package (clients/python).
 
     scripts/gale_py.py [--nimbus HOST:PORT] [--timeout SECS] COMMAND ...
 
+    submit FILE.yaml [--filter PROPS] [--inactive] [--plugin-path DIR ...]
+                                a YAML topology file, as `gale submit` (loaded by nimbus)
     submit-wordcount [--plugin build/lib/libwordcount.so] [--workers 2] [--name wordcount]
                      [--rate 100] [--once] [--report-file PATH] [--inactive]
                                 word count, built in Python (not read from YAML)
@@ -12,9 +14,11 @@
     activate NAME | deactivate NAME
     rebalance NAME [--workers N] [--executors COMPONENT=N ...] [--wait SECS]
 
-The nimbus address is --nimbus, else $GALE_NIMBUS, else 127.0.0.1:6627. Run it with
-Debian's interpreter (/usr/bin/python3), which sees python3-thrift. Exit codes: 0 ok,
-1 a declared exception from nimbus or nimbus unreachable, 2 bad arguments.
+The nimbus address is --nimbus, else $GALE_NIMBUS, else 127.0.0.1:6627. It uses the
+installed gale_client package when there is one (pip install clients/python), else the
+one in this checkout with the build tree's generated code; either way the interpreter
+needs the `thrift` library (Debian: python3-thrift). Exit codes: 0 ok, 1 an error from
+nimbus (printed as `Type: message`) or nimbus unreachable, 2 bad arguments.
 """
 
 import argparse
@@ -22,9 +26,11 @@ import os
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "clients", "python"))
-
-import gale_client as gc  # noqa: E402
+try:
+    import gale_client as gc  # installed
+except ImportError:
+    sys.path.insert(0, os.path.join(REPO, "clients", "python"))
+    import gale_client as gc  # noqa: E402  this checkout
 
 
 def wordcount(args):
@@ -72,6 +78,14 @@ def cmd_submit_wordcount(nimbus, args):
     print("submitted topology '%s' (%d components, %d workers)%s"
           % (args.name, len(builder.components), args.workers,
              " inactive" if args.inactive else ""))
+    return 0
+
+
+def cmd_submit(nimbus, args):
+    name = nimbus.submit_yaml(args.file, filter_file=args.filter, inactive=args.inactive,
+                              plugin_path=args.plugin_path,
+                              on_warning=lambda w: print("warning: " + w, file=sys.stderr))
+    print("submitted topology '%s'%s" % (name, " (inactive)" if args.inactive else ""))
     return 0
 
 
@@ -195,6 +209,14 @@ def parse_args(argv):
     s.add_argument("--inactive", action="store_true")
     s.set_defaults(run=cmd_submit_wordcount)
 
+    s = sub.add_parser("submit", help="submit a YAML topology file, as `gale submit`")
+    s.add_argument("file")
+    s.add_argument("--filter", help="properties file for ${name}")
+    s.add_argument("--inactive", action="store_true")
+    s.add_argument("--plugin-path", nargs="+", metavar="DIR",
+                   help="folders for plugins named without '/' (default $GALE_PLUGIN_PATH)")
+    s.set_defaults(run=cmd_submit)
+
     sub.add_parser("list").set_defaults(run=cmd_list)
     for name, run in (("info", cmd_info), ("activate", cmd_activate),
                       ("deactivate", cmd_deactivate)):
@@ -223,11 +245,14 @@ def main(argv):
     try:
         with gc.connect(host, int(port), timeout=args.timeout) as nimbus:
             return args.run(nimbus, args)
-    except gc.DECLARED_EXCEPTIONS as e:
-        print("gale_py: %s: %s" % (type(e).__name__, e.msg), file=sys.stderr)
+    except gc.Unavailable as e:
+        print("gale_py: %s; is gale-nimbus running?" % e, file=sys.stderr)
         return 1
-    except gc.TTransportException as e:
-        print("gale_py: %s; is gale-nimbus running?" % e.message, file=sys.stderr)
+    except gc.GaleError as e:
+        # Named as gale.thrift names it (NotAliveException, ...) when nimbus declared it.
+        kind = type(e.thrift).__name__ if e.thrift is not None and hasattr(e.thrift, "msg") \
+            else type(e).__name__
+        print("gale_py: %s: %s" % (kind, e), file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. piped into head
         sys.stdout = None

@@ -17,11 +17,8 @@
 
 namespace gale::supervisor {
 
-// Lower-case hex SHA-256 of a file's bytes.
-Result<std::string> Sha256OfFile(const std::string& path);
-
-// True for 64 lower-case hex digits: a hash that is safe as a file name.
-bool IsSha256Hex(const std::string& text);
+// Hashes are checked and computed with core/common/sha256.h (IsSha256Hex:
+// 64 lower-case hex digits, safe as a file name).
 
 // Returns up to `length` bytes of the plugin from `offset`; empty at the end.
 using ChunkReader = std::function<Result<std::string>(int64_t offset, int32_t length)>;

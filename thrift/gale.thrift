@@ -564,6 +564,59 @@ exception IllegalStateException { 1: required string msg }
 // call (thrift/README.md, "Authentication").
 exception AuthorizationException { 1: required string msg }
 
+// ---------------------------------------------------------------- YAML topologies
+//
+// A client other than `gale` submits a topology file through nimbus, so that
+// Gale has ONE YAML loader (includes, ${...} substitution, file:line:column
+// errors): the client sends the file and what it includes, nimbus loads them
+// in a scratch folder that mirrors the client's paths and answers what else
+// it needs. See thrift/README.md, "Submitting a YAML file".
+
+// A file of the client's: an absolute, normalized path (no '.' or '..'
+// parts) and its text.
+struct YamlSource {
+  1: required string path,
+  2: required string text,
+}
+
+struct YamlTopologyRequest {
+  // The topology file: an absolute path, normally among `sources`.
+  1: required string file,
+  // The topology file, the files it includes, and the filter file.
+  2: required list<YamlSource> sources,
+  // The --filter properties file for ${name}: an absolute path.
+  3: optional string filter_file,
+  // Values of ${ENV-NAME}, and the names the client has no value for.
+  4: optional map<string, string> env,
+  5: optional list<string> env_unset,
+  // Folders looked in for a plugin named without a '/' (GALE_PLUGIN_PATH).
+  6: optional list<string> plugin_search_path,
+  // Files the client was asked for but cannot read: nimbus reports the
+  // loader's error for them instead of asking again.
+  7: optional list<string> unreadable,
+  // One per plugin of the plan, in its order: `name` is the file the client
+  // chose (the first candidate that exists; "" for none), `sha256` its hash.
+  8: optional list<PluginRef> plugins,
+}
+
+// A plugin the topology names: where the loader looks for it on the
+// client's machine, in order; the first regular file is the plugin.
+struct YamlPluginNeed {
+  1: required string name,
+  2: required list<string> candidates,
+}
+
+// What planYamlTopology learned. While `missing_files` or `missing_env` is
+// not empty the request is incomplete: add them and ask again.
+struct YamlTopologyPlan {
+  1: required string name,
+  2: required list<string> missing_files,
+  3: required list<string> missing_env,
+  4: required list<YamlPluginNeed> plugins,
+  // The loader's and validator's warnings (when complete).
+  5: required list<string> warnings,
+}
+
 service Nimbus {
   // ---- for clients ----
 
@@ -628,4 +681,18 @@ service Nimbus {
   // unauthenticated. Without authentication on nimbus it succeeds and
   // changes nothing.
   void authenticate(1: string user, 2: string token) throws (1: AuthorizationException auth),
+
+  // ---- YAML topology files, for clients (appended) ----
+
+  // Loads the request's topology file as `gale submit` does and checks its
+  // structure. Answers what is missing (files, ${ENV-...} names, the
+  // plugins' files) or, once the request is complete, the plan; errors carry
+  // the client's file:line:column.
+  YamlTopologyPlan planYamlTopology(1: YamlTopologyRequest request)
+    throws (1: InvalidTopologyException invalid, 10: AuthorizationException auth),
+  // Loads and validates a complete request against its uploaded plugins
+  // (request.plugins) and submits it, as submitTopology. Returns the name.
+  string submitYamlTopology(1: YamlTopologyRequest request, 2: SubmitOptions options)
+    throws (1: AlreadyAliveException already, 2: InvalidTopologyException invalid,
+            3: PluginNotFoundException plugin, 10: AuthorizationException auth),
 }

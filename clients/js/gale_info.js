@@ -10,7 +10,7 @@
 // unreachable, 2 bad arguments.
 'use strict';
 
-const gale = require('./gale_client');
+const gale = require('./index.js');
 
 function usage(why) {
   console.error(`gale_info: ${why}\nusage: node gale_info.js [--nimbus HOST:PORT] [--timeout-ms N] [NAME]`);
@@ -101,8 +101,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  if (gale.isDeclared(err)) {
-    console.error(`gale_info: ${err.name}: ${err.msg}`);
+  if (gale.isDeclared(err)) {  // named as gale.thrift names it (NotAliveException, ...)
+    console.error(`gale_info: ${err.thrift.name}: ${err.message}`);
   } else {
     console.error(`gale_info: ${err.message || err}`);
   }

@@ -54,7 +54,13 @@ class RedisStreamSpout : public gale::Spout {
   void NextTuple() override {
     const auto now = Clock::now();
     if (!client_->connected() && !Connect(now)) return;
-    if (!to_ack_.empty() && !FlushAcks()) return;
+    // Acks go out in batches: when a batch is full, when the oldest has
+    // waited redis.ack.delay.ms, or with the next read (one round trip).
+    if (!to_ack_.empty() &&
+        (static_cast<int64_t>(to_ack_.size()) >= count_ || now - first_ack_at_ >= ack_delay_) &&
+        !FlushAcks()) {
+      return;
+    }
     if (interval_.count() > 0) {
       if (now < next_emit_) return;
       next_emit_ += interval_;
@@ -88,6 +94,7 @@ class RedisStreamSpout : public gale::Spout {
   void Ack(gale::MessageId id) override {
     auto it = pending_.find(id.value);
     if (it == pending_.end()) return;
+    if (to_ack_.empty()) first_ack_at_ = Clock::now();
     to_ack_.push_back(it->second.id);
     in_flight_.erase(it->second.id);
     pending_.erase(it);
@@ -122,16 +129,17 @@ class RedisStreamSpout : public gale::Spout {
     fields_ = SplitList(c.GetString("redis.fields", "value"));
     count_ = c.GetInt("redis.batch.size", 100);
     block_ms_ = c.GetInt("redis.block.ms", 100);
+    ack_delay_ = std::chrono::milliseconds(c.GetInt("redis.ack.delay.ms", 20));
     const int64_t timeout_secs = c.GetInt("topology.message.timeout.secs", 30);
     claim_idle_ms_ = c.GetInt("redis.claim.idle.ms", timeout_secs * 1000);
     claim_every_ = std::chrono::milliseconds(c.GetInt("redis.claim.interval.ms", 1000));
     const double rate = c.GetDouble("redis.per.second", 0);
     interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
                          : std::chrono::nanoseconds(0);
-    if (count_ <= 0 || block_ms_ < 0 || claim_idle_ms_ <= 0) {
+    if (count_ <= 0 || block_ms_ < 0 || claim_idle_ms_ <= 0 || ack_delay_.count() < 0) {
       throw std::invalid_argument(
           "RedisStreamSpout: redis.batch.size and redis.claim.idle.ms must be > 0, "
-          "redis.block.ms >= 0");
+          "redis.block.ms and redis.ack.delay.ms >= 0");
     }
     host_ = c.GetString("redis.host", "127.0.0.1");
     port_ = static_cast<int>(c.GetInt("redis.port", 6379));
@@ -244,7 +252,16 @@ class RedisStreamSpout : public gale::Spout {
     cmd.push_back(from == "0" ? history_from_ : from);
     Reply r;
     std::string error;
-    if (!client_->Run(cmd, &r, &error)) return Lost(error);
+    if (to_ack_.empty()) {
+      if (!client_->Run(cmd, &r, &error)) return Lost(error);
+    } else {
+      // The acks waiting, and the read, in one round trip.
+      std::vector<Reply> replies;
+      if (!client_->Pipeline({AckCommand(), cmd}, &replies, &error)) return Lost(error);
+      if (replies.size() != 2) return Lost("pipeline of XACK and XREADGROUP lost a reply");
+      AckDone(replies[0]);
+      r = std::move(replies[1]);
+    }
     if (r.is_error()) {
       // NOGROUP: the stream or group was deleted; create them again.
       Report("RedisStreamSpout " + client_->where() + ": XREADGROUP " + stream_ + ": " + r.str);
@@ -291,18 +308,26 @@ class RedisStreamSpout : public gale::Spout {
     return true;
   }
 
-  bool FlushAcks() {
+  Command AckCommand() const {
     Command cmd = {"XACK", stream_, group_};
     cmd.insert(cmd.end(), to_ack_.begin(), to_ack_.end());
-    Reply r;
-    std::string error;
-    if (!client_->Run(cmd, &r, &error)) return Lost(error);
+    return cmd;
+  }
+
+  void AckDone(const Reply& r) {
     if (r.is_error()) {
       Report("RedisStreamSpout " + client_->where() + ": XACK " + stream_ + ": " + r.str);
     } else {
       acked_.Inc(r.integer);
     }
     to_ack_.clear();
+  }
+
+  bool FlushAcks() {
+    Reply r;
+    std::string error;
+    if (!client_->Run(AckCommand(), &r, &error)) return Lost(error);
+    AckDone(r);
     return true;
   }
 
@@ -316,6 +341,8 @@ class RedisStreamSpout : public gale::Spout {
   std::vector<std::string> fields_;
   int64_t count_ = 100, block_ms_ = 100, claim_idle_ms_ = 30000, timeout_ms_ = 2000;
   std::chrono::milliseconds claim_every_{1000};
+  std::chrono::milliseconds ack_delay_{20};
+  Clock::time_point first_ack_at_{};  // when the oldest ack in to_ack_ came
   std::chrono::nanoseconds interval_{0};
 
   std::unique_ptr<RedisClient> client_;

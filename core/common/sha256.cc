@@ -9,10 +9,6 @@
 namespace gale {
 namespace {
 
-struct CtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
 std::string Hex(const unsigned char* d, unsigned n) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
@@ -25,6 +21,27 @@ std::string Hex(const unsigned char* d, unsigned n) {
 
 }  // namespace
 
+void Sha256Stream::Free::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  ok_ = ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) == 1;
+}
+
+Sha256Stream::~Sha256Stream() = default;
+
+void Sha256Stream::Update(std::string_view data) {
+  ok_ = ok_ && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) == 1;
+}
+
+Result<std::string> Sha256Stream::HexDigest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (!ok_ || EVP_DigestFinal_ex(ctx_.get(), digest, &len) != 1) {
+    return Status::Internal("SHA-256 failed in OpenSSL");
+  }
+  return Hex(digest, len);
+}
+
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
@@ -35,18 +52,14 @@ std::string Sha256Hex(std::string_view data) {
 Result<std::string> Sha256File(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot read '" + path + "'");
-  std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256Stream sha;
   char buf[1 << 16];
   while (in) {
     in.read(buf, sizeof buf);
-    EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(in.gcount()));
+    sha.Update(std::string_view(buf, static_cast<size_t>(in.gcount())));
   }
   if (in.bad()) return Status::Internal("error reading '" + path + "'");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  return Hex(digest, len);
+  return sha.HexDigest();
 }
 
 bool IsSha256Hex(std::string_view s) {

@@ -1,5 +1,7 @@
 #include "core/topology/cluster_config.h"
 
+#include "core/topology/yaml_scalar.h"
+
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -16,21 +18,6 @@ namespace {
 
 std::string Where(const std::string& path, const YAML::Node& n) {
   return path + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
-}
-
-Value ScalarValue(const YAML::Node& n) {
-  const std::string& s = n.Scalar();
-  if (n.Tag() == "!") return Value(s);  // quoted
-  if (s == "true" || s == "True" || s == "TRUE") return Value(true);
-  if (s == "false" || s == "False" || s == "FALSE") return Value(false);
-  if (s.empty() || s == "~" || s == "null") return Value();
-  char* end = nullptr;
-  errno = 0;
-  long long i = std::strtoll(s.c_str(), &end, 10);
-  if (*end == '\0' && errno == 0) return Value(static_cast<int64_t>(i));
-  double d = std::strtod(s.c_str(), &end);
-  if (*end == '\0') return Value(d);
-  return Value(s);
 }
 
 }  // namespace
@@ -54,7 +41,7 @@ Result<Config> LoadClusterConfig(const std::string& path) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& v = kv.second;
     if (v.IsScalar() || v.IsNull()) {
-      out.Set(key, v.IsNull() ? Value() : ScalarValue(v));
+      out.Set(key, v.IsNull() ? Value() : YamlScalarValue(v));
     } else if (v.IsSequence()) {
       std::string joined;
       for (const auto& item : v) {

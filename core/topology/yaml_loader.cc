@@ -1,7 +1,9 @@
-// The one file that includes yaml-cpp: it turns YAML nodes into a
-// TopologySpec and every yaml-cpp exception into an error line. The format
-// and every message are listed in core/topology/README.md.
+// With cluster_config.cc and yaml_scalar.cc, a file that includes yaml-cpp: it turns YAML nodes
+// into a TopologySpec and every yaml-cpp exception into an error line. The format and every message
+// are listed in core/topology/README.md.
 #include "core/topology/yaml_loader.h"
+
+#include "core/topology/yaml_scalar.h"
 
 #include "core/common/strings.h"
 #include "core/topology/window_config.h"
@@ -182,36 +184,7 @@ std::string Substitute(const std::string& text, const std::string& file, const S
 // ---------------------------------------------------------------------------
 // Scalars
 
-// A plain (unquoted, untagged) scalar's value: YAML 1.2 core-schema booleans
-// and nulls, decimal integers, decimal floats; anything else is a string.
-// `out_of_range` is set for an integer that does not fit in 64 bits.
-Value ScalarValue(const YAML::Node& node, bool* out_of_range = nullptr) {
-  if (out_of_range) *out_of_range = false;
-  if (node.IsNull()) return Value();
-  const std::string& s = node.Scalar();
-  const std::string& tag = node.Tag();
-  // "?" marks a plain scalar; "!" a quoted or block one. An explicit core
-  // tag such as !!int still goes through inference.
-  bool plain = tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-               tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null";
-  if (!plain) return Value(s);
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Value();
-  if (s == "true" || s == "True" || s == "TRUE") return Value(true);
-  if (s == "false" || s == "False" || s == "FALSE") return Value(false);
-  static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  if (std::regex_match(s, kInt)) {
-    int64_t v = 0;
-    const char* first = s.data() + (s[0] == '+' ? 1 : 0);
-    auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
-    if (ec == std::errc() && ptr == s.data() + s.size()) return Value(v);
-    if (out_of_range) *out_of_range = true;
-    return Value(s);
-  }
-  if (std::regex_match(s, kFloat)) return Value(std::strtod(s.c_str(), nullptr));
-  return Value(s);
-}
-
+// Scalars are typed by YamlScalarValue (yaml_scalar.h), shared with the cluster config.
 // "a list", "a map", "null", "int '5'", "string 'two'": what the user wrote.
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -219,7 +192,7 @@ std::string Describe(const YAML::Node& node) {
     case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Scalar: {
       bool big = false;
-      Value v = ScalarValue(node, &big);
+      Value v = YamlScalarValue(node, &big);
       return std::string(big ? "int" : ValueTypeName(v.type())) + " '" + node.Scalar() + "'";
     }
     default: return "null";
@@ -396,7 +369,7 @@ void FileParser::UnknownKey(const std::string& key, const SourcePos& pos,
 bool FileParser::GetString(const YAML::Node& key, const YAML::Node& v, const std::string& what,
                            std::string* out) {
   if (v.IsScalar()) {
-    Value value = ScalarValue(v);
+    Value value = YamlScalarValue(v);
     if (value.type() == ValueType::kString) {
       *out = value.AsString();
       return true;
@@ -410,10 +383,10 @@ bool FileParser::GetString(const YAML::Node& key, const YAML::Node& v, const std
 
 bool FileParser::GetInt(const YAML::Node& key, const YAML::Node& v, const std::string& what,
                         int* out) {
-  Value value = v.IsScalar() ? ScalarValue(v) : Value();
+  Value value = v.IsScalar() ? YamlScalarValue(v) : Value();
   if (value.type() != ValueType::kInt) {
     bool big = false;
-    if (v.IsScalar()) ScalarValue(v, &big);
+    if (v.IsScalar()) YamlScalarValue(v, &big);
     Error(ValuePos(key, v),
           what + (big ? " is out of range" : " must be an integer") + ", got " + Describe(v));
     return false;
@@ -428,7 +401,7 @@ bool FileParser::GetInt(const YAML::Node& key, const YAML::Node& v, const std::s
 
 bool FileParser::GetBool(const YAML::Node& key, const YAML::Node& v, const std::string& what,
                          bool* out) {
-  Value value = v.IsScalar() ? ScalarValue(v) : Value();
+  Value value = v.IsScalar() ? YamlScalarValue(v) : Value();
   if (value.type() != ValueType::kBool) {
     Error(ValuePos(key, v), what + " must be true or false, got " + Describe(v));
     return false;
@@ -450,7 +423,7 @@ std::optional<std::string> FileParser::PeekString(const YAML::Node& map, const c
     if (!it->first.IsScalar() || it->first.Scalar() != key) continue;
     if (found) return std::nullopt;  // repeated: no trustworthy label
     if (!it->second.IsScalar()) return std::nullopt;
-    Value v = ScalarValue(it->second);
+    Value v = YamlScalarValue(it->second);
     if (v.type() != ValueType::kString) return std::nullopt;
     found = v.AsString();
   }
@@ -510,7 +483,7 @@ void FileParser::ParseConfig(const YAML::Node& key, const YAML::Node& v, const s
       continue;
     }
     bool big = false;
-    Value parsed = ScalarValue(value, &big);
+    Value parsed = YamlScalarValue(value, &big);
     if (big) {
       Error(Pos(value), "config value of '" + name + "' is an integer out of the 64-bit range: '" +
                             value.Scalar() + "' (quote it to use it as text)");

@@ -155,6 +155,22 @@ TEST_CASE("Mutual TLS: word count runs, roles and owners are enforced, refusals 
   CHECK(r.err.find("user 'bob' (role reader) may not upload plugins") != std::string::npos);
   CHECK(secure.NimbusLog().find("user 'bob' (role reader) may not upload plugins") !=
         std::string::npos);
+  // Nor submit a YAML file through nimbus (the clients' way).
+  rpc::SetClientAuth(rpc::ClientAuth{rpc::AuthMode::kTls, keys + "/ca.pem", keys + "/bob.pem",
+                                     keys + "/bob.key", "", ""});
+  {
+    auto hp = rpc::ParseHostPort(cluster.nimbus());
+    REQUIRE(hp.ok());
+    auto conn = rpc::NimbusConnection::Connect(*hp, seconds(10));
+    REQUIRE(conn.ok());
+    thrift::YamlTopologyRequest request;
+    request.file = "/x/wc.yaml";
+    thrift::YamlTopologyPlan plan;
+    const Status s = (*conn)->Call([&](auto& n) { n.planYamlTopology(plan, request); });
+    CHECK(s.message() ==
+          "nimbus refused: user 'bob' (role reader) may not submit topology file '/x/wc.yaml'");
+  }
+  rpc::SetClientAuth(rpc::ClientAuth{});
   // Another submitter may not touch alice's topology.
   for (const std::string verb : {"kill", "deactivate", "rebalance"}) {
     r = cluster.Gale({verb, "wordcount", "--auth", carol});

@@ -1,8 +1,11 @@
 // The Python and JavaScript clients (clients/) against a real cluster on
 // loopback: gale-nimbus and supervisors from TestCluster (free ports, stopped
 // by pid also when a check fails), the clients run as processes with bounded
-// waits: scripts/gale_py.py and test/clients/python_client_test.py under
-// Debian's /usr/bin/python3, clients/js/gale_info.js under node.
+// waits: scripts/gale_py.py under Debian's /usr/bin/python3 and
+// clients/js/gale_info.js under node from the checkout; the packages as users
+// install them: gale-client into a venv (pip install --no-deps) for
+// test/clients/python_client_test.py, and npm's packed gale-client into a
+// fresh project for test/clients/js_client_test.mjs.
 #include "test/support/cluster.h"
 #include "test/support/gale_output.h"
 
@@ -10,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -19,6 +23,60 @@ namespace {
 using std::chrono::seconds;
 
 const char* const kPython = "/usr/bin/python3";
+
+// A copy of a folder of the checkout in `to` (so that builds of a package
+// never write into the source tree, nor share a folder between tests).
+void CopyTree(const std::string& from, const std::string& to) {
+  auto r = RunProcess({"/bin/cp", "-r", from, to}, seconds(60));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+// The Python package gale-client installed as the README says for a machine
+// without PyPI: a venv over Debian's python3-thrift, pip install --no-deps
+// (--no-build-isolation: the build uses Debian's setuptools, not PyPI's).
+// Returns the venv's python.
+std::string InstallPythonPackage(const TempDir& dir) {
+  const std::string src = dir.path() + "/gale-client-src", venv = dir.path() + "/venv";
+  CopyTree(SourceDir() + "/clients/python", src);
+  // What an earlier in-tree `pip install clients/python` left there.
+  RunProcess({"/bin/rm", "-rf", src + "/build", src + "/gale_client.egg-info"});
+  auto r = RunProcess({kPython, "-m", "venv", "--system-site-packages", venv}, seconds(120));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  r = RunProcess({venv + "/bin/pip", "install", "--no-deps", "--no-build-isolation", "--no-index",
+                  "--no-cache-dir", "--disable-pip-version-check", src},
+                 seconds(300), {{"GALE_THRIFT_IDL", SourceDir() + "/thrift/gale.thrift"}});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return venv + "/bin/python";
+}
+
+// The npm package gale-client packed (its prepare script generates the Thrift
+// code into it) and installed into a new project `app`; returns that folder.
+std::string InstallJsPackage(const TempDir& dir) {
+  const std::string src = dir.path() + "/gale-client-js", app = dir.path() + "/app";
+  CopyTree(SourceDir() + "/clients/js", src);
+  RunProcess({"/bin/rm", "-rf", src + "/node_modules", src + "/gen-nodejs"});
+  const std::map<std::string, std::string> env{
+      {"GALE_THRIFT_IDL", SourceDir() + "/thrift/gale.thrift"},
+      {"npm_config_update_notifier", "false"}};
+  auto r = RunProcess({GALE_NPM, "pack", "--pack-destination", dir.path()}, seconds(120), env, src);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(RunProcess({"/bin/mkdir", "-p", app}).exit_code == 0);
+  {
+    std::ofstream(app + "/package.json")
+        << R"({"name": "app", "version": "1.0.0", "private": true})"
+        << "\n";
+  }
+  r = RunProcess({GALE_NPM, "install", "--prefer-offline", "--no-audit", "--no-fund",
+                  dir.path() + "/gale-client-0.1.0.tgz"},
+                 seconds(300), env, app);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return app;
+}
 
 // Where the clients find the generated code of this build tree.
 std::map<std::string, std::string> ClientEnv() {
@@ -157,18 +215,24 @@ TEST_CASE(
   CHECK(Contains(js.out, "(no topologies)"));
 }
 
-TEST_CASE("Python client: declared exceptions, uploads, lifecycle calls and timeouts",
-          "[integration][clients]") {
+TEST_CASE(
+    "Python package installed into a venv: declared exceptions, uploads, lifecycle calls, "
+    "timeouts and YAML submits",
+    "[integration][clients]") {
   TestCluster cluster(1, 2);
   INFO(cluster.Logs());
   TempDir scratch;
+  const std::string python = InstallPythonPackage(scratch);
+  // Run from the scratch folder with nothing pointing at the checkout: the
+  // package must bring its own generated code.
   auto r = RunProcess(
-      {kPython, SourceDir() + "/test/clients/python_client_test.py", "--nimbus", cluster.nimbus(),
-       "--plugin", LibDir() + "/libwordcount.so", "--tmp", scratch.path()},
-      seconds(180), ClientEnv());
+      {python, SourceDir() + "/test/clients/python_client_test.py", "--nimbus", cluster.nimbus(),
+       "--plugin", LibDir() + "/libwordcount.so", "--tmp", scratch.path(), "--repo", SourceDir()},
+      seconds(300), {}, scratch.path());
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(Contains(r.err, "\nOK"));
+  CHECK(Contains(r.err, "test_repository_word_count_with_include_filter_and_plugin_path"));
 
   // The command-line example reports them with their type and message.
   r = GalePy(cluster, {"kill", "zzz"});
@@ -182,6 +246,59 @@ TEST_CASE("Python client: declared exceptions, uploads, lifecycle calls and time
   CHECK(r.exit_code == 1);
   CHECK(Contains(r.err, "gale_py: AlreadyAliveException: topology 'twice' is already running"));
   CHECK(GalePy(cluster, {"kill", "twice", "--wait", "0"}).exit_code == 0);
+
+  // gale_py.py submit: a YAML file through nimbus's loader, as `gale submit`.
+  const std::string yaml = SourceDir() + "/topologies/wordcount/wordcount-cluster.yaml";
+  r = GalePy(cluster, {"submit", yaml, "--plugin-path", LibDir()});
+  CHECK(r.exit_code == 1);
+  CHECK(Contains(r.err, "gale_py: InvalidTopologyException: " + yaml +
+                            ":16:29: undefined property '${sentences.per.second}'"));
+  {
+    std::ofstream(scratch.path() + "/wc.properties")
+        << "report.file=" << scratch.path() << "/report.txt\nsentences.per.second=10\n";
+  }
+  r = GalePy(cluster, {"submit", yaml, "--filter", scratch.path() + "/wc.properties",
+                       "--plugin-path", LibDir(), "--inactive"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "submitted topology 'wordcount' (inactive)\n");
+  CHECK(HasLine(GalePy(cluster, {"list"}).out, {"wordcount", "INACTIVE", "8"}));
+  CHECK(GalePy(cluster, {"kill", "wordcount", "--wait", "0"}).exit_code == 0);
+}
+
+TEST_CASE(
+    "JavaScript package packed and installed: submit with plugin upload, counters as numbers, "
+    "rebalance, errors with nimbus's message, YAML submit, both entry points",
+    "[integration][clients]") {
+  TestCluster cluster(1, 2);
+  INFO(cluster.Logs());
+  TempDir scratch;
+  const std::string app = InstallJsPackage(scratch);
+  // The test runs inside the project, so that 'gale-client' is the installed
+  // package; nothing points at the build tree.
+  CopyTree(SourceDir() + "/test/clients/js_client_test.mjs", app + "/js_client_test.mjs");
+  REQUIRE(RunProcess({"/bin/mkdir", "-p", scratch.path() + "/tmp"}).exit_code == 0);
+  auto r = RunProcess(
+      {GALE_NODE, app + "/js_client_test.mjs", "--nimbus", cluster.nimbus(), "--plugin",
+       LibDir() + "/libwordcount.so", "--tmp", scratch.path() + "/tmp", "--repo", SourceDir()},
+      seconds(300), {}, app);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(Contains(r.out, "# pass 7\n"));
+  CHECK(Contains(r.out, "# fail 0\n"));
+
+  // The TypeScript declarations, as a user's code sees them through the
+  // exports map: the ES module and the CommonJS entry (typescript and
+  // @types/node are devDependencies of clients/js).
+  const std::string js_modules = SourceDir() + "/clients/js/node_modules";
+  CopyTree(SourceDir() + "/test/clients/types", app + "/types");
+  r = RunProcess(
+      {GALE_NODE, js_modules + "/typescript/bin/tsc", "--noEmit", "--strict", "--module", "node16",
+       "--moduleResolution", "node16", "--target", "es2020", "--typeRoots", js_modules + "/@types",
+       "--types", "node", app + "/types/esm_check.mts", app + "/types/cjs_check.cts"},
+      seconds(120), {}, app);
+  INFO("tsc: " << r.out << r.err);
+  CHECK(r.exit_code == 0);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <string>
+
 namespace gale::nimbus {
 namespace {
 
@@ -92,6 +95,51 @@ TEST_CASE("A rebalance (full) spreads every executor again, even over live worke
   // Not full, but a slot appeared for a topology that had too few: the same.
   in.full = false;
   CHECK(ComputeSchedule(in).executor_worker == std::vector<int>{0, 1, 0, 1});
+}
+
+TEST_CASE("A large cluster: 2 000 workers over 1 000 supervisors, two on each, ties in slot order",
+          "[nimbus][scheduler]") {
+  ScheduleInput in;
+  std::vector<std::string> names;
+  for (int s = 0; s < 1000; ++s) names.push_back("sup-" + std::to_string(s));
+  // Slots listed port by port, as FreeSlots() lists them: every supervisor's
+  // first port, then every second port, ...
+  for (int port = 6700; port < 6704; ++port) {
+    for (const auto& n : names) in.free_slots.push_back({n, port, "h"});
+  }
+  in.executors = 2000;
+  in.workers_wanted = 2000;
+  in.full = true;
+  const ScheduleResult r = ComputeSchedule(in);
+  REQUIRE(r.workers.size() == 2000);
+  std::map<std::string, int> per_supervisor;
+  for (const Slot& w : r.workers) ++per_supervisor[w.supervisor];
+  CHECK(per_supervisor.size() == 1000);
+  for (const auto& [sup, n] : per_supervisor) CHECK(n == 2);
+  // The first pass takes each supervisor's first free slot in order, then the second.
+  CHECK(r.workers[0] == Slot{"sup-0", 6700, "h"});
+  CHECK(r.workers[999] == Slot{"sup-999", 6700, "h"});
+  CHECK(r.workers[1000] == Slot{"sup-0", 6701, "h"});
+  CHECK(r.note.empty());
+
+  // A supervisor lost: its two workers' executors move, the others stay put.
+  ScheduleInput next;
+  next.old_workers = r.workers;
+  next.old_executor_worker = r.executor_worker;
+  for (const Slot& w : r.workers) next.old_alive.push_back(w.supervisor != "sup-7");
+  for (const auto& n : names) {
+    if (n != "sup-7") next.free_slots.push_back({n, 6702, "h"});
+  }
+  next.executors = 2000;
+  next.workers_wanted = 2000;
+  const ScheduleResult moved = ComputeSchedule(next);
+  REQUIRE(moved.workers.size() == 2000);
+  int stayed = 0;
+  for (size_t e = 0; e < 2000; ++e) {
+    stayed += moved.workers[static_cast<size_t>(moved.executor_worker[e])] ==
+              r.workers[static_cast<size_t>(r.executor_worker[e])];
+  }
+  CHECK(stayed == 1998);
 }
 
 }  // namespace

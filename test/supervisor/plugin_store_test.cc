@@ -1,4 +1,5 @@
 #include "supervisor/plugin_store.h"
+#include "core/common/sha256.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -25,7 +26,7 @@ struct FakeSource {
 };
 
 std::string HashOf(const TempDir& dir, const std::string& bytes) {
-  auto h = Sha256OfFile(dir.Write("hash-input", bytes));
+  auto h = Sha256File(dir.Write("hash-input", bytes));
   REQUIRE(h.ok());
   return *h;
 }
@@ -41,7 +42,7 @@ size_t FilesIn(const std::string& dir) {
 
 TEST_CASE("Sha256OfFile gives lower-case hex of the file's bytes", "[supervisor]") {
   TempDir dir;
-  auto h = Sha256OfFile(dir.Write("abc", "abc"));
+  auto h = Sha256File(dir.Write("abc", "abc"));
   REQUIRE(h.ok());
   CHECK(*h == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(IsSha256Hex(*h));

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/common/sha256.h"
 #include "supervisor/plugin_store.h"
 #include "test/supervisor/fake_nimbus.h"
 #include "test/support/process.h"
@@ -213,7 +214,7 @@ void Require(bool ok, const std::string& what, const SupervisorProcess& sup) {
 
 // A plugin blob, stored by the fake nimbus under its true hash.
 std::string ServePlugin(FakeNimbus& nimbus, const std::string& bytes) {
-  auto sha = gale::supervisor::Sha256OfFile(TempDir().Write("blob", bytes));
+  auto sha = gale::Sha256File(TempDir().Write("blob", bytes));
   REQUIRE(sha.ok());
   nimbus.AddPlugin(*sha, bytes);
   return *sha;

@@ -1,6 +1,7 @@
 #include "core/topology/yaml_loader.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/topology/cluster_config.h"
 #include "core/topology/validator.h"
 
 namespace gale::topology {
@@ -394,6 +396,40 @@ config:
   CHECK(*c.Find("s4") == Value("block\n"));
   CHECK(*c.Find("s5") == Value("5"));
   CHECK(*c.Find("i3") == Value(6));
+}
+
+TEST_CASE("A cluster config file types scalars as a topology file does", "[topology]") {
+  const std::vector<std::string> scalars = {
+      "0x1A0B", "Null", "NULL", "~",    "12",    "-3",  "+4",    "1.5e3",
+      ".5",     "true", "TRUE", "'12'", "\"x\"", "yes", "1_000", "9223372036854775808"};
+  std::string cluster, topology = "name: t\nconfig:\n";
+  for (size_t i = 0; i < scalars.size(); ++i) {
+    cluster += "k" + std::to_string(i) + ": " + scalars[i] + "\n";
+    topology += "  k" + std::to_string(i) + ": " + scalars[i] + "\n";
+  }
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("gale-cluster-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "cluster.yaml") << cluster;
+  Result<Config> from_cluster = LoadClusterConfig((dir / "cluster.yaml").string());
+  std::filesystem::remove_all(dir);
+  REQUIRE(from_cluster.ok());
+  // The topology loader refuses an integer past 64 bits; compare the rest.
+  Result<TopologySpec> spec =
+      LoadTopologyString(topology.substr(0, topology.rfind("  k")), "t.yaml", NoEnv());
+  REQUIRE(spec.ok());
+  for (size_t i = 0; i + 1 < scalars.size(); ++i) {
+    const std::string key = "k" + std::to_string(i);
+    INFO(scalars[i]);
+    REQUIRE(from_cluster->Find(key) != nullptr);
+    REQUIRE(spec->config.Find(key) != nullptr);
+    CHECK(*from_cluster->Find(key) == *spec->config.Find(key));
+  }
+  CHECK(*from_cluster->Find("k0") == Value("0x1A0B"));  // not the hex float 6667
+  CHECK(from_cluster->Find("k1")->type() == ValueType::kNull);
+  CHECK(*from_cluster->Find("k4") == Value(12));
+  CHECK(*from_cluster->Find("k11") == Value("12"));  // quoted: a string
+  CHECK(*from_cluster->Find("k15") == Value("9223372036854775808"));
 }
 
 TEST_CASE("The loader reports wrong types with what was expected", "[topology]") {
