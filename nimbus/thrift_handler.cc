@@ -141,6 +141,7 @@ YamlLoad LoadYaml(const thrift::YamlTopologyRequest& req, const std::string& scr
   };
   need(req.file);
   topology::LoadOptions options;
+  options.root = scratch;  // the client's paths, never nimbus's own files
   if (req.__isset.filter_file && !req.filter_file.empty()) {
     CheckClientPath(req.filter_file, "filter file");
     need(req.filter_file);

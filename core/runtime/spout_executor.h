@@ -72,6 +72,11 @@ class SpoutExecutor final : public Executor {
   class Collector;
 
   void Run() override;
+  // How long an idle round waits for input: 100 us for the first ten idle
+  // rounds, then 1 ms, then (after kIdleLongAfter rounds, about a second)
+  // topology.spout.idle.max.wait.ms.
+  static constexpr int kIdleLongAfter = 1000;
+  Nanos IdleWait(int idle) const;
   void Process(Envelope& e);
   void ProcessAcker(HostedAcker& h, Envelope& e);
   // An init for hosted acker task `acker`, applied at the emit: no message.

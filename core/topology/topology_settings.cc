@@ -170,6 +170,8 @@ Result<TopologySettings> ParseSettings(const Config& config) {
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.error.throttle.interval.secs", 1,
                                &s.error_throttle_interval_secs, 86400));
   GALE_RETURN_IF_ERROR(ReadBool(config, "topology.stats.enabled", &s.stats_enabled));
+  GALE_RETURN_IF_ERROR(
+      ReadNumber(config, "topology.spout.idle.max.wait.ms", 0, false, &s.spout_idle_max_wait_ms));
   return s;
 }
 

@@ -49,6 +49,9 @@ struct TopologySettings {
   int max_error_report_per_interval = 5;   // topology.max.error.report.per.interval
   int error_throttle_interval_secs = 10;   // topology.error.throttle.interval.secs
   bool stats_enabled = true;               // topology.stats.enabled (Gale's own)
+  // topology.spout.idle.max.wait.ms (Gale's own): the longest an idle spout
+  // executor waits between NextTuple calls once it has been idle a second.
+  double spout_idle_max_wait_ms = 10;
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

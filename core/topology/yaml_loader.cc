@@ -576,6 +576,26 @@ void FileParser::ParseWindow(const YAML::Node& key, const YAML::Node& v, const s
   }
 }
 
+// A path under options.root as the client sees it (LoadOptions::root).
+fs::path Confine(const fs::path& path, const std::string& root) {
+  if (root.empty()) return path;
+  std::string s = path.string();
+  if (s.rfind(root + "/", 0) == 0) s = s.substr(root.size());  // already under the root
+  std::vector<std::string> parts;
+  for (const auto& part : fs::path(s)) {
+    const std::string p = part.string();
+    if (p.empty() || p == "/" || p == ".") continue;
+    if (p == "..") {
+      if (!parts.empty()) parts.pop_back();  // "/.." is "/" on the client too
+      continue;
+    }
+    parts.push_back(p);
+  }
+  fs::path out(root);
+  for (const auto& p : parts) out /= p;
+  return out;
+}
+
 PluginRef FileParser::ResolvePlugin(const std::string& name, const SourcePos& pos) const {
   PluginRef ref;
   ref.name = name;
@@ -591,7 +611,8 @@ PluginRef FileParser::ResolvePlugin(const std::string& name, const SourcePos& po
         candidates.push_back(fs::path(dir) / written);
     }
   }
-  for (const auto& c : candidates) {
+  for (auto c : candidates) {
+    c = Confine(c, options_.root);
     std::error_code ec;
     fs::path abs = fs::absolute(c, ec).lexically_normal();
     if (ec) abs = c.lexically_normal();
@@ -940,7 +961,7 @@ bool Loader::Load(const std::string& text, const std::string& file, const fs::pa
 
 void Loader::LoadInclude(const IncludeEntry& inc, const fs::path& base_dir, TopologySpec* into) {
   fs::path written(inc.file);
-  fs::path resolved = written.is_absolute() ? written : base_dir / written;
+  fs::path resolved = Confine(written.is_absolute() ? written : base_dir / written, options_.root);
   const std::string display = resolved.lexically_normal().string();
   std::error_code ec;
   fs::path canonical = fs::weakly_canonical(resolved, ec);

@@ -29,6 +29,12 @@ struct LoadOptions {
   // Folders searched, in order, for a plugin named without a '/' that is not
   // found next to the YAML file.
   std::vector<std::string> plugin_search_path;
+  // Set when loading a client's files copied under this folder (nimbus's
+  // YAML submits): every include and plugin path is the client's and stays
+  // under it. An absolute path is taken as the client's ("/etc/x" is
+  // <root>/etc/x), and ".." never climbs above it, so a topology file can
+  // never make nimbus read a file of its own.
+  std::string root;
 };
 
 Result<TopologySpec> LoadTopologyFile(const std::string& path, const LoadOptions& options);

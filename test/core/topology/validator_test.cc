@@ -309,6 +309,16 @@ TEST_CASE("topology.worker.shutdown.secs is read and checked and 3 by default", 
         "config key 'topology.worker.shutdown.secs' must be a number, got string 'soon'");
 }
 
+TEST_CASE("topology.spout.idle.max.wait.ms is read and checked and 10 by default", "[topology]") {
+  const auto parse = [](Value v) {
+    return ParseSettings(Config(Config::Map{{"topology.spout.idle.max.wait.ms", std::move(v)}}));
+  };
+  CHECK(ParseSettings(Config())->spout_idle_max_wait_ms == 10);
+  CHECK(parse(Value(int64_t{1}))->spout_idle_max_wait_ms == 1);
+  CHECK(parse(Value(int64_t{-1})).status().message() ==
+        "config key 'topology.spout.idle.max.wait.ms' must be a number >= 0, got int '-1'");
+}
+
 TEST_CASE("Error throttling keys are read and checked, Storm's 5 per 10 s by default",
           "[topology]") {
   const auto parse = [](const char* key, Value v) {

@@ -398,6 +398,34 @@ config:
   CHECK(*c.Find("i3") == Value(6));
 }
 
+TEST_CASE("With a root, includes and plugins never leave it", "[topology]") {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("gale-root-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(root / "home/ann");
+  auto load = [&](const std::string& yaml) {
+    std::ofstream(root / "home/ann/t.yaml") << yaml;
+    LoadOptions options = NoEnv();
+    options.root = root.string();
+    return LoadTopologyFile((root / "home/ann/t.yaml").string(), options);
+  };
+  // Absolute and climbing includes name the client's files, under the root.
+  for (const char* include : {"/etc/passwd", "../../../../../../etc/passwd"}) {
+    auto spec = load(std::string("name: t\nincludes: [ { file: ") + include + " } ]\n");
+    REQUIRE_FALSE(spec.ok());
+    INFO(spec.status().message());
+    CHECK(spec.status().message().find("cannot read included file '" +
+                                       (root / "etc/passwd").string() + "'") != std::string::npos);
+  }
+  // An absolute plugin path is looked for under the root, not on this machine.
+  auto spec = load("name: t\nplugins: [ /bin/sh ]\n");
+  REQUIRE(spec.ok());
+  REQUIRE(spec->plugins.size() == 1);
+  CHECK(spec->plugins[0].path.empty());
+  REQUIRE(spec->plugins[0].searched.size() == 1);
+  CHECK(spec->plugins[0].searched[0] == (root / "bin/sh").string());
+  std::filesystem::remove_all(root);
+}
+
 TEST_CASE("A cluster config file types scalars as a topology file does", "[topology]") {
   const std::vector<std::string> scalars = {
       "0x1A0B", "Null", "NULL", "~",    "12",    "-3",  "+4",    "1.5e3",
