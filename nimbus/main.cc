@@ -8,15 +8,25 @@
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLServerSocket.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TServerSocket.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,6 +107,168 @@ class ServeEvents : public apache::thrift::server::TServerEventHandler {
   std::string where_;
 };
 
+// The SSL object of a TSSLSocket, which keeps it protected: a pointer to a
+// protected member formed in a derived class may be used on the base.
+struct SslOf : apache::thrift::transport::TSSLSocket {
+  static SSL* Get(apache::thrift::transport::TSSLSocket& s) { return s.*(&SslOf::ssl_); }
+};
+
+// The CN of the certificate the peer presented and the handshake verified
+// against the CA; "" when none (token form) or not a TLS socket.
+std::string PeerCommonName(const std::shared_ptr<apache::thrift::transport::TTransport>& t) {
+  auto ssl_socket = std::dynamic_pointer_cast<apache::thrift::transport::TSSLSocket>(t);
+  if (!ssl_socket) return "";
+  SSL* ssl = SslOf::Get(*ssl_socket);
+  if (!ssl || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return "";
+  char cn[256] = {0};
+  const int n =
+      X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  X509_free(cert);
+  return n > 0 ? std::string(cn, static_cast<size_t>(n)) : "";
+}
+
+std::string PeerOf(const std::shared_ptr<apache::thrift::transport::TTransport>& t) {
+  auto socket = std::dynamic_pointer_cast<apache::thrift::transport::TSocket>(t);
+  if (!socket) return "?";
+  try {
+    return socket->getPeerAddress() + ":" + std::to_string(socket->getPeerPort());
+  } catch (const std::exception&) { return "?"; }
+}
+
+// Runs one connection's calls, and logs once why a connection broke (a
+// failed TLS handshake: unknown CA, expired certificate, a plaintext client
+// on a TLS port or the other way round), without the stack Thrift would
+// print. A client that just hangs up (with or without TLS's close_notify)
+// or goes quiet is not logged.
+class LoggedProcessor : public apache::thrift::TProcessor {
+ public:
+  LoggedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner, std::string peer,
+                  std::weak_ptr<apache::thrift::transport::TTransport> socket, bool tls)
+      : inner_(std::move(inner)), peer_(std::move(peer)), socket_(std::move(socket)), tls_(tls) {}
+  bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
+               std::shared_ptr<apache::thrift::protocol::TProtocol> out, void* context) override {
+    using apache::thrift::transport::TTransportException;
+    try {
+      return inner_->process(in, out, context);
+    } catch (const TTransportException& e) {
+      const auto type = e.getType();
+      // A client that went away without TLS's close_notify is a hang-up.
+      const bool hung_up = std::string(e.what()).find("SSL_read: unexpected eof") == 0;
+      if (type != TTransportException::END_OF_FILE && type != TTransportException::TIMED_OUT &&
+          type != TTransportException::INTERRUPTED && !hung_up) {
+        GALE_LOG(kWarn) << "dropped connection from " << peer_ << ": " << e.what() << Why();
+      }
+      throw;
+    }
+  }
+
+ private:
+  // Why the handshake failed, when the client's certificate did not verify.
+  std::string Why() const {
+    if (!tls_) return " (a TLS client on this plaintext port?)";
+    auto ssl_socket =
+        std::dynamic_pointer_cast<apache::thrift::transport::TSSLSocket>(socket_.lock());
+    SSL* ssl = ssl_socket ? SslOf::Get(*ssl_socket) : nullptr;
+    if (!ssl) return "";
+    const long v = SSL_get_verify_result(ssl);
+    if (v == X509_V_OK) return "";
+    return std::string(" (client certificate: ") + X509_verify_cert_error_string(v) + ")";
+  }
+
+  std::shared_ptr<apache::thrift::TProcessor> inner_;
+  std::string peer_;
+  std::weak_ptr<apache::thrift::transport::TTransport> socket_;
+  bool tls_;
+};
+
+// When a TLS connection last began waiting for a request (steady clock, ms),
+// or -1 while nimbus runs one of its calls. Set by the processor's events.
+struct ConnectionClock : apache::thrift::TProcessorEventHandler {
+  std::atomic<int64_t> waiting_since{NowMs()};
+  static int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void* getContext(const char*, void*) override {
+    waiting_since = -1;
+    return nullptr;
+  }
+  void freeContext(void*, const char*) override { waiting_since = NowMs(); }
+};
+
+// A handler per connection, so the identity a connection authenticated is
+// its own (nimbus/thrift_handler.h).
+class ConnectionProcessorFactory : public apache::thrift::TProcessorFactory {
+ public:
+  ConnectionProcessorFactory(gale::nimbus::Nimbus& nimbus, gale::rpc::AuthMode mode,
+                             const gale::rpc::AuthTable* table)
+      : nimbus_(nimbus), mode_(mode), table_(table) {}
+  std::shared_ptr<apache::thrift::TProcessor> getProcessor(
+      const apache::thrift::TConnectionInfo& info) override {
+    gale::nimbus::ConnectionAuth auth;
+    auth.mode = mode_;
+    auth.table = table_;
+    auth.peer = PeerOf(info.transport);
+    std::weak_ptr<apache::thrift::transport::TTransport> socket = info.transport;
+    auth.peer_cn = [socket] {
+      auto s = socket.lock();
+      return s ? PeerCommonName(s) : std::string();
+    };
+    auto handler = std::make_shared<gale::nimbus::NimbusHandler>(nimbus_, std::move(auth));
+    auto processor = std::make_shared<gale::thrift::NimbusProcessor>(handler);
+    if (mode_ != gale::rpc::AuthMode::kNone) {
+      auto clock = std::make_shared<ConnectionClock>();
+      processor->setEventHandler(clock);
+      std::lock_guard lock(mu_);
+      watched_.push_back({socket, clock, PeerOf(info.transport)});
+    }
+    return std::make_shared<LoggedProcessor>(processor, PeerOf(info.transport), socket,
+                                             mode_ != gale::rpc::AuthMode::kNone);
+  }
+
+  // OpenSSL's reads in Thrift 0.17 wait without the socket's receive
+  // timeout, so a TLS client that never finishes its handshake or stays
+  // silent would hold its thread for ever. Called every tick: a TLS
+  // connection waiting for a request longer than `idle` is shut down (its
+  // thread then sees end of file and ends), as the plaintext port's receive
+  // timeout does.
+  void Reap(std::chrono::milliseconds idle) {
+    const int64_t now = ConnectionClock::NowMs();
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < watched_.size();) {
+      Watched& w = watched_[i];
+      auto socket = std::dynamic_pointer_cast<apache::thrift::transport::TSocket>(w.socket.lock());
+      const int64_t since = w.clock->waiting_since.load();
+      if (socket && (since < 0 || now - since <= idle.count())) {
+        ++i;
+        continue;
+      }
+      if (socket && socket->getSocketFD() >= 0) {
+        GALE_LOG(kInfo) << "closing connection from " << w.peer << ": no request for "
+                        << idle.count() / 1000 << " s";
+        ::shutdown(socket->getSocketFD(), SHUT_RDWR);
+      }
+      watched_[i] = std::move(watched_.back());
+      watched_.pop_back();
+    }
+  }
+
+ private:
+  struct Watched {
+    std::weak_ptr<apache::thrift::transport::TTransport> socket;
+    std::shared_ptr<ConnectionClock> clock;
+    std::string peer;
+  };
+  gale::nimbus::Nimbus& nimbus_;
+  gale::rpc::AuthMode mode_;
+  const gale::rpc::AuthTable* table_;
+  std::mutex mu_;
+  std::vector<Watched> watched_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +280,11 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
+  // OpenSSL writes with write(2): a client that hung up must not kill nimbus.
+  ::signal(SIGPIPE, SIG_IGN);
+  // Thrift's own messages (each failed handshake, with a repeat of the
+  // reason) go to the debug log; LoggedProcessor logs one line instead.
+  GlobalOutput.setOutputFunction([](const char* msg) { GALE_LOG(kDebug) << "thrift: " << msg; });
   auto options = gale::nimbus::NimbusConfig::FromArgs(args, gale::SelfExecutable(argv[0]));
   if (!options.ok()) {
     std::cerr << "gale-nimbus: " << options.status().message() << "\n";
@@ -120,9 +297,35 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  auto handler = std::make_shared<gale::nimbus::NimbusHandler>(nimbus);
-  auto processor = std::make_shared<gale::thrift::NimbusProcessor>(handler);
-  auto socket = std::make_shared<transport::TServerSocket>(options->host, options->port);
+  const gale::rpc::ServerAuth& auth = options->auth;
+  auto table = gale::rpc::AuthTable::Load(auth.tokens_file, auth.roles_file);
+  if (!table.ok()) {
+    std::cerr << "gale-nimbus: " << table.status().message() << "\n";
+    return 2;
+  }
+  std::shared_ptr<transport::TServerSocket> socket;
+  if (auth.mode == gale::rpc::AuthMode::kNone) {
+    socket = std::make_shared<transport::TServerSocket>(options->host, options->port);
+  } else {
+    std::string step = "gale.tls.cert '" + auth.cert + "'";
+    try {
+      auto ssl = std::make_shared<transport::TSSLSocketFactory>();
+      ssl->server(true);
+      ssl->loadCertificate(auth.cert.c_str());
+      step = "gale.tls.key '" + auth.key + "'";
+      ssl->loadPrivateKey(auth.key.c_str());
+      step = "gale.tls.ca '" + auth.ca + "'";
+      ssl->loadTrustedCertificates(auth.ca.c_str());
+      // tls: every client shows a certificate the CA signed; token: clients
+      // check nimbus's certificate and then call authenticate().
+      ssl->authenticate(auth.mode == gale::rpc::AuthMode::kTls);
+      socket = std::make_shared<transport::TSSLServerSocket>(options->host, options->port, ssl);
+    } catch (const std::exception& e) {
+      std::cerr << "gale-nimbus: cannot load " << step << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+  GALE_LOG(kInfo) << "authentication: gale.auth.mode " << gale::rpc::AuthModeName(auth.mode);
   // A client that sends nothing for 15 s (stalled mid-call, or idle) is
   // dropped; it costs one thread meanwhile and blocks nobody else. Daemons
   // call every second or so and reconnect when dropped.
@@ -132,7 +335,8 @@ int main(int argc, char** argv) {
   // claimed inside a message by the frame (BoundedFramedTransport and
   // BoundedBinaryProtocol).
   auto protocols = std::make_shared<BoundedBinaryProtocolFactory>();
-  server::TThreadedServer server(processor, socket,
+  auto processors = std::make_shared<ConnectionProcessorFactory>(nimbus, auth.mode, &table.value());
+  server::TThreadedServer server(processors, socket,
                                  std::make_shared<BoundedFramedTransportFactory>(), protocols);
   // One thread per connection: stalled clients cost threads, not service.
   // Past this many connections, new ones wait; see README (known limits).
@@ -164,6 +368,7 @@ int main(int argc, char** argv) {
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       nimbus.Tick();
+      processors->Reap(std::chrono::seconds(15));
       tick();
     });
   };

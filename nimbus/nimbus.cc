@@ -449,7 +449,8 @@ Result<std::string> Nimbus::DownloadPluginChunk(const std::string& sha256, int64
 
 // ---------------------------------------------------------------- lifecycle
 
-Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial) {
+Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial,
+                      const std::string& owner) {
   GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(topology));
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -510,6 +511,7 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   t.num_workers = plan->settings().workers;
   t.assignment.topology_id = t.id;
   t.assignment.version = 0;
+  if (!owner.empty()) t.__set_owner(owner);
   if (options_.transport_curve) {
     GALE_ASSIGN_OR_RETURN(transport::CurveKeys keys, transport::NewCurveKeys());
     t.__set_transport_public_key(keys.public_key);
@@ -522,6 +524,13 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
                   << stored.num_workers << " workers)";
   Schedule(stored, /*full=*/true);
   return Status::Ok();
+}
+
+std::optional<std::string> Nimbus::OwnerOf(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const thrift::StoredTopology* t = FindByName(name);
+  if (!t) return std::nullopt;
+  return t->owner;
 }
 
 Status Nimbus::Kill(const std::string& name, std::optional<int> wait_secs) {
@@ -835,6 +844,7 @@ thrift::ClusterSummary Nimbus::GetClusterSummary() {
     sum.num_tasks = plan.ok() ? (*plan)->task_count() : 0;
     sum.num_executors = static_cast<int32_t>(t.assignment.executors.size());
     sum.num_workers = static_cast<int32_t>(t.assignment.workers.size());
+    if (!t.owner.empty()) sum.__set_owner(t.owner);
     out.topologies.push_back(std::move(sum));
   }
   out.nimbus_uptime_secs = static_cast<int32_t>(
@@ -853,6 +863,7 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
   info.status = t->status;
   info.uptime_secs = static_cast<int32_t>(UnixNowSecs() - t->launch_time_secs);
   info.num_workers = static_cast<int32_t>(t->assignment.workers.size());
+  if (!t->owner.empty()) info.__set_owner(t->owner);
   for (const auto& ea : t->assignment.executors) {
     const thrift::WorkerSlot& slot = t->assignment.workers[static_cast<size_t>(ea.worker)];
     thrift::ExecutorSummary e;

@@ -55,7 +55,13 @@ class Nimbus {
 
   // kAlreadyExists for a live name, kNotFound for an unknown plugin hash,
   // kInvalidArgument for an invalid topology (the message says what).
-  Status Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial);
+  // `owner`: the authenticated user, kept with the topology ("" without
+  // authentication).
+  Status Submit(const thrift::Topology& topology, thrift::TopologyStatus::type initial,
+                const std::string& owner = "");
+  // The owner of the topology of that name ("" when none was recorded);
+  // nullopt when there is no such topology.
+  std::optional<std::string> OwnerOf(const std::string& name);
   // kNotFound for an unknown name.
   Status Kill(const std::string& name, std::optional<int> wait_secs);
   // kNotFound, or kInternal (IllegalState) when the status does not allow it.

@@ -32,6 +32,8 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
   NimbusConfig c;
   c.host = topology::FlagOrConfig(flags, "host", file.values, "nimbus.host", c.host);
   if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
+  GALE_ASSIGN_OR_RETURN(c.auth, rpc::ServerAuthFromConfig(file.values, file.path));
+  GALE_RETURN_IF_ERROR(rpc::CheckListenAllowed(c.host, c.auth));
   if (auto it = flags.find("port"); it != flags.end()) {
     auto port = topology::ParsePositiveInt("--port", it->second);
     if (!port.ok() || *port > 65535) {
@@ -101,6 +103,10 @@ the supervisors' slots.
   --gale-bin PATH               the gale program, run to check submitted topologies against
                                 their plugins (default: gale next to gale-nimbus)
   --describe-timeout-secs S     time that check may take (nimbus.plugin.describe.timeout.secs; 10)
+
+Authentication (config keys only; README.md): gale.auth.mode (none, tls, token),
+gale.tls.ca, gale.tls.cert, gale.tls.key, gale.auth.tokens, gale.auth.roles,
+gale.auth.insecure.allow. `gale auth init DIR` makes the files and prints the lines.
 )";
 }
 

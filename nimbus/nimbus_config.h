@@ -9,6 +9,7 @@
 
 #include "core/common/clock.h"
 #include "core/common/result.h"
+#include "thrift/auth.h"
 
 #include <chrono>
 #include <string>
@@ -48,6 +49,10 @@ struct NimbusConfig {
   // --*-timeout-secs or nimbus.supervisor.timeout.secs,
   // nimbus.task.timeout.secs, nimbus.task.launch.secs.
   NimbusOptions nimbus;
+  // gale.auth.* and gale.tls.* of --config (README.md, "Authentication and
+  // roles"). Checked: the files it names exist; a non-loopback --host needs
+  // a mode other than none or gale.auth.insecure.allow.
+  rpc::ServerAuth auth;
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --gale-bin (`gale` next to it). Errors are one

@@ -2,24 +2,37 @@
 //
 // NimbusHandler implements the generated thrift::NimbusIf on top of Nimbus:
 // the one place where a Status becomes the exception gale.thrift declares
-// for that call. Thread-safe (Nimbus is); one instance serves every
-// connection.
+// for that call, and where each call's caller is authorized (README.md,
+// "Authentication and roles"). One instance per connection (main.cc makes
+// them), so the identity it authenticated stays with that connection; calls
+// on one connection run one at a time.
 #pragma once
 
 #include "nimbus/nimbus.h"
+#include "thrift/auth.h"
 #include "thrift/gen-cpp/Nimbus.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 
 namespace gale::nimbus {
 
+// How a connection may be authenticated (set by main.cc per connection).
+struct ConnectionAuth {
+  rpc::AuthMode mode = rpc::AuthMode::kNone;
+  const rpc::AuthTable* table = nullptr;  // tokens and certificate roles
+  std::string peer;                       // "host:port", for log lines
+  // The verified client certificate's CN, "" when it sent none.
+  std::function<std::string()> peer_cn;
+};
+
 class NimbusHandler final : public thrift::NimbusIf {
  public:
   // `gale_program` is the `gale` binary run as `gale __describe` for YAML
   // submits; empty: the `gale` next to this executable (nimbus's default).
-  explicit NimbusHandler(Nimbus& nimbus, std::string gale_program = "")
-      : nimbus_(nimbus), gale_program_(std::move(gale_program)) {}
+  explicit NimbusHandler(Nimbus& nimbus, ConnectionAuth auth = {}, std::string gale_program = "")
+      : nimbus_(nimbus), auth_(std::move(auth)), gale_program_(std::move(gale_program)) {}
 
   void beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) override;
   void uploadPluginChunk(const std::string& upload_id, const std::string& chunk) override;
@@ -49,9 +62,24 @@ class NimbusHandler final : public thrift::NimbusIf {
                         const thrift::YamlTopologyRequest& request) override;
   void submitYamlTopology(std::string& out, const thrift::YamlTopologyRequest& request,
                           const thrift::SubmitOptions& options) override;
+  void authenticate(const std::string& user, const std::string& token) override;
+
+  // What a call needs: kRead (list, info, statistics), kUpload (plugins),
+  // kSubmit, kModify (kill, activate, deactivate, rebalance: a submitter's
+  // own topologies only), kDaemon (supervisors' and workers' calls).
+  enum class Op { kRead, kUpload, kSubmit, kModify, kDaemon };
+  // Whether `role` may make calls of kind `op` (ownership aside).
+  static bool Allowed(rpc::Role role, Op op);
 
  private:
+  // Throws AuthorizationException (and logs a line) unless this
+  // connection's identity may do `what` (e.g. "kill topology 'wc'").
+  void Require(Op op, const std::string& what, const std::string& topology = "");
+  const rpc::Identity& Who();
+
   Nimbus& nimbus_;
+  ConnectionAuth auth_;
+  std::optional<rpc::Identity> identity_;
   std::string gale_program_;
 };
 

@@ -8,6 +8,7 @@
 #include "core/common/files.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/supervisor_config.h"
+#include "thrift/auth.h"
 
 int main(int argc, char** argv) {
   using gale::supervisor::SupervisorConfig;
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
     std::cerr << "gale-supervisor: " << config.status() << "\n";
     return 2;
   }
+  gale::rpc::SetClientAuth(config->auth);
+  gale::rpc::ExportClientAuth(config->auth);  // workers inherit it
   gale::supervisor::Supervisor supervisor(std::move(config).value(), gale::SystemClock::Get());
   const gale::Status s = supervisor.Run();
   if (!s.ok()) {

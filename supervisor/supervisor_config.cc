@@ -92,6 +92,7 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
   GALE_ASSIGN_OR_RETURN(c.ports, PortsFrom(flags, file, c.ports));
   c.host = FlagOrConfig(flags, "host", file, "supervisor.host", c.host);
   if (c.host.empty()) return Status::InvalidArgument("--host must not be empty");
+  GALE_ASSIGN_OR_RETURN(c.auth, rpc::ClientAuthFromConfig(file, config_file.path));
   c.id = FlagOrConfig(flags, "id", file, "supervisor.id", "");
   if ((flags.count("id") || file.Contains("supervisor.id")) && c.id.empty()) {
     return Status::InvalidArgument("the supervisor id must not be empty");
@@ -184,6 +185,8 @@ Runs the workers nimbus assigns to this machine's slots.
 Config keys without a flag: supervisor.worker.shutdown.secs (5), worker.log.max.bytes
 (104857600: a worker's log is rotated past it), worker.log.max.files (5 kept),
 logviewer.cleanup.age.mins (10080: logs of topologies no longer here are removed then).
+How it and its workers authenticate to nimbus: gale.auth.mode, gale.tls.ca, gale.tls.cert,
+gale.tls.key, gale.auth.user, gale.auth.token (nimbus/README.md; `gale auth init`).
 )";
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/common/result.h"
+#include "thrift/auth.h"
 
 namespace gale::supervisor {
 
@@ -53,6 +54,10 @@ struct SupervisorConfig {
   // logviewer.cleanup.age.mins: the logs of a topology this supervisor no
   // longer runs are removed once untouched this long. Default 7 days.
   std::chrono::minutes log_retention = std::chrono::minutes(7 * 24 * 60);
+  // How it and its workers authenticate to nimbus: gale.auth.* and gale.tls.*
+  // of --config (nimbus/README.md, "Authentication and roles"); main()
+  // sets it for this process and exports it to the workers' environment.
+  rpc::ClientAuth auth;
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --worker-bin. Errors are one line, naming the

@@ -2,10 +2,15 @@
 
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
 #include "core/common/logging.h"
+#include "thrift/auth.h"
+
+#include <csignal>
+#include <mutex>
 
 namespace gale::rpc {
 namespace {
@@ -18,6 +23,56 @@ const bool kQuietThrift = [] {
       [](const char* msg) { GALE_LOG(kDebug) << "thrift: " << msg; });
   return true;
 }();
+
+// One SSL context per process and settings (loading the files once).
+Result<std::shared_ptr<apache::thrift::transport::TSSLSocketFactory>> SslFactory(
+    const ClientAuth& auth) {
+  using apache::thrift::transport::TSSLSocketFactory;
+  static std::mutex mu;
+  static std::string cached_for;
+  static std::shared_ptr<TSSLSocketFactory> cached;
+  const std::string key = auth.ca + "\n" + auth.cert + "\n" + auth.key;
+  std::lock_guard lock(mu);
+  if (cached && cached_for == key) return cached;
+  std::string step = "the CA '" + auth.ca + "' (gale.tls.ca)";
+  try {
+    auto f = std::make_shared<TSSLSocketFactory>();
+    f->authenticate(true);  // verify nimbus's certificate against the CA
+    f->loadTrustedCertificates(auth.ca.c_str());
+    // ... and that it was made for the host we connect to (its DNS or IP
+    // subjectAltNames, or its CN).
+    f->access(std::make_shared<apache::thrift::transport::DefaultClientAccessManager>());
+    if (!auth.cert.empty() && auth.mode == AuthMode::kTls) {
+      step = "the certificate '" + auth.cert + "' (gale.tls.cert)";
+      f->loadCertificate(auth.cert.c_str());
+      step = "the key '" + auth.key + "' (gale.tls.key)";
+      f->loadPrivateKey(auth.key.c_str());
+    }
+    cached = f;
+    cached_for = key;
+    return f;
+  } catch (const apache::thrift::TException& e) {
+    return Status::InvalidArgument("cannot load " + step + ": " + e.what());
+  }
+}
+
+// What a transport error most likely means, given how we connected.
+std::string Hint(AuthMode mode, const std::string& what) {
+  if (mode == AuthMode::kNone) {
+    if (what.find("No more data") != std::string::npos ||
+        what.find("reset by peer") != std::string::npos) {
+      return " (nimbus closed the connection: if it requires TLS, set gale.auth.mode and the "
+             "gale.tls.* keys as the cluster does, e.g. `gale --auth FILE`)";
+    }
+    return "";
+  }
+  if (what.find("SSL_") != std::string::npos || what.find("No more data") != std::string::npos ||
+      what.find("reset by peer") != std::string::npos) {
+    return " (the TLS handshake failed: is nimbus serving TLS with this cluster's CA, and is "
+           "this certificate valid and signed by it?)";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -55,6 +110,9 @@ Result<HostPort> ParseHostPort(const std::string& text) {
 }
 
 struct NimbusConnection::Impl {
+  std::shared_ptr<apache::thrift::transport::TSSLSocketFactory> ssl;  // outlives the socket
+  AuthMode mode = AuthMode::kNone;
+  bool closed = false;  // a TSSLSocket is not isOpen() until its handshake
   std::shared_ptr<TSocket> socket;
   std::shared_ptr<TFramedTransport> transport;
   std::unique_ptr<thrift::NimbusClient> client;
@@ -66,14 +124,23 @@ NimbusConnection::NimbusConnection(std::unique_ptr<Impl> impl, HostPort address)
 NimbusConnection::~NimbusConnection() {
   try {
     if (impl_->transport && impl_->transport->isOpen()) impl_->transport->close();
-  } catch (const TException&) {
-  }
+  } catch (const TException&) {}
 }
 
 Result<std::unique_ptr<NimbusConnection>> NimbusConnection::Connect(
     const HostPort& nimbus, std::chrono::milliseconds timeout) {
   auto impl = std::make_unique<Impl>();
-  impl->socket = std::make_shared<TSocket>(nimbus.host, nimbus.port);
+  GALE_ASSIGN_OR_RETURN(const ClientAuth auth, CurrentClientAuth());
+  impl->mode = auth.mode;
+  if (auth.mode == AuthMode::kNone) {
+    impl->socket = std::make_shared<TSocket>(nimbus.host, nimbus.port);
+  } else {
+    GALE_ASSIGN_OR_RETURN(impl->ssl, SslFactory(auth));
+    // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a peer that
+    // hung up would kill this process with SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
+    impl->socket = impl->ssl->createSocket(nimbus.host, nimbus.port);
+  }
   const int ms = static_cast<int>(timeout.count());
   impl->socket->setConnTimeout(ms);
   impl->socket->setRecvTimeout(ms);
@@ -86,11 +153,22 @@ Result<std::unique_ptr<NimbusConnection>> NimbusConnection::Connect(
   } catch (const TException& e) {
     return Status::Unavailable("cannot reach nimbus at " + nimbus.ToString() + ": " + e.what());
   }
-  return std::unique_ptr<NimbusConnection>(new NimbusConnection(std::move(impl), nimbus));
+  std::unique_ptr<NimbusConnection> conn(new NimbusConnection(std::move(impl), nimbus));
+  if (auth.mode != AuthMode::kNone) {
+    // Token form: authenticate as the user. Certificate form: "" asks nimbus
+    // to check the certificate's identity now, so that a refused
+    // certificate, an unknown CA or a failed handshake shows here.
+    const bool token = !auth.token.empty() && !auth.user.empty();
+    Status s = conn->Call([&](thrift::NimbusClient& c) {
+      c.authenticate(token ? auth.user : "", token ? auth.token : "");
+    });
+    if (!s.ok()) return Status(s.code(), s.message());
+  }
+  return conn;
 }
 
 Status NimbusConnection::Call(const std::function<void(thrift::NimbusClient&)>& call) {
-  if (!impl_->transport->isOpen()) {
+  if (impl_->closed) {
     return Status::Unavailable("connection to nimbus at " + address_.ToString() + " is closed");
   }
   try {
@@ -108,12 +186,15 @@ Status NimbusConnection::Call(const std::function<void(thrift::NimbusClient&)>& 
     return Status::InvalidArgument(e.msg);
   } catch (const thrift::IllegalStateException& e) {
     return Status::FailedPrecondition(e.msg);
+  } catch (const thrift::AuthorizationException& e) {
+    return Status::FailedPrecondition("nimbus refused: " + e.msg);
   } catch (const TTransportException& e) {
+    impl_->closed = true;
     try {
       impl_->transport->close();
-    } catch (const TException&) {
-    }
-    return Status::Unavailable("lost nimbus at " + address_.ToString() + ": " + e.what());
+    } catch (const TException&) {}
+    return Status::Unavailable("lost nimbus at " + address_.ToString() + ": " + e.what() +
+                               Hint(impl_->mode, e.what()));
   } catch (const TException& e) {
     return Status::Internal("nimbus at " + address_.ToString() + " failed the call: " + e.what());
   }

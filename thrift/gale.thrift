@@ -135,6 +135,9 @@ struct TopologySummary {
   5: required i32 num_tasks,
   6: required i32 num_executors,
   7: required i32 num_workers,
+  // Who submitted it (the authenticated user; "" without authentication or
+  // for a topology submitted before owners were kept).
+  8: optional string owner = "",
 }
 
 struct ClusterSummary {
@@ -263,6 +266,8 @@ struct TopologyInfo {
   // Why it runs on fewer workers than it asked for (Storm's sched_status);
   // unset when it has them all.
   10: optional string sched_status,
+  // Who submitted it, as TopologySummary.owner.
+  11: optional string owner = "",
 }
 
 // ------------------------------------------------------------- statistics
@@ -496,6 +501,9 @@ struct StoredTopology {
   // Made at submit when nimbus encrypts worker links (gale.transport.curve).
   11: optional string transport_public_key,
   12: optional string transport_secret_key,
+  // The authenticated user who submitted it ("" without authentication, or
+  // in a file written before owners were kept: only admins may change it).
+  13: optional string owner = "",
 }
 
 // Nimbus's statistics windows (nimbus/stats_store.h), on disk as
@@ -552,6 +560,9 @@ exception PluginNotFoundException { 1: required string msg }
 exception UploadException { 1: required string msg }
 // The call is not allowed in the topology's current state.
 exception IllegalStateException { 1: required string msg }
+// The connection is not authenticated, or its user's role may not make this
+// call (thrift/README.md, "Authentication").
+exception AuthorizationException { 1: required string msg }
 
 // ---------------------------------------------------------------- YAML topologies
 //
@@ -611,42 +622,65 @@ service Nimbus {
 
   // Starts an upload of a plugin file of `size` bytes with this SHA-256.
   // Returns an upload id, or "" when nimbus already stores that hash.
-  string beginPluginUpload(1: string sha256, 2: i64 size) throws (1: UploadException e),
+  string beginPluginUpload(1: string sha256, 2: i64 size)
+    throws (1: UploadException e, 10: AuthorizationException auth),
   // Appends a chunk (at most 4 MiB) to an upload.
-  void uploadPluginChunk(1: string upload_id, 2: binary chunk) throws (1: UploadException e),
+  void uploadPluginChunk(1: string upload_id, 2: binary chunk)
+    throws (1: UploadException e, 10: AuthorizationException auth),
   // Checks the size and hash and stores the file.
-  void finishPluginUpload(1: string upload_id) throws (1: UploadException e),
-  bool hasPlugin(1: string sha256),
+  void finishPluginUpload(1: string upload_id)
+    throws (1: UploadException e, 10: AuthorizationException auth),
+  bool hasPlugin(1: string sha256) throws (10: AuthorizationException auth),
 
   void submitTopology(1: Topology topology, 2: SubmitOptions options)
     throws (1: AlreadyAliveException already, 2: InvalidTopologyException invalid,
-            3: PluginNotFoundException plugin),
-  void killTopology(1: string name, 2: KillOptions options) throws (1: NotAliveException e),
-  void activate(1: string name) throws (1: NotAliveException e, 2: IllegalStateException state),
-  void deactivate(1: string name) throws (1: NotAliveException e, 2: IllegalStateException state),
+            3: PluginNotFoundException plugin,
+            10: AuthorizationException auth),
+  void killTopology(1: string name, 2: KillOptions options)
+    throws (1: NotAliveException e, 10: AuthorizationException auth),
+  void activate(1: string name)
+    throws (1: NotAliveException e, 2: IllegalStateException state,
+            10: AuthorizationException auth),
+  void deactivate(1: string name)
+    throws (1: NotAliveException e, 2: IllegalStateException state,
+            10: AuthorizationException auth),
   void rebalance(1: string name, 2: RebalanceOptions options)
     throws (1: NotAliveException e, 2: InvalidTopologyException invalid,
-            3: IllegalStateException state),
+            3: IllegalStateException state,
+            10: AuthorizationException auth),
 
-  ClusterSummary getClusterInfo(),
-  TopologyInfo getTopologyInfo(1: string name) throws (1: NotAliveException e),
+  ClusterSummary getClusterInfo() throws (10: AuthorizationException auth),
+  TopologyInfo getTopologyInfo(1: string name)
+    throws (1: NotAliveException e, 10: AuthorizationException auth),
   // Statistics of a topology over one window ("600", "10800", "86400",
   // ":all-time"); an unknown window is InvalidTopologyException.
   TopologyPageInfo getTopologyPageInfo(1: string name, 2: string window)
-    throws (1: NotAliveException e, 2: InvalidTopologyException invalid),
+    throws (1: NotAliveException e, 2: InvalidTopologyException invalid,
+            10: AuthorizationException auth),
 
   // ---- for Gale's own daemons ----
 
   // A supervisor's heartbeat; returns the slots it should run.
-  list<SlotAssignment> supervisorHeartbeat(1: SupervisorHeartbeat heartbeat),
+  list<SlotAssignment> supervisorHeartbeat(1: SupervisorHeartbeat heartbeat)
+    throws (10: AuthorizationException auth),
   // Up to `length` bytes of a stored plugin from `offset`; empty at the end.
   binary downloadPluginChunk(1: string sha256, 2: i64 offset, 3: i32 length)
-    throws (1: PluginNotFoundException e),
+    throws (1: PluginNotFoundException e, 10: AuthorizationException auth),
   // What the worker on (supervisor, port) runs for this topology.
   WorkerPlan getWorkerPlan(1: string topology_id, 2: string supervisor_id, 3: i32 port)
-    throws (1: NotAliveException e),
+    throws (1: NotAliveException e, 10: AuthorizationException auth),
   WorkerHeartbeatResponse workerHeartbeat(1: WorkerHeartbeat heartbeat)
-    throws (1: NotAliveException e),
+    throws (1: NotAliveException e, 10: AuthorizationException auth),
+
+  // ---- authentication (thrift/README.md, "Authentication") ----
+
+  // Token form: the first call on a TLS connection. Afterwards every call on
+  // this connection runs as `user` with the role the tokens file gives it.
+  // A wrong user or token is AuthorizationException ("authentication failed
+  // for user 'x'"), the same message for both, and the connection stays
+  // unauthenticated. Without authentication on nimbus it succeeds and
+  // changes nothing.
+  void authenticate(1: string user, 2: string token) throws (1: AuthorizationException auth),
 
   // ---- YAML topology files, for clients (appended) ----
 
@@ -655,10 +689,10 @@ service Nimbus {
   // plugins' files) or, once the request is complete, the plan; errors carry
   // the client's file:line:column.
   YamlTopologyPlan planYamlTopology(1: YamlTopologyRequest request)
-    throws (1: InvalidTopologyException invalid),
+    throws (1: InvalidTopologyException invalid, 10: AuthorizationException auth),
   // Loads and validates a complete request against its uploaded plugins
   // (request.plugins) and submits it, as submitTopology. Returns the name.
   string submitYamlTopology(1: YamlTopologyRequest request, 2: SubmitOptions options)
     throws (1: AlreadyAliveException already, 2: InvalidTopologyException invalid,
-            3: PluginNotFoundException plugin),
+            3: PluginNotFoundException plugin, 10: AuthorizationException auth),
 }

@@ -23,6 +23,7 @@ struct HttpRequest {
   std::string host;            // the Host header
   std::string origin;          // the Origin header, "" when absent
   std::string sec_fetch_site;  // the Sec-Fetch-Site header, "" when absent
+  std::string authorization;   // the Authorization header, "" when absent
   std::string body;
 };
 

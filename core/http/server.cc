@@ -71,6 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
     in.host = std::string(req[bhttp::field::host]);
     in.origin = std::string(req[bhttp::field::origin]);
     in.sec_fetch_site = std::string(req["Sec-Fetch-Site"]);
+    in.authorization = std::string(req[bhttp::field::authorization]);
     in.body = req.body();
     HttpResponse out;
     try {

@@ -6,6 +6,7 @@
 #include "core/multilang/shell_component.h"
 #include "core/runtime/load_topology.h"
 #include "core/topology/cluster_config.h"
+#include "thrift/auth.h"
 #include "thrift/client.h"
 #include "thrift/convert.h"
 
@@ -30,6 +31,44 @@ bool FileExists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+// The cluster config file to read: --config, $GALE_CONFIG, or
+// ~/.gale/cluster.yaml when it exists; "" for none.
+std::string ClusterConfigPath(const ClusterArgs& args) {
+  std::string config = args.config;
+  if (config.empty()) {
+    if (const char* env = std::getenv("GALE_CONFIG"); env && *env) config = env;
+  }
+  if (config.empty()) {
+    if (const char* home = std::getenv("HOME")) {
+      const std::string p = std::string(home) + "/.gale/cluster.yaml";
+      if (FileExists(p)) config = p;
+    }
+  }
+  return config;
+}
+
+// How to authenticate: --auth FILE, else $GALE_AUTH, else the cluster
+// config's gale.auth.* / gale.tls.* keys; the GALE_AUTH_* / GALE_TLS_*
+// environment over either.
+Status UseAuth(const ClusterArgs& args) {
+  std::string file = args.auth;
+  if (file.empty()) {
+    if (const char* env = std::getenv("GALE_AUTH"); env && *env) file = env;
+  }
+  auto load = [&]() -> Result<rpc::ClientAuth> {
+    if (!file.empty()) return rpc::ClientAuthFromFile(file);
+    if (const std::string config = ClusterConfigPath(args); !config.empty()) {
+      GALE_ASSIGN_OR_RETURN(const Config c, topology::LoadClusterConfig(config));
+      return rpc::ClientAuthFromConfig(c, config);
+    }
+    return rpc::ClientAuthFromConfig(Config(), "environment");
+  };
+  auto auth = load();
+  if (!auth.ok()) return auth.status();
+  rpc::SetClientAuth(*auth);
+  return Status::Ok();
+}
+
 // Connects, or writes why not and returns null. `timeout` bounds the
 // connect and every call's wait for its answer.
 std::unique_ptr<rpc::NimbusConnection> Connect(
@@ -44,10 +83,18 @@ std::unique_ptr<rpc::NimbusConnection> Connect(
     err << "gale: nimbus address " << hp.status().message() << " (from " << source << ")\n";
     return nullptr;
   }
+  if (Status s = UseAuth(args); !s.ok()) {
+    err << "gale: " << s.message() << "\n";
+    return nullptr;
+  }
   auto conn = rpc::NimbusConnection::Connect(*hp, timeout);
   if (!conn.ok()) {
-    err << "gale: " << conn.status().message() << " (address from " << source
-        << "); is gale-nimbus running?\n";
+    err << "gale: " << conn.status().message();
+    if (conn.status().code() == StatusCode::kUnavailable &&
+        conn.status().message().find("TLS") == std::string::npos) {
+      err << " (address from " << source << "); is gale-nimbus running?";
+    }
+    err << "\n";
     return nullptr;
   }
   return std::move(conn).value();
@@ -107,7 +154,7 @@ std::string InfoJson(const thrift::TopologyInfo& info) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   JsonWriter w;
-  w.BeginObject().Field("id", info.id).Field("name", info.name);
+  w.BeginObject().Field("id", info.id).Field("name", info.name).Field("owner", info.owner);
   w.Field("status", convert::StatusName(info.status)).Field("uptimeSeconds", info.uptime_secs);
   w.Field("launchTime", LocalTime(now - info.uptime_secs));
   w.Field("workersTotal", info.num_workers);
@@ -221,16 +268,7 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
     *source = "$GALE_NIMBUS";
     return env;
   }
-  std::string config = args.config;
-  if (config.empty()) {
-    if (const char* env = std::getenv("GALE_CONFIG"); env && *env) config = env;
-  }
-  if (config.empty()) {
-    if (const char* home = std::getenv("HOME")) {
-      const std::string p = std::string(home) + "/.gale/cluster.yaml";
-      if (FileExists(p)) config = p;
-    }
-  }
+  const std::string config = ClusterConfigPath(args);
   if (!config.empty()) {
     auto c = topology::LoadClusterConfig(config);
     if (!c.ok()) {
@@ -325,7 +363,7 @@ int List(const ClusterArgs& c, bool json, std::ostream& out, std::ostream& err) 
       w.BeginObject().Field("id", t.id).Field("name", t.name);
       w.Field("status", convert::StatusName(t.status)).Field("uptimeSeconds", t.uptime_secs);
       w.Field("tasksTotal", t.num_tasks).Field("executorsTotal", t.num_executors);
-      w.Field("workersTotal", t.num_workers).EndObject();
+      w.Field("workersTotal", t.num_workers).Field("owner", t.owner).EndObject();
     }
     w.EndArray().Key("supervisors").BeginArray();
     for (const auto& sup : sum.supervisors) {
@@ -379,6 +417,7 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
       << ", up " << Uptime(info.uptime_secs) << " (since " << LocalTime(now - info.uptime_secs)
       << "), " << info.num_workers << " worker(s), " << info.executors.size() << " executor(s)\n";
   if (info.__isset.sched_status) out << "scheduling: " << info.sched_status << "\n";
+  if (!info.owner.empty()) out << "owner: " << info.owner << "\n";
   out << "\n";
 
   const std::map<std::string, ComponentTotals> rows = SumByComponent(info);

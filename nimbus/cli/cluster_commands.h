@@ -22,6 +22,7 @@ namespace gale::cli {
 struct ClusterArgs {
   std::string nimbus;  // --nimbus host:port
   std::string config;  // --config FILE
+  std::string auth;    // --auth FILE (gale.auth.* keys; thrift/auth.h)
 };
 
 // --nimbus, then $GALE_NIMBUS, then the cluster config (--config FILE, else

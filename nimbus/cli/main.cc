@@ -1,5 +1,6 @@
 // gale: the user's command. `gale help` lists the verbs.
 #include "core/plugin/describe.h"
+#include "nimbus/cli/auth_command.h"
 #include "nimbus/cli/cluster_commands.h"
 #include "nimbus/cli/logs_command.h"
 #include "nimbus/cli/validate_command.h"
@@ -41,6 +42,15 @@ of --config FILE / $GALE_CONFIG / ~/.gale/cluster.yaml, or 127.0.0.1:6627):
   logs NAME [--component C] [--worker HOST:PORT] [--lines N] [--follow]
       the last N (100) lines of each worker's log, read through the supervisors;
       --follow keeps printing what is appended (Ctrl-C ends it)
+  (each takes --auth FILE: how to authenticate to nimbus, e.g. DIR/NAME.yaml from
+  `gale auth init`; else $GALE_AUTH, else the cluster config's gale.auth.* keys)
+
+secure a cluster:
+  auth init DIR [--mode tls|token] [--user NAME:ROLE]... [--host NAME]... [--days N]
+      a cluster CA, nimbus's and the daemons' certificate, users' certificates and
+      tokens (roles: admin, submitter, reader), and the config lines to use
+  auth user DIR NAME ROLE [--days N]
+      one more user, signed by DIR's CA
 
   version                       Gale's version, its plugin ABI, Thrift and ZeroMQ
   help                          this text
@@ -50,6 +60,29 @@ of --config FILE / $GALE_CONFIG / ~/.gale/cluster.yaml, or 127.0.0.1:6627):
 
 // `gale COMMAND --help`.
 const std::map<std::string, std::string> kCommandHelp = {
+    {"auth",
+     R"(usage: gale auth init DIR [--mode tls|token] [--user NAME:ROLE]... [--host NAME]... [--days N]
+       gale auth user DIR NAME ROLE [--days N]
+
+init: creates DIR (0700) with a cluster CA (ca.pem, ca.key), the node
+certificate that nimbus serves with and supervisors, workers and the UI connect
+with (node.pem, node.key; its names: localhost, 127.0.0.1, ::1, this host and
+each --host), for each --user (default admin:admin) a certificate NAME.pem and
+key NAME.key (CN NAME), a token, and NAME.yaml for `gale --auth DIR/NAME.yaml`;
+the tokens file (user role token) and the roles file (certificate CN, role).
+Keys, tokens and NAME.yaml are 0600. Prints the lines for the cluster config
+(also in DIR/cluster.yaml). --mode says which form the printed lines use:
+tls (mutual TLS, identity = the certificate's CN; the default) or token (TLS
+with nimbus's certificate only, then a token).
+
+user: adds NAME with ROLE (admin, submitter, reader or node) to DIR; nimbus
+reads tokens and roles when it starts.
+
+  --days N   validity of the certificates (default 825); N <= 0 makes one that
+             expired -N days ago (for tests)
+
+example: gale auth init /etc/gale/auth --user alice:submitter --user bob:reader --host nimbus1
+)"},
     {"local", R"(usage: gale local FILE.yaml [--duration SECS] [--filter PROPS] [--quiet]
 
 Runs every task of the topology in this process, then prints a table per
@@ -173,15 +206,16 @@ struct Args {
 const std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> kOptions = {
     {"local", {{"--duration", "--filter"}, {"--quiet"}}},
     {"validate", {{"--filter"}, {}}},
-    {"submit", {{"--filter", "--nimbus", "--config"}, {"--inactive"}}},
-    {"list", {{"--nimbus", "--config"}, {"--json"}}},
-    {"info", {{"--nimbus", "--config"}, {"--json"}}},
+    {"submit", {{"--auth", "--filter", "--nimbus", "--config"}, {"--inactive"}}},
+    {"list", {{"--auth", "--nimbus", "--config"}, {"--json"}}},
+    {"info", {{"--auth", "--nimbus", "--config"}, {"--json"}}},
     {"version", {{}, {}}},
-    {"kill", {{"--nimbus", "--config", "--wait"}, {}}},
-    {"activate", {{"--nimbus", "--config"}, {}}},
-    {"deactivate", {{"--nimbus", "--config"}, {}}},
-    {"rebalance", {{"--nimbus", "--config", "--wait", "--workers", "--executors"}, {}}},
-    {"logs", {{"--nimbus", "--config", "--component", "--worker", "--lines"}, {"--follow"}}},
+    {"kill", {{"--auth", "--nimbus", "--config", "--wait"}, {}}},
+    {"activate", {{"--auth", "--nimbus", "--config"}, {}}},
+    {"deactivate", {{"--auth", "--nimbus", "--config"}, {}}},
+    {"rebalance", {{"--auth", "--nimbus", "--config", "--wait", "--workers", "--executors"}, {}}},
+    {"logs",
+     {{"--auth", "--nimbus", "--config", "--component", "--worker", "--lines"}, {"--follow"}}},
 };
 
 bool Parse(int argc, char** argv, Args& args) {
@@ -253,6 +287,58 @@ std::string Opt(const Args& a, const std::string& k) {
   return it == a.options.end() ? "" : it->second;
 }
 
+// `gale auth init|user ...` (repeated options, so parsed here).
+int RunAuth(const std::vector<std::string>& a) {
+  if (a.empty() || a[0] == "--help" || a[0] == "-h") {
+    std::cout << kCommandHelp.at("auth");
+    return a.empty() ? 2 : 0;
+  }
+  std::vector<std::string> positional;
+  gale::cli::AuthInitOptions o;
+  for (size_t i = 1; i < a.size(); ++i) {
+    const std::string& x = a[i];
+    if (x == "--help" || x == "-h") {
+      std::cout << kCommandHelp.at("auth");
+      return 0;
+    }
+    if (x == "--mode" || x == "--user" || x == "--host" || x == "--days") {
+      if (i + 1 >= a.size()) {
+        std::cerr << "gale auth: " << x << " needs a value\n";
+        return 2;
+      }
+      const std::string& v = a[++i];
+      if (x == "--mode") o.mode = v;
+      if (x == "--user") o.users.push_back(v);
+      if (x == "--host") o.hosts.push_back(v);
+      if (x == "--days") {
+        char* end = nullptr;
+        const long d = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || d < -3650 || d > 36500) {
+          std::cerr << "gale auth: --days takes a whole number (-3650 to 36500), got '" << v
+                    << "'\n";
+          return 2;
+        }
+        o.days = static_cast<int>(d);
+      }
+    } else if (!x.empty() && x[0] == '-') {
+      std::cerr << "gale auth: unknown option '" << x << "'\n" << kCommandHelp.at("auth");
+      return 2;
+    } else {
+      positional.push_back(x);
+    }
+  }
+  if (a[0] == "init" && positional.size() == 1) {
+    o.dir = positional[0];
+    return gale::cli::AuthInit(o, std::cout, std::cerr);
+  }
+  if (a[0] == "user" && positional.size() == 3) {
+    return gale::cli::AuthAddUser(positional[0], positional[1], positional[2], o.days, std::cout,
+                                  std::cerr);
+  }
+  std::cerr << "gale auth: expected `gale auth init DIR` or `gale auth user DIR NAME ROLE`\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -267,6 +353,7 @@ int main(int argc, char** argv) {
   // topology's plugins declare, without loading them itself (request on
   // stdin, report on stdout; core/plugin/describe.h).
   if (cmd == "__describe" && argc == 2) return gale::plugin::ServeDescribeRequest(0, 1);
+  if (cmd == "auth") return RunAuth(std::vector<std::string>(argv + 2, argv + argc));
   if (!kOptions.count(cmd)) {
     std::cerr << "gale: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
@@ -302,7 +389,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string target = want ? args.positional[0] : "";
-  const gale::cli::ClusterArgs cluster{Opt(args, "--nimbus"), Opt(args, "--config")};
+  const gale::cli::ClusterArgs cluster{Opt(args, "--nimbus"), Opt(args, "--config"),
+                                       Opt(args, "--auth")};
 
   if (cmd == "validate")
     return gale::cli::RunValidate(target, Opt(args, "--filter"), std::cout, std::cerr);

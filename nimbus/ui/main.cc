@@ -6,6 +6,7 @@
 #include "core/http/server.h"
 #include "core/topology/cluster_config.h"
 #include "nimbus/ui/rest_api.h"
+#include "thrift/auth.h"
 #include "thrift/client.h"
 
 #include <filesystem>
@@ -38,6 +39,11 @@ Prometheus metrics under /metrics, answered from nimbus's Thrift API.
   --www DIR            the pages' files (default: <prefix>/share/gale/ui/www when
                        installed, else the source tree's nimbus/ui/www)
   --threads N          HTTP threads (ui.threads; default 4)
+
+With gale.auth.mode tls or token in --config (README.md) the UI connects to
+nimbus with the gale.tls.* / gale.auth.* keys and is read-only, except for
+POSTs with 'Authorization: Bearer USER:TOKEN'. A --host that is not loopback
+needs authentication, or 'gale.auth.insecure.allow: true'.
 )";
 
 struct UiConfig {
@@ -47,6 +53,7 @@ struct UiConfig {
   int threads = 4;
   std::string www = GALE_UI_WWW_DIR;
   std::vector<std::string> allowed_hosts;
+  gale::rpc::ClientAuth auth;  // gale.auth.* / gale.tls.*: how it connects to nimbus
 };
 
 Result<int> PortFlag(const DaemonFlags& flags, const ClusterConfigFile& file, const char* flag,
@@ -95,6 +102,12 @@ Result<UiConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& fil
   for (std::string h; std::getline(hosts, h, ',');) {
     if (!h.empty()) c.allowed_hosts.push_back(h);
   }
+  GALE_ASSIGN_OR_RETURN(c.auth, gale::rpc::ClientAuthFromConfig(file.values, file.path));
+  // Secure by default, as nimbus: the UI drives the cluster.
+  gale::rpc::ServerAuth serving;
+  serving.mode = c.auth.mode;
+  serving.insecure_allow = file.values.GetBool("gale.auth.insecure.allow", false);
+  GALE_RETURN_IF_ERROR(gale::rpc::CheckListenAllowed(c.host, serving));
   return c;
 }
 
@@ -119,7 +132,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  gale::rpc::SetClientAuth(config->auth);
   gale::ui::UiOptions options;
+  options.auth_required = config->auth.mode != gale::rpc::AuthMode::kNone;
   options.www_dir = config->www;
   options.nimbus_host = config->nimbus.host;
   options.nimbus_port = config->nimbus.port;

@@ -26,9 +26,15 @@ using http::UrlDecode;
 // Connections to nimbus, reused across requests. Nimbus drops a client that
 // is idle for 15 s, so a connection idle for 10 s is not reused, and a call
 // on a pooled connection that turns out closed is retried once on a new one.
+//
+// With a user and token (a POST's Authorization header), connections are
+// that user's: each is authenticated as the user, and never pooled.
 class NimbusPool {
  public:
-  explicit NimbusPool(rpc::HostPort address) : address_(std::move(address)) {}
+  explicit NimbusPool(rpc::HostPort address, std::string user = "", std::string token = "")
+      : address_(std::move(address)), user_(std::move(user)), token_(std::move(token)) {}
+
+  const rpc::HostPort& address() const { return address_; }
 
   Status Call(const std::function<void(thrift::NimbusClient&)>& call) {
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -36,8 +42,15 @@ class NimbusPool {
       const bool fresh = !conn;
       if (fresh) {
         auto c = rpc::NimbusConnection::Connect(address_, std::chrono::seconds(5));
-        if (!c.ok()) return Status::Unavailable("nimbus: " + c.status().message());
+        if (!c.ok()) {
+          if (c.status().code() != StatusCode::kUnavailable) return c.status();
+          return Status::Unavailable("nimbus: " + c.status().message());
+        }
         conn = std::move(c).value();
+        if (!user_.empty()) {
+          Status a = conn->Call([&](auto& n) { n.authenticate(user_, token_); });
+          if (!a.ok()) return a;
+        }
       }
       Status s = conn->Call(call);
       if (s.code() == StatusCode::kUnavailable) {
@@ -53,6 +66,7 @@ class NimbusPool {
  private:
   using Clock = std::chrono::steady_clock;
   std::unique_ptr<rpc::NimbusConnection> Take() {
+    if (!user_.empty()) return nullptr;
     std::lock_guard<std::mutex> lock(mu_);
     while (!idle_.empty()) {
       auto [since, conn] = std::move(idle_.back());
@@ -62,11 +76,13 @@ class NimbusPool {
     return nullptr;
   }
   void Give(std::unique_ptr<rpc::NimbusConnection> conn) {
+    if (!user_.empty()) return;
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() < 8) idle_.emplace_back(Clock::now(), std::move(conn));
   }
 
   const rpc::HostPort address_;
+  const std::string user_, token_;
   std::mutex mu_;
   std::vector<std::pair<Clock::time_point, std::unique_ptr<rpc::NimbusConnection>>> idle_;
 };
@@ -152,6 +168,10 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
 }
 
 int HttpStatusOf(const Status& s) {
+  // Nimbus's AuthorizationException (thrift/client.h).
+  if (s.message().rfind("nimbus refused: ", 0) == 0) {
+    return s.message().find("authentication failed") != std::string::npos ? 401 : 403;
+  }
   switch (s.code()) {
     case StatusCode::kInvalidArgument: return 400;
     case StatusCode::kNotFound: return 404;
@@ -903,7 +923,24 @@ HttpResponse RestApi::Handle(const HttpRequest& req) {
                                       "' is not this UI's (http://" + req.host + ")");
       }
       if (a.size() >= 3 && a[0] == "topology") {
-        return r.Action(a[1], std::vector<std::string>(a.begin() + 2, a.end()), req.body);
+        const std::vector<std::string> rest(a.begin() + 2, a.end());
+        if (!options_.auth_required) return r.Action(a[1], rest, req.body);
+        // As the user of the Authorization header, on connections of its own.
+        const std::string bearer = "Bearer ";
+        const std::string& h = req.authorization;
+        const auto colon = h.find(':', bearer.size());
+        if (h.rfind(bearer, 0) != 0 || colon == std::string::npos || colon == bearer.size()) {
+          HttpResponse out = ErrorResponse(
+              401,
+              "nimbus requires authentication: a POST needs the header 'Authorization: Bearer "
+              "USER:TOKEN' of a submitter or an admin (the UI is read-only without it)");
+          out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"gale\"");
+          return out;
+        }
+        NimbusPool as_user(nimbus_->address(), h.substr(bearer.size(), colon - bearer.size()),
+                           h.substr(colon + 1));
+        Request user_request(as_user, options_);
+        return user_request.Action(a[1], rest, req.body);
       }
       return ErrorResponse(404, "no POST endpoint " + req.target.substr(0, 200));
     }

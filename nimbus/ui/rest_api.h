@@ -44,6 +44,11 @@ struct UiOptions {
   int nimbus_port = 0;
   std::string ui_host;
   int ui_port = 0;
+  // Nimbus runs with authentication (gale.auth.mode tls or token): the UI
+  // reads with its own identity, and a POST needs `Authorization: Bearer
+  // USER:TOKEN`, which the UI passes on to nimbus (authenticate), so nimbus
+  // checks that user's role and ownership (README.md, "Authentication").
+  bool auth_required = false;
 };
 
 class NimbusPool;

@@ -113,7 +113,14 @@ nimbus.thrift.port: 6627
 nimbus.supervisor.timeout.secs: 4
 nimbus.task.timeout.secs: 6
 YAML
-gale() { on c "$bin/gale" "$@" --nimbus "$nimbus"; }
+# Nimbus listens on a host's address, so it needs authentication (issue 18):
+# mutual TLS with keys from the installed gale; nimbus's certificate names its
+# address. Supervisors and their workers use the node certificate, the client
+# an admin's.
+"$bin/gale" auth init "$tmp/auth" --host "${addr[n]}" --user admin:admin \
+  > "$tmp/logs/auth-init.log" 2>&1 || fail "gale auth init: $(cat "$tmp/logs/auth-init.log")"
+cat "$tmp/auth/cluster.yaml" >> "$tmp/gale.yaml"
+gale() { on c "$bin/gale" "$@" --nimbus "$nimbus" --auth "$tmp/auth/admin.yaml"; }
 
 start_on n nimbus "$bin/gale-nimbus" --config "$tmp/gale.yaml" --state-dir "$tmp/nimbus"
 wait_for 30 "nimbus on ${addr[n]} to answer the client" gale list

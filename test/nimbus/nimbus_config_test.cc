@@ -38,12 +38,12 @@ TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "
 }
 
 TEST_CASE("Nimbus flags are read in both --flag value and --flag=value forms", "[nimbus]") {
-  auto c =
-      Parse({"--state-dir=/tmp/n", "--host", "0.0.0.0", "--port=7000", "--supervisor-timeout-secs",
-             "1.5", "--worker-timeout-secs=2", "--worker-start-timeout-secs", "0.25"});
+  auto c = Parse({"--state-dir=/tmp/n", "--host", "localhost", "--port=7000",
+                  "--supervisor-timeout-secs", "1.5", "--worker-timeout-secs=2",
+                  "--worker-start-timeout-secs", "0.25"});
   REQUIRE(c.ok());
   CHECK(c->nimbus.state_dir == "/tmp/n");
-  CHECK(c->host == "0.0.0.0");
+  CHECK(c->host == "localhost");
   CHECK(c->port == 7000);
   CHECK(c->nimbus.supervisor_timeout == milliseconds(1500));
   CHECK(c->nimbus.worker_timeout == seconds(2));
@@ -54,6 +54,7 @@ TEST_CASE("Nimbus options come from the cluster config, and flags override it", 
   TempDir dir;
   const std::string file = dir.Write("cluster.yaml", R"(
 nimbus.host: 10.1.1.1
+gale.auth.insecure.allow: true
 nimbus.thrift.port: 7627
 gale.local.dir: /var/gale
 nimbus.supervisor.timeout.secs: 3
@@ -194,6 +195,39 @@ TEST_CASE("gale reads nimbus.thrift.port of its cluster config as the daemons do
                      ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to "
                      "65535, got string '6627'\n");
   CHECK(r.out.empty());
+}
+
+TEST_CASE("Nimbus refuses a non-loopback address without authentication", "[nimbus][auth]") {
+  for (const char* host : {"0.0.0.0", "10.1.1.1", "::", "nimbus.example.com"}) {
+    CAPTURE(host);
+    CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--host", host})),
+               Catch::Contains("refusing to listen on '" + std::string(host) +
+                               "' (not a loopback address) without authentication") &&
+                   Catch::Contains("gale auth init") &&
+                   Catch::Contains("gale.auth.insecure.allow: true"));
+  }
+  for (const char* host : {"127.0.0.1", "127.3.2.1", "::1", "localhost"}) {
+    CAPTURE(host);
+    CHECK(Parse({"--state-dir", "/tmp/x", "--host", host}).ok());
+  }
+  TempDir dir;
+  CHECK(Parse({"--state-dir", "/tmp/x", "--host", "0.0.0.0", "--config",
+               dir.Write("c.yaml", "gale.auth.insecure.allow: true\n")})
+            .ok());
+}
+
+TEST_CASE("Nimbus's auth keys are checked at start", "[nimbus][auth]") {
+  TempDir dir;
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--config",
+                            dir.Write("a.yaml", "gale.auth.mode: kerberos\n")})),
+             Catch::Contains("'gale.auth.mode' must be none, tls or token, not 'kerberos'"));
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--config",
+                            dir.Write("b.yaml", "gale.auth.mode: tls\n")})),
+             Catch::Contains("gale.auth.mode tls needs 'gale.tls.ca'"));
+  CHECK_THAT(
+      ErrorOf(Parse({"--state-dir", "/tmp/x", "--config",
+                     dir.Write("c.yaml", "gale.auth.mode: token\ngale.tls.ca: nope.pem\n")})),
+      Catch::Contains("'gale.tls.ca' names '" + dir.path() + "/nope.pem', which cannot be read"));
 }
 
 }  // namespace

@@ -103,11 +103,17 @@ int Daemon::Stop(std::chrono::seconds grace) {
 std::string Daemon::Log() const { return ReadFile(log_); }
 
 void TestCluster::StartNimbus() {
-  nimbus_daemon_ = std::make_unique<Daemon>(
-      std::vector<std::string>{BinDir() + "/gale-nimbus", "--port", std::to_string(nimbus_port_),
-                               "--state-dir", dir_.path() + "/nimbus", "--supervisor-timeout-secs",
-                               "3", "--worker-timeout-secs", "5"},
-      dir_.path() + "/nimbus.log");
+  std::vector<std::string> argv{BinDir() + "/gale-nimbus",
+                                "--port",
+                                std::to_string(nimbus_port_),
+                                "--state-dir",
+                                dir_.path() + "/nimbus",
+                                "--supervisor-timeout-secs",
+                                "3",
+                                "--worker-timeout-secs",
+                                "5"};
+  argv.insert(argv.end(), nimbus_args_.begin(), nimbus_args_.end());
+  nimbus_daemon_ = std::make_unique<Daemon>(std::move(argv), dir_.path() + "/nimbus.log");
   if (!WaitFor([&] { return Gale({"list"}, std::chrono::seconds(5)).exit_code == 0; },
                std::chrono::seconds(15))) {
     throw std::runtime_error("nimbus did not come up:\n" + Logs());
@@ -152,7 +158,13 @@ std::vector<WorkerProcess> TestCluster::Workers() const {
 }
 
 TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args)
-    : nimbus_port_(FreePort()) {
+    : TestCluster(supervisors, slots, std::move(supervisor_args), {}, {}) {}
+
+TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args,
+                         std::vector<std::string> nimbus_args, std::vector<std::string> gale_args)
+    : nimbus_port_(FreePort()),
+      nimbus_args_(std::move(nimbus_args)),
+      gale_args_(std::move(gale_args)) {
   StartNimbus();
   for (int i = 0; i < supervisors; ++i) {
     std::string ports;
@@ -187,6 +199,9 @@ TestCluster::~TestCluster() {
 ProcessResult TestCluster::Gale(std::vector<std::string> args, std::chrono::seconds timeout) {
   std::vector<std::string> argv{BinDir() + "/gale"};
   argv.insert(argv.end(), args.begin(), args.end());
+  if (!args.empty() && args[0] != "validate" && args[0] != "local") {
+    argv.insert(argv.begin() + 2, gale_args_.begin(), gale_args_.end());
+  }
   if (args.empty() || (args[0] != "validate" && args[0] != "local")) {
     argv.push_back("--nimbus");
     argv.push_back(nimbus());

@@ -56,6 +56,11 @@ class TestCluster {
   // supervisor started with `supervisor_args` added to its command line.
   explicit TestCluster(int supervisors = 2, int slots = 2,
                        std::vector<std::string> supervisor_args = {});
+  // The same, with `nimbus_args` added to nimbus's command line and
+  // `gale_args` to every Gale() call (before the test's own options, which
+  // win), e.g. a --config with gale.auth.* keys and an --auth file.
+  TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args,
+              std::vector<std::string> nimbus_args, std::vector<std::string> gale_args);
   ~TestCluster();
 
   // The workers running now, found in /proc by their --plugin-dir, which
@@ -79,6 +84,7 @@ class TestCluster {
 
   TempDir dir_;
   int nimbus_port_;
+  std::vector<std::string> nimbus_args_, gale_args_;
   std::unique_ptr<Daemon> nimbus_daemon_;
   std::vector<Daemon> supervisors_;
 };

@@ -190,13 +190,34 @@ function drawGraph(viz) {
   document.getElementById("graph").replaceChildren(root);
 }
 
+// A POST; with authentication on, as the user of the token asked for once
+// per browser tab (kept in sessionStorage), and asked again when refused.
+async function post(path) {
+  for (let attempt = 0; ; ++attempt) {
+    const headers = { "Content-Type": "application/json" };
+    const auth = sessionStorage.getItem("gale.auth");
+    if (auth) headers.Authorization = "Bearer " + auth;
+    const response = await fetch("/api/v1/" + path, { method: "POST", headers, body: "{}" });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401 && attempt < 2) {
+      const entered = prompt("This cluster needs authentication: USER:TOKEN of a submitter or admin" +
+        " (" + (body.errorMessage || "401") + ")");
+      if (!entered) throw new Error(body.errorMessage || "401 Unauthorized");
+      sessionStorage.setItem("gale.auth", entered.trim());
+      continue;
+    }
+    if (!response.ok) throw new Error(body.errorMessage || response.status + " " + response.statusText);
+    return body;
+  }
+}
+
 async function act(id, op) {
   const wait = document.getElementById("wait").value || "0";
   if (op === "kill" && !confirm("Kill topology " + id + "?")) return;
   const out = document.getElementById("action-result");
   try {
     const path = "topology/" + encodeURIComponent(id) + "/" + op + (op === "kill" || op === "rebalance" ? "/" + wait : "");
-    const r = await api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const r = await post(path);
     out.textContent = r.topologyOperation + ": " + r.status;
     out.className = "ok";
   } catch (e) {
