@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -371,6 +372,134 @@ TEST_CASE("ZmqTransport with CURVE takes frames only from peers holding the topo
   CheckInOrder(at_b.Take(), {{1, 1000}});
   CHECK(b.transport->stats().frames_dropped == 0);
   CHECK(b.transport->stats().frames_stale == 0);
+}
+
+// A TCP connection to 127.0.0.1:port, or -1.
+int ConnectTcp(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
+// A one-connection TCP proxy on a free port to `target`, keeping a copy of
+// every byte the client sent: what an eavesdropper on the link records.
+class RecordingProxy {
+ public:
+  explicit RecordingProxy(int target) : target_(target) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    REQUIRE(::listen(listener_, 1) == 0);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~RecordingProxy() {
+    stop_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    if (client_ >= 0) ::shutdown(client_, SHUT_RDWR);
+    if (server_ >= 0) ::shutdown(server_, SHUT_RDWR);
+    thread_.join();
+    if (client_ >= 0) ::close(client_);
+    if (server_ >= 0) ::close(server_);
+  }
+  int port() const { return port_; }
+  std::string recorded() {
+    std::lock_guard lock(mu_);
+    return recorded_;
+  }
+
+ private:
+  void Run() {
+    client_ = ::accept(listener_, nullptr, nullptr);
+    if (client_ < 0) return;
+    server_ = ConnectTcp(target_);
+    if (server_ < 0) return;
+    std::thread back([this] { Copy(server_, client_, false); });
+    Copy(client_, server_, true);
+    ::shutdown(client_, SHUT_RDWR);
+    ::shutdown(server_, SHUT_RDWR);
+    back.join();
+  }
+  void Copy(int from, int to, bool record) {
+    char buf[65536];
+    while (!stop_) {
+      const ssize_t n = ::read(from, buf, sizeof buf);
+      if (n <= 0) return;
+      if (record) {
+        std::lock_guard lock(mu_);
+        recorded_.append(buf, static_cast<size_t>(n));
+      }
+      if (::write(to, buf, static_cast<size_t>(n)) != n) return;
+    }
+  }
+
+  int target_, listener_ = -1, port_ = 0, client_ = -1, server_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::string recorded_;
+};
+
+TEST_CASE("ZmqTransport with CURVE: a recorded session replayed to the worker gets nothing in",
+          "[transport]") {
+  Result<CurveKeys> keys = NewCurveKeys();
+  REQUIRE(keys.ok());
+  TransportOptions secure;
+  secure.curve_public_key = keys->public_key;
+  secure.curve_secret_key = keys->secret_key;
+  CollectingReceiver at_b, at_a;
+  Started b = StartOnFreePort(secure, at_b);
+  {
+    // A peer with the key, through the recording proxy.
+    RecordingProxy proxy(b.port);
+    TransportOptions a_options = secure;
+    a_options.peers = {"127.0.0.1:" + std::to_string(proxy.port())};
+    Started a = StartOnFreePort(a_options, at_a);
+    REQUIRE(SendRange(*a.transport, 0, 1, 0, 500, 50));
+    REQUIRE(WaitUntil([&] { return at_b.count() == 500; }));
+    a.transport->Stop();
+    const std::string recorded = proxy.recorded();
+    REQUIRE(recorded.size() > 500);
+    // The recording holds no tuple in clear: every value is encrypted.
+    CHECK(recorded.find("word-1") == std::string::npos);
+
+    // The eavesdropper replays the whole session on a connection of its own.
+    const int fd = ConnectTcp(b.port);
+    REQUIRE(fd >= 0);
+    size_t written = 0;
+    while (written < recorded.size()) {
+      const ssize_t n = ::write(fd, recorded.data() + written, recorded.size() - written);
+      if (n <= 0) break;  // the worker hung up on it
+      written += static_cast<size_t>(n);
+    }
+    // The worker reads the replay and hangs up on it: the session's keys
+    // were made for the recorded connection (its cookie no longer opens).
+    bool hung_up = false;
+    const auto deadline = Clock::now() + seconds(10);
+    char buf[4096];
+    while (!hung_up && Clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      hung_up = ::read(fd, buf, sizeof buf) <= 0;
+    }
+    ::close(fd);
+    CHECK(hung_up);
+  }
+  CHECK(at_b.count() == 500);
+  CheckInOrder(at_b.Take(), {{1, 500}});
+  CHECK(b.transport->stats().frames_dropped == 0);
 }
 
 TEST_CASE("ZmqTransport refuses CURVE keys that are not 40 Z85 characters", "[transport]") {
