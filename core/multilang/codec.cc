@@ -1,5 +1,7 @@
 #include "core/multilang/codec.h"
 
+#include "core/common/json.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -64,32 +66,11 @@ Value ToValue(const Node& n) {
 
 namespace {
 
-void AppendJsonStr(std::string_view s, std::string& out) {
-  static const char* kHex = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
+// Strings are written by core/common/json.h's AppendJsonString (control
+// characters escaped, bytes that are not UTF-8 as U+FFFD: always valid JSON,
+// which Python's json module needs). The parser below is this codec's own:
+// integers stay exact int64 and maps keep their order, which JsonValue does
+// not do.
 class JsonParser {
  public:
   explicit JsonParser(std::string_view s) : s_(s) {}
@@ -337,7 +318,7 @@ void AppendJson(const Node& n, std::string& out) {
       if (std::strpbrk(buf, ".eE") == nullptr) out += ".0";
       break;
     }
-    case Node::Kind::kString: AppendJsonStr(n.s, out); break;
+    case Node::Kind::kString: AppendJsonString(out, n.s); break;
     case Node::Kind::kBytes: {
       out.push_back('[');
       for (size_t k = 0; k < n.s.size(); ++k) {
@@ -360,7 +341,7 @@ void AppendJson(const Node& n, std::string& out) {
       out.push_back('{');
       for (size_t k = 0; k < n.map.size(); ++k) {
         if (k) out.push_back(',');
-        AppendJsonStr(n.map[k].first, out);
+        AppendJsonString(out, n.map[k].first);
         out.push_back(':');
         AppendJson(n.map[k].second, out);
       }
