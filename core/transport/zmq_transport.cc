@@ -175,12 +175,14 @@ struct ZmqTransport::Impl {
   struct PeerQueue {
     EncodedTuples tuples;
     SteadyClock::time_point oldest;  // when `tuples` became non-empty
-    SteadyClock::time_point taken;   // when the sender last took this peer's tuples
+    SteadyClock::time_point taken;   // when the sender last took this peer's tuples, {} if never
     // Adaptive flush: the link had been quiet for a tenth of the flush
     // interval when these tuples came, so they go at once instead of waiting
     // for company; a busier link sends at most every tenth of the interval
     // below full frames, and a saturated one in full frames.
-    bool IdleWhenQueued(Nanos flush_delay) const { return oldest - taken >= flush_delay / 10; }
+    bool IdleWhenQueued(Nanos flush_delay) const {
+      return taken == SteadyClock::time_point{} || oldest - taken >= flush_delay / 10;
+    }
   };
   std::mutex mu;
   std::condition_variable wake_sender;
