@@ -1,7 +1,9 @@
 #include "nimbus/thrift_handler.h"
 
 #include "core/common/logging.h"
+#include "core/common/sha256.h"
 #include "core/common/strings.h"
+#include "core/multilang/shell_component.h"
 #include "core/plugin/describe.h"
 #include "core/topology/validator.h"
 #include "core/topology/yaml_loader.h"
@@ -176,6 +178,11 @@ YamlLoad LoadYaml(const thrift::YamlTopologyRequest& req, const std::string& scr
   if (!spec.ok()) ThrowInvalid(StripScratch(spec.status().message(), scratch));
   out.spec = std::move(spec).value();
   out.plan.name = out.spec.name;
+  for (const auto* list : {&out.spec.spouts, &out.spec.bolts}) {
+    for (const auto& c : *list) {
+      if (multilang::IsShellClass(c.class_name)) out.plan.__set_shell_components(true);
+    }
+  }
   for (const auto& p : out.spec.plugins) {
     thrift::YamlPluginNeed n;
     n.name = p.name;
@@ -461,6 +468,20 @@ void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopol
     }
     if (ec || !f.flush()) throw std::runtime_error("cannot write " + target.string());
     shas.push_back(sha);
+  }
+  // Shell components' code: the client's resources/ folder, uploaded as a
+  // tar archive like a plugin; workers unpack it (as for `gale submit`).
+  if (request.__isset.resources_sha256 && !request.resources_sha256.empty()) {
+    const std::string& sha = request.resources_sha256;
+    if (!IsSha256Hex(sha)) {
+      ThrowInvalid("resources_sha256 '" + sha + "' is not a SHA-256 (64 lower-case hex digits)");
+    }
+    if (!nimbus_.HasPlugin(sha)) {
+      Throw<thrift::PluginNotFoundException>(
+          "topology '" + spec.name + "' needs the resources archive of '" + request.file +
+          "' (sha256 " + sha + "), which nimbus does not have: upload it first");
+    }
+    spec.config.Set(std::string(multilang::kResourcesShaKey), Value(sha));
   }
   std::string program = gale_program_;
   if (program.empty()) {

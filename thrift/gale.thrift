@@ -597,6 +597,11 @@ struct YamlTopologyRequest {
   // One per plugin of the plan, in its order: `name` is the file the client
   // chose (the first candidate that exists; "" for none), `sha256` its hash.
   8: optional list<PluginRef> plugins,
+  // Shell components' code (plan.shell_components): the SHA-256 of the
+  // `resources/` folder next to the topology file, packed into one tar
+  // archive and uploaded like a plugin (beginPluginUpload). Workers unpack it
+  // and run the commands there, as for `gale submit`. Unset: none.
+  9: optional string resources_sha256,
 }
 
 // A plugin the topology names: where the loader looks for it on the
@@ -615,6 +620,10 @@ struct YamlTopologyPlan {
   4: required list<YamlPluginNeed> plugins,
   // The loader's and validator's warnings (when complete).
   5: required list<string> warnings,
+  // The topology has shell components (multilang): a client sends their
+  // code, the `resources/` folder next to the topology file, as
+  // YamlTopologyRequest.resources_sha256.
+  6: optional bool shell_components,
 }
 
 service Nimbus {

@@ -166,6 +166,8 @@ export interface YamlTopologyPlan {
   missing_env: string[];
   plugins: YamlPluginNeed[];
   warnings: string[];
+  /** The topology has shell (multilang) components: submitYaml sends resources/. */
+  shell_components?: boolean;
 }
 
 // ---------------------------------------------------------------- calls
@@ -173,11 +175,12 @@ export interface YamlTopologyPlan {
 export interface ConnectOptions {
   /** Bounds connecting and every call (submits get at least 60 s). Default 10000. */
   timeoutMs?: number;
-  /** TLS: pending server support. */
+  /** TLS: the CA that signed nimbus's certificate (gale auth init's ca.pem). */
   caFile?: string;
+  /** Mutual TLS: the user's certificate and key (gale auth init's NAME.pem, NAME.key). */
   certFile?: string;
   keyFile?: string;
-  /** Token authentication (`authenticate(user, token)` first): pending server support. */
+  /** Token mode: `authenticate(user, token)` is the connection's first call (with caFile). */
   user?: string;
   token?: string;
 }
@@ -220,8 +223,13 @@ export declare class NimbusConnection {
   submit(topology: TopologyDef, options?: { inactive?: boolean }): Promise<string>;
   /** Loads a YAML file through nimbus and checks its structure. */
   validateYaml(file: string, options?: YamlOptions): Promise<YamlTopologyPlan>;
-  /** What `gale submit FILE` does: load and validate, upload the plugins, submit. */
+  /**
+   * What `gale submit FILE` does: load and validate, upload the plugins (and, for shell
+   * components, the resources/ folder next to the file, packed with GNU tar), submit.
+   */
   submitYaml(file: string, options?: YamlOptions): Promise<string>;
+  /** Packs and uploads the resources/ folder next to a topology file; null without one. */
+  uploadResources(topologyFile: string): Promise<string | null>;
   /** Any generated call by name (arguments are generated structs); results made plain. */
   call(method: string, args?: unknown[], timeoutMs?: number): Promise<any>;
   close(): void;
@@ -264,6 +272,8 @@ export declare class InvalidTopology extends GaleError {}
 export declare class UploadError extends GaleError {}
 /** IllegalStateException. */
 export declare class IllegalState extends GaleError {}
+/** AuthorizationException: not authenticated, a wrong user or token, or a role that may not. */
+export declare class Unauthorized extends GaleError {}
 /** TApplicationException: nimbus failed; the connection is closed. */
 export declare class ServerError extends GaleError {}
 /** Nimbus unreachable or the connection broke; the connection is closed. */

@@ -22,8 +22,10 @@
 // the build tree's first when this file is in a checkout of the repository.
 'use strict';
 
+const childProcess = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 // ---------------------------------------------------------------- generated code
@@ -86,6 +88,7 @@ class AlreadyAlive extends GaleError {}
 class InvalidTopology extends GaleError {}
 class UploadError extends GaleError {}
 class IllegalState extends GaleError {}
+class Unauthorized extends GaleError {}
 class ServerError extends GaleError {}
 class Unavailable extends GaleError {}
 class Timeout extends Unavailable {}
@@ -97,6 +100,7 @@ const DECLARED = [
   [types.InvalidTopologyException, InvalidTopology],
   [types.UploadException, UploadError],
   [types.IllegalStateException, IllegalState],
+  [types.AuthorizationException, Unauthorized],
 ];
 
 // The GaleError for a generated exception (null when it is none of them).
@@ -239,6 +243,10 @@ function buildTopology(t, shas) {
 const CHUNK_SIZE = 1 << 20;  // plugin upload chunks, as `gale submit` (nimbus takes 4 MiB)
 const SUBMIT_TIMEOUT_MS = 60000;  // submits wait for nimbus to ask the plugins
 const MAX_YAML_ROUNDS = 64;
+// How `gale submit` packs a resources/ folder (core/multilang/resources.cc):
+// the same bytes for the same folder, so the same hash.
+const RESOURCES_TAR_FLAGS = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0',
+  '--numeric-owner', '--dereference', '--exclude=__pycache__', '--exclude=*.pyc'];
 
 function sha256File(file) {
   return new Promise((resolve, reject) => {
@@ -435,8 +443,44 @@ class NimbusConnection {
     const plan = await this.call('planYamlTopology', [request]);
     for (const w of plan.warnings) (options.onWarning || ((m) => process.emitWarning(m)))(w);
     for (const ref of request.plugins) await this.uploadPlugin(ref.name, ref.sha256);
+    if (plan.shell_components) {
+      const sha = await this.uploadResources(request.file);
+      if (sha !== null) request.resources_sha256 = sha;
+    }
     return this.call('submitYamlTopology', [request, submitOptions(options.inactive)],
       SUBMIT_TIMEOUT_MS);
+  }
+
+  // Shell components' code, as `gale submit` sends it: the resources/ folder
+  // next to the topology file packed into one tar archive (GNU tar with
+  // gale's flags, so the same folder always has the same SHA-256) and
+  // uploaded like a plugin. Resolves to its hash; null without the folder.
+  async uploadResources(topologyFile) {
+    const folder = path.join(path.dirname(topologyFile), 'resources');
+    try {
+      if (!fs.statSync(folder).isDirectory()) return null;
+    } catch (e) {
+      return null;
+    }
+    const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'gale-resources-'));
+    try {
+      const archive = path.join(tmp, 'resources.tar');
+      await new Promise((resolve, reject) => {
+        childProcess.execFile('tar', [...RESOURCES_TAR_FLAGS, '-C', folder, '-cf', archive, '.'],
+          (err, stdout, stderr) => {
+            if (!err) {
+              resolve();
+            } else {
+              const why = err.code === 'ENOENT' ? `cannot run tar: ${err.message}`
+                : `tar failed: ${String(stderr).trim() || err.message}`;
+              reject(new InvalidTopology(`packing resources folder '${folder}': ${why}`));
+            }
+          });
+      });
+      return await this.uploadPlugin(archive);
+    } finally {
+      await fs.promises.rm(tmp, { recursive: true, force: true });
+    }
   }
 
   close() {
@@ -453,8 +497,10 @@ function submitOptions(inactive) {
 
 // Connects with the framed transport and the binary protocol (nimbus reads
 // nothing else). timeoutMs bounds connecting and every call (submits get at
-// least 60 s). TLS (caFile, certFile, keyFile) and token authentication
-// (user, token) are for a nimbus that requires them: pending server support.
+// least 60 s). TLS (caFile: nimbus's CA; certFile and keyFile: a client
+// certificate, for mutual TLS) and token authentication (user, token:
+// authenticate() is the connection's first call) are for a nimbus that
+// requires them (clients/README.md, "TLS and token authentication").
 function connect(host = '127.0.0.1', port = 6627, options = {}) {
   const { timeoutMs = 10000, caFile, certFile, keyFile, user, token } = options;
   const address = `${host}:${port}`;
@@ -503,76 +549,11 @@ function connect(host = '127.0.0.1', port = 6627, options = {}) {
   });
 }
 
-// `authenticate(user, token)`, the first call on a connection to a nimbus
-// that requires a token. Pending server support: the call is not in
-// gale.thrift yet, so it is sent by hand (a void call with two strings).
+// `authenticate(user, token)`, the first call on a TLS connection to a nimbus
+// in token mode. A wrong user or token rejects with Unauthorized (the caller
+// closes the connection).
 function authenticate(nimbus, user, token) {
-  const client = nimbus.client;
-  if (typeof client.authenticate === 'function') return nimbus.call('authenticate', [user, token]);
-  return new Promise((resolve, reject) => {
-    const seqid = client.new_seqid();
-    const timer = setTimeout(() => {
-      nimbus.close();
-      reject(new Timeout(`nimbus at ${nimbus.address} did not answer authenticate`));
-    }, nimbus.timeoutMs);
-    client._reqs[seqid] = (err) => {
-      clearTimeout(timer);
-      if (err) {
-        nimbus.close();
-        reject(err instanceof Error ? err : new GaleError(String(err.msg || err)));
-      } else {
-        resolve();
-      }
-    };
-    const output = new client.pClass(client.output);
-    output.writeMessageBegin('authenticate', thrift.Thrift.MessageType.CALL, seqid);
-    output.writeStructBegin('authenticate_args');
-    output.writeFieldBegin('user', thrift.Thrift.Type.STRING, 1);
-    output.writeString(user);
-    output.writeFieldEnd();
-    output.writeFieldBegin('token', thrift.Thrift.Type.STRING, 2);
-    output.writeString(token);
-    output.writeFieldEnd();
-    output.writeFieldStop();
-    output.writeStructEnd();
-    output.writeMessageEnd();
-    // The answer is read by recv_authenticate, which the generated client lacks.
-    client.recv_authenticate = (input, mtype, rseqid) => {
-      const callback = client._reqs[rseqid] || (() => {});
-      delete client._reqs[rseqid];
-      if (mtype === thrift.Thrift.MessageType.EXCEPTION) {
-        const x = new thrift.Thrift.TApplicationException();
-        x.read(input);
-        input.readMessageEnd();
-        callback(new ServerError(`nimbus at ${nimbus.address} refused authenticate: ${x.message}`, x));
-        return;
-      }
-      let message = null;
-      input.readStructBegin();
-      for (;;) {
-        const f = input.readFieldBegin();
-        if (f.ftype === thrift.Thrift.Type.STOP) break;
-        if (f.ftype === thrift.Thrift.Type.STRUCT) {  // a declared exception: field 1 is msg
-          input.readStructBegin();
-          for (;;) {
-            const g = input.readFieldBegin();
-            if (g.ftype === thrift.Thrift.Type.STOP) break;
-            if (g.fid === 1 && g.ftype === thrift.Thrift.Type.STRING) message = input.readString();
-            else input.skip(g.ftype);
-            input.readFieldEnd();
-          }
-          input.readStructEnd();
-        } else {
-          input.skip(f.ftype);
-        }
-        input.readFieldEnd();
-      }
-      input.readStructEnd();
-      input.readMessageEnd();
-      callback(message === null ? null : new GaleError(message));
-    };
-    output.flush();
-  });
+  return nimbus.call('authenticate', [user, token]);
 }
 
 module.exports = {
@@ -593,6 +574,7 @@ module.exports = {
   InvalidTopology,
   UploadError,
   IllegalState,
+  Unauthorized,
   ServerError,
   Unavailable,
   Timeout,

@@ -5,6 +5,7 @@ import gale from './index.js';
 export const {
   connect, NimbusConnection, buildTopology, sha256File, statusName, isDeclared, num,
   generatedDir, types, thrift, GaleError, NotFound, PluginNotFound, AlreadyAlive,
-  InvalidTopology, UploadError, IllegalState, ServerError, Unavailable, Timeout, CHUNK_SIZE,
+  InvalidTopology, UploadError, IllegalState, Unauthorized, ServerError, Unavailable, Timeout,
+  CHUNK_SIZE,
 } = gale;
 export default gale;

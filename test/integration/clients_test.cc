@@ -301,5 +301,85 @@ TEST_CASE(
   CHECK(r.exit_code == 0);
 }
 
+// A project as a user has it: a topology file with a Python bolt (the
+// repository's word count, its report redirected into the project) and
+// resources/ next to it; returns the file.
+std::string PythonWordCount(const TempDir& dir, const std::string& name) {
+  const std::string app = dir.path() + "/" + name;
+  REQUIRE(RunProcess({"/bin/mkdir", "-p", app}).exit_code == 0);
+  // -L: gale_multilang is a link into multilang/python in the repository.
+  REQUIRE(RunProcess({"/bin/cp", "-rL", SourceDir() + "/topologies/wordcount/resources",
+                      app + "/resources"})
+              .exit_code == 0);
+  return dir.Write(name + "/top.yaml", "name: " + name + "\nincludes: [ { file: " + SourceDir() +
+                                           "/topologies/wordcount/wordcount-python.yaml } ]\n"
+                                           "bolts:\n"
+                                           "  - id: report\n"
+                                           "    className: ReportBolt\n"
+                                           "    config: { report.file: " +
+                                           app +
+                                           "/report.txt, topology.tick.tuple.freq.secs: 1 }\n");
+}
+
+// The value after `prefix` on the line of `text` that starts with it.
+std::string LineValue(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
+  }
+  return "";
+}
+
+TEST_CASE(
+    "Clients authenticate with tokens and with certificates, refusals are Unauthorized, and "
+    "YAML submits send shell components' resources/",
+    "[integration][clients][auth]") {
+  const std::string mode = GENERATE(as<std::string>{}, "token", "tls");
+  CAPTURE(mode);
+  TempDir dir;
+  const std::string keys = dir.path() + "/keys";
+  auto r = RunProcess({BinDir() + "/gale", "auth", "init", keys, "--mode", mode, "--user",
+                       "alice:submitter", "--user", "bob:reader", "--user", "root:admin"},
+                      seconds(30));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  TestCluster cluster(1, 2, {"--config", keys + "/cluster.yaml"},
+                      {"--config", keys + "/cluster.yaml"}, {"--auth", keys + "/root.yaml"});
+  INFO(cluster.Logs());
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  const std::vector<std::string> common{"--nimbus", cluster.nimbus(), "--keys", keys, "--mode",
+                                        mode,       "--plugin-path",  LibDir()};
+  std::map<std::string, std::string> env = ClientEnv();
+  env["PYTHONPATH"] = SourceDir() + "/clients/python";
+  std::vector<std::string> shas;
+  for (const std::string client : {"py", "js"}) {
+    CAPTURE(client);
+    const std::string name = client + "-wordcount-python", yaml = PythonWordCount(dir, name);
+    std::vector<std::string> argv =
+        client == "py"
+            ? std::vector<std::string>{kPython, SourceDir() + "/test/clients/auth_client_test.py"}
+            : std::vector<std::string>{GALE_NODE,
+                                       SourceDir() + "/test/clients/auth_client_test.mjs",
+                                       "--client", SourceDir() + "/clients/js"};
+    argv.insert(argv.end(), common.begin(), common.end());
+    argv.insert(argv.end(), {"--yaml", yaml});
+    r = RunProcess(argv, seconds(180), env, dir.path());
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(LineValue(r.out, "submitted ") == name);
+    CHECK(Contains(r.out, "\nOK\n"));
+    shas.push_back(LineValue(r.out, "resources "));
+    CHECK(shas.back().size() == 64);
+    // The Python bolt ran in the unpacked resources/ on the worker: every word counted.
+    CHECK(WaitFor([&] { return ReadReport(dir.path() + "/" + name + "/report.txt") == expected; },
+                  seconds(60)));
+    CHECK(cluster.Gale({"kill", name, "--wait", "0"}).exit_code == 0);
+  }
+  // Both clients pack a folder into the same bytes (so nimbus stores it once).
+  CHECK(shas[0] == shas[1]);
+}
+
 }  // namespace
 }  // namespace gale::testing

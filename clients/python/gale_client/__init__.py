@@ -18,7 +18,7 @@ from ._generated import generated_dir
 from .builder import CHUNK_SIZE, ConfigScalar, Outputs, TopologyBuilder, config_value, sha256_file
 from .client import SUBMIT_TIMEOUT, Nimbus, connect, status_name, ttypes
 from .errors import (AlreadyAlive, GaleError, IllegalState, InvalidTopology, NotFound,
-                     PluginNotFound, ServerError, Timeout, Unavailable, UploadError)
+                     PluginNotFound, ServerError, Timeout, Unauthorized, Unavailable, UploadError)
 
 __version__ = "0.1.0"
 
@@ -31,13 +31,15 @@ InvalidTopologyException = InvalidTopology
 PluginNotFoundException = PluginNotFound
 UploadException = UploadError
 IllegalStateException = IllegalState
+AuthorizationException = Unauthorized
 
 __all__ = [
     "connect", "Nimbus", "TopologyBuilder", "config_value", "sha256_file", "status_name",
     "generated_dir", "ttypes", "TopologyStatus", "CHUNK_SIZE", "SUBMIT_TIMEOUT",
     "ConfigScalar", "Outputs",
     "GaleError", "NotFound", "PluginNotFound", "AlreadyAlive", "InvalidTopology",
-    "UploadError", "IllegalState", "ServerError", "Unavailable", "Timeout",
+    "UploadError", "IllegalState", "Unauthorized", "ServerError", "Unavailable", "Timeout",
     "NotAliveException", "AlreadyAliveException", "InvalidTopologyException",
     "PluginNotFoundException", "UploadException", "IllegalStateException",
+    "AuthorizationException",
 ]

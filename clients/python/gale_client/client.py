@@ -3,17 +3,19 @@
 import logging
 import os
 import socket
+import subprocess
+import tempfile
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
-from thrift.Thrift import TApplicationException, TMessageType, TType
+from thrift.Thrift import TApplicationException
 from thrift.protocol import TBinaryProtocol
 from thrift.transport import TSocket, TTransport
 from thrift.transport.TTransport import TTransportException
 
 from ._generated import load as _load
 from .builder import CHUNK_SIZE, TopologyBuilder, sha256_file
-from .errors import (AlreadyAlive, GaleError, IllegalState, InvalidTopology, NotFound,
-                     PluginNotFound, ServerError, Timeout, Unavailable, UploadError)
+from .errors import (AlreadyAlive, IllegalState, InvalidTopology, NotFound, PluginNotFound,
+                     ServerError, Timeout, Unauthorized, Unavailable, UploadError)
 
 _NimbusService, ttypes = _load()
 
@@ -32,11 +34,17 @@ _DECLARED = {
     ttypes.InvalidTopologyException: InvalidTopology,
     ttypes.UploadException: UploadError,
     ttypes.IllegalStateException: IllegalState,
+    ttypes.AuthorizationException: Unauthorized,
 }
 
 # Submits wait for nimbus to ask the plugins (up to its describe timeout,
 # 10 s by default; twice for a YAML file): they get at least this long.
 SUBMIT_TIMEOUT = 60.0
+
+# How `gale submit` packs a resources/ folder (core/multilang/resources.cc):
+# the same bytes for the same folder, so the same hash.
+RESOURCES_TAR_FLAGS = ("--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner",
+                       "--dereference", "--exclude=__pycache__", "--exclude=*.pyc")
 
 # YAML files: rounds of planYamlTopology before giving up (each round adds
 # the files and names nimbus asked for, so only deep include chains need many).
@@ -74,7 +82,8 @@ class Nimbus:
         self.address = "%s:%d" % (host, int(port))
         self.timeout = timeout
         if ca_file or cert_file or key_file:
-            # TLS (pending server support, see clients/README.md).
+            # TLS: nimbus's certificate checked against ca_file; with
+            # cert_file and key_file, a client certificate (mutual TLS).
             import ssl
             from thrift.transport import TSSLSocket
             context = ssl.create_default_context(cafile=ca_file)
@@ -109,7 +118,9 @@ class Nimbus:
         return self._client
 
     def close(self) -> None:
-        self._transport.close()
+        """Closes the connection; closing it again does nothing."""
+        if self._socket.handle is not None:
+            self._transport.close()
 
     def __enter__(self) -> "Nimbus":
         return self
@@ -138,8 +149,13 @@ class Nimbus:
                     e.type == TTransportException.TIMED_OUT:
                 raise Timeout("nimbus at %s did not answer %s within %s s"
                               % (self.address, method, timeout), e) from e
+            # Thrift's "unexpected exception" hides the reason, e.g. nimbus's
+            # TLS alert "certificate required": say the inner one.
+            detail = e.message or str(e)
+            if inner is not None and detail == "unexpected exception":
+                detail = str(inner)
             raise Unavailable("%s to nimbus at %s failed: %s"
-                              % (method, self.address, e.message or e), e) from e
+                              % (method, self.address, detail), e) from e
         except (socket.timeout, TimeoutError) as e:  # from a send
             self.close()
             raise Timeout("%s to nimbus at %s failed: %s" % (method, self.address, e), e) from e
@@ -151,64 +167,17 @@ class Nimbus:
             if timeout != self.timeout and self._socket.handle is not None:
                 self._set_timeout(self.timeout)
 
-    # ---- authentication (pending server support)
+    # ---- authentication
 
     def authenticate(self, user: str, token: str) -> None:
-        """Sends `authenticate(user, token)`, the first call of a connection to a nimbus
-        that requires a token. Pending server support: the call is not in gale.thrift
-        yet, so it is sent by hand (a void call with two string arguments)."""
-        p = self._protocol
+        """`authenticate(user, token)`: the first call on a TLS connection to a
+        nimbus in token mode (connect() makes it when given a token). A wrong
+        user or token raises Unauthorized and closes the connection."""
         try:
-            p.writeMessageBegin("authenticate", TMessageType.CALL, 0)
-            p.writeStructBegin("authenticate_args")
-            for fid, name, value in ((1, "user", user), (2, "token", token)):
-                p.writeFieldBegin(name, TType.STRING, fid)
-                p.writeString(value)
-                p.writeFieldEnd()
-            p.writeFieldStop()
-            p.writeStructEnd()
-            p.writeMessageEnd()
-            p.trans.flush()
-            _, mtype, _ = p.readMessageBegin()
-            if mtype == TMessageType.EXCEPTION:
-                x = TApplicationException()
-                x.read(p)
-                p.readMessageEnd()
-                raise x
-            p.readStructBegin()
-            message = None
-            while True:
-                _, ftype, fid = p.readFieldBegin()
-                if ftype == TType.STOP:
-                    break
-                if ftype == TType.STRUCT:  # a declared exception: its field 1 is msg
-                    p.readStructBegin()
-                    while True:
-                        _, t2, f2 = p.readFieldBegin()
-                        if t2 == TType.STOP:
-                            break
-                        if f2 == 1 and t2 == TType.STRING:
-                            message = p.readString()
-                        else:
-                            p.skip(t2)
-                        p.readFieldEnd()
-                    p.readStructEnd()
-                else:
-                    p.skip(ftype)
-                p.readFieldEnd()
-            p.readStructEnd()
-            p.readMessageEnd()
-        except TApplicationException as e:
+            self._call("authenticate", user, token)
+        except Unauthorized:
             self.close()
-            raise ServerError("nimbus at %s refused authenticate: %s"
-                              % (self.address, e.message or e), e) from e
-        except (TTransportException, OSError) as e:
-            self.close()
-            raise Unavailable("authenticate to nimbus at %s failed: %s" % (self.address, e),
-                              e) from e
-        if message is not None:
-            self.close()
-            raise GaleError(message)
+            raise
 
     # ---- queries
 
@@ -338,7 +307,9 @@ class Nimbus:
         """Does what `gale submit FILE [--filter PROPS] [--inactive]` does: loads and
         validates the YAML file (includes, ${name} from `filter_file`, ${ENV-NAME}
         from `env`, default os.environ), uploads the plugins it names (unless nimbus
-        has them), and submits it. Returns the topology's name.
+        has them), and submits it. Returns the topology's name. With shell
+        (multilang) components, the resources/ folder next to the file is packed
+        and uploaded too (GNU tar), and workers run the commands in it.
 
         Gale's own loader reads the file, in nimbus (planYamlTopology,
         submitYamlTopology): only the files and environment variables it asks for
@@ -351,8 +322,33 @@ class Nimbus:
             (on_warning or _log.warning)(w)
         for ref in request.plugins:
             self.upload_plugin(ref.name, ref.sha256)
+        if plan.shell_components:
+            request.resources_sha256 = self._upload_resources(request.file)
         return str(self._call("submitYamlTopology", request, self._submit_options(inactive),
                               timeout=SUBMIT_TIMEOUT))
+
+    def _upload_resources(self, topology_file: str) -> Optional[str]:
+        """Shell components' code, as `gale submit` sends it: the resources/
+        folder next to the topology file packed into one tar archive (GNU tar
+        with gale's flags, so the same folder always has the same SHA-256) and
+        uploaded like a plugin. Returns its hash; None without the folder."""
+        folder = os.path.join(os.path.dirname(topology_file), "resources")
+        if not os.path.isdir(folder):
+            return None
+        with tempfile.TemporaryDirectory(prefix="gale-resources-") as tmp:
+            archive = os.path.join(tmp, "resources.tar")
+            try:
+                r = subprocess.run(["tar"] + list(RESOURCES_TAR_FLAGS) +
+                                   ["-C", folder, "-cf", archive, "."],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   universal_newlines=True)
+            except OSError as e:
+                raise InvalidTopology("packing resources folder '%s': cannot run tar: %s"
+                                      % (folder, e)) from e
+            if r.returncode != 0:
+                raise InvalidTopology("packing resources folder '%s': tar failed: %s"
+                                      % (folder, r.stderr.strip()))
+            return self.upload_plugin(archive)
 
 
 def connect(host: str = "127.0.0.1", port: int = 6627, timeout: Optional[float] = 10.0, *,
@@ -362,6 +358,6 @@ def connect(host: str = "127.0.0.1", port: int = 6627, timeout: Optional[float] 
     """A Nimbus connection. `timeout` (seconds) bounds connecting and every call
     (submits get at least 60 s); None waits forever. TLS (ca_file, cert_file,
     key_file) and token authentication (user, token) are for a nimbus that
-    requires them (pending server support, see clients/README.md)."""
+    requires them (clients/README.md, "TLS and token authentication")."""
     return Nimbus(host, port, timeout, ca_file=ca_file, cert_file=cert_file,
                   key_file=key_file, user=user, token=token)

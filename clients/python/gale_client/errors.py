@@ -11,18 +11,19 @@ exception is kept in e.thrift and as __cause__.
     ├── InvalidTopology     InvalidTopologyException: the topology, YAML file or options
     ├── UploadError         UploadException: a plugin upload failed
     ├── IllegalState        IllegalStateException: not allowed in the topology's status
+    ├── Unauthorized        AuthorizationException: not authenticated, or the role may not
     ├── ServerError         TApplicationException: nimbus itself failed
     └── Unavailable         nimbus cannot be reached, or the connection broke
         └── Timeout         nimbus did not answer in time
 
-After a declared exception (the first six) the connection stays usable;
+After a declared exception (the first seven) the connection stays usable;
 after ServerError, Unavailable or Timeout it is closed.
 """
 
 from typing import Optional
 
 __all__ = ["GaleError", "NotFound", "PluginNotFound", "AlreadyAlive", "InvalidTopology",
-           "UploadError", "IllegalState", "ServerError", "Unavailable", "Timeout"]
+           "UploadError", "IllegalState", "Unauthorized", "ServerError", "Unavailable", "Timeout"]
 
 
 class GaleError(Exception):
@@ -64,6 +65,13 @@ class UploadError(GaleError):
 
 class IllegalState(GaleError):
     """The call is not allowed in the topology's status (IllegalStateException)."""
+
+
+class Unauthorized(GaleError):
+    """Nimbus refused the call (AuthorizationException): the connection is not
+    authenticated, the user or token is wrong ("authentication failed for user
+    'x'"), or the user's role may not make it ("user 'bob' (role reader) may not
+    kill topology 'x'")."""
 
 
 class ServerError(GaleError):
