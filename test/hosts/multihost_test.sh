@@ -65,6 +65,11 @@ trap cleanup EXIT
 
 fail() {
   echo "FAIL: $*" >&2
+  # What nimbus says of the topology (the client's connect timeout bounds it).
+  if declare -F gale > /dev/null; then
+    echo "--- gale info audit" >&2
+    gale info audit >&2 2>&1 || true
+  fi
   local f
   for f in "$tmp"/logs/*.log "$tmp"/s*/logs/*.log; do
     [[ -f "$f" ]] && { echo "--- $f" >&2; tail -25 "$f" >&2; }
@@ -155,7 +160,11 @@ no_workers() { [[ -z "$(workers)" ]]; }
 wait_for 60 "word count's workers to stop" no_workers
 
 # ---- 2. the audit topology through partitions --------------------------------------------
-count=60000
+# Each of the two spout tasks emits 1 000 ids a second: 120 000 ids last a
+# minute, longer than the three partitions take, so that ids are left to
+# flow after each of them (with 60 000 a fast machine ran out before the
+# last one, and "the audit goes on" had nothing to go on with).
+count=120000
 audit="$tmp/audit"
 mkdir -p "$audit"
 chmod 777 "$audit"
