@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Connector throughput (issue 16), acked end to end, with the servers on the
-# same machine, next to what the server alone sustains in the same run:
+# same machine, next to what the server sustains in the same run:
 #
 #   redis   Redis stream -> gale local (RedisStreamSpout -> RedisSink XADD)
-#           -> Redis stream; baseline: redis-benchmark's XADD rate
+#           -> Redis stream. Baselines: redis-benchmark's XADD rate
 #           (pipelined 100 deep), the cheapest of the three commands a record
-#           costs (XREADGROUP, XADD, XACK)
+#           costs (XREADGROUP, XADD, XACK); and a plain client sending the
+#           same commands without Gale (gale-bench-redis-mover: XREADGROUP
+#           500, then the 500 XADDs and the XACK in one pipeline)
 #   pg      Redis stream -> gale local (RedisStreamSpout -> PostgresSink
 #           upsert, 500 rows a statement) -> PostgreSQL; baseline: psql
 #           running the same upserts (500 rows a statement) from a file
 #
 #   scripts/bench-connectors.sh [--records N] [--no-build]
 #
-# Records/s = records / seconds from the start of `gale local` until the
-# last record is in the target (so the start-up is included, which favours
-# the server alone). PostgreSQL runs as `nobody` (setpriv), fsync off, in a
-# temp dir that is removed at the end, like the redis-server.
+# Gale's records/s are given twice: records / seconds from the start of
+# `gale local` until the last record is in the target ("gale": start-up
+# included), and from the first record in the target to the last ("steady",
+# the figure set beside the baselines, which have no start-up either).
+# PostgreSQL runs as `nobody` (setpriv), fsync off, in a temp dir that is
+# removed at the end, like the redis-server.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +34,8 @@ while (($#)); do
   esac
 done
 if ((do_build)); then
-  ninja -C "$build" -j "${GALE_JOBS:-1}" gale gale-worker gale_redis gale_postgres >/dev/null
+  ninja -C "$build" -j "${GALE_JOBS:-1}" gale gale-worker gale_redis gale_postgres \
+    gale-bench-redis-mover >/dev/null
 fi
 
 pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
@@ -75,14 +80,16 @@ feed() {
 }
 
 # Runs gale local on $1 until the function $2 prints $records; echoes the
-# start and end times.
+# start time, the time the first record was in the target with how many
+# were there by then, and the end time.
 run_gale() {
-  local yaml="$1" check="$2" start end
+  local yaml="$1" check="$2" start end first="" first_n=0 n
   start="$(now)"
   "$build/bin/gale" local "$yaml" --quiet >"$run/gale.log" 2>&1 &
   local pid=$!
   local deadline=$((SECONDS + 600))
-  while [[ "$($check 2>/dev/null)" != "$records" ]]; do
+  while n="$($check 2>/dev/null)" && [[ "$n" != "$records" ]]; do
+    if [[ -z "$first" && "$n" =~ ^[0-9]+$ && "$n" -gt 0 ]]; then first="$(now)"; first_n="$n"; fi
     if ! kill -0 "$pid" 2>/dev/null || ((SECONDS > deadline)); then
       kill -KILL "$pid" 2>/dev/null || true
       echo "bench-connectors: $yaml did not deliver $records records; its log:" >&2
@@ -92,9 +99,13 @@ run_gale() {
     sleep 0.05
   done
   end="$(now)"
+  [[ -n "$first" ]] || { first="$end"; first_n="$records"; }
   kill -INT "$pid"; wait "$pid" || true
-  echo "$start $end"
+  echo "$start $first $first_n $end"
 }
+# Records/s from the first record in the target to the last (start-up left out).
+steady() { awk -v n="$1" -v f="$2" -v a="$3" -v b="$4" 'BEGIN { printf "%.0f", (b > a) ? (n - f) / (b - a) : 0 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
 spout="  - { id: in, className: RedisStreamSpout, config: { redis.port: $redis_port, redis.stream: in,
       redis.id.field: entry, redis.fields: 'id, name, qty', redis.batch.size: 500 } }"
@@ -116,10 +127,16 @@ streams:
   - { from: in, to: out, grouping: { type: SHUFFLE } }
 EOF
 out_len() { rcli xlen out; }
-read -r a b < <(run_gale "$run/redis.yaml" out_len)
+read -r a f fn b < <(run_gale "$run/redis.yaml" out_len)
 gale_redis="$(rate "$records" "$a" "$b")"
+steady_redis="$(steady "$records" "$fn" "$f" "$b")"
 base_redis="$(redis-benchmark -p "$redis_port" -n "$records" -P 100 -q XADD bench '*' value v |
   grep -oE '[0-9.]+ requests per second' | awk '{ printf "%.0f", $1 }')"
+# The same commands from one plain client, without Gale (bench/redis_mover.cc).
+rcli del in out >/dev/null
+feed
+plain_redis="$("$build/bin/gale-bench-redis-mover" --port "$redis_port" --records "$records" \
+  --batch 500 | awk '{ print $(NF - 1) }')"
 
 # --- Redis -> Gale -> PostgreSQL ----------------------------------------------
 rcli del in out >/dev/null
@@ -142,8 +159,9 @@ streams:
   - { from: in, to: db, grouping: { type: FIELDS, args: [id] } }
 EOF
 rows() { pg -c 'SELECT count(*) FROM items'; }
-read -r a b < <(run_gale "$run/pg.yaml" rows)
+read -r a f fn b < <(run_gale "$run/pg.yaml" rows)
 gale_pg="$(rate "$records" "$a" "$b")"
+steady_pg="$(steady "$records" "$fn" "$f" "$b")"
 pg -c 'CREATE TABLE plain (id integer PRIMARY KEY, name text, qty integer)'
 awk -v n="$records" 'BEGIN { for (i = 0; i < n; i += 500) {
     printf "INSERT INTO plain (id, name, qty) VALUES "
@@ -155,8 +173,16 @@ pg -f "$run/plain.sql" >/dev/null
 b="$(now)"
 base_pg="$(rate "$records" "$a" "$b")"
 
-printf '%-32s %12s %14s %8s\n' "pipeline ($records records)" "gale rec/s" "server alone" "ratio"
-printf '%-32s %12s %14s %7s%%\n' "Redis -> Gale -> Redis" "$gale_redis" "$base_redis" \
-  "$(awk -v a="$gale_redis" -v b="$base_redis" 'BEGIN { printf "%.0f", 100 * a / b }')"
-printf '%-32s %12s %14s %7s%%\n' "Redis -> Gale -> PostgreSQL" "$gale_pg" "$base_pg" \
-  "$(awk -v a="$gale_pg" -v b="$base_pg" 'BEGIN { printf "%.0f", 100 * a / b }')"
+# One line a pipeline: Gale from the start of gale local (start-up included)
+# and from its first record in the target; the server alone (Redis: XADD
+# only, from redis-benchmark) and a plain client doing the same work without
+# Gale (Redis: gale-bench-redis-mover; PostgreSQL: psql running the same
+# upserts); Gale's steady rate as a share of each.
+printf '%-28s %10s %10s %12s %6s %12s %6s\n' "pipeline ($records records)" "gale" "steady" \
+  "server" "share" "plain" "share"
+printf '%-28s %10s %10s %12s %6s %12s %6s\n' "Redis -> Gale -> Redis" "$gale_redis" \
+  "$steady_redis" "$base_redis" "$(pct "$steady_redis" "$base_redis")" "$plain_redis" \
+  "$(pct "$steady_redis" "$plain_redis")"
+printf '%-28s %10s %10s %12s %6s %12s %6s\n' "Redis -> Gale -> PostgreSQL" "$gale_pg" \
+  "$steady_pg" "$base_pg" "$(pct "$steady_pg" "$base_pg")" "$base_pg" \
+  "$(pct "$steady_pg" "$base_pg")"

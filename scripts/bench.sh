@@ -88,11 +88,11 @@ if ((build_first)); then
   fi
   cmake --build "$build" -j "${GALE_JOBS:-$(nproc)}" --target gale gale-nimbus gale-supervisor \
     gale-worker bench gale-zmq-ceiling gale-bench-probe gale-bench-window gale-bench-wordcount-ref \
-    gale_redis gale_postgres
+    gale_redis gale_postgres gale-bench-redis-mover
 fi
 bin="$build/bin"
 for b in gale gale-nimbus gale-supervisor gale-worker gale-zmq-ceiling gale-bench-probe \
-  gale-bench-window gale-bench-wordcount-ref; do
+  gale-bench-window gale-bench-wordcount-ref gale-bench-redis-mover; do
   [[ -x "$bin/$b" ]] || { log "missing $bin/$b (build first, or drop --no-build)"; exit 1; }
 done
 [[ -f "$build/lib/libbench.so" ]] || { log "missing $build/lib/libbench.so"; exit 1; }
@@ -467,10 +467,10 @@ if want W7; then
     --records "$( ((quick)) && echo 20000 || echo 100000)" > "$run/w7.out" 2> "$run/w7.err" ||
     { log "bench-connectors.sh failed:"; cat "$run/w7.err" >&2; exit 1; }
   printf 'cpu_secs_per_sec=0\nmachine_cpu_secs_per_sec=0\n' > "$run/w7-probe.out"
-  while read -r target gale alone share; do
-    add_row W7 "Redis Streams -> Gale -> $target, acked" records/s "$gale" "$run/w7-probe.out" \
-      "the server alone: $alone/s; Gale at $share of it"
-  done < <(awk '/^Redis -> Gale -> / { print $5, $6, $7, $8 }' "$run/w7.out")
+  while read -r target gale steady alone share plain plain_share; do
+    add_row W7 "Redis Streams -> Gale -> $target, acked" records/s "$steady" "$run/w7-probe.out" \
+      "$gale/s with start-up; the server alone: $alone/s ($share); a plain client: $plain/s ($plain_share)"
+  done < <(awk '/^Redis -> Gale -> / { print $5, $6, $7, $8, $9, $10, $11 }' "$run/w7.out")
 fi
 
 # W8: a Python bolt (Storm's multilang protocol) between C++ components.
