@@ -60,19 +60,6 @@ std::string WordCount(const TempDir& dir, int workers, const std::string& spout_
                                        "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
 }
 
-// The workers' logs, from every supervisor's state directory.
-std::string WorkerLogs(const TestCluster& cluster) {
-  std::string out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster.dir().path(), ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("worker-", 0) == 0 && e.path().extension() == ".log") {
-      out += ReadFile(e.path().string());
-    }
-  }
-  return out;
-}
-
 // Frames of 3 tuples (topology.transfer.batch.size), far below the default:
 // the setting reaches both workers' transports and the counts stay exact.
 TEST_CASE("Word count on two workers of two supervisors counts the text exactly",
@@ -107,7 +94,7 @@ TEST_CASE("Word count on two workers of two supervisors counts the text exactly"
   int64_t remote = 0;
   for (const char* c : {"sentences", "split", "count"}) remote += Column(info, c, kRemote);
   CHECK(remote > 0);
-  const std::string logs = WorkerLogs(cluster);
+  const std::string logs = cluster.WorkerLogs();
   INFO(logs);
   auto count = [&](const std::string& text) {
     size_t n = 0;
@@ -460,15 +447,15 @@ TEST_CASE("A worker with a spout stuck in NextTuple exits after the stop deadlin
   REQUIRE(r.exit_code == 0);
   REQUIRE(WaitFor(
       [&] {
-        return WorkerLogs(cluster).find("BlockingSpout task 2 blocks in NextTuple") !=
+        return cluster.WorkerLogs().find("BlockingSpout task 2 blocks in NextTuple") !=
                std::string::npos;
       },
       seconds(60)));
   r = cluster.Gale({"kill", "blocking", "--wait", "0"});
   REQUIRE(r.exit_code == 0);
   CHECK(WaitFor([&] { return cluster.Workers().empty(); }, seconds(30)));
-  INFO(cluster.Logs() << WorkerLogs(cluster));
-  CHECK(WorkerLogs(cluster).find(
+  INFO(cluster.Logs() << cluster.WorkerLogs());
+  CHECK(cluster.WorkerLogs().find(
             "2 executor(s) did not stop within 3.0 s (topology.worker.shutdown.secs), exiting "
             "without them: lines (task 2), __acker (task 1, on the thread of lines (task 2))") !=
         std::string::npos);

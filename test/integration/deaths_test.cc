@@ -49,16 +49,6 @@ std::string Faulty(const TempDir& dir, const std::string& spout, const std::stri
                        "streams: [ { from: source, to: sink, grouping: { type: SHUFFLE } } ]\n");
 }
 
-// Every worker log of the cluster, rotated ones included.
-std::string WorkerLogs(const TestCluster& cluster) {
-  std::string out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster.dir().path(), ec)) {
-    if (e.path().filename().string().rfind("worker-", 0) == 0) out += ReadFile(e.path().string());
-  }
-  return out;
-}
-
 TEST_CASE("gale info says why a worker died: the exception its spout's Open threw",
           "[integration][deaths]") {
   TestCluster cluster(1, 2);
@@ -134,7 +124,7 @@ TEST_CASE("A bolt that fails every tuple: one error with a count, and a throttle
   INFO(info);
   // One line for the message, whatever the number of failures.
   CHECK(CountLines(info, "has no field 'user'") == 1);
-  const std::string logs = WorkerLogs(cluster);
+  const std::string logs = cluster.WorkerLogs();
   const int logged = CountLines(logs, "has no field 'user'");
   INFO("logged " << logged << " times in " << ran << " s");
   // Two executors, each at most 3 a 2-second interval (plus the partial

@@ -443,19 +443,6 @@ TEST_CASE("A missing program or script is a validation error naming it", "[multi
         std::string::npos);
 }
 
-// The workers' logs, from every supervisor's state directory.
-std::string WorkerLogs(const TestCluster& cluster) {
-  std::string out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster.dir().path(), ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("worker-", 0) == 0 && e.path().extension() == ".log") {
-      out += ReadFile(e.path().string());
-    }
-  }
-  return out;
-}
-
 TEST_CASE("On a cluster, resources/ is uploaded and a crashing subprocess shows in gale info",
           "[multilang][cluster]") {
   TestCluster cluster;
@@ -494,7 +481,7 @@ TEST_CASE("On a cluster, resources/ is uploaded and a crashing subprocess shows 
       seconds(60)));
   INFO(info);
   CHECK(info.find("trouble_split: about to die on ") != std::string::npos);
-  const std::string logs = WorkerLogs(cluster);
+  const std::string logs = cluster.WorkerLogs();
   INFO(logs);
   // Both split tasks ran from the unpacked archive, in the workers' directory.
   CHECK(Count(logs, "started `/usr/bin/python3 trouble_split.py`") >= 3);

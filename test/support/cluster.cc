@@ -218,4 +218,13 @@ std::string TestCluster::Logs() const {
   return out;
 }
 
+std::string TestCluster::WorkerLogs() const {
+  std::string out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
+    if (e.path().filename().string().rfind("worker-", 0) == 0) out += ReadFile(e.path().string());
+  }
+  return out;
+}
+
 }  // namespace gale::testing

@@ -78,6 +78,8 @@ class TestCluster {
   Daemon& nimbus_daemon() { return *nimbus_daemon_; }
   Daemon& supervisor(size_t i) { return supervisors_[i]; }
   std::string Logs() const;  // every daemon's log, for failure messages
+  // Every worker log under the supervisors' state folders, rotated ones too.
+  std::string WorkerLogs() const;
 
  private:
   void StartNimbus();
