@@ -19,9 +19,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -159,6 +161,7 @@ class LoggedProcessor : public apache::thrift::TProcessor {
       if (type != TTransportException::END_OF_FILE && type != TTransportException::TIMED_OUT &&
           type != TTransportException::INTERRUPTED && !hung_up) {
         GALE_LOG(kWarn) << "dropped connection from " << peer_ << ": " << e.what() << Why();
+        if (tls_) LingerBeforeClose();
       }
       throw;
     }
@@ -175,6 +178,35 @@ class LoggedProcessor : public apache::thrift::TProcessor {
     const long v = SSL_get_verify_result(ssl);
     if (v == X509_V_OK) return "";
     return std::string(" (client certificate: ") + X509_verify_cert_error_string(v) + ")";
+  }
+
+  // A TLS 1.3 client sends its first request right after its half of the
+  // handshake, before nimbus has checked its certificate. Closing at once,
+  // with that request unread, resets the connection, and a client whose
+  // write or read then meets the reset never reads the alert nimbus sent
+  // (certificate expired, unknown CA): it sees "broken pipe" or an EOF
+  // instead, depending on timing. So nimbus closes its sending side and
+  // reads what the client still sends, for at most 2 s, first: the client
+  // gets the alert, then an orderly end of file.
+  void LingerBeforeClose() const {
+    auto socket = std::dynamic_pointer_cast<apache::thrift::transport::TSocket>(socket_.lock());
+    const int fd = socket ? socket->getSocketFD() : -1;
+    if (fd < 0 || ::shutdown(fd, SHUT_WR) != 0) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    char buffer[16384];
+    for (size_t drained = 0; drained < (1u << 20);) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0) return;
+      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return;
+      const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return;  // the client's end of file, or its reset
+      drained += static_cast<size_t>(n);
+    }
   }
 
   std::shared_ptr<apache::thrift::TProcessor> inner_;
