@@ -9,8 +9,11 @@
 #           same commands without Gale (gale-bench-redis-mover: XREADGROUP
 #           500, then the 500 XADDs and the XACK in one pipeline)
 #   pg      Redis stream -> gale local (RedisStreamSpout -> PostgresSink
-#           upsert, 500 rows a statement) -> PostgreSQL; baseline: psql
-#           running the same upserts (500 rows a statement) from a file
+#           upsert, 500 rows a statement) -> PostgreSQL. Baselines: psql
+#           running the same upserts (500 rows a statement) from a file, the
+#           server alone; and a plain client doing the same work without
+#           Gale (gale-bench-redis-mover --postgres: XREADGROUP 500, the
+#           500-row upsert PostgresSink builds, then the XACK)
 #
 #   scripts/bench-connectors.sh [--records N] [--no-build]
 #
@@ -172,17 +175,26 @@ a="$(now)"
 pg -f "$run/plain.sql" >/dev/null
 b="$(now)"
 base_pg="$(rate "$records" "$a" "$b")"
+# The same work from one plain client, without Gale (bench/redis_mover.cc).
+rcli del in >/dev/null
+feed
+pg -c 'CREATE TABLE mover (id integer PRIMARY KEY, name text, qty integer)'
+plain_pg="$("$build/bin/gale-bench-redis-mover" --port "$redis_port" --records "$records" \
+  --batch 500 --postgres "host=127.0.0.1 port=$pg_port dbname=postgres user=postgres" \
+  --table mover --columns id,name,qty --key id | awk '{ print $(NF - 1) }')"
+[[ "$(pg -c 'SELECT count(*) FROM mover')" == "$records" ]] ||
+  { echo "bench-connectors: the plain client did not write $records rows" >&2; exit 1; }
 
 # One line a pipeline: Gale from the start of gale local (start-up included)
 # and from its first record in the target; the server alone (Redis: XADD
 # only, from redis-benchmark) and a plain client doing the same work without
-# Gale (Redis: gale-bench-redis-mover; PostgreSQL: psql running the same
-# upserts); Gale's steady rate as a share of each.
+# Gale (gale-bench-redis-mover; for PostgreSQL the server alone is psql
+# running the same upserts); Gale's steady rate as a share of each.
 printf '%-28s %10s %10s %12s %6s %12s %6s\n' "pipeline ($records records)" "gale" "steady" \
   "server" "share" "plain" "share"
 printf '%-28s %10s %10s %12s %6s %12s %6s\n' "Redis -> Gale -> Redis" "$gale_redis" \
   "$steady_redis" "$base_redis" "$(pct "$steady_redis" "$base_redis")" "$plain_redis" \
   "$(pct "$steady_redis" "$plain_redis")"
 printf '%-28s %10s %10s %12s %6s %12s %6s\n' "Redis -> Gale -> PostgreSQL" "$gale_pg" \
-  "$steady_pg" "$base_pg" "$(pct "$steady_pg" "$base_pg")" "$base_pg" \
-  "$(pct "$steady_pg" "$base_pg")"
+  "$steady_pg" "$base_pg" "$(pct "$steady_pg" "$base_pg")" "$plain_pg" \
+  "$(pct "$steady_pg" "$plain_pg")"
