@@ -254,6 +254,22 @@ TEST_CASE("Tokens: TLS with nimbus's certificate, then authenticate(user, token)
   CHECK(cluster.Gale({"kill", "wordcount", "--wait", "0", "--auth", alice}).exit_code == 0);
 }
 
+// A plain TCP connection to nimbus (127.0.0.1:port), its reads bounded by
+// `timeout_s`; REQUIREs that it connects.
+int ConnectTo(const std::string& nimbus, int timeout_s) {
+  auto hp = rpc::ParseHostPort(nimbus);
+  REQUIRE(hp.ok());
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(hp->port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{timeout_s, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
 TEST_CASE("Bad certificates and mismatched transports: a clear error, a log line, service goes on",
           "[integration][auth]") {
   TempDir dir;
@@ -282,16 +298,7 @@ TEST_CASE("Bad certificates and mismatched transports: a clear error, a log line
     REQUIRE(SSL_CTX_load_verify_locations(ctx, (keys + "/ca.pem").c_str(), nullptr) == 1);
     REQUIRE(SSL_CTX_use_certificate_file(ctx, (keys + "/old.pem").c_str(), SSL_FILETYPE_PEM) == 1);
     REQUIRE(SSL_CTX_use_PrivateKey_file(ctx, (keys + "/old.key").c_str(), SSL_FILETYPE_PEM) == 1);
-    auto hp = rpc::ParseHostPort(cluster.nimbus());
-    REQUIRE(hp.ok());
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(hp->port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval tv{30, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const int fd = ConnectTo(cluster.nimbus(), 30);
     SSL* ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
     REQUIRE(SSL_connect(ssl) == 1);
@@ -335,16 +342,7 @@ TEST_CASE("Bad certificates and mismatched transports: a clear error, a log line
   SECTION("a client that connects and never starts its handshake") {
     // OpenSSL's handshake would wait for it for ever; nimbus closes it after
     // its idle time (15 s), as it does on its plaintext port.
-    auto hp = rpc::ParseHostPort(cluster.nimbus());
-    REQUIRE(hp.ok());
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(hp->port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval tv{60, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const int fd = ConnectTo(cluster.nimbus(), 60);
     char byte;
     CHECK(::recv(fd, &byte, 1, 0) == 0);  // end of file, not the 60 s timeout
     ::close(fd);
