@@ -1,6 +1,7 @@
 #include "connectors/redis/redis_client.h"
 
 #include <hiredis/hiredis.h>
+#include <hiredis/read.h>
 #include <sys/time.h>
 
 namespace gale::connectors::redis {
@@ -13,41 +14,62 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-Reply Convert(const redisReply* r) {
-  Reply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = Reply::Type::kString;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::kStatus;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::kError;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = Reply::Type::kInteger;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = Reply::Type::kArray;
-      out.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(Convert(r->element[i]));
-      break;
-    default: out.type = Reply::Type::kNil;
-  }
-  return out;
+// hiredis's reader builds replies through these functions: here straight
+// into Reply structs, each element in its place in its parent's vector,
+// instead of hiredis's own objects (a calloc and a string copy per element)
+// copied again into Reply. Only a root reply is ever handed to FreeReply.
+Reply* Place(const redisReadTask* task) {
+  if (task->parent == nullptr) return new Reply();
+  auto* parent = static_cast<Reply*>(task->parent->obj);
+  return &parent->elements[static_cast<size_t>(task->idx)];
 }
 
-void Argv(const Command& c, std::vector<const char*>* argv, std::vector<size_t>* lens) {
-  argv->clear();
-  lens->clear();
+void* CreateString(const redisReadTask* task, char* str, size_t len) {
+  Reply* r = Place(task);
+  r->type = task->type == REDIS_REPLY_ERROR    ? Reply::Type::kError
+            : task->type == REDIS_REPLY_STATUS ? Reply::Type::kStatus
+                                               : Reply::Type::kString;
+  r->str.assign(str, len);
+  return r;
+}
+
+void* CreateArray(const redisReadTask* task, int elements) {
+  Reply* r = Place(task);
+  r->type = Reply::Type::kArray;
+  r->elements.resize(static_cast<size_t>(elements));  // children are built in place
+  return r;
+}
+
+void* CreateInteger(const redisReadTask* task, long long value) {
+  Reply* r = Place(task);
+  r->type = Reply::Type::kInteger;
+  r->integer = value;
+  return r;
+}
+
+void* CreateNil(const redisReadTask* task) {
+  Reply* r = Place(task);
+  r->type = Reply::Type::kNil;
+  return r;
+}
+
+void FreeReply(void* reply) { delete static_cast<Reply*>(reply); }
+
+redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray, CreateInteger, CreateNil,
+                                             FreeReply};
+
+// Appends `c` to `out` in Redis's protocol (RESP): *argc, then $len and each
+// argument, as redisFormatCommandArgv would, without its allocations.
+void AppendResp(const Command& c, std::string* out) {
+  *out += '*';
+  *out += std::to_string(c.size());
+  *out += "\r\n";
   for (const auto& a : c) {
-    argv->push_back(a.data());
-    lens->push_back(a.size());
+    *out += '$';
+    *out += std::to_string(a.size());
+    *out += "\r\n";
+    *out += a;
+    *out += "\r\n";
   }
 }
 
@@ -93,6 +115,7 @@ bool RedisClient::Connect(std::string* error) {
   }
   redisSetTimeout(ctx_, ToTimeval(timeout_));
   redisEnableKeepAlive(ctx_);
+  ctx_->reader->fn = &kReplyFunctions;
   if (!password_.empty()) {
     Reply r;
     if (!Run({"AUTH", password_}, &r, error)) return false;
@@ -123,16 +146,14 @@ bool RedisClient::Pipeline(const std::vector<Command>& commands, std::vector<Rep
     *error = where_ + ": not connected";
     return false;
   }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const auto& c : commands) {
-    Argv(c, &argv, &lens);
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
-        REDIS_OK) {
-      *error = IoError();
-      return false;
-    }
+  // The whole pipeline in one buffer, handed to hiredis in one append.
+  out_.clear();
+  for (const auto& c : commands) AppendResp(c, &out_);
+  if (redisAppendFormattedCommand(ctx_, out_.data(), out_.size()) != REDIS_OK) {
+    *error = IoError();
+    return false;
   }
+  if (out_.capacity() > (1u << 20)) std::string().swap(out_);  // keep no giant buffer
   replies->reserve(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
@@ -141,9 +162,8 @@ bool RedisClient::Pipeline(const std::vector<Command>& commands, std::vector<Rep
       replies->clear();
       return false;
     }
-    auto* r = static_cast<redisReply*>(raw);
-    replies->push_back(Convert(r));
-    freeReplyObject(r);
+    std::unique_ptr<Reply> r(static_cast<Reply*>(raw));
+    replies->push_back(std::move(*r));
   }
   return true;
 }

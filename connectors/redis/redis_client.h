@@ -69,6 +69,7 @@ class RedisClient {
   std::chrono::milliseconds timeout_;
   std::string where_;
   redisContext* ctx_ = nullptr;
+  std::string out_;  // the pipeline being sent, in Redis's protocol
 };
 
 }  // namespace gale::connectors::redis

@@ -112,6 +112,69 @@ std::string Topology(const TempDir& tmp, int port, const std::string& spout_conf
                        "  - { from: in, to: count, grouping: { type: SHUFFLE } }\n");
 }
 
+TEST_CASE("RedisClient reads every kind of reply, in pipelines of any size, and reports a lost server",
+          "[integration][connectors]") {
+  RedisServer server;
+  auto c = Connect(server.port());
+  // Status, bulk string (with a NUL and CRLF inside), integer, nil, error.
+  const std::string binary("a\0b\r\nc", 7);
+  Reply r = Run(*c, {"SET", "k", binary});
+  CHECK(r.type == Reply::Type::kStatus);
+  CHECK(r.str == "OK");
+  r = Run(*c, {"GET", "k"});
+  CHECK(r.type == Reply::Type::kString);
+  CHECK(r.str == binary);
+  r = Run(*c, {"INCRBY", "n", "-5"});
+  CHECK(r.type == Reply::Type::kInteger);
+  CHECK(r.integer == -5);
+  CHECK(Run(*c, {"GET", "missing"}).is_nil());
+  r = Run(*c, {"INCR", "k"});
+  CHECK(r.is_error());
+  CHECK(r.str == "ERR value is not an integer or out of range");
+  // Arrays: empty, nested three deep, with a nil inside (MGET of a missing key).
+  r = Run(*c, {"LRANGE", "none", "0", "-1"});
+  CHECK(r.type == Reply::Type::kArray);
+  CHECK(r.elements.empty());
+  r = Run(*c, {"MGET", "k", "missing", "n"});
+  REQUIRE(r.elements.size() == 3);
+  CHECK(r.elements[0].str == binary);
+  CHECK(r.elements[1].is_nil());
+  CHECK(r.elements[2].str == "-5");
+  Feed(*c, "s", "v", 0, 3);
+  REQUIRE(Run(*c, {"XGROUP", "CREATE", "s", "g", "0"}).str == "OK");
+  r = Run(*c, {"XREADGROUP", "GROUP", "g", "me", "COUNT", "2", "STREAMS", "s", ">"});
+  REQUIRE(r.elements.size() == 1);              // one stream
+  CHECK(r.elements[0].elements[0].str == "s");  // its name, then its entries
+  const auto& entries = r.elements[0].elements[1].elements;
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[1].elements[1].elements[0].str == "value");
+  CHECK(entries[1].elements[1].elements[1].str == "v-1");
+  // A pipeline of 20 000 commands with an error in the middle: every reply,
+  // in order, the error in its place.
+  std::vector<Command> cmds;
+  for (int i = 0; i < 20000; ++i) {
+    cmds.push_back(i == 777 ? Command{"HSET", "k", "f", "v"}  // k is a string
+                            : Command{"RPUSH", "list", std::string(i % 50, 'x')});
+  }
+  std::vector<Reply> replies;
+  std::string error;
+  REQUIRE(c->Pipeline(cmds, &replies, &error));
+  REQUIRE(replies.size() == cmds.size());
+  CHECK(replies[776].integer == 777);
+  CHECK(replies[777].is_error());
+  CHECK(replies[777].str.rfind("WRONGTYPE", 0) == 0);
+  CHECK(replies[778].integer == 778);
+  CHECK(replies.back().integer == 19999);
+  // The server goes away: an error naming it, then a reconnect works.
+  server.Stop();
+  CHECK(!c->Run({"PING"}, &r, &error));
+  CHECK(error.rfind("redis 127.0.0.1:" + std::to_string(server.port()) + ": ", 0) == 0);
+  CHECK(!c->connected());
+  server.Start();
+  REQUIRE(c->Connect(&error));
+  CHECK(Run(*c, {"PING"}).str == "PONG");
+}
+
 TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a SIGKILL",
           "[integration][connectors]") {
   RedisServer server;
