@@ -112,8 +112,9 @@ std::string Topology(const TempDir& tmp, int port, const std::string& spout_conf
                        "  - { from: in, to: count, grouping: { type: SHUFFLE } }\n");
 }
 
-TEST_CASE("RedisClient reads every kind of reply, in pipelines of any size, and reports a lost server",
-          "[integration][connectors]") {
+TEST_CASE(
+    "RedisClient reads every kind of reply, in pipelines of any size, and reports a lost server",
+    "[integration][connectors]") {
   RedisServer server;
   auto c = Connect(server.port());
   // Status, bulk string (with a NUL and CRLF inside), integer, nil, error.
