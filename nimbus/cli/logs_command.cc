@@ -142,6 +142,27 @@ int Logs(const ClusterArgs& c, const std::string& name, const LogsOptions& o, st
       text = nl == std::string::npos ? "" : text.substr(nl + 1);
     }
     std::vector<std::string> lines;
+    const bool whole_file = std::atoll(r->Header("X-Log-Start").c_str()) == 0;
+    if (whole_file) {
+      // Just after a rotation the current file holds few lines: the rest
+      // of the tail is at the end of the previous file (.log.1), if any.
+      std::vector<std::string> current;
+      WorkerLog probe = w;
+      KeepLines(probe, text, o, current);
+      if (current.size() < static_cast<size_t>(o.lines)) {
+        const std::string previous =
+            "worker-" + info.id + "-" + std::to_string(w.port) + ".log.1";
+        auto older = Fetch(w, info.id, "&file=" + previous + "&length=" + std::to_string(length));
+        if (older.ok()) {
+          std::string before = older->body;
+          if (std::atoll(older->Header("X-Log-Start").c_str()) > 0) {
+            const size_t nl = before.find('\n');
+            before = nl == std::string::npos ? "" : before.substr(nl + 1);
+          }
+          KeepLines(w, before, o, lines);  // w.keep carries into the current file
+        }
+      }
+    }
     const size_t used = KeepLines(w, text, o, lines);
     const size_t from = lines.size() > static_cast<size_t>(o.lines) ? lines.size() - o.lines : 0;
     for (size_t i = from; i < lines.size(); ++i) {

@@ -170,6 +170,11 @@ TEST_CASE("A worker's log is rotated by size and keeps worker.log.max.files file
   auto tail = cluster.Gale({"logs", "chatty", "--component", "chatty", "--lines", "5"});
   CHECK(tail.exit_code == 0);
   CHECK(CountLines(tail.out, "] tuple ") == 10);  // 5 from each worker
+  // A file holds about 32 lines: the last 25 of a worker come from its
+  // current file and, whenever that holds fewer, from the end of .log.1.
+  tail = cluster.Gale({"logs", "chatty", "--component", "chatty", "--lines", "25"});
+  CHECK(tail.exit_code == 0);
+  CHECK(CountLines(tail.out, "] tuple ") == 50);
 }
 
 }  // namespace
