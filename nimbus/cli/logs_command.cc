@@ -150,8 +150,7 @@ int Logs(const ClusterArgs& c, const std::string& name, const LogsOptions& o, st
       WorkerLog probe = w;
       KeepLines(probe, text, o, current);
       if (current.size() < static_cast<size_t>(o.lines)) {
-        const std::string previous =
-            "worker-" + info.id + "-" + std::to_string(w.port) + ".log.1";
+        const std::string previous = "worker-" + info.id + "-" + std::to_string(w.port) + ".log.1";
         auto older = Fetch(w, info.id, "&file=" + previous + "&length=" + std::to_string(length));
         if (older.ok()) {
           std::string before = older->body;
