@@ -44,6 +44,13 @@ size_t KeepLines(WorkerLog& w, const std::string& text, const LogsOptions& o,
   return start;
 }
 
+// A tail's body without its partial first line, unless it starts the file.
+std::string WholeLines(const http::HttpResponse& r) {
+  if (std::atoll(r.Header("X-Log-Start").c_str()) == 0) return r.body;
+  const size_t nl = r.body.find('\n');
+  return nl == std::string::npos ? "" : r.body.substr(nl + 1);
+}
+
 Result<http::HttpResponse> Fetch(const WorkerLog& w, const std::string& topology_id,
                                  const std::string& range) {
   const std::string target =
@@ -135,39 +142,25 @@ int Logs(const ClusterArgs& c, const std::string& name, const LogsOptions& o, st
       ++failures;
       continue;
     }
-    std::string text = r->body;
-    // Drop a partial first line, unless the whole file came.
-    if (std::atoll(r->Header("X-Log-Start").c_str()) > 0) {
-      const size_t nl = text.find('\n');
-      text = nl == std::string::npos ? "" : text.substr(nl + 1);
-    }
+    const int64_t start = std::atoll(r->Header("X-Log-Start").c_str());
     std::vector<std::string> lines;
-    const bool whole_file = std::atoll(r->Header("X-Log-Start").c_str()) == 0;
-    if (whole_file) {
-      // Just after a rotation the current file holds few lines: the rest
-      // of the tail is at the end of the previous file (.log.1), if any.
-      std::vector<std::string> current;
-      WorkerLog probe = w;
-      KeepLines(probe, text, o, current);
-      if (current.size() < static_cast<size_t>(o.lines)) {
-        const std::string previous = "worker-" + info.id + "-" + std::to_string(w.port) + ".log.1";
-        auto older = Fetch(w, info.id, "&file=" + previous + "&length=" + std::to_string(length));
-        if (older.ok()) {
-          std::string before = older->body;
-          if (std::atoll(older->Header("X-Log-Start").c_str()) > 0) {
-            const size_t nl = before.find('\n');
-            before = nl == std::string::npos ? "" : before.substr(nl + 1);
-          }
-          KeepLines(w, before, o, lines);  // w.keep carries into the current file
-        }
+    if (start == 0) {
+      // The whole file came, shorter than the tail asked for (a young log,
+      // or one just rotated): the tail goes on at the end of the previous
+      // file, if there is one (the server names the current file).
+      auto older = Fetch(
+          w, info.id, "&file=" + r->Header("X-Log-File") + ".1&length=" + std::to_string(length));
+      if (older.ok()) {
+        KeepLines(w, WholeLines(*older), o, lines);  // w.keep carries into the current file
       }
     }
+    const std::string text = WholeLines(*r);
     const size_t used = KeepLines(w, text, o, lines);
     const size_t from = lines.size() > static_cast<size_t>(o.lines) ? lines.size() - o.lines : 0;
     for (size_t i = from; i < lines.size(); ++i) {
       out << (prefix ? n + " | " : "") << lines[i] << "\n";
     }
-    w.offset = std::atoll(r->Header("X-Log-Start").c_str()) + static_cast<int64_t>(used);
+    w.offset = start + static_cast<int64_t>(used);
   }
   out.flush();
   if (!o.follow) return failures ? 1 : 0;

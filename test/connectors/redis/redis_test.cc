@@ -7,11 +7,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace gale::testing {
 namespace {
@@ -174,6 +179,43 @@ TEST_CASE(
   server.Start();
   REQUIRE(c->Connect(&error));
   CHECK(Run(*c, {"PING"}).str == "PONG");
+}
+
+TEST_CASE("RedisClient reports a reply that breaks Redis's protocol midway, naming the server",
+          "[integration][connectors]") {
+  // A fake server: it answers the first command with an array whose third
+  // element has no valid type byte, then hangs up. The call fails with
+  // hiredis's reason; the half-built reply goes to FreeReply (under
+  // valgrind --leak-check=full this test shows no leak).
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  const int port = ntohs(addr.sin_port);
+  std::thread server([listener] {
+    pollfd p{listener, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1) return;  // bounded: the client never came
+    const int fd = ::accept(listener, nullptr, nullptr);
+    char request[256];
+    if (::recv(fd, request, sizeof request, 0) > 0) {
+      const std::string reply = "*3\r\n$1\r\na\r\n*1\r\n:5\r\n!bad\r\n";
+      (void)!::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    }
+    ::close(fd);
+  });
+  RedisClient c("127.0.0.1", port, "", std::chrono::milliseconds(5000));
+  std::string error;
+  REQUIRE(c.Connect(&error));
+  Reply r;
+  CHECK(!c.Run({"PING"}, &r, &error));
+  CHECK(error.rfind("redis 127.0.0.1:" + std::to_string(port) + ": Protocol error", 0) == 0);
+  CHECK(!c.connected());
+  server.join();
+  ::close(listener);
 }
 
 TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a SIGKILL",
