@@ -129,6 +129,11 @@ Result<std::unique_ptr<Spout>> ClassRegistry::MakeSpout(std::string_view name) c
   if (c->kind != ComponentKind::kSpout) {
     return Status::InvalidArgument("class '" + std::string(name) + "' is a bolt, not a spout");
   }
+  if (c->make_stateful_spout) {
+    auto s = Construct<StatefulSpout>(name, c->make_stateful_spout);
+    if (!s.ok()) return s.status();
+    return state::RunStatefulSpout(std::move(*s));
+  }
   return Construct<Spout>(name, c->make_spout);
 }
 

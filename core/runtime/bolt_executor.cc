@@ -38,11 +38,7 @@ class BoltExecutor::Collector final : public OutputCollector {
         if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in));
       }
     }
-    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
-      SendToAcker(ack_, p.root,
-                  Values{static_cast<int64_t>(p.root),
-                         static_cast<int64_t>(p.edge ^ TupleAccess::ack_val(input))});
-    });
+    ex_.SendAcks(ack_, task_, input);
   }
   // Fails and resets go to the acker at once (SendNow), not with the
   // batch: Execute() may run for a while yet.
@@ -52,9 +48,10 @@ class BoltExecutor::Collector final : public OutputCollector {
       const int in = ex_.InputIndex(input.meta());
       if (in >= 0) ex_.mutable_stats().AddInputFailed(static_cast<size_t>(in));
     }
-    TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
-      ex_.SendNow(ex_.AckerFor(p.root), fail_, task_, Values{static_cast<int64_t>(p.root)});
-    });
+    if (ex_.exactly_once_ && input.meta()->stream != state::kCheckpointStream) {
+      ex_.tainted_[ex_.TaskIndex(task_)] = true;
+    }
+    ex_.SendFails(fail_, task_, input);
   }
   void ResetTimeout(const Tuple& input) override {
     TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
@@ -104,24 +101,13 @@ class BoltExecutor::Collector final : public OutputCollector {
     const bool anchored = ack_ != nullptr && !anchors.empty();
     auto edges = [&](Tuple& t) {
       if (!anchored) return;
-      for (const Tuple* a : anchors) {
-        const RootEdges& roots = TupleAccess::roots(*a);
-        if (roots.empty()) continue;
-        const uint64_t edge = ex_.ids().Next();
-        TupleAccess::XorAckVal(*a, edge);
-        RootEdges& child = TupleAccess::mutable_roots(t);
-        roots.ForEach([&](const RootEdges::Pair& p) { child.XorInto(p.root, edge); });
-      }
+      for (const Tuple* a : anchors) ex_.AnchorEdge(*a, t);
     };
     // The last target takes the values; the others get copies.
     const size_t n = targets_.size();
     for (size_t i = 0; i + 1 < n; ++i)
       ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
     if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
-  }
-
-  void SendToAcker(const StreamMeta* meta, uint64_t root, Values&& values) {
-    ex_.Send(ex_.AckerFor(root), meta, task_, std::move(values));
   }
 
   BoltExecutor& ex_;
@@ -150,11 +136,21 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
       polled_.emplace_back(i, p);
     }
   }
-  if (shared.plan.checkpointing() && component_.role == Role::kBolt &&
-      !state::IsStateful(shared.plan.topology_config().MergedWith(component_.config))) {
+  if (shared.plan.checkpointing() && component_.role == Role::kBolt) {
+    const Config effective = shared.plan.topology_config().MergedWith(component_.config);
+    stateful_ = state::IsStateful(effective);
+    exactly_once_ = state::ExactlyOnce(effective);
+    const auto max_held =
+        static_cast<size_t>(effective.GetInt("topology.state.alignment.max.tuples", 100000));
     for (const auto& c : contexts_) {
-      checkpoint_barriers_.emplace_back(state::CheckpointInputs(*c));
+      if (exactly_once_) {
+        aligners_.emplace_back(state::CheckpointSources(*c), max_held);
+        dropped_.push_back(c->RegisterCounter("state.alignment.dropped"));
+      } else if (!stateful_) {
+        checkpoint_barriers_.emplace_back(state::CheckpointInputs(*c));
+      }
     }
+    tainted_.assign(contexts_.size(), 0);
   }
 }
 
@@ -182,7 +178,56 @@ void BoltExecutor::ForwardCheckpoint(size_t i, const Tuple& input) {
       tasks_[i]);
 }
 
+// What a task's barrier aligner does with the tuples it decides on.
+class BoltExecutor::AlignHandler {
+ public:
+  AlignHandler(BoltExecutor& ex, size_t i) : ex_(ex), i_(i) {}
+  void Run(const Tuple& t) { ex_.ExecuteNow(i_, t); }
+  void Complete(const Tuple& t, int64_t txid, state::Action action) {
+    if (action == state::Action::kRollback) ex_.tainted_[i_] = 0;
+    if (action == state::Action::kPrepare && ex_.tainted_[i_]) {
+      return Fail(t, "a tuple failed since the last checkpoint");
+    }
+    if (ex_.stateful_) return ex_.ExecuteNow(i_, t);  // the stateful runner acts
+    ex_.Guarded(
+        [&] {
+          Collector& out = *ex_.collectors_[i_];
+          out.Emit(Stream{state::kCheckpointStream}, t, Values{txid, static_cast<int64_t>(action)});
+          out.Ack(t);
+        },
+        ex_.tasks_[i_]);
+  }
+  void Ack(const Tuple& t) { ex_.collectors_[i_]->Ack(t); }
+  void Fail(const Tuple& t, const char* why) {
+    GALE_LOG(kInfo) << ex_.component_.id << " task " << ex_.tasks_[i_] << ": checkpoint "
+                    << state::ActionName(static_cast<state::Action>(t.GetInt(1))) << " of txid "
+                    << t.GetInt(0) << " failed: " << why;
+    ex_.collectors_[i_]->Fail(t);
+  }
+  void Dropped(size_t n) { ex_.dropped_[i_].Inc(static_cast<int64_t>(n)); }
+  void Overflowed() {
+    ex_.ReportError(ex_.tasks_[i_],
+                    "more than topology.state.alignment.max.tuples tuples held while aligning a "
+                    "checkpoint: it fails, and everything rolls back");
+  }
+
+ private:
+  BoltExecutor& ex_;
+  const size_t i_;
+};
+
 void BoltExecutor::Execute(size_t i, const Tuple& input) {
+  if (aligners_.empty() || input.IsTick()) return ExecuteNow(i, input);
+  AlignHandler h(*this, i);
+  if (input.meta()->stream == state::kCheckpointStream) {
+    aligners_[i].OnBarrier(input.source_task(), input.GetInt(0),
+                           static_cast<state::Action>(input.GetInt(1)), input, h);
+  } else {
+    aligners_[i].OnData(input.source_task(), input, h);
+  }
+}
+
+void BoltExecutor::ExecuteNow(size_t i, const Tuple& input) {
   if (!checkpoint_barriers_.empty() && input.meta()->stream == state::kCheckpointStream) {
     return ForwardCheckpoint(i, input);
   }

@@ -13,6 +13,7 @@
 
 #include "core/runtime/executor.h"
 #include "core/runtime/polled.h"
+#include "core/state/aligner.h"
 #include "core/state/checkpoint.h"
 
 #include <gale/bolt.h>
@@ -41,6 +42,9 @@ class BoltExecutor final : public Executor {
   size_t DeliverBatch(Batch& input, size_t from);
   void Deliver(Envelope& e);
   void Execute(size_t task_index, const Tuple& input);
+  // Execute() past the barrier aligner (exactly once).
+  void ExecuteNow(size_t task_index, const Tuple& input);
+  class AlignHandler;
   // A bolt that is not stateful passes the checkpoint on once it has it
   // from every input task (Storm's CheckpointTupleForwarder).
   void ForwardCheckpoint(size_t task_index, const Tuple& input);
@@ -55,6 +59,15 @@ class BoltExecutor final : public Executor {
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
   // Per task, when this bolt forwards checkpoints (empty otherwise).
   std::vector<state::CheckpointBarrier> checkpoint_barriers_;
+  // Exactly once (core/state/README.md): per task, the barrier aligner,
+  // whether a data tuple failed since the last checkpoint (the next PREPARE
+  // then fails, so everything rolls back and replays), and the count of
+  // stale tuples dropped.
+  bool exactly_once_ = false;
+  bool stateful_ = false;
+  std::vector<state::BarrierAligner<Tuple>> aligners_;
+  std::vector<uint8_t> tainted_;
+  std::vector<Counter> dropped_;
   // Bolts that get work from another thread too (polled.h), with their task index.
   std::vector<std::pair<size_t, Polled*>> polled_;
 };

@@ -26,6 +26,7 @@
 #include "core/runtime/stats.h"
 #include "core/runtime/topology_plan.h"
 #include "core/runtime/user_metrics.h"
+#include "core/tuple/tuple_access.h"
 
 #include <atomic>
 #include <exception>
@@ -155,6 +156,31 @@ class Executor {
     }
   }
   int32_t AckerFor(uint64_t root) const;
+  // Anchors `child` to `anchor`'s trees: a new edge per anchor, XORed into
+  // the anchor's ack value and into the child's roots.
+  void AnchorEdge(const Tuple& anchor, Tuple& child) {
+    const internal::RootEdges& roots = internal::TupleAccess::roots(anchor);
+    if (roots.empty()) return;
+    const uint64_t edge = ids_.Next();
+    internal::TupleAccess::XorAckVal(anchor, edge);
+    internal::RootEdges& mine = internal::TupleAccess::mutable_roots(child);
+    roots.ForEach([&](const internal::RootEdges::Pair& p) { mine.XorInto(p.root, edge); });
+  }
+  // Acks `input` of `task` on `ack` (__ack_ack): (root, edge XOR the
+  // children's edges) to each of its roots' ackers.
+  void SendAcks(const StreamMeta* ack, int32_t task, const Tuple& input) {
+    internal::TupleAccess::roots(input).ForEach([&](const internal::RootEdges::Pair& p) {
+      Send(AckerFor(p.root), ack, task,
+           Values{static_cast<int64_t>(p.root),
+                  static_cast<int64_t>(p.edge ^ internal::TupleAccess::ack_val(input))});
+    });
+  }
+  // Fails `input`'s trees at once (SendNow) on `fail` (__ack_fail).
+  void SendFails(const StreamMeta* fail, int32_t task, const Tuple& input) {
+    internal::TupleAccess::roots(input).ForEach([&](const internal::RootEdges::Pair& p) {
+      SendNow(AckerFor(p.root), fail, task, Values{static_cast<int64_t>(p.root)});
+    });
+  }
   // A new random root id whose acker (AckerFor) runs in this worker when
   // one does, on this executor's thread when it hosts one (PreferAckers):
   // the init and the acker's answer to the spout then never leave the

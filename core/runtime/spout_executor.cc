@@ -12,8 +12,8 @@ namespace gale::runtime {
 
 class SpoutExecutor::Collector final : public SpoutOutputCollector {
  public:
-  Collector(SpoutExecutor& ex, int32_t task, uint32_t task_index)
-      : ex_(ex), task_(task), task_index_(task_index) {
+  Collector(SpoutExecutor& ex, int32_t task, uint32_t task_index, bool untracked)
+      : ex_(ex), task_(task), task_index_(task_index), untracked_(untracked) {
     if (const OutputStream* init = ex.component().FindOutput(acking::kAckInitStream)) {
       init_meta_ = &init->meta;
     }
@@ -53,6 +53,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
     if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
+    if (untracked_) id.reset();  // a StatefulSpout's: replayed by rollbacks
     const bool tracked = id.has_value() && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
     if (tracked) root = ex_.NewRoot();
@@ -87,6 +88,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   SpoutExecutor& ex_;
   const int32_t task_;
   const uint32_t task_index_;
+  const bool untracked_;
   const StreamMeta* init_meta_ = nullptr;  // __ack_init; null when acking is off
   std::vector<int32_t> targets_;
 };
@@ -109,8 +111,14 @@ SpoutExecutor::SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
   }
   const int max = shared.plan.settings().max_spout_pending;
   max_pending_ = max > 0 ? static_cast<size_t>(max) * tasks_.size() : 0;
+  for (const auto& s : spouts_) {
+    checkpointed_.push_back(dynamic_cast<state::CheckpointedSpout*>(s.get()));
+  }
+  if (const OutputStream* o = component_.FindOutput(acking::kAckAckStream)) ack_meta_ = &o->meta;
+  if (const OutputStream* o = component_.FindOutput(acking::kAckFailStream)) fail_meta_ = &o->meta;
   for (size_t i = 0; i < tasks_.size(); ++i) {
-    collectors_.push_back(std::make_unique<Collector>(*this, tasks_[i], static_cast<uint32_t>(i)));
+    collectors_.push_back(std::make_unique<Collector>(*this, tasks_[i], static_cast<uint32_t>(i),
+                                                      checkpointed_[i] != nullptr));
     contexts_.push_back(std::make_unique<TopologyContext>(
         shared.plan.name(), component_.id, tasks_[i], shared.plan.component_tasks(),
         shared.plan.topology_config(), component_.config, &EngineLogSink(), &user_metrics_));
@@ -204,6 +212,7 @@ void SpoutExecutor::Process(Envelope& e) {
     return;
   }
   const std::string& stream = t.source_stream();
+  if (stream == state::kCheckpointStream) return Checkpoint(e.task, t);
   const uint64_t root = static_cast<uint64_t>(t.GetInt(0));
   if (stream == acking::kAckAckStream) {
     Complete(root, true);
@@ -212,6 +221,32 @@ void SpoutExecutor::Process(Envelope& e) {
   } else if (stream == acking::kAckResetTimeoutStream) {
     ResetTimeout(root);
   }
+}
+
+void SpoutExecutor::Checkpoint(int32_t task, const Tuple& input) {
+  const size_t i = TaskIndex(task);
+  state::CheckpointedSpout* spout = i < checkpointed_.size() ? checkpointed_[i] : nullptr;
+  const int64_t txid = input.GetInt(0);
+  const auto action = static_cast<state::Action>(input.GetInt(1));
+  Status s = Status::FailedPrecondition("not a stateful spout");
+  if (spout && !Guarded([&] { s = spout->OnCheckpoint(txid, action); }, task)) {
+    s = Status::Internal("the spout threw: " + last_exception_);
+  }
+  if (!s.ok()) {
+    // Routine after a restart (the rollback it brings fixes it): logged.
+    GALE_LOG(kInfo) << component_.id << " task " << task << ": checkpoint "
+                    << state::ActionName(action) << " of txid " << txid
+                    << " failed: " << s.message();
+    if (fail_meta_) SendFails(fail_meta_, task, input);
+    return;
+  }
+  const OutputStream& out = ResolveStream(state::kCheckpointStream);
+  const Values values{txid, static_cast<int64_t>(action)};
+  ChooseTargets(task, out, values, targets_);
+  for (int32_t target : targets_) {
+    Send(target, &out.meta, task, values, [&](Tuple& t) { AnchorEdge(input, t); });
+  }
+  if (ack_meta_) SendAcks(ack_meta_, task, input);
 }
 
 bool SpoutExecutor::ProcessAll(std::vector<Batch>& input) {

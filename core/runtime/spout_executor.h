@@ -14,6 +14,7 @@
 #include "core/acking/acker_bolt.h"
 #include "core/acking/rotating_map.h"
 #include "core/runtime/executor.h"
+#include "core/state/checkpoint.h"
 
 #include <gale/spout.h>
 
@@ -78,6 +79,10 @@ class SpoutExecutor final : public Executor {
   static constexpr int kIdleLongAfter = 1000;
   Nanos IdleWait(int idle) const;
   void Process(Envelope& e);
+  // A checkpoint for one of our StatefulSpouts: it acts, then the
+  // checkpoint goes on to every task it feeds, after what it emitted before
+  // (exactly once: core/state/README.md).
+  void Checkpoint(int32_t task, const Tuple& input);
   void ProcessAcker(HostedAcker& h, Envelope& e);
   // An init for hosted acker task `acker`, applied at the emit: no message.
   void InitHere(HostedAcker& h, int32_t acker, uint64_t root, uint64_t val, int32_t spout_task);
@@ -99,6 +104,12 @@ class SpoutExecutor final : public Executor {
   void SetActive(bool active);
 
   std::vector<std::unique_ptr<Spout>> spouts_;
+  // By task index: the StatefulSpout's checkpoint side, or null. Their
+  // emits are not tracked (a rollback replays them).
+  std::vector<state::CheckpointedSpout*> checkpointed_;
+  const StreamMeta* ack_meta_ = nullptr;   // __ack_ack, with stateful spouts
+  const StreamMeta* fail_meta_ = nullptr;  // __ack_fail
+  std::vector<int32_t> targets_;
   const std::vector<HostedAcker*> hosted_;
   std::vector<HostedAcker*> hosted_by_task_;  // by task id; null: not hosted here
   std::vector<std::unique_ptr<Collector>> collectors_;

@@ -76,14 +76,25 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
   for (const auto& c : spec.bolts) plan->AddComponent(c, Role::kBolt);
   // State checkpointing (core/state/README.md), as Storm's TopologyBuilder
   // wires it: with a stateful bolt, the checkpoint spout, and a $checkpoint
-  // stream out of every bolt.
+  // stream out of every bolt. When every spout is a StatefulSpout, exactly
+  // once: the spouts take the checkpoint from the checkpoint spout and pass
+  // it on, in order with their data.
   for (const auto& c : spec.bolts) {
     plan->checkpointing_ |= state::IsStateful(spec.config.MergedWith(c.config));
   }
+  bool every_spout = !spec.spouts.empty();
+  for (const auto& c : spec.spouts) {
+    const bool stateful = state::IsStateful(spec.config.MergedWith(c.config));
+    plan->checkpointing_ |= stateful;
+    every_spout &= stateful;
+  }
+  plan->exactly_once_ = plan->checkpointing_ && every_spout;
+  // Gale's to set, whatever the topology says: every task reads it.
+  plan->topology_config_.Set(std::string(state::kExactlyOnceKey), plan->exactly_once_);
   if (plan->checkpointing_) {
     const Fields fields(state::CheckpointFields());
     for (auto& c : plan->components_) {
-      if (c.role == Role::kBolt)
+      if (c.role == Role::kBolt || plan->exactly_once_)
         AddStream(c, std::string(state::kCheckpointStream), fields, false, false);
     }
     topology::ComponentSpec spout;
@@ -175,6 +186,11 @@ void TopologyPlan::AddSystemStreams() {
       case Role::kSpout:
         AddStream(c, std::string(acking::kAckInitStream), Fields{"id", "init-val", "spout-task"},
                   false, true);
+        // Exactly once, spouts ack and fail the checkpoints they pass on.
+        if (exactly_once_ && c.id != state::kCheckpointComponent) {
+          AddStream(c, std::string(acking::kAckAckStream), Fields{"id", "ack-val"}, false, true);
+          AddStream(c, std::string(acking::kAckFailStream), Fields{"id"}, false, true);
+        }
         break;
       case Role::kBolt:
         AddStream(c, std::string(acking::kAckAckStream), Fields{"id", "ack-val"}, false, true);
@@ -228,23 +244,29 @@ Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
   }
   if (!checkpointing_) return Status::Ok();
   // Every bolt takes the checkpoint (ALL grouping) from each component it
-  // reads from, spouts standing for the checkpoint spout.
+  // reads from, spouts standing for the checkpoint spout; exactly once, the
+  // spouts take it from the checkpoint spout and pass it on themselves.
+  const int checkpoint_spout = FindComponent(state::kCheckpointComponent);
+  auto subscribe = [&](int source, int to) {
+    for (auto& o : components_[static_cast<size_t>(source)].outputs) {
+      if (o->meta.stream != state::kCheckpointStream) continue;
+      for (const Route& r : o->routes) {
+        if (r.target_component == to) return;
+      }
+      o->routes.push_back(Route{to, topology::GroupingType::kAll, {}});
+    }
+  };
   for (const auto& b : spec.bolts) {
     const int to = FindComponent(b.id);
     for (const auto& s : spec.streams) {
       if (s.to != b.id) continue;
       const int from = FindComponent(s.from);
       const bool spout = components_[static_cast<size_t>(from)].role == Role::kSpout;
-      const int source = spout ? FindComponent(state::kCheckpointComponent) : from;
-      OutputStream* out = nullptr;
-      for (auto& o : components_[static_cast<size_t>(source)].outputs) {
-        if (o->meta.stream == state::kCheckpointStream) out = o.get();
-      }
-      if (!out) continue;
-      bool have = false;
-      for (const Route& r : out->routes) have |= r.target_component == to;
-      if (!have) out->routes.push_back(Route{to, topology::GroupingType::kAll, {}});
+      subscribe(spout && !exactly_once_ ? checkpoint_spout : from, to);
     }
+  }
+  if (exactly_once_) {
+    for (const auto& sp : spec.spouts) subscribe(checkpoint_spout, FindComponent(sp.id));
   }
   return Status::Ok();
 }

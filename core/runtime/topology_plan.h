@@ -90,6 +90,9 @@ class TopologyPlan {
   // Whether the topology has a stateful bolt, so the checkpoint spout and
   // the $checkpoint streams (core/state).
   bool checkpointing() const { return checkpointing_; }
+  // Whether every spout is a StatefulSpout: checkpoints start at the spouts
+  // (core/state/README.md, "Exactly once").
+  bool exactly_once() const { return exactly_once_; }
 
  private:
   TopologyPlan() = default;
@@ -108,6 +111,7 @@ class TopologyPlan {
   std::vector<int32_t> acker_tasks_;
   StreamMeta tick_meta_;
   bool checkpointing_ = false;
+  bool exactly_once_ = false;
 };
 
 }  // namespace gale::runtime

@@ -23,10 +23,15 @@ const char* ActionName(Action a) {
 
 std::vector<std::string> CheckpointFields() { return {"txid", "action"}; }
 
-bool IsStateful(const Config& config) {
-  const Value* v = config.Find(kStatefulMarker);
+namespace {
+bool IsTrue(const Config& config, std::string_view key) {
+  const Value* v = config.Find(key);
   return v && v->type() == ValueType::kBool && v->AsBool();
 }
+}  // namespace
+
+bool IsStateful(const Config& config) { return IsTrue(config, kStatefulMarker); }
+bool ExactlyOnce(const Config& config) { return IsTrue(config, kExactlyOnceKey); }
 
 std::string StateNamespace(const Config& config, const std::string& topology,
                            const std::string& component, int32_t task) {
@@ -56,11 +61,16 @@ bool CheckpointBarrier::Arrive(int64_t txid, int64_t action) {
 }
 
 size_t CheckpointInputs(const TopologyContext& context) {
-  size_t n = 0;
+  return CheckpointSources(context).size();
+}
+
+std::vector<int32_t> CheckpointSources(const TopologyContext& context) {
+  std::vector<int32_t> out;
   for (const auto& s : context.sources()) {
-    if (s.stream == kCheckpointStream) n += context.GetComponentTasks(s.component).size();
+    if (s.stream != kCheckpointStream) continue;
+    for (int32_t t : context.GetComponentTasks(s.component)) out.push_back(t);
   }
-  return n;
+  return out;
 }
 
 namespace {
@@ -69,6 +79,24 @@ std::unique_ptr<StateStore> OpenOrThrow(const Config& config, const std::string&
   auto store = OpenStateStore(config, ns);
   if (!store.ok()) { throw std::runtime_error("state " + ns + ": " + store.status().message()); }
   return std::move(store).value();
+}
+
+// The committed state of `store`: a prepared txid left over is dropped.
+Result<std::unique_ptr<KeyValueStateImpl>> OpenCommitted(std::unique_ptr<StateStore> store) {
+  GALE_ASSIGN_OR_RETURN(auto state, KeyValueStateImpl::Open(std::move(store)));
+  if (state->prepared_txid() != kNoTxid) GALE_RETURN_IF_ERROR(state->Rollback());
+  return state;
+}
+
+// A COMMIT reaching a task restarted since it prepared: its prepared state
+// is in the store. A store that never saw the PREPARE (the memory store,
+// gone with the old process) has nothing to commit: `lost` says so.
+Status CommitStored(StateStore& store, int64_t txid, bool* lost) {
+  *lost = false;
+  GALE_ASSIGN_OR_RETURN(Committed c, store.Load());
+  if (c.prepared_txid == txid) return store.Commit(txid);
+  *lost = c.txid < txid;
+  return Status::Ok();
 }
 
 // ---- The checkpoint spout ----------------------------------------------
@@ -95,6 +123,7 @@ class CheckpointSpout final : public Spout {
     }
     txid_ = state_->Get("txid", int64_t{0}).AsInt();
     phase_ = static_cast<Phase>(state_->Get("phase", int64_t{0}).AsInt());
+    exactly_once_ = ExactlyOnce(context.config());
     // Every start is a recovery: settle the last txid, then INITSTATE.
     recovering_ = true;
   }
@@ -105,7 +134,11 @@ class CheckpointSpout final : public Spout {
     if (now < next_try_) return;
     if (recovering_) {
       switch (phase_) {
-        case Phase::kCommitted: return Send(txid_, Action::kInitState);
+        // Exactly once: every task goes back to the committed state, the
+        // spouts to their positions (a ROLLBACK also initializes).
+        case Phase::kCommitted:
+          return exactly_once_ ? Send(txid_ + 1, Action::kRollback)
+                               : Send(txid_, Action::kInitState);
         case Phase::kPreparing: return Send(txid_, Action::kRollback);
         case Phase::kCommitting: return Send(txid_, Action::kCommit);
       }
@@ -127,7 +160,12 @@ class CheckpointSpout final : public Spout {
       case Action::kCommit:
         if (Save(txid, Phase::kCommitted)) last_commit_ = std::chrono::steady_clock::now();
         break;
-      case Action::kRollback: Save(txid - 1, Phase::kCommitted); break;
+      case Action::kRollback:
+        if (Save(txid - 1, Phase::kCommitted) && exactly_once_) {
+          recovering_ = false;
+          last_commit_ = std::chrono::steady_clock::now();
+        }
+        break;
       case Action::kInitState:
         recovering_ = false;
         last_commit_ = std::chrono::steady_clock::now();
@@ -194,6 +232,7 @@ class CheckpointSpout final : public Spout {
   Phase phase_ = Phase::kCommitted;
   bool recovering_ = true;
   bool in_flight_ = false;
+  bool exactly_once_ = false;
   std::chrono::steady_clock::time_point next_try_{}, last_commit_{};
 };
 
@@ -225,12 +264,20 @@ class StatefulBoltRunner final : public Bolt {
 
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     out_ = &collector;
-    barrier_ = CheckpointBarrier(CheckpointInputs(context));
+    // Exactly once, the executor aligns the checkpoints and hands over one
+    // (core/state/aligner.h); acks are not held (nothing is acked per
+    // tuple: a rollback replays everything since the last commit).
+    exactly_once_ = ExactlyOnce(context.config());
+    barrier_ = CheckpointBarrier(exactly_once_ ? 1 : CheckpointInputs(context));
     ns_ = StateNamespace(context.config(), context.topology_name(), context.component_id(),
                          context.task_id());
     // An unreachable store stops the task here, naming it.
     store_ = OpenOrThrow(context.config(), ns_);
-    user_out_ = std::make_unique<HoldingCollector>(collector, acked_);
+    if (exactly_once_) {
+      user_out_ = std::make_unique<ForwardingCollector>(collector);
+    } else {
+      user_out_ = std::make_unique<HoldingCollector>(collector, acked_);
+    }
     rollbacks_ = context.RegisterCounter("state.rollbacks");
     failures_ = context.RegisterCounter("state.checkpoint.failures");
     bolt_->Prepare(context, *user_out_);
@@ -281,7 +328,13 @@ class StatefulBoltRunner final : public Bolt {
             prepared_.clear();
           }
         } else {
-          s = CommitBeforeInit(txid);
+          bool lost = false;
+          s = CommitStored(*store_, txid, &lost);
+          if (s.ok() && lost) {
+            out_->ReportError("state " + ns_ + ": COMMIT of txid " + std::to_string(txid) +
+                              " found no prepared state (lost with the previous process); its "
+                              "inputs are replayed");
+          }
         }
         break;
       case Action::kRollback:
@@ -295,6 +348,11 @@ class StatefulBoltRunner final : public Bolt {
           acked_.clear();
         } else {
           s = store_->Rollback();
+          // Exactly once, what waited came before the rollback: stale.
+          if (s.ok() && exactly_once_) {
+            waiting_.clear();
+            s = Init();
+          }
         }
         break;
       case Action::kInitState:
@@ -312,24 +370,8 @@ class StatefulBoltRunner final : public Bolt {
     out_->Ack(t);
   }
 
-  // A COMMIT reaching a task restarted since it prepared: its prepared
-  // state is in the store. A store that never saw the PREPARE (the memory
-  // store, gone with the old process) has nothing to commit: its inputs
-  // were never acked, so they are replayed.
-  Status CommitBeforeInit(int64_t txid) {
-    GALE_ASSIGN_OR_RETURN(Committed c, store_->Load());
-    if (c.prepared_txid == txid) return store_->Commit(txid);
-    if (c.txid >= txid) return Status::Ok();
-    out_->ReportError("state " + ns_ + ": COMMIT of txid " + std::to_string(txid) +
-                      " found no prepared state (lost with the previous process); its inputs "
-                      "are replayed");
-    return Status::Ok();
-  }
-
   Status Init() {
-    GALE_ASSIGN_OR_RETURN(auto state, KeyValueStateImpl::Open(std::move(store_)));
-    state_ = std::move(state);
-    if (state_->prepared_txid() != kNoTxid) GALE_RETURN_IF_ERROR(state_->Rollback());
+    GALE_ASSIGN_OR_RETURN(state_, OpenCommitted(std::move(store_)));
     bolt_->InitState(*state_);
     std::deque<Tuple> waiting;
     waiting.swap(waiting_);
@@ -340,7 +382,8 @@ class StatefulBoltRunner final : public Bolt {
   std::unique_ptr<StatefulBolt> bolt_;
   Config code_config_;
   OutputCollector* out_ = nullptr;
-  std::unique_ptr<HoldingCollector> user_out_;
+  std::unique_ptr<ForwardingCollector> user_out_;
+  bool exactly_once_ = false;
   CheckpointBarrier barrier_{1};
   std::string ns_;
   std::unique_ptr<StateStore> store_;         // until INITSTATE
@@ -349,6 +392,87 @@ class StatefulBoltRunner final : public Bolt {
   std::vector<Tuple> prepared_;               // in the prepared txid, acked at its COMMIT
   std::deque<Tuple> waiting_;                 // arrived before INITSTATE
   Counter rollbacks_, failures_;
+};
+
+// ---- The stateful spout runner ------------------------------------------
+
+class StatefulSpoutRunner final : public Spout, public CheckpointedSpout {
+ public:
+  explicit StatefulSpoutRunner(std::unique_ptr<StatefulSpout> spout) : spout_(std::move(spout)) {
+    code_config_.Set(std::string(kStatefulMarker), true);
+  }
+  Config ComponentConfiguration() const override {
+    return spout_->ComponentConfiguration().MergedWith(code_config_);
+  }
+
+  void Open(const TopologyContext& context, SpoutOutputCollector& collector) override {
+    ns_ = StateNamespace(context.config(), context.topology_name(), context.component_id(),
+                         context.task_id());
+    store_ = OpenOrThrow(context.config(), ns_);
+    rollbacks_ = context.RegisterCounter("state.rollbacks");
+    spout_->Open(context, collector);
+  }
+
+  // Nothing before the first rollback gives the spout its position.
+  void NextTuple() override {
+    if (state_) spout_->NextTuple();
+  }
+  void Activate() override { spout_->Activate(); }
+  void Deactivate() override { spout_->Deactivate(); }
+  void Close() override { spout_->Close(); }
+  void DeclareOutputFields(OutputDeclarer& declarer) const override {
+    spout_->DeclareOutputFields(declarer);
+  }
+  // Exhausted once the checkpoint after its last emit has committed.
+  bool IsExhausted() const override { return state_ && drained_ && spout_->IsExhausted(); }
+
+  Status OnCheckpoint(int64_t txid, Action action) override {
+    switch (action) {
+      case Action::kPrepare:
+        if (!state_) return Status::FailedPrecondition("not initialized since the task started");
+        spout_->PrePrepare(txid);
+        exhausted_at_prepare_ = spout_->IsExhausted();
+        return state_->PrepareCommit(txid);
+      case Action::kCommit: {
+        if (!state_) {
+          bool lost = false;
+          return CommitStored(*store_, txid, &lost);
+        }
+        spout_->PreCommit(txid);
+        GALE_RETURN_IF_ERROR(state_->Commit(txid));
+        drained_ = exhausted_at_prepare_;
+        return Status::Ok();
+      }
+      case Action::kRollback:
+        rollbacks_.Inc();
+        drained_ = exhausted_at_prepare_ = false;
+        if (!state_) {
+          GALE_RETURN_IF_ERROR(store_->Rollback());
+          return Init();
+        }
+        spout_->PreRollback();
+        GALE_RETURN_IF_ERROR(state_->Rollback());
+        spout_->InitState(*state_);  // back to the committed position
+        return Status::Ok();
+      case Action::kInitState: return state_ ? Status::Ok() : Init();
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status Init() {
+    GALE_ASSIGN_OR_RETURN(state_, OpenCommitted(std::move(store_)));
+    spout_->InitState(*state_);
+    return Status::Ok();
+  }
+
+  std::unique_ptr<StatefulSpout> spout_;
+  Config code_config_;
+  std::string ns_;
+  std::unique_ptr<StateStore> store_;         // until initialized
+  std::unique_ptr<KeyValueStateImpl> state_;  // from then on
+  bool exhausted_at_prepare_ = false, drained_ = false;
+  Counter rollbacks_;
 };
 
 template <typename T>
@@ -360,6 +484,10 @@ std::unique_ptr<Spout> MakeCheckpointSpout() {
 
 std::unique_ptr<Bolt> RunStateful(std::unique_ptr<StatefulBolt> bolt) {
   return std::make_unique<StatefulBoltRunner>(std::move(bolt));
+}
+
+std::unique_ptr<Spout> RunStatefulSpout(std::unique_ptr<StatefulSpout> spout) {
+  return std::make_unique<StatefulSpoutRunner>(std::move(spout));
 }
 
 const PluginClass& CheckpointSpoutClass() {

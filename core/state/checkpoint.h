@@ -6,12 +6,14 @@
 // [txid, action] on $checkpoint.
 #pragma once
 
+#include "core/common/status.h"
 #include "core/topology/topology_settings.h"
 
 #include <gale/bolt.h>
 #include <gale/config.h>
 #include <gale/plugin.h>
 #include <gale/stateful_bolt.h>
+#include <gale/stateful_spout.h>
 #include <gale/topology_context.h>
 
 #include <cstdint>
@@ -33,8 +35,15 @@ const char* ActionName(Action a);
 // The checkpoint's fields: txid, action.
 std::vector<std::string> CheckpointFields();
 
-// Whether a component with this effective config is a stateful bolt.
+// Whether a component with this effective config is a stateful bolt or
+// spout.
 bool IsStateful(const Config& config);
+
+// Set by the plan in the topology's config when every spout is a
+// StatefulSpout: checkpoints start at the spouts and are aligned, and a
+// failure rolls every task back (README.md, "Exactly once").
+inline constexpr std::string_view kExactlyOnceKey = "topology.state.exactly.once";
+bool ExactlyOnce(const Config& config);
 
 // Where a task's state lives in the store: topology.state.namespace, else
 // the topology's id (storm.id, so a new submission starts empty), else its
@@ -61,10 +70,22 @@ class CheckpointBarrier {
   size_t seen_ = 0;
 };
 
-// How many input tasks send checkpoints to a task with this context.
+// How many input tasks send checkpoints to a task with this context, and
+// which.
 size_t CheckpointInputs(const TopologyContext& context);
+std::vector<int32_t> CheckpointSources(const TopologyContext& context);
 
 std::unique_ptr<Bolt> RunStateful(std::unique_ptr<StatefulBolt> bolt);
+
+// What the spout executor sees of a StatefulSpout: it acts on the
+// checkpoints that reach the task (the executor then passes them on, in
+// order with the spout's data, or fails them on an error).
+class CheckpointedSpout {
+ public:
+  virtual ~CheckpointedSpout() = default;
+  virtual Status OnCheckpoint(int64_t txid, Action action) = 0;
+};
+std::unique_ptr<Spout> RunStatefulSpout(std::unique_ptr<StatefulSpout> spout);
 
 // gale.CheckpointSpout.
 const PluginClass& CheckpointSpoutClass();

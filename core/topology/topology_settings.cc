@@ -81,7 +81,12 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.state.namespace", T::kString,
        "the state's name; set it to keep state across a kill and resubmit (default: the "
        "topology's id, new at each submission)"},
-      {"topology.state.stateful", T::kBool, "set by Gale on a stateful bolt"},
+      {"topology.state.stateful", T::kBool, "set by Gale on a stateful bolt or spout"},
+      {"topology.state.exactly.once", T::kBool,
+       "set by Gale when every spout is a StatefulSpout: the topology runs exactly once"},
+      {"topology.state.alignment.max.tuples", T::kInt,
+       "exactly once: how many tuples a bolt task may hold while it aligns a checkpoint; past "
+       "it the checkpoint fails and everything rolls back (default 100000)"},
       {"topology.bolts.window.reduce", T::kBool,
        "set by Gale on a keyed window reduce (its inputs are acked on arrival)"},
   };

@@ -440,14 +440,29 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
   }
   if (auto settings = ParseSettings(spec.config); settings.ok()) {
     for (const auto& c : spec.bolts) CheckWindow(spec, c, *settings, &report);
-    for (const auto& c : spec.bolts) {
-      const Config effective = spec.config.MergedWith(c.config);
-      const Value* stateful = effective.Find(kStatefulMarker);
-      if (stateful && stateful->type() == ValueType::kBool && stateful->AsBool() &&
-          settings->EffectiveAckers() == 0) {
-        report.Add(c.class_pos, "bolt '" + c.id +
-                                    "' is stateful: its checkpoints are tuple trees, so it needs "
-                                    "acking (topology.acker.executors > 0)");
+    auto stateful = [&](const ComponentSpec& c) {
+      const Value* v = spec.config.MergedWith(c.config).Find(kStatefulMarker);
+      return v && v->type() == ValueType::kBool && v->AsBool();
+    };
+    const ComponentSpec* stateful_spout = nullptr;
+    for (const auto& c : spec.spouts) {
+      if (stateful(c) && !stateful_spout) stateful_spout = &c;
+    }
+    for (const auto* c : AllComponents(spec)) {
+      if (stateful(*c) && settings->EffectiveAckers() == 0) {
+        report.Add(c->class_pos, std::string(c->kind == ComponentKind::kSpout ? "spout" : "bolt") +
+                                     " '" + c->id +
+                                     "' is stateful: its checkpoints are tuple trees, so it "
+                                     "needs acking (topology.acker.executors > 0)");
+      }
+    }
+    // Exactly once needs every source to go back to a checkpoint.
+    for (const auto& c : spec.spouts) {
+      if (stateful_spout && !stateful(c)) {
+        report.Add(c.class_pos, "spout '" + c.id + "' is not a StatefulSpout, but '" +
+                                    stateful_spout->id +
+                                    "' is: exactly once needs every spout to keep its position "
+                                    "in checkpointed state (gale/stateful_spout.h)");
       }
     }
   }

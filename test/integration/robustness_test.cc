@@ -130,7 +130,7 @@ const std::vector<BrokenFile> kBrokenFiles = {
      "GALE_REGISTER_SPOUT/GALE_REGISTER_BOLT)"},
     {"wrong_abi.yaml",
      "$F:3:5: plugin '$L/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
-     "Gale uses ABI version 7: rebuild the plugin against this Gale's SDK"},
+     "Gale uses ABI version 8: rebuild the plugin against this Gale's SDK"},
     {"crashing_plugin.yaml",
      "$F:7:5: plugin code crashed (signal 11, Segmentation fault) while describing component "
      "'crash' "
@@ -142,7 +142,7 @@ const std::vector<BrokenFile> kBrokenFiles = {
     {"unknown_class.yaml",
      "$F:5:16: unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
      "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, "
-     "StatefulWordCount, WordCount)"},
+     "StatefulSentenceSpout, StatefulWordCount, WordCount)"},
     {"spout_uses_bolt_class.yaml",
      "$F:5:16: spout 'sentences' uses className 'SplitSentence', which is a bolt (registered by "
      "$L/libwordcount.so); a spout needs a spout class"},
@@ -928,7 +928,7 @@ TEST_CASE("Nimbus refuses a topology whose classes or streams its plugins do not
     CHECK(expected ==
           "unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
           "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, "
-          "StatefulWordCount, WordCount)");
+          "StatefulSentenceSpout, StatefulWordCount, WordCount)");
     refused(t, expected);
   }
   SECTION("a bolt class for a spout") {

@@ -3,8 +3,8 @@
 // are exact; with the counters' worker SIGKILLed mid-run its tasks come back
 // with their committed counts, and no word ends below its exact count (at
 // least once: nothing lost).
-#include "core/state/key_value_state.h"
 #include "test/connectors/support/servers.h"
+#include "test/state/support/word_counts.h"
 #include "test/support/cluster.h"
 #include "test/support/process.h"
 
@@ -21,45 +21,14 @@ namespace gale::testing {
 namespace {
 
 using std::chrono::seconds;
-using Counts = std::map<std::string, int64_t>;
 
-// 2 000 lines over a small vocabulary, and their exact word counts.
-std::string Corpus(Counts* exact) {
-  const char* words[] = {"alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"};
-  std::string text;
-  for (int i = 0; i < 2000; ++i) {
-    for (int k : {i % 8, (i * 3 + 1) % 8, (i * 5 + 2) % 8}) {
-      text += std::string(words[k]) + " ";
-      ++(*exact)[words[k]];
-    }
-    text.back() = '\n';
-  }
-  return text;
-}
-
-// The committed counts of every task of `component`, summed.
-Counts Committed(int port, const std::string& topology_id, const std::string& component) {
-  Counts out;
-  for (int task = 1; task <= 16; ++task) {
-    auto store = state::OpenRedisStore("127.0.0.1", port,
-                                       topology_id + "/" + component + "/" + std::to_string(task));
-    if (!store.ok()) continue;
-    auto kv = state::KeyValueStateImpl::Open(std::move(store).value());
-    if (!kv.ok()) continue;
-    (*kv)->ForEach([&](const Value& k, const Value& v) { out[k.AsString()] += v.AsInt(); });
-  }
-  return out;
-}
-
-int64_t Total(const Counts& c) {
-  int64_t n = 0;
-  for (const auto& [w, k] : c) n += k;
-  return n;
+Counts Committed(int port, const std::string& ns, const std::string& component) {
+  return CommittedInRedis(port, ns, component);
 }
 
 struct StatefulWordCount {
   StatefulWordCount(TestCluster& c, int redis_port) : cluster(c) {
-    const std::string corpus = c.dir().Write("corpus.txt", Corpus(&exact));
+    const std::string corpus = c.dir().Write("corpus.txt", Corpus(2000, &exact));
     const std::string yaml = c.dir().Write(
         "wc.yaml",
         "name: swc\nconfig:\n  topology.workers: 2\n  topology.max.spout.pending: 2000\n"

@@ -534,6 +534,30 @@ class StatefulCounterBolt : public StatefulBolt {
   KeyValueState* state_ = nullptr;
 };
 
+// A StatefulSpout (exactly once): emits ["k<n % 5>"] for n = 0, 1, ...
+// while n < the log's "spout_limit"; its position n is checkpointed, and a
+// rollback takes it back there. Counts "spout_init" at each InitState.
+class StatefulNumberSpout : public StatefulSpout {
+ public:
+  void Open(const TopologyContext&, SpoutOutputCollector& c) override { c_ = &c; }
+  void InitState(KeyValueState& s) override {
+    state_ = &s;
+    next_ = s.Get("next", int64_t{0}).AsInt();
+    Log().Count("spout_init");
+  }
+  void NextTuple() override {
+    if (next_ >= Log().count("spout_limit")) return;
+    c_->Emit({"k" + std::to_string(next_++ % 5)});
+  }
+  void PrePrepare(int64_t) override { state_->Put("next", next_); }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  SpoutOutputCollector* c_ = nullptr;
+  KeyValueState* state_ = nullptr;
+  int64_t next_ = 0;
+};
+
 // Records every input's values but a windowEnd ("seen:a,7") and acks it.
 class RecordBolt : public Bolt {
  public:
@@ -566,7 +590,7 @@ class SelfTickingBolt final : public TickCountBolt {
 
 template <typename T>
 PluginClass SpoutClass(const char* name) {
-  return {name, ComponentKind::kSpout, &plugin_internal::MakeSpout<T>, nullptr};
+  return plugin_internal::SpoutClass<T>(name);
 }
 template <typename T>
 PluginClass BoltClass(const char* name) {
@@ -579,6 +603,7 @@ plugin::ClassRegistry TestClasses() {
   plugin::ClassRegistry r;
   for (const PluginClass& c : {
            SpoutClass<FeederSpout>("FeederSpout"),
+           SpoutClass<StatefulNumberSpout>("StatefulNumberSpout"),
            BoltClass<BranchingBolt>("BranchingBolt"),
            BoltClass<AggBolt>("AggBolt"),
            BoltClass<DupAnchorBolt>("DupAnchorBolt"),

@@ -22,6 +22,58 @@
 
 namespace wordcount {
 
+// This task's lines of the text (sentences.file, else the bundled text):
+// every n-th non-empty line for task n of the component.
+std::vector<std::string> LoadLines(const gale::TopologyContext& context) {
+  const std::string file = context.config().GetString("sentences.file", "");
+  std::string text;
+  if (file.empty()) {
+    text = std::string(BundledText());
+  } else {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot read sentences.file '" + file + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  std::vector<std::string> out;
+  std::stringstream lines(text);
+  std::string line;
+  size_t index = 0;
+  const auto tasks = context.component_tasks().size();
+  const auto me = static_cast<size_t>(context.task_index());
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (index++ % tasks == me) out.push_back(line);
+  }
+  return out;
+}
+
+// sentences.per.second (0: as fast as allowed): Due() says when the next
+// emit may go.
+class Pacer {
+ public:
+  void Configure(const gale::Config& config) {
+    const double rate = config.GetDouble("sentences.per.second", 0);
+    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
+                         : std::chrono::nanoseconds(0);
+    next_ = std::chrono::steady_clock::now();
+  }
+  bool paced() const { return interval_.count() > 0; }
+  bool Due() {
+    if (!paced()) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_) return false;
+    next_ += interval_;
+    if (next_ < now - std::chrono::seconds(1)) next_ = now;  // no bursts after a stall
+    return true;
+  }
+
+ private:
+  std::chrono::nanoseconds interval_{0};
+  std::chrono::steady_clock::time_point next_;
+};
+
 // Emits the lines of a text, one tuple per non-empty line, reliably (with a
 // message id) and replays a line whenever its tree fails. Each task takes
 // every n-th line. Finite by default: exhausted once every line has been
@@ -33,43 +85,15 @@ class SentenceSpout : public gale::Spout {
  public:
   void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
     collector_ = &collector;
-    const gale::Config& config = context.config();
-    std::string text;
-    const std::string file = config.GetString("sentences.file", "");
-    if (file.empty()) {
-      text = std::string(BundledText());
-    } else {
-      std::ifstream in(file);
-      if (!in) throw std::runtime_error("cannot read sentences.file '" + file + "'");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
-    }
-    std::stringstream lines(text);
-    std::string line;
-    size_t index = 0;
-    const auto tasks = context.component_tasks().size();
-    const auto me = static_cast<size_t>(context.task_index());
-    while (std::getline(lines, line)) {
-      if (line.empty()) continue;
-      if (index++ % tasks == me) lines_.push_back(line);
-    }
-    loop_ = config.GetBool("sentences.loop", false);
-    const double rate = config.GetDouble("sentences.per.second", 0);
-    interval_ = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
-                         : std::chrono::nanoseconds(0);
+    lines_ = LoadLines(context);
+    loop_ = context.config().GetBool("sentences.loop", false);
+    pacer_.Configure(context.config());
     context.logger().Info(lines_.size(), " sentences to emit", loop_ ? ", in a loop" : "",
-                          rate > 0 ? ", at most " + std::to_string(rate) + " a second" : "");
-    next_emit_ = std::chrono::steady_clock::now();
+                          pacer_.paced() ? ", paced (sentences.per.second)" : "");
   }
 
   void NextTuple() override {
-    if (interval_.count() > 0) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now < next_emit_) return;
-      next_emit_ += interval_;
-      if (next_emit_ < now - std::chrono::seconds(1)) next_emit_ = now;  // no bursts after a stall
-    }
+    if (!pacer_.Due()) return;
     size_t line;
     if (!replay_.empty()) {
       line = replay_.front();
@@ -110,8 +134,40 @@ class SentenceSpout : public gale::Spout {
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, size_t> pending_;  // message id -> line
   std::deque<size_t> replay_;
-  std::chrono::nanoseconds interval_{0};
-  std::chrono::steady_clock::time_point next_emit_;
+  Pacer pacer_;
+};
+
+// SentenceSpout for exactly once (gale/stateful_spout.h): emits each line
+// with no message id; its position, the next line, is saved with every
+// checkpoint, and a rollback takes it back there. Finite. Config as
+// SentenceSpout's (sentences.file, sentences.per.second).
+class StatefulSentenceSpout : public gale::StatefulSpout {
+ public:
+  void Open(const gale::TopologyContext& context, gale::SpoutOutputCollector& collector) override {
+    collector_ = &collector;
+    lines_ = LoadLines(context);
+    pacer_.Configure(context.config());
+  }
+  void InitState(gale::KeyValueState& state) override {
+    state_ = &state;
+    next_ = static_cast<size_t>(state.Get("next", int64_t{0}).AsInt());
+  }
+  void NextTuple() override {
+    if (next_ >= lines_.size() || !pacer_.Due()) return;
+    collector_->Emit({lines_[next_++]});
+  }
+  void PrePrepare(int64_t) override { state_->Put("next", static_cast<int64_t>(next_)); }
+  bool IsExhausted() const override { return next_ >= lines_.size(); }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"sentence"});
+  }
+
+ private:
+  gale::SpoutOutputCollector* collector_ = nullptr;
+  gale::KeyValueState* state_ = nullptr;
+  std::vector<std::string> lines_;
+  size_t next_ = 0;
+  Pacer pacer_;
 };
 
 // Splits a sentence into lower-case words: maximal runs of ASCII letters
@@ -262,6 +318,7 @@ class ReportBolt : public gale::Bolt {
 };
 
 GALE_REGISTER_SPOUT(SentenceSpout);
+GALE_REGISTER_SPOUT(StatefulSentenceSpout);
 GALE_REGISTER_BOLT(SplitSentence);
 GALE_REGISTER_BOLT(WordCount);
 GALE_REGISTER_BOLT(StatefulWordCount);

@@ -13,6 +13,7 @@
 #include <gale/spout.h>
 #include <gale/state.h>
 #include <gale/stateful_bolt.h>
+#include <gale/stateful_spout.h>
 #include <gale/topology_context.h>
 #include <gale/tuple.h>
 #include <gale/values.h>

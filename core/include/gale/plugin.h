@@ -2,7 +2,7 @@
 //
 // Registers a plugin's spout and bolt classes by name:
 //
-//   GALE_REGISTER_SPOUT(RandomSentenceSpout);
+//   GALE_REGISTER_SPOUT(RandomSentenceSpout);     // a Spout or StatefulSpout
 //   GALE_REGISTER_BOLT(WordCount);               // a Bolt, BasicBolt, WindowedBolt,
 //                                                // WindowReducer or StatefulBolt
 //   GALE_REGISTER_BOLT_AS(my::Split, "Split");   // a chosen name
@@ -18,6 +18,7 @@
 #include <gale/bolt.h>
 #include <gale/spout.h>
 #include <gale/stateful_bolt.h>
+#include <gale/stateful_spout.h>
 #include <gale/window_reduce.h>
 #include <gale/windowed_bolt.h>
 
@@ -26,7 +27,7 @@
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 7
+#define GALE_ABI_VERSION 8
 
 namespace gale {
 
@@ -43,6 +44,8 @@ struct PluginClass {
   std::unique_ptr<WindowReducer> (*make_window_reducer)() = nullptr;
   // Stateful bolts (core/state): the runtime runs them as bolts too.
   std::unique_ptr<StatefulBolt> (*make_stateful_bolt)() = nullptr;
+  // Stateful spouts (core/state): run as spouts.
+  std::unique_ptr<StatefulSpout> (*make_stateful_spout)() = nullptr;
 };
 
 namespace plugin_internal {
@@ -58,9 +61,18 @@ struct Registrar {
 };
 
 template <typename T>
-std::unique_ptr<Spout> MakeSpout() {
-  static_assert(std::is_base_of_v<Spout, T>, "GALE_REGISTER_SPOUT needs a gale::Spout");
-  return std::make_unique<T>();
+PluginClass SpoutClass(const char* name) {
+  static_assert(std::is_base_of_v<Spout, T> || std::is_base_of_v<StatefulSpout, T>,
+                "GALE_REGISTER_SPOUT needs a gale::Spout or StatefulSpout");
+  PluginClass c{name, ComponentKind::kSpout, nullptr, nullptr};
+  if constexpr (std::is_base_of_v<StatefulSpout, T>) {
+    c.make_stateful_spout = []() -> std::unique_ptr<StatefulSpout> {
+      return std::make_unique<T>();
+    };
+  } else {
+    c.make_spout = []() -> std::unique_ptr<Spout> { return std::make_unique<T>(); };
+  }
+  return c;
 }
 
 template <typename T>
@@ -106,10 +118,9 @@ gale_plugin_classes() {
 #define GALE_PLUGIN_CONCAT_INNER(a, b) a##b
 #define GALE_PLUGIN_CONCAT(a, b) GALE_PLUGIN_CONCAT_INNER(a, b)
 
-#define GALE_REGISTER_SPOUT_AS(Class, Name)                                                      \
-  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT(gale_registrar_,                  \
-                                                               __COUNTER__)(::gale::PluginClass{ \
-      Name, ::gale::ComponentKind::kSpout, &::gale::plugin_internal::MakeSpout<Class>, nullptr})
+#define GALE_REGISTER_SPOUT_AS(Class, Name)                     \
+  static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT( \
+      gale_registrar_, __COUNTER__)(::gale::plugin_internal::SpoutClass<Class>(Name))
 #define GALE_REGISTER_BOLT_AS(Class, Name)                      \
   static ::gale::plugin_internal::Registrar GALE_PLUGIN_CONCAT( \
       gale_registrar_, __COUNTER__)(::gale::plugin_internal::BoltClass<Class>(Name))

@@ -69,6 +69,43 @@ TEST_CASE("A correct topology passes both validations", "[topology]") {
   CHECK(Warnings(spec).empty());
 }
 
+TEST_CASE("Exactly once needs every spout stateful and stateful components need acking",
+          "[topology]") {
+  TopologySpec spec = DeclaredWordCount(R"(name: wordcount
+spouts:
+  - id: sentences
+    className: SentenceSpout
+  - id: logs
+    className: SentenceSpout
+bolts:
+  - id: split
+    className: SplitSentence
+  - id: count
+    className: WordCount
+streams:
+  - { from: sentences, to: split, grouping: { type: SHUFFLE } }
+  - { from: logs, to: split, grouping: { type: SHUFFLE } }
+  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }
+)");
+  std::vector<ClassInfo> classes = kClasses;
+  Declare(&spec, "logs", {{"default", Fields{"sentence"}, Direct::kNo}});
+  // What describing a StatefulSpout sets (the runner's code config).
+  spec.FindComponent("sentences")->config.Set(std::string(kStatefulMarker), true);
+  CHECK(ValidateWithPlugins(spec, classes).message() ==
+        "wc.yaml:6:16: spout 'logs' is not a StatefulSpout, but 'sentences' is: exactly once "
+        "needs every spout to keep its position in checkpointed state (gale/stateful_spout.h)");
+  spec.FindComponent("logs")->config.Set(std::string(kStatefulMarker), true);
+  CHECK(ValidateWithPlugins(spec, classes).ok());
+  spec.config.Set("topology.acker.executors", int64_t{0});
+  CHECK(
+      ValidateWithPlugins(spec, classes)
+          .message()
+          .rfind(
+              "wc.yaml:4:16: spout 'sentences' is stateful: its checkpoints are tuple trees, so it "
+              "needs acking (topology.acker.executors > 0)",
+              0) == 0);
+}
+
 TEST_CASE("An unknown className lists what the plugins register", "[topology]") {
   TopologySpec spec = DeclaredWordCount();
   spec.FindComponent("split")->class_name = "SplitSentenc";
