@@ -1,6 +1,10 @@
-// The RocksDB backend: one database per directory and process (a worker's
-// tasks share it; RocksDB allows one opener per directory), each namespace
-// under its own key prefix:
+// The RocksDB backend: one database per namespace (a task's state), in
+// <topology.state.rocksdb.dir>/<namespace> (its '/'-separated parts as
+// directories, other characters than [A-Za-z0-9_.-] %-escaped). RocksDB
+// allows one opener per directory: a task's database is opened by the one
+// process that runs the task (a worker that takes over a task from another
+// on the same machine waits, bounded, for the old one to let go), and once
+// per process (shared). Keys carry the namespace too:
 //   <ns> \0 c \0 <key>   committed value
 //   <ns> \0 p \0 <key>   prepared change: '\1' + value, or '\0' (deletion)
 //   <ns> \0 m \0 committed / prepared    the txids
@@ -12,11 +16,45 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <thread>
 
 namespace gale::state {
 namespace {
+
+// The directory of namespace `ns` under `root`.
+std::string DirFor(const std::string& root, const std::string& ns) {
+  std::string out = root;
+  size_t start = 0;
+  while (start <= ns.size()) {
+    size_t end = ns.find('/', start);
+    if (end == std::string::npos) end = ns.size();
+    const std::string_view part(ns.data() + start, end - start);
+    const bool dots = part.find_first_not_of('.') == std::string_view::npos;  // "", ".", ".."
+    out += '/';
+    for (char c : part) {
+      const auto u = static_cast<unsigned char>(c);
+      if (!dots && (std::isalnum(u) || c == '_' || c == '-' || c == '.')) {
+        out += c;
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", u);
+        out += buf;
+      }
+    }
+    if (part.empty()) out += "%";
+    start = end + 1;
+  }
+  return out;
+}
+
+// How long an opener waits for another process to let go of a database.
+constexpr auto kLockWait = std::chrono::seconds(10);
 
 std::shared_ptr<rocksdb::DB> OpenShared(const std::string& dir, Status* error) {
   static std::mutex mu;
@@ -37,6 +75,14 @@ std::shared_ptr<rocksdb::DB> OpenShared(const std::string& dir, Status* error) {
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
+  // Held by another process: a worker that ran this task before and is
+  // stopping (a rebalance on one machine).
+  const auto give_up = std::chrono::steady_clock::now() + kLockWait;
+  while (s.IsIOError() && s.ToString().find("LOCK") != std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s = rocksdb::DB::Open(options, dir, &raw);
+  }
   if (!s.ok()) {
     *error = Status::Unavailable("rocksdb " + dir + ": " + s.ToString());
     return nullptr;
@@ -168,9 +214,10 @@ class RocksDbStore final : public StateStore {
 Result<std::unique_ptr<StateStore>> OpenRocksDbStore(const std::string& dir,
                                                      const std::string& ns) {
   Status error;
-  auto db = OpenShared(dir, &error);
+  const std::string db_dir = DirFor(dir, ns);
+  auto db = OpenShared(db_dir, &error);
   if (!db) return error;
-  return std::unique_ptr<StateStore>(std::make_unique<RocksDbStore>(std::move(db), dir, ns));
+  return std::unique_ptr<StateStore>(std::make_unique<RocksDbStore>(std::move(db), db_dir, ns));
 }
 
 }  // namespace gale::state

@@ -89,6 +89,16 @@ struct ExactlyOnceWordCount {
 
   bool ReportExact() const { return CountsFile(report) == exact; }
 
+  // Moves every task to one worker: the workers restart, and each task
+  // finds its state where it left it.
+  void RebalanceToOneWorker() {
+    auto r = cluster.Gale({"rebalance", "eo", "--workers", "1", "--wait", "0"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(WaitFor([&] { return cluster.Workers().size() == 1; }, seconds(60)));
+    std::cerr << "[measure] rebalanced to one worker\n";
+  }
+
   TestCluster& cluster;
   Counts exact;
   std::string report;
@@ -112,6 +122,7 @@ TEST_CASE("Exactly once: Redis state ends exact while workers are SIGKILLed ever
     return now;
   };
   wc.KillWorkers(4, seconds(3));
+  wc.RebalanceToOneWorker();
   REQUIRE(WaitFor([&] { return sample() == wc.exact; }, seconds(180)));
   INFO(cluster.WorkerLogs());
   CHECK(above == 0);
@@ -142,6 +153,28 @@ TEST_CASE("Exactly once: RocksDB state ends exact while workers are SIGKILLed ev
       "count");
   INFO(cluster.WorkerLogs());
   CHECK(committed == wc.exact);
+}
+
+// Two workers on one supervisor: each task has a RocksDB database of its
+// own on that disk, so the two processes do not fight over one; after a
+// rebalance to one worker the tasks open their databases there.
+TEST_CASE("Exactly once: two workers of one supervisor keep RocksDB state through a rebalance",
+          "[state]") {
+  TestCluster cluster(1, 2);
+  INFO(cluster.Logs());
+  ExactlyOnceWordCount wc(cluster, "  topology.state.provider: rocksdb\n");
+  // Both workers make progress (with one database for the two processes,
+  // the second could not open it, and its tasks would hold everything up).
+  REQUIRE(WaitFor([&] { return Total(CountsFile(wc.report)) > Total(wc.exact) / 3; }, seconds(60)));
+  wc.RebalanceToOneWorker();
+  REQUIRE(WaitFor([&] { return wc.ReportExact(); }, seconds(180)));
+  std::this_thread::sleep_for(seconds(5));
+  auto r = cluster.Gale({"kill", "eo", "--wait", "0"});
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  INFO(cluster.WorkerLogs());
+  CHECK(CommittedInRocksDb({cluster.dir().path() + "/sup1/state"}, kNamespace, "count") ==
+        wc.exact);
 }
 
 // A stateless splitter that fails tuples (split.fail.every) under
