@@ -441,7 +441,8 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
   if (auto settings = ParseSettings(spec.config); settings.ok()) {
     for (const auto& c : spec.bolts) CheckWindow(spec, c, *settings, &report);
     auto stateful = [&](const ComponentSpec& c) {
-      const Value* v = spec.config.MergedWith(c.config).Find(kStatefulMarker);
+      const Config effective = spec.config.MergedWith(c.config);
+      const Value* v = effective.Find(kStatefulMarker);
       return v && v->type() == ValueType::kBool && v->AsBool();
     };
     const ComponentSpec* stateful_spout = nullptr;
