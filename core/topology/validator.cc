@@ -504,6 +504,29 @@ void WarnAboutCycles(const TopologySpec& spec, Report& report) {
 
 }  // namespace
 
+namespace {
+
+// Exactly once (every spout stateful, as describing the plugins found) does
+// not take windows' contents into its checkpoints: say so per windowed bolt.
+void WarnAboutWindowsExactlyOnce(const TopologySpec& spec, Report& report) {
+  auto effective = [&](const ComponentSpec& c) { return spec.config.MergedWith(c.config); };
+  if (spec.spouts.empty()) return;
+  for (const auto& c : spec.spouts) {
+    const Config config = effective(c);
+    const Value* v = config.Find(kStatefulMarker);
+    if (!v || v->type() != ValueType::kBool || !v->AsBool()) return;
+  }
+  for (const auto& c : spec.bolts) {
+    auto window = ReadWindowConfig(effective(c));
+    if (!window.ok() || !window->has_value()) continue;
+    report.Add(c.pos, "bolt '" + c.id +
+                          "' is windowed: its windows are not in the checkpoints, so its results "
+                          "are at least once in this exactly-once topology");
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> Warnings(const TopologySpec& spec) {
   Report report(spec);
   std::vector<std::string> known;
@@ -517,6 +540,10 @@ std::vector<std::string> Warnings(const TopologySpec& spec) {
         report.Add(pos,
                    "config key 'topology.name' is set by Gale from 'name:'; this value is "
                    "ignored");
+      } else if (key == "topology.state.exactly.once") {
+        report.Add(pos,
+                   "config key 'topology.state.exactly.once' is set by Gale (true when every "
+                   "spout is a StatefulSpout); this value is ignored");
       } else if (key.rfind("topology.", 0) == 0 &&
                  std::find(known.begin(), known.end(), key) == known.end()) {
         std::string hint = ClosestMatch(key, known);
@@ -528,6 +555,7 @@ std::vector<std::string> Warnings(const TopologySpec& spec) {
   check(spec.config, spec.config_pos, Or(spec.name_pos, SourcePos{spec.file}));
   for (const auto* c : AllComponents(spec)) check(c->config, c->config_pos, c->pos);
   WarnAboutCycles(spec, report);
+  WarnAboutWindowsExactlyOnce(spec, report);
   return report.Sorted();
 }
 

@@ -399,6 +399,32 @@ spouts:
         });
 }
 
+TEST_CASE("Warnings say a window is at least once in an exactly-once topology", "[topology]") {
+  TopologySpec spec = Load(R"(name: eo
+config: { topology.state.exactly.once: true }
+spouts:
+  - { id: s, className: S }
+bolts:
+  - { id: w, className: W, window: { length: 10s, slide: 2s } }
+  - { id: c, className: C }
+streams:
+  - { from: s, to: w, grouping: { type: SHUFFLE } }
+  - { from: s, to: c, grouping: { type: SHUFFLE } }
+)");
+  const std::string set_by_gale =
+      "wc.yaml:2:11: config key 'topology.state.exactly.once' is set by Gale (true when every "
+      "spout is a StatefulSpout); this value is ignored";
+  CHECK(Warnings(spec) == std::vector<std::string>{set_by_gale});
+  // What describing a StatefulSpout sets: now every spout is one.
+  spec.FindComponent("s")->config.Set(std::string(kStatefulMarker), true);
+  CHECK(Warnings(spec) ==
+        std::vector<std::string>{
+            set_by_gale,
+            "wc.yaml:6:5: bolt 'w' is windowed: its windows are not in the checkpoints, so its "
+            "results are at least once in this exactly-once topology",
+        });
+}
+
 TEST_CASE("Warnings name a cycle of streams, which can deadlock under backpressure", "[topology]") {
   TopologySpec spec = Load(R"(name: loop
 spouts:
