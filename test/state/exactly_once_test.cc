@@ -5,6 +5,7 @@
 // a real Redis and in RocksDB on the supervisors' disks; in Redis they are
 // never above them on the way. Under `gale local`, a splitter that fails
 // tuples makes every task roll back and replay, and the counts are exact.
+#include "connectors/postgres/pg_client.h"
 #include "test/connectors/support/servers.h"
 #include "test/state/support/word_counts.h"
 #include "test/support/cluster.h"
@@ -44,7 +45,10 @@ int64_t SummaryColumn(const std::string& out, const std::string& component, int 
 
 // The topology, submitted to `cluster` with `state_config` (YAML lines).
 struct ExactlyOnceWordCount {
-  ExactlyOnceWordCount(TestCluster& c, const std::string& state_config) : cluster(c) {
+  // `sink`: more bolts (YAML list items) and `sink_streams` their streams.
+  ExactlyOnceWordCount(TestCluster& c, const std::string& state_config,
+                       const std::string& sink = "", const std::string& sink_streams = "")
+      : cluster(c) {
     const std::string corpus = c.dir().Write("corpus.txt", Corpus(6000, &exact));
     report = c.dir().path() + "/report.txt";
     const std::string yaml = c.dir().Write(
@@ -52,7 +56,8 @@ struct ExactlyOnceWordCount {
         "name: eo\nconfig:\n  topology.workers: 2\n  topology.message.timeout.secs: 4\n"
         "  topology.state.checkpoint.interval.ms: 200\n  topology.state.namespace: " +
             std::string(kNamespace) + "\n" + state_config + "plugins: [ " + LibDir() +
-            "/libwordcount.so ]\n"
+            "/libwordcount.so, " + LibDir() +
+            "/libgale_postgres.so ]\n"
             "spouts:\n  - { id: sentences, className: StatefulSentenceSpout, parallelism: 2, "
             "config: { sentences.file: " +
             corpus +
@@ -60,12 +65,12 @@ struct ExactlyOnceWordCount {
             "bolts:\n  - { id: split, className: SplitSentence, parallelism: 2 }\n"
             "  - { id: count, className: StatefulWordCount, parallelism: 2 }\n"
             "  - { id: report, className: ReportBolt, config: { report.file: " +
-            report +
-            ", topology.tick.tuple.freq.secs: 1 } }\n"
+            report + ", topology.tick.tuple.freq.secs: 1 } }\n" + sink +
             "streams:\n"
             "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
             "  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }\n"
-            "  - { from: count, to: report, grouping: { type: GLOBAL } }\n");
+            "  - { from: count, to: report, grouping: { type: GLOBAL } }\n" +
+            sink_streams);
     auto r = c.Gale({"submit", yaml});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
@@ -175,6 +180,39 @@ TEST_CASE("Exactly once: two workers of one supervisor keep RocksDB state throug
   INFO(cluster.WorkerLogs());
   CHECK(CommittedInRocksDb({cluster.dir().path() + "/sup1/state"}, kNamespace, "count") ==
         wc.exact);
+}
+
+// The counts' emits are at least once (a rollback emits again what came
+// after the checkpoint), so the sink writes each word's count, not an
+// increment: PostgresSink's upsert on the word. Whatever the kills, the
+// table ends with the exact counts: the pipeline is exactly once.
+TEST_CASE("Exactly once into PostgreSQL: an upserting sink ends with the exact counts", "[state]") {
+  using connectors::postgres::PgClient;
+  PostgresServer pg;
+  PgClient db(pg.conninfo());
+  std::string error;
+  REQUIRE(db.Connect(&error));
+  REQUIRE(db.Exec("CREATE TABLE counts (word text PRIMARY KEY, count bigint NOT NULL)").ok);
+  auto table = [&] {
+    Counts out;
+    auto r = db.Exec("SELECT word, count FROM counts");
+    for (const auto& row : r.rows) out[*row[0]] = std::stoll(*row[1]);
+    return out;
+  };
+  TestCluster cluster(2, 1);
+  INFO(cluster.Logs());
+  ExactlyOnceWordCount wc(
+      cluster, "  topology.state.provider: rocksdb\n",
+      "  - { id: db, className: PostgresSink, config: { postgres.conninfo: '" + pg.conninfo() +
+          "', postgres.table: counts, postgres.columns: 'word, count', "
+          "postgres.conflict.columns: word, postgres.batch.size: 100, "
+          "topology.tick.tuple.freq.secs: 0.1 } }\n",
+      "  - { from: count, to: db, grouping: { type: FIELDS, args: [word] } }\n");
+  wc.KillWorkers(4, seconds(3));
+  REQUIRE(WaitFor([&] { return table() == wc.exact; }, seconds(180)));
+  std::this_thread::sleep_for(seconds(2));
+  INFO(cluster.WorkerLogs());
+  CHECK(table() == wc.exact);
 }
 
 // A stateless splitter that fails tuples (split.fail.every) under
