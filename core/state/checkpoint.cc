@@ -88,6 +88,24 @@ Result<std::unique_ptr<KeyValueStateImpl>> OpenCommitted(std::unique_ptr<StateSt
   return state;
 }
 
+// Exactly once, a task that starts from ROLLBACK(txid) must find its state
+// committed at txid - 1, as every task's is (each commits at every
+// checkpoint, changed or not). Anything else means its state was lost (the
+// memory store, in a process that restarted) or left behind (RocksDB, on the
+// machine where the task ran before): going on from it would count wrongly,
+// so the rollback fails, and keeps failing, with this message.
+Status CheckResumes(StateStore& store, int64_t txid) {
+  GALE_ASSIGN_OR_RETURN(Committed c, store.Load());
+  const int64_t have = c.txid == kNoTxid ? 0 : c.txid;
+  if (have == txid - 1) return Status::Ok();
+  return Status::FailedPrecondition(
+      store.Describe() + " holds the state committed at checkpoint " + std::to_string(have) +
+      ", but the topology's last checkpoint is " + std::to_string(txid - 1) +
+      ": the state was lost (the memory store, in a process that restarted) or left on another "
+      "machine (RocksDB keeps it on the supervisor where the task ran; use Redis for state that "
+      "moves). Not going on from it, which would not be exactly once");
+}
+
 // A COMMIT reaching a task restarted since it prepared: its prepared state
 // is in the store. A store that never saw the PREPARE (the memory store,
 // gone with the old process) has nothing to commit: `lost` says so.
@@ -351,7 +369,8 @@ class StatefulBoltRunner final : public Bolt {
           // Exactly once, what waited came before the rollback: stale.
           if (s.ok() && exactly_once_) {
             waiting_.clear();
-            s = Init();
+            s = CheckResumes(*store_, txid);
+            if (s.ok()) s = Init();
           }
         }
         break;
@@ -410,6 +429,7 @@ class StatefulSpoutRunner final : public Spout, public CheckpointedSpout {
                          context.task_id());
     store_ = OpenOrThrow(context.config(), ns_);
     rollbacks_ = context.RegisterCounter("state.rollbacks");
+    out_ = &collector;
     spout_->Open(context, collector);
   }
 
@@ -448,6 +468,10 @@ class StatefulSpoutRunner final : public Spout, public CheckpointedSpout {
         drained_ = exhausted_at_prepare_ = false;
         if (!state_) {
           GALE_RETURN_IF_ERROR(store_->Rollback());
+          if (Status s = CheckResumes(*store_, txid); !s.ok()) {
+            out_->ReportError("state " + ns_ + ": " + s.message());
+            return s;
+          }
           return Init();
         }
         spout_->PreRollback();
@@ -468,6 +492,7 @@ class StatefulSpoutRunner final : public Spout, public CheckpointedSpout {
 
   std::unique_ptr<StatefulSpout> spout_;
   Config code_config_;
+  SpoutOutputCollector* out_ = nullptr;
   std::string ns_;
   std::unique_ptr<StateStore> store_;         // until initialized
   std::unique_ptr<KeyValueStateImpl> state_;  // from then on

@@ -16,6 +16,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -213,6 +214,47 @@ TEST_CASE("Exactly once into PostgreSQL: an upserting sink ends with the exact c
   std::this_thread::sleep_for(seconds(2));
   INFO(cluster.WorkerLogs());
   CHECK(table() == wc.exact);
+}
+
+// Under `gale local` with RocksDB and a named namespace: a second run goes
+// on from the first one's checkpoint (the spouts are at the end: nothing is
+// counted twice); a run whose counters' databases are gone refuses to go on
+// from empty state and says why, instead of counting from zero.
+TEST_CASE("Exactly once goes on from the last checkpoint and refuses state that is not its",
+          "[state]") {
+  TempDir dir;
+  Counts exact;
+  dir.Write("corpus.txt", Corpus(300, &exact));
+  const std::string yaml =
+      dir.Write("eo.yaml",
+                "name: eo\nconfig:\n  topology.state.provider: rocksdb\n"
+                "  topology.state.checkpoint.interval.ms: 50\n  topology.state.namespace: again\n"
+                "plugins: [ " +
+                    LibDir() +
+                    "/libwordcount.so ]\n"
+                    "spouts:\n  - { id: sentences, className: StatefulSentenceSpout, config: { "
+                    "sentences.file: " +
+                    dir.path() +
+                    "/corpus.txt } }\n"
+                    "bolts:\n  - { id: split, className: SplitSentence }\n"
+                    "  - { id: count, className: StatefulWordCount, parallelism: 2 }\n"
+                    "streams:\n"
+                    "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+                    "  - { from: split, to: count, grouping: { type: FIELDS, args: [word] } }\n");
+  const std::string state = dir.path() + "/gale-state";
+  for (int run = 0; run < 2; ++run) {
+    auto r = RunProcess({BinDir() + "/gale", "local", yaml}, seconds(60), {}, dir.path());
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(CommittedInRocksDb({state}, "again", "count") == exact);
+  }
+  std::filesystem::remove_all(state + "/again/count");
+  auto r = RunProcess({BinDir() + "/gale", "local", yaml, "--duration", "3"}, seconds(60), {},
+                      dir.path());
+  INFO(r.out << r.err);
+  CHECK(r.err.find("but the topology's last checkpoint is") != std::string::npos);
+  CHECK(r.err.find("left on another machine") != std::string::npos);
+  CHECK(Total(CommittedInRocksDb({state}, "again", "count")) == 0);
 }
 
 // A stateless splitter that fails tuples (split.fail.every) under
