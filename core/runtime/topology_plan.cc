@@ -2,6 +2,7 @@
 
 #include "core/acking/acker_bolt.h"
 #include "core/state/checkpoint.h"
+#include "core/topology/validator.h"
 #include "core/topology/window_config.h"
 
 #include <algorithm>
@@ -79,16 +80,10 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
   // stream out of every bolt. When every spout is a StatefulSpout, exactly
   // once: the spouts take the checkpoint from the checkpoint spout and pass
   // it on, in order with their data.
-  for (const auto& c : spec.bolts) {
-    plan->checkpointing_ |= state::IsStateful(spec.config.MergedWith(c.config));
+  for (const auto* list : {&spec.bolts, &spec.spouts}) {
+    for (const auto& c : *list) plan->checkpointing_ |= topology::IsStatefulComponent(spec, c);
   }
-  bool every_spout = !spec.spouts.empty();
-  for (const auto& c : spec.spouts) {
-    const bool stateful = state::IsStateful(spec.config.MergedWith(c.config));
-    plan->checkpointing_ |= stateful;
-    every_spout &= stateful;
-  }
-  plan->exactly_once_ = plan->checkpointing_ && every_spout;
+  plan->exactly_once_ = topology::EverySpoutStateful(spec);
   // Gale's to set, whatever the topology says: every task reads it.
   plan->topology_config_.Set(std::string(state::kExactlyOnceKey), plan->exactly_once_);
   if (plan->checkpointing_) {

@@ -49,9 +49,9 @@ class BarrierAligner {
  public:
   // `sources`: the tasks that send this task checkpoints.
   BarrierAligner(std::vector<int32_t> sources, size_t max_held)
-      : sources_(std::move(sources)), max_held_(max_held == 0 ? 1 : max_held) {
-    std::sort(sources_.begin(), sources_.end());
-    sources_.erase(std::unique(sources_.begin(), sources_.end()), sources_.end());
+      : sources_(Unique(std::move(sources))),
+        max_held_(max_held == 0 ? 1 : max_held),
+        counted_(sources_.size()) {
     seen_.assign(sources_.size(), false);
     initialized_ = sources_.empty();
   }
@@ -97,20 +97,19 @@ class BarrierAligner {
           return h.Fail(item, "a COMMIT while a checkpoint is being aligned");
         }
         // Counted: the last arrival acts, the others are acked now.
-        if (txid != count_txid_ || action != count_action_) {
-          count_txid_ = txid;
-          count_action_ = action;
-          count_seen_ = 0;
-        }
-        if (++count_seen_ < sources_.size()) return h.Ack(item);
-        count_seen_ = 0;
-        count_txid_ = -1;
+        if (!counted_.Arrive(txid, static_cast<int64_t>(action))) return h.Ack(item);
         return h.Complete(item, txid, action);
     }
   }
 
  private:
   enum class Mode { kIdle, kPrepare, kRollback };
+
+  static std::vector<int32_t> Unique(std::vector<int32_t> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }
 
   int Index(int32_t source) const {
     auto it = std::lower_bound(sources_.begin(), sources_.end(), source);
@@ -179,9 +178,7 @@ class BarrierAligner {
   std::vector<T> barriers_;  // the held arrivals of the alignment under way
   std::deque<T> held_;
   bool initialized_ = false;
-  int64_t count_txid_ = -1;
-  Action count_action_ = Action::kCommit;
-  size_t count_seen_ = 0;
+  CheckpointBarrier counted_;  // COMMIT and INITSTATE
 };
 
 }  // namespace gale::state

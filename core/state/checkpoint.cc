@@ -4,6 +4,7 @@
 #include "core/state/state_store.h"
 #include "core/tuple/forwarding_collector.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <stdexcept>
@@ -23,15 +24,10 @@ const char* ActionName(Action a) {
 
 std::vector<std::string> CheckpointFields() { return {"txid", "action"}; }
 
-namespace {
-bool IsTrue(const Config& config, std::string_view key) {
-  const Value* v = config.Find(key);
+bool ExactlyOnce(const Config& config) {
+  const Value* v = config.Find(kExactlyOnceKey);
   return v && v->type() == ValueType::kBool && v->AsBool();
 }
-}  // namespace
-
-bool IsStateful(const Config& config) { return IsTrue(config, kStatefulMarker); }
-bool ExactlyOnce(const Config& config) { return IsTrue(config, kExactlyOnceKey); }
 
 std::string StateNamespace(const Config& config, const std::string& topology,
                            const std::string& component, int32_t task) {
@@ -81,29 +77,32 @@ std::unique_ptr<StateStore> OpenOrThrow(const Config& config, const std::string&
   return std::move(store).value();
 }
 
-// The committed state of `store`: a prepared txid left over is dropped.
-Result<std::unique_ptr<KeyValueStateImpl>> OpenCommitted(std::unique_ptr<StateStore> store) {
-  GALE_ASSIGN_OR_RETURN(auto state, KeyValueStateImpl::Open(std::move(store)));
-  if (state->prepared_txid() != kNoTxid) GALE_RETURN_IF_ERROR(state->Rollback());
-  return state;
-}
-
-// Exactly once, a task that starts from ROLLBACK(txid) must find its state
-// committed at txid - 1, as every task's is (each commits at every
+// A task's committed state, from `store` (a prepared txid left over is
+// dropped). `store` is taken only on success: after an error the task keeps
+// it and tries again at the next checkpoint.
+//
+// Exactly once, a task that starts from ROLLBACK(`resume`) must find its
+// state committed at resume - 1, as every task's is (each commits at every
 // checkpoint, changed or not). Anything else means its state was lost (the
 // memory store, in a process that restarted) or left behind (RocksDB, on the
 // machine where the task ran before): going on from it would count wrongly,
-// so the rollback fails, and keeps failing, with this message.
-Status CheckResumes(StateStore& store, int64_t txid) {
-  GALE_ASSIGN_OR_RETURN(Committed c, store.Load());
-  const int64_t have = c.txid == kNoTxid ? 0 : c.txid;
-  if (have == txid - 1) return Status::Ok();
-  return Status::FailedPrecondition(
-      store.Describe() + " holds the state committed at checkpoint " + std::to_string(have) +
-      ", but the topology's last checkpoint is " + std::to_string(txid - 1) +
-      ": the state was lost (the memory store, in a process that restarted) or left on another "
-      "machine (RocksDB keeps it on the supervisor where the task ran; use Redis for state that "
-      "moves). Not going on from it, which would not be exactly once");
+// so the rollback fails, and keeps failing, with this message. kNoTxid: no
+// such check (at least once).
+Result<std::unique_ptr<KeyValueStateImpl>> OpenCommitted(std::unique_ptr<StateStore>& store,
+                                                         int64_t resume) {
+  GALE_ASSIGN_OR_RETURN(auto state, KeyValueStateImpl::OpenFrom(store));
+  const int64_t have = std::max<int64_t>(state->committed_txid(), 0);
+  if (resume != kNoTxid && have != resume - 1) {
+    store = state->ReleaseStore();
+    return Status::FailedPrecondition(
+        store->Describe() + " holds the state committed at checkpoint " + std::to_string(have) +
+        ", but the topology's last checkpoint is " + std::to_string(resume - 1) +
+        ": the state was lost (the memory store, in a process that restarted) or left on "
+        "another machine (RocksDB keeps it on the supervisor where the task ran; use Redis for "
+        "state that moves). Not going on from it, which would not be exactly once");
+  }
+  if (state->prepared_txid() != kNoTxid) GALE_RETURN_IF_ERROR(state->Rollback());
+  return state;
 }
 
 // A COMMIT reaching a task restarted since it prepared: its prepared state
@@ -364,18 +363,16 @@ class StatefulBoltRunner final : public Bolt {
           for (const Tuple& a : acked_) out_->Fail(a);
           prepared_.clear();
           acked_.clear();
+        } else if (exactly_once_) {
+          // A rollback initializes; what waited came before it: stale.
+          waiting_.clear();
+          s = Init(txid);
         } else {
           s = store_->Rollback();
-          // Exactly once, what waited came before the rollback: stale.
-          if (s.ok() && exactly_once_) {
-            waiting_.clear();
-            s = CheckResumes(*store_, txid);
-            if (s.ok()) s = Init();
-          }
         }
         break;
       case Action::kInitState:
-        if (!state_) s = Init();
+        if (!state_) s = Init(kNoTxid);
         break;
     }
     if (!s.ok()) {
@@ -389,8 +386,9 @@ class StatefulBoltRunner final : public Bolt {
     out_->Ack(t);
   }
 
-  Status Init() {
-    GALE_ASSIGN_OR_RETURN(state_, OpenCommitted(std::move(store_)));
+  // `resume`: as OpenCommitted's.
+  Status Init(int64_t resume) {
+    GALE_ASSIGN_OR_RETURN(state_, OpenCommitted(store_, resume));
     bolt_->InitState(*state_);
     std::deque<Tuple> waiting;
     waiting.swap(waiting_);
@@ -467,25 +465,22 @@ class StatefulSpoutRunner final : public Spout, public CheckpointedSpout {
         rollbacks_.Inc();
         drained_ = exhausted_at_prepare_ = false;
         if (!state_) {
-          GALE_RETURN_IF_ERROR(store_->Rollback());
-          if (Status s = CheckResumes(*store_, txid); !s.ok()) {
-            out_->ReportError("state " + ns_ + ": " + s.message());
-            return s;
-          }
-          return Init();
+          Status s = Init(txid);
+          if (!s.ok()) out_->ReportError("state " + ns_ + ": " + s.message());
+          return s;
         }
         spout_->PreRollback();
         GALE_RETURN_IF_ERROR(state_->Rollback());
         spout_->InitState(*state_);  // back to the committed position
         return Status::Ok();
-      case Action::kInitState: return state_ ? Status::Ok() : Init();
+      case Action::kInitState: return state_ ? Status::Ok() : Init(kNoTxid);
     }
     return Status::Ok();
   }
 
  private:
-  Status Init() {
-    GALE_ASSIGN_OR_RETURN(state_, OpenCommitted(std::move(store_)));
+  Status Init(int64_t resume) {
+    GALE_ASSIGN_OR_RETURN(state_, OpenCommitted(store_, resume));
     spout_->InitState(*state_);
     return Status::Ok();
   }

@@ -35,9 +35,7 @@ const char* ActionName(Action a);
 // The checkpoint's fields: txid, action.
 std::vector<std::string> CheckpointFields();
 
-// Whether a component with this effective config is a stateful bolt or
-// spout.
-bool IsStateful(const Config& config);
+using topology::IsStateful;
 
 // Set by the plan in the topology's config when every spout is a
 // StatefulSpout: checkpoints start at the spouts and are aligned, and a

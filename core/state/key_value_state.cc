@@ -12,6 +12,11 @@ std::string KeyValueStateImpl::Encode(const Value& v) {
 
 Result<std::unique_ptr<KeyValueStateImpl>> KeyValueStateImpl::Open(
     std::unique_ptr<StateStore> store) {
+  return OpenFrom(store);
+}
+
+Result<std::unique_ptr<KeyValueStateImpl>> KeyValueStateImpl::OpenFrom(
+    std::unique_ptr<StateStore>& store) {
   GALE_ASSIGN_OR_RETURN(Committed committed, store->Load());
   std::unique_ptr<KeyValueStateImpl> s(new KeyValueStateImpl(std::move(store)));
   s->committed_txid_ = committed.txid;
@@ -21,7 +26,10 @@ Result<std::unique_ptr<KeyValueStateImpl>> KeyValueStateImpl::Open(
     Values key, value;
     if (!tuple::DecodeValues(kin, key).ok() || !tuple::DecodeValues(vin, value).ok() ||
         key.size() != 1 || value.size() != 1) {
-      return Status::Internal(s->store_->Describe() + ": a committed entry does not decode");
+      Status error =
+          Status::Internal(s->store_->Describe() + ": a committed entry does not decode");
+      store = s->ReleaseStore();
+      return error;
     }
     s->entries_.emplace(k, Entry{std::move(key[0]), std::move(value[0])});
   }

@@ -22,6 +22,11 @@ class KeyValueStateImpl final : public KeyValueState {
   // Loads the committed state. A prepared txid the store holds is left for
   // the caller (prepared_txid()): the protocol commits or rolls it back.
   static Result<std::unique_ptr<KeyValueStateImpl>> Open(std::unique_ptr<StateStore> store);
+  // The same, taking `store` only when it succeeds: after an error the
+  // caller still has it, to try again (a store that is down for a while).
+  static Result<std::unique_ptr<KeyValueStateImpl>> OpenFrom(std::unique_ptr<StateStore>& store);
+  // Gives the store back (the state is unusable afterwards).
+  std::unique_ptr<StateStore> ReleaseStore() { return std::move(store_); }
 
   void Put(const Value& key, const Value& value) override;
   using KeyValueState::Get;

@@ -146,6 +146,11 @@ Status ReadBool(const Config& c, std::string_view key, bool* out) {
 
 }  // namespace
 
+bool IsStateful(const Config& effective) {
+  const Value* v = effective.Find(kStatefulMarker);
+  return v && v->type() == ValueType::kBool && v->AsBool();
+}
+
 Result<TopologySettings> ParseSettings(const Config& config) {
   TopologySettings s;
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.workers", 1, &s.workers, kMaxTasksPerComponent));

@@ -22,6 +22,9 @@ inline constexpr int kMaxTasksPerComponent = 10000;
 // Set (by Gale, from the class) on a stateful bolt's config: what the plan
 // and the validator know a stateful bolt by (core/state).
 inline constexpr std::string_view kStatefulMarker = "topology.state.stateful";
+// Whether a component with this effective config is stateful (a
+// StatefulBolt or StatefulSpout): the marker is there and true.
+bool IsStateful(const Config& effective);
 
 struct ConfigKey {
   const char* name;

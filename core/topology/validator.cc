@@ -440,11 +440,7 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
   }
   if (auto settings = ParseSettings(spec.config); settings.ok()) {
     for (const auto& c : spec.bolts) CheckWindow(spec, c, *settings, &report);
-    auto stateful = [&](const ComponentSpec& c) {
-      const Config effective = spec.config.MergedWith(c.config);
-      const Value* v = effective.Find(kStatefulMarker);
-      return v && v->type() == ValueType::kBool && v->AsBool();
-    };
+    auto stateful = [&](const ComponentSpec& c) { return IsStatefulComponent(spec, c); };
     const ComponentSpec* stateful_spout = nullptr;
     for (const auto& c : spec.spouts) {
       if (stateful(c) && !stateful_spout) stateful_spout = &c;
@@ -509,15 +505,9 @@ namespace {
 // Exactly once (every spout stateful, as describing the plugins found) does
 // not take windows' contents into its checkpoints: say so per windowed bolt.
 void WarnAboutWindowsExactlyOnce(const TopologySpec& spec, Report& report) {
-  auto effective = [&](const ComponentSpec& c) { return spec.config.MergedWith(c.config); };
-  if (spec.spouts.empty()) return;
-  for (const auto& c : spec.spouts) {
-    const Config config = effective(c);
-    const Value* v = config.Find(kStatefulMarker);
-    if (!v || v->type() != ValueType::kBool || !v->AsBool()) return;
-  }
+  if (!EverySpoutStateful(spec)) return;
   for (const auto& c : spec.bolts) {
-    auto window = ReadWindowConfig(effective(c));
+    auto window = ReadWindowConfig(spec.config.MergedWith(c.config));
     if (!window.ok() || !window->has_value()) continue;
     report.Add(c.pos, "bolt '" + c.id +
                           "' is windowed: its windows are not in the checkpoints, so its results "
@@ -526,6 +516,18 @@ void WarnAboutWindowsExactlyOnce(const TopologySpec& spec, Report& report) {
 }
 
 }  // namespace
+
+bool IsStatefulComponent(const TopologySpec& spec, const ComponentSpec& c) {
+  return IsStateful(spec.config.MergedWith(c.config));
+}
+
+bool EverySpoutStateful(const TopologySpec& spec) {
+  if (spec.spouts.empty()) return false;
+  for (const auto& c : spec.spouts) {
+    if (!IsStatefulComponent(spec, c)) return false;
+  }
+  return true;
+}
 
 std::vector<std::string> Warnings(const TopologySpec& spec) {
   Report report(spec);

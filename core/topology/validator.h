@@ -46,4 +46,10 @@ Status ValidateWithPlugins(const TopologySpec& spec, const std::vector<ClassInfo
 // position prefix.
 std::vector<std::string> Warnings(const TopologySpec& spec);
 
+// Whether `c` of `spec` is stateful (IsStateful on its effective config),
+// and whether every spout of `spec` is: then the topology runs exactly once
+// (core/state/README.md). The marker comes from describing the plugins.
+bool IsStatefulComponent(const TopologySpec& spec, const ComponentSpec& c);
+bool EverySpoutStateful(const TopologySpec& spec);
+
 }  // namespace gale::topology

@@ -57,11 +57,15 @@ Counts CommittedInRedis(int port, const std::string& ns, const std::string& comp
 
 Counts CommittedInRocksDb(const std::vector<std::string>& dirs, const std::string& ns,
                           const std::string& component) {
+  // Each task's database is <dir>/<ns>/<component>/<task> (core/state/README.md):
+  // open those there are, creating none.
   Counts out;
   for (const std::string& dir : dirs) {
-    if (!std::filesystem::is_directory(dir)) continue;
-    for (int task = 1; task <= 16; ++task) {
-      auto store = state::OpenRocksDbStore(dir, TaskNamespace(ns, component, task));
+    const std::filesystem::path tasks = std::filesystem::path(dir) / ns / component;
+    if (!std::filesystem::is_directory(tasks)) continue;
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+      auto store = state::OpenRocksDbStore(
+          dir, ns + "/" + component + "/" + task.path().filename().string());
       // A database still open in a worker: say so rather than count nothing.
       if (!store.ok()) throw std::runtime_error(store.status().message());
       AddCommitted(std::move(store), out);
