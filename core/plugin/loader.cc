@@ -143,6 +143,11 @@ Result<std::unique_ptr<Bolt>> ClassRegistry::MakeBolt(std::string_view name) con
   if (c->kind != ComponentKind::kBolt) {
     return Status::InvalidArgument("class '" + std::string(name) + "' is a spout, not a bolt");
   }
+  if (c->make_stateful_windowed_bolt) {
+    auto w = Construct<StatefulWindowedBolt>(name, c->make_stateful_windowed_bolt);
+    if (!w.ok()) return w.status();
+    return window::RunStatefulWindowed(std::move(*w));
+  }
   if (c->make_windowed_bolt) {
     auto w = Construct<WindowedBolt>(name, c->make_windowed_bolt);
     if (!w.ok()) return w.status();

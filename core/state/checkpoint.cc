@@ -329,7 +329,13 @@ class StatefulBoltRunner final : public Bolt {
           s = Status::FailedPrecondition("not initialized yet (waiting for INITSTATE)");
           break;
         }
-        bolt_->PrePrepare(txid);
+        // A hook that throws fails the checkpoint: everything rolls back.
+        try {
+          bolt_->PrePrepare(txid);
+        } catch (const std::exception& e) {
+          s = Status::Internal(std::string("PrePrepare threw: ") + e.what());
+          break;
+        }
         s = state_->PrepareCommit(txid);
         if (s.ok()) {
           for (auto& a : acked_) prepared_.push_back(std::move(a));

@@ -37,10 +37,7 @@ std::vector<std::string> CheckpointFields();
 
 using topology::IsStateful;
 
-// Set by the plan in the topology's config when every spout is a
-// StatefulSpout: checkpoints start at the spouts and are aligned, and a
-// failure rolls every task back (README.md, "Exactly once").
-inline constexpr std::string_view kExactlyOnceKey = "topology.state.exactly.once";
+using topology::kExactlyOnceKey;
 bool ExactlyOnce(const Config& config);
 
 // Where a task's state lives in the store: topology.state.namespace, else

@@ -1,5 +1,7 @@
 #include "core/topology/topology_settings.h"
 
+#include "core/topology/window_config.h"
+
 #include <string_view>
 
 namespace gale::topology {
@@ -67,6 +69,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.bolts.window.value.field", T::kString, "a keyed window reduce's value field"},
       {"topology.bolts.window.reduce.inverse", T::kBool,
        "a keyed window reduce uses its inverse function when it has one (default true)"},
+      {"topology.bolts.window.persistent", T::kBool,
+       "the window's contents are checkpointed with the state (default false; always in an "
+       "exactly-once topology)"},
       // Stateful bolts (core/state/README.md).
       {"topology.state.provider", T::kString,
        "where stateful bolts keep their state: memory (default), rocksdb or redis"},
@@ -148,7 +153,7 @@ Status ReadBool(const Config& c, std::string_view key, bool* out) {
 
 bool IsStateful(const Config& effective) {
   const Value* v = effective.Find(kStatefulMarker);
-  return v && v->type() == ValueType::kBool && v->AsBool();
+  return (v && v->type() == ValueType::kBool && v->AsBool()) || IsPersistentWindow(effective);
 }
 
 Result<TopologySettings> ParseSettings(const Config& config) {

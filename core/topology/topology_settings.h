@@ -22,8 +22,13 @@ inline constexpr int kMaxTasksPerComponent = 10000;
 // Set (by Gale, from the class) on a stateful bolt's config: what the plan
 // and the validator know a stateful bolt by (core/state).
 inline constexpr std::string_view kStatefulMarker = "topology.state.stateful";
-// Whether a component with this effective config is stateful (a
-// StatefulBolt or StatefulSpout): the marker is there and true.
+// Set by the plan in the topology's config when every spout is a
+// StatefulSpout: checkpoints start at the spouts and are aligned, and a
+// failure rolls every task back (core/state/README.md, "Exactly once").
+inline constexpr std::string_view kExactlyOnceKey = "topology.state.exactly.once";
+// Whether a component with this effective config is stateful: a
+// StatefulBolt, StatefulSpout or StatefulWindowedBolt (the marker is there
+// and true), or a window that is persisted (IsPersistentWindow).
 bool IsStateful(const Config& effective);
 
 struct ConfigKey {

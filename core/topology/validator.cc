@@ -373,7 +373,10 @@ void CheckWindow(const TopologySpec& spec, const ComponentSpec& c, const Topolog
     return;
   }
   const WindowConfig& w = **read;
-  const bool holds = !effective.GetBool(kWindowReduceMarker, false);
+  // A persistent window (so any, exactly once) acks its tuples at the
+  // checkpoint that saved them.
+  const bool holds = !effective.GetBool(kWindowReduceMarker, false) && !IsStateful(effective) &&
+                     !EverySpoutStateful(spec);
   const bool timeouts = settings.EffectiveAckers() > 0 && settings.enable_message_timeouts;
   if (holds && timeouts && !w.punctuation()) {
     int64_t ms = 0;
@@ -500,25 +503,13 @@ void WarnAboutCycles(const TopologySpec& spec, Report& report) {
 
 }  // namespace
 
-namespace {
-
-// Exactly once (every spout stateful, as describing the plugins found) does
-// not take windows' contents into its checkpoints: say so per windowed bolt.
-void WarnAboutWindowsExactlyOnce(const TopologySpec& spec, Report& report) {
-  if (!EverySpoutStateful(spec)) return;
-  for (const auto& c : spec.bolts) {
-    auto window = ReadWindowConfig(spec.config.MergedWith(c.config));
-    if (!window.ok() || !window->has_value()) continue;
-    report.Add(c.pos, "bolt '" + c.id +
-                          "' is windowed: its windows are not in the checkpoints, so its results "
-                          "are at least once in this exactly-once topology");
-  }
-}
-
-}  // namespace
-
 bool IsStatefulComponent(const TopologySpec& spec, const ComponentSpec& c) {
-  return IsStateful(spec.config.MergedWith(c.config));
+  Config effective = spec.config.MergedWith(c.config);
+  // Whether the topology runs exactly once (which persists its windows) is
+  // Gale's to say, as the plan does, whatever the file sets.
+  effective.Set(std::string(kExactlyOnceKey),
+                c.kind == ComponentKind::kBolt && EverySpoutStateful(spec));
+  return IsStateful(effective);
 }
 
 bool EverySpoutStateful(const TopologySpec& spec) {
@@ -557,7 +548,6 @@ std::vector<std::string> Warnings(const TopologySpec& spec) {
   check(spec.config, spec.config_pos, Or(spec.name_pos, SourcePos{spec.file}));
   for (const auto* c : AllComponents(spec)) check(c->config, c->config_pos, c->pos);
   WarnAboutCycles(spec, report);
-  WarnAboutWindowsExactlyOnce(spec, report);
   return report.Sorted();
 }
 

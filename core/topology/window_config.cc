@@ -1,5 +1,7 @@
 #include "core/topology/window_config.h"
 
+#include "core/topology/topology_settings.h"
+
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
@@ -68,6 +70,17 @@ double WindowConfig::TickSecs() const {
 bool HasWindowKeys(const Config& config) {
   return std::any_of(std::begin(kKeys), std::end(kKeys),
                      [&](std::string_view k) { return config.Contains(k); });
+}
+
+bool IsPersistentWindow(const Config& effective) {
+  const bool windowed = effective.Contains(kWindowLengthCount) ||
+                        effective.Contains(kWindowLengthMs) ||
+                        effective.Contains(kWindowPunctuationStream);
+  auto on = [&](std::string_view key) {
+    const Value* v = effective.Find(key);
+    return v && v->type() == ValueType::kBool && v->AsBool();
+  };
+  return windowed && (on(kWindowPersistent) || on(kExactlyOnceKey));
 }
 
 Result<std::optional<WindowConfig>> ReadWindowConfig(const Config& config) {

@@ -37,6 +37,8 @@ inline constexpr std::string_view kWindowKeyField = "topology.bolts.window.key.f
 inline constexpr std::string_view kWindowValueField = "topology.bolts.window.value.field";
 
 inline constexpr std::string_view kWindowReduceInverse = "topology.bolts.window.reduce.inverse";
+// The window's contents are checkpointed (core/window/README.md).
+inline constexpr std::string_view kWindowPersistent = "topology.bolts.window.persistent";
 // Set (by Gale, from the class) on a keyed window reduce.
 inline constexpr std::string_view kWindowReduceMarker = "topology.bolts.window.reduce";
 
@@ -73,6 +75,12 @@ bool HasWindowKeys(const Config& config);
 // when no window key is set. An error names the key and what is wrong
 // ("topology.bolts.window.length.count must be >= 1, got 0").
 Result<std::optional<WindowConfig>> ReadWindowConfig(const Config& config);
+
+// Whether a component with this effective config has a window (a length or
+// a punctuation stream) that is checkpointed: `persistent: true`, or any
+// window of an exactly-once topology (whose rollbacks would otherwise lose
+// or repeat its contents).
+bool IsPersistentWindow(const Config& effective);
 
 // Adds the keys a component's code sets (ComponentConfiguration: Storm's
 // getComponentConfiguration, WindowedBolt's builders) to its topology-file

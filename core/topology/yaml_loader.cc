@@ -214,7 +214,7 @@ const std::vector<std::string> kShellComponentKeys = {
     "command", "outputFields", "serializer",  "constructorArgs", "directStreams"};
 const std::vector<std::string> kWindowKeys = {
     "length",     "slide", "tumbling", "punctuation", "timestampField", "lag", "watermarkInterval",
-    "lateStream", "key",   "value",    "inverse"};
+    "lateStream", "key",   "value",    "inverse",     "persistent"};
 const std::vector<std::string> kStreamKeys = {"from", "to", "grouping", "name"};
 const std::vector<std::string> kGroupingKeys = {"type", "args", "streamId"};
 const std::vector<std::string> kIncludeKeys = {"file", "override", "resource"};
@@ -623,10 +623,10 @@ void FileParser::ParseWindow(const YAML::Node& key, const YAML::Node& v, const s
                  duration(k, val, kWindowLagMs);
                } else if (name == "watermarkInterval") {
                  duration(k, val, kWindowWatermarkMs);
-               } else if (name == "inverse") {
+               } else if (name == "inverse" || name == "persistent") {
                  bool b = true;
-                 if (GetBool(k, val, "'inverse' of " + what, &b)) {
-                   set(kWindowReduceInverse, b, Pos(k));
+                 if (GetBool(k, val, "'" + name + "' of " + what, &b)) {
+                   set(name == "inverse" ? kWindowReduceInverse : kWindowPersistent, b, Pos(k));
                  }
                } else if (GetString(k, val, "'" + name + "' of " + what, &text)) {
                  const std::string_view keys[][2] = {{"punctuation", kWindowPunctuationStream},

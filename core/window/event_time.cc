@@ -38,6 +38,13 @@ std::optional<int64_t> EventTime::Stamp(const Tuple& t, int64_t now_ms, std::str
   auto it = std::find_if(streams_.begin(), streams_.end(),
                          [&](const StreamMax& s) { return s.stream == t.meta(); });
   if (it == streams_.end()) {
+    // A stream read back from a saved window is known by its names.
+    it = std::find_if(streams_.begin(), streams_.end(), [&](const StreamMax& s) {
+      return s.stream->component == t.source_component() && s.stream->stream == t.source_stream();
+    });
+    if (it != streams_.end()) it->stream = t.meta();
+  }
+  if (it == streams_.end()) {
     streams_.push_back({t.meta(), ts});
   } else {
     it->max_ts = std::max(it->max_ts, ts);
@@ -61,6 +68,39 @@ std::optional<int64_t> EventTime::Advance(int64_t now_ms) {
   if (watermark_ != kNoTime && w <= watermark_) return std::nullopt;
   watermark_ = w;
   return watermark_;
+}
+
+void EventTime::Save(StreamTable& streams, std::string& out) const {
+  PutInt(watermark_, out);
+  PutInt(last_now_, out);
+  PutInt(next_watermark_at_, out);
+  PutInt(static_cast<int64_t>(streams_.size()), out);
+  for (const auto& s : streams_) {
+    PutInt(streams.IndexOf(s.stream), out);
+    PutInt(s.max_ts, out);
+  }
+}
+
+bool EventTime::Load(std::string_view& in, const StreamTable& streams) {
+  Reset();
+  int64_t n = 0;
+  if (!GetInt(in, watermark_) || !GetInt(in, last_now_) || !GetInt(in, next_watermark_at_) ||
+      !GetInt(in, n) || n < 0) {
+    return false;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t index = 0, max_ts = 0;
+    if (!GetInt(in, index) || !GetInt(in, max_ts) || index < 0) return false;
+    const StreamMeta* meta = streams.At(static_cast<uint32_t>(index));
+    if (meta == nullptr) return false;
+    streams_.push_back({meta, max_ts});
+  }
+  return true;
+}
+
+void EventTime::Reset() {
+  streams_.clear();
+  watermark_ = last_now_ = next_watermark_at_ = kNoTime;
 }
 
 }  // namespace gale::window

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/topology/window_config.h"
+#include "core/window/snapshot.h"
 
 #include <gale/tuple.h>
 
@@ -14,6 +15,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gale::window {
@@ -52,6 +54,15 @@ class EventTime {
   std::optional<int64_t> Advance(int64_t now_ms);
 
   int64_t watermark() const { return watermark_; }
+  // A persistent window's clock (snapshot.h): the watermark, the latest
+  // processing time, when the watermark is next computed, and each input's
+  // latest timestamp, the streams as
+  // indexes into `streams` (so encode `streams` after this). Load() of
+  // `in` advances it; false when it is corrupt.
+  void Save(StreamTable& streams, std::string& out) const;
+  bool Load(std::string_view& in, const StreamTable& streams);
+  // As when constructed.
+  void Reset();
 
  private:
   struct StreamMax {
@@ -85,6 +96,7 @@ class SlideClock {
   bool started() const { return next_ != kNoTime; }
   void Stop() { next_ = kNoTime; }
   int64_t next() const { return next_; }
+  void Restore(int64_t next) { next_ = next; }
   void Step() { next_ += slide_; }
   // Skips ends before which nothing is left: the next end is the first
   // after `ts`, the oldest tuple's time.

@@ -1,5 +1,7 @@
 #include "core/window/pane_reducer.h"
 
+#include "core/tuple/tuple_codec.h"
+
 #include <chrono>
 #include <numeric>
 #include <utility>
@@ -113,6 +115,10 @@ void PaneReducer::Add(const Tuple& t, int64_t now_ms) {
     cached_ = &panes_[pane];
     cached_pane_ = pane;
   }
+  if (pane != last_dirty_) {
+    dirty_.insert(pane);
+    last_dirty_ = pane;
+  }
   KeyMap& p = *cached_;
   auto [it, inserted] = p.try_emplace(*key, *value);
   if (!inserted) f_.Reduce(it->second, *value);
@@ -134,6 +140,17 @@ void PaneReducer::Tick(int64_t now_ms) {
     Close(FloorDiv(end, pane_), end);
     clock_.Step();
     if (window_.empty() && !panes_.empty()) clock_.SkipTo(panes_.begin()->first * pane_);
+  }
+}
+
+void PaneReducer::Enter(const KeyMap& pane) {
+  for (const auto& [k, v] : pane) {
+    auto [slot, inserted] = window_.try_emplace(k);
+    if (slot->second.panes++ == 0) {
+      slot->second.acc = v;
+    } else {
+      f_.Reduce(slot->second.acc, v);
+    }
   }
 }
 
@@ -162,14 +179,7 @@ void PaneReducer::Close(int64_t end_pane, int64_t end_ms) {
     // Panes entering: those the new window covers that were not held.
     for (auto it = panes_.lower_bound(std::max(hi_, nlo)); it != panes_.end() && it->first < nhi;
          ++it) {
-      for (const auto& [k, v] : it->second) {
-        auto [slot, inserted] = window_.try_emplace(k);
-        if (slot->second.panes++ == 0) {
-          slot->second.acc = v;
-        } else {
-          f_.Reduce(slot->second.acc, v);
-        }
-      }
+      Enter(it->second);
     }
     lo_ = nlo;
     hi_ = nhi;
@@ -191,6 +201,114 @@ void PaneReducer::Close(int64_t end_pane, int64_t end_ms) {
   slide_nanos_ += static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
+}
+
+namespace {
+
+constexpr int64_t kSnapshotVersion = 1;
+
+}  // namespace
+
+void PaneReducer::Save(KeyValueState& state) {
+  std::string bytes;
+  for (auto it = saved_.begin(); it != saved_.end();) {
+    if (panes_.count(*it)) {
+      ++it;
+      continue;
+    }
+    state.Delete(SnapshotKey("pane", *it));
+    it = saved_.erase(it);
+  }
+  for (int64_t pane : dirty_) {
+    auto p = panes_.find(pane);
+    if (p == panes_.end()) continue;
+    bytes.clear();
+    PutInt(static_cast<int64_t>(p->second.size()), bytes);
+    for (const auto& [k, v] : p->second) {
+      tuple::EncodeValue(k, bytes);
+      tuple::EncodeValue(v, bytes);
+    }
+    state.Put(SnapshotKey("pane", pane), Bytes{bytes});
+    saved_.insert(pane);
+  }
+  dirty_.clear();
+  last_dirty_ = kNoTime;
+  bytes.clear();
+  PutInt(kSnapshotVersion, bytes);
+  PutInt(lo_, bytes);
+  PutInt(hi_, bytes);
+  PutInt(closed_once_ ? 1 : 0, bytes);
+  PutInt(static_cast<int64_t>(seen_), bytes);
+  PutInt(clock_.next(), bytes);
+  std::string time;
+  time_.Save(streams_, time);
+  streams_.Encode(bytes);
+  bytes += time;
+  state.Put(SnapshotKey("clock"), Bytes{bytes});
+}
+
+void PaneReducer::Reset() {
+  panes_.clear();
+  window_.clear();
+  dirty_.clear();
+  saved_.clear();
+  last_dirty_ = kNoTime;
+  cached_ = nullptr;
+  lo_ = hi_ = 0;
+  closed_once_ = false;
+  seen_ = 0;
+  clock_.Stop();
+  time_.Reset();
+}
+
+Status PaneReducer::Load(const KeyValueState& state) {
+  Reset();
+  const auto clock = state.Get(SnapshotKey("clock"));
+  if (!clock) return Status::Ok();
+  const auto corrupt = [&] {
+    Reset();
+    return Status::InvalidArgument("a persistent window's saved panes are corrupt");
+  };
+  if (clock->type() != ValueType::kBytes) return corrupt();
+  std::string_view in(clock->AsBytes().data);
+  int64_t version = 0, closed = 0, seen = 0, next_end = 0;
+  if (!GetInt(in, version) || version != kSnapshotVersion || !GetInt(in, lo_) || !GetInt(in, hi_) ||
+      !GetInt(in, closed) || !GetInt(in, seen) || !GetInt(in, next_end) ||
+      !streams_.Decode(in).ok() || !time_.Load(in, streams_) || !in.empty()) {
+    return corrupt();
+  }
+  bool ok = true;
+  state.ForEach([&](const Value& key, const Value& value) {
+    std::string_view name;
+    int64_t pane = 0;
+    if (!ok || !ParseSnapshotKey(key, &name, &pane) || name != "pane") return;
+    if (value.type() != ValueType::kBytes) {
+      ok = false;
+      return;
+    }
+    std::string_view p(value.AsBytes().data);
+    int64_t n = 0;
+    ok = GetInt(p, n) && n >= 0;
+    KeyMap& keys = panes_[pane];
+    for (int64_t i = 0; ok && i < n; ++i) {
+      Value k, v;
+      ok = tuple::DecodeValue(p, k).ok() && tuple::DecodeValue(p, v).ok();
+      if (ok) keys.emplace(std::move(k), std::move(v));
+    }
+    ok = ok && p.empty();
+    saved_.insert(pane);
+  });
+  if (!ok) return corrupt();
+  closed_once_ = closed != 0;
+  seen_ = static_cast<uint64_t>(seen);
+  clock_.Restore(next_end);
+  // The window's result per key: its panes [lo_, hi_) folded again.
+  if (inverse_ && closed_once_) {
+    for (auto it = panes_.lower_bound(lo_); it != panes_.end() && it->first < hi_; ++it) {
+      Enter(it->second);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace gale::window

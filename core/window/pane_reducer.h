@@ -10,13 +10,16 @@
 
 #include "core/topology/window_config.h"
 #include "core/window/event_time.h"
+#include "core/window/snapshot.h"
 
+#include <gale/state.h>
 #include <gale/tuple.h>
 #include <gale/window_reduce.h>
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -56,6 +59,13 @@ class PaneReducer {
   uint64_t slides() const { return slides_closed_; }
   uint64_t slide_nanos() const { return slide_nanos_; }
 
+  // A persistent window (snapshot.h), as TupleWindows': Save() writes the
+  // panes changed since the last Save() or Load() (one entry per pane) and
+  // deletes those that left; Load() reads them back and recomputes the
+  // window's result per key from them.
+  void Save(KeyValueState& state);
+  Status Load(const KeyValueState& state);
+
  private:
   using KeyMap = std::unordered_map<Value, Value, ValueHash>;
   struct Slot {
@@ -63,6 +73,9 @@ class PaneReducer {
     int64_t panes = 0;
   };
 
+  // Folds a pane entering the window into its result per key.
+  void Enter(const KeyMap& pane);
+  void Reset();
   // Closes the window ending before pane `end_pane`, at `end_ms`.
   void Close(int64_t end_pane, int64_t end_ms);
   bool Resolve(const Tuple& t, const Value** key, const Value** value, std::string* why);
@@ -86,6 +99,11 @@ class PaneReducer {
   bool closed_once_ = false;
   uint64_t seen_ = 0;  // count windows: inputs so far
   uint64_t slides_closed_ = 0, slide_nanos_ = 0;
+  // Persistence: the panes changed since the last Save(), and those saved.
+  std::set<int64_t> dirty_;
+  int64_t last_dirty_ = kNoTime;
+  std::set<int64_t> saved_;
+  StreamTable streams_;  // of the inputs' latest timestamps
   // Field positions, looked up once per stream.
   const StreamMeta* meta_ = nullptr;
   int key_index_ = -1, value_index_ = -1;

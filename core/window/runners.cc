@@ -1,11 +1,14 @@
 #include "core/window/runners.h"
 
+#include "core/state/checkpoint.h"
+#include "core/topology/topology_settings.h"
 #include "core/topology/window_config.h"
 #include "core/tuple/forwarding_collector.h"
 #include "core/window/pane_reducer.h"
 #include "core/window/tuple_windows.h"
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -79,7 +82,26 @@ class LateHandler {
 
 size_t InputStreams(const TopologyContext& context) { return context.sources().size(); }
 
-class WindowedBoltRunner final : public Bolt, public TupleWindows::Sink {
+// A runner whose window can be checkpointed (snapshot.h). Persistent, a
+// runner acks each input as it enters the window (the stateful runner it
+// runs in holds the ack until the checkpoint that saved it commits) and
+// anchors nothing.
+class WindowRunner : public Bolt {
+ public:
+  void set_persistent() { persistent_ = true; }
+  virtual void Save(KeyValueState& state) = 0;
+  virtual Status Load(const KeyValueState& state) = 0;
+  // Why the user's code failed since the last call ("" when it did not):
+  // persistent, that fails the next checkpoint, so that the window and
+  // everything since roll back and are replayed.
+  std::string TakeFailure() { return std::exchange(failure_, ""); }
+
+ protected:
+  bool persistent_ = false;
+  std::string failure_;
+};
+
+class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink {
  public:
   explicit WindowedBoltRunner(std::unique_ptr<WindowedBolt> bolt) : bolt_(std::move(bolt)) {}
 
@@ -98,28 +120,38 @@ class WindowedBoltRunner final : public Bolt, public TupleWindows::Sink {
       windows_->Tick(NowMs());
     } else {
       windows_->Add(input, NowMs());
+      if (persistent_) out_->Ack(input);
     }
   }
   void DeclareOutputFields(OutputDeclarer& declarer) const override {
     bolt_->DeclareOutputFields(declarer);
   }
   void Cleanup() override { bolt_->Cleanup(); }
+  void Save(KeyValueState& state) override { windows_->Save(state); }
+  Status Load(const KeyValueState& state) override { return windows_->Load(state); }
 
  private:
   void Execute(const TupleWindow& window) override {
-    user_out_->set_window(&window.Get());
+    if (!persistent_) user_out_->set_window(&window.Get());
     try {
       bolt_->Execute(window);
     } catch (const std::exception& e) {
-      out_->ReportError(std::string("Execute(window) threw: ") + e.what());
-      for (const Tuple* t : window.GetNew()) out_->Fail(*t);
+      const std::string why = std::string("Execute(window) threw: ") + e.what();
+      out_->ReportError(why);
+      if (persistent_) {
+        failure_ = why;
+      } else {
+        for (const Tuple* t : window.GetNew()) out_->Fail(*t);
+      }
     }
     user_out_->set_window(nullptr);
   }
-  void Expire(const Tuple& t) override { out_->Ack(t); }
+  void Expire(const Tuple& t) override {
+    if (!persistent_) out_->Ack(t);
+  }
   void Late(const Tuple& t, const std::string& why) override {
     late_.Handle(t, why);
-    out_->Ack(t);
+    if (!persistent_) out_->Ack(t);
   }
 
   std::unique_ptr<WindowedBolt> bolt_;
@@ -134,7 +166,7 @@ std::string ConfigString(const Config& config, std::string_view key) {
   return v && v->type() == ValueType::kString ? v->AsString() : "";
 }
 
-class WindowReduceRunner final : public Bolt, public PaneReducer::Sink {
+class WindowReduceRunner final : public WindowRunner, public PaneReducer::Sink {
  public:
   explicit WindowReduceRunner(std::unique_ptr<WindowReducer> f) : f_(std::move(f)) {
     code_config_.Set(std::string(topology::kWindowReduceMarker), true);
@@ -175,6 +207,8 @@ class WindowReduceRunner final : public Bolt, public PaneReducer::Sink {
     Fields(declarer.config(), &key, &value);
     declarer.Declare({key, value, "windowEnd"});
   }
+  void Save(KeyValueState& state) override { reducer_->Save(state); }
+  Status Load(const KeyValueState& state) override { return reducer_->Load(state); }
 
  private:
   void Fields(const Config& config, std::string* key, std::string* value) const {
@@ -205,6 +239,102 @@ class WindowReduceRunner final : public Bolt, public PaneReducer::Sink {
   std::unique_ptr<PaneReducer> reducer_;
   LateHandler late_;
   Counter slides_, slide_nanos_;
+};
+
+// A persistent window as a StatefulBolt, run by core/state's stateful
+// runner: the window is saved at each PREPARE with the bolt's own state (a
+// StatefulWindowedBolt's; `user` may be null) and read back at the start
+// and after each rollback.
+class PersistentWindow final : public StatefulBolt {
+ public:
+  PersistentWindow(std::unique_ptr<WindowRunner> runner, StatefulWindowedBolt* user)
+      : runner_(std::move(runner)), user_(user) {}
+
+  Config ComponentConfiguration() const override { return runner_->ComponentConfiguration(); }
+  void Prepare(const TopologyContext& context, OutputCollector& collector) override {
+    runner_->Prepare(context, collector);
+  }
+  void InitState(KeyValueState& state) override {
+    state_ = &state;
+    Load();
+    if (user_) {
+      view_.emplace(state);
+      user_->InitState(*view_);
+    }
+  }
+  void Execute(const Tuple& input) override {
+    if (reload_) Load();
+    runner_->Execute(input);
+  }
+  void DeclareOutputFields(OutputDeclarer& declarer) const override {
+    runner_->DeclareOutputFields(declarer);
+  }
+  void Cleanup() override { runner_->Cleanup(); }
+  void PrePrepare(int64_t txid) override {
+    if (reload_) Load();
+    if (std::string why = runner_->TakeFailure(); !why.empty()) throw std::runtime_error(why);
+    if (user_) user_->PrePrepare(txid);
+    runner_->Save(*state_);
+  }
+  void PreCommit(int64_t txid) override {
+    if (user_) user_->PreCommit(txid);
+  }
+  // The state goes back after this: the window follows it at the next call.
+  void PreRollback() override {
+    if (user_) user_->PreRollback();
+    (void)runner_->TakeFailure();
+    reload_ = true;
+  }
+
+ private:
+  void Load() {
+    reload_ = false;
+    if (Status s = runner_->Load(*state_); !s.ok()) throw std::runtime_error(s.message());
+  }
+
+  std::unique_ptr<WindowRunner> runner_;
+  StatefulWindowedBolt* user_;
+  KeyValueState* state_ = nullptr;
+  std::optional<UserStateView> view_;
+  bool reload_ = false;
+};
+
+// What the executor runs for a windowed component: the runner as it is, or,
+// when its window is persistent (a StatefulWindowedBolt, `persistent: true`,
+// an exactly-once topology: topology::IsStateful), inside core/state's
+// stateful runner. Which one is known from the config, at Prepare.
+class WindowBolt final : public Bolt {
+ public:
+  WindowBolt(std::unique_ptr<WindowRunner> runner, StatefulWindowedBolt* user)
+      : runner_(runner.get()), owned_(std::move(runner)), user_(user) {}
+
+  Config ComponentConfiguration() const override {
+    Config c = runner_->ComponentConfiguration();
+    if (user_) c.Set(std::string(topology::kStatefulMarker), true);
+    return c;
+  }
+  void DeclareOutputFields(OutputDeclarer& declarer) const override {
+    runner_->DeclareOutputFields(declarer);
+  }
+  void Prepare(const TopologyContext& context, OutputCollector& collector) override {
+    if (user_ || topology::IsStateful(context.config())) {
+      runner_->set_persistent();
+      active_ = state::RunStateful(std::make_unique<PersistentWindow>(std::move(owned_), user_));
+    } else {
+      active_ = std::move(owned_);
+    }
+    active_->Prepare(context, collector);
+  }
+  void Execute(const Tuple& input) override { active_->Execute(input); }
+  void Cleanup() override {
+    if (active_) active_->Cleanup();
+  }
+
+ private:
+  WindowRunner* runner_;
+  std::unique_ptr<WindowRunner> owned_;  // until Prepare
+  std::unique_ptr<Bolt> active_;
+  StatefulWindowedBolt* user_;
 };
 
 // The built-in reducers. Sums and minimums of ints stay ints; a double
@@ -266,11 +396,18 @@ std::unique_ptr<Bolt> MakeBuiltin() {
 }  // namespace
 
 std::unique_ptr<Bolt> RunWindowed(std::unique_ptr<WindowedBolt> bolt) {
-  return std::make_unique<WindowedBoltRunner>(std::move(bolt));
+  return std::make_unique<WindowBolt>(std::make_unique<WindowedBoltRunner>(std::move(bolt)),
+                                      nullptr);
+}
+
+std::unique_ptr<Bolt> RunStatefulWindowed(std::unique_ptr<StatefulWindowedBolt> bolt) {
+  StatefulWindowedBolt* user = bolt.get();
+  return std::make_unique<WindowBolt>(std::make_unique<WindowedBoltRunner>(std::move(bolt)), user);
 }
 
 std::unique_ptr<Bolt> RunReducer(std::unique_ptr<WindowReducer> reducer) {
-  return std::make_unique<WindowReduceRunner>(std::move(reducer));
+  return std::make_unique<WindowBolt>(std::make_unique<WindowReduceRunner>(std::move(reducer)),
+                                      nullptr);
 }
 
 const std::vector<PluginClass>& BuiltinClasses() {

@@ -9,6 +9,7 @@
 #include <gale/bolt.h>
 #include <gale/config.h>
 #include <gale/plugin.h>
+#include <gale/stateful_windowed_bolt.h>
 #include <gale/window_reduce.h>
 #include <gale/windowed_bolt.h>
 
@@ -17,7 +18,10 @@
 
 namespace gale::window {
 
+// Each checkpoints its window when the topology asks (`persistent: true`,
+// exactly once); a StatefulWindowedBolt always does.
 std::unique_ptr<Bolt> RunWindowed(std::unique_ptr<WindowedBolt> bolt);
+std::unique_ptr<Bolt> RunStatefulWindowed(std::unique_ptr<StatefulWindowedBolt> bolt);
 std::unique_ptr<Bolt> RunReducer(std::unique_ptr<WindowReducer> reducer);
 
 // gale.WindowSum, gale.WindowCount, gale.WindowMin, gale.WindowMax.

@@ -6,7 +6,7 @@
 namespace gale::window {
 namespace {
 
-bool LaterTs(const auto& a, const auto& b) { return a.ts > b.ts; }
+constexpr int64_t kSnapshotVersion = 1;
 
 }  // namespace
 
@@ -30,8 +30,8 @@ void TupleWindows::Add(const Tuple& t, int64_t now_ms) {
     return;
   }
   if (time_.event_time()) {
-    pending_.push_back(Entry{t, *ts, 0});
-    std::push_heap(pending_.begin(), pending_.end(), LaterTs<Entry, Entry>);
+    pending_.push_back(Entry{t, *ts, 0, next_aid_++});
+    std::push_heap(pending_.begin(), pending_.end(), Later);
     return;
   }
   // Processing time: close what is due before this tuple joins.
@@ -39,7 +39,7 @@ void TupleWindows::Add(const Tuple& t, int64_t now_ms) {
       *ts >= slides_.next()) {
     Tick(now_ms);
   }
-  Release(Entry{t, *ts, 0});
+  Release(Entry{t, *ts, 0, next_aid_++});
 }
 
 void TupleWindows::Release(Entry e) {
@@ -59,7 +59,7 @@ void TupleWindows::Release(Entry e) {
 
 void TupleWindows::ReleaseUpTo(int64_t watermark) {
   while (!pending_.empty() && pending_.front().ts < watermark) {
-    std::pop_heap(pending_.begin(), pending_.end(), LaterTs<Entry, Entry>);
+    std::pop_heap(pending_.begin(), pending_.end(), Later);
     Entry e = std::move(pending_.back());
     pending_.pop_back();
     Release(std::move(e));
@@ -122,9 +122,104 @@ void TupleWindows::Close(size_t k, int64_t end_ms) {
   // A tumbling window's tuples are in no later window: they leave now.
   const size_t leave = tumbling_ ? k : evict;
   for (size_t i = 0; i < leave; ++i) {
+    if (window_.front().aid < saved_aid_) gone_.push_back(window_.front().aid);
     sink_.Expire(window_.front().tuple);
     window_.pop_front();
   }
+}
+
+void TupleWindows::Save(KeyValueState& state) {
+  for (uint64_t aid : gone_) state.Delete(SnapshotKey("t", static_cast<int64_t>(aid)));
+  gone_.clear();
+  std::string bytes;
+  auto put = [&](const Entry& e) {
+    if (e.aid < saved_aid_) return;
+    bytes.clear();
+    EncodeSavedTuple(e.tuple, streams_.IndexOf(e.tuple.meta()), e.ts, bytes);
+    state.Put(SnapshotKey("t", static_cast<int64_t>(e.aid)), Bytes{bytes});
+  };
+  for (const Entry& e : window_) put(e);
+  for (const Entry& e : pending_) put(e);
+  saved_aid_ = next_aid_;
+  bytes.clear();
+  PutInt(kSnapshotVersion, bytes);
+  PutInt(static_cast<int64_t>(next_aid_), bytes);
+  PutInt(static_cast<int64_t>(window_.empty() ? next_seq_ : window_.front().seq), bytes);
+  PutInt(static_cast<int64_t>(first_new_seq_), bytes);
+  PutInt(since_slide_, bytes);
+  PutInt(slides_.next(), bytes);
+  std::string time;
+  time_.Save(streams_, time);
+  streams_.Encode(bytes);
+  bytes += time;
+  state.Put(SnapshotKey("clock"), Bytes{bytes});
+}
+
+void TupleWindows::Reset() {
+  window_.clear();
+  pending_.clear();
+  gone_.clear();
+  next_seq_ = first_new_seq_ = next_aid_ = saved_aid_ = 0;
+  since_slide_ = 0;
+  slides_.Stop();
+  time_.Reset();
+}
+
+Status TupleWindows::Load(const KeyValueState& state) {
+  Reset();
+  const auto clock = state.Get(SnapshotKey("clock"));
+  if (!clock) return Status::Ok();
+  const auto corrupt = [&] {
+    Reset();
+    return Status::InvalidArgument("a persistent window's saved clock is corrupt");
+  };
+  if (clock->type() != ValueType::kBytes) return corrupt();
+  std::string_view in(clock->AsBytes().data);
+  int64_t version = 0, next_aid = 0, front_seq = 0, first_new = 0, next_end = 0;
+  if (!GetInt(in, version) || version != kSnapshotVersion || !GetInt(in, next_aid) ||
+      !GetInt(in, front_seq) || !GetInt(in, first_new) || !GetInt(in, since_slide_) ||
+      !GetInt(in, next_end) || !streams_.Decode(in).ok() || !time_.Load(in, streams_) ||
+      !in.empty()) {
+    return corrupt();
+  }
+  const int64_t watermark = time_.watermark();
+  std::vector<Entry> entries;
+  Status bad;
+  state.ForEach([&](const Value& key, const Value& value) {
+    std::string_view name;
+    int64_t aid = 0;
+    if (!bad.ok() || !ParseSnapshotKey(key, &name, &aid) || name != "t") return;
+    std::optional<Tuple> t;
+    int64_t ts = 0;
+    if (value.type() != ValueType::kBytes) {
+      bad = Status::InvalidArgument("a persistent window's saved tuple is not bytes");
+      return;
+    }
+    bad = DecodeSavedTuple(value.AsBytes().data, streams_, &t, &ts);
+    if (bad.ok()) entries.push_back(Entry{std::move(*t), ts, 0, static_cast<uint64_t>(aid)});
+  });
+  if (!bad.ok()) {
+    Reset();
+    return bad;
+  }
+  // Released entries are in (time, arrival) order, and in event time
+  // exactly those behind the watermark; the rest wait in the heap.
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return Later(b, a); });
+  for (Entry& e : entries) {
+    if (time_.event_time() && e.ts >= watermark) {
+      pending_.push_back(std::move(e));
+    } else {
+      e.seq = static_cast<uint64_t>(front_seq) + window_.size();
+      window_.push_back(std::move(e));
+    }
+  }
+  std::make_heap(pending_.begin(), pending_.end(), Later);
+  next_seq_ = static_cast<uint64_t>(front_seq) + window_.size();
+  first_new_seq_ = static_cast<uint64_t>(first_new);
+  next_aid_ = saved_aid_ = static_cast<uint64_t>(next_aid);
+  slides_.Restore(next_end);
+  return Status::Ok();
 }
 
 }  // namespace gale::window

@@ -16,7 +16,9 @@
 
 #include "core/topology/window_config.h"
 #include "core/window/event_time.h"
+#include "core/window/snapshot.h"
 
+#include <gale/state.h>
 #include <gale/tuple.h>
 #include <gale/windowed_bolt.h>
 
@@ -52,12 +54,25 @@ class TupleWindows {
   size_t size() const { return window_.size() + pending_.size(); }
   int64_t watermark() const { return time_.watermark(); }
 
+  // A persistent window (snapshot.h). Save() writes to `state` what
+  // changed since the last Save() or Load(): the tuples that entered, those
+  // that left, and the clock. Load() replaces the window's contents and
+  // clock with those in `state` (none: an empty window), as after a restart
+  // or a rollback; an error leaves the window empty.
+  void Save(KeyValueState& state);
+  Status Load(const KeyValueState& state);
+
  private:
   struct Entry {
     Tuple tuple;
     int64_t ts;
     uint64_t seq;  // position in the order tuples entered the window
+    uint64_t aid;  // the order they arrived in: its key in a saved window
   };
+  static bool Later(const Entry& a, const Entry& b) {
+    return a.ts != b.ts ? a.ts > b.ts : a.aid > b.aid;
+  }
+  void Reset();
 
   void Release(Entry e);
   void ReleaseUpTo(int64_t watermark);
@@ -76,6 +91,12 @@ class TupleWindows {
   uint64_t first_new_seq_ = 0;  // the first seq not yet in an executed window
   int64_t since_slide_ = 0;     // tuples released since the last count slide
   TupleWindow out_;
+  // Persistence: arrivals are numbered; those below saved_aid_ are in the
+  // state, and gone_ those of them that left since the last Save().
+  uint64_t next_aid_ = 0;
+  uint64_t saved_aid_ = 0;
+  std::vector<uint64_t> gone_;
+  StreamTable streams_;
 };
 
 }  // namespace gale::window

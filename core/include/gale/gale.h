@@ -14,6 +14,7 @@
 #include <gale/state.h>
 #include <gale/stateful_bolt.h>
 #include <gale/stateful_spout.h>
+#include <gale/stateful_windowed_bolt.h>
 #include <gale/topology_context.h>
 #include <gale/tuple.h>
 #include <gale/values.h>

@@ -4,7 +4,8 @@
 //
 //   GALE_REGISTER_SPOUT(RandomSentenceSpout);     // a Spout or StatefulSpout
 //   GALE_REGISTER_BOLT(WordCount);               // a Bolt, BasicBolt, WindowedBolt,
-//                                                // WindowReducer or StatefulBolt
+//                                                // WindowReducer, StatefulBolt or
+//                                                // StatefulWindowedBolt
 //   GALE_REGISTER_BOLT_AS(my::Split, "Split");   // a chosen name
 //
 // The names are what a topology's `className:` refers to. A plugin exports
@@ -19,6 +20,7 @@
 #include <gale/spout.h>
 #include <gale/stateful_bolt.h>
 #include <gale/stateful_spout.h>
+#include <gale/stateful_windowed_bolt.h>
 #include <gale/window_reduce.h>
 #include <gale/windowed_bolt.h>
 
@@ -27,7 +29,7 @@
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 8
+#define GALE_ABI_VERSION 9
 
 namespace gale {
 
@@ -46,6 +48,8 @@ struct PluginClass {
   std::unique_ptr<StatefulBolt> (*make_stateful_bolt)() = nullptr;
   // Stateful spouts (core/state): run as spouts.
   std::unique_ptr<StatefulSpout> (*make_stateful_spout)() = nullptr;
+  // Stateful windowed bolts (core/window, persisted windows).
+  std::unique_ptr<StatefulWindowedBolt> (*make_stateful_windowed_bolt)() = nullptr;
 };
 
 namespace plugin_internal {
@@ -90,7 +94,11 @@ std::unique_ptr<Bolt> MakeBolt() {
 template <typename T>
 PluginClass BoltClass(const char* name) {
   PluginClass c{name, ComponentKind::kBolt, nullptr, nullptr};
-  if constexpr (std::is_base_of_v<WindowedBolt, T>) {
+  if constexpr (std::is_base_of_v<StatefulWindowedBolt, T>) {
+    c.make_stateful_windowed_bolt = []() -> std::unique_ptr<StatefulWindowedBolt> {
+      return std::make_unique<T>();
+    };
+  } else if constexpr (std::is_base_of_v<WindowedBolt, T>) {
     c.make_windowed_bolt = []() -> std::unique_ptr<WindowedBolt> { return std::make_unique<T>(); };
   } else if constexpr (std::is_base_of_v<WindowReducer, T>) {
     c.make_window_reducer = []() -> std::unique_ptr<WindowReducer> {
