@@ -1,5 +1,6 @@
 #include "core/window/runners.h"
 
+#include "core/runtime/polled.h"
 #include "core/state/checkpoint.h"
 #include "core/topology/topology_settings.h"
 #include "core/topology/window_config.h"
@@ -7,6 +8,7 @@
 #include "core/window/pane_reducer.h"
 #include "core/window/tuple_windows.h"
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -95,11 +97,21 @@ class WindowRunner : public Bolt {
   // persistent, that fails the next checkpoint, so that the window and
   // everything since roll back and are replayed.
   std::string TakeFailure() { return std::exchange(failure_, ""); }
+  // Whether the window holds tuples that time alone will close a window
+  // over (processing time, by duration): a finite run waits for them.
+  virtual bool ClosesByTime() const = 0;
+  // Whether it executed a window (emitted results) since the last call.
+  bool TakeExecuted() { return std::exchange(executed_, false); }
 
  protected:
   bool persistent_ = false;
+  bool executed_ = false;
   std::string failure_;
 };
+
+bool ByProcessingTime(const topology::WindowConfig& c) {
+  return !c.event_time() && !c.punctuation() && !c.slide.count();
+}
 
 class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink {
  public:
@@ -110,6 +122,7 @@ class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink 
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     out_ = &collector;
     const topology::WindowConfig config = ReadOrThrow(context);
+    by_time_ = ByProcessingTime(config);
     windows_ = std::make_unique<TupleWindows>(config, InputStreams(context), *this);
     late_.Prepare(context, config, collector);
     user_out_ = std::make_unique<WindowCollector>(collector);
@@ -129,9 +142,11 @@ class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink 
   void Cleanup() override { bolt_->Cleanup(); }
   void Save(KeyValueState& state) override { windows_->Save(state); }
   Status Load(const KeyValueState& state) override { return windows_->Load(state); }
+  bool ClosesByTime() const override { return by_time_ && windows_->size() > 0; }
 
  private:
   void Execute(const TupleWindow& window) override {
+    executed_ = true;
     if (!persistent_) user_out_->set_window(&window.Get());
     try {
       bolt_->Execute(window);
@@ -158,6 +173,7 @@ class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink 
   OutputCollector* out_ = nullptr;
   std::unique_ptr<WindowCollector> user_out_;
   std::unique_ptr<TupleWindows> windows_;
+  bool by_time_ = false;
   LateHandler late_;
 };
 
@@ -176,6 +192,7 @@ class WindowReduceRunner final : public WindowRunner, public PaneReducer::Sink {
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     out_ = &collector;
     const topology::WindowConfig config = ReadOrThrow(context);
+    by_time_ = ByProcessingTime(config);
     if (auto why = PaneReducer::Check(config); !why.empty()) {
       throw std::invalid_argument(context.component_id() + ": " + why);
     }
@@ -209,6 +226,7 @@ class WindowReduceRunner final : public WindowRunner, public PaneReducer::Sink {
   }
   void Save(KeyValueState& state) override { reducer_->Save(state); }
   Status Load(const KeyValueState& state) override { return reducer_->Load(state); }
+  bool ClosesByTime() const override { return by_time_ && reducer_->panes() > 0; }
 
  private:
   void Fields(const Config& config, std::string* key, std::string* value) const {
@@ -229,6 +247,7 @@ class WindowReduceRunner final : public WindowRunner, public PaneReducer::Sink {
     }
   }
   void Result(const Value& key, const Value& value, int64_t end_ms) override {
+    executed_ = true;
     out_->Emit(Values{key, value, end_ms});
   }
   void Late(const Tuple& t, const std::string& why) override { late_.Handle(t, why); }
@@ -237,6 +256,7 @@ class WindowReduceRunner final : public WindowRunner, public PaneReducer::Sink {
   Config code_config_;
   OutputCollector* out_ = nullptr;
   std::unique_ptr<PaneReducer> reducer_;
+  bool by_time_ = false;
   LateHandler late_;
   Counter slides_, slide_nanos_;
 };
@@ -275,14 +295,26 @@ class PersistentWindow final : public StatefulBolt {
     if (std::string why = runner_->TakeFailure(); !why.empty()) throw std::runtime_error(why);
     if (user_) user_->PrePrepare(txid);
     runner_->Save(*state_);
+    prepared_ = unsaved_ || runner_->TakeExecuted();
+    unsaved_ = false;
   }
   void PreCommit(int64_t txid) override {
     if (user_) user_->PreCommit(txid);
+    prepared_ = false;
+  }
+  // Whether a finite run (`gale local`) should wait for it: it holds tuples
+  // that time will close a window over, or executed windows whose results
+  // are not in a committed checkpoint yet.
+  bool Busy() {
+    unsaved_ = unsaved_ || runner_->TakeExecuted();
+    return unsaved_ || prepared_ || runner_->ClosesByTime();
   }
   // The state goes back after this: the window follows it at the next call.
   void PreRollback() override {
     if (user_) user_->PreRollback();
     (void)runner_->TakeFailure();
+    (void)runner_->TakeExecuted();
+    unsaved_ = prepared_ = false;
     reload_ = true;
   }
 
@@ -297,16 +329,26 @@ class PersistentWindow final : public StatefulBolt {
   KeyValueState* state_ = nullptr;
   std::optional<UserStateView> view_;
   bool reload_ = false;
+  bool unsaved_ = false, prepared_ = false;
 };
 
 // What the executor runs for a windowed component: the runner as it is, or,
 // when its window is persistent (a StatefulWindowedBolt, `persistent: true`,
 // an exactly-once topology: topology::IsStateful), inside core/state's
 // stateful runner. Which one is known from the config, at Prepare.
-class WindowBolt final : public Bolt {
+//
+// It is Polled only to say, persistent, when a finite run must wait for it
+// (PersistentWindow::Busy).
+class WindowBolt final : public Bolt, public runtime::Polled {
  public:
   WindowBolt(std::unique_ptr<WindowRunner> runner, StatefulWindowedBolt* user)
       : runner_(runner.get()), owned_(std::move(runner)), user_(user) {}
+
+  void SetWaker(std::function<void()>) override {}
+  void Poll() override {
+    if (persistent_) busy_.store(persistent_->Busy(), std::memory_order_relaxed);
+  }
+  bool Busy() const override { return busy_.load(std::memory_order_relaxed); }
 
   Config ComponentConfiguration() const override {
     Config c = runner_->ComponentConfiguration();
@@ -319,19 +361,26 @@ class WindowBolt final : public Bolt {
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     if (user_ || topology::IsStateful(context.config())) {
       runner_->set_persistent();
-      active_ = state::RunStateful(std::make_unique<PersistentWindow>(std::move(owned_), user_));
+      auto persistent = std::make_unique<PersistentWindow>(std::move(owned_), user_);
+      persistent_ = persistent.get();
+      active_ = state::RunStateful(std::move(persistent));
     } else {
       active_ = std::move(owned_);
     }
     active_->Prepare(context, collector);
   }
-  void Execute(const Tuple& input) override { active_->Execute(input); }
+  void Execute(const Tuple& input) override {
+    active_->Execute(input);
+    Poll();
+  }
   void Cleanup() override {
     if (active_) active_->Cleanup();
   }
 
  private:
   WindowRunner* runner_;
+  PersistentWindow* persistent_ = nullptr;  // in active_, when persistent
+  std::atomic<bool> busy_{false};
   std::unique_ptr<WindowRunner> owned_;  // until Prepare
   std::unique_ptr<Bolt> active_;
   StatefulWindowedBolt* user_;

@@ -183,6 +183,50 @@ TEST_CASE("Exactly once: two workers of one supervisor keep RocksDB state throug
         wc.exact);
 }
 
+// Windows are persistent in an exactly-once topology: a window open when
+// its worker is SIGKILLed comes back from the last checkpoint with the
+// counters' state. A StatefulWindowedBolt's totals (tumbling 500 ms) and a
+// stateful sum of a sliding keyed window count (1 s sliding by 500 ms:
+// every word in two windows) end exact in Redis.
+TEST_CASE("Exactly once through windows: Redis totals end exact while workers are SIGKILLed",
+          "[state]") {
+  TestCluster cluster(2, 1);
+  INFO(cluster.Logs());
+  RedisServer redis;
+  const int port = redis.port();
+  ExactlyOnceWordCount wc(
+      cluster,
+      "  topology.state.provider: redis\n"
+      "  topology.state.redis.port: " +
+          std::to_string(port) + "\n",
+      "  - { id: wcount, className: WindowedWordCount, parallelism: 2, "
+      "window: { tumbling: 500ms } }\n"
+      "  - { id: wred, className: gale.WindowCount, parallelism: 2, "
+      "window: { length: 1s, slide: 500ms, key: word } }\n"
+      "  - { id: wsum, className: StatefulWordSum, parallelism: 2 }\n",
+      "  - { from: split, to: wcount, grouping: { type: FIELDS, args: [word] } }\n"
+      "  - { from: split, to: wred, grouping: { type: FIELDS, args: [word] } }\n"
+      "  - { from: wred, to: wsum, grouping: { type: FIELDS, args: [word] } }\n");
+  Counts twice = wc.exact;
+  for (auto& [word, n] : twice) n *= 2;
+  // Never above the exact totals, at any time (sampled while it runs).
+  int64_t above = 0;
+  auto sample = [&](const char* component, const Counts& want) {
+    const Counts now = CommittedInRedis(port, kNamespace, component);
+    for (const auto& [word, n] : now) above = std::max(above, n - want.at(word));
+    return now;
+  };
+  wc.KillWorkers(4, seconds(3));
+  REQUIRE(WaitFor([&] { return sample("wcount", wc.exact) == wc.exact; }, seconds(180)));
+  REQUIRE(WaitFor([&] { return sample("wsum", twice) == twice; }, seconds(60)));
+  INFO(cluster.WorkerLogs());
+  CHECK(above == 0);
+  std::this_thread::sleep_for(seconds(2));
+  CHECK(sample("wcount", wc.exact) == wc.exact);
+  CHECK(sample("wsum", twice) == twice);
+  CHECK(above == 0);
+}
+
 // The counts' emits are at least once (a rollback emits again what came
 // after the checkpoint), so the sink writes each word's count, not an
 // increment: PostgresSink's upsert on the word. Whatever the kills, the
@@ -295,6 +339,54 @@ TEST_CASE("Exactly once: failed tuples roll everything back and the counts stay 
   CHECK(CommittedInRocksDb({dir.path() + "/gale-state"}, "eo", "count") == exact);
   // The failures happened (split's "failed" column in the summary).
   CHECK(SummaryColumn(r.out, "split", 7) > 0);
+}
+
+// Windows in an exactly-once topology are persistent: their contents are
+// in the checkpoints. Under `gale local`, with a splitter that fails tuples
+// (every failure rolls every task back, windows included): a
+// StatefulWindowedBolt adding each tumbling window's word counts to its
+// totals, and a sliding keyed window count whose tumbling-equivalent sums
+// (600 ms windows sliding by 200 ms: every word is in three) feed a
+// stateful sum, both end exact (the sum at three times the counts).
+TEST_CASE(
+    "Exactly once through windows: a failing splitter rolls windows back and totals stay "
+    "exact",
+    "[state]") {
+  TempDir dir;
+  Counts exact;
+  dir.Write("corpus.txt", Corpus(3000, &exact));
+  const std::string yaml = dir.Write(
+      "eo.yaml",
+      "name: eow\nconfig:\n  topology.state.provider: rocksdb\n"
+      "  topology.state.checkpoint.interval.ms: 50\n  topology.state.namespace: eow\n"
+      "plugins: [ " +
+          LibDir() +
+          "/libwordcount.so ]\n"
+          "spouts:\n  - { id: sentences, className: StatefulSentenceSpout, parallelism: 2, "
+          "config: { sentences.file: " +
+          dir.path() +
+          "/corpus.txt, sentences.per.second: 3000 } }\n"
+          "bolts:\n  - { id: split, className: SplitSentence, parallelism: 2, "
+          "config: { split.fail.every: 700 } }\n"
+          "  - { id: wcount, className: WindowedWordCount, parallelism: 2, "
+          "window: { tumbling: 300ms } }\n"
+          "  - { id: wred, className: gale.WindowCount, parallelism: 2, "
+          "window: { length: 600ms, slide: 200ms, key: word } }\n"
+          "  - { id: wsum, className: StatefulWordSum, parallelism: 2 }\n"
+          "streams:\n"
+          "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+          "  - { from: split, to: wcount, grouping: { type: FIELDS, args: [word] } }\n"
+          "  - { from: split, to: wred, grouping: { type: FIELDS, args: [word] } }\n"
+          "  - { from: wred, to: wsum, grouping: { type: FIELDS, args: [word] } }\n");
+  auto r = RunProcess({BinDir() + "/gale", "local", yaml}, seconds(120), {}, dir.path());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string state = dir.path() + "/gale-state";
+  CHECK(CommittedInRocksDb({state}, "eow", "wcount") == exact);
+  Counts thrice = exact;
+  for (auto& [word, n] : thrice) n *= 3;
+  CHECK(CommittedInRocksDb({state}, "eow", "wsum") == thrice);
+  CHECK(SummaryColumn(r.out, "split", 7) > 0);  // tuples failed: rollbacks happened
 }
 
 }  // namespace

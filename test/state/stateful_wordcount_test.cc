@@ -3,6 +3,7 @@
 // same topology.state.namespace counts on from them; another namespace
 // starts empty.
 #include "test/connectors/support/servers.h"
+#include "test/state/support/word_counts.h"
 #include "test/support/cluster.h"
 #include "test/support/process.h"
 
@@ -106,6 +107,49 @@ TEST_CASE("An unreachable Redis stops the topology with an error naming it", "[s
   CHECK(r.exit_code != 0);
   CHECK(r.err.find("redis 127.0.0.1:" + std::to_string(port) + ": Connection refused") !=
         std::string::npos);
+}
+
+// At least once, windows are persistent when asked (a StatefulWindowedBolt
+// always; `persistent: true` for a keyed window count): their tuples are
+// acked when the checkpoint that saved them commits (the run ends: every
+// tree completes), `gale local` waits for the windows time will close and
+// for the checkpoint after them, and a second run under the same namespace
+// adds on to the totals of the first.
+TEST_CASE("Persistent windows at least once: totals are exact and go on across runs", "[state]") {
+  TempDir dir;
+  testing::Counts exact;
+  dir.Write("corpus.txt", Corpus(2000, &exact));
+  const std::string yaml = dir.Write(
+      "w.yaml",
+      "name: w\nconfig:\n  topology.state.provider: rocksdb\n"
+      "  topology.state.checkpoint.interval.ms: 50\n  topology.state.namespace: win\n"
+      "plugins: [ " +
+          LibDir() +
+          "/libwordcount.so ]\n"
+          "spouts:\n  - { id: sentences, className: SentenceSpout, config: { sentences.file: " +
+          dir.path() +
+          "/corpus.txt, sentences.per.second: 4000 } }\n"
+          "bolts:\n  - { id: split, className: SplitSentence, parallelism: 2 }\n"
+          "  - { id: wcount, className: WindowedWordCount, parallelism: 2, "
+          "window: { tumbling: 200ms } }\n"
+          "  - { id: wred, className: gale.WindowCount, window: { tumbling: 300ms, key: word, "
+          "persistent: true } }\n"
+          "  - { id: wsum, className: StatefulWordSum }\n"
+          "streams:\n"
+          "  - { from: sentences, to: split, grouping: { type: SHUFFLE } }\n"
+          "  - { from: split, to: wcount, grouping: { type: FIELDS, args: [word] } }\n"
+          "  - { from: split, to: wred, grouping: { type: GLOBAL } }\n"
+          "  - { from: wred, to: wsum, grouping: { type: GLOBAL } }\n");
+  const std::string state = dir.path() + "/gale-state";
+  for (int run = 1; run <= 2; ++run) {
+    auto r = RunProcess({BinDir() + "/gale", "local", yaml}, seconds(60), {}, dir.path());
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    testing::Counts want = exact;
+    for (auto& [word, n] : want) n *= run;
+    CHECK(CommittedInRocksDb({state}, "win", "wcount") == want);
+    CHECK(CommittedInRocksDb({state}, "win", "wsum") == want);
+  }
 }
 
 }  // namespace

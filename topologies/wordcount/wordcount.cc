@@ -257,6 +257,61 @@ class StatefulWordCount : public gale::StatefulBolt {
   gale::KeyValueState* counts_ = nullptr;
 };
 
+// Counts words by window (gale/stateful_windowed_bolt.h): at each window's
+// close adds the window's count of every word in it to the word's total in
+// checkpointed state, and emits [word, count] with the new total. The
+// window's contents are checkpointed with the totals, so a worker killed
+// mid-window neither loses nor repeats a window's words. Window from the
+// topology file; 1 s tumbling by default.
+class WindowedWordCount : public gale::StatefulWindowedBolt {
+ public:
+  WindowedWordCount() { WithTumblingWindow(gale::Duration::Seconds(1)); }
+  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+  }
+  void InitState(gale::KeyValueState& state) override { totals_ = &state; }
+  void Execute(const gale::TupleWindow& window) override {
+    std::map<std::string, int64_t> in_window;
+    for (const gale::Tuple* t : window.GetNew()) ++in_window[t->GetString("word")];
+    for (const auto& [word, n] : in_window) {
+      const int64_t total = totals_->Get(word, int64_t{0}).AsInt() + n;
+      totals_->Put(word, total);
+      collector_->Emit({word, total});
+    }
+  }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"word", "count"});
+  }
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+  gale::KeyValueState* totals_ = nullptr;
+};
+
+// Adds up [word, count] tuples (a keyed window count's results) into
+// checkpointed totals, and emits [word, total].
+class StatefulWordSum : public gale::StatefulBolt {
+ public:
+  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+    collector_ = &collector;
+  }
+  void InitState(gale::KeyValueState& state) override { totals_ = &state; }
+  void Execute(const gale::Tuple& input) override {
+    const std::string& word = input.GetString("word");
+    const int64_t total = totals_->Get(word, int64_t{0}).AsInt() + input.GetInt("count");
+    totals_->Put(word, total);
+    collector_->Emit(input, {word, total});
+    collector_->Ack(input);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
+    declarer.Declare({"word", "count"});
+  }
+
+ private:
+  gale::OutputCollector* collector_ = nullptr;
+  gale::KeyValueState* totals_ = nullptr;
+};
+
 // Keeps the latest count of every word (subscribe with GLOBAL grouping).
 // On every tick tuple, and when the topology stops, writes all counts to
 // `report.file` (if set; "word<TAB>count" lines sorted by word, replaced
@@ -322,6 +377,8 @@ GALE_REGISTER_SPOUT(StatefulSentenceSpout);
 GALE_REGISTER_BOLT(SplitSentence);
 GALE_REGISTER_BOLT(WordCount);
 GALE_REGISTER_BOLT(StatefulWordCount);
+GALE_REGISTER_BOLT(WindowedWordCount);
+GALE_REGISTER_BOLT(StatefulWordSum);
 GALE_REGISTER_BOLT(ReportBolt);
 
 }  // namespace wordcount

@@ -38,7 +38,10 @@ void AddCommitted(Result<std::unique_ptr<state::StateStore>> store, Counts& out)
   if (!store.ok()) return;
   auto kv = state::KeyValueStateImpl::Open(std::move(store).value());
   if (!kv.ok()) return;
-  (*kv)->ForEach([&](const Value& k, const Value& v) { out[k.AsString()] += v.AsInt(); });
+  // Words are strings; a persistent window's own entries are not.
+  (*kv)->ForEach([&](const Value& k, const Value& v) {
+    if (k.type() == ValueType::kString) out[k.AsString()] += v.AsInt();
+  });
 }
 
 std::string TaskNamespace(const std::string& ns, const std::string& component, int task) {
