@@ -8,6 +8,10 @@
 #                 checkpoints every 200 ms, max.spout.pending 5000)
 #   exactly-once  StatefulSentenceSpout -> SplitSentence -> StatefulWordCount
 #                 (the same store and interval; aligned checkpoints)
+#   at-least-once-window, exactly-once-window
+#                 the same two with WindowedWordCount (a StatefulWindowedBolt,
+#                 1 s tumbling windows) counting: persistent windows, whose
+#                 tuples are checkpointed with the totals
 #
 # Each prints lines/s and words/s over the whole `gale local` run (start-up
 # included) and checks the counts the report bolt wrote against the
@@ -75,7 +79,7 @@ EOF
     failed=1
   fi
   awk -v name="$name" -v s="$start" -v e="$end" -v l="$lines" -v w="$words" -v ok="$ok" \
-    'BEGIN { t = e - s; printf "%-14s %8.2f s  %9.0f lines/s  %9.0f words/s  %s\n", name, t, l / t, w / t, ok }'
+    'BEGIN { t = e - s; printf "%-20s %8.2f s  %9.0f lines/s  %9.0f words/s  %s\n", name, t, l / t, w / t, ok }'
 }
 
 failed=0
@@ -83,4 +87,7 @@ echo "bench-state: $lines lines ($words words), gale local, split x2, count x2, 
 run plain SentenceSpout WordCount "  topology.max.spout.pending: 5000"
 run at-least-once SentenceSpout StatefulWordCount "  topology.max.spout.pending: 5000"
 run exactly-once StatefulSentenceSpout StatefulWordCount ""
+window="WindowedWordCount, window: { tumbling: 1s }"
+run at-least-once-window SentenceSpout "$window" "  topology.max.spout.pending: 5000"
+run exactly-once-window StatefulSentenceSpout "$window" ""
 exit "$failed"

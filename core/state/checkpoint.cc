@@ -297,6 +297,7 @@ class StatefulBoltRunner final : public Bolt {
     }
     rollbacks_ = context.RegisterCounter("state.rollbacks");
     failures_ = context.RegisterCounter("state.checkpoint.failures");
+    state_behind_ = context.RegisterCounter("state.behind.checkpoint");
     bolt_->Prepare(context, *user_out_);
   }
 
@@ -378,7 +379,10 @@ class StatefulBoltRunner final : public Bolt {
         }
         break;
       case Action::kInitState:
-        if (!state_) s = Init(kNoTxid);
+        if (!state_) {
+          s = Init(kNoTxid);
+          if (s.ok()) ReportIfBehind(txid);
+        }
         break;
     }
     if (!s.ok()) {
@@ -390,6 +394,26 @@ class StatefulBoltRunner final : public Bolt {
     }
     out_->Emit(Stream{kCheckpointStream}, t, Values{txid, static_cast<int64_t>(action)});
     out_->Ack(t);
+  }
+
+  // At least once, INITSTATE(T) carries the last committed checkpoint, and
+  // every task commits at every checkpoint: a task that finds less was
+  // lost (the memory store, in a process that restarted) or left behind
+  // (RocksDB, on the supervisor where the task ran before), unless its
+  // component is new to the namespace. It goes on from what it found, as
+  // Storm does, but says so, where `gale info` and the UI show it.
+  void ReportIfBehind(int64_t txid) {
+    const int64_t have = std::max<int64_t>(state_->committed_txid(), 0);
+    if (have >= txid) return;
+    state_behind_.Inc();
+    out_->ReportError(
+        "state " + ns_ + ": " + state_->store().Describe() +
+        " holds the state committed at "
+        "checkpoint " +
+        std::to_string(have) + ", but the topology's last checkpoint is " + std::to_string(txid) +
+        ": going on from it, so what this task counted since is lost "
+        "(the memory store, in a process that restarted; RocksDB left on another supervisor "
+        "after a move, which Redis avoids; or a component new to this namespace, which is fine)");
   }
 
   // `resume`: as OpenCommitted's.
@@ -414,7 +438,7 @@ class StatefulBoltRunner final : public Bolt {
   std::vector<Tuple> acked_;                  // acked by the bolt since the last PREPARE
   std::vector<Tuple> prepared_;               // in the prepared txid, acked at its COMMIT
   std::deque<Tuple> waiting_;                 // arrived before INITSTATE
-  Counter rollbacks_, failures_;
+  Counter rollbacks_, failures_, state_behind_;
 };
 
 // ---- The stateful spout runner ------------------------------------------

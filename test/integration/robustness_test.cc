@@ -142,7 +142,7 @@ const std::vector<BrokenFile> kBrokenFiles = {
     {"unknown_class.yaml",
      "$F:5:16: unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
      "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, "
-     "StatefulSentenceSpout, StatefulWordCount, WordCount)"},
+     "StatefulSentenceSpout, StatefulWordCount, StatefulWordSum, WindowedWordCount, WordCount)"},
     {"spout_uses_bolt_class.yaml",
      "$F:5:16: spout 'sentences' uses className 'SplitSentence', which is a bolt (registered by "
      "$L/libwordcount.so); a spout needs a spout class"},
@@ -925,10 +925,11 @@ TEST_CASE("Nimbus refuses a topology whose classes or streams its plugins do not
     thrift::Topology t = ValidThriftTopology("wc", sha);
     t.components[0].class_name = "SentenceSpot";
     const std::string expected = ValidateMessage(kDir + "/unknown_class.yaml");
-    CHECK(expected ==
-          "unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
-          "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, "
-          "StatefulSentenceSpout, StatefulWordCount, WordCount)");
+    CHECK(
+        expected ==
+        "unknown className 'SentenceSpot' for spout 'sentences' (did you mean "
+        "'SentenceSpout'? plugins register: ReportBolt, SentenceSpout, SplitSentence, "
+        "StatefulSentenceSpout, StatefulWordCount, StatefulWordSum, WindowedWordCount, WordCount)");
     refused(t, expected);
   }
   SECTION("a bolt class for a spout") {

@@ -39,7 +39,7 @@ std::map<std::string, int64_t> Exact(int times) {
 
 // Runs the stateful word count once in `dir` and returns its counts.
 std::map<std::string, int64_t> Run(const TempDir& dir, const std::string& state_config,
-                                   const std::string& ns) {
+                                   const std::string& ns, std::string* err = nullptr) {
   const std::string yaml =
       dir.Write("wc.yaml",
                 "name: wc\nconfig:\n  topology.max.spout.pending: 5000\n"
@@ -62,6 +62,7 @@ std::map<std::string, int64_t> Run(const TempDir& dir, const std::string& state_
   auto r = RunProcess({BinDir() + "/gale", "local", yaml}, seconds(60), {}, dir.path());
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
+  if (err) *err = r.err;
   return Counts(dir.path() + "/counts.txt");
 }
 
@@ -69,10 +70,21 @@ TEST_CASE("A stateful word count keeps its counts in RocksDB across runs", "[sta
   TempDir dir;
   dir.Write("corpus.txt", kCorpus);
   const std::string rocks = "  topology.state.provider: rocksdb\n";
-  CHECK(Run(dir, rocks, "first") == Exact(1));
-  CHECK(Run(dir, rocks, "first") == Exact(2));  // on from the committed counts
+  std::string err;
+  const std::string behind = "but the topology's last checkpoint is";
+  CHECK(Run(dir, rocks, "first", &err) == Exact(1));
+  CHECK(err.find(behind) == std::string::npos);
+  CHECK(Run(dir, rocks, "first", &err) == Exact(2));  // on from the committed counts
+  CHECK(err.find(behind) == std::string::npos);
   CHECK(Run(dir, rocks, "other") == Exact(1));
   CHECK(std::filesystem::is_directory(dir.path() + "/gale-state"));
+  // The counters' databases gone (as on a supervisor a task moved to): at
+  // least once the run goes on from empty state, and says so.
+  std::filesystem::remove_all(dir.path() + "/gale-state/first/count");
+  CHECK(Run(dir, rocks, "first", &err) == Exact(1));
+  CHECK(err.find("state first/count/") != std::string::npos);
+  CHECK(err.find("holds the state committed at checkpoint 0, " + behind) != std::string::npos);
+  CHECK(err.find("going on from it") != std::string::npos);
 }
 
 TEST_CASE("A stateful word count keeps its counts in a real Redis across runs", "[state]") {
