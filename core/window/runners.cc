@@ -91,6 +91,8 @@ size_t InputStreams(const TopologyContext& context) { return context.sources().s
 class WindowRunner : public Bolt {
  public:
   void set_persistent() { persistent_ = true; }
+  // Called once prepared, persistent: the engine tracks what changes.
+  virtual void Persist() {}
   virtual void Save(KeyValueState& state) = 0;
   virtual Status Load(const KeyValueState& state) = 0;
   // Why the user's code failed since the last call ("" when it did not):
@@ -142,6 +144,7 @@ class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink 
   void Cleanup() override { bolt_->Cleanup(); }
   void Save(KeyValueState& state) override { windows_->Save(state); }
   Status Load(const KeyValueState& state) override { return windows_->Load(state); }
+  void Persist() override { windows_->Persist(); }
   bool ClosesByTime() const override { return by_time_ && windows_->size() > 0; }
 
  private:
@@ -273,6 +276,7 @@ class PersistentWindow final : public StatefulBolt {
   Config ComponentConfiguration() const override { return runner_->ComponentConfiguration(); }
   void Prepare(const TopologyContext& context, OutputCollector& collector) override {
     runner_->Prepare(context, collector);
+    runner_->Persist();
   }
   void InitState(KeyValueState& state) override {
     state_ = &state;

@@ -125,14 +125,14 @@ void EncodeSavedTuple(const Tuple& t, uint32_t stream, int64_t ts, std::string& 
   tuple::EncodeValues(t.values(), out);
 }
 
-Status DecodeSavedTuple(std::string_view in, const StreamTable& streams, std::optional<Tuple>* out,
+Status DecodeSavedTuple(std::string_view& in, const StreamTable& streams, std::optional<Tuple>* out,
                         int64_t* ts) {
   int64_t stream = 0, task = 0;
   if (!GetInt(in, stream) || !GetInt(in, task) || !GetInt(in, *ts)) return Corrupt("tuple");
   const StreamMeta* meta = stream >= 0 ? streams.At(static_cast<uint32_t>(stream)) : nullptr;
   if (meta == nullptr) return Corrupt("tuple (unknown stream)");
   Values values;
-  if (!tuple::DecodeValues(in, values).ok() || !in.empty()) return Corrupt("tuple");
+  if (!tuple::DecodeValues(in, values).ok()) return Corrupt("tuple");
   out->emplace(meta, static_cast<int32_t>(task), std::move(values));
   return Status::Ok();
 }

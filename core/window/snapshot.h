@@ -50,9 +50,9 @@ class StreamTable {
 };
 
 // One saved tuple: its stream, source task, time and values (no tree ids: a
-// persistent window's tuples are acked once saved).
+// persistent window's tuples are acked once saved). Decoding advances `in`.
 void EncodeSavedTuple(const Tuple& t, uint32_t stream, int64_t ts, std::string& out);
-Status DecodeSavedTuple(std::string_view in, const StreamTable& streams, std::optional<Tuple>* out,
+Status DecodeSavedTuple(std::string_view& in, const StreamTable& streams, std::optional<Tuple>* out,
                         int64_t* ts);
 
 // A view of a task's state without Gale's entries: what a

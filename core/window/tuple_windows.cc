@@ -1,6 +1,7 @@
 #include "core/window/tuple_windows.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 namespace gale::window {
@@ -30,6 +31,7 @@ void TupleWindows::Add(const Tuple& t, int64_t now_ms) {
     return;
   }
   if (time_.event_time()) {
+    Touch(next_aid_, last_added_);
     pending_.push_back(Entry{t, *ts, 0, next_aid_++});
     std::push_heap(pending_.begin(), pending_.end(), Later);
     return;
@@ -39,6 +41,7 @@ void TupleWindows::Add(const Tuple& t, int64_t now_ms) {
       *ts >= slides_.next()) {
     Tick(now_ms);
   }
+  Touch(next_aid_, last_added_);
   Release(Entry{t, *ts, 0, next_aid_++});
 }
 
@@ -122,25 +125,44 @@ void TupleWindows::Close(size_t k, int64_t end_ms) {
   // A tumbling window's tuples are in no later window: they leave now.
   const size_t leave = tumbling_ ? k : evict;
   for (size_t i = 0; i < leave; ++i) {
-    if (window_.front().aid < saved_aid_) gone_.push_back(window_.front().aid);
+    Touch(window_.front().aid, last_left_);
     sink_.Expire(window_.front().tuple);
     window_.pop_front();
   }
 }
 
 void TupleWindows::Save(KeyValueState& state) {
-  for (uint64_t aid : gone_) state.Delete(SnapshotKey("t", static_cast<int64_t>(aid)));
-  gone_.clear();
-  std::string bytes;
-  auto put = [&](const Entry& e) {
-    if (e.aid < saved_aid_) return;
-    bytes.clear();
-    EncodeSavedTuple(e.tuple, streams_.IndexOf(e.tuple.meta()), e.ts, bytes);
-    state.Put(SnapshotKey("t", static_cast<int64_t>(e.aid)), Bytes{bytes});
+  // The dirty segments' tuples, found in one pass (consecutive entries are
+  // nearly always of one segment: one lookup per segment change).
+  std::unordered_map<uint64_t, std::string> segments;
+  uint64_t current = UINT64_MAX;
+  std::string* out = nullptr;
+  auto visit = [&](const Entry& e) {
+    if (e.aid / kSegment != current) {
+      current = e.aid / kSegment;
+      out = dirty_.count(current) ? &segments[current] : nullptr;
+    }
+    if (out == nullptr) return;
+    PutInt(static_cast<int64_t>(e.aid % kSegment), *out);
+    EncodeSavedTuple(e.tuple, streams_.IndexOf(e.tuple.meta()), e.ts, *out);
   };
-  for (const Entry& e : window_) put(e);
-  for (const Entry& e : pending_) put(e);
-  saved_aid_ = next_aid_;
+  if (!dirty_.empty()) {
+    for (const Entry& e : window_) visit(e);
+    for (const Entry& e : pending_) visit(e);
+  }
+  for (uint64_t seg : dirty_) {
+    const Value key = SnapshotKey("t", static_cast<int64_t>(seg));
+    auto it = segments.find(seg);
+    if (it != segments.end()) {
+      state.Put(key, Bytes{std::move(it->second)});
+      saved_.insert(seg);
+    } else if (saved_.erase(seg)) {
+      state.Delete(key);
+    }
+  }
+  dirty_.clear();
+  last_added_ = last_left_ = UINT64_MAX;
+  std::string bytes;
   bytes.clear();
   PutInt(kSnapshotVersion, bytes);
   PutInt(static_cast<int64_t>(next_aid_), bytes);
@@ -158,8 +180,10 @@ void TupleWindows::Save(KeyValueState& state) {
 void TupleWindows::Reset() {
   window_.clear();
   pending_.clear();
-  gone_.clear();
-  next_seq_ = first_new_seq_ = next_aid_ = saved_aid_ = 0;
+  dirty_.clear();
+  saved_.clear();
+  last_added_ = last_left_ = UINT64_MAX;
+  next_seq_ = first_new_seq_ = next_aid_ = 0;
   since_slide_ = 0;
   slides_.Stop();
   time_.Reset();
@@ -187,16 +211,29 @@ Status TupleWindows::Load(const KeyValueState& state) {
   Status bad;
   state.ForEach([&](const Value& key, const Value& value) {
     std::string_view name;
-    int64_t aid = 0;
-    if (!bad.ok() || !ParseSnapshotKey(key, &name, &aid) || name != "t") return;
-    std::optional<Tuple> t;
-    int64_t ts = 0;
-    if (value.type() != ValueType::kBytes) {
-      bad = Status::InvalidArgument("a persistent window's saved tuple is not bytes");
+    int64_t seg = 0;
+    if (!bad.ok() || !ParseSnapshotKey(key, &name, &seg) || name != "t") return;
+    if (value.type() != ValueType::kBytes || seg < 0) {
+      bad = Status::InvalidArgument("a persistent window's saved tuples are corrupt");
       return;
     }
-    bad = DecodeSavedTuple(value.AsBytes().data, streams_, &t, &ts);
-    if (bad.ok()) entries.push_back(Entry{std::move(*t), ts, 0, static_cast<uint64_t>(aid)});
+    saved_.insert(static_cast<uint64_t>(seg));
+    std::string_view in(value.AsBytes().data);
+    while (bad.ok() && !in.empty()) {
+      int64_t offset = 0;
+      if (!GetInt(in, offset) || offset < 0 || offset >= static_cast<int64_t>(kSegment)) {
+        bad = Status::InvalidArgument("a persistent window's saved tuples are corrupt");
+        return;
+      }
+      std::optional<Tuple> t;
+      int64_t ts = 0;
+      bad = DecodeSavedTuple(in, streams_, &t, &ts);
+      if (bad.ok()) {
+        entries.push_back(
+            Entry{std::move(*t), ts, 0,
+                  static_cast<uint64_t>(seg) * kSegment + static_cast<uint64_t>(offset)});
+      }
+    }
   });
   if (!bad.ok()) {
     Reset();
@@ -217,7 +254,7 @@ Status TupleWindows::Load(const KeyValueState& state) {
   std::make_heap(pending_.begin(), pending_.end(), Later);
   next_seq_ = static_cast<uint64_t>(front_seq) + window_.size();
   first_new_seq_ = static_cast<uint64_t>(first_new);
-  next_aid_ = saved_aid_ = static_cast<uint64_t>(next_aid);
+  next_aid_ = static_cast<uint64_t>(next_aid);
   slides_.Restore(next_end);
   return Status::Ok();
 }

@@ -24,7 +24,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace gale::window {
@@ -61,6 +63,13 @@ class TupleWindows {
   // or a rollback; an error leaves the window empty.
   void Save(KeyValueState& state);
   Status Load(const KeyValueState& state);
+  // Tracks what changes between saves (call before the first input).
+  void Persist() { persistent_ = true; }
+
+  // Tuples are saved in segments of this many consecutive arrivals, one
+  // state entry each: a checkpoint writes the segments that gained or lost
+  // tuples (the newest and the oldest), not an entry per tuple.
+  static constexpr uint64_t kSegment = 512;
 
  private:
   struct Entry {
@@ -91,11 +100,19 @@ class TupleWindows {
   uint64_t first_new_seq_ = 0;  // the first seq not yet in an executed window
   int64_t since_slide_ = 0;     // tuples released since the last count slide
   TupleWindow out_;
-  // Persistence: arrivals are numbered; those below saved_aid_ are in the
-  // state, and gone_ those of them that left since the last Save().
+  // Persistence: arrivals are numbered; dirty_ has the segments that gained
+  // or lost a tuple since the last Save(), saved_ those in the state.
+  void Touch(uint64_t aid, uint64_t& last) {
+    if (persistent_ && aid / kSegment != last) {
+      last = aid / kSegment;
+      dirty_.insert(last);
+    }
+  }
+  bool persistent_ = false;
   uint64_t next_aid_ = 0;
-  uint64_t saved_aid_ = 0;
-  std::vector<uint64_t> gone_;
+  std::unordered_set<uint64_t> dirty_;
+  std::set<uint64_t> saved_;
+  uint64_t last_added_ = UINT64_MAX, last_left_ = UINT64_MAX;
   StreamTable streams_;
 };
 

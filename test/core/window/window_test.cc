@@ -362,7 +362,15 @@ void Commit(state::KeyValueStateImpl& s) {
   REQUIRE(s.Commit(txid).ok());
 }
 
-size_t SavedTuples(const KeyValueState& s) {
+// What a window read back from `s` holds, and in how many state entries.
+size_t SavedTuples(const WindowConfig& c, const KeyValueState& s) {
+  Recorder r;
+  TupleWindows w(c, 2, r);
+  REQUIRE(w.Load(s).ok());
+  return w.size();
+}
+
+size_t SavedSegments(const KeyValueState& s) {
   size_t n = 0;
   s.ForEach([&](const Value& k, const Value&) {
     std::string_view name;
@@ -420,22 +428,26 @@ TEST_CASE("a window read back from its saved state goes on exactly as the one sa
   const int which = GENERATE(0, 1, 2, 3, 4, 5);
   const WindowConfig c = PersistedCase(which);
   INFO("case " << which);
-  const auto inputs = Inputs(c, 400);
+  const auto inputs = Inputs(c, 3000);
   const std::string ns = "window-persist-" + std::to_string(which);
   auto state = OpenState(ns);
   Recorder a;
   TupleWindows live(c, 2, a);
+  live.Persist();
   size_t mark_windows = 0, mark_acked = 0, mark_late = 0;
-  constexpr int kFirstSave = 150, kLastSave = 260;
+  // Segments of 512 arrivals: the saves see segments filled, emptied, and
+  // deleted.
+  constexpr int kFirstSave = 1500, kLastSave = 2600;
   for (int i = 0; i < static_cast<int>(inputs.size()); ++i) {
     live.Add(inputs[i].t, inputs[i].now);
     live.Tick(inputs[i].now);
     if (i == kFirstSave || i == kLastSave) {
-      // The second save writes only what changed: the saved tuples are
-      // then exactly those the window holds.
+      // A save writes only what changed: the saved tuples are then
+      // exactly those the window holds, in the segments it still has.
       live.Save(*state);
       Commit(*state);
-      CHECK(SavedTuples(*state) == live.size());
+      CHECK(SavedTuples(c, *state) == live.size());
+      CHECK(SavedSegments(*state) <= live.size() / TupleWindows::kSegment + 2);
       mark_windows = a.windows.size();
       mark_acked = a.acked.size();
       mark_late = a.late.size();
@@ -461,6 +473,7 @@ TEST_CASE("a window rolled back to an empty state starts again empty", "[window]
   Recorder r;
   TupleWindows w(Window(Count(3), Count(3)), 1, r);
   auto state = OpenState("window-persist-empty");
+  w.Persist();
   w.Add(T(1), 1);
   w.Add(T(2), 2);
   w.Save(*state);
@@ -479,6 +492,7 @@ TEST_CASE("a corrupt saved window is an error that names it, and leaves the wind
   Recorder r;
   TupleWindows w(Window(Count(3), Count(1)), 1, r);
   auto state = OpenState("window-persist-corrupt");
+  w.Persist();
   w.Add(T(1), 1);
   w.Save(*state);
   state->Put(SnapshotKey("clock"), Bytes{"\x02"});
