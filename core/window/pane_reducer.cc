@@ -115,7 +115,7 @@ void PaneReducer::Add(const Tuple& t, int64_t now_ms) {
     cached_ = &panes_[pane];
     cached_pane_ = pane;
   }
-  if (pane != last_dirty_) {
+  if (persistent_ && pane != last_dirty_) {
     dirty_.insert(pane);
     last_dirty_ = pane;
   }
@@ -244,7 +244,7 @@ void PaneReducer::Save(KeyValueState& state) {
   time_.Save(streams_, time);
   streams_.Encode(bytes);
   bytes += time;
-  state.Put(SnapshotKey("clock"), Bytes{bytes});
+  state.Put(SnapshotKey("panes.clock"), Bytes{bytes});
 }
 
 void PaneReducer::Reset() {
@@ -263,7 +263,7 @@ void PaneReducer::Reset() {
 
 Status PaneReducer::Load(const KeyValueState& state) {
   Reset();
-  const auto clock = state.Get(SnapshotKey("clock"));
+  const auto clock = state.Get(SnapshotKey("panes.clock"));
   if (!clock) return Status::Ok();
   const auto corrupt = [&] {
     Reset();

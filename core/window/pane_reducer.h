@@ -65,6 +65,8 @@ class PaneReducer {
   // window's result per key from them.
   void Save(KeyValueState& state);
   Status Load(const KeyValueState& state);
+  // Tracks what changes between saves (call before the first input).
+  void Persist() { persistent_ = true; }
 
  private:
   using KeyMap = std::unordered_map<Value, Value, ValueHash>;
@@ -100,6 +102,7 @@ class PaneReducer {
   uint64_t seen_ = 0;  // count windows: inputs so far
   uint64_t slides_closed_ = 0, slide_nanos_ = 0;
   // Persistence: the panes changed since the last Save(), and those saved.
+  bool persistent_ = false;
   std::set<int64_t> dirty_;
   int64_t last_dirty_ = kNoTime;
   std::set<int64_t> saved_;

@@ -82,7 +82,13 @@ class LateHandler {
   Counter late_, bad_;
 };
 
-size_t InputStreams(const TopologyContext& context) { return context.sources().size(); }
+// The streams the window's watermark waits for: the inputs, not the
+// checkpoints (the stateful runner takes those; they never reach a window).
+size_t InputStreams(const TopologyContext& context) {
+  size_t n = 0;
+  for (const auto& s : context.sources()) n += s.stream != state::kCheckpointStream;
+  return n;
+}
 
 // A runner whose window can be checkpointed (snapshot.h). Persistent, a
 // runner acks each input as it enters the window (the stateful runner it
@@ -111,8 +117,10 @@ class WindowRunner : public Bolt {
   std::string failure_;
 };
 
+// Processing time, by duration (length and slide): every tuple leaves the
+// window with time alone. A count length keeps its last tuples for ever.
 bool ByProcessingTime(const topology::WindowConfig& c) {
-  return !c.event_time() && !c.punctuation() && !c.slide.count();
+  return !c.event_time() && !c.punctuation() && !c.slide.count() && !c.length.count();
 }
 
 class WindowedBoltRunner final : public WindowRunner, public TupleWindows::Sink {
@@ -229,6 +237,7 @@ class WindowReduceRunner final : public WindowRunner, public PaneReducer::Sink {
   }
   void Save(KeyValueState& state) override { reducer_->Save(state); }
   Status Load(const KeyValueState& state) override { return reducer_->Load(state); }
+  void Persist() override { reducer_->Persist(); }
   bool ClosesByTime() const override { return by_time_ && reducer_->panes() > 0; }
 
  private:
@@ -280,11 +289,12 @@ class PersistentWindow final : public StatefulBolt {
   }
   void InitState(KeyValueState& state) override {
     state_ = &state;
-    Load();
     if (user_) {
       view_.emplace(state);
       user_->InitState(*view_);
     }
+    reload_ = true;
+    Load();
   }
   void Execute(const Tuple& input) override {
     if (reload_) Load();
@@ -310,6 +320,7 @@ class PersistentWindow final : public StatefulBolt {
   // that time will close a window over, or executed windows whose results
   // are not in a committed checkpoint yet.
   bool Busy() {
+    if (reload_ && state_) Load();  // after a rollback: what the window holds now
     unsaved_ = unsaved_ || runner_->TakeExecuted();
     return unsaved_ || prepared_ || runner_->ClosesByTime();
   }
@@ -323,9 +334,11 @@ class PersistentWindow final : public StatefulBolt {
   }
 
  private:
+  // Stays due until it succeeds: an error is reported (the executor catches
+  // it) and the next call tries again, never going on from a half-read window.
   void Load() {
-    reload_ = false;
     if (Status s = runner_->Load(*state_); !s.ok()) throw std::runtime_error(s.message());
+    reload_ = false;
   }
 
   std::unique_ptr<WindowRunner> runner_;

@@ -174,7 +174,7 @@ void TupleWindows::Save(KeyValueState& state) {
   time_.Save(streams_, time);
   streams_.Encode(bytes);
   bytes += time;
-  state.Put(SnapshotKey("clock"), Bytes{bytes});
+  state.Put(SnapshotKey("tuples.clock"), Bytes{bytes});
 }
 
 void TupleWindows::Reset() {
@@ -191,7 +191,7 @@ void TupleWindows::Reset() {
 
 Status TupleWindows::Load(const KeyValueState& state) {
   Reset();
-  const auto clock = state.Get(SnapshotKey("clock"));
+  const auto clock = state.Get(SnapshotKey("tuples.clock"));
   if (!clock) return Status::Ok();
   const auto corrupt = [&] {
     Reset();

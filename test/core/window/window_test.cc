@@ -495,7 +495,7 @@ TEST_CASE("a corrupt saved window is an error that names it, and leaves the wind
   w.Persist();
   w.Add(T(1), 1);
   w.Save(*state);
-  state->Put(SnapshotKey("clock"), Bytes{"\x02"});
+  state->Put(SnapshotKey("tuples.clock"), Bytes{"\x02"});
   const Status s = w.Load(*state);
   CHECK_FALSE(s.ok());
   CHECK(s.message() == "a persistent window's saved clock is corrupt");
@@ -527,6 +527,7 @@ TEST_CASE("a keyed reduce read back from its saved panes gives the same results"
   auto state = OpenState(ns);
   Results a;
   PaneReducer live(c, 1, sum, inverse, "key", "v", a);
+  live.Persist();
   std::map<int64_t, std::map<std::string, int64_t>> before_save;
   size_t late_at_save = 0;
   for (int i = 0; i < 2000; ++i) {
@@ -541,6 +542,7 @@ TEST_CASE("a keyed reduce read back from its saved panes gives the same results"
   }
   Results b;
   PaneReducer restored(c, 1, sum, inverse, "key", "v", b);
+  restored.Persist();
   auto reopened = OpenState(ns);
   REQUIRE(restored.Load(*reopened).ok());
   for (int i = 1201; i < 2000; ++i) {
