@@ -375,8 +375,8 @@ void CheckWindow(const TopologySpec& spec, const ComponentSpec& c, const Topolog
   const WindowConfig& w = **read;
   // A persistent window (so any, exactly once) acks its tuples at the
   // checkpoint that saved them.
-  const bool holds = !effective.GetBool(kWindowReduceMarker, false) && !IsStateful(effective) &&
-                     !EverySpoutStateful(spec);
+  const bool holds =
+      !effective.GetBool(kWindowReduceMarker, false) && !IsStatefulComponent(spec, c);
   const bool timeouts = settings.EffectiveAckers() > 0 && settings.enable_message_timeouts;
   if (holds && timeouts && !w.punctuation()) {
     int64_t ms = 0;

@@ -103,4 +103,36 @@ void EventTime::Reset() {
   watermark_ = last_now_ = next_watermark_at_ = kNoTime;
 }
 
+namespace {
+
+constexpr int64_t kClockVersion = 1;
+
+}  // namespace
+
+void SaveClock(KeyValueState& state, std::string_view key, std::initializer_list<int64_t> ints,
+               const EventTime& time, StreamTable& streams) {
+  std::string bytes, times;
+  PutInt(kClockVersion, bytes);
+  for (int64_t i : ints) PutInt(i, bytes);
+  time.Save(streams, times);  // registers the streams: encode them after
+  streams.Encode(bytes);
+  bytes += times;
+  state.Put(SnapshotKey(key), Bytes{std::move(bytes)});
+}
+
+bool LoadClock(const KeyValueState& state, std::string_view key, std::vector<int64_t>& ints,
+               EventTime& time, StreamTable& streams, bool* found) {
+  const auto clock = state.Get(SnapshotKey(key));
+  *found = clock.has_value();
+  if (!clock) return true;
+  if (clock->type() != ValueType::kBytes) return false;
+  std::string_view in(clock->AsBytes().data);
+  int64_t version = 0;
+  if (!GetInt(in, version) || version != kClockVersion) return false;
+  for (int64_t& i : ints) {
+    if (!GetInt(in, i)) return false;
+  }
+  return streams.Decode(in).ok() && time.Load(in, streams) && in.empty();
+}
+
 }  // namespace gale::window

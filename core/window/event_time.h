@@ -9,9 +9,11 @@
 #include "core/topology/window_config.h"
 #include "core/window/snapshot.h"
 
+#include <gale/state.h>
 #include <gale/tuple.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -83,6 +85,15 @@ class EventTime {
   size_t field_index_ = 0;
   bool field_present_ = false;
 };
+
+// A persistent window's clock entry (snapshot.h) at `key`: a version, the
+// engine's own integers, the streams, and the event time. LoadClock() fills
+// `ints` (as many as it has), `time` and `streams`; `*found` false when
+// there is none; false when it is corrupt.
+void SaveClock(KeyValueState& state, std::string_view key, std::initializer_list<int64_t> ints,
+               const EventTime& time, StreamTable& streams);
+bool LoadClock(const KeyValueState& state, std::string_view key, std::vector<int64_t>& ints,
+               EventTime& time, StreamTable& streams, bool* found);
 
 // The ends of the windows a duration slide closes: aligned on multiples of
 // the slide since the epoch (a 10 s slide closes windows at :00, :10, ...).

@@ -194,8 +194,13 @@ void PaneReducer::Close(int64_t end_pane, int64_t end_ms) {
     }
     for (const auto& [k, v] : result) sink_.Result(k, v, end_ms);
   }
-  // Panes before the window are in no later one.
-  panes_.erase(panes_.begin(), panes_.lower_bound(nlo));
+  // Panes before the window are in no later one (persistent: their saved
+  // entries go at the next save).
+  const auto gone = panes_.lower_bound(nlo);
+  if (persistent_) {
+    for (auto it = panes_.begin(); it != gone; ++it) dirty_.insert(it->first);
+  }
+  panes_.erase(panes_.begin(), gone);
   if (cached_pane_ < nlo) cached_ = nullptr;
   ++slides_closed_;
   slide_nanos_ += static_cast<uint64_t>(
@@ -203,48 +208,26 @@ void PaneReducer::Close(int64_t end_pane, int64_t end_ms) {
           .count());
 }
 
-namespace {
-
-constexpr int64_t kSnapshotVersion = 1;
-
-}  // namespace
-
 void PaneReducer::Save(KeyValueState& state) {
-  std::string bytes;
-  for (auto it = saved_.begin(); it != saved_.end();) {
-    if (panes_.count(*it)) {
-      ++it;
-      continue;
-    }
-    state.Delete(SnapshotKey("pane", *it));
-    it = saved_.erase(it);
-  }
-  for (int64_t pane : dirty_) {
-    auto p = panes_.find(pane);
-    if (p == panes_.end()) continue;
-    bytes.clear();
-    PutInt(static_cast<int64_t>(p->second.size()), bytes);
-    for (const auto& [k, v] : p->second) {
-      tuple::EncodeValue(k, bytes);
-      tuple::EncodeValue(v, bytes);
-    }
-    state.Put(SnapshotKey("pane", pane), Bytes{bytes});
-    saved_.insert(pane);
-  }
+  SaveDirty(
+      state, "pane", dirty_,
+      [&](int64_t pane) -> std::optional<std::string> {
+        auto p = panes_.find(pane);
+        if (p == panes_.end()) return std::nullopt;  // it left the window
+        std::string bytes;
+        PutInt(static_cast<int64_t>(p->second.size()), bytes);
+        for (const auto& [k, v] : p->second) {
+          tuple::EncodeValue(k, bytes);
+          tuple::EncodeValue(v, bytes);
+        }
+        return bytes;
+      },
+      saved_);
   dirty_.clear();
   last_dirty_ = kNoTime;
-  bytes.clear();
-  PutInt(kSnapshotVersion, bytes);
-  PutInt(lo_, bytes);
-  PutInt(hi_, bytes);
-  PutInt(closed_once_ ? 1 : 0, bytes);
-  PutInt(static_cast<int64_t>(seen_), bytes);
-  PutInt(clock_.next(), bytes);
-  std::string time;
-  time_.Save(streams_, time);
-  streams_.Encode(bytes);
-  bytes += time;
-  state.Put(SnapshotKey("panes.clock"), Bytes{bytes});
+  SaveClock(state, "panes.clock",
+            {lo_, hi_, closed_once_ ? 1 : 0, static_cast<int64_t>(seen_), clock_.next()}, time_,
+            streams_);
 }
 
 void PaneReducer::Reset() {
@@ -263,45 +246,34 @@ void PaneReducer::Reset() {
 
 Status PaneReducer::Load(const KeyValueState& state) {
   Reset();
-  const auto clock = state.Get(SnapshotKey("panes.clock"));
-  if (!clock) return Status::Ok();
-  const auto corrupt = [&] {
+  std::vector<int64_t> clock(5);
+  bool found = false;
+  const bool ok = LoadClock(state, "panes.clock", clock, time_, streams_, &found) &&
+                  ForEachSaved(state, "pane", saved_, [&](int64_t pane, std::string_view p) {
+                    int64_t n = 0;
+                    if (!GetInt(p, n) || n < 0) return false;
+                    KeyMap& keys = panes_[pane];
+                    for (int64_t i = 0; i < n; ++i) {
+                      Value k, v;
+                      if (!tuple::DecodeValue(p, k).ok() || !tuple::DecodeValue(p, v).ok())
+                        return false;
+                      keys.emplace(std::move(k), std::move(v));
+                    }
+                    return p.empty();
+                  });
+  if (!ok) {
     Reset();
     return Status::InvalidArgument("a persistent window's saved panes are corrupt");
-  };
-  if (clock->type() != ValueType::kBytes) return corrupt();
-  std::string_view in(clock->AsBytes().data);
-  int64_t version = 0, closed = 0, seen = 0, next_end = 0;
-  if (!GetInt(in, version) || version != kSnapshotVersion || !GetInt(in, lo_) || !GetInt(in, hi_) ||
-      !GetInt(in, closed) || !GetInt(in, seen) || !GetInt(in, next_end) ||
-      !streams_.Decode(in).ok() || !time_.Load(in, streams_) || !in.empty()) {
-    return corrupt();
   }
-  bool ok = true;
-  state.ForEach([&](const Value& key, const Value& value) {
-    std::string_view name;
-    int64_t pane = 0;
-    if (!ok || !ParseSnapshotKey(key, &name, &pane) || name != "pane") return;
-    if (value.type() != ValueType::kBytes) {
-      ok = false;
-      return;
-    }
-    std::string_view p(value.AsBytes().data);
-    int64_t n = 0;
-    ok = GetInt(p, n) && n >= 0;
-    KeyMap& keys = panes_[pane];
-    for (int64_t i = 0; ok && i < n; ++i) {
-      Value k, v;
-      ok = tuple::DecodeValue(p, k).ok() && tuple::DecodeValue(p, v).ok();
-      if (ok) keys.emplace(std::move(k), std::move(v));
-    }
-    ok = ok && p.empty();
-    saved_.insert(pane);
-  });
-  if (!ok) return corrupt();
-  closed_once_ = closed != 0;
-  seen_ = static_cast<uint64_t>(seen);
-  clock_.Restore(next_end);
+  if (!found) {
+    Reset();  // no clock, no window (entries without one are not ours to read)
+    return Status::Ok();
+  }
+  lo_ = clock[0];
+  hi_ = clock[1];
+  closed_once_ = clock[2] != 0;
+  seen_ = static_cast<uint64_t>(clock[3]);
+  clock_.Restore(clock[4]);
   // The window's result per key: its panes [lo_, hi_) folded again.
   if (inverse_ && closed_once_) {
     for (auto it = panes_.lower_bound(lo_); it != panes_.end() && it->first < hi_; ++it) {

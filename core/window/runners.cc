@@ -362,9 +362,8 @@ class WindowBolt final : public Bolt, public runtime::Polled {
       : runner_(runner.get()), owned_(std::move(runner)), user_(user) {}
 
   void SetWaker(std::function<void()>) override {}
-  void Poll() override {
-    if (persistent_) busy_.store(persistent_->Busy(), std::memory_order_relaxed);
-  }
+  // Everything that changes it (inputs, ticks, checkpoints) is an Execute.
+  void Poll() override {}
   bool Busy() const override { return busy_.load(std::memory_order_relaxed); }
 
   Config ComponentConfiguration() const override {
@@ -388,7 +387,7 @@ class WindowBolt final : public Bolt, public runtime::Polled {
   }
   void Execute(const Tuple& input) override {
     active_->Execute(input);
-    Poll();
+    if (persistent_) busy_.store(persistent_->Busy(), std::memory_order_relaxed);
   }
   void Cleanup() override {
     if (active_) active_->Cleanup();

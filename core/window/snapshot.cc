@@ -137,6 +137,19 @@ Status DecodeSavedTuple(std::string_view& in, const StreamTable& streams, std::o
   return Status::Ok();
 }
 
+bool ForEachSaved(const KeyValueState& state, std::string_view name, std::set<int64_t>& saved,
+                  const std::function<bool(int64_t id, std::string_view bytes)>& f) {
+  bool ok = true;
+  state.ForEach([&](const Value& key, const Value& value) {
+    std::string_view n;
+    int64_t id = 0;
+    if (!ok || !ParseSnapshotKey(key, &n, &id) || n != name) return;
+    ok = value.type() == ValueType::kBytes && f(id, value.AsBytes().data);
+    saved.insert(id);
+  });
+  return ok;
+}
+
 void UserStateView::Put(const Value& key, const Value& value) {
   if (IsSnapshotKey(key)) {
     throw std::invalid_argument("keys beginning \"\\0gale.window/\" are Gale's own");

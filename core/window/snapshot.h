@@ -16,7 +16,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +56,31 @@ class StreamTable {
 void EncodeSavedTuple(const Tuple& t, uint32_t stream, int64_t ts, std::string& out);
 Status DecodeSavedTuple(std::string_view& in, const StreamTable& streams, std::optional<Tuple>* out,
                         int64_t* ts);
+
+// Writes Gale's entries `name`/id for the ids in `dirty` (those changed
+// since the last save): the bytes `content(id)` gives, or, when it gives
+// nullopt (nothing left under that id), the deletion of the saved entry.
+// `saved` tracks the ids in the state.
+template <typename Ids, typename Content>
+void SaveDirty(KeyValueState& state, std::string_view name, const Ids& dirty, Content&& content,
+               std::set<int64_t>& saved) {
+  for (const auto id : dirty) {
+    const auto i = static_cast<int64_t>(id);
+    std::optional<std::string> bytes = content(id);
+    if (bytes) {
+      state.Put(SnapshotKey(name, i), Bytes{std::move(*bytes)});
+      saved.insert(i);
+    } else if (saved.erase(i)) {
+      state.Delete(SnapshotKey(name, i));
+    }
+  }
+}
+
+// Calls `f(id, bytes)` for each of Gale's entries `name`/id in `state`, and
+// notes the ids in `saved`. False as soon as one is not bytes or `f` returns
+// false (corrupt).
+bool ForEachSaved(const KeyValueState& state, std::string_view name, std::set<int64_t>& saved,
+                  const std::function<bool(int64_t id, std::string_view bytes)>& f);
 
 // A view of a task's state without Gale's entries: what a
 // StatefulWindowedBolt's InitState gets.

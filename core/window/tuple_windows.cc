@@ -5,12 +5,6 @@
 #include <utility>
 
 namespace gale::window {
-namespace {
-
-constexpr int64_t kSnapshotVersion = 1;
-
-}  // namespace
-
 TupleWindows::TupleWindows(const topology::WindowConfig& config, size_t input_streams, Sink& sink)
     : config_(config),
       sink_(sink),
@@ -150,31 +144,21 @@ void TupleWindows::Save(KeyValueState& state) {
     for (const Entry& e : window_) visit(e);
     for (const Entry& e : pending_) visit(e);
   }
-  for (uint64_t seg : dirty_) {
-    const Value key = SnapshotKey("t", static_cast<int64_t>(seg));
-    auto it = segments.find(seg);
-    if (it != segments.end()) {
-      state.Put(key, Bytes{std::move(it->second)});
-      saved_.insert(seg);
-    } else if (saved_.erase(seg)) {
-      state.Delete(key);
-    }
-  }
+  SaveDirty(
+      state, "t", dirty_,
+      [&](uint64_t seg) -> std::optional<std::string> {
+        auto it = segments.find(seg);
+        if (it == segments.end()) return std::nullopt;
+        return std::move(it->second);
+      },
+      saved_);
   dirty_.clear();
   last_added_ = last_left_ = UINT64_MAX;
-  std::string bytes;
-  bytes.clear();
-  PutInt(kSnapshotVersion, bytes);
-  PutInt(static_cast<int64_t>(next_aid_), bytes);
-  PutInt(static_cast<int64_t>(window_.empty() ? next_seq_ : window_.front().seq), bytes);
-  PutInt(static_cast<int64_t>(first_new_seq_), bytes);
-  PutInt(since_slide_, bytes);
-  PutInt(slides_.next(), bytes);
-  std::string time;
-  time_.Save(streams_, time);
-  streams_.Encode(bytes);
-  bytes += time;
-  state.Put(SnapshotKey("tuples.clock"), Bytes{bytes});
+  SaveClock(state, "tuples.clock",
+            {static_cast<int64_t>(next_aid_),
+             static_cast<int64_t>(window_.empty() ? next_seq_ : window_.front().seq),
+             static_cast<int64_t>(first_new_seq_), since_slide_, slides_.next()},
+            time_, streams_);
 }
 
 void TupleWindows::Reset() {
@@ -191,39 +175,24 @@ void TupleWindows::Reset() {
 
 Status TupleWindows::Load(const KeyValueState& state) {
   Reset();
-  const auto clock = state.Get(SnapshotKey("tuples.clock"));
-  if (!clock) return Status::Ok();
   const auto corrupt = [&] {
     Reset();
     return Status::InvalidArgument("a persistent window's saved clock is corrupt");
   };
-  if (clock->type() != ValueType::kBytes) return corrupt();
-  std::string_view in(clock->AsBytes().data);
-  int64_t version = 0, next_aid = 0, front_seq = 0, first_new = 0, next_end = 0;
-  if (!GetInt(in, version) || version != kSnapshotVersion || !GetInt(in, next_aid) ||
-      !GetInt(in, front_seq) || !GetInt(in, first_new) || !GetInt(in, since_slide_) ||
-      !GetInt(in, next_end) || !streams_.Decode(in).ok() || !time_.Load(in, streams_) ||
-      !in.empty()) {
-    return corrupt();
-  }
+  std::vector<int64_t> clock(5);
+  bool found = false;
+  if (!LoadClock(state, "tuples.clock", clock, time_, streams_, &found)) return corrupt();
+  if (!found) return Status::Ok();
+  const auto front_seq = static_cast<uint64_t>(clock[1]);
   const int64_t watermark = time_.watermark();
   std::vector<Entry> entries;
   Status bad;
-  state.ForEach([&](const Value& key, const Value& value) {
-    std::string_view name;
-    int64_t seg = 0;
-    if (!bad.ok() || !ParseSnapshotKey(key, &name, &seg) || name != "t") return;
-    if (value.type() != ValueType::kBytes || seg < 0) {
-      bad = Status::InvalidArgument("a persistent window's saved tuples are corrupt");
-      return;
-    }
-    saved_.insert(static_cast<uint64_t>(seg));
-    std::string_view in(value.AsBytes().data);
+  const bool read = ForEachSaved(state, "t", saved_, [&](int64_t seg, std::string_view in) {
     while (bad.ok() && !in.empty()) {
       int64_t offset = 0;
-      if (!GetInt(in, offset) || offset < 0 || offset >= static_cast<int64_t>(kSegment)) {
-        bad = Status::InvalidArgument("a persistent window's saved tuples are corrupt");
-        return;
+      if (seg < 0 || !GetInt(in, offset) || offset < 0 ||
+          offset >= static_cast<int64_t>(kSegment)) {
+        return false;
       }
       std::optional<Tuple> t;
       int64_t ts = 0;
@@ -234,10 +203,12 @@ Status TupleWindows::Load(const KeyValueState& state) {
                   static_cast<uint64_t>(seg) * kSegment + static_cast<uint64_t>(offset)});
       }
     }
+    return bad.ok();
   });
-  if (!bad.ok()) {
+  if (!read) {
     Reset();
-    return bad;
+    return bad.ok() ? Status::InvalidArgument("a persistent window's saved tuples are corrupt")
+                    : bad;
   }
   // Released entries are in (time, arrival) order, and in event time
   // exactly those behind the watermark; the rest wait in the heap.
@@ -247,15 +218,16 @@ Status TupleWindows::Load(const KeyValueState& state) {
     if (time_.event_time() && e.ts >= watermark) {
       pending_.push_back(std::move(e));
     } else {
-      e.seq = static_cast<uint64_t>(front_seq) + window_.size();
+      e.seq = front_seq + window_.size();
       window_.push_back(std::move(e));
     }
   }
   std::make_heap(pending_.begin(), pending_.end(), Later);
-  next_seq_ = static_cast<uint64_t>(front_seq) + window_.size();
-  first_new_seq_ = static_cast<uint64_t>(first_new);
-  next_aid_ = static_cast<uint64_t>(next_aid);
-  slides_.Restore(next_end);
+  next_seq_ = front_seq + window_.size();
+  next_aid_ = static_cast<uint64_t>(clock[0]);
+  first_new_seq_ = static_cast<uint64_t>(clock[2]);
+  since_slide_ = clock[3];
+  slides_.Restore(clock[4]);
   return Status::Ok();
 }
 

@@ -111,7 +111,7 @@ class TupleWindows {
   bool persistent_ = false;
   uint64_t next_aid_ = 0;
   std::unordered_set<uint64_t> dirty_;
-  std::set<uint64_t> saved_;
+  std::set<int64_t> saved_;
   uint64_t last_added_ = UINT64_MAX, last_left_ = UINT64_MAX;
   StreamTable streams_;
 };

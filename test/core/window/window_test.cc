@@ -502,6 +502,27 @@ TEST_CASE("a corrupt saved window is an error that names it, and leaves the wind
   CHECK(w.size() == 0);
 }
 
+TEST_CASE("a StatefulWindowedBolt's view of its state hides the window's entries", "[window]") {
+  auto state = OpenState("window-persist-view");
+  Recorder r;
+  TupleWindows w(Window(Count(3), Count(1)), 1, r);
+  w.Persist();
+  w.Add(T(1), 1);
+  w.Save(*state);
+  UserStateView view(*state);
+  view.Put("total", int64_t{7});
+  CHECK(state->size() == 3);  // the window's segment and clock, and the user's key
+  CHECK(view.size() == 1);
+  std::vector<std::string> keys;
+  view.ForEach([&](const Value& k, const Value&) { keys.push_back(k.ToString()); });
+  CHECK(keys == std::vector<std::string>{"total"});
+  CHECK_FALSE(view.Get(SnapshotKey("tuples.clock")).has_value());
+  CHECK_FALSE(view.Delete(SnapshotKey("tuples.clock")));
+  CHECK_THROWS_WITH(view.Put(SnapshotKey("x"), int64_t{1}),
+                    "keys beginning \"\\0gale.window/\" are Gale's own");
+  CHECK(state->Get(SnapshotKey("tuples.clock")).has_value());
+}
+
 TEST_CASE("a keyed reduce read back from its saved panes gives the same results", "[window]") {
   Sum sum;
   const bool inverse = GENERATE(true, false);
