@@ -1,6 +1,7 @@
 #include "nimbus/nimbus.h"
 
 #include "nimbus/scheduler.h"
+#include "nimbus/stored.h"
 
 #include "core/common/files.h"
 #include "core/common/logging.h"
@@ -12,9 +13,6 @@
 #include "core/transport/zmq_transport.h"
 #include "thrift/convert.h"
 
-#include <thrift/protocol/TBinaryProtocol.h>
-#include <thrift/transport/TBufferTransports.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -22,8 +20,6 @@
 namespace gale::nimbus {
 
 namespace fs = std::filesystem;
-using apache::thrift::protocol::TBinaryProtocol;
-using apache::thrift::transport::TMemoryBuffer;
 
 namespace {
 
@@ -31,27 +27,6 @@ int64_t UnixMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-template <typename T>
-std::string Serialize(const T& t) {
-  auto buffer = std::make_shared<TMemoryBuffer>();
-  TBinaryProtocol protocol(buffer);
-  t.write(&protocol);
-  return buffer->getBufferAsString();
-}
-
-template <typename T = thrift::StoredTopology>
-Result<T> Deserialize(const std::string& bytes) {
-  try {
-    auto buffer =
-        std::make_shared<TMemoryBuffer>(reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
-                                        static_cast<uint32_t>(bytes.size()));
-    TBinaryProtocol protocol(buffer);
-    T t;
-    t.read(&protocol);
-    return t;
-  } catch (const std::exception& e) { return Status::InvalidArgument(e.what()); }
 }
 
 std::string SlotName(const thrift::WorkerSlot& s) { return s.host + ":" + std::to_string(s.port); }
@@ -155,13 +130,15 @@ Nimbus::Nimbus(NimbusOptions options, const Clock& clock)
     : options_(std::move(options)),
       clock_(clock),
       started_(clock.Now()),
-      plugins_(options_.state_dir) {}
+      plugins_(options_.state_dir),
+      state_mover_(options_.state_dir) {}
 
 int64_t Nimbus::UnixNowSecs() const { return UnixMillis() / 1000; }
 
 Status Nimbus::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
   GALE_RETURN_IF_ERROR(plugins_.Init());
+  GALE_RETURN_IF_ERROR(state_mover_.Recover());
   const std::string dir = options_.state_dir + "/topologies";
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -178,7 +155,7 @@ Status Nimbus::Recover() {
     const std::string path = entry.path().string();
     if (entry.path().extension() != ".bin") continue;
     GALE_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
-    auto t = Deserialize(bytes);
+    auto t = Deserialize<thrift::StoredTopology>(bytes);
     if (!t.ok()) {
       // Never delete what cannot be read: keep it aside for a human.
       fs::rename(path, path + ".corrupt", ec);
@@ -244,6 +221,13 @@ void Nimbus::SaveStats(bool now) {
 }
 
 void Nimbus::Remove(const std::string& id) {
+  if (thrift::StoredTopology* t = FindById(id)) {
+    auto plan = PlanFor(*t);
+    if (plan.ok()) {
+      state_mover_.Forget(StateMover::PlacementOf(**plan, t->id, t->assignment), id);
+    }
+  }
+  placements_.erase(id);
   std::error_code ec;
   fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);
   topologies_.erase(id);
@@ -417,6 +401,7 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
   t.assignment = std::move(compact);
   Status s = Persist(t);
   if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << t.id << ": " << s;
+  state_mover_.Assigned(PlacementFor(t));
 }
 
 // ---------------------------------------------------------------- plugins
@@ -754,7 +739,96 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
     plan.__set_transport_public_key(t->transport_public_key);
     plan.__set_transport_secret_key(t->transport_secret_key);
   }
+  auto topology_plan = PlanFor(*t);
+  for (size_t w = 0; topology_plan.ok() && w < t->assignment.workers.size(); ++w) {
+    const auto& slot = t->assignment.workers[w];
+    if (slot.supervisor_id != supervisor_id || slot.port != port) continue;
+    plan.__set_state_imports(
+        state_mover_.ImportsFor(**topology_plan, t->id, t->assignment, static_cast<int>(w)));
+  }
   return plan;
+}
+
+// ------------------------------------------------- moving RocksDB state
+
+const StateMover::Placement& Nimbus::PlacementFor(const thrift::StoredTopology& t) {
+  CachedPlacement& cached = placements_[t.id];
+  if (t.status == thrift::TopologyStatus::KILLED) {
+    cached = CachedPlacement{};
+    return cached.placement;
+  }
+  if (cached.version != t.assignment.version) {
+    auto plan = PlanFor(t);
+    if (!plan.ok()) return cached.placement;  // logged by Schedule
+    cached =
+        CachedPlacement{t.assignment.version, StateMover::PlacementOf(**plan, t.id, t.assignment)};
+  }
+  return cached.placement;
+}
+
+std::vector<std::string> Nimbus::StateExports(const std::string& supervisor_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, t] : topologies_) {
+    for (auto& ns : state_mover_.ExportsFor(supervisor_id, PlacementFor(t))) {
+      out.push_back(std::move(ns));
+    }
+  }
+  return out;
+}
+
+Status Nimbus::UploadState(const std::string& supervisor_id, const std::string& ns, int64_t offset,
+                           const std::string& chunk) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_mover_.Upload(supervisor_id, ns, offset, chunk);
+}
+
+Result<bool> Nimbus::FinishStateUpload(const std::string& supervisor_id, const std::string& ns,
+                                       int64_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool needed = false;
+  for (const auto& [id, t] : topologies_) {
+    const auto& placement = PlacementFor(t);
+    auto it = placement.find(ns);
+    needed = needed || (it != placement.end() && it->second != supervisor_id);
+  }
+  return state_mover_.FinishUpload(supervisor_id, ns, size, needed);
+}
+
+Status Nimbus::CheckStateTask(const std::string& topology_id, const std::string& supervisor_id,
+                              int64_t version, const std::string& ns) {
+  thrift::StoredTopology* t = FindById(topology_id);
+  if (!t) return Status::FailedPrecondition("no topology with id '" + topology_id + "'");
+  if (t->assignment.version != version) {
+    return Status::FailedPrecondition("topology " + topology_id + ": assignment " +
+                                      std::to_string(version) + " is over (now " +
+                                      std::to_string(t->assignment.version) + ")");
+  }
+  const auto& placement = PlacementFor(*t);
+  auto it = placement.find(ns);
+  if (it == placement.end() || it->second != supervisor_id) {
+    return Status::FailedPrecondition("supervisor " + supervisor_id + " does not run state " + ns +
+                                      "'s task in assignment " + std::to_string(version));
+  }
+  return Status::Ok();
+}
+
+Result<thrift::StateChunk> Nimbus::FetchState(const std::string& topology_id,
+                                              const std::string& supervisor_id, int64_t version,
+                                              const std::string& ns, int64_t offset,
+                                              int32_t length) {
+  std::lock_guard<std::mutex> lock(mu_);
+  GALE_RETURN_IF_ERROR(CheckStateTask(topology_id, supervisor_id, version, ns));
+  const auto holder = state_mover_.HolderOf(ns);
+  const bool holder_alive = holder && !holder->empty() && SupervisorAlive(*holder);
+  return state_mover_.Read(supervisor_id, ns, offset, length, holder_alive);
+}
+
+Status Nimbus::ClaimState(const std::string& topology_id, const std::string& supervisor_id,
+                          int64_t version, const std::string& ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  GALE_RETURN_IF_ERROR(CheckStateTask(topology_id, supervisor_id, version, ns));
+  return state_mover_.Claim(supervisor_id, ns);
 }
 
 Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::WorkerHeartbeat& hb) {

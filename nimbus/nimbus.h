@@ -26,6 +26,7 @@
 #include "core/runtime/topology_plan.h"
 #include "nimbus/nimbus_config.h"
 #include "nimbus/plugin_store.h"
+#include "nimbus/state_mover.h"
 #include "nimbus/stats_store.h"
 #include "thrift/gen-cpp/gale_types.h"
 
@@ -84,6 +85,20 @@ class Nimbus {
                                            const std::string& supervisor_id, int port);
   Result<thrift::WorkerHeartbeatResponse> WorkerHeartbeat(const thrift::WorkerHeartbeat& hb);
 
+  // Moving RocksDB state with its tasks (state_mover.h). kFailedPrecondition
+  // when the caller is not the one that may (the holder, or the task's
+  // supervisor in the current assignment version).
+  std::vector<std::string> StateExports(const std::string& supervisor_id);
+  Status UploadState(const std::string& supervisor_id, const std::string& ns, int64_t offset,
+                     const std::string& chunk);
+  Result<bool> FinishStateUpload(const std::string& supervisor_id, const std::string& ns,
+                                 int64_t size);
+  Result<thrift::StateChunk> FetchState(const std::string& topology_id,
+                                        const std::string& supervisor_id, int64_t version,
+                                        const std::string& ns, int64_t offset, int32_t length);
+  Status ClaimState(const std::string& topology_id, const std::string& supervisor_id,
+                    int64_t version, const std::string& ns);
+
   // Acts on time: finishes kills and rebalances whose wait is over, sees
   // dead supervisors and workers, (re)schedules. Called about every 500 ms.
   void Tick();
@@ -120,6 +135,12 @@ class Nimbus {
   thrift::Topology Effective(const thrift::StoredTopology& t) const;
   // The TopologyPlan of Effective(t), cached per topology.
   Result<const runtime::TopologyPlan*> PlanFor(const thrift::StoredTopology& t);
+  // Where `t`'s stateful tasks with RocksDB state run (state_mover.h),
+  // cached per assignment version; empty for a killed topology.
+  const StateMover::Placement& PlacementFor(const thrift::StoredTopology& t);
+  // Whether `supervisor_id` runs `ns`'s task in `topology_id`'s `version`.
+  Status CheckStateTask(const std::string& topology_id, const std::string& supervisor_id,
+                        int64_t version, const std::string& ns);
   bool SupervisorAlive(const std::string& id) const;
   bool WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const;
   std::vector<thrift::WorkerSlot> FreeSlots() const;
@@ -140,6 +161,12 @@ class Nimbus {
     std::unique_ptr<runtime::TopologyPlan> plan;
   };
   std::map<std::string, CachedPlan> plans_;  // by topology id
+  StateMover state_mover_;
+  struct CachedPlacement {
+    int64_t version = -1;
+    StateMover::Placement placement;
+  };
+  std::map<std::string, CachedPlacement> placements_;  // by topology id
   // Why a topology runs on fewer workers than it asked for (scheduler.h),
   // by topology id; empty when it has them all.
   std::map<std::string, std::string> sched_notes_;

@@ -418,6 +418,43 @@ void NimbusHandler::workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
   out = std::move(r).value();
 }
 
+void NimbusHandler::stateExports(std::vector<std::string>& out, const std::string& supervisor_id) {
+  Require(Op::kDaemon, "move state");
+  out = nimbus_.StateExports(supervisor_id);
+}
+
+void NimbusHandler::uploadState(const std::string& supervisor_id,
+                                const std::string& state_namespace, int64_t offset,
+                                const std::string& chunk) {
+  Require(Op::kDaemon, "move state");
+  ThrowNotAliveOrState(nimbus_.UploadState(supervisor_id, state_namespace, offset, chunk));
+}
+
+bool NimbusHandler::finishStateUpload(const std::string& supervisor_id,
+                                      const std::string& state_namespace, int64_t size) {
+  Require(Op::kDaemon, "move state");
+  auto r = nimbus_.FinishStateUpload(supervisor_id, state_namespace, size);
+  ThrowNotAliveOrState(r.status());
+  return *r;
+}
+
+void NimbusHandler::fetchState(thrift::StateChunk& out, const std::string& topology_id,
+                               const std::string& supervisor_id, int64_t assignment_version,
+                               const std::string& state_namespace, int64_t offset, int32_t length) {
+  Require(Op::kDaemon, "move state");
+  auto r = nimbus_.FetchState(topology_id, supervisor_id, assignment_version, state_namespace,
+                              offset, length);
+  ThrowNotAliveOrState(r.status());
+  out = std::move(r).value();
+}
+
+void NimbusHandler::claimState(const std::string& topology_id, const std::string& supervisor_id,
+                               int64_t assignment_version, const std::string& state_namespace) {
+  Require(Op::kDaemon, "move state");
+  ThrowNotAliveOrState(
+      nimbus_.ClaimState(topology_id, supervisor_id, assignment_version, state_namespace));
+}
+
 void NimbusHandler::planYamlTopology(thrift::YamlTopologyPlan& out,
                                      const thrift::YamlTopologyRequest& request) {
   Require(Op::kSubmit, "submit topology file '" + request.file + "'");

@@ -56,6 +56,16 @@ class NimbusHandler final : public thrift::NimbusIf {
                      const std::string& supervisor_id, int32_t port) override;
   void workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
                        const thrift::WorkerHeartbeat& heartbeat) override;
+  void stateExports(std::vector<std::string>& out, const std::string& supervisor_id) override;
+  void uploadState(const std::string& supervisor_id, const std::string& state_namespace,
+                   int64_t offset, const std::string& chunk) override;
+  bool finishStateUpload(const std::string& supervisor_id, const std::string& state_namespace,
+                         int64_t size) override;
+  void fetchState(thrift::StateChunk& out, const std::string& topology_id,
+                  const std::string& supervisor_id, int64_t assignment_version,
+                  const std::string& state_namespace, int64_t offset, int32_t length) override;
+  void claimState(const std::string& topology_id, const std::string& supervisor_id,
+                  int64_t assignment_version, const std::string& state_namespace) override;
   // YAML topology files sent by clients (thrift/README.md, "Submitting a
   // YAML file"): loaded by Gale's one loader in a scratch folder.
   void planYamlTopology(thrift::YamlTopologyPlan& out,

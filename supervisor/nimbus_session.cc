@@ -81,4 +81,29 @@ Result<std::string> NimbusSession::DownloadChunk(const std::string& sha256, int6
   return chunk;
 }
 
+Result<std::vector<std::string>> NimbusSession::StateExports(const std::string& supervisor_id) {
+  GALE_RETURN_IF_ERROR(Connected());
+  std::vector<std::string> out;
+  GALE_RETURN_IF_ERROR(Checked(connection_->Call(
+      [&](thrift::NimbusClient& client) { client.stateExports(out, supervisor_id); })));
+  return out;
+}
+
+Status NimbusSession::UploadState(const std::string& supervisor_id, const std::string& ns,
+                                  int64_t offset, const std::string& chunk) {
+  GALE_RETURN_IF_ERROR(Connected());
+  return Checked(connection_->Call(
+      [&](thrift::NimbusClient& client) { client.uploadState(supervisor_id, ns, offset, chunk); }));
+}
+
+Result<bool> NimbusSession::FinishStateUpload(const std::string& supervisor_id,
+                                              const std::string& ns, int64_t size) {
+  GALE_RETURN_IF_ERROR(Connected());
+  bool taken = false;
+  GALE_RETURN_IF_ERROR(Checked(connection_->Call([&](thrift::NimbusClient& client) {
+    taken = client.finishStateUpload(supervisor_id, ns, size);
+  })));
+  return taken;
+}
+
 }  // namespace gale::supervisor

@@ -1,10 +1,12 @@
 // supervisor/nimbus_session.h
 //
 // The supervisor's side of the Nimbus service, in Gale's types: the
-// heartbeat that returns this machine's slot assignments, and plugin
-// download. This is the only supervisor file that sees Thrift.
+// heartbeat that returns this machine's slot assignments, plugin download,
+// and sending RocksDB state. This is the only supervisor file that sees
+// Thrift.
 //
-// Threading: not thread-safe; used only by the supervisor's nimbus thread.
+// Threading: not thread-safe; each thread that talks to nimbus (the nimbus
+// thread, the state exporter's) has a session of its own.
 // Every call is bounded by the timeout given at construction.
 #pragma once
 
@@ -73,6 +75,14 @@ class NimbusSession {
   // Up to `length` bytes of plugin `sha256` from `offset`, empty at the end.
   // kNotFound when nimbus does not have it.
   Result<std::string> DownloadChunk(const std::string& sha256, int64_t offset, int32_t length);
+
+  // Moving RocksDB state (state_exporter.h): what this supervisor should
+  // send, a chunk of it, and its end (true: nimbus holds it now).
+  Result<std::vector<std::string>> StateExports(const std::string& supervisor_id);
+  Status UploadState(const std::string& supervisor_id, const std::string& ns, int64_t offset,
+                     const std::string& chunk);
+  Result<bool> FinishStateUpload(const std::string& supervisor_id, const std::string& ns,
+                                 int64_t size);
 
  private:
   Status Connected();

@@ -92,6 +92,7 @@ Supervisor::Supervisor(SupervisorConfig config, const Clock& clock)
 
 Supervisor::~Supervisor() {
   stopping_ = true;
+  state_exporter_.reset();
   rpc_work_.reset();
   rpc_io_.stop();
   if (rpc_thread_.joinable()) rpc_thread_.join();
@@ -134,13 +135,17 @@ Status Supervisor::Run() {
   for (int port : config_.ports) slots_.emplace(port, std::make_unique<Slot>(io_, port));
   AdoptWorkers();
 
-  // The nimbus thread blocks the signals the io thread handles, so that
-  // they never interrupt a Thrift call.
+  // The threads that talk to nimbus block the signals the io thread
+  // handles, so that they never interrupt a Thrift call.
   sigset_t handled, old;
   sigemptyset(&handled);
   for (int sig : {SIGTERM, SIGINT, SIGCHLD}) sigaddset(&handled, sig);
   pthread_sigmask(SIG_BLOCK, &handled, &old);
   rpc_thread_ = std::thread([this] { rpc_io_.run(); });
+  // Where workers keep RocksDB state (worker/cluster_worker.cc); its thread
+  // talks to nimbus too.
+  state_exporter_ =
+      std::make_unique<StateExporter>(config_.nimbus, id_, config_.state_dir + "/state");
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
   // The log server runs on threads of its own: reading a big log never

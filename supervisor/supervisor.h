@@ -35,6 +35,7 @@
 #include "supervisor/nimbus_session.h"
 #include "supervisor/plugin_store.h"
 #include "supervisor/restart_backoff.h"
+#include "supervisor/state_exporter.h"
 #include "supervisor/supervisor_config.h"
 
 namespace gale::supervisor {
@@ -128,6 +129,7 @@ class Supervisor {
   std::unique_ptr<http::BackgroundServer> log_server_;
   int logviewer_port_ = 0;  // where log_server_ listens; 0 when none
   std::unique_ptr<PluginStore> plugins_;
+  std::unique_ptr<StateExporter> state_exporter_;  // its own thread
   std::map<std::string, Nanos> plugin_failed_at_;
   std::set<std::string> reported_;  // assignment problems logged, until they go away
 };

@@ -412,6 +412,10 @@ struct WorkerPlan {
   // encrypted and admits only peers that hold it. Unset: plaintext.
   5: optional string transport_public_key,
   6: optional string transport_secret_key,
+  // The state namespaces of this worker's tasks whose RocksDB state is not
+  // on this supervisor (it ran elsewhere): the worker fetches each
+  // (fetchState) before its tasks start.
+  7: optional list<string> state_imports = [],
 }
 
 // One slot of a supervisor that nimbus wants running.
@@ -504,6 +508,14 @@ struct StoredTopology {
   // The authenticated user who submitted it ("" without authentication, or
   // in a file written before owners were kept: only admins may change it).
   13: optional string owner = "",
+}
+
+// Who holds each task's RocksDB state (nimbus/state_mover.h), on disk as
+// state-dir/state-holders.bin (binary protocol). Not part of the service.
+struct StoredStateHolders {
+  // State namespace -> supervisor id; "" while nimbus holds it on its way
+  // to the task's new supervisor.
+  1: required map<string, string> holders,
 }
 
 // Nimbus's statistics windows (nimbus/stats_store.h), on disk as
@@ -626,6 +638,23 @@ struct YamlTopologyPlan {
   6: optional bool shell_components,
 }
 
+// What fetchState answers.
+enum StateFetchStatus {
+  // Nothing to fetch: this supervisor holds the state, or nobody does yet.
+  NONE = 0,
+  // Another supervisor holds it and has not sent it yet (message says which).
+  WAIT = 1,
+  // Nimbus has it: `chunk` is the snapshot's bytes from the offset asked.
+  READY = 2,
+}
+
+struct StateChunk {
+  1: required StateFetchStatus status,
+  2: required string message,
+  3: required binary chunk,
+  4: required i64 total_size,
+}
+
 service Nimbus {
   // ---- for clients ----
 
@@ -704,4 +733,31 @@ service Nimbus {
   string submitYamlTopology(1: YamlTopologyRequest request, 2: SubmitOptions options)
     throws (1: AlreadyAliveException already, 2: InvalidTopologyException invalid,
             3: PluginNotFoundException plugin, 10: AuthorizationException auth),
+
+  // ---- moving RocksDB state with its tasks, for Gale's daemons (appended;
+  // core/state/README.md, "Moving RocksDB state") ----
+
+  // The state namespaces this supervisor holds whose tasks run on another
+  // supervisor now. It sends each once no worker of its own has the
+  // database open: uploadState from offset 0 (at most 4 MiB a call), then
+  // finishStateUpload.
+  list<string> stateExports(1: string supervisor_id) throws (10: AuthorizationException auth),
+  void uploadState(1: string supervisor_id, 2: string state_namespace, 3: i64 offset,
+                   4: binary chunk)
+    throws (1: IllegalStateException state, 10: AuthorizationException auth),
+  // True: nimbus holds the state now, and the supervisor empties its copy.
+  // False: it is not needed any more (the task came back): keep it.
+  bool finishStateUpload(1: string supervisor_id, 2: string state_namespace, 3: i64 size)
+    throws (1: IllegalStateException state, 10: AuthorizationException auth),
+  // For the worker that runs the namespace's task on `supervisor_id` in
+  // this assignment version (IllegalStateException otherwise).
+  StateChunk fetchState(1: string topology_id, 2: string supervisor_id,
+                        3: i64 assignment_version, 4: string state_namespace, 5: i64 offset,
+                        6: i32 length)
+    throws (1: IllegalStateException state, 10: AuthorizationException auth),
+  // The worker imported the state, or goes on without it (at least once,
+  // when its holder never sent it): its supervisor holds it from now on.
+  void claimState(1: string topology_id, 2: string supervisor_id, 3: i64 assignment_version,
+                  4: string state_namespace)
+    throws (1: IllegalStateException state, 10: AuthorizationException auth),
 }

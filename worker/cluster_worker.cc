@@ -4,6 +4,7 @@
 
 #include "worker/cluster_transfer.h"
 #include "worker/shutdown.h"
+#include "worker/state_import.h"
 
 #include "core/common/logging.h"
 #include "core/common/sha256.h"
@@ -207,9 +208,9 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     spec->plugins[i].path = options.plugin_dir + "/" + wp.topology.plugins[i].sha256 + ".so";
   }
   // RocksDB state lives in the supervisor's directory.
-  state::SetRunDefaults(
-      spec->config, options.topology_id,
-      (std::filesystem::path(options.plugin_dir).parent_path() / "state").string());
+  const std::string rocksdb_dir =
+      (std::filesystem::path(options.plugin_dir).parent_path() / "state").string();
+  state::SetRunDefaults(spec->config, options.topology_id, rocksdb_dir);
   if (const Value* sha = spec->config.Find(multilang::kResourcesShaKey)) {
     auto dir = FetchResources(**conn, sha->ToString(), options.plugin_dir);
     if (!dir.ok()) { return GiveUp(me, dir.status()); }
@@ -255,6 +256,24 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   if (wo.executors.empty()) {
     GALE_LOG(kWarn) << "worker " << me << ": no executors assigned; exiting";
     return 0;
+  }
+  if (!wp.state_imports.empty()) {
+    StateImport what{options.topology_id, options.supervisor_id, options.port,
+                     a.version,           rocksdb_dir,           (*plan)->exactly_once()};
+    auto connection = [&]() -> rpc::NimbusConnection* {
+      if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
+        auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
+        if (!again.ok()) return nullptr;
+        conn = std::move(again);
+      }
+      return conn->get();
+    };
+    s = ImportMovedState(what, wp.state_imports, connection, [] { return g_signals.load() > 0; });
+    if (s.code() == StatusCode::kFailedPrecondition) {  // the assignment moved on meanwhile
+      GALE_LOG(kInfo) << "worker " << me << ": " << s.message() << "; exiting";
+      return 0;
+    }
+    if (!s.ok()) { return GiveUp(me, s); }
   }
   ClusterTransfer remote(std::move(task_peer), static_cast<int>(peers.size()));
   wo.remote = &remote;

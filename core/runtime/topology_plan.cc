@@ -81,7 +81,11 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
   // once: the spouts take the checkpoint from the checkpoint spout and pass
   // it on, in order with their data.
   for (const auto* list : {&spec.bolts, &spec.spouts}) {
-    for (const auto& c : *list) plan->checkpointing_ |= topology::IsStatefulComponent(spec, c);
+    for (const auto& c : *list) {
+      const bool stateful = topology::IsStatefulComponent(spec, c);
+      plan->components_[static_cast<size_t>(plan->FindComponent(c.id))].stateful = stateful;
+      plan->checkpointing_ |= stateful;
+    }
   }
   plan->exactly_once_ = topology::EverySpoutStateful(spec);
   // Gale's to set, whatever the topology says: every task reads it.
@@ -98,6 +102,7 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
     spout.kind = ComponentKind::kSpout;
     spout.outputs.push_back({std::string(state::kCheckpointStream), fields, Direct::kNo});
     plan->AddComponent(spout, Role::kSpout);
+    plan->components_.back().stateful = true;  // its txid and phase
   }
   if (plan->settings_.EffectiveAckers() > 0) {
     topology::ComponentSpec acker;

@@ -50,6 +50,8 @@ struct ComponentPlan {
   int executor_count = 1;
   std::vector<std::unique_ptr<OutputStream>> outputs;
   double tick_secs = 0;  // 0: no tick tuples
+  // Its tasks keep checkpointed state (the checkpoint spout's included).
+  bool stateful = false;
 
   const OutputStream* FindOutput(std::string_view stream) const;
 };

@@ -84,10 +84,10 @@ std::unique_ptr<StateStore> OpenOrThrow(const Config& config, const std::string&
 // Exactly once, a task that starts from ROLLBACK(`resume`) must find its
 // state committed at resume - 1, as every task's is (each commits at every
 // checkpoint, changed or not). Anything else means its state was lost (the
-// memory store, in a process that restarted) or left behind (RocksDB, on the
-// machine where the task ran before): going on from it would count wrongly,
-// so the rollback fails, and keeps failing, with this message. kNoTxid: no
-// such check (at least once).
+// memory store, in a process that restarted) or left behind (RocksDB, on a
+// machine that is gone, so it could not move with its task): going on from
+// it would count wrongly, so the rollback fails, and keeps failing, with
+// this message. kNoTxid: no such check (at least once).
 Result<std::unique_ptr<KeyValueStateImpl>> OpenCommitted(std::unique_ptr<StateStore>& store,
                                                          int64_t resume) {
   GALE_ASSIGN_OR_RETURN(auto state, KeyValueStateImpl::OpenFrom(store));
@@ -97,9 +97,10 @@ Result<std::unique_ptr<KeyValueStateImpl>> OpenCommitted(std::unique_ptr<StateSt
     return Status::FailedPrecondition(
         store->Describe() + " holds the state committed at checkpoint " + std::to_string(have) +
         ", but the topology's last checkpoint is " + std::to_string(resume - 1) +
-        ": the state was lost (the memory store, in a process that restarted) or left on "
-        "another machine (RocksDB keeps it on the supervisor where the task ran; use Redis for "
-        "state that moves). Not going on from it, which would not be exactly once");
+        ": the state was lost (the memory store, in a process that restarted; a deleted "
+        "directory) or left on another machine (RocksDB state moves with its task, but not "
+        "from a supervisor that is gone; Redis survives that). Not going on from it, which "
+        "would not be exactly once");
   }
   if (state->prepared_txid() != kNoTxid) GALE_RETURN_IF_ERROR(state->Rollback());
   return state;
@@ -399,9 +400,9 @@ class StatefulBoltRunner final : public Bolt {
   // At least once, INITSTATE(T) carries the last committed checkpoint, and
   // every task commits at every checkpoint: a task that finds less was
   // lost (the memory store, in a process that restarted) or left behind
-  // (RocksDB, on the supervisor where the task ran before), unless its
-  // component is new to the namespace. It goes on from what it found, as
-  // Storm does, but says so, where `gale info` and the UI show it.
+  // (RocksDB, on a supervisor that is gone), unless its component is new to
+  // the namespace. It goes on from what it found, as Storm does, but says
+  // so, where `gale info` and the UI show it.
   void ReportIfBehind(int64_t txid) {
     const int64_t have = std::max<int64_t>(state_->committed_txid(), 0);
     if (have >= txid) return;
@@ -412,8 +413,8 @@ class StatefulBoltRunner final : public Bolt {
         "checkpoint " +
         std::to_string(have) + ", but the topology's last checkpoint is " + std::to_string(txid) +
         ": going on from it, so what this task counted since is lost "
-        "(the memory store, in a process that restarted; RocksDB left on another supervisor "
-        "after a move, which Redis avoids; or a component new to this namespace, which is fine)");
+        "(the memory store, in a process that restarted; RocksDB left on a supervisor that is "
+        "gone, which Redis avoids; or a component new to this namespace, which is fine)");
   }
 
   // `resume`: as OpenCommitted's.

@@ -157,13 +157,37 @@ class RocksDbStore final : public StateStore {
 
   Status Clear() override {
     rocksdb::WriteBatch batch;
-    GALE_RETURN_IF_ERROR(DeletePrepared(batch));
-    GALE_RETURN_IF_ERROR(Scan(prefix_c_, [&](std::string_view key, std::string_view) {
-      batch.Delete(prefix_c_ + std::string(key));
-    }));
-    batch.Delete(meta_prepared_);
-    batch.Delete(meta_committed_);
+    GALE_RETURN_IF_ERROR(DeleteAll(batch));
     return Write(batch, "clear");
+  }
+
+  Result<Snapshot> Export() override {
+    Snapshot out;
+    GALE_ASSIGN_OR_RETURN(out.committed, Load());
+    GALE_RETURN_IF_ERROR(Scan(prefix_p_, [&](std::string_view key, std::string_view value) {
+      out.prepared.emplace(std::string(key),
+                           !value.empty() && value[0] == '\1'
+                               ? std::optional<std::string>(std::string(value.substr(1)))
+                               : std::optional<std::string>());
+    }));
+    return out;
+  }
+
+  // Clears and writes in one batch: a crash leaves the old state or the new.
+  Status Import(const Snapshot& snapshot) override {
+    rocksdb::WriteBatch batch;
+    GALE_RETURN_IF_ERROR(DeleteAll(batch));
+    for (const auto& [k, v] : snapshot.committed.entries) batch.Put(prefix_c_ + k, v);
+    for (const auto& [k, v] : snapshot.prepared) {
+      batch.Put(prefix_p_ + k, v ? std::string(1, '\1') + *v : std::string(1, '\0'));
+    }
+    if (snapshot.committed.txid != kNoTxid) {
+      batch.Put(meta_committed_, std::to_string(snapshot.committed.txid));
+    }
+    if (snapshot.committed.prepared_txid != kNoTxid) {
+      batch.Put(meta_prepared_, std::to_string(snapshot.committed.prepared_txid));
+    }
+    return Write(batch, "import");
   }
 
   std::string Describe() const override { return "rocksdb " + dir_; }
@@ -178,6 +202,15 @@ class RocksDbStore final : public StateStore {
         std::string_view(v.data(), v.size()));
     }
     if (!it->status().ok()) return Status::Unavailable(Describe() + ": " + it->status().ToString());
+    return Status::Ok();
+  }
+  Status DeleteAll(rocksdb::WriteBatch& batch) {
+    GALE_RETURN_IF_ERROR(DeletePrepared(batch));
+    GALE_RETURN_IF_ERROR(Scan(prefix_c_, [&](std::string_view key, std::string_view) {
+      batch.Delete(prefix_c_ + std::string(key));
+    }));
+    batch.Delete(meta_prepared_);
+    batch.Delete(meta_committed_);
     return Status::Ok();
   }
   Status DeletePrepared(rocksdb::WriteBatch& batch) {
@@ -210,6 +243,8 @@ class RocksDbStore final : public StateStore {
 };
 
 }  // namespace
+
+std::string RocksDbDirFor(const std::string& dir, const std::string& ns) { return DirFor(dir, ns); }
 
 Result<std::unique_ptr<StateStore>> OpenRocksDbStore(const std::string& dir,
                                                      const std::string& ns) {

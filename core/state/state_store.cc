@@ -1,5 +1,6 @@
 #include "core/state/state_store.h"
 
+#include <cstring>
 #include <mutex>
 
 namespace gale::state {
@@ -69,13 +70,124 @@ class MemoryStore final : public StateStore {
     MemoryStates().erase(ns_);
     return Status::Ok();
   }
+  Result<Snapshot> Export() override {
+    std::lock_guard<std::mutex> lock(MemoryMutex());
+    const auto& s = MemoryStates()[ns_];
+    return Snapshot{s.committed, s.prepared};
+  }
+  Status Import(const Snapshot& snapshot) override {
+    std::lock_guard<std::mutex> lock(MemoryMutex());
+    MemoryStates()[ns_] = MemoryNamespace{snapshot.committed, snapshot.prepared};
+    return Status::Ok();
+  }
   std::string Describe() const override { return "memory"; }
 
  private:
   std::string ns_;
 };
 
+constexpr std::string_view kSnapshotMagic = "gale-state-snapshot-1\n";
+
+void PutU64(std::string& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out.append(b, 8);
+}
+void PutBytes(std::string& out, std::string_view s) {
+  PutU64(out, s.size());
+  out.append(s);
+}
+
+// Reads what EncodeSnapshot wrote, failing with the byte it stopped at.
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(std::string_view in) : in_(in) {}
+  bool U64(uint64_t* v) {
+    if (in_.size() - pos_ < 8) return false;
+    *v = 0;
+    for (int i = 0; i < 8; ++i) {
+      *v |= static_cast<uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+    }
+    pos_ += 8;
+    return true;
+  }
+  bool Bytes(std::string* s) {
+    uint64_t n = 0;
+    if (!U64(&n) || in_.size() - pos_ < n) return false;
+    s->assign(in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  Status Truncated() const {
+    return Status::InvalidArgument("state snapshot: truncated or corrupt at byte " +
+                                   std::to_string(pos_) + " of " + std::to_string(in_.size()));
+  }
+  size_t pos() const { return pos_; }
+  void Skip(size_t n) { pos_ += n; }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
 }  // namespace
+
+Result<Snapshot> StateStore::Export() {
+  return Status::FailedPrecondition(Describe() + " is not moved between machines");
+}
+Status StateStore::Import(const Snapshot&) {
+  return Status::FailedPrecondition(Describe() + " is not moved between machines");
+}
+
+std::string EncodeSnapshot(const Snapshot& snapshot) {
+  std::string out(kSnapshotMagic);
+  PutU64(out, static_cast<uint64_t>(snapshot.committed.txid));
+  PutU64(out, static_cast<uint64_t>(snapshot.committed.prepared_txid));
+  PutU64(out, snapshot.committed.entries.size());
+  for (const auto& [k, v] : snapshot.committed.entries) {
+    PutBytes(out, k);
+    PutBytes(out, v);
+  }
+  PutU64(out, snapshot.prepared.size());
+  for (const auto& [k, v] : snapshot.prepared) {
+    PutBytes(out, k);
+    PutU64(out, v ? 1 : 0);
+    if (v) PutBytes(out, *v);
+  }
+  return out;
+}
+
+Result<Snapshot> DecodeSnapshot(std::string_view bytes) {
+  if (!bytes.starts_with(kSnapshotMagic)) {
+    return Status::InvalidArgument("state snapshot: not a snapshot (it does not start with '" +
+                                   std::string(kSnapshotMagic.substr(0, 19)) + "')");
+  }
+  SnapshotReader r(bytes);
+  r.Skip(kSnapshotMagic.size());
+  Snapshot out;
+  uint64_t txid = 0, prepared_txid = 0, n = 0;
+  if (!r.U64(&txid) || !r.U64(&prepared_txid) || !r.U64(&n)) return r.Truncated();
+  out.committed.txid = static_cast<int64_t>(txid);
+  out.committed.prepared_txid = static_cast<int64_t>(prepared_txid);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!r.Bytes(&k) || !r.Bytes(&v)) return r.Truncated();
+    out.committed.entries.emplace(std::move(k), std::move(v));
+  }
+  if (!r.U64(&n)) return r.Truncated();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    uint64_t has = 0;
+    if (!r.Bytes(&k) || !r.U64(&has) || has > 1 || (has && !r.Bytes(&v))) return r.Truncated();
+    out.prepared.emplace(std::move(k), has ? std::optional<std::string>(std::move(v))
+                                           : std::optional<std::string>());
+  }
+  if (r.pos() != bytes.size()) {
+    return Status::InvalidArgument("state snapshot: " + std::to_string(bytes.size() - r.pos()) +
+                                   " bytes after its end");
+  }
+  return out;
+}
 
 std::unique_ptr<StateStore> OpenMemoryStore(const std::string& ns) {
   return std::make_unique<MemoryStore>(ns);

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace gale::state {
 
@@ -35,10 +36,22 @@ struct Committed {
   int64_t prepared_txid = kNoTxid;  // a txid prepared and not yet committed
 };
 
+// Everything a store holds for its namespace, committed and prepared: what
+// moves with a task to another machine (README.md, "Moving RocksDB state").
+struct Snapshot {
+  Committed committed;
+  Changes prepared;  // the changes of committed.prepared_txid
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
   virtual Result<Committed> Load() = 0;
+  // The whole namespace, and its replacement by `snapshot` in one atomic,
+  // durable write. Only the stores that live on one machine have them
+  // (a shared store needs no moving): the others answer kFailedPrecondition.
+  virtual Result<Snapshot> Export();
+  virtual Status Import(const Snapshot& snapshot);
   // Replaces whatever was prepared before. Durable when it returns.
   virtual Status Prepare(int64_t txid, const Changes& changes) = 0;
   // The prepared changes of `txid` become the committed state. Committing
@@ -59,9 +72,16 @@ class StateStore {
 // directory or host:port).
 Result<std::unique_ptr<StateStore>> OpenStateStore(const Config& config, const std::string& ns);
 
+// A snapshot as bytes, and back. Decode errors say what is wrong ("state
+// snapshot: truncated at byte 120 of 4096").
+std::string EncodeSnapshot(const Snapshot& snapshot);
+Result<Snapshot> DecodeSnapshot(std::string_view bytes);
+
 // The backends, for tests and the factory.
 std::unique_ptr<StateStore> OpenMemoryStore(const std::string& ns);
 Result<std::unique_ptr<StateStore>> OpenRocksDbStore(const std::string& dir, const std::string& ns);
+// Where OpenRocksDbStore keeps `ns` under `dir`.
+std::string RocksDbDirFor(const std::string& dir, const std::string& ns);
 Result<std::unique_ptr<StateStore>> OpenRedisStore(const std::string& host, int port,
                                                    const std::string& ns,
                                                    const std::string& password = "");

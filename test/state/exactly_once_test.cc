@@ -183,6 +183,47 @@ TEST_CASE("Exactly once: two workers of one supervisor keep RocksDB state throug
         wc.exact);
 }
 
+// Each supervisor keeps its tasks' RocksDB state on its own disk: a
+// rebalance from two workers (one per supervisor) to one moves half the
+// tasks, and their databases with them (nimbus/state_mover.h), and back to
+// two moves some again, while workers are SIGKILLed. Without the move, a
+// task would find no state on its new supervisor, and exactly once would
+// refuse to go on. At the end each task's state is on one disk only (a
+// supervisor empties what it sent), and the counts are exact.
+TEST_CASE("Exactly once: RocksDB state moves with its tasks to another supervisor", "[state]") {
+  TestCluster cluster(2, 1);
+  INFO(cluster.Logs());
+  ExactlyOnceWordCount wc(cluster, "  topology.state.provider: rocksdb\n");
+  wc.KillWorkers(2, seconds(3));
+  wc.RebalanceToOneWorker();
+  const int64_t total = Total(wc.exact);
+  REQUIRE(WaitFor([&] { return Total(CountsFile(wc.report)) > total / 2; }, seconds(120)));
+  auto r = cluster.Gale({"rebalance", "eo", "--workers", "2", "--wait", "0"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor([&] { return cluster.Workers().size() == 2; }, seconds(60)));
+  std::cerr << "[measure] rebalanced to two workers\n";
+  REQUIRE(WaitFor([&] { return wc.ReportExact(); }, seconds(180)));
+  std::this_thread::sleep_for(seconds(5));
+  const std::string info = cluster.Gale({"info", "eo"}).out;
+  CHECK(info.find("left on another machine") == std::string::npos);
+  r = cluster.Gale({"kill", "eo", "--wait", "0"});
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  INFO(cluster.WorkerLogs());
+  const std::string logs = cluster.Logs() + cluster.WorkerLogs();
+  size_t moved = 0;
+  for (size_t at = logs.find("moved here ("); at != std::string::npos;
+       at = logs.find("moved here (", at + 1)) {
+    ++moved;
+  }
+  std::cerr << "[measure] task states moved between supervisors: " << moved << "\n";
+  CHECK(moved > 0);
+  CHECK(CommittedInRocksDb(
+            {cluster.dir().path() + "/sup1/state", cluster.dir().path() + "/sup2/state"},
+            kNamespace, "count") == wc.exact);
+}
+
 // Windows are persistent in an exactly-once topology: a window open when
 // its worker is SIGKILLed comes back from the last checkpoint with the
 // counters' state. A StatefulWindowedBolt's totals (tumbling 500 ms) and a

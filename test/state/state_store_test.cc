@@ -209,3 +209,54 @@ TEST_CASE("Changes between a PREPARE and its COMMIT belong to the next txid", "[
 
 }  // namespace
 }  // namespace gale::state
+
+namespace gale::state {
+namespace {
+
+// What moves a task's RocksDB state to another machine: everything,
+// committed and prepared, through bytes, into another store that had other
+// state, which it replaces; and bytes that are not a snapshot are refused.
+TEST_CASE("A store's snapshot moves its committed and prepared state to another store", "[state]") {
+  TempDir from_dir, to_dir;
+  auto from = Must(OpenRocksDbStore(from_dir.path(), "t/count/1"));
+  const std::string binary("\0\1\xff", 3);
+  REQUIRE(from->Prepare(4, {{"a", "1"}, {binary, binary}}).ok());
+  REQUIRE(from->Commit(4).ok());
+  REQUIRE(from->Prepare(5, {{"a", "2"}, {binary, std::nullopt}}).ok());
+  auto snapshot = from->Export();
+  REQUIRE(snapshot.ok());
+  const std::string bytes = EncodeSnapshot(*snapshot);
+
+  auto to = Must(OpenRocksDbStore(to_dir.path(), "t/count/1"));
+  REQUIRE(to->Prepare(9, {{"stale", "x"}}).ok());
+  REQUIRE(to->Commit(9).ok());
+  auto decoded = DecodeSnapshot(bytes);
+  REQUIRE(decoded.ok());
+  REQUIRE(to->Import(*decoded).ok());
+  to.reset();
+  auto reopened = Must(OpenRocksDbStore(to_dir.path(), "t/count/1"));
+  auto c = reopened->Load();
+  REQUIRE(c.ok());
+  CHECK(c->txid == 4);
+  CHECK(c->prepared_txid == 5);
+  CHECK(c->entries == std::map<std::string, std::string>{{"a", "1"}, {binary, binary}});
+  // The prepared txid commits where it arrived, as it would have where it was.
+  REQUIRE(reopened->Commit(5).ok());
+  CHECK(reopened->Load()->entries == std::map<std::string, std::string>{{"a", "2"}});
+
+  // An empty store moves as empty state.
+  auto empty = Must(OpenRocksDbStore(from_dir.path(), "t/count/2"))->Export();
+  REQUIRE(empty.ok());
+  REQUIRE(reopened->Import(*DecodeSnapshot(EncodeSnapshot(*empty))).ok());
+  CHECK(reopened->Load()->txid == kNoTxid);
+  CHECK(reopened->Load()->entries.empty());
+
+  CHECK(DecodeSnapshot("hello").status().message().find("not a snapshot") != std::string::npos);
+  CHECK(DecodeSnapshot(bytes.substr(0, bytes.size() - 3)).status().message() ==
+        "state snapshot: truncated or corrupt at byte " + std::to_string(bytes.size() - 9) +
+            " of " + std::to_string(bytes.size() - 3));  // at the last value's length
+  CHECK(DecodeSnapshot(bytes + "x").status().message() == "state snapshot: 1 bytes after its end");
+}
+
+}  // namespace
+}  // namespace gale::state

@@ -1,0 +1,244 @@
+#include "nimbus/state_mover.h"
+
+#include "nimbus/stored.h"
+
+#include "core/common/files.h"
+#include "core/common/logging.h"
+#include "core/common/sha256.h"
+#include "core/state/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace gale::nimbus {
+
+namespace fs = std::filesystem;
+
+StateMover::StateMover(std::string state_dir)
+    : state_dir_(std::move(state_dir)), moves_dir_(state_dir_ + "/state-moves") {}
+
+Status StateMover::Recover() {
+  std::error_code ec;
+  fs::create_directories(moves_dir_, ec);
+  if (ec) return Status::Internal("cannot create '" + moves_dir_ + "': " + ec.message());
+  const std::string path = state_dir_ + "/state-holders.bin";
+  if (!fs::exists(path, ec)) return Status::Ok();
+  auto bytes = ReadWholeFile(path);
+  auto stored = bytes.ok() ? Deserialize<thrift::StoredStateHolders>(*bytes)
+                           : Result<thrift::StoredStateHolders>(bytes.status());
+  if (!stored.ok()) {
+    fs::rename(path, path + ".corrupt", ec);
+    GALE_LOG(kError) << "cannot read " << path << " (" << stored.status().message()
+                     << "); moved aside: RocksDB state held by supervisors is not moved with "
+                        "tasks assigned before this start";
+    return Status::Ok();
+  }
+  holders_ = std::move(stored->holders);
+  return Status::Ok();
+}
+
+Status StateMover::Save() {
+  thrift::StoredStateHolders stored;
+  stored.holders = holders_;
+  return WriteFileAtomically(state_dir_ + "/state-holders.bin", Serialize(stored));
+}
+
+std::string StateMover::BlobPath(const std::string& ns, const char* ext) const {
+  return moves_dir_ + "/" + Sha256Hex(ns) + ext;
+}
+
+void StateMover::ForEachTask(const runtime::TopologyPlan& plan, const std::string& topology_id,
+                             const thrift::Assignment& a,
+                             const std::function<void(const std::string&, int)>& f) {
+  std::vector<int> task_worker(static_cast<size_t>(plan.task_count()) + 1, -1);
+  for (const auto& e : a.executors) {
+    if (e.worker < 0 || static_cast<size_t>(e.worker) >= a.workers.size()) continue;
+    for (int32_t t = std::max(e.task_start, 1); t <= e.task_end && t <= plan.task_count(); ++t) {
+      task_worker[static_cast<size_t>(t)] = e.worker;
+    }
+  }
+  for (const auto& c : plan.components()) {
+    if (!c.stateful) continue;
+    Config config = plan.topology_config().MergedWith(c.config);
+    config.Set("storm.id", topology_id);  // as the worker sets it (state::SetRunDefaults)
+    if (config.GetString("topology.state.provider", "memory") != "rocksdb" ||
+        config.Contains("topology.state.rocksdb.dir")) {
+      continue;
+    }
+    for (int32_t t : c.tasks) {
+      const int w = task_worker[static_cast<size_t>(t)];
+      if (w >= 0) f(state::StateNamespace(config, plan.name(), c.id, t), w);
+    }
+  }
+}
+
+StateMover::Placement StateMover::PlacementOf(const runtime::TopologyPlan& plan,
+                                              const std::string& topology_id,
+                                              const thrift::Assignment& a) {
+  Placement out;
+  ForEachTask(plan, topology_id, a, [&](const std::string& ns, int w) {
+    out[ns] = a.workers[static_cast<size_t>(w)].supervisor_id;
+  });
+  return out;
+}
+
+std::vector<std::string> StateMover::ImportsFor(const runtime::TopologyPlan& plan,
+                                                const std::string& topology_id,
+                                                const thrift::Assignment& a, int worker) const {
+  std::vector<std::string> out;
+  const std::string& supervisor = a.workers[static_cast<size_t>(worker)].supervisor_id;
+  ForEachTask(plan, topology_id, a, [&](const std::string& ns, int w) {
+    const auto holder = HolderOf(ns);
+    if (w == worker && holder && *holder != supervisor) out.push_back(ns);
+  });
+  return out;
+}
+
+void StateMover::Assigned(const Placement& placement) {
+  bool changed = false;
+  for (const auto& [ns, supervisor] : placement) changed |= holders_.emplace(ns, supervisor).second;
+  if (!changed) return;
+  Status s = Save();
+  if (!s.ok()) GALE_LOG(kError) << "who holds RocksDB state is not saved: " << s;
+}
+
+void StateMover::Forget(const Placement& placement, const std::string& topology_id) {
+  bool changed = false;
+  for (const auto& [ns, supervisor] : placement) {
+    if (!ns.starts_with(topology_id + "/")) continue;
+    changed |= holders_.erase(ns) > 0;
+    std::error_code ec;
+    fs::remove(BlobPath(ns, ".bin"), ec);
+    fs::remove(BlobPath(ns, ".part"), ec);
+  }
+  if (!changed) return;
+  Status s = Save();
+  if (!s.ok()) GALE_LOG(kError) << "who holds RocksDB state is not saved: " << s;
+}
+
+std::optional<std::string> StateMover::HolderOf(const std::string& ns) const {
+  auto it = holders_.find(ns);
+  if (it == holders_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> StateMover::ExportsFor(const std::string& supervisor,
+                                                const Placement& running) const {
+  std::vector<std::string> out;
+  for (const auto& [ns, runs_on] : running) {
+    if (runs_on != supervisor && HolderOf(ns) == supervisor) out.push_back(ns);
+  }
+  return out;
+}
+
+Status StateMover::Upload(const std::string& supervisor, const std::string& ns, int64_t offset,
+                          const std::string& chunk) {
+  if (HolderOf(ns) != supervisor) {
+    return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
+  }
+  const std::string part = BlobPath(ns, ".part");
+  std::error_code ec;
+  const auto size = offset == 0 ? 0 : static_cast<int64_t>(fs::file_size(part, ec));
+  if (ec || size != offset) {
+    return Status::FailedPrecondition("state " + ns + ": upload at offset " +
+                                      std::to_string(offset) + ", but " + std::to_string(size) +
+                                      " bytes arrived: start again from 0");
+  }
+  std::ofstream out(part, std::ios::binary | (offset == 0 ? std::ios::trunc : std::ios::app));
+  out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  out.close();
+  if (!out) return Status::Internal("cannot write " + part);
+  return Status::Ok();
+}
+
+Result<bool> StateMover::FinishUpload(const std::string& supervisor, const std::string& ns,
+                                      int64_t size, bool needed) {
+  if (HolderOf(ns) != supervisor) {
+    return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
+  }
+  const std::string part = BlobPath(ns, ".part");
+  std::error_code ec;
+  if (!needed) {
+    fs::remove(part, ec);
+    return false;
+  }
+  const auto got = static_cast<int64_t>(fs::file_size(part, ec));
+  if (ec || got != size) {
+    fs::remove(part, ec);
+    return Status::FailedPrecondition("state " + ns + ": " + std::to_string(size) +
+                                      " bytes sent, " + std::to_string(ec ? 0 : got) +
+                                      " arrived: start again from 0");
+  }
+  // The file first, then the record: after a crash between the two the
+  // supervisor still holds it (and sends it again).
+  fs::rename(part, BlobPath(ns, ".bin"), ec);
+  if (ec) return Status::Internal("cannot keep state " + ns + ": " + ec.message());
+  const std::string before = holders_[ns];
+  holders_[ns] = "";
+  if (Status s = Save(); !s.ok()) {
+    holders_[ns] = before;
+    return s;
+  }
+  GALE_LOG(kInfo) << "state " << ns << " (" << size << " bytes) left supervisor " << supervisor;
+  return true;
+}
+
+thrift::StateChunk StateMover::Read(const std::string& supervisor, const std::string& ns,
+                                    int64_t offset, int32_t length, bool holder_alive) const {
+  thrift::StateChunk out;
+  out.status = thrift::StateFetchStatus::NONE;
+  out.total_size = 0;
+  const auto holder = HolderOf(ns);
+  if (!holder || *holder == supervisor) return out;
+  if (!holder->empty()) {
+    out.status = thrift::StateFetchStatus::WAIT;
+    out.message = "it is on supervisor " + *holder +
+                  (holder_alive ? ", which has not sent it yet (a worker there still has it open)"
+                                : ", which nimbus does not hear from");
+    return out;
+  }
+  const std::string path = BlobPath(ns, ".bin");
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto size = static_cast<int64_t>(fs::file_size(path, ec));
+  if (!in || ec) {
+    out.status = thrift::StateFetchStatus::WAIT;
+    out.message = "nimbus cannot read its copy " + path;
+    return out;
+  }
+  out.status = thrift::StateFetchStatus::READY;
+  out.total_size = size;
+  if (offset < 0 || offset >= size || length <= 0) return out;
+  out.chunk.resize(static_cast<size_t>(std::min<int64_t>(length, size - offset)));
+  in.seekg(offset);
+  in.read(out.chunk.data(), static_cast<std::streamsize>(out.chunk.size()));
+  if (!in) {
+    out.status = thrift::StateFetchStatus::WAIT;
+    out.message = "nimbus cannot read its copy " + path;
+    out.chunk.clear();
+  }
+  return out;
+}
+
+Status StateMover::Claim(const std::string& supervisor, const std::string& ns) {
+  const std::string before = holders_.count(ns) ? holders_[ns] : std::string("?");
+  if (before == supervisor) return Status::Ok();
+  holders_[ns] = supervisor;
+  if (Status s = Save(); !s.ok()) {
+    if (before == "?") {
+      holders_.erase(ns);
+    } else {
+      holders_[ns] = before;
+    }
+    return s;
+  }
+  std::error_code ec;
+  fs::remove(BlobPath(ns, ".bin"), ec);
+  GALE_LOG(kInfo) << "state " << ns << " is on supervisor " << supervisor << " now"
+                  << (before.empty() || before == "?"
+                          ? ""
+                          : " (its copy on " + before + ", which never sent it, is left behind)");
+  return Status::Ok();
+}
+
+}  // namespace gale::nimbus

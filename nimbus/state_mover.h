@@ -1,0 +1,96 @@
+// nimbus/state_mover.h
+//
+// Moving RocksDB state with its tasks (core/state/README.md, "Moving RocksDB
+// state"). A stateful task's RocksDB database is on the disk of the
+// supervisor whose worker ran it. The mover remembers, per state namespace
+// (one task's), who holds it: a supervisor, or nimbus itself while the
+// state is on its way. When an assignment puts a task on another supervisor
+// than the holder:
+//   1. the holder's supervisor finds the namespace among its exports, waits
+//      until no worker of its own has the database open, sends a snapshot
+//      and, once nimbus took it, empties its copy: nimbus holds it (a file
+//      in its state directory);
+//   2. the worker that runs the task on its new supervisor fetches the
+//      snapshot before its tasks start, imports it and claims it: that
+//      supervisor holds it.
+// Nimbus checks who asks: only the holder uploads, only while the task runs
+// elsewhere; only the task's supervisor of the current assignment fetches
+// and claims. So a copy is never taken from, or given to, a worker that
+// runs the task, and a crash at any step leaves one holder with the state.
+//
+// Threading: none of its own; Nimbus calls it under its mutex.
+#pragma once
+
+#include "core/common/result.h"
+#include "core/runtime/topology_plan.h"
+#include "thrift/gen-cpp/gale_types.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gale::nimbus {
+
+class StateMover {
+ public:
+  // namespace -> the supervisor whose worker runs its task
+  using Placement = std::map<std::string, std::string>;
+
+  // `state_dir`: nimbus's.
+  explicit StateMover(std::string state_dir);
+  // Reads who holds what. A file that cannot be read is moved aside (and
+  // nothing is moved until tasks are assigned again), never deleted.
+  Status Recover();
+
+  // The namespaces of `plan`'s stateful tasks whose state is RocksDB in the
+  // supervisor's own directory (a topology that names its own
+  // topology.state.rocksdb.dir keeps it there: a disk every machine
+  // mounts), each with the supervisor `a` runs it on.
+  static Placement PlacementOf(const runtime::TopologyPlan& plan, const std::string& topology_id,
+                               const thrift::Assignment& a);
+  // Those of them that worker `worker` of `a` runs and its supervisor does
+  // not hold: what it fetches before its tasks start.
+  std::vector<std::string> ImportsFor(const runtime::TopologyPlan& plan,
+                                      const std::string& topology_id, const thrift::Assignment& a,
+                                      int worker) const;
+
+  // Tasks assigned: a namespace nobody holds yet is held where it runs.
+  void Assigned(const Placement& placement);
+  // A topology is gone: its namespaces (those of its own id; a namespace the
+  // user named outlives it, for a resubmission) are forgotten.
+  void Forget(const Placement& placement, const std::string& topology_id);
+
+  // "" while nimbus holds it; nullopt when nobody does.
+  std::optional<std::string> HolderOf(const std::string& ns) const;
+  // What `supervisor` holds whose task runs elsewhere in `running`.
+  std::vector<std::string> ExportsFor(const std::string& supervisor,
+                                      const Placement& running) const;
+
+  // From the holder: its snapshot, in order from offset 0.
+  Status Upload(const std::string& supervisor, const std::string& ns, int64_t offset,
+                const std::string& chunk);
+  // `needed`: the task still runs elsewhere. True when nimbus holds the
+  // state from now on; false when it was not needed (the upload is dropped).
+  Result<bool> FinishUpload(const std::string& supervisor, const std::string& ns, int64_t size,
+                            bool needed);
+
+  // For the task's supervisor (the caller checked that it runs it).
+  thrift::StateChunk Read(const std::string& supervisor, const std::string& ns, int64_t offset,
+                          int32_t length, bool holder_alive) const;
+  Status Claim(const std::string& supervisor, const std::string& ns);
+
+ private:
+  // f(namespace, worker index) for each such task.
+  static void ForEachTask(const runtime::TopologyPlan& plan, const std::string& topology_id,
+                          const thrift::Assignment& a,
+                          const std::function<void(const std::string&, int)>& f);
+  std::string BlobPath(const std::string& ns, const char* ext) const;
+  Status Save();
+
+  const std::string state_dir_, moves_dir_;
+  std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
+};
+
+}  // namespace gale::nimbus

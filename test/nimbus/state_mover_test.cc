@@ -1,0 +1,156 @@
+// Moving RocksDB state with its tasks (nimbus/state_mover.h): which tasks'
+// state moves, who may send, fetch and claim it, and that what nimbus
+// knows survives a restart. The whole move on a cluster is in
+// test/state/exactly_once_test.cc.
+#include "nimbus/state_mover.h"
+
+#include "test/support/process.h"
+
+#include <catch2/catch.hpp>
+
+namespace gale::nimbus {
+namespace {
+
+using testing::TempDir;
+
+topology::ComponentSpec Component(const std::string& id, ComponentKind kind, int parallelism) {
+  topology::ComponentSpec c;
+  c.id = id;
+  c.class_name = "X";
+  c.kind = kind;
+  c.parallelism = parallelism;
+  c.outputs = {StreamDeclaration{"default", Fields{"v"}, Direct::kNo}};
+  c.outputs_known = true;
+  return c;
+}
+
+// A spout, a stateless bolt "split" and a stateful bolt "count" (2 tasks).
+std::unique_ptr<runtime::TopologyPlan> Plan(const Config& config) {
+  topology::TopologySpec spec;
+  spec.name = "wc";
+  spec.config = config;
+  spec.spouts.push_back(Component("lines", ComponentKind::kSpout, 1));
+  spec.bolts.push_back(Component("split", ComponentKind::kBolt, 1));
+  spec.bolts.push_back(Component("count", ComponentKind::kBolt, 2));
+  spec.bolts.back().config.Set("topology.state.stateful", true);
+  for (auto [from, to] : {std::pair{"lines", "split"}, std::pair{"split", "count"}}) {
+    topology::StreamSpec s;
+    s.from = from;
+    s.to = to;
+    spec.streams.push_back(s);
+  }
+  auto plan = runtime::TopologyPlan::Build(spec);
+  INFO(plan.status().message());
+  REQUIRE(plan.ok());
+  return std::move(plan).value();
+}
+
+// Every executor on worker 0 (supervisor s1), but those of `on_second`
+// (s2).
+thrift::Assignment Assign(const runtime::TopologyPlan& plan,
+                          const std::set<std::string>& on_second) {
+  thrift::Assignment a;
+  a.topology_id = "wc-1-100";
+  a.version = 1;
+  a.workers.resize(2);
+  a.workers[0].supervisor_id = "s1";
+  a.workers[1].supervisor_id = "s2";
+  for (const auto& e : plan.executors()) {
+    thrift::ExecutorAssignment ea;
+    ea.task_start = e.tasks.front();
+    ea.task_end = e.tasks.back();
+    ea.worker = on_second.count(plan.components()[static_cast<size_t>(e.component)].id) ? 1 : 0;
+    a.executors.push_back(ea);
+  }
+  return a;
+}
+
+TEST_CASE("Only stateful tasks with RocksDB state in the supervisor's directory move", "[nimbus]") {
+  Config config;
+  config.Set("topology.state.provider", "rocksdb");
+  auto plan = Plan(config);
+  const auto placement = StateMover::PlacementOf(*plan, "wc-1-100", Assign(*plan, {"count"}));
+  // count's two tasks and the checkpoint spout, named as the worker names them.
+  std::map<std::string, std::string> names;
+  for (const auto& [ns, s] : placement) names[ns.substr(0, ns.rfind('/'))] = s;
+  CHECK(names == std::map<std::string, std::string>{{"wc-1-100/$checkpointspout", "s1"},
+                                                    {"wc-1-100/count", "s2"}});
+  CHECK(placement.size() == 3);
+
+  config.Set("topology.state.namespace", "mine");
+  for (const auto& [ns, s] :
+       StateMover::PlacementOf(*Plan(config), "wc-1-100", Assign(*plan, {}))) {
+    CHECK(ns.rfind("mine/", 0) == 0);
+  }
+  config.Set("topology.state.rocksdb.dir", "/shared/state");  // every machine mounts it
+  CHECK(StateMover::PlacementOf(*Plan(config), "x", Assign(*plan, {})).empty());
+  Config redis;
+  redis.Set("topology.state.provider", "redis");
+  CHECK(StateMover::PlacementOf(*Plan(redis), "x", Assign(*plan, {})).empty());
+}
+
+TEST_CASE("State moves from its holder through nimbus to its task's new supervisor", "[nimbus]") {
+  TempDir dir;
+  StateMover mover(dir.path());
+  REQUIRE(mover.Recover().ok());
+  const std::string ns = "wc-1-100/count/3";
+  mover.Assigned({{ns, "s1"}});
+  CHECK(mover.HolderOf(ns) == "s1");
+  mover.Assigned({{ns, "s2"}});  // moved: s1 still holds it
+  CHECK(mover.HolderOf(ns) == "s1");
+  const StateMover::Placement now{{ns, "s2"}};
+  CHECK(mover.ExportsFor("s1", now) == std::vector<std::string>{ns});
+  CHECK(mover.ExportsFor("s2", now).empty());
+
+  // The new supervisor waits, naming the holder.
+  auto wait = mover.Read("s2", ns, 0, 100, true);
+  CHECK(wait.status == thrift::StateFetchStatus::WAIT);
+  CHECK(wait.message.find("supervisor s1") != std::string::npos);
+  CHECK(mover.Read("s2", ns, 0, 100, false).message.find("does not hear from") !=
+        std::string::npos);
+
+  // Only the holder sends, from offset 0, in order.
+  CHECK(mover.Upload("s2", ns, 0, "x").code() == StatusCode::kFailedPrecondition);
+  REQUIRE(mover.Upload("s1", ns, 0, "hello ").ok());
+  CHECK(mover.Upload("s1", ns, 3, "lo").code() == StatusCode::kFailedPrecondition);
+  REQUIRE(mover.Upload("s1", ns, 6, "state").ok());
+  CHECK(mover.FinishUpload("s1", ns, 99, true).status().code() == StatusCode::kFailedPrecondition);
+  CHECK(mover.HolderOf(ns) == "s1");  // a short upload changes nothing
+  REQUIRE(mover.Upload("s1", ns, 0, "hello ").ok());
+  REQUIRE(mover.Upload("s1", ns, 6, "state").ok());
+  auto taken = mover.FinishUpload("s1", ns, 11, true);
+  REQUIRE(taken.ok());
+  CHECK(*taken);
+  CHECK(mover.HolderOf(ns) == "");
+  CHECK(mover.ExportsFor("s1", now).empty());
+
+  // Nimbus restarted: it still holds it.
+  StateMover again(dir.path());
+  REQUIRE(again.Recover().ok());
+  CHECK(again.HolderOf(ns) == "");
+  auto first = again.Read("s2", ns, 0, 6, true);
+  CHECK(first.status == thrift::StateFetchStatus::READY);
+  CHECK(first.chunk == "hello ");
+  CHECK(first.total_size == 11);
+  CHECK(again.Read("s2", ns, 6, 100, true).chunk == "state");
+  REQUIRE(again.Claim("s2", ns).ok());
+  CHECK(again.HolderOf(ns) == "s2");
+  CHECK(again.Read("s2", ns, 0, 100, true).status == thrift::StateFetchStatus::NONE);
+
+  // A task that came back before its holder sent it: nothing is taken.
+  again.Assigned({{"wc-1-100/count/4", "s1"}});
+  REQUIRE(again.Upload("s1", "wc-1-100/count/4", 0, "x").ok());
+  auto kept = again.FinishUpload("s1", "wc-1-100/count/4", 1, false);
+  REQUIRE(kept.ok());
+  CHECK_FALSE(*kept);
+  CHECK(again.HolderOf("wc-1-100/count/4") == "s1");
+
+  // A topology killed: its own namespaces are forgotten, a named one kept.
+  again.Assigned({{"mine/count/3", "s2"}});
+  again.Forget({{ns, "s2"}, {"mine/count/3", "s2"}}, "wc-1-100");
+  CHECK_FALSE(again.HolderOf(ns).has_value());
+  CHECK(again.HolderOf("mine/count/3") == "s2");
+}
+
+}  // namespace
+}  // namespace gale::nimbus

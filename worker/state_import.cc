@@ -1,0 +1,106 @@
+#include "worker/state_import.h"
+
+#include "core/common/logging.h"
+#include "core/state/state_store.h"
+#include "thrift/client.h"
+
+#include <thread>
+
+namespace gale::worker {
+namespace {
+
+constexpr int32_t kChunk = 4 << 20;
+
+// The namespace's snapshot, fetched whole; "" with *waiting set while its
+// holder has not sent it.
+Result<std::string> Fetch(rpc::NimbusConnection& conn, const StateImport& what,
+                          const std::string& ns, bool* none, std::string* waiting) {
+  std::string bytes;
+  while (true) {
+    thrift::StateChunk chunk;
+    GALE_RETURN_IF_ERROR(conn.Call([&](thrift::NimbusClient& c) {
+      c.fetchState(chunk, what.topology_id, what.supervisor_id, what.assignment_version, ns,
+                   static_cast<int64_t>(bytes.size()), kChunk);
+    }));
+    *none = chunk.status == thrift::StateFetchStatus::NONE;
+    if (chunk.status != thrift::StateFetchStatus::READY) {
+      *waiting = chunk.message;
+      return std::string();
+    }
+    bytes += chunk.chunk;
+    if (static_cast<int64_t>(bytes.size()) >= chunk.total_size || chunk.chunk.empty()) {
+      if (static_cast<int64_t>(bytes.size()) != chunk.total_size) {
+        return Status::Unavailable("state " + ns + " changed size while fetched");
+      }
+      waiting->clear();
+      return bytes;
+    }
+  }
+}
+
+Status Claim(rpc::NimbusConnection& conn, const StateImport& what, const std::string& ns) {
+  return conn.Call([&](thrift::NimbusClient& c) {
+    c.claimState(what.topology_id, what.supervisor_id, what.assignment_version, ns);
+  });
+}
+
+void Heartbeat(rpc::NimbusConnection& conn, const StateImport& what) {
+  thrift::WorkerHeartbeat hb;
+  hb.topology_id = what.topology_id;
+  hb.supervisor_id = what.supervisor_id;
+  hb.port = what.port;
+  hb.assignment_version = what.assignment_version;
+  thrift::WorkerHeartbeatResponse resp;
+  (void)conn.Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
+}
+
+}  // namespace
+
+Status ImportMovedState(const StateImport& what, const std::vector<std::string>& namespaces,
+                        const std::function<rpc::NimbusConnection*()>& connection,
+                        const std::function<bool()>& stop) {
+  const auto give_up = std::chrono::steady_clock::now() + what.wait;
+  for (const std::string& ns : namespaces) {
+    std::string waiting = "nimbus cannot be reached";
+    while (true) {
+      if (stop()) return Status::Unavailable("stopped while fetching state " + ns);
+      rpc::NimbusConnection* conn = connection();
+      if (conn) {
+        bool none = false;
+        auto bytes = Fetch(*conn, what, ns, &none, &waiting);
+        if (!bytes.ok() && bytes.status().code() != StatusCode::kUnavailable) {
+          return Status(bytes.status().code(), "state " + ns + ": " + bytes.status().message());
+        }
+        if (bytes.ok() && none) break;  // nothing to move (any more)
+        if (bytes.ok() && !bytes->empty()) {
+          GALE_ASSIGN_OR_RETURN(state::Snapshot snapshot, state::DecodeSnapshot(*bytes));
+          GALE_ASSIGN_OR_RETURN(auto store, state::OpenRocksDbStore(what.rocksdb_dir, ns));
+          GALE_RETURN_IF_ERROR(store->Import(snapshot));
+          // Claimed only once it is on this disk: a worker that dies before
+          // fetches it again.
+          GALE_RETURN_IF_ERROR(Claim(*conn, what, ns));
+          GALE_LOG(kInfo) << "state " << ns << " moved here (" << bytes->size()
+                          << " bytes, committed at checkpoint " << snapshot.committed.txid << ")";
+          break;
+        }
+        if (!bytes.ok()) waiting = bytes.status().message();
+      }
+      if (std::chrono::steady_clock::now() >= give_up) {
+        const std::string why = "the state of " + ns + " did not come: " + waiting;
+        if (what.exactly_once) {
+          return Status::Unavailable(why +
+                                     "; exactly once does not go on without it (the "
+                                     "worker starts again and asks again)");
+        }
+        if (conn) GALE_RETURN_IF_ERROR(Claim(*conn, what, ns));
+        GALE_LOG(kWarn) << why << "; at least once, going on from the state on this supervisor";
+        break;
+      }
+      if (conn) Heartbeat(*conn, what);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace gale::worker
