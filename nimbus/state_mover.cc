@@ -65,9 +65,9 @@ void StateMover::ForEachTask(const runtime::TopologyPlan& plan, const std::strin
         config.Contains("topology.state.rocksdb.dir")) {
       continue;
     }
-    for (int32_t t : c.tasks) {
-      const int w = task_worker[static_cast<size_t>(t)];
-      if (w >= 0) f(state::StateNamespace(config, plan.name(), c.id, t), w);
+    for (size_t i = 0; i < c.tasks.size(); ++i) {
+      const int w = task_worker[static_cast<size_t>(c.tasks[i])];
+      if (w >= 0) f(state::StateNamespace(config, plan.name(), c.id, static_cast<int>(i)), w);
     }
   }
 }

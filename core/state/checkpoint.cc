@@ -30,10 +30,10 @@ bool ExactlyOnce(const Config& config) {
 }
 
 std::string StateNamespace(const Config& config, const std::string& topology,
-                           const std::string& component, int32_t task) {
+                           const std::string& component, int task_index) {
   std::string base = config.GetString("topology.state.namespace", "");
   if (base.empty()) base = config.GetString("storm.id", topology);
-  return base + "/" + component + "/" + std::to_string(task);
+  return base + "/" + component + "/" + std::to_string(task_index);
 }
 
 void SetRunDefaults(Config& topology_config, const std::string& id,
@@ -129,7 +129,7 @@ class CheckpointSpout final : public Spout {
     interval_ = std::chrono::milliseconds(
         context.config().GetInt("topology.state.checkpoint.interval.ms", 1000));
     const std::string ns = StateNamespace(context.config(), context.topology_name(),
-                                          context.component_id(), context.task_id());
+                                          context.component_id(), context.task_index());
     auto state = KeyValueStateImpl::Open(OpenOrThrow(context.config(), ns));
     if (!state.ok()) throw std::runtime_error("state " + ns + ": " + state.status().message());
     state_ = std::move(state).value();
@@ -288,7 +288,7 @@ class StatefulBoltRunner final : public Bolt {
     exactly_once_ = ExactlyOnce(context.config());
     barrier_ = CheckpointBarrier(exactly_once_ ? 1 : CheckpointInputs(context));
     ns_ = StateNamespace(context.config(), context.topology_name(), context.component_id(),
-                         context.task_id());
+                         context.task_index());
     // An unreachable store stops the task here, naming it.
     store_ = OpenOrThrow(context.config(), ns_);
     if (exactly_once_) {
@@ -455,7 +455,7 @@ class StatefulSpoutRunner final : public Spout, public CheckpointedSpout {
 
   void Open(const TopologyContext& context, SpoutOutputCollector& collector) override {
     ns_ = StateNamespace(context.config(), context.topology_name(), context.component_id(),
-                         context.task_id());
+                         context.task_index());
     store_ = OpenOrThrow(context.config(), ns_);
     rollbacks_ = context.RegisterCounter("state.rollbacks");
     out_ = &collector;

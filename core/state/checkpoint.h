@@ -42,9 +42,13 @@ bool ExactlyOnce(const Config& config);
 
 // Where a task's state lives in the store: topology.state.namespace, else
 // the topology's id (storm.id, so a new submission starts empty), else its
-// name; then component and task.
+// name; then component and the task's index among the component's tasks (0
+// for its first). The index, not the task id: a fields grouping sends a key
+// to the task of that index, and ids shift when another component's task
+// count changes (one acker per worker by default), which would hand a
+// resubmitted task another task's state.
 std::string StateNamespace(const Config& config, const std::string& topology,
-                           const std::string& component, int32_t task);
+                           const std::string& component, int task_index);
 
 // What a process that runs a topology sets in its config before building
 // the plan: storm.id (`id`: the default state namespace, so each submission,

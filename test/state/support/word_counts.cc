@@ -44,15 +44,15 @@ void AddCommitted(Result<std::unique_ptr<state::StateStore>> store, Counts& out)
   });
 }
 
-std::string TaskNamespace(const std::string& ns, const std::string& component, int task) {
-  return ns + "/" + component + "/" + std::to_string(task);
+std::string TaskNamespace(const std::string& ns, const std::string& component, int index) {
+  return ns + "/" + component + "/" + std::to_string(index);
 }
 
 }  // namespace
 
 Counts CommittedInRedis(int port, const std::string& ns, const std::string& component) {
   Counts out;
-  for (int task = 1; task <= 16; ++task) {
+  for (int task = 0; task < 16; ++task) {
     AddCommitted(state::OpenRedisStore("127.0.0.1", port, TaskNamespace(ns, component, task)), out);
   }
   return out;
