@@ -258,8 +258,15 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     return 0;
   }
   if (!wp.state_imports.empty()) {
-    StateImport what{options.topology_id, options.supervisor_id, options.port,
-                     a.version,           rocksdb_dir,           (*plan)->exactly_once()};
+    StateImport what;
+    what.topology_id = options.topology_id;
+    what.supervisor_id = options.supervisor_id;
+    what.port = options.port;
+    what.assignment_version = a.version;
+    what.rocksdb_dir = rocksdb_dir;
+    what.exactly_once = (*plan)->exactly_once();
+    what.wait = std::chrono::seconds(
+        (*plan)->topology_config().GetInt("topology.state.rocksdb.move.wait.secs", 60));
     auto connection = [&]() -> rpc::NimbusConnection* {
       if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
         auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));

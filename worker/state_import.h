@@ -26,10 +26,11 @@ struct StateImport {
   int64_t assignment_version = 0;
   std::string rocksdb_dir;  // this supervisor's
   bool exactly_once = false;
-  // How long to wait for a holder that has not sent the state. After that,
-  // exactly once, it is an error (the supervisor starts the worker again,
-  // which asks again); at least once the worker claims the state and goes
-  // on from what is here, and its tasks report the state as behind.
+  // How long to wait for a holder that has not sent the state
+  // (topology.state.rocksdb.move.wait.secs). After that, exactly once, it
+  // is an error (the supervisor starts the worker again, which asks again);
+  // at least once the worker claims the state and goes on from what is
+  // here, and its tasks report the state as behind.
   std::chrono::milliseconds wait = std::chrono::seconds(60);
 };
 

@@ -80,6 +80,10 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.state.rocksdb.dir", T::kString,
        "rocksdb: the directory (default: the supervisor's state directory; gale local: "
        "./gale-state)"},
+      {"topology.state.rocksdb.move.wait.secs", T::kInt,
+       "rocksdb: how long a worker waits for the state of a task that ran on another "
+       "supervisor before exactly once gives up and starts again, or at least once goes on "
+       "without it (default 60)"},
       {"topology.state.redis.host", T::kString, "redis: the server's host (default 127.0.0.1)"},
       {"topology.state.redis.port", T::kInt, "redis: the server's port (default 6379)"},
       {"topology.state.redis.password", T::kString, "redis: AUTH password (default none)"},

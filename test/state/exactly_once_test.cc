@@ -254,6 +254,55 @@ TEST_CASE("Exactly once: RocksDB state moves with its tasks to another superviso
   CHECK(((one == wc.exact && two.empty()) || (two == wc.exact && one.empty())));
 }
 
+// A supervisor lost with the RocksDB state of its tasks (SIGKILLed, and its
+// workers too): nimbus moves its tasks to the other supervisor, whose
+// worker waits for their state (topology.state.rocksdb.move.wait.secs: 2),
+// then exits saying where the state is: exactly once does not go on
+// without it. The lost supervisor comes back with its disk, sends the
+// state, the worker started again takes it, and the counts end exact.
+TEST_CASE("Exactly once: tasks whose RocksDB state is on a lost supervisor wait for it to return",
+          "[state]") {
+  TestCluster cluster(2, 2);
+  INFO(cluster.Logs());
+  ExactlyOnceWordCount wc(cluster,
+                          "  topology.state.provider: rocksdb\n"
+                          "  topology.state.rocksdb.move.wait.secs: 2\n");
+  const int64_t total = Total(wc.exact);
+  REQUIRE(WaitFor([&] { return Total(CountsFile(wc.report)) > total / 4; }, seconds(60)));
+  const auto workers = cluster.Workers();
+  REQUIRE(workers.size() == 2);
+  const std::string lost = workers[0].supervisor;
+  const size_t lost_index = static_cast<size_t>(lost.back() - '1');
+  cluster.supervisor(lost_index).Kill(SIGKILL);
+  for (const auto& w : workers) {
+    if (w.supervisor == lost) REQUIRE(::kill(w.pid, SIGKILL) == 0);
+  }
+  std::cerr << "[measure] SIGKILLed supervisor " << lost << " and its workers\n";
+  const std::string waiting = "did not come: it is on supervisor " + lost;
+  REQUIRE(WaitFor(
+      [&] {
+        return cluster.Gale({"info", "eo"}).out.find(waiting) != std::string::npos;
+      },
+      seconds(90)));
+  const std::string info = cluster.Gale({"info", "eo"}).out;
+  INFO(info);
+  CHECK(info.find("which nimbus does not hear from; exactly once does not go on without it") !=
+        std::string::npos);
+  cluster.RestartSupervisor(lost_index);
+  REQUIRE(WaitFor([&] { return cluster.Logs().find("sent state eo/") != std::string::npos; },
+                  seconds(60)));
+  std::cerr << "[measure] supervisor " << lost << " is back\n";
+  REQUIRE(WaitFor([&] { return wc.ReportExact(); }, seconds(180)));
+  std::this_thread::sleep_for(seconds(5));
+  auto r = cluster.Gale({"kill", "eo", "--wait", "0"});
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  INFO(cluster.WorkerLogs());
+  CHECK(CommittedInRocksDb(
+            {cluster.dir().path() + "/sup1/state", cluster.dir().path() + "/sup2/state"},
+            kNamespace, "count") == wc.exact);
+}
+
 // Windows are persistent in an exactly-once topology: a window open when
 // its worker is SIGKILLed comes back from the last checkpoint with the
 // counters' state. A StatefulWindowedBolt's totals (tumbling 500 ms) and a

@@ -27,15 +27,18 @@ Counts Committed(int port, const std::string& ns, const std::string& component) 
 }
 
 struct StatefulWordCount {
-  StatefulWordCount(TestCluster& c, int redis_port) : cluster(c) {
+  StatefulWordCount(TestCluster& c, int redis_port)
+      : StatefulWordCount(c, "  topology.state.provider: redis\n  topology.state.redis.port: " +
+                                 std::to_string(redis_port) + "\n") {}
+  // `state_config`: YAML lines of the topology's config.
+  StatefulWordCount(TestCluster& c, const std::string& state_config) : cluster(c) {
     const std::string corpus = c.dir().Write("corpus.txt", Corpus(2000, &exact));
     const std::string yaml = c.dir().Write(
         "wc.yaml",
         "name: swc\nconfig:\n  topology.workers: 2\n  topology.max.spout.pending: 2000\n"
-        "  topology.message.timeout.secs: 5\n  topology.state.provider: redis\n"
-        "  topology.state.redis.port: " +
-            std::to_string(redis_port) +
-            "\n  topology.state.checkpoint.interval.ms: 200\n"
+        "  topology.message.timeout.secs: 5\n" +
+            state_config +
+            "  topology.state.checkpoint.interval.ms: 200\n"
             "plugins: [ " +
             LibDir() +
             "/libwordcount.so ]\n"
@@ -154,6 +157,49 @@ TEST_CASE("On a cluster, a stateful bolt's state survives a rebalance (Redis)", 
   std::cerr << "[measure] committed words after the rebalance: "
             << Total(Committed(redis.port(), wc.id, "count")) << " (" << before
             << " before it, the corpus " << total << " more after)\n";
+}
+
+// At least once, a task whose RocksDB state is on a supervisor that is
+// lost goes on without it once its worker has waited
+// (topology.state.rocksdb.move.wait.secs), as Storm would, but says so:
+// the worker's log names where the state is, and the task reports, once
+// initialized (it counts on from there), that it is behind the last
+// checkpoint.
+TEST_CASE("At least once: tasks whose RocksDB state is on a lost supervisor go on and say so",
+          "[state]") {
+  TestCluster cluster(2, 2);
+  INFO(cluster.Logs());
+  StatefulWordCount wc(cluster,
+                       "  topology.state.provider: rocksdb\n"
+                       "  topology.state.rocksdb.move.wait.secs: 2\n");
+  REQUIRE(WaitFor([&] { return wc.Info().find("executors:") != std::string::npos; }, seconds(60)));
+  const auto workers = cluster.Workers();
+  REQUIRE(workers.size() == 2);
+  // The supervisor of the counters' first task, so that some count state is lost.
+  const int count_port = wc.PortOf("count");
+  std::string lost;
+  for (const auto& w : workers) {
+    if (w.port == count_port) lost = w.supervisor;
+  }
+  REQUIRE(!lost.empty());
+  std::this_thread::sleep_for(seconds(3));  // a few checkpoints
+  cluster.supervisor(static_cast<size_t>(lost.back() - '1')).Kill(SIGKILL);
+  for (const auto& w : workers) {
+    if (w.supervisor == lost) REQUIRE(::kill(w.pid, SIGKILL) == 0);
+  }
+  REQUIRE(WaitFor(
+      [&] {
+        return cluster.WorkerLogs().find("going on from the state on this supervisor") !=
+               std::string::npos;
+      },
+      seconds(90)));
+  const std::string logs = cluster.WorkerLogs();
+  CHECK(logs.find("did not come: it is on supervisor " + lost +
+                  ", which nimbus does not hear "
+                  "from; at least once") != std::string::npos);
+  REQUIRE(WaitFor(
+      [&] { return wc.Info().find("left on a supervisor that is gone") != std::string::npos; },
+      seconds(60)));
 }
 
 }  // namespace

@@ -120,6 +120,12 @@ void TestCluster::StartNimbus() {
   }
 }
 
+void TestCluster::RestartSupervisor(size_t i) {
+  supervisors_[i]->Stop();  // reaps the killed one
+  const std::string id = "sup" + std::to_string(i + 1);
+  supervisors_[i] = std::make_unique<Daemon>(supervisor_argv_[i], dir_.path() + "/" + id + ".log");
+}
+
 void TestCluster::RestartNimbus() {
   if (nimbus_daemon_) nimbus_daemon_->Stop();  // reaps the killed one
   StartNimbus();
@@ -182,7 +188,9 @@ TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> su
                                   "--logviewer-port",
                                   "0"};
     argv.insert(argv.end(), supervisor_args.begin(), supervisor_args.end());
-    supervisors_.emplace_back(std::move(argv), dir_.path() + "/" + id + ".log");
+    supervisor_argv_.push_back(argv);
+    supervisors_.push_back(
+        std::make_unique<Daemon>(std::move(argv), dir_.path() + "/" + id + ".log"));
   }
   const std::string want = std::to_string(supervisors) + " supervisor(s)";
   if (!WaitFor([&] { return Gale({"list"}).out.find(want) != std::string::npos; },
@@ -192,7 +200,7 @@ TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> su
 }
 
 TestCluster::~TestCluster() {
-  for (auto& s : supervisors_) s.Stop();
+  for (auto& s : supervisors_) s->Stop();
   if (nimbus_daemon_) nimbus_daemon_->Stop();
 }
 

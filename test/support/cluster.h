@@ -76,7 +76,9 @@ class TestCluster {
   ProcessResult Gale(std::vector<std::string> args,
                      std::chrono::seconds timeout = std::chrono::seconds(60));
   Daemon& nimbus_daemon() { return *nimbus_daemon_; }
-  Daemon& supervisor(size_t i) { return supervisors_[i]; }
+  Daemon& supervisor(size_t i) { return *supervisors_[i]; }
+  // Starts supervisor `i` again, as it was started (after a test killed it).
+  void RestartSupervisor(size_t i);
   std::string Logs() const;  // every daemon's log, for failure messages
   // Every worker log under the supervisors' state folders, rotated ones too.
   std::string WorkerLogs() const;
@@ -88,7 +90,8 @@ class TestCluster {
   int nimbus_port_;
   std::vector<std::string> nimbus_args_, gale_args_;
   std::unique_ptr<Daemon> nimbus_daemon_;
-  std::vector<Daemon> supervisors_;
+  std::vector<std::unique_ptr<Daemon>> supervisors_;
+  std::vector<std::vector<std::string>> supervisor_argv_;
 };
 
 }  // namespace gale::testing
