@@ -96,6 +96,15 @@ struct ExactlyOnceWordCount {
 
   bool ReportExact() const { return CountsFile(report) == exact; }
 
+  // Kills the topology and waits until its workers are gone (and with them
+  // their hold on the RocksDB databases).
+  void Kill() {
+    auto r = cluster.Gale({"kill", "eo", "--wait", "0"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  }
+
   // Moves every task to one worker: the workers restart, and each task
   // finds its state where it left it.
   void RebalanceToOneWorker() {
@@ -151,9 +160,7 @@ TEST_CASE("Exactly once: RocksDB state ends exact while workers are SIGKILLed ev
   // the last checkpoint (every 200 ms) commits them.
   REQUIRE(WaitFor([&] { return wc.ReportExact(); }, seconds(180)));
   std::this_thread::sleep_for(seconds(5));
-  auto r = cluster.Gale({"kill", "eo", "--wait", "0"});
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  wc.Kill();
   // Each worker's tasks committed to its supervisor's disk.
   const Counts committed = CommittedInRocksDb(
       {cluster.dir().path() + "/sup1/state", cluster.dir().path() + "/sup2/state"}, kNamespace,
@@ -176,9 +183,7 @@ TEST_CASE("Exactly once: two workers of one supervisor keep RocksDB state throug
   wc.RebalanceToOneWorker();
   REQUIRE(WaitFor([&] { return wc.ReportExact(); }, seconds(180)));
   std::this_thread::sleep_for(seconds(5));
-  auto r = cluster.Gale({"kill", "eo", "--wait", "0"});
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  wc.Kill();
   INFO(cluster.WorkerLogs());
   CHECK(CommittedInRocksDb({cluster.dir().path() + "/sup1/state"}, kNamespace, "count") ==
         wc.exact);
@@ -209,9 +214,7 @@ TEST_CASE("Exactly once: RocksDB state moves with its tasks to another superviso
   const std::string info = cluster.Gale({"info", "eo"}).out;
   INFO(info);
   CHECK(info.find("left on another machine") == std::string::npos);
-  r = cluster.Gale({"kill", "eo", "--wait", "0"});
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  wc.Kill();
   INFO(cluster.WorkerLogs());
   auto moves = [&] {
     const std::string logs = cluster.WorkerLogs();
@@ -246,9 +249,7 @@ TEST_CASE("Exactly once: RocksDB state moves with its tasks to another superviso
   const std::string again = cluster.Gale({"info", "eo"}).out;
   INFO(again);
   CHECK(again.find("left on another machine") == std::string::npos);
-  r = cluster.Gale({"kill", "eo", "--wait", "0"});
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  wc.Kill();
   const Counts one = CommittedInRocksDb({sup1}, kNamespace, "count"),
                two = CommittedInRocksDb({sup2}, kNamespace, "count");
   CHECK(((one == wc.exact && two.empty()) || (two == wc.exact && one.empty())));
@@ -272,11 +273,7 @@ TEST_CASE("Exactly once: tasks whose RocksDB state is on a lost supervisor wait 
   const auto workers = cluster.Workers();
   REQUIRE(workers.size() == 2);
   const std::string lost = workers[0].supervisor;
-  const size_t lost_index = static_cast<size_t>(lost.back() - '1');
-  cluster.supervisor(lost_index).Kill(SIGKILL);
-  for (const auto& w : workers) {
-    if (w.supervisor == lost) REQUIRE(::kill(w.pid, SIGKILL) == 0);
-  }
+  cluster.LoseSupervisor(lost);
   std::cerr << "[measure] SIGKILLed supervisor " << lost << " and its workers\n";
   const std::string waiting = "did not come: it is on supervisor " + lost;
   REQUIRE(WaitFor(
@@ -288,15 +285,13 @@ TEST_CASE("Exactly once: tasks whose RocksDB state is on a lost supervisor wait 
   INFO(info);
   CHECK(info.find("which nimbus does not hear from; exactly once does not go on without it") !=
         std::string::npos);
-  cluster.RestartSupervisor(lost_index);
+  cluster.RestartSupervisor(lost);
   REQUIRE(WaitFor([&] { return cluster.Logs().find("sent state eo/") != std::string::npos; },
                   seconds(60)));
   std::cerr << "[measure] supervisor " << lost << " is back\n";
   REQUIRE(WaitFor([&] { return wc.ReportExact(); }, seconds(180)));
   std::this_thread::sleep_for(seconds(5));
-  auto r = cluster.Gale({"kill", "eo", "--wait", "0"});
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(WaitFor([&] { return cluster.Workers().empty(); }, seconds(60)));
+  wc.Kill();
   INFO(cluster.WorkerLogs());
   CHECK(CommittedInRocksDb(
             {cluster.dir().path() + "/sup1/state", cluster.dir().path() + "/sup2/state"},

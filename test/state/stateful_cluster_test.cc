@@ -183,10 +183,7 @@ TEST_CASE("At least once: tasks whose RocksDB state is on a lost supervisor go o
   }
   REQUIRE(!lost.empty());
   std::this_thread::sleep_for(seconds(3));  // a few checkpoints
-  cluster.supervisor(static_cast<size_t>(lost.back() - '1')).Kill(SIGKILL);
-  for (const auto& w : workers) {
-    if (w.supervisor == lost) REQUIRE(::kill(w.pid, SIGKILL) == 0);
-  }
+  cluster.LoseSupervisor(lost);
   REQUIRE(WaitFor(
       [&] {
         return cluster.WorkerLogs().find("going on from the state on this supervisor") !=

@@ -120,9 +120,17 @@ void TestCluster::StartNimbus() {
   }
 }
 
-void TestCluster::RestartSupervisor(size_t i) {
-  supervisors_[i]->Stop();  // reaps the killed one
-  const std::string id = "sup" + std::to_string(i + 1);
+void TestCluster::LoseSupervisor(const std::string& id) {
+  const auto workers = Workers();
+  supervisors_.at(static_cast<size_t>(std::stoi(id.substr(3)) - 1))->Kill(SIGKILL);
+  for (const auto& w : workers) {
+    if (w.supervisor == id) ::kill(w.pid, SIGKILL);
+  }
+}
+
+void TestCluster::RestartSupervisor(const std::string& id) {
+  const size_t i = static_cast<size_t>(std::stoi(id.substr(3)) - 1);
+  supervisors_.at(i)->Stop();  // reaps the killed one
   supervisors_[i] = std::make_unique<Daemon>(supervisor_argv_[i], dir_.path() + "/" + id + ".log");
 }
 

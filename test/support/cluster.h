@@ -77,8 +77,11 @@ class TestCluster {
                      std::chrono::seconds timeout = std::chrono::seconds(60));
   Daemon& nimbus_daemon() { return *nimbus_daemon_; }
   Daemon& supervisor(size_t i) { return *supervisors_[i]; }
-  // Starts supervisor `i` again, as it was started (after a test killed it).
-  void RestartSupervisor(size_t i);
+  // A machine lost: SIGKILLs supervisor `id` ("sup1", ...) and its workers.
+  void LoseSupervisor(const std::string& id);
+  // Starts supervisor `id` again, as it was started, on the same state
+  // directory (after a test killed it).
+  void RestartSupervisor(const std::string& id);
   std::string Logs() const;  // every daemon's log, for failure messages
   // Every worker log under the supervisors' state folders, rotated ones too.
   std::string WorkerLogs() const;
