@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <stdexcept>
 #include <thread>
 
 namespace gale::testing {
@@ -473,9 +474,14 @@ class TickCountBolt : public Bolt {
 
 // A windowed bolt: records each window's values ("window:1,2,3") and emits
 // their sum, which the runner anchors to every tuple of the window.
+// "window_throws" makes Execute throw (counted as "window_threw").
 class WindowRecorderBolt : public WindowedBolt {
  public:
   void Execute(const TupleWindow& w) override {
+    if (Log().count("window_throws") > 0) {
+      Log().Count("window_threw");
+      throw std::runtime_error("window_throws is set");
+    }
     std::string text;
     int64_t sum = 0;
     for (const Tuple* t : w.Get()) {

@@ -122,6 +122,94 @@ streams:
   CHECK(Log().count("state:y") == 14);
 }
 
+// A persistent window subscribes to $checkpoint too, which carries no event
+// time: its watermark must not wait for that stream.
+TEST_CASE_METHOD(Fixture,
+                 "A persistent event-time window closes on the watermark between checkpoints",
+                 "[state][window]") {
+  LocalTopology t(R"(
+name: event-time-persistent
+config:
+  topology.acker.executors: 1
+  topology.state.checkpoint.interval.ms: 20
+  topology.state.namespace: event-time-persistent
+spouts: [ { id: feeder, className: FeederSpout, config: { feeder.fields: "value,ts" } } ]
+bolts:
+  - id: window
+    className: WindowRecorderBolt
+    window: { tumbling: 1000ms, timestampField: ts, watermarkInterval: 10ms, persistent: true }
+  - { id: sink, className: AckBolt }
+streams:
+  - { from: feeder, to: window, grouping: { type: SHUFFLE } }
+  - { from: window, to: sink, grouping: { type: SHUFFLE } }
+)",
+                  clock);
+  Log().Feed({int64_t{1}, int64_t{100}}, 1);
+  Log().Feed({int64_t{2}, int64_t{900}}, 2);
+  Log().Feed({int64_t{3}, int64_t{1500}}, 3);
+  // Watermarks are computed on timer ticks (the test's clock), at most every
+  // 10 ms of wall time. The watermark 1500 closes [0, 1000).
+  auto ticked_until = [&](const std::function<bool()>& done) {
+    return WaitFor(
+        [&] {
+          clock.Advance(seconds(1));
+          t.runtime().PokeTimer();
+          std::this_thread::sleep_for(std::chrono::milliseconds(15));
+          return done();
+        },
+        seconds(10));
+  };
+  REQUIRE(ticked_until([] { return Log().count("window:1,2") == 1; }));
+  // A persistent window's inputs are acked when a checkpoint commits them,
+  // not when they leave the window.
+  REQUIRE(WaitFor([] { return Log().acked().size() == 3; }, seconds(10)));
+  CHECK(Sorted(Log().acked()) == Ids{1, 2, 3});
+  Log().Feed({int64_t{4}, int64_t{2600}}, 4);
+  REQUIRE(ticked_until([] { return Log().count("window:3") == 1; }));
+  CHECK(Log().count("windows") == 2);
+  CHECK(Log().failed().empty());
+}
+
+// The window's user code throws: the next checkpoint fails, every task rolls
+// back, the inputs not committed fail, and the window goes on from what was
+// committed (not from the tuples of the window that threw).
+TEST_CASE_METHOD(Fixture,
+                 "A persistent window that throws fails the next checkpoint and rolls back",
+                 "[state][window]") {
+  LocalTopology t(R"(
+name: window-throws
+config:
+  topology.acker.executors: 1
+  topology.state.checkpoint.interval.ms: 20
+  topology.state.namespace: window-throws
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: window, className: WindowRecorderBolt, window: { tumbling: 2, persistent: true } }
+  - { id: sink, className: AckBolt }
+streams:
+  - { from: feeder, to: window, grouping: { type: SHUFFLE } }
+  - { from: window, to: sink, grouping: { type: SHUFFLE } }
+)",
+                  clock);
+  Log().Feed({int64_t{1}}, 1);
+  Log().Feed({int64_t{2}}, 2);
+  REQUIRE(WaitFor([] { return Log().acked().size() == 2; }, seconds(10)));
+  CHECK(Log().count("window:1,2") == 1);
+  Log().Count("window_throws");
+  Log().Feed({int64_t{3}}, 3);
+  Log().Feed({int64_t{4}}, 4);
+  REQUIRE(WaitFor([] { return Log().failed().size() == 2; }, seconds(10)));
+  CHECK(Sorted(Log().failed()) == Ids{3, 4});
+  CHECK(Log().count("window_threw") >= 1);
+  Log().Set("window_throws", 0);
+  Log().Feed({int64_t{5}}, 5);
+  Log().Feed({int64_t{6}}, 6);
+  REQUIRE(WaitFor([] { return Log().acked().size() == 4; }, seconds(10)));
+  CHECK(Sorted(Log().acked()) == Ids{1, 2, 5, 6});
+  CHECK(Log().count("window:5,6") == 1);
+  CHECK(Log().count("windows") == 2);
+}
+
 // Exactly once (core/state/README.md): every spout a StatefulSpout. A
 // failed PREPARE rolls every task back, the spouts to their saved
 // positions, and the committed counts still come out exact.
