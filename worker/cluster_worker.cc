@@ -3,8 +3,10 @@
 #include "worker/death_note.h"
 
 #include "worker/cluster_transfer.h"
+#include "worker/heartbeat.h"
 #include "worker/shutdown.h"
 #include "worker/state_import.h"
+#include "worker/worker_layout.h"
 
 #include "core/common/logging.h"
 #include "core/common/sha256.h"
@@ -47,70 +49,6 @@ class RuntimeReceiver final : public transport::Receiver {
  private:
   runtime::WorkerRuntime* runtime_ = nullptr;
 };
-
-thrift::ExecutorStats ToThrift(const runtime::StatsSnapshot& s) {
-  thrift::ExecutorStats out;
-  out.emitted = static_cast<int64_t>(s.emitted);
-  out.transferred = static_cast<int64_t>(s.transferred);
-  out.acked = static_cast<int64_t>(s.acked);
-  out.failed = static_cast<int64_t>(s.failed);
-  out.executed = static_cast<int64_t>(s.executed);
-  out.execute_ms_avg = s.execute_latency_ms();
-  out.complete_ms_avg = s.complete_latency_ms();
-  out.__set_transferred_remote(static_cast<int64_t>(s.transferred_remote));
-  out.__set_error_count(static_cast<int64_t>(s.error_count));
-  out.__set_execute_nanos(static_cast<int64_t>(s.execute_nanos));
-  out.__set_complete_nanos(static_cast<int64_t>(s.complete_nanos));
-  out.__set_complete_samples(static_cast<int64_t>(s.complete_samples));
-  out.__set_process_nanos(static_cast<int64_t>(s.process_nanos));
-  out.__set_process_samples(static_cast<int64_t>(s.process_samples));
-  out.__set_backpressure_nanos(static_cast<int64_t>(s.backpressure_nanos));
-  out.__set_queue_depth(static_cast<int64_t>(s.queue_depth));
-  auto streams = [](const std::vector<runtime::StreamSnapshot>& from) {
-    std::vector<thrift::ExecutorStreamStats> to;
-    for (const auto& f : from) {
-      thrift::ExecutorStreamStats t;
-      t.component = f.component;
-      t.stream = f.stream;
-      t.__set_emitted(static_cast<int64_t>(f.emitted));
-      t.__set_transferred(static_cast<int64_t>(f.transferred));
-      t.__set_acked(static_cast<int64_t>(f.acked));
-      t.__set_failed(static_cast<int64_t>(f.failed));
-      t.__set_executed(static_cast<int64_t>(f.executed));
-      t.__set_execute_nanos(static_cast<int64_t>(f.execute_nanos));
-      to.push_back(std::move(t));
-    }
-    return to;
-  };
-  if (!s.outputs.empty()) out.__set_outputs(streams(s.outputs));
-  if (!s.inputs.empty()) out.__set_inputs(streams(s.inputs));
-  auto hist = [](const runtime::LatencyCounts& c) {
-    return std::vector<int64_t>(c.begin(), c.end());
-  };
-  out.__set_execute_histogram(hist(s.execute_histogram));
-  out.__set_complete_histogram(hist(s.complete_histogram));
-  return out;
-}
-
-std::vector<thrift::UserMetricValue> ToThrift(const std::vector<runtime::UserMetricSample>& ms) {
-  using Kind = runtime::UserMetricSample::Kind;
-  std::vector<thrift::UserMetricValue> out;
-  for (const auto& m : ms) {
-    thrift::UserMetricValue v;
-    v.name = m.name;
-    v.kind = m.kind == Kind::kCounter ? thrift::UserMetricKind::COUNTER
-             : m.kind == Kind::kGauge ? thrift::UserMetricKind::GAUGE
-                                      : thrift::UserMetricKind::HISTOGRAM;
-    v.__set_value(m.value);
-    if (m.kind == Kind::kHistogram) {
-      v.__set_bounds(m.bounds);
-      v.__set_counts(m.counts);
-      v.__set_sum(m.sum);
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
-}
 
 // Connects to nimbus, retrying for up to `patience`.
 Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(const rpc::HostPort& nimbus,
@@ -223,40 +161,25 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
 
   // Who runs what.
   const thrift::Assignment& a = wp.assignment;
-  int my_index = -1;
-  for (size_t w = 0; w < a.workers.size(); ++w) {
-    if (a.workers[w].supervisor_id == options.supervisor_id && a.workers[w].port == options.port) {
-      my_index = static_cast<int>(w);
-    }
-  }
-  if (my_index < 0) {
+  std::vector<AssignedSlot> slots;
+  for (const auto& w : a.workers) slots.push_back({w.supervisor_id, w.host, w.port});
+  std::vector<AssignedExecutor> assigned;
+  for (const auto& ea : a.executors) assigned.push_back({ea.task_start, ea.task_end, ea.worker});
+  std::vector<int32_t> first_tasks;
+  for (const auto& e : (*plan)->executors()) first_tasks.push_back(e.tasks.front());
+  auto layout = LayOut(slots, assigned, first_tasks, (*plan)->task_count(), options.supervisor_id,
+                       options.port);
+  if (!layout.ok()) { return GiveUp(me, layout.status()); }
+  if (layout->my_index < 0) {
     GALE_LOG(kWarn) << "worker " << me << ": not in assignment " << a.version << "; exiting";
     return 0;
   }
-  std::vector<int> worker_peer(a.workers.size(), -1);
-  std::vector<std::string> peers;
-  for (size_t w = 0; w < a.workers.size(); ++w) {
-    if (static_cast<int>(w) == my_index) continue;
-    worker_peer[w] = static_cast<int>(peers.size());
-    peers.push_back(a.workers[w].host + ":" + std::to_string(a.workers[w].port));
-  }
-  std::vector<int> task_peer(static_cast<size_t>((*plan)->task_count()) + 1, -1);
-  runtime::WorkerOptions wo;
-  std::vector<thrift::ExecutorAssignment> mine;
-  for (const auto& ea : a.executors) {
-    for (int32_t t = ea.task_start; t <= ea.task_end && t <= (*plan)->task_count(); ++t) {
-      task_peer[static_cast<size_t>(t)] = worker_peer[static_cast<size_t>(ea.worker)];
-    }
-    if (ea.worker != my_index) continue;
-    mine.push_back(ea);
-    for (size_t k = 0; k < (*plan)->executors().size(); ++k) {
-      if ((*plan)->executors()[k].tasks.front() == ea.task_start) wo.executors.push_back(k);
-    }
-  }
-  if (wo.executors.empty()) {
+  if (layout->executors.empty()) {
     GALE_LOG(kWarn) << "worker " << me << ": no executors assigned; exiting";
     return 0;
   }
+  runtime::WorkerOptions wo;
+  wo.executors = layout->executors;
   if (!wp.state_imports.empty()) {
     StateImport what;
     what.topology_id = options.topology_id;
@@ -282,7 +205,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     }
     if (!s.ok()) { return GiveUp(me, s); }
   }
-  ClusterTransfer remote(std::move(task_peer), static_cast<int>(peers.size()));
+  const std::vector<std::string>& peers = layout->peers;
+  ClusterTransfer remote(std::move(layout->task_peer), static_cast<int>(peers.size()));
   wo.remote = &remote;
   auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
   if (!rt.ok()) { return GiveUp(me, rt.status()); }
@@ -305,17 +229,22 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   if (!s.ok()) { return GiveUp(me, s); }
   (*rt)->SetActive(wp.status == thrift::TopologyStatus::ACTIVE);
   (*rt)->Start();
-  GALE_LOG(kInfo) << "worker " << me << " runs " << mine.size() << " executor(s) of "
+  GALE_LOG(kInfo) << "worker " << me << " runs " << layout->mine.size() << " executor(s) of "
                   << options.topology_id << " (assignment " << a.version << ", " << peers.size()
                   << " peer(s); frames of up to " << to.batch_tuples << " tuples or after "
                   << (*plan)->settings().batch_flush_interval_millis << " ms)";
 
   int code = 0;
   auto next_beat = std::chrono::steady_clock::now();
-  // Tells nimbus that this process's counters started from zero.
-  const int64_t incarnation = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+  WorkerIdentity identity{options.topology_id,
+                          options.supervisor_id,
+                          options.host,
+                          options.port,
+                          a.version,
+                          layout->my_index,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()};
   while (g_signals.load() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string fatal = (*rt)->Fatal();
@@ -327,33 +256,9 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     if (std::chrono::steady_clock::now() < next_beat) continue;
     next_beat += std::chrono::seconds(1);
 
-    thrift::WorkerHeartbeat hb;
-    hb.topology_id = options.topology_id;
-    hb.supervisor_id = options.supervisor_id;
-    hb.port = options.port;
-    hb.assignment_version = a.version;
-    hb.__set_incarnation(incarnation);
-    for (const auto& r : (*rt)->ExecutorReports()) {
-      thrift::ExecutorAssignment ea;
-      ea.task_start = r.task_start;
-      ea.task_end = r.task_end;
-      ea.worker = my_index;
-      hb.executors.push_back(ea);
-      hb.stats.push_back(ToThrift(r.stats));
-      hb.stats.back().__set_metrics(ToThrift(r.metrics));
-      for (const auto& e : r.stats.last_errors) {
-        thrift::ErrorInfo info;
-        info.error = e.message;
-        info.error_time_secs = e.time_secs;
-        info.host = options.host;
-        info.port = options.port;
-        info.__set_task(e.task);
-        info.__set_count(e.count);
-        hb.errors.push_back(std::move(info));
-      }
-    }
     const transport::TransportStats ts = transport.stats();
-    hb.__set_dropped_frames(
+    const thrift::WorkerHeartbeat hb = MakeHeartbeat(
+        identity, (*rt)->ExecutorReports(),
         static_cast<int64_t>((*rt)->dropped_tuples() + ts.frames_dropped + ts.frames_stale));
     if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
       auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
@@ -362,12 +267,13 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     }
     thrift::WorkerHeartbeatResponse resp;
     s = (*conn)->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
-    if (s.code() == StatusCode::kNotFound) {
+    const BeatVerdict verdict = Judge(s, resp, a.version);
+    if (verdict == BeatVerdict::kTopologyGone) {
       GALE_LOG(kInfo) << "worker " << me << ": topology is gone; exiting";
       break;
     }
-    if (!s.ok()) continue;
-    if (!resp.assigned || resp.assignment_version != a.version) {
+    if (verdict == BeatVerdict::kRetry) continue;
+    if (verdict == BeatVerdict::kReassigned) {
       GALE_LOG(kInfo) << "worker " << me << ": assignment changed (" << a.version << " -> "
                       << resp.assignment_version << "); exiting for a restart";
       break;
