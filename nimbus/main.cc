@@ -19,46 +19,194 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
 
-// A framed transport that bounds what a message may claim by the frame it
-// came in: Thrift checks every list, set and map size a message announces
-// against the transport's remaining message size, and by default that is
-// 100 MB whatever the frame holds, so a 40-byte frame could make nimbus
-// allocate a list of a million structs. Here it is the frame's own size.
+// A connection closed on purpose: too slow, or over the frames' budget.
+// Logged as such (LoggedProcessor), at a limited rate.
+class ConnectionLimit : public apache::thrift::transport::TTransportException {
+ public:
+  explicit ConnectionLimit(const std::string& what)
+      : TTransportException(TTransportException::UNKNOWN, what) {}
+};
+
+// What the frames being received on all connections hold together, in
+// bytes: a connection takes its share as its frame's bytes arrive (not as
+// its header claims) and gives it back when the message has been read.
+class FrameBudget {
+ public:
+  explicit FrameBudget(int64_t limit) : limit_(limit) {}
+  bool Take(int64_t n) {
+    int64_t held = held_.load();
+    do {
+      if (held + n > limit_) return false;
+    } while (!held_.compare_exchange_weak(held, held + n));
+    return true;
+  }
+  void Give(int64_t n) { held_ -= n; }
+  int64_t limit() const { return limit_; }
+
+ private:
+  const int64_t limit_;
+  std::atomic<int64_t> held_{0};
+};
+
+// A framed transport that
+// - bounds what a message may claim by the frame it came in: Thrift checks
+//   every list, set and map size a message announces against the
+//   transport's remaining message size, and by default that is 100 MB
+//   whatever the frame holds, so a 40-byte frame could make nimbus allocate
+//   a list of a million structs. Here it is the frame's own size;
+// - holds only the bytes that came, not what the header claims: its buffer
+//   grows (doubling from 64 KiB) as they arrive, from the FrameBudget shared
+//   by all connections, and a frame that would go beyond the budget closes
+//   its connection; the buffer of a large frame is freed once its message
+//   is read, so an idle connection holds at most 64 KiB;
+// - closes a connection whose frame does not arrive whole within `timeout`
+//   of its header (a client trickling a byte every few seconds would pass
+//   any per-read timeout). TLS reads ignore the socket's timeout: for those,
+//   ConnectionProcessorFactory::Reap closes a connection that sent no whole
+//   request for `timeout`.
 class BoundedFramedTransport : public apache::thrift::transport::TFramedTransport {
  public:
-  using TFramedTransport::TFramedTransport;
+  BoundedFramedTransport(std::shared_ptr<apache::thrift::transport::TTransport> trans,
+                         FrameBudget& budget, std::chrono::milliseconds timeout)
+      : TFramedTransport(std::move(trans)), budget_(budget), timeout_(timeout) {
+    socket_ = std::dynamic_pointer_cast<apache::thrift::transport::TSocket>(transport_);
+    if (std::dynamic_pointer_cast<apache::thrift::transport::TSSLSocket>(transport_)) {
+      socket_ = nullptr;  // OpenSSL's reads do not heed the socket's timeout
+    }
+  }
+  ~BoundedFramedTransport() override { budget_.Give(held_); }
+
+  uint32_t readEnd() override {
+    const uint32_t bytes = TFramedTransport::readEnd();
+    if (rBufSize_ > kKeep) Resize(0, 0);
+    return bytes;
+  }
 
  protected:
   bool readFrame() override {
-    if (!TFramedTransport::readFrame()) return false;
+    using apache::thrift::transport::TTransportException;
+    int32_t size = -1;
+    uint32_t header = 0;
+    while (header < sizeof size) {
+      const uint32_t n = transport_->read(reinterpret_cast<uint8_t*>(&size) + header,
+                                          static_cast<uint32_t>(sizeof size) - header);
+      if (n == 0) {
+        if (header == 0) return false;  // end of file between frames
+        throw TTransportException(TTransportException::END_OF_FILE,
+                                  "No more data to read after partial frame header.");
+      }
+      header += n;
+    }
+    size = static_cast<int32_t>(ntohl(static_cast<uint32_t>(size)));
+    if (size < 0) {
+      throw TTransportException(TTransportException::CORRUPTED_DATA,
+                                "Frame size has negative value");
+    }
+    if (size > static_cast<int32_t>(maxFrameSize_)) {
+      throw TTransportException(TTransportException::CORRUPTED_DATA, "Received an oversized frame");
+    }
+    const auto size_bytes = static_cast<uint32_t>(size);
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    uint32_t have = 0;
+    while (have < size_bytes) {
+      if (have == rBufSize_) {
+        const uint32_t want = std::min(size_bytes, std::max(kKeep, 2 * rBufSize_));
+        // The old buffer is copied into the new: both count until then.
+        if (!budget_.Take(want)) {
+          throw ConnectionLimit("a frame of " + std::to_string(size_bytes) +
+                                " bytes would take frames being received beyond their budget "
+                                "of " +
+                                std::to_string(budget_.limit() >> 20) +
+                                " MiB (nimbus.thrift.frames.budget.mb)");
+        }
+        Resize(want, have);
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) throw TooSlow(size_bytes, have);
+      if (socket_) socket_->setRecvTimeout(static_cast<int>(left.count()));
+      uint32_t n = 0;
+      try {
+        n = transport_->read(rBuf_.get() + have, std::min(rBufSize_, size_bytes) - have);
+      } catch (const TTransportException& e) {
+        if (e.getType() != TTransportException::TIMED_OUT) throw;
+        throw TooSlow(size_bytes, have);
+      }
+      if (n == 0) {
+        throw TTransportException(TTransportException::END_OF_FILE, "No more data to read.");
+      }
+      have += n;
+    }
+    if (socket_) socket_->setRecvTimeout(static_cast<int>(timeout_.count()));
+    setReadBuffer(rBuf_.get(), size_bytes);
     resetConsumedMessageSize();  // it only shrinks: back to the maximum first
-    resetConsumedMessageSize(static_cast<long>(rBound_ - rBase_));
+    resetConsumedMessageSize(static_cast<long>(size_bytes));
     return true;
   }
+
+ private:
+  static constexpr uint32_t kKeep = 64 << 10;
+
+  ConnectionLimit TooSlow(uint32_t size, uint32_t have) const {
+    std::ostringstream what;
+    what << "a frame of " << size << " bytes was not whole within "
+         << static_cast<double>(timeout_.count()) / 1000
+         << " s (nimbus.thrift.client.timeout.secs): " << have << " bytes came";
+    return ConnectionLimit(what.str());
+  }
+
+  // A buffer of `size` bytes (the first `keep` of the old one copied), its
+  // budget already taken; the old one is freed and its budget given back.
+  void Resize(uint32_t size, uint32_t keep) {
+    boost::scoped_array<uint8_t> other(size ? new uint8_t[size] : nullptr);
+    if (keep) std::memcpy(other.get(), rBuf_.get(), keep);
+    rBuf_.swap(other);
+    other.reset();
+    rBufSize_ = size;
+    if (size == 0) setReadBuffer(nullptr, 0);
+    budget_.Give(held_);
+    held_ = size;
+  }
+
+  FrameBudget& budget_;
+  const std::chrono::milliseconds timeout_;
+  std::shared_ptr<apache::thrift::transport::TSocket> socket_;  // null for TLS
+  int64_t held_ = 0;                                            // of the budget
 };
 
 class BoundedFramedTransportFactory : public apache::thrift::transport::TTransportFactory {
  public:
+  BoundedFramedTransportFactory(int64_t budget, std::chrono::milliseconds timeout)
+      : budget_(budget), timeout_(timeout) {}
   std::shared_ptr<apache::thrift::transport::TTransport> getTransport(
       std::shared_ptr<apache::thrift::transport::TTransport> trans) override {
-    return std::make_shared<BoundedFramedTransport>(trans);
+    return std::make_shared<BoundedFramedTransport>(trans, budget_, timeout_);
   }
+
+ private:
+  FrameBudget budget_;
+  const std::chrono::milliseconds timeout_;
 };
 
 // The binary protocol, with the one gap of its size checks closed: Thrift
@@ -139,6 +287,40 @@ std::string PeerOf(const std::shared_ptr<apache::thrift::transport::TTransport>&
   } catch (const std::exception&) { return "?"; }
 }
 
+// Lets through at most `burst` log lines per `period`; says how many it held
+// back in the next line it lets through.
+class LogThrottle {
+ public:
+  LogThrottle(int burst, std::chrono::seconds period) : burst_(burst), period_(period) {}
+  // -1: do not log; else log, with how many were not logged before it.
+  int64_t Allow() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - since_ >= period_) {
+      since_ = now;
+      logged_ = 0;
+    }
+    if (logged_ >= burst_) {
+      ++held_;
+      return -1;
+    }
+    ++logged_;
+    return std::exchange(held_, 0);
+  }
+
+ private:
+  const int burst_;
+  const std::chrono::seconds period_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point since_{};
+  int logged_ = 0;
+  int64_t held_ = 0;
+};
+
+// Connections closed for being slow or over the frames' budget: an attack or
+// an overload can make thousands a second.
+LogThrottle limits_log_(10, std::chrono::seconds(10));
+
 // Runs one connection's calls, and logs once why a connection broke (a
 // failed TLS handshake: unknown CA, expired certificate, a plaintext client
 // on a TLS port or the other way round), without the stack Thrift would
@@ -154,6 +336,12 @@ class LoggedProcessor : public apache::thrift::TProcessor {
     using apache::thrift::transport::TTransportException;
     try {
       return inner_->process(in, out, context);
+    } catch (const ConnectionLimit& e) {
+      if (const int64_t quiet = limits_log_.Allow(); quiet >= 0) {
+        GALE_LOG(kWarn) << "closing connection from " << peer_ << ": " << e.what()
+                        << (quiet ? " (and " + std::to_string(quiet) + " more not logged)" : "");
+      }
+      throw;
     } catch (const TTransportException& e) {
       const auto type = e.getType();
       // A client that went away without TLS's close_notify is a hang-up.
@@ -358,18 +546,24 @@ int main(int argc, char** argv) {
     }
   }
   GALE_LOG(kInfo) << "authentication: gale.auth.mode " << gale::rpc::AuthModeName(auth.mode);
-  // A client that sends nothing for 15 s (stalled mid-call, or idle) is
-  // dropped; it costs one thread meanwhile and blocks nobody else. Daemons
-  // call every second or so and reconnect when dropped.
-  socket->setRecvTimeout(15000);
-  socket->setSendTimeout(15000);
-  // Frames are limited by the framed transport (16,384,000 bytes), sizes
-  // claimed inside a message by the frame (BoundedFramedTransport and
+  // A client that sends nothing for nimbus.thrift.client.timeout.secs (15 s;
+  // stalled mid-call, or idle) is dropped; it costs one thread meanwhile and
+  // blocks nobody else. Daemons call every second or so and reconnect when
+  // dropped.
+  const auto client_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options->client_timeout);
+  socket->setRecvTimeout(static_cast<int>(client_timeout.count()));
+  socket->setSendTimeout(static_cast<int>(client_timeout.count()));
+  // Frames are limited by the framed transport (16,384,000 bytes), all
+  // frames being received together by the budget, sizes claimed inside a
+  // message by the frame (BoundedFramedTransport and
   // BoundedBinaryProtocol).
   auto protocols = std::make_shared<BoundedBinaryProtocolFactory>();
   auto processors = std::make_shared<ConnectionProcessorFactory>(nimbus, auth.mode, &table.value());
-  server::TThreadedServer server(processors, socket,
-                                 std::make_shared<BoundedFramedTransportFactory>(), protocols);
+  server::TThreadedServer server(
+      processors, socket,
+      std::make_shared<BoundedFramedTransportFactory>(options->frames_budget_bytes, client_timeout),
+      protocols);
   // One thread per connection: stalled clients cost threads, not service.
   // Past this many connections, new ones wait; see README (known limits).
   server.setConcurrentClientLimit(4096);
@@ -400,7 +594,7 @@ int main(int argc, char** argv) {
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       nimbus.Tick();
-      processors->Reap(std::chrono::seconds(15));
+      processors->Reap(client_timeout);
       tick();
     });
   };

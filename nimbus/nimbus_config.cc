@@ -16,7 +16,8 @@ const std::vector<std::string> kFlags = {"config",
                                          "worker-timeout-secs",
                                          "worker-start-timeout-secs",
                                          "gale-bin",
-                                         "describe-timeout-secs"};
+                                         "describe-timeout-secs",
+                                         "client-timeout-secs"};
 
 // A flag given in seconds, or the file's key, or the default.
 Result<Nanos> SecondsOption(const DaemonFlags& flags, const std::string& flag,
@@ -68,6 +69,15 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
   GALE_ASSIGN_OR_RETURN(n.describe_timeout,
                         SecondsOption(flags, "describe-timeout-secs", file,
                                       "nimbus.plugin.describe.timeout.secs", n.describe_timeout));
+  GALE_ASSIGN_OR_RETURN(c.client_timeout,
+                        SecondsOption(flags, "client-timeout-secs", file,
+                                      "nimbus.thrift.client.timeout.secs", c.client_timeout));
+  // At least one frame of the largest size (16,384,000 bytes).
+  GALE_ASSIGN_OR_RETURN(
+      const int64_t budget_mb,
+      file.Integer("nimbus.thrift.frames.budget.mb", 16, int64_t{1} << 20,
+                   "an integer from 16 to 1048576 (MiB)", c.frames_budget_bytes >> 20));
+  c.frames_budget_bytes = budget_mb << 20;
   n.transport_curve = file.values.GetBool("gale.transport.curve", n.transport_curve);
   GALE_ASSIGN_OR_RETURN(
       n.describe_program,
@@ -103,6 +113,11 @@ the supervisors' slots.
   --gale-bin PATH               the gale program, run to check submitted topologies against
                                 their plugins (default: gale next to gale-nimbus)
   --describe-timeout-secs S     time that check may take (nimbus.plugin.describe.timeout.secs; 10)
+  --client-timeout-secs S       a connection sending no request, or a frame not whole, for S is
+                                closed (nimbus.thrift.client.timeout.secs; 15)
+
+Frames being received on all connections together hold at most
+nimbus.thrift.frames.budget.mb MiB (256; config key only).
 
 Authentication (config keys only; README.md): gale.auth.mode (none, tls, token),
 gale.tls.ca, gale.tls.cert, gale.tls.key, gale.auth.tokens, gale.auth.roles,

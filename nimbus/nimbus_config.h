@@ -53,6 +53,14 @@ struct NimbusConfig {
   // roles"). Checked: the files it names exist; a non-loopback --host needs
   // a mode other than none or gale.auth.insecure.allow.
   rpc::ServerAuth auth;
+  // --client-timeout-secs, or nimbus.thrift.client.timeout.secs (15): a
+  // connection that sends no request for this long is closed, and so is one
+  // whose frame does not arrive whole within it of its first byte.
+  Nanos client_timeout = std::chrono::seconds(15);
+  // nimbus.thrift.frames.budget.mb (256): what the frames being received
+  // on all connections may hold together; a frame that would go beyond it
+  // closes its connection (nimbus/README.md, "Connections").
+  int64_t frames_budget_bytes = int64_t{256} << 20;
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --gale-bin (`gale` next to it). Errors are one

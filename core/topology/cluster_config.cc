@@ -182,15 +182,21 @@ Result<Nanos> ClusterConfigFile::Seconds(const std::string& key, Nanos fallback)
   return ToNanos(secs);
 }
 
-Result<int> ClusterConfigFile::Port(const std::string& key, int fallback) const {
+Result<int64_t> ClusterConfigFile::Integer(const std::string& key, int64_t min, int64_t max,
+                                           const std::string& what, int64_t fallback) const {
   const Value* v = values.Find(key);
   if (v == nullptr) return fallback;
-  if (v->type() != ValueType::kInt || v->AsInt() < 1 || v->AsInt() > 65535) {
-    return Status::InvalidArgument(path + ": config key '" + key +
-                                   "' must be a port, an integer from 1 to 65535, got " +
+  if (v->type() != ValueType::kInt || v->AsInt() < min || v->AsInt() > max) {
+    return Status::InvalidArgument(path + ": config key '" + key + "' must be " + what + ", got " +
                                    ValueTypeName(v->type()) + " '" + v->ToString() + "'");
   }
-  return static_cast<int>(v->AsInt());
+  return v->AsInt();
+}
+
+Result<int> ClusterConfigFile::Port(const std::string& key, int fallback) const {
+  GALE_ASSIGN_OR_RETURN(int64_t port,
+                        Integer(key, 1, 65535, "a port, an integer from 1 to 65535", fallback));
+  return static_cast<int>(port);
 }
 
 }  // namespace gale::topology

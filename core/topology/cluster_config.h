@@ -69,6 +69,10 @@ struct ClusterConfigFile {
   // `key` as seconds (> 0, <= kMaxOptionSeconds), or `fallback` when absent.
   // Errors name the file and the key.
   Result<Nanos> Seconds(const std::string& key, Nanos fallback) const;
+  // `key` as an integer from `min` to `max`, or `fallback` when absent; the
+  // error says it must be `what` ("a port, an integer from 1 to 65535").
+  Result<int64_t> Integer(const std::string& key, int64_t min, int64_t max, const std::string& what,
+                          int64_t fallback) const;
   // `key` as a TCP port (an integer from 1 to 65535), or `fallback`.
   Result<int> Port(const std::string& key, int fallback) const;
 };

@@ -454,6 +454,79 @@ TEST_CASE("A client stalled in the middle of a frame does not hold up other clie
   CHECK(cluster.nimbus_daemon().Running());
 }
 
+// nimbus/README.md, "Connections": a frame must come whole within the
+// client timeout of its header, and frames being received hold at most the
+// budget together.
+TEST_CASE("A client trickling a frame is closed at the client timeout though it keeps sending",
+          "[integration][robustness]") {
+  TestCluster cluster(1, 1, {}, {"--client-timeout-secs", "2"}, {});
+  INFO(cluster.Logs());
+  RawConnection slow(PortOf(cluster.nimbus()));
+  REQUIRE(slow.connected());
+  REQUIRE(slow.Send(FrameHeader(1000) + std::string(10, '\x01')));
+  // A byte every 300 ms: each read gets one well within any read timeout.
+  const auto start = Clock::now();
+  bool closed = false;
+  while (!closed && Clock::now() - start < seconds(10)) {
+    closed = slow.ClosedByPeer(milliseconds(300));
+    if (!closed) slow.Send(std::string(1, '\x01'));
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  INFO("closed after " << took.count() << " ms");
+  CHECK(closed);
+  CHECK(took < seconds(5));
+  const std::string log = ReadFile(cluster.dir().path() + "/nimbus.log");
+  CHECK(log.find("a frame of 1000 bytes was not whole within 2 s "
+                 "(nimbus.thrift.client.timeout.secs)") != std::string::npos);
+  std::string why;
+  const bool answered = ListAnswersWithin(cluster, seconds(3), &why);
+  INFO(why);
+  CHECK(answered);
+}
+
+TEST_CASE(
+    "Large frames beyond the frames' budget close their connections and bound nimbus's memory",
+    "[integration][robustness]") {
+  TempDir conf;
+  const std::string config = conf.Write("nimbus.yaml", "nimbus.thrift.frames.budget.mb: 32\n");
+  TestCluster cluster(1, 1, {}, {"--config", config, "--client-timeout-secs", "3"}, {});
+  INFO(cluster.Logs());
+  const int port = PortOf(cluster.nimbus());
+  const pid_t pid = cluster.nimbus_daemon().pid();
+  const int64_t peak_before = ResidentKb(pid, "VmHWM:");
+  REQUIRE(peak_before > 0);
+  // Six frames of 16,000,000 bytes, each sent but for its last MiB: 90 MiB
+  // against a budget of 32. A connection nimbus closes fails its send.
+  std::vector<RawConnection> connections;
+  const std::string body(15 << 20, '\x01');
+  for (int i = 0; i < 6; ++i) {
+    connections.emplace_back(port);
+    REQUIRE(connections.back().connected());
+    connections.back().Send(FrameHeader(16000000) + body);
+  }
+  // Meanwhile other clients are served.
+  std::string why;
+  const bool answered = ListAnswersWithin(cluster, seconds(3), &why);
+  INFO(why);
+  CHECK(answered);
+  // Those over the budget were closed at once, the rest at the client
+  // timeout: none is kept.
+  const auto deadline = Clock::now() + seconds(8);
+  int closed = 0;
+  for (auto& c : connections) closed += c.ClosedByPeerBy(deadline) ? 1 : 0;
+  CHECK(closed == 6);
+  const int64_t peak_after = ResidentKb(pid, "VmHWM:");
+  INFO("nimbus VmHWM " << peak_before << " kB before, " << peak_after << " kB after");
+  // At most 32 MiB held (a growing buffer's old copy included), and what
+  // the allocator and the connections' threads keep; without the budget,
+  // 90 MiB.
+  CHECK(peak_after - peak_before < 44 * 1024);
+  const std::string log = ReadFile(cluster.dir().path() + "/nimbus.log");
+  CHECK(log.find("bytes would take frames being received beyond their budget of 32 MiB "
+                 "(nimbus.thrift.frames.budget.mb)") != std::string::npos);
+  CHECK(cluster.nimbus_daemon().Running());
+}
+
 TEST_CASE("Clients stalled beyond the server's connection limit do not lock others out",
           "[integration][robustness]") {
   TestCluster cluster(1, 1);

@@ -35,6 +35,8 @@ TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "
   CHECK(c->nimbus.worker_start_timeout == seconds(30));
   CHECK(c->nimbus.describe_program == "/bin/true");
   CHECK(c->nimbus.describe_timeout == seconds(10));
+  CHECK(c->client_timeout == seconds(15));
+  CHECK(c->frames_budget_bytes == int64_t{256} << 20);
 }
 
 TEST_CASE("Nimbus flags are read in both --flag value and --flag=value forms", "[nimbus]") {
@@ -61,6 +63,8 @@ nimbus.supervisor.timeout.secs: 3
 nimbus.task.timeout.secs: 0.5
 nimbus.task.launch.secs: 60
 nimbus.plugin.describe.timeout.secs: 2.5
+nimbus.thrift.client.timeout.secs: 4
+nimbus.thrift.frames.budget.mb: 64
 supervisor.slots.ports: [6800, 6801]
 )");
   SECTION("the file alone") {
@@ -73,11 +77,15 @@ supervisor.slots.ports: [6800, 6801]
     CHECK(c->nimbus.worker_timeout == milliseconds(500));
     CHECK(c->nimbus.worker_start_timeout == seconds(60));
     CHECK(c->nimbus.describe_timeout == milliseconds(2500));
+    CHECK(c->client_timeout == seconds(4));
+    CHECK(c->frames_budget_bytes == int64_t{64} << 20);
   }
   SECTION("flags win") {
     auto c = Parse({"--config", file, "--host", "127.0.0.2", "--port", "1", "--state-dir", "/tmp/x",
-                    "--worker-timeout-secs", "4", "--describe-timeout-secs", "1"});
+                    "--worker-timeout-secs", "4", "--describe-timeout-secs", "1",
+                    "--client-timeout-secs", "2"});
     REQUIRE(c.ok());
+    CHECK(c->client_timeout == seconds(2));
     CHECK(c->host == "127.0.0.2");
     CHECK(c->port == 1);
     CHECK(c->nimbus.state_dir == "/tmp/x");
@@ -133,8 +141,17 @@ TEST_CASE("Bad values in the nimbus cluster config name the file and the key", "
                    ": config key 'nimbus.thrift.port' must be a port, an integer from 1 to 65535, "
                    "got int '70000'");
   }
-  for (const char* key : {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs",
-                          "nimbus.task.launch.secs", "nimbus.plugin.describe.timeout.secs"}) {
+  for (const char* budget : {"8", "2000000", "\"64\""}) {
+    auto [file, e] = error_of_file("budget.yaml",
+                                   std::string("nimbus.thrift.frames.budget.mb: ") + budget + "\n");
+    CHECK(e == file +
+                   ": config key 'nimbus.thrift.frames.budget.mb' must be an integer from 16 to "
+                   "1048576 (MiB), got " +
+                   (budget[0] == '"' ? "string '64'" : "int '" + std::string(budget) + "'"));
+  }
+  for (const char* key :
+       {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs", "nimbus.task.launch.secs",
+        "nimbus.plugin.describe.timeout.secs", "nimbus.thrift.client.timeout.secs"}) {
     INFO(key);
     auto [file, e] = error_of_file("negative.yaml", std::string(key) + ": -1\n");
     CHECK(e == file + ": config key '" + key +
