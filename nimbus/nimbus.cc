@@ -179,6 +179,11 @@ Status Nimbus::Recover() {
                     << t->assignment.version << ")";
     topologies_.emplace(id, std::move(t).value());
   }
+  // State nobody is recorded to hold is where its task runs now: a topology
+  // started before nimbus recorded holders (or whose record was lost) keeps
+  // its RocksDB state when its tasks next move. Holders already recorded
+  // stay: a move under way goes on.
+  for (const auto& [id, t] : topologies_) state_mover_.Assigned(PlacementFor(t));
   return Status::Ok();
 }
 
@@ -221,12 +226,7 @@ void Nimbus::SaveStats(bool now) {
 }
 
 void Nimbus::Remove(const std::string& id) {
-  if (thrift::StoredTopology* t = FindById(id)) {
-    auto plan = PlanFor(*t);
-    if (plan.ok()) {
-      state_mover_.Forget(StateMover::PlacementOf(**plan, t->id, t->assignment), id);
-    }
-  }
+  state_mover_.Forget(id);
   placements_.erase(id);
   std::error_code ec;
   fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);

@@ -102,14 +102,17 @@ void StateMover::Assigned(const Placement& placement) {
   if (!s.ok()) GALE_LOG(kError) << "who holds RocksDB state is not saved: " << s;
 }
 
-void StateMover::Forget(const Placement& placement, const std::string& topology_id) {
+void StateMover::Forget(const std::string& topology_id) {
   bool changed = false;
-  for (const auto& [ns, supervisor] : placement) {
-    if (!ns.starts_with(topology_id + "/")) continue;
-    changed |= holders_.erase(ns) > 0;
+  const std::string prefix = topology_id + "/";
+  for (auto it = holders_.lower_bound(prefix);
+       it != holders_.end() && it->first.starts_with(prefix);) {
     std::error_code ec;
-    fs::remove(BlobPath(ns, ".bin"), ec);
-    fs::remove(BlobPath(ns, ".part"), ec);
+    fs::remove(BlobPath(it->first, ".bin"), ec);
+    fs::remove(BlobPath(it->first, ".part"), ec);
+    taken_from_.erase(it->first);
+    it = holders_.erase(it);
+    changed = true;
   }
   if (!changed) return;
   Status s = Save();
@@ -153,6 +156,7 @@ Status StateMover::Upload(const std::string& supervisor, const std::string& ns, 
 
 Result<bool> StateMover::FinishUpload(const std::string& supervisor, const std::string& ns,
                                       int64_t size, bool needed) {
+  if (HolderOf(ns) == "" && taken_from_.count(ns) && taken_from_[ns] == supervisor) return true;
   if (HolderOf(ns) != supervisor) {
     return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
   }
@@ -169,16 +173,23 @@ Result<bool> StateMover::FinishUpload(const std::string& supervisor, const std::
                                       " bytes sent, " + std::to_string(ec ? 0 : got) +
                                       " arrived: start again from 0");
   }
-  // The file first, then the record: after a crash between the two the
-  // supervisor still holds it (and sends it again).
+  // The file on disk first, then the record: after a crash (of nimbus or of
+  // its machine) between the two the supervisor still holds it and sends it
+  // again; once the record says nimbus holds it, the supervisor empties its
+  // copy, so nimbus's must be durable by then.
+  if (Status s = SyncPath(part); !s.ok())
+    return Status::Internal("cannot keep state " + ns + ": " + s.message());
   fs::rename(part, BlobPath(ns, ".bin"), ec);
   if (ec) return Status::Internal("cannot keep state " + ns + ": " + ec.message());
+  if (Status s = SyncPath(moves_dir_); !s.ok())
+    return Status::Internal("cannot keep state " + ns + ": " + s.message());
   const std::string before = holders_[ns];
   holders_[ns] = "";
   if (Status s = Save(); !s.ok()) {
     holders_[ns] = before;
     return s;
   }
+  taken_from_[ns] = supervisor;
   GALE_LOG(kInfo) << "state " << ns << " (" << size << " bytes) left supervisor " << supervisor;
   return true;
 }
@@ -192,6 +203,7 @@ thrift::StateChunk StateMover::Read(const std::string& supervisor, const std::st
   if (!holder || *holder == supervisor) return out;
   if (!holder->empty()) {
     out.status = thrift::StateFetchStatus::WAIT;
+    out.__set_holder_alive(holder_alive);
     out.message = "it is on supervisor " + *holder +
                   (holder_alive ? ", which has not sent it yet (a worker there still has it open)"
                                 : ", which nimbus does not hear from");
@@ -232,6 +244,7 @@ Status StateMover::Claim(const std::string& supervisor, const std::string& ns) {
     }
     return s;
   }
+  taken_from_.erase(ns);
   std::error_code ec;
   fs::remove(BlobPath(ns, ".bin"), ec);
   GALE_LOG(kInfo) << "state " << ns << " is on supervisor " << supervisor << " now"

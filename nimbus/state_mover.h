@@ -58,9 +58,10 @@ class StateMover {
 
   // Tasks assigned: a namespace nobody holds yet is held where it runs.
   void Assigned(const Placement& placement);
-  // A topology is gone: its namespaces (those of its own id; a namespace the
-  // user named outlives it, for a resubmission) are forgotten.
-  void Forget(const Placement& placement, const std::string& topology_id);
+  // A topology is gone: its namespaces (those of its own id, whatever its
+  // last assignment; a namespace the user named outlives it, for a
+  // resubmission) are forgotten, with their files.
+  void Forget(const std::string& topology_id);
 
   // "" while nimbus holds it; nullopt when nobody does.
   std::optional<std::string> HolderOf(const std::string& ns) const;
@@ -72,7 +73,10 @@ class StateMover {
   Status Upload(const std::string& supervisor, const std::string& ns, int64_t offset,
                 const std::string& chunk);
   // `needed`: the task still runs elsewhere. True when nimbus holds the
-  // state from now on; false when it was not needed (the upload is dropped).
+  // state from now on (the file synced to disk first); false when it was not
+  // needed (the upload is dropped). Asked again by the same supervisor after
+  // nimbus took it (its answer was lost), it answers true again, so that the
+  // supervisor empties its stale copy.
   Result<bool> FinishUpload(const std::string& supervisor, const std::string& ns, int64_t size,
                             bool needed);
 
@@ -91,6 +95,8 @@ class StateMover {
 
   const std::string state_dir_, moves_dir_;
   std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
+  // The supervisor each namespace nimbus holds came from (since this start).
+  std::map<std::string, std::string> taken_from_;
 };
 
 }  // namespace gale::nimbus

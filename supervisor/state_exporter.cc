@@ -57,9 +57,16 @@ Status StateExporter::Export(const std::string& ns) {
     GALE_RETURN_IF_ERROR(session_.UploadState(supervisor_id_, ns, static_cast<int64_t>(offset),
                                               bytes.substr(offset, kChunk)));
   }
-  GALE_ASSIGN_OR_RETURN(bool taken, session_.FinishStateUpload(supervisor_id_, ns,
-                                                               static_cast<int64_t>(bytes.size())));
-  if (!taken) return Status::Ok();  // its task came back here: keep it
+  // Nimbus answers a repeated finish as it did the first: a lost answer is
+  // asked again (bounded), so that a copy nimbus took is emptied here.
+  Result<bool> taken = Status::Unavailable("not asked");
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (attempt > 0 && !Sleep(std::chrono::seconds(1))) return Status::Unavailable("stopping");
+    taken = session_.FinishStateUpload(supervisor_id_, ns, static_cast<int64_t>(bytes.size()));
+    if (taken.ok() || taken.status().code() == StatusCode::kFailedPrecondition) break;
+  }
+  if (!taken.ok()) return taken.status();
+  if (!*taken) return Status::Ok();  // its task came back here: keep it
   // Nimbus holds it: what is left here is stale, and must never be read.
   GALE_RETURN_IF_ERROR(store->Clear());
   GALE_LOG(kInfo) << "sent state " << ns << " (" << bytes.size() << " bytes, committed at "

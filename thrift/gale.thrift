@@ -653,6 +653,9 @@ struct StateChunk {
   2: required string message,
   3: required binary chunk,
   4: required i64 total_size,
+  // WAIT: the holding supervisor heartbeats (it is sending, or waiting for
+  // its worker to let go): the worker waits for it without a time limit.
+  5: optional bool holder_alive,
 }
 
 service Nimbus {

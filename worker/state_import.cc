@@ -4,6 +4,7 @@
 #include "core/state/state_store.h"
 #include "thrift/client.h"
 
+#include <algorithm>
 #include <thread>
 
 namespace gale::worker {
@@ -12,9 +13,10 @@ namespace {
 constexpr int32_t kChunk = 4 << 20;
 
 // The namespace's snapshot, fetched whole; "" with *waiting set while its
-// holder has not sent it.
+// holder has not sent it (*holder_alive: and heartbeats).
 Result<std::string> Fetch(rpc::NimbusConnection& conn, const StateImport& what,
-                          const std::string& ns, bool* none, std::string* waiting) {
+                          const std::string& ns, bool* none, std::string* waiting,
+                          bool* holder_alive) {
   std::string bytes;
   while (true) {
     thrift::StateChunk chunk;
@@ -23,6 +25,7 @@ Result<std::string> Fetch(rpc::NimbusConnection& conn, const StateImport& what,
                    static_cast<int64_t>(bytes.size()), kChunk);
     }));
     *none = chunk.status == thrift::StateFetchStatus::NONE;
+    *holder_alive = chunk.__isset.holder_alive && chunk.holder_alive;
     if (chunk.status != thrift::StateFetchStatus::READY) {
       *waiting = chunk.message;
       return std::string();
@@ -59,15 +62,22 @@ void Heartbeat(rpc::NimbusConnection& conn, const StateImport& what) {
 Status ImportMovedState(const StateImport& what, const std::vector<std::string>& namespaces,
                         const std::function<rpc::NimbusConnection*()>& connection,
                         const std::function<bool()>& stop) {
-  const auto give_up = std::chrono::steady_clock::now() + what.wait;
+  // The wait runs while the holder is silent: a holder that heartbeats is
+  // sending (a large database, or its worker still letting go) and is waited
+  // for, up to ten times as long in all.
+  const auto start = std::chrono::steady_clock::now();
+  auto give_up = start + what.wait;
   for (const std::string& ns : namespaces) {
     std::string waiting = "nimbus cannot be reached";
     while (true) {
       if (stop()) return Status::Unavailable("stopped while fetching state " + ns);
       rpc::NimbusConnection* conn = connection();
       if (conn) {
-        bool none = false;
-        auto bytes = Fetch(*conn, what, ns, &none, &waiting);
+        bool none = false, holder_alive = false;
+        auto bytes = Fetch(*conn, what, ns, &none, &waiting, &holder_alive);
+        if (holder_alive) {
+          give_up = std::min(std::chrono::steady_clock::now() + what.wait, start + 10 * what.wait);
+        }
         if (!bytes.ok() && bytes.status().code() != StatusCode::kUnavailable) {
           return Status(bytes.status().code(), "state " + ns + ": " + bytes.status().message());
         }
@@ -92,7 +102,10 @@ Status ImportMovedState(const StateImport& what, const std::vector<std::string>&
                                      "; exactly once does not go on without it (the "
                                      "worker starts again and asks again)");
         }
-        if (conn) GALE_RETURN_IF_ERROR(Claim(*conn, what, ns));
+        // Never without the claim: the holder's copy, sent later, would
+        // otherwise be imported over this task's newer commits at a restart.
+        if (!conn) return Status::Unavailable(why + "; nimbus cannot be reached to take it over");
+        GALE_RETURN_IF_ERROR(Claim(*conn, what, ns));
         GALE_LOG(kWarn) << why << "; at least once, going on from the state on this supervisor";
         break;
       }

@@ -43,11 +43,17 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
     return Status::Internal("cannot rename '" + tmp + "': " + std::strerror(errno));
   }
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  (void)SyncPath(dir.empty() ? "." : dir);
+  return Status::Ok();
+}
+
+Status SyncPath(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Internal("cannot open '" + path + "': " + std::strerror(errno));
+  const bool synced = ::fsync(fd) == 0;
+  const std::string err = synced ? "" : std::strerror(errno);
+  ::close(fd);
+  if (!synced) return Status::Internal("cannot sync '" + path + "': " + err);
   return Status::Ok();
 }
 

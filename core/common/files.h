@@ -15,6 +15,10 @@ Result<std::string> ReadWholeFile(const std::string& path);
 // holds either the old content or the new, never a mix.
 Status WriteFileAtomically(const std::string& path, const std::string& content);
 
+// fsyncs a file or a directory (a directory: the names in it, after a
+// rename or a create).
+Status SyncPath(const std::string& path);
+
 // The absolute path of the running executable (/proc/self/exe), or `argv0`
 // when that cannot be read. Daemons find their sibling programs by it.
 std::string SelfExecutable(const char* argv0);

@@ -33,7 +33,9 @@ std::string StateNamespace(const Config& config, const std::string& topology,
                            const std::string& component, int task_index) {
   std::string base = config.GetString("topology.state.namespace", "");
   if (base.empty()) base = config.GetString("storm.id", topology);
-  return base + "/" + component + "/" + std::to_string(task_index);
+  // "index-": state named by task id before (`<component>/<task id>`) is
+  // never taken for another task's.
+  return base + "/" + component + "/index-" + std::to_string(task_index);
 }
 
 void SetRunDefaults(Config& topology_config, const std::string& id,

@@ -123,6 +123,11 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   CHECK(*taken);
   CHECK(mover.HolderOf(ns) == "");
   CHECK(mover.ExportsFor("s1", now).empty());
+  // s1 did not hear the answer and asks again: taken, so it empties its copy.
+  auto again_taken = mover.FinishUpload("s1", ns, 11, true);
+  REQUIRE(again_taken.ok());
+  CHECK(*again_taken);
+  CHECK(mover.FinishUpload("s3", ns, 11, true).status().code() == StatusCode::kFailedPrecondition);
 
   // Nimbus restarted: it still holds it.
   StateMover again(dir.path());
@@ -147,8 +152,9 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
 
   // A topology killed: its own namespaces are forgotten, a named one kept.
   again.Assigned({{"mine/count/3", "s2"}});
-  again.Forget({{ns, "s2"}, {"mine/count/3", "s2"}}, "wc-1-100");
+  again.Forget("wc-1-100");
   CHECK_FALSE(again.HolderOf(ns).has_value());
+  CHECK_FALSE(again.HolderOf("wc-1-100/count/4").has_value());
   CHECK(again.HolderOf("mine/count/3") == "s2");
 }
 

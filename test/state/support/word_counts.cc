@@ -1,5 +1,6 @@
 #include "test/state/support/word_counts.h"
 
+#include "core/state/checkpoint.h"
 #include "core/state/key_value_state.h"
 #include "core/state/state_store.h"
 #include "test/support/process.h"
@@ -44,8 +45,11 @@ void AddCommitted(Result<std::unique_ptr<state::StateStore>> store, Counts& out)
   });
 }
 
+// As a task of `component` in the namespace `ns` names its state.
 std::string TaskNamespace(const std::string& ns, const std::string& component, int index) {
-  return ns + "/" + component + "/" + std::to_string(index);
+  Config config;
+  config.Set("topology.state.namespace", Value(ns));
+  return state::StateNamespace(config, "", component, index);
 }
 
 }  // namespace
@@ -60,7 +64,7 @@ Counts CommittedInRedis(int port, const std::string& ns, const std::string& comp
 
 Counts CommittedInRocksDb(const std::vector<std::string>& dirs, const std::string& ns,
                           const std::string& component) {
-  // Each task's database is <dir>/<ns>/<component>/<task> (core/state/README.md):
+  // Each task's database is <dir>/<ns>/<component>/index-<i> (core/state/README.md):
   // open those there are, creating none.
   Counts out;
   for (const std::string& dir : dirs) {

@@ -22,7 +22,7 @@ std::string Corpus(int lines, Counts* exact);
 Counts CountsFile(const std::string& path);
 
 // The committed counts of every task (1..16) of `component` under
-// `ns`/<component>/<task>, summed: in the Redis on `port`, or in the
+// `ns`/<component>/index-<i>, summed: in the Redis on `port`, or in the
 // RocksDB directories `dirs` (which no running process may hold: throws
 // std::runtime_error when one is locked).
 Counts CommittedInRedis(int port, const std::string& ns, const std::string& component);
