@@ -156,7 +156,10 @@ Status StateMover::Upload(const std::string& supervisor, const std::string& ns, 
 
 Result<bool> StateMover::FinishUpload(const std::string& supervisor, const std::string& ns,
                                       int64_t size, bool needed) {
-  if (HolderOf(ns) == "" && taken_from_.count(ns) && taken_from_[ns] == supervisor) return true;
+  if (auto from = taken_from_.find(ns);
+      from != taken_from_.end() && from->second == supervisor && HolderOf(ns) == "") {
+    return true;  // taken before: the supervisor did not hear the answer
+  }
   if (HolderOf(ns) != supervisor) {
     return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
   }

@@ -180,24 +180,32 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   }
   runtime::WorkerOptions wo;
   wo.executors = layout->executors;
+  const WorkerIdentity identity{options.topology_id,
+                                options.supervisor_id,
+                                options.host,
+                                options.port,
+                                a.version,
+                                layout->my_index,
+                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()};
+  // The connection to nimbus, made again when it broke; null while nimbus
+  // cannot be reached.
+  auto connection = [&]() -> rpc::NimbusConnection* {
+    if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
+      auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
+      if (!again.ok()) return nullptr;
+      conn = std::move(again);
+    }
+    return conn->get();
+  };
   if (!wp.state_imports.empty()) {
     StateImport what;
-    what.topology_id = options.topology_id;
-    what.supervisor_id = options.supervisor_id;
-    what.port = options.port;
-    what.assignment_version = a.version;
+    what.worker = identity;
     what.rocksdb_dir = rocksdb_dir;
     what.exactly_once = (*plan)->exactly_once();
     what.wait = std::chrono::seconds(
         (*plan)->topology_config().GetInt("topology.state.rocksdb.move.wait.secs", 60));
-    auto connection = [&]() -> rpc::NimbusConnection* {
-      if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
-        auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
-        if (!again.ok()) return nullptr;
-        conn = std::move(again);
-      }
-      return conn->get();
-    };
     s = ImportMovedState(what, wp.state_imports, connection, [] { return g_signals.load() > 0; });
     if (s.code() == StatusCode::kFailedPrecondition) {  // the assignment moved on meanwhile
       GALE_LOG(kInfo) << "worker " << me << ": " << s.message() << "; exiting";
@@ -236,15 +244,6 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
 
   int code = 0;
   auto next_beat = std::chrono::steady_clock::now();
-  WorkerIdentity identity{options.topology_id,
-                          options.supervisor_id,
-                          options.host,
-                          options.port,
-                          a.version,
-                          layout->my_index,
-                          std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()};
   while (g_signals.load() == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::string fatal = (*rt)->Fatal();
@@ -260,13 +259,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     const thrift::WorkerHeartbeat hb = MakeHeartbeat(
         identity, (*rt)->ExecutorReports(),
         static_cast<int64_t>((*rt)->dropped_tuples() + ts.frames_dropped + ts.frames_stale));
-    if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
-      auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
-      if (!again.ok()) continue;  // nimbus is away: keep running, try again next beat
-      conn = std::move(again);
-    }
+    rpc::NimbusConnection* nimbus = connection();
+    if (!nimbus) continue;  // nimbus is away: keep running, try again next beat
     thrift::WorkerHeartbeatResponse resp;
-    s = (*conn)->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
+    s = nimbus->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
     const BeatVerdict verdict = Judge(s, resp, a.version);
     if (verdict == BeatVerdict::kTopologyGone) {
       GALE_LOG(kInfo) << "worker " << me << ": topology is gone; exiting";

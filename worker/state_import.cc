@@ -21,8 +21,8 @@ Result<std::string> Fetch(rpc::NimbusConnection& conn, const StateImport& what,
   while (true) {
     thrift::StateChunk chunk;
     GALE_RETURN_IF_ERROR(conn.Call([&](thrift::NimbusClient& c) {
-      c.fetchState(chunk, what.topology_id, what.supervisor_id, what.assignment_version, ns,
-                   static_cast<int64_t>(bytes.size()), kChunk);
+      c.fetchState(chunk, what.worker.topology_id, what.worker.supervisor_id,
+                   what.worker.assignment_version, ns, static_cast<int64_t>(bytes.size()), kChunk);
     }));
     *none = chunk.status == thrift::StateFetchStatus::NONE;
     *holder_alive = chunk.__isset.holder_alive && chunk.holder_alive;
@@ -43,16 +43,15 @@ Result<std::string> Fetch(rpc::NimbusConnection& conn, const StateImport& what,
 
 Status Claim(rpc::NimbusConnection& conn, const StateImport& what, const std::string& ns) {
   return conn.Call([&](thrift::NimbusClient& c) {
-    c.claimState(what.topology_id, what.supervisor_id, what.assignment_version, ns);
+    c.claimState(what.worker.topology_id, what.worker.supervisor_id, what.worker.assignment_version,
+                 ns);
   });
 }
 
+// With no executors: nimbus does not take a worker waiting for state for a
+// dead one.
 void Heartbeat(rpc::NimbusConnection& conn, const StateImport& what) {
-  thrift::WorkerHeartbeat hb;
-  hb.topology_id = what.topology_id;
-  hb.supervisor_id = what.supervisor_id;
-  hb.port = what.port;
-  hb.assignment_version = what.assignment_version;
+  const thrift::WorkerHeartbeat hb = MakeHeartbeat(what.worker, {}, 0);
   thrift::WorkerHeartbeatResponse resp;
   (void)conn.Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
 }

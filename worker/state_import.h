@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/common/status.h"
+#include "worker/heartbeat.h"
 
 #include <chrono>
 #include <cstdint>
@@ -21,9 +22,7 @@ class NimbusConnection;
 namespace gale::worker {
 
 struct StateImport {
-  std::string topology_id, supervisor_id;
-  int32_t port = 0;
-  int64_t assignment_version = 0;
+  WorkerIdentity worker;    // who asks, and heartbeats while it waits
   std::string rocksdb_dir;  // this supervisor's
   bool exactly_once = false;
   // How long to wait for a holder that has not sent the state

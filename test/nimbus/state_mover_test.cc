@@ -106,8 +106,10 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   auto wait = mover.Read("s2", ns, 0, 100, true);
   CHECK(wait.status == thrift::StateFetchStatus::WAIT);
   CHECK(wait.message.find("supervisor s1") != std::string::npos);
+  CHECK(wait.holder_alive);  // the worker waits for a holder that heartbeats
   CHECK(mover.Read("s2", ns, 0, 100, false).message.find("does not hear from") !=
         std::string::npos);
+  CHECK_FALSE(mover.Read("s2", ns, 0, 100, false).holder_alive);
 
   // Only the holder sends, from offset 0, in order.
   CHECK(mover.Upload("s2", ns, 0, "x").code() == StatusCode::kFailedPrecondition);
