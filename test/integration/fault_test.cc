@@ -131,7 +131,10 @@ TEST_CASE("SIGKILL of a worker: its supervisor restarts it at once and no id is 
   REQUIRE(back);
   Measure("worker restarted after SIGKILL", restart);
   CHECK(restart < 2.0);  // the supervisor sees the death at once (waitpid), not by timeout
-  CHECK(WaitFor([&] { return audit.ReplayedAndAcked(); }, seconds(60)));
+  const bool replayed = WaitFor([&] { return audit.ReplayedAndAcked(); }, seconds(60));
+  // The logs as they are now, workers' included: why no replay completed.
+  INFO("after the wait:\n" << cluster.Logs() << cluster.WorkerLogs() << Info(cluster));
+  CHECK(replayed);
   Measure("first replayed tree completed after the kill", Since(killed));
   audit.WaitComplete();
 }
