@@ -183,7 +183,7 @@ Status Nimbus::Recover() {
   // started before nimbus recorded holders (or whose record was lost) keeps
   // its RocksDB state when its tasks next move. Holders already recorded
   // stay: a move under way goes on.
-  for (const auto& [id, t] : topologies_) state_mover_.Assigned(PlacementFor(t));
+  for (const auto& [id, t] : topologies_) state_mover_.Recovered(PlacementFor(t));
   return Status::Ok();
 }
 
@@ -752,18 +752,23 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
 // ------------------------------------------------- moving RocksDB state
 
 const StateMover::Placement& Nimbus::PlacementFor(const thrift::StoredTopology& t) {
+  return CachedPlacementFor(t).placement;
+}
+
+const Nimbus::CachedPlacement& Nimbus::CachedPlacementFor(const thrift::StoredTopology& t) {
   CachedPlacement& cached = placements_[t.id];
   if (t.status == thrift::TopologyStatus::KILLED) {
     cached = CachedPlacement{};
-    return cached.placement;
+    return cached;
   }
   if (cached.version != t.assignment.version) {
     auto plan = PlanFor(t);
-    if (!plan.ok()) return cached.placement;  // logged by Schedule
+    if (!plan.ok()) return cached;  // logged by Schedule
     cached =
-        CachedPlacement{t.assignment.version, StateMover::PlacementOf(**plan, t.id, t.assignment)};
+        CachedPlacement{t.assignment.version, StateMover::PlacementOf(**plan, t.id, t.assignment),
+                        StateMover::ByWorker(**plan, t.id, t.assignment)};
   }
-  return cached.placement;
+  return cached;
 }
 
 std::vector<std::string> Nimbus::StateExports(const std::string& supervisor_id) {
@@ -839,10 +844,23 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
   r.status = t->status;
   r.assignment_version = t->assignment.version;
   r.assigned = false;
-  for (const auto& w : t->assignment.workers) {
-    r.assigned = r.assigned || (w.supervisor_id == hb.supervisor_id && w.port == hb.port);
+  size_t index = 0;
+  for (size_t i = 0; i < t->assignment.workers.size(); ++i) {
+    const auto& w = t->assignment.workers[i];
+    if (w.supervisor_id == hb.supervisor_id && w.port == hb.port) {
+      r.assigned = true;
+      index = i;
+    }
   }
   if (r.assigned && hb.assignment_version == t->assignment.version) {
+    // Its tasks run (a worker still fetching their state reports none):
+    // their RocksDB state is on this supervisor from now on.
+    if (!hb.executors.empty()) {
+      const CachedPlacement& cached = CachedPlacementFor(*t);
+      if (index < cached.by_worker.size()) {
+        state_mover_.Ran(hb.supervisor_id, cached.by_worker[index]);
+      }
+    }
     WorkerState& w = workers_[{hb.topology_id, {hb.supervisor_id, hb.port}}];
     if (w.first_heartbeat.count() == 0) w.first_heartbeat = Now();
     w.last_heartbeat = Now();

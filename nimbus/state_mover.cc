@@ -34,12 +34,17 @@ Status StateMover::Recover() {
     return Status::Ok();
   }
   holders_ = std::move(stored->holders);
+  not_run_.clear();
+  for (const std::string& ns : stored->not_run) {
+    if (holders_.count(ns)) not_run_.insert(ns);
+  }
   return Status::Ok();
 }
 
 Status StateMover::Save() {
   thrift::StoredStateHolders stored;
   stored.holders = holders_;
+  stored.__set_not_run(std::vector<std::string>(not_run_.begin(), not_run_.end()));
   return WriteFileAtomically(state_dir_ + "/state-holders.bin", Serialize(stored));
 }
 
@@ -94,9 +99,42 @@ std::vector<std::string> StateMover::ImportsFor(const runtime::TopologyPlan& pla
   return out;
 }
 
-void StateMover::Assigned(const Placement& placement) {
+std::vector<std::vector<std::string>> StateMover::ByWorker(const runtime::TopologyPlan& plan,
+                                                           const std::string& topology_id,
+                                                           const thrift::Assignment& a) {
+  std::vector<std::vector<std::string>> out(a.workers.size());
+  ForEachTask(plan, topology_id, a,
+              [&](const std::string& ns, int w) { out[static_cast<size_t>(w)].push_back(ns); });
+  return out;
+}
+
+void StateMover::Assigned(const Placement& placement) { Place(placement, /*ran=*/false); }
+
+void StateMover::Recovered(const Placement& placement) { Place(placement, /*ran=*/true); }
+
+void StateMover::Place(const Placement& placement, bool ran) {
   bool changed = false;
-  for (const auto& [ns, supervisor] : placement) changed |= holders_.emplace(ns, supervisor).second;
+  for (const auto& [ns, supervisor] : placement) {
+    auto [it, added] = holders_.emplace(ns, supervisor);
+    if (added) {
+      if (!ran) not_run_.insert(ns);
+      changed = true;
+    } else if (it->second != supervisor && not_run_.count(ns)) {
+      it->second = supervisor;
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  Status s = Save();
+  if (!s.ok()) GALE_LOG(kError) << "who holds RocksDB state is not saved: " << s;
+}
+
+void StateMover::Ran(const std::string& supervisor, const std::vector<std::string>& namespaces) {
+  bool changed = false;
+  for (const std::string& ns : namespaces) {
+    auto it = holders_.find(ns);
+    if (it != holders_.end() && it->second == supervisor) changed |= not_run_.erase(ns) > 0;
+  }
   if (!changed) return;
   Status s = Save();
   if (!s.ok()) GALE_LOG(kError) << "who holds RocksDB state is not saved: " << s;
@@ -111,6 +149,7 @@ void StateMover::Forget(const std::string& topology_id) {
     fs::remove(BlobPath(it->first, ".bin"), ec);
     fs::remove(BlobPath(it->first, ".part"), ec);
     taken_from_.erase(it->first);
+    not_run_.erase(it->first);
     it = holders_.erase(it);
     changed = true;
   }
@@ -129,7 +168,9 @@ std::vector<std::string> StateMover::ExportsFor(const std::string& supervisor,
                                                 const Placement& running) const {
   std::vector<std::string> out;
   for (const auto& [ns, runs_on] : running) {
-    if (runs_on != supervisor && HolderOf(ns) == supervisor) out.push_back(ns);
+    if (runs_on != supervisor && HolderOf(ns) == supervisor && !not_run_.count(ns)) {
+      out.push_back(ns);
+    }
   }
   return out;
 }
@@ -238,13 +279,16 @@ thrift::StateChunk StateMover::Read(const std::string& supervisor, const std::st
 Status StateMover::Claim(const std::string& supervisor, const std::string& ns) {
   const std::string before = holders_.count(ns) ? holders_[ns] : std::string("?");
   if (before == supervisor) return Status::Ok();
+  const bool before_ran = !not_run_.count(ns);
   holders_[ns] = supervisor;
+  not_run_.erase(ns);
   if (Status s = Save(); !s.ok()) {
     if (before == "?") {
       holders_.erase(ns);
     } else {
       holders_[ns] = before;
     }
+    if (!before_ran) not_run_.insert(ns);
     return s;
   }
   taken_from_.erase(ns);

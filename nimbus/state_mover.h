@@ -18,6 +18,9 @@
 // and claims. So a copy is never taken from, or given to, a worker that
 // runs the task, and a crash at any step leaves one holder with the state.
 //
+// A holder whose worker has not reported running the task yet has no state:
+// such a namespace follows its task without a move (Ran, Assigned).
+//
 // Threading: none of its own; Nimbus calls it under its mutex.
 #pragma once
 
@@ -28,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,8 +60,22 @@ class StateMover {
                                       const std::string& topology_id, const thrift::Assignment& a,
                                       int worker) const;
 
-  // Tasks assigned: a namespace nobody holds yet is held where it runs.
+  // For each worker of `a` (by index), the namespaces of its tasks.
+  static std::vector<std::vector<std::string>> ByWorker(const runtime::TopologyPlan& plan,
+                                                        const std::string& topology_id,
+                                                        const thrift::Assignment& a);
+
+  // Tasks assigned: a namespace nobody holds yet is held where it runs, as
+  // not run there yet; one whose holder has not run its task follows it (no
+  // state can be there: nothing to move or wait for).
   void Assigned(const Placement& placement);
+  // A recovered topology's tasks: a namespace nobody holds is held where
+  // its task is assigned, as having run there (its worker may have written
+  // state before this nimbus started: it moves, or is waited for).
+  void Recovered(const Placement& placement);
+  // A worker of `supervisor` reported running the tasks of `namespaces`:
+  // from now on their state is there, and moves with them.
+  void Ran(const std::string& supervisor, const std::vector<std::string>& namespaces);
   // A topology is gone: its namespaces (those of its own id, whatever its
   // last assignment; a namespace the user named outlives it, for a
   // resubmission) are forgotten, with their files.
@@ -97,6 +115,10 @@ class StateMover {
   std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
   // The supervisor each namespace nimbus holds came from (since this start).
   std::map<std::string, std::string> taken_from_;
+  // Holders whose worker has not reported running the task yet.
+  std::set<std::string> not_run_;
+
+  void Place(const Placement& placement, bool ran);
 };
 
 }  // namespace gale::nimbus

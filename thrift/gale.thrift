@@ -516,6 +516,10 @@ struct StoredStateHolders {
   // State namespace -> supervisor id; "" while nimbus holds it on its way
   // to the task's new supervisor.
   1: required map<string, string> holders,
+  // Holders whose worker has not reported running the task yet: no state
+  // there yet, so the namespace follows its task without a move. Absent in
+  // files of earlier versions: every holder counts as having run it.
+  2: optional list<string> not_run,
 }
 
 // Nimbus's statistics windows (nimbus/stats_store.h), on disk as

@@ -76,6 +76,12 @@ TEST_CASE("Only stateful tasks with RocksDB state in the supervisor's directory 
   CHECK(names == std::map<std::string, std::string>{{"wc-1-100/$checkpointspout", "s1"},
                                                     {"wc-1-100/count", "s2"}});
   CHECK(placement.size() == 3);
+  // By worker: the checkpoint spout's on s1 (worker 0), count's two on s2.
+  const auto by_worker = StateMover::ByWorker(*plan, "wc-1-100", Assign(*plan, {"count"}));
+  REQUIRE(by_worker.size() == 2);
+  CHECK(by_worker[0].size() == 1);
+  CHECK(by_worker[1].size() == 2);
+  for (const std::string& ns : by_worker[1]) CHECK(placement.at(ns) == "s2");
 
   config.Set("topology.state.namespace", "mine");
   for (const auto& [ns, s] :
@@ -96,6 +102,7 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   const std::string ns = "wc-1-100/count/3";
   mover.Assigned({{ns, "s1"}});
   CHECK(mover.HolderOf(ns) == "s1");
+  mover.Ran("s1", {ns});         // its worker reported the task
   mover.Assigned({{ns, "s2"}});  // moved: s1 still holds it
   CHECK(mover.HolderOf(ns) == "s1");
   const StateMover::Placement now{{ns, "s2"}};
@@ -158,6 +165,48 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   CHECK_FALSE(again.HolderOf(ns).has_value());
   CHECK_FALSE(again.HolderOf("wc-1-100/count/4").has_value());
   CHECK(again.HolderOf("mine/count/3") == "s2");
+}
+
+// A task assigned to a supervisor whose worker never ran it (the
+// supervisor died first, or the task moved on before its worker started)
+// has no state there: it follows its task, nobody waits for it.
+TEST_CASE("State not run where it was assigned follows its task without a move", "[nimbus]") {
+  TempDir dir;
+  StateMover mover(dir.path());
+  REQUIRE(mover.Recover().ok());
+  const std::string ns = "wc-1-100/count/index-0";
+  mover.Assigned({{ns, "s1"}});
+  mover.Assigned({{ns, "s2"}});  // s1 never ran it
+  CHECK(mover.HolderOf(ns) == "s2");
+  CHECK(mover.ExportsFor("s1", {{ns, "s2"}}).empty());
+  CHECK(mover.Read("s2", ns, 0, 100, false).status == thrift::StateFetchStatus::NONE);
+  // Another supervisor's report does not count for s2.
+  mover.Ran("s3", {ns});
+  mover.Assigned({{ns, "s3"}});
+  CHECK(mover.HolderOf(ns) == "s3");
+
+  // Once s3's worker runs it, the state is there, also after a restart.
+  mover.Ran("s3", {ns});
+  StateMover again(dir.path());
+  REQUIRE(again.Recover().ok());
+  again.Assigned({{ns, "s4"}});
+  CHECK(again.HolderOf(ns) == "s3");
+  CHECK(again.ExportsFor("s3", {{ns, "s4"}}) == std::vector<std::string>{ns});
+  // Not run where it was assigned is kept across a restart too.
+  const std::string other = "wc-1-100/count/index-1";
+  again.Assigned({{other, "s1"}});
+  StateMover third(dir.path());
+  REQUIRE(third.Recover().ok());
+  third.Assigned({{other, "s2"}});
+  CHECK(third.HolderOf(other) == "s2");
+
+  // A recovered topology nobody was recorded to hold may have run: its
+  // state moves from where it was.
+  const std::string old = "wc-1-100/count/index-2";
+  third.Recovered({{old, "s1"}});
+  third.Assigned({{old, "s2"}});
+  CHECK(third.HolderOf(old) == "s1");
+  CHECK(third.ExportsFor("s1", {{old, "s2"}}) == std::vector<std::string>{old});
 }
 
 }  // namespace

@@ -48,8 +48,10 @@ int64_t SummaryColumn(const std::string& out, const std::string& component, int 
 // The topology, submitted to `cluster` with `state_config` (YAML lines).
 struct ExactlyOnceWordCount {
   // `sink`: more bolts (YAML list items) and `sink_streams` their streams.
+  // `running`: the workers to wait for after the submit.
   ExactlyOnceWordCount(TestCluster& c, const std::string& state_config,
-                       const std::string& sink = "", const std::string& sink_streams = "")
+                       const std::string& sink = "", const std::string& sink_streams = "",
+                       size_t running = 2)
       : cluster(c) {
     const std::string corpus = c.dir().Write("corpus.txt", Corpus(6000, &exact));
     report = c.dir().path() + "/report.txt";
@@ -76,7 +78,7 @@ struct ExactlyOnceWordCount {
     auto r = c.Gale({"submit", yaml});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
-    REQUIRE(WaitFor([&] { return c.Workers().size() == 2; }, seconds(60)));
+    REQUIRE(WaitFor([&] { return c.Workers().size() == running; }, seconds(60)));
   }
 
   // SIGKILLs one of the two workers every `every`, taking turns, `kills`
@@ -296,6 +298,40 @@ TEST_CASE("Exactly once: tasks whose RocksDB state is on a lost supervisor wait 
   CHECK(CommittedInRocksDb(
             {cluster.dir().path() + "/sup1/state", cluster.dir().path() + "/sup2/state"},
             kNamespace, "count") == wc.exact);
+}
+
+// A supervisor assigned tasks that dies before its worker runs them has no
+// state of theirs: the tasks go on elsewhere from nothing, without waiting
+// for it (a holder that never ran the task is no holder). sup1 is stopped
+// (SIGSTOP) when the topology is submitted, so nimbus, still counting it
+// alive (supervisor timeout 10 s), gives it a worker that never starts;
+// then it is lost, and its tasks move to sup2.
+TEST_CASE("Exactly once: tasks assigned to a supervisor lost before it ran them do not wait for it",
+          "[state]") {
+  TestCluster cluster(2, 1, {}, {"--supervisor-timeout-secs", "10"}, {});
+  INFO(cluster.Logs());
+  cluster.supervisor(0).Kill(SIGSTOP);
+  ExactlyOnceWordCount wc(cluster,
+                          "  topology.state.provider: rocksdb\n"
+                          "  topology.state.rocksdb.move.wait.secs: 2\n",
+                          "", "", 1);
+  CHECK(cluster.Workers()[0].supervisor == "sup2");
+  cluster.LoseSupervisor("sup1");
+  std::cerr << "[measure] SIGKILLed supervisor sup1 before it started its worker\n";
+  bool waited = false;
+  REQUIRE(WaitFor(
+      [&] {
+        waited =
+            waited || cluster.Gale({"info", "eo"}).out.find("did not come") != std::string::npos;
+        return wc.ReportExact();
+      },
+      seconds(180)));
+  INFO(cluster.WorkerLogs());
+  CHECK_FALSE(waited);
+  std::this_thread::sleep_for(seconds(5));
+  wc.Kill();
+  CHECK(CommittedInRocksDb({cluster.dir().path() + "/sup2/state"}, kNamespace, "count") ==
+        wc.exact);
 }
 
 // Windows are persistent in an exactly-once topology: a window open when
