@@ -6,9 +6,9 @@
 #include "core/common/files.h"
 #include "core/common/logging.h"
 #include "core/common/strings.h"
+#include "core/plan/topology_plan.h"
 #include "core/plugin/describe.h"
 #include "core/runtime/stats.h"
-#include "core/runtime/topology_plan.h"
 #include "core/topology/validator.h"
 #include "core/transport/zmq_transport.h"
 #include "thrift/convert.h"
@@ -35,9 +35,9 @@ bool SameSlot(const thrift::WorkerSlot& a, const thrift::WorkerSlot& b) {
   return a.supervisor_id == b.supervisor_id && a.port == b.port;
 }
 
-Result<std::unique_ptr<runtime::TopologyPlan>> PlanOf(const thrift::Topology& t) {
+Result<std::unique_ptr<plan::TopologyPlan>> PlanOf(const thrift::Topology& t) {
   GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(t));
-  return runtime::TopologyPlan::Build(spec);
+  return plan::TopologyPlan::Build(spec);
 }
 
 Status AlreadyRunning(const std::string& name) {
@@ -322,7 +322,7 @@ std::vector<thrift::WorkerSlot> Nimbus::FreeSlots() const {
   return out;
 }
 
-Result<const runtime::TopologyPlan*> Nimbus::PlanFor(const thrift::StoredTopology& t) {
+Result<const plan::TopologyPlan*> Nimbus::PlanFor(const thrift::StoredTopology& t) {
   // The plan depends on the submitted topology (fixed) and on what a
   // rebalance changes: rebuilt only when those change, not every tick.
   std::string key = std::to_string(t.num_workers);
@@ -332,7 +332,7 @@ Result<const runtime::TopologyPlan*> Nimbus::PlanFor(const thrift::StoredTopolog
     GALE_ASSIGN_OR_RETURN(auto plan, PlanOf(Effective(t)));
     cached = CachedPlan{key, std::move(plan)};
   }
-  return static_cast<const runtime::TopologyPlan*>(cached.plan.get());
+  return static_cast<const plan::TopologyPlan*>(cached.plan.get());
 }
 
 void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
@@ -471,7 +471,7 @@ Status Nimbus::Submit(const thrift::Topology& topology, thrift::TopologyStatus::
   }
   // Without the lock: the describer may take up to its time limit.
   GALE_RETURN_IF_ERROR(CheckAgainstPlugins(options_, spec));
-  GALE_ASSIGN_OR_RETURN(auto plan, runtime::TopologyPlan::Build(spec));
+  GALE_ASSIGN_OR_RETURN(auto plan, plan::TopologyPlan::Build(spec));
   if (initial != thrift::TopologyStatus::ACTIVE && initial != thrift::TopologyStatus::INACTIVE) {
     return Status::InvalidArgument("a topology starts ACTIVE or INACTIVE");
   }
@@ -881,7 +881,7 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
   return r;
 }
 
-void Nimbus::RecordErrors(const thrift::StoredTopology& t, const runtime::TopologyPlan& plan,
+void Nimbus::RecordErrors(const thrift::StoredTopology& t, const plan::TopologyPlan& plan,
                           const thrift::WorkerHeartbeat& hb) {
   for (const auto& err : hb.errors) {
     const int c = err.__isset.task ? plan.ComponentOfTask(err.task) : -1;
@@ -948,7 +948,7 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   thrift::StoredTopology* t = FindByName(name);
   if (!t) return Status::NotFound("no topology named '" + name + "'");
-  GALE_ASSIGN_OR_RETURN(const runtime::TopologyPlan* plan, PlanFor(*t));
+  GALE_ASSIGN_OR_RETURN(const plan::TopologyPlan* plan, PlanFor(*t));
   thrift::TopologyInfo info;
   info.id = t->id;
   info.name = name;
@@ -1154,7 +1154,7 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
   std::lock_guard<std::mutex> lock(mu_);
   thrift::StoredTopology* t = FindByName(name);
   if (!t) return Status::NotFound("no topology named '" + name + "'");
-  GALE_ASSIGN_OR_RETURN(const runtime::TopologyPlan* plan, PlanFor(*t));
+  GALE_ASSIGN_OR_RETURN(const plan::TopologyPlan* plan, PlanFor(*t));
 
   const int64_t now_secs = UnixNowSecs();
   thrift::TopologyPageInfo page;
@@ -1173,8 +1173,8 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
   for (const auto& c : plan->components()) {
     thrift::ComponentPageInfo cp;
     cp.id = c.id;
-    cp.kind = c.role == runtime::Role::kSpout ? thrift::ComponentKind::SPOUT
-                                              : thrift::ComponentKind::BOLT;
+    cp.kind =
+        c.role == plan::Role::kSpout ? thrift::ComponentKind::SPOUT : thrift::ComponentKind::BOLT;
     cp.num_executors = c.executor_count;
     cp.num_tasks = static_cast<int32_t>(c.tasks.size());
     page.num_tasks += cp.num_tasks;

@@ -23,7 +23,7 @@
 
 #include "core/common/clock.h"
 #include "core/common/result.h"
-#include "core/runtime/topology_plan.h"
+#include "core/plan/topology_plan.h"
 #include "nimbus/nimbus_config.h"
 #include "nimbus/plugin_store.h"
 #include "nimbus/state_mover.h"
@@ -134,7 +134,7 @@ class Nimbus {
   // The topology as workers run it: rebalance overrides applied.
   thrift::Topology Effective(const thrift::StoredTopology& t) const;
   // The TopologyPlan of Effective(t), cached per topology.
-  Result<const runtime::TopologyPlan*> PlanFor(const thrift::StoredTopology& t);
+  Result<const plan::TopologyPlan*> PlanFor(const thrift::StoredTopology& t);
   // Where `t`'s stateful tasks with RocksDB state run (state_mover.h),
   // cached per assignment version; empty for a killed topology.
   const StateMover::Placement& PlacementFor(const thrift::StoredTopology& t);
@@ -158,7 +158,7 @@ class Nimbus {
   std::map<std::string, thrift::StoredTopology> topologies_;  // by id
   struct CachedPlan {
     std::string key;  // num_workers and executor overrides it was built for
-    std::unique_ptr<runtime::TopologyPlan> plan;
+    std::unique_ptr<plan::TopologyPlan> plan;
   };
   std::map<std::string, CachedPlan> plans_;  // by topology id
   StateMover state_mover_;
@@ -187,7 +187,7 @@ class Nimbus {
     auto operator<=>(const ErrorKey&) const = default;
   };
   std::map<std::string, std::map<std::string, std::map<ErrorKey, thrift::ErrorInfo>>> errors_;
-  void RecordErrors(const thrift::StoredTopology& t, const runtime::TopologyPlan& plan,
+  void RecordErrors(const thrift::StoredTopology& t, const plan::TopologyPlan& plan,
                     const thrift::WorkerHeartbeat& hb);
   int64_t next_id_ = 1;
   // When Tick() (or a submit) last ran. A longer gap than kStallThreshold

@@ -52,7 +52,7 @@ std::string StateMover::BlobPath(const std::string& ns, const char* ext) const {
   return moves_dir_ + "/" + Sha256Hex(ns) + ext;
 }
 
-void StateMover::ForEachTask(const runtime::TopologyPlan& plan, const std::string& topology_id,
+void StateMover::ForEachTask(const plan::TopologyPlan& plan, const std::string& topology_id,
                              const thrift::Assignment& a,
                              const std::function<void(const std::string&, int)>& f) {
   std::vector<int> task_worker(static_cast<size_t>(plan.task_count()) + 1, -1);
@@ -77,7 +77,7 @@ void StateMover::ForEachTask(const runtime::TopologyPlan& plan, const std::strin
   }
 }
 
-StateMover::Placement StateMover::PlacementOf(const runtime::TopologyPlan& plan,
+StateMover::Placement StateMover::PlacementOf(const plan::TopologyPlan& plan,
                                               const std::string& topology_id,
                                               const thrift::Assignment& a) {
   Placement out;
@@ -87,7 +87,7 @@ StateMover::Placement StateMover::PlacementOf(const runtime::TopologyPlan& plan,
   return out;
 }
 
-std::vector<std::string> StateMover::ImportsFor(const runtime::TopologyPlan& plan,
+std::vector<std::string> StateMover::ImportsFor(const plan::TopologyPlan& plan,
                                                 const std::string& topology_id,
                                                 const thrift::Assignment& a, int worker) const {
   std::vector<std::string> out;
@@ -99,7 +99,7 @@ std::vector<std::string> StateMover::ImportsFor(const runtime::TopologyPlan& pla
   return out;
 }
 
-std::vector<std::vector<std::string>> StateMover::ByWorker(const runtime::TopologyPlan& plan,
+std::vector<std::vector<std::string>> StateMover::ByWorker(const plan::TopologyPlan& plan,
                                                            const std::string& topology_id,
                                                            const thrift::Assignment& a) {
   std::vector<std::vector<std::string>> out(a.workers.size());

@@ -25,7 +25,7 @@
 #pragma once
 
 #include "core/common/result.h"
-#include "core/runtime/topology_plan.h"
+#include "core/plan/topology_plan.h"
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <functional>
@@ -52,16 +52,16 @@ class StateMover {
   // supervisor's own directory (a topology that names its own
   // topology.state.rocksdb.dir keeps it there: a disk every machine
   // mounts), each with the supervisor `a` runs it on.
-  static Placement PlacementOf(const runtime::TopologyPlan& plan, const std::string& topology_id,
+  static Placement PlacementOf(const plan::TopologyPlan& plan, const std::string& topology_id,
                                const thrift::Assignment& a);
   // Those of them that worker `worker` of `a` runs and its supervisor does
   // not hold: what it fetches before its tasks start.
-  std::vector<std::string> ImportsFor(const runtime::TopologyPlan& plan,
+  std::vector<std::string> ImportsFor(const plan::TopologyPlan& plan,
                                       const std::string& topology_id, const thrift::Assignment& a,
                                       int worker) const;
 
   // For each worker of `a` (by index), the namespaces of its tasks.
-  static std::vector<std::vector<std::string>> ByWorker(const runtime::TopologyPlan& plan,
+  static std::vector<std::vector<std::string>> ByWorker(const plan::TopologyPlan& plan,
                                                         const std::string& topology_id,
                                                         const thrift::Assignment& a);
 
@@ -105,7 +105,7 @@ class StateMover {
 
  private:
   // f(namespace, worker index) for each such task.
-  static void ForEachTask(const runtime::TopologyPlan& plan, const std::string& topology_id,
+  static void ForEachTask(const plan::TopologyPlan& plan, const std::string& topology_id,
                           const thrift::Assignment& a,
                           const std::function<void(const std::string&, int)>& f);
   std::string BlobPath(const std::string& ns, const char* ext) const;

@@ -12,8 +12,8 @@
 #include "core/common/sha256.h"
 #include "core/multilang/resources.h"
 #include "core/multilang/shell_component.h"
+#include "core/plan/topology_plan.h"
 #include "core/plugin/loader.h"
-#include "core/runtime/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
 #include "core/state/checkpoint.h"
 #include "core/transport/zmq_transport.h"
@@ -156,7 +156,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   }
   auto classes = plugin::ClassRegistry::Load(spec->plugins);
   if (!classes.ok()) { return GiveUp(me, classes.status()); }
-  auto plan = runtime::TopologyPlan::Build(*spec);
+  auto plan = plan::TopologyPlan::Build(*spec);
   if (!plan.ok()) { return GiveUp(me, plan.status()); }
 
   // Who runs what.

@@ -1,8 +1,8 @@
 #include "worker/local_mode.h"
 
 #include "core/common/clock.h"
-#include "core/runtime/load_topology.h"
-#include "core/runtime/topology_plan.h"
+#include "core/plan/load_topology.h"
+#include "core/plan/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
 #include "core/state/checkpoint.h"
 #include "worker/shutdown.h"
@@ -27,11 +27,11 @@ std::atomic<int> g_signals{0};
 static_assert(std::atomic<int>::is_always_lock_free);
 extern "C" void OnSignal(int) { g_signals.fetch_add(1); }
 
-const char* RoleName(runtime::Role r) {
+const char* RoleName(plan::Role r) {
   switch (r) {
-    case runtime::Role::kSpout: return "spout";
-    case runtime::Role::kBolt: return "bolt";
-    case runtime::Role::kAcker: return "acker";
+    case plan::Role::kSpout: return "spout";
+    case plan::Role::kBolt: return "bolt";
+    case plan::Role::kAcker: return "acker";
   }
   return "?";
 }
@@ -59,10 +59,9 @@ void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, 
         << std::right << std::setw(6) << c.executors << std::setw(6) << c.tasks << std::setw(11)
         << s.emitted << std::setw(12) << s.transferred << std::setw(11) << s.acked << std::setw(9)
         << s.failed << std::setw(11) << s.executed << std::setw(13)
-        << (c.role == runtime::Role::kSpout ? "-" : Fixed(s.execute_latency_ms(), 4))
-        << std::setw(13)
-        << (c.role == runtime::Role::kSpout ? Fixed(s.complete_latency_ms(), 3) : "-")
-        << std::setw(8) << s.error_count << "\n";
+        << (c.role == plan::Role::kSpout ? "-" : Fixed(s.execute_latency_ms(), 4)) << std::setw(13)
+        << (c.role == plan::Role::kSpout ? Fixed(s.complete_latency_ms(), 3) : "-") << std::setw(8)
+        << s.error_count << "\n";
   }
   out << "ran " << Fixed(secs, 2) << " s\n";
   for (const auto& c : stats) {
@@ -75,8 +74,8 @@ void PrintTable(const std::vector<runtime::ComponentStats>& stats, double secs, 
 }  // namespace
 
 int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
-  auto loaded = runtime::LoadForCommand(options.file, options.filter_file,
-                                        runtime::PluginIsolation::kInProcess, err);
+  auto loaded = plan::LoadForCommand(options.file, options.filter_file,
+                                     plan::PluginIsolation::kInProcess, err);
   if (!loaded) return 2;
   // Each run its own id (two runs in one second too), RocksDB state in
   // ./gale-state.
@@ -84,7 +83,7 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
                         loaded->spec.name + "-local-" + std::to_string(::time(nullptr)) + "-" +
                             std::to_string(::getpid()),
                         "gale-state");
-  auto plan = runtime::TopologyPlan::Build(loaded->spec);
+  auto plan = plan::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
     err << plan.status().message() << "\n";
     return 2;

@@ -16,7 +16,7 @@ using internal::TupleAccess;
 class BoltExecutor::Collector final : public OutputCollector {
  public:
   Collector(BoltExecutor& ex, int32_t task) : ex_(ex), task_(task) {
-    if (ex.shared_.plan.acking() && ex.component().role == Role::kBolt) {
+    if (ex.shared_.plan.acking() && ex.component().role == plan::Role::kBolt) {
       ack_ = &ex.component().FindOutput(acking::kAckAckStream)->meta;
       fail_ = &ex.component().FindOutput(acking::kAckFailStream)->meta;
       reset_ = &ex.component().FindOutput(acking::kAckResetTimeoutStream)->meta;
@@ -62,7 +62,7 @@ class BoltExecutor::Collector final : public OutputCollector {
 
  protected:
   TaskIds EmitTo(std::string_view stream, AnchorSpan anchors, Values&& values) override {
-    const OutputStream& out = ex_.ResolveStream(stream);
+    const plan::OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
@@ -75,8 +75,8 @@ class BoltExecutor::Collector final : public OutputCollector {
 
   void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
                     Values&& values) override {
-    const OutputStream* out;
-    if (ex_.component().role == Role::kAcker) {
+    const plan::OutputStream* out;
+    if (ex_.component().role == plan::Role::kAcker) {
       out = ex_.component().FindOutput(stream);
     } else {
       out = &ex_.ResolveStream(stream);
@@ -92,7 +92,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   }
 
  private:
-  void Send(const OutputStream& out, AnchorSpan anchors, Values&& values) {
+  void Send(const plan::OutputStream& out, AnchorSpan anchors, Values&& values) {
     if (!out.system) {
       ex_.mutable_stats().AddEmitted(1, targets_.size());
       if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
@@ -119,7 +119,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   uint64_t acks_ = 0;
 };
 
-BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+BoltExecutor::BoltExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
                            std::vector<std::unique_ptr<Bolt>> bolts)
     : Executor(shared, plan), bolts_(std::move(bolts)) {
   batch_inputs_.Resize(input_count());
@@ -136,7 +136,7 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
       polled_.emplace_back(i, p);
     }
   }
-  if (shared.plan.checkpointing() && component_.role == Role::kBolt) {
+  if (shared.plan.checkpointing() && component_.role == plan::Role::kBolt) {
     const Config effective = shared.plan.topology_config().MergedWith(component_.config);
     stateful_ = state::IsStateful(effective);
     exactly_once_ = state::ExactlyOnce(effective);

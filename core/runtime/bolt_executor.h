@@ -26,7 +26,7 @@ namespace gale::runtime {
 
 class BoltExecutor final : public Executor {
  public:
-  BoltExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+  BoltExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
                std::vector<std::unique_ptr<Bolt>> bolts);
   ~BoltExecutor() override;
   // False while a Polled bolt is Busy() (polled.h); true otherwise, as for

@@ -11,7 +11,7 @@
 
 namespace gale::runtime {
 
-Executor::Executor(WorkerShared& shared, const ExecutorPlan& plan)
+Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
     : shared_(shared),
       component_(shared.plan.components()[static_cast<size_t>(plan.component)]),
       tasks_(plan.tasks),
@@ -90,7 +90,7 @@ void Executor::BuildGroupers() {
     auto& per_stream = groupers_[t];
     per_stream.resize(component_.outputs.size());
     for (size_t s = 0; s < component_.outputs.size(); ++s) {
-      for (const Route& r : component_.outputs[s]->routes) {
+      for (const plan::Route& r : component_.outputs[s]->routes) {
         grouping::GrouperArgs args;
         args.type = r.grouping;
         args.targets = shared_.plan.components()[static_cast<size_t>(r.target_component)].tasks;
@@ -103,7 +103,7 @@ void Executor::BuildGroupers() {
   }
 }
 
-const OutputStream& Executor::ResolveStream(std::string_view stream) const {
+const plan::OutputStream& Executor::ResolveStream(std::string_view stream) const {
   for (const auto& o : component_.outputs) {
     if (o->meta.stream == stream && !o->system) return *o;
   }
@@ -112,7 +112,7 @@ const OutputStream& Executor::ResolveStream(std::string_view stream) const {
                               "', which it did not declare in DeclareOutputFields()");
 }
 
-void Executor::ValueCountMismatch(const OutputStream& out, size_t count) const {
+void Executor::ValueCountMismatch(const plan::OutputStream& out, size_t count) const {
   const size_t declared = out.meta.fields.size();
   throw std::invalid_argument("component '" + component_.id + "' emitted " + std::to_string(count) +
                               (count == 1 ? " value" : " values") + " on stream '" +
@@ -121,7 +121,7 @@ void Executor::ValueCountMismatch(const OutputStream& out, size_t count) const {
                               gale::Join(out.meta.fields.names()) + "]");
 }
 
-void Executor::ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
+void Executor::ChooseTargets(int32_t task, const plan::OutputStream& out, const Values& values,
                              std::vector<int32_t>& targets) {
   targets.clear();
   auto& groupers = groupers_[TaskIndex(task)][out.index];
@@ -130,9 +130,9 @@ void Executor::ChooseTargets(int32_t task, const OutputStream& out, const Values
   }
 }
 
-bool Executor::DirectSubscriber(const OutputStream& out, int32_t target) const {
+bool Executor::DirectSubscriber(const plan::OutputStream& out, int32_t target) const {
   const int c = shared_.plan.ComponentOfTask(target);
-  for (const Route& r : out.routes) {
+  for (const plan::Route& r : out.routes) {
     if (r.target_component == c && r.grouping == topology::GroupingType::kDirect) return true;
   }
   return false;
@@ -195,7 +195,7 @@ void Executor::WaitForSpace(int& attempt) {
   }
 }
 
-void Executor::LogEmit(int32_t task, const OutputStream& out, const Values& values,
+void Executor::LogEmit(int32_t task, const plan::OutputStream& out, const Values& values,
                        const std::vector<int32_t>& targets) const {
   std::string v, t;
   for (const auto& x : values) v += (v.empty() ? "" : ", ") + x.ToString();

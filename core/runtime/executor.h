@@ -21,10 +21,10 @@
 #include "core/common/clock.h"
 #include "core/common/random.h"
 #include "core/grouping/grouping.h"
+#include "core/plan/topology_plan.h"
 #include "core/runtime/queue.h"
 #include "core/runtime/running_task.h"
 #include "core/runtime/stats.h"
-#include "core/runtime/topology_plan.h"
 #include "core/runtime/user_metrics.h"
 #include "core/tuple/tuple_access.h"
 
@@ -59,7 +59,7 @@ class Transfer {
 
 // Shared by the executors of one worker.
 struct WorkerShared {
-  const TopologyPlan& plan;
+  const plan::TopologyPlan& plan;
   Transfer& transfer;
   const Clock& clock;
   std::atomic<bool> active{true};    // the topology is ACTIVE: spouts call NextTuple
@@ -81,7 +81,7 @@ inline uint64_t WithResidue(uint64_t r, uint64_t n, uint64_t want) {
 
 class Executor {
  public:
-  Executor(WorkerShared& shared, const ExecutorPlan& plan);
+  Executor(WorkerShared& shared, const plan::ExecutorPlan& plan);
   virtual ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
@@ -99,7 +99,7 @@ class Executor {
   const UserMetrics& user_metrics() const { return user_metrics_; }
   // Tuples waiting in the input queue now (locks the queue: not for the hot path).
   size_t queue_depth() const { return queue_.size(); }
-  const ComponentPlan& component() const { return component_; }
+  const plan::ComponentPlan& component() const { return component_; }
   const std::vector<int32_t>& tasks() const { return tasks_; }
 
   // Envelopes sent / fully processed by this executor (processed includes
@@ -142,15 +142,15 @@ class Executor {
   // A remote destination that refuses keeps the batch (we are then blocked).
   void SendNow(int32_t task, const StreamMeta* meta, int32_t source_task, Values&& values);
   // Picks the target tasks of an emit on `out` by `task`'s groupers.
-  void ChooseTargets(int32_t task, const OutputStream& out, const Values& values,
+  void ChooseTargets(int32_t task, const plan::OutputStream& out, const Values& values,
                      std::vector<int32_t>& targets);
   // Whether `target` subscribed to `out` with a DIRECT grouping.
-  bool DirectSubscriber(const OutputStream& out, int32_t target) const;
-  const OutputStream& ResolveStream(std::string_view stream) const;
+  bool DirectSubscriber(const plan::OutputStream& out, int32_t target) const;
+  const plan::OutputStream& ResolveStream(std::string_view stream) const;
   // Throws std::invalid_argument, naming the component, the stream and both
   // counts, when `values` has not as many values as `out` declares fields
   // (Storm checks at the emit too): one comparison per emit.
-  void CheckValueCount(const OutputStream& out, const Values& values) const {
+  void CheckValueCount(const plan::OutputStream& out, const Values& values) const {
     if (values.size() != out.meta.fields.size()) [[unlikely]] {
       ValueCountMismatch(out, values.size());
     }
@@ -222,7 +222,7 @@ class Executor {
     return -1;
   }
   size_t input_count() const { return input_metas_.size(); }
-  void LogEmit(int32_t task, const OutputStream& out, const Values& values,
+  void LogEmit(int32_t task, const plan::OutputStream& out, const Values& values,
                const std::vector<int32_t>& targets) const;
 
  protected:
@@ -263,7 +263,7 @@ class Executor {
   std::string last_exception_;
 
   WorkerShared& shared_;
-  const ComponentPlan& component_;
+  const plan::ComponentPlan& component_;
   const std::vector<int32_t> tasks_;
   InputQueue queue_;
   ExecutorStats stats_;
@@ -273,7 +273,7 @@ class Executor {
  private:
   void BuildGroupers();
   void ConfigureStreamStats(int self);
-  [[noreturn]] void ValueCountMismatch(const OutputStream& out, size_t count) const;
+  [[noreturn]] void ValueCountMismatch(const plan::OutputStream& out, size_t count) const;
 
   void NoDestination(int32_t task);
   int DestinationOfTask(int32_t task) const {

@@ -14,7 +14,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
  public:
   Collector(SpoutExecutor& ex, int32_t task, uint32_t task_index, bool untracked)
       : ex_(ex), task_(task), task_index_(task_index), untracked_(untracked) {
-    if (const OutputStream* init = ex.component().FindOutput(acking::kAckInitStream)) {
+    if (const plan::OutputStream* init = ex.component().FindOutput(acking::kAckInitStream)) {
       init_meta_ = &init->meta;
     }
   }
@@ -23,7 +23,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
 
  protected:
   TaskIds EmitTo(std::string_view stream, Values&& values, std::optional<MessageId> id) override {
-    const OutputStream& out = ex_.ResolveStream(stream);
+    const plan::OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
@@ -36,7 +36,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
 
   void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
                     std::optional<MessageId> id) override {
-    const OutputStream& out = ex_.ResolveStream(stream);
+    const plan::OutputStream& out = ex_.ResolveStream(stream);
     if (!out.direct) {
       throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
                                   "', which is not declared direct");
@@ -48,7 +48,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   }
 
  private:
-  void Send(const OutputStream& out, Values&& values, std::optional<MessageId> id) {
+  void Send(const plan::OutputStream& out, Values&& values, std::optional<MessageId> id) {
     ++ex_.emits_;
     ex_.mutable_stats().AddEmitted(1, targets_.size());
     if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
@@ -93,7 +93,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   std::vector<int32_t> targets_;
 };
 
-SpoutExecutor::SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+SpoutExecutor::SpoutExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
                              std::vector<std::unique_ptr<Spout>> spouts,
                              std::vector<HostedAcker*> hosted)
     : Executor(shared, plan), spouts_(std::move(spouts)), hosted_(std::move(hosted)) {
@@ -114,8 +114,10 @@ SpoutExecutor::SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
   for (const auto& s : spouts_) {
     checkpointed_.push_back(dynamic_cast<state::CheckpointedSpout*>(s.get()));
   }
-  if (const OutputStream* o = component_.FindOutput(acking::kAckAckStream)) ack_meta_ = &o->meta;
-  if (const OutputStream* o = component_.FindOutput(acking::kAckFailStream)) fail_meta_ = &o->meta;
+  if (const plan::OutputStream* o = component_.FindOutput(acking::kAckAckStream))
+    ack_meta_ = &o->meta;
+  if (const plan::OutputStream* o = component_.FindOutput(acking::kAckFailStream))
+    fail_meta_ = &o->meta;
   for (size_t i = 0; i < tasks_.size(); ++i) {
     collectors_.push_back(std::make_unique<Collector>(*this, tasks_[i], static_cast<uint32_t>(i),
                                                       checkpointed_[i] != nullptr));
@@ -194,9 +196,9 @@ void SpoutExecutor::Answer(HostedAcker& h, int32_t acker, const acking::AckerTab
     }
     return;
   }
-  const OutputStream* stream = out.kind == Outcome::kAck    ? h.ack
-                               : out.kind == Outcome::kFail ? h.fail
-                                                            : h.reset;
+  const plan::OutputStream* stream = out.kind == Outcome::kAck    ? h.ack
+                                     : out.kind == Outcome::kFail ? h.fail
+                                                                  : h.reset;
   if (!DirectSubscriber(*stream, task)) return;  // as EmitDirect to a task that cannot take it
   Send(task, &stream->meta, acker, Values{static_cast<int64_t>(out.root)});
 }
@@ -240,7 +242,7 @@ void SpoutExecutor::Checkpoint(int32_t task, const Tuple& input) {
     if (fail_meta_) SendFails(fail_meta_, task, input);
     return;
   }
-  const OutputStream& out = ResolveStream(state::kCheckpointStream);
+  const plan::OutputStream& out = ResolveStream(state::kCheckpointStream);
   const Values values{txid, static_cast<int64_t>(action)};
   ChooseTargets(task, out, values, targets_);
   for (int32_t target : targets_) {

@@ -29,20 +29,20 @@ namespace gale::runtime {
 // so it includes the spout's Ack() for the trees it completes; inits
 // applied at the emit count as executed in no time.
 struct HostedAcker {
-  HostedAcker(const ComponentPlan& component, const ExecutorPlan& plan)
+  HostedAcker(const plan::ComponentPlan& component, const plan::ExecutorPlan& plan)
       : component(component),
         tasks(plan.tasks),
         tables(plan.tasks.size()),
         ack(component.FindOutput(acking::kAckAckStream)),
         fail(component.FindOutput(acking::kAckFailStream)),
         reset(component.FindOutput(acking::kAckResetTimeoutStream)) {}
-  const ComponentPlan& component;
+  const plan::ComponentPlan& component;
   const std::vector<int32_t> tasks;        // contiguous, ascending
   std::vector<acking::AckerTable> tables;  // by task index
   // The acker's answer streams, for spout tasks of other executors.
-  const OutputStream* const ack;
-  const OutputStream* const fail;
-  const OutputStream* const reset;
+  const plan::OutputStream* const ack;
+  const plan::OutputStream* const fail;
+  const plan::OutputStream* const reset;
   ExecutorStats stats;
   uint64_t batch_executed = 0;  // in the input batch being processed
 };
@@ -51,7 +51,7 @@ class SpoutExecutor final : public Executor {
  public:
   // `hosted`: acker executors run on this thread (owned by the caller,
   // outliving the executor).
-  SpoutExecutor(WorkerShared& shared, const ExecutorPlan& plan,
+  SpoutExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
                 std::vector<std::unique_ptr<Spout>> spouts, std::vector<HostedAcker*> hosted = {});
   ~SpoutExecutor() override;
 

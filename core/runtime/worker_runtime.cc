@@ -11,16 +11,17 @@
 namespace gale::runtime {
 namespace {
 
-Role RoleOf(const TopologyPlan& plan, size_t executor) {
+plan::Role RoleOf(const plan::TopologyPlan& plan, size_t executor) {
   return plan.components()[static_cast<size_t>(plan.executors()[executor].component)].role;
 }
 
 }  // namespace
 
-WorkerRuntime::WorkerRuntime(const TopologyPlan& plan, const Clock& clock, WorkerOptions options)
+WorkerRuntime::WorkerRuntime(const plan::TopologyPlan& plan, const Clock& clock,
+                             WorkerOptions options)
     : plan_(plan), clock_(clock), options_(std::move(options)) {}
 
-Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan& plan,
+Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::TopologyPlan& plan,
                                                              const plugin::ClassRegistry& classes,
                                                              const Clock& clock,
                                                              WorkerOptions options) {
@@ -41,11 +42,11 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
   if (plan.settings().acker_in_spout_executor) {
     std::vector<int> spouts;
     for (size_t j = 0; j < mine.size(); ++j) {
-      if (RoleOf(plan, mine[j]) == Role::kSpout) spouts.push_back(static_cast<int>(j));
+      if (RoleOf(plan, mine[j]) == plan::Role::kSpout) spouts.push_back(static_cast<int>(j));
     }
     size_t next = 0;
     for (size_t j = 0; j < mine.size() && !spouts.empty(); ++j) {
-      if (RoleOf(plan, mine[j]) == Role::kAcker) host[j] = spouts[next++ % spouts.size()];
+      if (RoleOf(plan, mine[j]) == plan::Role::kAcker) host[j] = spouts[next++ % spouts.size()];
     }
   }
   // Destinations: the executors with a thread of their own, in `mine`'s
@@ -73,16 +74,16 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
   }
   for (size_t j = 0; j < mine.size(); ++j) {
     if (host[j] < 0) continue;
-    const ExecutorPlan& ep = plan.executors()[mine[j]];
+    const plan::ExecutorPlan& ep = plan.executors()[mine[j]];
     w->hosted_.push_back(
         {std::make_unique<HostedAcker>(plan.components()[static_cast<size_t>(ep.component)], ep),
          static_cast<size_t>(dest[static_cast<size_t>(host[j])])});
   }
   for (size_t j = 0; j < mine.size(); ++j) {
     if (host[j] >= 0) continue;
-    const ExecutorPlan& ep = plan.executors()[mine[j]];
-    const ComponentPlan& c = plan.components()[static_cast<size_t>(ep.component)];
-    if (c.role == Role::kSpout) {
+    const plan::ExecutorPlan& ep = plan.executors()[mine[j]];
+    const plan::ComponentPlan& c = plan.components()[static_cast<size_t>(ep.component)];
+    if (c.role == plan::Role::kSpout) {
       std::vector<std::unique_ptr<Spout>> spouts;
       for (size_t i = 0; i < ep.tasks.size(); ++i) {
         auto s = classes.MakeSpout(c.class_name);
@@ -98,7 +99,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const TopologyPlan&
     } else {
       std::vector<std::unique_ptr<Bolt>> bolts;
       for (size_t i = 0; i < ep.tasks.size(); ++i) {
-        if (c.role == Role::kAcker) {
+        if (c.role == plan::Role::kAcker) {
           bolts.push_back(std::make_unique<acking::AckerBolt>());
           continue;
         }

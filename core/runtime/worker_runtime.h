@@ -13,10 +13,10 @@
 
 #include "core/common/clock.h"
 #include "core/common/result.h"
+#include "core/plan/topology_plan.h"
 #include "core/plugin/loader.h"
 #include "core/runtime/executor.h"
 #include "core/runtime/stats.h"
-#include "core/runtime/topology_plan.h"
 #include "core/runtime/user_metrics.h"
 #include "core/tuple/tuple_codec.h"
 
@@ -79,7 +79,7 @@ struct StuckExecutor {
 
 struct ComponentStats {
   std::string component;
-  Role role;
+  plan::Role role;
   int executors = 0;
   int tasks = 0;
   StatsSnapshot stats;
@@ -88,7 +88,7 @@ struct ComponentStats {
 class WorkerRuntime final : public Transfer {
  public:
   // Runs every executor of `plan`. `plan`, `classes` and `clock` outlive it.
-  static Result<std::unique_ptr<WorkerRuntime>> Create(const TopologyPlan& plan,
+  static Result<std::unique_ptr<WorkerRuntime>> Create(const plan::TopologyPlan& plan,
                                                        const plugin::ClassRegistry& classes,
                                                        const Clock& clock,
                                                        WorkerOptions options = {});
@@ -172,10 +172,10 @@ class WorkerRuntime final : public Transfer {
   }
 
  private:
-  WorkerRuntime(const TopologyPlan& plan, const Clock& clock, WorkerOptions options);
+  WorkerRuntime(const plan::TopologyPlan& plan, const Clock& clock, WorkerOptions options);
   void TimerLoop();
 
-  const TopologyPlan& plan_;
+  const plan::TopologyPlan& plan_;
   const Clock& clock_;
   std::unique_ptr<WorkerShared> shared_;
   // Acker executors run by a spout executor (executors_[host]); they

@@ -4,7 +4,7 @@
 #include "core/common/sha256.h"
 #include "core/multilang/resources.h"
 #include "core/multilang/shell_component.h"
-#include "core/runtime/load_topology.h"
+#include "core/plan/load_topology.h"
 #include "core/topology/cluster_config.h"
 #include "thrift/auth.h"
 #include "thrift/client.h"
@@ -294,7 +294,7 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
 int Submit(const ClusterArgs& c, const std::string& file, const std::string& filter, bool inactive,
            std::ostream& out, std::ostream& err) {
   // Everything `gale validate` checks, before anything is sent.
-  auto loaded = runtime::LoadForCommand(file, filter, runtime::PluginIsolation::kChildProcess, err);
+  auto loaded = plan::LoadForCommand(file, filter, plan::PluginIsolation::kChildProcess, err);
   if (!loaded) return 2;
   std::vector<std::string> shas;
   for (const auto& p : loaded->spec.plugins) {

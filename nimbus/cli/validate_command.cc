@@ -1,15 +1,15 @@
 #include "nimbus/cli/validate_command.h"
 
 #include "core/common/strings.h"
-#include "core/runtime/load_topology.h"
-#include "core/runtime/topology_plan.h"
+#include "core/plan/load_topology.h"
+#include "core/plan/topology_plan.h"
 
 #include <ostream>
 
 namespace gale::cli {
 namespace {
 
-void PrintSummary(const topology::TopologySpec& spec, const runtime::TopologyPlan& plan,
+void PrintSummary(const topology::TopologySpec& spec, const plan::TopologyPlan& plan,
                   std::ostream& out) {
   out << spec.file << ": topology '" << spec.name << "' is valid\n";
   for (const auto* list : {&spec.spouts, &spec.bolts}) {
@@ -37,10 +37,9 @@ void PrintSummary(const topology::TopologySpec& spec, const runtime::TopologyPla
 
 int RunValidate(const std::string& file, const std::string& filter_file, std::ostream& out,
                 std::ostream& err) {
-  auto loaded =
-      runtime::LoadForCommand(file, filter_file, runtime::PluginIsolation::kChildProcess, err);
+  auto loaded = plan::LoadForCommand(file, filter_file, plan::PluginIsolation::kChildProcess, err);
   if (!loaded) return 2;
-  auto plan = runtime::TopologyPlan::Build(loaded->spec);
+  auto plan = plan::TopologyPlan::Build(loaded->spec);
   if (!plan.ok()) {
     err << plan.status().message() << "\n";
     return 2;

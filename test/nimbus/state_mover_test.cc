@@ -25,7 +25,7 @@ topology::ComponentSpec Component(const std::string& id, ComponentKind kind, int
 }
 
 // A spout, a stateless bolt "split" and a stateful bolt "count" (2 tasks).
-std::unique_ptr<runtime::TopologyPlan> Plan(const Config& config) {
+std::unique_ptr<plan::TopologyPlan> Plan(const Config& config) {
   topology::TopologySpec spec;
   spec.name = "wc";
   spec.config = config;
@@ -39,7 +39,7 @@ std::unique_ptr<runtime::TopologyPlan> Plan(const Config& config) {
     s.to = to;
     spec.streams.push_back(s);
   }
-  auto plan = runtime::TopologyPlan::Build(spec);
+  auto plan = plan::TopologyPlan::Build(spec);
   INFO(plan.status().message());
   REQUIRE(plan.ok());
   return std::move(plan).value();
@@ -47,8 +47,7 @@ std::unique_ptr<runtime::TopologyPlan> Plan(const Config& config) {
 
 // Every executor on worker 0 (supervisor s1), but those of `on_second`
 // (s2).
-thrift::Assignment Assign(const runtime::TopologyPlan& plan,
-                          const std::set<std::string>& on_second) {
+thrift::Assignment Assign(const plan::TopologyPlan& plan, const std::set<std::string>& on_second) {
   thrift::Assignment a;
   a.topology_id = "wc-1-100";
   a.version = 1;

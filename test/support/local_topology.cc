@@ -24,7 +24,7 @@ LocalTopology::LocalTopology(const std::string& yaml, const Clock& clock)
   s = topology::ValidateWithPlugins(*spec, classes_.Classes());
   INFO(s.message());
   REQUIRE(s.ok());
-  auto plan = runtime::TopologyPlan::Build(*spec);
+  auto plan = plan::TopologyPlan::Build(*spec);
   REQUIRE(plan.ok());
   plan_ = std::move(plan).value();
   auto rt = runtime::WorkerRuntime::Create(*plan_, classes_, clock);

@@ -7,8 +7,8 @@
 #pragma once
 
 #include "core/common/clock.h"
+#include "core/plan/topology_plan.h"
 #include "core/plugin/loader.h"
-#include "core/runtime/topology_plan.h"
 #include "core/runtime/worker_runtime.h"
 
 #include <chrono>
@@ -36,7 +36,7 @@ class LocalTopology {
 
  private:
   plugin::ClassRegistry classes_;
-  std::unique_ptr<runtime::TopologyPlan> plan_;
+  std::unique_ptr<plan::TopologyPlan> plan_;
   std::unique_ptr<runtime::WorkerRuntime> runtime_;
 };
 

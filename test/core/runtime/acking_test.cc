@@ -1,5 +1,6 @@
 // Acking as users see it: whole topologies run in local mode on the real
 // executors and acker, mirroring Storm's TopologyIntegrationTest.
+#include "core/runtime/executor.h"
 #include "test/support/local_topology.h"
 #include "test/support/test_components.h"
 
@@ -485,6 +486,21 @@ streams:
   // Every 5 s for `own` (its code's), every 2 s for `file` (the file's).
   CHECK(Log().count("ticks") == 2 + 5);
   CHECK(Log().count("tick_value") == 5);
+}
+
+TEST_CASE("WithResidue picks the acker index and keeps the id in range", "[runtime]") {
+  CHECK(runtime::WithResidue(100, 7, 3) == 101);  // 100 = 14 * 7 + 2 -> 14 * 7 + 3
+  for (uint64_t n : {1u, 2u, 3u, 7u, 10u}) {
+    for (uint64_t r :
+         {uint64_t{0}, uint64_t{12345}, ~uint64_t{0}, ~uint64_t{0} - 1, ~uint64_t{0} - 5}) {
+      for (uint64_t want = 0; want < n; ++want) {
+        const uint64_t root = runtime::WithResidue(r, n, want);
+        CHECK(root % n == want);
+        // Only the residue changed: within one stride of r.
+        CHECK((root > r ? root - r : r - root) < n);
+      }
+    }
+  }
 }
 
 }  // namespace

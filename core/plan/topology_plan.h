@@ -1,4 +1,4 @@
-// core/runtime/topology_plan.h
+// core/plan/topology_plan.h
 //
 // TopologyPlan is a validated topology turned into what the runtime needs:
 // tasks, executors and routes. Every process computes the same plan from the
@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gale::runtime {
+namespace gale::plan {
 
 enum class Role { kSpout, kBolt, kAcker };
 
@@ -116,4 +116,4 @@ class TopologyPlan {
   bool exactly_once_ = false;
 };
 
-}  // namespace gale::runtime
+}  // namespace gale::plan

@@ -1,4 +1,4 @@
-#include "core/runtime/topology_plan.h"
+#include "core/plan/topology_plan.h"
 
 #include "core/acking/acker_bolt.h"
 #include "core/state/checkpoint.h"
@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace gale::runtime {
+namespace gale::plan {
 
 const OutputStream* ComponentPlan::FindOutput(std::string_view stream) const {
   for (const auto& o : outputs) {
@@ -271,4 +271,4 @@ Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
   return Status::Ok();
 }
 
-}  // namespace gale::runtime
+}  // namespace gale::plan

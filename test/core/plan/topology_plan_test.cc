@@ -1,9 +1,8 @@
-#include "core/runtime/topology_plan.h"
-#include "core/runtime/executor.h"
+#include "core/plan/topology_plan.h"
 
 #include <catch2/catch.hpp>
 
-namespace gale::runtime {
+namespace gale::plan {
 namespace {
 
 topology::ComponentSpec Component(const std::string& id, ComponentKind kind, int parallelism,
@@ -19,7 +18,7 @@ topology::ComponentSpec Component(const std::string& id, ComponentKind kind, int
   return c;
 }
 
-TEST_CASE("Task ids are assigned by sorted component id, from 1, ackers included", "[runtime]") {
+TEST_CASE("Task ids are assigned by sorted component id, from 1, ackers included", "[plan]") {
   topology::TopologySpec spec;
   spec.name = "t";
   spec.spouts.push_back(Component("zeta", ComponentKind::kSpout, 1, 0));
@@ -47,7 +46,7 @@ TEST_CASE("Task ids are assigned by sorted component id, from 1, ackers included
 }
 
 TEST_CASE("Spouts and ackers tick once per message timeout and bolts only when configured",
-          "[runtime]") {
+          "[plan]") {
   topology::TopologySpec spec;
   spec.name = "t";
   spec.spouts.push_back(Component("s", ComponentKind::kSpout, 1, 0));
@@ -65,20 +64,5 @@ TEST_CASE("Spouts and ackers tick once per message timeout and bolts only when c
   CHECK(p.components()[static_cast<size_t>(p.FindComponent("c"))].tick_secs == 0);
 }
 
-TEST_CASE("WithResidue picks the acker index and keeps the id in range", "[runtime]") {
-  CHECK(WithResidue(100, 7, 3) == 101);  // 100 = 14 * 7 + 2 -> 14 * 7 + 3
-  for (uint64_t n : {1u, 2u, 3u, 7u, 10u}) {
-    for (uint64_t r :
-         {uint64_t{0}, uint64_t{12345}, ~uint64_t{0}, ~uint64_t{0} - 1, ~uint64_t{0} - 5}) {
-      for (uint64_t want = 0; want < n; ++want) {
-        const uint64_t root = WithResidue(r, n, want);
-        CHECK(root % n == want);
-        // Only the residue changed: within one stride of r.
-        CHECK((root > r ? root - r : r - root) < n);
-      }
-    }
-  }
-}
-
 }  // namespace
-}  // namespace gale::runtime
+}  // namespace gale::plan

@@ -1,4 +1,4 @@
-#include "core/runtime/load_topology.h"
+#include "core/plan/load_topology.h"
 
 #include "core/multilang/shell_component.h"
 #include "core/plugin/describe.h"
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
-namespace gale::runtime {
+namespace gale::plan {
 
 namespace {
 
@@ -126,4 +126,4 @@ std::vector<std::string> DefaultPluginSearchPath() {
   return unique;
 }
 
-}  // namespace gale::runtime
+}  // namespace gale::plan

@@ -1,4 +1,4 @@
-// core/runtime/load_topology.h
+// core/plan/load_topology.h
 //
 // The path every command takes from a YAML file to a checked topology: load
 // (substitution, includes), structural validation, the plugins' classes and
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace gale::runtime {
+namespace gale::plan {
 
 enum class PluginIsolation {
   kInProcess,     // load plugins here: for running them (local mode, workers)
@@ -45,4 +45,4 @@ std::optional<LoadedTopology> LoadForCommand(const std::string& file,
                                              const std::string& filter_file,
                                              PluginIsolation isolation, std::ostream& err);
 
-}  // namespace gale::runtime
+}  // namespace gale::plan
