@@ -78,6 +78,10 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
       file.Integer("nimbus.thrift.frames.budget.mb", 16, int64_t{1} << 20,
                    "an integer from 16 to 1048576 (MiB)", c.frames_budget_bytes >> 20));
   c.frames_budget_bytes = budget_mb << 20;
+  GALE_ASSIGN_OR_RETURN(
+      const int64_t threads,
+      file.Integer("nimbus.thrift.threads", 1, 4096, "an integer from 1 to 4096", c.call_threads));
+  c.call_threads = static_cast<int>(threads);
   n.transport_curve = file.values.GetBool("gale.transport.curve", n.transport_curve);
   GALE_ASSIGN_OR_RETURN(
       n.describe_program,
@@ -116,8 +120,9 @@ the supervisors' slots.
   --client-timeout-secs S       a connection sending no request, or a frame not whole, for S is
                                 closed (nimbus.thrift.client.timeout.secs; 15)
 
-Frames being received on all connections together hold at most
-nimbus.thrift.frames.budget.mb MiB (256; config key only).
+Config keys only: nimbus.thrift.frames.budget.mb, what frames being received on all
+connections hold together (MiB; 256), and nimbus.thrift.threads, the threads that run
+calls (64).
 
 Authentication (config keys only; README.md): gale.auth.mode (none, tls, token),
 gale.tls.ca, gale.tls.cert, gale.tls.key, gale.auth.tokens, gale.auth.roles,

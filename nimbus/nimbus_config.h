@@ -61,6 +61,9 @@ struct NimbusConfig {
   // on all connections may hold together; a frame that would go beyond it
   // closes its connection (nimbus/README.md, "Connections").
   int64_t frames_budget_bytes = int64_t{256} << 20;
+  // nimbus.thrift.threads (64, Storm's key): the threads that run calls;
+  // connections cost none (nimbus/rpc_server.h).
+  int call_threads = 64;
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --gale-bin (`gale` next to it). Errors are one

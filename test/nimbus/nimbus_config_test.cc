@@ -37,6 +37,7 @@ TEST_CASE("Nimbus options have Storm-like defaults and need only a state dir", "
   CHECK(c->nimbus.describe_timeout == seconds(10));
   CHECK(c->client_timeout == seconds(15));
   CHECK(c->frames_budget_bytes == int64_t{256} << 20);
+  CHECK(c->call_threads == 64);
 }
 
 TEST_CASE("Nimbus flags are read in both --flag value and --flag=value forms", "[nimbus]") {
@@ -65,6 +66,7 @@ nimbus.task.launch.secs: 60
 nimbus.plugin.describe.timeout.secs: 2.5
 nimbus.thrift.client.timeout.secs: 4
 nimbus.thrift.frames.budget.mb: 64
+nimbus.thrift.threads: 8
 supervisor.slots.ports: [6800, 6801]
 )");
   SECTION("the file alone") {
@@ -79,6 +81,7 @@ supervisor.slots.ports: [6800, 6801]
     CHECK(c->nimbus.describe_timeout == milliseconds(2500));
     CHECK(c->client_timeout == seconds(4));
     CHECK(c->frames_budget_bytes == int64_t{64} << 20);
+    CHECK(c->call_threads == 8);
   }
   SECTION("flags win") {
     auto c = Parse({"--config", file, "--host", "127.0.0.2", "--port", "1", "--state-dir", "/tmp/x",
@@ -148,6 +151,12 @@ TEST_CASE("Bad values in the nimbus cluster config name the file and the key", "
                    ": config key 'nimbus.thrift.frames.budget.mb' must be an integer from 16 to "
                    "1048576 (MiB), got " +
                    (budget[0] == '"' ? "string '64'" : "int '" + std::string(budget) + "'"));
+  }
+  {
+    auto [file, e] = error_of_file("threads.yaml", "nimbus.thrift.threads: 0\n");
+    CHECK(e == file +
+                   ": config key 'nimbus.thrift.threads' must be an integer from 1 to 4096, got "
+                   "int '0'");
   }
   for (const char* key :
        {"nimbus.supervisor.timeout.secs", "nimbus.task.timeout.secs", "nimbus.task.launch.secs",
