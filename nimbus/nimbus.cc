@@ -399,9 +399,12 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
   GALE_LOG(kInfo) << "topology " << t.id << ": assignment version " << compact.version << " on "
                   << compact.workers.size() << " worker(s)";
   t.assignment = std::move(compact);
+  // Holders first: a restart between the two saves must not find the new
+  // assignment with its holders unrecorded, which it would take for ones
+  // that ran there (Recovered).
+  state_mover_.Assigned(PlacementFor(t));
   Status s = Persist(t);
   if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << t.id << ": " << s;
-  state_mover_.Assigned(PlacementFor(t));
 }
 
 // ---------------------------------------------------------------- plugins
@@ -745,6 +748,10 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
     if (slot.supervisor_id != supervisor_id || slot.port != port) continue;
     plan.__set_state_imports(
         state_mover_.ImportsFor(**topology_plan, t->id, t->assignment, static_cast<int>(w)));
+    // The worker runs its tasks once it has its plan (and the state it
+    // imports first): from now on their RocksDB state may be on this
+    // supervisor, so it moves with them, or is waited for.
+    state_mover_.Ran(supervisor_id, StateMover::ByWorker(**topology_plan, t->id, t->assignment)[w]);
   }
   return plan;
 }
@@ -752,23 +759,18 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
 // ------------------------------------------------- moving RocksDB state
 
 const StateMover::Placement& Nimbus::PlacementFor(const thrift::StoredTopology& t) {
-  return CachedPlacementFor(t).placement;
-}
-
-const Nimbus::CachedPlacement& Nimbus::CachedPlacementFor(const thrift::StoredTopology& t) {
   CachedPlacement& cached = placements_[t.id];
   if (t.status == thrift::TopologyStatus::KILLED) {
     cached = CachedPlacement{};
-    return cached;
+    return cached.placement;
   }
   if (cached.version != t.assignment.version) {
     auto plan = PlanFor(t);
-    if (!plan.ok()) return cached;  // logged by Schedule
+    if (!plan.ok()) return cached.placement;  // logged by Schedule
     cached =
-        CachedPlacement{t.assignment.version, StateMover::PlacementOf(**plan, t.id, t.assignment),
-                        StateMover::ByWorker(**plan, t.id, t.assignment)};
+        CachedPlacement{t.assignment.version, StateMover::PlacementOf(**plan, t.id, t.assignment)};
   }
-  return cached;
+  return cached.placement;
 }
 
 std::vector<std::string> Nimbus::StateExports(const std::string& supervisor_id) {
@@ -844,23 +846,10 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
   r.status = t->status;
   r.assignment_version = t->assignment.version;
   r.assigned = false;
-  size_t index = 0;
-  for (size_t i = 0; i < t->assignment.workers.size(); ++i) {
-    const auto& w = t->assignment.workers[i];
-    if (w.supervisor_id == hb.supervisor_id && w.port == hb.port) {
-      r.assigned = true;
-      index = i;
-    }
+  for (const auto& w : t->assignment.workers) {
+    r.assigned = r.assigned || (w.supervisor_id == hb.supervisor_id && w.port == hb.port);
   }
   if (r.assigned && hb.assignment_version == t->assignment.version) {
-    // Its tasks run (a worker still fetching their state reports none):
-    // their RocksDB state is on this supervisor from now on.
-    if (!hb.executors.empty()) {
-      const CachedPlacement& cached = CachedPlacementFor(*t);
-      if (index < cached.by_worker.size()) {
-        state_mover_.Ran(hb.supervisor_id, cached.by_worker[index]);
-      }
-    }
     WorkerState& w = workers_[{hb.topology_id, {hb.supervisor_id, hb.port}}];
     if (w.first_heartbeat.count() == 0) w.first_heartbeat = Now();
     w.last_heartbeat = Now();

@@ -165,9 +165,7 @@ class Nimbus {
   struct CachedPlacement {
     int64_t version = -1;
     StateMover::Placement placement;
-    std::vector<std::vector<std::string>> by_worker;  // StateMover::ByWorker
   };
-  const CachedPlacement& CachedPlacementFor(const thrift::StoredTopology& t);
   std::map<std::string, CachedPlacement> placements_;  // by topology id
   // Why a topology runs on fewer workers than it asked for (scheduler.h),
   // by topology id; empty when it has them all.

@@ -45,7 +45,9 @@ Status StateMover::Save() {
   thrift::StoredStateHolders stored;
   stored.holders = holders_;
   stored.__set_not_run(std::vector<std::string>(not_run_.begin(), not_run_.end()));
-  return WriteFileAtomically(state_dir_ + "/state-holders.bin", Serialize(stored));
+  Status s = WriteFileAtomically(state_dir_ + "/state-holders.bin", Serialize(stored));
+  unsaved_ = !s.ok();
+  return s;
 }
 
 std::string StateMover::BlobPath(const std::string& ns, const char* ext) const {
@@ -135,7 +137,9 @@ void StateMover::Ran(const std::string& supervisor, const std::vector<std::strin
     auto it = holders_.find(ns);
     if (it != holders_.end() && it->second == supervisor) changed |= not_run_.erase(ns) > 0;
   }
-  if (!changed) return;
+  // A record that failed to save is tried again: on disk those namespaces
+  // are still not run, and would follow their tasks after a restart.
+  if (!changed && !unsaved_) return;
   Status s = Save();
   if (!s.ok()) GALE_LOG(kError) << "who holds RocksDB state is not saved: " << s;
 }

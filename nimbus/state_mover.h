@@ -18,7 +18,7 @@
 // and claims. So a copy is never taken from, or given to, a worker that
 // runs the task, and a crash at any step leaves one holder with the state.
 //
-// A holder whose worker has not reported running the task yet has no state:
+// A holder whose worker has not fetched its plan to run the task has no state:
 // such a namespace follows its task without a move (Ran, Assigned).
 //
 // Threading: none of its own; Nimbus calls it under its mutex.
@@ -73,8 +73,9 @@ class StateMover {
   // its task is assigned, as having run there (its worker may have written
   // state before this nimbus started: it moves, or is waited for).
   void Recovered(const Placement& placement);
-  // A worker of `supervisor` reported running the tasks of `namespaces`:
-  // from now on their state is there, and moves with them.
+  // A worker of `supervisor` fetched its plan to run the tasks of
+  // `namespaces`: from now on their state may be there, and moves with them
+  // (or is waited for).
   void Ran(const std::string& supervisor, const std::vector<std::string>& namespaces);
   // A topology is gone: its namespaces (those of its own id, whatever its
   // last assignment; a namespace the user named outlives it, for a
@@ -117,6 +118,8 @@ class StateMover {
   std::map<std::string, std::string> taken_from_;
   // Holders whose worker has not reported running the task yet.
   std::set<std::string> not_run_;
+  // The last Save failed: what is on disk is older than what is here.
+  bool unsaved_ = false;
 
   void Place(const Placement& placement, bool ran);
 };
