@@ -4,6 +4,7 @@
 
 #include "worker/cluster_transfer.h"
 #include "worker/heartbeat.h"
+#include "worker/run_loop.h"
 #include "worker/shutdown.h"
 #include "worker/state_import.h"
 #include "worker/worker_layout.h"
@@ -242,39 +243,36 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
                   << " peer(s); frames of up to " << to.batch_tuples << " tuples or after "
                   << (*plan)->settings().batch_flush_interval_millis << " ms)";
 
-  int code = 0;
-  auto next_beat = std::chrono::steady_clock::now();
-  while (g_signals.load() == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const std::string fatal = (*rt)->Fatal();
-    if (!fatal.empty()) {
-      const auto [component, task] = (*rt)->FatalPlace();
-      code = GiveUp(me, "cannot go on: " + fatal, component, task);
-      break;
-    }
-    if (std::chrono::steady_clock::now() < next_beat) continue;
-    next_beat += std::chrono::seconds(1);
-
+  RunLoopHooks hooks;
+  hooks.stop_requested = [] { return g_signals.load() > 0; };
+  hooks.fatal = [&] { return (*rt)->Fatal(); };
+  hooks.beat = [&](thrift::WorkerHeartbeatResponse& resp) {
     const transport::TransportStats ts = transport.stats();
     const thrift::WorkerHeartbeat hb = MakeHeartbeat(
         identity, (*rt)->ExecutorReports(),
         static_cast<int64_t>((*rt)->dropped_tuples() + ts.frames_dropped + ts.frames_stale));
     rpc::NimbusConnection* nimbus = connection();
-    if (!nimbus) continue;  // nimbus is away: keep running, try again next beat
-    thrift::WorkerHeartbeatResponse resp;
-    s = nimbus->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
-    const BeatVerdict verdict = Judge(s, resp, a.version);
-    if (verdict == BeatVerdict::kTopologyGone) {
+    if (!nimbus) return Status::Unavailable("nimbus is away");  // keep running, beat again
+    return nimbus->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
+  };
+  hooks.set_active = [&](bool active) { (*rt)->SetActive(active); };
+  hooks.sleep = [](Nanos d) { std::this_thread::sleep_for(d); };
+  const RunLoopEnd end = RunLoop(SystemClock::Get(), a.version, hooks);
+  int code = 0;
+  switch (end.why) {
+    case RunLoopEnd::Why::kSignal: break;
+    case RunLoopEnd::Why::kFatal: {
+      const auto [component, task] = (*rt)->FatalPlace();
+      code = GiveUp(me, "cannot go on: " + end.fatal, component, task);
+      break;
+    }
+    case RunLoopEnd::Why::kTopologyGone:
       GALE_LOG(kInfo) << "worker " << me << ": topology is gone; exiting";
       break;
-    }
-    if (verdict == BeatVerdict::kRetry) continue;
-    if (verdict == BeatVerdict::kReassigned) {
+    case RunLoopEnd::Why::kReassigned:
       GALE_LOG(kInfo) << "worker " << me << ": assignment changed (" << a.version << " -> "
-                      << resp.assignment_version << "); exiting for a restart";
+                      << end.assignment_version << "); exiting for a restart";
       break;
-    }
-    (*rt)->SetActive(resp.status == thrift::TopologyStatus::ACTIVE);
   }
   if (g_signals.load() > 0) GALE_LOG(kInfo) << "worker " << me << ": stopping on a signal";
   (*rt)->SetActive(false);
