@@ -16,7 +16,7 @@ struct Refused {
 
 }  // namespace
 
-bool ClusterTransfer::TrySend(int peer, std::vector<runtime::Envelope>& batch) {
+bool ClusterTransfer::TryDeliver(int peer, std::vector<runtime::Envelope>& batch) {
   thread_local std::vector<Refused> by_peer;
   if (by_peer.size() <= static_cast<size_t>(peer)) by_peer.resize(static_cast<size_t>(peer) + 1);
   Refused& r = by_peer[static_cast<size_t>(peer)];
@@ -28,7 +28,7 @@ bool ClusterTransfer::TrySend(int peer, std::vector<runtime::Envelope>& batch) {
     tuple::EncodeTuple(batch[i].task, batch[i].tuple, r.encoded.bytes());
     r.encoded.EndTuple();
   }
-  if (!transport_->TrySend(peer, r.encoded)) {
+  if (!transport_.TrySend(peer, r.encoded)) {
     r.owner = this;
     r.first = batch.data();
     return false;

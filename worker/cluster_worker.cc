@@ -42,13 +42,13 @@ extern "C" void OnStopSignal(int) { g_signals.fetch_add(1); }
 
 class RuntimeReceiver final : public transport::Receiver {
  public:
-  void set_runtime(runtime::WorkerRuntime* r) { runtime_ = r; }
+  explicit RuntimeReceiver(runtime::WorkerRuntime& runtime) : runtime_(runtime) {}
   size_t Deliver(std::span<tuple::WireTuple> tuples) override {
-    return runtime_->DeliverRemote(tuples);
+    return runtime_.DeliverRemote(tuples);
   }
 
  private:
-  runtime::WorkerRuntime* runtime_ = nullptr;
+  runtime::WorkerRuntime& runtime_;
 };
 
 // Connects to nimbus, retrying for up to `patience`.
@@ -215,12 +215,6 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     if (!s.ok()) { return GiveUp(me, s); }
   }
   const std::vector<std::string>& peers = layout->peers;
-  ClusterTransfer remote(std::move(layout->task_peer), static_cast<int>(peers.size()));
-  wo.remote = &remote;
-  auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
-  if (!rt.ok()) { return GiveUp(me, rt.status()); }
-  RuntimeReceiver receiver;
-  receiver.set_runtime(rt->get());
   transport::TransportOptions to;
   to.bind_host = options.host;
   to.port = options.port;
@@ -232,9 +226,16 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   to.assignment_version = a.version;
   to.curve_public_key = wp.transport_public_key;
   to.curve_secret_key = wp.transport_secret_key;
-  transport::ZmqTransport transport(to, receiver);
-  remote.set_transport(&transport);
-  s = transport.Start();
+  // Out: executors -> runtime -> cluster transfer -> transport. In:
+  // transport -> receiver -> runtime. The transport starts last, once the
+  // runtime it delivers to exists.
+  transport::ZmqTransport transport(to);
+  ClusterTransfer remote(std::move(layout->task_peer), transport, static_cast<int>(peers.size()));
+  wo.remote = &remote;
+  auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
+  if (!rt.ok()) { return GiveUp(me, rt.status()); }
+  RuntimeReceiver receiver(**rt);
+  s = transport.Start(receiver);
   if (!s.ok()) { return GiveUp(me, s); }
   (*rt)->SetActive(wp.status == thrift::TopologyStatus::ACTIVE);
   (*rt)->Start();

@@ -39,15 +39,20 @@
 
 namespace gale::runtime {
 
-// Where envelopes go. Destinations are small integers (a local executor, or
-// later a remote worker); the executor keeps one batch per destination.
+// Where envelopes go. Destinations are small integers; the executor keeps
+// one batch per destination. A worker's runtime is the Transfer its
+// executors see (its executors, then the other workers); for the other
+// workers it hands batches on to another Transfer, the cluster's
+// (worker/cluster_transfer.h), whose destinations are those workers.
 class Transfer {
  public:
   virtual ~Transfer() = default;
   virtual int destination_count() const = 0;
   // -1 when no destination runs `task`.
   virtual int DestinationOf(int32_t task) const = 0;
-  // Takes all of `batch` (clearing it) or none of it (returning false).
+  // Takes all of `batch` (clearing it) or none of it (returning false). An
+  // executor offers a refused batch again from the same thread, with at
+  // most more envelopes at its end.
   virtual bool TryDeliver(int destination, std::vector<Envelope>& batch) = 0;
   // Whether the destination is another worker process.
   virtual bool IsRemote(int destination) const = 0;

@@ -55,7 +55,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
   for (size_t j = 0; j < mine.size(); ++j) {
     if (host[j] < 0) dest[j] = w->local_count_++;
   }
-  w->remote_peers_ = w->options_.remote ? w->options_.remote->peer_count() : 0;
+  w->remote_peers_ = w->options_.remote ? w->options_.remote->destination_count() : 0;
   w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}, {}, -1});
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
@@ -68,7 +68,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
   for (int32_t t = 1; t <= plan.task_count(); ++t) {
     auto& d = w->task_destination_[static_cast<size_t>(t)];
     if (d >= 0) continue;
-    const int peer = w->options_.remote ? w->options_.remote->PeerOf(t) : -1;
+    const int peer = w->options_.remote ? w->options_.remote->DestinationOf(t) : -1;
     if (peer < 0) return Status::InvalidArgument("no worker runs task " + std::to_string(t));
     d = w->local_count_ + peer;
   }

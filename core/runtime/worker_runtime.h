@@ -32,27 +32,15 @@
 
 namespace gale::runtime {
 
-// Where tuples for tasks of other workers go (cluster mode). Peers are the
-// other workers, by index.
 struct HostedAcker;
-
-class RemoteTransfer {
- public:
-  virtual ~RemoteTransfer() = default;
-  virtual int peer_count() const = 0;
-  // The peer that runs `task`, or -1.
-  virtual int PeerOf(int32_t task) const = 0;
-  // Takes all of `batch` (clearing it) or none of it (returning false). An
-  // executor offers a refused batch again from the same thread, with at
-  // most more envelopes at its end.
-  virtual bool TrySend(int peer, std::vector<Envelope>& batch) = 0;
-};
 
 struct WorkerOptions {
   // Indices into plan.executors() to run here; empty: all of them.
   std::vector<size_t> executors;
+  // Where tuples for tasks of other workers go (cluster mode): its
+  // destinations are the other workers (worker/cluster_transfer.h).
   // Required when some executors run elsewhere.
-  RemoteTransfer* remote = nullptr;
+  Transfer* remote = nullptr;
 };
 
 // One executor's identity and counters, for heartbeats.
@@ -162,7 +150,7 @@ class WorkerRuntime final : public Transfer {
     if (destination < local_count_) {
       return executors_[static_cast<size_t>(destination)]->queue().TryPush(batch);
     }
-    return options_.remote->TrySend(destination - local_count_, batch);
+    return options_.remote->TryDeliver(destination - local_count_, batch);
   }
   bool IsRemote(int destination) const override { return destination >= local_count_; }
   bool ForceDeliver(int destination, std::vector<Envelope>& batch) override {

@@ -121,9 +121,8 @@ struct PeerLink {
 }  // namespace
 
 struct ZmqTransport::Impl {
-  Impl(TransportOptions options, Receiver& receiver)
+  explicit Impl(TransportOptions options)
       : options(std::move(options)),
-        receiver(receiver),
         stamp(EncodeStamp(this->options.topology_id, this->options.assignment_version)),
         curve(!this->options.curve_secret_key.empty()),
         queues(this->options.peers.size()) {}
@@ -167,8 +166,8 @@ struct ZmqTransport::Impl {
 
   // Immutable after construction.
   const TransportOptions options;
-  Receiver& receiver;
-  const std::string stamp;  // kStampBytes, in front of every frame
+  Receiver* receiver = nullptr;  // set by Start, before the receiver thread
+  const std::string stamp;       // kStampBytes, in front of every frame
   const bool curve;
 
   // Tuples waiting for the sender, by peer.
@@ -471,7 +470,7 @@ void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
 void ZmqTransport::Impl::DeliverAll(std::span<tuple::WireTuple> tuples) {
   milliseconds retry = kFirstRetry;
   while (true) {
-    const size_t taken = std::min(receiver.Deliver(tuples), tuples.size());
+    const size_t taken = std::min(receiver->Deliver(tuples), tuples.size());
     tuples = tuples.subspan(taken);
     if (tuples.empty()) return;
     if (stop_receiving.load(std::memory_order_relaxed)) {
@@ -715,12 +714,15 @@ bool ZmqTransport::Impl::NothingQueued(const std::vector<PeerLink>& links) {
 
 // ---------------------------------------------------------------- public
 
-ZmqTransport::ZmqTransport(TransportOptions options, Receiver& receiver)
-    : impl_(std::make_unique<Impl>(std::move(options), receiver)) {}
+ZmqTransport::ZmqTransport(TransportOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 ZmqTransport::~ZmqTransport() { Stop(); }
 
-Status ZmqTransport::Start() { return impl_->Start(); }
+Status ZmqTransport::Start(Receiver& receiver) {
+  impl_->receiver = &receiver;
+  return impl_->Start();
+}
 
 void ZmqTransport::Stop() { impl_->Stop(); }
 

@@ -132,14 +132,16 @@ struct TransportStats {
 
 class ZmqTransport {
  public:
-  ZmqTransport(TransportOptions options, Receiver& receiver);
+  // Batches may be queued (TrySend) before Start.
+  explicit ZmqTransport(TransportOptions options);
   ~ZmqTransport();  // Stop()s
   ZmqTransport(const ZmqTransport&) = delete;
   ZmqTransport& operator=(const ZmqTransport&) = delete;
 
   // Binds the PULL socket (an error names the address when it is taken),
-  // connects to the peers and starts both threads.
-  Status Start();
+  // connects to the peers and starts both threads; what comes in goes to
+  // `receiver`, which must outlive Stop().
+  Status Start(Receiver& receiver);
   // Sends what is queued (best effort, bounded by a short linger), then
   // stops both threads. Idempotent.
   void Stop();

@@ -143,8 +143,8 @@ Started StartOnFreePort(TransportOptions options, Receiver& receiver) {
   Status last;
   for (int attempt = 0; attempt < 10; ++attempt) {
     options.port = FreePort();
-    auto transport = std::make_unique<ZmqTransport>(options, receiver);
-    last = transport->Start();
+    auto transport = std::make_unique<ZmqTransport>(options);
+    last = transport->Start(receiver);
     if (last.ok()) return {std::move(transport), options.port};
   }
   FAIL("no free port: " << last);
@@ -508,8 +508,8 @@ TEST_CASE("ZmqTransport refuses CURVE keys that are not 40 Z85 characters", "[tr
   bad.port = FreePort();
   bad.curve_public_key = "short";
   bad.curve_secret_key = "short";
-  ZmqTransport t(bad, receiver);
-  const Status s = t.Start();
+  ZmqTransport t(bad);
+  const Status s = t.Start(receiver);
   CHECK(s.code() == StatusCode::kInvalidArgument);
   CHECK(s.message().find("40 Z85 characters") != std::string::npos);
 }
@@ -642,8 +642,8 @@ TEST_CASE("ZmqTransport reports a port in use with its address", "[transport]") 
   Started b = StartOnFreePort(TransportOptions{}, at_b);
   TransportOptions options;
   options.port = b.port;
-  ZmqTransport second(options, other);
-  const Status s = second.Start();
+  ZmqTransport second(options);
+  const Status s = second.Start(other);
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("127.0.0.1:" + std::to_string(b.port)));
 }
@@ -652,14 +652,14 @@ TEST_CASE("ZmqTransport refuses bad options at Start", "[transport]") {
   CollectingReceiver r;
   TransportOptions options;
   SECTION("no port") {
-    ZmqTransport t(options, r);
-    CHECK(t.Start().code() == StatusCode::kInvalidArgument);
+    ZmqTransport t(options);
+    CHECK(t.Start(r).code() == StatusCode::kInvalidArgument);
   }
   SECTION("a peer that is not host:port") {
     options.port = FreePort();
     options.peers = {"127.0.0.1"};
-    ZmqTransport t(options, r);
-    const Status s = t.Start();
+    ZmqTransport t(options);
+    const Status s = t.Start(r);
     CHECK(s.code() == StatusCode::kInvalidArgument);
     CHECK_THAT(s.message(), Catch::Contains("127.0.0.1"));
   }
@@ -715,8 +715,8 @@ TEST_CASE("ZmqTransport queues frames for a peer that starts late", "[transport]
 
   TransportOptions b_options;
   b_options.port = b_port;
-  ZmqTransport b(b_options, at_b);
-  REQUIRE(b.Start().ok());
+  ZmqTransport b(b_options);
+  REQUIRE(b.Start(at_b).ok());
   REQUIRE(WaitUntil([&] { return at_b.count() == 500; }, seconds(10)));
   CheckInOrder(at_b.Take(), {{1, 500}});
 }
@@ -726,10 +726,10 @@ TEST_CASE("ZmqTransport queues batches given before Start", "[transport]") {
   Started b = StartOnFreePort(TransportOptions{}, at_b);
   TransportOptions options = To({b.address()});
   options.port = FreePort();
-  ZmqTransport a(options, at_a);
+  ZmqTransport a(options);
   std::vector<WireTuple> batch = {MakeTuple(1, 0), MakeTuple(1, 1)};
   REQUIRE(a.TrySend(0, batch));
-  REQUIRE(a.Start().ok());
+  REQUIRE(a.Start(at_a).ok());
   REQUIRE(WaitUntil([&] { return at_b.count() == 2; }, seconds(5)));
 }
 
@@ -743,21 +743,21 @@ TEST_CASE("ZmqTransport works over IPv6 loopback", "[transport]") {
   TransportOptions b_options;
   b_options.bind_host = "::1";
   b_options.port = port;
-  ZmqTransport b(b_options, at_b);
-  REQUIRE(b.Start().ok());
+  ZmqTransport b(b_options);
+  REQUIRE(b.Start(at_b).ok());
   TransportOptions options = To({"[::1]:" + std::to_string(port)});
   options.bind_host = "::1";
   options.port = FreePort(AF_INET6);
-  ZmqTransport a(options, at_a);
-  REQUIRE(a.Start().ok());
+  ZmqTransport a(options);
+  REQUIRE(a.Start(at_a).ok());
   REQUIRE(SendRange(a, 0, 1, 0, 100, 10));
   REQUIRE(WaitUntil([&] { return at_b.count() == 100; }, seconds(5)));
 }
 
 TEST_CASE("ZmqTransport needs no Start to be stopped or destroyed", "[transport]") {
   CollectingReceiver r;
-  { ZmqTransport never_started(TransportOptions{}, r); }
-  ZmqTransport t(TransportOptions{}, r);
+  { ZmqTransport never_started(TransportOptions{}); }
+  ZmqTransport t(TransportOptions{});
   t.Stop();
   t.Stop();
   CHECK(t.stats().frames_sent == 0);
@@ -777,8 +777,7 @@ TEST_CASE("ClusterTransfer: a refused batch that grows is sent once, in order", 
   Started a = StartOnFreePort(options, at_a);
   std::vector<int> task_peer(8, -1);
   task_peer[7] = 0;  // MakeTuple's target task
-  worker::ClusterTransfer transfer(task_peer, 1);
-  transfer.set_transport(a.transport.get());
+  worker::ClusterTransfer transfer(task_peer, *a.transport, 1);
 
   const std::vector<StreamMeta> metas = {{"c", "s0", Fields{}, false, 0},
                                          {"c", "s1", Fields{}, false, 1},
@@ -812,22 +811,22 @@ TEST_CASE("ClusterTransfer: a refused batch that grows is sent once, in order", 
   bool refused = false;
   for (int i = 0; i < 1000 && !refused; ++i) {
     append(10);
-    if (transfer.TrySend(0, batch)) continue;
+    if (transfer.TryDeliver(0, batch)) continue;
     settle();
-    refused = !transfer.TrySend(0, batch);
+    refused = !transfer.TryDeliver(0, batch);
   }
   REQUIRE(refused);
   const size_t kept = batch.size();
   append(5);  // more envelopes at the end of the refused batch
-  CHECK_FALSE(transfer.TrySend(0, batch));
+  CHECK_FALSE(transfer.TryDeliver(0, batch));
   CHECK(batch.size() == kept + 5);
   append(5);
 
   TransportOptions b_options;
   b_options.port = port_b;
-  ZmqTransport b(b_options, at_b);
-  REQUIRE(b.Start().ok());  // the port was free a moment ago
-  REQUIRE(WaitUntil([&] { return transfer.TrySend(0, batch); }));
+  ZmqTransport b(b_options);
+  REQUIRE(b.Start(at_b).ok());  // the port was free a moment ago
+  REQUIRE(WaitUntil([&] { return transfer.TryDeliver(0, batch); }));
   CHECK(batch.empty());
   // Everything the transport sent has arrived, and that is each tuple once.
   REQUIRE(WaitUntil([&] { return at_b.count() >= static_cast<size_t>(seq); }, seconds(10)));
