@@ -20,16 +20,20 @@
 #include <boost/asio/write.hpp>
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -172,23 +176,34 @@ double Secs(std::chrono::milliseconds d) { return static_cast<double>(d.count())
 }  // namespace
 
 struct RpcServer::Impl {
-  Impl(Nimbus& n, const RpcServerOptions& o)
+  Impl(Nimbus& n, const RpcServerOptions& o, size_t max_connections)
       : nimbus(n),
         options(o),
-        calls(static_cast<size_t>(std::max(1, o.call_threads))),
-        budget(o.frames_budget_bytes) {}
+        budget(o.frames_budget_bytes),
+        max_connections(max_connections),
+        calls(static_cast<size_t>(std::max(1, o.call_threads))) {}
 
   void Accept();
+  // A connection opened or closed (network thread).
+  void Opened(void* key, std::function<void()> close) { open[key] = std::move(close); }
+  void Closed(void* key);
 
   Nimbus& nimbus;
   const RpcServerOptions options;
+  FrameBudget budget;  // before what may hold connections: they give to it
+  // Past this many, nimbus stops accepting until some close: the rest of
+  // its file descriptors are for its own files and children.
+  const size_t max_connections;
   asio::io_context io;
   std::optional<asio::ssl::context> tls;
   tcp::acceptor acceptor{io};
   asio::steady_timer accept_retry{io};
   asio::thread_pool calls;
-  FrameBudget budget;
   std::thread network;
+  // Network thread only: how to close each open connection, and whether
+  // accepting waits for one to close.
+  std::unordered_map<void*, std::function<void()>> open;
+  bool accept_paused = false;
   bool stopped = false;
 };
 
@@ -207,6 +222,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   ~Connection() { server_.budget.Give(held_); }
 
   void Start() {
+    server_.Opened(this, [weak = this->weak_from_this()] {
+      if (auto self = weak.lock()) self->Close();
+    });
     if constexpr (kTls) {
       Arm(server_.options.client_timeout, Wait::kRequest);
       stream_.async_handshake(asio::ssl::stream_base::server,
@@ -260,10 +278,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         Closing(what.str());
         break;
       }
-      case Wait::kAnswerRead:
-        Closing("it did not read its answer within " + std::to_string(Secs(timeout)) +
-                " s (nimbus.thrift.client.timeout.secs)");
+      case Wait::kAnswerRead: {
+        std::ostringstream what;
+        what << "it did not read its answer within " << Secs(timeout)
+             << " s (nimbus.thrift.client.timeout.secs)";
+        Closing(what.str());
         break;
+      }
       case Wait::kLinger: break;
     }
     Close();
@@ -283,6 +304,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     boost::system::error_code ignored;
     Socket().shutdown(tcp::socket::shutdown_both, ignored);
     Socket().close(ignored);
+    server_.Closed(this);
   }
 
   void Handshaken(const boost::system::error_code& ec) {
@@ -417,6 +439,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   // (a call may take long: a submit describes its plugins).
   void Dispatch() {
     Disarm();
+    if (server_.stopped) return Close();
     asio::post(server_.calls, [self = this->shared_from_this()] { self->Call(); });
   }
 
@@ -441,6 +464,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       std::memcpy(reply_.data(), &be, sizeof be);
       reply_.append(reinterpret_cast<const char*>(bytes), n);
     } catch (const std::exception& e) { error = e.what(); }
+    // The message is read: its bytes go back to the budget (an idle
+    // connection holds none of it).
+    Resize(nullptr, 0);
     asio::post(server_.io, [self = this->shared_from_this(), error = std::move(error), keep] {
       self->Answered(error, keep);
     });
@@ -448,7 +474,6 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
 
   void Answered(const std::string& error, bool keep) {
     if (closed_) return;
-    if (buffer_size_ > kKeep) Resize(nullptr, 0);
     if (!error.empty()) {
       Closing("a bad request: " + error);
       return Close();
@@ -492,6 +517,14 @@ std::string PeerOf(const tcp::socket& s) {
 }  // namespace
 
 void RpcServer::Impl::Accept() {
+  if (open.size() >= max_connections) {
+    if (!accept_paused) {
+      GALE_LOG(kWarn) << "not accepting connections while " << open.size()
+                      << " are open (the open-file limit less what nimbus keeps for itself)";
+    }
+    accept_paused = true;  // Closed() accepts again
+    return;
+  }
   acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
     if (stopped || ec == asio::error::operation_aborted) return;
     if (ec) {
@@ -502,22 +535,38 @@ void RpcServer::Impl::Accept() {
       }
       accept_retry.expires_after(std::chrono::milliseconds(100));
       accept_retry.async_wait([this](const boost::system::error_code& e) {
-        if (!e) Accept();
+        if (!e && !stopped) Accept();
       });
       return;
     }
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    std::string peer = PeerOf(socket);
-    if (tls) {
-      std::make_shared<Connection<TlsStream>>(*this, TlsStream(std::move(socket), *tls),
-                                              std::move(peer))
-          ->Start();
-    } else {
-      std::make_shared<Connection<tcp::socket>>(*this, std::move(socket), std::move(peer))->Start();
+    try {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::string peer = PeerOf(socket);
+      if (tls) {
+        std::make_shared<Connection<TlsStream>>(*this, TlsStream(std::move(socket), *tls),
+                                                std::move(peer))
+            ->Start();
+      } else {
+        std::make_shared<Connection<tcp::socket>>(*this, std::move(socket), std::move(peer))
+            ->Start();
+      }
+    } catch (const std::exception& e) {  // out of memory, or OpenSSL could not make its state
+      if (const int64_t quiet = closes_log.Allow(); quiet >= 0) {
+        GALE_LOG(kWarn) << "cannot serve a connection: " << e.what() << Quiet(quiet);
+      }
     }
     Accept();
   });
+}
+
+void RpcServer::Impl::Closed(void* key) {
+  open.erase(key);
+  if (accept_paused && !stopped && open.size() < max_connections) {
+    accept_paused = false;
+    GALE_LOG(kInfo) << "accepting connections again (" << open.size() << " open)";
+    Accept();
+  }
 }
 
 RpcServer::RpcServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -531,7 +580,16 @@ int RpcServer::port() const {
 
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(Nimbus& nimbus,
                                                     const RpcServerOptions& options) {
-  auto impl = std::make_unique<Impl>(nimbus, options);
+  // Nimbus keeps 256 descriptors for its own files, the plugin describer's
+  // pipes and what else it opens.
+  rlimit files{};
+  size_t max_connections = 1024 - 256;
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    max_connections = files.rlim_cur == RLIM_INFINITY ? size_t{1} << 20
+                      : files.rlim_cur > 512          ? static_cast<size_t>(files.rlim_cur) - 256
+                                                      : 256;
+  }
+  auto impl = std::make_unique<Impl>(nimbus, options, max_connections);
   const rpc::ServerAuth& auth = options.auth;
   if (auth.mode != rpc::AuthMode::kNone) {
     std::string step = "gale.tls.cert '" + auth.cert + "'";
@@ -589,17 +647,24 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(Nimbus& nimbus,
 }
 
 void RpcServer::Stop() {
-  if (!impl_ || impl_->stopped) return;
-  asio::post(impl_->io, [impl = impl_.get()] {
+  if (!impl_ || !impl_->network.joinable()) return;
+  // On the network thread: no more accepts or calls, every connection
+  // closed (a call that runs finishes; its answer is not sent).
+  std::promise<void> closed;
+  asio::post(impl_->io, [impl = impl_.get(), &closed] {
     impl->stopped = true;
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
     impl->accept_retry.cancel();
+    std::vector<std::function<void()>> closes;
+    for (auto& [key, close] : impl->open) closes.push_back(close);
+    for (auto& close : closes) close();
+    closed.set_value();
   });
+  closed.get_future().wait();
   impl_->calls.join();
   impl_->io.stop();
-  if (impl_->network.joinable()) impl_->network.join();
-  impl_->stopped = true;
+  impl_->network.join();
 }
 
 }  // namespace gale::nimbus
