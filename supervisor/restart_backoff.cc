@@ -4,8 +4,12 @@
 
 namespace gale::supervisor {
 
-RestartBackoff::Duration RestartBackoff::OnDeath(Duration ran_for) {
-  if (ran_for >= kHealthyRun) quick_deaths_ = 0;
+RestartBackoff::Duration RestartBackoff::OnDeath(Duration ran_for, Death how) {
+  if (ran_for >= kHealthyRun) quick_deaths_ = quick_kills_ = 0;
+  if (how == Death::kKilled && quick_kills_ < kFreeKills) {
+    ++quick_kills_;
+    return Duration::zero();
+  }
   ++quick_deaths_;
   if (quick_deaths_ == 1) return Duration::zero();
   // The second death in a row waits kFirstDelay, each later one twice as

@@ -8,14 +8,18 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace gale::testing {
 namespace {
@@ -109,6 +113,18 @@ struct Audit {
 
 std::string Info(TestCluster& c) { return c.Gale({"info", "audit"}).out; }
 
+// Waits (bounded) until another worker process runs on `victim`'s port.
+bool Replaced(TestCluster& c, const WorkerProcess& victim, seconds timeout) {
+  return WaitFor(
+      [&] {
+        for (const auto& w : c.Workers()) {
+          if (w.port == victim.port && w.pid != victim.pid) return true;
+        }
+        return false;
+      },
+      timeout);
+}
+
 TEST_CASE("SIGKILL of a worker: its supervisor restarts it at once and no id is lost",
           "[integration][faults]") {
   TestCluster cluster;
@@ -119,14 +135,7 @@ TEST_CASE("SIGKILL of a worker: its supervisor restarts it at once and no id is 
   const WorkerProcess victim = cluster.Workers().front();
   const auto killed = Clock::now();
   REQUIRE(::kill(victim.pid, SIGKILL) == 0);
-  bool back = WaitFor(
-      [&] {
-        for (const auto& w : cluster.Workers()) {
-          if (w.port == victim.port && w.pid != victim.pid) return true;
-        }
-        return false;
-      },
-      seconds(10));
+  const bool back = Replaced(cluster, victim, seconds(10));
   const double restart = Since(killed);
   REQUIRE(back);
   Measure("worker restarted after SIGKILL", restart);
@@ -136,6 +145,84 @@ TEST_CASE("SIGKILL of a worker: its supervisor restarts it at once and no id is 
   INFO("after the wait:\n" << cluster.Logs() << cluster.WorkerLogs() << Info(cluster));
   CHECK(replayed);
   Measure("first replayed tree completed after the kill", Since(killed));
+  audit.WaitComplete();
+}
+
+// Chaos: for GALE_CHAOS_SECS (30; scripts/chaos.sh runs 300), every 2 to 4
+// s a process of a random kind is SIGKILLed: a worker (its supervisor must
+// start a new one within 2 s), a supervisor (started again after 1 s, it
+// adopts its workers, which keep running: no worker is restarted), or
+// nimbus (started again after 1 s; the workers go on meanwhile). The
+// kills follow a seeded random sequence (GALE_CHAOS_SEED, 1). At the end
+// every id is at the sink.
+TEST_CASE("Chaos: random SIGKILLs of workers and supervisors and nimbus lose no id",
+          "[integration][faults]") {
+  const char* secs_env = std::getenv("GALE_CHAOS_SECS");
+  const char* seed_env = std::getenv("GALE_CHAOS_SEED");
+  const int secs = secs_env ? std::atoi(secs_env) : 30;
+  const unsigned seed = seed_env ? static_cast<unsigned>(std::atoi(seed_env)) : 1u;
+  REQUIRE(secs > 0);
+  std::cerr << "[measure] chaos for " << secs << " s, seed " << seed << "\n";
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  Audit audit(cluster, int64_t{1500} * (secs + 20));
+  REQUIRE(WaitFor([&] { return audit.SinkLines() > 1000 && cluster.Workers().size() == 2; },
+                  seconds(60)));
+  std::mt19937 random(seed);
+  std::vector<double> worker_recoveries;
+  int supervisor_kills = 0, nimbus_kills = 0;
+  const auto end = Clock::now() + seconds(secs);
+  while (Clock::now() < end) {
+    std::this_thread::sleep_for(milliseconds(2000 + random() % 2000));
+    const auto workers = cluster.Workers();
+    REQUIRE(workers.size() == 2);
+    const unsigned kind = random() % 4;
+    if (kind < 2) {  // a worker
+      const WorkerProcess victim = workers[random() % workers.size()];
+      const auto killed = Clock::now();
+      REQUIRE(::kill(victim.pid, SIGKILL) == 0);
+      const bool back = Replaced(cluster, victim, seconds(30));
+      const double took = Since(killed);
+      std::cerr << "[measure] chaos: worker " << victim.pid << " of " << victim.supervisor
+                << " SIGKILLed, a new one runs after " << took << " s\n";
+      REQUIRE(back);
+      worker_recoveries.push_back(took);
+    } else if (kind == 2) {  // a supervisor: its workers stay
+      const size_t i = random() % 2;
+      const std::string id = "sup" + std::to_string(i + 1);
+      std::set<pid_t> before;
+      for (const auto& w : workers) {
+        if (w.supervisor == id) before.insert(w.pid);
+      }
+      cluster.supervisor(i).Kill(SIGKILL);
+      std::this_thread::sleep_for(seconds(1));
+      cluster.RestartSupervisor(id);
+      ++supervisor_kills;
+      std::this_thread::sleep_for(seconds(2));
+      std::set<pid_t> after;
+      for (const auto& w : cluster.Workers()) {
+        if (w.supervisor == id) after.insert(w.pid);
+      }
+      std::cerr << "[measure] chaos: supervisor " << id << " SIGKILLed and started again; its "
+                << before.size() << " worker(s) " << (after == before ? "kept" : "replaced")
+                << "\n";
+      CHECK(after == before);  // adopted, not restarted
+    } else {                   // nimbus
+      cluster.nimbus_daemon().Kill(SIGKILL);
+      std::this_thread::sleep_for(seconds(1));
+      cluster.RestartNimbus();
+      ++nimbus_kills;
+      std::cerr << "[measure] chaos: nimbus SIGKILLed and started again\n";
+    }
+  }
+  std::sort(worker_recoveries.begin(), worker_recoveries.end());
+  std::ostringstream all;
+  for (double r : worker_recoveries) all << " " << r;
+  std::cerr << "[measure] chaos: " << worker_recoveries.size() << " worker kills (recovered in"
+            << all.str() << " s), " << supervisor_kills << " supervisor kills, " << nimbus_kills
+            << " nimbus kills\n";
+  for (double r : worker_recoveries) CHECK(r < 2.0);
+  INFO("after the chaos:\n" << cluster.Logs() << Info(cluster));
   audit.WaitComplete();
 }
 

@@ -47,5 +47,31 @@ TEST_CASE("RestartBackoff forgets earlier deaths once a worker has run 10 s", "[
   }
 }
 
+TEST_CASE("RestartBackoff restarts workers killed from outside at once, up to five in a row",
+          "[supervisor]") {
+  using Death = RestartBackoff::Death;
+  RestartBackoff backoff;
+  for (int i = 0; i < RestartBackoff::kFreeKills; ++i) {
+    REQUIRE(backoff.OnDeath(seconds(2), Death::kKilled) == seconds(0));
+  }
+  REQUIRE(backoff.deaths() == 0);
+  SECTION("more look like a loop (the OOM killer) and back off as crashes do") {
+    REQUIRE(backoff.OnDeath(seconds(2), Death::kKilled) == seconds(0));
+    REQUIRE(backoff.OnDeath(seconds(2), Death::kKilled) == seconds(1));
+    REQUIRE(backoff.OnDeath(seconds(2), Death::kKilled) == seconds(2));
+  }
+  SECTION("a healthy run starts over") {
+    REQUIRE(backoff.OnDeath(seconds(10), Death::kKilled) == seconds(0));
+    for (int i = 1; i < RestartBackoff::kFreeKills; ++i) {
+      REQUIRE(backoff.OnDeath(seconds(0), Death::kKilled) == seconds(0));
+    }
+  }
+  SECTION("crashes in between still back off") {
+    REQUIRE(backoff.OnDeath(seconds(0)) == seconds(0));
+    REQUIRE(backoff.OnDeath(seconds(0)) == seconds(1));
+    REQUIRE(backoff.OnDeath(seconds(0), Death::kKilled) == seconds(2));  // the sixth kill
+  }
+}
+
 }  // namespace
 }  // namespace gale::supervisor
