@@ -7,8 +7,9 @@
 // as a first death again.
 //
 // A worker killed from outside (SIGKILL or SIGTERM, no death note: an
-// operator, a chaos test, the OOM killer) did not crash: it is restarted at
-// once, up to kFreeKills times in a row; more such deaths, each within
+// operator, a chaos test, the OOM killer) or one that stopped cleanly (exit
+// 0: a worker stops so on SIGTERM) did not crash: it is restarted at once,
+// up to kFreeKills times in a row; more such deaths, each within
 // kHealthyRun of its start, look like a loop (the OOM killer again and
 // again) and back off like crashes.
 //

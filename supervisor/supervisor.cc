@@ -459,11 +459,12 @@ void Supervisor::OnWorkerExit(Slot& slot, std::optional<int> wait_status) {
   if (shutting_down_) return FinishIfIdle();
   auto it = wanted_.find(slot.port);
   if (it == wanted_.end() || !Matches(slot, it->second)) return ReconcileSlot(slot);
-  // Killed from outside (not a crash of its own): restarted at once
-  // (restart_backoff.h).
-  const bool killed = wait_status && WIFSIGNALED(*wait_status) &&
-                      (WTERMSIG(*wait_status) == SIGKILL || WTERMSIG(*wait_status) == SIGTERM) &&
-                      note.cause.empty();
+  // Killed from outside, or stopped cleanly (a worker stops on SIGTERM and
+  // exits 0): not a crash of its own, restarted at once (restart_backoff.h).
+  const bool killed = wait_status && note.cause.empty() &&
+                      ((WIFSIGNALED(*wait_status) &&
+                        (WTERMSIG(*wait_status) == SIGKILL || WTERMSIG(*wait_status) == SIGTERM)) ||
+                       (WIFEXITED(*wait_status) && WEXITSTATUS(*wait_status) == 0));
   const auto delay = slot.backoff.OnDeath(
       ran, killed ? RestartBackoff::Death::kKilled : RestartBackoff::Death::kCrash);
   if (delay == RestartBackoff::Duration::zero()) return StartWorker(slot, it->second);

@@ -236,6 +236,12 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   if (!rt.ok()) { return GiveUp(me, rt.status()); }
   RuntimeReceiver receiver(**rt);
   s = transport.Start(receiver);
+  // Every way out stops the transport first: its receiver thread calls into
+  // the receiver and the runtime, which go before it.
+  struct StopFirst {
+    transport::ZmqTransport& transport;
+    ~StopFirst() { transport.Stop(); }
+  } stop_first{transport};
   if (!s.ok()) { return GiveUp(me, s); }
   (*rt)->SetActive(wp.status == thrift::TopologyStatus::ACTIVE);
   (*rt)->Start();

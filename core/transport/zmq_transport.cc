@@ -127,7 +127,7 @@ struct ZmqTransport::Impl {
         curve(!this->options.curve_secret_key.empty()),
         queues(this->options.peers.size()) {}
 
-  Status Start();
+  Status Start(Receiver& r);
   void Stop();
   bool TrySend(int peer, EncodedTuples& batch);
 
@@ -224,8 +224,9 @@ struct ZmqTransport::Impl {
 
 // ---------------------------------------------------------------- Start/Stop
 
-Status ZmqTransport::Impl::Start() {
+Status ZmqTransport::Impl::Start(Receiver& r) {
   if (state != State::kNew) return Status::Internal("transport already started or stopped");
+  receiver = &r;
   if (options.port < 1 || options.port > 65535) {
     return Status::InvalidArgument("transport port " + std::to_string(options.port) +
                                    " is not in 1..65535");
@@ -719,10 +720,7 @@ ZmqTransport::ZmqTransport(TransportOptions options)
 
 ZmqTransport::~ZmqTransport() { Stop(); }
 
-Status ZmqTransport::Start(Receiver& receiver) {
-  impl_->receiver = &receiver;
-  return impl_->Start();
-}
+Status ZmqTransport::Start(Receiver& receiver) { return impl_->Start(receiver); }
 
 void ZmqTransport::Stop() { impl_->Stop(); }
 
