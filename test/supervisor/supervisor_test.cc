@@ -77,6 +77,11 @@ class Sandbox {
                                  dir_.path() +
                                  "/workers.txt'\n"
                                  "echo \"fake worker $$ says hello\"\n"
+                                 // Topology 'clean' stops on SIGTERM and exits 0, as
+                                 // gale-worker does.
+                                 "case \"$*\" in *'--topology-id clean '*) "
+                                 "trap 'kill $! 2>/dev/null; exit 0' TERM; sleep 1000 & wait; "
+                                 "exit 0;; esac\n"
                                  "exec -a '" +
                                  dir_.path() + "/fake-worker' sleep 1000\n");
     ::chmod(worker_bin_.c_str(), 0755);
@@ -367,6 +372,31 @@ TEST_CASE("A killed worker is restarted at once and one that crashes again quick
   end_worker(SIGUSR1, 5s);
   CHECK(end_worker(SIGUSR1, 5s) >= 900ms);
   CHECK(box.LiveWorkers().count(box.Workers().back().pid) == 1);
+}
+
+// gale-worker traps SIGTERM, stops and exits 0: not a crash, so not backed
+// off however often it happens (restart_backoff.h).
+TEST_CASE("A worker that stops cleanly on SIGTERM is restarted at once each time",
+          "[supervisor][integration]") {
+  Sandbox box;
+  FakeNimbus nimbus;
+  const std::string sha = ServePlugin(nimbus, "plugin");
+  SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700"});
+  nimbus.SetAssignments({MakeSlot(6700, "clean", 3, sha)});
+  Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "no worker", sup);
+  for (size_t started = 2; started <= 4; ++started) {
+    const pid_t victim = box.Workers().back().pid;
+    REQUIRE(box.IsOurs(victim));
+    const auto at = Clock::now();
+    ::kill(victim, SIGTERM);
+    Require(
+        WaitFor([&] { return box.Workers().size() == started && box.LiveWorkers().size() == 1; },
+                5s),
+        "a new worker should start", sup);
+    // At once: a crash counted here would wait 1 s, then 2 s.
+    CHECK(Clock::now() - at < 900ms);
+  }
+  CHECK_THAT(sup.Log(), Catch::Contains("exited with status 0"));
 }
 
 TEST_CASE("A worker whose slot is unassigned or reassigned is stopped",
