@@ -580,14 +580,14 @@ int RpcServer::port() const {
 
 Result<std::unique_ptr<RpcServer>> RpcServer::Start(Nimbus& nimbus,
                                                     const RpcServerOptions& options) {
-  // Nimbus keeps 256 descriptors for its own files, the plugin describer's
-  // pipes and what else it opens.
+  // Nimbus keeps 256 descriptors (half of a limit under 512) for its own
+  // files, the plugin describer's pipes and what else it opens.
   rlimit files{};
   size_t max_connections = 1024 - 256;
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0) {
-    max_connections = files.rlim_cur == RLIM_INFINITY ? size_t{1} << 20
-                      : files.rlim_cur > 512          ? static_cast<size_t>(files.rlim_cur) - 256
-                                                      : 256;
+    const size_t limit =
+        files.rlim_cur == RLIM_INFINITY ? size_t{1} << 20 : static_cast<size_t>(files.rlim_cur);
+    max_connections = limit - std::min<size_t>(256, limit / 2);
   }
   auto impl = std::make_unique<Impl>(nimbus, options, max_connections);
   const rpc::ServerAuth& auth = options.auth;

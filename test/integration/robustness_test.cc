@@ -666,6 +666,46 @@ TEST_CASE("Nimbus serves 50 clients while 5000 connections idle and 100 trickle 
   CHECK(closed == 5000);
 }
 
+// nimbus/README.md, "Connections": nimbus keeps 256 of its file descriptors
+// for its own files and children. Under a hard limit of 512 it serves 256
+// connections at once; past that it stops accepting and says so (the rest
+// wait in the kernel's queue), and accepts again once some close.
+TEST_CASE(
+    "Nimbus stops accepting near its open-file limit and accepts again when connections close",
+    "[integration][robustness]") {
+  TempDir dir;
+  const int port = FreePort();
+  const std::string nimbus = "127.0.0.1:" + std::to_string(port);
+  Daemon daemon({"/usr/bin/prlimit", "--nofile=512:512", BinDir() + "/gale-nimbus", "--port",
+                 std::to_string(port), "--state-dir", dir.path() + "/nimbus"},
+                dir.path() + "/nimbus.log");
+  INFO(daemon.Log());
+  auto list = [&] {
+    return RunProcess({BinDir() + "/gale", "list", "--nimbus", nimbus}, seconds(30)).exit_code;
+  };
+  REQUIRE(WaitFor([&] { return list() == 0; }, seconds(30)));
+
+  // The first 250 (nimbus takes them all), then 50 more (it takes 6).
+  std::vector<RawConnection> first, rest;
+  for (int i = 0; i < 300; ++i) {
+    auto& into = i < 250 ? first : rest;
+    into.emplace_back(port);
+    REQUIRE(into.back().connected());  // the kernel's queue takes what nimbus does not
+  }
+  CHECK(WaitFor(
+      [&] {
+        return daemon.Log().find("not accepting connections while 256 are open") !=
+               std::string::npos;
+      },
+      seconds(10)));
+  first.clear();  // 250 of those nimbus took close
+  CHECK(
+      WaitFor([&] { return daemon.Log().find("accepting connections again") != std::string::npos; },
+              seconds(10)));
+  CHECK(list() == 0);
+  CHECK(daemon.Running());
+}
+
 // What a call threw: the declared exception's name and message.
 struct Thrown {
   Status status;

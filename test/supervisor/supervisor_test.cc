@@ -336,6 +336,23 @@ TEST_CASE("A plugin whose bytes do not match its sha256 starts no worker",
   CHECK(nimbus.DownloadCalls() <= 2);
 }
 
+// Ends the slot's worker (the last started) with `signal` and waits, up to
+// `limit`, for the next of `topology` to run: how long that took.
+Clock::duration EndWorker(Sandbox& box, const SupervisorProcess& sup, int signal,
+                          std::chrono::seconds limit, const std::string& topology) {
+  const size_t started = box.Workers().size() + 1;
+  const pid_t victim = box.Workers().back().pid;
+  REQUIRE(box.IsOurs(victim));
+  const auto at = Clock::now();
+  ::kill(victim, signal);
+  Require(WaitFor([&] { return box.Workers().size() == started && box.LiveWorkers().size() == 1; },
+                  limit),
+          "a new worker should start within " + std::to_string(limit.count()) + " s", sup);
+  CHECK(box.Workers().back().pid != victim);
+  CHECK(box.Workers().back().Arg("--topology-id") == topology);
+  return Clock::now() - at;
+}
+
 TEST_CASE("A killed worker is restarted at once and one that crashes again quickly with backoff",
           "[supervisor][integration]") {
   Sandbox box;
@@ -344,33 +361,16 @@ TEST_CASE("A killed worker is restarted at once and one that crashes again quick
   SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700"});
   nimbus.SetAssignments({MakeSlot(6700, "t-1", 3, sha)});
   Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "no worker", sup);
-  // Sends `signal` to the worker and waits (up to `limit`) for the next one;
-  // how long that took.
-  size_t started = 1;
-  auto end_worker = [&](int signal, std::chrono::seconds limit) {
-    const pid_t victim = box.Workers().back().pid;
-    REQUIRE(box.IsOurs(victim));
-    const auto at = Clock::now();
-    ::kill(victim, signal);
-    ++started;
-    Require(
-        WaitFor([&] { return box.Workers().size() == started && box.LiveWorkers().size() == 1; },
-                limit),
-        "a new worker should start within " + std::to_string(limit.count()) + " s", sup);
-    CHECK(box.Workers().back().pid != victim);
-    CHECK(box.Workers().back().Arg("--topology-id") == "t-1");
-    return Clock::now() - at;
-  };
 
   // Killed from outside (SIGKILL, SIGTERM), again and again within 10 s of
   // its start: restarted at once each time (restart_backoff.h).
-  for (int signal : {SIGKILL, SIGTERM, SIGKILL}) end_worker(signal, 2s);
+  for (int signal : {SIGKILL, SIGTERM, SIGKILL}) EndWorker(box, sup, signal, 2s, "t-1");
   CHECK_THAT(sup.Log(), Catch::Contains("killed by signal 9"));
   // Crashes of its own (SIGUSR1 here: a signal that ends it without a core
   // dump to wait for): the first is restarted at once, the second within 10 s
   // of its start waits 1 s.
-  end_worker(SIGUSR1, 5s);
-  CHECK(end_worker(SIGUSR1, 5s) >= 900ms);
+  EndWorker(box, sup, SIGUSR1, 5s, "t-1");
+  CHECK(EndWorker(box, sup, SIGUSR1, 5s, "t-1") >= 900ms);
   CHECK(box.LiveWorkers().count(box.Workers().back().pid) == 1);
 }
 
@@ -384,18 +384,8 @@ TEST_CASE("A worker that stops cleanly on SIGTERM is restarted at once each time
   SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700"});
   nimbus.SetAssignments({MakeSlot(6700, "clean", 3, sha)});
   Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "no worker", sup);
-  for (size_t started = 2; started <= 4; ++started) {
-    const pid_t victim = box.Workers().back().pid;
-    REQUIRE(box.IsOurs(victim));
-    const auto at = Clock::now();
-    ::kill(victim, SIGTERM);
-    Require(
-        WaitFor([&] { return box.Workers().size() == started && box.LiveWorkers().size() == 1; },
-                5s),
-        "a new worker should start", sup);
-    // At once: a crash counted here would wait 1 s, then 2 s.
-    CHECK(Clock::now() - at < 900ms);
-  }
+  // At once: a crash counted here would wait 1 s, then 2 s.
+  for (int i = 0; i < 3; ++i) CHECK(EndWorker(box, sup, SIGTERM, 5s, "clean") < 900ms);
   CHECK_THAT(sup.Log(), Catch::Contains("exited with status 0"));
 }
 
