@@ -1,6 +1,9 @@
 // gale-nimbus: the master daemon. `gale-nimbus --help` lists the options.
 #include "core/common/files.h"
 #include "core/common/logging.h"
+#include "nimbus/leader_elector.h"
+#include "nimbus/leadership.h"
+#include "nimbus/meta_store.h"
 #include "nimbus/nimbus.h"
 #include "nimbus/nimbus_config.h"
 #include "nimbus/rpc_server.h"
@@ -18,6 +21,7 @@
 #include <csignal>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,11 +56,35 @@ int main(int argc, char** argv) {
     std::cerr << "gale-nimbus: " << options.status().message() << "\n";
     return 2;
   }
-  gale::nimbus::Nimbus nimbus(options->nimbus, gale::SystemClock::Get());
-  gale::Status s = nimbus.Recover();
-  if (!s.ok()) {
+  const gale::Clock& clock = gale::SystemClock::Get();
+  gale::nimbus::PluginStore plugins(options->nimbus.state_dir);
+  if (gale::Status s = plugins.Init(); !s.ok()) {
     std::cerr << "gale-nimbus: " << s.message() << "\n";
     return 1;
+  }
+  // One nimbus: its state directory, and it leads. HA: the nimbuses elect
+  // a leader in ZooKeeper, which keeps the cluster's state.
+  gale::nimbus::DirMetaStore dir_store(options->nimbus.state_dir);
+  std::unique_ptr<gale::nimbus::Leadership> lead;
+  if (options->zookeeper_servers.empty()) {
+    auto nimbus =
+        std::make_shared<gale::nimbus::Nimbus>(options->nimbus, clock, dir_store, plugins);
+    if (gale::Status s = nimbus->Recover(); !s.ok()) {
+      std::cerr << "gale-nimbus: " << s.message() << "\n";
+      return 1;
+    }
+    lead = std::make_unique<gale::nimbus::SingleLeadership>(nimbus, plugins, options->host,
+                                                            options->port);
+  } else {
+    gale::nimbus::HaOptions ha;
+    ha.zookeeper_servers = options->zookeeper_servers;
+    ha.root = options->zookeeper_root;
+    ha.session_timeout = options->zookeeper_session_timeout;
+    ha.host = options->host;
+    ha.port = options->port;
+    GALE_LOG(kInfo) << "HA: electing a leader in ZooKeeper " << ha.zookeeper_servers << " "
+                    << ha.root << " as " << ha.host << ":" << ha.port;
+    lead = std::make_unique<gale::nimbus::LeaderElector>(ha, options->nimbus, clock, plugins);
   }
 
   const gale::rpc::ServerAuth& auth = options->auth;
@@ -76,7 +104,7 @@ int main(int argc, char** argv) {
       std::chrono::duration_cast<std::chrono::milliseconds>(options->client_timeout);
   serve.frames_budget_bytes = options->frames_budget_bytes;
   serve.call_threads = options->call_threads;
-  auto server = gale::nimbus::RpcServer::Start(nimbus, serve);
+  auto server = gale::nimbus::RpcServer::Start(*lead, serve);
   if (!server.ok()) {
     std::cerr << "gale-nimbus: " << server.status().message() << "\n";
     GALE_LOG(kError) << server.status().message();
@@ -95,12 +123,15 @@ int main(int argc, char** argv) {
     timer.expires_after(std::chrono::milliseconds(500));
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      nimbus.Tick();
+      if (auto nimbus = lead->Leader()) nimbus->Tick();
+      plugins.ExpireUploads(clock.Now(), std::chrono::minutes(10));
       tick();
     });
   };
   tick();
   io.run();
   (*server)->Stop();
+  server->reset();  // its connections' handlers hold the leading Nimbus
+  lead.reset();     // HA: leaves the election at once
   return 0;
 }

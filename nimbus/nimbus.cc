@@ -126,42 +126,49 @@ Status CheckAgainstPlugins(const NimbusOptions& options, const topology::Topolog
 
 }  // namespace
 
+Nimbus::Nimbus(NimbusOptions options, const Clock& clock, MetaStore& store, PluginStore& plugins)
+    : options_(std::move(options)),
+      clock_(clock),
+      started_(clock.Now()),
+      store_(store),
+      plugins_(plugins),
+      state_mover_(options_.state_dir, store) {}
+
 Nimbus::Nimbus(NimbusOptions options, const Clock& clock)
     : options_(std::move(options)),
       clock_(clock),
       started_(clock.Now()),
-      plugins_(options_.state_dir),
-      state_mover_(options_.state_dir) {}
+      own_store_(std::make_unique<DirMetaStore>(options_.state_dir)),
+      own_plugins_(std::make_unique<PluginStore>(options_.state_dir)),
+      store_(*own_store_),
+      plugins_(*own_plugins_),
+      state_mover_(options_.state_dir, store_) {}
 
 int64_t Nimbus::UnixNowSecs() const { return UnixMillis() / 1000; }
 
 Status Nimbus::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
-  GALE_RETURN_IF_ERROR(plugins_.Init());
+  if (own_plugins_) GALE_RETURN_IF_ERROR(plugins_.Init());
   GALE_RETURN_IF_ERROR(state_mover_.Recover());
-  const std::string dir = options_.state_dir + "/topologies";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::Internal("cannot create '" + dir + "': " + ec.message());
-  if (fs::exists(StatsFile(), ec)) {
+  {
     // Statistics are worth keeping but not worth refusing to start over.
-    auto bytes = ReadWholeFile(StatsFile());
-    auto stored = bytes.ok() ? Deserialize<thrift::StoredStats>(*bytes)
-                             : Result<thrift::StoredStats>(bytes.status());
-    const Status s = stored.ok() ? stats_.FromStored(*stored) : stored.status();
-    if (!s.ok()) GALE_LOG(kWarn) << "statistics in " << StatsFile() << ": " << s.message();
+    auto bytes = store_.Get("stats");
+    Status s = bytes.status();
+    if (bytes.ok() && bytes->has_value()) {
+      auto stored = Deserialize<thrift::StoredStats>(**bytes);
+      s = stored.ok() ? stats_.FromStored(*stored) : stored.status();
+    }
+    if (!s.ok()) GALE_LOG(kWarn) << "statistics in " << store_.Describe() << ": " << s.message();
   }
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string path = entry.path().string();
-    if (entry.path().extension() != ".bin") continue;
-    GALE_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
-    auto t = Deserialize<thrift::StoredTopology>(bytes);
+  GALE_ASSIGN_OR_RETURN(const std::vector<std::string> ids, store_.List("topologies"));
+  for (const std::string& key : ids) {
+    GALE_ASSIGN_OR_RETURN(std::optional<std::string> bytes, store_.Get("topologies/" + key));
+    if (!bytes) continue;  // removed meanwhile
+    auto t = Deserialize<thrift::StoredTopology>(*bytes);
     if (!t.ok()) {
       // Never delete what cannot be read: keep it aside for a human.
-      fs::rename(path, path + ".corrupt", ec);
-      GALE_LOG(kError) << "cannot read " << path << " (" << t.status().message() << "); "
-                       << (ec ? "could not move it aside: " + ec.message()
-                              : "moved aside to " + path + ".corrupt");
+      GALE_LOG(kError) << "cannot read topology " << key << " in " << store_.Describe() << " ("
+                       << t.status().message() << "); " << store_.SetAside("topologies/" + key);
       continue;
     }
     const std::string id = t->id;
@@ -202,7 +209,7 @@ thrift::StoredTopology* Nimbus::FindById(const std::string& id) {
 }
 
 Status Nimbus::Persist(const thrift::StoredTopology& t) {
-  return WriteFileAtomically(options_.state_dir + "/topologies/" + t.id + ".bin", Serialize(t));
+  return store_.Put("topologies/" + t.id, Serialize(t));
 }
 
 Status Nimbus::Update(thrift::StoredTopology& t,
@@ -216,7 +223,7 @@ Status Nimbus::Update(thrift::StoredTopology& t,
 
 void Nimbus::SaveStats(bool now) {
   if (!stats_.dirty() || (!now && Now() - stats_saved_at_ < kStatsSaveInterval)) return;
-  const Status s = WriteFileAtomically(StatsFile(), Serialize(stats_.ToStored()));
+  const Status s = store_.Put("stats", Serialize(stats_.ToStored()));
   if (!s.ok()) {
     GALE_LOG(kWarn) << "statistics not saved: " << s.message();
     return;
@@ -226,10 +233,15 @@ void Nimbus::SaveStats(bool now) {
 }
 
 void Nimbus::Remove(const std::string& id) {
+  if (Status s = store_.Remove("topologies/" + id); !s.ok()) {
+    // Kept (KILLED) and tried again at the next tick: forgetting it here
+    // would bring it back with the next nimbus that reads the store.
+    GALE_LOG(kError) << "topology " << id << " is over but stays in " << store_.Describe()
+                     << " for now: " << s.message();
+    return;
+  }
   state_mover_.Forget(id);
   placements_.erase(id);
-  std::error_code ec;
-  fs::remove(options_.state_dir + "/topologies/" + id + ".bin", ec);
   topologies_.erase(id);
   plans_.erase(id);
   sched_notes_.erase(id);
@@ -405,34 +417,6 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
   state_mover_.Assigned(PlacementFor(t));
   Status s = Persist(t);
   if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << t.id << ": " << s;
-}
-
-// ---------------------------------------------------------------- plugins
-
-Result<std::string> Nimbus::BeginPluginUpload(const std::string& sha256, int64_t size) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return plugins_.Begin(sha256, size, Now());
-}
-
-Status Nimbus::UploadPluginChunk(const std::string& upload_id, const std::string& chunk) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return plugins_.Append(upload_id, chunk, Now());
-}
-
-Status Nimbus::FinishPluginUpload(const std::string& upload_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return plugins_.Finish(upload_id);
-}
-
-bool Nimbus::HasPlugin(const std::string& sha256) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return plugins_.Has(sha256);
-}
-
-Result<std::string> Nimbus::DownloadPluginChunk(const std::string& sha256, int64_t offset,
-                                                int32_t length) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return plugins_.Read(sha256, offset, length);
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -641,7 +625,6 @@ void Nimbus::ForgiveStall() {
 void Nimbus::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
   ForgiveStall();
-  plugins_.ExpireUploads(Now(), std::chrono::minutes(10));
   SaveStats(false);
   const int64_t now_ms = UnixMillis();
   // Right after a restart, wait for the supervisors and workers to report
@@ -666,8 +649,8 @@ void Nimbus::Tick() {
     }
   }
   for (const auto& id : done) {
-    GALE_LOG(kInfo) << "topology " << id << " killed; its slots are free";
     Remove(id);
+    if (!FindById(id)) GALE_LOG(kInfo) << "topology " << id << " killed; its slots are free";
   }
   if (settling) return;
   for (auto& [id, t] : topologies_) {

@@ -10,10 +10,11 @@
 // is what it stores on disk and what it answers, so using the wire types
 // avoids a second model and a translation of every field (see README.md).
 //
-// Durability: every change to a topology is written to the state directory
-// (one file per topology, replaced atomically) before the call returns, so
-// a nimbus killed at any moment and restarted on the same directory finds
-// every topology and assignment. Liveness (heartbeats) is in memory and is
+// Durability: every change to a topology is written to the store
+// (meta_store.h: the state directory, one file per topology replaced
+// atomically, or ZooKeeper) before the call returns, so a nimbus killed at
+// any moment and restarted on the same store finds every topology and
+// assignment. Liveness (heartbeats) is in memory and is
 // rebuilt from the heartbeats that follow a restart, with a grace period so
 // that nothing is reassigned meanwhile.
 //
@@ -24,6 +25,7 @@
 #include "core/common/clock.h"
 #include "core/common/result.h"
 #include "core/plan/topology_plan.h"
+#include "nimbus/meta_store.h"
 #include "nimbus/nimbus_config.h"
 #include "nimbus/plugin_store.h"
 #include "nimbus/state_mover.h"
@@ -43,16 +45,18 @@ namespace gale::nimbus {
 
 class Nimbus {
  public:
+  // Keeps its state in `store` and finds plugins in `plugins` (both
+  // outlive it).
+  Nimbus(NimbusOptions options, const Clock& clock, MetaStore& store, PluginStore& plugins);
+  // One nimbus on its own: its state directory holds both.
   Nimbus(NimbusOptions options, const Clock& clock);
 
-  // Reads the state directory (creating it if needed). Errors name the file.
+  // Reads the store (creating the state directory if needed). Errors name
+  // the file or node.
   Status Recover();
 
   // ---- client calls ----
-  Result<std::string> BeginPluginUpload(const std::string& sha256, int64_t size);
-  Status UploadPluginChunk(const std::string& upload_id, const std::string& chunk);
-  Status FinishPluginUpload(const std::string& upload_id);
-  bool HasPlugin(const std::string& sha256);
+  // (Plugin uploads go to the PluginStore itself: leadership.h.)
 
   // kAlreadyExists for a live name, kNotFound for an unknown plugin hash,
   // kInvalidArgument for an invalid topology (the message says what).
@@ -79,8 +83,6 @@ class Nimbus {
 
   // ---- daemon calls ----
   std::vector<thrift::SlotAssignment> SupervisorHeartbeat(const thrift::SupervisorHeartbeat& hb);
-  Result<std::string> DownloadPluginChunk(const std::string& sha256, int64_t offset,
-                                          int32_t length);
   Result<thrift::WorkerPlan> GetWorkerPlan(const std::string& topology_id,
                                            const std::string& supervisor_id, int port);
   Result<thrift::WorkerHeartbeatResponse> WorkerHeartbeat(const thrift::WorkerHeartbeat& hb);
@@ -154,7 +156,10 @@ class Nimbus {
   const Clock& clock_;
   const Nanos started_;
   std::mutex mu_;
-  PluginStore plugins_;
+  std::unique_ptr<MetaStore> own_store_;      // the 2-argument constructor's
+  std::unique_ptr<PluginStore> own_plugins_;  // the 2-argument constructor's
+  MetaStore& store_;
+  PluginStore& plugins_;
   std::map<std::string, thrift::StoredTopology> topologies_;  // by id
   struct CachedPlan {
     std::string key;  // num_workers and executor overrides it was built for
@@ -201,7 +206,6 @@ class Nimbus {
   static constexpr Nanos kStatsSaveInterval = std::chrono::seconds(10);
   StatsStore stats_;
   Nanos stats_saved_at_{0};
-  std::string StatsFile() const { return options_.state_dir + "/stats.bin"; }
   void SaveStats(bool now);
 };
 

@@ -1,6 +1,7 @@
 #include "nimbus/nimbus_config.h"
 
 #include "core/topology/cluster_config.h"
+#include "thrift/client.h"
 
 namespace gale::nimbus {
 namespace {
@@ -17,7 +18,8 @@ const std::vector<std::string> kFlags = {"config",
                                          "worker-start-timeout-secs",
                                          "gale-bin",
                                          "describe-timeout-secs",
-                                         "client-timeout-secs"};
+                                         "client-timeout-secs",
+                                         "zookeeper"};
 
 // A flag given in seconds, or the file's key, or the default.
 Result<Nanos> SecondsOption(const DaemonFlags& flags, const std::string& flag,
@@ -82,6 +84,38 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
       const int64_t threads,
       file.Integer("nimbus.thrift.threads", 1, 4096, "an integer from 1 to 4096", c.call_threads));
   c.call_threads = static_cast<int>(threads);
+  c.zookeeper_servers =
+      topology::FlagOrConfig(flags, "zookeeper", file.values, "nimbus.zookeeper.servers", "");
+  if (!c.zookeeper_servers.empty()) {
+    if (auto servers = rpc::ParseHostPorts(c.zookeeper_servers); !servers.ok()) {
+      return Status::InvalidArgument("nimbus.zookeeper.servers (--zookeeper): " +
+                                     servers.status().message());
+    }
+    if (c.auth.mode != rpc::AuthMode::kNone) {
+      // The nimbuses copy plugins to each other as clients, and have no
+      // client identity of their own yet.
+      return Status::InvalidArgument(
+          "nimbus.zookeeper.servers (HA) does not work with gale.auth.mode " +
+          std::string(rpc::AuthModeName(c.auth.mode)) + " yet: use one or the other");
+    }
+    if (c.host == "0.0.0.0" || c.host == "::" || c.host == "[::]") {
+      return Status::InvalidArgument(
+          "with nimbus.zookeeper.servers, --host (nimbus.host) is the address the other "
+          "nimbuses, supervisors and clients reach this nimbus at: not " +
+          c.host);
+    }
+  }
+  c.zookeeper_root = file.values.GetString("nimbus.zookeeper.root", c.zookeeper_root);
+  if (c.zookeeper_root.size() < 2 || c.zookeeper_root[0] != '/' || c.zookeeper_root.back() == '/') {
+    return Status::InvalidArgument(
+        "nimbus.zookeeper.root must be a ZooKeeper path like /gale, not '" + c.zookeeper_root +
+        "'");
+  }
+  GALE_ASSIGN_OR_RETURN(const int64_t session_ms,
+                        file.Integer("nimbus.zookeeper.session.timeout.ms", 1000, 120000,
+                                     "an integer from 1000 to 120000 (milliseconds)",
+                                     c.zookeeper_session_timeout.count()));
+  c.zookeeper_session_timeout = std::chrono::milliseconds(session_ms);
   n.transport_curve = file.values.GetBool("gale.transport.curve", n.transport_curve);
   GALE_ASSIGN_OR_RETURN(
       n.describe_program,
@@ -119,10 +153,14 @@ the supervisors' slots.
   --describe-timeout-secs S     time that check may take (nimbus.plugin.describe.timeout.secs; 10)
   --client-timeout-secs S       a connection sending no request, or a frame not whole, for S is
                                 closed (nimbus.thrift.client.timeout.secs; 15)
+  --zookeeper HOST:PORT,...     HA: elect a leader among the nimbuses and keep the cluster's
+                                state in this ZooKeeper ensemble (nimbus.zookeeper.servers);
+                                --host is then where the others reach this nimbus
 
 Config keys only: nimbus.thrift.frames.budget.mb, what frames being received on all
 connections hold together (MiB; 256), and nimbus.thrift.threads, the threads that run
-calls (64).
+calls (64); nimbus.zookeeper.root (/gale) and nimbus.zookeeper.session.timeout.ms
+(4000) with --zookeeper.
 
 Authentication (config keys only; README.md): gale.auth.mode (none, tls, token),
 gale.tls.ca, gale.tls.cert, gale.tls.key, gale.auth.tokens, gale.auth.roles,

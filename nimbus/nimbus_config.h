@@ -64,6 +64,16 @@ struct NimbusConfig {
   // nimbus.thrift.threads (64, Storm's key): the threads that run calls;
   // connections cost none (nimbus/rpc_server.h).
   int call_threads = 64;
+  // HA (README.md, "High availability"): --zookeeper or
+  // nimbus.zookeeper.servers, "host:port,host:port". Empty: one nimbus,
+  // its state in --state-dir. Set: the nimbuses elect a leader there and
+  // keep the cluster's state there, under nimbus.zookeeper.root (/gale);
+  // --host is then the address other processes reach this nimbus at.
+  std::string zookeeper_servers;
+  std::string zookeeper_root = "/gale";
+  // nimbus.zookeeper.session.timeout.ms (4000): a leader gone without a
+  // word (SIGKILL, a lost machine) is replaced after about this long.
+  std::chrono::milliseconds zookeeper_session_timeout{4000};
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --gale-bin (`gale` next to it). Errors are one

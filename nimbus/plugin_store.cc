@@ -29,6 +29,7 @@ bool PluginStore::Has(const std::string& sha256) const {
 }
 
 Result<std::string> PluginStore::Begin(const std::string& sha256, int64_t size, Nanos now) {
+  std::lock_guard lock(mu_);
   if (!IsSha256Hex(sha256)) {
     return Status::InvalidArgument("'" + sha256 + "' is not a SHA-256 (64 lower-case hex digits)");
   }
@@ -45,6 +46,7 @@ Result<std::string> PluginStore::Begin(const std::string& sha256, int64_t size, 
 }
 
 Status PluginStore::Append(const std::string& upload_id, const std::string& chunk, Nanos now) {
+  std::lock_guard lock(mu_);
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) return Status::InvalidArgument("unknown upload id '" + upload_id + "'");
   Upload& u = it->second;
@@ -71,7 +73,8 @@ Status PluginStore::Append(const std::string& upload_id, const std::string& chun
   return Status::Ok();
 }
 
-Status PluginStore::Finish(const std::string& upload_id) {
+Result<std::string> PluginStore::Finish(const std::string& upload_id) {
+  std::lock_guard lock(mu_);
   auto it = uploads_.find(upload_id);
   if (it == uploads_.end()) return Status::InvalidArgument("unknown upload id '" + upload_id + "'");
   const Upload u = it->second;
@@ -90,7 +93,24 @@ Status PluginStore::Finish(const std::string& upload_id) {
   }
   fs::rename(part, PathOf(u.sha256), ec);
   if (ec) return Status::Internal("cannot store plugin " + u.sha256 + ": " + ec.message());
-  return Status::Ok();
+  return u.sha256;
+}
+
+Result<int64_t> PluginStore::Size(const std::string& sha256) const {
+  std::error_code ec;
+  const auto size = Has(sha256) ? fs::file_size(PathOf(sha256), ec) : 0;
+  if (!Has(sha256) || ec) return Status::NotFound("no plugin with SHA-256 '" + sha256 + "'");
+  return static_cast<int64_t>(size);
+}
+
+Status PluginStore::Store(const std::string& sha256, const std::string& bytes, Nanos now) {
+  GALE_ASSIGN_OR_RETURN(const std::string id,
+                        Begin(sha256, static_cast<int64_t>(bytes.size()), now));
+  if (id.empty()) return Status::Ok();
+  for (size_t at = 0; at < bytes.size(); at += kMaxChunkBytes) {
+    GALE_RETURN_IF_ERROR(Append(id, bytes.substr(at, kMaxChunkBytes), now));
+  }
+  return Finish(id).status();
 }
 
 Result<std::string> PluginStore::Read(const std::string& sha256, int64_t offset,
@@ -107,6 +127,7 @@ Result<std::string> PluginStore::Read(const std::string& sha256, int64_t offset,
 }
 
 void PluginStore::ExpireUploads(Nanos now, Nanos idle) {
+  std::lock_guard lock(mu_);
   for (auto it = uploads_.begin(); it != uploads_.end();) {
     if (now - it->second.last_activity > idle) {
       std::error_code ec;

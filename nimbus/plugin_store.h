@@ -5,7 +5,8 @@
 // place only after their size and hash check out, so a stored plugin is
 // always complete and what its name says.
 //
-// Threading: not thread-safe; Nimbus calls it under its mutex.
+// Threading: thread-safe (uploads under one mutex; reads of stored files
+// need none: a stored file never changes).
 #pragma once
 
 #include "core/common/clock.h"
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 
 namespace gale::nimbus {
@@ -31,8 +33,14 @@ class PluginStore {
   // "" when the hash is stored already. Errors for a malformed hash or size.
   Result<std::string> Begin(const std::string& sha256, int64_t size, Nanos now);
   Status Append(const std::string& upload_id, const std::string& chunk, Nanos now);
-  Status Finish(const std::string& upload_id);
+  // The stored plugin's SHA-256.
+  Result<std::string> Finish(const std::string& upload_id);
   Result<std::string> Read(const std::string& sha256, int64_t offset, int32_t length) const;
+  // The stored plugin's size in bytes; kNotFound when it is not stored.
+  Result<int64_t> Size(const std::string& sha256) const;
+  // Stores `bytes` as the plugin `sha256` (an upload in one piece: checked
+  // the same way). Fine when it is stored already.
+  Status Store(const std::string& sha256, const std::string& bytes, Nanos now);
   // Drops uploads idle for longer than `idle`.
   void ExpireUploads(Nanos now, Nanos idle);
 
@@ -44,6 +52,7 @@ class PluginStore {
     Nanos last_activity;
   };
   std::string dir_;
+  std::mutex mu_;
   std::map<std::string, Upload> uploads_;
   uint64_t next_upload_ = 1;
 };

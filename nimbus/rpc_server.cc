@@ -176,8 +176,8 @@ double Secs(std::chrono::milliseconds d) { return static_cast<double>(d.count())
 }  // namespace
 
 struct RpcServer::Impl {
-  Impl(Nimbus& n, const RpcServerOptions& o, size_t max_connections)
-      : nimbus(n),
+  Impl(Leadership& n, const RpcServerOptions& o, size_t max_connections)
+      : lead(n),
         options(o),
         budget(o.frames_budget_bytes),
         max_connections(max_connections),
@@ -188,7 +188,7 @@ struct RpcServer::Impl {
   void Opened(void* key, std::function<void()> close) { open[key] = std::move(close); }
   void Closed(void* key);
 
-  Nimbus& nimbus;
+  Leadership& lead;
   const RpcServerOptions options;
   FrameBudget budget;  // before what may hold connections: they give to it
   // Past this many, nimbus stops accepting until some close: the rest of
@@ -355,7 +355,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     auth.peer = peer_;
     auth.peer_cn = [cn = std::move(peer_cn)] { return cn; };
     processor_ = std::make_shared<thrift::NimbusProcessor>(
-        std::make_shared<NimbusHandler>(server_.nimbus, std::move(auth)));
+        std::make_shared<NimbusHandler>(server_.lead, std::move(auth)));
     ReadHeader();
   }
 
@@ -578,7 +578,7 @@ int RpcServer::port() const {
   return impl_->acceptor.local_endpoint(ec).port();
 }
 
-Result<std::unique_ptr<RpcServer>> RpcServer::Start(Nimbus& nimbus,
+Result<std::unique_ptr<RpcServer>> RpcServer::Start(Leadership& lead,
                                                     const RpcServerOptions& options) {
   // Nimbus keeps 256 descriptors (half of a limit under 512) for its own
   // files, the plugin describer's pipes and what else it opens.
@@ -589,7 +589,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(Nimbus& nimbus,
         files.rlim_cur == RLIM_INFINITY ? size_t{1} << 20 : static_cast<size_t>(files.rlim_cur);
     max_connections = limit - std::min<size_t>(256, limit / 2);
   }
-  auto impl = std::make_unique<Impl>(nimbus, options, max_connections);
+  auto impl = std::make_unique<Impl>(lead, options, max_connections);
   const rpc::ServerAuth& auth = options.auth;
   if (auth.mode != rpc::AuthMode::kNone) {
     std::string step = "gale.tls.cert '" + auth.cert + "'";

@@ -22,7 +22,7 @@
 
 namespace gale::nimbus {
 
-class Nimbus;
+class Leadership;
 
 struct RpcServerOptions {
   std::string host = "127.0.0.1";
@@ -42,7 +42,8 @@ class RpcServer {
  public:
   // Listening; an error names the address, or the TLS file it could not
   // load.
-  static Result<std::unique_ptr<RpcServer>> Start(Nimbus& nimbus, const RpcServerOptions& options);
+  static Result<std::unique_ptr<RpcServer>> Start(Leadership& lead,
+                                                  const RpcServerOptions& options);
   ~RpcServer();  // Stop()
 
   // Stops accepting, closes every connection, and waits for the calls that

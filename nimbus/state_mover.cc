@@ -14,23 +14,21 @@ namespace gale::nimbus {
 
 namespace fs = std::filesystem;
 
-StateMover::StateMover(std::string state_dir)
-    : state_dir_(std::move(state_dir)), moves_dir_(state_dir_ + "/state-moves") {}
+StateMover::StateMover(std::string state_dir, MetaStore& store)
+    : state_dir_(std::move(state_dir)), moves_dir_(state_dir_ + "/state-moves"), store_(store) {}
 
 Status StateMover::Recover() {
   std::error_code ec;
   fs::create_directories(moves_dir_, ec);
   if (ec) return Status::Internal("cannot create '" + moves_dir_ + "': " + ec.message());
-  const std::string path = state_dir_ + "/state-holders.bin";
-  if (!fs::exists(path, ec)) return Status::Ok();
-  auto bytes = ReadWholeFile(path);
-  auto stored = bytes.ok() ? Deserialize<thrift::StoredStateHolders>(*bytes)
-                           : Result<thrift::StoredStateHolders>(bytes.status());
+  GALE_ASSIGN_OR_RETURN(const std::optional<std::string> bytes, store_.Get("state-holders"));
+  if (!bytes) return Status::Ok();
+  auto stored = Deserialize<thrift::StoredStateHolders>(*bytes);
   if (!stored.ok()) {
-    fs::rename(path, path + ".corrupt", ec);
-    GALE_LOG(kError) << "cannot read " << path << " (" << stored.status().message()
-                     << "); moved aside: RocksDB state held by supervisors is not moved with "
-                        "tasks assigned before this start";
+    GALE_LOG(kError) << "cannot read the holders of RocksDB state in " << store_.Describe() << " ("
+                     << stored.status().message() << "); " << store_.SetAside("state-holders")
+                     << ": RocksDB state held by supervisors is not moved with tasks assigned "
+                        "before this start";
     return Status::Ok();
   }
   holders_ = std::move(stored->holders);
@@ -45,7 +43,7 @@ Status StateMover::Save() {
   thrift::StoredStateHolders stored;
   stored.holders = holders_;
   stored.__set_not_run(std::vector<std::string>(not_run_.begin(), not_run_.end()));
-  Status s = WriteFileAtomically(state_dir_ + "/state-holders.bin", Serialize(stored));
+  Status s = store_.Put("state-holders", Serialize(stored));
   unsaved_ = !s.ok();
   return s;
 }

@@ -26,6 +26,7 @@
 
 #include "core/common/result.h"
 #include "core/plan/topology_plan.h"
+#include "nimbus/meta_store.h"
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <functional>
@@ -43,7 +44,9 @@ class StateMover {
   using Placement = std::map<std::string, std::string>;
 
   // `state_dir`: nimbus's.
-  explicit StateMover(std::string state_dir);
+  // The holders are kept in `store` ("state-holders"); the state being
+  // moved in <state_dir>/state-moves.
+  StateMover(std::string state_dir, MetaStore& store);
   // Reads who holds what. A file that cannot be read is moved aside (and
   // nothing is moved until tasks are assigned again), never deleted.
   Status Recover();
@@ -113,6 +116,7 @@ class StateMover {
   Status Save();
 
   const std::string state_dir_, moves_dir_;
+  MetaStore& store_;
   std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
   // The supervisor each namespace nimbus holds came from (since this start).
   std::map<std::string, std::string> taken_from_;

@@ -224,6 +224,29 @@ void ResolveYamlPlugins(const thrift::YamlTopologyRequest& req, const std::strin
 
 }  // namespace
 
+// ---------------------------------------------------------- leadership
+
+Nimbus& NimbusHandler::N() {
+  held_ = lead_.Leader();
+  if (!held_) throw std::runtime_error(lead_.NotLeader());
+  return *held_;
+}
+
+void NimbusHandler::ReplicatePlugins(const thrift::Topology& topology) {
+  std::vector<std::string> shas;
+  for (const auto& p : topology.plugins) {
+    if (lead_.plugins().Has(p.sha256)) shas.push_back(p.sha256);  // else Submit says so
+  }
+  const auto res = topology.config.find(std::string(multilang::kResourcesShaKey));
+  if (res != topology.config.end() && res->second.__isset.string_value &&
+      lead_.plugins().Has(res->second.string_value)) {
+    shas.push_back(res->second.string_value);
+  }
+  const Status s = lead_.Replicate(shas);
+  if (!s.ok())
+    throw std::runtime_error("topology '" + topology.name + "' not submitted: " + s.message());
+}
+
 // ---------------------------------------------------------- authorization
 
 bool NimbusHandler::Allowed(rpc::Role role, Op op) {
@@ -265,7 +288,7 @@ void NimbusHandler::Require(Op op, const std::string& what, const std::string& t
   } else if (!Allowed(id.role, op)) {
     refusal = "user '" + id.name + "' (role " + rpc::RoleName(id.role) + ") may not " + what;
   } else if (op == Op::kModify && id.role != rpc::Role::kAdmin) {
-    const std::optional<std::string> owner = nimbus_.OwnerOf(topology);
+    const std::optional<std::string> owner = N().OwnerOf(topology);
     if (owner && *owner != id.name) {
       refusal = "user '" + id.name + "' (role " + rpc::RoleName(id.role) + ") may not " + what +
                 ": it belongs to " + (owner->empty() ? "no recorded owner" : "'" + *owner + "'") +
@@ -297,37 +320,47 @@ void NimbusHandler::authenticate(const std::string& user, const std::string& tok
 
 void NimbusHandler::beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) {
   Require(Op::kUpload, "upload plugins");
-  auto r = nimbus_.BeginPluginUpload(sha256, size);
+  auto r = lead_.plugins().Begin(sha256, size, SystemClock::Get().Now());
   ThrowUpload(r.status());
   out = *r;
 }
 
 void NimbusHandler::uploadPluginChunk(const std::string& upload_id, const std::string& chunk) {
   Require(Op::kUpload, "upload plugins");
-  ThrowUpload(nimbus_.UploadPluginChunk(upload_id, chunk));
+  ThrowUpload(lead_.plugins().Append(upload_id, chunk, SystemClock::Get().Now()));
 }
 
 void NimbusHandler::finishPluginUpload(const std::string& upload_id) {
   Require(Op::kUpload, "upload plugins");
-  ThrowUpload(nimbus_.FinishPluginUpload(upload_id));
+  auto sha = lead_.plugins().Finish(upload_id);
+  ThrowUpload(sha.status());
+  lead_.PluginStored(*sha);
 }
 
 bool NimbusHandler::hasPlugin(const std::string& sha256) {
   Require(Op::kRead, "ask for plugins");
-  return nimbus_.HasPlugin(sha256);
+  return lead_.plugins().Has(sha256);
+}
+
+void NimbusHandler::getLeader(thrift::NimbusSummary& out) {
+  Require(Op::kRead, "ask for the leader");
+  out = lead_.LeaderSummary();
+  if (out.host.empty()) throw std::runtime_error(lead_.NotLeader());
 }
 
 void NimbusHandler::submitTopology(const thrift::Topology& topology,
                                    const thrift::SubmitOptions& options) {
   Require(Op::kSubmit, "submit topology '" + topology.name + "'");
-  ThrowSubmit(nimbus_.Submit(topology, options.initial_status, Who().name));
+  Nimbus& nimbus = N();
+  ReplicatePlugins(topology);
+  ThrowSubmit(nimbus.Submit(topology, options.initial_status, Who().name));
 }
 
 void NimbusHandler::killTopology(const std::string& name, const thrift::KillOptions& options) {
   Require(Op::kModify, "kill topology '" + name + "'", name);
   std::optional<int> wait;
   if (options.__isset.wait_secs) wait = options.wait_secs;
-  Status s = nimbus_.Kill(name, wait);
+  Status s = N().Kill(name, wait);
   if (s.ok()) return;
   ThrowIfInternal(s);
   Throw<thrift::NotAliveException>(s.message());
@@ -335,17 +368,17 @@ void NimbusHandler::killTopology(const std::string& name, const thrift::KillOpti
 
 void NimbusHandler::activate(const std::string& name) {
   Require(Op::kModify, "activate topology '" + name + "'", name);
-  ThrowNotAliveOrState(nimbus_.Activate(name));
+  ThrowNotAliveOrState(N().Activate(name));
 }
 
 void NimbusHandler::deactivate(const std::string& name) {
   Require(Op::kModify, "deactivate topology '" + name + "'", name);
-  ThrowNotAliveOrState(nimbus_.Deactivate(name));
+  ThrowNotAliveOrState(N().Deactivate(name));
 }
 
 void NimbusHandler::rebalance(const std::string& name, const thrift::RebalanceOptions& options) {
   Require(Op::kModify, "rebalance topology '" + name + "'", name);
-  Status s = nimbus_.Rebalance(name, options);
+  Status s = N().Rebalance(name, options);
   if (s.ok()) return;
   ThrowIfInternal(s);
   switch (s.code()) {
@@ -357,12 +390,13 @@ void NimbusHandler::rebalance(const std::string& name, const thrift::RebalanceOp
 
 void NimbusHandler::getClusterInfo(thrift::ClusterSummary& out) {
   Require(Op::kRead, "list topologies");
-  out = nimbus_.GetClusterSummary();
+  out = N().GetClusterSummary();
+  if (auto nimbuses = lead_.Nimbuses(); !nimbuses.empty()) out.__set_nimbuses(std::move(nimbuses));
 }
 
 void NimbusHandler::getTopologyInfo(thrift::TopologyInfo& out, const std::string& name) {
   Require(Op::kRead, "read topology '" + name + "'");
-  auto r = nimbus_.GetTopologyInfo(name);
+  auto r = N().GetTopologyInfo(name);
   if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
     throw std::runtime_error(r.status().message());
   }
@@ -373,7 +407,7 @@ void NimbusHandler::getTopologyInfo(thrift::TopologyInfo& out, const std::string
 void NimbusHandler::getTopologyPageInfo(thrift::TopologyPageInfo& out, const std::string& name,
                                         const std::string& window) {
   Require(Op::kRead, "read topology '" + name + "'");
-  auto r = nimbus_.GetTopologyPageInfo(name, window);
+  auto r = N().GetTopologyPageInfo(name, window);
   if (!r.ok()) {
     switch (r.status().code()) {
       case StatusCode::kNotFound: Throw<thrift::NotAliveException>(r.status().message());
@@ -388,13 +422,13 @@ void NimbusHandler::getTopologyPageInfo(thrift::TopologyPageInfo& out, const std
 void NimbusHandler::supervisorHeartbeat(std::vector<thrift::SlotAssignment>& out,
                                         const thrift::SupervisorHeartbeat& heartbeat) {
   Require(Op::kDaemon, "send supervisor heartbeats");
-  out = nimbus_.SupervisorHeartbeat(heartbeat);
+  out = N().SupervisorHeartbeat(heartbeat);
 }
 
 void NimbusHandler::downloadPluginChunk(std::string& out, const std::string& sha256, int64_t offset,
                                         int32_t length) {
   Require(Op::kDaemon, "download plugins");
-  auto r = nimbus_.DownloadPluginChunk(sha256, offset, length);
+  auto r = lead_.plugins().Read(sha256, offset, length);
   if (!r.ok() && r.status().code() != StatusCode::kNotFound) {
     throw std::runtime_error(r.status().message());  // a bad offset or length
   }
@@ -405,7 +439,7 @@ void NimbusHandler::downloadPluginChunk(std::string& out, const std::string& sha
 void NimbusHandler::getWorkerPlan(thrift::WorkerPlan& out, const std::string& topology_id,
                                   const std::string& supervisor_id, int32_t port) {
   Require(Op::kDaemon, "read worker plans");
-  auto r = nimbus_.GetWorkerPlan(topology_id, supervisor_id, port);
+  auto r = N().GetWorkerPlan(topology_id, supervisor_id, port);
   if (!r.ok()) Throw<thrift::NotAliveException>(r.status().message());
   out = std::move(r).value();
 }
@@ -413,27 +447,27 @@ void NimbusHandler::getWorkerPlan(thrift::WorkerPlan& out, const std::string& to
 void NimbusHandler::workerHeartbeat(thrift::WorkerHeartbeatResponse& out,
                                     const thrift::WorkerHeartbeat& heartbeat) {
   Require(Op::kDaemon, "send worker heartbeats");
-  auto r = nimbus_.WorkerHeartbeat(heartbeat);
+  auto r = N().WorkerHeartbeat(heartbeat);
   if (!r.ok()) Throw<thrift::NotAliveException>(r.status().message());
   out = std::move(r).value();
 }
 
 void NimbusHandler::stateExports(std::vector<std::string>& out, const std::string& supervisor_id) {
   Require(Op::kDaemon, "move state");
-  out = nimbus_.StateExports(supervisor_id);
+  out = N().StateExports(supervisor_id);
 }
 
 void NimbusHandler::uploadState(const std::string& supervisor_id,
                                 const std::string& state_namespace, int64_t offset,
                                 const std::string& chunk) {
   Require(Op::kDaemon, "move state");
-  ThrowNotAliveOrState(nimbus_.UploadState(supervisor_id, state_namespace, offset, chunk));
+  ThrowNotAliveOrState(N().UploadState(supervisor_id, state_namespace, offset, chunk));
 }
 
 bool NimbusHandler::finishStateUpload(const std::string& supervisor_id,
                                       const std::string& state_namespace, int64_t size) {
   Require(Op::kDaemon, "move state");
-  auto r = nimbus_.FinishStateUpload(supervisor_id, state_namespace, size);
+  auto r = N().FinishStateUpload(supervisor_id, state_namespace, size);
   ThrowNotAliveOrState(r.status());
   return *r;
 }
@@ -442,8 +476,8 @@ void NimbusHandler::fetchState(thrift::StateChunk& out, const std::string& topol
                                const std::string& supervisor_id, int64_t assignment_version,
                                const std::string& state_namespace, int64_t offset, int32_t length) {
   Require(Op::kDaemon, "move state");
-  auto r = nimbus_.FetchState(topology_id, supervisor_id, assignment_version, state_namespace,
-                              offset, length);
+  auto r = N().FetchState(topology_id, supervisor_id, assignment_version, state_namespace, offset,
+                          length);
   ThrowNotAliveOrState(r.status());
   out = std::move(r).value();
 }
@@ -452,7 +486,7 @@ void NimbusHandler::claimState(const std::string& topology_id, const std::string
                                int64_t assignment_version, const std::string& state_namespace) {
   Require(Op::kDaemon, "move state");
   ThrowNotAliveOrState(
-      nimbus_.ClaimState(topology_id, supervisor_id, assignment_version, state_namespace));
+      N().ClaimState(topology_id, supervisor_id, assignment_version, state_namespace));
 }
 
 void NimbusHandler::planYamlTopology(thrift::YamlTopologyPlan& out,
@@ -467,6 +501,7 @@ void NimbusHandler::planYamlTopology(thrift::YamlTopologyPlan& out,
 void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopologyRequest& request,
                                        const thrift::SubmitOptions& options) {
   Require(Op::kSubmit, "submit topology file '" + request.file + "'");
+  N();  // a follower says so before any work
   ScratchDir scratch;
   const std::string& root = scratch.path();
   YamlLoad load = LoadYaml(request, root);
@@ -487,7 +522,7 @@ void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopol
   for (size_t i = 0; i < spec.plugins.size(); ++i) {
     const std::string& sha = request.plugins[i].sha256;
     const std::string& chosen = request.plugins[i].name;
-    if (!nimbus_.HasPlugin(sha)) {
+    if (!lead_.plugins().Has(sha)) {
       Throw<thrift::PluginNotFoundException>("topology '" + spec.name + "' needs plugin '" +
                                              chosen + "' (sha256 " + sha +
                                              "), which nimbus does not have: upload it first");
@@ -497,7 +532,7 @@ void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopol
     fs::create_directories(target.parent_path(), ec);
     std::ofstream f(target, std::ios::binary | std::ios::trunc);
     for (int64_t offset = 0;;) {
-      auto chunk = nimbus_.DownloadPluginChunk(sha, offset, 4 << 20);
+      auto chunk = lead_.plugins().Read(sha, offset, 4 << 20);
       if (!chunk.ok()) throw std::runtime_error(chunk.status().message());
       if (chunk->empty()) break;
       f.write(chunk->data(), static_cast<std::streamsize>(chunk->size()));
@@ -513,7 +548,7 @@ void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopol
     if (!IsSha256Hex(sha)) {
       ThrowInvalid("resources_sha256 '" + sha + "' is not a SHA-256 (64 lower-case hex digits)");
     }
-    if (!nimbus_.HasPlugin(sha)) {
+    if (!lead_.plugins().Has(sha)) {
       Throw<thrift::PluginNotFoundException>(
           "topology '" + spec.name + "' needs the resources archive of '" + request.file +
           "' (sha256 " + sha + "), which nimbus does not have: upload it first");
@@ -535,7 +570,9 @@ void NimbusHandler::submitYamlTopology(std::string& out, const thrift::YamlTopol
   plugin::ApplyDescription(*description, spec);
   Status s = topology::ValidateWithPlugins(spec, description->classes);
   if (!s.ok()) ThrowInvalid(StripScratch(s.message(), root));
-  ThrowSubmit(nimbus_.Submit(convert::ToThrift(spec, shas), options.initial_status, Who().name));
+  const thrift::Topology topology = convert::ToThrift(spec, shas);
+  ReplicatePlugins(topology);
+  ThrowSubmit(N().Submit(topology, options.initial_status, Who().name));
   GALE_LOG(kInfo) << "submitted topology '" << spec.name << "' from YAML file " << request.file;
   out = spec.name;
 }

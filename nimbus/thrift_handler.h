@@ -1,6 +1,7 @@
 // nimbus/thrift_handler.h
 //
-// NimbusHandler implements the generated thrift::NimbusIf on top of Nimbus:
+// NimbusHandler implements the generated thrift::NimbusIf on top of the
+// leading Nimbus (leadership.h):
 // the one place where a Status becomes the exception gale.thrift declares
 // for that call, and where each call's caller is authorized (README.md,
 // "Authentication and roles"). One instance per connection (main.cc makes
@@ -8,7 +9,7 @@
 // on one connection run one at a time.
 #pragma once
 
-#include "nimbus/nimbus.h"
+#include "nimbus/leadership.h"
 #include "thrift/auth.h"
 #include "thrift/gen-cpp/Nimbus.h"
 
@@ -31,8 +32,8 @@ class NimbusHandler final : public thrift::NimbusIf {
  public:
   // `gale_program` is the `gale` binary run as `gale __describe` for YAML
   // submits; empty: the `gale` next to this executable (nimbus's default).
-  explicit NimbusHandler(Nimbus& nimbus, ConnectionAuth auth = {}, std::string gale_program = "")
-      : nimbus_(nimbus), auth_(std::move(auth)), gale_program_(std::move(gale_program)) {}
+  explicit NimbusHandler(Leadership& lead, ConnectionAuth auth = {}, std::string gale_program = "")
+      : lead_(lead), auth_(std::move(auth)), gale_program_(std::move(gale_program)) {}
 
   void beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) override;
   void uploadPluginChunk(const std::string& upload_id, const std::string& chunk) override;
@@ -45,6 +46,7 @@ class NimbusHandler final : public thrift::NimbusIf {
   void deactivate(const std::string& name) override;
   void rebalance(const std::string& name, const thrift::RebalanceOptions& options) override;
   void getClusterInfo(thrift::ClusterSummary& out) override;
+  void getLeader(thrift::NimbusSummary& out) override;
   void getTopologyInfo(thrift::TopologyInfo& out, const std::string& name) override;
   void getTopologyPageInfo(thrift::TopologyPageInfo& out, const std::string& name,
                            const std::string& window) override;
@@ -87,7 +89,15 @@ class NimbusHandler final : public thrift::NimbusIf {
   void Require(Op op, const std::string& what, const std::string& topology = "");
   const rpc::Identity& Who();
 
-  Nimbus& nimbus_;
+  // The leading Nimbus, kept for the call; throws the "not the leader"
+  // error (a TApplicationException to the client) when this nimbus follows.
+  Nimbus& N();
+  // Copies the topology's plugins to the other nimbuses (HA) before it is
+  // accepted; throws when one that answers cannot take them.
+  void ReplicatePlugins(const thrift::Topology& topology);
+
+  Leadership& lead_;
+  std::shared_ptr<Nimbus> held_;
   ConnectionAuth auth_;
   std::optional<rpc::Identity> identity_;
   std::string gale_program_;

@@ -34,6 +34,7 @@ packages=(
   postgresql libpq-dev             # the PostgreSQL sink (tests run their own server)
   librdkafka-dev                   # the Kafka connectors (tested on librdkafka's mock cluster)
   librocksdb-dev                   # the embedded state backend
+  zookeeper libzookeeper-mt-dev    # HA nimbus: the C client, and the server its tests start
   systemd                          # systemd-analyze verify of the installed units (test/hosts)
   iproute2                         # ip netns: the multi-host tests' network namespaces (test/hosts)
 )

@@ -23,7 +23,7 @@ NimbusSession::~NimbusSession() = default;
 
 Status NimbusSession::Connected() {
   if (connection_) return Status::Ok();
-  auto c = rpc::NimbusConnection::Connect(rpc::HostPort{nimbus_.host, nimbus_.port}, timeout_);
+  auto c = rpc::NimbusConnection::ConnectLeader(nimbus_.seeds, timeout_);
   if (!c.ok()) return c.status();
   connection_ = std::move(c).value();
   return Status::Ok();

@@ -47,17 +47,14 @@ Result<std::chrono::milliseconds> Millis(Result<Nanos> d) {
 
 Result<NimbusAddress> NimbusFrom(const DaemonFlags& flags, const ClusterConfigFile& file) {
   NimbusAddress out;
-  std::string text;
+  GALE_ASSIGN_OR_RETURN(const int port, file.Port("nimbus.thrift.port", 6627));
   if (auto it = flags.find("nimbus"); it != flags.end()) {
-    text = it->second;
+    auto parsed = rpc::ParseHostPorts(it->second);
+    if (!parsed.ok()) return parsed.status().WithContext("nimbus address (--nimbus)");
+    out.seeds = std::move(parsed).value();
   } else {
-    GALE_ASSIGN_OR_RETURN(const int port, file.Port("nimbus.thrift.port", out.port));
-    text = NimbusAddress{file.values.GetString("nimbus.host", out.host), port}.ToString();
+    GALE_ASSIGN_OR_RETURN(out.seeds, rpc::SeedsFromConfig(file.values, port, file.path));
   }
-  auto parsed = rpc::ParseHostPort(text);
-  if (!parsed.ok()) return parsed.status().WithContext("nimbus address");
-  out.host = parsed->host;
-  out.port = parsed->port;
   return out;
 }
 
@@ -154,11 +151,6 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
 
 }  // namespace
 
-std::string NimbusAddress::ToString() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
 Result<SupervisorConfig> SupervisorConfig::FromArgs(const std::vector<std::string>& args,
                                                     const std::string& self_exe) {
   return topology::ReadDaemonOptions(args, kFlags, [&](const auto& flags, const auto& file) {
@@ -172,7 +164,8 @@ std::string SupervisorUsage() {
 Runs the workers nimbus assigns to this machine's slots.
 
   --config FILE      cluster config (YAML); flags override it
-  --nimbus HOST:PORT nimbus address (nimbus.host, nimbus.thrift.port; default 127.0.0.1:6627)
+  --nimbus HOST:PORT[,HOST:PORT...]  nimbus address, or the nimbuses of an HA cluster
+                     (nimbus.seeds, or nimbus.host and nimbus.thrift.port; default 127.0.0.1:6627)
   --ports LIST       worker ports, e.g. 6700,6701 (supervisor.slots.ports; default 6700-6703)
   --host ADDR        address workers bind and advertise (supervisor.host; default 127.0.0.1)
   --id ID            supervisor id (supervisor.id; default: generated once, kept in DIR)

@@ -13,19 +13,22 @@
 
 #include "core/common/result.h"
 #include "thrift/auth.h"
+#include "thrift/host_port.h"
 
 namespace gale::supervisor {
 
 // "host:port"; an IPv6 host is written "[::1]:6627", as rpc::ParseHostPort
 // reads it.
+// The nimbuses to talk to: one, or the seeds of an HA cluster (the
+// supervisor and its workers follow the leader among them).
 struct NimbusAddress {
-  std::string host = "127.0.0.1";
-  int port = 6627;
-  std::string ToString() const;
+  std::vector<rpc::HostPort> seeds{{"127.0.0.1", 6627}};
+  std::string ToString() const { return rpc::ToString(seeds); }
 };
 
 struct SupervisorConfig {
-  // --nimbus, or nimbus.host + nimbus.thrift.port. Default 127.0.0.1:6627.
+  // --nimbus HOST:PORT[,HOST:PORT...], or nimbus.seeds, or nimbus.host +
+  // nimbus.thrift.port. Default 127.0.0.1:6627.
   NimbusAddress nimbus;
   // --ports, or supervisor.slots.ports. Default 6700,6701,6702,6703 (Storm's).
   std::vector<int> ports = {6700, 6701, 6702, 6703};

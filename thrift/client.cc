@@ -7,6 +7,7 @@
 #include <thrift/transport/TTransportException.h>
 
 #include "core/common/logging.h"
+#include "core/common/strings.h"
 #include "thrift/auth.h"
 
 #include <csignal>
@@ -82,31 +83,47 @@ using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::TSocket;
 using apache::thrift::transport::TTransportException;
 
-Result<HostPort> ParseHostPort(const std::string& text) {
-  HostPort hp;
-  std::string port;
-  if (!text.empty() && text[0] == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return Status::InvalidArgument("'" + text + "' is not host:port (IPv6 is [addr]:port)");
+namespace {
+constexpr std::string_view kNotLeader = "not the leader nimbus";
+}  // namespace
+
+Result<std::unique_ptr<NimbusConnection>> NimbusConnection::ConnectLeader(
+    const std::vector<HostPort>& seeds, std::chrono::milliseconds timeout) {
+  std::vector<std::string> tried;
+  for (const HostPort& seed : seeds) {
+    auto conn = Connect(seed, timeout);
+    if (!conn.ok()) {
+      // One nimbus: its own error says it best.
+      if (seeds.size() == 1) return conn.status();
+      tried.push_back(conn.status().message());
+      continue;
     }
-    hp.host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-      return Status::InvalidArgument("'" + text + "' is not host:port");
+    thrift::NimbusSummary leader;
+    Status s = (*conn)->Call([&](thrift::NimbusClient& c) { c.getLeader(leader); });
+    // A nimbus that leads, one that does not know about leaders (host
+    // unset), or one older than getLeader (an application error other than
+    // "not the leader": a single nimbus) is the one to talk to.
+    if (s.code() == StatusCode::kInternal) return conn;
+    if (!s.ok()) {
+      tried.push_back(seed.ToString() + ": " + s.message());
+      continue;
     }
-    hp.host = text.substr(0, colon);
-    port = text.substr(colon + 1);
+    if (leader.answering || leader.host.empty()) return conn;
+    // The leader this seed names, if it says so itself (a seed cut off
+    // from ZooKeeper may name a nimbus that no longer leads).
+    HostPort at{leader.host, leader.port};
+    auto there = Connect(at, timeout);
+    thrift::NimbusSummary itself;
+    if (there.ok()) {
+      s = (*there)->Call([&](thrift::NimbusClient& c) { c.getLeader(itself); });
+      if (s.ok() && itself.answering) return there;
+    }
+    tried.push_back(
+        seed.ToString() + " names leader " + at.ToString() + ", which " +
+        (there.ok() ? (s.ok() ? "does not lead" : s.message()) : there.status().message()));
   }
-  char* end = nullptr;
-  long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 1 || p > 65535) {
-    return Status::InvalidArgument("'" + text + "' has no valid port (1-65535)");
-  }
-  hp.port = static_cast<int>(p);
-  return hp;
+  return Status::Unavailable("no leader nimbus among " + ToString(seeds) + ": " +
+                             Join(tried, "; "));
 }
 
 struct NimbusConnection::Impl {
@@ -196,7 +213,16 @@ Status NimbusConnection::Call(const std::function<void(thrift::NimbusClient&)>& 
     return Status::Unavailable("lost nimbus at " + address_.ToString() + ": " + e.what() +
                                Hint(impl_->mode, e.what()));
   } catch (const TException& e) {
-    return Status::Internal("nimbus at " + address_.ToString() + " failed the call: " + e.what());
+    const std::string what = e.what();
+    if (what.rfind(kNotLeader, 0) == 0) {
+      // A follower (or a leader that just stepped down): find the leader.
+      impl_->closed = true;
+      try {
+        impl_->transport->close();
+      } catch (const TException&) {}
+      return Status::Unavailable("nimbus at " + address_.ToString() + ": " + what);
+    }
+    return Status::Internal("nimbus at " + address_.ToString() + " failed the call: " + what);
   }
 }
 

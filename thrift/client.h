@@ -11,26 +11,15 @@
 
 #include "core/common/result.h"
 #include "thrift/gen-cpp/Nimbus.h"
+#include "thrift/host_port.h"
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gale::rpc {
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-  // "host:port", or "[addr]:port" for an IPv6 address.
-  std::string ToString() const {
-    const bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  }
-};
-
-// Parses "host:port" ("[::1]:6627" for IPv6); an error says what was wrong.
-Result<HostPort> ParseHostPort(const std::string& text);
 
 class NimbusConnection {
  public:
@@ -38,6 +27,12 @@ class NimbusConnection {
   // is bounded by `timeout` too.
   static Result<std::unique_ptr<NimbusConnection>> Connect(
       const HostPort& nimbus, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Connects to the leader among `seeds` (nimbus.seeds; one address for a
+  // single nimbus): asks each seed in turn for the leader (getLeader) and
+  // connects there. kUnavailable, naming every seed tried, when none leads.
+  static Result<std::unique_ptr<NimbusConnection>> ConnectLeader(
+      const std::vector<HostPort>& seeds,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~NimbusConnection();
 
   // Runs `call` against the client. Declared exceptions become Status codes:
@@ -46,7 +41,8 @@ class NimbusConnection {
   // kFailedPrecondition; transport failures -> kUnavailable (and the
   // connection is closed: reconnect to retry); any other Thrift error (an
   // application exception, e.g. a method an older nimbus lacks) -> kInternal,
-  // with the connection kept.
+  // with the connection kept; except a follower's "not the leader nimbus"
+  // -> kUnavailable, with the connection closed (ConnectLeader again).
   Status Call(const std::function<void(thrift::NimbusClient&)>& call);
 
   const HostPort& address() const { return address_; }

@@ -140,6 +140,18 @@ struct TopologySummary {
   8: optional string owner = "",
 }
 
+// One nimbus of the cluster (Storm's NimbusSummary).
+struct NimbusSummary {
+  1: required string host,
+  2: required i32 port,
+  // Since that nimbus started (0 when the leader cannot know: another nimbus).
+  3: required i32 uptime_secs,
+  4: required bool is_leader,
+  // getLeader only: the nimbus that answers is this leader (a client stays
+  // on its connection).
+  5: optional bool answering = false,
+}
+
 struct ClusterSummary {
   1: required list<SupervisorSummary> supervisors,
   2: required list<TopologySummary> topologies,
@@ -147,6 +159,9 @@ struct ClusterSummary {
   4: required i32 slots_total,
   5: required i32 slots_used,
   6: required i32 slots_free,
+  // The nimbuses of an HA cluster (nimbus.zookeeper.servers), the leader
+  // first; unset for a single nimbus.
+  7: optional list<NimbusSummary> nimbuses,
 }
 
 // One output stream (component: the executor's own) or one input (component:
@@ -695,6 +710,12 @@ service Nimbus {
             10: AuthorizationException auth),
 
   ClusterSummary getClusterInfo() throws (10: AuthorizationException auth),
+  // The leader nimbus, as this nimbus knows it (any nimbus answers, as in
+  // Storm). Every other call made to a nimbus that is not the leader fails
+  // with an application exception "not the leader nimbus: the leader is
+  // HOST:PORT" (or "no leader elected yet"): clients find the leader from
+  // their seeds (nimbus.seeds) with this call.
+  NimbusSummary getLeader() throws (10: AuthorizationException auth),
   TopologyInfo getTopologyInfo(1: string name)
     throws (1: NotAliveException e, 10: AuthorizationException auth),
   // Statistics of a topology over one window ("600", "10800", "86400",

@@ -52,11 +52,11 @@ class RuntimeReceiver final : public transport::Receiver {
 };
 
 // Connects to nimbus, retrying for up to `patience`.
-Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(const rpc::HostPort& nimbus,
-                                                                std::chrono::seconds patience) {
+Result<std::unique_ptr<rpc::NimbusConnection>> ConnectWithRetry(
+    const std::vector<rpc::HostPort>& nimbus, std::chrono::seconds patience) {
   const auto deadline = std::chrono::steady_clock::now() + patience;
   for (;;) {
-    auto c = rpc::NimbusConnection::Connect(nimbus, std::chrono::seconds(5));
+    auto c = rpc::NimbusConnection::ConnectLeader(nimbus, std::chrono::seconds(5));
     if (c.ok() || std::chrono::steady_clock::now() > deadline || g_signals.load() > 0) return c;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -116,11 +116,12 @@ Result<std::string> FetchResources(rpc::NimbusConnection& conn, const std::strin
 }  // namespace
 
 int RunClusterWorker(const ClusterWorkerOptions& options) {
-  auto nimbus_addr = rpc::ParseHostPort(options.nimbus);
+  auto nimbus_addr = rpc::ParseHostPorts(options.nimbus);
   if (!nimbus_addr.ok() || options.topology_id.empty() || options.supervisor_id.empty() ||
       options.port <= 0 || options.plugin_dir.empty()) {
-    GALE_LOG(kError) << "worker: need --nimbus HOST:PORT, --topology-id, --supervisor-id, "
-                        "--port and --plugin-dir";
+    GALE_LOG(kError)
+        << "worker: need --nimbus HOST:PORT[,HOST:PORT...], --topology-id, --supervisor-id, "
+           "--port and --plugin-dir";
     return 2;
   }
   struct sigaction sa {};
@@ -194,7 +195,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   // cannot be reached.
   auto connection = [&]() -> rpc::NimbusConnection* {
     if (!(*conn)->Call([](thrift::NimbusClient&) {}).ok()) {
-      auto again = rpc::NimbusConnection::Connect(*nimbus_addr, std::chrono::seconds(2));
+      auto again = rpc::NimbusConnection::ConnectLeader(*nimbus_addr, std::chrono::seconds(2));
       if (!again.ok()) return nullptr;
       conn = std::move(again);
     }

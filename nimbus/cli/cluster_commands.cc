@@ -78,7 +78,7 @@ std::unique_ptr<rpc::NimbusConnection> Connect(
   bool ok = true;
   const std::string address = ResolveNimbus(args, &source, err, &ok);
   if (!ok) return nullptr;
-  auto hp = rpc::ParseHostPort(address);
+  auto hp = rpc::ParseHostPorts(address);
   if (!hp.ok()) {
     err << "gale: nimbus address " << hp.status().message() << " (from " << source << ")\n";
     return nullptr;
@@ -87,7 +87,7 @@ std::unique_ptr<rpc::NimbusConnection> Connect(
     err << "gale: " << s.message() << "\n";
     return nullptr;
   }
-  auto conn = rpc::NimbusConnection::Connect(*hp, timeout);
+  auto conn = rpc::NimbusConnection::ConnectLeader(*hp, timeout);
   if (!conn.ok()) {
     err << "gale: " << conn.status().message();
     if (conn.status().code() == StatusCode::kUnavailable &&
@@ -276,15 +276,18 @@ std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ost
       *ok = false;
       return "";
     }
-    if (c->Contains("nimbus.host") || c->Contains("nimbus.thrift.port")) {
+    if (c->Contains("nimbus.host") || c->Contains("nimbus.thrift.port") ||
+        c->Contains("nimbus.seeds")) {
       *source = config;
       auto port = topology::ClusterConfigFile{config, *c}.Port("nimbus.thrift.port", 6627);
-      if (!port.ok()) {
-        err << "gale: " << port.status().message() << "\n";
+      auto seeds = port.ok() ? rpc::SeedsFromConfig(*c, *port, config)
+                             : Result<std::vector<rpc::HostPort>>(port.status());
+      if (!seeds.ok()) {
+        err << "gale: " << seeds.status().message() << "\n";
         *ok = false;
         return "";
       }
-      return c->GetString("nimbus.host", "127.0.0.1") + ":" + std::to_string(*port);
+      return rpc::ToString(*seeds);
     }
   }
   *source = "the default";
@@ -375,6 +378,14 @@ int List(const ClusterArgs& c, bool json, std::ostream& out, std::ostream& err) 
     }
     w.EndArray().Field("slotsTotal", sum.slots_total).Field("slotsUsed", sum.slots_used);
     w.Field("slotsFree", sum.slots_free).Field("nimbusUptimeSeconds", sum.nimbus_uptime_secs);
+    if (sum.__isset.nimbuses) {
+      w.Key("nimbuses").BeginArray();
+      for (const auto& n : sum.nimbuses) {
+        w.BeginObject().Field("host", n.host).Field("port", n.port);
+        w.Field("leader", n.is_leader).Field("uptimeSeconds", n.uptime_secs).EndObject();
+      }
+      w.EndArray();
+    }
     out << w.EndObject().str() << "\n";
     return 0;
   }
@@ -395,6 +406,13 @@ int List(const ClusterArgs& c, bool json, std::ostream& out, std::ostream& err) 
   for (const auto& s2 : sum.supervisors) {
     out << "  " << s2.id << " on " << s2.host << ": " << s2.num_used_slots << "/" << s2.num_slots
         << " slots used, up " << Uptime(s2.uptime_secs) << "\n";
+  }
+  if (sum.__isset.nimbuses) {  // HA
+    out << "\n" << sum.nimbuses.size() << " nimbus(es):\n";
+    for (const auto& n : sum.nimbuses) {
+      out << "  " << rpc::HostPort{n.host, n.port}.ToString() << (n.is_leader ? " leader" : "")
+          << ", up " << Uptime(n.uptime_secs) << "\n";
+    }
   }
   return 0;
 }

@@ -20,14 +20,15 @@ class NimbusConnection;
 namespace gale::cli {
 
 struct ClusterArgs {
-  std::string nimbus;  // --nimbus host:port
+  std::string nimbus;  // --nimbus host:port[,host:port...]
   std::string config;  // --config FILE
   std::string auth;    // --auth FILE (gale.auth.* keys; thrift/auth.h)
 };
 
 // --nimbus, then $GALE_NIMBUS, then the cluster config (--config FILE, else
-// $GALE_CONFIG, else ~/.gale/cluster.yaml if it exists: nimbus.host and
-// nimbus.thrift.port), then 127.0.0.1:6627. Sets `source` to where it came from.
+// $GALE_CONFIG, else ~/.gale/cluster.yaml if it exists: nimbus.seeds, or
+// nimbus.host and nimbus.thrift.port), then 127.0.0.1:6627. Several
+// addresses (HA): the leader among them is used. Sets `source` to where it came from.
 std::string ResolveNimbus(const ClusterArgs& args, std::string* source, std::ostream& err,
                           bool* ok);
 

@@ -111,7 +111,8 @@ submits it.
 
   --filter PROPS      properties file for ${key} placeholders in the YAML
   --inactive          submit it deactivated (gale activate NAME starts it)
-  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --nimbus HOST:PORT  nimbus, or HOST:PORT,HOST:PORT: the nimbuses of an HA cluster (the
+                      leader is found); default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627
   --config FILE       the cluster config to read nimbus.host and nimbus.thrift.port from
 
 example: gale submit topologies/wordcount/wordcount-cluster.yaml
@@ -122,7 +123,8 @@ Topologies (status, tasks, executors, workers, uptime, id) and supervisors
 with their slots.
 
   --json              one JSON document (nimbus/cli/README.md has its shape)
-  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --nimbus HOST:PORT  nimbus, or HOST:PORT,HOST:PORT: the nimbuses of an HA cluster (the
+                      leader is found); default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627
   --config FILE       the cluster config to read nimbus.host and nimbus.thrift.port from
 
 example: gale list --json
@@ -134,7 +136,8 @@ Per component and executor: counts, latencies and errors; why workers died
 with its count. Times are local, ISO 8601.
 
   --json              one JSON document (nimbus/cli/README.md has its shape)
-  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --nimbus HOST:PORT  nimbus, or HOST:PORT,HOST:PORT: the nimbuses of an HA cluster (the
+                      leader is found); default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627
   --config FILE       the cluster config to read nimbus.host and nimbus.thrift.port from
 
 example: gale info wordcount
@@ -145,7 +148,8 @@ Deactivates the spouts, waits so that trees in flight can complete, then stops
 the workers and frees the slots.
 
   --wait SECS         how long to wait (default: the topology's message timeout)
-  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --nimbus HOST:PORT  nimbus, or HOST:PORT,HOST:PORT: the nimbuses of an HA cluster (the
+                      leader is found); default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627
 
 example: gale kill wordcount --wait 0
 )"},
@@ -184,7 +188,8 @@ supervisors' log servers, prefixed with host:port when there are several.
   --worker HOST:PORT  only this worker
   --lines N           lines per worker (default 100)
   --follow            then keep printing what is appended (Ctrl-C ends it)
-  --nimbus HOST:PORT  nimbus (default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627)
+  --nimbus HOST:PORT  nimbus, or HOST:PORT,HOST:PORT: the nimbuses of an HA cluster (the
+                      leader is found); default: $GALE_NIMBUS, the cluster config, 127.0.0.1:6627
 
 example: gale logs wordcount --component split --follow
 )"},

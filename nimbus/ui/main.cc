@@ -29,7 +29,8 @@ The web UI of a Gale cluster: pages, Storm's REST API under /api/v1/ and
 Prometheus metrics under /metrics, answered from nimbus's Thrift API.
 
   --config FILE        cluster config (YAML); flags override it
-  --nimbus HOST:PORT   nimbus (default: nimbus.host and nimbus.thrift.port of
+  --nimbus HOST:PORT   nimbus, or HOST:PORT,HOST:PORT for an HA cluster's nimbuses
+                       (default: nimbus.seeds, or nimbus.host and nimbus.thrift.port of
                        --config, else 127.0.0.1:6627)
   --host ADDR          address to listen on (ui.host; default 127.0.0.1)
   --port N             port to listen on (ui.port; default 8080; 0 picks a free one)
@@ -47,7 +48,7 @@ needs authentication, or 'gale.auth.insecure.allow: true'.
 )";
 
 struct UiConfig {
-  gale::rpc::HostPort nimbus;
+  std::vector<gale::rpc::HostPort> nimbus;  // one, or an HA cluster's seeds
   std::string host = "127.0.0.1";
   int port = 8080;
   int threads = 4;
@@ -76,12 +77,12 @@ Result<UiConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile& fil
   c.host = gale::topology::FlagOrConfig(flags, "host", file.values, "ui.host", c.host);
   GALE_ASSIGN_OR_RETURN(c.port, PortFlag(flags, file, "port", "ui.port", c.port));
   if (auto it = flags.find("nimbus"); it != flags.end()) {
-    auto hp = gale::rpc::ParseHostPort(it->second);
+    auto hp = gale::rpc::ParseHostPorts(it->second);
     if (!hp.ok()) return Status::InvalidArgument("--nimbus: " + hp.status().message());
     c.nimbus = *hp;
   } else {
-    c.nimbus.host = file.values.GetString("nimbus.host", "127.0.0.1");
-    GALE_ASSIGN_OR_RETURN(c.nimbus.port, file.Port("nimbus.thrift.port", 6627));
+    GALE_ASSIGN_OR_RETURN(const int port, file.Port("nimbus.thrift.port", 6627));
+    GALE_ASSIGN_OR_RETURN(c.nimbus, gale::rpc::SeedsFromConfig(file.values, port, file.path));
   }
   const std::string threads =
       gale::topology::FlagOrConfig(flags, "threads", file.values, "ui.threads", "4");
@@ -136,8 +137,8 @@ int main(int argc, char** argv) {
   gale::ui::UiOptions options;
   options.auth_required = config->auth.mode != gale::rpc::AuthMode::kNone;
   options.www_dir = config->www;
-  options.nimbus_host = config->nimbus.host;
-  options.nimbus_port = config->nimbus.port;
+  options.nimbus_host = config->nimbus.front().host;
+  options.nimbus_port = config->nimbus.front().port;
   options.ui_host = config->host;
   std::unique_ptr<gale::ui::RestApi> api;
   const Status s = gale::http::ServeHttp(
@@ -152,7 +153,7 @@ int main(int argc, char** argv) {
         for (const auto& h : config->allowed_hosts) options.own_hosts.push_back(h);
         api = std::make_unique<gale::ui::RestApi>(config->nimbus, options);
         GALE_LOG(kInfo) << "gale-ui listening on http://" << options.own_hosts[0] << "/ (nimbus "
-                        << config->nimbus.ToString() << ")";
+                        << gale::rpc::ToString(config->nimbus) << ")";
       });
   if (!s.ok()) {
     std::cerr << "gale-ui: " << s.message() << "\n";

@@ -31,17 +31,18 @@ using http::UrlDecode;
 // that user's: each is authenticated as the user, and never pooled.
 class NimbusPool {
  public:
-  explicit NimbusPool(rpc::HostPort address, std::string user = "", std::string token = "")
+  explicit NimbusPool(std::vector<rpc::HostPort> address, std::string user = "",
+                      std::string token = "")
       : address_(std::move(address)), user_(std::move(user)), token_(std::move(token)) {}
 
-  const rpc::HostPort& address() const { return address_; }
+  const std::vector<rpc::HostPort>& address() const { return address_; }
 
   Status Call(const std::function<void(thrift::NimbusClient&)>& call) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       std::unique_ptr<rpc::NimbusConnection> conn = Take();
       const bool fresh = !conn;
       if (fresh) {
-        auto c = rpc::NimbusConnection::Connect(address_, std::chrono::seconds(5));
+        auto c = rpc::NimbusConnection::ConnectLeader(address_, std::chrono::seconds(5));
         if (!c.ok()) {
           if (c.status().code() != StatusCode::kUnavailable) return c.status();
           return Status::Unavailable("nimbus: " + c.status().message());
@@ -60,7 +61,7 @@ class NimbusPool {
       Give(std::move(conn));
       return s;
     }
-    return Status::Unavailable("nimbus at " + address_.ToString() + " does not answer");
+    return Status::Unavailable("nimbus at " + rpc::ToString(address_) + " does not answer");
   }
 
  private:
@@ -81,7 +82,7 @@ class NimbusPool {
     if (idle_.size() < 8) idle_.emplace_back(Clock::now(), std::move(conn));
   }
 
-  const rpc::HostPort address_;
+  const std::vector<rpc::HostPort> address_;
   const std::string user_, token_;
   std::mutex mu_;
   std::vector<std::pair<Clock::time_point, std::unique_ptr<rpc::NimbusConnection>>> idle_;
@@ -424,13 +425,27 @@ class Request {
     thrift::ClusterSummary c;
     Status s = nimbus_.Call([&](auto& n) { n.getClusterInfo(c); });
     JsonWriter w;
-    w.BeginObject().Key("nimbuses").BeginArray().BeginObject();
-    w.Field("host", options_.nimbus_host).Field("port", options_.nimbus_port);
-    w.Field("status", s.ok() ? "Leader" : "Dead").Field("version", GALE_VERSION_STRING);
-    w.Field("nimbusUpTime", s.ok() ? PrettyUptime(c.nimbus_uptime_secs) : "");
-    w.Field("nimbusUpTimeSeconds", s.ok() ? c.nimbus_uptime_secs : 0);
-    if (!s.ok()) w.Field("errorMessage", s.message());
-    w.EndObject().EndArray().EndObject();
+    w.BeginObject().Key("nimbuses").BeginArray();
+    if (s.ok() && c.__isset.nimbuses) {
+      // HA: every nimbus in the election, the leader first (Storm's statuses).
+      for (const auto& n : c.nimbuses) {
+        w.BeginObject().Field("host", n.host).Field("port", n.port);
+        w.Field("status", n.is_leader ? "Leader" : "Not a Leader");
+        w.Field("version", GALE_VERSION_STRING);
+        w.Field("nimbusUpTime", PrettyUptime(n.uptime_secs));
+        w.Field("nimbusUpTimeSeconds", n.uptime_secs);
+        w.EndObject();
+      }
+    } else {
+      w.BeginObject();
+      w.Field("host", options_.nimbus_host).Field("port", options_.nimbus_port);
+      w.Field("status", s.ok() ? "Leader" : "Dead").Field("version", GALE_VERSION_STRING);
+      w.Field("nimbusUpTime", s.ok() ? PrettyUptime(c.nimbus_uptime_secs) : "");
+      w.Field("nimbusUpTimeSeconds", s.ok() ? c.nimbus_uptime_secs : 0);
+      if (!s.ok()) w.Field("errorMessage", s.message());
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
     return JsonResponse(w);
   }
 
@@ -883,7 +898,7 @@ std::string ContentTypeOf(const std::string& file) {
 
 }  // namespace
 
-RestApi::RestApi(const rpc::HostPort& nimbus, UiOptions options)
+RestApi::RestApi(const std::vector<rpc::HostPort>& nimbus, UiOptions options)
     : nimbus_(std::make_unique<NimbusPool>(nimbus)), options_(std::move(options)) {}
 
 RestApi::~RestApi() = default;

@@ -55,7 +55,9 @@ class NimbusPool;
 
 class RestApi {
  public:
-  RestApi(const rpc::HostPort& nimbus, UiOptions options);
+  // `nimbus`: one address, or the seeds of an HA cluster (it follows the
+  // leader).
+  RestApi(const std::vector<rpc::HostPort>& nimbus, UiOptions options);
   ~RestApi();
 
   HttpResponse Handle(const HttpRequest& request);

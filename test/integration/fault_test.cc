@@ -3,6 +3,8 @@
 // id at the sink. Measured recovery times are printed as "[measure]" lines
 // on stderr.
 #include "test/support/cluster.h"
+#include "test/support/zookeeper.h"
+#include "thrift/client.h"
 
 #include <catch2/catch.hpp>
 
@@ -363,6 +365,172 @@ TEST_CASE("A bolt that crashes its worker on a poison tuple: restarts and the de
   // The crashes show in gale info, with their cause.
   CHECK(info.find("died 2 time(s)") != std::string::npos);
   CHECK(info.find("killed by signal 11 (Segmentation fault)") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- HA nimbus
+//
+// Several nimbuses elect a leader in a real ZooKeeper (test/support/
+// zookeeper.h); supervisors, workers and `gale` get every nimbus as seeds.
+
+// The nimbus (its index) that leads now; -1 when none answers as leader.
+int LeaderIndex(TestCluster& c) {
+  auto seeds = rpc::ParseHostPorts(c.nimbus());
+  if (!seeds.ok()) return -1;
+  auto conn = rpc::NimbusConnection::ConnectLeader(*seeds, seconds(3));
+  if (!conn.ok()) return -1;
+  thrift::ClusterSummary sum;
+  if (!(*conn)->Call([&](thrift::NimbusClient& n) { n.getClusterInfo(sum); }).ok()) return -1;
+  for (size_t i = 0; i < c.nimbus_count(); ++i) {
+    if (c.nimbus_port(i) == (*conn)->address().port) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::set<pid_t> WorkerPids(const TestCluster& c) {
+  std::set<pid_t> out;
+  for (const auto& w : c.Workers()) out.insert(w.pid);
+  return out;
+}
+
+// Waits for a leader other than `old` (-1: any); how long it took.
+double NewLeader(TestCluster& c, int old, Clock::time_point since, int* leader) {
+  *leader = -1;
+  WaitFor(
+      [&] {
+        *leader = LeaderIndex(c);
+        return *leader >= 0 && *leader != old;
+      },
+      seconds(60));
+  return Since(since);
+}
+
+TEST_CASE(
+    "HA: SIGKILL of the leader nimbus and of ZooKeeper servers: the topology runs on and "
+    "loses nothing",
+    "[integration][faults][ha]") {
+  ZooKeeper zk(3);
+  INFO(zk.Logs());
+  TestCluster cluster(2, 2, {"--zookeeper", zk.servers()}, 3);
+  INFO(cluster.Logs());
+  Audit audit(cluster, 60000);
+  REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000 && cluster.Workers().size() == 2; },
+                  seconds(60)));
+  const std::set<pid_t> workers = WorkerPids(cluster);
+  const int first = LeaderIndex(cluster);
+  REQUIRE(first == 0);  // the first started
+
+  // The leader dies without a word: its ZooKeeper session ends after the
+  // session timeout (4 s by default), and the next in line leads.
+  cluster.nimbus_daemon(0).Kill(SIGKILL);
+  const auto killed = Clock::now();
+  int leader = -1;
+  const double took = NewLeader(cluster, 0, killed, &leader);
+  Measure("a new leader nimbus answers after the leader's SIGKILL", took);
+  REQUIRE(leader > 0);
+  CHECK(took < 5.0);
+  // It knows the topology, and its supervisors and workers report to it.
+  CHECK(WaitFor(
+      [&] {
+        const std::string info = Info(cluster);
+        return info.find("ACTIVE") != std::string::npos &&
+               info.find("no heartbeat yet") == std::string::npos;
+      },
+      seconds(30)));
+  // Past the new leader's settling time (twice the 3 s supervisor timeout):
+  // nothing was reassigned, no worker restarted.
+  std::this_thread::sleep_for(seconds(8));
+  CHECK(WorkerPids(cluster) == workers);
+  CHECK(cluster.Gale({"list"}).out.find("2 supervisor(s)") != std::string::npos);
+  // The killed nimbus comes back as a follower; `gale list` shows all three.
+  cluster.RestartNimbus(0);
+  CHECK(LeaderIndex(cluster) == leader);
+  const std::string list = cluster.Gale({"list"}).out;
+  CHECK_THAT(list,
+             Catch::Contains("3 nimbus(es):") &&
+                 Catch::Contains("127.0.0.1:" +
+                                 std::to_string(cluster.nimbus_port(static_cast<size_t>(leader))) +
+                                 " leader"));
+
+  // One ZooKeeper server of three dies: the ensemble goes on.
+  zk.Kill(0);
+  const auto zk_killed = Clock::now();
+  CHECK(WaitFor([&] { return LeaderIndex(cluster) >= 0 && cluster.Gale({"list"}).exit_code == 0; },
+                seconds(30)));
+  Measure("nimbus answering after a ZooKeeper server's SIGKILL", Since(zk_killed));
+  zk.Start(0);
+  REQUIRE(zk.Serving(0, seconds(60)));
+
+  // The whole ensemble dies and comes back: the nimbuses wait, then lead
+  // again from the state in ZooKeeper; the workers never stop.
+  for (int i = 0; i < zk.size(); ++i) zk.Kill(i);
+  const auto zk_down = Clock::now();
+  std::this_thread::sleep_for(seconds(2));
+  CHECK(LeaderIndex(cluster) == -1);  // nobody leads without ZooKeeper
+  for (int i = 0; i < zk.size(); ++i) zk.Start(i);
+  for (int i = 0; i < zk.size(); ++i) REQUIRE(zk.Serving(i, seconds(60)));
+  int after = -1;
+  Measure("a leader nimbus answers after the whole ZooKeeper ensemble restarted",
+          NewLeader(cluster, -1, zk_down, &after));
+  CHECK(after >= 0);
+  CHECK(WaitFor([&] { return Info(cluster).find("no heartbeat yet") == std::string::npos; },
+                seconds(30)));
+  CHECK(WorkerPids(cluster) == workers);
+  audit.WaitComplete();
+}
+
+TEST_CASE(
+    "HA: a submit in flight when the leader nimbus is SIGKILLed is applied whole or not at "
+    "all",
+    "[integration][faults][ha]") {
+  ZooKeeper zk(1);
+  INFO(zk.Logs());
+  TestCluster cluster(1, 4, {"--zookeeper", zk.servers()}, 2);
+  INFO(cluster.Logs());
+  for (int round = 0; round < 6; ++round) {
+    const int leader = LeaderIndex(cluster);
+    REQUIRE(leader >= 0);
+    const std::string name = "wc" + std::to_string(round);
+    const std::string file = cluster.dir().Write(
+        name + ".yaml", "name: " + name + "\nincludes: [ { file: " + SourceDir() +
+                            "/topologies/wordcount/wordcount.yaml } ]\n");
+    ProcessResult submitted;
+    std::thread submit([&] { submitted = cluster.Gale({"submit", file}, seconds(90)); });
+    // Into the submit: the plugin upload, the plugin copy to the other
+    // nimbus, the check of the plugins, the write to ZooKeeper.
+    std::this_thread::sleep_for(milliseconds(12 * round));
+    cluster.nimbus_daemon(static_cast<size_t>(leader)).Kill(SIGKILL);
+    submit.join();
+    int next = -1;
+    NewLeader(cluster, leader, Clock::now(), &next);
+    REQUIRE(next >= 0);
+    const std::string list = cluster.Gale({"list"}).out;
+    const bool applied = list.find(name) != std::string::npos;
+    std::cerr << "[measure] HA submit round " << round << ": leader SIGKILLed " << 12 * round
+              << " ms into the submit; it " << (applied ? "was" : "was not")
+              << " applied (gale submit exited " << submitted.exit_code << ": "
+              << submitted.err.substr(0, submitted.err.find('\n')) << ")\n";
+    INFO(submitted.out << submitted.err << list);
+    // An acknowledged submit is never lost.
+    if (submitted.exit_code == 0) CHECK(applied);
+    if (applied) {
+      // Whole: it runs on the new leader, every executor reporting.
+      CHECK(WaitFor(
+          [&] {
+            const std::string info = cluster.Gale({"info", name}).out;
+            return info.find("ACTIVE") != std::string::npos &&
+                   info.find("no heartbeat yet") == std::string::npos &&
+                   info.find("report") != std::string::npos;
+          },
+          seconds(60)));
+    } else {
+      // Not at all: submitting it again works.
+      auto again = cluster.Gale({"submit", file});
+      INFO(again.out << again.err);
+      CHECK(again.exit_code == 0);
+    }
+    CHECK(cluster.Gale({"kill", name, "--wait", "0"}).exit_code == 0);
+    cluster.RestartNimbus(static_cast<size_t>(leader));
+  }
 }
 
 }  // namespace

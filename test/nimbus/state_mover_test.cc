@@ -96,7 +96,8 @@ TEST_CASE("Only stateful tasks with RocksDB state in the supervisor's directory 
 
 TEST_CASE("State moves from its holder through nimbus to its task's new supervisor", "[nimbus]") {
   TempDir dir;
-  StateMover mover(dir.path());
+  DirMetaStore store_mover(dir.path());
+  StateMover mover(dir.path(), store_mover);
   REQUIRE(mover.Recover().ok());
   const std::string ns = "wc-1-100/count/3";
   mover.Assigned({{ns, "s1"}});
@@ -138,7 +139,8 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   CHECK(mover.FinishUpload("s3", ns, 11, true).status().code() == StatusCode::kFailedPrecondition);
 
   // Nimbus restarted: it still holds it.
-  StateMover again(dir.path());
+  DirMetaStore store_again(dir.path());
+  StateMover again(dir.path(), store_again);
   REQUIRE(again.Recover().ok());
   CHECK(again.HolderOf(ns) == "");
   auto first = again.Read("s2", ns, 0, 6, true);
@@ -171,7 +173,8 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
 // has no state there: it follows its task, nobody waits for it.
 TEST_CASE("State not run where it was assigned follows its task without a move", "[nimbus]") {
   TempDir dir;
-  StateMover mover(dir.path());
+  DirMetaStore store_mover(dir.path());
+  StateMover mover(dir.path(), store_mover);
   REQUIRE(mover.Recover().ok());
   const std::string ns = "wc-1-100/count/index-0";
   mover.Assigned({{ns, "s1"}});
@@ -186,7 +189,8 @@ TEST_CASE("State not run where it was assigned follows its task without a move",
 
   // Once s3's worker runs it, the state is there, also after a restart.
   mover.Ran("s3", {ns});
-  StateMover again(dir.path());
+  DirMetaStore store_again(dir.path());
+  StateMover again(dir.path(), store_again);
   REQUIRE(again.Recover().ok());
   again.Assigned({{ns, "s4"}});
   CHECK(again.HolderOf(ns) == "s3");
@@ -194,7 +198,8 @@ TEST_CASE("State not run where it was assigned follows its task without a move",
   // Not run where it was assigned is kept across a restart too.
   const std::string other = "wc-1-100/count/index-1";
   again.Assigned({{other, "s1"}});
-  StateMover third(dir.path());
+  DirMetaStore store_third(dir.path());
+  StateMover third(dir.path(), store_third);
   REQUIRE(third.Recover().ok());
   third.Assigned({{other, "s2"}});
   CHECK(third.HolderOf(other) == "s2");

@@ -37,8 +37,8 @@ TEST_CASE("Supervisor flags are read in both --flag value and --flag=value forms
   auto c = Parse({"--state-dir=rel/dir", "--nimbus", "10.0.0.5:7000", "--ports=7001,7002", "--host",
                   "10.0.0.9", "--id=sup-a", "--heartbeat-ms", "250"});
   REQUIRE(c.ok());
-  CHECK(c->nimbus.host == "10.0.0.5");
-  CHECK(c->nimbus.port == 7000);
+  CHECK(c->nimbus.seeds.at(0).host == "10.0.0.5");
+  CHECK(c->nimbus.seeds.at(0).port == 7000);
   CHECK(c->ports == std::vector<int>{7001, 7002});
   CHECK(c->host == "10.0.0.9");
   CHECK(c->id == "sup-a");

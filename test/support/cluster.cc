@@ -102,22 +102,39 @@ int Daemon::Stop(std::chrono::seconds grace) {
 
 std::string Daemon::Log() const { return ReadFile(log_); }
 
-void TestCluster::StartNimbus() {
+void TestCluster::StartNimbus(size_t i) {
   std::vector<std::string> argv{BinDir() + "/gale-nimbus",
                                 "--port",
-                                std::to_string(nimbus_port_),
+                                std::to_string(nimbus_ports_.at(i)),
                                 "--state-dir",
-                                dir_.path() + "/nimbus",
+                                dir_.path() + "/" + NimbusName(i),
                                 "--supervisor-timeout-secs",
                                 "3",
                                 "--worker-timeout-secs",
                                 "5"};
   argv.insert(argv.end(), nimbus_args_.begin(), nimbus_args_.end());
-  nimbus_daemon_ = std::make_unique<Daemon>(std::move(argv), dir_.path() + "/nimbus.log");
-  if (!WaitFor([&] { return Gale({"list"}, std::chrono::seconds(5)).exit_code == 0; },
-               std::chrono::seconds(15))) {
-    throw std::runtime_error("nimbus did not come up:\n" + Logs());
+  nimbus_daemons_.resize(std::max(nimbus_daemons_.size(), i + 1));
+  nimbus_daemons_[i] =
+      std::make_unique<Daemon>(std::move(argv), dir_.path() + "/" + NimbusName(i) + ".log");
+  // It answers, through the leader when it follows.
+  const std::string self = "127.0.0.1:" + std::to_string(nimbus_ports_[i]);
+  if (!WaitFor(
+          [&] {
+            std::vector<std::string> argv{BinDir() + "/gale", "list"};
+            argv.insert(argv.end(), gale_args_.begin(), gale_args_.end());
+            argv.insert(argv.end(), {"--nimbus", self});
+            return RunProcess(argv, std::chrono::seconds(5), {{"GALE_PLUGIN_PATH", LibDir()}})
+                       .exit_code == 0;
+          },
+          std::chrono::seconds(30))) {
+    throw std::runtime_error(NimbusName(i) + " did not come up:\n" + Logs());
   }
+}
+
+std::string TestCluster::nimbus() const {
+  std::string out;
+  for (int p : nimbus_ports_) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
+  return out;
 }
 
 void TestCluster::LoseSupervisor(const std::string& id) {
@@ -134,9 +151,9 @@ void TestCluster::RestartSupervisor(const std::string& id) {
   supervisors_[i] = std::make_unique<Daemon>(supervisor_argv_[i], dir_.path() + "/" + id + ".log");
 }
 
-void TestCluster::RestartNimbus() {
-  if (nimbus_daemon_) nimbus_daemon_->Stop();  // reaps the killed one
-  StartNimbus();
+void TestCluster::RestartNimbus(size_t i) {
+  if (nimbus_daemons_.at(i)) nimbus_daemons_[i]->Stop();  // reaps the killed one
+  StartNimbus(i);
 }
 
 std::vector<WorkerProcess> TestCluster::Workers() const {
@@ -176,10 +193,23 @@ TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> su
 
 TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args,
                          std::vector<std::string> nimbus_args, std::vector<std::string> gale_args)
-    : nimbus_port_(FreePort()),
+    : nimbus_ports_{FreePort()},
       nimbus_args_(std::move(nimbus_args)),
       gale_args_(std::move(gale_args)) {
-  StartNimbus();
+  StartNimbus(0);
+  StartSupervisors(supervisors, slots, supervisor_args);
+}
+
+TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> nimbus_args,
+                         int nimbuses)
+    : nimbus_args_(std::move(nimbus_args)) {
+  for (int i = 0; i < nimbuses; ++i) nimbus_ports_.push_back(FreePort());
+  for (size_t i = 0; i < nimbus_ports_.size(); ++i) StartNimbus(i);
+  StartSupervisors(supervisors, slots, {});
+}
+
+void TestCluster::StartSupervisors(int supervisors, int slots,
+                                   const std::vector<std::string>& supervisor_args) {
   for (int i = 0; i < supervisors; ++i) {
     std::string ports;
     for (int s = 0; s < slots; ++s) ports += (s ? "," : "") + std::to_string(FreePort());
@@ -209,7 +239,9 @@ TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> su
 
 TestCluster::~TestCluster() {
   for (auto& s : supervisors_) s->Stop();
-  if (nimbus_daemon_) nimbus_daemon_->Stop();
+  for (auto& n : nimbus_daemons_) {
+    if (n) n->Stop();
+  }
 }
 
 ProcessResult TestCluster::Gale(std::vector<std::string> args, std::chrono::seconds timeout) {
@@ -226,7 +258,10 @@ ProcessResult TestCluster::Gale(std::vector<std::string> args, std::chrono::seco
 }
 
 std::string TestCluster::Logs() const {
-  std::string out = "--- nimbus.log\n" + ReadFile(dir_.path() + "/nimbus.log");
+  std::string out;
+  for (size_t i = 0; i < nimbus_ports_.size(); ++i) {
+    out += "--- " + NimbusName(i) + ".log\n" + ReadFile(dir_.path() + "/" + NimbusName(i) + ".log");
+  }
   for (size_t i = 0; i < supervisors_.size(); ++i) {
     const std::string id = "sup" + std::to_string(i + 1);
     out += "--- " + id + ".log\n" + ReadFile(dir_.path() + "/" + id + ".log");

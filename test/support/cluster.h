@@ -61,21 +61,29 @@ class TestCluster {
   // win), e.g. a --config with gale.auth.* keys and an --auth file.
   TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args,
               std::vector<std::string> nimbus_args, std::vector<std::string> gale_args);
+  // HA: `nimbuses` nimbuses (the first started first, so it leads), each
+  // with its own port, state directory and log (nimbus.log, nimbus2.log,
+  // ...), all with `nimbus_args` (which name the ZooKeeper servers);
+  // supervisors and Gale() get every nimbus as seeds.
+  TestCluster(int supervisors, int slots, std::vector<std::string> nimbus_args, int nimbuses);
   ~TestCluster();
 
   // The workers running now, found in /proc by their --plugin-dir, which
   // lies in this cluster's own directory.
   std::vector<WorkerProcess> Workers() const;
-  // Starts nimbus again on the same port and state directory (after a test
-  // killed it) and waits until it answers.
-  void RestartNimbus();
+  // Starts nimbus `i` again on the same port and state directory (after a
+  // test killed it) and waits until it answers.
+  void RestartNimbus(size_t i = 0);
 
-  std::string nimbus() const { return "127.0.0.1:" + std::to_string(nimbus_port_); }
+  // Every nimbus, "127.0.0.1:p1,127.0.0.1:p2,...".
+  std::string nimbus() const;
+  int nimbus_port(size_t i) const { return nimbus_ports_.at(i); }
+  size_t nimbus_count() const { return nimbus_ports_.size(); }
   const TempDir& dir() const { return dir_; }
   // Runs `gale ARGS --nimbus <this nimbus>`.
   ProcessResult Gale(std::vector<std::string> args,
                      std::chrono::seconds timeout = std::chrono::seconds(60));
-  Daemon& nimbus_daemon() { return *nimbus_daemon_; }
+  Daemon& nimbus_daemon(size_t i = 0) { return *nimbus_daemons_.at(i); }
   Daemon& supervisor(size_t i) { return *supervisors_[i]; }
   // A machine lost: SIGKILLs supervisor `id` ("sup1", ...) and its workers.
   void LoseSupervisor(const std::string& id);
@@ -87,12 +95,16 @@ class TestCluster {
   std::string WorkerLogs() const;
 
  private:
-  void StartNimbus();
+  void StartNimbus(size_t i);
+  void StartSupervisors(int supervisors, int slots, const std::vector<std::string>& args);
+  std::string NimbusName(size_t i) const {
+    return i == 0 ? "nimbus" : "nimbus" + std::to_string(i + 1);
+  }
 
   TempDir dir_;
-  int nimbus_port_;
+  std::vector<int> nimbus_ports_;
   std::vector<std::string> nimbus_args_, gale_args_;
-  std::unique_ptr<Daemon> nimbus_daemon_;
+  std::vector<std::unique_ptr<Daemon>> nimbus_daemons_;
   std::vector<std::unique_ptr<Daemon>> supervisors_;
   std::vector<std::vector<std::string>> supervisor_argv_;
 };

@@ -1,0 +1,427 @@
+#include "nimbus/leader_elector.h"
+
+#include "core/common/logging.h"
+#include "nimbus/zk.h"
+#include "thrift/client.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace gale::nimbus {
+namespace {
+
+using std::chrono::seconds;
+
+int64_t UnixSecs() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The cluster's state in ZooKeeper: record `key` is the node <root>/<key>.
+// Every change is fenced by the leader's election node: a nimbus whose
+// session ended (and with it its node) writes nothing.
+class ZkMetaStore final : public MetaStore {
+ public:
+  ZkMetaStore(std::shared_ptr<ZkSession> zk, std::string root, std::string fence)
+      : zk_(std::move(zk)), root_(std::move(root)), fence_(std::move(fence)) {}
+  std::string Describe() const override { return "ZooKeeper " + zk_->servers() + " " + root_; }
+  bool shared() const override { return true; }
+  Status Put(const std::string& key, const std::string& bytes) override {
+    return zk_->Put(root_ + "/" + key, bytes, fence_);
+  }
+  Status Remove(const std::string& key) override { return zk_->Delete(root_ + "/" + key, fence_); }
+  Result<std::optional<std::string>> Get(const std::string& key) override {
+    return zk_->Get(root_ + "/" + key);
+  }
+  Result<std::vector<std::string>> List(const std::string& folder) override {
+    return zk_->Children(root_ + "/" + folder);
+  }
+  std::string SetAside(const std::string& key) override {
+    std::string flat = key;
+    std::replace(flat.begin(), flat.end(), '/', '_');
+    const std::string aside = root_ + "/corrupt/" + flat;
+    auto bytes = zk_->Get(root_ + "/" + key);
+    Status s = bytes.status();
+    if (s.ok()) s = zk_->EnsurePath(root_ + "/corrupt");
+    if (s.ok() && bytes->has_value()) s = zk_->Put(aside, **bytes, fence_);
+    if (s.ok()) s = zk_->Delete(root_ + "/" + key, fence_);
+    return s.ok() ? "moved aside to " + aside : "could not move it aside: " + s.message();
+  }
+
+ private:
+  std::shared_ptr<ZkSession> zk_;
+  std::string root_, fence_;
+};
+
+// A leading Nimbus with the store it writes to (the store must outlive it).
+struct Leading {
+  Leading(std::unique_ptr<ZkMetaStore> s, const NimbusOptions& options, const Clock& clock,
+          PluginStore& plugins)
+      : store(std::move(s)), nimbus(options, clock, *store, plugins) {}
+  std::unique_ptr<ZkMetaStore> store;
+  Nimbus nimbus;
+};
+
+// An election node's data: "host:port started pid". The pid and start tell
+// this process's nodes from another's at the same address.
+std::string MemberData(const HaOptions& ha, int64_t started) {
+  return rpc::HostPort{ha.host, ha.port}.ToString() + " " + std::to_string(started) + " " +
+         std::to_string(::getpid());
+}
+
+}  // namespace
+
+LeaderElector::LeaderElector(HaOptions ha, NimbusOptions options, const Clock& clock,
+                             PluginStore& plugins)
+    : ha_(std::move(ha)),
+      options_(std::move(options)),
+      clock_(clock),
+      plugins_(plugins),
+      started_unix_(UnixSecs()) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+LeaderElector::~LeaderElector() {
+  std::shared_ptr<Nimbus> was;
+  {
+    std::lock_guard lock(mu_);
+    if (leader_) GALE_LOG(kInfo) << "no longer leading: stopping";
+    was = std::move(leader_);
+  }
+  {
+    std::lock_guard lock(wakeup_->mu);
+    wakeup_->stop = true;
+    wakeup_->cv.notify_all();
+  }
+  thread_.join();
+  std::shared_ptr<ZkSession> zk;
+  {
+    std::lock_guard lock(mu_);
+    zk = std::move(zk_);
+  }
+  was.reset();
+  zk.reset();  // closes the session (if no call holds the Nimbus): our node goes now
+}
+
+void LeaderElector::Run() {
+  for (;;) {
+    Step();
+    std::unique_lock lock(wakeup_->mu);
+    wakeup_->cv.wait_for(lock, std::chrono::milliseconds(500),
+                         [&] { return wakeup_->stop || wakeup_->event; });
+    wakeup_->event = false;
+    if (wakeup_->stop) return;
+  }
+}
+
+void LeaderElector::Step() {
+  std::shared_ptr<ZkSession> zk;
+  std::string node;
+  {
+    std::lock_guard lock(mu_);
+    zk = zk_;
+    node = node_;
+  }
+  auto say = [&](const std::string& state, LogLevel level) {
+    std::lock_guard lock(mu_);
+    if (state == last_state_) return;
+    last_state_ = state;
+    if (level >= GetLogLevel()) internal::LogLine(level, __FILE__, __LINE__).stream() << state;
+  };
+  if (!zk || zk->Expired()) {
+    if (zk) StepDown("its ZooKeeper session expired");
+    auto opened = ZkSession::Open(ha_.zookeeper_servers, ha_.session_timeout,
+                                  [wakeup = wakeup_] { wakeup->Signal(); });
+    if (!opened.ok()) {
+      say(opened.status().message(), LogLevel::kError);
+      return;
+    }
+    std::shared_ptr<ZkSession> old;  // closed below, with no lock held
+    {
+      std::lock_guard lock(mu_);
+      old = std::move(zk_);
+      zk_ = std::move(opened).value();
+      node_.clear();
+      members_.clear();
+      zk = zk_;
+    }
+    node.clear();
+    old.reset();
+  }
+  if (!zk->Connected()) {
+    StepDown("it lost its connection to ZooKeeper " + ha_.zookeeper_servers);
+    {
+      std::lock_guard lock(mu_);
+      members_.clear();  // who leads is not known now
+    }
+    say("waiting for ZooKeeper " + ha_.zookeeper_servers, LogLevel::kWarn);
+    return;
+  }
+  const std::string election = ha_.root + "/leader";
+  for (const std::string& path : {election, ha_.root + "/topologies", ha_.root + "/plugins"}) {
+    if (Status s = zk->EnsurePath(path); !s.ok()) {
+      say(s.message(), LogLevel::kWarn);
+      return;
+    }
+  }
+  const std::string data = MemberData(ha_, started_unix_);
+  if (node.empty()) {
+    auto created = zk->CreateEphemeralSequential(election + "/n_", data);
+    if (!created.ok()) {
+      say(created.status().message(), LogLevel::kWarn);
+      return;
+    }
+    std::lock_guard lock(mu_);
+    node_ = node = *created;
+  }
+  auto children = zk->Children(election, /*watch=*/true);
+  if (!children.ok()) {
+    say(children.status().message(), LogLevel::kWarn);
+    return;
+  }
+  std::sort(children->begin(), children->end());
+  const std::string mine = node.substr(node.rfind('/') + 1);
+  std::vector<Member> members;
+  bool have_mine = false;
+  for (const std::string& child : *children) {
+    const std::string path = election + "/" + child;
+    auto bytes = zk->Get(path);
+    if (!bytes.ok() || !bytes->has_value()) continue;  // gone meanwhile
+    const auto owned = child == mine ? Result<bool>(true) : zk->OwnedByThisSession(path);
+    if (child != mine && owned.ok() && *owned) {
+      // Ours from a create whose answer was lost: it would stand in line
+      // for us, so it goes.
+      (void)zk->Delete(path);
+      continue;
+    }
+    std::istringstream in(**bytes);
+    std::string address;
+    Member m;
+    m.node = child;
+    in >> address >> m.started_unix;
+    auto hp = rpc::ParseHostPort(address);
+    if (!hp.ok()) {
+      if (child == mine) say("cannot stand: '" + address + "' is not host:port", LogLevel::kError);
+      continue;
+    }
+    if (child == mine) have_mine = true;
+    m.host = hp->host;
+    m.port = hp->port;
+    members.push_back(std::move(m));
+  }
+  if (!have_mine || members.empty()) {
+    {
+      std::lock_guard lock(mu_);
+      node_.clear();
+    }
+    StepDown("its election node " + node + " is gone");
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    members_ = members;
+  }
+  if (members.front().node == mine) {
+    Lead(zk);
+  } else {
+    StepDown("nimbus " + rpc::HostPort{members.front().host, members.front().port}.ToString() +
+             " leads");
+    say("following nimbus " + rpc::HostPort{members.front().host, members.front().port}.ToString() +
+            " (the leader); " + std::to_string(members.size()) + " nimbus(es) in " + election,
+        LogLevel::kInfo);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= next_sync_) {
+    next_sync_ = now + seconds(10);
+    SyncPlugins(zk, Others());
+  }
+}
+
+void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
+  std::string node;
+  {
+    std::lock_guard lock(mu_);
+    if (leader_) return;
+    node = node_;
+  }
+  const auto began = std::chrono::steady_clock::now();
+  auto leading = std::make_shared<Leading>(std::make_unique<ZkMetaStore>(zk, ha_.root, node),
+                                           options_, clock_, plugins_);
+  if (Status s = leading->nimbus.Recover(); !s.ok()) {
+    GALE_LOG(kError) << "elected, but cannot read the cluster's state (trying again): "
+                     << s.message();
+    return;
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - began);
+  {
+    std::lock_guard lock(mu_);
+    if (node_ != node) return;
+    leader_ = std::shared_ptr<Nimbus>(leading, &leading->nimbus);
+    last_state_ = "leading";
+  }
+  GALE_LOG(kInfo) << "leading (election node " << node << "): the cluster's state read from "
+                  << leading->store->Describe() << " in " << took.count() << " ms";
+  // Workers fetch plugins from the leader: have them all now.
+  SyncPlugins(zk, Others());
+}
+
+void LeaderElector::StepDown(const std::string& why) {
+  std::shared_ptr<Nimbus> was;  // released with no lock held
+  std::lock_guard lock(mu_);
+  if (!leader_) return;
+  was = std::move(leader_);
+  last_state_.clear();
+  GALE_LOG(kWarn) << "no longer leading: " << why;
+}
+
+std::vector<LeaderElector::Member> LeaderElector::Others() {
+  std::lock_guard lock(mu_);
+  const std::string mine = node_.substr(node_.rfind('/') + 1);
+  std::vector<Member> out;
+  for (const Member& m : members_) {
+    if (m.node != mine) out.push_back(m);
+  }
+  return out;
+}
+
+std::shared_ptr<Nimbus> LeaderElector::Leader() {
+  std::lock_guard lock(mu_);
+  // Not while cut off from ZooKeeper, even before the election thread
+  // steps down: another nimbus may lead by now.
+  if (!leader_ || !zk_ || !zk_->Connected()) return nullptr;
+  return leader_;
+}
+
+std::string LeaderElector::NotLeader() {
+  std::lock_guard lock(mu_);
+  const std::string mine = node_.substr(node_.rfind('/') + 1);
+  if (members_.empty()) return "not the leader nimbus: no leader elected yet";
+  const Member& first = members_.front();
+  if (first.node == mine) {
+    return "not the leader nimbus: this nimbus is taking over (reading the cluster's state)";
+  }
+  return "not the leader nimbus: the leader is " + rpc::HostPort{first.host, first.port}.ToString();
+}
+
+thrift::NimbusSummary LeaderElector::LeaderSummary() {
+  auto all = Nimbuses();
+  if (all.empty() || !all.front().is_leader) return {};
+  all.front().__set_answering(Leader() != nullptr);
+  return all.front();
+}
+
+std::vector<thrift::NimbusSummary> LeaderElector::Nimbuses() {
+  std::lock_guard lock(mu_);
+  const std::string mine = node_.substr(node_.rfind('/') + 1);
+  std::vector<thrift::NimbusSummary> out;
+  const int64_t now = UnixSecs();
+  for (size_t i = 0; i < members_.size(); ++i) {
+    const Member& m = members_[i];
+    thrift::NimbusSummary s;
+    s.host = m.host;
+    s.port = m.port;
+    s.uptime_secs = static_cast<int32_t>(std::max<int64_t>(0, now - m.started_unix));
+    // The first leads once it has read the cluster's state: ourselves, we
+    // know; another, we take its word.
+    s.is_leader = i == 0 && (m.node != mine || leader_ != nullptr);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void LeaderElector::PluginStored(const std::string& sha256) {
+  std::shared_ptr<ZkSession> zk;
+  {
+    std::lock_guard lock(mu_);
+    if (!leader_) return;  // a copy from the leader, which indexes it itself
+    zk = zk_;
+  }
+  if (Status s = zk->Put(ha_.root + "/plugins/" + sha256, ""); !s.ok()) {
+    GALE_LOG(kWarn) << "plugin " << sha256 << " not indexed (nimbuses away now will not fetch it "
+                    << "later): " << s.message();
+  }
+}
+
+Status LeaderElector::Replicate(const std::vector<std::string>& sha256s) {
+  if (sha256s.empty()) return Status::Ok();
+  for (const Member& m : Others()) {
+    const rpc::HostPort at{m.host, m.port};
+    auto conn = rpc::NimbusConnection::Connect(at, seconds(10));
+    if (!conn.ok()) {
+      // Gone, or going: it fetches the plugins from the index when back.
+      GALE_LOG(kWarn) << "plugins not copied to nimbus " << at.ToString() << " (it fetches them "
+                      << "when it answers again): " << conn.status().message();
+      continue;
+    }
+    for (const std::string& sha : sha256s) {
+      bool has = false;
+      Status s = (*conn)->Call([&](thrift::NimbusClient& c) { has = c.hasPlugin(sha); });
+      std::string upload;
+      if (s.ok() && !has) {
+        const auto size = plugins_.Size(sha);
+        s = size.status();
+        if (s.ok()) {
+          s = (*conn)->Call(
+              [&](thrift::NimbusClient& c) { c.beginPluginUpload(upload, sha, *size); });
+        }
+        for (int64_t offset = 0; s.ok() && !upload.empty() && offset < *size;) {
+          auto chunk =
+              plugins_.Read(sha, offset, static_cast<int32_t>(PluginStore::kMaxChunkBytes));
+          s = chunk.status();
+          if (!s.ok()) break;
+          s = (*conn)->Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(upload, *chunk); });
+          offset += static_cast<int64_t>(chunk->size());
+        }
+        if (s.ok() && !upload.empty()) {
+          s = (*conn)->Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(upload); });
+        }
+      }
+      if (!s.ok()) {
+        return Status::Unavailable("cannot copy plugin " + sha + " to nimbus " + at.ToString() +
+                                   ": " + s.message());
+      }
+      if (!upload.empty()) {
+        GALE_LOG(kInfo) << "plugin " << sha << " copied to nimbus " << at.ToString();
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void LeaderElector::SyncPlugins(const std::shared_ptr<ZkSession>& zk,
+                                const std::vector<Member>& from) {
+  auto index = zk->Children(ha_.root + "/plugins");
+  if (!index.ok() || from.empty()) return;
+  for (const std::string& sha : *index) {
+    if (plugins_.Has(sha)) continue;
+    for (const Member& m : from) {
+      const rpc::HostPort at{m.host, m.port};
+      auto conn = rpc::NimbusConnection::Connect(at, seconds(10));
+      if (!conn.ok()) continue;
+      std::string bytes;
+      Status s;
+      for (;;) {
+        std::string chunk;
+        s = (*conn)->Call([&](thrift::NimbusClient& c) {
+          c.downloadPluginChunk(chunk, sha, static_cast<int64_t>(bytes.size()),
+                                static_cast<int32_t>(PluginStore::kMaxChunkBytes));
+        });
+        if (!s.ok() || chunk.empty()) break;
+        bytes += chunk;
+      }
+      if (s.ok()) s = plugins_.Store(sha, bytes, clock_.Now());
+      if (s.ok()) {
+        GALE_LOG(kInfo) << "plugin " << sha << " fetched from nimbus " << at.ToString();
+        break;
+      }
+      GALE_LOG(kWarn) << "cannot fetch plugin " << sha << " from nimbus " << at.ToString() << ": "
+                      << s.message();
+    }
+  }
+}
+
+}  // namespace gale::nimbus

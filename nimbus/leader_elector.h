@@ -1,0 +1,119 @@
+// nimbus/leader_elector.h
+//
+// HA nimbus (README.md, "High availability"): gale-nimbus processes sharing
+// a ZooKeeper ensemble elect one leader, and the cluster's state lives in
+// ZooKeeper, so that any of them can take over.
+//
+// Election: each nimbus holds an ephemeral sequential node
+// <root>/leader/n_NNNNNNNNNN whose data is its address; the lowest number
+// leads. A leader killed or cut off loses its node when its session ends
+// (at once on a clean stop, after nimbus.zookeeper.session.timeout.ms
+// otherwise), and the next in line sees the change (a watch) and leads.
+//
+// Leading: a fresh Nimbus on a ZooKeeper store (meta_store.h) whose every
+// write is fenced by the leader's own election node, so a nimbus that lost
+// its session can write nothing. A leader that loses its connection to
+// ZooKeeper stops leading at once (its Nimbus is dropped; calls get "not
+// the leader") and leads again with a fresh Nimbus, read from ZooKeeper,
+// only if its node is still the lowest once connected.
+//
+// Plugins: files on each nimbus's own disk, by SHA-256. The leader records
+// each uploaded plugin in <root>/plugins and copies the plugins of a
+// topology to every other nimbus before the submit is accepted; a nimbus
+// that was away fetches what the index lists and it lacks (from the leader,
+// or when it leads, from the others).
+//
+// Threading: one thread runs the election; Leadership's methods are
+// thread-safe.
+#pragma once
+
+#include "core/common/clock.h"
+#include "nimbus/leadership.h"
+#include "nimbus/nimbus_config.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gale::nimbus {
+
+class ZkSession;
+
+struct HaOptions {
+  std::string zookeeper_servers;  // "host:port,host:port"
+  std::string root = "/gale";
+  std::chrono::milliseconds session_timeout{4000};
+  std::string host;  // where the others reach this nimbus
+  int port = 0;
+};
+
+class LeaderElector final : public Leadership {
+ public:
+  // Starts the election thread; this nimbus leads once elected (Leader()
+  // is null until then). `options` and `plugins` are for the Nimbus it
+  // makes when it leads.
+  LeaderElector(HaOptions ha, NimbusOptions options, const Clock& clock, PluginStore& plugins);
+  // Stops leading and closes the session: the next nimbus leads at once.
+  ~LeaderElector() override;
+
+  std::shared_ptr<Nimbus> Leader() override;
+  std::string NotLeader() override;
+  thrift::NimbusSummary LeaderSummary() override;
+  std::vector<thrift::NimbusSummary> Nimbuses() override;
+  PluginStore& plugins() override { return plugins_; }
+  void PluginStored(const std::string& sha256) override;
+  Status Replicate(const std::vector<std::string>& sha256s) override;
+
+ private:
+  struct Member {
+    std::string node;  // n_NNNNNNNNNN
+    std::string host;
+    int port = 0;
+    int64_t started_unix = 0;
+  };
+  void Run();
+  // One round: session, election node, members, leading or not.
+  void Step();
+  void Lead(const std::shared_ptr<ZkSession>& zk);
+  void StepDown(const std::string& why);
+  // Fetches the indexed plugins this nimbus lacks from `from`.
+  void SyncPlugins(const std::shared_ptr<ZkSession>& zk, const std::vector<Member>& from);
+  std::vector<Member> Others();
+
+  const HaOptions ha_;
+  const NimbusOptions options_;
+  const Clock& clock_;
+  PluginStore& plugins_;
+  const int64_t started_unix_;
+
+  // Wakes the election thread: a ZooKeeper event or the stop. Shared with
+  // the sessions' callbacks, which may outlive this object (a session is
+  // kept by a Nimbus that a call still holds), so they never touch it.
+  struct Wakeup {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool event = false;
+    bool stop = false;
+    void Signal() {
+      std::lock_guard lock(mu);
+      event = true;
+      cv.notify_all();
+    }
+  };
+  const std::shared_ptr<Wakeup> wakeup_ = std::make_shared<Wakeup>();
+
+  std::mutex mu_;  // guards what follows (never held while a session closes)
+  std::shared_ptr<ZkSession> zk_;
+  std::string node_;                // our election node's full path; "" none
+  std::vector<Member> members_;     // the lowest (the leader) first
+  std::shared_ptr<Nimbus> leader_;  // ours, while we lead
+  std::chrono::steady_clock::time_point next_sync_{};
+  std::string last_state_;  // for logging changes only
+  std::thread thread_;
+};
+
+}  // namespace gale::nimbus

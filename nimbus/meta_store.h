@@ -1,0 +1,60 @@
+// nimbus/meta_store.h
+//
+// Where nimbus keeps the cluster's state: the topologies with their
+// assignments ("topologies/<id>"), the holders of RocksDB state
+// ("state-holders"), the statistics windows ("stats") and, when nimbuses
+// share the store, the index of stored plugins ("plugins/<sha256>"). Each
+// record is one value, replaced whole and atomically.
+//
+// Two stores: the state directory (one nimbus, the default: each record a
+// file <dir>/<key>.bin, as nimbus has always kept them) and ZooKeeper (HA:
+// each record a znode under nimbus.zookeeper.root, written only while the
+// writer leads; zk_meta_store in leader_elector.cc).
+//
+// Threading: not thread-safe; Nimbus calls it under its mutex.
+#pragma once
+
+#include "core/common/result.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gale::nimbus {
+
+class MetaStore {
+ public:
+  virtual ~MetaStore() = default;
+  // For messages: "the state directory /var/gale/nimbus".
+  virtual std::string Describe() const = 0;
+  // Whether other nimbuses read it too (then the plugin index is kept).
+  virtual bool shared() const = 0;
+  virtual Status Put(const std::string& key, const std::string& bytes) = 0;
+  // Absent is fine.
+  virtual Status Remove(const std::string& key) = 0;
+  // nullopt when there is no such record.
+  virtual Result<std::optional<std::string>> Get(const std::string& key) = 0;
+  // The names of the records under `folder` ("topologies" -> ids).
+  virtual Result<std::vector<std::string>> List(const std::string& folder) = 0;
+  // Keeps an unreadable record aside for a human (never deletes it) and
+  // says where.
+  virtual std::string SetAside(const std::string& key) = 0;
+};
+
+class DirMetaStore final : public MetaStore {
+ public:
+  explicit DirMetaStore(std::string dir) : dir_(std::move(dir)) {}
+  std::string Describe() const override { return "the state directory " + dir_; }
+  bool shared() const override { return false; }
+  Status Put(const std::string& key, const std::string& bytes) override;
+  Status Remove(const std::string& key) override;
+  Result<std::optional<std::string>> Get(const std::string& key) override;
+  Result<std::vector<std::string>> List(const std::string& folder) override;
+  std::string SetAside(const std::string& key) override;
+
+ private:
+  std::string PathOf(const std::string& key) const { return dir_ + "/" + key + ".bin"; }
+  std::string dir_;
+};
+
+}  // namespace gale::nimbus
