@@ -4,35 +4,40 @@
 #include "nimbus/zk.h"
 #include "thrift/client.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <sstream>
+#include <utility>
 
 namespace gale::nimbus {
 namespace {
 
 using std::chrono::seconds;
 
-int64_t UnixSecs() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t UnixSecs() { return UnixMillis() / 1000; }
 
 // The cluster's state in ZooKeeper: record `key` is the node <root>/<key>.
 // Every change is fenced by the leader's election node: a nimbus whose
-// session ended (and with it its node) writes nothing.
+// session ended (and with it its node) writes nothing. A change that fails
+// (but for one too big to send) is reported to `failed`: the leader's
+// memory may then be ahead of ZooKeeper (Nimbus applies some changes before
+// it saves them), so the elector drops that Nimbus and reads the state
+// again, rather than each caller undoing its change.
 class ZkMetaStore final : public MetaStore {
  public:
-  ZkMetaStore(std::shared_ptr<ZkSession> zk, std::string root, std::string fence)
-      : zk_(std::move(zk)), root_(std::move(root)), fence_(std::move(fence)) {}
+  ZkMetaStore(std::shared_ptr<ZkSession> zk, std::string root, std::string fence,
+              std::function<void(const std::string&)> failed)
+      : zk_(std::move(zk)),
+        root_(std::move(root)),
+        fence_(std::move(fence)),
+        failed_(std::move(failed)) {}
   std::string Describe() const override { return "ZooKeeper " + zk_->servers() + " " + root_; }
   bool shared() const override { return true; }
   Status Put(const std::string& key, const std::string& bytes) override {
-    return zk_->Put(root_ + "/" + key, bytes, fence_);
+    return Checked(zk_->Put(root_ + "/" + key, bytes, fence_));
   }
-  Status Remove(const std::string& key) override { return zk_->Delete(root_ + "/" + key, fence_); }
+  Status Remove(const std::string& key) override {
+    return Checked(zk_->Delete(root_ + "/" + key, fence_));
+  }
   Result<std::optional<std::string>> Get(const std::string& key) override {
     return zk_->Get(root_ + "/" + key);
   }
@@ -52,8 +57,13 @@ class ZkMetaStore final : public MetaStore {
   }
 
  private:
+  Status Checked(Status s) {
+    if (!s.ok() && s.code() != StatusCode::kInvalidArgument) failed_(s.message());
+    return s;
+  }
   std::shared_ptr<ZkSession> zk_;
   std::string root_, fence_;
+  std::function<void(const std::string&)> failed_;
 };
 
 // A leading Nimbus with the store it writes to (the store must outlive it).
@@ -65,11 +75,9 @@ struct Leading {
   Nimbus nimbus;
 };
 
-// An election node's data: "host:port started pid". The pid and start tell
-// this process's nodes from another's at the same address.
+// An election node's data: "host:port started-unix-secs".
 std::string MemberData(const HaOptions& ha, int64_t started) {
-  return rpc::HostPort{ha.host, ha.port}.ToString() + " " + std::to_string(started) + " " +
-         std::to_string(::getpid());
+  return rpc::HostPort{ha.host, ha.port}.ToString() + " " + std::to_string(started);
 }
 
 }  // namespace
@@ -90,6 +98,7 @@ LeaderElector::~LeaderElector() {
     std::lock_guard lock(mu_);
     if (leader_) GALE_LOG(kInfo) << "no longer leading: stopping";
     was = std::move(leader_);
+    leader_health_.reset();
   }
   {
     std::lock_guard lock(wakeup_->mu);
@@ -107,17 +116,17 @@ LeaderElector::~LeaderElector() {
 }
 
 void LeaderElector::Run() {
-  for (;;) {
-    Step();
+  for (bool event = true;;) {
+    Step(event || std::chrono::steady_clock::now() >= next_refresh_);
     std::unique_lock lock(wakeup_->mu);
     wakeup_->cv.wait_for(lock, std::chrono::milliseconds(500),
                          [&] { return wakeup_->stop || wakeup_->event; });
-    wakeup_->event = false;
+    event = std::exchange(wakeup_->event, false);
     if (wakeup_->stop) return;
   }
 }
 
-void LeaderElector::Step() {
+void LeaderElector::Step(bool refresh) {
   std::shared_ptr<ZkSession> zk;
   std::string node;
   {
@@ -125,18 +134,27 @@ void LeaderElector::Step() {
     zk = zk_;
     node = node_;
   }
-  auto say = [&](const std::string& state, LogLevel level) {
+  std::shared_ptr<WriteHealth> health;
+  {
     std::lock_guard lock(mu_);
-    if (state == last_state_) return;
-    last_state_ = state;
-    if (level >= GetLogLevel()) internal::LogLine(level, __FILE__, __LINE__).stream() << state;
-  };
+    health = leader_health_;
+  }
+  if (health && health->failed) {
+    std::string why;
+    {
+      std::lock_guard lock(health->mu);
+      why = health->why;
+    }
+    // Leads again below, from what ZooKeeper holds, if it still may.
+    StepDown("a write to ZooKeeper failed (" + why + "): the cluster's state is read again");
+    refresh = true;
+  }
   if (!zk || zk->Expired()) {
     if (zk) StepDown("its ZooKeeper session expired");
     auto opened = ZkSession::Open(ha_.zookeeper_servers, ha_.session_timeout,
                                   [wakeup = wakeup_] { wakeup->Signal(); });
     if (!opened.ok()) {
-      say(opened.status().message(), LogLevel::kError);
+      Say(opened.status().message(), LogLevel::kError);
       return;
     }
     std::shared_ptr<ZkSession> old;  // closed below, with no lock held
@@ -157,30 +175,62 @@ void LeaderElector::Step() {
       std::lock_guard lock(mu_);
       members_.clear();  // who leads is not known now
     }
-    say("waiting for ZooKeeper " + ha_.zookeeper_servers, LogLevel::kWarn);
+    Say("waiting for ZooKeeper " + ha_.zookeeper_servers, LogLevel::kWarn);
     return;
   }
-  const std::string election = ha_.root + "/leader";
-  for (const std::string& path : {election, ha_.root + "/topologies", ha_.root + "/plugins"}) {
-    if (Status s = zk->EnsurePath(path); !s.ok()) {
-      say(s.message(), LogLevel::kWarn);
-      return;
-    }
-  }
-  const std::string data = MemberData(ha_, started_unix_);
   if (node.empty()) {
-    auto created = zk->CreateEphemeralSequential(election + "/n_", data);
+    const std::string election = ha_.root + "/leader";
+    for (const std::string& path : {election, ha_.root + "/topologies", ha_.root + "/plugins"}) {
+      if (Status s = zk->EnsurePath(path); !s.ok()) {
+        Say(s.message(), LogLevel::kWarn);
+        return;
+      }
+    }
+    auto created = zk->CreateEphemeralSequential(election + "/n_", MemberData(ha_, started_unix_));
     if (!created.ok()) {
-      say(created.status().message(), LogLevel::kWarn);
+      Say(created.status().message(), LogLevel::kWarn);
       return;
     }
     std::lock_guard lock(mu_);
     node_ = node = *created;
+    refresh = true;
   }
-  auto children = zk->Children(election, /*watch=*/true);
+  if (refresh) {
+    // The watch set here fires on any change: between changes the members
+    // read last stand (read again every kRefresh all the same).
+    next_refresh_ = std::chrono::steady_clock::now() + kRefresh;
+    if (!ReadMembers(*zk, node)) {
+      if (std::lock_guard lock(mu_); !node_.empty()) return;  // could not read: next round
+      StepDown("its election node " + node + " is gone");
+      return;
+    }
+  }
+  Member first;
+  {
+    std::lock_guard lock(mu_);
+    if (members_.empty()) return;
+    first = members_.front();
+  }
+  const rpc::HostPort first_at{first.host, first.port};
+  if (node.substr(node.rfind('/') + 1) == first.node) {
+    Lead(zk);
+  } else {
+    StepDown("nimbus " + first_at.ToString() + " leads");
+    Say("following nimbus " + first_at.ToString() + " (the leader)", LogLevel::kInfo);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= next_sync_) {
+    next_sync_ = now + seconds(10);
+    SyncPlugins(zk, Others());
+  }
+}
+
+bool LeaderElector::ReadMembers(ZkSession& zk, const std::string& node) {
+  const std::string election = ha_.root + "/leader";
+  auto children = zk.Children(election, /*watch=*/true);
   if (!children.ok()) {
-    say(children.status().message(), LogLevel::kWarn);
-    return;
+    Say(children.status().message(), LogLevel::kWarn);
+    return false;
   }
   std::sort(children->begin(), children->end());
   const std::string mine = node.substr(node.rfind('/') + 1);
@@ -188,14 +238,16 @@ void LeaderElector::Step() {
   bool have_mine = false;
   for (const std::string& child : *children) {
     const std::string path = election + "/" + child;
-    auto bytes = zk->Get(path);
+    auto bytes = zk.Get(path);
     if (!bytes.ok() || !bytes->has_value()) continue;  // gone meanwhile
-    const auto owned = child == mine ? Result<bool>(true) : zk->OwnedByThisSession(path);
-    if (child != mine && owned.ok() && *owned) {
-      // Ours from a create whose answer was lost: it would stand in line
-      // for us, so it goes.
-      (void)zk->Delete(path);
-      continue;
+    if (child != mine) {
+      const auto owned = zk.OwnedByThisSession(path);
+      if (owned.ok() && *owned) {
+        // Ours from a create whose answer was lost: it would stand in line
+        // for us, so it goes.
+        (void)zk.Delete(path);
+        continue;
+      }
     }
     std::istringstream in(**bytes);
     std::string address;
@@ -204,40 +256,31 @@ void LeaderElector::Step() {
     in >> address >> m.started_unix;
     auto hp = rpc::ParseHostPort(address);
     if (!hp.ok()) {
-      if (child == mine) say("cannot stand: '" + address + "' is not host:port", LogLevel::kError);
+      GALE_LOG(kWarn) << "election node " << path << " holds no address: '" << address << "'";
       continue;
     }
-    if (child == mine) have_mine = true;
+    have_mine = have_mine || child == mine;
     m.host = hp->host;
     m.port = hp->port;
     members.push_back(std::move(m));
   }
-  if (!have_mine || members.empty()) {
-    {
-      std::lock_guard lock(mu_);
-      node_.clear();
-    }
-    StepDown("its election node " + node + " is gone");
-    return;
+  std::lock_guard lock(mu_);
+  if (have_mine) {
+    members_ = std::move(members);
+    return true;
   }
-  {
-    std::lock_guard lock(mu_);
-    members_ = members;
-  }
-  if (members.front().node == mine) {
-    Lead(zk);
-  } else {
-    StepDown("nimbus " + rpc::HostPort{members.front().host, members.front().port}.ToString() +
-             " leads");
-    say("following nimbus " + rpc::HostPort{members.front().host, members.front().port}.ToString() +
-            " (the leader); " + std::to_string(members.size()) + " nimbus(es) in " + election,
-        LogLevel::kInfo);
-  }
-  const auto now = std::chrono::steady_clock::now();
-  if (now >= next_sync_) {
-    next_sync_ = now + seconds(10);
-    SyncPlugins(zk, Others());
-  }
+  // Deleted under us (an operator, or a session ZooKeeper ended while we
+  // were away): the caller steps down, and we stand again.
+  node_.clear();
+  members_.clear();
+  return false;
+}
+
+void LeaderElector::Say(const std::string& state, LogLevel level) {
+  std::lock_guard lock(mu_);
+  if (state == last_state_) return;
+  last_state_ = state;
+  if (level >= GetLogLevel()) internal::LogLine(level, __FILE__, __LINE__).stream() << state;
 }
 
 void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
@@ -248,8 +291,18 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
     node = node_;
   }
   const auto began = std::chrono::steady_clock::now();
-  auto leading = std::make_shared<Leading>(std::make_unique<ZkMetaStore>(zk, ha_.root, node),
-                                           options_, clock_, plugins_);
+  auto health = std::make_shared<WriteHealth>();
+  auto leading = std::make_shared<Leading>(
+      std::make_unique<ZkMetaStore>(zk, ha_.root, node,
+                                    [health, wakeup = wakeup_](const std::string& why) {
+                                      {
+                                        std::lock_guard lock(health->mu);
+                                        if (health->why.empty()) health->why = why;
+                                      }
+                                      health->failed = true;
+                                      wakeup->Signal();
+                                    }),
+      options_, clock_, plugins_);
   if (Status s = leading->nimbus.Recover(); !s.ok()) {
     GALE_LOG(kError) << "elected, but cannot read the cluster's state (trying again): "
                      << s.message();
@@ -261,6 +314,7 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
     std::lock_guard lock(mu_);
     if (node_ != node) return;
     leader_ = std::shared_ptr<Nimbus>(leading, &leading->nimbus);
+    leader_health_ = health;
     last_state_ = "leading";
   }
   GALE_LOG(kInfo) << "leading (election node " << node << "): the cluster's state read from "
@@ -274,6 +328,7 @@ void LeaderElector::StepDown(const std::string& why) {
   std::lock_guard lock(mu_);
   if (!leader_) return;
   was = std::move(leader_);
+  leader_health_.reset();
   last_state_.clear();
   GALE_LOG(kWarn) << "no longer leading: " << why;
 }
@@ -290,9 +345,10 @@ std::vector<LeaderElector::Member> LeaderElector::Others() {
 
 std::shared_ptr<Nimbus> LeaderElector::Leader() {
   std::lock_guard lock(mu_);
-  // Not while cut off from ZooKeeper, even before the election thread
-  // steps down: another nimbus may lead by now.
-  if (!leader_ || !zk_ || !zk_->Connected()) return nullptr;
+  // Not while cut off from ZooKeeper, nor after a failed write, even
+  // before the election thread steps down: another nimbus may lead by now,
+  // or this one's memory be ahead of ZooKeeper.
+  if (!leader_ || !zk_ || !zk_->Connected() || leader_health_->failed) return nullptr;
   return leader_;
 }
 
@@ -400,7 +456,7 @@ void LeaderElector::SyncPlugins(const std::shared_ptr<ZkSession>& zk,
     if (plugins_.Has(sha)) continue;
     for (const Member& m : from) {
       const rpc::HostPort at{m.host, m.port};
-      auto conn = rpc::NimbusConnection::Connect(at, seconds(10));
+      auto conn = rpc::NimbusConnection::Connect(at, seconds(3));
       if (!conn.ok()) continue;
       std::string bytes;
       Status s;

@@ -28,9 +28,11 @@
 #pragma once
 
 #include "core/common/clock.h"
+#include "core/common/logging.h"
 #include "nimbus/leadership.h"
 #include "nimbus/nimbus_config.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -76,10 +78,16 @@ class LeaderElector final : public Leadership {
     int64_t started_unix = 0;
   };
   void Run();
-  // One round: session, election node, members, leading or not.
-  void Step();
+  // One round: session, election node, members (read again when
+  // `refresh`: a ZooKeeper event, or every kRefresh), leading or not.
+  void Step(bool refresh);
+  // Reads the election folder (and watches it): the members, lowest
+  // first; false (and says why) when it cannot, or our node is gone.
+  bool ReadMembers(ZkSession& zk, const std::string& node);
   void Lead(const std::shared_ptr<ZkSession>& zk);
   void StepDown(const std::string& why);
+  // Logs `state` unless it is the one logged last.
+  void Say(const std::string& state, LogLevel level);
   // Fetches the indexed plugins this nimbus lacks from `from`.
   void SyncPlugins(const std::shared_ptr<ZkSession>& zk, const std::vector<Member>& from);
   std::vector<Member> Others();
@@ -90,9 +98,10 @@ class LeaderElector final : public Leadership {
   PluginStore& plugins_;
   const int64_t started_unix_;
 
-  // Wakes the election thread: a ZooKeeper event or the stop. Shared with
-  // the sessions' callbacks, which may outlive this object (a session is
-  // kept by a Nimbus that a call still holds), so they never touch it.
+  // Wakes the election thread: a ZooKeeper event, or the stop. Shared
+  // with the sessions' callbacks, which may outlive this object (a call may
+  // still hold a Nimbus, and with it a session), so they never touch the
+  // elector itself.
   struct Wakeup {
     std::mutex mu;
     std::condition_variable cv;
@@ -104,15 +113,26 @@ class LeaderElector final : public Leadership {
       cv.notify_all();
     }
   };
+  // Whether a leading Nimbus's write to ZooKeeper failed (its store says
+  // so): its memory may be ahead of ZooKeeper, so it leads no more. One per
+  // leading Nimbus: a dropped one that a call still holds fails alone.
+  struct WriteHealth {
+    std::atomic<bool> failed{false};
+    std::mutex mu;
+    std::string why;  // the first failure
+  };
+  static constexpr std::chrono::seconds kRefresh{5};
   const std::shared_ptr<Wakeup> wakeup_ = std::make_shared<Wakeup>();
 
   std::mutex mu_;  // guards what follows (never held while a session closes)
   std::shared_ptr<ZkSession> zk_;
-  std::string node_;                // our election node's full path; "" none
-  std::vector<Member> members_;     // the lowest (the leader) first
-  std::shared_ptr<Nimbus> leader_;  // ours, while we lead
-  std::chrono::steady_clock::time_point next_sync_{};
-  std::string last_state_;  // for logging changes only
+  std::string node_;                                      // our election node's full path; "" none
+  std::vector<Member> members_;                           // the lowest (the leader) first
+  std::shared_ptr<Nimbus> leader_;                        // ours, while we lead
+  std::shared_ptr<WriteHealth> leader_health_;            // leader_'s
+  std::chrono::steady_clock::time_point next_sync_{};     // election thread only
+  std::chrono::steady_clock::time_point next_refresh_{};  // election thread only
+  std::string last_state_;                                // for logging changes only
   std::thread thread_;
 };
 

@@ -3,7 +3,6 @@
 #include "nimbus/scheduler.h"
 #include "nimbus/stored.h"
 
-#include "core/common/files.h"
 #include "core/common/logging.h"
 #include "core/common/strings.h"
 #include "core/plan/topology_plan.h"
@@ -14,20 +13,11 @@
 #include "thrift/convert.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <set>
 
 namespace gale::nimbus {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-int64_t UnixMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string SlotName(const thrift::WorkerSlot& s) { return s.host + ":" + std::to_string(s.port); }
 

@@ -98,6 +98,10 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
           "nimbus.zookeeper.servers (HA) does not work with gale.auth.mode " +
           std::string(rpc::AuthModeName(c.auth.mode)) + " yet: use one or the other");
     }
+    if (!rpc::ParseHostPort(rpc::HostPort{c.host, c.port}.ToString()).ok()) {
+      return Status::InvalidArgument("with nimbus.zookeeper.servers, --host (nimbus.host) '" +
+                                     c.host + "' must be a host name or an address (no brackets)");
+    }
     if (c.host == "0.0.0.0" || c.host == "::" || c.host == "[::]") {
       return Status::InvalidArgument(
           "with nimbus.zookeeper.servers, --host (nimbus.host) is the address the other "

@@ -74,11 +74,18 @@ Status PluginStore::Append(const std::string& upload_id, const std::string& chun
 }
 
 Result<std::string> PluginStore::Finish(const std::string& upload_id) {
-  std::lock_guard lock(mu_);
-  auto it = uploads_.find(upload_id);
-  if (it == uploads_.end()) return Status::InvalidArgument("unknown upload id '" + upload_id + "'");
-  const Upload u = it->second;
-  uploads_.erase(it);
+  Upload u;
+  {
+    // The upload is ours alone from here: hashing (up to 1 GiB) holds up
+    // no other upload.
+    std::lock_guard lock(mu_);
+    auto it = uploads_.find(upload_id);
+    if (it == uploads_.end()) {
+      return Status::InvalidArgument("unknown upload id '" + upload_id + "'");
+    }
+    u = it->second;
+    uploads_.erase(it);
+  }
   const std::string part = dir_ + "/uploads/" + upload_id + ".part";
   std::error_code ec;
   if (u.written != u.size) {

@@ -47,9 +47,9 @@ class PluginStore {
  private:
   struct Upload {
     std::string sha256;
-    int64_t size;
-    int64_t written;
-    Nanos last_activity;
+    int64_t size = 0;
+    int64_t written = 0;
+    Nanos last_activity{0};
   };
   std::string dir_;
   std::mutex mu_;

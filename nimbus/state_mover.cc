@@ -15,7 +15,7 @@ namespace gale::nimbus {
 namespace fs = std::filesystem;
 
 StateMover::StateMover(std::string state_dir, MetaStore& store)
-    : state_dir_(std::move(state_dir)), moves_dir_(state_dir_ + "/state-moves"), store_(store) {}
+    : moves_dir_(std::move(state_dir) + "/state-moves"), store_(store) {}
 
 Status StateMover::Recover() {
   std::error_code ec;

@@ -115,7 +115,7 @@ class StateMover {
   std::string BlobPath(const std::string& ns, const char* ext) const;
   Status Save();
 
-  const std::string state_dir_, moves_dir_;
+  const std::string moves_dir_;
   MetaStore& store_;
   std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
   // The supervisor each namespace nimbus holds came from (since this start).

@@ -2,6 +2,7 @@
 
 #include <gale/config.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace gale::rpc {
@@ -43,8 +44,12 @@ Result<std::vector<HostPort>> ParseHostPorts(const std::string& text, int defaul
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
     if (item.empty()) return Status::InvalidArgument("'" + text + "' has an empty address");
-    const bool bare = item.find(':') == std::string::npos;  // a host name or IPv4 address
-    if (bare && default_port != 0) item += ":" + std::to_string(default_port);
+    // A host without a port: a name, an IPv4 address, or an IPv6 address
+    // (two colons or more, no brackets).
+    const size_t colons = static_cast<size_t>(std::count(item.begin(), item.end(), ':'));
+    if (default_port != 0 && item.front() != '[' && colons != 1) {
+      item = HostPort{item, default_port}.ToString();
+    }
     GALE_ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(item));
     out.push_back(std::move(hp));
     start = end + 1;

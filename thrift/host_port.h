@@ -29,7 +29,8 @@ struct HostPort {
 // Parses "host:port"; an error says what was wrong.
 Result<HostPort> ParseHostPort(const std::string& text);
 // Parses "host:port,host:port" (spaces around items allowed; at least one).
-// An item without a port gets `default_port` when it is not 0.
+// An item without a port ("host", "10.0.0.1", "::1") gets `default_port`
+// when it is not 0; with 0 every item needs its port.
 Result<std::vector<HostPort>> ParseHostPorts(const std::string& text, int default_port = 0);
 // "host:port,host:port".
 std::string ToString(const std::vector<HostPort>& list);

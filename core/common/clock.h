@@ -31,6 +31,15 @@ class SystemClock final : public Clock {
   }
 };
 
+// Wall-clock time, milliseconds since the Unix epoch: for what is stored
+// or shown (deadlines that survive a restart, start times), never for
+// measuring intervals (Clock is for those).
+inline int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Moves only when told to. Thread-safe.
 class FakeClock final : public Clock {
  public:

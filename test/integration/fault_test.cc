@@ -386,6 +386,18 @@ int LeaderIndex(TestCluster& c) {
   return -1;
 }
 
+// The plugin files (by SHA-256) in nimbus `i`'s state directory.
+std::set<std::string> NimbusPlugins(const TestCluster& c, size_t i) {
+  const std::string dir =
+      c.dir().path() + "/nimbus" + (i == 0 ? "" : std::to_string(i + 1)) + "/plugins";
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    out.insert(e.path().filename().string());
+  }
+  return out;
+}
+
 std::set<pid_t> WorkerPids(const TestCluster& c) {
   std::set<pid_t> out;
   for (const auto& w : c.Workers()) out.insert(w.pid);
@@ -418,6 +430,20 @@ TEST_CASE(
   const std::set<pid_t> workers = WorkerPids(cluster);
   const int first = LeaderIndex(cluster);
   REQUIRE(first == 0);  // the first started
+  // The submit returned once every nimbus had the topology's plugins.
+  const std::set<std::string> plugins = NimbusPlugins(cluster, 0);
+  REQUIRE(!plugins.empty());
+  for (size_t i = 1; i < cluster.nimbus_count(); ++i) CHECK(NimbusPlugins(cluster, i) == plugins);
+  // A follower answers other calls with the leader's address.
+  {
+    auto follower = rpc::NimbusConnection::Connect({"127.0.0.1", cluster.nimbus_port(1)});
+    REQUIRE(follower.ok());
+    thrift::ClusterSummary sum;
+    const Status s = (*follower)->Call([&](thrift::NimbusClient& n) { n.getClusterInfo(sum); });
+    CHECK(s.code() == StatusCode::kUnavailable);
+    CHECK_THAT(s.message(), Catch::Contains("not the leader nimbus: the leader is 127.0.0.1:" +
+                                            std::to_string(cluster.nimbus_port(0))));
+  }
 
   // The leader dies without a word: its ZooKeeper session ends after the
   // session timeout (4 s by default), and the next in line leads.
@@ -441,8 +467,12 @@ TEST_CASE(
   std::this_thread::sleep_for(seconds(8));
   CHECK(WorkerPids(cluster) == workers);
   CHECK(cluster.Gale({"list"}).out.find("2 supervisor(s)") != std::string::npos);
-  // The killed nimbus comes back as a follower; `gale list` shows all three.
+  // The killed nimbus comes back as a follower, having lost its disk's
+  // plugins (a new machine): it fetches them from the others.
+  // `gale list` shows all three.
+  std::filesystem::remove_all(cluster.dir().path() + "/nimbus/plugins");
   cluster.RestartNimbus(0);
+  CHECK(WaitFor([&] { return NimbusPlugins(cluster, 0) == plugins; }, seconds(30)));
   CHECK(LeaderIndex(cluster) == leader);
   const std::string list = cluster.Gale({"list"}).out;
   CHECK_THAT(list,

@@ -1,7 +1,10 @@
 // The ZooKeeper side of HA nimbus against a real ZooKeeper server: a
-// session's calls, and the fence that keeps a nimbus that lost its session
-// from writing the cluster's state.
+// session's calls, the fence that keeps a nimbus that lost its session
+// from writing the cluster's state, and the election.
 #include "nimbus/zk.h"
+
+#include "nimbus/leader_elector.h"
+#include "nimbus/stored.h"
 
 #include "test/support/zookeeper.h"
 
@@ -84,6 +87,106 @@ TEST_CASE("ZooKeeper: calls while the server is down fail as unavailable and wor
   REQUIRE(s->WaitConnected(milliseconds(20000)));
   CHECK(**s->Get("/kept") == "yes");
   CHECK(s->Put("/kept", "again").ok());
+}
+
+}  // namespace
+}  // namespace gale::nimbus
+
+// ------------------------------------------------------------ the election
+
+namespace gale::nimbus {
+namespace {
+
+// One nimbus of an HA cluster, without its Thrift server: the elector, its
+// plugin store and state directory.
+struct Elected {
+  Elected(const testing::ZooKeeper& zk, int port)
+      : plugins(dir.path()), elector(Ha(zk, port), Options(), SystemClock::Get(), plugins) {}
+  static HaOptions Ha(const testing::ZooKeeper& zk, int port) {
+    HaOptions ha;
+    ha.zookeeper_servers = zk.servers();
+    ha.host = "127.0.0.1";
+    ha.port = port;
+    return ha;
+  }
+  NimbusOptions Options() const {
+    NimbusOptions o;
+    o.state_dir = dir.path();
+    return o;
+  }
+  testing::TempDir dir;
+  PluginStore plugins;
+  LeaderElector elector;
+};
+
+TEST_CASE("HA election: the first nimbus leads and the next leads at once when it stops",
+          "[nimbus][zookeeper]") {
+  testing::ZooKeeper zk;
+  auto a = std::make_unique<Elected>(zk, 7001);
+  REQUIRE(testing::WaitFor([&] { return a->elector.Leader() != nullptr; }, seconds(20)));
+  Elected b(zk, 7002);
+  REQUIRE(testing::WaitFor([&] { return b.elector.Nimbuses().size() == 2; }, seconds(20)));
+  CHECK(b.elector.Leader() == nullptr);
+  CHECK(b.elector.NotLeader() == "not the leader nimbus: the leader is 127.0.0.1:7001");
+  const auto summary = b.elector.LeaderSummary();
+  CHECK(summary.port == 7001);
+  CHECK(summary.is_leader);
+  CHECK(!summary.answering);  // b is not the leader it names
+  CHECK(a->elector.LeaderSummary().answering);
+  const auto all = b.elector.Nimbuses();
+  CHECK(all[0].port == 7001);
+  CHECK(all[0].is_leader);
+  CHECK(all[1].port == 7002);
+  CHECK(!all[1].is_leader);
+  // A clean stop closes the session: its node goes at once, well within the
+  // 4 s session timeout that a SIGKILLed leader's node waits for.
+  a.reset();
+  CHECK(testing::WaitFor([&] { return b.elector.Leader() != nullptr; }, seconds(3)));
+  CHECK(b.elector.Nimbuses().size() == 1);
+}
+
+TEST_CASE(
+    "HA election: a leader whose node is gone writes nothing and leads again from "
+    "ZooKeeper",
+    "[nimbus][zookeeper]") {
+  testing::ZooKeeper zk;
+  auto other = ZkSession::Open(zk.servers(), milliseconds(4000), [] {});
+  REQUIRE(other.ok());
+  REQUIRE((*other)->WaitConnected(milliseconds(20000)));
+  ZkSession& admin = **other;
+  // A topology whose kill is due: the leader's next tick deletes it.
+  thrift::StoredTopology t;
+  t.id = "gone-1-1";
+  t.topology.name = "gone";
+  t.status = thrift::TopologyStatus::KILLED;
+  t.__set_action_time_millis(0);
+  t.assignment.topology_id = t.id;
+  REQUIRE(admin.EnsurePath("/gale/topologies").ok());
+  REQUIRE(admin.Put("/gale/topologies/gone-1-1", Serialize(t)).ok());
+
+  Elected a(zk, 7001);
+  REQUIRE(testing::WaitFor([&] { return a.elector.Leader() != nullptr; }, seconds(20)));
+  const std::shared_ptr<Nimbus> held = a.elector.Leader();  // as a call holds it
+  CHECK(held->GetClusterSummary().topologies.size() == 1);
+  // Its node goes (as when ZooKeeper ends a session it had lost).
+  auto nodes = admin.Children("/gale/leader");
+  REQUIRE(nodes.ok());
+  REQUIRE(nodes->size() == 1);
+  REQUIRE(admin.Delete("/gale/leader/" + nodes->front()).ok());
+  // The Nimbus a call still holds cannot write: the topology stays.
+  held->Tick();
+  CHECK(admin.Get("/gale/topologies/gone-1-1")->has_value());
+  // The elector stands again and, alone, leads with a Nimbus read afresh.
+  std::shared_ptr<Nimbus> again;
+  REQUIRE(testing::WaitFor(
+      [&] {
+        again = a.elector.Leader();
+        return again != nullptr && again != held;
+      },
+      seconds(20)));
+  CHECK(again->GetClusterSummary().topologies.size() == 1);
+  again->Tick();
+  CHECK(!admin.Get("/gale/topologies/gone-1-1")->has_value());
 }
 
 }  // namespace

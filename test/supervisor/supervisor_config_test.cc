@@ -47,6 +47,29 @@ TEST_CASE("Supervisor flags are read in both --flag value and --flag=value forms
   CHECK(c->state_dir == (std::filesystem::current_path() / "rel/dir").string());
 }
 
+TEST_CASE("Several nimbuses (HA) are given as --nimbus A,B or nimbus.seeds", "[supervisor]") {
+  auto flag = Parse({"--state-dir", "/tmp/x", "--nimbus", "10.0.0.1:6627, 10.0.0.2:7000,[::1]:1"});
+  REQUIRE(flag.ok());
+  CHECK(flag->nimbus.ToString() == "10.0.0.1:6627,10.0.0.2:7000,[::1]:1");
+  TempDir dir;
+  // Storm's form: a list of hosts, each taking nimbus.thrift.port unless it
+  // names its own; an IPv6 address is bare or bracketed.
+  const std::string file = dir.Write("cluster.yaml", R"(
+nimbus.seeds: [nimbus-a, "nimbus-b:7000", "::1", "[fe80::2]:9"]
+nimbus.thrift.port: 7627
+nimbus.host: ignored-when-seeds-are-set
+)");
+  auto seeds = Parse({"--config", file, "--state-dir", "/tmp/x"});
+  REQUIRE(seeds.ok());
+  CHECK(seeds->nimbus.ToString() == "nimbus-a:7627,nimbus-b:7000,[::1]:7627,[fe80::2]:9");
+  const std::string bad = dir.Write("bad.yaml", "nimbus.seeds: 'a:1,,b:2'\n");
+  CHECK_THAT(ErrorOf(Parse({"--config", bad, "--state-dir", "/tmp/x"})),
+             Catch::Contains("bad.yaml: nimbus.seeds: 'a:1,,b:2' has an empty address"));
+  // On the command line every address needs its port.
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--nimbus", "10.0.0.1:1,nohost"})),
+             Catch::Contains("'nohost' is not host:port"));
+}
+
 TEST_CASE("Supervisor options come from the cluster config, and flags override it",
           "[supervisor]") {
   TempDir dir;

@@ -353,14 +353,24 @@ Clock::duration EndWorker(Sandbox& box, const SupervisorProcess& sup, int signal
   return Clock::now() - at;
 }
 
-TEST_CASE("A killed worker is restarted at once and one that crashes again quickly with backoff",
-          "[supervisor][integration]") {
+// A supervisor with one slot (6700) running one worker of `topology`.
+struct OneWorker {
+  explicit OneWorker(const std::string& topology)
+      : sha(ServePlugin(nimbus, "plugin")), sup(box, nimbus.port(), {"--ports", "6700"}) {
+    nimbus.SetAssignments({MakeSlot(6700, topology, 3, sha)});
+    Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "no worker", sup);
+  }
   Sandbox box;
   FakeNimbus nimbus;
-  const std::string sha = ServePlugin(nimbus, "plugin");
-  SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700"});
-  nimbus.SetAssignments({MakeSlot(6700, "t-1", 3, sha)});
-  Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "no worker", sup);
+  std::string sha;
+  SupervisorProcess sup;
+};
+
+TEST_CASE("A killed worker is restarted at once and one that crashes again quickly with backoff",
+          "[supervisor][integration]") {
+  OneWorker one("t-1");
+  Sandbox& box = one.box;
+  SupervisorProcess& sup = one.sup;
 
   // Killed from outside (SIGKILL, SIGTERM), again and again within 10 s of
   // its start: restarted at once each time (restart_backoff.h).
@@ -378,12 +388,9 @@ TEST_CASE("A killed worker is restarted at once and one that crashes again quick
 // off however often it happens (restart_backoff.h).
 TEST_CASE("A worker that stops cleanly on SIGTERM is restarted at once each time",
           "[supervisor][integration]") {
-  Sandbox box;
-  FakeNimbus nimbus;
-  const std::string sha = ServePlugin(nimbus, "plugin");
-  SupervisorProcess sup(box, nimbus.port(), {"--ports", "6700"});
-  nimbus.SetAssignments({MakeSlot(6700, "clean", 3, sha)});
-  Require(WaitFor([&] { return box.LiveWorkers().size() == 1; }, 5s), "no worker", sup);
+  OneWorker one("clean");
+  Sandbox& box = one.box;
+  SupervisorProcess& sup = one.sup;
   // At once: a crash counted here would wait 1 s, then 2 s.
   for (int i = 0; i < 3; ++i) CHECK(EndWorker(box, sup, SIGTERM, 5s, "clean") < 900ms);
   CHECK_THAT(sup.Log(), Catch::Contains("exited with status 0"));
