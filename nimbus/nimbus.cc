@@ -25,6 +25,17 @@ bool SameSlot(const thrift::WorkerSlot& a, const thrift::WorkerSlot& b) {
   return a.supervisor_id == b.supervisor_id && a.port == b.port;
 }
 
+// Per worker of `a`, the tasks of its executors.
+std::vector<std::set<std::pair<int32_t, int32_t>>> ExecutorsByWorker(const thrift::Assignment& a) {
+  std::vector<std::set<std::pair<int32_t, int32_t>>> out(a.workers.size());
+  for (const auto& e : a.executors) {
+    if (e.worker >= 0 && static_cast<size_t>(e.worker) < out.size()) {
+      out[static_cast<size_t>(e.worker)].insert({e.task_start, e.task_end});
+    }
+  }
+  return out;
+}
+
 Result<std::unique_ptr<plan::TopologyPlan>> PlanOf(const thrift::Topology& t) {
   GALE_ASSIGN_OR_RETURN(topology::TopologySpec spec, convert::FromThrift(t));
   return plan::TopologyPlan::Build(spec);
@@ -324,6 +335,16 @@ std::vector<thrift::WorkerSlot> Nimbus::FreeSlots() const {
   return out;
 }
 
+std::string Nimbus::TaskNumbering(const thrift::StoredTopology& t) {
+  auto plan = PlanFor(t);
+  if (!plan.ok()) return "";
+  std::string out;
+  for (int32_t task = 1; task <= (*plan)->task_count(); ++task) {
+    out += std::to_string((*plan)->ComponentOfTask(task)) + ",";
+  }
+  return out;
+}
+
 Result<const plan::TopologyPlan*> Nimbus::PlanFor(const thrift::StoredTopology& t) {
   // The plan depends on the submitted topology (fixed) and on what a
   // rebalance changes: rebuilt only when those change, not every tick.
@@ -337,7 +358,7 @@ Result<const plan::TopologyPlan*> Nimbus::PlanFor(const thrift::StoredTopology& 
   return static_cast<const plan::TopologyPlan*>(cached.plan.get());
 }
 
-void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
+void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
   auto plan = PlanFor(t);
   if (!plan.ok()) {
     GALE_LOG(kError) << "cannot plan topology " << t.id << ": " << plan.status();
@@ -349,10 +370,14 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
     in.old_workers.push_back({w.supervisor_id, w.port, w.host});
     in.old_alive.push_back(WorkerAlive(t.id, w));
   }
-  for (const auto& e : old.executors) in.old_executor_worker.push_back(e.worker);
+  for (const auto& e : old.executors) {
+    in.old_executor_worker.push_back(e.worker);
+    in.old_executor_tasks.push_back({e.task_start, e.task_end});
+  }
   for (const auto& s : FreeSlots()) in.free_slots.push_back({s.supervisor_id, s.port, s.host});
   const auto& executors = (*plan)->executors();
   in.executors = executors.size();
+  for (const auto& e : executors) in.executor_tasks.push_back({e.tasks.front(), e.tasks.back()});
   in.workers_wanted = t.num_workers;
   in.full = full;
   const ScheduleResult r = ComputeSchedule(in);
@@ -386,20 +411,52 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full) {
   }
   for (size_t e = 0; !changed && e < compact.executors.size(); ++e) {
     changed = compact.executors[e].worker != old.executors[e].worker ||
-              compact.executors[e].task_start != old.executors[e].task_start;
+              compact.executors[e].task_start != old.executors[e].task_start ||
+              compact.executors[e].task_end != old.executors[e].task_end;
   }
   if (!changed) return;
   compact.version = old.version + 1;
-  // Every worker of the topology restarts for the new version: each gets the
-  // start grace again, and the old processes' stats are gone.
+  // A worker whose slot runs the same executors as before keeps its process
+  // (it updates its routing in place) and its layout version; the others
+  // start anew at this version, each with the start grace, and the old
+  // processes' stats are gone.
+  // topology.live.reassignment: false restarts every worker, as before; so
+  // does exactly once, whose rollback alignment counts on a moved task's
+  // old process sending nothing more to anyone (core/state/README.md).
+  const bool live = !restart_all && !(*plan)->exactly_once() &&
+                    (*plan)->topology_config().GetBool("topology.live.reassignment", true);
+  const auto old_executors = ExecutorsByWorker(old);
+  const auto new_executors = ExecutorsByWorker(compact);
+  int kept = 0;
+  for (size_t w = 0; w < compact.workers.size(); ++w) {
+    thrift::WorkerSlot& slot = compact.workers[w];
+    slot.__set_layout_version(compact.version);
+    for (size_t o = 0; live && o < old.workers.size(); ++o) {
+      if (!SameSlot(slot, old.workers[o]) || old_executors[o] != new_executors[w]) continue;
+      if (!WorkerAlive(t.id, old.workers[o])) continue;
+      slot.__set_layout_version(convert::LayoutVersion(old, o));
+      ++kept;
+    }
+  }
   for (auto it = workers_.begin(); it != workers_.end();) {
-    it = it->first.first == t.id ? workers_.erase(it) : std::next(it);
+    bool keep = false;
+    if (it->first.first == t.id) {
+      for (const auto& slot : compact.workers) {
+        keep =
+            keep || (slot.supervisor_id == it->first.second.first &&
+                     slot.port == it->first.second.second && slot.layout_version < compact.version);
+      }
+    }
+    it = it->first.first == t.id && !keep ? workers_.erase(it) : std::next(it);
   }
   for (const auto& slot : compact.workers) {
-    workers_[{t.id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
+    if (slot.layout_version == compact.version) {
+      workers_[{t.id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
+    }
   }
   GALE_LOG(kInfo) << "topology " << t.id << ": assignment version " << compact.version << " on "
-                  << compact.workers.size() << " worker(s)";
+                  << compact.workers.size() << " worker(s), " << kept
+                  << " of them kept running (their executors stay)";
   t.assignment = std::move(compact);
   // Holders first: a restart between the two saves must not find the new
   // assignment with its holders unrecorded, which it would take for ones
@@ -627,13 +684,20 @@ void Nimbus::Tick() {
       done.push_back(id);
     } else if (t.status == thrift::TopologyStatus::REBALANCING && due && !settling) {
       const auto& r = t.pending_rebalance;
+      // Spread everything again when the worker count is named (or nothing
+      // is: a plain rebalance, as Storm's); a rebalance of executor counts
+      // alone moves only those components' executors.
+      const bool full = r.__isset.num_workers || r.num_executors.empty();
+      // Workers may stay through it only if every task keeps its number.
+      const std::string tasks_before = TaskNumbering(t);
       if (r.__isset.num_workers) t.num_workers = r.num_workers;
       for (const auto& [c, n] : r.num_executors) t.num_executors[c] = n;
       t.__isset.num_executors = true;
       t.status = t.prev_status;
       t.__isset.action_time_millis = false;
       t.__isset.pending_rebalance = false;
-      Schedule(t, /*full=*/true);
+      const std::string tasks_after = TaskNumbering(t);
+      Schedule(t, full, tasks_before.empty() || tasks_before != tasks_after);
       Status s = Persist(t);
       if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << id << ": " << s;
     }
@@ -679,13 +743,15 @@ std::vector<thrift::SlotAssignment> Nimbus::SupervisorHeartbeat(
   s.last_heartbeat = Now();
   std::vector<thrift::SlotAssignment> out;
   for (const auto& [id, t] : topologies_) {
-    for (const auto& w : t.assignment.workers) {
+    for (size_t i = 0; i < t.assignment.workers.size(); ++i) {
+      const thrift::WorkerSlot& w = t.assignment.workers[i];
       if (w.supervisor_id != hb.supervisor_id) continue;
       thrift::SlotAssignment a;
       a.port = w.port;
       a.topology_id = id;
       a.topology_name = t.topology.name;
       a.assignment_version = t.assignment.version;
+      a.__set_layout_version(convert::LayoutVersion(t.assignment, i));
       a.plugins = t.topology.plugins;
       out.push_back(std::move(a));
     }
@@ -819,10 +885,21 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
   r.status = t->status;
   r.assignment_version = t->assignment.version;
   r.assigned = false;
-  for (const auto& w : t->assignment.workers) {
-    r.assigned = r.assigned || (w.supervisor_id == hb.supervisor_id && w.port == hb.port);
+  for (size_t i = 0; i < t->assignment.workers.size(); ++i) {
+    const thrift::WorkerSlot& w = t->assignment.workers[i];
+    if (w.supervisor_id != hb.supervisor_id || w.port != hb.port) continue;
+    r.assigned = true;
+    r.__set_layout_version(convert::LayoutVersion(t->assignment, i));
   }
-  if (r.assigned && hb.assignment_version == t->assignment.version) {
+  // A worker that runs its slot's executors as they are now: one of this
+  // version, or of an older one from which its executors did not change (it
+  // is told the assignment, to update its routing in place).
+  const bool current = r.assigned && hb.assignment_version >= r.layout_version &&
+                       hb.assignment_version <= t->assignment.version;
+  if (current && hb.assignment_version != t->assignment.version) {
+    r.__set_assignment(t->assignment);
+  }
+  if (current) {
     WorkerState& w = workers_[{hb.topology_id, {hb.supervisor_id, hb.port}}];
     if (w.first_heartbeat.count() == 0) w.first_heartbeat = Now();
     w.last_heartbeat = Now();

@@ -137,6 +137,9 @@ class Nimbus {
   thrift::Topology Effective(const thrift::StoredTopology& t) const;
   // The TopologyPlan of Effective(t), cached per topology.
   Result<const plan::TopologyPlan*> PlanFor(const thrift::StoredTopology& t);
+  // Which component each task of `t`'s plan belongs to, as text; "" when
+  // it cannot be planned.
+  std::string TaskNumbering(const thrift::StoredTopology& t);
   // Where `t`'s stateful tasks with RocksDB state run (state_mover.h),
   // cached per assignment version; empty for a killed topology.
   const StateMover::Placement& PlacementFor(const thrift::StoredTopology& t);
@@ -147,7 +150,9 @@ class Nimbus {
   bool WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const;
   std::vector<thrift::WorkerSlot> FreeSlots() const;
   // (Re)assigns what needs it; `full` redistributes every executor.
-  void Schedule(thrift::StoredTopology& t, bool full);
+  // `restart_all`: every worker restarts (the tasks were numbered anew, as
+  // a rebalance of the worker count, which sets the acker count, does).
+  void Schedule(thrift::StoredTopology& t, bool full, bool restart_all = false);
   int DefaultWaitSecs(const thrift::StoredTopology& t) const;
   Nanos Now() const { return clock_.Now(); }
   int64_t UnixNowSecs() const;

@@ -58,8 +58,20 @@ ScheduleResult ComputeSchedule(const ScheduleInput& in) {
   // More workers than before (slots appeared for a topology that had too
   // few): spread everything over them, as a rebalance would.
   const bool full = in.full || (!in.old_workers.empty() && workers.size() > in.old_workers.size());
-  // The executor set changes only through rebalance, which asks for `full`.
-  const bool same_executors = in.old_executor_worker.size() == in.executors;
+  // Per planned executor, its old worker (-1: a new executor).
+  std::vector<int> was_on(in.executors, -1);
+  if (!in.executor_tasks.empty() || !in.old_executor_tasks.empty()) {
+    std::map<TaskRange, int> old_on;
+    for (size_t e = 0; e < in.old_executor_tasks.size() && e < in.old_executor_worker.size(); ++e) {
+      old_on[in.old_executor_tasks[e]] = in.old_executor_worker[e];
+    }
+    for (size_t e = 0; e < in.executors && e < in.executor_tasks.size(); ++e) {
+      auto it = old_on.find(in.executor_tasks[e]);
+      if (it != old_on.end()) was_on[e] = it->second;
+    }
+  } else if (in.old_executor_worker.size() == in.executors) {
+    was_on = in.old_executor_worker;
+  }
   std::vector<int> load(workers.size(), 0);
   std::vector<int> placed(in.executors, -1);
   std::map<int, int> kept;  // old worker index -> new index
@@ -73,8 +85,8 @@ ScheduleResult ComputeSchedule(const ScheduleInput& in) {
   for (size_t e = 0; e < in.executors; ++e) {
     if (full) {
       placed[e] = static_cast<int>(e % workers.size());  // round-robin, in task order
-    } else if (same_executors) {
-      auto it = kept.find(in.old_executor_worker[e]);
+    } else if (was_on[e] >= 0) {
+      auto it = kept.find(was_on[e]);
       if (it != kept.end()) placed[e] = it->second;
     }
     if (placed[e] >= 0) ++load[static_cast<size_t>(placed[e])];

@@ -11,9 +11,11 @@
 //   the rest come from free slots, preferring supervisors the topology uses
 //   least, so workers spread over machines.
 // - Sticky: an executor whose old worker survives stays on it, unless
-//   `full` (a rebalance, or more workers than before) asks to spread all
-//   executors round-robin in task order. An executor that lost its worker
-//   goes to the least loaded one.
+//   `full` (a rebalance of the worker count, or more workers than before)
+//   asks to spread all executors round-robin in task order. An executor is
+//   the same when its tasks are (`executor_tasks`): a rebalance of one
+//   component's executors moves only that component's. An executor that
+//   lost its worker, or is new, goes to the least loaded one.
 // - Workers left with no executor are dropped.
 // - Fewer slots than workers asked for: the topology runs on what there is
 //   and `note` says so (`gale info`, the UI); no slot at all: nothing runs.
@@ -21,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gale::nimbus {
@@ -32,12 +35,20 @@ struct Slot {
   bool operator==(const Slot&) const = default;
 };
 
+// An executor's tasks, first and last.
+using TaskRange = std::pair<int32_t, int32_t>;
+
 struct ScheduleInput {
   std::vector<Slot> old_workers;
   std::vector<bool> old_alive;           // per old worker
   std::vector<int> old_executor_worker;  // per executor of the old assignment
   std::vector<Slot> free_slots;          // not used by any topology
   size_t executors = 0;                  // the plan's executors, in task order
+  // The tasks of each old and each planned executor, which tell the same
+  // executor in both. Both empty: executor k of the old assignment is
+  // executor k of the plan when their counts agree.
+  std::vector<TaskRange> old_executor_tasks;
+  std::vector<TaskRange> executor_tasks;
   int workers_wanted = 1;
   bool full = false;
 };

@@ -65,7 +65,9 @@ Result<std::vector<SlotPlan>> NimbusSession::Heartbeat(const HeartbeatReport& re
     p.port = s.port;
     p.topology_id = s.topology_id;
     p.topology_name = s.topology_name;
-    p.version = s.assignment_version;
+    // A worker restarts when its executors change, not on every new
+    // assignment (it follows the others in place: nimbus/README.md).
+    p.version = s.__isset.layout_version ? s.layout_version : s.assignment_version;
     for (const auto& ref : s.plugins) p.plugins.push_back({ref.name, ref.sha256});
   }
   return plans;

@@ -35,7 +35,7 @@ struct SlotPlan {
   int port = 0;
   std::string topology_id;
   std::string topology_name;
-  int64_t version = 0;
+  int64_t version = 0;  // the slot's layout version: when its executors last changed
   std::vector<PluginFile> plugins;
 };
 

@@ -70,8 +70,8 @@ Result<topology::GroupingType> GroupingFromThrift(thrift::GroupingType::type t) 
 thrift::Component ComponentToThrift(const topology::ComponentSpec& c) {
   thrift::Component out;
   out.id = c.id;
-  out.kind = c.kind == ComponentKind::kSpout ? thrift::ComponentKind::SPOUT
-                                             : thrift::ComponentKind::BOLT;
+  out.kind =
+      c.kind == ComponentKind::kSpout ? thrift::ComponentKind::SPOUT : thrift::ComponentKind::BOLT;
   out.class_name = c.class_name;
   out.parallelism = c.parallelism;
   out.__set_num_tasks(c.num_tasks);
@@ -126,7 +126,8 @@ Result<topology::TopologySpec> FromThrift(const thrift::Topology& t) {
       return Status::InvalidArgument("component '" + c.id + "' has an unknown kind " +
                                      std::to_string(static_cast<int>(c.kind)));
     }
-    out.kind = c.kind == thrift::ComponentKind::SPOUT ? ComponentKind::kSpout : ComponentKind::kBolt;
+    out.kind =
+        c.kind == thrift::ComponentKind::SPOUT ? ComponentKind::kSpout : ComponentKind::kBolt;
     out.class_name = c.class_name;
     out.parallelism = c.parallelism;
     if (c.num_tasks < 0) {
@@ -157,6 +158,11 @@ Result<topology::TopologySpec> FromThrift(const thrift::Topology& t) {
     spec.plugins.push_back(std::move(ref));
   }
   return spec;
+}
+
+int64_t LayoutVersion(const thrift::Assignment& a, size_t w) {
+  if (w >= a.workers.size() || !a.workers[w].__isset.layout_version) return a.version;
+  return a.workers[w].layout_version;
 }
 
 const char* StatusName(thrift::TopologyStatus::type s) {

@@ -36,4 +36,9 @@ Result<topology::TopologySpec> FromThrift(const thrift::Topology& t);
 
 const char* StatusName(thrift::TopologyStatus::type s);
 
+// The version at which worker `w` of `a` last had its executors changed
+// (WorkerSlot.layout_version; an assignment written before it existed: the
+// assignment's version).
+int64_t LayoutVersion(const thrift::Assignment& a, size_t w);
+
 }  // namespace gale::convert

@@ -400,6 +400,11 @@ struct WorkerSlot {
   1: required string supervisor_id,
   2: required string host,
   3: required i32 port,
+  // In an Assignment: the version at which this worker's executors last
+  // changed (unset: the assignment's version). A worker whose executors stay
+  // through a new version keeps running and updates its routing in place;
+  // only the others restart (live reassignment, nimbus/README.md).
+  4: optional i64 layout_version,
 }
 
 struct ExecutorAssignment {
@@ -440,6 +445,9 @@ struct SlotAssignment {
   3: required string topology_name,
   4: required i64 assignment_version,
   5: required list<PluginRef> plugins,
+  // The version at which this slot's executors last changed: the supervisor
+  // restarts the worker when this changes, not on every assignment_version.
+  6: optional i64 layout_version,
 }
 
 // Workers of one topology on one slot that died without being asked to
@@ -493,11 +501,17 @@ struct WorkerHeartbeat {
 
 struct WorkerHeartbeatResponse {
   1: required TopologyStatus status,
-  // The current assignment version; a worker whose version is older exits
-  // so that its supervisor restarts it with the new assignment.
+  // The current assignment version. A worker whose version is older exits
+  // so that its supervisor restarts it with the new assignment, unless its
+  // executors stayed (layout_version below): then it updates in place.
   2: required i64 assignment_version,
   // False when this worker is no longer part of the topology.
   3: required bool assigned,
+  // The version at which this worker's executors last changed.
+  4: optional i64 layout_version,
+  // Set when the worker reported an older assignment_version and its
+  // executors have not changed since: the assignment to route by now.
+  5: optional Assignment assignment,
 }
 
 // ------------------------------------------------------- nimbus's own state

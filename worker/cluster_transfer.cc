@@ -14,9 +14,81 @@ struct Refused {
   transport::EncodedTuples encoded;
 };
 
+// The same after a reroute, for one destination's batch: its tuples
+// encoded per transport peer, and how many of the batch's envelopes that is.
+struct RefusedSplit {
+  uint64_t owner = 0;  // ClusterTransfer::id_; 0: none
+  const ClusterTransfer::Table* table = nullptr;
+  const runtime::Envelope* first = nullptr;
+  size_t envelopes = 0;
+  uint64_t unroutable = 0;  // among them, counted when the batch is taken
+  std::vector<transport::EncodedTuples> by_peer;
+};
+
+std::atomic<uint64_t> g_transfers{0};
+
 }  // namespace
 
+ClusterTransfer::ClusterTransfer(std::vector<int> task_peer, transport::ZmqTransport& transport,
+                                 int peers)
+    : task_peer_(std::move(task_peer)),
+      transport_(transport),
+      peers_(peers),
+      id_(g_transfers.fetch_add(1) + 1) {}
+
+void ClusterTransfer::Reroute(std::vector<int> task_peer, int transport_peers) {
+  auto table = std::make_unique<Table>(Table{std::move(task_peer), transport_peers});
+  std::lock_guard lock(tables_mu_);
+  table_.store(table.get(), std::memory_order_release);
+  tables_.push_back(std::move(table));
+}
+
+bool ClusterTransfer::TryDeliverRerouted(const Table& table, int destination,
+                                         std::vector<runtime::Envelope>& batch) {
+  thread_local std::vector<RefusedSplit> by_destination;
+  if (by_destination.size() <= static_cast<size_t>(destination)) {
+    by_destination.resize(static_cast<size_t>(destination) + 1);
+  }
+  RefusedSplit& r = by_destination[static_cast<size_t>(destination)];
+  if (r.owner != id_ || r.table != &table || r.first != batch.data() ||
+      r.envelopes > batch.size()) {
+    for (auto& e : r.by_peer) e.clear();
+    r.envelopes = 0;
+    r.unroutable = 0;
+  }
+  if (r.by_peer.size() < static_cast<size_t>(table.peers)) {
+    r.by_peer.resize(static_cast<size_t>(table.peers));
+  }
+  for (size_t i = r.envelopes; i < batch.size(); ++i) {
+    const int32_t task = batch[i].task;
+    const int peer = task > 0 && static_cast<size_t>(task) < table.task_peer.size()
+                         ? table.task_peer[static_cast<size_t>(task)]
+                         : -1;
+    if (peer < 0 || peer >= table.peers) {
+      ++r.unroutable;
+      continue;
+    }
+    auto& encoded = r.by_peer[static_cast<size_t>(peer)];
+    tuple::EncodeTuple(task, batch[i].tuple, encoded.bytes());
+    encoded.EndTuple();
+  }
+  r.envelopes = batch.size();
+  if (!transport_.TrySendAll(std::span(r.by_peer.data(), static_cast<size_t>(table.peers)))) {
+    r.owner = id_;
+    r.table = &table;
+    r.first = batch.data();
+    return false;
+  }
+  if (r.unroutable > 0) unroutable_.fetch_add(r.unroutable, std::memory_order_relaxed);
+  r.owner = 0;  // taken: every buffer is empty
+  batch.clear();
+  return true;
+}
+
 bool ClusterTransfer::TryDeliver(int peer, std::vector<runtime::Envelope>& batch) {
+  if (const Table* table = table_.load(std::memory_order_acquire)) {
+    return TryDeliverRerouted(*table, peer, batch);
+  }
   thread_local std::vector<Refused> by_peer;
   if (by_peer.size() <= static_cast<size_t>(peer)) by_peer.resize(static_cast<size_t>(peer) + 1);
   Refused& r = by_peer[static_cast<size_t>(peer)];

@@ -4,13 +4,24 @@
 // workers into the ZeroMQ transport, encoding them on the executor's thread
 // straight from its envelopes (tuple::EncodeTuple).
 //
+// Live reassignment: the executors keep the destinations they were built
+// with (one per peer of the first assignment, which stay valid: a task that
+// ran elsewhere still runs elsewhere). After Reroute(), a batch is sorted
+// per tuple by the new table as it is delivered, so a task that moved to
+// another worker reaches it; until the first Reroute() nothing is looked up
+// per tuple.
+//
 // Threading: TryDeliver from any number of executor threads at once; the
-// encoding buffers are per thread and peer.
+// encoding buffers are per thread and peer. Reroute from one other thread
+// (the worker's run loop).
 #pragma once
 
 #include "core/runtime/executor.h"
 #include "core/transport/zmq_transport.h"
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 namespace gale::worker {
@@ -19,10 +30,9 @@ class ClusterTransfer final : public runtime::Transfer {
  public:
   // task_peer[task]: the peer index that runs `task`, -1 for local tasks;
   // `transport` sends to those peers (it may start later: batches wait).
-  ClusterTransfer(std::vector<int> task_peer, transport::ZmqTransport& transport, int peers)
-      : task_peer_(std::move(task_peer)), transport_(transport), peers_(peers) {}
+  ClusterTransfer(std::vector<int> task_peer, transport::ZmqTransport& transport, int peers);
 
-  // Destinations are the peers.
+  // Destinations are the peers of the first assignment.
   int destination_count() const override { return peers_; }
   int DestinationOf(int32_t task) const override {
     return task > 0 && static_cast<size_t>(task) < task_peer_.size()
@@ -38,10 +48,35 @@ class ClusterTransfer final : public runtime::Transfer {
   // The transport has no way to take a batch beyond its queue's bound.
   bool ForceDeliver(int, std::vector<runtime::Envelope>&) override { return false; }
 
+  // From now on task t goes to transport peer task_peer[t] (the transport
+  // knows every peer named: ZmqTransport::UpdatePeers first). A task that is
+  // local here stays local: -1 where it was -1, as the worker checks.
+  void Reroute(std::vector<int> task_peer, int transport_peers);
+  // Tuples dropped because the current table names no peer for their task.
+  uint64_t unroutable() const { return unroutable_.load(std::memory_order_relaxed); }
+
+  struct Table {
+    std::vector<int> task_peer;
+    int peers = 0;  // the transport's peer count
+  };
+
  private:
-  const std::vector<int> task_peer_;
+  bool TryDeliverRerouted(const Table& table, int destination,
+                          std::vector<runtime::Envelope>& batch);
+
+  const std::vector<int> task_peer_;  // the first table, which the executors were built with
   transport::ZmqTransport& transport_;
   const int peers_;
+  // Tells this transfer from any other in the process's life, for the
+  // per-thread buffers (an address may be reused).
+  const uint64_t id_;
+  // The current table after a Reroute(), null before. Tables are never
+  // freed while the transfer lives (an executor may be reading one); there
+  // is one per live reassignment.
+  std::atomic<const Table*> table_{nullptr};
+  std::mutex tables_mu_;
+  std::vector<std::unique_ptr<Table>> tables_;  // GUARDED_BY(tables_mu_)
+  std::atomic<uint64_t> unroutable_{0};
 };
 
 }  // namespace gale::worker

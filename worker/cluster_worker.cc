@@ -113,6 +113,21 @@ Result<std::string> FetchResources(rpc::NimbusConnection& conn, const std::strin
   return dest;
 }
 
+std::vector<AssignedSlot> Slots(const thrift::Assignment& a) {
+  std::vector<AssignedSlot> out;
+  for (size_t w = 0; w < a.workers.size(); ++w) {
+    const auto& s = a.workers[w];
+    out.push_back({s.supervisor_id, s.host, s.port, convert::LayoutVersion(a, w)});
+  }
+  return out;
+}
+
+std::vector<AssignedExecutor> Executors(const thrift::Assignment& a) {
+  std::vector<AssignedExecutor> out;
+  for (const auto& e : a.executors) out.push_back({e.task_start, e.task_end, e.worker});
+  return out;
+}
+
 }  // namespace
 
 int RunClusterWorker(const ClusterWorkerOptions& options) {
@@ -163,14 +178,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
 
   // Who runs what.
   const thrift::Assignment& a = wp.assignment;
-  std::vector<AssignedSlot> slots;
-  for (const auto& w : a.workers) slots.push_back({w.supervisor_id, w.host, w.port});
-  std::vector<AssignedExecutor> assigned;
-  for (const auto& ea : a.executors) assigned.push_back({ea.task_start, ea.task_end, ea.worker});
   std::vector<int32_t> first_tasks;
   for (const auto& e : (*plan)->executors()) first_tasks.push_back(e.tasks.front());
-  auto layout = LayOut(slots, assigned, first_tasks, (*plan)->task_count(), options.supervisor_id,
-                       options.port);
+  auto layout = LayOut(Slots(a), Executors(a), first_tasks, (*plan)->task_count(),
+                       options.supervisor_id, options.port);
   if (!layout.ok()) { return GiveUp(me, layout.status()); }
   if (layout->my_index < 0) {
     GALE_LOG(kWarn) << "worker " << me << ": not in assignment " << a.version << "; exiting";
@@ -182,15 +193,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   }
   runtime::WorkerOptions wo;
   wo.executors = layout->executors;
-  const WorkerIdentity identity{options.topology_id,
-                                options.supervisor_id,
-                                options.host,
-                                options.port,
-                                a.version,
-                                layout->my_index,
-                                std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count()};
+  WorkerIdentity identity{options.topology_id, options.supervisor_id, options.host, options.port,
+                          a.version,           layout->my_index,      UnixMillis()};
   // The connection to nimbus, made again when it broke; null while nimbus
   // cannot be reached.
   auto connection = [&]() -> rpc::NimbusConnection* {
@@ -224,14 +228,15 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   to.flush_delay =
       Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
   to.topology_id = options.topology_id;
-  to.assignment_version = a.version;
+  to.assignment_version = layout->my_layout_version;
+  to.peer_versions = layout->peer_versions;
   to.curve_public_key = wp.transport_public_key;
   to.curve_secret_key = wp.transport_secret_key;
   // Out: executors -> runtime -> cluster transfer -> transport. In:
   // transport -> receiver -> runtime. The transport starts last, once the
   // runtime it delivers to exists.
   transport::ZmqTransport transport(to);
-  ClusterTransfer remote(std::move(layout->task_peer), transport, static_cast<int>(peers.size()));
+  ClusterTransfer remote(layout->task_peer, transport, static_cast<int>(peers.size()));
   wo.remote = &remote;
   auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
   if (!rt.ok()) { return GiveUp(me, rt.status()); }
@@ -258,14 +263,47 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     const transport::TransportStats ts = transport.stats();
     const thrift::WorkerHeartbeat hb = MakeHeartbeat(
         identity, (*rt)->ExecutorReports(),
-        static_cast<int64_t>((*rt)->dropped_tuples() + ts.frames_dropped + ts.frames_stale));
+        static_cast<int64_t>((*rt)->dropped_tuples() + ts.frames_dropped + ts.frames_stale +
+                             ts.tuples_retired + remote.unroutable()));
     rpc::NimbusConnection* nimbus = connection();
     if (!nimbus) return Status::Unavailable("nimbus is away");  // keep running, beat again
     return nimbus->Call([&](thrift::NimbusClient& c) { c.workerHeartbeat(resp, hb); });
   };
   hooks.set_active = [&](bool active) { (*rt)->SetActive(active); };
   hooks.sleep = [](Nanos d) { std::this_thread::sleep_for(d); };
-  const RunLoopEnd end = RunLoop(SystemClock::Get(), a.version, hooks);
+  // Live reassignment: the transport's peers (by index; "" retired) as
+  // this worker last set them.
+  std::vector<std::string> transport_peers = peers;
+  std::vector<int64_t> transport_versions = layout->peer_versions;
+  hooks.reroute = [&](const thrift::Assignment& next) -> Status {
+    GALE_ASSIGN_OR_RETURN(
+        Reroute r, PlanReroute(*layout, transport_peers, Slots(next), Executors(next), first_tasks,
+                               (*plan)->task_count(), options.supervisor_id, options.port));
+    // New peers first, so that the table names only peers the transport
+    // knows; then the table; then the peers that left are retired, so that
+    // only batches routed by the old table just before are dropped (and
+    // counted: their trees replay).
+    std::vector<std::string> joined = r.peers;
+    std::vector<int64_t> joined_versions = r.peer_versions;
+    for (size_t p = 0; p < transport_peers.size(); ++p) {
+      if (!joined[p].empty()) continue;
+      joined[p] = transport_peers[p];  // leaving, or retired before
+      joined_versions[p] = transport_versions[p];
+    }
+    GALE_RETURN_IF_ERROR(transport.UpdatePeers(joined, joined_versions));
+    remote.Reroute(r.task_peer, static_cast<int>(r.peers.size()));
+    GALE_RETURN_IF_ERROR(transport.UpdatePeers(r.peers, r.peer_versions));
+    transport_peers = std::move(r.peers);
+    transport_versions = std::move(r.peer_versions);
+    *layout = std::move(r.layout);
+    identity.assignment_version = next.version;
+    identity.my_index = layout->my_index;
+    GALE_LOG(kInfo) << "worker " << me << ": assignment " << next.version
+                    << " keeps this worker's executors; routing updated in place ("
+                    << layout->peers.size() << " peer(s))";
+    return Status::Ok();
+  };
+  const RunLoopEnd end = RunLoop(SystemClock::Get(), a.version, layout->my_layout_version, hooks);
   int code = 0;
   switch (end.why) {
     case RunLoopEnd::Why::kSignal: break;
@@ -278,8 +316,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
       GALE_LOG(kInfo) << "worker " << me << ": topology is gone; exiting";
       break;
     case RunLoopEnd::Why::kReassigned:
-      GALE_LOG(kInfo) << "worker " << me << ": assignment changed (" << a.version << " -> "
-                      << end.assignment_version << "); exiting for a restart";
+      GALE_LOG(kInfo) << "worker " << me << ": assignment changed (" << identity.assignment_version
+                      << " -> " << end.assignment_version << ")"
+                      << (end.reroute_error.empty() ? "" : ": " + end.reroute_error)
+                      << "; exiting for a restart";
       break;
   }
   if (g_signals.load() > 0) GALE_LOG(kInfo) << "worker " << me << ": stopping on a signal";

@@ -102,13 +102,18 @@ thrift::WorkerHeartbeat MakeHeartbeat(const WorkerIdentity& me,
 }
 
 BeatVerdict Judge(const Status& call, const thrift::WorkerHeartbeatResponse& response,
-                  int64_t assignment_version) {
+                  int64_t assignment_version, int64_t layout_version) {
   if (call.code() == StatusCode::kNotFound) return BeatVerdict::kTopologyGone;
   if (!call.ok()) return BeatVerdict::kRetry;
-  if (!response.assigned || response.assignment_version != assignment_version) {
-    return BeatVerdict::kReassigned;
+  if (!response.assigned) return BeatVerdict::kReassigned;
+  if (response.assignment_version == assignment_version) return BeatVerdict::kGoOn;
+  // A nimbus that does not say when this slot's executors changed, or says
+  // they did: restart.
+  if (response.__isset.layout_version && response.layout_version == layout_version &&
+      response.__isset.assignment && response.assignment.version == response.assignment_version) {
+    return BeatVerdict::kReroute;
   }
-  return BeatVerdict::kGoOn;
+  return BeatVerdict::kReassigned;
 }
 
 }  // namespace gale::worker

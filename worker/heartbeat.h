@@ -21,8 +21,8 @@ struct WorkerIdentity {
   std::string supervisor_id;
   std::string host;
   int port = 0;
-  int64_t assignment_version = 0;
-  int my_index = 0;  // among the assignment's workers
+  int64_t assignment_version = 0;  // what it routes by
+  int my_index = 0;                // among the assignment's workers
   // When this process started (ms since the epoch): tells nimbus that its
   // counters started from zero.
   int64_t incarnation = 0;
@@ -37,10 +37,13 @@ enum class BeatVerdict {
   kGoOn,          // assigned as before: run, active or not as nimbus says
   kRetry,         // the call failed: keep running, beat again next second
   kTopologyGone,  // nimbus has no such topology: stop
-  kReassigned,    // not assigned here any more, or a newer assignment: stop for a restart
+  kReassigned,    // not assigned here any more, or other executors: stop for a restart
+  kReroute,       // a newer assignment with the same executors here: follow it in place
 };
 
+// `assignment_version`: what the worker routes by; `layout_version`: when
+// its executors last changed.
 BeatVerdict Judge(const Status& call, const thrift::WorkerHeartbeatResponse& response,
-                  int64_t assignment_version);
+                  int64_t assignment_version, int64_t layout_version);
 
 }  // namespace gale::worker

@@ -27,6 +27,10 @@ struct RunLoopHooks {
   std::function<Status(thrift::WorkerHeartbeatResponse&)> beat;
   // The topology is active (spouts call NextTuple) or not, as nimbus says.
   std::function<void(bool)> set_active;
+  // Follows a newer assignment that leaves this worker's executors as they
+  // are (live reassignment); an error when it cannot: the worker stops for
+  // a restart.
+  std::function<Status(const thrift::Assignment&)> reroute;
   // Waits about this long (the real loop sleeps; a test advances its clock).
   std::function<void(Nanos)> sleep;
 };
@@ -36,14 +40,17 @@ struct RunLoopEnd {
   Why why = Why::kSignal;
   std::string fatal;                // kFatal: what the executor said
   int64_t assignment_version = -1;  // kReassigned: nimbus's version now
+  std::string reroute_error;        // kReassigned: why it could not follow in place, if it tried
 };
 
 // Runs until a stop signal, a fatal executor, or nimbus saying the topology
-// is gone or assigned anew. Heartbeats begin at once, then follow every
-// `beat`; one that took longer than `beat` is not followed by a burst of
-// catching up.
-RunLoopEnd RunLoop(const Clock& clock, int64_t assignment_version, const RunLoopHooks& hooks,
-                   Nanos beat = std::chrono::seconds(1),
+// is gone or that this worker's executors changed. A new assignment that
+// leaves them as they are is followed in place (hooks.reroute); from then
+// on the worker routes by, and reports, that version. Heartbeats begin at
+// once, then follow every `beat`; one that took longer than `beat` is not
+// followed by a burst of catching up.
+RunLoopEnd RunLoop(const Clock& clock, int64_t assignment_version, int64_t layout_version,
+                   const RunLoopHooks& hooks, Nanos beat = std::chrono::seconds(1),
                    Nanos poll = std::chrono::milliseconds(50));
 
 }  // namespace gale::worker

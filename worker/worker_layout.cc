@@ -20,7 +20,9 @@ Result<WorkerLayout> LayOut(const std::vector<AssignedSlot>& slots,
     if (static_cast<int>(w) == out.my_index) continue;
     slot_peer[w] = static_cast<int>(out.peers.size());
     out.peers.push_back(slots[w].host + ":" + std::to_string(slots[w].port));
+    out.peer_versions.push_back(slots[w].layout_version);
   }
+  out.my_layout_version = slots[static_cast<size_t>(out.my_index)].layout_version;
   out.task_peer.assign(static_cast<size_t>(std::max(task_count, 0)) + 1, -1);
   for (const AssignedExecutor& e : executors) {
     const std::string tasks =
@@ -45,6 +47,79 @@ Result<WorkerLayout> LayOut(const std::vector<AssignedSlot>& slots,
     }
     out.executors.push_back(static_cast<size_t>(k - first_tasks.begin()));
     out.mine.push_back(e);
+  }
+  return out;
+}
+
+namespace {
+
+std::string Describe(const std::vector<AssignedExecutor>& executors) {
+  std::string out;
+  for (const AssignedExecutor& e : executors) {
+    out +=
+        (out.empty() ? "" : ", ") + std::to_string(e.task_start) + "-" + std::to_string(e.task_end);
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::vector<std::pair<int32_t, int32_t>> Ranges(const std::vector<AssignedExecutor>& executors) {
+  std::vector<std::pair<int32_t, int32_t>> out;
+  for (const AssignedExecutor& e : executors) out.push_back({e.task_start, e.task_end});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+Result<Reroute> PlanReroute(const WorkerLayout& current,
+                            const std::vector<std::string>& transport_peers,
+                            const std::vector<AssignedSlot>& slots,
+                            const std::vector<AssignedExecutor>& executors,
+                            const std::vector<int32_t>& first_tasks, int32_t task_count,
+                            const std::string& supervisor_id, int port) {
+  Reroute out;
+  GALE_ASSIGN_OR_RETURN(out.layout,
+                        LayOut(slots, executors, first_tasks, task_count, supervisor_id, port));
+  if (out.layout.my_index < 0) {
+    return Status::NotFound("the new assignment has no worker on this slot");
+  }
+  if (Ranges(out.layout.mine) != Ranges(current.mine)) {
+    return Status::FailedPrecondition("the new assignment gives this worker tasks " +
+                                      Describe(out.layout.mine) + " instead of " +
+                                      Describe(current.mine));
+  }
+  // Peers by address: an address of the new assignment keeps its index.
+  out.peers = transport_peers;
+  std::vector<int> index_of(out.layout.peers.size(), -1);
+  std::vector<bool> still(transport_peers.size(), false);
+  for (size_t n = 0; n < out.layout.peers.size(); ++n) {
+    const auto it = std::find(transport_peers.begin(), transport_peers.end(), out.layout.peers[n]);
+    if (it == transport_peers.end()) {
+      index_of[n] = static_cast<int>(out.peers.size());
+      out.peers.push_back(out.layout.peers[n]);
+    } else {
+      index_of[n] = static_cast<int>(it - transport_peers.begin());
+      still[static_cast<size_t>(index_of[n])] = true;
+    }
+  }
+  for (size_t p = 0; p < transport_peers.size(); ++p) {
+    if (!still[p]) out.peers[p] = "";  // left the assignment: retired
+  }
+  out.peer_versions.assign(out.peers.size(), 0);
+  for (size_t n = 0; n < out.layout.peers.size(); ++n) {
+    out.peer_versions[static_cast<size_t>(index_of[n])] = out.layout.peer_versions[n];
+  }
+  out.task_peer = out.layout.task_peer;
+  for (int& p : out.task_peer) {
+    if (p >= 0) p = index_of[static_cast<size_t>(p)];
+  }
+  // A task local before is local now, and the other way round: the same
+  // executors run here.
+  for (size_t t = 0; t < out.task_peer.size() && t < current.task_peer.size(); ++t) {
+    if ((out.task_peer[t] < 0) != (current.task_peer[t] < 0)) {
+      return Status::FailedPrecondition("task " + std::to_string(t) +
+                                        " would change between here and elsewhere");
+    }
   }
   return out;
 }

@@ -20,6 +20,7 @@ struct AssignedSlot {
   std::string supervisor_id;
   std::string host;
   int port = 0;
+  int64_t layout_version = 0;  // when its executors last changed (thrift's LayoutVersion)
 };
 
 // An executor of the assignment: its tasks, on worker `worker` (an index
@@ -34,8 +35,11 @@ struct WorkerLayout {
   // This worker's index among the assignment's slots; -1 when its slot is
   // not one of them (the assignment moved on: it should exit).
   int my_index = -1;
-  // Every other slot of the assignment, in its order, as "host:port".
+  // Every other slot of the assignment, in its order, as "host:port", and
+  // its layout version (what frames to it carry).
   std::vector<std::string> peers;
+  std::vector<int64_t> peer_versions;
+  int64_t my_layout_version = 0;
   // By task id (1..task count; 0 is unused): the index into `peers` of the
   // worker that runs it, or -1 when it runs here.
   std::vector<int> task_peer;
@@ -53,6 +57,28 @@ struct WorkerLayout {
 // error naming it: running fewer executors than assigned would lose their
 // tuples without a word.
 Result<WorkerLayout> LayOut(const std::vector<AssignedSlot>& slots,
+                            const std::vector<AssignedExecutor>& executors,
+                            const std::vector<int32_t>& first_tasks, int32_t task_count,
+                            const std::string& supervisor_id, int port);
+
+// Live reassignment: how a running worker follows a new assignment in which
+// its own executors did not change. The transport's peers keep their
+// indices: one still in the assignment stays, one that left is retired
+// (""), a new one is appended.
+struct Reroute {
+  std::vector<std::string> peers;  // the transport's, by index, after
+  std::vector<int64_t> peer_versions;
+  std::vector<int> task_peer;  // by task: transport peer index, -1 here
+  WorkerLayout layout;         // the new assignment as LayOut reads it
+};
+
+// `transport_peers`: the transport's peers now ("" retired). Errors: the
+// new assignment does not fit the plan (LayOut), does not list this worker
+// (kNotFound), or gives it other executors than `current` has
+// (kFailedPrecondition, naming them): such a worker restarts instead.
+Result<Reroute> PlanReroute(const WorkerLayout& current,
+                            const std::vector<std::string>& transport_peers,
+                            const std::vector<AssignedSlot>& slots,
                             const std::vector<AssignedExecutor>& executors,
                             const std::vector<int32_t>& first_tasks, int32_t task_count,
                             const std::string& supervisor_id, int port);

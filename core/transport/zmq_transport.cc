@@ -111,11 +111,20 @@ struct PendingFrame {
   size_t tuples = 0;
 };
 
+// A peer as the transport was told of it: its address ("" once retired)
+// and the layout version its frames carry.
+struct PeerSpec {
+  std::string address;
+  int64_t version = 0;
+};
+
 // Sender-thread state for one peer.
 struct PeerLink {
   std::string endpoint;
+  std::string stamp;  // in front of every frame to this peer
   std::unique_ptr<zmq::socket_t> socket;
   std::deque<PendingFrame> pending;
+  bool retired = false;
 };
 
 }  // namespace
@@ -125,12 +134,23 @@ struct ZmqTransport::Impl {
       : options(std::move(options)),
         stamp(EncodeStamp(this->options.topology_id, this->options.assignment_version)),
         curve(!this->options.curve_secret_key.empty()),
-        queues(this->options.peers.size()) {}
+        queues(this->options.peers.size()) {
+    for (size_t p = 0; p < this->options.peers.size(); ++p) {
+      peers.push_back({this->options.peers[p], p < this->options.peer_versions.size()
+                                                   ? this->options.peer_versions[p]
+                                                   : this->options.assignment_version});
+    }
+  }
 
   Status Start(Receiver& r);
   void Stop();
   bool TrySend(int peer, EncodedTuples& batch);
-
+  bool TrySendAll(std::span<EncodedTuples> by_peer);
+  Status UpdatePeers(const std::vector<std::string>& addresses,
+                     const std::vector<int64_t>& versions);
+  // Queues `batch` for `peer` (mu held, room checked); whether the sender
+  // needs waking.
+  bool QueueLocked(size_t peer, EncodedTuples& batch);
   // Receiver thread.
   void ReceiveLoop(std::promise<Status> bound);
   void HandleMessage(zmq::message_t& message);
@@ -144,7 +164,11 @@ struct ZmqTransport::Impl {
 
   // Sender thread.
   void SendLoop(std::promise<Status> connected);
-  Status ConnectPeers(zmq::context_t& context, std::vector<PeerLink>& links);
+  Status Connect(zmq::context_t& context, const PeerSpec& peer, PeerLink& link);
+  // Brings `links` up to the peers UpdatePeers() set: new links, new
+  // stamps, retired links closed with what they held dropped.
+  void ApplyPeers(zmq::context_t& context, std::vector<PeerLink>& links,
+                  std::vector<EncodedTuples>& taken);
   // Moves into `taken` the tuples of each peer that are due for a frame
   // (all of them once stopping).
   struct SenderView {
@@ -153,7 +177,7 @@ struct ZmqTransport::Impl {
   };
   SenderView TakeDue(const std::vector<PeerLink>& links, std::vector<EncodedTuples>& taken);
   // Cuts `tuples` into frames (clearing it).
-  void Frame(EncodedTuples& tuples, std::deque<PendingFrame>& out);
+  void Frame(EncodedTuples& tuples, const std::string& stamp, std::deque<PendingFrame>& out);
   // Sender thread only: the frame header, reused from frame to frame.
   std::string header;
   // Hands pending frames to ZeroMQ until each peer's pipe is full. True when
@@ -167,7 +191,7 @@ struct ZmqTransport::Impl {
   // Immutable after construction.
   const TransportOptions options;
   Receiver* receiver = nullptr;  // set by Start, before the receiver thread
-  const std::string stamp;       // kStampBytes, in front of every frame
+  const std::string stamp;       // kStampBytes: what frames to this worker carry
   const bool curve;
 
   // Tuples waiting for the sender, by peer.
@@ -186,6 +210,9 @@ struct ZmqTransport::Impl {
   std::mutex mu;
   std::condition_variable wake_sender;
   std::vector<PeerQueue> queues;          // GUARDED_BY(mu)
+  std::vector<PeerSpec> peers;            // GUARDED_BY(mu): by index, as UpdatePeers() left them
+  uint64_t peers_changed = 0;             // GUARDED_BY(mu): UpdatePeers() calls so far
+  uint64_t peers_applied = 0;             // sender thread: the calls ApplyPeers() followed
   bool stopping = false;                  // GUARDED_BY(mu)
   bool sender_waiting = false;            // GUARDED_BY(mu)
   bool sender_idle = false;               // GUARDED_BY(mu): waiting with no deadline
@@ -220,6 +247,7 @@ struct ZmqTransport::Impl {
   std::atomic<uint64_t> frames_dropped{0};
   std::atomic<uint64_t> frames_stale{0};
   std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> tuples_retired{0};
 };
 
 // ---------------------------------------------------------------- Start/Stop
@@ -238,6 +266,11 @@ Status ZmqTransport::Impl::Start(Receiver& r) {
     std::string host;
     int port = 0;
     GALE_RETURN_IF_ERROR(ParsePeer(peer, host, port));
+  }
+  if (!options.peer_versions.empty() && options.peer_versions.size() != options.peers.size()) {
+    return Status::InvalidArgument("transport has " + std::to_string(options.peers.size()) +
+                                   " peers but " + std::to_string(options.peer_versions.size()) +
+                                   " peer versions");
   }
   if (options.curve_public_key.size() != options.curve_secret_key.size() ||
       (curve && options.curve_secret_key.size() != 40)) {
@@ -303,39 +336,113 @@ void ZmqTransport::Impl::Stop() {
   state = State::kStopped;
 }
 
+bool ZmqTransport::Impl::QueueLocked(size_t peer, EncodedTuples& batch) {
+  if (peers[peer].address.empty()) {  // retired: its worker left the assignment
+    tuples_retired.fetch_add(batch.size(), std::memory_order_relaxed);
+    batch.clear();
+    return false;
+  }
+  PeerQueue& q = queues[peer];
+  queued.fetch_add(batch.size(), std::memory_order_relaxed);
+  const bool first = q.tuples.empty();
+  if (first) {
+    // The caller gets back empty buffers that have capacity already: the
+    // buffers go round between callers and the sender, not the allocator.
+    q.oldest = SteadyClock::now();
+    q.tuples.swap(batch);
+  } else {
+    q.tuples.Append(batch);
+  }
+  batch.clear();
+  // The sender only needs waking when it sleeps with no deadline, when
+  // this peer now has a full batch, or when these tuples found the link
+  // idle (they go at once); otherwise its flush deadline covers us.
+  if (sender_waiting && (sender_idle || q.tuples.size() >= options.batch_tuples ||
+                         (first && q.IdleWhenQueued(options.flush_delay)))) {
+    sender_woken = true;
+    return true;
+  }
+  return false;
+}
+
 bool ZmqTransport::Impl::TrySend(int peer, EncodedTuples& batch) {
-  GALE_CHECK(peer >= 0 && static_cast<size_t>(peer) < queues.size())
-      << "TrySend to peer " << peer << " of " << queues.size();
   if (batch.empty()) return true;
   bool wake = false;
   {
     std::lock_guard lock(mu);
+    GALE_CHECK(peer >= 0 && static_cast<size_t>(peer) < queues.size())
+        << "TrySend to peer " << peer << " of " << queues.size();
     if (stopping || queued.load(std::memory_order_relaxed) >= options.max_queued_tuples) {
       return false;
     }
-    PeerQueue& q = queues[static_cast<size_t>(peer)];
-    queued.fetch_add(batch.size(), std::memory_order_relaxed);
-    const bool first = q.tuples.empty();
-    if (first) {
-      // The caller gets back empty buffers that have capacity already: the
-      // buffers go round between callers and the sender, not the allocator.
-      q.oldest = SteadyClock::now();
-      q.tuples.swap(batch);
-    } else {
-      q.tuples.Append(batch);
-    }
-    // The sender only needs waking when it sleeps with no deadline, when
-    // this peer now has a full batch, or when these tuples found the link
-    // idle (they go at once); otherwise its flush deadline covers us.
-    if (sender_waiting && (sender_idle || q.tuples.size() >= options.batch_tuples ||
-                           (first && q.IdleWhenQueued(options.flush_delay)))) {
-      sender_woken = true;
-      wake = true;
-    }
+    wake = QueueLocked(static_cast<size_t>(peer), batch);
   }
-  batch.clear();
   if (wake) wake_sender.notify_one();
   return true;
+}
+
+bool ZmqTransport::Impl::TrySendAll(std::span<EncodedTuples> by_peer) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu);
+    GALE_CHECK(by_peer.size() <= queues.size())
+        << "TrySendAll to " << by_peer.size() << " peers of " << queues.size();
+    if (stopping || queued.load(std::memory_order_relaxed) >= options.max_queued_tuples) {
+      return false;
+    }
+    for (size_t p = 0; p < by_peer.size(); ++p) {
+      if (!by_peer[p].empty()) wake = QueueLocked(p, by_peer[p]) || wake;
+    }
+  }
+  if (wake) wake_sender.notify_one();
+  return true;
+}
+
+Status ZmqTransport::Impl::UpdatePeers(const std::vector<std::string>& addresses,
+                                       const std::vector<int64_t>& versions) {
+  if (addresses.size() != versions.size()) {
+    return Status::InvalidArgument("UpdatePeers: " + std::to_string(addresses.size()) +
+                                   " peers but " + std::to_string(versions.size()) + " versions");
+  }
+  for (const std::string& peer : addresses) {
+    std::string host;
+    int port = 0;
+    if (!peer.empty()) GALE_RETURN_IF_ERROR(ParsePeer(peer, host, port));
+  }
+  uint64_t dropped = 0;
+  {
+    std::lock_guard lock(mu);
+    if (addresses.size() < peers.size()) {
+      return Status::InvalidArgument("UpdatePeers: " + std::to_string(addresses.size()) +
+                                     " peers, but there were " + std::to_string(peers.size()));
+    }
+    for (size_t p = 0; p < peers.size(); ++p) {
+      if (!addresses[p].empty() && addresses[p] != peers[p].address) {
+        return Status::InvalidArgument(
+            "UpdatePeers: peer " + std::to_string(p) + " is " +
+            (peers[p].address.empty() ? std::string("retired") : "'" + peers[p].address + "'") +
+            ", not '" + addresses[p] + "'");
+      }
+    }
+    for (size_t p = 0; p < addresses.size(); ++p) {
+      if (p == peers.size()) {
+        peers.push_back({addresses[p], versions[p]});
+        queues.emplace_back();
+        continue;
+      }
+      peers[p] = {addresses[p], versions[p]};
+      if (addresses[p].empty() && !queues[p].tuples.empty()) {
+        dropped += queues[p].tuples.size();
+        queued.fetch_sub(queues[p].tuples.size(), std::memory_order_relaxed);
+        queues[p].tuples.clear();
+      }
+    }
+    ++peers_changed;
+    sender_woken = true;
+  }
+  tuples_retired.fetch_add(dropped, std::memory_order_relaxed);
+  wake_sender.notify_one();
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------- receiver
@@ -514,8 +621,9 @@ void ZmqTransport::Impl::CountStaleFrame(zmq::message_t& message) {
   const auto version = static_cast<int64_t>(GetLittle64(data + 8));
   GALE_LOG(kWarn) << "transport on port " << options.port << " refused a frame of "
                   << message.size() << " bytes from " << PeerAddress(message) << ": "
-                  << (same_topology ? "it is from assignment " + std::to_string(version) +
-                                          " of this topology, this worker runs assignment " +
+                  << (same_topology ? "it is stamped for assignment " + std::to_string(version) +
+                                          " of this topology, this worker's executors are those "
+                                          "of assignment " +
                                           std::to_string(options.assignment_version)
                                     : std::string("it is from another topology (or not a "
                                                   "Gale frame)"))
@@ -527,12 +635,12 @@ void ZmqTransport::Impl::CountStaleFrame(zmq::message_t& message) {
 
 // ---------------------------------------------------------------- sender
 
-Status ZmqTransport::Impl::ConnectPeers(zmq::context_t& ctx, std::vector<PeerLink>& links) {
-  for (const std::string& peer : options.peers) {
+Status ZmqTransport::Impl::Connect(zmq::context_t& ctx, const PeerSpec& peer, PeerLink& link) {
+  link.stamp = EncodeStamp(options.topology_id, peer.version);
+  {
     std::string host;
     int port = 0;
-    GALE_RETURN_IF_ERROR(ParsePeer(peer, host, port));
-    PeerLink link;
+    GALE_RETURN_IF_ERROR(ParsePeer(peer.address, host, port));
     link.endpoint = TcpEndpoint(host, port);
     try {
       link.socket = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::push);
@@ -549,15 +657,81 @@ Status ZmqTransport::Impl::ConnectPeers(zmq::context_t& ctx, std::vector<PeerLin
     } catch (const zmq::error_t& e) {
       return Status::Unavailable("cannot connect to " + link.endpoint + ": " + e.what());
     }
-    links.push_back(std::move(link));
   }
   return Status::Ok();
+}
+
+void ZmqTransport::Impl::ApplyPeers(zmq::context_t& ctx, std::vector<PeerLink>& links,
+                                    std::vector<EncodedTuples>& taken) {
+  std::vector<PeerSpec> now;
+  {
+    std::lock_guard lock(mu);
+    if (peers_applied == peers_changed) return;
+    peers_applied = peers_changed;
+    now = peers;
+  }
+  for (size_t p = 0; p < now.size(); ++p) {
+    if (p == links.size()) {
+      PeerLink link;
+      if (now[p].address.empty()) {
+        link.retired = true;
+      } else if (Status s = Connect(ctx, now[p], link); !s.ok()) {
+        // The address parsed when it was given: only ZeroMQ can say no here
+        // (a host name that does not resolve). The peer is retired, so
+        // that its tuples do not fill the queue for good.
+        GALE_LOG(kError) << "transport: new peer " << now[p].address << ": " << s
+                         << "; retired, its tuples are dropped";
+        link.socket.reset();
+        link.retired = true;
+        std::lock_guard lock(mu);
+        PeerQueue& q = queues[p];
+        tuples_retired.fetch_add(q.tuples.size(), std::memory_order_relaxed);
+        queued.fetch_sub(q.tuples.size(), std::memory_order_relaxed);
+        q.tuples.clear();
+        peers[p].address.clear();
+      }
+      links.push_back(std::move(link));
+      continue;
+    }
+    PeerLink& link = links[p];
+    if (link.retired) continue;
+    if (now[p].address.empty()) {
+      uint64_t dropped = 0;
+      for (const PendingFrame& f : link.pending) dropped += f.tuples;
+      dropped += taken[p].size();
+      queued.fetch_sub(dropped);
+      tuples_retired.fetch_add(dropped, std::memory_order_relaxed);
+      taken[p].clear();
+      link.pending.clear();
+      link.socket->set(zmq::sockopt::linger, 0);
+      link.socket.reset();
+      link.retired = true;
+      continue;
+    }
+    link.stamp = EncodeStamp(options.topology_id, now[p].version);
+  }
+  taken.resize(links.size());
 }
 
 void ZmqTransport::Impl::SendLoop(std::promise<Status> connected) {
   pthread_setname_np(pthread_self(), "gale-zmq-send");
   std::vector<PeerLink> links;
-  Status s = ConnectPeers(*context, links);
+  std::vector<PeerSpec> first;
+  {
+    std::lock_guard lock(mu);
+    first = peers;
+    peers_applied = peers_changed;
+  }
+  Status s;
+  for (const PeerSpec& peer : first) {
+    PeerLink& link = links.emplace_back();
+    if (peer.address.empty()) {
+      link.retired = true;
+      continue;
+    }
+    s = Connect(*context, peer, link);
+    if (!s.ok()) break;
+  }
   const bool ok = s.ok();
   connected.set_value(std::move(s));
   if (!ok) return;  // the sockets close here, in their own thread
@@ -566,8 +740,11 @@ void ZmqTransport::Impl::SendLoop(std::promise<Status> connected) {
   milliseconds retry = kFirstRetry;
   try {
     while (true) {
+      ApplyPeers(*context, links, taken);
       const SenderView view = TakeDue(links, taken);
-      for (size_t p = 0; p < links.size(); ++p) Frame(taken[p], links[p].pending);
+      for (size_t p = 0; p < links.size(); ++p) {
+        Frame(taken[p], links[p].stamp, links[p].pending);
+      }
       bool progressed = false;
       const bool blocked = SendPending(links, progressed);
       retry = progressed ? kFirstRetry : (blocked ? NextRetry(retry) : kFirstRetry);
@@ -608,13 +785,14 @@ ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue(const std::vector<Pee
 // (ZMQ_MAXMSGSIZE), losing whatever followed it, so a frame also ends before
 // the tuple that would take it over the limit. A single tuple too large for
 // any frame can never be delivered; it is dropped here, loudly.
-void ZmqTransport::Impl::Frame(EncodedTuples& tuples, std::deque<PendingFrame>& out) {
+void ZmqTransport::Impl::Frame(EncodedTuples& tuples, const std::string& link_stamp,
+                               std::deque<PendingFrame>& out) {
   const size_t n = tuples.size();
   const uint64_t limit = options.max_frame_bytes > 0
                              ? static_cast<uint64_t>(options.max_frame_bytes)
                              : std::numeric_limits<uint64_t>::max();
   auto frame_bytes = [&](size_t first, size_t last) {  // tuples [first, last]
-    header.assign(stamp);
+    header.assign(link_stamp);
     tuple::EncodeFrameHeader(last - first + 1, header);
     return header.size() + (tuples.end(last) - tuples.begin(first));
   };
@@ -629,7 +807,7 @@ void ZmqTransport::Impl::Frame(EncodedTuples& tuples, std::deque<PendingFrame>& 
       ++i;
       continue;
     }
-    header.assign(stamp);
+    header.assign(link_stamp);
     tuple::EncodeFrameHeader(j - i, header);
     const size_t body = tuples.end(j - 1) - tuples.begin(i);
     // One copy into a ZeroMQ-owned buffer; the batch keeps its capacity.
@@ -646,7 +824,7 @@ void ZmqTransport::Impl::Frame(EncodedTuples& tuples, std::deque<PendingFrame>& 
 bool ZmqTransport::Impl::SendPending(std::vector<PeerLink>& links, bool& progressed) {
   bool blocked = false;
   for (PeerLink& link : links) {
-    while (!link.pending.empty()) {
+    while (!link.pending.empty() && link.socket) {
       PendingFrame& frame = link.pending.front();
       // On EAGAIN (the pipe is at its high-water mark) the message is left
       // intact and kept for a later retry.
@@ -675,6 +853,7 @@ void ZmqTransport::Impl::WaitForWork(const std::vector<PeerLink>& links, bool bl
   std::unique_lock lock(mu);
   // Stopping: everything queued was taken above; only a retry needs a wait.
   if (stopping && !blocked) return;
+  if (peers_applied != peers_changed) return;
   auto deadline = SteadyClock::time_point::max();
   if (blocked) deadline = SteadyClock::now() + retry;
   for (size_t p = 0; p < links.size(); ++p) {
@@ -726,6 +905,15 @@ void ZmqTransport::Stop() { impl_->Stop(); }
 
 bool ZmqTransport::TrySend(int peer, EncodedTuples& batch) { return impl_->TrySend(peer, batch); }
 
+bool ZmqTransport::TrySendAll(std::span<EncodedTuples> by_peer) {
+  return impl_->TrySendAll(by_peer);
+}
+
+Status ZmqTransport::UpdatePeers(const std::vector<std::string>& peers,
+                                 const std::vector<int64_t>& versions) {
+  return impl_->UpdatePeers(peers, versions);
+}
+
 bool ZmqTransport::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
   EncodedTuples encoded;
   for (const auto& t : batch) {
@@ -746,6 +934,7 @@ TransportStats ZmqTransport::stats() const {
   s.frames_dropped = impl_->frames_dropped.load(std::memory_order_relaxed);
   s.frames_stale = impl_->frames_stale.load(std::memory_order_relaxed);
   s.connections_refused = impl_->connections_refused.load(std::memory_order_relaxed);
+  s.tuples_retired = impl_->tuples_retired.load(std::memory_order_relaxed);
   return s;
 }
 

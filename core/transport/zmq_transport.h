@@ -46,12 +46,16 @@ struct TransportOptions {
   int64_t max_frame_bytes = 64 << 20;  // ZMQ_MAXMSGSIZE on the PULL socket
 
   // Whose frames these are. Every frame carries a stamp: a fingerprint of
-  // the topology id and the assignment version. The receiver drops frames
-  // whose stamp is not its own (a worker of an earlier assignment still
-  // sending, or of another topology that had this port before) and counts
-  // them in `frames_stale`.
+  // the topology id and the version of the receiving worker's layout (the
+  // assignment version at which its executors last changed). The receiver
+  // drops frames whose stamp is not its own (a worker of an earlier layout
+  // still sending, or of another topology that had this port before) and
+  // counts them in `frames_stale`.
   std::string topology_id;
-  int64_t assignment_version = 0;
+  int64_t assignment_version = 0;  // this worker's layout version
+  // Each peer's layout version, by peer index: what frames to it carry.
+  // Empty: assignment_version for every peer.
+  std::vector<int64_t> peer_versions;
   // CURVE: the topology's key pair (Z85, 40 characters each). When set,
   // every link is encrypted and authenticated: the PULL socket is a CURVE
   // server with this secret key, each PUSH socket a client holding the same
@@ -128,6 +132,7 @@ struct TransportStats {
   uint64_t frames_dropped = 0;       // did not decode
   uint64_t frames_stale = 0;         // decoded, but stamped by another topology or assignment
   uint64_t connections_refused = 0;  // CURVE clients without the topology's key
+  uint64_t tuples_retired = 0;       // queued for, or sent to, a peer retired by UpdatePeers
 };
 
 class ZmqTransport {
@@ -151,6 +156,20 @@ class ZmqTransport {
   bool TrySend(int peer, EncodedTuples& batch);
   // The same for tuples not yet encoded.
   bool TrySend(int peer, std::vector<tuple::WireTuple>& batch);
+  // Several peers' batches at once (by_peer[i] for peer i; empty ones are
+  // skipped): all are taken (and cleared) or none.
+  bool TrySendAll(std::span<EncodedTuples> by_peer);
+
+  // Live reassignment: the peers change while tuples flow. `peers` lists
+  // every peer by its index, as before, then any new ones, and `versions`
+  // their layout versions (what frames to each carry from now on). A peer
+  // keeps its index, so a batch queued for it still goes to it. A peer
+  // whose address is now "" is retired: the tuples queued for it are
+  // dropped and counted (tuples_retired), its link closes, and later sends
+  // to it are dropped and counted too. Errors change nothing: a shorter
+  // list, an address that changed or is bad, a retired peer named again,
+  // sizes that differ.
+  Status UpdatePeers(const std::vector<std::string>& peers, const std::vector<int64_t>& versions);
 
   TransportStats stats() const;
 

@@ -97,6 +97,33 @@ TEST_CASE("A rebalance (full) spreads every executor again, even over live worke
   CHECK(ComputeSchedule(in).executor_worker == std::vector<int>{0, 1, 0, 1});
 }
 
+TEST_CASE("A rebalance of one component's executors moves only those and the rest stay put",
+          "[nimbus][scheduler]") {
+  // Three workers; component "count" (tasks 5-8) had 2 executors and gets 4.
+  ScheduleInput in;
+  in.old_workers = {S("a", 1), S("b", 1), S("c", 1)};
+  in.old_alive = {true, true, true};
+  in.old_executor_tasks = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 6}, {7, 8}};
+  in.old_executor_worker = {0, 1, 2, 0, 1, 2};
+  in.executor_tasks = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 6}, {7, 7}, {8, 8}};
+  in.executors = 8;
+  in.workers_wanted = 3;
+  const ScheduleResult r = ComputeSchedule(in);
+  CHECK(r.workers == in.old_workers);
+  // Tasks 1-4 stay where they were; the four new executors go to the least
+  // loaded workers, in turn.
+  CHECK(r.executor_worker == std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1});
+  // Fewer executors: the same.
+  in.old_executor_tasks = in.executor_tasks;
+  in.old_executor_worker = r.executor_worker;
+  in.executor_tasks = {{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 8}};
+  in.executors = 5;
+  CHECK(ComputeSchedule(in).executor_worker == std::vector<int>{0, 1, 2, 0, 1});
+  // Told to spread everything (a rebalance of the worker count): round-robin.
+  in.full = true;
+  CHECK(ComputeSchedule(in).executor_worker == std::vector<int>{0, 1, 2, 0, 1});
+}
+
 TEST_CASE("A large cluster: 2 000 workers over 1 000 supervisors, two on each, ties in slot order",
           "[nimbus][scheduler]") {
   ScheduleInput in;

@@ -66,13 +66,38 @@ TEST_CASE("A worker goes on, retries, stops or restarts on nimbus's answer", "[w
   newer.assignment_version = 8;
   thrift::WorkerHeartbeatResponse dropped = same;
   dropped.assigned = false;
-  CHECK(Judge(Status::Ok(), same, 7) == BeatVerdict::kGoOn);
-  CHECK(Judge(Status::Ok(), newer, 7) == BeatVerdict::kReassigned);
-  CHECK(Judge(Status::Ok(), dropped, 7) == BeatVerdict::kReassigned);
-  CHECK(Judge(Status::NotFound("no topology wc-1-2"), same, 7) == BeatVerdict::kTopologyGone);
+  CHECK(Judge(Status::Ok(), same, 7, 5) == BeatVerdict::kGoOn);
+  CHECK(Judge(Status::Ok(), newer, 7, 5) == BeatVerdict::kReassigned);
+  CHECK(Judge(Status::Ok(), dropped, 7, 5) == BeatVerdict::kReassigned);
+  CHECK(Judge(Status::NotFound("no topology wc-1-2"), same, 7, 5) == BeatVerdict::kTopologyGone);
   // A call that failed says nothing about the assignment.
-  CHECK(Judge(Status::Unavailable("nimbus 127.0.0.1:6627: connection refused"), newer, 7) ==
+  CHECK(Judge(Status::Unavailable("nimbus 127.0.0.1:6627: connection refused"), newer, 7, 5) ==
         BeatVerdict::kRetry);
+}
+
+TEST_CASE("A worker whose executors stay follows a newer assignment in place", "[worker]") {
+  thrift::WorkerHeartbeatResponse newer;
+  newer.assigned = true;
+  newer.assignment_version = 8;
+  newer.__set_layout_version(5);
+  newer.assignment.version = 8;
+  newer.__isset.assignment = true;
+  CHECK(Judge(Status::Ok(), newer, 7, 5) == BeatVerdict::kReroute);
+  // Its executors changed at 8: restart.
+  thrift::WorkerHeartbeatResponse changed = newer;
+  changed.__set_layout_version(8);
+  CHECK(Judge(Status::Ok(), changed, 7, 5) == BeatVerdict::kReassigned);
+  // No assignment to follow, or one of another version: restart.
+  thrift::WorkerHeartbeatResponse bare = newer;
+  bare.__isset.assignment = false;
+  CHECK(Judge(Status::Ok(), bare, 7, 5) == BeatVerdict::kReassigned);
+  thrift::WorkerHeartbeatResponse mismatched = newer;
+  mismatched.assignment.version = 9;
+  CHECK(Judge(Status::Ok(), mismatched, 7, 5) == BeatVerdict::kReassigned);
+  // A nimbus that says nothing about layouts (before live reassignment).
+  thrift::WorkerHeartbeatResponse old_nimbus = newer;
+  old_nimbus.__isset.layout_version = false;
+  CHECK(Judge(Status::Ok(), old_nimbus, 7, 5) == BeatVerdict::kReassigned);
 }
 
 }  // namespace

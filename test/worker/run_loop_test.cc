@@ -20,14 +20,18 @@ struct Scripted {
     Status call = Status::Ok();
     bool assigned = true;
     int64_t version = 7;
+    int64_t layout_version = 5;
+    bool with_assignment = false;  // sends the assignment to follow
     thrift::TopologyStatus::type status = thrift::TopologyStatus::ACTIVE;
     Nanos takes{0};  // how long the call takes
   };
 
   FakeClock clock;
   std::deque<Answer> answers{Answer{}};
-  std::vector<Nanos> beats;  // when each heartbeat was sent
-  std::vector<bool> active;  // each set_active
+  std::vector<Nanos> beats;       // when each heartbeat was sent
+  std::vector<bool> active;       // each set_active
+  std::vector<int64_t> rerouted;  // each reroute's version
+  Status reroute_status = Status::Ok();
   Nanos stop_at = Nanos::max();
   Nanos fatal_at = Nanos::max();
 
@@ -42,14 +46,23 @@ struct Scripted {
       clock.Advance(a.takes);
       r.assigned = a.assigned;
       r.assignment_version = a.version;
+      r.__set_layout_version(a.layout_version);
+      if (a.with_assignment) {
+        r.assignment.version = a.version;
+        r.__isset.assignment = true;
+      }
       r.status = a.status;
       return a.call;
     };
     h.set_active = [this](bool on) { active.push_back(on); };
+    h.reroute = [this](const thrift::Assignment& a) {
+      rerouted.push_back(a.version);
+      return reroute_status;
+    };
     h.sleep = [this](Nanos d) { clock.Advance(d); };
     return h;
   }
-  RunLoopEnd Run() { return RunLoop(clock, 7, Hooks()); }
+  RunLoopEnd Run() { return RunLoop(clock, 7, 5, Hooks()); }
   Nanos At(Nanos after_start) const { return Nanos(1'000'000'000) + after_start; }
 };
 
@@ -99,6 +112,39 @@ TEST_CASE("A worker stops when nimbus says its topology is gone or assigned anew
   }
   CHECK(s.beats.size() == 2);
   CHECK(s.beats.back() == s.At(seconds(1)));
+}
+
+TEST_CASE("A worker whose executors stay follows newer assignments in place and goes on",
+          "[worker]") {
+  Scripted s;
+  Scripted::Answer v8;
+  v8.version = 8;
+  v8.with_assignment = true;
+  Scripted::Answer v8_again = v8;
+  v8_again.with_assignment = false;  // the worker reports 8 now: nothing to follow
+  Scripted::Answer v9 = v8;
+  v9.version = 9;
+  SECTION("it follows each") {
+    s.answers = {Scripted::Answer{}, v8, v8_again, v9};
+    s.stop_at = s.At(seconds(5) + milliseconds(10));
+    CHECK(s.Run().why == RunLoopEnd::Why::kSignal);
+    CHECK(s.rerouted == std::vector<int64_t>{8, 9});
+    CHECK(s.active == std::vector<bool>(6, true));
+  }
+  SECTION("one it cannot follow ends it for a restart, saying why") {
+    s.answers = {Scripted::Answer{}, v8};
+    s.reroute_status = Status::FailedPrecondition("tasks 3-4 instead of 3-3");
+    const RunLoopEnd end = s.Run();
+    CHECK(end.why == RunLoopEnd::Why::kReassigned);
+    CHECK(end.assignment_version == 8);
+    CHECK(end.reroute_error == "tasks 3-4 instead of 3-3");
+  }
+  SECTION("its executors changed: no reroute, a restart") {
+    v8.layout_version = 8;
+    s.answers = {Scripted::Answer{}, v8};
+    CHECK(s.Run().why == RunLoopEnd::Why::kReassigned);
+    CHECK(s.rerouted.empty());
+  }
 }
 
 TEST_CASE("A worker stops within a poll of an executor that cannot go on", "[worker]") {

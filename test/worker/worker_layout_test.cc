@@ -61,5 +61,52 @@ TEST_CASE("An assignment that does not fit the plan is refused with what is wron
         "assignment gives this worker tasks 3-3, which start no executor of the topology");
 }
 
+TEST_CASE("A worker whose executors stay follows a new assignment: peers keep their indices",
+          "[worker]") {
+  // sup-a:6701 runs task 4. In version 9, sup-b:6700 is gone; tasks 2-3 move
+  // to a new worker on sup-c, task 5 to sup-a:6700 joins task 1 there.
+  auto now = LayOut(kSlots, kExecutors, kFirstTasks, 5, "sup-a", 6701);
+  REQUIRE(now.ok());
+  const std::vector<AssignedSlot> next = {{"sup-a", "10.0.0.1", 6700, 4},
+                                          {"sup-a", "10.0.0.1", 6701, 4},
+                                          {"sup-c", "10.0.0.3", 6700, 9}};
+  const std::vector<AssignedExecutor> moved = {{1, 1, 0}, {2, 3, 2}, {4, 4, 1}, {5, 5, 0}};
+  auto r = PlanReroute(*now, now->peers, next, moved, kFirstTasks, 5, "sup-a", 6701);
+  REQUIRE(r.ok());
+  // Peer 0 stays, peer 1 (sup-b) is retired, sup-c is new at index 2.
+  CHECK(r->peers == std::vector<std::string>{"10.0.0.1:6700", "", "10.0.0.3:6700"});
+  CHECK(r->peer_versions == std::vector<int64_t>{4, 0, 9});
+  CHECK(r->task_peer == std::vector<int>{-1, 0, 2, 2, -1, 0});
+  CHECK(r->layout.my_index == 1);
+  CHECK(r->layout.my_layout_version == 4);
+
+  // Then sup-b comes back as a new peer: a retired index is never reused.
+  const std::vector<AssignedSlot> back = {{"sup-a", "10.0.0.1", 6700, 4},
+                                          {"sup-a", "10.0.0.1", 6701, 4},
+                                          {"sup-b", "10.0.0.2", 6700, 11}};
+  auto again = PlanReroute(r->layout, r->peers, back, moved, kFirstTasks, 5, "sup-a", 6701);
+  REQUIRE(again.ok());
+  CHECK(again->peers == std::vector<std::string>{"10.0.0.1:6700", "", "", "10.0.0.2:6700"});
+  CHECK(again->task_peer == std::vector<int>{-1, 0, 3, 3, -1, 0});
+}
+
+TEST_CASE("A worker whose executors changed does not follow in place", "[worker]") {
+  auto now = LayOut(kSlots, kExecutors, kFirstTasks, 5, "sup-a", 6700);
+  REQUIRE(now.ok());
+  // Task 5 leaves sup-a:6700.
+  auto r = PlanReroute(*now, now->peers, kSlots, {{1, 1, 0}, {2, 3, 1}, {4, 4, 2}, {5, 5, 2}},
+                       kFirstTasks, 5, "sup-a", 6700);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(r.status().message() ==
+        "the new assignment gives this worker tasks 1-1 instead of 1-1, 5-5");
+  // Its slot is gone.
+  auto gone =
+      PlanReroute(*now, now->peers, {kSlots[1], kSlots[2]},
+                  {{1, 1, 0}, {2, 3, 0}, {4, 4, 1}, {5, 5, 1}}, kFirstTasks, 5, "sup-a", 6700);
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.status().code() == StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace gale::worker

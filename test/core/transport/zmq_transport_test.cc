@@ -835,5 +835,108 @@ TEST_CASE("ClusterTransfer: a refused batch that grows is sent once, in order", 
   CheckInOrder(at_b.Take(), {{1, seq}});
 }
 
+TEST_CASE("ZmqTransport follows new peers in place: new ones get tuples, retired ones drop theirs",
+          "[transport]") {
+  const std::string topology = "wordcount-1-1764800000";
+  TransportOptions b_options, c_options;
+  b_options.topology_id = c_options.topology_id = topology;
+  b_options.assignment_version = 3;  // b's executors last changed at 3, c's at 5
+  c_options.assignment_version = 5;
+  CollectingReceiver at_a, at_b, at_c;
+  Started b = StartOnFreePort(b_options, at_b);
+  Started c = StartOnFreePort(c_options, at_c);
+  const std::string gone = "127.0.0.1:" + std::to_string(FreePort());  // nobody listens
+
+  TransportOptions options = To({b.address(), gone});
+  options.topology_id = topology;
+  options.assignment_version = 4;
+  options.peer_versions = {3, 4};
+  options.send_hwm = 1;  // frames for the absent peer wait in the transport
+  options.batch_tuples = 10;
+  Started a = StartOnFreePort(options, at_a);
+  REQUIRE(SendRange(*a.transport, 0, 1, 0, 100, 10));
+  REQUIRE(SendRange(*a.transport, 1, 2, 0, 50, 10));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 100; }));
+
+  // Errors change nothing.
+  auto refused = [&](const std::vector<std::string>& peers, const std::vector<int64_t>& versions) {
+    const Status s = a.transport->UpdatePeers(peers, versions);
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    return s.message();
+  };
+  CHECK(refused({b.address()}, {3}) == "UpdatePeers: 1 peers, but there were 2");
+  CHECK(refused({c.address(), gone}, {5, 4}) ==
+        "UpdatePeers: peer 0 is '" + b.address() + "', not '" + c.address() + "'");
+  CHECK(refused({b.address(), gone}, {3}) == "UpdatePeers: 2 peers but 1 versions");
+  CHECK(refused({b.address(), gone, "nohost"}, {3, 4, 5}) == "peer 'nohost' is not host:port");
+
+  // The absent peer leaves, c joins: what waited for the absent one is
+  // dropped and counted, the rest was sent.
+  REQUIRE(a.transport->UpdatePeers({b.address(), "", c.address()}, {3, 0, 5}).ok());
+  REQUIRE(WaitUntil([&] {
+    const TransportStats st = a.transport->stats();
+    return st.tuples_sent + st.tuples_retired == 150;
+  }));
+  CHECK(a.transport->stats().tuples_retired > 0);
+  // c's frames carry c's version, b's still b's: both take them.
+  REQUIRE(SendRange(*a.transport, 2, 3, 0, 100, 10));
+  REQUIRE(SendRange(*a.transport, 0, 1, 100, 200, 10));
+  REQUIRE(WaitUntil([&] { return at_c.count() == 100 && at_b.count() == 200; }));
+  CheckInOrder(at_c.Take(), {{3, 100}});
+  CheckInOrder(at_b.Take(), {{1, 200}});
+  CHECK(b.transport->stats().frames_stale == 0);
+  CHECK(c.transport->stats().frames_stale == 0);
+  // A send to the retired peer is taken and dropped, counted.
+  const uint64_t retired = a.transport->stats().tuples_retired;
+  std::vector<WireTuple> late = {MakeTuple(2, 50), MakeTuple(2, 51)};
+  CHECK(a.transport->TrySend(1, late));
+  CHECK(late.empty());
+  CHECK(a.transport->stats().tuples_retired == retired + 2);
+  // A retired peer is never named again: it comes back as a new one.
+  CHECK(refused({b.address(), gone, c.address()}, {3, 6, 5}) ==
+        "UpdatePeers: peer 1 is retired, not '" + gone + "'");
+}
+
+TEST_CASE("ClusterTransfer after a reroute sorts each batch by where its tasks run now",
+          "[transport]") {
+  CollectingReceiver at_a, at_b, at_c;
+  Started b = StartOnFreePort(TransportOptions{}, at_b);
+  Started c = StartOnFreePort(TransportOptions{}, at_c);
+  Started a = StartOnFreePort(To({b.address()}), at_a);
+  // Tasks 7 and 8 run on b; the executors batch both for destination 0.
+  std::vector<int> task_peer(9, -1);
+  task_peer[7] = task_peer[8] = 0;
+  worker::ClusterTransfer transfer(task_peer, *a.transport, 1);
+  const StreamMeta meta{"c", "s0", Fields{}, false, 0};
+  std::vector<runtime::Envelope> batch;
+  auto append = [&](int32_t task, int64_t seq) {
+    batch.emplace_back(task, Tuple(&meta, 1, Values{Value(seq)}));
+  };
+  for (int64_t i = 0; i < 10; ++i) append(i % 2 == 0 ? 7 : 8, i);
+  REQUIRE(transfer.TryDeliver(0, batch));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 10; }));
+
+  // Task 7 moves to c (transport peer 1); task 8 stays on b.
+  REQUIRE(a.transport->UpdatePeers({b.address(), c.address()}, {0, 0}).ok());
+  task_peer[7] = 1;
+  transfer.Reroute(task_peer, 2);
+  CHECK(transfer.DestinationOf(7) == 0);  // the executors' destinations do not change
+  for (int64_t i = 10; i < 30; ++i) append(i % 2 == 0 ? 7 : 8, i);
+  REQUIRE(transfer.TryDeliver(0, batch));
+  CHECK(batch.empty());
+  REQUIRE(WaitUntil([&] { return at_b.count() == 20 && at_c.count() == 10; }));
+  for (const WireTuple& t : at_c.Take()) CHECK(t.target_task == 7);
+  std::vector<int64_t> on_b;
+  for (const WireTuple& t : at_b.Take()) on_b.push_back(t.values.at(0).AsInt());
+  CHECK(on_b ==
+        std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29});
+  // A task the table does not place is dropped and counted.
+  task_peer[8] = -1;
+  transfer.Reroute(task_peer, 2);
+  append(8, 99);
+  REQUIRE(transfer.TryDeliver(0, batch));
+  CHECK(transfer.unroutable() == 1);
+}
+
 }  // namespace
 }  // namespace gale::transport
