@@ -292,6 +292,23 @@ bool Nimbus::WorkerAlive(const std::string& topology_id, const thrift::WorkerSlo
   return w.last_heartbeat.count() > 0 && Now() - w.last_heartbeat <= options_.worker_timeout;
 }
 
+bool Nimbus::Settling(const thrift::StoredTopology& t) const {
+  for (const thrift::WorkerSlot& slot : t.assignment.workers) {
+    auto it = workers_.find({t.id, {slot.supervisor_id, slot.port}});
+    if (it == workers_.end()) continue;
+    const WorkerState& w = it->second;
+    if (w.restarting && w.first_heartbeat.count() == 0 &&
+        Now() - w.assigned_at <= options_.worker_start_timeout) {
+      return true;
+    }
+    if (w.following && w.heartbeat.assignment_version < t.assignment.version &&
+        Now() - w.following_since <= options_.worker_timeout) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<thrift::WorkerSlot> Nimbus::FreeSlots() const {
   std::set<SlotKey> used;
   for (const auto& [id, t] : topologies_) {
@@ -450,8 +467,13 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
     it = it->first.first == t.id && !keep ? workers_.erase(it) : std::next(it);
   }
   for (const auto& slot : compact.workers) {
+    WorkerState& w = workers_[{t.id, {slot.supervisor_id, slot.port}}];
     if (slot.layout_version == compact.version) {
-      workers_[{t.id, {slot.supervisor_id, slot.port}}] = WorkerState{Now()};
+      w = WorkerState{Now()};
+      w.restarting = kept > 0;
+    } else {
+      w.following = true;
+      w.following_since = Now();
     }
   }
   GALE_LOG(kInfo) << "topology " << t.id << ": assignment version " << compact.version << " on "
@@ -882,7 +904,6 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
   thrift::StoredTopology* t = FindById(hb.topology_id);
   if (!t) return Status::NotFound("no topology with id '" + hb.topology_id + "'");
   thrift::WorkerHeartbeatResponse r;
-  r.status = t->status;
   r.assignment_version = t->assignment.version;
   r.assigned = false;
   for (size_t i = 0; i < t->assignment.workers.size(); ++i) {
@@ -916,6 +937,12 @@ Result<thrift::WorkerHeartbeatResponse> Nimbus::WorkerHeartbeat(const thrift::Wo
                       ea.task_end, hb.incarnation, hb.stats[i], now_secs);
       }
     }
+  }
+  // Told last: this very heartbeat may be the one the settling waited for.
+  r.status = t->status;
+  if (t->status == thrift::TopologyStatus::ACTIVE && Settling(*t)) {
+    r.status = thrift::TopologyStatus::INACTIVE;
+    r.__set_settling(true);
   }
   return r;
 }

@@ -121,6 +121,12 @@ class Nimbus {
     Nanos assigned_at{0};     // when this slot got its current work
     Nanos last_heartbeat{0};  // 0: none yet
     Nanos first_heartbeat{0};
+    // A live reassignment (Settling): this worker restarts for it, beside
+    // workers that keep running; or it keeps running and is to follow it
+    // in place, since `following_since`.
+    bool restarting = false;
+    bool following = false;
+    Nanos following_since{0};
     thrift::WorkerHeartbeat heartbeat;  // the latest
   };
   using SlotKey = std::pair<std::string, int>;  // supervisor id, port
@@ -149,6 +155,12 @@ class Nimbus {
   bool SupervisorAlive(const std::string& id) const;
   bool WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const;
   std::vector<thrift::WorkerSlot> FreeSlots() const;
+  // A live reassignment is under way: a worker that restarts for it has
+  // not reported yet (within its start grace), or one that keeps running
+  // has not reported following it yet (within the worker timeout). The
+  // spouts pause meanwhile, so that no new tree is sent towards a worker
+  // that is not there, or routed by an assignment that is over.
+  bool Settling(const thrift::StoredTopology& t) const;
   // (Re)assigns what needs it; `full` redistributes every executor.
   // `restart_all`: every worker restarts (the tasks were numbered anew, as
   // a rebalance of the worker count, which sets the acker count, does).

@@ -512,6 +512,10 @@ struct WorkerHeartbeatResponse {
   // Set when the worker reported an older assignment_version and its
   // executors have not changed since: the assignment to route by now.
   5: optional Assignment assignment,
+  // A live reassignment is under way: workers that restart for it have not
+  // reported yet, and status says INACTIVE until they have. The worker
+  // asks again soon rather than a second later.
+  6: optional bool settling,
 }
 
 // ------------------------------------------------------- nimbus's own state

@@ -2,6 +2,8 @@
 
 #include "worker/heartbeat.h"
 
+#include <algorithm>
+
 namespace gale::worker {
 
 RunLoopEnd RunLoop(const Clock& clock, int64_t assignment_version, int64_t layout_version,
@@ -33,6 +35,9 @@ RunLoopEnd RunLoop(const Clock& clock, int64_t assignment_version, int64_t layou
         [[fallthrough]];
       case BeatVerdict::kGoOn:
         hooks.set_active(response.status == thrift::TopologyStatus::ACTIVE);
+        if (response.__isset.settling && response.settling) {
+          next_beat = std::min(next_beat, clock.Now() + 2 * poll);
+        }
         break;
     }
   }

@@ -44,7 +44,9 @@ struct RunLoopEnd {
 };
 
 // Runs until a stop signal, a fatal executor, or nimbus saying the topology
-// is gone or that this worker's executors changed. A new assignment that
+// is gone or that this worker's executors changed. While nimbus says a live
+// reassignment is settling, it beats every `poll` * 2 instead of every
+// `beat`, to resume soon after it ends. A new assignment that
 // leaves them as they are is followed in place (hooks.reroute); from then
 // on the worker routes by, and reports, that version. Heartbeats begin at
 // once, then follow every `beat`; one that took longer than `beat` is not

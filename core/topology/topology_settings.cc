@@ -46,6 +46,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.stats.enabled", T::kBool,
        "the statistics beyond the basic counters (per stream, latency histograms, process "
        "latency, backpressure time); false turns them off (default true)"},
+      {"topology.live.reassignment", T::kBool,
+       "a new assignment restarts only the workers whose executors change, the others follow "
+       "it in place; false restarts every worker (default true)"},
       {"topology.name", T::kString, "set by Gale to the topology's name"},
       // Windowed bolts (core/window/README.md); the topology file's `window:`
       // block sets them.

@@ -198,6 +198,8 @@ TEST_CASE("Rebalance of one component: only the workers whose executors change r
   REQUIRE(before.size() == 4);
   const int64_t replays_before = audit.Replays();
 
+  const int64_t lines_before = audit.SinkLines();
+  const auto rebalanced = Clock::now();
   auto r = cluster.Gale({"rebalance", "audit", "--executors", "keyed=1", "--wait", "0"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
@@ -224,6 +226,13 @@ TEST_CASE("Rebalance of one component: only the workers whose executors change r
   for (int port : changed) {
     CHECK(Replaced(cluster, WorkerProcess{pid_before[port], port, ""}, seconds(20)));
   }
+  // How long until the sink has 3 000 ids more than before the rebalance
+  // (about a second's worth at full speed).
+  const std::string mode = live ? "live reassignment" : "every worker restarts";
+  if (WaitFor([&] { return audit.SinkLines() >= lines_before + 3000; }, seconds(60))) {
+    Measure("3 000 more ids at the sink after rebalance --executors keyed=1 (" + mode + ")",
+            Since(rebalanced));
+  }
   if (!live) {
     for (int port : kept) {
       CHECK(Replaced(cluster, WorkerProcess{pid_before[port], port, ""}, seconds(20)));
@@ -238,8 +247,8 @@ TEST_CASE("Rebalance of one component: only the workers whose executors change r
     INFO("port " << port << "\n" << cluster.WorkerLogs());
     CHECK(same == live);
   }
-  std::cerr << "[measure] trees replayed by rebalance --executors keyed=1 on 4 workers ("
-            << (live ? "live reassignment" : "every worker restarts") << ", " << kept.size()
+  std::cerr << "[measure] trees replayed by rebalance --executors keyed=1 on 4 workers (" << mode
+            << ", " << kept.size()
             << " of 4 workers' executors unchanged): " << audit.Replays() - replays_before << "\n";
 }
 
@@ -327,11 +336,21 @@ TEST_CASE("Chaos: random SIGKILLs of workers and supervisors and nimbus lose no 
 
 TEST_CASE("SIGKILL of a supervisor and its workers: nimbus moves their work and no id is lost",
           "[integration][faults]") {
+  // Also the trees replayed, against topology.live.reassignment false (every
+  // worker restarts, the surviving one too), printed as [measure] lines.
+  bool live = true;
+  SECTION("live reassignment") {}
+  SECTION("topology.live.reassignment false") { live = false; }
   TestCluster cluster;
   INFO(cluster.Logs());
-  Audit audit(cluster, 20000);
+  Audit audit(cluster, 20000, live ? "" : "topology.live.reassignment: false");
   REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000 && cluster.Workers().size() == 2; },
                   seconds(60)));
+  pid_t survivor = 0;  // the worker on sup2, which keeps its executors
+  for (const auto& w : cluster.Workers()) {
+    if (w.supervisor == "sup2") survivor = w.pid;
+  }
+  REQUIRE(survivor > 0);
   const auto killed = Clock::now();
   cluster.supervisor(0).Kill(SIGKILL);
   for (const auto& w : cluster.Workers()) {
@@ -353,6 +372,14 @@ TEST_CASE("SIGKILL of a supervisor and its workers: nimbus moves their work and 
   CHECK(WaitFor([&] { return audit.ReplayedAndAcked(); }, seconds(60)));
   Measure("first replayed tree completed after the loss", Since(killed));
   audit.WaitComplete();
+  // Live reassignment: the surviving worker followed the new assignment in
+  // place; only the lost one was started again.
+  bool kept = false;
+  for (const auto& w : cluster.Workers()) kept = kept || w.pid == survivor;
+  CHECK(kept == live);
+  std::cerr << "[measure] trees replayed after a supervisor was lost ("
+            << (live ? "live reassignment" : "every worker restarts") << "): " << audit.Replays()
+            << "\n";
 }
 
 TEST_CASE("SIGKILL of nimbus: processing goes on, and a restarted nimbus knows everything",

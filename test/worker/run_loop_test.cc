@@ -22,6 +22,7 @@ struct Scripted {
     int64_t version = 7;
     int64_t layout_version = 5;
     bool with_assignment = false;  // sends the assignment to follow
+    bool settling = false;
     thrift::TopologyStatus::type status = thrift::TopologyStatus::ACTIVE;
     Nanos takes{0};  // how long the call takes
   };
@@ -52,6 +53,7 @@ struct Scripted {
         r.__isset.assignment = true;
       }
       r.status = a.status;
+      if (a.settling) r.__set_settling(true);
       return a.call;
     };
     h.set_active = [this](bool on) { active.push_back(on); };
@@ -145,6 +147,25 @@ TEST_CASE("A worker whose executors stay follows newer assignments in place and 
     CHECK(s.Run().why == RunLoopEnd::Why::kReassigned);
     CHECK(s.rerouted.empty());
   }
+}
+
+TEST_CASE("While a live reassignment settles a worker beats every 100 ms, then every second again",
+          "[worker]") {
+  Scripted s;
+  Scripted::Answer settling;
+  settling.status = thrift::TopologyStatus::INACTIVE;
+  settling.settling = true;
+  s.answers = {Scripted::Answer{}, settling, settling, settling, Scripted::Answer{}};
+  s.stop_at = s.At(seconds(3) + milliseconds(10));
+  CHECK(s.Run().why == RunLoopEnd::Why::kSignal);
+  REQUIRE(s.beats.size() == 6);
+  CHECK(s.beats[1] == s.At(seconds(1)));
+  CHECK(s.beats[2] == s.At(milliseconds(1100)));
+  CHECK(s.beats[3] == s.At(milliseconds(1200)));
+  CHECK(s.beats[4] == s.At(milliseconds(1300)));
+  // Settled: back to the second's rhythm.
+  CHECK(s.beats[5] == s.At(milliseconds(2300)));
+  CHECK(s.active == std::vector<bool>{true, false, false, false, true, true});
 }
 
 TEST_CASE("A worker stops within a poll of an executor that cannot go on", "[worker]") {
