@@ -438,8 +438,8 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
   // start anew at this version, each with the start grace, and the old
   // processes' stats are gone.
   // topology.live.reassignment: false restarts every worker, as before; so
-  // does exactly once, whose rollback alignment counts on a moved task's
-  // old process sending nothing more to anyone (core/state/README.md).
+  // does exactly once, whose checkpoint and rollback protocol was built and
+  // tested with every worker restarting (core/state/README.md).
   const bool live = !restart_all && !(*plan)->exactly_once() &&
                     (*plan)->topology_config().GetBool("topology.live.reassignment", true);
   const auto old_executors = ExecutorsByWorker(old);

@@ -49,9 +49,11 @@ constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 // does not keep ZAP requests waiting.
 constexpr int kFramesPerPoll = 256;
 
-// The stamp in front of every frame: FNV-1a 64 of the topology id, then the
-// assignment version, both little-endian.
-constexpr size_t kStampBytes = 16;
+// The stamp in front of every frame: FNV-1a 64 of the topology id, the
+// receiver's layout version, then the sender's name (SenderName), all
+// little-endian. The first kReceiverBytes must be the receiver's own.
+constexpr size_t kStampBytes = 24;
+constexpr size_t kReceiverBytes = 16;
 
 uint64_t Fingerprint(std::string_view text) {
   uint64_t h = 14695981039346656037ull;
@@ -60,6 +62,14 @@ uint64_t Fingerprint(std::string_view text) {
     h *= 1099511628211ull;
   }
   return h;
+}
+
+// A sender's name in a stamp: its address and layout version; 0 for a
+// sender that gives none.
+uint64_t SenderName(const std::string& address, int64_t version) {
+  if (address.empty()) return 0;
+  const uint64_t name = Fingerprint(address + "#" + std::to_string(version));
+  return name == 0 ? 1 : name;
 }
 
 void PutLittle64(uint64_t v, std::string& out) {
@@ -140,6 +150,7 @@ struct ZmqTransport::Impl {
                                                    ? this->options.peer_versions[p]
                                                    : this->options.assignment_version});
     }
+    NamePeersLocked();
   }
 
   Status Start(Receiver& r);
@@ -151,8 +162,12 @@ struct ZmqTransport::Impl {
   // Queues `batch` for `peer` (mu held, room checked); whether the sender
   // needs waking.
   bool QueueLocked(size_t peer, EncodedTuples& batch);
+  // Recomputes the senders whose frames are taken from `peers` (mu held).
+  void NamePeersLocked();
   // Receiver thread.
   void ReceiveLoop(std::promise<Status> bound);
+  // Whether a frame naming `sender` is taken: no name, or a current peer's.
+  bool KnownSender(uint64_t sender);
   void HandleMessage(zmq::message_t& message);
   void DeliverAll(std::span<tuple::WireTuple> tuples);
   void CountDroppedFrame(zmq::message_t& message, const Status& why);
@@ -209,15 +224,17 @@ struct ZmqTransport::Impl {
   };
   std::mutex mu;
   std::condition_variable wake_sender;
-  std::vector<PeerQueue> queues;          // GUARDED_BY(mu)
-  std::vector<PeerSpec> peers;            // GUARDED_BY(mu): by index, as UpdatePeers() left them
-  uint64_t peers_changed = 0;             // GUARDED_BY(mu): UpdatePeers() calls so far
-  uint64_t peers_applied = 0;             // sender thread: the calls ApplyPeers() followed
-  bool stopping = false;                  // GUARDED_BY(mu)
-  bool sender_waiting = false;            // GUARDED_BY(mu)
-  bool sender_idle = false;               // GUARDED_BY(mu): waiting with no deadline
-  bool sender_woken = false;              // GUARDED_BY(mu): set with each notify
-  SteadyClock::time_point stop_deadline;  // GUARDED_BY(mu)
+  std::vector<PeerQueue> queues;           // GUARDED_BY(mu)
+  std::vector<PeerSpec> peers;             // GUARDED_BY(mu): by index, as UpdatePeers() left them
+  uint64_t peers_changed = 0;              // GUARDED_BY(mu): UpdatePeers() calls so far
+  std::vector<uint64_t> peer_names;        // GUARDED_BY(mu): SenderName of each live peer, sorted
+  std::atomic<uint64_t> names_changed{0};  // bumped with peer_names
+  uint64_t peers_applied = 0;              // sender thread: the calls ApplyPeers() followed
+  bool stopping = false;                   // GUARDED_BY(mu)
+  bool sender_waiting = false;             // GUARDED_BY(mu)
+  bool sender_idle = false;                // GUARDED_BY(mu): waiting with no deadline
+  bool sender_woken = false;               // GUARDED_BY(mu): set with each notify
+  SteadyClock::time_point stop_deadline;   // GUARDED_BY(mu)
 
   // Tuples accepted by TrySend and not yet accepted by ZeroMQ. Increased
   // under `mu`, decreased by the sender thread.
@@ -233,6 +250,8 @@ struct ZmqTransport::Impl {
 
   // Receiver thread only.
   std::vector<tuple::WireTuple> decoded;  // every frame, reusing its storage
+  std::vector<uint64_t> known_senders;    // a copy of peer_names...
+  uint64_t known_as_of = ~uint64_t{0};    // ...as of this names_changed
   SteadyClock::time_point last_drop_log;
   uint64_t drops_not_logged = 0;
   SteadyClock::time_point last_stale_log;
@@ -437,6 +456,7 @@ Status ZmqTransport::Impl::UpdatePeers(const std::vector<std::string>& addresses
         queues[p].tuples.clear();
       }
     }
+    NamePeersLocked();
     ++peers_changed;
     sender_woken = true;
   }
@@ -558,7 +578,8 @@ void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
                                               " bytes is shorter than its stamp"));
     return;
   }
-  if (std::memcmp(data, stamp.data(), kStampBytes) != 0) {
+  if (std::memcmp(data, stamp.data(), kReceiverBytes) != 0 ||
+      !KnownSender(GetLittle64(data + kReceiverBytes))) {
     CountStaleFrame(message);
     return;
   }
@@ -613,20 +634,43 @@ void ZmqTransport::Impl::CountDroppedFrame(zmq::message_t& message, const Status
   drops_not_logged = 0;
 }
 
+bool ZmqTransport::Impl::KnownSender(uint64_t sender) {
+  if (sender == 0) return true;
+  if (const uint64_t now = names_changed.load(std::memory_order_acquire); now != known_as_of) {
+    std::lock_guard lock(mu);
+    known_senders = peer_names;
+    known_as_of = names_changed.load(std::memory_order_relaxed);
+  }
+  return std::binary_search(known_senders.begin(), known_senders.end(), sender);
+}
+
+void ZmqTransport::Impl::NamePeersLocked() {
+  peer_names.clear();
+  for (const PeerSpec& p : peers) {
+    if (!p.address.empty()) peer_names.push_back(SenderName(p.address, p.version));
+  }
+  std::sort(peer_names.begin(), peer_names.end());
+  names_changed.fetch_add(1, std::memory_order_release);
+}
+
 void ZmqTransport::Impl::CountStaleFrame(zmq::message_t& message) {
   frames_stale.fetch_add(1, std::memory_order_relaxed);
   if (!LogDue(last_stale_log, stale_not_logged)) return;
   const char* data = static_cast<const char*>(message.data());
   const bool same_topology = std::memcmp(data, stamp.data(), 8) == 0;
+  const bool same_layout = std::memcmp(data, stamp.data(), kReceiverBytes) == 0;
   const auto version = static_cast<int64_t>(GetLittle64(data + 8));
   GALE_LOG(kWarn) << "transport on port " << options.port << " refused a frame of "
                   << message.size() << " bytes from " << PeerAddress(message) << ": "
-                  << (same_topology ? "it is stamped for assignment " + std::to_string(version) +
-                                          " of this topology, this worker's executors are those "
-                                          "of assignment " +
-                                          std::to_string(options.assignment_version)
-                                    : std::string("it is from another topology (or not a "
-                                                  "Gale frame)"))
+                  << (!same_topology ? std::string("it is from another topology (or not a "
+                                                   "Gale frame)")
+                      : !same_layout
+                          ? "it is stamped for assignment " + std::to_string(version) +
+                                " of this topology, this worker's executors are those of "
+                                "assignment " +
+                                std::to_string(options.assignment_version)
+                          : std::string("its sender is not one of this worker's peers now (a "
+                                        "moved worker's old process still sending)"))
                   << (stale_not_logged > 0
                           ? " (and " + std::to_string(stale_not_logged) + " more unlogged)"
                           : std::string());
@@ -636,7 +680,8 @@ void ZmqTransport::Impl::CountStaleFrame(zmq::message_t& message) {
 // ---------------------------------------------------------------- sender
 
 Status ZmqTransport::Impl::Connect(zmq::context_t& ctx, const PeerSpec& peer, PeerLink& link) {
-  link.stamp = EncodeStamp(options.topology_id, peer.version);
+  link.stamp = EncodeStamp(options.topology_id, peer.version, options.self_address,
+                           options.assignment_version);
   {
     std::string host;
     int port = 0;
@@ -689,6 +734,7 @@ void ZmqTransport::Impl::ApplyPeers(zmq::context_t& ctx, std::vector<PeerLink>& 
         queued.fetch_sub(q.tuples.size(), std::memory_order_relaxed);
         q.tuples.clear();
         peers[p].address.clear();
+        NamePeersLocked();
       }
       links.push_back(std::move(link));
       continue;
@@ -708,7 +754,8 @@ void ZmqTransport::Impl::ApplyPeers(zmq::context_t& ctx, std::vector<PeerLink>& 
       link.retired = true;
       continue;
     }
-    link.stamp = EncodeStamp(options.topology_id, now[p].version);
+    link.stamp = EncodeStamp(options.topology_id, now[p].version, options.self_address,
+                             options.assignment_version);
   }
   taken.resize(links.size());
 }
@@ -938,10 +985,12 @@ TransportStats ZmqTransport::stats() const {
   return s;
 }
 
-std::string EncodeStamp(const std::string& topology_id, int64_t assignment_version) {
+std::string EncodeStamp(const std::string& topology_id, int64_t assignment_version,
+                        const std::string& sender_address, int64_t sender_version) {
   std::string stamp;
   PutLittle64(Fingerprint(topology_id), stamp);
   PutLittle64(static_cast<uint64_t>(assignment_version), stamp);
+  PutLittle64(SenderName(sender_address, sender_version), stamp);
   return stamp;
 }
 

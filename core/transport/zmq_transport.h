@@ -46,13 +46,20 @@ struct TransportOptions {
   int64_t max_frame_bytes = 64 << 20;  // ZMQ_MAXMSGSIZE on the PULL socket
 
   // Whose frames these are. Every frame carries a stamp: a fingerprint of
-  // the topology id and the version of the receiving worker's layout (the
-  // assignment version at which its executors last changed). The receiver
-  // drops frames whose stamp is not its own (a worker of an earlier layout
-  // still sending, or of another topology that had this port before) and
-  // counts them in `frames_stale`.
+  // the topology id, the version of the receiving worker's layout (the
+  // assignment version at which its executors last changed) and the
+  // sender's name (its address and layout version), if it gives one. The
+  // receiver drops frames stamped for another topology or layout (a worker
+  // routing by an assignment from before this one's executors changed, or
+  // of another topology that had this port before), and frames naming a
+  // sender that is not one of its peers now (a moved worker's old process
+  // still sending), counting them in `frames_stale`. A frame that names no
+  // sender (a tool's) passes on the rest.
   std::string topology_id;
   int64_t assignment_version = 0;  // this worker's layout version
+  // This worker as its peers list it ("host:port"): named in every frame it
+  // sends. Empty: frames name no sender.
+  std::string self_address;
   // Each peer's layout version, by peer index: what frames to it carry.
   // Empty: assignment_version for every peer.
   std::vector<int64_t> peer_versions;
@@ -73,10 +80,13 @@ struct CurveKeys {
 };
 Result<CurveKeys> NewCurveKeys();
 
-// The 16 bytes in front of every frame (the codec frame follows): a
-// fingerprint (FNV-1a 64) of the topology id and the assignment version,
-// both little-endian. For tests and tools that write frames themselves.
-std::string EncodeStamp(const std::string& topology_id, int64_t assignment_version);
+// The 24 bytes in front of every frame (the codec frame follows): a
+// fingerprint (FNV-1a 64) of the topology id, the receiver's layout version,
+// and a fingerprint of the sender's address and layout version (0 when
+// `sender_address` is empty), all little-endian. For tests and tools that
+// write frames themselves.
+std::string EncodeStamp(const std::string& topology_id, int64_t assignment_version,
+                        const std::string& sender_address = "", int64_t sender_version = 0);
 
 // Takes decoded tuples on the receiver thread.
 class Receiver {

@@ -1373,9 +1373,9 @@ thrift::WorkerPlan PlanOf(TestCluster& cluster, const std::string& name, int por
 // A frame as a worker of `plan`'s assignment writes it: its stamp, then the
 // codec frame.
 std::string Frame(const thrift::WorkerPlan& plan, const std::vector<tuple::WireTuple>& tuples,
-                  int64_t version_offset = 0) {
-  std::string out =
-      transport::EncodeStamp(plan.topology_id, plan.assignment.version + version_offset);
+                  int64_t version_offset = 0, const std::string& sender = "") {
+  std::string out = transport::EncodeStamp(
+      plan.topology_id, plan.assignment.version + version_offset, sender, plan.assignment.version);
   tuple::EncodeFrame(tuples, out);
   return out;
 }
@@ -1475,6 +1475,9 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
   // moved away and still sends) or of another topology that had this port.
   send(Frame(plan, {Wire(split, sentences, 0, {Value(std::string("a b"))})}, -1), 1);
   send(Frame(plan, {Wire(split, sentences, 0, {Value(std::string("a b"))})}, +1), 1);
+  // One that names a sender that is not a peer of this worker (a moved
+  // worker's old process).
+  send(Frame(plan, {Wire(split, sentences, 0, {Value(std::string("a b"))})}, 0, "127.0.0.1:1"), 1);
   {
     thrift::WorkerPlan other = plan;
     other.topology_id = "wordcount-99-1764800000";

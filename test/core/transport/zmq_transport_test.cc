@@ -897,6 +897,53 @@ TEST_CASE("ZmqTransport follows new peers in place: new ones get tuples, retired
         "UpdatePeers: peer 1 is retired, not '" + gone + "'");
 }
 
+TEST_CASE("ZmqTransport takes frames that name a sender only from its peers as they are now",
+          "[transport]") {
+  // a runs the slot 127.0.0.1:<port_a> at layout 4; an old process of that
+  // slot (layout 2, its executors since moved) still runs and sends too.
+  const std::string topology = "wordcount-1-1764800000";
+  const int port_a = FreePort();
+  const std::string name_a = "127.0.0.1:" + std::to_string(port_a);
+  TransportOptions b_options = To({name_a});
+  b_options.topology_id = topology;
+  b_options.assignment_version = 3;
+  b_options.peer_versions = {4};
+  CollectingReceiver at_a, at_old, at_b;
+  Started b = StartOnFreePort(b_options, at_b);
+
+  TransportOptions a_options = To({b.address()});
+  a_options.topology_id = topology;
+  a_options.assignment_version = 4;
+  a_options.peer_versions = {3};
+  a_options.self_address = name_a;
+  a_options.port = port_a;
+  ZmqTransport a(a_options);
+  REQUIRE(a.Start(at_a).ok());  // the port was free a moment ago
+  TransportOptions old_options = a_options;
+  old_options.assignment_version = 2;
+  Started old = StartOnFreePort(old_options, at_old);  // names itself as a, layout 2
+
+  REQUIRE(SendRange(a, 0, 1, 0, 10, 10));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 10; }));
+  REQUIRE(SendRange(*old.transport, 0, 2, 0, 10, 10));
+  REQUIRE(WaitUntil([&] { return b.transport->stats().frames_stale == 1; }));
+  CHECK(at_b.count() == 10);
+
+  // b follows an assignment in which the slot is at layout 2 again: now
+  // the old process is the peer, and a is not.
+  REQUIRE(b.transport->UpdatePeers({name_a}, {2}).ok());
+  REQUIRE(SendRange(*old.transport, 0, 2, 10, 20, 10));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 20; }));
+  REQUIRE(SendRange(a, 0, 1, 10, 20, 10));
+  REQUIRE(WaitUntil([&] { return b.transport->stats().frames_stale == 2; }));
+  CHECK(at_b.count() == 20);
+  // A retired peer's frames are refused too.
+  REQUIRE(b.transport->UpdatePeers({""}, {0}).ok());
+  REQUIRE(SendRange(*old.transport, 0, 2, 20, 30, 10));
+  REQUIRE(WaitUntil([&] { return b.transport->stats().frames_stale == 3; }));
+  CHECK(at_b.count() == 20);
+}
+
 TEST_CASE("ClusterTransfer after a reroute sorts each batch by where its tasks run now",
           "[transport]") {
   CollectingReceiver at_a, at_b, at_c;
