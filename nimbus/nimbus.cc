@@ -297,8 +297,10 @@ bool Nimbus::Settling(const thrift::StoredTopology& t) const {
     auto it = workers_.find({t.id, {slot.supervisor_id, slot.port}});
     if (it == workers_.end()) continue;
     const WorkerState& w = it->second;
+    // Bounded by the worker timeout, not the start grace: a worker that
+    // cannot start (a crash loop) pauses the rest of the topology no longer.
     if (w.restarting && w.first_heartbeat.count() == 0 &&
-        Now() - w.assigned_at <= options_.worker_start_timeout) {
+        Now() - w.assigned_at <= std::min(options_.worker_start_timeout, options_.worker_timeout)) {
       return true;
     }
     if (w.following && w.heartbeat.assignment_version < t.assignment.version &&
@@ -682,6 +684,7 @@ void Nimbus::ForgiveStall() {
     for (auto& [key, w] : workers_) {
       forgive(w.last_heartbeat);
       forgive(w.assigned_at);
+      forgive(w.following_since);
     }
     GALE_LOG(kWarn) << "nimbus did not run for "
                     << std::chrono::duration_cast<std::chrono::milliseconds>(stall).count()
@@ -797,7 +800,11 @@ Result<thrift::WorkerPlan> Nimbus::GetWorkerPlan(const std::string& topology_id,
   thrift::WorkerPlan plan;
   plan.topology_id = topology_id;
   plan.topology = Effective(*t);
-  plan.status = t->status;
+  // A worker starting during a live reassignment's settling starts with its
+  // spouts paused, as its peers' are.
+  plan.status = t->status == thrift::TopologyStatus::ACTIVE && Settling(*t)
+                    ? thrift::TopologyStatus::INACTIVE
+                    : t->status;
   plan.assignment = t->assignment;
   if (t->__isset.transport_secret_key) {
     plan.__set_transport_public_key(t->transport_public_key);

@@ -156,8 +156,8 @@ class Nimbus {
   bool WorkerAlive(const std::string& topology_id, const thrift::WorkerSlot& slot) const;
   std::vector<thrift::WorkerSlot> FreeSlots() const;
   // A live reassignment is under way: a worker that restarts for it has
-  // not reported yet (within its start grace), or one that keeps running
-  // has not reported following it yet (within the worker timeout). The
+  // not reported yet, or one that keeps running has not reported following
+  // it yet (each for at most the worker timeout). The
   // spouts pause meanwhile, so that no new tree is sent towards a worker
   // that is not there, or routed by an assignment that is over.
   bool Settling(const thrift::StoredTopology& t) const;

@@ -11,7 +11,8 @@
 //   the rest come from free slots, preferring supervisors the topology uses
 //   least, so workers spread over machines.
 // - Sticky: an executor whose old worker survives stays on it, unless
-//   `full` (a rebalance of the worker count, or more workers than before)
+//   `full` (a rebalance that names the worker count or nothing, or more
+//   workers than before)
 //   asks to spread all executors round-robin in task order. An executor is
 //   the same when its tasks are (`executor_tasks`): a rebalance of one
 //   component's executors moves only that component's. An executor that

@@ -513,8 +513,9 @@ struct WorkerHeartbeatResponse {
   // executors have not changed since: the assignment to route by now.
   5: optional Assignment assignment,
   // A live reassignment is under way: workers that restart for it have not
-  // reported yet, and status says INACTIVE until they have. The worker
-  // asks again soon rather than a second later.
+  // reported yet, or workers that keep running have not followed it yet;
+  // status says INACTIVE until they have. The worker asks again soon
+  // rather than a second later.
   6: optional bool settling,
 }
 

@@ -229,7 +229,7 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
       Nanos(static_cast<int64_t>((*plan)->settings().batch_flush_interval_millis * 1e6));
   to.topology_id = options.topology_id;
   to.assignment_version = layout->my_layout_version;
-  to.self_address = me;  // as the assignment lists this worker: its peers know it so
+  to.self_address = layout->my_address;  // as its peers know it
   to.peer_versions = layout->peer_versions;
   to.curve_public_key = wp.transport_public_key;
   to.curve_secret_key = wp.transport_secret_key;

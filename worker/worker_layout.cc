@@ -23,6 +23,7 @@ Result<WorkerLayout> LayOut(const std::vector<AssignedSlot>& slots,
     out.peer_versions.push_back(slots[w].layout_version);
   }
   out.my_layout_version = slots[static_cast<size_t>(out.my_index)].layout_version;
+  out.my_address = slots[static_cast<size_t>(out.my_index)].host + ":" + std::to_string(port);
   out.task_peer.assign(static_cast<size_t>(std::max(task_count, 0)) + 1, -1);
   for (const AssignedExecutor& e : executors) {
     const std::string tasks =
@@ -82,6 +83,10 @@ Result<Reroute> PlanReroute(const WorkerLayout& current,
                         LayOut(slots, executors, first_tasks, task_count, supervisor_id, port));
   if (out.layout.my_index < 0) {
     return Status::NotFound("the new assignment has no worker on this slot");
+  }
+  if (out.layout.my_address != current.my_address) {
+    return Status::FailedPrecondition("the new assignment lists this worker as " +
+                                      out.layout.my_address + ", not " + current.my_address);
   }
   if (Ranges(out.layout.mine) != Ranges(current.mine)) {
     return Status::FailedPrecondition("the new assignment gives this worker tasks " +

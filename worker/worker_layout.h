@@ -40,6 +40,9 @@ struct WorkerLayout {
   std::vector<std::string> peers;
   std::vector<int64_t> peer_versions;
   int64_t my_layout_version = 0;
+  // This worker as the assignment lists it ("host:port"): how its peers
+  // know it, and so the name its frames give (core/transport).
+  std::string my_address;
   // By task id (1..task count; 0 is unused): the index into `peers` of the
   // worker that runs it, or -1 when it runs here.
   std::vector<int> task_peer;
@@ -74,8 +77,9 @@ struct Reroute {
 
 // `transport_peers`: the transport's peers now ("" retired). Errors: the
 // new assignment does not fit the plan (LayOut), does not list this worker
-// (kNotFound), or gives it other executors than `current` has
-// (kFailedPrecondition, naming them): such a worker restarts instead.
+// (kNotFound), or gives it other executors than `current` has, or another
+// address (kFailedPrecondition, naming them): such a worker restarts
+// instead.
 Result<Reroute> PlanReroute(const WorkerLayout& current,
                             const std::vector<std::string>& transport_peers,
                             const std::vector<AssignedSlot>& slots,

@@ -139,8 +139,8 @@ struct TransportStats {
   uint64_t tuples_sent = 0;
   uint64_t frames_received = 0;
   uint64_t tuples_received = 0;
-  uint64_t frames_dropped = 0;       // did not decode
-  uint64_t frames_stale = 0;         // decoded, but stamped by another topology or assignment
+  uint64_t frames_dropped = 0;  // did not decode
+  uint64_t frames_stale = 0;    // decoded, but for another topology or layout, or from a non-peer
   uint64_t connections_refused = 0;  // CURVE clients without the topology's key
   uint64_t tuples_retired = 0;       // queued for, or sent to, a peer retired by UpdatePeers
 };

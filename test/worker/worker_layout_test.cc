@@ -79,6 +79,7 @@ TEST_CASE("A worker whose executors stay follows a new assignment: peers keep th
   CHECK(r->task_peer == std::vector<int>{-1, 0, 2, 2, -1, 0});
   CHECK(r->layout.my_index == 1);
   CHECK(r->layout.my_layout_version == 4);
+  CHECK(r->layout.my_address == "10.0.0.1:6701");
 
   // Then sup-b comes back as a new peer: a retired index is never reused.
   const std::vector<AssignedSlot> back = {{"sup-a", "10.0.0.1", 6700, 4},
@@ -100,6 +101,16 @@ TEST_CASE("A worker whose executors changed does not follow in place", "[worker]
   CHECK(r.status().code() == StatusCode::kFailedPrecondition);
   CHECK(r.status().message() ==
         "the new assignment gives this worker tasks 1-1 instead of 1-1, 5-5");
+  // The same executors, but the assignment lists this slot under another
+  // host (its supervisor came back with another --host): its peers would
+  // not know the name its frames give.
+  std::vector<AssignedSlot> renamed = kSlots;
+  renamed[0].host = "sup-a.example";
+  auto moved_host =
+      PlanReroute(*now, now->peers, renamed, kExecutors, kFirstTasks, 5, "sup-a", 6700);
+  REQUIRE_FALSE(moved_host.ok());
+  CHECK(moved_host.status().message() ==
+        "the new assignment lists this worker as sup-a.example:6700, not 10.0.0.1:6700");
   // Its slot is gone.
   auto gone =
       PlanReroute(*now, now->peers, {kSlots[1], kSlots[2]},
