@@ -246,6 +246,7 @@ void Nimbus::Remove(const std::string& id) {
   topologies_.erase(id);
   plans_.erase(id);
   sched_notes_.erase(id);
+  settling_.erase(id);
   errors_.erase(id);
   stats_.RemoveTopology(id);
   for (auto it = workers_.begin(); it != workers_.end();) {
@@ -292,7 +293,8 @@ bool Nimbus::WorkerAlive(const std::string& topology_id, const thrift::WorkerSlo
   return w.last_heartbeat.count() > 0 && Now() - w.last_heartbeat <= options_.worker_timeout;
 }
 
-bool Nimbus::Settling(const thrift::StoredTopology& t) const {
+bool Nimbus::Settling(const thrift::StoredTopology& t) {
+  if (!settling_.count(t.id)) return false;
   for (const thrift::WorkerSlot& slot : t.assignment.workers) {
     auto it = workers_.find({t.id, {slot.supervisor_id, slot.port}});
     if (it == workers_.end()) continue;
@@ -308,6 +310,7 @@ bool Nimbus::Settling(const thrift::StoredTopology& t) const {
       return true;
     }
   }
+  settling_.erase(t.id);
   return false;
 }
 
@@ -478,6 +481,7 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
       w.following_since = Now();
     }
   }
+  if (kept > 0) settling_.insert(t.id);
   GALE_LOG(kInfo) << "topology " << t.id << ": assignment version " << compact.version << " on "
                   << compact.workers.size() << " worker(s), " << kept
                   << " of them kept running (their executors stay)";

@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -160,7 +161,10 @@ class Nimbus {
   // it yet (each for at most the worker timeout). The
   // spouts pause meanwhile, so that no new tree is sent towards a worker
   // that is not there, or routed by an assignment that is over.
-  bool Settling(const thrift::StoredTopology& t) const;
+  // Looks at the workers only of a topology in settling_, and takes it out
+  // once settled: a heartbeat costs a set lookup in the steady state, not a
+  // walk over the topology's workers.
+  bool Settling(const thrift::StoredTopology& t);
   // (Re)assigns what needs it; `full` redistributes every executor.
   // `restart_all`: every worker restarts (the tasks were numbered anew, as
   // a rebalance of the worker count, which sets the acker count, does).
@@ -192,6 +196,7 @@ class Nimbus {
   // Why a topology runs on fewer workers than it asked for (scheduler.h),
   // by topology id; empty when it has them all.
   std::map<std::string, std::string> sched_notes_;
+  std::set<std::string> settling_;  // topology ids: a live reassignment may be settling
   std::map<std::string, SupervisorState> supervisors_;              // by id
   std::map<std::pair<std::string, SlotKey>, WorkerState> workers_;  // (topology id, slot)
   // The errors workers reported, kept after the worker is gone (a worker

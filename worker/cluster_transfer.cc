@@ -9,7 +9,7 @@ namespace {
 // batch it came from (transfer and first envelope) and its bytes. The
 // buffers trade places with the transport's when a batch is taken.
 struct Refused {
-  const ClusterTransfer* owner = nullptr;
+  uint64_t owner = 0;  // ClusterTransfer::id_; 0: none
   const runtime::Envelope* first = nullptr;
   transport::EncodedTuples encoded;
 };
@@ -93,7 +93,7 @@ bool ClusterTransfer::TryDeliver(int peer, std::vector<runtime::Envelope>& batch
   if (by_peer.size() <= static_cast<size_t>(peer)) by_peer.resize(static_cast<size_t>(peer) + 1);
   Refused& r = by_peer[static_cast<size_t>(peer)];
   // Another batch (or the same one, moved by a reallocation): start over.
-  if (r.owner != this || r.first != batch.data() || r.encoded.size() > batch.size()) {
+  if (r.owner != id_ || r.first != batch.data() || r.encoded.size() > batch.size()) {
     r.encoded.clear();
   }
   for (size_t i = r.encoded.size(); i < batch.size(); ++i) {
@@ -101,11 +101,11 @@ bool ClusterTransfer::TryDeliver(int peer, std::vector<runtime::Envelope>& batch
     r.encoded.EndTuple();
   }
   if (!transport_.TrySend(peer, r.encoded)) {
-    r.owner = this;
+    r.owner = id_;
     r.first = batch.data();
     return false;
   }
-  r.owner = nullptr;  // taken: r.encoded is empty
+  r.owner = 0;  // taken: r.encoded is empty
   batch.clear();
   return true;
 }

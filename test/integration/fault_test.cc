@@ -72,21 +72,23 @@ struct Audit {
     return n;
   }
 
-  // Ids emitted more than once (replays) that were acked since.
-  bool ReplayedAndAcked() const {
-    std::map<uint64_t, int> emitted;
-    std::set<uint64_t> acked;
+  // How often each id is in the spouts' logs whose names start with `kind`
+  // ("emitted-", "acked-").
+  std::map<uint64_t, int64_t> Logged(const std::string& kind) const {
+    std::map<uint64_t, int64_t> out;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      const std::string name = e.path().filename().string();
+      if (e.path().filename().string().rfind(kind, 0) != 0) continue;
       std::ifstream in(e.path());
       uint64_t id;
-      if (name.rfind("emitted-", 0) == 0) {
-        while (in >> id) ++emitted[id];
-      } else if (name.rfind("acked-", 0) == 0) {
-        while (in >> id) acked.insert(id);
-      }
+      while (in >> id) ++out[id];
     }
-    for (const auto& [id, n] : emitted) {
+    return out;
+  }
+
+  // Ids emitted more than once (replays) that were acked since.
+  bool ReplayedAndAcked() const {
+    const auto acked = Logged("acked-");
+    for (const auto& [id, n] : Logged("emitted-")) {
       if (n > 1 && acked.count(id)) return true;
     }
     return false;
@@ -94,15 +96,8 @@ struct Audit {
 
   // Emits beyond each id's first: the trees replayed so far.
   int64_t Replays() const {
-    std::map<uint64_t, int64_t> emitted;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().filename().string().rfind("emitted-", 0) != 0) continue;
-      std::ifstream in(e.path());
-      uint64_t id;
-      while (in >> id) ++emitted[id];
-    }
     int64_t n = 0;
-    for (const auto& [id, times] : emitted) n += times - 1;
+    for (const auto& [id, times] : Logged("emitted-")) n += times - 1;
     return n;
   }
 
@@ -493,6 +488,16 @@ TEST_CASE("A bolt that crashes its worker on a poison tuple: restarts and the de
 // zookeeper.h); supervisors, workers and `gale` get every nimbus as seeds.
 
 // The nimbus (its index) that leads now; -1 when none answers as leader.
+// `zk_servers` ZooKeeper servers and a cluster of `nimbuses` nimbuses on
+// them.
+struct HaCluster {
+  HaCluster(int zk_servers, int supervisors, int slots, int nimbuses)
+      : zk(zk_servers), cluster(supervisors, slots, {"--zookeeper", zk.servers()}, nimbuses) {}
+  std::string Logs() const { return zk.Logs() + cluster.Logs(); }
+  ZooKeeper zk;
+  TestCluster cluster;
+};
+
 int LeaderIndex(TestCluster& c) {
   auto seeds = rpc::ParseHostPorts(c.nimbus());
   if (!seeds.ok()) return -1;
@@ -540,10 +545,10 @@ TEST_CASE(
     "HA: SIGKILL of the leader nimbus and of ZooKeeper servers: the topology runs on and "
     "loses nothing",
     "[integration][faults][ha]") {
-  ZooKeeper zk(3);
-  INFO(zk.Logs());
-  TestCluster cluster(2, 2, {"--zookeeper", zk.servers()}, 3);
-  INFO(cluster.Logs());
+  HaCluster ha(3, 2, 2, 3);
+  INFO(ha.Logs());
+  ZooKeeper& zk = ha.zk;
+  TestCluster& cluster = ha.cluster;
   Audit audit(cluster, 60000);
   REQUIRE(WaitFor([&] { return audit.SinkLines() > 2000 && cluster.Workers().size() == 2; },
                   seconds(60)));
@@ -632,10 +637,9 @@ TEST_CASE(
     "HA: a submit in flight when the leader nimbus is SIGKILLed is applied whole or not at "
     "all",
     "[integration][faults][ha]") {
-  ZooKeeper zk(1);
-  INFO(zk.Logs());
-  TestCluster cluster(1, 4, {"--zookeeper", zk.servers()}, 2);
-  INFO(cluster.Logs());
+  HaCluster ha(1, 1, 4, 2);
+  INFO(ha.Logs());
+  TestCluster& cluster = ha.cluster;
   for (int round = 0; round < 6; ++round) {
     const int leader = LeaderIndex(cluster);
     REQUIRE(leader >= 0);
