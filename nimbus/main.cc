@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
     ha.session_timeout = options->zookeeper_session_timeout;
     ha.host = options->host;
     ha.port = options->port;
+    // Its calls to the other nimbuses (thrift/client.h) connect with these.
+    gale::rpc::SetClientAuth(options->peer_auth);
     GALE_LOG(kInfo) << "HA: electing a leader in ZooKeeper " << ha.zookeeper_servers << " "
                     << ha.root << " as " << ha.host << ":" << ha.port;
     lead = std::make_unique<gale::nimbus::LeaderElector>(ha, options->nimbus, clock, plugins);

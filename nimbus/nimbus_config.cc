@@ -92,11 +92,19 @@ Result<NimbusConfig> Assemble(const DaemonFlags& flags, const ClusterConfigFile&
                                      servers.status().message());
     }
     if (c.auth.mode != rpc::AuthMode::kNone) {
-      // The nimbuses copy plugins to each other as clients, and have no
-      // client identity of their own yet.
-      return Status::InvalidArgument(
-          "nimbus.zookeeper.servers (HA) does not work with gale.auth.mode " +
-          std::string(rpc::AuthModeName(c.auth.mode)) + " yet: use one or the other");
+      // The nimbuses copy plugins to each other as clients, with the
+      // cluster's client keys: the node certificate (tls), the node user
+      // and its token (token), as supervisors do.
+      auto peer = rpc::ClientAuthFromConfig(file.values, file.path);
+      if (!peer.ok()) {
+        return Status::InvalidArgument(
+            "with nimbus.zookeeper.servers (HA) and gale.auth.mode " +
+            std::string(rpc::AuthModeName(c.auth.mode)) +
+            ", the nimbuses call each other as clients (the cluster.yaml of `gale auth init` has "
+            "the keys): " +
+            peer.status().message());
+      }
+      c.peer_auth = *std::move(peer);
     }
     if (!rpc::ParseHostPort(rpc::HostPort{c.host, c.port}.ToString()).ok()) {
       return Status::InvalidArgument("with nimbus.zookeeper.servers, --host (nimbus.host) '" +

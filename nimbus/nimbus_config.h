@@ -74,6 +74,11 @@ struct NimbusConfig {
   // nimbus.zookeeper.session.timeout.ms (4000): a leader gone without a
   // word (SIGKILL, a lost machine) is replaced after about this long.
   std::chrono::milliseconds zookeeper_session_timeout{4000};
+  // HA with authentication: what this nimbus connects to the others with
+  // (it copies plugins and state to them): the client keys of --config,
+  // gale.tls.cert/key (tls) or gale.auth.user and its token (token), the
+  // cluster's node identity in the files `gale auth init` writes.
+  rpc::ClientAuth peer_auth;
 
   // Parses argv (argv[0] is skipped). `self_exe` is where this program
   // lives, for the default --gale-bin (`gale` next to it). Errors are one

@@ -254,7 +254,7 @@ bool NimbusHandler::Allowed(rpc::Role role, Op op) {
   switch (role) {
     case Role::kAdmin: return true;
     case Role::kSubmitter: return op != Op::kDaemon;
-    case Role::kNode: return op == Op::kDaemon || op == Op::kRead;
+    case Role::kNode: return op == Op::kDaemon || op == Op::kRead || op == Op::kReplicate;
     case Role::kReader: return op == Op::kRead;
     case Role::kNone: break;
   }
@@ -319,19 +319,19 @@ void NimbusHandler::authenticate(const std::string& user, const std::string& tok
 // ------------------------------------------------------------------ calls
 
 void NimbusHandler::beginPluginUpload(std::string& out, const std::string& sha256, int64_t size) {
-  Require(Op::kUpload, "upload plugins");
+  Require(UploadOp(), "upload plugins");
   auto r = lead_.plugins().Begin(sha256, size, SystemClock::Get().Now());
   ThrowUpload(r.status());
   out = *r;
 }
 
 void NimbusHandler::uploadPluginChunk(const std::string& upload_id, const std::string& chunk) {
-  Require(Op::kUpload, "upload plugins");
+  Require(UploadOp(), "upload plugins");
   ThrowUpload(lead_.plugins().Append(upload_id, chunk, SystemClock::Get().Now()));
 }
 
 void NimbusHandler::finishPluginUpload(const std::string& upload_id) {
-  Require(Op::kUpload, "upload plugins");
+  Require(UploadOp(), "upload plugins");
   auto sha = lead_.plugins().Finish(upload_id);
   ThrowUpload(sha.status());
   lead_.PluginStored(*sha);

@@ -78,8 +78,10 @@ class NimbusHandler final : public thrift::NimbusIf {
 
   // What a call needs: kRead (list, info, statistics), kUpload (plugins),
   // kSubmit, kModify (kill, activate, deactivate, rebalance: a submitter's
-  // own topologies only), kDaemon (supervisors' and workers' calls).
-  enum class Op { kRead, kUpload, kSubmit, kModify, kDaemon };
+  // own topologies only), kDaemon (supervisors' and workers' calls),
+  // kReplicate (HA: the leader copying plugins to a follower; the upload
+  // calls on a nimbus that does not lead).
+  enum class Op { kRead, kUpload, kSubmit, kModify, kDaemon, kReplicate };
   // Whether `role` may make calls of kind `op` (ownership aside).
   static bool Allowed(rpc::Role role, Op op);
 
@@ -88,6 +90,9 @@ class NimbusHandler final : public thrift::NimbusIf {
   // connection's identity may do `what` (e.g. "kill topology 'wc'").
   void Require(Op op, const std::string& what, const std::string& topology = "");
   const rpc::Identity& Who();
+  // kUpload on the leader (and a single nimbus); kReplicate on a follower,
+  // which only the leader's copies need to reach.
+  Op UploadOp() { return lead_.Leader() ? Op::kUpload : Op::kReplicate; }
 
   // The leading Nimbus, kept for the call; throws the "not the leader"
   // error (a TApplicationException to the client) when this nimbus follows.

@@ -490,9 +490,20 @@ TEST_CASE("A bolt that crashes its worker on a poison tuple: restarts and the de
 // The nimbus (its index) that leads now; -1 when none answers as leader.
 // `zk_servers` ZooKeeper servers and a cluster of `nimbuses` nimbuses on
 // them.
+// With `keys` (a `gale auth init` folder), nimbuses and supervisors read its
+// cluster.yaml and `gale` runs as its user root.
 struct HaCluster {
-  HaCluster(int zk_servers, int supervisors, int slots, int nimbuses)
-      : zk(zk_servers), cluster(supervisors, slots, {"--zookeeper", zk.servers()}, nimbuses) {}
+  HaCluster(int zk_servers, int supervisors, int slots, int nimbuses, const std::string& keys = "")
+      : zk(zk_servers),
+        cluster(supervisors, slots, WithConfig({"--zookeeper", zk.servers()}, keys), nimbuses,
+                WithConfig({}, keys),
+                keys.empty() ? std::vector<std::string>{}
+                             : std::vector<std::string>{"--auth", keys + "/root.yaml"}) {}
+  static std::vector<std::string> WithConfig(std::vector<std::string> args,
+                                             const std::string& keys) {
+    if (!keys.empty()) args.insert(args.end(), {"--config", keys + "/cluster.yaml"});
+    return args;
+  }
   std::string Logs() const { return zk.Logs() + cluster.Logs(); }
   ZooKeeper zk;
   TestCluster cluster;
@@ -684,6 +695,76 @@ TEST_CASE(
     }
     CHECK(cluster.Gale({"kill", name, "--wait", "0"}).exit_code == 0);
     cluster.RestartNimbus(static_cast<size_t>(leader));
+  }
+}
+
+TEST_CASE(
+    "HA with authentication: the nimbuses copy plugins to each other with the cluster's keys and "
+    "a follower takes over",
+    "[integration][faults][ha][auth]") {
+  std::string mode;
+  SECTION("mutual TLS") { mode = "tls"; }
+  SECTION("tokens") { mode = "token"; }
+  TempDir keys_dir;
+  const std::string keys = keys_dir.path() + "/keys";
+  {
+    auto init = RunProcess(
+        {BinDir() + "/gale", "auth", "init", keys, "--mode", mode, "--user", "root:admin"},
+        seconds(30));
+    INFO(init.out << init.err);
+    REQUIRE(init.exit_code == 0);
+  }
+  HaCluster ha(1, 1, 2, 2, keys);
+  INFO(ha.Logs());
+  TestCluster& cluster = ha.cluster;
+  // Who leads, as `gale list` (authenticated) says.
+  auto leads = [&](size_t i) {
+    const std::string list = cluster.Gale({"list"}).out;
+    return list.find("127.0.0.1:" + std::to_string(cluster.nimbus_port(i)) + " leader") !=
+           std::string::npos;
+  };
+  REQUIRE(leads(0));
+  const std::string file =
+      cluster.dir().Write("wc.yaml", "name: wc\nincludes: [ { file: " + SourceDir() +
+                                         "/topologies/wordcount/wordcount.yaml } ]\n");
+  {
+    auto submitted = cluster.Gale({"submit", file});
+    INFO(submitted.out << submitted.err);
+    REQUIRE(submitted.exit_code == 0);
+  }
+  // The submit returned once the follower had the plugins: the leader
+  // copied them as the node identity, which a follower takes.
+  const std::set<std::string> plugins = NimbusPlugins(cluster, 0);
+  REQUIRE(!plugins.empty());
+  CHECK(NimbusPlugins(cluster, 1) == plugins);
+  auto reporting = [&] {
+    const std::string info = cluster.Gale({"info", "wc"}).out;
+    return info.find("ACTIVE") != std::string::npos &&
+           info.find("no heartbeat yet") == std::string::npos &&
+           info.find("report") != std::string::npos;
+  };
+  REQUIRE(WaitFor(reporting, seconds(60)));
+  const std::set<pid_t> workers = WorkerPids(cluster);
+
+  // The leader dies: the follower leads, and the supervisor and the
+  // workers, authenticated, report to it.
+  cluster.nimbus_daemon(0).Kill(SIGKILL);
+  const auto killed = Clock::now();
+  REQUIRE(WaitFor([&] { return leads(1); }, seconds(60)));
+  Measure("HA with " + mode + ": a new leader nimbus answers after the leader's SIGKILL",
+          Since(killed));
+  CHECK(WaitFor(reporting, seconds(30)));
+  CHECK(WorkerPids(cluster) == workers);
+
+  // The old leader comes back without its plugins: it fetches them from
+  // the new leader, authenticated too.
+  std::filesystem::remove_all(cluster.dir().path() + "/nimbus/plugins");
+  cluster.RestartNimbus(0);
+  CHECK(WaitFor([&] { return NimbusPlugins(cluster, 0) == plugins; }, seconds(30)));
+  for (size_t i = 0; i < cluster.nimbus_count(); ++i) {
+    const std::string log = ReadFile(cluster.dir().path() + "/" +
+                                     (i == 0 ? std::string("nimbus") : "nimbus2") + ".log");
+    CHECK(log.find("refused from") == std::string::npos);
   }
 }
 

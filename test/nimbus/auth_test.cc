@@ -60,19 +60,22 @@ TEST_CASE("Tokens and roles files are read, and bad lines name the file and line
 TEST_CASE("Each role may make exactly its calls", "[nimbus][auth]") {
   struct Row {
     Role role;
-    bool read, upload, submit, modify, daemon;
+    bool read, upload, submit, modify, daemon, replicate;
   };
-  for (const Row& r : {Row{Role::kAdmin, true, true, true, true, true},
-                       Row{Role::kSubmitter, true, true, true, true, false},
-                       Row{Role::kReader, true, false, false, false, false},
-                       Row{Role::kNode, true, false, false, false, true},
-                       Row{Role::kNone, false, false, false, false, false}}) {
+  // A node (another nimbus, with the cluster's keys) may copy plugins to a
+  // follower, not upload them to the leader.
+  for (const Row& r : {Row{Role::kAdmin, true, true, true, true, true, true},
+                       Row{Role::kSubmitter, true, true, true, true, false, true},
+                       Row{Role::kReader, true, false, false, false, false, false},
+                       Row{Role::kNode, true, false, false, false, true, true},
+                       Row{Role::kNone, false, false, false, false, false, false}}) {
     CAPTURE(rpc::RoleName(r.role));
     CHECK(NimbusHandler::Allowed(r.role, Op::kRead) == r.read);
     CHECK(NimbusHandler::Allowed(r.role, Op::kUpload) == r.upload);
     CHECK(NimbusHandler::Allowed(r.role, Op::kSubmit) == r.submit);
     CHECK(NimbusHandler::Allowed(r.role, Op::kModify) == r.modify);
     CHECK(NimbusHandler::Allowed(r.role, Op::kDaemon) == r.daemon);
+    CHECK(NimbusHandler::Allowed(r.role, Op::kReplicate) == r.replicate);
   }
 }
 

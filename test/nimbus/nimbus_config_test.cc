@@ -282,16 +282,39 @@ TEST_CASE("HA options: ZooKeeper servers, root and session timeout are checked a
       ErrorOf(Parse({"--state-dir", "/tmp/x", "--config",
                      dir.Write("t.yaml", "nimbus.zookeeper.session.timeout.ms: 10\n")})),
       Catch::Contains("nimbus.zookeeper.session.timeout.ms") && Catch::Contains("1000 to 120000"));
-  // HA and authentication do not go together yet: said at start, not at
-  // the first submit.
+  // HA with authentication: the nimbuses call each other with the
+  // config's client keys, the node certificate (tls) or user and token
+  // (token); one that lacks them is told at start, not at the first submit.
   const std::string ca = dir.Write("ca.pem", "x"), cert = dir.Write("c.pem", "x"),
-                    key = dir.Write("k.pem", "x"), roles = dir.Write("roles", "");
-  CHECK_THAT(
-      ErrorOf(Parse({"--state-dir", "/tmp/x", "--zookeeper", "zk1:2181", "--config",
-                     dir.Write("tls.yaml", "gale.auth.mode: tls\ngale.tls.ca: " + ca +
-                                               "\ngale.tls.cert: " + cert + "\ngale.tls.key: " +
-                                               key + "\ngale.auth.roles: " + roles + "\n")})),
-      Catch::Contains("does not work with gale.auth.mode tls yet"));
+                    key = dir.Write("k.pem", "x"), roles = dir.Write("roles", ""),
+                    tokens = dir.Write("tokens", "");
+  auto tls =
+      Parse({"--state-dir", "/tmp/x", "--zookeeper", "zk1:2181", "--config",
+             dir.Write("tls.yaml", "gale.auth.mode: tls\ngale.tls.ca: " + ca +
+                                       "\ngale.tls.cert: " + cert + "\ngale.tls.key: " + key +
+                                       "\ngale.auth.roles: " + roles + "\n")});
+  REQUIRE(tls.ok());
+  CHECK(tls->peer_auth.mode == rpc::AuthMode::kTls);
+  CHECK(tls->peer_auth.cert == cert);
+  CHECK(tls->peer_auth.key == key);
+  const std::string token_keys = "gale.auth.mode: token\ngale.tls.ca: " + ca +
+                                 "\ngale.tls.cert: " + cert + "\ngale.tls.key: " + key +
+                                 "\ngale.auth.tokens: " + tokens + "\n";
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--zookeeper", "zk1:2181", "--config",
+                            dir.Write("token.yaml", token_keys)})),
+             Catch::Contains("with nimbus.zookeeper.servers (HA) and gale.auth.mode token, the "
+                             "nimbuses call each other as clients") &&
+                 Catch::Contains("needs 'gale.auth.user' and 'gale.auth.token'"));
+  auto token = Parse({"--state-dir", "/tmp/x", "--zookeeper", "zk1:2181", "--config",
+                      dir.Write("node.yaml", token_keys + "gale.auth.user: node\ngale.auth.token: "
+                                                          "0123456789abcdef\n")});
+  REQUIRE(token.ok());
+  CHECK(token->peer_auth.mode == rpc::AuthMode::kToken);
+  CHECK(token->peer_auth.user == "node");
+  // One nimbus needs no client keys.
+  auto one = Parse({"--state-dir", "/tmp/x", "--config", dir.path() + "/token.yaml"});
+  REQUIRE(one.ok());
+  CHECK(one->peer_auth.mode == rpc::AuthMode::kNone);
 }
 
 TEST_CASE("Nimbus's auth keys are checked at start", "[nimbus][auth]") {

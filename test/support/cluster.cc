@@ -201,11 +201,12 @@ TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> su
 }
 
 TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> nimbus_args,
-                         int nimbuses)
-    : nimbus_args_(std::move(nimbus_args)) {
+                         int nimbuses, const std::vector<std::string>& supervisor_args,
+                         std::vector<std::string> gale_args)
+    : nimbus_args_(std::move(nimbus_args)), gale_args_(std::move(gale_args)) {
   for (int i = 0; i < nimbuses; ++i) nimbus_ports_.push_back(FreePort());
   for (size_t i = 0; i < nimbus_ports_.size(); ++i) StartNimbus(i);
-  StartSupervisors(supervisors, slots, {});
+  StartSupervisors(supervisors, slots, supervisor_args);
 }
 
 void TestCluster::StartSupervisors(int supervisors, int slots,

@@ -64,8 +64,11 @@ class TestCluster {
   // HA: `nimbuses` nimbuses (the first started first, so it leads), each
   // with its own port, state directory and log (nimbus.log, nimbus2.log,
   // ...), all with `nimbus_args` (which name the ZooKeeper servers);
-  // supervisors and Gale() get every nimbus as seeds.
-  TestCluster(int supervisors, int slots, std::vector<std::string> nimbus_args, int nimbuses);
+  // supervisors and Gale() get every nimbus as seeds, and
+  // `supervisor_args` and `gale_args` as above.
+  TestCluster(int supervisors, int slots, std::vector<std::string> nimbus_args, int nimbuses,
+              const std::vector<std::string>& supervisor_args = {},
+              std::vector<std::string> gale_args = {});
   ~TestCluster();
 
   // The workers running now, found in /proc by their --plugin-dir, which
