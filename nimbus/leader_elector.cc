@@ -1,10 +1,13 @@
 #include "nimbus/leader_elector.h"
 
 #include "core/common/logging.h"
+#include "nimbus/stored.h"
 #include "nimbus/zk.h"
 #include "thrift/client.h"
 
 #include <algorithm>
+#include <fstream>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -24,12 +27,14 @@ int64_t UnixSecs() { return UnixMillis() / 1000; }
 // again, rather than each caller undoing its change.
 class ZkMetaStore final : public MetaStore {
  public:
+  using Share = std::function<Status(const std::string&, const std::string&)>;
   ZkMetaStore(std::shared_ptr<ZkSession> zk, std::string root, std::string fence,
-              std::function<void(const std::string&)> failed)
+              std::function<void(const std::string&)> failed, Share share)
       : zk_(std::move(zk)),
         root_(std::move(root)),
         fence_(std::move(fence)),
-        failed_(std::move(failed)) {}
+        failed_(std::move(failed)),
+        share_(std::move(share)) {}
   std::string Describe() const override { return "ZooKeeper " + zk_->servers() + " " + root_; }
   bool shared() const override { return true; }
   Status Put(const std::string& key, const std::string& bytes) override {
@@ -55,6 +60,9 @@ class ZkMetaStore final : public MetaStore {
     if (s.ok()) s = zk_->Delete(root_ + "/" + key, fence_);
     return s.ok() ? "moved aside to " + aside : "could not move it aside: " + s.message();
   }
+  Status ShareStateFile(const std::string& ns, const std::string& path) override {
+    return share_(ns, path);
+  }
 
  private:
   Status Checked(Status s) {
@@ -64,6 +72,7 @@ class ZkMetaStore final : public MetaStore {
   std::shared_ptr<ZkSession> zk_;
   std::string root_, fence_;
   std::function<void(const std::string&)> failed_;
+  Share share_;
 };
 
 // A leading Nimbus with the store it writes to (the store must outlive it).
@@ -88,6 +97,7 @@ LeaderElector::LeaderElector(HaOptions ha, NimbusOptions options, const Clock& c
       options_(std::move(options)),
       clock_(clock),
       plugins_(plugins),
+      state_copies_(options_.state_dir),
       started_unix_(UnixSecs()) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -222,6 +232,7 @@ void LeaderElector::Step(bool refresh) {
   if (now >= next_sync_) {
     next_sync_ = now + seconds(10);
     SyncPlugins(zk, Others());
+    if (!Leader()) PruneStateCopies(*zk);
   }
 }
 
@@ -293,15 +304,17 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
   const auto began = std::chrono::steady_clock::now();
   auto health = std::make_shared<WriteHealth>();
   auto leading = std::make_shared<Leading>(
-      std::make_unique<ZkMetaStore>(zk, ha_.root, node,
-                                    [health, wakeup = wakeup_](const std::string& why) {
-                                      {
-                                        std::lock_guard lock(health->mu);
-                                        if (health->why.empty()) health->why = why;
-                                      }
-                                      health->failed = true;
-                                      wakeup->Signal();
-                                    }),
+      std::make_unique<ZkMetaStore>(
+          zk, ha_.root, node,
+          [health, wakeup = wakeup_](const std::string& why) {
+            {
+              std::lock_guard lock(health->mu);
+              if (health->why.empty()) health->why = why;
+            }
+            health->failed = true;
+            wakeup->Signal();
+          },
+          [this](const std::string& ns, const std::string& path) { return CopyState(ns, path); }),
       options_, clock_, plugins_);
   if (Status s = leading->nimbus.Recover(); !s.ok()) {
     GALE_LOG(kError) << "elected, but cannot read the cluster's state (trying again): "
@@ -402,50 +415,99 @@ void LeaderElector::PluginStored(const std::string& sha256) {
   }
 }
 
-Status LeaderElector::Replicate(const std::vector<std::string>& sha256s) {
-  if (sha256s.empty()) return Status::Ok();
+Status LeaderElector::ToEachOther(const std::string& what, const std::string& skipped,
+                                  const std::function<Status(rpc::NimbusConnection&)>& copy) {
   for (const Member& m : Others()) {
     const rpc::HostPort at{m.host, m.port};
     auto conn = rpc::NimbusConnection::Connect(at, seconds(10));
     if (!conn.ok()) {
-      // Gone, or going: it fetches the plugins from the index when back.
-      GALE_LOG(kWarn) << "plugins not copied to nimbus " << at.ToString() << " (it fetches them "
-                      << "when it answers again): " << conn.status().message();
+      GALE_LOG(kWarn) << what << " not copied to nimbus " << at.ToString() << " (" << skipped
+                      << "): " << conn.status().message();
       continue;
     }
-    for (const std::string& sha : sha256s) {
-      bool has = false;
-      Status s = (*conn)->Call([&](thrift::NimbusClient& c) { has = c.hasPlugin(sha); });
-      std::string upload;
-      if (s.ok() && !has) {
-        const auto size = plugins_.Size(sha);
-        s = size.status();
-        if (s.ok()) {
-          s = (*conn)->Call(
-              [&](thrift::NimbusClient& c) { c.beginPluginUpload(upload, sha, *size); });
-        }
-        for (int64_t offset = 0; s.ok() && !upload.empty() && offset < *size;) {
-          auto chunk =
-              plugins_.Read(sha, offset, static_cast<int32_t>(PluginStore::kMaxChunkBytes));
-          s = chunk.status();
-          if (!s.ok()) break;
-          s = (*conn)->Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(upload, *chunk); });
-          offset += static_cast<int64_t>(chunk->size());
-        }
-        if (s.ok() && !upload.empty()) {
-          s = (*conn)->Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(upload); });
-        }
-      }
-      if (!s.ok()) {
-        return Status::Unavailable("cannot copy plugin " + sha + " to nimbus " + at.ToString() +
-                                   ": " + s.message());
-      }
-      if (!upload.empty()) {
-        GALE_LOG(kInfo) << "plugin " << sha << " copied to nimbus " << at.ToString();
-      }
+    if (Status s = copy(**conn); !s.ok()) {
+      return Status::Unavailable("cannot copy " + what + " to nimbus " + at.ToString() + ": " +
+                                 s.message());
     }
   }
   return Status::Ok();
+}
+
+Status LeaderElector::Replicate(const std::vector<std::string>& sha256s) {
+  if (sha256s.empty()) return Status::Ok();
+  return ToEachOther(
+      "plugins", "it fetches them when it answers again", [&](rpc::NimbusConnection& conn) {
+        for (const std::string& sha : sha256s) {
+          bool has = false;
+          Status s = conn.Call([&](thrift::NimbusClient& c) { has = c.hasPlugin(sha); });
+          std::string upload;
+          if (s.ok() && !has) {
+            const auto size = plugins_.Size(sha);
+            s = size.status();
+            if (s.ok()) {
+              s = conn.Call(
+                  [&](thrift::NimbusClient& c) { c.beginPluginUpload(upload, sha, *size); });
+            }
+            for (int64_t offset = 0; s.ok() && !upload.empty() && offset < *size;) {
+              auto chunk =
+                  plugins_.Read(sha, offset, static_cast<int32_t>(PluginStore::kMaxChunkBytes));
+              s = chunk.status();
+              if (!s.ok()) break;
+              s = conn.Call([&](thrift::NimbusClient& c) { c.uploadPluginChunk(upload, *chunk); });
+              offset += static_cast<int64_t>(chunk->size());
+            }
+            if (s.ok() && !upload.empty()) {
+              s = conn.Call([&](thrift::NimbusClient& c) { c.finishPluginUpload(upload); });
+            }
+          }
+          if (!s.ok()) return Status(s.code(), "plugin " + sha + ": " + s.message());
+          if (!upload.empty()) {
+            GALE_LOG(kInfo) << "plugin " << sha << " copied to nimbus "
+                            << conn.address().ToString();
+          }
+        }
+        return Status::Ok();
+      });
+}
+
+Status LeaderElector::CopyState(const std::string& ns, const std::string& path) {
+  return ToEachOther(
+      "state " + ns, "were it to lead, the task's worker would wait for the state",
+      [&](rpc::NimbusConnection& conn) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return Status::Internal("cannot read " + path);
+        std::string chunk(PluginStore::kMaxChunkBytes, '\0');
+        int64_t offset = 0;
+        for (bool more = true; more;) {
+          in.read(chunk.data(), static_cast<std::streamsize>(PluginStore::kMaxChunkBytes));
+          const auto got = static_cast<size_t>(in.gcount());
+          more = got == PluginStore::kMaxChunkBytes;
+          if (in.bad()) return Status::Internal("cannot read " + path);
+          const std::string piece = chunk.substr(0, got);
+          GALE_RETURN_IF_ERROR(
+              conn.Call([&](thrift::NimbusClient& c) { c.copyState(ns, offset, piece); }));
+          offset += static_cast<int64_t>(got);
+        }
+        GALE_RETURN_IF_ERROR(
+            conn.Call([&](thrift::NimbusClient& c) { c.finishStateCopy(ns, offset); }));
+        GALE_LOG(kInfo) << "state " << ns << " (" << offset << " bytes) copied to nimbus "
+                        << conn.address().ToString();
+        return Status::Ok();
+      });
+}
+
+void LeaderElector::PruneStateCopies(ZkSession& zk) {
+  auto bytes = zk.Get(ha_.root + "/state-holders");
+  if (!bytes.ok()) return;
+  std::set<std::string> held;
+  if (bytes->has_value()) {
+    auto stored = Deserialize<thrift::StoredStateHolders>(**bytes);
+    if (!stored.ok()) return;
+    for (const auto& [ns, holder] : stored->holders) {
+      if (holder.empty()) held.insert(ns);
+    }
+  }
+  state_copies_.Prune(held, std::chrono::minutes(10));
 }
 
 void LeaderElector::SyncPlugins(const std::shared_ptr<ZkSession>& zk,

@@ -23,6 +23,11 @@
 // that was away fetches what the index lists and it lacks (from the leader,
 // or when it leads, from the others).
 //
+// RocksDB state in transit (state_mover.h): a file on the leader's disk,
+// copied to every other nimbus before the leader holds it
+// (MetaStore::ShareStateFile -> CopyState); a follower drops its copies
+// that ZooKeeper's record no longer counts.
+//
 // Threading: one thread runs the election; Leadership's methods are
 // thread-safe.
 #pragma once
@@ -35,11 +40,16 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+namespace gale::rpc {
+class NimbusConnection;
+}
 
 namespace gale::nimbus {
 
@@ -69,6 +79,7 @@ class LeaderElector final : public Leadership {
   PluginStore& plugins() override { return plugins_; }
   void PluginStored(const std::string& sha256) override;
   Status Replicate(const std::vector<std::string>& sha256s) override;
+  StateFiles* state_copies() override { return &state_copies_; }
 
  private:
   struct Member {
@@ -90,12 +101,24 @@ class LeaderElector final : public Leadership {
   void Say(const std::string& state, LogLevel level);
   // Fetches the indexed plugins this nimbus lacks from `from`.
   void SyncPlugins(const std::shared_ptr<ZkSession>& zk, const std::vector<Member>& from);
+  // The leading Nimbus's MetaStore::ShareStateFile: copies the file at
+  // `path` to every other nimbus that answers (copyState).
+  Status CopyState(const std::string& ns, const std::string& path);
+  // A follower drops its copies of state that the record in ZooKeeper no
+  // longer says nimbus holds (claimed since), 10 minutes after they came.
+  void PruneStateCopies(ZkSession& zk);
+  // Runs `copy` on a connection to each other nimbus; one that cannot be
+  // reached is skipped and logged with `skipped` (what then happens).
+  // Stops at the first error of `copy`, naming the nimbus.
+  Status ToEachOther(const std::string& what, const std::string& skipped,
+                     const std::function<Status(rpc::NimbusConnection&)>& copy);
   std::vector<Member> Others();
 
   const HaOptions ha_;
   const NimbusOptions options_;
   const Clock& clock_;
   PluginStore& plugins_;
+  StateFiles state_copies_;
   const int64_t started_unix_;
 
   // Wakes the election thread: a ZooKeeper event, or the stop. Shared

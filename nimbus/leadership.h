@@ -13,6 +13,7 @@
 
 #include "nimbus/nimbus.h"
 #include "nimbus/plugin_store.h"
+#include "nimbus/state_mover.h"
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <chrono>
@@ -44,6 +45,9 @@ class Leadership {
   // nimbus (HA), so that any of them can lead with them. An error names
   // the nimbus and the plugin.
   virtual Status Replicate(const std::vector<std::string>& sha256s) = 0;
+  // HA: where this nimbus keeps the leader's copies of the RocksDB state
+  // the leader holds (copyState); nullptr for one nimbus.
+  virtual StateFiles* state_copies() { return nullptr; }
 };
 
 // One nimbus: it always leads, and its plugins are its own.

@@ -864,14 +864,35 @@ Status Nimbus::UploadState(const std::string& supervisor_id, const std::string& 
 
 Result<bool> Nimbus::FinishStateUpload(const std::string& supervisor_id, const std::string& ns,
                                        int64_t size) {
-  std::lock_guard<std::mutex> lock(mu_);
-  bool needed = false;
-  for (const auto& [id, t] : topologies_) {
-    const auto& placement = PlacementFor(t);
-    auto it = placement.find(ns);
-    needed = needed || (it != placement.end() && it->second != supervisor_id);
+  // Whether the namespace's task runs on another supervisor than the one
+  // sending it.
+  auto needed = [&] {
+    for (const auto& [id, t] : topologies_) {
+      const auto& placement = PlacementFor(t);
+      auto it = placement.find(ns);
+      if (it != placement.end() && it->second != supervisor_id) return true;
+    }
+    return false;
+  };
+  std::unique_lock<std::mutex> lock(mu_);
+  if (sharing_.count(ns)) {
+    return Status::FailedPrecondition("state " + ns +
+                                      " is being copied to the other nimbuses: finish again later");
   }
-  return state_mover_.FinishUpload(supervisor_id, ns, size, needed);
+  GALE_ASSIGN_OR_RETURN(const StateMover::Finish step,
+                        state_mover_.FinishUpload(supervisor_id, ns, size, needed()));
+  if (step != StateMover::Finish::kShare) return step == StateMover::Finish::kHeld;
+  const std::string path = state_mover_.files().PathOf(ns, ".bin");
+  sharing_.insert(ns);
+  lock.unlock();
+  // HA: every other nimbus keeps a copy before this one holds the state
+  // (with no lock held: a large snapshot takes a while). On an error the
+  // supervisor keeps it and sends it again.
+  const Status shared = store_.ShareStateFile(ns, path);
+  lock.lock();
+  sharing_.erase(ns);
+  GALE_RETURN_IF_ERROR(shared);
+  return state_mover_.Hold(supervisor_id, ns, size, needed());
 }
 
 Status Nimbus::CheckStateTask(const std::string& topology_id, const std::string& supervisor_id,

@@ -188,6 +188,9 @@ class Nimbus {
   };
   std::map<std::string, CachedPlan> plans_;  // by topology id
   StateMover state_mover_;
+  // Namespaces whose state FinishStateUpload is copying to the other
+  // nimbuses (HA), with mu_ released: one copy of each at a time.
+  std::set<std::string> sharing_;
   struct CachedPlacement {
     int64_t version = -1;
     StateMover::Placement placement;

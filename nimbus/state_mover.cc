@@ -14,13 +14,82 @@ namespace gale::nimbus {
 
 namespace fs = std::filesystem;
 
+std::string StateFiles::PathOf(const std::string& ns, const char* ext) const {
+  return dir_ + "/" + Sha256Hex(ns) + ext;
+}
+
+Status StateFiles::Append(const std::string& ns, int64_t offset, const std::string& chunk) {
+  const std::string part = PathOf(ns, ".part");
+  std::error_code ec;
+  if (offset == 0) {
+    fs::create_directories(dir_, ec);
+    if (ec) return Status::Internal("cannot create '" + dir_ + "': " + ec.message());
+  }
+  const auto size = offset == 0 ? 0 : static_cast<int64_t>(fs::file_size(part, ec));
+  if (ec || size != offset) {
+    return Status::FailedPrecondition(
+        "state " + ns + ": upload at offset " + std::to_string(offset) + ", but " +
+        std::to_string(ec ? 0 : size) + " bytes arrived: start again from 0");
+  }
+  std::ofstream out(part, std::ios::binary | (offset == 0 ? std::ios::trunc : std::ios::app));
+  out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  out.close();
+  if (!out) return Status::Internal("cannot write " + part);
+  return Status::Ok();
+}
+
+Status StateFiles::Keep(const std::string& ns, int64_t size) {
+  const std::string part = PathOf(ns, ".part");
+  std::error_code ec;
+  const auto got = static_cast<int64_t>(fs::file_size(part, ec));
+  if (ec || got != size) {
+    fs::remove(part, ec);
+    return Status::FailedPrecondition("state " + ns + ": " + std::to_string(size) +
+                                      " bytes sent, " + std::to_string(ec ? 0 : got) +
+                                      " arrived: start again from 0");
+  }
+  // Durable before anyone is told: once the record says nimbus holds it,
+  // the supervisor empties its copy.
+  if (Status s = SyncPath(part); !s.ok())
+    return Status::Internal("cannot keep state " + ns + ": " + s.message());
+  fs::rename(part, PathOf(ns, ".bin"), ec);
+  if (ec) return Status::Internal("cannot keep state " + ns + ": " + ec.message());
+  if (Status s = SyncPath(dir_); !s.ok())
+    return Status::Internal("cannot keep state " + ns + ": " + s.message());
+  return Status::Ok();
+}
+
+void StateFiles::Drop(const std::string& ns) {
+  std::error_code ec;
+  fs::remove(PathOf(ns, ".bin"), ec);
+  fs::remove(PathOf(ns, ".part"), ec);
+}
+
+void StateFiles::Prune(const std::set<std::string>& held, std::chrono::seconds age) {
+  std::set<std::string> keep;
+  for (const std::string& ns : held) keep.insert(Sha256Hex(ns));
+  const auto before = fs::file_time_type::clock::now() - age;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().stem().string();
+    std::error_code time_ec;
+    const auto written = fs::last_write_time(e.path(), time_ec);
+    if (keep.count(name) || time_ec || written > before) continue;
+    std::error_code remove_ec;
+    if (fs::remove(e.path(), remove_ec)) {
+      GALE_LOG(kInfo) << "removed " << e.path().string()
+                      << ": a copy of state nimbus holds no more";
+    }
+  }
+}
+
 StateMover::StateMover(std::string state_dir, MetaStore& store)
-    : moves_dir_(std::move(state_dir) + "/state-moves"), store_(store) {}
+    : files_(state_dir), store_(store) {}
 
 Status StateMover::Recover() {
   std::error_code ec;
-  fs::create_directories(moves_dir_, ec);
-  if (ec) return Status::Internal("cannot create '" + moves_dir_ + "': " + ec.message());
+  fs::create_directories(files_.dir(), ec);
+  if (ec) return Status::Internal("cannot create '" + files_.dir() + "': " + ec.message());
   GALE_ASSIGN_OR_RETURN(const std::optional<std::string> bytes, store_.Get("state-holders"));
   if (!bytes) return Status::Ok();
   auto stored = Deserialize<thrift::StoredStateHolders>(*bytes);
@@ -36,6 +105,15 @@ Status StateMover::Recover() {
   for (const std::string& ns : stored->not_run) {
     if (holders_.count(ns)) not_run_.insert(ns);
   }
+  for (const auto& [ns, holder] : holders_) {
+    if (holder.empty() && !fs::exists(files_.PathOf(ns, ".bin"), ec)) {
+      // HA: this nimbus was away when the leader before it took the state
+      // (and copied it to the nimbuses it reached).
+      GALE_LOG(kError) << "state " << ns << " is held by nimbus, but " << files_.dir()
+                       << " has no copy of it (this nimbus was away when it was taken): its "
+                          "task's worker waits for it (topology.state.rocksdb.move.wait.secs)";
+    }
+  }
   return Status::Ok();
 }
 
@@ -46,10 +124,6 @@ Status StateMover::Save() {
   Status s = store_.Put("state-holders", Serialize(stored));
   unsaved_ = !s.ok();
   return s;
-}
-
-std::string StateMover::BlobPath(const std::string& ns, const char* ext) const {
-  return moves_dir_ + "/" + Sha256Hex(ns) + ext;
 }
 
 void StateMover::ForEachTask(const plan::TopologyPlan& plan, const std::string& topology_id,
@@ -147,9 +221,7 @@ void StateMover::Forget(const std::string& topology_id) {
   const std::string prefix = topology_id + "/";
   for (auto it = holders_.lower_bound(prefix);
        it != holders_.end() && it->first.starts_with(prefix);) {
-    std::error_code ec;
-    fs::remove(BlobPath(it->first, ".bin"), ec);
-    fs::remove(BlobPath(it->first, ".part"), ec);
+    files_.Drop(it->first);
     taken_from_.erase(it->first);
     not_run_.erase(it->first);
     it = holders_.erase(it);
@@ -182,57 +254,47 @@ Status StateMover::Upload(const std::string& supervisor, const std::string& ns, 
   if (HolderOf(ns) != supervisor) {
     return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
   }
-  const std::string part = BlobPath(ns, ".part");
-  std::error_code ec;
-  const auto size = offset == 0 ? 0 : static_cast<int64_t>(fs::file_size(part, ec));
-  if (ec || size != offset) {
-    return Status::FailedPrecondition("state " + ns + ": upload at offset " +
-                                      std::to_string(offset) + ", but " + std::to_string(size) +
-                                      " bytes arrived: start again from 0");
-  }
-  std::ofstream out(part, std::ios::binary | (offset == 0 ? std::ios::trunc : std::ios::app));
-  out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-  out.close();
-  if (!out) return Status::Internal("cannot write " + part);
-  return Status::Ok();
+  return files_.Append(ns, offset, chunk);
 }
 
-Result<bool> StateMover::FinishUpload(const std::string& supervisor, const std::string& ns,
-                                      int64_t size, bool needed) {
+Result<StateMover::Finish> StateMover::FinishUpload(const std::string& supervisor,
+                                                    const std::string& ns, int64_t size,
+                                                    bool needed) {
   if (auto from = taken_from_.find(ns);
       from != taken_from_.end() && from->second == supervisor && HolderOf(ns) == "") {
-    return true;  // taken before: the supervisor did not hear the answer
+    return Finish::kHeld;  // taken before: the supervisor did not hear the answer
   }
   if (HolderOf(ns) != supervisor) {
     return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
   }
-  const std::string part = BlobPath(ns, ".part");
-  std::error_code ec;
   if (!needed) {
-    fs::remove(part, ec);
+    files_.Drop(ns);
+    return Finish::kNotNeeded;
+  }
+  // The file on disk first, then the record (Hold): after a crash (of
+  // nimbus or of its machine) between the two the supervisor still holds
+  // it and sends it again; once the record says nimbus holds it, the
+  // supervisor empties its copy, so nimbus's must be durable by then.
+  GALE_RETURN_IF_ERROR(files_.Keep(ns, size));
+  return Finish::kShare;
+}
+
+Result<bool> StateMover::Hold(const std::string& supervisor, const std::string& ns, int64_t size,
+                              bool needed) {
+  if (auto from = taken_from_.find(ns);
+      from != taken_from_.end() && from->second == supervisor && HolderOf(ns) == "") {
+    return true;  // a second finish of the same upload got here first
+  }
+  if (HolderOf(ns) != supervisor) {
+    return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
+  }
+  if (!needed) {
+    files_.Drop(ns);
     return false;
   }
-  const auto got = static_cast<int64_t>(fs::file_size(part, ec));
-  if (ec || got != size) {
-    fs::remove(part, ec);
-    return Status::FailedPrecondition("state " + ns + ": " + std::to_string(size) +
-                                      " bytes sent, " + std::to_string(ec ? 0 : got) +
-                                      " arrived: start again from 0");
-  }
-  // The file on disk first, then the record: after a crash (of nimbus or of
-  // its machine) between the two the supervisor still holds it and sends it
-  // again; once the record says nimbus holds it, the supervisor empties its
-  // copy, so nimbus's must be durable by then.
-  if (Status s = SyncPath(part); !s.ok())
-    return Status::Internal("cannot keep state " + ns + ": " + s.message());
-  fs::rename(part, BlobPath(ns, ".bin"), ec);
-  if (ec) return Status::Internal("cannot keep state " + ns + ": " + ec.message());
-  if (Status s = SyncPath(moves_dir_); !s.ok())
-    return Status::Internal("cannot keep state " + ns + ": " + s.message());
-  const std::string before = holders_[ns];
   holders_[ns] = "";
   if (Status s = Save(); !s.ok()) {
-    holders_[ns] = before;
+    holders_[ns] = supervisor;
     return s;
   }
   taken_from_[ns] = supervisor;
@@ -255,7 +317,7 @@ thrift::StateChunk StateMover::Read(const std::string& supervisor, const std::st
                                 : ", which nimbus does not hear from");
     return out;
   }
-  const std::string path = BlobPath(ns, ".bin");
+  const std::string path = files_.PathOf(ns, ".bin");
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   const auto size = static_cast<int64_t>(fs::file_size(path, ec));
@@ -295,7 +357,7 @@ Status StateMover::Claim(const std::string& supervisor, const std::string& ns) {
   }
   taken_from_.erase(ns);
   std::error_code ec;
-  fs::remove(BlobPath(ns, ".bin"), ec);
+  fs::remove(files_.PathOf(ns, ".bin"), ec);
   GALE_LOG(kInfo) << "state " << ns << " is on supervisor " << supervisor << " now"
                   << (before.empty() || before == "?"
                           ? ""

@@ -9,7 +9,8 @@
 //   1. the holder's supervisor finds the namespace among its exports, waits
 //      until no worker of its own has the database open, sends a snapshot
 //      and, once nimbus took it, empties its copy: nimbus holds it (a file
-//      in its state directory);
+//      in its state directory; with HA nimbus, copied to the other
+//      nimbuses before nimbus takes it: MetaStore::ShareStateFile);
 //   2. the worker that runs the task on its new supervisor fetches the
 //      snapshot before its tasks start, imports it and claims it: that
 //      supervisor holds it.
@@ -29,6 +30,7 @@
 #include "nimbus/meta_store.h"
 #include "thrift/gen-cpp/gale_types.h"
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -37,6 +39,36 @@
 #include <vector>
 
 namespace gale::nimbus {
+
+// The RocksDB state nimbus keeps while it moves: in
+// <state_dir>/state-moves, one file per namespace named by the namespace's
+// SHA-256. A snapshot (from its holder, or in HA the leader's copy on a
+// follower) is written in order from offset 0 into NAME.part and kept,
+// synced and renamed to NAME.bin, once whole.
+//
+// Threading: calls for different namespaces may run at once; the caller
+// keeps one namespace's calls apart (StateMover: Nimbus's mutex; a
+// follower: only the leader copies to it).
+class StateFiles {
+ public:
+  explicit StateFiles(const std::string& state_dir) : dir_(state_dir + "/state-moves") {}
+  const std::string& dir() const { return dir_; }
+  // `ext`: ".part" or ".bin".
+  std::string PathOf(const std::string& ns, const char* ext) const;
+  // Writes `chunk` at `offset` of NAME.part (offset 0 starts it again); an
+  // offset other than what arrived so far is refused.
+  Status Append(const std::string& ns, int64_t offset, const std::string& chunk);
+  // NAME.part, which must hold `size` bytes (else it is dropped and the
+  // error says so), synced and renamed to NAME.bin, its folder synced.
+  Status Keep(const std::string& ns, int64_t size);
+  void Drop(const std::string& ns);
+  // Removes the files of the namespaces not in `held` (by name) written
+  // more than `age` ago: a follower's copies of state claimed since.
+  void Prune(const std::set<std::string>& held, std::chrono::seconds age);
+
+ private:
+  std::string dir_;
+};
 
 class StateMover {
  public:
@@ -94,13 +126,22 @@ class StateMover {
   // From the holder: its snapshot, in order from offset 0.
   Status Upload(const std::string& supervisor, const std::string& ns, int64_t offset,
                 const std::string& chunk);
-  // `needed`: the task still runs elsewhere. True when nimbus holds the
-  // state from now on (the file synced to disk first); false when it was not
-  // needed (the upload is dropped). Asked again by the same supervisor after
-  // nimbus took it (its answer was lost), it answers true again, so that the
-  // supervisor empties its stale copy.
-  Result<bool> FinishUpload(const std::string& supervisor, const std::string& ns, int64_t size,
-                            bool needed);
+  // The upload is whole. `needed`: the task still runs elsewhere.
+  //   kHeld: nimbus holds it already (asked again by the same supervisor
+  //     after nimbus took it: its answer was lost), so that the supervisor
+  //     empties its stale copy;
+  //   kNotNeeded: the upload is dropped;
+  //   kShare: the snapshot is kept on disk (files().PathOf(ns, ".bin"),
+  //     synced), the supervisor still its holder: HA copies it to the
+  //     other nimbuses (MetaStore::ShareStateFile), then Hold.
+  enum class Finish { kHeld, kNotNeeded, kShare };
+  Result<Finish> FinishUpload(const std::string& supervisor, const std::string& ns, int64_t size,
+                              bool needed);
+  // After kShare: true when nimbus holds the state from now on (the record
+  // saved); false when it is not needed any more (the copy dropped).
+  Result<bool> Hold(const std::string& supervisor, const std::string& ns, int64_t size,
+                    bool needed);
+  const StateFiles& files() const { return files_; }
 
   // For the task's supervisor (the caller checked that it runs it).
   thrift::StateChunk Read(const std::string& supervisor, const std::string& ns, int64_t offset,
@@ -112,10 +153,9 @@ class StateMover {
   static void ForEachTask(const plan::TopologyPlan& plan, const std::string& topology_id,
                           const thrift::Assignment& a,
                           const std::function<void(const std::string&, int)>& f);
-  std::string BlobPath(const std::string& ns, const char* ext) const;
   Status Save();
 
-  const std::string moves_dir_;
+  StateFiles files_;
   MetaStore& store_;
   std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
   // The supervisor each namespace nimbus holds came from (since this start).

@@ -489,6 +489,27 @@ void NimbusHandler::claimState(const std::string& topology_id, const std::string
       N().ClaimState(topology_id, supervisor_id, assignment_version, state_namespace));
 }
 
+StateFiles& NimbusHandler::StateCopies() {
+  StateFiles* files = lead_.state_copies();
+  if (!files || lead_.Leader()) {
+    Throw<thrift::IllegalStateException>(
+        "this nimbus leads (or is the only one): only the other nimbuses of an HA cluster take "
+        "copies of state");
+  }
+  return *files;
+}
+
+void NimbusHandler::copyState(const std::string& state_namespace, int64_t offset,
+                              const std::string& chunk) {
+  Require(Op::kDaemon, "copy state between nimbuses");
+  ThrowNotAliveOrState(StateCopies().Append(state_namespace, offset, chunk));
+}
+
+void NimbusHandler::finishStateCopy(const std::string& state_namespace, int64_t size) {
+  Require(Op::kDaemon, "copy state between nimbuses");
+  ThrowNotAliveOrState(StateCopies().Keep(state_namespace, size));
+}
+
 void NimbusHandler::planYamlTopology(thrift::YamlTopologyPlan& out,
                                      const thrift::YamlTopologyRequest& request) {
   Require(Op::kSubmit, "submit topology file '" + request.file + "'");

@@ -68,6 +68,10 @@ class NimbusHandler final : public thrift::NimbusIf {
                   const std::string& state_namespace, int64_t offset, int32_t length) override;
   void claimState(const std::string& topology_id, const std::string& supervisor_id,
                   int64_t assignment_version, const std::string& state_namespace) override;
+  // HA: the leader's copies of state it holds, taken by a follower.
+  void copyState(const std::string& state_namespace, int64_t offset,
+                 const std::string& chunk) override;
+  void finishStateCopy(const std::string& state_namespace, int64_t size) override;
   // YAML topology files sent by clients (thrift/README.md, "Submitting a
   // YAML file"): loaded by Gale's one loader in a scratch folder.
   void planYamlTopology(thrift::YamlTopologyPlan& out,
@@ -100,6 +104,9 @@ class NimbusHandler final : public thrift::NimbusIf {
   // Copies the topology's plugins to the other nimbuses (HA) before it is
   // accepted; throws when one that answers cannot take them.
   void ReplicatePlugins(const thrift::Topology& topology);
+  // Where a follower keeps the leader's copies of state; throws
+  // IllegalStateException on a nimbus that leads or is the only one.
+  StateFiles& StateCopies();
 
   Leadership& lead_;
   std::shared_ptr<Nimbus> held_;

@@ -807,4 +807,18 @@ service Nimbus {
   void claimState(1: string topology_id, 2: string supervisor_id, 3: i64 assignment_version,
                   4: string state_namespace)
     throws (1: IllegalStateException state, 10: AuthorizationException auth),
+
+  // ---- HA, nimbus to nimbus (appended; nimbus/README.md, "High
+  // availability"): before the leader answers finishStateUpload with true,
+  // it copies the state to every other nimbus, so that a new leader has
+  // it. Only a nimbus that does not lead takes them (IllegalStateException
+  // otherwise); the node role or an admin. ----
+
+  // A chunk of the copy of `state_namespace`, in order from offset 0 (at
+  // most 4 MiB a call); offset 0 starts it again.
+  void copyState(1: string state_namespace, 2: i64 offset, 3: binary chunk)
+    throws (1: IllegalStateException state, 10: AuthorizationException auth),
+  // The copy is whole (`size` bytes, checked): kept on disk, synced.
+  void finishStateCopy(1: string state_namespace, 2: i64 size)
+    throws (1: IllegalStateException state, 10: AuthorizationException auth),
 }

@@ -2,6 +2,7 @@
 // hang and crash. Each test ends with scripts/audit-check.sh finding every
 // id at the sink. Measured recovery times are printed as "[measure]" lines
 // on stderr.
+#include "core/common/sha256.h"
 #include "test/support/cluster.h"
 #include "test/support/gale_output.h"
 #include "test/support/zookeeper.h"
@@ -696,6 +697,136 @@ TEST_CASE(
     CHECK(cluster.Gale({"kill", name, "--wait", "0"}).exit_code == 0);
     cluster.RestartNimbus(static_cast<size_t>(leader));
   }
+}
+
+// A state move caught in its middle: the test plays two supervisors (over
+// Thrift, as the nimbus-scale bench does) so that nimbus holds the state,
+// taken from one and not yet fetched by the other, when the leader dies.
+TEST_CASE(
+    "HA: RocksDB state that the leader nimbus holds while it moves is on the new leader after "
+    "the leader's SIGKILL",
+    "[integration][faults][ha]") {
+  HaCluster ha(1, 0, 1, 2);
+  INFO(ha.Logs());
+  TestCluster& cluster = ha.cluster;
+  const std::string yaml = cluster.dir().Write(
+      "st.yaml",
+      "name: st\nconfig: { topology.workers: 1, topology.state.provider: rocksdb, "
+      "topology.state.namespace: st }\nplugins: [ " +
+          LibDir() +
+          "/libwordcount.so ]\n"
+          "spouts: [ { id: sentences, className: SentenceSpout } ]\n"
+          "bolts: [ { id: count, className: StatefulWordCount } ]\n"
+          "streams: [ { from: sentences, to: count, grouping: { type: SHUFFLE } } ]\n");
+  {
+    auto r = cluster.Gale({"submit", yaml});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  auto seeds = rpc::ParseHostPorts(cluster.nimbus());
+  REQUIRE(seeds.ok());
+  // One call on the leader; REQUIREs success.
+  auto call = [&](const std::function<void(thrift::NimbusClient&)>& f) {
+    Status s;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto conn = rpc::NimbusConnection::ConnectLeader(*seeds, seconds(3));
+      s = conn.ok() ? (*conn)->Call(f) : conn.status();
+      if (s.code() != StatusCode::kUnavailable) break;
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+    INFO(s.message());
+    REQUIRE(s.ok());
+  };
+  // A supervisor's heartbeat with `ports`: the slots nimbus gives it.
+  auto beat = [&](const std::string& id, std::vector<int32_t> ports) {
+    thrift::SupervisorHeartbeat hb;
+    hb.supervisor_id = id;
+    hb.host = "127.0.0.1";
+    hb.ports = std::move(ports);
+    std::vector<thrift::SlotAssignment> slots;
+    call([&](thrift::NimbusClient& c) { c.supervisorHeartbeat(slots, hb); });
+    return slots;
+  };
+  // Supervisor a runs the task (its worker fetched its plan)...
+  std::vector<thrift::SlotAssignment> slots;
+  REQUIRE(WaitFor([&] { return !(slots = beat("a", {7001})).empty(); }, seconds(30)));
+  const std::string topology_id = slots[0].topology_id;
+  thrift::WorkerPlan plan;
+  call([&](thrift::NimbusClient& c) { c.getWorkerPlan(plan, topology_id, "a", 7001); });
+  // ... until it has no slot left and b has one: the task moves to b.
+  REQUIRE(WaitFor(
+      [&] {
+        beat("a", {});
+        return !beat("b", {7002}).empty();
+      },
+      seconds(30)));
+  std::vector<std::string> exports;
+  call([&](thrift::NimbusClient& c) { c.stateExports(exports, "a"); });
+  // The count bolt's state and the checkpoint spout's.
+  std::sort(exports.begin(), exports.end());
+  REQUIRE(exports == std::vector<std::string>{"st/$checkpointspout/index-0", "st/count/index-0"});
+  // a sends each snapshot (the count's in two chunks: more than the 4 MiB
+  // of one call) and lets go of it once told that nimbus holds it: by then
+  // the follower has its copy.
+  std::map<std::string, std::string> snapshots;
+  for (const std::string& ns : exports) {
+    std::string& snapshot = snapshots[ns];
+    snapshot.assign(ns.find("count") != std::string::npos ? (5 << 20) : 100, 'x');
+    for (size_t i = 0; i < snapshot.size(); i += 4093) {
+      snapshot[i] = static_cast<char>('a' + (i + ns.size()) % 26);
+    }
+    for (size_t at = 0; at < snapshot.size(); at += 4 << 20) {
+      call([&](thrift::NimbusClient& c) {
+        c.uploadState("a", ns, static_cast<int64_t>(at), snapshot.substr(at, 4 << 20));
+      });
+    }
+    bool taken = false;
+    call([&](thrift::NimbusClient& c) {
+      taken = c.finishStateUpload("a", ns, static_cast<int64_t>(snapshot.size()));
+    });
+    REQUIRE(taken);
+  }
+  auto copy_on = [&](const std::string& nimbus, const std::string& ns) {
+    return cluster.dir().path() + "/" + nimbus + "/state-moves/" + Sha256Hex(ns) + ".bin";
+  };
+  for (const auto& [ns, snapshot] : snapshots) CHECK(ReadFile(copy_on("nimbus2", ns)) == snapshot);
+
+  // The leader dies before b fetched them.
+  cluster.nimbus_daemon(0).Kill(SIGKILL);
+  int leader = -1;
+  NewLeader(cluster, 0, Clock::now(), &leader);
+  REQUIRE(leader == 1);
+  beat("b", {7002});
+  thrift::WorkerPlan plan_b;
+  call([&](thrift::NimbusClient& c) { c.getWorkerPlan(plan_b, topology_id, "b", 7002); });
+  std::sort(plan_b.state_imports.begin(), plan_b.state_imports.end());
+  CHECK(plan_b.state_imports == exports);
+  for (const auto& [ns, snapshot] : snapshots) {
+    std::string fetched;
+    for (;;) {
+      thrift::StateChunk chunk;
+      call([&](thrift::NimbusClient& c) {
+        c.fetchState(chunk, topology_id, "b", plan_b.assignment.version, ns,
+                     static_cast<int64_t>(fetched.size()), 4 << 20);
+      });
+      INFO(ns << ": " << chunk.message);
+      REQUIRE(chunk.status == thrift::StateFetchStatus::READY);
+      CHECK(chunk.total_size == static_cast<int64_t>(snapshot.size()));
+      if (chunk.chunk.empty()) break;
+      fetched += chunk.chunk;
+    }
+    CHECK(fetched == snapshot);
+    call([&](thrift::NimbusClient& c) {
+      c.claimState(topology_id, "b", plan_b.assignment.version, ns);
+    });
+    CHECK_FALSE(std::filesystem::exists(copy_on("nimbus2", ns)));  // b holds it now
+  }
+  // A copy goes only to a nimbus that follows.
+  auto direct = rpc::NimbusConnection::Connect({"127.0.0.1", cluster.nimbus_port(1)});
+  REQUIRE(direct.ok());
+  const Status refused =
+      (*direct)->Call([&](thrift::NimbusClient& c) { c.copyState(exports[0], 0, "x"); });
+  CHECK_THAT(refused.message(), Catch::Contains("this nimbus leads"));
 }
 
 TEST_CASE(

@@ -8,9 +8,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 namespace gale::nimbus {
 namespace {
 
+using testing::ReadFile;
 using testing::TempDir;
 
 topology::ComponentSpec Component(const std::string& id, ComponentKind kind, int parallelism) {
@@ -127,7 +130,15 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   CHECK(mover.HolderOf(ns) == "s1");  // a short upload changes nothing
   REQUIRE(mover.Upload("s1", ns, 0, "hello ").ok());
   REQUIRE(mover.Upload("s1", ns, 6, "state").ok());
-  auto taken = mover.FinishUpload("s1", ns, 11, true);
+  using Finish = StateMover::Finish;
+  auto whole = mover.FinishUpload("s1", ns, 11, true);
+  REQUIRE(whole.ok());
+  CHECK(*whole == Finish::kShare);
+  // Kept on disk, but s1 holds it until Hold (HA copies it meanwhile).
+  CHECK(ReadFile(mover.files().PathOf(ns, ".bin")) == "hello state");
+  CHECK(mover.HolderOf(ns) == "s1");
+  CHECK(mover.Read("s2", ns, 0, 100, true).status == thrift::StateFetchStatus::WAIT);
+  auto taken = mover.Hold("s1", ns, 11, true);
   REQUIRE(taken.ok());
   CHECK(*taken);
   CHECK(mover.HolderOf(ns) == "");
@@ -135,7 +146,7 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   // s1 did not hear the answer and asks again: taken, so it empties its copy.
   auto again_taken = mover.FinishUpload("s1", ns, 11, true);
   REQUIRE(again_taken.ok());
-  CHECK(*again_taken);
+  CHECK(*again_taken == Finish::kHeld);
   CHECK(mover.FinishUpload("s3", ns, 11, true).status().code() == StatusCode::kFailedPrecondition);
 
   // Nimbus restarted: it still holds it.
@@ -157,8 +168,17 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   REQUIRE(again.Upload("s1", "wc-1-100/count/4", 0, "x").ok());
   auto kept = again.FinishUpload("s1", "wc-1-100/count/4", 1, false);
   REQUIRE(kept.ok());
-  CHECK_FALSE(*kept);
+  CHECK(*kept == StateMover::Finish::kNotNeeded);
   CHECK(again.HolderOf("wc-1-100/count/4") == "s1");
+  // The same when the task comes back while the state is being copied to
+  // the other nimbuses (between FinishUpload and Hold).
+  REQUIRE(again.Upload("s1", "wc-1-100/count/4", 0, "x").ok());
+  REQUIRE(again.FinishUpload("s1", "wc-1-100/count/4", 1, true).value() == Finish::kShare);
+  auto back = again.Hold("s1", "wc-1-100/count/4", 1, false);
+  REQUIRE(back.ok());
+  CHECK_FALSE(*back);
+  CHECK(again.HolderOf("wc-1-100/count/4") == "s1");
+  CHECK_FALSE(std::filesystem::exists(again.files().PathOf("wc-1-100/count/4", ".bin")));
 
   // A topology killed: its own namespaces are forgotten, a named one kept.
   again.Assigned({{"mine/count/3", "s2"}});
@@ -211,6 +231,37 @@ TEST_CASE("State not run where it was assigned follows its task without a move",
   third.Assigned({{old, "s2"}});
   CHECK(third.HolderOf(old) == "s1");
   CHECK(third.ExportsFor("s1", {{old, "s2"}}) == std::vector<std::string>{old});
+}
+
+// HA: a follower keeps the leader's copies of the state it holds
+// (copyState), the same way nimbus keeps a supervisor's upload.
+TEST_CASE(
+    "Copies of state are written in order and kept whole and go once nimbus holds them no more",
+    "[nimbus]") {
+  TempDir dir;
+  StateFiles files(dir.path());
+  const std::string ns = "wc-1-100/count/3";
+  REQUIRE(files.Append(ns, 0, "hel").ok());
+  CHECK(files.Append(ns, 9, "x").code() == StatusCode::kFailedPrecondition);
+  REQUIRE(files.Append(ns, 3, "lo").ok());
+  const Status short_copy = files.Keep(ns, 99);
+  CHECK(short_copy.code() == StatusCode::kFailedPrecondition);
+  CHECK(short_copy.message().find("99 bytes sent, 5 arrived") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(files.PathOf(ns, ".part")));
+  CHECK_FALSE(std::filesystem::exists(files.PathOf(ns, ".bin")));
+  REQUIRE(files.Append(ns, 0, "hello").ok());
+  REQUIRE(files.Keep(ns, 5).ok());
+  CHECK(ReadFile(files.PathOf(ns, ".bin")) == "hello");
+  CHECK(files.dir() == dir.path() + "/state-moves");
+
+  // Held by nimbus: kept. Not held, but recent: kept (the leader writes
+  // its record only after every copy). Not held and old enough: gone.
+  files.Prune({ns}, std::chrono::seconds(0));
+  CHECK(std::filesystem::exists(files.PathOf(ns, ".bin")));
+  files.Prune({}, std::chrono::seconds(600));
+  CHECK(std::filesystem::exists(files.PathOf(ns, ".bin")));
+  files.Prune({}, std::chrono::seconds(0));
+  CHECK_FALSE(std::filesystem::exists(files.PathOf(ns, ".bin")));
 }
 
 }  // namespace

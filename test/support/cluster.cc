@@ -189,7 +189,8 @@ std::vector<WorkerProcess> TestCluster::Workers() const {
 }
 
 TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args)
-    : TestCluster(supervisors, slots, std::move(supervisor_args), {}, {}) {}
+    : TestCluster(supervisors, slots, std::move(supervisor_args), std::vector<std::string>{},
+                  std::vector<std::string>{}) {}
 
 TestCluster::TestCluster(int supervisors, int slots, std::vector<std::string> supervisor_args,
                          std::vector<std::string> nimbus_args, std::vector<std::string> gale_args)
