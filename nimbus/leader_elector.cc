@@ -100,6 +100,7 @@ LeaderElector::LeaderElector(HaOptions ha, NimbusOptions options, const Clock& c
       state_copies_(options_.state_dir),
       started_unix_(UnixSecs()) {
   thread_ = std::thread([this] { Run(); });
+  sync_thread_ = std::thread([this] { RunSync(); });
 }
 
 LeaderElector::~LeaderElector() {
@@ -115,6 +116,11 @@ LeaderElector::~LeaderElector() {
     wakeup_->stop = true;
     wakeup_->cv.notify_all();
   }
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stop_ = true;
+    sync_cv_.notify_all();
+  }
   thread_.join();
   std::shared_ptr<ZkSession> zk;
   {
@@ -123,6 +129,13 @@ LeaderElector::~LeaderElector() {
   }
   was.reset();
   zk.reset();  // closes the session (if no call holds the Nimbus): our node goes now
+  // It holds no session while it fetches, and stops between fetches (each
+  // at most 3 s).
+  sync_thread_.join();
+  // A call that still holds a Nimbus copies no state through us (one that
+  // is copying now finishes first).
+  std::unique_lock lock(self_->mu);
+  self_->elector = nullptr;
 }
 
 void LeaderElector::Run() {
@@ -228,12 +241,45 @@ void LeaderElector::Step(bool refresh) {
     StepDown("nimbus " + first_at.ToString() + " leads");
     Say("following nimbus " + first_at.ToString() + " (the leader)", LogLevel::kInfo);
   }
-  const auto now = std::chrono::steady_clock::now();
-  if (now >= next_sync_) {
-    next_sync_ = now + seconds(10);
-    SyncPlugins(zk, Others());
+}
+
+void LeaderElector::RequestSync() {
+  std::lock_guard lock(sync_mu_);
+  sync_requested_ = true;
+  sync_cv_.notify_all();
+}
+
+void LeaderElector::RunSync() {
+  // At once when this nimbus has joined, then every 10 s.
+  for (auto wait = seconds(1);;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait_for(lock, wait, [&] { return sync_stop_ || sync_requested_; });
+      if (sync_stop_) return;
+      sync_requested_ = false;
+    }
+    std::shared_ptr<ZkSession> zk;
+    bool joined = false;
+    {
+      std::lock_guard lock(mu_);
+      zk = zk_;
+      joined = !members_.empty();
+    }
+    if (!zk || !zk->Connected() || !joined) {
+      wait = seconds(1);
+      continue;
+    }
+    wait = seconds(10);
     if (!Leader()) PruneStateCopies(*zk);
+    auto index = zk->Children(ha_.root + "/plugins");
+    zk.reset();  // not held through the fetches: a stop closes the session at once
+    if (index.ok()) SyncPlugins(*index, Others());
   }
+}
+
+bool LeaderElector::SyncStopping() {
+  std::lock_guard lock(sync_mu_);
+  return sync_stop_;
 }
 
 bool LeaderElector::ReadMembers(ZkSession& zk, const std::string& node) {
@@ -303,19 +349,25 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
   }
   const auto began = std::chrono::steady_clock::now();
   auto health = std::make_shared<WriteHealth>();
-  auto leading = std::make_shared<Leading>(
-      std::make_unique<ZkMetaStore>(
-          zk, ha_.root, node,
-          [health, wakeup = wakeup_](const std::string& why) {
-            {
-              std::lock_guard lock(health->mu);
-              if (health->why.empty()) health->why = why;
-            }
-            health->failed = true;
-            wakeup->Signal();
-          },
-          [this](const std::string& ns, const std::string& path) { return CopyState(ns, path); }),
-      options_, clock_, plugins_);
+  auto leading =
+      std::make_shared<Leading>(std::make_unique<ZkMetaStore>(
+                                    zk, ha_.root, node,
+                                    [health, wakeup = wakeup_](const std::string& why) {
+                                      {
+                                        std::lock_guard lock(health->mu);
+                                        if (health->why.empty()) health->why = why;
+                                      }
+                                      health->failed = true;
+                                      wakeup->Signal();
+                                    },
+                                    [self = self_](const std::string& ns, const std::string& path) {
+                                      std::shared_lock lock(self->mu);
+                                      if (!self->elector) {
+                                        return Status::Unavailable("nimbus is stopping");
+                                      }
+                                      return self->elector->CopyState(ns, path);
+                                    }),
+                                options_, clock_, plugins_);
   if (Status s = leading->nimbus.Recover(); !s.ok()) {
     GALE_LOG(kError) << "elected, but cannot read the cluster's state (trying again): "
                      << s.message();
@@ -333,7 +385,7 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
   GALE_LOG(kInfo) << "leading (election node " << node << "): the cluster's state read from "
                   << leading->store->Describe() << " in " << took.count() << " ms";
   // Workers fetch plugins from the leader: have them all now.
-  SyncPlugins(zk, Others());
+  RequestSync();
 }
 
 void LeaderElector::StepDown(const std::string& why) {
@@ -510,13 +562,12 @@ void LeaderElector::PruneStateCopies(ZkSession& zk) {
   state_copies_.Prune(held, std::chrono::minutes(10));
 }
 
-void LeaderElector::SyncPlugins(const std::shared_ptr<ZkSession>& zk,
+void LeaderElector::SyncPlugins(const std::vector<std::string>& index,
                                 const std::vector<Member>& from) {
-  auto index = zk->Children(ha_.root + "/plugins");
-  if (!index.ok() || from.empty()) return;
-  for (const std::string& sha : *index) {
+  for (const std::string& sha : index) {
     if (plugins_.Has(sha)) continue;
     for (const Member& m : from) {
+      if (SyncStopping()) return;
       const rpc::HostPort at{m.host, m.port};
       auto conn = rpc::NimbusConnection::Connect(at, seconds(3));
       if (!conn.ok()) continue;

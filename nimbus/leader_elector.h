@@ -43,6 +43,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,8 +100,15 @@ class LeaderElector final : public Leadership {
   void StepDown(const std::string& why);
   // Logs `state` unless it is the one logged last.
   void Say(const std::string& state, LogLevel level);
-  // Fetches the indexed plugins this nimbus lacks from `from`.
-  void SyncPlugins(const std::shared_ptr<ZkSession>& zk, const std::vector<Member>& from);
+  // Plugin fetches and the pruning of state copies, every 10 s and at once
+  // on RequestSync (when this nimbus starts leading), on a thread of their
+  // own: a slow or dead peer (3 s per connect) never holds up the election.
+  void RunSync();
+  void RequestSync();
+  // Fetches the plugins of `index` (the shared index) that this nimbus
+  // lacks from `from`; stops early when the elector stops.
+  void SyncPlugins(const std::vector<std::string>& index, const std::vector<Member>& from);
+  bool SyncStopping();
   // The leading Nimbus's MetaStore::ShareStateFile: copies the file at
   // `path` to every other nimbus that answers (copyState).
   Status CopyState(const std::string& ns, const std::string& path);
@@ -153,10 +161,28 @@ class LeaderElector final : public Leadership {
   std::vector<Member> members_;                           // the lowest (the leader) first
   std::shared_ptr<Nimbus> leader_;                        // ours, while we lead
   std::shared_ptr<WriteHealth> leader_health_;            // leader_'s
-  std::chrono::steady_clock::time_point next_sync_{};     // election thread only
   std::chrono::steady_clock::time_point next_refresh_{};  // election thread only
   std::string last_state_;                                // for logging changes only
   std::thread thread_;
+
+  std::mutex sync_mu_;  // guards what follows
+  std::condition_variable sync_cv_;
+  bool sync_requested_ = false;
+  bool sync_stop_ = false;
+  std::thread sync_thread_;
+
+  // How a leading Nimbus's store reaches CopyState: a call may hold that
+  // Nimbus past this object, which the destructor clears here first.
+  struct Self {
+    std::shared_mutex mu;
+    LeaderElector* elector = nullptr;
+  };
+  const std::shared_ptr<Self> self_ = MakeSelf(this);
+  static std::shared_ptr<Self> MakeSelf(LeaderElector* e) {
+    auto self = std::make_shared<Self>();
+    self->elector = e;
+    return self;
+  }
 };
 
 }  // namespace gale::nimbus

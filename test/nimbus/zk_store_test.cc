@@ -10,6 +10,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
 namespace gale::nimbus {
 namespace {
 
@@ -187,6 +196,62 @@ TEST_CASE(
   CHECK(again->GetClusterSummary().topologies.size() == 1);
   again->Tick();
   CHECK(!admin.Get("/gale/topologies/gone-1-1")->has_value());
+}
+
+// Plugin fetches run on a thread of their own: a follower busy fetching
+// from a nimbus that never answers (each fetch waits out its 3 s) takes
+// over as soon as the leader goes, not after the fetches.
+TEST_CASE(
+    "HA election: a follower fetching plugins from a nimbus that never answers takes over at once",
+    "[nimbus][zookeeper]") {
+  testing::ZooKeeper zk;
+  auto other = ZkSession::Open(zk.servers(), milliseconds(4000), [] {});
+  REQUIRE(other.ok());
+  REQUIRE((*other)->WaitConnected(milliseconds(20000)));
+  ZkSession& admin = **other;
+  // A listening socket that never accepts: connects succeed (the kernel's
+  // backlog), calls wait for their timeout.
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(silent >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  REQUIRE(::listen(silent, 64) == 0);
+  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{silent};
+  // Four plugins indexed that no nimbus has.
+  REQUIRE(admin.EnsurePath("/gale/plugins").ok());
+  for (char c : std::string("abcd")) {
+    REQUIRE(admin.Put("/gale/plugins/" + std::string(64, c), "").ok());
+  }
+  auto a = std::make_unique<Elected>(zk, 7001);
+  REQUIRE(testing::WaitFor([&] { return a->elector.Leader() != nullptr; }, seconds(20)));
+  Elected b(zk, 7002);
+  REQUIRE(testing::WaitFor([&] { return b.elector.Nimbuses().size() == 2; }, seconds(20)));
+  // The silent one joins, after both.
+  auto silent_node = admin.CreateEphemeralSequential(
+      "/gale/leader/n_", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + " 0");
+  REQUIRE(silent_node.ok());
+  REQUIRE(testing::WaitFor([&] { return b.elector.Nimbuses().size() == 3; }, seconds(20)));
+  // Within 10 s (its fetch round) b fetches from the silent one: 3 s per
+  // plugin. Its first connection shows that it does, now.
+  pollfd waiting{silent, POLLIN, 0};
+  REQUIRE(::poll(&waiting, 1, 15000) == 1);
+  const int fetching = ::accept(silent, nullptr, nullptr);
+  REQUIRE(fetching >= 0);
+  Closer closer_fetching{fetching};
+  const auto stopped = std::chrono::steady_clock::now();
+  a.reset();
+  REQUIRE(testing::WaitFor([&] { return b.elector.Leader() != nullptr; }, seconds(30)));
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+  std::cerr << "[measure] takeover while fetching plugins from a silent nimbus: " << took << " s\n";
+  CHECK(took < 3.0);  // a fetch round would take 12 s
 }
 
 }  // namespace
