@@ -210,7 +210,26 @@ thrift::StoredTopology* Nimbus::FindById(const std::string& id) {
 }
 
 Status Nimbus::Persist(const thrift::StoredTopology& t) {
-  return store_.Put("topologies/" + t.id, Serialize(t));
+  const Status s = store_.Put("topologies/" + t.id, Serialize(t));
+  if (!s.ok()) {
+    unpersisted_.insert(t.id);
+  } else if (unpersisted_.erase(t.id) > 0) {
+    GALE_LOG(kInfo) << "topology " << t.id << " saved to " << store_.Describe()
+                    << " (it could not be before)";
+  }
+  return s;
+}
+
+void Nimbus::PersistAgain() {
+  if (unpersisted_.empty()) return;
+  const std::vector<std::string> ids(unpersisted_.begin(), unpersisted_.end());
+  for (const std::string& id : ids) {
+    if (const thrift::StoredTopology* t = FindById(id)) {
+      (void)Persist(*t);  // takes it out of unpersisted_ once it takes
+    } else {
+      unpersisted_.erase(id);  // gone meanwhile
+    }
+  }
 }
 
 Status Nimbus::Update(thrift::StoredTopology& t,
@@ -702,6 +721,7 @@ void Nimbus::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
   ForgiveStall();
   SaveStats(false);
+  PersistAgain();
   const int64_t now_ms = UnixMillis();
   // Right after a restart, wait for the supervisors and workers to report
   // in before deciding anything that depends on them.

@@ -135,7 +135,10 @@ class Nimbus {
   // All REQUIRE mu_ held.
   thrift::StoredTopology* FindByName(const std::string& name);
   thrift::StoredTopology* FindById(const std::string& id);
+  // Writes `t`'s record. A failure leaves the id in unpersisted_ (the
+  // caller logs it), which PersistAgain writes at every tick until it takes.
   Status Persist(const thrift::StoredTopology& t);
+  void PersistAgain();
   // Applies `change` to a copy, persists it, and only then keeps it.
   Status Update(thrift::StoredTopology& t,
                 const std::function<void(thrift::StoredTopology&)>& change);
@@ -188,6 +191,11 @@ class Nimbus {
   };
   std::map<std::string, CachedPlan> plans_;  // by topology id
   StateMover state_mover_;
+  // Topologies whose last write failed. An assignment is made and handed
+  // out before it is saved (Schedule, a rebalance in Tick): with no other
+  // writer (one nimbus), what runs is the truth and the record catches up.
+  // (HA drops a Nimbus whose write failed instead: leader_elector.h.)
+  std::set<std::string> unpersisted_;
   // Namespaces whose state FinishStateUpload is copying to the other
   // nimbuses (HA), with mu_ released: one copy of each at a time.
   std::set<std::string> sharing_;

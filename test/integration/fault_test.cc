@@ -483,6 +483,64 @@ TEST_CASE("A bolt that crashes its worker on a poison tuple: restarts and the de
   CHECK(info.find("killed by signal 11 (Segmentation fault)") != std::string::npos);
 }
 
+// One nimbus whose write of a topology's record fails (here: a folder in
+// the way of its temporary file, which stops root too) keeps the
+// assignment it made and handed out, and writes the record again at each
+// tick until it takes: a nimbus restarted afterwards finds what runs.
+TEST_CASE("A failed write of nimbus's state is written again: a restarted nimbus finds what runs",
+          "[integration][faults]") {
+  TestCluster cluster(2, 1);
+  INFO(cluster.Logs());
+  const std::string file = cluster.dir().Write(
+      "wc.yaml", "name: wc\nincludes: [ { file: " + SourceDir() +
+                     "/topologies/wordcount/wordcount.yaml } ]\nconfig: { topology.workers: 1 }\n");
+  {
+    auto r = cluster.Gale({"submit", file});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  REQUIRE(WaitFor([&] { return cluster.Workers().size() == 1; }, seconds(60)));
+  const WorkerProcess first = cluster.Workers()[0];
+  std::string record;
+  for (const auto& e :
+       std::filesystem::directory_iterator(cluster.dir().path() + "/nimbus/topologies")) {
+    if (e.path().extension() == ".bin") record = e.path().string();
+  }
+  REQUIRE(!record.empty());
+  const std::string id = std::filesystem::path(record).stem().string();
+  std::filesystem::create_directory(record + ".tmp");  // every write of the record fails now
+
+  // Its supervisor is lost: nimbus moves the worker to the other one, and
+  // cannot save that.
+  cluster.LoseSupervisor(first.supervisor);
+  auto nimbus_log = [&] { return ReadFile(cluster.dir().path() + "/nimbus.log"); };
+  REQUIRE(WaitFor(
+      [&] {
+        const auto now = cluster.Workers();
+        return now.size() == 1 && now[0].supervisor != first.supervisor &&
+               nimbus_log().find("cannot persist topology " + id) != std::string::npos;
+      },
+      seconds(60)));
+  const pid_t moved = cluster.Workers()[0].pid;
+  // The disk takes writes again: the record is written by the next ticks.
+  std::filesystem::remove(record + ".tmp");
+  CHECK(WaitFor(
+      [&] {
+        return nimbus_log().find("topology " + id + " saved to the state directory") !=
+               std::string::npos;
+      },
+      seconds(10)));
+  // A nimbus restarted now recovers the assignment that runs: the worker
+  // stays (the record before the move would have it on the lost
+  // supervisor, and this one's worker stopped).
+  cluster.nimbus_daemon(0).Kill(SIGKILL);
+  cluster.RestartNimbus(0);
+  std::this_thread::sleep_for(seconds(8));  // past the restart's settling (2 x 3 s)
+  const auto after = cluster.Workers();
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].pid == moved);
+}
+
 // ---------------------------------------------------------------- HA nimbus
 //
 // Several nimbuses elect a leader in a real ZooKeeper (test/support/
