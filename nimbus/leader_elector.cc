@@ -27,20 +27,27 @@ int64_t UnixSecs() { return UnixMillis() / 1000; }
 // again, rather than each caller undoing its change.
 class ZkMetaStore final : public MetaStore {
  public:
-  using Share = std::function<Status(const std::string&, const std::string&)>;
+  using Share = std::function<void(const std::string&, const std::string&)>;
+  // `retired`: the elector dropped the Nimbus this store serves (a call may
+  // still hold it, as long as it likes): it writes nothing from then on,
+  // even if the election node that fences it is there again.
   ZkMetaStore(std::shared_ptr<ZkSession> zk, std::string root, std::string fence,
-              std::function<void(const std::string&)> failed, Share share)
+              std::function<void(const std::string&)> failed, Share share,
+              std::function<bool()> retired)
       : zk_(std::move(zk)),
         root_(std::move(root)),
         fence_(std::move(fence)),
         failed_(std::move(failed)),
-        share_(std::move(share)) {}
+        share_(std::move(share)),
+        retired_(std::move(retired)) {}
   std::string Describe() const override { return "ZooKeeper " + zk_->servers() + " " + root_; }
   bool shared() const override { return true; }
   Status Put(const std::string& key, const std::string& bytes) override {
+    if (retired_()) return Retired();
     return Checked(zk_->Put(root_ + "/" + key, bytes, fence_));
   }
   Status Remove(const std::string& key) override {
+    if (retired_()) return Retired();
     return Checked(zk_->Delete(root_ + "/" + key, fence_));
   }
   Result<std::optional<std::string>> Get(const std::string& key) override {
@@ -54,17 +61,19 @@ class ZkMetaStore final : public MetaStore {
     std::replace(flat.begin(), flat.end(), '/', '_');
     const std::string aside = root_ + "/corrupt/" + flat;
     auto bytes = zk_->Get(root_ + "/" + key);
-    Status s = bytes.status();
+    Status s = retired_() ? Retired() : bytes.status();
     if (s.ok()) s = zk_->EnsurePath(root_ + "/corrupt");
     if (s.ok() && bytes->has_value()) s = zk_->Put(aside, **bytes, fence_);
     if (s.ok()) s = zk_->Delete(root_ + "/" + key, fence_);
     return s.ok() ? "moved aside to " + aside : "could not move it aside: " + s.message();
   }
-  Status ShareStateFile(const std::string& ns, const std::string& path) override {
-    return share_(ns, path);
-  }
+  void ShareStateFile(const std::string& ns, const std::string& path) override { share_(ns, path); }
 
  private:
+  static Status Retired() {
+    return Status::FailedPrecondition(
+        "not written: this nimbus's leadership that made the change is over");
+  }
   Status Checked(Status s) {
     if (!s.ok() && s.code() != StatusCode::kInvalidArgument) failed_(s.message());
     return s;
@@ -73,6 +82,7 @@ class ZkMetaStore final : public MetaStore {
   std::string root_, fence_;
   std::function<void(const std::string&)> failed_;
   Share share_;
+  std::function<bool()> retired_;
 };
 
 // A leading Nimbus with the store it writes to (the store must outlive it).
@@ -109,6 +119,7 @@ LeaderElector::~LeaderElector() {
     std::lock_guard lock(mu_);
     if (leader_) GALE_LOG(kInfo) << "no longer leading: stopping";
     was = std::move(leader_);
+    if (leader_health_) leader_health_->retired = true;
     leader_health_.reset();
   }
   {
@@ -362,11 +373,9 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
                                     },
                                     [self = self_](const std::string& ns, const std::string& path) {
                                       std::shared_lock lock(self->mu);
-                                      if (!self->elector) {
-                                        return Status::Unavailable("nimbus is stopping");
-                                      }
-                                      return self->elector->CopyState(ns, path);
-                                    }),
+                                      if (self->elector) self->elector->CopyState(ns, path);
+                                    },
+                                    [health] { return health->retired.load(); }),
                                 options_, clock_, plugins_);
   if (Status s = leading->nimbus.Recover(); !s.ok()) {
     GALE_LOG(kError) << "elected, but cannot read the cluster's state (trying again): "
@@ -393,6 +402,7 @@ void LeaderElector::StepDown(const std::string& why) {
   std::lock_guard lock(mu_);
   if (!leader_) return;
   was = std::move(leader_);
+  leader_health_->retired = true;
   leader_health_.reset();
   last_state_.clear();
   GALE_LOG(kWarn) << "no longer leading: " << why;
@@ -468,6 +478,7 @@ void LeaderElector::PluginStored(const std::string& sha256) {
 }
 
 Status LeaderElector::ToEachOther(const std::string& what, const std::string& skipped,
+                                  bool required,
                                   const std::function<Status(rpc::NimbusConnection&)>& copy) {
   for (const Member& m : Others()) {
     const rpc::HostPort at{m.host, m.port};
@@ -478,8 +489,10 @@ Status LeaderElector::ToEachOther(const std::string& what, const std::string& sk
       continue;
     }
     if (Status s = copy(**conn); !s.ok()) {
-      return Status::Unavailable("cannot copy " + what + " to nimbus " + at.ToString() + ": " +
-                                 s.message());
+      const std::string failed =
+          "cannot copy " + what + " to nimbus " + at.ToString() + ": " + s.message();
+      if (required) return Status::Unavailable(failed);
+      GALE_LOG(kWarn) << failed << " (" << skipped << ")";
     }
   }
   return Status::Ok();
@@ -488,7 +501,8 @@ Status LeaderElector::ToEachOther(const std::string& what, const std::string& sk
 Status LeaderElector::Replicate(const std::vector<std::string>& sha256s) {
   if (sha256s.empty()) return Status::Ok();
   return ToEachOther(
-      "plugins", "it fetches them when it answers again", [&](rpc::NimbusConnection& conn) {
+      "plugins", "it fetches them when it answers again", /*required=*/true,
+      [&](rpc::NimbusConnection& conn) {
         for (const std::string& sha : sha256s) {
           bool has = false;
           Status s = conn.Call([&](thrift::NimbusClient& c) { has = c.hasPlugin(sha); });
@@ -522,10 +536,13 @@ Status LeaderElector::Replicate(const std::vector<std::string>& sha256s) {
       });
 }
 
-Status LeaderElector::CopyState(const std::string& ns, const std::string& path) {
-  return ToEachOther(
+void LeaderElector::CopyState(const std::string& ns, const std::string& path) {
+  // Not required: a nimbus without the copy would serve nothing (the
+  // record's SHA-256), and one that cannot take copies (an older version in
+  // a rolling upgrade, a full disk) must not stop every move.
+  (void)ToEachOther(
       "state " + ns, "were it to lead, the task's worker would wait for the state",
-      [&](rpc::NimbusConnection& conn) {
+      /*required=*/false, [&](rpc::NimbusConnection& conn) {
         std::ifstream in(path, std::ios::binary);
         if (!in) return Status::Internal("cannot read " + path);
         std::string chunk(PluginStore::kMaxChunkBytes, '\0');

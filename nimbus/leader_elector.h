@@ -110,15 +110,16 @@ class LeaderElector final : public Leadership {
   void SyncPlugins(const std::vector<std::string>& index, const std::vector<Member>& from);
   bool SyncStopping();
   // The leading Nimbus's MetaStore::ShareStateFile: copies the file at
-  // `path` to every other nimbus that answers (copyState).
-  Status CopyState(const std::string& ns, const std::string& path);
+  // `path` to every other nimbus that takes it (copyState).
+  void CopyState(const std::string& ns, const std::string& path);
   // A follower drops its copies of state that the record in ZooKeeper no
   // longer says nimbus holds (claimed since), 10 minutes after they came.
   void PruneStateCopies(ZkSession& zk);
   // Runs `copy` on a connection to each other nimbus; one that cannot be
-  // reached is skipped and logged with `skipped` (what then happens).
-  // Stops at the first error of `copy`, naming the nimbus.
-  Status ToEachOther(const std::string& what, const std::string& skipped,
+  // reached is skipped and logged with `skipped` (what then happens). An
+  // error of `copy` stops it (naming the nimbus) when `required`, else it is
+  // logged and that nimbus skipped.
+  Status ToEachOther(const std::string& what, const std::string& skipped, bool required,
                      const std::function<Status(rpc::NimbusConnection&)>& copy);
   std::vector<Member> Others();
 
@@ -149,6 +150,10 @@ class LeaderElector final : public Leadership {
   // leading Nimbus: a dropped one that a call still holds fails alone.
   struct WriteHealth {
     std::atomic<bool> failed{false};
+    // Set when the elector drops that Nimbus: its store writes no more (a
+    // call holding it past its leadership, e.g. one copying state to the
+    // other nimbuses, must not overwrite a newer leadership's records).
+    std::atomic<bool> retired{false};
     std::mutex mu;
     std::string why;  // the first failure
   };

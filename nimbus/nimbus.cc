@@ -4,6 +4,7 @@
 #include "nimbus/stored.h"
 
 #include "core/common/logging.h"
+#include "core/common/sha256.h"
 #include "core/common/strings.h"
 #include "core/plan/topology_plan.h"
 #include "core/plugin/describe.h"
@@ -211,13 +212,19 @@ thrift::StoredTopology* Nimbus::FindById(const std::string& id) {
 
 Status Nimbus::Persist(const thrift::StoredTopology& t) {
   const Status s = store_.Put("topologies/" + t.id, Serialize(t));
-  if (!s.ok()) {
-    unpersisted_.insert(t.id);
-  } else if (unpersisted_.erase(t.id) > 0) {
+  if (s.ok() && unpersisted_.erase(t.id) > 0) {
     GALE_LOG(kInfo) << "topology " << t.id << " saved to " << store_.Describe()
                     << " (it could not be before)";
   }
   return s;
+}
+
+void Nimbus::PersistOrRetry(const thrift::StoredTopology& t) {
+  const Status s = Persist(t);
+  if (s.ok()) return;
+  GALE_LOG(kError) << "cannot persist topology " << t.id << " (written again at each tick until "
+                   << "it takes): " << s;
+  unpersisted_.insert(t.id);
 }
 
 void Nimbus::PersistAgain() {
@@ -509,8 +516,7 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
   // assignment with its holders unrecorded, which it would take for ones
   // that ran there (Recovered).
   state_mover_.Assigned(PlacementFor(t));
-  Status s = Persist(t);
-  if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << t.id << ": " << s;
+  PersistOrRetry(t);
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -747,8 +753,7 @@ void Nimbus::Tick() {
       t.__isset.pending_rebalance = false;
       const std::string tasks_after = TaskNumbering(t);
       Schedule(t, full, tasks_before.empty() || tasks_before != tasks_after);
-      Status s = Persist(t);
-      if (!s.ok()) GALE_LOG(kError) << "cannot persist topology " << id << ": " << s;
+      PersistOrRetry(t);
     }
   }
   for (const auto& id : done) {
@@ -895,9 +900,11 @@ Result<bool> Nimbus::FinishStateUpload(const std::string& supervisor_id, const s
     return false;
   };
   std::unique_lock<std::mutex> lock(mu_);
-  if (sharing_.count(ns)) {
-    return Status::FailedPrecondition("state " + ns +
-                                      " is being copied to the other nimbuses: finish again later");
+  // A finish asked again while the first is copying (its answer lost to a
+  // timeout) waits for it, and is then answered as it was.
+  if (!shared_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !sharing_.count(ns); })) {
+    return Status::Unavailable("state " + ns +
+                               " is still being copied to the other nimbuses: ask again");
   }
   GALE_ASSIGN_OR_RETURN(const StateMover::Finish step,
                         state_mover_.FinishUpload(supervisor_id, ns, size, needed()));
@@ -905,14 +912,16 @@ Result<bool> Nimbus::FinishStateUpload(const std::string& supervisor_id, const s
   const std::string path = state_mover_.files().PathOf(ns, ".bin");
   sharing_.insert(ns);
   lock.unlock();
-  // HA: every other nimbus keeps a copy before this one holds the state
-  // (with no lock held: a large snapshot takes a while). On an error the
-  // supervisor keeps it and sends it again.
-  const Status shared = store_.ShareStateFile(ns, path);
+  // With no lock held (a large snapshot takes a while): its SHA-256,
+  // recorded with it, and in HA a copy on every other nimbus that takes
+  // one, so that a new leader has it.
+  const Result<std::string> sha = Sha256File(path);
+  if (sha.ok()) store_.ShareStateFile(ns, path);
   lock.lock();
   sharing_.erase(ns);
-  GALE_RETURN_IF_ERROR(shared);
-  return state_mover_.Hold(supervisor_id, ns, size, needed());
+  shared_cv_.notify_all();
+  if (!sha.ok()) return Status::Internal("cannot read state " + ns + ": " + sha.status().message());
+  return state_mover_.Hold(supervisor_id, ns, size, *sha, needed());
 }
 
 Status Nimbus::CheckStateTask(const std::string& topology_id, const std::string& supervisor_id,

@@ -33,6 +33,7 @@
 #include "thrift/gen-cpp/gale_types.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -135,9 +136,12 @@ class Nimbus {
   // All REQUIRE mu_ held.
   thrift::StoredTopology* FindByName(const std::string& name);
   thrift::StoredTopology* FindById(const std::string& id);
-  // Writes `t`'s record. A failure leaves the id in unpersisted_ (the
-  // caller logs it), which PersistAgain writes at every tick until it takes.
+  // Writes `t`'s record.
   Status Persist(const thrift::StoredTopology& t);
+  // For a change already applied (an assignment handed out): a failure is
+  // logged and the record written again by PersistAgain, at every tick,
+  // until it takes.
+  void PersistOrRetry(const thrift::StoredTopology& t);
   void PersistAgain();
   // Applies `change` to a copy, persists it, and only then keeps it.
   Status Update(thrift::StoredTopology& t,
@@ -199,6 +203,7 @@ class Nimbus {
   // Namespaces whose state FinishStateUpload is copying to the other
   // nimbuses (HA), with mu_ released: one copy of each at a time.
   std::set<std::string> sharing_;
+  std::condition_variable shared_cv_;  // a namespace left sharing_
   struct CachedPlacement {
     int64_t version = -1;
     StateMover::Placement placement;

@@ -19,6 +19,7 @@ std::string StateFiles::PathOf(const std::string& ns, const char* ext) const {
 }
 
 Status StateFiles::Append(const std::string& ns, int64_t offset, const std::string& chunk) {
+  std::lock_guard lock(mu_);
   const std::string part = PathOf(ns, ".part");
   std::error_code ec;
   if (offset == 0) {
@@ -39,6 +40,7 @@ Status StateFiles::Append(const std::string& ns, int64_t offset, const std::stri
 }
 
 Status StateFiles::Keep(const std::string& ns, int64_t size) {
+  std::lock_guard lock(mu_);
   const std::string part = PathOf(ns, ".part");
   std::error_code ec;
   const auto got = static_cast<int64_t>(fs::file_size(part, ec));
@@ -60,18 +62,22 @@ Status StateFiles::Keep(const std::string& ns, int64_t size) {
 }
 
 void StateFiles::Drop(const std::string& ns) {
+  std::lock_guard lock(mu_);
   std::error_code ec;
   fs::remove(PathOf(ns, ".bin"), ec);
   fs::remove(PathOf(ns, ".part"), ec);
 }
 
 void StateFiles::Prune(const std::set<std::string>& held, std::chrono::seconds age) {
+  std::lock_guard lock(mu_);
   std::set<std::string> keep;
   for (const std::string& ns : held) keep.insert(Sha256Hex(ns));
   const auto before = fs::file_time_type::clock::now() - age;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir_, ec)) {
-    const std::string name = e.path().stem().string();
+    // NAME.bin, NAME.part; NAME.bin.stale (Recover) is never kept.
+    const std::string file = e.path().filename().string();
+    const std::string name = file.substr(0, file.find('.'));
     std::error_code time_ec;
     const auto written = fs::last_write_time(e.path(), time_ec);
     if (keep.count(name) || time_ec || written > before) continue;
@@ -101,25 +107,46 @@ Status StateMover::Recover() {
     return Status::Ok();
   }
   holders_ = std::move(stored->holders);
+  held_sha256_ = std::move(stored->held_sha256);
   not_run_.clear();
   for (const std::string& ns : stored->not_run) {
     if (holders_.count(ns)) not_run_.insert(ns);
   }
+  std::set<std::string> held;
   for (const auto& [ns, holder] : holders_) {
-    if (holder.empty() && !fs::exists(files_.PathOf(ns, ".bin"), ec)) {
-      // HA: this nimbus was away when the leader before it took the state
-      // (and copied it to the nimbuses it reached).
-      GALE_LOG(kError) << "state " << ns << " is held by nimbus, but " << files_.dir()
-                       << " has no copy of it (this nimbus was away when it was taken): its "
-                          "task's worker waits for it (topology.state.rocksdb.move.wait.secs)";
+    if (!holder.empty()) continue;
+    held.insert(ns);
+    const std::string path = files_.PathOf(ns, ".bin");
+    std::string missing;
+    if (!fs::exists(path, ec)) {
+      missing = "has no copy of it";
+    } else if (auto want = held_sha256_.find(ns); want != held_sha256_.end()) {
+      auto sha = Sha256File(path);
+      if (!sha.ok() || *sha != want->second) {
+        // HA: a copy of an earlier move of it, or not the leader's at all.
+        fs::rename(path, path + ".stale", ec);
+        missing = "holds a copy that is not the one taken (SHA-256 " +
+                  (sha.ok() ? *sha : sha.status().message()) + ", taken " + want->second +
+                  "; set aside as " + path + ".stale)";
+      }
+    }
+    if (!missing.empty()) {
+      // HA: this nimbus was away (or did not answer) when the leader before
+      // it took the state.
+      GALE_LOG(kError) << "state " << ns << " is held by nimbus, but " << files_.dir() << " "
+                       << missing << ": its task's worker waits for it "
+                       << "(topology.state.rocksdb.move.wait.secs)";
     }
   }
+  // Copies of state claimed since (a follower's, that leads now).
+  files_.Prune(held, std::chrono::minutes(10));
   return Status::Ok();
 }
 
 Status StateMover::Save() {
   thrift::StoredStateHolders stored;
   stored.holders = holders_;
+  stored.__set_held_sha256(held_sha256_);
   stored.__set_not_run(std::vector<std::string>(not_run_.begin(), not_run_.end()));
   Status s = store_.Put("state-holders", Serialize(stored));
   unsaved_ = !s.ok();
@@ -223,6 +250,7 @@ void StateMover::Forget(const std::string& topology_id) {
        it != holders_.end() && it->first.starts_with(prefix);) {
     files_.Drop(it->first);
     taken_from_.erase(it->first);
+    held_sha256_.erase(it->first);
     not_run_.erase(it->first);
     it = holders_.erase(it);
     changed = true;
@@ -262,7 +290,11 @@ Result<StateMover::Finish> StateMover::FinishUpload(const std::string& superviso
                                                     bool needed) {
   if (auto from = taken_from_.find(ns);
       from != taken_from_.end() && from->second == supervisor && HolderOf(ns) == "") {
-    return Finish::kHeld;  // taken before: the supervisor did not hear the answer
+    // Taken before: the supervisor did not hear the answer (and may have
+    // sent it again meanwhile).
+    std::error_code ec;
+    fs::remove(files_.PathOf(ns, ".part"), ec);
+    return Finish::kHeld;
   }
   if (HolderOf(ns) != supervisor) {
     return Status::FailedPrecondition("supervisor " + supervisor + " does not hold state " + ns);
@@ -280,7 +312,7 @@ Result<StateMover::Finish> StateMover::FinishUpload(const std::string& superviso
 }
 
 Result<bool> StateMover::Hold(const std::string& supervisor, const std::string& ns, int64_t size,
-                              bool needed) {
+                              const std::string& sha256, bool needed) {
   if (auto from = taken_from_.find(ns);
       from != taken_from_.end() && from->second == supervisor && HolderOf(ns) == "") {
     return true;  // a second finish of the same upload got here first
@@ -293,8 +325,10 @@ Result<bool> StateMover::Hold(const std::string& supervisor, const std::string& 
     return false;
   }
   holders_[ns] = "";
+  held_sha256_[ns] = sha256;
   if (Status s = Save(); !s.ok()) {
     holders_[ns] = supervisor;
+    held_sha256_.erase(ns);
     return s;
   }
   taken_from_[ns] = supervisor;
@@ -344,8 +378,12 @@ Status StateMover::Claim(const std::string& supervisor, const std::string& ns) {
   const std::string before = holders_.count(ns) ? holders_[ns] : std::string("?");
   if (before == supervisor) return Status::Ok();
   const bool before_ran = !not_run_.count(ns);
+  const auto sha = held_sha256_.find(ns);
+  const std::optional<std::string> before_sha =
+      sha == held_sha256_.end() ? std::nullopt : std::optional<std::string>(sha->second);
   holders_[ns] = supervisor;
   not_run_.erase(ns);
+  held_sha256_.erase(ns);
   if (Status s = Save(); !s.ok()) {
     if (before == "?") {
       holders_.erase(ns);
@@ -353,6 +391,7 @@ Status StateMover::Claim(const std::string& supervisor, const std::string& ns) {
       holders_[ns] = before;
     }
     if (!before_ran) not_run_.insert(ns);
+    if (before_sha) held_sha256_[ns] = *before_sha;
     return s;
   }
   taken_from_.erase(ns);

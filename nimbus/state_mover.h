@@ -33,6 +33,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -46,9 +47,8 @@ namespace gale::nimbus {
 // follower) is written in order from offset 0 into NAME.part and kept,
 // synced and renamed to NAME.bin, once whole.
 //
-// Threading: calls for different namespaces may run at once; the caller
-// keeps one namespace's calls apart (StateMover: Nimbus's mutex; a
-// follower: only the leader copies to it).
+// Threading: thread-safe (one mutex for its file steps: a prune never
+// removes a copy being kept).
 class StateFiles {
  public:
   explicit StateFiles(const std::string& state_dir) : dir_(state_dir + "/state-moves") {}
@@ -68,6 +68,7 @@ class StateFiles {
 
  private:
   std::string dir_;
+  std::mutex mu_;
 };
 
 class StateMover {
@@ -139,8 +140,10 @@ class StateMover {
                               bool needed);
   // After kShare: true when nimbus holds the state from now on (the record
   // saved); false when it is not needed any more (the copy dropped).
+  // `sha256`: the snapshot's (recorded with it: a nimbus that leads later
+  // serves its copy only if it matches).
   Result<bool> Hold(const std::string& supervisor, const std::string& ns, int64_t size,
-                    bool needed);
+                    const std::string& sha256, bool needed);
   const StateFiles& files() const { return files_; }
 
   // For the task's supervisor (the caller checked that it runs it).
@@ -158,6 +161,9 @@ class StateMover {
   StateFiles files_;
   MetaStore& store_;
   std::map<std::string, std::string> holders_;  // by namespace; "": nimbus
+  // The SHA-256 of each snapshot nimbus holds (absent in records of
+  // earlier versions: not checked).
+  std::map<std::string, std::string> held_sha256_;
   // The supervisor each namespace nimbus holds came from (since this start).
   std::map<std::string, std::string> taken_from_;
   // Holders whose worker has not reported running the task yet.

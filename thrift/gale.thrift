@@ -554,6 +554,10 @@ struct StoredStateHolders {
   // there yet, so the namespace follows its task without a move. Absent in
   // files of earlier versions: every holder counts as having run it.
   2: optional list<string> not_run,
+  // For each namespace nimbus holds: the SHA-256 of the snapshot it took.
+  // A nimbus that leads afterwards serves its copy only if it matches (a
+  // copy from an earlier move, or one written by anyone else, does not).
+  3: optional map<string, string> held_sha256,
 }
 
 // Nimbus's statistics windows (nimbus/stats_store.h), on disk as
@@ -810,8 +814,8 @@ service Nimbus {
 
   // ---- HA, nimbus to nimbus (appended; nimbus/README.md, "High
   // availability"): before the leader answers finishStateUpload with true,
-  // it copies the state to every other nimbus, so that a new leader has
-  // it. Only a nimbus that does not lead takes them (IllegalStateException
+  // it copies the state to every other nimbus that takes it, so that a new
+  // leader has it. Only a nimbus that does not lead takes them (IllegalStateException
   // otherwise); the node role or an admin. ----
 
   // A chunk of the copy of `state_namespace`, in order from offset 0 (at

@@ -126,6 +126,13 @@ struct Audit {
 
 std::string Info(TestCluster& c) { return c.Gale({"info", "audit"}).out; }
 
+// `gale submit FILE`; REQUIREs success.
+void Submit(TestCluster& c, const std::string& file) {
+  auto r = c.Gale({"submit", file});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
 // Waits (bounded) until another worker process runs on `victim`'s port.
 bool Replaced(TestCluster& c, const WorkerProcess& victim, seconds timeout) {
   return WaitFor(
@@ -494,11 +501,7 @@ TEST_CASE("A failed write of nimbus's state is written again: a restarted nimbus
   const std::string file = cluster.dir().Write(
       "wc.yaml", "name: wc\nincludes: [ { file: " + SourceDir() +
                      "/topologies/wordcount/wordcount.yaml } ]\nconfig: { topology.workers: 1 }\n");
-  {
-    auto r = cluster.Gale({"submit", file});
-    INFO(r.out << r.err);
-    REQUIRE(r.exit_code == 0);
-  }
+  Submit(cluster, file);
   REQUIRE(WaitFor([&] { return cluster.Workers().size() == 1; }, seconds(60)));
   const WorkerProcess first = cluster.Workers()[0];
   std::string record;
@@ -776,11 +779,7 @@ TEST_CASE(
           "spouts: [ { id: sentences, className: SentenceSpout } ]\n"
           "bolts: [ { id: count, className: StatefulWordCount } ]\n"
           "streams: [ { from: sentences, to: count, grouping: { type: SHUFFLE } } ]\n");
-  {
-    auto r = cluster.Gale({"submit", yaml});
-    INFO(r.out << r.err);
-    REQUIRE(r.exit_code == 0);
-  }
+  Submit(cluster, yaml);
   auto seeds = rpc::ParseHostPorts(cluster.nimbus());
   REQUIRE(seeds.ok());
   // One call on the leader; REQUIREs success.
@@ -916,11 +915,7 @@ TEST_CASE(
   const std::string file =
       cluster.dir().Write("wc.yaml", "name: wc\nincludes: [ { file: " + SourceDir() +
                                          "/topologies/wordcount/wordcount.yaml } ]\n");
-  {
-    auto submitted = cluster.Gale({"submit", file});
-    INFO(submitted.out << submitted.err);
-    REQUIRE(submitted.exit_code == 0);
-  }
+  Submit(cluster, file);
   // The submit returned once the follower had the plugins: the leader
   // copied them as the node identity, which a follower takes.
   const std::set<std::string> plugins = NimbusPlugins(cluster, 0);

@@ -4,6 +4,8 @@
 // test/state/exactly_once_test.cc.
 #include "nimbus/state_mover.h"
 
+#include "core/common/sha256.h"
+
 #include "test/support/process.h"
 
 #include <catch2/catch.hpp>
@@ -138,7 +140,7 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   CHECK(ReadFile(mover.files().PathOf(ns, ".bin")) == "hello state");
   CHECK(mover.HolderOf(ns) == "s1");
   CHECK(mover.Read("s2", ns, 0, 100, true).status == thrift::StateFetchStatus::WAIT);
-  auto taken = mover.Hold("s1", ns, 11, true);
+  auto taken = mover.Hold("s1", ns, 11, Sha256Hex("hello state"), true);
   REQUIRE(taken.ok());
   CHECK(*taken);
   CHECK(mover.HolderOf(ns) == "");
@@ -159,6 +161,23 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   CHECK(first.chunk == "hello ");
   CHECK(first.total_size == 11);
   CHECK(again.Read("s2", ns, 6, 100, true).chunk == "state");
+  // HA: a nimbus that leads later with a copy that is not the one taken
+  // (an earlier move's, or written by someone else) serves nothing, and
+  // keeps it aside.
+  {
+    testing::TempDir other;
+    StateFiles copies(other.path());
+    REQUIRE(copies.Append(ns, 0, "hello stale").ok());
+    REQUIRE(copies.Keep(ns, 11).ok());
+    DirMetaStore shared(dir.path());  // the same record
+    StateMover follower(other.path(), shared);
+    REQUIRE(follower.Recover().ok());
+    CHECK(follower.HolderOf(ns) == "");
+    const auto stale = follower.Read("s2", ns, 0, 100, true);
+    CHECK(stale.status == thrift::StateFetchStatus::WAIT);
+    CHECK(stale.chunk.empty());
+    CHECK(ReadFile(copies.PathOf(ns, ".bin") + ".stale") == "hello stale");
+  }
   REQUIRE(again.Claim("s2", ns).ok());
   CHECK(again.HolderOf(ns) == "s2");
   CHECK(again.Read("s2", ns, 0, 100, true).status == thrift::StateFetchStatus::NONE);
@@ -174,7 +193,7 @@ TEST_CASE("State moves from its holder through nimbus to its task's new supervis
   // the other nimbuses (between FinishUpload and Hold).
   REQUIRE(again.Upload("s1", "wc-1-100/count/4", 0, "x").ok());
   REQUIRE(again.FinishUpload("s1", "wc-1-100/count/4", 1, true).value() == Finish::kShare);
-  auto back = again.Hold("s1", "wc-1-100/count/4", 1, false);
+  auto back = again.Hold("s1", "wc-1-100/count/4", 1, Sha256Hex("x"), false);
   REQUIRE(back.ok());
   CHECK_FALSE(*back);
   CHECK(again.HolderOf("wc-1-100/count/4") == "s1");

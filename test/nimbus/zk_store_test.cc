@@ -6,6 +6,8 @@
 #include "nimbus/leader_elector.h"
 #include "nimbus/stored.h"
 
+#include "core/common/sha256.h"
+
 #include "test/support/zookeeper.h"
 
 #include <catch2/catch.hpp>
@@ -205,10 +207,8 @@ TEST_CASE(
     "HA election: a follower fetching plugins from a nimbus that never answers takes over at once",
     "[nimbus][zookeeper]") {
   testing::ZooKeeper zk;
-  auto other = ZkSession::Open(zk.servers(), milliseconds(4000), [] {});
-  REQUIRE(other.ok());
-  REQUIRE((*other)->WaitConnected(milliseconds(20000)));
-  ZkSession& admin = **other;
+  const auto session = Open(zk);
+  ZkSession& admin = *session;
   // A listening socket that never accepts: connects succeed (the kernel's
   // backlog), calls wait for their timeout.
   const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -224,12 +224,17 @@ TEST_CASE(
     int fd;
     ~Closer() { ::close(fd); }
   } closer{silent};
-  // Four plugins indexed that no nimbus has.
+  // Four plugins indexed that only the leader has (it fetches none), which
+  // serves no calls here (no Thrift server on its port): b tries it, then
+  // the silent one.
+  auto a = std::make_unique<Elected>(zk, 7001);
+  REQUIRE(a->plugins.Init().ok());
   REQUIRE(admin.EnsurePath("/gale/plugins").ok());
   for (char c : std::string("abcd")) {
-    REQUIRE(admin.Put("/gale/plugins/" + std::string(64, c), "").ok());
+    const std::string bytes(100, c);
+    REQUIRE(a->plugins.Store(Sha256Hex(bytes), bytes, SystemClock::Get().Now()).ok());
+    REQUIRE(admin.Put("/gale/plugins/" + Sha256Hex(bytes), "").ok());
   }
-  auto a = std::make_unique<Elected>(zk, 7001);
   REQUIRE(testing::WaitFor([&] { return a->elector.Leader() != nullptr; }, seconds(20)));
   Elected b(zk, 7002);
   REQUIRE(testing::WaitFor([&] { return b.elector.Nimbuses().size() == 2; }, seconds(20)));
@@ -251,7 +256,7 @@ TEST_CASE(
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
   std::cerr << "[measure] takeover while fetching plugins from a silent nimbus: " << took << " s\n";
-  CHECK(took < 3.0);  // a fetch round would take 12 s
+  CHECK(took < 5.0);  // a fetch round takes 12 s
 }
 
 }  // namespace
