@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
-#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -95,25 +93,6 @@ struct Leading {
   std::unique_ptr<ZkMetaStore> store;
   Nimbus nimbus;
 };
-
-// The state nimbus holds, as ZooKeeper's record says: namespace -> its
-// snapshot's SHA-256 ("" in a record of an earlier version); nullopt when
-// the record cannot be read.
-std::optional<std::map<std::string, std::string>> HeldByNimbus(ZkSession& zk,
-                                                               const std::string& root) {
-  auto bytes = zk.Get(root + "/state-holders");
-  if (!bytes.ok()) return std::nullopt;
-  std::map<std::string, std::string> held;
-  if (!bytes->has_value()) return held;
-  auto stored = Deserialize<thrift::StoredStateHolders>(**bytes);
-  if (!stored.ok()) return std::nullopt;
-  for (const auto& [ns, holder] : stored->holders) {
-    if (!holder.empty()) continue;
-    const auto sha = stored->held_sha256.find(ns);
-    held[ns] = sha == stored->held_sha256.end() ? "" : sha->second;
-  }
-  return held;
-}
 
 // An election node's data: "host:port started-unix-secs".
 std::string MemberData(const HaOptions& ha, int64_t started) {
@@ -302,16 +281,9 @@ void LeaderElector::RunSync() {
       continue;
     }
     wait = seconds(10);
-    const bool leading = Leader() != nullptr;
-    const auto held = HeldByNimbus(*zk, ha_.root);
+    if (!Leader()) PruneStateCopies(*zk);
     auto index = zk->Children(ha_.root + "/plugins");
     zk.reset();  // not held through the fetches: a stop closes the session at once
-    if (held && !leading) {
-      std::set<std::string> names;
-      for (const auto& [ns, sha] : *held) names.insert(ns);
-      state_copies_.Prune(names, std::chrono::minutes(10));
-    }
-    if (held && leading) FetchStateCopies(*held, Others());
     if (index.ok()) SyncPlugins(*index, Others());
   }
 }
@@ -593,38 +565,18 @@ void LeaderElector::CopyState(const std::string& ns, const std::string& path) {
       });
 }
 
-void LeaderElector::FetchStateCopies(const std::map<std::string, std::string>& held,
-                                     const std::vector<Member>& from) {
-  for (const auto& [ns, sha] : held) {
-    // Only what can be checked: a record of an earlier version has no
-    // SHA-256.
-    if (sha.empty() || state_copies_.Size(ns).ok()) continue;
-    for (const Member& m : from) {
-      if (SyncStopping()) return;
-      const rpc::HostPort at{m.host, m.port};
-      auto conn = rpc::NimbusConnection::Connect(at, seconds(3));
-      if (!conn.ok()) continue;
-      int64_t offset = 0;
-      Status s;
-      for (;;) {
-        std::string chunk;
-        s = (*conn)->Call([&](thrift::NimbusClient& c) {
-          c.readStateCopy(chunk, ns, offset, static_cast<int32_t>(PluginStore::kMaxChunkBytes));
-        });
-        if (s.ok() && !chunk.empty()) s = state_copies_.Append(ns, offset, chunk);
-        if (!s.ok() || chunk.empty()) break;
-        offset += static_cast<int64_t>(chunk.size());
-      }
-      if (s.ok()) s = state_copies_.Keep(ns, offset, sha);
-      if (s.ok()) {
-        GALE_LOG(kInfo) << "state " << ns << " (" << offset << " bytes) fetched from nimbus "
-                        << at.ToString();
-        break;
-      }
-      GALE_LOG(kWarn) << "cannot fetch state " << ns << " from nimbus " << at.ToString() << ": "
-                      << s.message();
+void LeaderElector::PruneStateCopies(ZkSession& zk) {
+  auto bytes = zk.Get(ha_.root + "/state-holders");
+  if (!bytes.ok()) return;
+  std::set<std::string> held;
+  if (bytes->has_value()) {
+    auto stored = Deserialize<thrift::StoredStateHolders>(**bytes);
+    if (!stored.ok()) return;
+    for (const auto& [ns, holder] : stored->holders) {
+      if (holder.empty()) held.insert(ns);
     }
   }
+  state_copies_.Prune(held, std::chrono::minutes(10));
 }
 
 void LeaderElector::SyncPlugins(const std::vector<std::string>& index,

@@ -26,8 +26,7 @@
 // RocksDB state in transit (state_mover.h): a file on the leader's disk,
 // copied to every other nimbus before the leader holds it
 // (MetaStore::ShareStateFile -> CopyState); a follower drops its copies
-// that ZooKeeper's record no longer counts, and a leader fetches those it
-// lacks from the others (FetchStateCopies), checked by their SHA-256.
+// that ZooKeeper's record no longer counts.
 //
 // Threading: one thread runs the election; Leadership's methods are
 // thread-safe.
@@ -42,7 +41,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -114,12 +112,9 @@ class LeaderElector final : public Leadership {
   // The leading Nimbus's MetaStore::ShareStateFile: copies the file at
   // `path` to every other nimbus that takes it (copyState).
   void CopyState(const std::string& ns, const std::string& path);
-  // The leader fetches the copies of state it holds (`held`: namespace ->
-  // SHA-256, ZooKeeper's record) and lacks (it was away when they were
-  // taken) from `from`, each checked against its SHA-256. (A follower
-  // drops the copies the record no longer counts: RunSync.)
-  void FetchStateCopies(const std::map<std::string, std::string>& held,
-                        const std::vector<Member>& from);
+  // A follower drops its copies of state that the record in ZooKeeper no
+  // longer says nimbus holds (claimed since), 10 minutes after they came.
+  void PruneStateCopies(ZkSession& zk);
   // Runs `copy` on a connection to each other nimbus; one that cannot be
   // reached is skipped and logged with `skipped` (what then happens). An
   // error of `copy` stops it (naming the nimbus) when `required`, else it is

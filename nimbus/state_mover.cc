@@ -39,7 +39,7 @@ Status StateFiles::Append(const std::string& ns, int64_t offset, const std::stri
   return Status::Ok();
 }
 
-Status StateFiles::Keep(const std::string& ns, int64_t size, const std::string& sha256) {
+Status StateFiles::Keep(const std::string& ns, int64_t size) {
   std::lock_guard lock(mu_);
   const std::string part = PathOf(ns, ".part");
   std::error_code ec;
@@ -50,15 +50,6 @@ Status StateFiles::Keep(const std::string& ns, int64_t size, const std::string& 
                                       " bytes sent, " + std::to_string(ec ? 0 : got) +
                                       " arrived: start again from 0");
   }
-  if (!sha256.empty()) {
-    const auto sha = Sha256File(part);
-    if (!sha.ok() || *sha != sha256) {
-      fs::remove(part, ec);
-      return Status::FailedPrecondition("state " + ns + ": the copy's SHA-256 is " +
-                                        (sha.ok() ? *sha : sha.status().message()) + ", not " +
-                                        sha256);
-    }
-  }
   // Durable before anyone is told: once the record says nimbus holds it,
   // the supervisor empties its copy.
   if (Status s = SyncPath(part); !s.ok())
@@ -68,28 +59,6 @@ Status StateFiles::Keep(const std::string& ns, int64_t size, const std::string& 
   if (Status s = SyncPath(dir_); !s.ok())
     return Status::Internal("cannot keep state " + ns + ": " + s.message());
   return Status::Ok();
-}
-
-Result<int64_t> StateFiles::Size(const std::string& ns) const {
-  std::error_code ec;
-  const auto size = fs::file_size(PathOf(ns, ".bin"), ec);
-  if (ec) return Status::NotFound("no copy of state " + ns + " here");
-  return static_cast<int64_t>(size);
-}
-
-Result<std::string> StateFiles::Read(const std::string& ns, int64_t offset, int32_t length) const {
-  const std::string path = PathOf(ns, ".bin");
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  const auto size = static_cast<int64_t>(fs::file_size(path, ec));
-  if (!in || ec) return Status::NotFound("no copy of state " + ns + " here");
-  std::string out;
-  if (offset < 0 || offset >= size || length <= 0) return out;
-  out.resize(static_cast<size_t>(std::min<int64_t>(length, size - offset)));
-  in.seekg(offset);
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  if (!in) return Status::Internal("cannot read " + path);
-  return out;
 }
 
 void StateFiles::Drop(const std::string& ns) {
@@ -382,18 +351,26 @@ thrift::StateChunk StateMover::Read(const std::string& supervisor, const std::st
                                 : ", which nimbus does not hear from");
     return out;
   }
-  const auto size = files_.Size(ns);
-  const auto chunk = size.ok() ? files_.Read(ns, offset, length) : size.status();
-  if (!chunk.ok()) {
-    // HA: a nimbus that leads without the copy fetches it from the others
-    // (LeaderElector::FetchStateCopies); the worker waits meanwhile.
+  const std::string path = files_.PathOf(ns, ".bin");
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto size = static_cast<int64_t>(fs::file_size(path, ec));
+  if (!in || ec) {
     out.status = thrift::StateFetchStatus::WAIT;
-    out.message = "nimbus has no copy of it yet (" + chunk.status().message() + ")";
+    out.message = "nimbus cannot read its copy " + path;
     return out;
   }
   out.status = thrift::StateFetchStatus::READY;
-  out.total_size = *size;
-  out.chunk = *chunk;
+  out.total_size = size;
+  if (offset < 0 || offset >= size || length <= 0) return out;
+  out.chunk.resize(static_cast<size_t>(std::min<int64_t>(length, size - offset)));
+  in.seekg(offset);
+  in.read(out.chunk.data(), static_cast<std::streamsize>(out.chunk.size()));
+  if (!in) {
+    out.status = thrift::StateFetchStatus::WAIT;
+    out.message = "nimbus cannot read its copy " + path;
+    out.chunk.clear();
+  }
   return out;
 }
 

@@ -58,15 +58,9 @@ class StateFiles {
   // Writes `chunk` at `offset` of NAME.part (offset 0 starts it again); an
   // offset other than what arrived so far is refused.
   Status Append(const std::string& ns, int64_t offset, const std::string& chunk);
-  // NAME.part, which must hold `size` bytes (and, when `sha256` is given,
-  // have it; else it is dropped and the error says so), synced and renamed
-  // to NAME.bin, its folder synced.
-  Status Keep(const std::string& ns, int64_t size, const std::string& sha256 = "");
-  // NAME.bin's size; kNotFound when there is none.
-  Result<int64_t> Size(const std::string& ns) const;
-  // Up to `length` bytes of NAME.bin from `offset` (empty past the end);
-  // kNotFound when there is no NAME.bin.
-  Result<std::string> Read(const std::string& ns, int64_t offset, int32_t length) const;
+  // NAME.part, which must hold `size` bytes (else it is dropped and the
+  // error says so), synced and renamed to NAME.bin, its folder synced.
+  Status Keep(const std::string& ns, int64_t size);
   void Drop(const std::string& ns);
   // Removes the files of the namespaces not in `held` (by name) written
   // more than `age` ago: a follower's copies of state claimed since.

@@ -510,22 +510,6 @@ void NimbusHandler::finishStateCopy(const std::string& state_namespace, int64_t 
   ThrowNotAliveOrState(StateCopies().Keep(state_namespace, size));
 }
 
-void NimbusHandler::readStateCopy(std::string& out, const std::string& state_namespace,
-                                  int64_t offset, int32_t length) {
-  Require(Op::kDaemon, "copy state between nimbuses");
-  StateFiles* files = lead_.state_copies();
-  if (!files) {
-    Throw<thrift::IllegalStateException>("only the nimbuses of an HA cluster keep copies of state");
-  }
-  auto chunk = files->Read(state_namespace, offset,
-                           std::min(length, static_cast<int32_t>(PluginStore::kMaxChunkBytes)));
-  if (!chunk.ok()) {
-    ThrowIfInternal(chunk.status());
-    Throw<thrift::IllegalStateException>(chunk.status().message());
-  }
-  out = *std::move(chunk);
-}
-
 void NimbusHandler::planYamlTopology(thrift::YamlTopologyPlan& out,
                                      const thrift::YamlTopologyRequest& request) {
   Require(Op::kSubmit, "submit topology file '" + request.file + "'");

@@ -72,8 +72,6 @@ class NimbusHandler final : public thrift::NimbusIf {
   void copyState(const std::string& state_namespace, int64_t offset,
                  const std::string& chunk) override;
   void finishStateCopy(const std::string& state_namespace, int64_t size) override;
-  void readStateCopy(std::string& out, const std::string& state_namespace, int64_t offset,
-                     int32_t length) override;
   // YAML topology files sent by clients (thrift/README.md, "Submitting a
   // YAML file"): loaded by Gale's one loader in a scratch folder.
   void planYamlTopology(thrift::YamlTopologyPlan& out,

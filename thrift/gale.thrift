@@ -825,10 +825,4 @@ service Nimbus {
   // The copy is whole (`size` bytes, checked): kept on disk, synced.
   void finishStateCopy(1: string state_namespace, 2: i64 size)
     throws (1: IllegalStateException state, 10: AuthorizationException auth),
-  // Reads this nimbus's copy of `state_namespace` (at most 4 MiB; empty
-  // past the end; IllegalStateException when it has none): a leader that
-  // lacks the copy of state it holds fetches it from the others, and
-  // checks it against the SHA-256 recorded with it.
-  binary readStateCopy(1: string state_namespace, 2: i64 offset, 3: i32 length)
-    throws (1: IllegalStateException state, 10: AuthorizationException auth),
 }
