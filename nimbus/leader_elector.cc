@@ -27,7 +27,7 @@ int64_t UnixSecs() { return UnixMillis() / 1000; }
 // again, rather than each caller undoing its change.
 class ZkMetaStore final : public MetaStore {
  public:
-  using Share = std::function<void(const std::string&, const std::string&)>;
+  using Share = std::function<void(const std::string&)>;
   // `retired`: the elector dropped the Nimbus this store serves (a call may
   // still hold it, as long as it likes): it writes nothing from then on,
   // even if the election node that fences it is there again.
@@ -67,7 +67,7 @@ class ZkMetaStore final : public MetaStore {
     if (s.ok()) s = zk_->Delete(root_ + "/" + key, fence_);
     return s.ok() ? "moved aside to " + aside : "could not move it aside: " + s.message();
   }
-  void ShareStateFile(const std::string& ns, const std::string& path) override { share_(ns, path); }
+  void ShareStateFile(const std::string& ns) override { share_(ns); }
 
  private:
   static Status Retired() {
@@ -360,23 +360,22 @@ void LeaderElector::Lead(const std::shared_ptr<ZkSession>& zk) {
   }
   const auto began = std::chrono::steady_clock::now();
   auto health = std::make_shared<WriteHealth>();
-  auto leading =
-      std::make_shared<Leading>(std::make_unique<ZkMetaStore>(
-                                    zk, ha_.root, node,
-                                    [health, wakeup = wakeup_](const std::string& why) {
-                                      {
-                                        std::lock_guard lock(health->mu);
-                                        if (health->why.empty()) health->why = why;
-                                      }
-                                      health->failed = true;
-                                      wakeup->Signal();
-                                    },
-                                    [self = self_](const std::string& ns, const std::string& path) {
-                                      std::shared_lock lock(self->mu);
-                                      if (self->elector) self->elector->CopyState(ns, path);
-                                    },
-                                    [health] { return health->retired.load(); }),
-                                options_, clock_, plugins_);
+  auto leading = std::make_shared<Leading>(std::make_unique<ZkMetaStore>(
+                                               zk, ha_.root, node,
+                                               [health, wakeup = wakeup_](const std::string& why) {
+                                                 {
+                                                   std::lock_guard lock(health->mu);
+                                                   if (health->why.empty()) health->why = why;
+                                                 }
+                                                 health->failed = true;
+                                                 wakeup->Signal();
+                                               },
+                                               [self = self_](const std::string& ns) {
+                                                 std::shared_lock lock(self->mu);
+                                                 if (self->elector) self->elector->CopyState(ns);
+                                               },
+                                               [health] { return health->retired.load(); }),
+                                           options_, clock_, plugins_);
   if (Status s = leading->nimbus.Recover(); !s.ok()) {
     GALE_LOG(kError) << "elected, but cannot read the cluster's state (trying again): "
                      << s.message();
@@ -536,26 +535,24 @@ Status LeaderElector::Replicate(const std::vector<std::string>& sha256s) {
       });
 }
 
-void LeaderElector::CopyState(const std::string& ns, const std::string& path) {
+void LeaderElector::CopyState(const std::string& ns) {
   // Not required: a nimbus without the copy would serve nothing (the
   // record's SHA-256), and one that cannot take copies (an older version in
   // a rolling upgrade, a full disk) must not stop every move.
   (void)ToEachOther(
       "state " + ns, "were it to lead, the task's worker would wait for the state",
       /*required=*/false, [&](rpc::NimbusConnection& conn) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return Status::Internal("cannot read " + path);
-        std::string chunk(PluginStore::kMaxChunkBytes, '\0');
         int64_t offset = 0;
-        for (bool more = true; more;) {
-          in.read(chunk.data(), static_cast<std::streamsize>(PluginStore::kMaxChunkBytes));
-          const auto got = static_cast<size_t>(in.gcount());
-          more = got == PluginStore::kMaxChunkBytes;
-          if (in.bad()) return Status::Internal("cannot read " + path);
-          const std::string piece = chunk.substr(0, got);
+        for (;;) {
+          GALE_ASSIGN_OR_RETURN(
+              const std::string chunk,
+              state_copies_.Read(ns, offset, static_cast<int32_t>(PluginStore::kMaxChunkBytes)));
+          // Offset 0 goes even when empty: it starts the copy.
+          if (chunk.empty() && offset > 0) break;
           GALE_RETURN_IF_ERROR(
-              conn.Call([&](thrift::NimbusClient& c) { c.copyState(ns, offset, piece); }));
-          offset += static_cast<int64_t>(got);
+              conn.Call([&](thrift::NimbusClient& c) { c.copyState(ns, offset, chunk); }));
+          offset += static_cast<int64_t>(chunk.size());
+          if (chunk.empty()) break;
         }
         GALE_RETURN_IF_ERROR(
             conn.Call([&](thrift::NimbusClient& c) { c.finishStateCopy(ns, offset); }));

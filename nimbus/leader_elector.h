@@ -109,9 +109,10 @@ class LeaderElector final : public Leadership {
   // lacks from `from`; stops early when the elector stops.
   void SyncPlugins(const std::vector<std::string>& index, const std::vector<Member>& from);
   bool SyncStopping();
-  // The leading Nimbus's MetaStore::ShareStateFile: copies the file at
-  // `path` to every other nimbus that takes it (copyState).
-  void CopyState(const std::string& ns, const std::string& path);
+  // The leading Nimbus's MetaStore::ShareStateFile: copies its file of
+  // `ns` (state_copies_, the same folder) to every other nimbus that takes
+  // it (copyState).
+  void CopyState(const std::string& ns);
   // A follower drops its copies of state that the record in ZooKeeper no
   // longer says nimbus holds (claimed since), 10 minutes after they came.
   void PruneStateCopies(ZkSession& zk);

@@ -40,13 +40,14 @@ class MetaStore {
   // says where.
   virtual std::string SetAside(const std::string& key) = 0;
   // The RocksDB state of namespace `ns` that nimbus is about to hold while
-  // it moves (the file at `path`, too large for a record): HA copies it to
+  // it moves (its file in state-moves/, state_mover.h's StateFiles, too
+  // large for a record): HA copies it to
   // every other nimbus that takes it, before the record that says nimbus
   // holds it is written, so that a new leader has it. One that cannot be
   // reached or fails the copy is skipped (logged): it lacks this copy, and
   // were it to lead, the record's SHA-256 tells (StateMover::Recover). One
   // nimbus: nothing to do. Thread-safe (called with no lock held).
-  virtual void ShareStateFile(const std::string& /*ns*/, const std::string& /*path*/) {}
+  virtual void ShareStateFile(const std::string& /*ns*/) {}
 };
 
 class DirMetaStore final : public MetaStore {

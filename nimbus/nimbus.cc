@@ -916,7 +916,7 @@ Result<bool> Nimbus::FinishStateUpload(const std::string& supervisor_id, const s
   // recorded with it, and in HA a copy on every other nimbus that takes
   // one, so that a new leader has it.
   const Result<std::string> sha = Sha256File(path);
-  if (sha.ok()) store_.ShareStateFile(ns, path);
+  if (sha.ok()) store_.ShareStateFile(ns);
   lock.lock();
   sharing_.erase(ns);
   shared_cv_.notify_all();

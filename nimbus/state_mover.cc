@@ -61,6 +61,28 @@ Status StateFiles::Keep(const std::string& ns, int64_t size) {
   return Status::Ok();
 }
 
+Result<int64_t> StateFiles::Size(const std::string& ns) const {
+  std::error_code ec;
+  const auto size = fs::file_size(PathOf(ns, ".bin"), ec);
+  if (ec) return Status::NotFound("no copy of state " + ns + " in " + dir_);
+  return static_cast<int64_t>(size);
+}
+
+Result<std::string> StateFiles::Read(const std::string& ns, int64_t offset, int32_t length) const {
+  const std::string path = PathOf(ns, ".bin");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("no copy of state " + ns + " in " + dir_);
+  in.seekg(0, std::ios::end);
+  const int64_t size = in.tellg();
+  std::string out;
+  if (offset < 0 || offset >= size || length <= 0) return out;
+  out.resize(static_cast<size_t>(std::min<int64_t>(length, size - offset)));
+  in.seekg(offset);
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  if (!in) return Status::Internal("cannot read " + path);
+  return out;
+}
+
 void StateFiles::Drop(const std::string& ns) {
   std::lock_guard lock(mu_);
   std::error_code ec;
@@ -351,26 +373,16 @@ thrift::StateChunk StateMover::Read(const std::string& supervisor, const std::st
                                 : ", which nimbus does not hear from");
     return out;
   }
-  const std::string path = files_.PathOf(ns, ".bin");
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  const auto size = static_cast<int64_t>(fs::file_size(path, ec));
-  if (!in || ec) {
+  const auto size = files_.Size(ns);
+  const auto chunk = size.ok() ? files_.Read(ns, offset, length) : size.status();
+  if (!chunk.ok()) {
     out.status = thrift::StateFetchStatus::WAIT;
-    out.message = "nimbus cannot read its copy " + path;
+    out.message = "nimbus cannot read its copy (" + chunk.status().message() + ")";
     return out;
   }
   out.status = thrift::StateFetchStatus::READY;
-  out.total_size = size;
-  if (offset < 0 || offset >= size || length <= 0) return out;
-  out.chunk.resize(static_cast<size_t>(std::min<int64_t>(length, size - offset)));
-  in.seekg(offset);
-  in.read(out.chunk.data(), static_cast<std::streamsize>(out.chunk.size()));
-  if (!in) {
-    out.status = thrift::StateFetchStatus::WAIT;
-    out.message = "nimbus cannot read its copy " + path;
-    out.chunk.clear();
-  }
+  out.total_size = *size;
+  out.chunk = *chunk;
   return out;
 }
 

@@ -62,6 +62,11 @@ class StateFiles {
   // error says so), synced and renamed to NAME.bin, its folder synced.
   Status Keep(const std::string& ns, int64_t size);
   void Drop(const std::string& ns);
+  // NAME.bin's size; kNotFound when there is none.
+  Result<int64_t> Size(const std::string& ns) const;
+  // Up to `length` bytes of NAME.bin from `offset` (empty past its end);
+  // kNotFound when there is none.
+  Result<std::string> Read(const std::string& ns, int64_t offset, int32_t length) const;
   // Removes the files of the namespaces not in `held` (by name) written
   // more than `age` ago: a follower's copies of state claimed since.
   void Prune(const std::set<std::string>& held, std::chrono::seconds age);

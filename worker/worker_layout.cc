@@ -3,6 +3,15 @@
 #include <algorithm>
 
 namespace gale::worker {
+namespace {
+
+// How a slot's worker is known: its peers' address for it, and the name its
+// own frames give (my_address), which must be the same string.
+std::string SlotAddress(const AssignedSlot& slot) {
+  return slot.host + ":" + std::to_string(slot.port);
+}
+
+}  // namespace
 
 Result<WorkerLayout> LayOut(const std::vector<AssignedSlot>& slots,
                             const std::vector<AssignedExecutor>& executors,
@@ -19,11 +28,11 @@ Result<WorkerLayout> LayOut(const std::vector<AssignedSlot>& slots,
   for (size_t w = 0; w < slots.size(); ++w) {
     if (static_cast<int>(w) == out.my_index) continue;
     slot_peer[w] = static_cast<int>(out.peers.size());
-    out.peers.push_back(slots[w].host + ":" + std::to_string(slots[w].port));
+    out.peers.push_back(SlotAddress(slots[w]));
     out.peer_versions.push_back(slots[w].layout_version);
   }
   out.my_layout_version = slots[static_cast<size_t>(out.my_index)].layout_version;
-  out.my_address = slots[static_cast<size_t>(out.my_index)].host + ":" + std::to_string(port);
+  out.my_address = SlotAddress(slots[static_cast<size_t>(out.my_index)]);
   out.task_peer.assign(static_cast<size_t>(std::max(task_count, 0)) + 1, -1);
   for (const AssignedExecutor& e : executors) {
     const std::string tasks =
