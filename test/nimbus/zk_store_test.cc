@@ -111,13 +111,17 @@ namespace {
 // One nimbus of an HA cluster, without its Thrift server: the elector, its
 // plugin store and state directory.
 struct Elected {
-  Elected(const testing::ZooKeeper& zk, int port)
-      : plugins(dir.path()), elector(Ha(zk, port), Options(), SystemClock::Get(), plugins) {}
-  static HaOptions Ha(const testing::ZooKeeper& zk, int port) {
+  Elected(const testing::ZooKeeper& zk, int port,
+          std::chrono::milliseconds session_timeout = milliseconds(4000))
+      : plugins(dir.path()),
+        elector(Ha(zk, port, session_timeout), Options(), SystemClock::Get(), plugins) {}
+  static HaOptions Ha(const testing::ZooKeeper& zk, int port,
+                      std::chrono::milliseconds session_timeout) {
     HaOptions ha;
     ha.zookeeper_servers = zk.servers();
     ha.host = "127.0.0.1";
     ha.port = port;
+    ha.session_timeout = session_timeout;
     return ha;
   }
   NimbusOptions Options() const {
@@ -196,6 +200,53 @@ TEST_CASE(
       },
       seconds(20)));
   CHECK(again->GetClusterSummary().topologies.size() == 1);
+  again->Tick();
+  CHECK(!admin.Get("/gale/topologies/gone-1-1")->has_value());
+}
+
+// A Nimbus the elector dropped (its connection to ZooKeeper lost) may
+// still be held by a call, e.g. one copying state to the other nimbuses for
+// minutes. When the same session comes back, the same election node leads
+// again, so the fence alone would let that old Nimbus write: its store is
+// retired instead.
+TEST_CASE(
+    "HA election: a Nimbus dropped on a lost connection writes nothing when its node leads again",
+    "[nimbus][zookeeper]") {
+  testing::ZooKeeper zk;
+  const auto session = Open(zk);
+  ZkSession& admin = *session;
+  // A topology whose kill is due: a leader's next tick deletes it.
+  thrift::StoredTopology t;
+  t.id = "gone-1-1";
+  t.topology.name = "gone";
+  t.status = thrift::TopologyStatus::KILLED;
+  t.__set_action_time_millis(0);
+  t.assignment.topology_id = t.id;
+  REQUIRE(admin.EnsurePath("/gale/topologies").ok());
+  REQUIRE(admin.Put("/gale/topologies/gone-1-1", Serialize(t)).ok());
+
+  // A session that outlives the server's restart.
+  Elected a(zk, 7001, seconds(30));
+  REQUIRE(testing::WaitFor([&] { return a.elector.Leader() != nullptr; }, seconds(20)));
+  const std::shared_ptr<Nimbus> held = a.elector.Leader();  // as a call holds it
+  const auto nodes_before = admin.Children("/gale/leader");
+  REQUIRE(nodes_before.ok());
+  zk.Kill(0);
+  // It steps down (and forgets who leads).
+  REQUIRE(testing::WaitFor([&] { return a.elector.Nimbuses().empty(); }, seconds(20)));
+  zk.Start(0);
+  REQUIRE(zk.Serving(0, seconds(60)));
+  std::shared_ptr<Nimbus> again;
+  REQUIRE(testing::WaitFor(
+      [&] {
+        again = a.elector.Leader();
+        return again != nullptr && again != held;
+      },
+      seconds(30)));
+  // The same election node: the fence would pass.
+  REQUIRE(admin.Children("/gale/leader").value() == *nodes_before);
+  held->Tick();
+  CHECK(admin.Get("/gale/topologies/gone-1-1")->has_value());
   again->Tick();
   CHECK(!admin.Get("/gale/topologies/gone-1-1")->has_value());
 }
