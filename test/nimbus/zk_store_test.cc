@@ -108,6 +108,19 @@ TEST_CASE("ZooKeeper: calls while the server is down fail as unavailable and wor
 namespace gale::nimbus {
 namespace {
 
+// A topology "gone-1-1" whose kill is due: a leader's next tick deletes
+// its record.
+void PutDueKill(ZkSession& admin) {
+  thrift::StoredTopology t;
+  t.id = "gone-1-1";
+  t.topology.name = "gone";
+  t.status = thrift::TopologyStatus::KILLED;
+  t.__set_action_time_millis(0);
+  t.assignment.topology_id = t.id;
+  REQUIRE(admin.EnsurePath("/gale/topologies").ok());
+  REQUIRE(admin.Put("/gale/topologies/gone-1-1", Serialize(t)).ok());
+}
+
 // One nimbus of an HA cluster, without its Thrift server: the elector, its
 // plugin store and state directory.
 struct Elected {
@@ -169,15 +182,7 @@ TEST_CASE(
   REQUIRE(other.ok());
   REQUIRE((*other)->WaitConnected(milliseconds(20000)));
   ZkSession& admin = **other;
-  // A topology whose kill is due: the leader's next tick deletes it.
-  thrift::StoredTopology t;
-  t.id = "gone-1-1";
-  t.topology.name = "gone";
-  t.status = thrift::TopologyStatus::KILLED;
-  t.__set_action_time_millis(0);
-  t.assignment.topology_id = t.id;
-  REQUIRE(admin.EnsurePath("/gale/topologies").ok());
-  REQUIRE(admin.Put("/gale/topologies/gone-1-1", Serialize(t)).ok());
+  PutDueKill(admin);
 
   Elected a(zk, 7001);
   REQUIRE(testing::WaitFor([&] { return a.elector.Leader() != nullptr; }, seconds(20)));
@@ -215,15 +220,7 @@ TEST_CASE(
   testing::ZooKeeper zk;
   const auto session = Open(zk);
   ZkSession& admin = *session;
-  // A topology whose kill is due: a leader's next tick deletes it.
-  thrift::StoredTopology t;
-  t.id = "gone-1-1";
-  t.topology.name = "gone";
-  t.status = thrift::TopologyStatus::KILLED;
-  t.__set_action_time_millis(0);
-  t.assignment.topology_id = t.id;
-  REQUIRE(admin.EnsurePath("/gale/topologies").ok());
-  REQUIRE(admin.Put("/gale/topologies/gone-1-1", Serialize(t)).ok());
+  PutDueKill(admin);
 
   // A session that outlives the server's restart.
   Elected a(zk, 7001, seconds(30));
