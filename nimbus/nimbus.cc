@@ -426,6 +426,14 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
   const auto& executors = (*plan)->executors();
   in.executors = executors.size();
   for (const auto& e : executors) in.executor_tasks.push_back({e.tasks.front(), e.tasks.back()});
+  for (size_t e = 0; e < executors.size(); ++e) {
+    int head = -1;
+    for (int at = (*plan)->ChainParent(e); at >= 0;
+         at = (*plan)->ChainParent(static_cast<size_t>(at))) {
+      head = at;
+    }
+    in.chain_head.push_back(head);
+  }
   in.workers_wanted = t.num_workers;
   in.full = full;
   const ScheduleResult r = ComputeSchedule(in);

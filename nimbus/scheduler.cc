@@ -82,9 +82,12 @@ ScheduleResult ComputeSchedule(const ScheduleInput& in) {
   // least loaded: deciding "least loaded" before every staying executor is
   // counted sent a lost worker's executors onto kept workers, and left its
   // replacement empty (and dropped).
+  auto chained = [&](size_t e) { return e < in.chain_head.size() && in.chain_head[e] >= 0; };
+  size_t heads = 0;
   for (size_t e = 0; e < in.executors; ++e) {
+    if (chained(e)) continue;  // placed with its head, below
     if (full) {
-      placed[e] = static_cast<int>(e % workers.size());  // round-robin, in task order
+      placed[e] = static_cast<int>(heads++ % workers.size());  // round-robin, in task order
     } else if (was_on[e] >= 0) {
       auto it = kept.find(was_on[e]);
       if (it != kept.end()) placed[e] = it->second;
@@ -92,8 +95,13 @@ ScheduleResult ComputeSchedule(const ScheduleInput& in) {
     if (placed[e] >= 0) ++load[static_cast<size_t>(placed[e])];
   }
   for (size_t e = 0; e < in.executors; ++e) {
-    if (placed[e] >= 0) continue;
+    if (placed[e] >= 0 || chained(e)) continue;
     placed[e] = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    ++load[static_cast<size_t>(placed[e])];
+  }
+  for (size_t e = 0; e < in.executors; ++e) {
+    if (!chained(e)) continue;
+    placed[e] = placed[static_cast<size_t>(in.chain_head[e])];
     ++load[static_cast<size_t>(placed[e])];
   }
   // Drop workers that ended up with nothing (more workers than executors).

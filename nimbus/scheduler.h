@@ -17,6 +17,8 @@
 //   the same when its tasks are (`executor_tasks`): a rebalance of one
 //   component's executors moves only that component's. An executor that
 //   lost its worker, or is new, goes to the least loaded one.
+// - A chained executor goes where the head of its chain goes, so that it
+//   runs on that executor's thread; the round-robin counts heads only.
 // - Workers left with no executor are dropped.
 // - Fewer slots than workers asked for: the topology runs on what there is
 //   and `note` says so (`gale info`, the UI); no slot at all: nothing runs.
@@ -52,6 +54,10 @@ struct ScheduleInput {
   std::vector<TaskRange> executor_tasks;
   int workers_wanted = 1;
   bool full = false;
+  // Per planned executor: the executor whose worker it must share (the
+  // head of its chain: core/runtime/README.md, "Chaining"), or -1. Empty:
+  // none.
+  std::vector<int> chain_head;
 };
 
 struct ScheduleResult {

@@ -196,8 +196,8 @@ run_local() {
   name="$(echo "$workload-$variant$(stats_tag)" | tr -c 'A-Za-z0-9\n' '-')"
   local dir="$run/$name"
   mkdir -p "$dir/out"
-  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\nstats=%s\n' "$4" "$5" "$6" \
-    "$dir/out" "${7:-0}" "$stats" > "$dir/props"
+  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\nstats=%s\nchain=%s\n' "$4" "$5" \
+    "$6" "$dir/out" "${7:-0}" "$stats" "$chain" > "$dir/props"
   # A workload's own properties, one "key=value" a line.
   [[ -z "${local_props:-}" ]] || printf '%s\n' "$local_props" >> "$dir/props"
   log "$workload $variant: gale local $(basename "$yaml")"
@@ -355,8 +355,13 @@ ceiling1=$(ceiling_field batch1 records_per_sec)
 ceiling100=$(ceiling_field batch100 records_per_sec)
 
 # W1 and W2: one process.
+# chain=true: the bolts run on the spout's thread (core/runtime/README.md, "Chaining").
+chain=false
 if want W1; then
   both run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
+  chain=true
+  both run_local W1 "const->null, acking off, chained" "$topo/const-null.yaml" 0 0 false
+  chain=false
 fi
 if want W2; then
   both run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
@@ -368,6 +373,11 @@ if want W2; then
   both run_local W2 "const->id->null, acking off (reference)" "$topo/const-id-null.yaml" 0 0 false
   both run_local W2 "const->id->null, 1 acker, pending 1000" "$topo/const-id-null.yaml" 1 1000 true
   both run_local W2 "const->id->null, 1 acker, pending 5000" "$topo/const-id-null.yaml" 1 5000 true
+  chain=true
+  both run_local W2 "const->id->null, acking off, chained" "$topo/const-id-null.yaml" 0 0 false
+  both run_local W2 "const->id->null, 1 acker, pending 1000, chained" "$topo/const-id-null.yaml" \
+    1 1000 true
+  chain=false
 fi
 
 # W3 and W4: a cluster on loopback.
@@ -430,7 +440,13 @@ fi
 if want W5; then
   w5_text="$root/topologies/wordcount/data/sentences.txt"
   local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="
-  both run_local W5 "lines -> split -> count, acking off" "$topo/wordcount-w5.yaml" 0 0 false
+  both run_local W5 "lines -> split -> count, acking off, a thread each" "$topo/wordcount-w5.yaml" \
+    0 0 false
+  w5_threads=$last_rate
+  chain=true
+  both run_local W5 "lines -> split -> count, acking off, chained (one thread)" \
+    "$topo/wordcount-w5.yaml" 0 0 false
+  chain=false
   local_props=""
   w5_gale=$last_rate
   log "W5 reference: gale-bench-wordcount-ref $(basename "$w5_text")"
@@ -439,7 +455,7 @@ if want W5; then
   # Both of its threads spin: two CPUs for the whole window.
   printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w5-ref-probe.out"
   add_row W5 "reference: plain C++, 2 threads, SPSC ring" words/s "$w5_ref" "$run/w5-ref-probe.out" \
-    "Gale W5 (last run) at $(calc "%.1f" "${w5_gale:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")% of it"
+    "Gale W5 chained (last run) at $(calc "%.1f" "${w5_gale:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")% of it, a thread each at $(calc "%.1f" "${w5_threads:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")%"
 fi
 
 # W6: one thread, the engine alone (no topology around it: the slide's cost

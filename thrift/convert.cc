@@ -102,6 +102,7 @@ thrift::Topology ToThrift(const topology::TopologySpec& spec,
     sub.to_component = s.to;
     sub.grouping.type = ToThrift(s.grouping.type);
     sub.grouping.__set_fields(s.grouping.fields);
+    if (s.chain) sub.__set_chain(*s.chain);
     t.streams.push_back(std::move(sub));
   }
   t.__set_config(ToThrift(spec.config));
@@ -150,6 +151,7 @@ Result<topology::TopologySpec> FromThrift(const thrift::Topology& t) {
     out.stream = s.stream;
     GALE_ASSIGN_OR_RETURN(out.grouping.type, GroupingFromThrift(s.grouping.type));
     out.grouping.fields = s.grouping.fields;
+    if (s.__isset.chain) out.chain = s.chain;
     spec.streams.push_back(std::move(out));
   }
   for (const auto& p : t.plugins) {

@@ -70,6 +70,9 @@ struct Subscription {
   2: optional string stream = "default",
   3: required string to_component,
   4: required Grouping grouping,
+  // Run `to` on the thread of `from` (true), never (false); unset: when the
+  // grouping and parallelism allow (topology.chaining.enabled).
+  5: optional bool chain,
 }
 
 // A plugin library the topology needs. Upload it first (beginPluginUpload).

@@ -200,6 +200,13 @@ std::unique_ptr<Grouper> MakeGrouper(GrouperArgs args) {
   // the same task, whatever order the assignment listed them in.
   std::vector<int32_t> targets = std::move(args.targets);
   std::sort(targets.begin(), targets.end());
+  // One target takes every tuple whatever the grouping picks among them:
+  // no hash of the key per tuple (a fifth of a fields-grouped word count's
+  // time in perf), no random draw.
+  if (targets.size() == 1 && args.type != GroupingType::kDirect &&
+      args.type != GroupingType::kAll) {
+    return std::make_unique<GlobalGrouper>(targets);
+  }
   switch (args.type) {
     case GroupingType::kShuffle:
       return std::make_unique<ShuffleGrouper>(std::move(targets), args.seed);

@@ -117,6 +117,7 @@ Result<std::unique_ptr<TopologyPlan>> TopologyPlan::Build(const topology::Topolo
   plan->AssignTasksAndExecutors();
   plan->AddSystemStreams();
   GALE_RETURN_IF_ERROR(plan->AddRoutes(spec));
+  plan->Chain(spec);
   return plan;
 }
 
@@ -209,7 +210,8 @@ void TopologyPlan::AddSystemStreams() {
   for (auto& out : components_[static_cast<size_t>(acker)].outputs) {
     for (size_t ci = 0; ci < components_.size(); ++ci) {
       if (components_[ci].role == Role::kSpout) {
-        out->routes.push_back(Route{static_cast<int>(ci), topology::GroupingType::kDirect, {}});
+        out->routes.push_back(
+            Route{static_cast<int>(ci), topology::GroupingType::kDirect, {}, false});
       }
     }
   }
@@ -231,7 +233,7 @@ Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
       return Status::InvalidArgument(s.pos.Prefix() + "component '" + s.from +
                                      "' does not declare stream '" + s.stream + "'");
     }
-    Route route{to, s.grouping.type, {}};
+    Route route{to, s.grouping.type, {}, false};
     for (const auto& f : s.grouping.fields) {
       auto idx = out->meta.fields.IndexOf(f);
       if (!idx) {
@@ -253,7 +255,7 @@ Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
       for (const Route& r : o->routes) {
         if (r.target_component == to) return;
       }
-      o->routes.push_back(Route{to, topology::GroupingType::kAll, {}});
+      o->routes.push_back(Route{to, topology::GroupingType::kAll, {}, false});
     }
   };
   for (const auto& b : spec.bolts) {
@@ -269,6 +271,92 @@ Status TopologyPlan::AddRoutes(const topology::TopologySpec& spec) {
     for (const auto& sp : spec.spouts) subscribe(checkpoint_spout, FindComponent(sp.id));
   }
   return Status::Ok();
+}
+
+}  // namespace gale::plan
+
+namespace gale::plan {
+
+int TopologyPlan::ChainChild(size_t e, int component) const {
+  const ComponentPlan& c = components_[static_cast<size_t>(component)];
+  if (c.chained_to != executors_[e].component) return -1;
+  for (size_t x = 0; x < executors_.size(); ++x) {
+    if (executors_[x].component == component && rank_[x] == rank_[e]) return static_cast<int>(x);
+  }
+  return -1;
+}
+
+int TopologyPlan::ExecutorOfTask(int32_t task) const {
+  for (size_t x = 0; x < executors_.size(); ++x) {
+    const auto& t = executors_[x].tasks;
+    if (!t.empty() && task >= t.front() && task <= t.back()) return static_cast<int>(x);
+  }
+  return -1;
+}
+
+// Which bolts run on the thread of the component they read from: those
+// with a `chain: true` stream, and, with topology.chaining.enabled, those
+// whose every input is a LOCAL_OR_SHUFFLE or NONE stream of one component
+// with as many executors (no `chain: false`). Executor i of the bolt then
+// runs on the thread of executor i of that component, and its SHUFFLE-like
+// routes go to that executor alone (Flink's forward).
+void TopologyPlan::Chain(const topology::TopologySpec& spec) {
+  rank_.assign(executors_.size(), 0);
+  chain_parent_.assign(executors_.size(), -1);
+  std::vector<int> seen(components_.size(), 0);
+  for (size_t x = 0; x < executors_.size(); ++x) {
+    rank_[x] = seen[static_cast<size_t>(executors_[x].component)]++;
+  }
+  for (const auto& b : spec.bolts) {
+    int asked = -1, only = -1;
+    bool forbidden = false, forward = true, single = true;
+    for (const auto& s : spec.streams) {
+      if (s.to != b.id) continue;
+      const int f = FindComponent(s.from);
+      if (s.chain == std::optional<bool>(true)) asked = f;
+      forbidden |= s.chain == std::optional<bool>(false);
+      forward &= s.grouping.type == topology::GroupingType::kLocalOrShuffle ||
+                 s.grouping.type == topology::GroupingType::kNone;
+      single &= only < 0 || only == f;
+      only = f;
+    }
+    const bool automatic = settings_.chaining_enabled && !forbidden && forward && single;
+    const int from = asked >= 0 ? asked : automatic ? only : -1;
+    if (from < 0) continue;
+    ComponentPlan& target = components_[static_cast<size_t>(FindComponent(b.id))];
+    const ComponentPlan& source = components_[static_cast<size_t>(from)];
+    // A rebalance may have changed one side's executors: no chain then.
+    if (source.executor_count != target.executor_count) continue;
+    target.chained_to = from;
+  }
+  // An automatic chain may close a cycle (bolts that read only each
+  // other): the component the walk comes back to keeps its own thread.
+  for (size_t ci = 0; ci < components_.size(); ++ci) {
+    size_t steps = 0;
+    for (int at = components_[ci].chained_to; at >= 0 && steps <= components_.size();
+         at = components_[static_cast<size_t>(at)].chained_to, ++steps) {
+      if (at == static_cast<int>(ci)) {
+        components_[ci].chained_to = -1;
+        break;
+      }
+    }
+  }
+  for (size_t ci = 0; ci < components_.size(); ++ci) {
+    const int parent = components_[ci].chained_to;
+    if (parent < 0) continue;
+    for (auto& out : components_[static_cast<size_t>(parent)].outputs) {
+      for (Route& r : out->routes) r.chain |= r.target_component == static_cast<int>(ci);
+    }
+  }
+  for (size_t x = 0; x < executors_.size(); ++x) {
+    const int parent = components_[static_cast<size_t>(executors_[x].component)].chained_to;
+    if (parent < 0) continue;
+    for (size_t y = 0; y < executors_.size(); ++y) {
+      if (executors_[y].component == parent && rank_[y] == rank_[x]) {
+        chain_parent_[x] = static_cast<int>(y);
+      }
+    }
+  }
 }
 
 }  // namespace gale::plan

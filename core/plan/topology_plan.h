@@ -31,6 +31,10 @@ struct Route {
   int target_component;  // index into TopologyPlan::components
   topology::GroupingType grouping;
   std::vector<size_t> field_indices;  // FIELDS and PARTIAL_KEY
+  // The target runs on the thread of the source (ChainParent): a SHUFFLE,
+  // NONE or LOCAL_OR_SHUFFLE route then goes only to the tasks of the
+  // executor on the same thread.
+  bool chain = false;
 };
 
 struct OutputStream {
@@ -52,6 +56,9 @@ struct ComponentPlan {
   double tick_secs = 0;  // 0: no tick tuples
   // Its tasks keep checkpointed state (the checkpoint spout's included).
   bool stateful = false;
+  // The component whose thread runs this one's (executor i on the thread of
+  // its executor i), or -1 (core/runtime/README.md, "Chaining").
+  int chained_to = -1;
 
   const OutputStream* FindOutput(std::string_view stream) const;
 };
@@ -95,6 +102,14 @@ class TopologyPlan {
   // Whether every spout is a StatefulSpout: checkpoints start at the spouts
   // (core/state/README.md, "Exactly once").
   bool exactly_once() const { return exactly_once_; }
+  // Chaining: the executor whose thread runs executor `e` when both run in
+  // one worker (the executor of the same rank in the component it is
+  // chained to), or -1.
+  int ChainParent(size_t e) const { return chain_parent_[e]; }
+  // The executor of `component` chained to executor `e`, or -1.
+  int ChainChild(size_t e, int component) const;
+  // The executor running `task`, or -1.
+  int ExecutorOfTask(int32_t task) const;
 
  private:
   TopologyPlan() = default;
@@ -102,12 +117,15 @@ class TopologyPlan {
   void AddSystemStreams();
   Status AddRoutes(const topology::TopologySpec& spec);
   void AssignTasksAndExecutors();
+  void Chain(const topology::TopologySpec& spec);
 
   std::string name_;
   Config topology_config_;
   topology::TopologySettings settings_;
   std::vector<ComponentPlan> components_;
   std::vector<ExecutorPlan> executors_;
+  std::vector<int> chain_parent_;  // per executor
+  std::vector<int> rank_;          // per executor: its place among its component's
   std::map<std::string, std::vector<int32_t>, std::less<>> component_tasks_;
   std::vector<int> task_component_;  // task id -> component index; [0] unused
   std::vector<int32_t> acker_tasks_;

@@ -292,49 +292,99 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
   return i;
 }
 
-void BoltExecutor::Run() {
+bool BoltExecutor::PrepareAll() {
   for (size_t i = 0; i < bolts_.size(); ++i) {
     if (!Guarded([&] { bolts_[i]->Prepare(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
       Fatal("bolt '" + component_.id + "' task " + std::to_string(tasks_[i]) +
                 "'s Prepare threw: " + last_exception_,
             tasks_[i]);
-      return;
+      return false;
     }
   }
-  // The batches PopAll() took, and where to go on in them: once a
-  // destination refuses a batch, the rest waits here, in order, until the
-  // executor is unblocked. So the executor holds what it popped (at most a
-  // queue's worth) plus the emits of one input, whatever its bolt's fan-out.
-  std::vector<Batch> input;
-  size_t batch = 0, next = 0;
-  int waits = 0;
+  return true;
+}
+
+void BoltExecutor::CleanupAll() {
+  for (size_t i = 0; i < bolts_.size(); ++i) {
+    Guarded([&] { bolts_[i]->Cleanup(); }, tasks_[i]);
+  }
+}
+
+void BoltExecutor::ExecutePopped() {
+  while (batch_ < input_.size() && !blocked()) {
+    next_ = DeliverBatch(input_[batch_], next_);
+    if (next_ == input_[batch_].size()) {
+      ++batch_;
+      next_ = 0;
+    }
+  }
+  if (batch_ == input_.size() && !input_.empty()) {
+    queue_.Recycle(input_);
+    batch_ = 0;
+  }
+}
+
+bool BoltExecutor::Pass(Nanos wait) {
+  bool worked = !input_.empty();
+  if (!worked && (wait.count() > 0 || queue_.maybe_nonempty())) {
+    queue_.PopAll(input_, wait);
+    worked = !input_.empty();
+  }
+  ExecutePopped();
+  if (!blocked()) {
+    for (const auto& [i, p] : polled_) Guarded([p = p] { p->Poll(); }, tasks_[i]);
+  }
+  FlushAll();
+  return worked;
+}
+
+Executor::ChainStep BoltExecutor::StepOnHost() {
+  if (blocked() && !FlushAll()) return ChainStep::kBlocked;
+  const bool worked = Pass(Nanos(0));
+  return blocked() ? ChainStep::kBlocked : worked ? ChainStep::kWorked : ChainStep::kIdle;
+}
+
+bool BoltExecutor::TakeInline(Batch& batch) {
+  if (blocked() && !FlushAll()) return false;
+  ExecutePopped();  // what it popped from its own queue comes first
+  if (blocked() || !input_.empty()) return false;
+  const size_t done = DeliverBatch(batch, 0);
+  if (done < batch.size()) {
+    // A destination refused a batch midway: the rest waits here, in order.
+    input_.push_back(std::move(batch));
+    batch = Batch();
+    next_ = done;
+  } else {
+    batch.clear();
+  }
+  // As after each input batch popped from the queue.
+  FlushAll();
+  return true;
+}
+
+void BoltExecutor::Run() {
+  if (!PrepareAll() || !OpenChain()) return;
+  int waits = 0, chain_waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
+    // The executors run on this thread: their own queues (ticks, other
+    // producers); what this one emits to them is handed over by a call.
+    const ChainStep chain = StepChain();
     if (blocked() && !FlushAll()) {
       // Execute nothing while our output cannot go anywhere.
       WaitForSpace(waits);
       continue;
     }
     waits = 0;
-    if (input.empty()) queue_.PopAll(input, std::chrono::milliseconds(100));
-    while (batch < input.size() && !blocked()) {
-      next = DeliverBatch(input[batch], next);
-      if (next == input[batch].size()) {
-        ++batch;
-        next = 0;
-      }
+    const bool worked =
+        Pass(chain == ChainStep::kIdle ? Nanos(std::chrono::milliseconds(100)) : Nanos(0));
+    if (chain == ChainStep::kBlocked && !worked) {
+      WaitForSpace(chain_waits);  // a chained executor waits for room
+    } else {
+      chain_waits = 0;
     }
-    if (batch == input.size()) {
-      queue_.Recycle(input);
-      batch = 0;
-    }
-    if (!blocked()) {
-      for (const auto& [i, p] : polled_) Guarded([p = p] { p->Poll(); }, tasks_[i]);
-    }
-    FlushAll();
   }
-  for (size_t i = 0; i < bolts_.size(); ++i) {
-    Guarded([&] { bolts_[i]->Cleanup(); }, tasks_[i]);
-  }
+  CleanupAll();
+  CloseChain();
 }
 
 }  // namespace gale::runtime

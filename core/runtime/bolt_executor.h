@@ -32,11 +32,24 @@ class BoltExecutor final : public Executor {
   // False while a Polled bolt is Busy() (polled.h); true otherwise, as for
   // any bolt executor.
   bool Finished() const override;
+  bool TakeInline(Batch& batch) override;
 
  private:
   class Collector;
 
   void Run() override;
+  bool OpenOnHost() override { return PrepareAll(); }
+  ChainStep StepOnHost() override;
+  void CloseOnHost() override { CleanupAll(); }
+  // Prepare() of every task; false (Fatal recorded) when one threw.
+  bool PrepareAll();
+  void CleanupAll();
+  // One pass of the loop once unblocked: pops its queue when nothing
+  // popped is left (waiting up to `wait`), executes, polls, flushes. True
+  // when it did any work.
+  bool Pass(Nanos wait);
+  // Executes what was popped and is left, until the end or a refusal.
+  void ExecutePopped();
   // Executes input[from...] until the end or until a destination refuses
   // a batch (then after the input being executed); returns where it stopped.
   size_t DeliverBatch(Batch& input, size_t from);
@@ -52,6 +65,12 @@ class BoltExecutor final : public Executor {
   std::chrono::steady_clock::time_point batch_start() const { return batch_start_; }
 
   std::vector<std::unique_ptr<Bolt>> bolts_;
+  // The batches PopAll() took, and where to go on in them: once a
+  // destination refuses a batch, the rest waits here, in order, until the
+  // executor is unblocked. So the executor holds what it popped (at most a
+  // queue's worth) plus the emits of one input, whatever its bolt's fan-out.
+  std::vector<Batch> input_;
+  size_t batch_ = 0, next_ = 0;
   std::chrono::steady_clock::time_point batch_start_{};
   // topology.stats.enabled: inputs of the batch being executed, per input.
   LineArray<uint64_t> batch_inputs_;

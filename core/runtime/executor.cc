@@ -19,7 +19,8 @@ Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
       batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
       debug_(shared.plan.settings().debug),
       stats_on_(shared.plan.settings().stats_enabled),
-      out_(static_cast<size_t>(shared.transfer.destination_count())) {
+      out_(static_cast<size_t>(shared.transfer.destination_count())),
+      inline_(out_.size(), nullptr) {
   BuildGroupers();
   stats_.SetErrorThrottle(shared.plan.settings().max_error_report_per_interval,
                           shared.plan.settings().error_throttle_interval_secs);
@@ -45,10 +46,42 @@ Executor::~Executor() {
 }
 
 void Executor::Start() {
+  if (host_ != nullptr) return;  // the host's thread runs it
   thread_ = std::thread([this] {
     Run();
+    for (Executor* c : chained_) c->exited_.store(true, std::memory_order_release);
     exited_.store(true, std::memory_order_release);
   });
+}
+
+void Executor::RunOn(Executor& host) {
+  host_ = &host;
+  host.chained_.push_back(this);
+  queue_.ForwardWakesTo(&host.queue_);
+}
+
+void Executor::DeliverInline(int dest, Executor& to) { inline_[static_cast<size_t>(dest)] = &to; }
+
+bool Executor::OpenChain() {
+  for (Executor* c : chained_) {
+    if (!c->OpenOnHost()) return false;
+  }
+  return true;
+}
+
+Executor::ChainStep Executor::StepChain() {
+  ChainStep all = ChainStep::kIdle;
+  for (Executor* c : chained_) {
+    const ChainStep step = c->StepOnHost();
+    if (step == ChainStep::kBlocked || (step == ChainStep::kWorked && all == ChainStep::kIdle)) {
+      all = step;
+    }
+  }
+  return all;
+}
+
+void Executor::CloseChain() {
+  for (Executor* c : chained_) c->CloseOnHost();
 }
 
 void Executor::RequestStop() {
@@ -97,10 +130,30 @@ void Executor::BuildGroupers() {
         args.field_indices = r.field_indices;
         args.local_tasks = shared_.local_tasks;
         args.seed = ids_.Next();
+        ForwardToChained(r, args);
         per_stream[s].push_back(grouping::MakeGrouper(std::move(args)));
       }
     }
   }
+}
+
+void Executor::ForwardToChained(const plan::Route& r, grouping::GrouperArgs& args) const {
+  using topology::GroupingType;
+  if (!r.chain || (r.grouping != GroupingType::kShuffle && r.grouping != GroupingType::kNone &&
+                   r.grouping != GroupingType::kLocalOrShuffle)) {
+    return;
+  }
+  const auto& plan = shared_.plan;
+  const int self = plan.ExecutorOfTask(tasks_.front());
+  const int child = self < 0 ? -1 : plan.ChainChild(static_cast<size_t>(self), r.target_component);
+  const auto& thread_of = shared_.thread_of;
+  if (child < 0 || static_cast<size_t>(child) >= thread_of.size() ||
+      thread_of[static_cast<size_t>(child)] < 0 ||
+      thread_of[static_cast<size_t>(child)] != thread_of[static_cast<size_t>(self)]) {
+    return;  // not on this thread (another worker): the grouping as written
+  }
+  args.type = GroupingType::kLocalOrShuffle;
+  args.local_tasks = plan.executors()[static_cast<size_t>(child)].tasks;
 }
 
 const plan::OutputStream& Executor::ResolveStream(std::string_view stream) const {
@@ -165,8 +218,7 @@ void Executor::SendNow(int32_t task, const StreamMeta* meta, int32_t source_task
   const int dest = DestinationOfTask(task);
   if (dest < 0) return;
   auto& batch = out_[static_cast<size_t>(dest)];
-  if (batch.empty() || shared_.transfer.TryDeliver(dest, batch) ||
-      shared_.transfer.ForceDeliver(dest, batch)) {
+  if (batch.empty() || Handover(dest, batch) || shared_.transfer.ForceDeliver(dest, batch)) {
     return;  // FlushAll() skips the empty batch left in dirty_
   }
   blocked_ = 1;
@@ -176,7 +228,7 @@ bool Executor::FlushAll() {
   size_t kept = 0;
   for (int dest : dirty_) {
     auto& batch = out_[static_cast<size_t>(dest)];
-    if (!batch.empty() && !shared_.transfer.TryDeliver(dest, batch)) dirty_[kept++] = dest;
+    if (!batch.empty() && !Handover(dest, batch)) dirty_[kept++] = dest;
   }
   dirty_.resize(kept);
   blocked_ = kept > 0 ? 1 : 0;

@@ -75,6 +75,9 @@ struct WorkerShared {
   std::string fatal;
   std::string fatal_component;  // where it happened, when known
   int32_t fatal_task = -1;
+  // Chaining, by plan executor: the executor whose thread runs it, itself
+  // when it has a thread of its own, -1 when it runs in another worker.
+  std::vector<int> thread_of;
 };
 
 // `r` with its residue modulo `n` replaced by `want` (< n), keeping r's
@@ -119,6 +122,24 @@ class Executor {
   uint64_t processed() const { return processed_.load(std::memory_order_acquire); }
   // A spout executor whose spouts are all exhausted with no tree pending.
   virtual bool Finished() const { return true; }
+
+  // ---- Chaining (README.md, "Chaining"); before Start(). ----
+  // Runs this executor on `host`'s thread: Start() starts no thread; the
+  // host prepares it, steps it (its own queue: ticks, other producers)
+  // every loop, and cleans it up; a push into its queue wakes the host.
+  // Executors are added parents first.
+  void RunOn(Executor& host);
+  // Batches for destination `dest` go to `to` by a call on this thread
+  // (TakeInline), not through its queue: `to` runs on this thread, below
+  // this executor in its chain.
+  void DeliverInline(int dest, Executor& to);
+  // The executor whose thread runs this one; null when it has its own.
+  const Executor* host() const { return host_; }
+  // For an executor run on this thread (DeliverInline): executes all of
+  // `batch` (emptying it) or none of it (false: it is blocked, or has input
+  // of its own left). A destination that refuses midway leaves the rest
+  // of `batch` with it, in order.
+  virtual bool TakeInline(Batch&) { return false; }
 
   // ---- For the collectors, on the executor thread. ----
   // Queues a tuple of `meta` from `source_task` with `values` (moved or
@@ -234,6 +255,18 @@ class Executor {
   virtual void Run() = 0;
   // Tries to deliver every queued batch; true when nothing is left waiting.
   bool FlushAll();
+  // What the executors run on this thread did in one step.
+  enum class ChainStep { kIdle, kWorked, kBlocked };
+  // On the host's thread, for the executors it runs: OpenChain() prepares
+  // them (false when one failed: Fatal was recorded), StepChain() runs one
+  // pass of each, CloseChain() cleans them up.
+  bool OpenChain();
+  ChainStep StepChain();
+  void CloseChain();
+  // What the host calls on an executor it runs.
+  virtual bool OpenOnHost() { return true; }
+  virtual ChainStep StepOnHost() { return ChainStep::kIdle; }
+  virtual void CloseOnHost() {}
   bool blocked() const { return blocked_ > 0; }
   // NewRoot() draws roots for these ackers (indices into acker_tasks()),
   // not for every acker of this worker.
@@ -252,16 +285,19 @@ class Executor {
   template <typename F>
   bool Guarded(F&& f, int32_t task) {
     RunningTask& running = tls_running_task;
+    // A chained executor's user code runs inside its host's (an emit
+    // handed on at once): the host's task is running again afterwards.
+    const RunningTask outer = running;
     running.component = component_.id.c_str();
     running.task = task;
     try {
       f();
-      running.task = -1;
+      running = outer;
       return true;
     } catch (const std::exception& e) { last_exception_ = e.what(); } catch (...) {
       last_exception_ = "unknown exception";
     }
-    running.task = -1;
+    running = outer;
     ReportError(task, last_exception_);
     return false;
   }
@@ -277,6 +313,9 @@ class Executor {
 
  private:
   void BuildGroupers();
+  // A chain route of the SHUFFLE kind goes only to the chained executor on
+  // this thread (Flink's forward).
+  void ForwardToChained(const plan::Route& r, grouping::GrouperArgs& args) const;
   void ConfigureStreamStats(int self);
   [[noreturn]] void ValueCountMismatch(const plan::OutputStream& out, size_t count) const;
 
@@ -291,8 +330,13 @@ class Executor {
     sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     if (remote_[static_cast<size_t>(dest)]) stats_.AddRemote(1);
     if (batch.size() >= batch_size_ && blocked_ == 0) {
-      if (!shared_.transfer.TryDeliver(dest, batch)) blocked_ = 1;
+      if (!Handover(dest, batch)) blocked_ = 1;
     }
+  }
+  // Hands `batch` to `dest`: a call for an executor on this thread, else the transfer.
+  bool Handover(int dest, Batch& batch) {
+    Executor* to = inline_[static_cast<size_t>(dest)];
+    return to != nullptr ? to->TakeInline(batch) : shared_.transfer.TryDeliver(dest, batch);
   }
 
   const size_t batch_size_;
@@ -312,6 +356,9 @@ class Executor {
   std::vector<int> task_destination_;  // by task id; -1: none
   std::vector<uint8_t> remote_;        // by destination
   std::vector<Batch> out_;             // per destination
+  std::vector<Executor*> inline_;      // per destination: run on this thread (DeliverInline)
+  Executor* host_ = nullptr;           // RunOn
+  std::vector<Executor*> chained_;     // run on this thread, parents first
   std::vector<int> dirty_;             // destinations with a partial batch
   int blocked_ = 0;                    // destinations that refused a batch
   // groupers_[task index][stream index][route index]; null for DIRECT.

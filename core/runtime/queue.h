@@ -90,6 +90,7 @@ class alignas(64) InputQueue {
       wake = AppendLocked(batch);
     }
     if (wake) cv_.notify_one();
+    if (forward_) forward_->Wake();
     return true;
   }
 
@@ -106,6 +107,7 @@ class alignas(64) InputQueue {
       wake = waiting_;
     }
     if (wake) cv_.notify_one();
+    if (forward_) forward_->Wake();
   }
 
   // ForcePush for a whole batch, as TryPush but never refused.
@@ -117,6 +119,7 @@ class alignas(64) InputQueue {
       wake = AppendLocked(batch);
     }
     if (wake) cv_.notify_one();
+    if (forward_) forward_->Wake();
   }
 
   // Swaps every queued batch, oldest first, into `out` (which must be
@@ -159,7 +162,17 @@ class alignas(64) InputQueue {
       count_.store(queued_ + 1, std::memory_order_release);  // ends a spin
     }
     cv_.notify_one();
+    if (forward_) forward_->Wake();
   }
+
+  // A chained executor's queue (core/runtime/README.md, "Chaining"): its
+  // consumer is the thread that waits on `to`, so every push here (and
+  // Wake()) wakes `to` too. Set before any producer runs.
+  void ForwardWakesTo(InputQueue* to) { forward_ = to; }
+
+  // False when nothing is queued, without the lock (a push may be on its
+  // way): lets a consumer that must not wait skip PopAll().
+  bool maybe_nonempty() const { return count_.load(std::memory_order_acquire) != 0; }
 
   // Envelopes queued.
   size_t size() const {
@@ -226,6 +239,7 @@ class alignas(64) InputQueue {
   bool waiting_ = false;
   bool woken_ = false;
   const size_t capacity_;
+  InputQueue* forward_ = nullptr;
 };
 
 }  // namespace gale::runtime

@@ -311,12 +311,16 @@ void SpoutExecutor::Run() {
       return;
     }
   }
+  if (!OpenChain()) return;
   std::vector<Batch> input;
-  int idle = 0, waits = 0;
+  int idle = 0, waits = 0, chain_waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     // Acks first: they free room under max.spout.pending.
     queue_.PopAll(input, Nanos(0));
     const bool had_input = ProcessAll(input);
+    // The bolts run on this thread (chaining): their own queues (ticks,
+    // other producers); what the spouts emit to them is handed over by a call.
+    const ChainStep chain = StepChain();
 
     const bool want_active = shared_.active.load(std::memory_order_relaxed);
     if (want_active != active_) SetActive(want_active);
@@ -337,11 +341,17 @@ void SpoutExecutor::Run() {
       if (emits_ == round_start) break;
     }
     FlushAll();
-    if (emits_ != before || had_input) {
+    if (emits_ != before || had_input || chain == ChainStep::kWorked) {
       if (emits_ != before && finished_.load(std::memory_order_relaxed)) finished_.store(false);
       idle = 0;
+      chain_waits = 0;
       continue;
     }
+    if (chain == ChainStep::kBlocked) {
+      WaitForSpace(chain_waits);  // a chained bolt waits for room
+      continue;
+    }
+    chain_waits = 0;
     UpdateFinished();
     // Nothing to do: wait for acks (an input wakes the wait), growing the
     // wait from 100 us to 1 ms, and after a second of idleness to
@@ -355,6 +365,7 @@ void SpoutExecutor::Run() {
   for (size_t i = 0; i < spouts_.size(); ++i) {
     Guarded([&] { spouts_[i]->Close(); }, tasks_[i]);
   }
+  CloseChain();
 }
 
 }  // namespace gale::runtime

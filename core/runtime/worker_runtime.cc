@@ -5,8 +5,10 @@
 #include "core/runtime/spout_executor.h"
 #include "core/tuple/tuple_access.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 
 namespace gale::runtime {
 namespace {
@@ -56,7 +58,24 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
     if (host[j] < 0) dest[j] = w->local_count_++;
   }
   w->remote_peers_ = w->options_.remote ? w->options_.remote->destination_count() : 0;
-  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}, {}, -1});
+  w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}, {}, -1, {}});
+  // Chaining: an executor runs on the thread of its chain parent when that
+  // runs here too (and so on up the chain); else on a thread of its own.
+  std::vector<int>& thread_of = w->shared_->thread_of;
+  std::vector<int> dest_of(plan.executors().size(), -1);  // by plan executor
+  thread_of.assign(plan.executors().size(), -1);
+  for (size_t j = 0; j < mine.size(); ++j) {
+    if (host[j] < 0) dest_of[mine[j]] = dest[j];
+  }
+  std::function<int(size_t)> resolve = [&](size_t x) {
+    if (thread_of[x] >= 0 || dest_of[x] < 0) return thread_of[x];
+    const int parent = plan.ChainParent(x);
+    thread_of[x] = parent >= 0 && dest_of[static_cast<size_t>(parent)] >= 0
+                       ? resolve(static_cast<size_t>(parent))
+                       : static_cast<int>(x);
+    return thread_of[x];
+  };
+  for (size_t x = 0; x < plan.executors().size(); ++x) resolve(x);
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
     for (int32_t t : plan.executors()[mine[j]].tasks) {
@@ -110,6 +129,30 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
       w->executors_.push_back(std::make_unique<BoltExecutor>(*w->shared_, ep, std::move(bolts)));
     }
   }
+  // Parents first, so that a host steps (and cleans up) them in chain order.
+  auto depth = [&](size_t x) {
+    int d = 0;
+    for (int at = static_cast<int>(x); thread_of[static_cast<size_t>(at)] != at; ++d) {
+      at = plan.ChainParent(static_cast<size_t>(at));
+    }
+    return d;
+  };
+  std::vector<size_t> chained;
+  for (size_t x = 0; x < plan.executors().size(); ++x) {
+    if (thread_of[x] >= 0 && thread_of[x] != static_cast<int>(x)) chained.push_back(x);
+  }
+  std::stable_sort(chained.begin(), chained.end(),
+                   [&](size_t a, size_t b) { return depth(a) < depth(b); });
+  for (size_t x : chained) {
+    Executor& e = *w->executors_[static_cast<size_t>(dest_of[x])];
+    e.RunOn(*w->executors_[static_cast<size_t>(dest_of[static_cast<size_t>(thread_of[x])])]);
+    // Every executor above it in its chain hands it batches by a call.
+    for (int at = plan.ChainParent(x); at >= 0; at = plan.ChainParent(static_cast<size_t>(at))) {
+      w->executors_[static_cast<size_t>(dest_of[static_cast<size_t>(at)])]->DeliverInline(
+          dest_of[x], e);
+      if (thread_of[static_cast<size_t>(at)] == at) break;
+    }
+  }
   w->remote_scratch_.resize(w->executors_.size());
   w->remote_system_scratch_.resize(w->executors_.size());
   return w;
@@ -153,7 +196,11 @@ std::vector<StuckExecutor> WorkerRuntime::StopUntil(std::chrono::steady_clock::t
       e.Join();
       continue;
     }
-    stuck.push_back({e.component().id, e.tasks().front(), e.tasks().back(), ""});
+    std::string on;  // a chained executor: its host's thread
+    if (const Executor* h = e.host()) {
+      on = StuckExecutor{h->component().id, h->tasks().front(), h->tasks().back(), ""}.ToString();
+    }
+    stuck.push_back({e.component().id, e.tasks().front(), e.tasks().back(), on});
     const std::string host = stuck.back().ToString();
     for (const auto& h : hosted_) {
       if (h.host != i) continue;

@@ -57,7 +57,7 @@ struct StuckExecutor {
   std::string component;
   int32_t task_start;
   int32_t task_end;
-  // For an acker run on a spout executor's thread: that executor, as
+  // For an acker run on a spout executor's thread, or a chained bolt: that executor, as
   // ToString() writes it; "" otherwise.
   std::string host;
   // "split (tasks 4-5)", "sentences (task 3)", "__acker (task 1, on the

@@ -194,6 +194,7 @@ Result<TopologySettings> ParseSettings(const Config& config) {
   GALE_RETURN_IF_ERROR(ReadBool(config, "topology.stats.enabled", &s.stats_enabled));
   GALE_RETURN_IF_ERROR(
       ReadNumber(config, "topology.spout.idle.max.wait.ms", 0, false, &s.spout_idle_max_wait_ms));
+  GALE_RETURN_IF_ERROR(ReadBool(config, "topology.chaining.enabled", &s.chaining_enabled));
   return s;
 }
 

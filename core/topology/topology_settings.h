@@ -60,6 +60,9 @@ struct TopologySettings {
   // topology.spout.idle.max.wait.ms (Gale's own): the longest an idle spout
   // executor waits between NextTuple calls once it has been idle a second.
   double spout_idle_max_wait_ms = 10;
+  // topology.chaining.enabled: bolts whose grouping and parallelism allow
+  // it run on their producer's thread (core/runtime/README.md, "Chaining").
+  bool chaining_enabled = true;
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

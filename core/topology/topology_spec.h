@@ -75,6 +75,11 @@ struct StreamSpec {
   SourcePos from_pos;    // of the `from:` value
   SourcePos to_pos;      // of the `to:` value
   SourcePos stream_pos;  // of the `streamId:` value, when given
+  // `chain:` (core/runtime/README.md, "Chaining"): true asks to run `to` on
+  // the thread of `from`, false forbids it; unset, it is chained when the
+  // grouping and parallelism allow (topology.chaining.enabled).
+  std::optional<bool> chain;
+  SourcePos chain_pos;  // of the `chain:` value, when given
 };
 
 struct ComponentSpec {

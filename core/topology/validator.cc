@@ -243,6 +243,50 @@ void CheckStreams(const TopologySpec& spec, Report* report) {
   }
 }
 
+// `chain: true` (core/runtime/README.md, "Chaining"): the two components
+// need as many executors each (executor i runs on the thread of executor
+// i), a bolt runs on the thread of one component at most, and chains end.
+void CheckChains(const TopologySpec& spec, Report* report) {
+  std::map<std::string, const StreamSpec*> chained_to;  // bolt -> its chain: true stream
+  for (const auto& s : spec.streams) {
+    if (!s.chain.value_or(false)) continue;
+    const ComponentSpec* from = spec.FindComponent(s.from);
+    const ComponentSpec* to = spec.FindComponent(s.to);
+    if (from == nullptr || to == nullptr) continue;  // reported above
+    const SourcePos pos = Or(s.chain_pos, s.pos);
+    if (from->parallelism != to->parallelism) {
+      report->Add(pos, "'chain: true' of " + StreamLabel(s) + ": '" + s.from + "' has " +
+                           std::to_string(from->parallelism) + " executors and '" + s.to +
+                           "' has " + std::to_string(to->parallelism) +
+                           "; chained components need the same parallelism");
+    }
+    auto [it, fresh] = chained_to.emplace(s.to, &s);
+    if (!fresh && it->second->from != s.from) {
+      report->Add(pos, "'chain: true' of " + StreamLabel(s) + ": '" + s.to +
+                           "' is already chained to '" + it->second->from + "' at " +
+                           Where(it->second->pos) + "; a bolt runs on one component's thread");
+    }
+  }
+  std::set<std::string> reported;  // members of a cycle already reported
+  for (const auto& [start, first] : chained_to) {
+    if (reported.count(start)) continue;
+    std::string at = start;
+    std::vector<std::string> path{start};
+    for (auto it = chained_to.find(at); it != chained_to.end(); it = chained_to.find(at)) {
+      at = it->second->from;
+      path.push_back(at);
+      if (at == start) {
+        report->Add(Or(first->chain_pos, first->pos),
+                    "'chain: true' makes a cycle: " + Join(path, " <- ") +
+                        "; a chain needs a component that runs on a thread of its own");
+        reported.insert(path.begin(), path.end());
+        break;
+      }
+      if (path.size() > chained_to.size() + 1) break;  // a cycle not through `start`
+    }
+  }
+}
+
 void CheckPlugins(const TopologySpec& spec, Report* report) {
   for (const auto& p : spec.plugins) {
     if (!p.path.empty()) continue;
@@ -261,6 +305,7 @@ Status ValidateStructure(const TopologySpec& spec) {
   CheckPlugins(spec, &report);
   CheckComponents(spec, &report);
   CheckStreams(spec, &report);
+  CheckChains(spec, &report);
   return report.ToStatus();
 }
 

@@ -215,7 +215,7 @@ const std::vector<std::string> kShellComponentKeys = {
 const std::vector<std::string> kWindowKeys = {
     "length",     "slide", "tumbling", "punctuation", "timestampField", "lag", "watermarkInterval",
     "lateStream", "key",   "value",    "inverse",     "persistent"};
-const std::vector<std::string> kStreamKeys = {"from", "to", "grouping", "name"};
+const std::vector<std::string> kStreamKeys = {"from", "to", "grouping", "chain", "name"};
 const std::vector<std::string> kGroupingKeys = {"type", "args", "streamId"};
 const std::vector<std::string> kIncludeKeys = {"file", "override", "resource"};
 
@@ -963,6 +963,10 @@ void FileParser::ParseStream(const YAML::Node& item, size_t index, std::vector<S
                } else if (name == "grouping") {
                  has_grouping = true;
                  ParseGrouping(k, v, label, &s);
+               } else if (name == "chain") {
+                 s.chain_pos = ValuePos(k, v);
+                 bool b = false;
+                 if (GetBool(k, v, "'chain' of " + label, &b)) s.chain = b;
                } else if (name == "name") {
                  // Flux ignores a stream's name too; it is only a label.
                  std::string ignored;

@@ -25,7 +25,10 @@ Counts Parse(const std::string& text, int64_t scale = 1) {
   return out;
 }
 
-TEST_CASE("W5's word count and its reference count what tr, sort and uniq count", "[integration]") {
+TEST_CASE(
+    "W5's word count (a thread each or chained) and its reference count what tr sort and uniq "
+    "count",
+    "[integration]") {
   TempDir dir;
   const std::string text = SourceDir() + "/topologies/wordcount/data/sentences.txt";
   auto expected = RunProcess({"sh", "-c", "tr -s ' ' '\\n' < '" + text + "' | sort | uniq -c"});
@@ -33,10 +36,14 @@ TEST_CASE("W5's word count and its reference count what tr, sort and uniq count"
   const Counts want = Parse(expected.out, 2);  // two passes
   REQUIRE(want.size() > 100);
 
+  // A thread per component, or all three on the spout's (chaining).
+  const std::string chain = GENERATE(std::string("false"), std::string("true"));
+  INFO("chain=" << chain);
   std::filesystem::create_directories(dir.path() + "/out");
-  const std::string props = dir.Write(
-      "w5.properties", "lines.file=" + text + "\nlines.passes=2\nout.dir=" + dir.path() +
-                           "/out\ncounts.file=" + dir.path() + "/counts.txt\nstats=true\n");
+  const std::string props =
+      dir.Write("w5.properties", "lines.file=" + text + "\nlines.passes=2\nout.dir=" + dir.path() +
+                                     "/out\ncounts.file=" + dir.path() +
+                                     "/counts.txt\nstats=true\nchain=" + chain + "\n");
   auto gale = RunProcess({BinDir() + "/gale", "local",
                           SourceDir() + "/topologies/bench/wordcount-w5.yaml", "--filter", props},
                          std::chrono::seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}});

@@ -24,6 +24,31 @@ TEST_CASE("A new topology spreads its workers over supervisors and its executors
   CHECK(r.note.empty());
 }
 
+TEST_CASE("A chained executor goes to its chain head's worker, and the round-robin counts heads",
+          "[nimbus][scheduler]") {
+  ScheduleInput in;
+  in.free_slots = {S("a", 1), S("b", 1)};
+  // Executors 0 and 1 head chains; 2 and 3 run on their threads (0 -> 2,
+  // 1 -> 3); 4 heads its own.
+  in.executors = 5;
+  in.chain_head = {-1, -1, 0, 1, -1};
+  in.workers_wanted = 2;
+  in.full = true;
+  ScheduleResult r = ComputeSchedule(in);
+  CHECK(r.executor_worker == std::vector<int>{0, 1, 0, 1, 0});
+  // Sticky: executor 0's worker is gone; its chained executor follows it.
+  in.old_workers = r.workers;
+  in.old_alive = {false, true};
+  in.old_executor_worker = r.executor_worker;
+  in.free_slots = {S("c", 1)};
+  in.full = false;
+  r = ComputeSchedule(in);
+  REQUIRE(r.workers.size() == 2);
+  CHECK(r.executor_worker[2] == r.executor_worker[0]);
+  CHECK(r.executor_worker[3] == r.executor_worker[1]);
+  CHECK(r.workers[static_cast<size_t>(r.executor_worker[1])] == S("b", 1));
+}
+
 TEST_CASE("Executors stay on their live workers, and a dead worker's go to the least loaded",
           "[nimbus][scheduler]") {
   ScheduleInput in;

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <unistd.h>
+
 namespace gale::testing {
 
 TestLog& TestLog::Get() {
@@ -96,6 +98,9 @@ void AwaitCount(const std::string& what) {
   }
 }
 
+// The calling thread, as the kernel numbers it.
+int64_t ThreadId() { return static_cast<int64_t>(gettid()); }
+
 // Emits what the test feeds, with the fed message id (reliable) or none.
 // Records acks and fails by id. Counts its NextTuple calls and the most
 // trees it ever had pending. With `feeder.task.index` set, only that task
@@ -106,6 +111,7 @@ class FeederSpout : public Spout {
  public:
   void Open(const TopologyContext& ctx, SpoutOutputCollector& c) override {
     c_ = &c;
+    Log().Set("thread " + ctx.component_id() + " " + std::to_string(ctx.task_index()), ThreadId());
     const int64_t only = ctx.config().GetInt("feeder.task.index", -1);
     feeds_ = only < 0 || only == ctx.task_index();
     hold_after_ = ctx.config().GetInt("feeder.hold.after", -1);
@@ -261,6 +267,36 @@ class IdentityBolt : public BasicBolt {
  public:
   void Execute(const Tuple& in, BasicOutputCollector& c) override { c.Emit({in.Get(0)}); }
   void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+};
+
+// Records the thread each task runs on ("thread <component> <task index>",
+// set in Prepare), counts an Execute on another thread ("thread_changed"),
+// its ticks ("ticks <component>") and inputs ("executed <component>"), and
+// forwards each input's first value, anchored, then acks it.
+class ThreadBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    id_ = ctx.component_id();
+    thread_ = ThreadId();
+    Log().Set("thread " + id_ + " " + std::to_string(ctx.task_index()), thread_);
+  }
+  void Execute(const Tuple& in) override {
+    if (ThreadId() != thread_) Log().Count("thread_changed");
+    if (in.IsTick()) {
+      Log().Count("ticks " + id_);
+      return;
+    }
+    Log().Count("executed " + id_);
+    c_->Emit(in, {in.Get(0)});
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+  std::string id_;
+  int64_t thread_ = 0;
 };
 
 // Acks everything it gets.
@@ -615,6 +651,7 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<DupAnchorBolt>("DupAnchorBolt"),
            BoltClass<ArityBolt>("ArityBolt"),
            BoltClass<IdentityBolt>("IdentityBolt"),
+           BoltClass<ThreadBolt>("ThreadBolt"),
            BoltClass<AckBolt>("AckBolt"),
            BoltClass<AckEveryOtherBolt>("AckEveryOtherBolt"),
            BoltClass<FailValueBolt>("FailValueBolt"),

@@ -53,7 +53,7 @@ class TestLog {
 // FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, ArityBolt, AckBolt,
 // AckEveryOtherBolt, FailValueBolt, HoldBolt, UnanchoredForwardBolt,
 // FailAllBolt, TickCountBolt, IdentityBolt, LingerBolt, ResetBurstBolt,
-// OrderBolt, WindowRecorderBolt, RecordBolt, StatefulCounterBolt: see
+// OrderBolt, WindowRecorderBolt, RecordBolt, StatefulCounterBolt, ThreadBolt: see
 // test_components.cc.
 plugin::ClassRegistry TestClasses();
 

@@ -230,6 +230,57 @@ streams:
   }
 }
 
+TEST_CASE("chain: needs a boolean, equal parallelism, one component per bolt and no cycle",
+          "[topology]") {
+  SECTION("each mistake at its line") {
+    TopologySpec spec = Load(R"(name: wordcount
+spouts:
+  - { id: sentences, className: SentenceSpout, parallelism: 2 }
+bolts:
+  - { id: split, className: SplitSentence }
+  - { id: count, className: WordCount }
+  - { id: a, className: WordCount }
+  - { id: b, className: WordCount }
+streams:
+  - { from: sentences, to: split, grouping: { type: SHUFFLE }, chain: true }
+  - { from: split, to: count, grouping: { type: SHUFFLE }, chain: true }
+  - { from: sentences, to: count, grouping: { type: SHUFFLE }, chain: true }
+  - { from: a, to: b, grouping: { type: SHUFFLE }, chain: true }
+  - { from: b, to: a, grouping: { type: SHUFFLE }, chain: true }
+)");
+    CHECK(ValidateStructure(spec).message() ==
+          "wc.yaml:10:71: 'chain: true' of stream 'sentences -> split': 'sentences' has 2 "
+          "executors and 'split' has 1; chained components need the same parallelism\n"
+          "wc.yaml:12:71: 'chain: true' of stream 'sentences -> count': 'sentences' has 2 "
+          "executors and 'count' has 1; chained components need the same parallelism\n"
+          "wc.yaml:12:71: 'chain: true' of stream 'sentences -> count': 'count' is already "
+          "chained to 'split' at wc.yaml:11:5; a bolt runs on one component's thread\n"
+          "wc.yaml:14:59: 'chain: true' makes a cycle: a <- b <- a; a chain needs a component "
+          "that runs on a thread of its own");
+  }
+  SECTION("not a boolean") {
+    Result<TopologySpec> spec = LoadTopologyString(
+        "name: t\nstreams:\n  - { from: a, to: b, grouping: {type: ALL}, chain: maybe }\n",
+        "t.yaml", NoEnv());
+    REQUIRE(!spec.ok());
+    CHECK(spec.status().message() ==
+          "t.yaml:3:53: 'chain' of stream 'a -> b' must be true or false, got string 'maybe'");
+  }
+  SECTION("false anywhere, and true at equal parallelism, pass") {
+    TopologySpec spec = Load(R"(name: wordcount
+spouts:
+  - { id: sentences, className: SentenceSpout }
+bolts:
+  - { id: split, className: SplitSentence }
+  - { id: count, className: WordCount, parallelism: 3 }
+streams:
+  - { from: sentences, to: split, grouping: { type: SHUFFLE }, chain: true }
+  - { from: split, to: count, grouping: { type: SHUFFLE }, chain: false }
+)");
+    CHECK(ValidateStructure(spec).ok());
+  }
+}
+
 TEST_CASE("Streams of components with unknown outputs are not checked", "[topology]") {
   TopologySpec spec = Load(kWordCount);
   spec.streams[1].stream = "anything";

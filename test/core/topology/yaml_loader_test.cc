@@ -511,7 +511,7 @@ TEST_CASE("Unknown and unsupported keys are errors in every element", "[topology
   };
   CHECK(load_error("name: t\nstreams:\n  - { from: a, to: b, grouping: {type: ALL}, form: c }\n") ==
         "t.yaml:3:46: unknown key 'form' in stream 'a -> b' (did you mean 'from'? expected one "
-        "of: from, to, grouping, name)");
+        "of: from, to, grouping, chain, name)");
   CHECK(load_error("name: t\nstreams:\n  - { from: a, to: b, grouping: {type: ALL, streamid: "
                    "s} }\n") ==
         "t.yaml:3:45: unknown key 'streamid' in the grouping of stream 'a -> b' (did you mean "
