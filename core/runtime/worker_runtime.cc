@@ -1,6 +1,7 @@
 #include "core/runtime/worker_runtime.h"
 
 #include "core/acking/acker_bolt.h"
+#include "core/common/logging.h"
 #include "core/runtime/bolt_executor.h"
 #include "core/runtime/spout_executor.h"
 #include "core/tuple/tuple_access.h"
@@ -15,6 +16,11 @@ namespace {
 
 plan::Role RoleOf(const plan::TopologyPlan& plan, size_t executor) {
   return plan.components()[static_cast<size_t>(plan.executors()[executor].component)].role;
+}
+
+// "split (tasks 4-5)".
+std::string NameOf(const Executor& e) {
+  return StuckExecutor{e.component().id, e.tasks().front(), e.tasks().back(), ""}.ToString();
 }
 
 }  // namespace
@@ -145,7 +151,10 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
                    [&](size_t a, size_t b) { return depth(a) < depth(b); });
   for (size_t x : chained) {
     Executor& e = *w->executors_[static_cast<size_t>(dest_of[x])];
-    e.RunOn(*w->executors_[static_cast<size_t>(dest_of[static_cast<size_t>(thread_of[x])])]);
+    Executor& host =
+        *w->executors_[static_cast<size_t>(dest_of[static_cast<size_t>(thread_of[x])])];
+    e.RunOn(host);
+    GALE_LOG(kInfo) << NameOf(e) << " runs on the thread of " << NameOf(host) << " (chained)";
     // Every executor above it in its chain hands it batches by a call.
     for (int at = plan.ChainParent(x); at >= 0; at = plan.ChainParent(static_cast<size_t>(at))) {
       w->executors_[static_cast<size_t>(dest_of[static_cast<size_t>(at)])]->DeliverInline(
@@ -197,9 +206,7 @@ std::vector<StuckExecutor> WorkerRuntime::StopUntil(std::chrono::steady_clock::t
       continue;
     }
     std::string on;  // a chained executor: its host's thread
-    if (const Executor* h = e.host()) {
-      on = StuckExecutor{h->component().id, h->tasks().front(), h->tasks().back(), ""}.ToString();
-    }
+    if (const Executor* h = e.host()) { on = NameOf(*h); }
     stuck.push_back({e.component().id, e.tasks().front(), e.tasks().back(), on});
     const std::string host = stuck.back().ToString();
     for (const auto& h : hosted_) {

@@ -125,6 +125,60 @@ std::map<std::string, std::vector<std::string>> ExecutorPlaces(const std::string
   return out;
 }
 
+// Chaining in a cluster: split (LOCAL_OR_SHUFFLE, chained without asking)
+// and count (FIELDS, chain: true) run on the spout's thread, so nimbus puts
+// them in the spout's worker; the report bolt is elsewhere.
+TEST_CASE("Chained bolts run in the worker of their chain head and word count counts exactly",
+          "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  const std::string yaml =
+      cluster.dir().Write("chained.yaml", R"(name: chained
+config: { topology.workers: 2, topology.max.spout.pending: 1000 }
+plugins: [ libwordcount.so ]
+spouts:
+  - { id: sentences, className: SentenceSpout, config: { sentences.loop: false } }
+bolts:
+  - { id: split, className: SplitSentence }
+  - { id: count, className: WordCount }
+  - id: report
+    className: ReportBolt
+    config: { report.file: )" + cluster.dir().path() +
+                                              R"(/counts.txt, topology.tick.tuple.freq.secs: 1 }
+streams:
+  - { from: sentences, to: split, grouping: { type: LOCAL_OR_SHUFFLE } }
+  - { from: split, to: count, grouping: { type: FIELDS, args: [word] }, chain: true }
+  - { from: count, to: report, grouping: { type: GLOBAL } }
+)");
+  auto r = cluster.Gale({"submit", yaml});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  CHECK(WaitFor([&] { return ReadReport(cluster.dir().path() + "/counts.txt") == expected; },
+                seconds(60)));
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "chained"}).out;
+        return Column(info, "sentences", kAcked) == 76;
+      },
+      seconds(30)));
+  INFO(info);
+  const auto places = ExecutorPlaces(info);
+  REQUIRE(places.count("sentences"));
+  CHECK(places.at("split") == places.at("sentences"));
+  CHECK(places.at("count") == places.at("sentences"));
+  CHECK(places.at("report") != places.at("sentences"));
+  CHECK(Column(info, "count", kRemote) > 0);  // to the report bolt, in the other worker
+  const std::string logs = cluster.WorkerLogs();
+  INFO(logs);
+  CHECK(logs.find("split (task 6) runs on the thread of sentences (task 5) (chained)") !=
+        std::string::npos);
+  CHECK(logs.find("count (task 3) runs on the thread of sentences (task 5) (chained)") !=
+        std::string::npos);
+}
+
 TEST_CASE(
     "With one acker for spouts on two workers, the acker runs on a spout executor's "
     "thread and trees from the other worker complete through it",
