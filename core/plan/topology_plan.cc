@@ -307,6 +307,7 @@ void TopologyPlan::Chain(const topology::TopologySpec& spec) {
   for (size_t x = 0; x < executors_.size(); ++x) {
     rank_[x] = seen[static_cast<size_t>(executors_[x].component)]++;
   }
+  std::vector<bool> asked_link(components_.size(), false);  // chain: true
   for (const auto& b : spec.bolts) {
     int asked = -1, only = -1;
     bool forbidden = false, forward = true, single = true;
@@ -328,17 +329,25 @@ void TopologyPlan::Chain(const topology::TopologySpec& spec) {
     // A rebalance may have changed one side's executors: no chain then.
     if (source.executor_count != target.executor_count) continue;
     target.chained_to = from;
+    asked_link[static_cast<size_t>(FindComponent(b.id))] = asked >= 0;
   }
-  // An automatic chain may close a cycle (bolts that read only each
-  // other): the component the walk comes back to keeps its own thread.
+  // An automatic chain may close a cycle (bolts that read only each other,
+  // or with one chain: true): the cycle loses an automatic link (the
+  // validator refuses a cycle of chain: true alone).
   for (size_t ci = 0; ci < components_.size(); ++ci) {
-    size_t steps = 0;
-    for (int at = components_[ci].chained_to; at >= 0 && steps <= components_.size();
-         at = components_[static_cast<size_t>(at)].chained_to, ++steps) {
-      if (at == static_cast<int>(ci)) {
-        components_[ci].chained_to = -1;
+    std::vector<size_t> cycle{ci};
+    for (int at = components_[ci].chained_to; at >= 0 && cycle.size() <= components_.size();
+         at = components_[static_cast<size_t>(at)].chained_to) {
+      if (at != static_cast<int>(ci)) {
+        cycle.push_back(static_cast<size_t>(at));
+        continue;
+      }
+      for (size_t member : cycle) {
+        if (asked_link[member]) continue;
+        components_[member].chained_to = -1;
         break;
       }
+      break;
     }
   }
   for (size_t ci = 0; ci < components_.size(); ++ci) {

@@ -363,7 +363,9 @@ bool BoltExecutor::TakeInline(Batch& batch) {
 }
 
 void BoltExecutor::Run() {
-  if (!PrepareAll() || !OpenChain()) return;
+  // The chained executors first: a Prepare that emits may already hand
+  // them a batch.
+  if (!OpenChain() || !PrepareAll()) return;
   int waits = 0, chain_waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     // The executors run on this thread: their own queues (ticks, other
@@ -375,9 +377,12 @@ void BoltExecutor::Run() {
       continue;
     }
     waits = 0;
-    const bool worked =
-        Pass(chain == ChainStep::kIdle ? Nanos(std::chrono::milliseconds(100)) : Nanos(0));
-    if (chain == ChainStep::kBlocked && !worked) {
+    // Decided now: the flush above may have left a chained executor blocked
+    // or with input (TakeInline), and nothing wakes this thread for that.
+    const bool pending = chain == ChainStep::kBlocked || ChainPending();
+    const bool worked = Pass(
+        chain == ChainStep::kIdle && !pending ? Nanos(std::chrono::milliseconds(100)) : Nanos(0));
+    if (pending && !worked && chain != ChainStep::kWorked) {
       WaitForSpace(chain_waits);  // a chained executor waits for room
     } else {
       chain_waits = 0;

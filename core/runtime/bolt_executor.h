@@ -41,6 +41,7 @@ class BoltExecutor final : public Executor {
   bool OpenOnHost() override { return PrepareAll(); }
   ChainStep StepOnHost() override;
   void CloseOnHost() override { CleanupAll(); }
+  bool PendingOnHost() const override { return blocked() || !input_.empty(); }
   // Prepare() of every task; false (Fatal recorded) when one threw.
   bool PrepareAll();
   void CleanupAll();

@@ -73,7 +73,7 @@ Executor::ChainStep Executor::StepChain() {
   ChainStep all = ChainStep::kIdle;
   for (Executor* c : chained_) {
     const ChainStep step = c->StepOnHost();
-    if (step == ChainStep::kBlocked || (step == ChainStep::kWorked && all == ChainStep::kIdle)) {
+    if (step == ChainStep::kWorked || (step == ChainStep::kBlocked && all == ChainStep::kIdle)) {
       all = step;
     }
   }

@@ -255,7 +255,8 @@ class Executor {
   virtual void Run() = 0;
   // Tries to deliver every queued batch; true when nothing is left waiting.
   bool FlushAll();
-  // What the executors run on this thread did in one step.
+  // What the executors run on this thread did in one step: one that worked
+  // wins over one that is blocked (the loop goes on, which retries it).
   enum class ChainStep { kIdle, kWorked, kBlocked };
   // On the host's thread, for the executors it runs: OpenChain() prepares
   // them (false when one failed: Fatal was recorded), StepChain() runs one
@@ -267,6 +268,15 @@ class Executor {
   virtual bool OpenOnHost() { return true; }
   virtual ChainStep StepOnHost() { return ChainStep::kIdle; }
   virtual void CloseOnHost() {}
+  // Blocked, or with input it took and has not executed.
+  virtual bool PendingOnHost() const { return false; }
+  // Whether an executor run on this thread is PendingOnHost.
+  bool ChainPending() const {
+    for (const Executor* c : chained_) {
+      if (c->PendingOnHost()) return true;
+    }
+    return false;
+  }
   bool blocked() const { return blocked_ > 0; }
   // NewRoot() draws roots for these ackers (indices into acker_tasks()),
   // not for every acker of this worker.

@@ -303,6 +303,9 @@ Nanos SpoutExecutor::IdleWait(int idle) const {
 }
 
 void SpoutExecutor::Run() {
+  // The chained executors first: an Open that emits may already hand them
+  // a batch.
+  if (!OpenChain()) return;
   for (size_t i = 0; i < spouts_.size(); ++i) {
     if (!Guarded([&] { spouts_[i]->Open(*contexts_[i], *collectors_[i]); }, tasks_[i])) {
       Fatal("spout '" + component_.id + "' task " + std::to_string(tasks_[i]) +
@@ -311,7 +314,6 @@ void SpoutExecutor::Run() {
       return;
     }
   }
-  if (!OpenChain()) return;
   std::vector<Batch> input;
   int idle = 0, waits = 0, chain_waits = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
@@ -347,7 +349,7 @@ void SpoutExecutor::Run() {
       chain_waits = 0;
       continue;
     }
-    if (chain == ChainStep::kBlocked) {
+    if (chain == ChainStep::kBlocked || ChainPending()) {
       WaitForSpace(chain_waits);  // a chained bolt waits for room
       continue;
     }

@@ -167,7 +167,14 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
   return w;
 }
 
-WorkerRuntime::~WorkerRuntime() { Stop(); }
+WorkerRuntime::~WorkerRuntime() {
+  Stop();
+  // A chained executor's destructor wakes its host's queue (RequestStop):
+  // they go first, while every host is alive.
+  for (auto& e : executors_) {
+    if (e && e->host() != nullptr) e.reset();
+  }
+}
 
 void WorkerRuntime::Start() {
   if (started_) return;

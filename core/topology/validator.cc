@@ -254,10 +254,13 @@ void CheckChains(const TopologySpec& spec, Report* report) {
     const ComponentSpec* to = spec.FindComponent(s.to);
     if (from == nullptr || to == nullptr) continue;  // reported above
     const SourcePos pos = Or(s.chain_pos, s.pos);
-    if (from->parallelism != to->parallelism) {
+    // Executors, as the plan counts them: no more than the tasks.
+    const int from_executors = std::min(from->parallelism, from->tasks());
+    const int to_executors = std::min(to->parallelism, to->tasks());
+    if (from_executors != to_executors) {
       report->Add(pos, "'chain: true' of " + StreamLabel(s) + ": '" + s.from + "' has " +
-                           std::to_string(from->parallelism) + " executors and '" + s.to +
-                           "' has " + std::to_string(to->parallelism) +
+                           std::to_string(from_executors) + " executors and '" + s.to + "' has " +
+                           std::to_string(to_executors) +
                            "; chained components need the same parallelism");
     }
     auto [it, fresh] = chained_to.emplace(s.to, &s);

@@ -144,6 +144,15 @@ TEST_CASE("Which bolts run on the thread of the component they read from", "[pla
     CHECK(c.Chains() ==
           std::map<std::string, std::string>{{"s", ""}, {"a", ""}, {"b", "a"}, {"t", ""}});
   }
+  SECTION("a cycle of an automatic chain and chain: true loses the automatic link") {
+    ChainCase c;
+    c.Add("s", ComponentKind::kSpout, 1).Add("x", ComponentKind::kBolt, 1);
+    c.Add("y", ComponentKind::kBolt, 1);
+    c.Stream("s", "x", GroupingType::kShuffle);
+    c.Stream("y", "x", GroupingType::kLocalOrShuffle, true);
+    c.Stream("x", "y", GroupingType::kLocalOrShuffle);
+    CHECK(c.Chains() == std::map<std::string, std::string>{{"s", ""}, {"x", "y"}, {"y", ""}});
+  }
   SECTION("executor i runs on the thread of executor i; SHUFFLE-like routes are marked") {
     ChainCase c;
     c.Add("s", ComponentKind::kSpout, 2).Add("a", ComponentKind::kBolt, 2);

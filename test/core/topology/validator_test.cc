@@ -266,10 +266,10 @@ streams:
     CHECK(spec.status().message() ==
           "t.yaml:3:53: 'chain' of stream 'a -> b' must be true or false, got string 'maybe'");
   }
-  SECTION("false anywhere, and true at equal parallelism, pass") {
+  SECTION("false anywhere, and true at equal executor counts, pass") {
     TopologySpec spec = Load(R"(name: wordcount
 spouts:
-  - { id: sentences, className: SentenceSpout }
+  - { id: sentences, className: SentenceSpout, numTasks: 4 }
 bolts:
   - { id: split, className: SplitSentence }
   - { id: count, className: WordCount, parallelism: 3 }
