@@ -525,7 +525,10 @@ class WordCountMapBolt : public gale::Bolt {
   void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
     recorder_.Open(context, collector);
-    counts_file_ = context.config().GetString("w5.counts.file", "");
+    // An empty property (`counts.file=`, as scripts/bench.sh gives) is a
+    // null value: no file, not one named "null" in the working directory.
+    const gale::Value* file = context.config().Find("w5.counts.file");
+    if (file != nullptr && !file->is_null()) counts_file_ = file->ToString();
   }
   void Execute(const gale::Tuple& input) override {
     if (input.IsTick()) {
