@@ -6,6 +6,7 @@
 //                            [--start-timeout S]
 //   gale-bench-probe free-ports N      N TCP ports on 127.0.0.1 free a moment ago
 //   gale-bench-probe core-rtt          the machine's cross-core round trip now
+//   gale-bench-probe spsc [SECS]       8-byte messages/s through a lock-free ring between two cores
 //
 // measure:
 // 1. Waits until a count in DIR is above zero: tuples are flowing (the
@@ -261,14 +262,84 @@ bool Pin(int cpu) {
   return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
-int CoreRoundTrip() {
+// The first two CPUs this process may use.
+std::vector<int> TwoCpus(const char* what) {
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) Die("sched_getaffinity failed");
   std::vector<int> cpus;
   for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c) {
     if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
   }
-  if (cpus.size() < 2) Die("core-rtt needs two CPUs; this process may use one");
+  if (cpus.size() < 2) Die(std::string(what) + " needs two CPUs; this process may use one");
+  return cpus;
+}
+
+// spsc: the least a hand-off between two cores can cost per message, the
+// bar issue 20 sets W1 against. A lock-free ring of 1 024 8-byte slots
+// (each side caches the other's index, refreshing it only when the ring
+// looks full or empty), producer and consumer spinning, pinned to two
+// CPUs; prints spsc_msgs_per_sec over `secs` after a quarter as long to
+// warm up, and cpus=A,B.
+int SpscRing(double secs) {
+  const std::vector<int> cpus = TwoCpus("spsc");
+  constexpr uint64_t kSize = 1024;  // a power of two
+  struct alignas(64) Index {
+    std::atomic<uint64_t> v{0};
+  };
+  std::vector<uint64_t> slots(kSize);
+  Index head, tail;  // the consumer's and the producer's
+  std::atomic<bool> stop{false}, pinned{true};
+  std::atomic<uint64_t> received{0};
+  std::thread consumer([&] {
+    if (!Pin(cpus[1])) pinned = false;
+    uint64_t h = 0, t = 0, sum = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (h == t) {
+        t = tail.v.load(std::memory_order_acquire);
+        if (h == t) continue;
+      }
+      sum += slots[h & (kSize - 1)];
+      head.v.store(++h, std::memory_order_release);
+      if ((h & 4095) == 0) received.store(h, std::memory_order_relaxed);
+    }
+    received.store(h + (sum == 1 ? 1 : 0), std::memory_order_relaxed);  // keeps `sum` alive
+  });
+  if (!Pin(cpus[0])) pinned = false;
+  uint64_t t = 0, h = 0;
+  const int64_t start = SteadyNanos();
+  const int64_t warm = start + static_cast<int64_t>(secs * 0.25e9);
+  const int64_t end = warm + static_cast<int64_t>(secs * 1e9);
+  uint64_t at_warm = 0;
+  bool warmed = false;
+  for (;;) {
+    if ((t & 4095) == 0) {
+      const int64_t now = SteadyNanos();
+      if (!warmed && now >= warm) {
+        at_warm = received.load(std::memory_order_relaxed);
+        warmed = true;
+      }
+      if (now >= end) break;
+    }
+    if (t - h == kSize) {
+      h = head.v.load(std::memory_order_acquire);
+      if (t - h == kSize) continue;
+    }
+    slots[t & (kSize - 1)] = t;
+    tail.v.store(++t, std::memory_order_release);
+  }
+  const uint64_t at_end = received.load(std::memory_order_relaxed);
+  const int64_t measured = SteadyNanos() - warm;
+  stop = true;
+  consumer.join();
+  if (!pinned) Die("cannot pin a thread to a CPU");
+  std::printf("spsc_msgs_per_sec=%.0f cpus=%d,%d\n",
+              static_cast<double>(at_end - at_warm) * 1e9 / static_cast<double>(measured), cpus[0],
+              cpus[1]);
+  return 0;
+}
+
+int CoreRoundTrip() {
+  const std::vector<int> cpus = TwoCpus("core-rtt");
   constexpr int64_t kTrips = 100000;
   constexpr int kRounds = 5;
   struct alignas(64) Line {
@@ -333,13 +404,17 @@ int main(int argc, char** argv) {
     return FreePorts(std::atoi(argv[2]));
   }
   if (command == "core-rtt" && argc == 2) return CoreRoundTrip();
+  if (command == "spsc" && (argc == 2 || (argc == 3 && std::atof(argv[2]) > 0))) {
+    return SpscRing(argc == 3 ? std::atof(argv[2]) : 2.0);
+  }
   Options o;
   if (command != "measure" || !ParseArgs(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: gale-bench-probe measure --dir DIR --pids PID[,PID...] --warmup S "
                  "--window S [--start-timeout S]\n"
                  "       gale-bench-probe free-ports N\n"
-                 "       gale-bench-probe core-rtt\n");
+                 "       gale-bench-probe core-rtt\n"
+                 "       gale-bench-probe spsc [SECS]\n");
     return 2;
   }
   const auto deadline =

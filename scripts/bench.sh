@@ -359,9 +359,19 @@ ceiling100=$(ceiling_field batch100 records_per_sec)
 chain=false
 if want W1; then
   both run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
+  w1_threads=$last_rate
   chain=true
   both run_local W1 "const->null, acking off, chained" "$topo/const-null.yaml" 0 0 false
   chain=false
+  w1_chained=$last_rate
+  # Issue 20's bar for W1: a quarter of what a lock-free ring passes between
+  # two cores (8-byte messages), measured now, at this core round trip.
+  "$bin/gale-bench-probe" spsc "$window" > "$run/w1-spsc.out"
+  spsc=$(sed -n 's/.*spsc_msgs_per_sec=\([0-9]*\).*/\1/p' "$run/w1-spsc.out")
+  printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w1-spsc-probe.out"
+  add_row W1 "SPSC ring between two cores, 8-byte messages (gale-bench-probe spsc)" msgs/s \
+    "$spsc" "$run/w1-spsc-probe.out" \
+    "W1 (last run) at $(calc "%.1f" "${w1_threads:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")% of it, chained at $(calc "%.1f" "${w1_chained:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")%"
 fi
 if want W2; then
   both run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true

@@ -125,6 +125,27 @@ std::map<std::string, std::vector<std::string>> ExecutorPlaces(const std::string
   return out;
 }
 
+// Submits `yaml` (topology `name`, the word count's components), waits
+// until its report file holds the exact counts of the text and the spout
+// has acked all 76 sentences; returns `gale info` then.
+std::string SubmitAndCount(TestCluster& cluster, const std::string& yaml, const std::string& name) {
+  auto r = cluster.Gale({"submit", yaml});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto expected =
+      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
+  CHECK(WaitFor([&] { return ReadReport(cluster.dir().path() + "/counts.txt") == expected; },
+                seconds(60)));
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", name}).out;
+        return Column(info, "sentences", kAcked) == 76;
+      },
+      seconds(30)));
+  return info;
+}
+
 // Chaining in a cluster: split (LOCAL_OR_SHUFFLE, chained without asking)
 // and count (FIELDS, chain: true) run on the spout's thread, so nimbus puts
 // them in the spout's worker; the report bolt is elsewhere.
@@ -150,20 +171,7 @@ streams:
   - { from: split, to: count, grouping: { type: FIELDS, args: [word] }, chain: true }
   - { from: count, to: report, grouping: { type: GLOBAL } }
 )");
-  auto r = cluster.Gale({"submit", yaml});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  const auto expected =
-      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
-  CHECK(WaitFor([&] { return ReadReport(cluster.dir().path() + "/counts.txt") == expected; },
-                seconds(60)));
-  std::string info;
-  REQUIRE(WaitFor(
-      [&] {
-        info = cluster.Gale({"info", "chained"}).out;
-        return Column(info, "sentences", kAcked) == 76;
-      },
-      seconds(30)));
+  const std::string info = SubmitAndCount(cluster, yaml, "chained");
   INFO(info);
   const auto places = ExecutorPlaces(info);
   REQUIRE(places.count("sentences"));
@@ -200,21 +208,7 @@ TEST_CASE(
           "    className: ReportBolt\n"
           "    config: { report.file: " +
           cluster.dir().path() + "/counts.txt, topology.tick.tuple.freq.secs: 1 }\n");
-  auto r = cluster.Gale({"submit", yaml});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-
-  const auto expected =
-      CountWords(ReadFile(SourceDir() + "/topologies/wordcount/data/sentences.txt"));
-  CHECK(WaitFor([&] { return ReadReport(cluster.dir().path() + "/counts.txt") == expected; },
-                seconds(60)));
-  std::string info;
-  REQUIRE(WaitFor(
-      [&] {
-        info = cluster.Gale({"info", "shared-acker"}).out;
-        return Column(info, "sentences", kAcked) == 76;
-      },
-      seconds(30)));
+  const std::string info = SubmitAndCount(cluster, yaml, "shared-acker");
   INFO(info);
   // The placement this test is about: a spout executor in each worker, and
   // the acker in one of them (so on that spout executor's thread).
