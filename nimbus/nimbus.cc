@@ -1091,9 +1091,30 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
   info.uptime_secs = static_cast<int32_t>(UnixNowSecs() - t->launch_time_secs);
   info.num_workers = static_cast<int32_t>(t->assignment.workers.size());
   if (!t->owner.empty()) info.__set_owner(t->owner);
+  // Chaining, as the workers apply it: an executor runs on the thread of
+  // its chain parent when both are in one worker, and so on up the chain.
+  std::map<int32_t, const thrift::ExecutorAssignment*> by_task;
+  for (const auto& ea : t->assignment.executors) by_task[ea.task_start] = &ea;
+  auto assigned = [&](int x) -> const thrift::ExecutorAssignment* {
+    auto it = by_task.find(plan->executors()[static_cast<size_t>(x)].tasks.front());
+    return it == by_task.end() ? nullptr : it->second;
+  };
   for (const auto& ea : t->assignment.executors) {
     const thrift::WorkerSlot& slot = t->assignment.workers[static_cast<size_t>(ea.worker)];
     thrift::ExecutorSummary e;
+    const int self = plan->ExecutorOfTask(ea.task_start);
+    int head = -1;
+    for (int at = self < 0 ? -1 : plan->ChainParent(static_cast<size_t>(self));
+         at >= 0 && assigned(at) && assigned(at)->worker == ea.worker;
+         at = plan->ChainParent(static_cast<size_t>(at))) {
+      head = at;
+    }
+    if (head >= 0) {
+      const plan::ExecutorPlan& h = plan->executors()[static_cast<size_t>(head)];
+      e.__set_chained_to(plan->components()[static_cast<size_t>(h.component)].id + " [" +
+                         std::to_string(h.tasks.front()) + "-" + std::to_string(h.tasks.back()) +
+                         "]");
+    }
     const int c = plan->ComponentOfTask(ea.task_start);
     e.component_id = c >= 0 ? plan->components()[static_cast<size_t>(c)].id : "?";
     e.task_start = ea.task_start;
@@ -1330,6 +1351,7 @@ Result<thrift::TopologyPageInfo> Nimbus::GetTopologyPageInfo(const std::string& 
     ep.port = e.port;
     ep.supervisor_id = e.supervisor_id;
     ep.uptime_secs = e.uptime_secs;
+    if (e.__isset.chained_to) ep.__set_chained_to(e.chained_to);
     ep.stats = ToWindowStats(stats_.ForExecutor(t->id, e.task_start, e.task_end, window, now_secs));
     // User metrics as the latest heartbeat has them (not windowed).
     if (e.__isset.stats) ep.stats.__set_metrics(e.stats.metrics);

@@ -265,6 +265,9 @@ struct ExecutorSummary {
   7: required i32 uptime_secs,
   // Absent until the worker's first heartbeat.
   8: optional ExecutorStats stats,
+  // Chaining: the executor whose thread runs this one, as "sentences [5-5]"
+  // (component [first-last task]); absent when it has a thread of its own.
+  9: optional string chained_to,
 }
 
 struct TopologyInfo {
@@ -360,6 +363,8 @@ struct ExecutorPageInfo {
   // Seconds since the worker first reported this executor; 0 until then.
   7: required i32 uptime_secs,
   8: required WindowStats stats,
+  // As ExecutorSummary.chained_to.
+  9: optional string chained_to,
 }
 
 struct ComponentPageInfo {

@@ -173,6 +173,9 @@ void TopologyPlan::AssignTasksAndExecutors() {
       ex.tasks.assign(c.tasks.begin() + static_cast<long>(pos),
                       c.tasks.begin() + static_cast<long>(pos + len));
       pos += len;
+      executor_of_task_.resize(static_cast<size_t>(next), -1);
+      for (int32_t t : ex.tasks)
+        executor_of_task_[static_cast<size_t>(t)] = static_cast<int>(executors_.size());
       executors_.push_back(std::move(ex));
     }
   }
@@ -287,11 +290,9 @@ int TopologyPlan::ChainChild(size_t e, int component) const {
 }
 
 int TopologyPlan::ExecutorOfTask(int32_t task) const {
-  for (size_t x = 0; x < executors_.size(); ++x) {
-    const auto& t = executors_[x].tasks;
-    if (!t.empty() && task >= t.front() && task <= t.back()) return static_cast<int>(x);
-  }
-  return -1;
+  return task > 0 && static_cast<size_t>(task) < executor_of_task_.size()
+             ? executor_of_task_[static_cast<size_t>(task)]
+             : -1;
 }
 
 // Which bolts run on the thread of the component they read from: those

@@ -124,8 +124,9 @@ class TopologyPlan {
   topology::TopologySettings settings_;
   std::vector<ComponentPlan> components_;
   std::vector<ExecutorPlan> executors_;
-  std::vector<int> chain_parent_;  // per executor
-  std::vector<int> rank_;          // per executor: its place among its component's
+  std::vector<int> chain_parent_;      // per executor
+  std::vector<int> rank_;              // per executor: its place among its component's
+  std::vector<int> executor_of_task_;  // task id -> executor; [0] unused
   std::map<std::string, std::vector<int32_t>, std::less<>> component_tasks_;
   std::vector<int> task_component_;  // task id -> component index; [0] unused
   std::vector<int32_t> acker_tasks_;

@@ -175,6 +175,7 @@ std::string InfoJson(const thrift::TopologyInfo& info) {
     w.BeginObject().Field("component", e.component_id).Field("taskStart", e.task_start);
     w.Field("taskEnd", e.task_end).Field("host", e.host).Field("port", e.port);
     w.Field("supervisorId", e.supervisor_id).Field("uptimeSeconds", e.uptime_secs);
+    if (e.__isset.chained_to) w.Field("chainedTo", e.chained_to);
     if (e.__isset.stats) {
       w.Field("emitted", e.stats.emitted).Field("transferred", e.stats.transferred);
       w.Field("acked", e.stats.acked).Field("failed", e.stats.failed);
@@ -475,6 +476,7 @@ int Info(const ClusterArgs& c, const std::string& name, bool json, std::ostream&
     } else {
       out << " (no heartbeat yet)";
     }
+    if (e.__isset.chained_to) out << ", on the thread of " << e.chained_to;
     out << "\n";
   }
   for (const auto& [worker, n] : info.dropped_frames) {

@@ -665,6 +665,7 @@ class Request {
       w.Field("host", e.host).Field("port", e.port).Field("supervisorId", e.supervisor_id);
       w.Field("workerLogLink", LogLink(t->id, e.host, e.port));
       w.Field("uptime", PrettyUptime(e.uptime_secs)).Field("uptimeSeconds", e.uptime_secs);
+      if (e.__isset.chained_to) w.Field("chainedTo", e.chained_to);
       WriteStats(w, e.stats, spout);
       w.EndObject();
     }

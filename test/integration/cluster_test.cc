@@ -179,6 +179,21 @@ streams:
   CHECK(places.at("count") == places.at("sentences"));
   CHECK(places.at("report") != places.at("sentences"));
   CHECK(Column(info, "count", kRemote) > 0);  // to the report bolt, in the other worker
+  // gale info says which executor runs on which thread, in text and JSON.
+  std::istringstream lines(info);
+  std::map<std::string, bool> chained;
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* c : {"split ", "count ", "report ", "sentences "}) {
+      if (line.rfind(std::string("  ") + c, 0) == 0) {
+        chained[c] = line.find(", on the thread of sentences [5-5]") != std::string::npos;
+      }
+    }
+  }
+  CHECK(chained ==
+        std::map<std::string, bool>{
+            {"split ", true}, {"count ", true}, {"report ", false}, {"sentences ", false}});
+  const std::string json = cluster.Gale({"info", "chained", "--json"}).out;
+  CHECK(json.find(R"("chainedTo":"sentences [5-5]")") != std::string::npos);
   const std::string logs = cluster.WorkerLogs();
   INFO(logs);
   CHECK(logs.find("split (task 6) runs on the thread of sentences (task 5) (chained)") !=

@@ -315,9 +315,11 @@ async function renderComponent() {
     c.outputStats.map((o) => [o.stream, num(o.emitted), num(o.transferred)]), "none yet");
   fillTable("executors", [["Tasks", "id"], ["Worker", "worker"], ["Uptime", "uptime"], ["Emitted", "emitted"],
     ["Transferred", "transferred"], [spout ? "Complete latency (ms)" : "Capacity", "capacity"],
-    [spout ? "Acked" : "Executed", "executed"], ["Failed", "failed"], ["Queue", "queueDepth"]],
+    [spout ? "Acked" : "Executed", "executed"], ["Failed", "failed"], ["Queue", "queueDepth"],
+    ["Thread", "chainedTo"]],
   c.executorStats.map((e) => [e.id, el("a", { href: e.workerLogLink }, e.host + ":" + e.port), e.uptime, num(e.emitted), num(e.transferred),
-    spout ? e.completeLatency : e.capacity, num(spout ? e.acked : e.executed), num(e.failed), num(e.queueDepth)]));
+    spout ? e.completeLatency : e.capacity, num(spout ? e.acked : e.executed), num(e.failed), num(e.queueDepth),
+    e.chainedTo ? "chained to " + e.chainedTo : "its own"]));
   const metrics = [];
   for (const e of c.executorStats) {
     for (const m of e.metrics || []) metrics.push([e.id, m.name, m.type, m.value]);
