@@ -426,13 +426,10 @@ void Nimbus::Schedule(thrift::StoredTopology& t, bool full, bool restart_all) {
   const auto& executors = (*plan)->executors();
   in.executors = executors.size();
   for (const auto& e : executors) in.executor_tasks.push_back({e.tasks.front(), e.tasks.back()});
+  // Every executor in one place: where its chain must go.
+  const std::vector<int> heads = (*plan)->ChainHeads(std::vector<int>(executors.size(), 0));
   for (size_t e = 0; e < executors.size(); ++e) {
-    int head = -1;
-    for (int at = (*plan)->ChainParent(e); at >= 0;
-         at = (*plan)->ChainParent(static_cast<size_t>(at))) {
-      head = at;
-    }
-    in.chain_head.push_back(head);
+    in.chain_head.push_back(heads[e] == static_cast<int>(e) ? -1 : heads[e]);
   }
   in.workers_wanted = t.num_workers;
   in.full = full;
@@ -1093,23 +1090,18 @@ Result<thrift::TopologyInfo> Nimbus::GetTopologyInfo(const std::string& name) {
   if (!t->owner.empty()) info.__set_owner(t->owner);
   // Chaining, as the workers apply it: an executor runs on the thread of
   // its chain parent when both are in one worker, and so on up the chain.
-  std::map<int32_t, const thrift::ExecutorAssignment*> by_task;
-  for (const auto& ea : t->assignment.executors) by_task[ea.task_start] = &ea;
-  auto assigned = [&](int x) -> const thrift::ExecutorAssignment* {
-    auto it = by_task.find(plan->executors()[static_cast<size_t>(x)].tasks.front());
-    return it == by_task.end() ? nullptr : it->second;
-  };
+  std::vector<int> worker_of(plan->executors().size(), -1);
+  for (const auto& ea : t->assignment.executors) {
+    const int x = plan->ExecutorOfTask(ea.task_start);
+    if (x >= 0) worker_of[static_cast<size_t>(x)] = ea.worker;
+  }
+  const std::vector<int> heads = plan->ChainHeads(worker_of);
   for (const auto& ea : t->assignment.executors) {
     const thrift::WorkerSlot& slot = t->assignment.workers[static_cast<size_t>(ea.worker)];
     thrift::ExecutorSummary e;
     const int self = plan->ExecutorOfTask(ea.task_start);
-    int head = -1;
-    for (int at = self < 0 ? -1 : plan->ChainParent(static_cast<size_t>(self));
-         at >= 0 && assigned(at) && assigned(at)->worker == ea.worker;
-         at = plan->ChainParent(static_cast<size_t>(at))) {
-      head = at;
-    }
-    if (head >= 0) {
+    const int head = self < 0 ? -1 : heads[static_cast<size_t>(self)];
+    if (head >= 0 && head != self) {
       const plan::ExecutorPlan& h = plan->executors()[static_cast<size_t>(head)];
       e.__set_chained_to(plan->components()[static_cast<size_t>(h.component)].id + " [" +
                          std::to_string(h.tasks.front()) + "-" + std::to_string(h.tasks.back()) +

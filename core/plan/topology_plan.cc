@@ -289,6 +289,20 @@ int TopologyPlan::ChainChild(size_t e, int component) const {
   return -1;
 }
 
+std::vector<int> TopologyPlan::ChainHeads(const std::vector<int>& place) const {
+  std::vector<int> heads(executors_.size(), -1);
+  for (size_t x = 0; x < executors_.size() && x < place.size(); ++x) {
+    if (place[x] < 0) continue;
+    int at = static_cast<int>(x);
+    for (int p = chain_parent_[x]; p >= 0 && place[static_cast<size_t>(p)] == place[x];
+         p = chain_parent_[static_cast<size_t>(p)]) {
+      at = p;
+    }
+    heads[x] = at;
+  }
+  return heads;
+}
+
 int TopologyPlan::ExecutorOfTask(int32_t task) const {
   return task > 0 && static_cast<size_t>(task) < executor_of_task_.size()
              ? executor_of_task_[static_cast<size_t>(task)]

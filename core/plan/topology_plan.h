@@ -110,6 +110,13 @@ class TopologyPlan {
   int ChainChild(size_t e, int component) const;
   // The executor running `task`, or -1.
   int ExecutorOfTask(int32_t task) const;
+  // Per executor, the one whose thread runs it, given where each runs
+  // (`place`, one value per executor, -1: not here): its chain parent's
+  // when that is in the same place, and so on up the chain; itself
+  // otherwise; -1 when not placed. The one rule for workers (their own
+  // executors) and nimbus (the assignment, or everything in one place for
+  // where chains must go).
+  std::vector<int> ChainHeads(const std::vector<int>& place) const;
 
  private:
   TopologyPlan() = default;

@@ -338,10 +338,9 @@ bool BoltExecutor::Pass(Nanos wait) {
   return worked;
 }
 
-Executor::ChainStep BoltExecutor::StepOnHost() {
-  if (blocked() && !FlushAll()) return ChainStep::kBlocked;
-  const bool worked = Pass(Nanos(0));
-  return blocked() ? ChainStep::kBlocked : worked ? ChainStep::kWorked : ChainStep::kIdle;
+bool BoltExecutor::StepOnHost() {
+  if (blocked() && !FlushAll()) return false;
+  return Pass(Nanos(0));
 }
 
 bool BoltExecutor::TakeInline(Batch& batch) {
@@ -370,7 +369,7 @@ void BoltExecutor::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
     // The executors run on this thread: their own queues (ticks, other
     // producers); what this one emits to them is handed over by a call.
-    const ChainStep chain = StepChain();
+    const bool chain_worked = StepChain();
     if (blocked() && !FlushAll()) {
       // Execute nothing while our output cannot go anywhere.
       WaitForSpace(waits);
@@ -379,10 +378,10 @@ void BoltExecutor::Run() {
     waits = 0;
     // Decided now: the flush above may have left a chained executor blocked
     // or with input (TakeInline), and nothing wakes this thread for that.
-    const bool pending = chain == ChainStep::kBlocked || ChainPending();
-    const bool worked = Pass(
-        chain == ChainStep::kIdle && !pending ? Nanos(std::chrono::milliseconds(100)) : Nanos(0));
-    if (pending && !worked && chain != ChainStep::kWorked) {
+    const bool pending = ChainPending();
+    const bool worked =
+        Pass(chain_worked || pending ? Nanos(0) : Nanos(std::chrono::milliseconds(100)));
+    if (pending && !worked && !chain_worked) {
       WaitForSpace(chain_waits);  // a chained executor waits for room
     } else {
       chain_waits = 0;

@@ -39,7 +39,7 @@ class BoltExecutor final : public Executor {
 
   void Run() override;
   bool OpenOnHost() override { return PrepareAll(); }
-  ChainStep StepOnHost() override;
+  bool StepOnHost() override;
   void CloseOnHost() override { CleanupAll(); }
   bool PendingOnHost() const override { return blocked() || !input_.empty(); }
   // Prepare() of every task; false (Fatal recorded) when one threw.

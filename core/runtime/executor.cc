@@ -69,15 +69,10 @@ bool Executor::OpenChain() {
   return true;
 }
 
-Executor::ChainStep Executor::StepChain() {
-  ChainStep all = ChainStep::kIdle;
-  for (Executor* c : chained_) {
-    const ChainStep step = c->StepOnHost();
-    if (step == ChainStep::kWorked || (step == ChainStep::kBlocked && all == ChainStep::kIdle)) {
-      all = step;
-    }
-  }
-  return all;
+bool Executor::StepChain() {
+  bool worked = false;
+  for (Executor* c : chained_) worked |= c->StepOnHost();
+  return worked;
 }
 
 void Executor::CloseChain() {
@@ -145,10 +140,9 @@ void Executor::ForwardToChained(const plan::Route& r, grouping::GrouperArgs& arg
   }
   const auto& plan = shared_.plan;
   const int self = plan.ExecutorOfTask(tasks_.front());
-  const int child = self < 0 ? -1 : plan.ChainChild(static_cast<size_t>(self), r.target_component);
-  const auto& thread_of = shared_.thread_of;
-  if (child < 0 || static_cast<size_t>(child) >= thread_of.size() ||
-      thread_of[static_cast<size_t>(child)] < 0 ||
+  const int child = plan.ChainChild(static_cast<size_t>(self), r.target_component);
+  const auto& thread_of = shared_.thread_of;  // -1: not in this worker
+  if (child < 0 || thread_of[static_cast<size_t>(child)] < 0 ||
       thread_of[static_cast<size_t>(child)] != thread_of[static_cast<size_t>(self)]) {
     return;  // not on this thread (another worker): the grouping as written
   }

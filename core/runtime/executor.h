@@ -255,18 +255,15 @@ class Executor {
   virtual void Run() = 0;
   // Tries to deliver every queued batch; true when nothing is left waiting.
   bool FlushAll();
-  // What the executors run on this thread did in one step: one that worked
-  // wins over one that is blocked (the loop goes on, which retries it).
-  enum class ChainStep { kIdle, kWorked, kBlocked };
   // On the host's thread, for the executors it runs: OpenChain() prepares
   // them (false when one failed: Fatal was recorded), StepChain() runs one
-  // pass of each, CloseChain() cleans them up.
+  // pass of each (true when one did work), CloseChain() cleans them up.
   bool OpenChain();
-  ChainStep StepChain();
+  bool StepChain();
   void CloseChain();
-  // What the host calls on an executor it runs.
+  // What the host calls on an executor it runs (StepOnHost: did it work).
   virtual bool OpenOnHost() { return true; }
-  virtual ChainStep StepOnHost() { return ChainStep::kIdle; }
+  virtual bool StepOnHost() { return false; }
   virtual void CloseOnHost() {}
   // Blocked, or with input it took and has not executed.
   virtual bool PendingOnHost() const { return false; }

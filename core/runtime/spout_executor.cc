@@ -322,7 +322,7 @@ void SpoutExecutor::Run() {
     const bool had_input = ProcessAll(input);
     // The bolts run on this thread (chaining): their own queues (ticks,
     // other producers); what the spouts emit to them is handed over by a call.
-    const ChainStep chain = StepChain();
+    const bool chain_worked = StepChain();
 
     const bool want_active = shared_.active.load(std::memory_order_relaxed);
     if (want_active != active_) SetActive(want_active);
@@ -343,13 +343,13 @@ void SpoutExecutor::Run() {
       if (emits_ == round_start) break;
     }
     FlushAll();
-    if (emits_ != before || had_input || chain == ChainStep::kWorked) {
+    if (emits_ != before || had_input || chain_worked) {
       if (emits_ != before && finished_.load(std::memory_order_relaxed)) finished_.store(false);
       idle = 0;
       chain_waits = 0;
       continue;
     }
-    if (chain == ChainStep::kBlocked || ChainPending()) {
+    if (ChainPending()) {
       WaitForSpace(chain_waits);  // a chained bolt waits for room
       continue;
     }

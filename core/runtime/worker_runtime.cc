@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <functional>
 
 namespace gale::runtime {
 namespace {
@@ -67,21 +66,15 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
   w->shared_.reset(new WorkerShared{plan, *w, clock, {true}, {}, {}, {}, {}, -1, {}});
   // Chaining: an executor runs on the thread of its chain parent when that
   // runs here too (and so on up the chain); else on a thread of its own.
-  std::vector<int>& thread_of = w->shared_->thread_of;
   std::vector<int> dest_of(plan.executors().size(), -1);  // by plan executor
-  thread_of.assign(plan.executors().size(), -1);
+  std::vector<int> here(plan.executors().size(), -1);
   for (size_t j = 0; j < mine.size(); ++j) {
-    if (host[j] < 0) dest_of[mine[j]] = dest[j];
+    if (host[j] >= 0) continue;  // a hosted acker: never in a chain
+    dest_of[mine[j]] = dest[j];
+    here[mine[j]] = 0;
   }
-  std::function<int(size_t)> resolve = [&](size_t x) {
-    if (thread_of[x] >= 0 || dest_of[x] < 0) return thread_of[x];
-    const int parent = plan.ChainParent(x);
-    thread_of[x] = parent >= 0 && dest_of[static_cast<size_t>(parent)] >= 0
-                       ? resolve(static_cast<size_t>(parent))
-                       : static_cast<int>(x);
-    return thread_of[x];
-  };
-  for (size_t x = 0; x < plan.executors().size(); ++x) resolve(x);
+  w->shared_->thread_of = plan.ChainHeads(here);
+  const std::vector<int>& thread_of = w->shared_->thread_of;
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
     for (int32_t t : plan.executors()[mine[j]].tasks) {

@@ -147,6 +147,20 @@ struct Elected {
   LeaderElector elector;
 };
 
+// The Nimbus `a`'s elector leads with once it is another than `held` (one
+// read afresh), or null after `timeout`.
+std::shared_ptr<Nimbus> NextLeader(Elected& a, const std::shared_ptr<Nimbus>& held,
+                                   std::chrono::seconds timeout) {
+  std::shared_ptr<Nimbus> again;
+  const bool led = testing::WaitFor(
+      [&] {
+        again = a.elector.Leader();
+        return again != nullptr && again != held;
+      },
+      timeout);
+  return led ? again : nullptr;
+}
+
 TEST_CASE("HA election: the first nimbus leads and the next leads at once when it stops",
           "[nimbus][zookeeper]") {
   testing::ZooKeeper zk;
@@ -197,13 +211,8 @@ TEST_CASE(
   held->Tick();
   CHECK(admin.Get("/gale/topologies/gone-1-1")->has_value());
   // The elector stands again and, alone, leads with a Nimbus read afresh.
-  std::shared_ptr<Nimbus> again;
-  REQUIRE(testing::WaitFor(
-      [&] {
-        again = a.elector.Leader();
-        return again != nullptr && again != held;
-      },
-      seconds(20)));
+  const std::shared_ptr<Nimbus> again = NextLeader(a, held, seconds(20));
+  REQUIRE(again != nullptr);
   CHECK(again->GetClusterSummary().topologies.size() == 1);
   again->Tick();
   CHECK(!admin.Get("/gale/topologies/gone-1-1")->has_value());
@@ -233,13 +242,8 @@ TEST_CASE(
   REQUIRE(testing::WaitFor([&] { return a.elector.Nimbuses().empty(); }, seconds(20)));
   zk.Start(0);
   REQUIRE(zk.Serving(0, seconds(60)));
-  std::shared_ptr<Nimbus> again;
-  REQUIRE(testing::WaitFor(
-      [&] {
-        again = a.elector.Leader();
-        return again != nullptr && again != held;
-      },
-      seconds(30)));
+  const std::shared_ptr<Nimbus> again = NextLeader(a, held, seconds(30));
+  REQUIRE(again != nullptr);
   // The same election node: the fence would pass.
   REQUIRE(admin.Children("/gale/leader").value() == *nodes_before);
   held->Tick();

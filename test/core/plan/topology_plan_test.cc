@@ -144,6 +144,12 @@ TEST_CASE("Which bolts run on the thread of the component they read from", "[pla
     CHECK(c.Chains() ==
           std::map<std::string, std::string>{{"s", ""}, {"a", ""}, {"b", "a"}, {"t", ""}});
   }
+  SECTION("chain: true between executor counts a rebalance made differ: no chain") {
+    ChainCase c;  // as nimbus plans it after `rebalance --executors b=3`; no validation
+    c.Add("s", ComponentKind::kSpout, 2).Add("b", ComponentKind::kBolt, 3);
+    c.Stream("s", "b", GroupingType::kFields, true);
+    CHECK(c.Chains() == std::map<std::string, std::string>{{"s", ""}, {"b", ""}});
+  }
   SECTION("a cycle of an automatic chain and chain: true loses the automatic link") {
     ChainCase c;
     c.Add("s", ComponentKind::kSpout, 1).Add("x", ComponentKind::kBolt, 1);
