@@ -3,11 +3,15 @@
 # same machine, next to what the server sustains in the same run:
 #
 #   redis   Redis stream -> gale local (RedisStreamSpout -> RedisSink XADD)
-#           -> Redis stream. Baselines: redis-benchmark's XADD rate
-#           (pipelined 100 deep), the cheapest of the three commands a record
-#           costs (XREADGROUP, XADD, XACK); and a plain client sending the
-#           same commands without Gale (gale-bench-redis-mover: XREADGROUP
-#           500, then the 500 XADDs and the XACK in one pipeline)
+#           -> Redis stream. Baselines: the server alone on this work, that
+#           is the records per CPU-second redis-server spends on the three
+#           commands a record costs (XREADGROUP, XADD, XACK; INFO's
+#           used_cpu_user + used_cpu_sys around the plain client's run): what
+#           Redis sustains with a core to itself and clients that cost
+#           nothing; a plain client sending the same commands without Gale
+#           (gale-bench-redis-mover: XREADGROUP 500, then the 500 XADDs and
+#           the XACK in one pipeline); and redis-benchmark's XADD rate
+#           (pipelined 100 deep), the cheapest of the three commands alone
 #   pg      Redis stream -> gale local (RedisStreamSpout -> PostgresSink
 #           upsert, 500 rows a statement) -> PostgreSQL. Baselines: psql
 #           running the same upserts (500 rows a statement) from a file, the
@@ -73,6 +77,10 @@ setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C "$postgres" -
   -p "$pg_port" -k "$run" -c listen_addresses=127.0.0.1 -c fsync=off >"$run/postgres.log" 2>&1 &
 pids+=($!)
 rcli() { redis-cli -p "$redis_port" "$@"; }
+# CPU-seconds redis-server has used so far (user + system).
+redis_cpu() { rcli info cpu | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
+per_cpu_sec() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", (b > a) ? n / (b - a) : 0 }'; }
+us_per_record() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", 1e6 * (b - a) / n }'; }
 pg() { "$psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qtAX "$@"; }
 for _ in $(seq 100); do rcli ping >/dev/null 2>&1 && pg -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done
 
@@ -130,16 +138,24 @@ streams:
   - { from: in, to: out, grouping: { type: SHUFFLE } }
 EOF
 out_len() { rcli xlen out; }
+c0="$(redis_cpu)"
 read -r a f fn b < <(run_gale "$run/redis.yaml" out_len)
+c1="$(redis_cpu)"
 gale_redis="$(rate "$records" "$a" "$b")"
 steady_redis="$(steady "$records" "$fn" "$f" "$b")"
-base_redis="$(redis-benchmark -p "$redis_port" -n "$records" -P 100 -q XADD bench '*' value v |
+gale_redis_us="$(us_per_record "$records" "$c0" "$c1")"
+xadd_redis="$(redis-benchmark -p "$redis_port" -n "$records" -P 100 -q XADD bench '*' value v |
   grep -oE '[0-9.]+ requests per second' | awk '{ printf "%.0f", $1 }')"
-# The same commands from one plain client, without Gale (bench/redis_mover.cc).
+# The same commands from one plain client, without Gale (bench/redis_mover.cc),
+# and what they cost the server.
 rcli del in out >/dev/null
 feed
+c0="$(redis_cpu)"
 plain_redis="$("$build/bin/gale-bench-redis-mover" --port "$redis_port" --records "$records" \
   --batch 500 | awk '{ print $(NF - 1) }')"
+c1="$(redis_cpu)"
+base_redis="$(per_cpu_sec "$records" "$c0" "$c1")"
+plain_redis_us="$(us_per_record "$records" "$c0" "$c1")"
 
 # --- Redis -> Gale -> PostgreSQL ----------------------------------------------
 rcli del in out >/dev/null
@@ -186,15 +202,18 @@ plain_pg="$("$build/bin/gale-bench-redis-mover" --port "$redis_port" --records "
   { echo "bench-connectors: the plain client did not write $records rows" >&2; exit 1; }
 
 # One line a pipeline: Gale from the start of gale local (start-up included)
-# and from its first record in the target; the server alone (Redis: XADD
-# only, from redis-benchmark) and a plain client doing the same work without
-# Gale (gale-bench-redis-mover; for PostgreSQL the server alone is psql
-# running the same upserts); Gale's steady rate as a share of each.
-printf '%-28s %10s %10s %12s %6s %12s %6s\n' "pipeline ($records records)" "gale" "steady" \
-  "server" "share" "plain" "share"
-printf '%-28s %10s %10s %12s %6s %12s %6s\n' "Redis -> Gale -> Redis" "$gale_redis" \
+# and from its first record in the target; the server alone (Redis: records
+# per CPU-second of redis-server on this work; PostgreSQL: psql running the
+# same upserts) and a plain client doing the same work without Gale
+# (gale-bench-redis-mover), with Gale's steady rate as a share of each; for
+# Redis, redis-benchmark's XADD alone and that share too. Then what each
+# record cost redis-server, under Gale and under the plain client.
+printf '%-28s %10s %10s %12s %6s %12s %6s %12s %6s\n' "pipeline ($records records)" "gale" \
+  "steady" "server" "share" "plain" "share" "xadd-only" "share"
+printf '%-28s %10s %10s %12s %6s %12s %6s %12s %6s\n' "Redis -> Gale -> Redis" "$gale_redis" \
   "$steady_redis" "$base_redis" "$(pct "$steady_redis" "$base_redis")" "$plain_redis" \
-  "$(pct "$steady_redis" "$plain_redis")"
-printf '%-28s %10s %10s %12s %6s %12s %6s\n' "Redis -> Gale -> PostgreSQL" "$gale_pg" \
+  "$(pct "$steady_redis" "$plain_redis")" "$xadd_redis" "$(pct "$steady_redis" "$xadd_redis")"
+printf '%-28s %10s %10s %12s %6s %12s %6s %12s %6s\n' "Redis -> Gale -> PostgreSQL" "$gale_pg" \
   "$steady_pg" "$base_pg" "$(pct "$steady_pg" "$base_pg")" "$plain_pg" \
-  "$(pct "$steady_pg" "$plain_pg")"
+  "$(pct "$steady_pg" "$plain_pg")" "-" "-"
+echo "redis-server CPU per record moved: under Gale ${gale_redis_us} us, under the plain client ${plain_redis_us} us"

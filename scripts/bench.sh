@@ -490,13 +490,15 @@ fi
 if want W7; then
   log "W7 connectors: scripts/bench-connectors.sh"
   GALE_BUILD_DIR="$build" "$root/scripts/bench-connectors.sh" --no-build \
-    --records "$( ((quick)) && echo 20000 || echo 100000)" > "$run/w7.out" 2> "$run/w7.err" ||
+    --records "$( ((quick)) && echo 20000 || echo 300000)" > "$run/w7.out" 2> "$run/w7.err" ||
     { log "bench-connectors.sh failed:"; cat "$run/w7.err" >&2; exit 1; }
   printf 'cpu_secs_per_sec=0\nmachine_cpu_secs_per_sec=0\n' > "$run/w7-probe.out"
-  while read -r target gale steady alone share plain plain_share; do
+  while read -r target gale steady alone share plain plain_share xadd xadd_share; do
+    extra=""
+    [[ "$xadd" == - ]] || extra="; XADD alone: $xadd/s ($xadd_share)"
     add_row W7 "Redis Streams -> Gale -> $target, acked" records/s "$steady" "$run/w7-probe.out" \
-      "$gale/s with start-up; the server alone: $alone/s ($share); a plain client: $plain/s ($plain_share)"
-  done < <(awk '/^Redis -> Gale -> / { print $5, $6, $7, $8, $9, $10, $11 }' "$run/w7.out")
+      "$gale/s with start-up; the server alone on this work: $alone/s ($share); a plain client: $plain/s ($plain_share)$extra"
+  done < <(awk '/^Redis -> Gale -> / { print $5, $6, $7, $8, $9, $10, $11, $12, $13 }' "$run/w7.out")
 fi
 
 # W8: a Python bolt (Storm's multilang protocol) between C++ components.

@@ -143,6 +143,10 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   sa.sa_handler = OnStopSignal;
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  // A component writing to a peer that went away (a connector's server
+  // restarted) gets EPIPE and reports it, rather than the worker dying of
+  // SIGPIPE without a word (as a JVM worker of Storm's ignores it too).
+  ::signal(SIGPIPE, SIG_IGN);
   const std::string me = options.host + ":" + std::to_string(options.port);
 
   auto conn = ConnectWithRetry(*nimbus_addr, std::chrono::seconds(30));

@@ -88,6 +88,9 @@ int RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) 
     err << plan.status().message() << "\n";
     return 2;
   }
+  // A component writing to a peer that went away gets EPIPE, as in a
+  // cluster worker (cluster_worker.cc), not a silent death by SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   auto worker = runtime::WorkerRuntime::Create(**plan, *loaded->registry, SystemClock::Get());
   if (!worker.ok()) {
     err << "cannot start topology '" << loaded->spec.name << "': " << worker.status().message()

@@ -25,6 +25,16 @@ std::string Text(const gale::Value& v) {
   return v.type() == gale::ValueType::kString ? v.AsString() : v.ToString();
 }
 
+// A value as one argument: strings as they are, integers in decimal, the
+// rest in their readable form.
+void AddValue(Commands* out, const gale::Value& v) {
+  switch (v.type()) {
+    case gale::ValueType::kString: out->Arg(v.AsString()); break;
+    case gale::ValueType::kInt: out->Arg(v.AsInt()); break;
+    default: out->Arg(v.ToString()); break;
+  }
+}
+
 enum class Op { kXAdd, kSet, kHIncrBy };
 
 }  // namespace
@@ -51,17 +61,29 @@ class RedisSink : public gale::Bolt {
   void Execute(const gale::Tuple& input) override {
     const auto now = Clock::now();
     if (input.IsTick()) {
-      if (!batch_.empty() && now - batch_start_ >= batch_age_) Flush(now);
+      // A batch sent earlier is surely answered by now; a partial batch old
+      // enough is written and answered before the tick returns.
+      if (sent_.size() > 0) Complete();
+      if (!batch_.empty() && now - batch_start_ >= batch_age_) {
+        Flush(now);
+        Complete();
+      }
       return;
     }
-    commands_.push_back(ToCommand(input));  // throws (failing the input) on a missing field
+    AddCommand(input);  // throws (failing the input) on a missing field
     if (batch_.empty()) batch_start_ = now;
     batch_.push_back(input);
-    if (batch_.size() >= batch_size_ || now - batch_start_ >= batch_age_) Flush(now);
+    if (batch_.size() >= batch_size_) {
+      Flush(now);  // its replies are read when the next batch goes, or at the next tick
+    } else if (now - batch_start_ >= batch_age_) {
+      Flush(now);  // light load: written and acked now
+      Complete();
+    }
   }
 
   void Cleanup() override {
     if (!batch_.empty()) Flush(Clock::now());
+    Complete();
   }
 
   // Checks the config: gale validate, submit and local refuse a bad one.
@@ -109,75 +131,136 @@ class RedisSink : public gale::Bolt {
     return key_.empty() ? key_prefix_ + Text(t.Get(key_field_)) : key_;
   }
 
-  Command ToCommand(const gale::Tuple& t) const {
-    switch (op_) {
-      case Op::kXAdd: {
-        Command c = {"XADD", stream_};
-        if (maxlen_ > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(maxlen_)});
-        c.push_back("*");
-        if (fields_.empty()) {
-          for (size_t i = 0; i < t.size(); ++i) {
-            c.push_back(t.fields()[i]);
-            c.push_back(Text(t.Get(i)));
+  // Appends the input's command to the batch's pipeline; a missing field
+  // throws (failing the input) and leaves the pipeline as it was.
+  void AddCommand(const gale::Tuple& t) {
+    const Commands::Mark mark = out_.mark();
+    try {
+      switch (op_) {
+        case Op::kXAdd: {
+          const size_t pairs = fields_.empty() ? t.size() : fields_.size();
+          out_.Begin(3 + (maxlen_ > 0 ? 3 : 0) + 2 * pairs);
+          out_.Arg("XADD");
+          out_.Arg(stream_);
+          if (maxlen_ > 0) {
+            out_.Arg("MAXLEN");
+            out_.Arg("~");
+            out_.Arg(maxlen_);
           }
-        } else {
-          for (const auto& f : fields_) {
-            c.push_back(f);
-            c.push_back(Text(t.Get(f)));
+          out_.Arg("*");
+          if (fields_.empty()) {
+            for (size_t i = 0; i < t.size(); ++i) {
+              out_.Arg(t.fields()[i]);
+              AddValue(&out_, t.Get(i));
+            }
+          } else {
+            for (const auto& f : fields_) {
+              const gale::Value& v = t.Get(f);
+              out_.Arg(f);
+              AddValue(&out_, v);
+            }
           }
+          break;
         }
-        return c;
+        case Op::kSet: {
+          const std::string key = Key(t);
+          const gale::Value& v = t.Get(value_field_);
+          out_.Begin(3);
+          out_.Arg("SET");
+          out_.Arg(key);
+          AddValue(&out_, v);
+          break;
+        }
+        case Op::kHIncrBy: {
+          const std::string key = Key(t);
+          const gale::Value& field = t.Get(hash_field_);
+          out_.Begin(4);
+          out_.Arg("HINCRBY");
+          out_.Arg(key);
+          AddValue(&out_, field);
+          if (increment_field_.empty()) {
+            out_.Arg("1");
+          } else {
+            AddValue(&out_, t.Get(increment_field_));
+          }
+          break;
+        }
       }
-      case Op::kSet: return {"SET", Key(t), Text(t.Get(value_field_))};
-      case Op::kHIncrBy:
-        return {"HINCRBY", Key(t), Text(t.Get(hash_field_)),
-                increment_field_.empty() ? "1" : Text(t.Get(increment_field_))};
+    } catch (...) {
+      out_.Rewind(mark);
+      throw;
     }
-    return {};
   }
 
+  // What a refused input's command was, for the report: "XADD out", "SET k".
+  std::string Describe(const gale::Tuple& t) const {
+    try {
+      return op_name_ + " " + (op_ == Op::kXAdd ? stream_ : Key(t));
+    } catch (const std::exception&) { return op_name_; }
+  }
+
+  // Sends the batch's pipeline without waiting for its replies: the bolt
+  // builds the next batch while Redis writes this one. One batch at most is
+  // in flight; Complete() reads its replies and acks its inputs.
   void Flush(Clock::time_point now) {
+    Complete();
     std::string error;
-    std::vector<Reply> replies;
     if (!client_->connected()) {
       if (!backoff_.Ready(now)) {
-        FailAll();
+        FailBatch();
         return;
       }
       if (!client_->Connect(&error)) {
         const auto delay = backoff_.Failed(now);
         Report("RedisSink " + error + " (retrying in " + std::to_string(delay.count()) + " ms)");
-        FailAll();
+        FailBatch();
         return;
       }
     }
-    if (!client_->Pipeline(commands_, &replies, &error)) {
+    if (!client_->Send(out_, &error)) {
       const auto delay = backoff_.Failed(now);
       Report("RedisSink " + error + " (retrying in " + std::to_string(delay.count()) + " ms)");
-      FailAll();
+      FailBatch();
+      return;
+    }
+    sent_.swap(batch_);
+    batch_.clear();
+    out_.clear();
+  }
+
+  // Reads the replies of the batch in flight: each input is acked once its
+  // reply came back, failed with Redis's message when the reply is an error,
+  // and every input of the batch fails when the connection is lost.
+  void Complete() {
+    if (sent_.empty()) return;
+    std::string error;
+    if (!client_->Receive(sent_.size(), &replies_, &error)) {
+      const auto delay = backoff_.Failed(Clock::now());
+      Report("RedisSink " + error + " (retrying in " + std::to_string(delay.count()) + " ms)");
+      for (const auto& t : sent_) collector_->Fail(t);
+      sent_.clear();
       return;
     }
     backoff_.Succeeded();
-    for (size_t i = 0; i < batch_.size(); ++i) {
-      if (replies[i].is_error()) {
+    for (size_t i = 0; i < sent_.size(); ++i) {
+      if (replies_[i].is_error()) {
         // The server refused this command (e.g. WRONGTYPE): the input fails
         // with its message, the others of the batch are written.
-        Report("RedisSink " + client_->where() + ": " + commands_[i][0] + " " +
-               (commands_[i].size() > 1 ? commands_[i][1] : "") + ": " + replies[i].str);
-        collector_->Fail(batch_[i]);
+        Report("RedisSink " + client_->where() + ": " + Describe(sent_[i]) + ": " +
+               replies_[i].str);
+        collector_->Fail(sent_[i]);
       } else {
-        collector_->Ack(batch_[i]);
+        collector_->Ack(sent_[i]);
         written_.Inc();
       }
     }
-    batch_.clear();
-    commands_.clear();
+    sent_.clear();
   }
 
-  void FailAll() {
+  void FailBatch() {
     for (const auto& t : batch_) collector_->Fail(t);
     batch_.clear();
-    commands_.clear();
+    out_.clear();
   }
 
   void Report(const std::string& message) {
@@ -202,7 +285,9 @@ class RedisSink : public gale::Bolt {
   std::unique_ptr<RedisClient> client_;
   Backoff backoff_;
   std::vector<gale::Tuple> batch_;  // copies, acked or failed after the replies
-  std::vector<Command> commands_;   // one per input of the batch
+  Commands out_;                    // their commands
+  std::vector<gale::Tuple> sent_;   // the batch sent, its replies not read yet
+  std::vector<Reply> replies_;      // parsed into again and again
   Clock::time_point batch_start_{};
 };
 

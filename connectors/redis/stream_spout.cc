@@ -8,12 +8,14 @@
 
 #include <gale/gale.h>
 
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -24,9 +26,46 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using connectors::SplitList;
 
+// A stream entry's id, "<ms>-<seq>", as two numbers: the spout's sets and
+// lists of ids cost no string each.
+struct StreamId {
+  uint64_t ms = 0, seq = 0;
+  bool operator==(const StreamId&) const = default;
+};
+
+struct StreamIdHash {
+  size_t operator()(const StreamId& id) const {
+    return std::hash<uint64_t>()(id.ms * 0x9e3779b97f4a7c15ULL ^ id.seq);
+  }
+};
+
+bool ParseStreamId(std::string_view text, StreamId* id) {
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return false;
+  const char* end = text.data() + text.size();
+  auto ms = std::from_chars(text.data(), text.data() + dash, id->ms);
+  auto seq = std::from_chars(text.data() + dash + 1, end, id->seq);
+  return ms.ec == std::errc() && ms.ptr == text.data() + dash && seq.ec == std::errc() &&
+         seq.ptr == end && dash > 0 && dash + 1 < text.size();
+}
+
+void AppendStreamId(Commands* out, const StreamId& id) {
+  char text[48];
+  char* p = std::to_chars(text, text + 20, id.ms).ptr;
+  *p++ = '-';
+  p = std::to_chars(p, text + sizeof text, id.seq).ptr;
+  out->Arg(std::string_view(text, static_cast<size_t>(p - text)));
+}
+
+// A reply this task waits for: an XACK's (of `acks` ids) or a read's.
+struct Expect {
+  enum Kind { kAck, kRead } kind;
+  size_t acks;
+};
+
 struct Entry {
-  std::string id;
-  gale::Values values;
+  StreamId id;
+  gale::Values values;  // values[0] is the id's text
 };
 
 }  // namespace
@@ -55,11 +94,13 @@ class RedisStreamSpout : public gale::Spout {
     const auto now = Clock::now();
     if (!client_->connected() && !Connect(now)) return;
     // Acks go out in batches: when a batch is full, when the oldest has
-    // waited redis.ack.delay.ms, or with the next read (one round trip).
+    // waited redis.ack.delay.ms, or with the next read. Their replies are
+    // read with the next read's.
     if (!to_ack_.empty() &&
-        (static_cast<int64_t>(to_ack_.size()) >= count_ || now - first_ack_at_ >= ack_delay_) &&
-        !FlushAcks()) {
-      return;
+        (static_cast<int64_t>(to_ack_.size()) >= count_ || now - first_ack_at_ >= ack_delay_)) {
+      out_.clear();
+      AddAcks();
+      if (!SendOut()) return;
     }
     if (interval_.count() > 0) {
       if (now < next_emit_) return;
@@ -73,15 +114,7 @@ class RedisStreamSpout : public gale::Spout {
       if (it != pending_.end()) Emit(id, it->second);
       return;
     }
-    if (buffer_.empty()) {
-      if (reading_history_) {
-        if (!Read("0", false)) return;
-      } else if (now >= next_claim_) {
-        next_claim_ = now + claim_every_;
-        if (!Claim()) return;
-      }
-      if (buffer_.empty() && !reading_history_ && !Read(">", true)) return;
-    }
+    if (buffer_.empty() && !Refill(now)) return;
     if (buffer_.empty()) return;
     Entry e = std::move(buffer_.front());
     buffer_.pop_front();
@@ -105,7 +138,13 @@ class RedisStreamSpout : public gale::Spout {
   }
 
   void Close() override {
-    if (client_ && client_->connected() && !to_ack_.empty()) FlushAcks();
+    if (!client_ || !client_->connected()) return;
+    if (!to_ack_.empty()) {
+      out_.clear();
+      AddAcks();
+      if (!SendOut()) return;
+    }
+    Drain();
   }
 
   // Also checks the config: gale validate, submit and local refuse a bad one.
@@ -205,27 +244,182 @@ class RedisStreamSpout : public gale::Spout {
     return false;
   }
 
-  // An I/O error: reported, disconnected, retried after the backoff.
+  // An I/O error: reported, disconnected, retried after the backoff. Acks
+  // sent whose reply did not come are sent again after the reconnect (XACK
+  // of an acked id is a no-op); a read whose reply did not come left its
+  // entries pending for this consumer, read again as its history.
   bool Lost(const std::string& error) {
     const auto delay = backoff_.Failed(Clock::now());
     Report("RedisStreamSpout " + error + " (retrying in " + std::to_string(delay.count()) + " ms)");
-    client_->Disconnect();
+    Disconnect();
     return false;
   }
 
-  // Adds an entry [id, [field, value, ...]] to the buffer; false for a
-  // deleted entry (nil fields), which is acked away.
+  void Disconnect() {
+    client_->Disconnect();
+    to_ack_.insert(to_ack_.end(), acks_sent_.begin(), acks_sent_.end());
+    acks_sent_.clear();
+    expect_.clear();
+    read_ahead_ = false;
+  }
+
+  // Fills the buffer: a read sent ahead comes first, then this consumer's
+  // pending entries after a (re)connect, due claims, and a read that
+  // blocks up to redis.block.ms for new entries when nothing else came. A
+  // read that filled its batch has the next one sent at once (without
+  // BLOCK), so that Redis runs it while this task emits: the spout's thread
+  // and Redis work side by side instead of taking turns.
+  bool Refill(Clock::time_point now) {
+    bool full = false;
+    if (read_ahead_ && !Collect(&full)) return false;
+    if (reading_history_) {
+      if (!SendRead(history_from_, false) || !Collect(&full)) return false;
+      full = false;
+    } else if (now >= next_claim_) {
+      next_claim_ = now + claim_every_;
+      if (!Drain() || !Claim()) return false;
+    }
+    if (buffer_.empty() && !reading_history_) {
+      if (!SendRead(">", true) || !Collect(&full)) return false;
+    }
+    if (full && !reading_history_ && !SendRead(">", false)) return false;
+    return true;
+  }
+
+  // Sends XREADGROUP from `from` (">": new entries; else this consumer's
+  // pending entries after that id), after the acks waiting, in one write.
+  bool SendRead(const std::string& from, bool block) {
+    out_.clear();
+    AddAcks();
+    const bool blocks = block && block_ms_ > 0;
+    out_.Begin(blocks ? 11 : 9);
+    out_.Arg("XREADGROUP");
+    out_.Arg("GROUP");
+    out_.Arg(group_);
+    out_.Arg(consumer_);
+    out_.Arg("COUNT");
+    out_.Arg(count_);
+    if (blocks) {
+      out_.Arg("BLOCK");
+      out_.Arg(block_ms_);
+      client_->SetTimeout(std::chrono::milliseconds(timeout_ms_ + block_ms_));
+    }
+    out_.Arg("STREAMS");
+    out_.Arg(stream_);
+    out_.Arg(from);
+    if (!SendOut()) return false;
+    expect_.push_back({Expect::kRead, 0});
+    read_ahead_ = true;
+    return true;
+  }
+
+  // Adds one XACK of every id in to_ack_ to out_ (nothing when none wait).
+  void AddAcks() {
+    if (to_ack_.empty()) return;
+    out_.Begin(3 + to_ack_.size());
+    out_.Arg("XACK");
+    out_.Arg(stream_);
+    out_.Arg(group_);
+    for (const StreamId& id : to_ack_) AppendStreamId(&out_, id);
+    pending_ack_ = to_ack_.size();
+  }
+
+  // Sends out_; an XACK in it is expected back before what follows.
+  bool SendOut() {
+    std::string error;
+    if (!client_->Send(out_, &error)) return Lost(error);
+    if (pending_ack_ > 0) {
+      expect_.push_back({Expect::kAck, pending_ack_});
+      acks_sent_.insert(acks_sent_.end(), to_ack_.begin(), to_ack_.end());
+      to_ack_.clear();
+      pending_ack_ = 0;
+    }
+    return true;
+  }
+
+  // Reads replies in order up to and including the outstanding read's,
+  // whose entries go to the buffer; `full` says whether it filled its batch.
+  bool Collect(bool* full) {
+    while (!expect_.empty()) {
+      const Expect e = expect_.front();
+      if (!ReceiveOne(e)) return false;
+      if (e.kind == Expect::kRead) {
+        *full = read_full_;
+        return true;
+      }
+    }
+    return true;
+  }
+
+  // Reads every outstanding reply (acks, and a read sent ahead).
+  bool Drain() {
+    while (!expect_.empty()) {
+      if (!ReceiveOne(expect_.front())) return false;
+    }
+    return true;
+  }
+
+  bool ReceiveOne(Expect e) {
+    std::string error;
+    // Acks and reads parse into replies of their own: each keeps its shape
+    // (and storage) from one reply to the next.
+    std::vector<Reply>& into = e.kind == Expect::kAck ? ack_reply_ : read_reply_;
+    if (!client_->Receive(1, &into, &error)) return Lost(error);
+    expect_.pop_front();
+    const Reply& r = into[0];
+    if (e.kind == Expect::kAck) {
+      acks_sent_.erase(acks_sent_.begin(), acks_sent_.begin() + static_cast<ptrdiff_t>(e.acks));
+      if (r.is_error()) {
+        Report("RedisStreamSpout " + client_->where() + ": XACK " + stream_ + ": " + r.str);
+      } else {
+        acked_.Inc(r.integer);
+      }
+      return true;
+    }
+    read_ahead_ = false;
+    read_full_ = false;
+    if (r.is_error()) {
+      // NOGROUP: the stream or group was deleted; create them again.
+      Report("RedisStreamSpout " + client_->where() + ": XREADGROUP " + stream_ + ": " + r.str);
+      backoff_.Failed(Clock::now());
+      Disconnect();
+      return false;
+    }
+    size_t n = 0;
+    if (r.type == Reply::Type::kArray && !r.elements.empty() &&
+        r.elements[0].elements.size() == 2) {
+      for (const auto& entry : r.elements[0].elements[1].elements) {
+        Buffer(entry);
+        ++n;
+        if (reading_history_ && !entry.elements.empty()) history_from_ = entry.elements[0].str;
+      }
+    }
+    read_full_ = n >= static_cast<size_t>(count_);
+    if (reading_history_ && !read_full_) reading_history_ = false;
+    return true;
+  }
+
+  // Adds an entry [id, [field, value, ...]] to the buffer; an entry deleted
+  // from the stream while pending (nil fields) is acked away.
   void Buffer(const Reply& entry) {
     if (entry.elements.size() != 2) return;
-    const std::string& id = entry.elements[0].str;
+    const std::string& text = entry.elements[0].str;
+    StreamId id;
+    if (!ParseStreamId(text, &id)) {
+      Report("RedisStreamSpout " + client_->where() + ": stream '" + stream_ +
+             "' returned an entry id that is not <ms>-<seq>: '" + text + "'");
+      return;
+    }
     const Reply& kv = entry.elements[1];
     if (kv.is_nil()) {
-      to_ack_.push_back(id);  // deleted from the stream while pending
+      if (to_ack_.empty()) first_ack_at_ = Clock::now();
+      to_ack_.push_back(id);
       return;
     }
     Entry e;
     e.id = id;
-    e.values.push_back(gale::Value(id));
+    e.values.reserve(1 + fields_.size());
+    e.values.emplace_back(text);
     for (const auto& f : fields_) {
       gale::Value v;  // null when the entry lacks the field
       for (size_t i = 0; i + 1 < kv.elements.size(); i += 2) {
@@ -239,51 +433,9 @@ class RedisStreamSpout : public gale::Spout {
     buffer_.push_back(std::move(e));
   }
 
-  // XREADGROUP from `from` ("0": this consumer's pending entries; ">": new).
-  bool Read(const std::string& from, bool block) {
-    Command cmd = {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", std::to_string(count_)};
-    if (block && block_ms_ > 0) {
-      cmd.push_back("BLOCK");
-      cmd.push_back(std::to_string(block_ms_));
-      client_->SetTimeout(std::chrono::milliseconds(timeout_ms_ + block_ms_));
-    }
-    cmd.push_back("STREAMS");
-    cmd.push_back(stream_);
-    cmd.push_back(from == "0" ? history_from_ : from);
-    Reply r;
-    std::string error;
-    if (to_ack_.empty()) {
-      if (!client_->Run(cmd, &r, &error)) return Lost(error);
-    } else {
-      // The acks waiting, and the read, in one round trip.
-      std::vector<Reply> replies;
-      if (!client_->Pipeline({AckCommand(), cmd}, &replies, &error)) return Lost(error);
-      if (replies.size() != 2) return Lost("pipeline of XACK and XREADGROUP lost a reply");
-      AckDone(replies[0]);
-      r = std::move(replies[1]);
-    }
-    if (r.is_error()) {
-      // NOGROUP: the stream or group was deleted; create them again.
-      Report("RedisStreamSpout " + client_->where() + ": XREADGROUP " + stream_ + ": " + r.str);
-      client_->Disconnect();
-      backoff_.Failed(Clock::now());
-      return false;
-    }
-    size_t n = 0;
-    if (r.type == Reply::Type::kArray && !r.elements.empty() &&
-        r.elements[0].elements.size() == 2) {
-      for (const auto& entry : r.elements[0].elements[1].elements) {
-        Buffer(entry);
-        ++n;
-        if (!entry.elements.empty()) history_from_ = entry.elements[0].str;
-      }
-    }
-    if (from == "0" && n < static_cast<size_t>(count_)) reading_history_ = false;
-    return true;
-  }
-
   // XAUTOCLAIM: entries of any consumer of the group idle longer than the
-  // message timeout become ours and are emitted again.
+  // message timeout become ours and are emitted again. Runs with no reply
+  // outstanding.
   bool Claim() {
     Reply r;
     std::string error;
@@ -298,36 +450,22 @@ class RedisStreamSpout : public gale::Spout {
     }
     claim_from_ = r.elements[0].str;  // "0-0" once the whole PEL was scanned
     for (const auto& entry : r.elements[1].elements) {
-      if (entry.elements.size() == 2 && in_flight_.count(entry.elements[0].str)) continue;
+      StreamId id;
+      if (entry.elements.size() == 2 && ParseStreamId(entry.elements[0].str, &id) &&
+          in_flight_.count(id)) {
+        continue;
+      }
       Buffer(entry);
       claimed_.Inc();
     }
     if (r.elements.size() >= 3) {  // Redis 7: ids deleted from the stream
-      for (const auto& id : r.elements[2].elements) to_ack_.push_back(id.str);
+      for (const auto& deleted : r.elements[2].elements) {
+        StreamId id;
+        if (!ParseStreamId(deleted.str, &id)) continue;
+        if (to_ack_.empty()) first_ack_at_ = Clock::now();
+        to_ack_.push_back(id);
+      }
     }
-    return true;
-  }
-
-  Command AckCommand() const {
-    Command cmd = {"XACK", stream_, group_};
-    cmd.insert(cmd.end(), to_ack_.begin(), to_ack_.end());
-    return cmd;
-  }
-
-  void AckDone(const Reply& r) {
-    if (r.is_error()) {
-      Report("RedisStreamSpout " + client_->where() + ": XACK " + stream_ + ": " + r.str);
-    } else {
-      acked_.Inc(r.integer);
-    }
-    to_ack_.clear();
-  }
-
-  bool FlushAcks() {
-    Reply r;
-    std::string error;
-    if (!client_->Run(AckCommand(), &r, &error)) return Lost(error);
-    AckDone(r);
     return true;
   }
 
@@ -349,11 +487,19 @@ class RedisStreamSpout : public gale::Spout {
   Backoff backoff_;
   bool reading_history_ = true;
   std::string history_from_ = "0", claim_from_ = "0-0";
-  std::deque<Entry> buffer_;                     // read, not yet emitted
-  std::unordered_map<uint64_t, Entry> pending_;  // message id -> entry in flight
-  std::unordered_set<std::string> in_flight_;    // their stream ids
-  std::deque<uint64_t> replay_;                  // failed, emitted again first
-  std::vector<std::string> to_ack_;              // acked, XACK not yet sent
+  std::deque<Entry> buffer_;                              // read, not yet emitted
+  std::unordered_map<uint64_t, Entry> pending_;           // message id -> entry in flight
+  std::unordered_set<StreamId, StreamIdHash> in_flight_;  // their stream ids
+  std::deque<uint64_t> replay_;                           // failed, emitted again first
+  std::vector<StreamId> to_ack_;                          // acked, XACK not yet sent
+  std::vector<StreamId> acks_sent_;  // in XACKs sent, their replies not read yet
+  size_t pending_ack_ = 0;           // ids of the XACK in out_
+  // The replies expected, in the order their commands were sent.
+  std::deque<Expect> expect_;
+  bool read_ahead_ = false;  // an XREADGROUP was sent, its reply not read
+  bool read_full_ = false;   // the last read filled its batch
+  Commands out_;
+  std::vector<Reply> ack_reply_, read_reply_;  // parsed into again and again
   uint64_t next_id_ = 1;
   Clock::time_point next_claim_{}, next_emit_{};
 };

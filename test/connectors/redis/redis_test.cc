@@ -15,6 +15,7 @@
 
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -218,6 +219,87 @@ TEST_CASE("RedisClient reports a reply that breaks Redis's protocol midway, nami
   ::close(listener);
 }
 
+TEST_CASE("RedisClient sends now and reads the replies later, in order, into the same storage",
+          "[integration][connectors]") {
+  RedisServer server;
+  auto c = Connect(server.port());
+  Feed(*c, "s", "v", 0, 5);
+  REQUIRE(Run(*c, {"XGROUP", "CREATE", "s", "g", "0"}).str == "OK");
+  using connectors::redis::Commands;
+  Commands out;
+  out.Add({"INCRBY", "n", "7"});
+  // A command whose arguments fail midway is taken back whole.
+  const Commands::Mark mark = out.mark();
+  out.Begin(3);
+  out.Arg("SET");
+  CHECK(!out.complete());
+  out.Rewind(mark);
+  CHECK(out.complete());
+  CHECK(out.size() == 1);
+  out.Begin(8);
+  for (const char* a : {"XREADGROUP", "GROUP", "g", "me", "COUNT"}) out.Arg(a);
+  out.Arg(int64_t{2});
+  out.Arg("STREAMS");
+  out.Arg("s");
+  CHECK_THROWS_AS(out.Arg(">"), std::logic_error);  // one more than Begin said
+  out.Rewind(mark);
+  out.Add({"XREADGROUP", "GROUP", "g", "me", "COUNT", "2", "STREAMS", "s", ">"});
+  std::string error;
+  INFO(error);
+  REQUIRE(c->Send(out, &error));
+  CHECK(c->outstanding() == 2);
+  // While replies are outstanding, a call that would read the wrong ones is refused.
+  Reply r;
+  CHECK_THROWS_AS(c->Run({"PING"}, &r, &error), std::logic_error);
+  std::vector<Reply> replies;
+  REQUIRE(c->Receive(1, &replies, &error));
+  CHECK(replies[0].integer == 7);
+  std::vector<Reply> read;
+  REQUIRE(c->Receive(1, &read, &error));
+  CHECK(c->outstanding() == 0);
+  REQUIRE(read[0].elements.size() == 1);
+  const auto* entries = &read[0].elements[0].elements[1].elements;
+  REQUIRE(entries->size() == 2);
+  CHECK((*entries)[1].elements[1].elements[1].str == "v-1");
+  const Reply* storage = entries->data();
+  // The next read of the same shape is parsed into the same elements.
+  out.clear();
+  out.Add({"XREADGROUP", "GROUP", "g", "me", "COUNT", "2", "STREAMS", "s", ">"});
+  REQUIRE(c->Pipeline(out, &read, &error));
+  entries = &read[0].elements[0].elements[1].elements;
+  REQUIRE(entries->size() == 2);
+  CHECK(entries->data() == storage);
+  CHECK((*entries)[0].elements[1].elements[1].str == "v-2");
+  CHECK((*entries)[1].elements[1].elements[1].str == "v-3");
+  // Replies of other shapes into the same vector leave nothing of the old one.
+  out.clear();
+  out.Add({"INCR", "n"});
+  REQUIRE(c->Pipeline(out, &read, &error));
+  CHECK(read[0].type == Reply::Type::kInteger);
+  CHECK(read[0].integer == 8);
+  CHECK(read[0].elements.empty());
+  out.clear();
+  out.Add({"GET", "missing"});
+  out.Add({"XREADGROUP", "GROUP", "g", "me", "COUNT", "2", "STREAMS", "s", ">"});
+  REQUIRE(c->Pipeline(out, &read, &error));
+  CHECK(read[0].is_nil());
+  REQUIRE(read[1].elements.size() == 1);
+  REQUIRE(read[1].elements[0].elements[1].elements.size() == 1);  // the fifth entry
+  CHECK(read[1].elements[0].elements[1].elements[0].elements[1].elements[1].str == "v-4");
+  // A lost server fails the send (EPIPE, no SIGPIPE: this test would die of
+  // it), or the read of the replies after it; none remain outstanding.
+  server.Stop();
+  out.clear();
+  out.Add({"PING"});
+  for (int i = 0; i < 3 && c->Send(out, &error); ++i) {
+    CHECK(!c->Receive(1, &replies, &error));
+    if (!c->connected()) break;
+  }
+  CHECK(error.rfind("redis 127.0.0.1:" + std::to_string(server.port()) + ": ", 0) == 0);
+  CHECK(c->outstanding() == 0);
+  CHECK(!c->connected());
+}
+
 TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a SIGKILL",
           "[integration][connectors]") {
   RedisServer server;
@@ -253,6 +335,39 @@ TEST_CASE("Redis stream to Redis: every entry is written, XACKed, also across a 
   const Reply count = Run(*c, {"HGET", "counts", "v-0"});
   CHECK(std::stoi(count.str) >= 1);
   CHECK(Run(*c, {"HLEN", "counts"}).integer == 7000);
+}
+
+TEST_CASE("Redis restarted under a running stream topology: no entry lost, none left pending",
+          "[integration][connectors]") {
+  // The spout reads ahead and sends its XACKs without waiting: when Redis
+  // goes away with reads and acks in flight, the entries read come back as
+  // the consumer's own pending ones and the acks are sent again.
+  RedisServer server(0, /*persist=*/true);
+  auto c = Connect(server.port());
+  Feed(*c, "in", "v", 0, 12000);
+  TempDir tmp;
+  Daemon run({Gale(), "local",
+              Topology(tmp, server.port(), ", redis.batch.size: 200, redis.per.second: 3000")},
+             tmp.path() + "/run.log");
+  REQUIRE(OrShowLog(WaitFor([&] { return Len(*c, "out") >= 3000; }, seconds(30)),
+                    tmp.path() + "/run.log"));
+  c.reset();
+  server.Stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  server.Start();
+  c = Connect(server.port());
+  const bool complete = WaitFor(
+      [&] { return StreamValues(*c, "out").size() == 12000 && Pending(*c, "in", "gale") == 0; },
+      seconds(60));
+  run.Stop();
+  CHECK(OrShowLog(complete, tmp.path() + "/run.log"));
+  CHECK(StreamValues(*c, "out").size() == 12000);
+  CHECK(Pending(*c, "in", "gale") == 0);
+  CHECK(Run(*c, {"HLEN", "counts"}).integer == 12000);
+  // The restart was seen, and reported naming the server.
+  CHECK(ReadFile(tmp.path() + "/run.log")
+            .find("RedisStreamSpout redis 127.0.0.1:" + std::to_string(server.port())) !=
+        std::string::npos);
 }
 
 TEST_CASE("RedisStreamSpout claims entries a dead consumer left pending longer than the timeout",
