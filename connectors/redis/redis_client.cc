@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace gale::connectors::redis {
@@ -39,7 +40,11 @@ void* CreateString(const redisReadTask* task, char* str, size_t len) {
   r->type = task->type == REDIS_REPLY_ERROR    ? Reply::Type::kError
             : task->type == REDIS_REPLY_STATUS ? Reply::Type::kStatus
                                                : Reply::Type::kString;
-  r->str.assign(str, len);
+  try {
+    r->str.assign(str, len);
+  } catch (const std::bad_alloc&) {
+    return nullptr;  // no exception through hiredis's C: it fails the read as out of memory
+  }
   r->integer = 0;
   if (!r->elements.empty()) r->elements.clear();
   return r;
@@ -51,7 +56,11 @@ void* CreateArray(const redisReadTask* task, int elements) {
   r->type = Reply::Type::kArray;
   r->str.clear();
   r->integer = 0;
-  r->elements.resize(static_cast<size_t>(elements));  // children are built in place
+  try {
+    r->elements.resize(static_cast<size_t>(elements));  // children are built in place
+  } catch (const std::bad_alloc&) {
+    return nullptr;  // an absurd length: the read fails as out of memory
+  } catch (const std::length_error&) { return nullptr; }
   return r;
 }
 
@@ -149,6 +158,8 @@ void RedisClient::SetTimeout(std::chrono::milliseconds timeout) {
 
 void Commands::Begin(size_t argc) {
   if (missing_ != 0) throw std::logic_error("Commands::Begin: the last command lacks arguments");
+  // Redis answers nothing to an empty command: its reply would be waited for until the timeout.
+  if (argc == 0) throw std::logic_error("Commands::Begin: a command has at least one argument");
   out_ += '*';
   AppendDecimal(&out_, static_cast<int64_t>(argc));
   out_ += "\r\n";

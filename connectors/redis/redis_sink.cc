@@ -53,7 +53,13 @@ class RedisSink : public gale::Bolt {
     client_ = std::make_unique<RedisClient>(host_, port_, password_,
                                             std::chrono::milliseconds(timeout_ms_));
     connectors::WarnWithoutTicks(c, *logger_,
-                                 "a partial batch is written only when the next input comes");
+                                 "a partial batch is written only when the next input comes, "
+                                 "and every batch is answered before the next input is taken");
+    // A full batch's replies are read when the next batch goes or at the
+    // next tick: only with ticks at least every redis.batch.ms, or a task
+    // held back by max.spout.pending could wait long for its acks.
+    const double tick_secs = c.GetDouble(connectors::kTickKey, 0);
+    overlap_ = tick_secs > 0 && tick_secs * 1000 <= static_cast<double>(batch_age_.count());
     written_ = context.RegisterCounter("redis.writes");
     logger_->Info("writing ", op_name_, " to ", client_->where());
   }
@@ -75,6 +81,7 @@ class RedisSink : public gale::Bolt {
     batch_.push_back(input);
     if (batch_.size() >= batch_size_) {
       Flush(now);  // its replies are read when the next batch goes, or at the next tick
+      if (!overlap_) Complete();
     } else if (now - batch_start_ >= batch_age_) {
       Flush(now);  // light load: written and acked now
       Complete();
@@ -286,6 +293,7 @@ class RedisSink : public gale::Bolt {
   Backoff backoff_;
   std::vector<gale::Tuple> batch_;  // copies, acked or failed after the replies
   Commands out_;                    // their commands
+  bool overlap_ = true;             // a full batch is answered later (see Prepare)
   std::vector<gale::Tuple> sent_;   // the batch sent, its replies not read yet
   std::vector<Reply> replies_;      // parsed into again and again
   Clock::time_point batch_start_{};

@@ -137,15 +137,11 @@ class RedisStreamSpout : public gale::Spout {
     if (pending_.count(id.value)) replay_.push_back(id.value);
   }
 
-  void Close() override {
-    if (!client_ || !client_->connected()) return;
-    if (!to_ack_.empty()) {
-      out_.clear();
-      AddAcks();
-      if (!SendOut()) return;
-    }
-    Drain();
-  }
+  // Deactivated (or closing), the task gets no NextTuple: the acks waiting
+  // go out now, and every reply is read, so that no completed entry stays
+  // pending for others to claim.
+  void Deactivate() override { Settle(); }
+  void Close() override { Settle(); }
 
   // Also checks the config: gale validate, submit and local refuse a bad one.
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
@@ -260,7 +256,18 @@ class RedisStreamSpout : public gale::Spout {
     to_ack_.insert(to_ack_.end(), acks_sent_.begin(), acks_sent_.end());
     acks_sent_.clear();
     expect_.clear();
+    pending_ack_ = 0;
     read_ahead_ = false;
+  }
+
+  void Settle() {
+    if (!client_ || !client_->connected()) return;
+    if (!to_ack_.empty()) {
+      out_.clear();
+      AddAcks();
+      if (!SendOut()) return;
+    }
+    Drain();
   }
 
   // Fills the buffer: a read sent ahead comes first, then this consumer's
@@ -449,10 +456,17 @@ class RedisStreamSpout : public gale::Spout {
       return true;
     }
     claim_from_ = r.elements[0].str;  // "0-0" once the whole PEL was scanned
+    // An entry emitted and in flight here, or read and still in the buffer
+    // (a read ahead collected while the spout was held back longer than the
+    // claim's idle time), is not taken twice.
+    std::unordered_set<StreamId, StreamIdHash> buffered;
+    if (!r.elements[1].elements.empty()) {
+      for (const Entry& e : buffer_) buffered.insert(e.id);
+    }
     for (const auto& entry : r.elements[1].elements) {
       StreamId id;
       if (entry.elements.size() == 2 && ParseStreamId(entry.elements[0].str, &id) &&
-          in_flight_.count(id)) {
+          (in_flight_.count(id) || buffered.count(id))) {
         continue;
       }
       Buffer(entry);
@@ -492,8 +506,8 @@ class RedisStreamSpout : public gale::Spout {
   std::unordered_set<StreamId, StreamIdHash> in_flight_;  // their stream ids
   std::deque<uint64_t> replay_;                           // failed, emitted again first
   std::vector<StreamId> to_ack_;                          // acked, XACK not yet sent
-  std::vector<StreamId> acks_sent_;  // in XACKs sent, their replies not read yet
-  size_t pending_ack_ = 0;           // ids of the XACK in out_
+  std::deque<StreamId> acks_sent_;  // in XACKs sent, their replies not read yet
+  size_t pending_ack_ = 0;          // ids of the XACK in out_
   // The replies expected, in the order their commands were sent.
   std::deque<Expect> expect_;
   bool read_ahead_ = false;  // an XREADGROUP was sent, its reply not read
