@@ -78,6 +78,9 @@ class SpoutExecutor final : public Executor {
   // topology.spout.idle.max.wait.ms.
   static constexpr int kIdleLongAfter = 1000;
   Nanos IdleWait(int idle) const;
+  // The earliest WakeAt of the last round when all `asked` tasks (every
+  // task) gave one, else max; forgets them all.
+  std::chrono::steady_clock::time_point EarliestWake(size_t asked);
   void Process(Envelope& e);
   // A checkpoint for one of our StatefulSpouts: it acts, then the
   // checkpoint goes on to every task it feeds, after what it emitted before

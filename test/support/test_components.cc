@@ -115,6 +115,7 @@ class FeederSpout : public Spout {
     const int64_t only = ctx.config().GetInt("feeder.task.index", -1);
     feeds_ = only < 0 || only == ctx.task_index();
     hold_after_ = ctx.config().GetInt("feeder.hold.after", -1);
+    wake_after_ms_ = ctx.config().GetInt("feeder.wake.after.ms", -1);
   }
   void NextTuple() override {
     if (!feeds_) return;
@@ -127,7 +128,13 @@ class FeederSpout : public Spout {
     Log().Count("next_tuple");
     Values v;
     std::optional<uint64_t> id;
-    if (!Log().TakeFeed(&v, &id)) return;
+    if (!Log().TakeFeed(&v, &id)) {
+      // Nothing now: with feeder.wake.after.ms, nothing for that long either.
+      if (wake_after_ms_ >= 0) {
+        c_->WakeAt(std::chrono::steady_clock::now() + std::chrono::milliseconds(wake_after_ms_));
+      }
+      return;
+    }
     try {
       if (id) {
         ++pending_;
@@ -171,6 +178,7 @@ class FeederSpout : public Spout {
   int64_t pending_ = 0;
   bool feeds_ = true;
   int64_t hold_after_ = -1, emitted_ = 0;
+  int64_t wake_after_ms_ = -1;
 };
 
 // Emits `branch.count` copies of each input, anchored to it, then acks it.

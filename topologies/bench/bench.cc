@@ -67,6 +67,11 @@ class Pacer {
     ++sent_;
     return intended;
   }
+  // When the next tuple is due, as a time for SpoutOutputCollector::WakeAt.
+  std::chrono::steady_clock::time_point NextDue() const {
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(
+        start_ns_ + static_cast<int64_t>(static_cast<double>(sent_) * interval_ns_)));
+  }
 
  private:
   const double interval_ns_;
@@ -238,7 +243,10 @@ class ConstSpout : public gale::Spout {
     if (pacer_->paced()) {
       const auto intended = pacer_->Due();
       recorder_.MaybeWrite(pacer_->now());
-      if (!intended) return;
+      if (!intended) {
+        collector_->WakeAt(pacer_->NextDue());  // no polling until then
+        return;
+      }
       values.emplace_back(value_);
       values.emplace_back(*intended);
     } else {
@@ -368,7 +376,10 @@ class SentenceSpout : public gale::Spout {
     }
     const auto intended = pacer_->Due();
     recorder_.MaybeWrite(pacer_->now());
-    if (!intended) return;
+    if (!intended) {
+      collector_->WakeAt(pacer_->NextDue());  // no polling until then
+      return;
+    }
     if (next_id_ == 0) first_emit_ns_ = pacer_->now();
     const std::string_view sentence = kSentences[next_id_ % std::size(kSentences)];
     recorder_.Emitted(next_id_);
