@@ -103,7 +103,10 @@ class RedisStreamSpout : public gale::Spout {
       if (!SendOut()) return;
     }
     if (interval_.count() > 0) {
-      if (now < next_emit_) return;
+      if (now < next_emit_) {
+        collector_->WakeAt(next_emit_);  // paced: nothing to do until then
+        return;
+      }
       next_emit_ += interval_;
       if (next_emit_ < now - std::chrono::seconds(1)) next_emit_ = now;
     }
