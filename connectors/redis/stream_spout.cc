@@ -8,6 +8,7 @@
 
 #include <gale/gale.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <deque>
@@ -104,7 +105,10 @@ class RedisStreamSpout : public gale::Spout {
     }
     if (interval_.count() > 0) {
       if (now < next_emit_) {
-        collector_->WakeAt(next_emit_);  // paced: nothing to do until then
+        // Paced: nothing to emit until then, and the acks waiting go out
+        // by their own deadline.
+        collector_->WakeAt(to_ack_.empty() ? next_emit_
+                                           : std::min(next_emit_, first_ack_at_ + ack_delay_));
         return;
       }
       next_emit_ += interval_;

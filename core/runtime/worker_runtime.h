@@ -97,7 +97,14 @@ class WorkerRuntime final : public Transfer {
                                        const std::function<bool()>& give_up = {});
 
   // Activate / deactivate the spouts (NextTuple is called only while active).
-  void SetActive(bool active) { shared_->active.store(active); }
+  // Also ends every executor's wait, so that a spout sleeping until its
+  // WakeAt time (or its idle poll) sees the change at once.
+  void SetActive(bool active) {
+    shared_->active.store(active);
+    for (auto& e : executors_) {
+      if (e) e->queue().Wake();
+    }
+  }
 
   // True when every spout says it is exhausted, no tree is pending and no
   // tuple is queued or being processed anywhere in this worker.

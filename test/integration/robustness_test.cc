@@ -133,7 +133,7 @@ const std::vector<BrokenFile> kBrokenFiles = {
      "GALE_REGISTER_SPOUT/GALE_REGISTER_BOLT)"},
     {"wrong_abi.yaml",
      "$F:3:5: plugin '$L/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
-     "Gale uses ABI version 9: rebuild the plugin against this Gale's SDK"},
+     "Gale uses ABI version 10: rebuild the plugin against this Gale's SDK"},
     {"crashing_plugin.yaml",
      "$F:7:5: plugin code crashed (signal 11, Segmentation fault) while describing component "
      "'crash' "

@@ -286,23 +286,26 @@ class SpoutOutputCollector {
 
   virtual void ReportError(std::string_view message) = 0;
 
-  // A hint from a source that knows when it next has something to emit (a
-  // paced generator, a timer, a poll interval): nothing before `when`. Called
-  // in a NextTuple that emitted nothing. While every task of the executor is
-  // idle and has given a time further off than its next poll (NextTuple is
-  // polled every 0.1 ms to 10 ms while idle), the executor sleeps until the
-  // earliest, with the timer's slack taken off: the next tuple goes out on
-  // time and the wait costs no CPU. A sooner time is left to the poll, so a
-  // fast source still emits in batches. Acks and other input still wake the
-  // executor at once; it sleeps at most topology.spout.idle.max.wait.ms at a
-  // time. The hint holds until the next NextTuple. Storm has no such call
-  // (its spout wait strategies poll); ignoring it is always correct.
-  virtual void WakeAt(std::chrono::steady_clock::time_point when) { (void)when; }
-
  protected:
   virtual TaskIds EmitTo(std::string_view stream, Values&& values, std::optional<MessageId> id) = 0;
   virtual void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
                             std::optional<MessageId> id) = 0;
+
+ public:
+  // (Declared last, so that the slots above keep their places in the vtable.)
+  //
+  // A hint from a source that knows when it next has something to emit (a
+  // paced generator, a timer, a poll interval): nothing before `when`. Called
+  // in a NextTuple that emitted nothing. While every task of the executor is
+  // idle and has given a time, the executor sleeps until the earliest (at
+  // least 0.1 ms, so that a fast source still emits in batches; at most
+  // topology.spout.idle.max.wait.ms at a time), with the timer's slack taken
+  // off, instead of polling NextTuple every 0.1 ms to 10 ms: the next tuple
+  // goes out within microseconds of its time and the wait costs no CPU. Acks,
+  // ticks and other input still wake the executor at once. The hint holds
+  // until the next NextTuple; time_point::max() is no hint. Storm has no such
+  // call (its spout wait strategies poll); ignoring it is always correct.
+  virtual void WakeAt(std::chrono::steady_clock::time_point when) { (void)when; }
 };
 
 }  // namespace gale

@@ -1,7 +1,8 @@
 // SpoutOutputCollector::WakeAt (core/runtime/README.md, "Spout loop"): a
 // spout that says when it next has something is not polled before then,
-// acks and input still wake its executor, and nothing it emits is held up
-// or lost. Whole topologies in local mode on the real executors.
+// and every tree it emits still completes (the acks of the first batch come
+// while it would otherwise sleep). Whole topologies in local mode on the
+// real executors.
 #include "test/support/local_topology.h"
 #include "test/support/test_components.h"
 
@@ -49,14 +50,15 @@ streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
   CHECK(Log().acked() == ids);
 
   // Idle for 300 ms: polled at most once or twice with the hint, a few
-  // hundred times without it.
+  // hundred times without it (every 0.1 to 1 ms; the bound leaves room for a
+  // machine busy enough to stretch each wait many times over).
   const int64_t before = Log().count("next_tuple");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const int64_t polls = Log().count("next_tuple") - before;
   if (hint) {
     CHECK(polls <= 2);
   } else {
-    CHECK(polls >= 50);
+    CHECK(polls >= 20);
   }
 
   // What comes while it sleeps goes out at its next wake: nothing is lost.
