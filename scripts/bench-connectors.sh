@@ -64,7 +64,8 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
-rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+# n / (b - a), per second or per CPU-second; 0 when no time passed.
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", (b > a) ? n / (b - a) : 0 }'; }
 
 redis_port="$(free_port)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$run" \
@@ -79,7 +80,6 @@ pids+=($!)
 rcli() { redis-cli -p "$redis_port" "$@"; }
 # CPU-seconds redis-server has used so far (user + system).
 redis_cpu() { rcli info cpu | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
-per_cpu_sec() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", (b > a) ? n / (b - a) : 0 }'; }
 us_per_record() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", 1e6 * (b - a) / n }'; }
 pg() { "$psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qtAX "$@"; }
 for _ in $(seq 100); do rcli ping >/dev/null 2>&1 && pg -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done
@@ -154,7 +154,7 @@ c0="$(redis_cpu)"
 plain_redis="$("$build/bin/gale-bench-redis-mover" --port "$redis_port" --records "$records" \
   --batch 500 | awk '{ print $(NF - 1) }')"
 c1="$(redis_cpu)"
-base_redis="$(per_cpu_sec "$records" "$c0" "$c1")"
+base_redis="$(rate "$records" "$c0" "$c1")"
 plain_redis_us="$(us_per_record "$records" "$c0" "$c1")"
 
 # --- Redis -> Gale -> PostgreSQL ----------------------------------------------

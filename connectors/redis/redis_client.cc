@@ -90,10 +90,15 @@ void FreeReply(void*) {}
 redisReplyObjectFunctions kReplyFunctions = {CreateString, CreateArray, CreateInteger, CreateNil,
                                              FreeReply};
 
+// `n` in decimal, written into `buf`.
+std::string_view Decimal(int64_t n, char (&buf)[24]) {
+  const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  return {buf, static_cast<size_t>(end - buf)};
+}
+
 void AppendDecimal(std::string* out, int64_t n) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out->append(digits, end);
+  char buf[24];
+  *out += Decimal(n, buf);
 }
 
 }  // namespace
@@ -178,9 +183,8 @@ void Commands::Arg(std::string_view a) {
 }
 
 void Commands::Arg(int64_t n) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  Arg(std::string_view(digits, static_cast<size_t>(end - digits)));
+  char buf[24];
+  Arg(Decimal(n, buf));
 }
 
 void Commands::Add(std::initializer_list<std::string_view> args) {

@@ -69,7 +69,7 @@ class RedisSink : public gale::Bolt {
     if (input.IsTick()) {
       // A batch sent earlier is surely answered by now; a partial batch old
       // enough is written and answered before the tick returns.
-      if (sent_.size() > 0) Complete();
+      Complete();
       if (!batch_.empty() && now - batch_start_ >= batch_age_) {
         Flush(now);
         Complete();

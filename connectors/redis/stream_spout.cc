@@ -44,10 +44,11 @@ bool ParseStreamId(std::string_view text, StreamId* id) {
   const size_t dash = text.find('-');
   if (dash == std::string_view::npos) return false;
   const char* end = text.data() + text.size();
+  // from_chars refuses an empty side: "-5" and "5-" are not ids.
   auto ms = std::from_chars(text.data(), text.data() + dash, id->ms);
   auto seq = std::from_chars(text.data() + dash + 1, end, id->seq);
   return ms.ec == std::errc() && ms.ptr == text.data() + dash && seq.ec == std::errc() &&
-         seq.ptr == end && dash > 0 && dash + 1 < text.size();
+         seq.ptr == end;
 }
 
 void AppendStreamId(Commands* out, const StreamId& id) {
@@ -98,10 +99,9 @@ class RedisStreamSpout : public gale::Spout {
     // waited redis.ack.delay.ms, or with the next read. Their replies are
     // read with the next read's.
     if (!to_ack_.empty() &&
-        (static_cast<int64_t>(to_ack_.size()) >= count_ || now - first_ack_at_ >= ack_delay_)) {
-      out_.clear();
-      AddAcks();
-      if (!SendOut()) return;
+        (static_cast<int64_t>(to_ack_.size()) >= count_ || now - first_ack_at_ >= ack_delay_) &&
+        !SendAcks()) {
+      return;
     }
     if (interval_.count() > 0) {
       if (now < next_emit_) {
@@ -134,8 +134,7 @@ class RedisStreamSpout : public gale::Spout {
   void Ack(gale::MessageId id) override {
     auto it = pending_.find(id.value);
     if (it == pending_.end()) return;
-    if (to_ack_.empty()) first_ack_at_ = Clock::now();
-    to_ack_.push_back(it->second.id);
+    QueueAck(it->second.id);
     in_flight_.erase(it->second.id);
     pending_.erase(it);
   }
@@ -263,18 +262,27 @@ class RedisStreamSpout : public gale::Spout {
     to_ack_.insert(to_ack_.end(), acks_sent_.begin(), acks_sent_.end());
     acks_sent_.clear();
     expect_.clear();
-    pending_ack_ = 0;
-    read_ahead_ = false;
   }
 
   void Settle() {
     if (!client_ || !client_->connected()) return;
-    if (!to_ack_.empty()) {
-      out_.clear();
-      AddAcks();
-      if (!SendOut()) return;
-    }
+    if (!to_ack_.empty() && !SendAcks()) return;
     Drain();
+  }
+
+  // An entry to XACK: it goes out with the next read, or by itself once
+  // redis.batch.size wait or the oldest has waited redis.ack.delay.ms.
+  void QueueAck(const StreamId& id) {
+    if (to_ack_.empty()) first_ack_at_ = Clock::now();
+    to_ack_.push_back(id);
+  }
+
+  // A read is outstanding: sent ahead (at most one at a time).
+  bool ReadAhead() const {
+    for (const Expect& e : expect_) {
+      if (e.kind == Expect::kRead) return true;
+    }
+    return false;
   }
 
   // Fills the buffer: a read sent ahead comes first, then this consumer's
@@ -285,7 +293,7 @@ class RedisStreamSpout : public gale::Spout {
   // and Redis work side by side instead of taking turns.
   bool Refill(Clock::time_point now) {
     bool full = false;
-    if (read_ahead_ && !Collect(&full)) return false;
+    if (ReadAhead() && !Collect(&full)) return false;
     if (reading_history_) {
       if (!SendRead(history_from_, false) || !Collect(&full)) return false;
       full = false;
@@ -304,7 +312,7 @@ class RedisStreamSpout : public gale::Spout {
   // pending entries after that id), after the acks waiting, in one write.
   bool SendRead(const std::string& from, bool block) {
     out_.clear();
-    AddAcks();
+    const size_t acks = AddAcks();
     const bool blocks = block && block_ms_ > 0;
     out_.Begin(blocks ? 11 : 9);
     out_.Arg("XREADGROUP");
@@ -321,32 +329,38 @@ class RedisStreamSpout : public gale::Spout {
     out_.Arg("STREAMS");
     out_.Arg(stream_);
     out_.Arg(from);
-    if (!SendOut()) return false;
+    if (!SendOut(acks)) return false;
     expect_.push_back({Expect::kRead, 0});
-    read_ahead_ = true;
     return true;
   }
 
-  // Adds one XACK of every id in to_ack_ to out_ (nothing when none wait).
-  void AddAcks() {
-    if (to_ack_.empty()) return;
+  // Sends the acks waiting, on their own.
+  bool SendAcks() {
+    out_.clear();
+    return SendOut(AddAcks());
+  }
+
+  // Adds one XACK of every id in to_ack_ to out_ (nothing when none wait);
+  // returns how many.
+  size_t AddAcks() {
+    if (to_ack_.empty()) return 0;
     out_.Begin(3 + to_ack_.size());
     out_.Arg("XACK");
     out_.Arg(stream_);
     out_.Arg(group_);
     for (const StreamId& id : to_ack_) AppendStreamId(&out_, id);
-    pending_ack_ = to_ack_.size();
+    return to_ack_.size();
   }
 
-  // Sends out_; an XACK in it is expected back before what follows.
-  bool SendOut() {
+  // Sends out_, whose first command is an XACK of the `acks` ids waiting
+  // when acks > 0: its reply is expected before what follows.
+  bool SendOut(size_t acks) {
     std::string error;
     if (!client_->Send(out_, &error)) return Lost(error);
-    if (pending_ack_ > 0) {
-      expect_.push_back({Expect::kAck, pending_ack_});
+    if (acks > 0) {
+      expect_.push_back({Expect::kAck, acks});
       acks_sent_.insert(acks_sent_.end(), to_ack_.begin(), to_ack_.end());
       to_ack_.clear();
-      pending_ack_ = 0;
     }
     return true;
   }
@@ -356,24 +370,24 @@ class RedisStreamSpout : public gale::Spout {
   bool Collect(bool* full) {
     while (!expect_.empty()) {
       const Expect e = expect_.front();
-      if (!ReceiveOne(e)) return false;
-      if (e.kind == Expect::kRead) {
-        *full = read_full_;
-        return true;
-      }
+      if (!ReceiveOne(e, full)) return false;
+      if (e.kind == Expect::kRead) return true;
     }
     return true;
   }
 
   // Reads every outstanding reply (acks, and a read sent ahead).
   bool Drain() {
+    bool full = false;
     while (!expect_.empty()) {
-      if (!ReceiveOne(expect_.front())) return false;
+      if (!ReceiveOne(expect_.front(), &full)) return false;
     }
     return true;
   }
 
-  bool ReceiveOne(Expect e) {
+  // Reads the next reply, of the command `e` says; a read's entries go to
+  // the buffer, and `full` says whether it filled its batch.
+  bool ReceiveOne(Expect e, bool* full) {
     std::string error;
     // Acks and reads parse into replies of their own: each keeps its shape
     // (and storage) from one reply to the next.
@@ -390,14 +404,9 @@ class RedisStreamSpout : public gale::Spout {
       }
       return true;
     }
-    read_ahead_ = false;
-    read_full_ = false;
     if (r.is_error()) {
-      // NOGROUP: the stream or group was deleted; create them again.
-      Report("RedisStreamSpout " + client_->where() + ": XREADGROUP " + stream_ + ": " + r.str);
-      backoff_.Failed(Clock::now());
-      Disconnect();
-      return false;
+      // NOGROUP: the stream or group was deleted; the reconnect creates them again.
+      return Lost(client_->where() + ": XREADGROUP " + stream_ + ": " + r.str);
     }
     size_t n = 0;
     if (r.type == Reply::Type::kArray && !r.elements.empty() &&
@@ -408,8 +417,8 @@ class RedisStreamSpout : public gale::Spout {
         if (reading_history_ && !entry.elements.empty()) history_from_ = entry.elements[0].str;
       }
     }
-    read_full_ = n >= static_cast<size_t>(count_);
-    if (reading_history_ && !read_full_) reading_history_ = false;
+    *full = n >= static_cast<size_t>(count_);
+    if (reading_history_ && !*full) reading_history_ = false;
     return true;
   }
 
@@ -426,8 +435,7 @@ class RedisStreamSpout : public gale::Spout {
     }
     const Reply& kv = entry.elements[1];
     if (kv.is_nil()) {
-      if (to_ack_.empty()) first_ack_at_ = Clock::now();
-      to_ack_.push_back(id);
+      QueueAck(id);
       return;
     }
     Entry e;
@@ -482,9 +490,7 @@ class RedisStreamSpout : public gale::Spout {
     if (r.elements.size() >= 3) {  // Redis 7: ids deleted from the stream
       for (const auto& deleted : r.elements[2].elements) {
         StreamId id;
-        if (!ParseStreamId(deleted.str, &id)) continue;
-        if (to_ack_.empty()) first_ack_at_ = Clock::now();
-        to_ack_.push_back(id);
+        if (ParseStreamId(deleted.str, &id)) QueueAck(id);
       }
     }
     return true;
@@ -514,11 +520,8 @@ class RedisStreamSpout : public gale::Spout {
   std::deque<uint64_t> replay_;                           // failed, emitted again first
   std::vector<StreamId> to_ack_;                          // acked, XACK not yet sent
   std::deque<StreamId> acks_sent_;  // in XACKs sent, their replies not read yet
-  size_t pending_ack_ = 0;          // ids of the XACK in out_
   // The replies expected, in the order their commands were sent.
   std::deque<Expect> expect_;
-  bool read_ahead_ = false;  // an XREADGROUP was sent, its reply not read
-  bool read_full_ = false;   // the last read filled its batch
   Commands out_;
   std::vector<Reply> ack_reply_, read_reply_;  // parsed into again and again
   uint64_t next_id_ = 1;

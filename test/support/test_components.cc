@@ -152,6 +152,7 @@ class FeederSpout : public Spout {
     ++emitted_;
     Log().Count("consumed");
   }
+  void Deactivate() override { Log().Count("deactivated"); }
   void Ack(MessageId id) override {
     --pending_;
     Log().RecordAck(id.value);

@@ -58,8 +58,7 @@ class Pacer {
   // VM's paced spout a third of its time.
   std::optional<int64_t> Due() {
     if (!paced()) return now_ = SteadyNanos();
-    const int64_t intended =
-        start_ns_ + static_cast<int64_t>(static_cast<double>(sent_) * interval_ns_);
+    const int64_t intended = Intended();
     if (now_ < intended) {
       now_ = SteadyNanos();
       if (now_ < intended) return std::nullopt;
@@ -69,11 +68,15 @@ class Pacer {
   }
   // When the next tuple is due, as a time for SpoutOutputCollector::WakeAt.
   std::chrono::steady_clock::time_point NextDue() const {
-    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(
-        start_ns_ + static_cast<int64_t>(static_cast<double>(sent_) * interval_ns_)));
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(Intended()));
   }
 
  private:
+  // The intended time of the next tuple (steady_clock nanos).
+  int64_t Intended() const {
+    return start_ns_ + static_cast<int64_t>(static_cast<double>(sent_) * interval_ns_);
+  }
+
   const double interval_ns_;
   int64_t start_ns_;
   int64_t now_ = 0;  // the clock as Due() read it last

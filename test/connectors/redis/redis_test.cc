@@ -81,8 +81,11 @@ int64_t Pending(RedisClient& c, const std::string& stream, const std::string& gr
 
 int64_t Len(RedisClient& c, const std::string& stream) { return Run(c, {"XLEN", stream}).integer; }
 
+// The sinks tick every `sink_ticks` s. At 0.1 (above redis.batch.ms, 50)
+// each batch is answered before the sink goes on; at 0.05 or less a full
+// batch is answered while the next one fills (RedisSink, "overlap").
 std::string Topology(const TempDir& tmp, int port, const std::string& spout_config,
-                     const std::string& timeout = "10") {
+                     const std::string& timeout = "10", const std::string& sink_ticks = "0.1") {
   return tmp.Write("redis.yaml",
                    "name: redis-test\n"
                    "config:\n"
@@ -105,16 +108,22 @@ std::string Topology(const TempDir& tmp, int port, const std::string& spout_conf
                        "    className: RedisSink\n"
                        "    parallelism: 2\n"
                        "    config: { redis.command: XADD, redis.stream: out, redis.fields: value, "
-                       "redis.batch.size: 50, topology.tick.tuple.freq.secs: 0.1 }\n"
+                       "redis.batch.size: 50, topology.tick.tuple.freq.secs: " +
+                       sink_ticks +
+                       " }\n"
                        "  - id: last\n"
                        "    className: RedisSink\n"
                        "    config: { redis.command: SET, redis.key.prefix: 'last:', "
                        "redis.key.field: value, redis.value.field: id, "
-                       "topology.tick.tuple.freq.secs: 0.1 }\n"
+                       "topology.tick.tuple.freq.secs: " +
+                       sink_ticks +
+                       " }\n"
                        "  - id: count\n"
                        "    className: RedisSink\n"
                        "    config: { redis.command: HINCRBY, redis.key: counts, "
-                       "redis.hash.field: value, topology.tick.tuple.freq.secs: 0.1 }\n"
+                       "redis.hash.field: value, topology.tick.tuple.freq.secs: " +
+                       sink_ticks +
+                       " }\n"
                        "streams:\n"
                        "  - { from: in, to: out, grouping: { type: SHUFFLE } }\n"
                        "  - { from: in, to: last, grouping: { type: SHUFFLE } }\n"
@@ -246,8 +255,14 @@ TEST_CASE("RedisClient sends now and reads the replies later, in order, into the
   out.Arg("s");
   CHECK_THROWS_AS(out.Arg(">"), std::logic_error);  // one more than Begin said
   out.Rewind(mark);
-  out.Add({"XREADGROUP", "GROUP", "g", "me", "COUNT", "2", "STREAMS", "s", ">"});
+  CHECK_THROWS_AS(out.Begin(0), std::logic_error);  // Redis would answer nothing
+  out.Begin(2);
+  out.Arg("GET");
   std::string error;
+  CHECK_THROWS_AS(c->Send(out, &error), std::logic_error);  // a command lacks an argument
+  CHECK(c->outstanding() == 0);
+  out.Rewind(mark);
+  out.Add({"XREADGROUP", "GROUP", "g", "me", "COUNT", "2", "STREAMS", "s", ">"});
   const bool sent = c->Send(out, &error);
   INFO(error);
   REQUIRE(sent);
@@ -353,11 +368,13 @@ TEST_CASE("Redis restarted under a running stream topology: no entry lost, none 
   Feed(*c, "in", "v", 0, 12000);
   TempDir tmp;
   // No claims within the test: only the acks sent again and the history
-  // read can empty the group's pending list.
+  // read can empty the group's pending list. The sinks tick every 25 ms, so
+  // they have a batch in flight when Redis goes: it fails and is replayed.
   Daemon run({Gale(), "local",
               Topology(tmp, server.port(),
                        ", redis.batch.size: 200, redis.per.second: 3000, "
-                       "redis.claim.idle.ms: 600000")},
+                       "redis.claim.idle.ms: 600000",
+                       "10", "0.025")},
              tmp.path() + "/run.log");
   REQUIRE(OrShowLog(WaitFor([&] { return Len(*c, "out") >= 3000; }, seconds(30)),
                     tmp.path() + "/run.log"));

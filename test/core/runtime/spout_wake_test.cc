@@ -69,5 +69,32 @@ streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
   CHECK(Log().failed() == Ids{});
 }
 
+TEST_CASE("A spout sleeping until its WakeAt time sees a deactivation at once",
+          "[runtime][spout_wake]") {
+  // The hint is 30 s away and the executor may sleep up to 60 s at a time:
+  // only the wake-up SetActive gives can bring the Deactivate call sooner.
+  Log().Reset();
+  FakeClock clock;
+  LocalTopology t(R"(
+name: wake-deactivate
+config: { topology.acker.executors: 1, topology.spout.idle.max.wait.ms: 60000 }
+spouts: [ { id: feeder, className: FeederSpout, config: { feeder.wake.after.ms: 30000 } } ]
+bolts: [ { id: sink, className: AckBolt } ]
+streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
+)",
+                  clock);
+  const Ids ids = Feed(1, 10);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == ids);
+  const int64_t polls = Log().count("next_tuple");
+  t.runtime().SetActive(false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Log().count("deactivated") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(Log().count("deactivated") == 1);
+  CHECK(Log().count("next_tuple") == polls);  // not polled on the way
+}
+
 }  // namespace
 }  // namespace gale::testing
