@@ -34,6 +34,7 @@ TEST_CASE(
   const bool hint = GENERATE(true, false);
   INFO("hint " << hint);
   Log().Reset();
+  Ids ids = Feed(1, 200);  // before the start, so the first NextTuple finds them
   FakeClock clock;
   LocalTopology t(std::string(R"(
 name: wake
@@ -45,7 +46,6 @@ bolts: [ { id: sink, className: AckBolt } ]
 streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
 )",
                   clock);
-  Ids ids = Feed(1, 200);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == ids);
 
@@ -74,6 +74,9 @@ TEST_CASE("A spout sleeping until its WakeAt time sees a deactivation at once",
   // The hint is 30 s away and the executor may sleep up to 60 s at a time:
   // only the wake-up SetActive gives can bring the Deactivate call sooner.
   Log().Reset();
+  // Fed before the start: the spout's first NextTuple finds them, rather
+  // than hinting 30 s and sleeping through them.
+  const Ids ids = Feed(1, 10);
   FakeClock clock;
   LocalTopology t(R"(
 name: wake-deactivate
@@ -83,7 +86,6 @@ bolts: [ { id: sink, className: AckBolt } ]
 streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
 )",
                   clock);
-  const Ids ids = Feed(1, 10);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == ids);
   const int64_t polls = Log().count("next_tuple");
