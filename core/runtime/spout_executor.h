@@ -78,6 +78,11 @@ class SpoutExecutor final : public Executor {
   // topology.spout.idle.max.wait.ms.
   static constexpr int kIdleLongAfter = 1000;
   Nanos IdleWait(int idle) const;
+  // A WakeAt time further off than the first poll plus this is slept to
+  // this much before it, and spun the rest of the way.
+  static constexpr Nanos kWakeEarly = std::chrono::microseconds(50);
+  // Spins until `wake`, an input or a stop (at most kWakeEarly).
+  void SpinUntil(std::chrono::steady_clock::time_point wake);
   // The earliest WakeAt of the last round when all `asked` tasks (every
   // task) gave one, else max; forgets them all.
   std::chrono::steady_clock::time_point EarliestWake(size_t asked);
