@@ -48,6 +48,8 @@ constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 // At most this many frames are read per poll (CURVE mode), so a busy link
 // does not keep ZAP requests waiting.
 constexpr int kFramesPerPoll = 256;
+// Batches sent at once after a quiet spell on a link (see PeerQueue).
+constexpr int kBurstAtOnce = 4;
 
 // The stamp in front of every frame: FNV-1a 64 of the topology id, the
 // receiver's layout version, then the sender's name (SenderName), all
@@ -163,10 +165,13 @@ struct ZmqTransport::Impl {
   // Queues `batch` for `peer` (mu held, room checked); whether the sender
   // needs waking.
   bool QueueLocked(size_t peer, EncodedTuples& batch);
-  // Whether the calling thread, holding send_mu and mu, may hand `peer` its
-  // batch itself: the link is up, quiet, and nothing waits for it. If so,
-  // counts the batch as queued and the link as just used.
-  bool ClaimQuietLinkLocked(size_t peer, size_t tuples, SteadyClock::time_point now);
+  // Whether a batch for `peer` coming `now` would go at once, with nothing
+  // queued before it (mu held).
+  bool QuietLocked(size_t peer, SteadyClock::time_point now) const;
+  // With send_mu and mu held: whether the calling thread may hand `peer`'s
+  // batch to ZeroMQ itself (the link is up and nothing waits for it). If
+  // so, counts the batch as queued and as sent now.
+  bool ClaimLinkLocked(size_t peer, size_t tuples, SteadyClock::time_point now);
   // Frames `batch` for `peer` and hands it to ZeroMQ on the calling thread
   // (send_mu held, the link claimed); wakes the sender for what ZeroMQ
   // did not take.
@@ -236,13 +241,22 @@ struct ZmqTransport::Impl {
   struct PeerQueue {
     EncodedTuples tuples;
     SteadyClock::time_point oldest;  // when `tuples` became non-empty
-    SteadyClock::time_point taken;   // when the sender last took this peer's tuples, {} if never
-    // Adaptive flush: the link had been quiet for a tenth of the flush
-    // interval when these tuples came, so they go at once instead of waiting
-    // for company; a busier link sends at most every tenth of the interval
-    // below full frames, and a saturated one in full frames.
-    bool IdleWhenQueued(Nanos flush_delay) const {
-      return taken == SteadyClock::time_point{} || oldest - taken >= flush_delay / 10;
+    SteadyClock::time_point taken;   // when this peer's tuples last went, {} if never
+    int burst = 0;                   // batches sent at once since the link was last quiet
+    // Adaptive flush: tuples that come `at` a link quiet for a tenth of the
+    // flush interval go at once instead of waiting for company, and so do
+    // the next few batches after them (kBurstAtOnce: a bolt's words and its
+    // acks to one worker, say); a busier link sends at most every tenth of
+    // the interval below full frames, and a saturated one in full frames.
+    bool SendsAtOnce(SteadyClock::time_point at, Nanos flush_delay) const {
+      return taken == SteadyClock::time_point{} || at - taken >= flush_delay / 10 ||
+             burst < kBurstAtOnce;
+    }
+    // Tuples that came `at` went `now`.
+    void Sent(SteadyClock::time_point at, SteadyClock::time_point now, Nanos flush_delay) {
+      const bool quiet = taken == SteadyClock::time_point{} || at - taken >= flush_delay / 10;
+      burst = quiet ? 1 : burst + 1;
+      taken = now;
     }
   };
   std::mutex mu;
@@ -282,6 +296,7 @@ struct ZmqTransport::Impl {
   uint64_t refusals_not_logged = 0;
 
   std::atomic<uint64_t> frames_sent{0};
+  std::atomic<uint64_t> frames_sent_by_callers{0};
   std::atomic<uint64_t> tuples_sent{0};
   std::atomic<uint64_t> frames_received{0};
   std::atomic<uint64_t> tuples_received{0};
@@ -399,34 +414,39 @@ bool ZmqTransport::Impl::QueueLocked(size_t peer, EncodedTuples& batch) {
   // this peer now has a full batch, or when these tuples found the link
   // idle (they go at once); otherwise its flush deadline covers us.
   if (sender_waiting && (sender_idle || q.tuples.size() >= options.batch_tuples ||
-                         (first && q.IdleWhenQueued(options.flush_delay)))) {
+                         (first && q.SendsAtOnce(q.oldest, options.flush_delay)))) {
     sender_woken = true;
     return true;
   }
   return false;
 }
 
-bool ZmqTransport::Impl::ClaimQuietLinkLocked(size_t peer, size_t tuples,
-                                              SteadyClock::time_point now) {
+bool ZmqTransport::Impl::QuietLocked(size_t peer, SteadyClock::time_point now) const {
+  const PeerQueue& q = queues[peer];
+  return !peers[peer].address.empty() && q.tuples.empty() &&
+         q.SendsAtOnce(now, options.flush_delay);
+}
+
+bool ZmqTransport::Impl::ClaimLinkLocked(size_t peer, size_t tuples, SteadyClock::time_point now) {
   if (!links_up || peers_applied != peers_changed || peer >= links.size()) return false;
   const PeerLink& link = links[peer];
-  PeerQueue& q = queues[peer];
-  if (link.retired || !link.pending.empty() || !q.tuples.empty()) return false;
-  if (q.taken != SteadyClock::time_point{} && now - q.taken < options.flush_delay / 10) {
-    return false;  // a busy link: the sender batches it
-  }
+  if (link.retired || !link.pending.empty()) return false;
   queued.fetch_add(tuples, std::memory_order_relaxed);
-  q.taken = now;
+  queues[peer].Sent(now, now, options.flush_delay);
   return true;
 }
 
 void ZmqTransport::Impl::SendNow(size_t peer, EncodedTuples& batch) {
   PeerLink& link = links[peer];
-  Frame(batch, link.stamp, link.pending);
   bool progressed = false;
+  bool blocked = false;
   try {
-    if (!SendLink(link, progressed)) return;
+    Frame(batch, link.stamp, link.pending);
+    const size_t framed = link.pending.size();
+    blocked = SendLink(link, progressed);
+    frames_sent_by_callers.fetch_add(framed - link.pending.size(), std::memory_order_relaxed);
   } catch (const zmq::error_t& e) { GALE_CHECK(false) << "transport send: " << e.what(); }
+  if (!blocked) return;
   {
     std::lock_guard lock(mu);  // ZeroMQ's pipe is full: the sender retries
     sender_woken = true;
@@ -435,17 +455,19 @@ void ZmqTransport::Impl::SendNow(size_t peer, EncodedTuples& batch) {
 }
 
 bool ZmqTransport::Impl::TrySend(int peer, EncodedTuples& batch) {
+  GALE_CHECK(peer >= 0) << "TrySend to peer " << peer;
   return TrySendAll(std::span(&batch, 1), static_cast<size_t>(peer));
 }
 
 bool ZmqTransport::Impl::TrySendAll(std::span<EncodedTuples> by_peer, size_t first_peer) {
-  // Never waits for the sender: if it is busy, the batches are queued for it.
-  std::unique_lock send_lock(send_mu, std::try_to_lock);
+  // Taken only when some batch may go at once, and never waited for: if the
+  // sender holds it, the batches are queued for the sender.
+  std::unique_lock send_lock(send_mu, std::defer_lock);
   bool wake = false;
-  uint64_t now_mine = 0;  // bit p: peer first_peer + p is sent on this thread
+  uint64_t now_mine = 0;  // bit i: by_peer[i] is sent on this thread
   {
     std::lock_guard lock(mu);
-    GALE_CHECK(first_peer + by_peer.size() <= queues.size())
+    GALE_CHECK(first_peer <= queues.size() && by_peer.size() <= queues.size() - first_peer)
         << "TrySend to peers " << first_peer << ".." << first_peer + by_peer.size() << " of "
         << queues.size();
     if (stopping || queued.load(std::memory_order_relaxed) >= options.max_queued_tuples) {
@@ -454,11 +476,13 @@ bool ZmqTransport::Impl::TrySendAll(std::span<EncodedTuples> by_peer, size_t fir
     const auto now = SteadyClock::now();
     for (size_t i = 0; i < by_peer.size(); ++i) {
       if (by_peer[i].empty()) continue;
-      if (send_lock.owns_lock() && i < 64 &&
-          ClaimQuietLinkLocked(first_peer + i, by_peer[i].size(), now)) {
+      const size_t p = first_peer + i;
+      // try_lock under mu cannot deadlock: it never waits.
+      if (i < 64 && QuietLocked(p, now) && (send_lock.owns_lock() || send_lock.try_lock()) &&
+          ClaimLinkLocked(p, by_peer[i].size(), now)) {
         now_mine |= uint64_t{1} << i;
       } else {
-        wake = QueueLocked(first_peer + i, by_peer[i]) || wake;
+        wake = QueueLocked(p, by_peer[i]) || wake;
       }
     }
   }
@@ -871,11 +895,11 @@ ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue() {
     // A blocked peer's partial batch keeps growing rather than being cut
     // into small frames that would only wait too.
     const bool due =
-        (now - q.oldest >= options.flush_delay || q.IdleWhenQueued(options.flush_delay)) &&
+        (now - q.oldest >= options.flush_delay || q.SendsAtOnce(q.oldest, options.flush_delay)) &&
         links[p].pending.empty();
     if (stopping || full || due) {
       taken[p].swap(q.tuples);
-      q.taken = now;
+      q.Sent(q.oldest, now, options.flush_delay);
     }
   }
   return {stopping, stop_deadline};
@@ -961,7 +985,7 @@ void ZmqTransport::Impl::WaitForWork(bool blocked, milliseconds retry,
     const PeerQueue& q = queues[p];
     if (q.tuples.empty()) continue;
     if (q.tuples.size() >= options.batch_tuples) return;  // due now
-    if (links[p].pending.empty() && q.IdleWhenQueued(options.flush_delay)) return;
+    if (links[p].pending.empty() && q.SendsAtOnce(q.oldest, options.flush_delay)) return;
     if (links[p].pending.empty()) {
       const auto due =
           q.oldest + std::chrono::duration_cast<SteadyClock::duration>(options.flush_delay);
@@ -1034,6 +1058,7 @@ bool ZmqTransport::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
 TransportStats ZmqTransport::stats() const {
   TransportStats s;
   s.frames_sent = impl_->frames_sent.load(std::memory_order_relaxed);
+  s.frames_sent_by_callers = impl_->frames_sent_by_callers.load(std::memory_order_relaxed);
   s.tuples_sent = impl_->tuples_sent.load(std::memory_order_relaxed);
   s.frames_received = impl_->frames_received.load(std::memory_order_relaxed);
   s.tuples_received = impl_->tuples_received.load(std::memory_order_relaxed);

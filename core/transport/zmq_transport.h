@@ -13,10 +13,13 @@
 // refuses tuples stops the transport from reading more (ZeroMQ then pushes
 // back on the senders). Nothing is dropped silently.
 //
-// Threading: two threads of its own, started by Start(): a sender that owns
-// the PUSH sockets and a receiver that owns the PULL socket (a ZeroMQ socket
-// belongs to one thread for life). TrySend() and the stats are thread-safe.
-// zmq.hpp is included only by zmq_transport.cc.
+// Threading: two threads of its own, started by Start(): a sender that
+// creates and closes the PUSH sockets and a receiver that owns the PULL
+// socket. A caller of TrySend() that finds its link quiet and the sender
+// asleep hands its batch to ZeroMQ itself, holding the sender's mutex (a
+// ZeroMQ socket may change threads across a full memory barrier); otherwise
+// the sender does. TrySend() and the stats are thread-safe. zmq.hpp is
+// included only by zmq_transport.cc.
 #pragma once
 
 #include "core/common/clock.h"
@@ -136,6 +139,7 @@ class EncodedTuples {
 
 struct TransportStats {
   uint64_t frames_sent = 0;
+  uint64_t frames_sent_by_callers = 0;  // of frames_sent: handed to ZeroMQ by TrySend's caller
   uint64_t tuples_sent = 0;
   uint64_t frames_received = 0;
   uint64_t tuples_received = 0;
