@@ -78,9 +78,10 @@ class SpoutExecutor final : public Executor {
   // topology.spout.idle.max.wait.ms.
   static constexpr int kIdleLongAfter = 1000;
   Nanos IdleWait(int idle) const;
-  // A WakeAt time further off than the first poll plus this is slept to
-  // this much before it, and spun the rest of the way.
+  // A WakeAt time kSpinFrom or further off is slept to kWakeEarly before
+  // it, and spun the rest of the way.
   static constexpr Nanos kWakeEarly = std::chrono::microseconds(50);
+  static constexpr Nanos kSpinFrom = 10 * kWakeEarly;
   // Spins until `wake`, an input or a stop (at most kWakeEarly).
   void SpinUntil(std::chrono::steady_clock::time_point wake);
   // The earliest WakeAt of the last round when all `asked` tasks (every
