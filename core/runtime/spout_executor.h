@@ -78,8 +78,8 @@ class SpoutExecutor final : public Executor {
   // topology.spout.idle.max.wait.ms.
   static constexpr int kIdleLongAfter = 1000;
   Nanos IdleWait(int idle) const;
-  // A WakeAt time kSpinFrom or further off is slept to kWakeEarly before
-  // it, and spun the rest of the way.
+  // A WakeAt time kSpinFrom or more after the last emit is slept to
+  // kWakeEarly before it, and spun the rest of the way.
   static constexpr Nanos kWakeEarly = std::chrono::microseconds(50);
   static constexpr Nanos kSpinFrom = 10 * kWakeEarly;
   // Spins until `wake`, an input or a stop (at most kWakeEarly).
@@ -126,7 +126,8 @@ class SpoutExecutor final : public Executor {
   acking::RotatingMap<uint64_t, Pending> pending_{2};
   size_t max_pending_ = 0;  // per executor; 0: no limit
   bool active_ = false;
-  uint64_t emits_ = 0;  // reliable or not, counted by the collectors
+  uint64_t emits_ = 0;                               // reliable or not, counted by the collectors
+  std::chrono::steady_clock::time_point last_emit_;  // the end of the last round that emitted
   std::atomic<bool> finished_{false};
 };
 
