@@ -381,7 +381,6 @@ void SpoutExecutor::Run() {
       if (emits_ == round_start) break;
     }
     FlushAll();
-    if (emits_ != before) last_emit_ = std::chrono::steady_clock::now();
     if (emits_ != before || had_input || chain_worked) {
       if (emits_ != before && finished_.load(std::memory_order_relaxed)) finished_.store(false);
       idle = 0;
@@ -412,13 +411,19 @@ void SpoutExecutor::Run() {
     } else if (const auto now = std::chrono::steady_clock::now(); wake <= now) {
       queue_.PopAll(input, Nanos(0));  // due already: ask again at once
     } else {
-      // A slow source (its next time kSpinFrom or more after its last
-      // emit): sleep to kWakeEarly before the time and spin the rest, as a
-      // timer fires late (25 us at the median, 45 at p90 on a 2-vCPU VM); the
-      // spin costs at most a tenth of the source's period. A fast one sleeps
-      // the whole way, at least the floor, so it never spins.
+      // A far time (kSpinFrom or more away when first given): sleep to
+      // kWakeEarly before it and spin the rest, as a timer fires late (25 us
+      // at the median, 45 at p90 on a 2-vCPU VM); the spin costs at most a
+      // tenth of the wait. The decision stays with the time, so an ack that
+      // wakes the spout halfway does not turn the rest into a plain (late)
+      // timer. A near time sleeps the whole way, at least the floor, so a
+      // fast or polling source never spins.
       const auto gap = std::chrono::duration_cast<Nanos>(wake - now);
-      const bool slow = wake - last_emit_ >= kSpinFrom;
+      if (wake != spin_wake_) {
+        spin_wake_ = wake;
+        spin_ = gap >= kSpinFrom;
+      }
+      const bool slow = spin_;
       if (slow && gap <= kWakeEarly) {
         SpinUntil(wake);  // an ack woke it just before the time
       } else {

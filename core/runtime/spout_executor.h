@@ -78,7 +78,7 @@ class SpoutExecutor final : public Executor {
   // topology.spout.idle.max.wait.ms.
   static constexpr int kIdleLongAfter = 1000;
   Nanos IdleWait(int idle) const;
-  // A WakeAt time kSpinFrom or more after the last emit is slept to
+  // A WakeAt time kSpinFrom or more away when first given is slept to
   // kWakeEarly before it, and spun the rest of the way.
   static constexpr Nanos kWakeEarly = std::chrono::microseconds(50);
   static constexpr Nanos kSpinFrom = 10 * kWakeEarly;
@@ -126,8 +126,10 @@ class SpoutExecutor final : public Executor {
   acking::RotatingMap<uint64_t, Pending> pending_{2};
   size_t max_pending_ = 0;  // per executor; 0: no limit
   bool active_ = false;
-  uint64_t emits_ = 0;                               // reliable or not, counted by the collectors
-  std::chrono::steady_clock::time_point last_emit_;  // the end of the last round that emitted
+  uint64_t emits_ = 0;  // reliable or not, counted by the collectors
+  // The last WakeAt time slept to, and whether it was far enough to spin.
+  std::chrono::steady_clock::time_point spin_wake_;
+  bool spin_ = false;
   std::atomic<bool> finished_{false};
 };
 

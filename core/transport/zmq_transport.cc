@@ -255,7 +255,7 @@ struct ZmqTransport::Impl {
     // Tuples that came `at` went `now`.
     void Sent(SteadyClock::time_point at, SteadyClock::time_point now, Nanos flush_delay) {
       const bool quiet = taken == SteadyClock::time_point{} || at - taken >= flush_delay / 10;
-      burst = quiet ? 1 : burst + 1;
+      burst = quiet ? 1 : std::min(burst + 1, kBurstAtOnce);
       taken = now;
     }
   };
