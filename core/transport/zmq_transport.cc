@@ -50,6 +50,10 @@ constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 constexpr int kFramesPerPoll = 256;
 // Batches sent at once after a quiet spell on a link (see PeerQueue).
 constexpr int kBurstAtOnce = 4;
+// ...as long as each was small: a batch this large ends the burst (a busy
+// source's first batch after a pause is followed by more, which should
+// fill frames rather than go one by one).
+constexpr size_t kBurstBatchTuples = 64;
 
 // The stamp in front of every frame: FNV-1a 64 of the topology id, the
 // receiver's layout version, then the sender's name (SenderName), all
@@ -252,10 +256,12 @@ struct ZmqTransport::Impl {
       return taken == SteadyClock::time_point{} || at - taken >= flush_delay / 10 ||
              burst < kBurstAtOnce;
     }
-    // Tuples that came `at` went `now`.
-    void Sent(SteadyClock::time_point at, SteadyClock::time_point now, Nanos flush_delay) {
+    // `tuples` that came `at` went `now`.
+    void Sent(SteadyClock::time_point at, SteadyClock::time_point now, Nanos flush_delay,
+              size_t tuples) {
       const bool quiet = taken == SteadyClock::time_point{} || at - taken >= flush_delay / 10;
       burst = quiet ? 1 : std::min(burst + 1, kBurstAtOnce);
+      if (tuples >= kBurstBatchTuples) burst = kBurstAtOnce;
       taken = now;
     }
   };
@@ -432,7 +438,7 @@ bool ZmqTransport::Impl::ClaimLinkLocked(size_t peer, size_t tuples, SteadyClock
   const PeerLink& link = links[peer];
   if (link.retired || !link.pending.empty()) return false;
   queued.fetch_add(tuples, std::memory_order_relaxed);
-  queues[peer].Sent(now, now, options.flush_delay);
+  queues[peer].Sent(now, now, options.flush_delay, tuples);
   return true;
 }
 
@@ -899,7 +905,7 @@ ZmqTransport::Impl::SenderView ZmqTransport::Impl::TakeDue() {
         links[p].pending.empty();
     if (stopping || full || due) {
       taken[p].swap(q.tuples);
-      q.Sent(q.oldest, now, options.flush_delay);
+      q.Sent(q.oldest, now, options.flush_delay, taken[p].size());
     }
   }
   return {stopping, stop_deadline};
