@@ -878,6 +878,28 @@ TEST_CASE("ZmqTransport delivers what is queued when stopped", "[transport]") {
   CHECK(late.size() == 1);
 }
 
+TEST_CASE("ZmqTransport: a large batch after a quiet spell goes at once and ends the burst",
+          "[transport]") {
+  CollectingReceiver at_b, at_a;
+  Started b = StartOnFreePort(TransportOptions{}, at_b);
+  TransportOptions options = To({b.address()});
+  options.flush_delay = seconds(600);  // quiet means 60 s
+  options.batch_tuples = 1000;
+  Started a = StartOnFreePort(options, at_a);
+  // 100 tuples (64 or more) on a link never used: they go at once...
+  REQUIRE(SendRange(*a.transport, 0, 1, 0, 100, 100));
+  REQUIRE(WaitUntil([&] { return at_b.count() == 100; }, seconds(5)));
+  REQUIRE(WaitUntil([&] { return a.transport->stats().frames_sent == 1; }, seconds(5)));
+  // ...but a busy source's next batches should fill a frame: a lone tuple
+  // after them waits for company, the flush delay, or Stop().
+  REQUIRE(SendRange(*a.transport, 0, 1, 100, 101, 1));
+  CHECK(a.transport->stats().frames_sent == 1);
+  CHECK(at_b.count() == 100);
+  a.transport->Stop();
+  REQUIRE(WaitUntil([&] { return at_b.count() == 101; }, seconds(5)));
+  CheckInOrder(at_b.Take(), {{1, 101}});
+}
+
 TEST_CASE("ZmqTransport stops in bounded time when a peer is down", "[transport]") {
   CollectingReceiver at_a;
   TransportOptions options = To({"127.0.0.1:" + std::to_string(FreePort())});
