@@ -37,6 +37,13 @@
 
 namespace gale::runtime {
 
+// One turn of a spin-wait: tells the core this is a busy loop (x86 PAUSE).
+inline void CpuPause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 // A tuple on its way to one task. task == kAllTasks delivers it to every
 // task of the executor (tick tuples). Aligned to a cache line, so that an
 // envelope (256 bytes) spans four lines rather than five: its lines travel
@@ -217,9 +224,7 @@ class alignas(64) InputQueue {
   void SpinWhileEmpty() {
     for (int i = 0; i < 64; ++i) {
       if (count_.load(std::memory_order_acquire) != 0) return;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
+      CpuPause();
     }
     for (int i = 0; i < 8; ++i) {
       if (count_.load(std::memory_order_acquire) != 0) return;

@@ -322,9 +322,7 @@ void SpoutExecutor::SpinUntil(std::chrono::steady_clock::time_point wake) {
   if (wake - std::chrono::steady_clock::now() > kWakeEarly) return;  // the timer was early
   while (std::chrono::steady_clock::now() < wake && !queue_.maybe_nonempty() &&
          !stop_.load(std::memory_order_relaxed)) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    CpuPause();
   }
 }
 
@@ -423,17 +421,16 @@ void SpoutExecutor::Run() {
         spin_wake_ = wake;
         spin_ = gap >= kSpinFrom;
       }
-      const bool slow = spin_;
-      if (slow && gap <= kWakeEarly) {
+      if (spin_ && gap <= kWakeEarly) {
         SpinUntil(wake);  // an ack woke it just before the time
       } else {
-        const Nanos until = slow ? std::min(gap - kWakeEarly, IdleWait(kIdleLongAfter))
-                                 : std::clamp(gap, IdleWait(0), IdleWait(kIdleLongAfter));
+        const Nanos until = spin_ ? std::min(gap - kWakeEarly, IdleWait(kIdleLongAfter))
+                                  : std::clamp(gap, IdleWait(0), IdleWait(kIdleLongAfter));
         const int slack = ::prctl(PR_GET_TIMERSLACK);
         ::prctl(PR_SET_TIMERSLACK, 1UL);
         queue_.PopAll(input, until);
         if (slack > 0) ::prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(slack));
-        if (slow && input.empty()) SpinUntil(wake);
+        if (spin_ && input.empty()) SpinUntil(wake);
       }
     }
     ProcessAll(input);

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <numeric>
+#include <string>
 #include <thread>
 
 namespace gale::testing {
@@ -25,6 +26,17 @@ Ids Feed(uint64_t first, uint64_t n) {
   return ids;
 }
 
+// A FeederSpout whose empty NextTuple says it has nothing for `wake_after_ms`
+// (-1: says nothing) feeding an AckBolt.
+std::string WakeTopology(const std::string& name, int idle_max_ms, int wake_after_ms) {
+  return "name: " + name + "\nconfig: { topology.acker.executors: 1, " +
+         "topology.spout.idle.max.wait.ms: " + std::to_string(idle_max_ms) + " }\n" +
+         "spouts: [ { id: feeder, className: FeederSpout, config: { feeder.wake.after.ms: " +
+         std::to_string(wake_after_ms) + " } } ]\n" +
+         "bolts: [ { id: sink, className: AckBolt } ]\n" +
+         "streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]\n";
+}
+
 TEST_CASE(
     "A spout that says when it next has something is polled no sooner, and every tree "
     "it emits still completes",
@@ -36,16 +48,7 @@ TEST_CASE(
   Log().Reset();
   Ids ids = Feed(1, 200);  // before the start, so the first NextTuple finds them
   FakeClock clock;
-  LocalTopology t(std::string(R"(
-name: wake
-config: { topology.acker.executors: 1, topology.spout.idle.max.wait.ms: 1000 }
-spouts:
-  - { id: feeder, className: FeederSpout, config: { feeder.wake.after.ms: )") +
-                      (hint ? "400" : "-1") + R"( } }
-bolts: [ { id: sink, className: AckBolt } ]
-streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
-)",
-                  clock);
+  LocalTopology t(WakeTopology("wake", 1000, hint ? 400 : -1), clock);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == ids);
 
@@ -78,14 +81,7 @@ TEST_CASE("A spout sleeping until its WakeAt time sees a deactivation at once",
   // than hinting 30 s and sleeping through them.
   const Ids ids = Feed(1, 10);
   FakeClock clock;
-  LocalTopology t(R"(
-name: wake-deactivate
-config: { topology.acker.executors: 1, topology.spout.idle.max.wait.ms: 60000 }
-spouts: [ { id: feeder, className: FeederSpout, config: { feeder.wake.after.ms: 30000 } } ]
-bolts: [ { id: sink, className: AckBolt } ]
-streams: [ { from: feeder, to: sink, grouping: { type: SHUFFLE } } ]
-)",
-                  clock);
+  LocalTopology t(WakeTopology("wake-deactivate", 60000, 30000), clock);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == ids);
   const int64_t polls = Log().count("next_tuple");
