@@ -45,6 +45,8 @@
 # Environment: GALE_BUILD_DIR (default build), GALE_JOBS (build jobs),
 # BENCH_STATS_FIRST=off (--stats-compare: the "stats off" run first),
 # BENCH_CURVE=off (cluster workloads: worker links in plaintext),
+# BENCH_PLAIN_SHUFFLE=1 (W4: topology.disable.loadaware.messaging, the plain
+# round-robin shuffle over both workers instead of the load-aware default),
 # BENCH_WARMUP_SECS / BENCH_WINDOW_SECS override the measurement timing.
 #
 # Throughput is counted where tuples arrive: the last bolts append their
@@ -424,7 +426,8 @@ fi
 w4() {  # tag variant rate
   local tag; tag="$1$(stats_tag)"
   local dir="$run/w4-$tag"
-  cluster_props "$dir" "bench-w4-$tag" "rate=$3"
+  cluster_props "$dir" "bench-w4-$tag" "rate=$3" \
+    "plain.shuffle=$([[ "${BENCH_PLAIN_SHUFFLE:-0}" == 1 ]] && echo true || echo false)"
   run_cluster "$dir" "$topo/wordcount.yaml" "$([[ "$1" == max ]] && echo 1 || echo 0)"
   local acked words failed
   acked=$(kv "$dir/probe.out" acked_per_sec) words=$(kv "$dir/probe.out" sink_per_sec)

@@ -29,11 +29,27 @@ std::atomic<uint64_t> g_transfers{0};
 
 }  // namespace
 
+std::vector<grouping::Locality> PeerLocality(const std::vector<std::string>& peers,
+                                             const std::string& self) {
+  auto host = [](const std::string& address) {
+    const size_t colon = address.rfind(':');
+    return colon == std::string::npos ? address : address.substr(0, colon);
+  };
+  const std::string mine = host(self);
+  std::vector<grouping::Locality> out;
+  for (const std::string& p : peers) {
+    out.push_back(!mine.empty() && host(p) == mine ? grouping::Locality::kHost
+                                                   : grouping::Locality::kEverywhere);
+  }
+  return out;
+}
+
 ClusterTransfer::ClusterTransfer(std::vector<int> task_peer, transport::ZmqTransport& transport,
-                                 int peers)
+                                 int peers, std::vector<grouping::Locality> peer_locality)
     : task_peer_(std::move(task_peer)),
       transport_(transport),
       peers_(peers),
+      peer_locality_(std::move(peer_locality)),
       id_(g_transfers.fetch_add(1) + 1) {}
 
 void ClusterTransfer::Reroute(std::vector<int> task_peer, int transport_peers) {

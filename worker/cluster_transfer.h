@@ -22,15 +22,23 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace gale::worker {
+
+// Where each peer ("host:port") runs, seen from `self` ("host:port"): on
+// this host when the hosts are the same string, else elsewhere.
+std::vector<grouping::Locality> PeerLocality(const std::vector<std::string>& peers,
+                                             const std::string& self);
 
 class ClusterTransfer final : public runtime::Transfer {
  public:
   // task_peer[task]: the peer index that runs `task`, -1 for local tasks;
   // `transport` sends to those peers (it may start later: batches wait).
-  ClusterTransfer(std::vector<int> task_peer, transport::ZmqTransport& transport, int peers);
+  // peer_locality[p]: where peer p runs (PeerLocality); missing: elsewhere.
+  ClusterTransfer(std::vector<int> task_peer, transport::ZmqTransport& transport, int peers,
+                  std::vector<grouping::Locality> peer_locality = {});
 
   // Destinations are the peers of the first assignment.
   int destination_count() const override { return peers_; }
@@ -47,6 +55,17 @@ class ClusterTransfer final : public runtime::Transfer {
   bool IsRemote(int) const override { return true; }
   // The transport has no way to take a batch beyond its queue's bound.
   bool ForceDeliver(int, std::vector<runtime::Envelope>&) override { return false; }
+  // A peer's load is the transport's: the tuples queued for all peers
+  // against its bound (it keeps no count per peer). A peer whose executors
+  // are full stops reading, so its tuples queue here.
+  double DestinationLoad(int) const override { return transport_.QueuedFill(); }
+  // As the first assignment placed the peer (the executors' destinations
+  // are that assignment's too).
+  grouping::Locality DestinationLocality(int peer) const override {
+    return peer >= 0 && static_cast<size_t>(peer) < peer_locality_.size()
+               ? peer_locality_[static_cast<size_t>(peer)]
+               : grouping::Locality::kEverywhere;
+  }
 
   // From now on task t goes to transport peer task_peer[t] (the transport
   // knows every peer named: ZmqTransport::UpdatePeers first). A task that is
@@ -67,6 +86,7 @@ class ClusterTransfer final : public runtime::Transfer {
   const std::vector<int> task_peer_;  // the first table, which the executors were built with
   transport::ZmqTransport& transport_;
   const int peers_;
+  const std::vector<grouping::Locality> peer_locality_;
   // Tells this transfer from any other in the process's life, for the
   // per-thread buffers (an address may be reused).
   const uint64_t id_;

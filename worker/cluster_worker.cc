@@ -241,7 +241,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
   // transport -> receiver -> runtime. The transport starts last, once the
   // runtime it delivers to exists.
   transport::ZmqTransport transport(to);
-  ClusterTransfer remote(layout->task_peer, transport, static_cast<int>(peers.size()));
+  ClusterTransfer remote(layout->task_peer, transport, static_cast<int>(peers.size()),
+                         PeerLocality(peers, layout->my_address));
   wo.remote = &remote;
   auto rt = runtime::WorkerRuntime::Create(**plan, *classes, SystemClock::Get(), std::move(wo));
   if (!rt.ok()) { return GiveUp(me, rt.status()); }

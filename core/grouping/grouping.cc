@@ -90,6 +90,168 @@ class ShuffleGrouper final : public Grouper {
   size_t next_;
 };
 
+// Storm 2's default shuffle (LoadAwareShuffleGrouping, with its locality
+// awareness): tuples go to the nearest scope of targets (this worker, this
+// host, everywhere) that is not busy, and within it by weight: a task
+// whose load is more than 0.05 above the scope's least loaded loses 10 of
+// its 100 points at each refresh, the others gain 1. Equal weights give
+// exactly ShuffleGrouper's round-robin over the scope. README.md,
+// "Load-aware shuffle".
+class LoadAwareShuffleGrouper final : public Grouper {
+ public:
+  LoadAwareShuffleGrouper(std::vector<int32_t> targets, uint64_t seed, const TaskLoads& loads,
+                          LoadAwareOptions options)
+      : targets_(std::move(targets)),
+        loads_(loads),
+        options_(std::move(options)),
+        rng_(seed),
+        load_(targets_.size(), 0.0),
+        locality_(targets_.size(), Locality::kEverywhere),
+        weight_(targets_.size(), kMaxWeight) {
+    if (targets_.empty()) return;
+    // Loads start at 0: the worker's executors may not all exist yet.
+    for (size_t i = 0; i < targets_.size(); ++i) locality_[i] = loads_.LocalityOf(targets_[i]);
+    scope_ = Widest(Locality::kWorker);
+    Rebuild();
+    next_refresh_ = options_.now() + options_.refresh;
+  }
+
+  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
+    if (targets_.empty()) return;
+    // The clock is read every kCheckEvery choices, not per tuple.
+    if (++since_check_ >= kCheckEvery) {
+      since_check_ = 0;
+      const auto now = options_.now();
+      if (now >= next_refresh_) {
+        next_refresh_ = now + options_.refresh;
+        Refresh();
+      }
+    }
+    if (next_ == ring_.size()) {
+      rng_.Shuffle(ring_);
+      next_ = 0;
+    }
+    out.push_back(ring_[next_++]);
+  }
+
+ private:
+  static constexpr int kMaxWeight = 100;
+  static constexpr uint32_t kCheckEvery = 16;
+
+  static Locality Wider(Locality s) {
+    return s == Locality::kWorker ? Locality::kHost : Locality::kEverywhere;
+  }
+  static Locality Narrower(Locality s) {
+    return s == Locality::kEverywhere ? Locality::kHost : Locality::kWorker;
+  }
+  bool InScope(size_t i, Locality s) const { return locality_[i] <= s; }
+  size_t CountIn(Locality s) const {
+    size_t n = 0;
+    for (size_t i = 0; i < targets_.size(); ++i) n += InScope(i, s) ? 1 : 0;
+    return n;
+  }
+  // `s`, widened until it holds a target (everywhere holds them all).
+  Locality Widest(Locality s) const {
+    while (s != Locality::kEverywhere && CountIn(s) == 0) s = Wider(s);
+    return s;
+  }
+  void ReadLoads() {
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      load_[i] = std::clamp(loads_.Load(targets_[i]), 0.0, 1.0);
+      locality_[i] = loads_.LocalityOf(targets_[i]);
+    }
+  }
+  double MeanLoad(Locality s) const {
+    double sum = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (InScope(i, s)) {
+        sum += load_[i];
+        ++n;
+      }
+    }
+    return n > 0 ? sum / static_cast<double>(n) : 0.0;
+  }
+  // Storm's bang-bang rule: a scope whose mean load is above the higher
+  // bound widens (skipping scopes that add no task), one below the lower
+  // bound narrows (when the narrower scope holds a task).
+  Locality Transition() const {
+    Locality s = Widest(scope_);
+    const double mean = MeanLoad(s);
+    if (mean > options_.higher_bound) {
+      const size_t n = CountIn(s);
+      while (s != Locality::kEverywhere && CountIn(s) == n) s = Wider(s);
+    } else if (mean < options_.lower_bound && s != Locality::kWorker) {
+      const Locality narrower = Narrower(s);
+      if (CountIn(narrower) > 0) s = narrower;
+    }
+    return s;
+  }
+  void Refresh() {
+    ReadLoads();
+    const Locality before = scope_;
+    scope_ = Transition();
+    bool changed = scope_ != before;
+    if (changed) std::fill(weight_.begin(), weight_.end(), kMaxWeight);
+    double min = 1.0;
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (InScope(i, scope_)) min = std::min(min, load_[i]);
+    }
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (!InScope(i, scope_)) continue;
+      const int w = load_[i] <= min + 0.05 ? std::min(kMaxWeight, weight_[i] + 1)
+                                           : std::max(0, weight_[i] - 10);
+      changed |= w != weight_[i];
+      weight_[i] = w;
+    }
+    if (changed) Rebuild();
+  }
+  // The ring of the scope's tasks: each once when their weights are equal
+  // (a plain shuffle), else max(1000, 5n) slots shared by weight.
+  void Rebuild() {
+    ring_.clear();
+    std::vector<size_t> in;
+    int64_t sum = 0;
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      if (InScope(i, scope_)) {
+        in.push_back(i);
+        sum += weight_[i];
+      }
+    }
+    const bool equal = std::all_of(in.begin(), in.end(),
+                                   [&](size_t i) { return weight_[i] == weight_[in.front()]; });
+    if (equal || sum == 0) {
+      for (size_t i : in) ring_.push_back(targets_[i]);
+    } else {
+      const int64_t slots = std::max<int64_t>(1000, 5 * static_cast<int64_t>(in.size()));
+      for (size_t i : in) {
+        const int64_t count = weight_[i] * slots / sum;
+        ring_.insert(ring_.end(), static_cast<size_t>(count), targets_[i]);
+      }
+      // What the rounding left goes to the heaviest tasks, one slot each.
+      std::stable_sort(in.begin(), in.end(),
+                       [&](size_t a, size_t b) { return weight_[a] > weight_[b]; });
+      for (size_t k = 0; static_cast<int64_t>(ring_.size()) < slots; ++k) {
+        ring_.push_back(targets_[in[k % in.size()]]);
+      }
+    }
+    next_ = ring_.size();  // shuffled before the next choice
+  }
+
+  const std::vector<int32_t> targets_;  // sorted
+  const TaskLoads& loads_;
+  const LoadAwareOptions options_;
+  Rng rng_;
+  std::vector<double> load_;        // by target index, as last read
+  std::vector<Locality> locality_;  // likewise
+  std::vector<int> weight_;         // 0 to kMaxWeight, by target index
+  Locality scope_ = Locality::kWorker;
+  std::vector<int32_t> ring_;
+  size_t next_ = 0;
+  uint32_t since_check_ = 0;
+  std::chrono::steady_clock::time_point next_refresh_;
+};
+
 class FieldsGrouper final : public Grouper {
  public:
   FieldsGrouper(std::vector<int32_t> targets, std::vector<size_t> indices)
@@ -209,6 +371,10 @@ std::unique_ptr<Grouper> MakeGrouper(GrouperArgs args) {
   }
   switch (args.type) {
     case GroupingType::kShuffle:
+      if (args.loads != nullptr) {
+        return std::make_unique<LoadAwareShuffleGrouper>(std::move(targets), args.seed, *args.loads,
+                                                         std::move(args.load_aware));
+      }
       return std::make_unique<ShuffleGrouper>(std::move(targets), args.seed);
     case GroupingType::kFields:
       return std::make_unique<FieldsGrouper>(std::move(targets), std::move(args.field_indices));

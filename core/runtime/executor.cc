@@ -125,6 +125,9 @@ void Executor::BuildGroupers() {
         args.field_indices = r.field_indices;
         args.local_tasks = shared_.local_tasks;
         args.seed = ids_.Next();
+        args.loads = shared_.loads;
+        args.load_aware.higher_bound = shared_.plan.settings().locality_higher_bound;
+        args.load_aware.lower_bound = shared_.plan.settings().locality_lower_bound;
         ForwardToChained(r, args);
         per_stream[s].push_back(grouping::MakeGrouper(std::move(args)));
       }

@@ -60,6 +60,15 @@ class Transfer {
   // acker messages that must not wait (Fail, ResetTimeout); false, leaving
   // `batch` untouched, when the destination cannot (a remote one).
   virtual bool ForceDeliver(int destination, std::vector<Envelope>& batch) = 0;
+  // For the load-aware shuffle: how full the destination's input is, 0 to 1
+  // (thread-safe, cheap), and where it runs.
+  virtual double DestinationLoad(int destination) const {
+    (void)destination;
+    return 0.0;
+  }
+  virtual grouping::Locality DestinationLocality(int destination) const {
+    return IsRemote(destination) ? grouping::Locality::kEverywhere : grouping::Locality::kWorker;
+  }
 };
 
 // Shared by the executors of one worker.
@@ -78,6 +87,9 @@ struct WorkerShared {
   // Chaining, by plan executor: the executor whose thread runs it, itself
   // when it has a thread of its own, -1 when it runs in another worker.
   std::vector<int> thread_of;
+  // The worker's loads, for the load-aware shuffle; null when
+  // topology.disable.loadaware.messaging (SHUFFLE is then plain).
+  const grouping::TaskLoads* loads = nullptr;
 };
 
 // `r` with its residue modulo `n` replaced by `want` (< n), keeping r's

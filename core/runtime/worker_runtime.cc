@@ -74,6 +74,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
     here[mine[j]] = 0;
   }
   w->shared_->thread_of = plan.ChainHeads(here);
+  if (!plan.settings().disable_loadaware_messaging) w->shared_->loads = w.get();
   const std::vector<int>& thread_of = w->shared_->thread_of;
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {

@@ -73,7 +73,7 @@ struct ComponentStats {
   StatsSnapshot stats;
 };
 
-class WorkerRuntime final : public Transfer {
+class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
  public:
   // Runs every executor of `plan`. `plan`, `classes` and `clock` outlive it.
   static Result<std::unique_ptr<WorkerRuntime>> Create(const plan::TopologyPlan& plan,
@@ -164,6 +164,24 @@ class WorkerRuntime final : public Transfer {
     if (destination >= local_count_) return false;  // the transport has no such way
     executors_[static_cast<size_t>(destination)]->queue().ForcePushAll(batch);
     return true;
+  }
+
+  // TaskLoads, for the load-aware shuffle: a local task's load is its
+  // executor's input queue fill; another worker's is what the remote
+  // transfer says (worker/cluster_transfer.h).
+  double Load(int32_t task) const override {
+    const int d = DestinationOf(task);
+    if (d < 0) return 0.0;
+    if (d >= local_count_) return options_.remote->DestinationLoad(d - local_count_);
+    return static_cast<size_t>(d) < executors_.size()
+               ? executors_[static_cast<size_t>(d)]->queue().Fill()
+               : 0.0;
+  }
+  grouping::Locality LocalityOf(int32_t task) const override {
+    const int d = DestinationOf(task);
+    if (d < 0) return grouping::Locality::kEverywhere;
+    if (d >= local_count_) return options_.remote->DestinationLocality(d - local_count_);
+    return grouping::Locality::kWorker;
   }
 
  private:

@@ -46,6 +46,20 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
       {"topology.stats.enabled", T::kBool,
        "the statistics beyond the basic counters (per stream, latency histograms, process "
        "latency, backpressure time); false turns them off (default true)"},
+      {"topology.spout.idle.max.wait.ms", T::kNumber,
+       "the longest an idle spout executor waits between NextTuple calls once it has been idle "
+       "a second; an ack or tick wakes it (default 10)"},
+      {"topology.chaining.enabled", T::kBool,
+       "bolts fed only by LOCAL_OR_SHUFFLE or NONE from one component of the same parallelism "
+       "run on its thread (default true)"},
+      {"topology.disable.loadaware.messaging", T::kBool,
+       "true makes SHUFFLE Storm's plain shuffle; false (the default) makes it load-aware, "
+       "preferring this worker's tasks while they are not busy"},
+      {"topology.localityaware.higher.bound", T::kNumber,
+       "the load-aware shuffle widens its scope (this worker, this host, everywhere) when the "
+       "mean input fill of its tasks is above this (default 0.8)"},
+      {"topology.localityaware.lower.bound", T::kNumber,
+       "and narrows it when the mean is below this (default 0.2)"},
       {"topology.live.reassignment", T::kBool,
        "a new assignment restarts only the workers whose executors change, the others follow "
        "it in place; false restarts every worker (default true)"},
@@ -195,6 +209,18 @@ Result<TopologySettings> ParseSettings(const Config& config) {
   GALE_RETURN_IF_ERROR(
       ReadNumber(config, "topology.spout.idle.max.wait.ms", 0, false, &s.spout_idle_max_wait_ms));
   GALE_RETURN_IF_ERROR(ReadBool(config, "topology.chaining.enabled", &s.chaining_enabled));
+  GALE_RETURN_IF_ERROR(
+      ReadBool(config, "topology.disable.loadaware.messaging", &s.disable_loadaware_messaging));
+  GALE_RETURN_IF_ERROR(ReadNumber(config, "topology.localityaware.higher.bound", 0, false,
+                                  &s.locality_higher_bound));
+  GALE_RETURN_IF_ERROR(
+      ReadNumber(config, "topology.localityaware.lower.bound", 0, false, &s.locality_lower_bound));
+  if (s.locality_lower_bound > s.locality_higher_bound || s.locality_higher_bound > 1) {
+    return Status::InvalidArgument(
+        "config keys 'topology.localityaware.lower.bound' and "
+        "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got " +
+        std::to_string(s.locality_lower_bound) + " and " + std::to_string(s.locality_higher_bound));
+  }
   return s;
 }
 

@@ -63,6 +63,13 @@ struct TopologySettings {
   // topology.chaining.enabled: bolts whose grouping and parallelism allow
   // it run on their producer's thread (core/runtime/README.md, "Chaining").
   bool chaining_enabled = true;
+  // topology.disable.loadaware.messaging: SHUFFLE is Storm's plain shuffle
+  // when true; when false (the default, as in Storm 2) it is load-aware and
+  // prefers this worker's tasks while they are not busy
+  // (core/grouping/README.md, "Load-aware shuffle").
+  bool disable_loadaware_messaging = false;
+  double locality_higher_bound = 0.8;  // topology.localityaware.higher.bound
+  double locality_lower_bound = 0.2;   // topology.localityaware.lower.bound
 
   int EffectiveAckers() const { return acker_executors >= 0 ? acker_executors : workers; }
 };

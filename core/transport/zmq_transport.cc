@@ -1061,6 +1061,12 @@ bool ZmqTransport::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
   return true;
 }
 
+double ZmqTransport::QueuedFill() const {
+  const double f = static_cast<double>(impl_->queued.load(std::memory_order_relaxed)) /
+                   static_cast<double>(impl_->options.max_queued_tuples);
+  return f < 1.0 ? f : 1.0;
+}
+
 TransportStats ZmqTransport::stats() const {
   TransportStats s;
   s.frames_sent = impl_->frames_sent.load(std::memory_order_relaxed);

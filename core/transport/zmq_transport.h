@@ -186,6 +186,9 @@ class ZmqTransport {
   Status UpdatePeers(const std::vector<std::string>& peers, const std::vector<int64_t>& versions);
 
   TransportStats stats() const;
+  // Tuples queued for all peers against max_queued_tuples, 0 to 1 (a
+  // relaxed read: any thread, no lock).
+  double QueuedFill() const;
 
  private:
   struct Impl;

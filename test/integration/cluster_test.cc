@@ -202,6 +202,43 @@ streams:
         std::string::npos);
 }
 
+// SHUFFLE is load-aware by default (core/grouping/README.md): 76 sentences
+// at pending 1000 never fill the spout's worker's split queue, so none
+// leaves that worker; the plain shuffle sends about half to the other.
+TEST_CASE(
+    "A lightly loaded SHUFFLE stays in the spout's worker, and "
+    "topology.disable.loadaware.messaging spreads it over both",
+    "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  const std::string report = cluster.dir().path() + "/counts.txt";
+  for (const bool plain : {false, true}) {
+    const std::string name = plain ? "plain" : "aware";
+    INFO(name);
+    std::filesystem::remove(report);
+    const std::string info =
+        SubmitAndCount(cluster,
+                       WordCount(cluster.dir(), 2, "sentences.loop: false", name,
+                                 plain ? ", topology.disable.loadaware.messaging: true" : ""),
+                       name);
+    INFO(info);
+    // A split executor in each worker, the spout in one of them.
+    const auto places = ExecutorPlaces(info);
+    REQUIRE(places.at("split").size() == 2);
+    REQUIRE(places.at("split")[0] != places.at("split")[1]);
+    if (plain) {
+      CHECK(Column(info, "sentences", kRemote) > 0);
+    } else {
+      CHECK(Column(info, "sentences", kRemote) == 0);
+    }
+    CHECK(Column(info, "split", kRemote) > 0);  // FIELDS to count still crosses
+    REQUIRE(cluster.Gale({"kill", name, "--wait", "0"}).exit_code == 0);
+    REQUIRE(WaitFor(
+        [&] { return cluster.Gale({"list"}).out.find("(no topologies)") != std::string::npos; },
+        seconds(20)));
+  }
+}
+
 TEST_CASE(
     "With one acker for spouts on two workers, the acker runs on a spout executor's "
     "thread and trees from the other worker complete through it",

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -189,6 +191,158 @@ TEST_CASE("Local-or-shuffle prefers local tasks and falls back to all", "[groupi
     auto g = Make(GroupingType::kLocalOrShuffle, {1, 2}, {}, 3, {});
     REQUIRE(Tally(*g, 10) == std::map<int32_t, int>{{1, 5}, {2, 5}});
   }
+}
+
+// The load-aware shuffle's view of its targets, set by the test, and a
+// clock the test moves.
+struct FakeLoads final : TaskLoads {
+  std::map<int32_t, double> load;
+  std::map<int32_t, Locality> where;
+  double Load(int32_t task) const override { return load.count(task) ? load.at(task) : 0.0; }
+  Locality LocalityOf(int32_t task) const override {
+    return where.count(task) ? where.at(task) : Locality::kEverywhere;
+  }
+};
+
+struct LoadAware {
+  FakeLoads loads;
+  std::chrono::steady_clock::time_point now{};
+  std::unique_ptr<Grouper> g;
+
+  LoadAware(std::vector<int32_t> targets, std::map<int32_t, Locality> where, uint64_t seed = 5) {
+    loads.where = std::move(where);
+    GrouperArgs args;
+    args.type = GroupingType::kShuffle;
+    args.targets = std::move(targets);
+    args.seed = seed;
+    args.loads = &loads;
+    args.load_aware.refresh = std::chrono::milliseconds(100);
+    args.load_aware.now = [this] { return now; };
+    g = MakeGrouper(std::move(args));
+    REQUIRE(g != nullptr);
+  }
+  // Moves the clock past the refresh interval, then tallies `count`
+  // choices: the grouper reads the clock (and so the loads) every sixteenth
+  // choice, before drawing it, so the refresh comes before the tally's
+  // first draw.
+  std::map<int32_t, int> RefreshThenTally(int count) {
+    now += std::chrono::milliseconds(150);
+    for (int i = 0; i < 15; ++i) One(*g, {});
+    return Tally(*g, count);
+  }
+};
+
+const Locality kW = Locality::kWorker, kH = Locality::kHost, kE = Locality::kEverywhere;
+
+// A round-robin over exactly `tasks`: each got its share to within one
+// (a tally may start in the middle of a round).
+void RequireEven(const std::map<int32_t, int>& tally, const std::vector<int32_t>& tasks) {
+  int total = 0;
+  std::vector<int32_t> got;
+  for (const auto& [task, n] : tally) {
+    got.push_back(task);
+    total += n;
+  }
+  REQUIRE(got == tasks);
+  const double share = static_cast<double>(total) / static_cast<double>(tasks.size());
+  for (const auto& [task, n] : tally) {
+    INFO("task " << task << " got " << n << " of " << total);
+    REQUIRE(std::abs(n - share) <= 1.0);
+  }
+}
+
+TEST_CASE("Load-aware shuffle keeps tuples in this worker while its tasks are not busy",
+          "[grouping]") {
+  LoadAware la({4, 3, 2, 1}, {{1, kW}, {2, kW}, {3, kH}, {4, kE}});
+  // Equal weights: a plain round-robin over this worker's tasks.
+  REQUIRE(Tally(*la.g, 1000) == std::map<int32_t, int>{{1, 500}, {2, 500}});
+  la.loads.load = {{1, 0.5}, {2, 0.5}};  // busy, but not above the higher bound
+  RequireEven(la.RefreshThenTally(1000), {1, 2});
+
+  SECTION("with no task in this worker it starts at the nearest scope that has one") {
+    LoadAware remote({1, 2, 3}, {{1, kE}, {2, kH}, {3, kE}});
+    REQUIRE(Tally(*remote.g, 10) == std::map<int32_t, int>{{2, 10}});
+    LoadAware far({1, 2}, {{1, kE}, {2, kE}});
+    REQUIRE(Tally(*far.g, 10) == std::map<int32_t, int>{{1, 5}, {2, 5}});
+  }
+}
+
+TEST_CASE("Load-aware shuffle widens its scope when this worker's tasks are busy, and narrows back",
+          "[grouping]") {
+  LoadAware la({1, 2, 3, 4}, {{1, kW}, {2, kW}, {3, kH}, {4, kE}});
+  REQUIRE(Tally(*la.g, 100) == std::map<int32_t, int>{{1, 50}, {2, 50}});
+
+  // Mean 0.9 > 0.8: this host joins. Weights start again at 100 and the
+  // two busy tasks (more than 0.05 above the least loaded) lose 10: the
+  // ring of 1 000 holds 90/280 of them each, and the idle task 3 the rest.
+  la.loads.load = {{1, 0.9}, {2, 0.9}};
+  std::map<int32_t, int> t = la.RefreshThenTally(3000);
+  REQUIRE(t.count(4) == 0);
+  REQUIRE(t[3] > t[1]);
+  REQUIRE(t[3] > t[2]);
+  REQUIRE(t[1] + t[2] + t[3] == 3000);
+  REQUIRE(t[1] > 900);  // about 321 of every 1 000
+
+  // This host busy too: everywhere.
+  la.loads.load = {{1, 0.9}, {2, 0.9}, {3, 0.9}};
+  t = la.RefreshThenTally(3000);
+  REQUIRE(t[4] > 0);
+
+  // All idle: one scope narrower per refresh, back to this worker.
+  la.loads.load = {};
+  t = la.RefreshThenTally(1000);
+  RequireEven(t, {1, 2, 3});
+  RequireEven(la.RefreshThenTally(1000), {1, 2});
+
+  SECTION("a scope that adds no task is skipped") {
+    LoadAware skip({1, 2, 3}, {{1, kW}, {2, kW}, {3, kE}});
+    skip.loads.load = {{1, 0.9}, {2, 0.9}};
+    REQUIRE(skip.RefreshThenTally(3000)[3] > 0);
+  }
+  SECTION("the bounds are inclusive of the scope's mean: 0.8 stays") {
+    la.loads.load = {{1, 0.8}, {2, 0.8}};
+    RequireEven(la.RefreshThenTally(1000), {1, 2});
+  }
+}
+
+TEST_CASE("Load-aware shuffle sends less to a busier task, and none once its weight is spent",
+          "[grouping]") {
+  LoadAware la({1, 2}, {{1, kW}, {2, kW}});
+  la.loads.load = {{2, 0.5}};  // task 2 busier than task 1 by more than 0.05
+  std::map<int32_t, int> t = la.RefreshThenTally(2000);
+  REQUIRE(t[2] > 0);
+  REQUIRE(t[1] > t[2]);
+  for (int i = 0; i < 10; ++i) t = la.RefreshThenTally(1000);  // 10 points lost per refresh
+  REQUIRE(t == std::map<int32_t, int>{{1, 1000}});
+  // Back within 0.05 of the least loaded: its weight grows again, a point
+  // per refresh.
+  la.loads.load = {{2, 0.04}};
+  t = la.RefreshThenTally(1000);
+  t = la.RefreshThenTally(1000);
+  REQUIRE(t[2] > 0);
+  REQUIRE(t[1] > t[2]);
+}
+
+TEST_CASE("Load-aware shuffle reads loads only when the refresh interval has passed",
+          "[grouping]") {
+  LoadAware la({1, 2, 3}, {{1, kW}, {2, kW}, {3, kE}});
+  la.loads.load = {{1, 1.0}, {2, 1.0}};
+  // The clock has not moved: the full tasks still get everything.
+  REQUIRE(Tally(*la.g, 1000) == std::map<int32_t, int>{{1, 500}, {2, 500}});
+  REQUIRE(la.RefreshThenTally(1000)[3] > 0);
+}
+
+TEST_CASE("Load-aware shuffle is deterministic for a seed", "[grouping]") {
+  LoadAware a({1, 2, 3, 4}, {{1, kW}, {2, kW}, {3, kW}, {4, kH}}, 9);
+  LoadAware b({4, 3, 2, 1}, {{1, kW}, {2, kW}, {3, kW}, {4, kH}}, 9);
+  for (LoadAware* x : {&a, &b}) x->loads.load = {{1, 0.9}, {2, 0.9}, {3, 0.9}};
+  std::vector<int32_t> seq_a, seq_b;
+  a.now = b.now = a.now + std::chrono::seconds(1);
+  for (int i = 0; i < 2000; ++i) {
+    seq_a.push_back(One(*a.g, {}));
+    seq_b.push_back(One(*b.g, {}));
+  }
+  REQUIRE(seq_a == seq_b);
 }
 
 TEST_CASE("None grouping picks random targets and covers them all", "[grouping]") {

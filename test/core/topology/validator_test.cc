@@ -407,6 +407,50 @@ TEST_CASE("topology.spout.idle.max.wait.ms is read and checked and 10 by default
         "config key 'topology.spout.idle.max.wait.ms' must be a number >= 0, got int '-1'");
 }
 
+TEST_CASE("The load-aware shuffle's keys are read and checked, Storm's defaults", "[topology]") {
+  const auto parse = [](Config::Map map) { return ParseSettings(Config(std::move(map))); };
+  const TopologySettings defaults = *ParseSettings(Config());
+  CHECK_FALSE(defaults.disable_loadaware_messaging);
+  CHECK(defaults.locality_higher_bound == 0.8);
+  CHECK(defaults.locality_lower_bound == 0.2);
+  CHECK(
+      parse({{"topology.disable.loadaware.messaging", Value(true)}})->disable_loadaware_messaging);
+  const auto both = parse({{"topology.localityaware.higher.bound", Value(0.5)},
+                           {"topology.localityaware.lower.bound", Value(int64_t{0})}});
+  CHECK(both->locality_higher_bound == 0.5);
+  CHECK(both->locality_lower_bound == 0);
+  CHECK(parse({{"topology.disable.loadaware.messaging", Value("yes")}}).status().message() ==
+        "config key 'topology.disable.loadaware.messaging' must be true or false, got string "
+        "'yes'");
+  CHECK(parse({{"topology.localityaware.lower.bound", Value(0.9)}}).status().message() ==
+        "config keys 'topology.localityaware.lower.bound' and "
+        "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got "
+        "0.900000 and 0.800000");
+  CHECK(parse({{"topology.localityaware.higher.bound", Value(1.5)}}).status().message() ==
+        "config keys 'topology.localityaware.lower.bound' and "
+        "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got "
+        "0.200000 and 1.500000");
+
+  // Known keys: no warning; a bad one is an error at its line.
+  const std::string rest = std::string(kWordCount).substr(std::string("name: wordcount\n").size());
+  TopologySpec spec = DeclaredWordCount(R"(name: wordcount
+config:
+  topology.disable.loadaware.messaging: false
+  topology.localityaware.higher.bound: 0.9
+  topology.chaining.enabled: true
+  topology.spout.idle.max.wait.ms: 5
+)" + rest);
+  CHECK(Warnings(spec).empty());
+  CHECK(ValidateStructure(spec).ok());
+  spec = DeclaredWordCount(R"(name: wordcount
+config:
+  topology.localityaware.lower.bound: -1
+)" + rest);
+  CHECK(ValidateStructure(spec).message() ==
+        "wc.yaml:3:3: config key 'topology.localityaware.lower.bound' must be a number >= 0, got "
+        "int '-1'");
+}
+
 TEST_CASE("Error throttling keys are read and checked, Storm's 5 per 10 s by default",
           "[topology]") {
   const auto parse = [](const char* key, Value v) {
