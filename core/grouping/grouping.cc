@@ -173,17 +173,18 @@ class LoadAwareShuffleGrouper final : public Grouper {
     return n > 0 ? sum / static_cast<double>(n) : 0.0;
   }
   // Storm's bang-bang rule: a scope whose mean load is above the higher
-  // bound widens (skipping scopes that add no task), one below the lower
-  // bound narrows (when the narrower scope holds a task).
+  // bound widens (skipping scopes that add no task); the narrower scope is
+  // taken again once its own mean is below the lower bound. (Storm first
+  // narrowed on the wider scope's mean, so many idle tasks on the host sent
+  // it straight back to a worker that was still overloaded: STORM-3602.)
   Locality Transition() const {
     Locality s = Widest(scope_);
-    const double mean = MeanLoad(s);
-    if (mean > options_.higher_bound) {
+    if (MeanLoad(s) > options_.higher_bound) {
       const size_t n = CountIn(s);
       while (s != Locality::kEverywhere && CountIn(s) == n) s = Wider(s);
-    } else if (mean < options_.lower_bound && s != Locality::kWorker) {
+    } else if (s != Locality::kWorker) {
       const Locality narrower = Narrower(s);
-      if (CountIn(narrower) > 0) s = narrower;
+      if (CountIn(narrower) > 0 && MeanLoad(narrower) < options_.lower_bound) s = narrower;
     }
     return s;
   }

@@ -240,6 +240,10 @@ class ExecutorStats {
     return v;
   }
 
+  // Time spent executing input so far (what the load-aware shuffle's busy
+  // share is computed from): one relaxed load.
+  uint64_t execute_nanos() const { return execute_nanos_.load(std::memory_order_relaxed); }
+
   StatsSnapshot Snapshot() const {
     StatsSnapshot s;
     s.emitted = emitted_.load(std::memory_order_relaxed);

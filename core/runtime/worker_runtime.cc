@@ -13,6 +13,9 @@
 namespace gale::runtime {
 namespace {
 
+// How often the timer thread measures each executor's busy share.
+constexpr Nanos kBusyInterval = std::chrono::milliseconds(100);
+
 plan::Role RoleOf(const plan::TopologyPlan& plan, size_t executor) {
   return plan.components()[static_cast<size_t>(plan.executors()[executor].component)].role;
 }
@@ -75,6 +78,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::Create(const plan::Topolog
   }
   w->shared_->thread_of = plan.ChainHeads(here);
   if (!plan.settings().disable_loadaware_messaging) w->shared_->loads = w.get();
+  w->busy_.reset(new std::atomic<double>[static_cast<size_t>(w->local_count_)]());
   const std::vector<int>& thread_of = w->shared_->thread_of;
   w->task_destination_.assign(static_cast<size_t>(plan.task_count()) + 1, -1);
   for (size_t j = 0; j < mine.size(); ++j) {
@@ -226,6 +230,22 @@ std::string StuckExecutor::ToString() const {
   return component + " (" + tasks + ")";
 }
 
+void WorkerRuntime::UpdateBusy(BusySample& last) {
+  const Nanos now = clock_.Now();
+  const bool first = last.execute_nanos.empty();
+  last.execute_nanos.resize(executors_.size(), 0);
+  const double span = static_cast<double>((now - last.at).count());
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    const uint64_t total = executors_[i]->stats().execute_nanos();
+    if (!first && span > 0) {
+      const double share = static_cast<double>(total - last.execute_nanos[i]) / span;
+      busy_[i].store(std::min(1.0, share), std::memory_order_relaxed);
+    }
+    last.execute_nanos[i] = total;
+  }
+  last.at = now;
+}
+
 void WorkerRuntime::TimerLoop() {
   struct Ticker {
     Executor* executor;
@@ -244,9 +264,11 @@ void WorkerRuntime::TimerLoop() {
   for (const auto& h : hosted_) {
     add(executors_[h.host].get(), h.acker->tasks.front(), h.acker->component.tick_secs);
   }
+  BusySample busy;
   std::unique_lock<std::mutex> lock(timer_mu_);
   while (!stopping_) {
     const Nanos now = clock_.Now();
+    if (shared_->loads != nullptr && now - busy.at >= kBusyInterval) UpdateBusy(busy);
     for (auto& t : tickers) {
       if (now < t.next) continue;
       // Whole seconds tick with an int, as in Storm; fractions with a double.

@@ -20,6 +20,7 @@
 #include "core/runtime/user_metrics.h"
 #include "core/tuple/tuple_codec.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -166,16 +167,18 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
     return true;
   }
 
-  // TaskLoads, for the load-aware shuffle: a local task's load is its
-  // executor's input queue fill; another worker's is what the remote
-  // transfer says (worker/cluster_transfer.h).
+  // TaskLoads, for the load-aware shuffle: a local task's load is the
+  // larger of its executor's input queue fill and its busy share (the part
+  // of the last 100 ms it spent executing, which the timer thread
+  // measures); another worker's is what the remote transfer says
+  // (worker/cluster_transfer.h).
   double Load(int32_t task) const override {
     const int d = DestinationOf(task);
     if (d < 0) return 0.0;
     if (d >= local_count_) return options_.remote->DestinationLoad(d - local_count_);
-    return static_cast<size_t>(d) < executors_.size()
-               ? executors_[static_cast<size_t>(d)]->queue().Fill()
-               : 0.0;
+    const auto i = static_cast<size_t>(d);
+    if (i >= executors_.size()) return 0.0;
+    return std::max(executors_[i]->queue().Fill(), busy_[i].load(std::memory_order_relaxed));
   }
   grouping::Locality LocalityOf(int32_t task) const override {
     const int d = DestinationOf(task);
@@ -187,6 +190,12 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
  private:
   WorkerRuntime(const plan::TopologyPlan& plan, const Clock& clock, WorkerOptions options);
   void TimerLoop();
+  // On the timer thread: each executor's busy share since the last call.
+  struct BusySample {
+    Nanos at{0};
+    std::vector<uint64_t> execute_nanos;
+  };
+  void UpdateBusy(BusySample& last);
 
   const plan::TopologyPlan& plan_;
   const Clock& clock_;
@@ -213,6 +222,9 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
   bool stopping_ = false;
   std::atomic<uint64_t> timer_rounds_{0};
   std::atomic<uint64_t> ticks_sent_{0};  // counted as sent, like tuples
+  // Per executor: the share of the last busy interval it spent executing
+  // (0 to 1), written by the timer thread (UpdateBusy), read by Load().
+  std::unique_ptr<std::atomic<double>[]> busy_;
   bool started_ = false;
 };
 

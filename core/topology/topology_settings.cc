@@ -57,9 +57,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "preferring this worker's tasks while they are not busy"},
       {"topology.localityaware.higher.bound", T::kNumber,
        "the load-aware shuffle widens its scope (this worker, this host, everywhere) when the "
-       "mean input fill of its tasks is above this (default 0.8)"},
+       "mean load of its tasks (input queue fill, or busy share) is above this (default 0.8)"},
       {"topology.localityaware.lower.bound", T::kNumber,
-       "and narrows it when the mean is below this (default 0.2)"},
+       "and narrows it when the narrower scope's mean is below this (default 0.2)"},
       {"topology.live.reassignment", T::kBool,
        "a new assignment restarts only the workers whose executors change, the others follow "
        "it in place; false restarts every worker (default true)"},

@@ -239,6 +239,49 @@ TEST_CASE(
   }
 }
 
+// A bolt that sleeps 2 ms per tuple is always busy, yet at pending 50 its
+// queue never holds more than 50 tuples: a load read from the queue alone
+// (Storm's) would keep every tuple on the spout's worker while the other
+// executor idles. The busy share widens the scope.
+TEST_CASE("A SHUFFLE target that is always busy makes the load-aware shuffle use the other worker",
+          "[integration][cluster]") {
+  TestCluster cluster;
+  INFO(cluster.Logs());
+  const std::string yaml = cluster.dir().Write(
+      "busy.yaml",
+      "name: busy\n"
+      "config: { topology.workers: 2, topology.max.spout.pending: 50 }\n"
+      "plugins: [ " +
+          LibDir() + "/libwordcount.so, " + LibDir() +
+          "/libfanout.so ]\n"
+          "spouts: [ { id: sentences, className: SentenceSpout, config: { "
+          "sentences.loop: true } } ]\n"
+          "bolts: [ { id: sleepy, className: SleepBolt, parallelism: 2, config: { "
+          "sleep.micros: 2000 } } ]\n"
+          "streams: [ { from: sentences, to: sleepy, grouping: { type: SHUFFLE } } ]\n");
+  auto r = cluster.Gale({"submit", yaml});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string info;
+  REQUIRE(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "busy"}).out;
+        return Column(info, "sentences", kAcked) > 100;
+      },
+      seconds(30)));
+  const auto places = ExecutorPlaces(info);
+  REQUIRE(places.at("sleepy").size() == 2);
+  REQUIRE(places.at("sleepy")[0] != places.at("sleepy")[1]);
+  CHECK(WaitFor(
+      [&] {
+        info = cluster.Gale({"info", "busy"}).out;
+        return Column(info, "sentences", kRemote) > 100;
+      },
+      seconds(30)));
+  INFO(info);
+  CHECK(Column(info, "sentences", kFailed) == 0);
+}
+
 TEST_CASE(
     "With one acker for spouts on two workers, the acker runs on a spout executor's "
     "thread and trees from the other worker complete through it",

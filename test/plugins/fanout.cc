@@ -8,10 +8,14 @@
 //   line's words in turn, unanchored.
 // BusyBolt: busy-waits `busy.micros` (default 2) per input, reading only
 //   the steady clock, and emits nothing.
+// SleepBolt: sleeps `sleep.micros` (default 1000) per input, then acks it
+//   and emits nothing: a bolt that is always busy without using the CPU
+//   (the load-aware shuffle's cluster test).
 #include <gale/gale.h>
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 class LineSpout : public gale::Spout {
@@ -71,3 +75,21 @@ class BusyBolt : public gale::Bolt {
   std::chrono::microseconds busy_{2};
 };
 GALE_REGISTER_BOLT(BusyBolt);
+
+class SleepBolt : public gale::Bolt {
+ public:
+  void Prepare(const gale::TopologyContext& ctx, gale::OutputCollector& c) override {
+    c_ = &c;
+    sleep_ = std::chrono::microseconds(ctx.config().GetInt("sleep.micros", 1000));
+  }
+  void Execute(const gale::Tuple& input) override {
+    std::this_thread::sleep_for(sleep_);
+    c_->Ack(input);
+  }
+  void DeclareOutputFields(gale::OutputDeclarer&) const override {}
+
+ private:
+  gale::OutputCollector* c_ = nullptr;
+  std::chrono::microseconds sleep_{1000};
+};
+GALE_REGISTER_BOLT(SleepBolt);

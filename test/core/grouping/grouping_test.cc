@@ -294,6 +294,20 @@ TEST_CASE("Load-aware shuffle widens its scope when this worker's tasks are busy
   RequireEven(t, {1, 2, 3});
   RequireEven(la.RefreshThenTally(1000), {1, 2});
 
+  SECTION("it narrows on the narrower scope's load, not the wider one's (STORM-3602)") {
+    LoadAware many(
+        {1, 2, 3, 4, 5, 6, 7, 8, 9},
+        {{1, kW}, {2, kH}, {3, kH}, {4, kH}, {5, kH}, {6, kH}, {7, kH}, {8, kH}, {9, kH}});
+    many.loads.load = {{1, 0.9}};
+    REQUIRE(many.RefreshThenTally(1000).size() == 9);
+    // The host's mean is 0.1, below the lower bound, but this worker's is
+    // still 0.9: stay.
+    t = many.RefreshThenTally(1000);
+    REQUIRE(t.size() == 9);
+    REQUIRE(t[1] < t[2]);
+    many.loads.load = {{1, 0.1}};
+    RequireEven(many.RefreshThenTally(1000), {1});
+  }
   SECTION("a scope that adds no task is skipped") {
     LoadAware skip({1, 2, 3}, {{1, kW}, {2, kW}, {3, kE}});
     skip.loads.load = {{1, 0.9}, {2, 0.9}};
