@@ -161,22 +161,24 @@ class LoadAwareShuffleGrouper final : public Grouper {
       locality_[i] = loads_.LocalityOf(targets_[i]);
     }
   }
-  double MeanLoad(Locality s) const {
+  double SumLoad(Locality s) const {
     double sum = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < targets_.size(); ++i) {
-      if (InScope(i, s)) {
-        sum += load_[i];
-        ++n;
-      }
-    }
-    return n > 0 ? sum / static_cast<double>(n) : 0.0;
+    for (size_t i = 0; i < targets_.size(); ++i) sum += InScope(i, s) ? load_[i] : 0.0;
+    return sum;
+  }
+  double MeanLoad(Locality s) const {
+    const size_t n = CountIn(s);
+    return n > 0 ? SumLoad(s) / static_cast<double>(n) : 0.0;
   }
   // Storm's bang-bang rule: a scope whose mean load is above the higher
-  // bound widens (skipping scopes that add no task); the narrower scope is
-  // taken again once its own mean is below the lower bound. (Storm first
-  // narrowed on the wider scope's mean, so many idle tasks on the host sent
-  // it straight back to a worker that was still overloaded: STORM-3602.)
+  // bound widens (skipping scopes that add no task). It narrows again when
+  // the narrower scope could take the whole scope's load and stay below
+  // the lower bound: the loads of all the scope's tasks, summed, over the
+  // narrower scope's task count. (Storm first judged the wider scope's
+  // mean, so many idle tasks on the host sent it straight back to a worker
+  // still overloaded, STORM-3602; it now judges the narrower scope's own
+  // mean, which is low because the traffic went elsewhere, so a load that
+  // one worker cannot carry alone swings back and forth.)
   Locality Transition() const {
     Locality s = Widest(scope_);
     if (MeanLoad(s) > options_.higher_bound) {
@@ -184,7 +186,8 @@ class LoadAwareShuffleGrouper final : public Grouper {
       while (s != Locality::kEverywhere && CountIn(s) == n) s = Wider(s);
     } else if (s != Locality::kWorker) {
       const Locality narrower = Narrower(s);
-      if (CountIn(narrower) > 0 && MeanLoad(narrower) < options_.lower_bound) s = narrower;
+      const size_t n = CountIn(narrower);
+      if (n > 0 && SumLoad(s) / static_cast<double>(n) < options_.lower_bound) s = narrower;
     }
     return s;
   }

@@ -28,14 +28,17 @@ int CountLines(const std::string& s, const std::string& with) {
   return n;
 }
 
-// A counter spout and a bolt of two executors that logs every tuple.
+// A counter spout and a bolt of two executors that logs every tuple. The
+// plain shuffle, so that both workers' bolts log (the load-aware default
+// keeps a trickle in the spout's worker).
 std::string ChattyYaml(const TempDir& dir, int per_second, int line_bytes) {
   return dir.Write("chatty.yaml",
                    "name: chatty\n"
                    "plugins: [ " +
                        LibDir() +
                        "/libchatty.so ]\n"
-                       "config: { topology.workers: 2 }\n"
+                       "config: { topology.workers: 2, topology.disable.loadaware.messaging: true "
+                       "}\n"
                        "spouts:\n"
                        "  - { id: counter, className: CountSpout, parallelism: 1, config: { "
                        "chatty.per.second: " +

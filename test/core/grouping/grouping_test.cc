@@ -294,6 +294,17 @@ TEST_CASE("Load-aware shuffle widens its scope when this worker's tasks are busy
   RequireEven(t, {1, 2, 3});
   RequireEven(la.RefreshThenTally(1000), {1, 2});
 
+  SECTION("it narrows only to a scope that could carry the whole load below the lower bound") {
+    LoadAware two({1, 2}, {{1, kW}, {2, kH}});
+    two.loads.load = {{1, 0.9}};
+    REQUIRE(two.RefreshThenTally(1000).size() == 2);
+    // This worker's own mean (0.1) is below the lower bound, but with the
+    // host's traffic too it would carry 0.1 + 0.3: stay.
+    two.loads.load = {{1, 0.1}, {2, 0.3}};
+    REQUIRE(two.RefreshThenTally(1000).size() == 2);
+    two.loads.load = {{1, 0.05}, {2, 0.1}};  // 0.15 in all: it can
+    RequireEven(two.RefreshThenTally(1000), {1});
+  }
   SECTION("it narrows on the narrower scope's load, not the wider one's (STORM-3602)") {
     LoadAware many(
         {1, 2, 3, 4, 5, 6, 7, 8, 9},
