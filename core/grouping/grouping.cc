@@ -106,6 +106,7 @@ class LoadAwareShuffleGrouper final : public Grouper {
         options_(std::move(options)),
         rng_(seed),
         load_(targets_.size(), 0.0),
+        scope_load_(targets_.size(), 0.0),
         locality_(targets_.size(), Locality::kEverywhere),
         weight_(targets_.size(), kMaxWeight) {
     if (targets_.empty()) return;
@@ -158,12 +159,13 @@ class LoadAwareShuffleGrouper final : public Grouper {
   void ReadLoads() {
     for (size_t i = 0; i < targets_.size(); ++i) {
       load_[i] = std::clamp(loads_.Load(targets_[i]), 0.0, 1.0);
+      scope_load_[i] = std::max(load_[i], std::clamp(loads_.Busy(targets_[i]), 0.0, 1.0));
       locality_[i] = loads_.LocalityOf(targets_[i]);
     }
   }
   double SumLoad(Locality s) const {
     double sum = 0;
-    for (size_t i = 0; i < targets_.size(); ++i) sum += InScope(i, s) ? load_[i] : 0.0;
+    for (size_t i = 0; i < targets_.size(); ++i) sum += InScope(i, s) ? scope_load_[i] : 0.0;
     return sum;
   }
   double MeanLoad(Locality s) const {
@@ -246,7 +248,8 @@ class LoadAwareShuffleGrouper final : public Grouper {
   const TaskLoads& loads_;
   const LoadAwareOptions options_;
   Rng rng_;
-  std::vector<double> load_;        // by target index, as last read
+  std::vector<double> load_;        // by target index, as last read: the weights'
+  std::vector<double> scope_load_;  // max(load, busy): the scope's
   std::vector<Locality> locality_;  // likewise
   std::vector<int> weight_;         // 0 to kMaxWeight, by target index
   Locality scope_ = Locality::kWorker;

@@ -36,8 +36,17 @@ enum class Locality : uint8_t { kWorker = 0, kHost = 1, kEverywhere = 2 };
 class TaskLoads {
  public:
   virtual ~TaskLoads() = default;
-  // How full the task's input is, 0 (empty) to 1 (full).
+  // How full the task's input is, 0 (empty) to 1 (full): what the weights
+  // compare (a task in another worker: its link's queue).
   virtual double Load(int32_t task) const = 0;
+  // The share of the recent past the task spent executing, 0 to 1, where
+  // known (a task in this worker); 0 where not. Only the scope's choice
+  // reads it, as the larger of it and Load(): it is not comparable across
+  // workers.
+  virtual double Busy(int32_t task) const {
+    (void)task;
+    return 0.0;
+  }
   virtual Locality LocalityOf(int32_t task) const = 0;
 };
 

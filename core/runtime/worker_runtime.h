@@ -167,18 +167,22 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
     return true;
   }
 
-  // TaskLoads, for the load-aware shuffle: a local task's load is the
-  // larger of its executor's input queue fill and its busy share (the part
-  // of the last 100 ms it spent executing, which the timer thread
-  // measures); another worker's is what the remote transfer says
-  // (worker/cluster_transfer.h).
+  // TaskLoads, for the load-aware shuffle: a local task's load is its
+  // executor's input queue fill, another worker's what the remote transfer
+  // says (worker/cluster_transfer.h); a local task's busy share is the part
+  // of the last 100 ms its executor spent executing (the timer thread
+  // measures it).
   double Load(int32_t task) const override {
     const int d = DestinationOf(task);
     if (d < 0) return 0.0;
     if (d >= local_count_) return options_.remote->DestinationLoad(d - local_count_);
     const auto i = static_cast<size_t>(d);
-    if (i >= executors_.size()) return 0.0;
-    return std::max(executors_[i]->queue().Fill(), busy_[i].load(std::memory_order_relaxed));
+    return i < executors_.size() ? executors_[i]->queue().Fill() : 0.0;
+  }
+  double Busy(int32_t task) const override {
+    const int d = DestinationOf(task);
+    if (d < 0 || d >= local_count_) return 0.0;
+    return busy_[static_cast<size_t>(d)].load(std::memory_order_relaxed);
   }
   grouping::Locality LocalityOf(int32_t task) const override {
     const int d = DestinationOf(task);

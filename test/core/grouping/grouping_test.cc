@@ -196,9 +196,10 @@ TEST_CASE("Local-or-shuffle prefers local tasks and falls back to all", "[groupi
 // The load-aware shuffle's view of its targets, set by the test, and a
 // clock the test moves.
 struct FakeLoads final : TaskLoads {
-  std::map<int32_t, double> load;
+  std::map<int32_t, double> load, busy;
   std::map<int32_t, Locality> where;
   double Load(int32_t task) const override { return load.count(task) ? load.at(task) : 0.0; }
+  double Busy(int32_t task) const override { return busy.count(task) ? busy.at(task) : 0.0; }
   Locality LocalityOf(int32_t task) const override {
     return where.count(task) ? where.at(task) : Locality::kEverywhere;
   }
@@ -346,6 +347,20 @@ TEST_CASE("Load-aware shuffle sends less to a busier task, and none once its wei
   t = la.RefreshThenTally(1000);
   REQUIRE(t[2] > 0);
   REQUIRE(t[1] > t[2]);
+}
+
+// A busy share is known only for this worker's tasks, so it cannot weigh
+// them against others: it widens and narrows the scope, and the weights
+// compare queue fills alone.
+TEST_CASE("Load-aware shuffle widens on a busy share but weighs by queue fill alone",
+          "[grouping]") {
+  LoadAware la({1, 2}, {{1, kW}, {2, kH}});
+  la.loads.busy = {{1, 0.9}};
+  RequireEven(la.RefreshThenTally(1000), {1, 2});  // not 1 weighed down against 2
+  la.loads.busy = {{1, 0.3}};                      // it could not take 2's share alone
+  RequireEven(la.RefreshThenTally(1000), {1, 2});
+  la.loads.busy = {{1, 0.1}};
+  RequireEven(la.RefreshThenTally(1000), {1});
 }
 
 TEST_CASE("Load-aware shuffle reads loads only when the refresh interval has passed",
