@@ -52,8 +52,23 @@ ClusterTransfer::ClusterTransfer(std::vector<int> task_peer, transport::ZmqTrans
       peer_locality_(std::move(peer_locality)),
       id_(g_transfers.fetch_add(1) + 1) {}
 
-void ClusterTransfer::Reroute(std::vector<int> task_peer, int transport_peers) {
-  auto table = std::make_unique<Table>(Table{std::move(task_peer), transport_peers});
+grouping::Locality ClusterTransfer::LocalityOfTask(int32_t task) const {
+  const Table* table = table_.load(std::memory_order_acquire);
+  const std::vector<int>& task_peer = table != nullptr ? table->task_peer : task_peer_;
+  const std::vector<grouping::Locality>& where =
+      table != nullptr ? table->peer_locality : peer_locality_;
+  if (task <= 0 || static_cast<size_t>(task) >= task_peer.size()) {
+    return grouping::Locality::kEverywhere;
+  }
+  const int peer = task_peer[static_cast<size_t>(task)];
+  return peer >= 0 && static_cast<size_t>(peer) < where.size() ? where[static_cast<size_t>(peer)]
+                                                               : grouping::Locality::kEverywhere;
+}
+
+void ClusterTransfer::Reroute(std::vector<int> task_peer, int transport_peers,
+                              std::vector<grouping::Locality> peer_locality) {
+  auto table = std::make_unique<Table>(
+      Table{std::move(task_peer), transport_peers, std::move(peer_locality)});
   std::lock_guard lock(tables_mu_);
   table_.store(table.get(), std::memory_order_release);
   tables_.push_back(std::move(table));

@@ -59,24 +59,23 @@ class ClusterTransfer final : public runtime::Transfer {
   // against its bound (it keeps no count per peer). A peer whose executors
   // are full stops reading, so its tuples queue here.
   double DestinationLoad(int) const override { return transport_.QueuedFill(); }
-  // As the first assignment placed the peer (the executors' destinations
-  // are that assignment's too).
-  grouping::Locality DestinationLocality(int peer) const override {
-    return peer >= 0 && static_cast<size_t>(peer) < peer_locality_.size()
-               ? peer_locality_[static_cast<size_t>(peer)]
-               : grouping::Locality::kEverywhere;
-  }
+  // By the current table: a task another worker took over since the first
+  // assignment is where that worker is.
+  grouping::Locality LocalityOfTask(int32_t task) const override;
 
   // From now on task t goes to transport peer task_peer[t] (the transport
   // knows every peer named: ZmqTransport::UpdatePeers first). A task that is
   // local here stays local: -1 where it was -1, as the worker checks.
-  void Reroute(std::vector<int> task_peer, int transport_peers);
+  // peer_locality: where each transport peer runs (PeerLocality).
+  void Reroute(std::vector<int> task_peer, int transport_peers,
+               std::vector<grouping::Locality> peer_locality = {});
   // Tuples dropped because the current table names no peer for their task.
   uint64_t unroutable() const { return unroutable_.load(std::memory_order_relaxed); }
 
   struct Table {
     std::vector<int> task_peer;
     int peers = 0;  // the transport's peer count
+    std::vector<grouping::Locality> peer_locality;
   };
 
  private:

@@ -297,7 +297,8 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
       joined_versions[p] = transport_versions[p];
     }
     GALE_RETURN_IF_ERROR(transport.UpdatePeers(joined, joined_versions));
-    remote.Reroute(r.task_peer, static_cast<int>(r.peers.size()));
+    remote.Reroute(r.task_peer, static_cast<int>(r.peers.size()),
+                   PeerLocality(r.peers, layout->my_address));
     GALE_RETURN_IF_ERROR(transport.UpdatePeers(r.peers, r.peer_versions));
     transport_peers = std::move(r.peers);
     transport_versions = std::move(r.peer_versions);

@@ -173,23 +173,41 @@ class LoadAwareShuffleGrouper final : public Grouper {
     return n > 0 ? SumLoad(s) / static_cast<double>(n) : 0.0;
   }
   // Storm's bang-bang rule: a scope whose mean load is above the higher
-  // bound widens (skipping scopes that add no task). It narrows again when
-  // the narrower scope could take the whole scope's load and stay below
-  // the lower bound: the loads of all the scope's tasks, summed, over the
-  // narrower scope's task count. (Storm first judged the wider scope's
-  // mean, so many idle tasks on the host sent it straight back to a worker
-  // still overloaded, STORM-3602; it now judges the narrower scope's own
-  // mean, which is low because the traffic went elsewhere, so a load that
-  // one worker cannot carry alone swings back and forth.)
+  // bound widens to the nearest scope that adds a task (none: it stays, and
+  // keeps its weights). It narrows to the nearest scope with fewer tasks
+  // when that scope could carry the whole scope's load and stay below the
+  // lower bound. That load is estimated from what this worker sees: each
+  // task outside the narrower scope counts as loaded as the narrower
+  // scope's mean, or as its own load when higher (a task in another worker
+  // shows only its link's fill, near 0 while the link drains). (Storm
+  // first judged the wider scope's mean, so many idle tasks elsewhere sent
+  // it straight back to a worker still overloaded, STORM-3602; it now
+  // judges the narrower scope's own mean, which is low only because the
+  // traffic went elsewhere, so a load that one worker cannot carry alone
+  // swings back and forth.)
   Locality Transition() const {
     Locality s = Widest(scope_);
+    const size_t here = CountIn(s);
     if (MeanLoad(s) > options_.higher_bound) {
-      const size_t n = CountIn(s);
-      while (s != Locality::kEverywhere && CountIn(s) == n) s = Wider(s);
-    } else if (s != Locality::kWorker) {
-      const Locality narrower = Narrower(s);
-      const size_t n = CountIn(narrower);
-      if (n > 0 && SumLoad(s) / static_cast<double>(n) < options_.lower_bound) s = narrower;
+      for (Locality w = s; w != Locality::kEverywhere;) {
+        w = Wider(w);
+        if (CountIn(w) > here) return w;
+      }
+      return s;
+    }
+    for (Locality n = s; n != Locality::kWorker;) {
+      n = Narrower(n);
+      const size_t fewer = CountIn(n);
+      if (fewer == here) continue;  // the same tasks: look narrower still
+      if (fewer == 0) break;
+      const double mean = MeanLoad(n);
+      double demand = 0;
+      for (size_t i = 0; i < targets_.size(); ++i) {
+        if (InScope(i, s))
+          demand += InScope(i, n) ? scope_load_[i] : std::max(scope_load_[i], mean);
+      }
+      if (demand / static_cast<double>(fewer) < options_.lower_bound) return n;
+      break;
     }
     return s;
   }

@@ -66,8 +66,10 @@ class Transfer {
     (void)destination;
     return 0.0;
   }
-  virtual grouping::Locality DestinationLocality(int destination) const {
-    return IsRemote(destination) ? grouping::Locality::kEverywhere : grouping::Locality::kWorker;
+  // Where `task` runs now (after a live reassignment too).
+  virtual grouping::Locality LocalityOfTask(int32_t task) const {
+    const int d = DestinationOf(task);
+    return d < 0 || IsRemote(d) ? grouping::Locality::kEverywhere : grouping::Locality::kWorker;
   }
 };
 

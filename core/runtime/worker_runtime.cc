@@ -14,7 +14,7 @@ namespace gale::runtime {
 namespace {
 
 // How often the timer thread measures each executor's busy share.
-constexpr Nanos kBusyInterval = std::chrono::milliseconds(100);
+constexpr auto kBusyInterval = std::chrono::milliseconds(100);
 
 plan::Role RoleOf(const plan::TopologyPlan& plan, size_t executor) {
   return plan.components()[static_cast<size_t>(plan.executors()[executor].component)].role;
@@ -231,18 +231,25 @@ std::string StuckExecutor::ToString() const {
 }
 
 void WorkerRuntime::UpdateBusy(BusySample& last) {
-  const Nanos now = clock_.Now();
+  // Execute time is steady_clock time (BoltExecutor::DeliverBatch), so the
+  // interval is too, whatever clock the topology runs on.
+  const auto now = std::chrono::steady_clock::now();
   const bool first = last.execute_nanos.empty();
   last.execute_nanos.resize(executors_.size(), 0);
-  const double span = static_cast<double>((now - last.at).count());
+  last.shares.resize(executors_.size(), {0.0, 0.0, 0.0});
+  const double span = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - last.at).count());
   for (size_t i = 0; i < executors_.size(); ++i) {
     const uint64_t total = executors_[i]->stats().execute_nanos();
     if (!first && span > 0) {
-      const double share = static_cast<double>(total - last.execute_nanos[i]) / span;
+      auto& shares = last.shares[i];
+      shares[last.next] = static_cast<double>(total - last.execute_nanos[i]) / span;
+      const double share = std::max({shares[0], shares[1], shares[2]});
       busy_[i].store(std::min(1.0, share), std::memory_order_relaxed);
     }
     last.execute_nanos[i] = total;
   }
+  if (!first) last.next = (last.next + 1) % 3;
   last.at = now;
 }
 
@@ -268,7 +275,9 @@ void WorkerRuntime::TimerLoop() {
   std::unique_lock<std::mutex> lock(timer_mu_);
   while (!stopping_) {
     const Nanos now = clock_.Now();
-    if (shared_->loads != nullptr && now - busy.at >= kBusyInterval) UpdateBusy(busy);
+    if (shared_->loads != nullptr && std::chrono::steady_clock::now() - busy.at >= kBusyInterval) {
+      UpdateBusy(busy);
+    }
     for (auto& t : tickers) {
       if (now < t.next) continue;
       // Whole seconds tick with an int, as in Storm; fractions with a double.

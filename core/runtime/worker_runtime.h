@@ -21,6 +21,7 @@
 #include "core/tuple/tuple_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -187,7 +188,7 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
   grouping::Locality LocalityOf(int32_t task) const override {
     const int d = DestinationOf(task);
     if (d < 0) return grouping::Locality::kEverywhere;
-    if (d >= local_count_) return options_.remote->DestinationLocality(d - local_count_);
+    if (d >= local_count_) return options_.remote->LocalityOfTask(task);
     return grouping::Locality::kWorker;
   }
 
@@ -196,8 +197,13 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
   void TimerLoop();
   // On the timer thread: each executor's busy share since the last call.
   struct BusySample {
-    Nanos at{0};
+    std::chrono::steady_clock::time_point at;
     std::vector<uint64_t> execute_nanos;
+    // Each executor's shares over the last three intervals: the busy share
+    // is their maximum, since execute time is counted when an input batch
+    // ends, and a batch longer than an interval leaves one empty.
+    std::vector<std::array<double, 3>> shares;
+    size_t next = 0;
   };
   void UpdateBusy(BusySample& last);
 
@@ -226,8 +232,8 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
   bool stopping_ = false;
   std::atomic<uint64_t> timer_rounds_{0};
   std::atomic<uint64_t> ticks_sent_{0};  // counted as sent, like tuples
-  // Per executor: the share of the last busy interval it spent executing
-  // (0 to 1), written by the timer thread (UpdateBusy), read by Load().
+  // Per executor: the share of the last busy intervals it spent executing
+  // (0 to 1), written by the timer thread (UpdateBusy), read by Busy().
   std::unique_ptr<std::atomic<double>[]> busy_;
   bool started_ = false;
 };

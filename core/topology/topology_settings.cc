@@ -2,6 +2,7 @@
 
 #include "core/topology/window_config.h"
 
+#include <cmath>
 #include <string_view>
 
 namespace gale::topology {
@@ -59,7 +60,8 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "the load-aware shuffle widens its scope (this worker, this host, everywhere) when the "
        "mean load of its tasks (input queue fill, or busy share) is above this (default 0.8)"},
       {"topology.localityaware.lower.bound", T::kNumber,
-       "and narrows it when the narrower scope's mean is below this (default 0.2)"},
+       "and narrows it when the narrower scope could carry the whole scope's load below this "
+       "(default 0.2)"},
       {"topology.live.reassignment", T::kBool,
        "a new assignment restarts only the workers whose executors change, the others follow "
        "it in place; false restarts every worker (default true)"},
@@ -215,7 +217,8 @@ Result<TopologySettings> ParseSettings(const Config& config) {
                                   &s.locality_higher_bound));
   GALE_RETURN_IF_ERROR(
       ReadNumber(config, "topology.localityaware.lower.bound", 0, false, &s.locality_lower_bound));
-  if (s.locality_lower_bound > s.locality_higher_bound || s.locality_higher_bound > 1) {
+  if (!std::isfinite(s.locality_lower_bound) || !std::isfinite(s.locality_higher_bound) ||
+      s.locality_lower_bound > s.locality_higher_bound || s.locality_higher_bound > 1) {
     return Status::InvalidArgument(
         "config keys 'topology.localityaware.lower.bound' and "
         "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got " +

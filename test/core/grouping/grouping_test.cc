@@ -206,6 +206,8 @@ struct FakeLoads final : TaskLoads {
 };
 
 struct LoadAware {
+  LoadAware(const LoadAware&) = delete;  // the grouper holds &loads and this
+  LoadAware& operator=(const LoadAware&) = delete;
   FakeLoads loads;
   std::chrono::steady_clock::time_point now{};
   std::unique_ptr<Grouper> g;
@@ -317,7 +319,10 @@ TEST_CASE("Load-aware shuffle widens its scope when this worker's tasks are busy
     t = many.RefreshThenTally(1000);
     REQUIRE(t.size() == 9);
     REQUIRE(t[1] < t[2]);
+    // This worker would carry all nine tasks' share: 0.1 each is 0.9.
     many.loads.load = {{1, 0.1}};
+    REQUIRE(many.RefreshThenTally(1000).size() == 9);
+    many.loads.load = {{1, 0.02}};  // 0.18 in all
     RequireEven(many.RefreshThenTally(1000), {1});
   }
   SECTION("a scope that adds no task is skipped") {
@@ -359,8 +364,20 @@ TEST_CASE("Load-aware shuffle widens on a busy share but weighs by queue fill al
   RequireEven(la.RefreshThenTally(1000), {1, 2});  // not 1 weighed down against 2
   la.loads.busy = {{1, 0.3}};                      // it could not take 2's share alone
   RequireEven(la.RefreshThenTally(1000), {1, 2});
-  la.loads.busy = {{1, 0.1}};
+  la.loads.busy = {{1, 0.05}};  // with 2's share, 0.1
   RequireEven(la.RefreshThenTally(1000), {1});
+}
+
+TEST_CASE("Load-aware shuffle with no wider scope to go to keeps its scope and its weights",
+          "[grouping]") {
+  LoadAware la({1, 2}, {{1, kW}, {2, kW}});
+  la.loads.load = {{1, 0.95}, {2, 0.85}};  // mean 0.9: busy, but nowhere to widen to
+  std::map<int32_t, int> t;
+  for (int i = 0; i < 3; ++i) t = la.RefreshThenTally(1000);
+  // Task 1 lost 10 points a refresh (70 against 100: 411 of 1 000); a
+  // scope change each time would have reset it to 100 and left it at 90.
+  REQUIRE(t[1] < 430);
+  REQUIRE(t[1] + t[2] == 1000);
 }
 
 TEST_CASE("Load-aware shuffle reads loads only when the refresh interval has passed",

@@ -1159,7 +1159,9 @@ TEST_CASE("ClusterTransfer after a reroute sorts each batch by where its tasks r
   // Tasks 7 and 8 run on b; the executors batch both for destination 0.
   std::vector<int> task_peer(9, -1);
   task_peer[7] = task_peer[8] = 0;
-  worker::ClusterTransfer transfer(task_peer, *a.transport, 1);
+  worker::ClusterTransfer transfer(task_peer, *a.transport, 1,
+                                   worker::PeerLocality({"127.0.0.1:1"}, "127.0.0.1:2"));
+  CHECK(transfer.LocalityOfTask(7) == grouping::Locality::kHost);
   const StreamMeta meta{"c", "s0", Fields{}, false, 0};
   std::vector<runtime::Envelope> batch;
   auto append = [&](int32_t task, int64_t seq) {
@@ -1172,8 +1174,12 @@ TEST_CASE("ClusterTransfer after a reroute sorts each batch by where its tasks r
   // Task 7 moves to c (transport peer 1); task 8 stays on b.
   REQUIRE(a.transport->UpdatePeers({b.address(), c.address()}, {0, 0}).ok());
   task_peer[7] = 1;
-  transfer.Reroute(task_peer, 2);
+  transfer.Reroute(task_peer, 2,
+                   worker::PeerLocality({"127.0.0.1:1", "10.0.0.9:1"}, "127.0.0.1:2"));
   CHECK(transfer.DestinationOf(7) == 0);  // the executors' destinations do not change
+  // The load-aware shuffle sees where a task runs now: 7 on another host.
+  CHECK(transfer.LocalityOfTask(7) == grouping::Locality::kEverywhere);
+  CHECK(transfer.LocalityOfTask(8) == grouping::Locality::kHost);
   for (int64_t i = 10; i < 30; ++i) append(i % 2 == 0 ? 7 : 8, i);
   REQUIRE(transfer.TryDeliver(0, batch));
   CHECK(batch.empty());
