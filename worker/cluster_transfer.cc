@@ -1,5 +1,7 @@
 #include "worker/cluster_transfer.h"
 
+#include "thrift/host_port.h"
+
 #include "core/tuple/tuple_codec.h"
 
 namespace gale::worker {
@@ -31,9 +33,10 @@ std::atomic<uint64_t> g_transfers{0};
 
 std::vector<grouping::Locality> PeerLocality(const std::vector<std::string>& peers,
                                              const std::string& self) {
+  // An address that does not parse has no host: elsewhere.
   auto host = [](const std::string& address) {
-    const size_t colon = address.rfind(':');
-    return colon == std::string::npos ? address : address.substr(0, colon);
+    auto hp = rpc::ParseHostPort(address);
+    return hp.ok() ? hp->host : std::string();
   };
   const std::string mine = host(self);
   std::vector<grouping::Locality> out;

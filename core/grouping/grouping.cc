@@ -68,26 +68,44 @@ uint64_t HashFields(const Values& values, const std::vector<size_t>& indices,
   return XXH3_64bits(scratch.data(), scratch.size());
 }
 
-class ShuffleGrouper final : public Grouper {
+// Round-robin over a shuffled order, reshuffled after each full round: each
+// task gets its share of the order to within one tuple, in an unpredictable
+// order. The plain shuffle walks its targets; the load-aware one its ring.
+class ShuffledRounds {
  public:
-  ShuffleGrouper(std::vector<int32_t> targets, uint64_t seed)
-      : order_(std::move(targets)), rng_(seed), next_(order_.size()) {}
-
-  // Round-robin over a shuffled order, reshuffled after each full round: each
-  // task gets its share to within one tuple, in an unpredictable order.
-  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
-    if (order_.empty()) return;
+  explicit ShuffledRounds(uint64_t seed) : rng_(seed) {}
+  // A new order, shuffled before the next draw.
+  void Reset(std::vector<int32_t> order) {
+    order_ = std::move(order);
+    next_ = order_.size();
+  }
+  std::vector<int32_t>& order() { return order_; }  // to refill, then Reset
+  int32_t Next() {                                  // REQUIRES: the order is not empty
     if (next_ == order_.size()) {
       rng_.Shuffle(order_);
       next_ = 0;
     }
-    out.push_back(order_[next_++]);
+    return order_[next_++];
   }
 
  private:
   std::vector<int32_t> order_;
   Rng rng_;
-  size_t next_;
+  size_t next_ = 0;
+};
+
+class ShuffleGrouper final : public Grouper {
+ public:
+  ShuffleGrouper(std::vector<int32_t> targets, uint64_t seed) : rounds_(seed) {
+    rounds_.Reset(std::move(targets));
+  }
+
+  void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
+    if (!rounds_.order().empty()) out.push_back(rounds_.Next());
+  }
+
+ private:
+  ShuffledRounds rounds_;
 };
 
 // Storm 2's default shuffle (LoadAwareShuffleGrouping, with its locality
@@ -104,11 +122,11 @@ class LoadAwareShuffleGrouper final : public Grouper {
       : targets_(std::move(targets)),
         loads_(loads),
         options_(std::move(options)),
-        rng_(seed),
         load_(targets_.size(), 0.0),
         scope_load_(targets_.size(), 0.0),
         locality_(targets_.size(), Locality::kEverywhere),
-        weight_(targets_.size(), kMaxWeight) {
+        weight_(targets_.size(), kMaxWeight),
+        ring_(seed) {
     if (targets_.empty()) return;
     // Loads start at 0: the worker's executors may not all exist yet.
     for (size_t i = 0; i < targets_.size(); ++i) locality_[i] = loads_.LocalityOf(targets_[i]);
@@ -128,11 +146,7 @@ class LoadAwareShuffleGrouper final : public Grouper {
         Refresh();
       }
     }
-    if (next_ == ring_.size()) {
-      rng_.Shuffle(ring_);
-      next_ = 0;
-    }
-    out.push_back(ring_[next_++]);
+    out.push_back(ring_.Next());
   }
 
  private:
@@ -233,7 +247,8 @@ class LoadAwareShuffleGrouper final : public Grouper {
   // The ring of the scope's tasks: each once when their weights are equal
   // (a plain shuffle), else max(1000, 5n) slots shared by weight.
   void Rebuild() {
-    ring_.clear();
+    std::vector<int32_t> ring = std::move(ring_.order());
+    ring.clear();
     std::vector<size_t> in;
     int64_t sum = 0;
     for (size_t i = 0; i < targets_.size(); ++i) {
@@ -245,34 +260,32 @@ class LoadAwareShuffleGrouper final : public Grouper {
     const bool equal = std::all_of(in.begin(), in.end(),
                                    [&](size_t i) { return weight_[i] == weight_[in.front()]; });
     if (equal || sum == 0) {
-      for (size_t i : in) ring_.push_back(targets_[i]);
+      for (size_t i : in) ring.push_back(targets_[i]);
     } else {
       const int64_t slots = std::max<int64_t>(1000, 5 * static_cast<int64_t>(in.size()));
       for (size_t i : in) {
         const int64_t count = weight_[i] * slots / sum;
-        ring_.insert(ring_.end(), static_cast<size_t>(count), targets_[i]);
+        ring.insert(ring.end(), static_cast<size_t>(count), targets_[i]);
       }
       // What the rounding left goes to the heaviest tasks, one slot each.
       std::stable_sort(in.begin(), in.end(),
                        [&](size_t a, size_t b) { return weight_[a] > weight_[b]; });
-      for (size_t k = 0; static_cast<int64_t>(ring_.size()) < slots; ++k) {
-        ring_.push_back(targets_[in[k % in.size()]]);
+      for (size_t k = 0; static_cast<int64_t>(ring.size()) < slots; ++k) {
+        ring.push_back(targets_[in[k % in.size()]]);
       }
     }
-    next_ = ring_.size();  // shuffled before the next choice
+    ring_.Reset(std::move(ring));  // shuffled before the next choice
   }
 
   const std::vector<int32_t> targets_;  // sorted
   const TaskLoads& loads_;
   const LoadAwareOptions options_;
-  Rng rng_;
   std::vector<double> load_;        // by target index, as last read: the weights'
   std::vector<double> scope_load_;  // max(load, busy): the scope's
   std::vector<Locality> locality_;  // likewise
   std::vector<int> weight_;         // 0 to kMaxWeight, by target index
   Locality scope_ = Locality::kWorker;
-  std::vector<int32_t> ring_;
-  size_t next_ = 0;
+  ShuffledRounds ring_;  // the scope's tasks, or slots shared by weight
   uint32_t since_check_ = 0;
   std::chrono::steady_clock::time_point next_refresh_;
 };

@@ -36,8 +36,9 @@ enum class Locality : uint8_t { kWorker = 0, kHost = 1, kEverywhere = 2 };
 class TaskLoads {
  public:
   virtual ~TaskLoads() = default;
-  // How full the task's input is, 0 (empty) to 1 (full): what the weights
-  // compare (a task in another worker: its link's queue).
+  // How full the task's input is, 0 (empty) to 1 (full; more is read as
+  // 1): what the weights compare (a task in another worker: its link's
+  // queue).
   virtual double Load(int32_t task) const = 0;
   // The share of the recent past the task spent executing, 0 to 1, where
   // known (a task in this worker); 0 where not. Only the scope's choice

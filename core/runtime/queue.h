@@ -187,12 +187,11 @@ class alignas(64) InputQueue {
     return queued_;
   }
   size_t capacity() const { return capacity_; }
-  // Envelopes queued against the capacity, 0 to 1: the executor's load
-  // (a relaxed read; any thread).
+  // Envelopes queued over the capacity: the executor's load (a relaxed
+  // read; any thread). Above 1 while a batch overshoots the capacity.
   double Fill() const {
-    const double f = static_cast<double>(count_.load(std::memory_order_relaxed)) /
-                     static_cast<double>(capacity_);
-    return f < 1.0 ? f : 1.0;
+    return static_cast<double>(count_.load(std::memory_order_relaxed)) /
+           static_cast<double>(capacity_);
   }
 
  private:

@@ -245,7 +245,7 @@ void WorkerRuntime::UpdateBusy(BusySample& last) {
       auto& shares = last.shares[i];
       shares[last.next] = static_cast<double>(total - last.execute_nanos[i]) / span;
       const double share = std::max({shares[0], shares[1], shares[2]});
-      busy_[i].store(std::min(1.0, share), std::memory_order_relaxed);
+      busy_[i].store(share, std::memory_order_relaxed);
     }
     last.execute_nanos[i] = total;
   }

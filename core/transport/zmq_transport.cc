@@ -1062,9 +1062,8 @@ bool ZmqTransport::TrySend(int peer, std::vector<tuple::WireTuple>& batch) {
 }
 
 double ZmqTransport::QueuedFill() const {
-  const double f = static_cast<double>(impl_->queued.load(std::memory_order_relaxed)) /
-                   static_cast<double>(impl_->options.max_queued_tuples);
-  return f < 1.0 ? f : 1.0;
+  return static_cast<double>(impl_->queued.load(std::memory_order_relaxed)) /
+         static_cast<double>(impl_->options.max_queued_tuples);
 }
 
 TransportStats ZmqTransport::stats() const {

@@ -186,8 +186,8 @@ class ZmqTransport {
   Status UpdatePeers(const std::vector<std::string>& peers, const std::vector<int64_t>& versions);
 
   TransportStats stats() const;
-  // Tuples queued for all peers against max_queued_tuples, 0 to 1 (a
-  // relaxed read: any thread, no lock).
+  // Tuples queued for all peers over max_queued_tuples (a relaxed read: any
+  // thread, no lock); above 1 while a batch overshoots the bound.
   double QueuedFill() const;
 
  private:

@@ -44,6 +44,20 @@ TEST_CASE("InputQueue hands over whole batches, oldest first", "[runtime]") {
   CHECK(q.size() == 0);
 }
 
+TEST_CASE("InputQueue's fill is what it holds over its capacity, and 0 once popped", "[runtime]") {
+  InputQueue q(8);
+  CHECK(q.Fill() == 0.0);
+  Batch a = Numbers(2, 0, 2);
+  REQUIRE(q.TryPush(a));
+  CHECK(q.Fill() == 0.25);
+  Batch b = Numbers(2, 2, 10);  // overshoots the capacity
+  REQUIRE(q.TryPush(b));
+  CHECK(q.Fill() == 1.5);
+  std::vector<Batch> out;
+  q.PopAll(out, Nanos(0));
+  CHECK(q.Fill() == 0.0);
+}
+
 TEST_CASE("InputQueue refuses a batch when full and keeps nothing of it", "[runtime]") {
   InputQueue q(4);
   Batch a = Numbers(2, 0, 6);  // overshoots: any batch fits into a queue with room

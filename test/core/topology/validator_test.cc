@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "core/topology/topology_settings.h"
 #include "core/topology/yaml_loader.h"
 
@@ -426,6 +428,10 @@ TEST_CASE("The load-aware shuffle's keys are read and checked, Storm's defaults"
         "config keys 'topology.localityaware.lower.bound' and "
         "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got "
         "0.900000 and 0.800000");
+  CHECK(parse({{"topology.localityaware.higher.bound", Value(std::nan(""))}}).status().message() ==
+        "config keys 'topology.localityaware.lower.bound' and "
+        "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got "
+        "0.200000 and nan");
   CHECK(parse({{"topology.localityaware.higher.bound", Value(1.5)}}).status().message() ==
         "config keys 'topology.localityaware.lower.bound' and "
         "'topology.localityaware.higher.bound' must satisfy 0 <= lower <= higher <= 1, got "

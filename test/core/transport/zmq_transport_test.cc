@@ -776,6 +776,7 @@ TEST_CASE("ZmqTransport pushes back on the sender and loses nothing", "[transpor
   }
   REQUIRE(refused);
   INFO("accepted " << accepted << " tuples before refusing");
+  CHECK(a.transport->QueuedFill() >= 1.0);  // what the load-aware shuffle reads of this link
   CHECK(at_b.count() == 0);
   CHECK(a.transport->stats().tuples_sent < static_cast<uint64_t>(accepted));
   // While it refuses, the receiver is offered the first frame again and
@@ -788,6 +789,7 @@ TEST_CASE("ZmqTransport pushes back on the sender and loses nothing", "[transpor
   REQUIRE(SendRange(*a.transport, 0, 1, accepted, total, 50, kPayload));
   REQUIRE(WaitUntil([&] { return at_b.count() >= static_cast<size_t>(total); }));
   CHECK(at_b.count() == static_cast<size_t>(total));
+  CHECK(WaitUntil([&] { return a.transport->QueuedFill() == 0.0; }));
   CheckInOrder(at_b.Take(), {{1, total}}, kPayload);
   CHECK(a.transport->stats().tuples_sent == static_cast<uint64_t>(total));
 }
