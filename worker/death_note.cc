@@ -54,7 +54,8 @@ const char* SignalName(int sig) {
 
 void OnCrash(int sig, siginfo_t*, void*) {
   if (g_fd >= 0) {
-    const runtime::RunningTask running = runtime::tls_running_task;
+    const char* const component = runtime::tls_running_component;
+    const int32_t task = runtime::tls_running_task;
     ::ftruncate(g_fd, 0);
     ::lseek(g_fd, 0, SEEK_SET);
     Put("cause: ");
@@ -62,15 +63,15 @@ void OnCrash(int sig, siginfo_t*, void*) {
     Put(" (signal ");
     PutNumber(sig);
     Put(")");
-    if (running.component && running.task >= 0) {
+    if (component && task >= 0) {
       Put(" in component '");
-      Put(running.component);
+      Put(component);
       Put("' task ");
-      PutNumber(running.task);
+      PutNumber(task);
       Put("\ncomponent: ");
-      Put(running.component);
+      Put(component);
       Put("\ntask: ");
-      PutNumber(running.task);
+      PutNumber(task);
     } else {
       Put(" outside plugin code");
     }

@@ -314,6 +314,7 @@ class AllGrouper final : public Grouper {
   void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
     out.insert(out.end(), targets_.begin(), targets_.end());
   }
+  bool Fixed() const override { return true; }
 
  private:
   const std::vector<int32_t> targets_;
@@ -329,6 +330,7 @@ class GlobalGrouper final : public Grouper {
   void ChooseTasks(const Values&, std::vector<int32_t>& out) override {
     if (!empty_) out.push_back(task_);
   }
+  bool Fixed() const override { return true; }
 
  private:
   bool empty_;
@@ -420,9 +422,11 @@ std::unique_ptr<Grouper> MakeGrouper(GrouperArgs args) {
     case GroupingType::kGlobal: return std::make_unique<GlobalGrouper>(targets);
     case GroupingType::kNone: return std::make_unique<NoneGrouper>(std::move(targets), args.seed);
     case GroupingType::kDirect: return nullptr;
-    case GroupingType::kLocalOrShuffle:
-      return std::make_unique<ShuffleGrouper>(LocalOrAll(targets, std::move(args.local_tasks)),
-                                              args.seed);
+    case GroupingType::kLocalOrShuffle: {
+      std::vector<int32_t> local = LocalOrAll(targets, std::move(args.local_tasks));
+      if (local.size() == 1) return std::make_unique<GlobalGrouper>(local);  // a chain's one task
+      return std::make_unique<ShuffleGrouper>(std::move(local), args.seed);
+    }
     case GroupingType::kPartialKey:
       return std::make_unique<PartialKeyGrouper>(std::move(targets), std::move(args.field_indices));
   }

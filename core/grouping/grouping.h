@@ -23,6 +23,9 @@ class Grouper {
   virtual ~Grouper() = default;
   // Appends the chosen tasks to `out` (which the caller clears).
   virtual void ChooseTasks(const Values& values, std::vector<int32_t>& out) = 0;
+  // True when it chooses the same tasks for every tuple (GLOBAL, ALL, one
+  // target): the executor then asks once and keeps the answer.
+  virtual bool Fixed() const { return false; }
 };
 
 // Where a target task runs, seen from the emitting task's worker: the

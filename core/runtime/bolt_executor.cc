@@ -38,7 +38,7 @@ class BoltExecutor::Collector final : public OutputCollector {
         if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in));
       }
     }
-    ex_.SendAcks(ack_, task_, input);
+    if (ack_ != nullptr) ex_.SendAcks(ack_, task_, input);
   }
   // Fails and resets go to the acker at once (SendNow), not with the
   // batch: Execute() may run for a while yet.
@@ -68,9 +68,9 @@ class BoltExecutor::Collector final : public OutputCollector {
                                   std::string(stream) + "'; use EmitDirect");
     }
     ex_.CheckValueCount(out, values);
-    ex_.ChooseTargets(task_, out, values, targets_);
+    chosen_ = ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, anchors, std::move(values));
-    return targets_;
+    return chosen_;
   }
 
   void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
@@ -88,31 +88,35 @@ class BoltExecutor::Collector final : public OutputCollector {
     ex_.CheckValueCount(*out, values);
     targets_.clear();
     if (ex_.DirectSubscriber(*out, task)) targets_.push_back(task);
+    chosen_ = targets_;
     Send(*out, anchors, std::move(values));
   }
 
  private:
-  void Send(const plan::OutputStream& out, AnchorSpan anchors, Values&& values) {
+  // Inlined into EmitTo: a call of its own cost the emit a second frame.
+  [[gnu::always_inline]] void Send(const plan::OutputStream& out, AnchorSpan anchors,
+                                   Values&& values) {
     if (!out.system) {
-      ex_.mutable_stats().AddEmitted(1, targets_.size());
-      if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
+      ex_.mutable_stats().AddEmitted(1, chosen_.size());
+      if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, chosen_.size());
     }
-    if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
+    if (ex_.debug()) ex_.LogEmit(task_, out, values, chosen_);
     const bool anchored = ack_ != nullptr && !anchors.empty();
     auto edges = [&](Tuple& t) {
       if (!anchored) return;
       for (const Tuple* a : anchors) ex_.AnchorEdge(*a, t);
     };
     // The last target takes the values; the others get copies.
-    const size_t n = targets_.size();
+    const size_t n = chosen_.size();
     for (size_t i = 0; i + 1 < n; ++i)
-      ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
-    if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
+      ex_.Send(chosen_[i], &out.meta, task_, std::as_const(values), edges);
+    if (n > 0) ex_.Send(chosen_[n - 1], &out.meta, task_, std::move(values), edges);
   }
 
   BoltExecutor& ex_;
   const int32_t task_;
-  std::vector<int32_t> targets_;
+  std::vector<int32_t> targets_;     // ChooseTargets' scratch
+  TaskIds chosen_;                   // the last emit's targets
   const StreamMeta* ack_ = nullptr;  // null when acking is off
   const StreamMeta* fail_ = nullptr;
   const StreamMeta* reset_ = nullptr;
@@ -152,6 +156,7 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
     }
     tainted_.assign(contexts_.size(), 0);
   }
+  direct_ = aligners_.empty() && checkpoint_barriers_.empty();
 }
 
 BoltExecutor::~BoltExecutor() {
@@ -227,12 +232,16 @@ void BoltExecutor::Execute(size_t i, const Tuple& input) {
   }
 }
 
+inline void BoltExecutor::RunBolt(size_t i, const Tuple& input) {
+  const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
+  if (!ok && !input.IsTick()) collectors_[i]->Fail(input);
+}
+
 void BoltExecutor::ExecuteNow(size_t i, const Tuple& input) {
   if (!checkpoint_barriers_.empty() && input.meta()->stream == state::kCheckpointStream) {
     return ForwardCheckpoint(i, input);
   }
-  const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
-  if (!ok && !input.IsTick()) collectors_[i]->Fail(input);
+  RunBolt(i, input);
 }
 
 void BoltExecutor::Deliver(Envelope& e) {
@@ -264,7 +273,11 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
         const int in = InputIndex(e.tuple.meta());
         if (in >= 0) ++batch_inputs_[static_cast<size_t>(in)];
       }
-      Deliver(e);
+      if (direct_ && e.task != Envelope::kAllTasks) {
+        RunBolt(TaskIndex(e.task), e.tuple);  // what Deliver() comes to, without its calls
+      } else {
+        Deliver(e);
+      }
       ++executed;
     }
     // A destination refused a batch during that input: execute no more

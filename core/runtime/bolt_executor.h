@@ -58,6 +58,8 @@ class BoltExecutor final : public Executor {
   void Execute(size_t task_index, const Tuple& input);
   // Execute() past the barrier aligner (exactly once).
   void ExecuteNow(size_t task_index, const Tuple& input);
+  // The bolt's Execute(), guarded; fails the input when it throws.
+  void RunBolt(size_t task_index, const Tuple& input);
   class AlignHandler;
   // A bolt that is not stateful passes the checkpoint on once it has it
   // from every input task (Storm's CheckpointTupleForwarder).
@@ -79,6 +81,9 @@ class BoltExecutor final : public Executor {
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
   // Per task, when this bolt forwards checkpoints (empty otherwise).
   std::vector<state::CheckpointBarrier> checkpoint_barriers_;
+  // No barrier aligner or checkpoint barrier: an input goes straight to
+  // RunBolt().
+  bool direct_ = true;
   // Exactly once (core/state/README.md): per task, the barrier aligner,
   // whether a data tuple failed since the last checkpoint (the next PREPARE
   // then fails, so everything rolls back and replays), and the count of

@@ -17,6 +17,7 @@ Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
       tasks_(plan.tasks),
       queue_(static_cast<size_t>(shared.plan.settings().receive_buffer_size)),
       batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
+      acking_(shared.plan.acking()),
       debug_(shared.plan.settings().debug),
       stats_on_(shared.plan.settings().stats_enabled),
       out_(static_cast<size_t>(shared.transfer.destination_count())),
@@ -113,9 +114,9 @@ void Executor::ConfigureStreamStats(int self) {
 }
 
 void Executor::BuildGroupers() {
-  groupers_.resize(tasks_.size());
+  routes_.resize(tasks_.size());
   for (size_t t = 0; t < tasks_.size(); ++t) {
-    auto& per_stream = groupers_[t];
+    auto& per_stream = routes_[t];
     per_stream.resize(component_.outputs.size());
     for (size_t s = 0; s < component_.outputs.size(); ++s) {
       for (const plan::Route& r : component_.outputs[s]->routes) {
@@ -129,8 +130,12 @@ void Executor::BuildGroupers() {
         args.load_aware.higher_bound = shared_.plan.settings().locality_higher_bound;
         args.load_aware.lower_bound = shared_.plan.settings().locality_lower_bound;
         ForwardToChained(r, args);
-        per_stream[s].push_back(grouping::MakeGrouper(std::move(args)));
+        per_stream[s].groupers.push_back(grouping::MakeGrouper(std::move(args)));
       }
+      StreamRoutes& r = per_stream[s];
+      r.fixed = std::all_of(r.groupers.begin(), r.groupers.end(),
+                            [](const auto& g) { return g == nullptr || g->Fixed(); });
+      if (r.fixed) ChooseNow(r, Values{}, r.targets);
     }
   }
 }
@@ -153,9 +158,12 @@ void Executor::ForwardToChained(const plan::Route& r, grouping::GrouperArgs& arg
   args.local_tasks = plan.executors()[static_cast<size_t>(child)].tasks;
 }
 
-const plan::OutputStream& Executor::ResolveStream(std::string_view stream) const {
+const plan::OutputStream& Executor::FindStream(std::string_view stream) const {
   for (const auto& o : component_.outputs) {
-    if (o->meta.stream == stream && !o->system) return *o;
+    if (o->meta.stream == stream && !o->system) {
+      last_stream_ = o.get();
+      return *o;
+    }
   }
   throw std::invalid_argument("component '" + component_.id + "' emitted to stream '" +
                               std::string(stream) +
@@ -171,13 +179,13 @@ void Executor::ValueCountMismatch(const plan::OutputStream& out, size_t count) c
                               gale::Join(out.meta.fields.names()) + "]");
 }
 
-void Executor::ChooseTargets(int32_t task, const plan::OutputStream& out, const Values& values,
-                             std::vector<int32_t>& targets) {
-  targets.clear();
-  auto& groupers = groupers_[TaskIndex(task)][out.index];
-  for (auto& g : groupers) {
-    if (g) g->ChooseTasks(values, targets);
+std::span<const int32_t> Executor::ChooseNow(const StreamRoutes& r, const Values& values,
+                                             std::vector<int32_t>& scratch) {
+  scratch.clear();
+  for (const auto& g : r.groupers) {
+    if (g) g->ChooseTasks(values, scratch);
   }
+  return scratch;
 }
 
 bool Executor::DirectSubscriber(const plan::OutputStream& out, int32_t target) const {
@@ -245,7 +253,7 @@ void Executor::WaitForSpace(int& attempt) {
 }
 
 void Executor::LogEmit(int32_t task, const plan::OutputStream& out, const Values& values,
-                       const std::vector<int32_t>& targets) const {
+                       std::span<const int32_t> targets) const {
   std::string v, t;
   for (const auto& x : values) v += (v.empty() ? "" : ", ") + x.ToString();
   for (int32_t x : targets) t += (t.empty() ? "" : ",") + std::to_string(x);

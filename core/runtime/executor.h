@@ -32,6 +32,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -166,7 +167,13 @@ class Executor {
     if (dest < 0) return NoDestination(task);
     auto& batch = out_[static_cast<size_t>(dest)];
     if (batch.empty()) dirty_.push_back(dest);
-    with_tuple(EmplaceEnvelope(batch, task, meta, source_task, std::forward<V>(values)).tuple);
+    // No prefetch for a batch this thread executes itself (chaining): its
+    // lines never left this core.
+    const size_t prefetch = inline_[static_cast<size_t>(dest)] != nullptr
+                                ? 0
+                                : EnvelopeBytesFor(values.size(), acking_);
+    with_tuple(
+        EmplaceEnvelope(batch, prefetch, task, meta, source_task, std::forward<V>(values)).tuple);
     Queued(dest, batch);
   }
   template <typename V>
@@ -181,12 +188,27 @@ class Executor {
   // executor, so a forced batch is acker traffic, at most a batch of it.
   // A remote destination that refuses keeps the batch (we are then blocked).
   void SendNow(int32_t task, const StreamMeta* meta, int32_t source_task, Values&& values);
-  // Picks the target tasks of an emit on `out` by `task`'s groupers.
-  void ChooseTargets(int32_t task, const plan::OutputStream& out, const Values& values,
-                     std::vector<int32_t>& targets);
+  // The target tasks of an emit of `values` on `out` by `task`, valid until
+  // the next call: the list kept for the stream when its groupers always
+  // choose the same tasks (GLOBAL, ALL, one target: no call per tuple), else
+  // what they choose now, in `scratch`.
+  std::span<const int32_t> ChooseTargets(int32_t task, const plan::OutputStream& out,
+                                         const Values& values, std::vector<int32_t>& scratch) {
+    const StreamRoutes& r = routes_[TaskIndex(task)][out.index];
+    if (r.fixed) return r.targets;
+    return ChooseNow(r, values, scratch);
+  }
   // Whether `target` subscribed to `out` with a DIRECT grouping.
   bool DirectSubscriber(const plan::OutputStream& out, int32_t target) const;
-  const plan::OutputStream& ResolveStream(std::string_view stream) const;
+  // The user output stream named `stream`; throws std::invalid_argument
+  // when the component did not declare it. The last answer is checked
+  // first: one comparison of names per emit.
+  const plan::OutputStream& ResolveStream(std::string_view stream) const {
+    if (last_stream_ != nullptr && last_stream_->meta.stream == stream) [[likely]] {
+      return *last_stream_;
+    }
+    return FindStream(stream);
+  }
   // Throws std::invalid_argument, naming the component, the stream and both
   // counts, when `values` has not as many values as `out` declares fields
   // (Storm checks at the emit too): one comparison per emit.
@@ -263,7 +285,7 @@ class Executor {
   }
   size_t input_count() const { return input_metas_.size(); }
   void LogEmit(int32_t task, const plan::OutputStream& out, const Values& values,
-               const std::vector<int32_t>& targets) const;
+               std::span<const int32_t> targets) const;
 
  protected:
   virtual void Run() = 0;
@@ -305,20 +327,22 @@ class Executor {
   // The message of the last exception Guarded caught on this executor.
   template <typename F>
   bool Guarded(F&& f, int32_t task) {
-    RunningTask& running = tls_running_task;
     // A chained executor's user code runs inside its host's (an emit
     // handed on at once): the host's task is running again afterwards.
-    const RunningTask outer = running;
-    running.component = component_.id.c_str();
-    running.task = task;
+    const char* const outer_component = tls_running_component;
+    const int32_t outer_task = tls_running_task;
+    tls_running_component = component_.id.c_str();
+    tls_running_task = task;
     try {
       f();
-      running = outer;
+      tls_running_component = outer_component;
+      tls_running_task = outer_task;
       return true;
     } catch (const std::exception& e) { last_exception_ = e.what(); } catch (...) {
       last_exception_ = "unknown exception";
     }
-    running = outer;
+    tls_running_component = outer_component;
+    tls_running_task = outer_task;
     ReportError(task, last_exception_);
     return false;
   }
@@ -333,6 +357,16 @@ class Executor {
   std::atomic<bool> stop_{false};
 
  private:
+  // One output stream of one task: its groupers (null for DIRECT) and, when
+  // every one of them is Fixed(), the tasks they choose.
+  struct StreamRoutes {
+    std::vector<std::unique_ptr<grouping::Grouper>> groupers;
+    bool fixed = false;
+    std::vector<int32_t> targets;
+  };
+  std::span<const int32_t> ChooseNow(const StreamRoutes& r, const Values& values,
+                                     std::vector<int32_t>& scratch);
+  const plan::OutputStream& FindStream(std::string_view stream) const;
   void BuildGroupers();
   // A chain route of the SHUFFLE kind goes only to the chained executor on
   // this thread (Flink's forward).
@@ -361,6 +395,8 @@ class Executor {
   }
 
   const size_t batch_size_;
+  // Tuples may be in trees (EmplaceEnvelope then prefetches the tree part too).
+  const bool acking_;
   std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here
   const bool debug_;
   const bool stats_on_;
@@ -382,8 +418,8 @@ class Executor {
   std::vector<Executor*> chained_;     // run on this thread, parents first
   std::vector<int> dirty_;             // destinations with a partial batch
   int blocked_ = 0;                    // destinations that refused a batch
-  // groupers_[task index][stream index][route index]; null for DIRECT.
-  std::vector<std::vector<std::vector<std::unique_ptr<grouping::Grouper>>>> groupers_;
+  std::vector<std::vector<StreamRoutes>> routes_;            // [task index][stream index]
+  mutable const plan::OutputStream* last_stream_ = nullptr;  // ResolveStream's last answer
 };
 
 }  // namespace gale::runtime

@@ -46,8 +46,11 @@ inline void CpuPause() {
 
 // A tuple on its way to one task. task == kAllTasks delivers it to every
 // task of the executor (tick tuples). Aligned to a cache line, so that an
-// envelope (256 bytes) spans four lines rather than five: its lines travel
-// between the producer's and the consumer's cores with every batch.
+// envelope (256 bytes) spans four lines rather than five: the lines it uses
+// travel between the producer's and the consumer's cores with every batch.
+// It uses the first two (kEnvelopeHotBytes) when its tuple has up to two
+// values and is in no tuple tree (gale/tuple.h keeps the tree part last and
+// unbuilt until used); a third and fourth value, or a tree, add lines.
 struct alignas(64) Envelope {
   static constexpr int32_t kAllTasks = 0;
   Envelope(int32_t task, Tuple&& tuple) : task(task), tuple(std::move(tuple)) {}
@@ -62,16 +65,33 @@ struct alignas(64) Envelope {
 static_assert(sizeof(Envelope) == 256,
               "the comments on Envelope and EmplaceEnvelope count 4 lines");
 
+// The lines a tuple of up to two values in no tree uses (checked by
+// queue_test.cc).
+inline constexpr size_t kEnvelopeHotBytes = 128;
+
+// The bytes of an envelope a tuple of `values` values uses, whole lines:
+// each value inline past the second adds one line, values on the heap
+// (more than Values::kInline) leave only the first; a tree part (`tree`)
+// is in the last line.
+constexpr size_t EnvelopeBytesFor(size_t values, bool tree) {
+  if (tree) return sizeof(Envelope);
+  if (values > Values::kInline) return 64;
+  return values <= 2 ? kEnvelopeHotBytes : kEnvelopeHotBytes + 64 * (values - 2);
+}
+
 using Batch = std::vector<Envelope>;
 
 // Appends an envelope built in place from `args` to `batch`, and asks for
-// the slot two places further on for writing (PrefetchForWrite: the slots
-// come back from the consumer's core, and a write to each would otherwise
-// wait for it in turn).
+// the first `prefetch` bytes of the slot two places further on for writing
+// (PrefetchForWrite: the slots come back from the consumer's core, and a
+// write to each would otherwise wait for it in turn). EnvelopeBytesFor the
+// tuple being built (the next ones are mostly alike): fetching lines they
+// do not use cost the other core their copies for nothing. 0 for a batch
+// this thread executes itself (chaining): its lines never leave this core.
 template <typename... A>
-Envelope& EmplaceEnvelope(Batch& batch, A&&... args) {
+Envelope& EmplaceEnvelope(Batch& batch, size_t prefetch, A&&... args) {
   const size_t ahead = batch.size() + 2;
-  if (ahead < batch.capacity()) PrefetchForWrite(batch.data() + ahead, sizeof(Envelope));
+  if (prefetch != 0 && ahead < batch.capacity()) PrefetchForWrite(batch.data() + ahead, prefetch);
   return batch.emplace_back(std::forward<A>(args)...);
 }
 

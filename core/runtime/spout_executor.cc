@@ -32,20 +32,20 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   }
 
  protected:
-  TaskIds EmitTo(std::string_view stream, Values&& values, std::optional<MessageId> id) override {
+  TaskIds EmitTo(std::string_view stream, Values&& values, const MessageId* id) override {
     const plan::OutputStream& out = ex_.ResolveStream(stream);
     if (out.direct) {
       throw std::invalid_argument("cannot do a regular emit to direct stream '" +
                                   std::string(stream) + "'; use EmitDirect");
     }
     ex_.CheckValueCount(out, values);
-    ex_.ChooseTargets(task_, out, values, targets_);
+    chosen_ = ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, std::move(values), id);
-    return targets_;
+    return chosen_;
   }
 
   void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
-                    std::optional<MessageId> id) override {
+                    const MessageId* id) override {
     const plan::OutputStream& out = ex_.ResolveStream(stream);
     if (!out.direct) {
       throw std::invalid_argument("cannot EmitDirect to stream '" + std::string(stream) +
@@ -54,17 +54,20 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     ex_.CheckValueCount(out, values);
     targets_.clear();
     if (ex_.DirectSubscriber(out, task)) targets_.push_back(task);
+    chosen_ = targets_;
     Send(out, std::move(values), id);
   }
 
  private:
-  void Send(const plan::OutputStream& out, Values&& values, std::optional<MessageId> id) {
+  // Inlined into EmitTo: a call of its own cost the emit a second frame.
+  [[gnu::always_inline]] void Send(const plan::OutputStream& out, Values&& values,
+                                   const MessageId* id) {
     ++ex_.emits_;
-    ex_.mutable_stats().AddEmitted(1, targets_.size());
-    if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, targets_.size());
-    if (ex_.debug()) ex_.LogEmit(task_, out, values, targets_);
-    if (untracked_) id.reset();  // a StatefulSpout's: replayed by rollbacks
-    const bool tracked = id.has_value() && ex_.shared_.plan.acking();
+    ex_.mutable_stats().AddEmitted(1, chosen_.size());
+    if (ex_.per_output()) ex_.mutable_stats().AddStreamEmitted(out.index, chosen_.size());
+    if (ex_.debug()) ex_.LogEmit(task_, out, values, chosen_);
+    if (untracked_) id = nullptr;  // a StatefulSpout's: replayed by rollbacks
+    const bool tracked = id != nullptr && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
     if (tracked) root = ex_.NewRoot();
     auto edges = [&](Tuple& t) {
@@ -74,10 +77,10 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       init ^= edge;
     };
     // The last target takes the values; the others get copies.
-    const size_t n = targets_.size();
+    const size_t n = chosen_.size();
     for (size_t i = 0; i + 1 < n; ++i)
-      ex_.Send(targets_[i], &out.meta, task_, std::as_const(values), edges);
-    if (n > 0) ex_.Send(targets_[n - 1], &out.meta, task_, std::move(values), edges);
+      ex_.Send(chosen_[i], &out.meta, task_, std::as_const(values), edges);
+    if (n > 0) ex_.Send(chosen_[n - 1], &out.meta, task_, std::move(values), edges);
     if (tracked) {
       // An emit that reached no task still inits its tree (with 0): the
       // acker completes it at once, as in Storm.
@@ -90,7 +93,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
         ex_.Send(acker, init_meta_, task_,
                  Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_});
       }
-    } else if (id.has_value()) {
+    } else if (id != nullptr) {
       ex_.AckAtOnce(task_index_, *id);  // no ackers: acked as soon as emitted
     }
   }
@@ -102,7 +105,8 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   const StreamMeta* init_meta_ = nullptr;  // __ack_init; null when acking is off
   // WakeAt's time since the last TakeWakeAt (max: none).
   std::chrono::steady_clock::time_point wake_at_ = std::chrono::steady_clock::time_point::max();
-  std::vector<int32_t> targets_;
+  std::vector<int32_t> targets_;  // ChooseTargets' scratch
+  TaskIds chosen_;                // the last emit's targets
 };
 
 SpoutExecutor::SpoutExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
@@ -256,8 +260,7 @@ void SpoutExecutor::Checkpoint(int32_t task, const Tuple& input) {
   }
   const plan::OutputStream& out = ResolveStream(state::kCheckpointStream);
   const Values values{txid, static_cast<int64_t>(action)};
-  ChooseTargets(task, out, values, targets_);
-  for (int32_t target : targets_) {
+  for (int32_t target : ChooseTargets(task, out, values, targets_)) {
     Send(target, &out.meta, task, values, [&](Tuple& t) { AnchorEdge(input, t); });
   }
   if (ack_meta_) SendAcks(ack_meta_, task, input);
@@ -284,10 +287,6 @@ bool SpoutExecutor::ProcessAll(std::vector<Batch>& input) {
   MarkProcessed(n);
   queue_.Recycle(input);
   return n > 0;
-}
-
-bool SpoutExecutor::CanEmit() {
-  return active_ && !blocked() && (max_pending_ == 0 || pending_.size() < max_pending_);
 }
 
 void SpoutExecutor::SetActive(bool active) {
@@ -365,10 +364,11 @@ void SpoutExecutor::Run() {
 
     const uint64_t before = emits_;
     // Rounds over the tasks until a batch's worth was emitted, so that a
-    // busy spout fills its batches; a round that emits nothing ends it.
-    // Which tasks were asked in the last round, for their WakeAt hints.
+    // busy spout fills its batches; a round that emits nothing (or could
+    // not: CanEmit) ends it. Which tasks were asked in the last round, for
+    // their WakeAt hints.
     size_t asked = 0;
-    for (size_t round = 0; round < batch_size() && CanEmit(); ++round) {
+    for (size_t round = 0; round < batch_size(); ++round) {
       const uint64_t round_start = emits_;
       asked = 0;
       for (size_t i = 0; i < spouts_.size() && CanEmit(); ++i) {

@@ -108,7 +108,9 @@ class SpoutExecutor final : public Executor {
   bool ProcessAll(std::vector<Batch>& input);
   void Complete(uint64_t root, bool acked);
   void ResetTimeout(uint64_t root);
-  bool CanEmit();
+  bool CanEmit() const {
+    return active_ && !blocked() && (max_pending_ == 0 || pending_.size() < max_pending_);
+  }
   void UpdateFinished();
   void SetActive(bool active);
 

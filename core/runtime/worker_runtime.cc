@@ -357,9 +357,11 @@ size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
     // blocked pipeline drain (its volume is bounded by the data's).
     auto& batch = outputs[w.stream]->system ? remote_system_scratch_[static_cast<size_t>(dest)]
                                             : remote_scratch_[static_cast<size_t>(dest)];
-    Tuple& t = EmplaceEnvelope(batch, w.target_task, &outputs[w.stream]->meta, w.source_task,
-                               std::move(w.values))
-                   .tuple;
+    Tuple& t =
+        EmplaceEnvelope(batch, EnvelopeBytesFor(w.values.size(), !w.roots.empty()), w.target_task,
+                        &outputs[w.stream]->meta, w.source_task, std::move(w.values))
+            .tuple;
+    if (w.roots.empty()) continue;  // in no tree: its tree part stays unbuilt
     auto& roots = internal::TupleAccess::mutable_roots(t);
     for (const auto& [root, edge] : w.roots) roots.XorInto(root, edge);
   }

@@ -14,11 +14,16 @@
 namespace gale::internal {
 
 struct TupleAccess {
-  static const RootEdges& roots(const Tuple& t) { return t.roots_; }
-  static RootEdges& mutable_roots(Tuple& t) { return t.roots_; }
-  static uint64_t ack_val(const Tuple& t) { return t.ack_val_; }
+  static const RootEdges& roots(const Tuple& t) {
+    static const RootEdges kNone;
+    return t.in_tree_ ? t.tree()->roots : kNone;
+  }
+  // Builds the tuple's tree part when it has none yet: call it only to add
+  // a root (a tuple in no tree never touches that part).
+  static RootEdges& mutable_roots(Tuple& t) { return t.MutableTree().roots; }
+  static uint64_t ack_val(const Tuple& t) { return t.in_tree_ ? t.tree()->ack_val : 0; }
   // Anchoring happens through the const Tuple& a bolt holds.
-  static void XorAckVal(const Tuple& t, uint64_t v) { t.ack_val_ ^= v; }
+  static void XorAckVal(const Tuple& t, uint64_t v) { t.MutableTree().ack_val ^= v; }
 };
 
 }  // namespace gale::internal

@@ -4,6 +4,7 @@
 #include "test/support/gale_output.h"
 #include "test/support/process.h"
 
+#include <gale/plugin.h>
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -227,7 +228,9 @@ TEST_CASE("gale validate rejects bad plugins with a clear message and survives a
     CHECK(r.exit_code == 2);
     CHECK(r.err == file + ":4:5: plugin '" + LibDir() +
                        "/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
-                       "Gale uses ABI version 10: rebuild the plugin against this Gale's SDK\n");
+                       "Gale uses ABI version " +
+                       std::to_string(GALE_ABI_VERSION) +
+                       ": rebuild the plugin against this Gale's SDK\n");
   }
   SECTION("a shared library that is not a plugin") {
     const auto file = OneBoltTopology(dir, LibDir() + "/libnot_a_plugin.so");

@@ -12,6 +12,7 @@
 #include "test/support/gale_output.h"
 #include "thrift/client.h"
 
+#include <gale/plugin.h>
 #include <catch2/catch.hpp>
 #include <zmq.hpp>
 
@@ -64,7 +65,7 @@ const std::string kDir = "test/topologies/cli_broken";
 struct BrokenFile {
   const char* file;
   // $F: the file as given on the command line; $A: the absolute path of its
-  // folder; $L: the build's plugin folder.
+  // folder; $L: the build's plugin folder; $V: this Gale's plugin ABI version.
   const char* expected;
   // False: `expected` is only the start of the message.
   bool exact = true;
@@ -133,7 +134,7 @@ const std::vector<BrokenFile> kBrokenFiles = {
      "GALE_REGISTER_SPOUT/GALE_REGISTER_BOLT)"},
     {"wrong_abi.yaml",
      "$F:3:5: plugin '$L/libwrong_abi.so' was built for Gale plugin ABI version 999, but this "
-     "Gale uses ABI version 10: rebuild the plugin against this Gale's SDK"},
+     "Gale uses ABI version $V: rebuild the plugin against this Gale's SDK"},
     {"crashing_plugin.yaml",
      "$F:7:5: plugin code crashed (signal 11, Segmentation fault) while describing component "
      "'crash' "
@@ -175,8 +176,9 @@ ProcessResult RunGaleIn(const std::string& cwd, std::vector<std::string> args) {
 }
 
 std::string Expand(const std::string& pattern, const std::string& file) {
-  return Replace(Replace(Replace(pattern, "$F", file), "$A", SourceDir() + "/" + kDir), "$L",
-                 LibDir());
+  return Replace(Replace(Replace(Replace(pattern, "$F", file), "$A", SourceDir() + "/" + kDir),
+                         "$L", LibDir()),
+                 "$V", std::to_string(GALE_ABI_VERSION));
 }
 
 TEST_CASE("Broken topology files are refused alike by validate and submit, naming the place",

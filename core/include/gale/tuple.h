@@ -12,6 +12,7 @@
 #include <gale/values.h>
 
 #include <cstdint>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -93,6 +94,43 @@ class Tuple {
       : meta_(meta), source_task_(source_task), values_(std::move(values)) {}
   Tuple(const StreamMeta* meta, int32_t source_task, const Values& values)
       : meta_(meta), source_task_(source_task), values_(values) {}
+  Tuple(const Tuple& o)
+      : meta_(o.meta_), source_task_(o.source_task_), in_tree_(o.in_tree_), values_(o.values_) {
+    if (in_tree_) new (tree_) Tree(*o.tree());
+  }
+  Tuple(Tuple&& o) noexcept
+      : meta_(o.meta_),
+        source_task_(o.source_task_),
+        in_tree_(o.in_tree_),
+        values_(std::move(o.values_)) {
+    if (in_tree_) new (tree_) Tree(std::move(*o.tree()));
+  }
+  Tuple& operator=(const Tuple& o) {
+    if (this != &o) {
+      values_ = o.values_;
+      meta_ = o.meta_;
+      source_task_ = o.source_task_;
+      AssignTree(o.in_tree_ ? o.tree() : nullptr);
+    }
+    return *this;
+  }
+  Tuple& operator=(Tuple&& o) noexcept {
+    if (this != &o) {
+      values_ = std::move(o.values_);
+      meta_ = o.meta_;
+      source_task_ = o.source_task_;
+      if (!o.in_tree_) {
+        DropTree();
+      } else if (in_tree_) {
+        *tree() = std::move(*o.tree());
+      } else {
+        new (tree_) Tree(std::move(*o.tree()));
+        in_tree_ = true;
+      }
+    }
+    return *this;
+  }
+  ~Tuple() { DropTree(); }
 
   const std::string& source_component() const { return meta_->component; }
   const std::string& source_stream() const { return meta_->stream; }
@@ -157,13 +195,46 @@ class Tuple {
 
   std::string Where() const { return meta_->component + ":" + meta_->stream; }
 
+  // A tuple's place in its tuple trees: built on first use, so that a tuple
+  // in no tree (acking off, an unanchored emit) never writes or reads these
+  // bytes. They come last: such a tuple of up to two values then spans the
+  // first two of its envelope's four cache lines (core/runtime/queue.h),
+  // and only those travel between the producer's and the consumer's cores.
+  struct Tree {
+    internal::RootEdges roots;
+    // XOR of the edge ids of the children anchored to this tuple so far;
+    // sent with its ack.
+    uint64_t ack_val = 0;
+  };
+  Tree* tree() const { return std::launder(reinterpret_cast<Tree*>(tree_)); }
+  // Anchoring happens through the const Tuple& a bolt holds.
+  Tree& MutableTree() const {
+    if (!in_tree_) {
+      new (tree_) Tree();
+      in_tree_ = true;
+    }
+    return *tree();
+  }
+  void DropTree() {
+    if (!in_tree_) return;
+    tree()->~Tree();
+    in_tree_ = false;
+  }
+  void AssignTree(const Tree* from) {
+    if (from == nullptr) return DropTree();
+    if (in_tree_) {
+      *tree() = *from;
+    } else {
+      new (tree_) Tree(*from);
+      in_tree_ = true;
+    }
+  }
+
   const StreamMeta* meta_;
   int32_t source_task_;
+  mutable bool in_tree_ = false;  // tree_ holds a Tree
   Values values_;
-  internal::RootEdges roots_;
-  // XOR of the edge ids of the children anchored to this tuple so far; sent
-  // with its ack. Mutable because anchoring happens through const Tuple&.
-  mutable uint64_t ack_val_ = 0;
+  alignas(Tree) mutable unsigned char tree_[sizeof(Tree)];
 };
 
 }  // namespace gale

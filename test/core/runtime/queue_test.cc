@@ -1,4 +1,5 @@
 #include "core/runtime/queue.h"
+#include "core/tuple/tuple_access.h"
 
 #include <catch2/catch.hpp>
 
@@ -177,6 +178,85 @@ TEST_CASE("Many producers: every envelope arrives once, in each producer's order
   CHECK(received == kProducers * kPerProducer);
   CHECK(out_of_order == 0);
   CHECK(q.size() == 0);
+}
+
+// The bytes of `e` that `t`'s values and header occupy end by `limit`.
+bool ValuesEndBy(const Envelope& e, size_t limit) {
+  const auto* base = reinterpret_cast<const char*>(&e);
+  const Values& v = e.tuple.values();
+  const auto* end = reinterpret_cast<const char*>(v.data() + v.size());
+  return end - base <= static_cast<std::ptrdiff_t>(limit) &&
+         reinterpret_cast<const char*>(&v) - base < static_cast<std::ptrdiff_t>(limit);
+}
+
+TEST_CASE("A tuple of two values in no tree uses its envelope's first two cache lines only",
+          "[runtime]") {
+  Batch b;
+  b.reserve(1);
+  Envelope& e = b.emplace_back(3, &kMeta, 1, Values{"a word", int64_t{1}});
+  CHECK(ValuesEndBy(e, kEnvelopeHotBytes));
+  CHECK(internal::TupleAccess::roots(e.tuple).empty());
+  CHECK(internal::TupleAccess::ack_val(e.tuple) == 0);
+  CHECK(EnvelopeBytesFor(2, false) == kEnvelopeHotBytes);
+  // Each further inline value adds a line (what EmplaceEnvelope's prefetch
+  // assumes); values on the heap leave the first only.
+  b.reserve(8);
+  Envelope& three = b.emplace_back(3, &kMeta, 1, Values{1, 2, 3});
+  CHECK_FALSE(ValuesEndBy(three, kEnvelopeHotBytes));
+  CHECK(ValuesEndBy(three, EnvelopeBytesFor(3, false)));
+  Envelope& four = b.emplace_back(3, &kMeta, 1, Values{1, 2, 3, 4});
+  CHECK(ValuesEndBy(four, EnvelopeBytesFor(4, false)));
+  CHECK(EnvelopeBytesFor(4, false) <= sizeof(Envelope));
+  Envelope& five = b.emplace_back(3, &kMeta, 1, Values{1, 2, 3, 4, 5});
+  // Values' own header (data pointer, size, capacity: 16 bytes) is what is left inline.
+  const auto header =
+      reinterpret_cast<const char*>(&five.tuple.values()) - reinterpret_cast<const char*>(&five);
+  CHECK(header + 16 <= static_cast<std::ptrdiff_t>(EnvelopeBytesFor(5, false)));
+  CHECK(EnvelopeBytesFor(1, true) == sizeof(Envelope));
+}
+
+TEST_CASE("A tuple's tree part survives copies, moves and assignments", "[runtime]") {
+  using internal::TupleAccess;
+  Tuple in_tree(&kMeta, 1, Values{int64_t{7}});
+  TupleAccess::mutable_roots(in_tree).XorInto(11, 3);
+  TupleAccess::mutable_roots(in_tree).XorInto(12, 5);
+  TupleAccess::XorAckVal(in_tree, 9);
+  const Tuple plain(&kMeta, 2, Values{int64_t{8}});
+
+  auto has_tree = [](const Tuple& t) {
+    const auto& r = TupleAccess::roots(t);
+    return r.size() == 2 && r[0].root == 11 && r[0].edge == 3 && r[1].root == 12 &&
+           r[1].edge == 5 && TupleAccess::ack_val(t) == 9 && t.GetInt(0) == 7;
+  };
+  auto is_plain = [](const Tuple& t) {
+    return TupleAccess::roots(t).empty() && TupleAccess::ack_val(t) == 0 && t.GetInt(0) == 8;
+  };
+  Tuple copy(in_tree);
+  CHECK(has_tree(copy));
+  CHECK(has_tree(in_tree));
+  Tuple moved(std::move(copy));
+  CHECK(has_tree(moved));
+
+  Tuple target(plain);
+  CHECK(is_plain(target));
+  target = in_tree;  // no tree -> tree
+  CHECK(has_tree(target));
+  target = in_tree;  // tree -> tree
+  CHECK(has_tree(target));
+  target = plain;  // tree -> none
+  CHECK(is_plain(target));
+  target = std::move(moved);  // none -> tree, by move
+  CHECK(has_tree(target));
+  Tuple other(plain);
+  target = std::move(other);  // tree -> none, by move
+  CHECK(is_plain(target));
+
+  // Anchoring a child to a tuple in no tree builds the child's part only
+  // when a root is added.
+  Tuple child(&kMeta, 1, Values{int64_t{8}});
+  CHECK(TupleAccess::roots(child).empty());
+  TupleAccess::mutable_roots(child).XorInto(1, 2);
+  CHECK(TupleAccess::roots(child).size() == 1);
 }
 
 }  // namespace

@@ -50,13 +50,18 @@ class RecordingSpoutCollector : public SpoutOutputCollector {
   void ReportError(std::string_view) override {}
 
  protected:
-  TaskIds EmitTo(std::string_view stream, Values&& values, std::optional<MessageId> id) override {
-    calls.push_back({std::string(stream), {}, std::move(values), id, -1});
+  TaskIds EmitTo(std::string_view stream, Values&& values, const MessageId* id) override {
+    calls.push_back({std::string(stream), {}, std::move(values), Optional(id), -1});
     return {};
   }
   void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
-                    std::optional<MessageId> id) override {
-    calls.push_back({std::string(stream), {}, std::move(values), id, task});
+                    const MessageId* id) override {
+    calls.push_back({std::string(stream), {}, std::move(values), Optional(id), task});
+  }
+
+ private:
+  static std::optional<MessageId> Optional(const MessageId* id) {
+    return id ? std::optional<MessageId>(*id) : std::nullopt;
   }
 };
 

@@ -33,9 +33,11 @@ concept CanMutateValues = requires(T& t) {
 };
 template <typename T>
 concept CanTouchMembers = requires(T& t) {
-  t.roots_;
+  t.in_tree_;
 }
-|| requires(T& t) { t.ack_val_; };
+|| requires(T& t) { t.tree_; }
+|| requires(T& t) { t.tree(); }
+|| requires(T& t) { t.MutableTree(); };
 template <typename T>
 concept Complete = requires {
   sizeof(T);
