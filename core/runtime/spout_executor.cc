@@ -89,12 +89,20 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
       const int32_t acker = ex_.AckerFor(root);
       if (HostedAcker* h = ex_.HostedFor(acker)) {
         ex_.InitHere(*h, acker, root, init, task_);
+        // An emit to no task completes its tree right there, and the
+        // spout's Ack, run inside, may emit: this emit still reached none.
+        if (n == 0) chosen_ = {};
       } else {
         ex_.Send(acker, init_meta_, task_,
                  Values{static_cast<int64_t>(root), static_cast<int64_t>(init), task_});
       }
     } else if (id != nullptr) {
-      ex_.AckAtOnce(task_index_, *id);  // no ackers: acked as soon as emitted
+      // No ackers: acked as soon as emitted, inside Emit as in Storm. The
+      // spout's Ack may emit too, which sets chosen_ (and may refill
+      // targets_): what this emit returns must stay its own targets.
+      held_.assign(chosen_.begin(), chosen_.end());
+      ex_.AckAtOnce(task_index_, *id);
+      chosen_ = held_;
     }
   }
 
@@ -107,6 +115,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   std::chrono::steady_clock::time_point wake_at_ = std::chrono::steady_clock::time_point::max();
   std::vector<int32_t> targets_;  // ChooseTargets' scratch
   TaskIds chosen_;                // the last emit's targets
+  std::vector<int32_t> held_;     // chosen_ across an Ack run inside the emit
 };
 
 SpoutExecutor::SpoutExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,

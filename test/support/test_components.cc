@@ -115,6 +115,7 @@ class FeederSpout : public Spout {
     const int64_t only = ctx.config().GetInt("feeder.task.index", -1);
     feeds_ = only < 0 || only == ctx.task_index();
     hold_after_ = ctx.config().GetInt("feeder.hold.after", -1);
+    ack_stream_ = ctx.config().GetString("feeder.ack.emit.stream", "");
     wake_after_ms_ = ctx.config().GetInt("feeder.wake.after.ms", -1);
   }
   void NextTuple() override {
@@ -139,7 +140,8 @@ class FeederSpout : public Spout {
       if (id) {
         ++pending_;
         Log().Max("max_pending", pending_);
-        c_->Emit(std::move(v), MessageId{*id});
+        const TaskIds to = c_->Emit(std::move(v), MessageId{*id});
+        Log().Set("emit_returned_tasks", static_cast<int64_t>(to.size()));
       } else {
         c_->Emit(std::move(v));
       }
@@ -156,6 +158,12 @@ class FeederSpout : public Spout {
   void Ack(MessageId id) override {
     --pending_;
     Log().RecordAck(id.value);
+    // feeder.ack.emit.stream: the Ack emits the id on that stream (which
+    // runs inside the Emit when there are no ackers).
+    if (!ack_stream_.empty()) {
+      const TaskIds to = c_->Emit(Stream{ack_stream_}, {static_cast<int64_t>(id.value)});
+      Log().Set("ack_emit_returned_tasks", static_cast<int64_t>(to.size()));
+    }
   }
   void Fail(MessageId id) override {
     --pending_;
@@ -172,10 +180,13 @@ class FeederSpout : public Spout {
       at = comma + 1;
     }
     d.Declare(Fields(std::move(fields)));
+    const std::string ack_stream = d.config().GetString("feeder.ack.emit.stream", "");
+    if (!ack_stream.empty()) d.DeclareStream(ack_stream, {"id"});
   }
 
  private:
   SpoutOutputCollector* c_ = nullptr;
+  std::string ack_stream_;
   int64_t pending_ = 0;
   bool feeds_ = true;
   int64_t hold_after_ = -1, emitted_ = 0;

@@ -115,5 +115,32 @@ streams: [ { from: feeder, to: ack, grouping: { type: SHUFFLE } } ]
                                  "declares 1 field [value]"});
 }
 
+TEST_CASE_METHOD(Fixture,
+                 "A spout's Emit returns its own targets when the Ack it runs inside emits too",
+                 "[runtime]") {
+  // No ackers: the spout's Ack runs inside its Emit (as in Storm) and here
+  // emits on another stream; the outer Emit must still return the two
+  // tasks of 'all', not the one of 'side'.
+  LocalTopology t(R"(
+name: ack-emit
+config: { topology.acker.executors: 0 }
+spouts:
+  - { id: feeder, className: FeederSpout, config: { feeder.ack.emit.stream: side } }
+bolts:
+  - { id: all, className: AckBolt, parallelism: 2 }
+  - { id: side, className: AckBolt }
+streams:
+  - { from: feeder, to: all, grouping: { type: ALL } }
+  - { from: feeder, to: side, grouping: { type: GLOBAL, streamId: side } }
+)",
+                  clock);
+  Log().Feed({"a"}, 1);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1});
+  CHECK(Log().count("ack_emit_returned_tasks") == 1);
+  CHECK(Log().count("emit_returned_tasks") == 2);
+  CHECK(Log().count("ack_bolt_executed") == 3);
+}
+
 }  // namespace
 }  // namespace gale::testing
