@@ -156,7 +156,6 @@ BoltExecutor::BoltExecutor(WorkerShared& shared, const plan::ExecutorPlan& plan,
     }
     tainted_.assign(contexts_.size(), 0);
   }
-  direct_ = aligners_.empty() && checkpoint_barriers_.empty();
 }
 
 BoltExecutor::~BoltExecutor() {
@@ -221,7 +220,15 @@ class BoltExecutor::AlignHandler {
   const size_t i_;
 };
 
-void BoltExecutor::Execute(size_t i, const Tuple& input) {
+inline void BoltExecutor::RunBolt(size_t i, const Tuple& input) {
+  const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
+  if (!ok && !input.IsTick()) collectors_[i]->Fail(input);
+}
+
+inline void BoltExecutor::Execute(size_t i, const Tuple& input) {
+  // No barrier aligner or checkpoint barrier: nothing to decide (and no
+  // call per tuple but the bolt's).
+  if (aligners_.empty() && checkpoint_barriers_.empty()) return RunBolt(i, input);
   if (aligners_.empty() || input.IsTick()) return ExecuteNow(i, input);
   AlignHandler h(*this, i);
   if (input.meta()->stream == state::kCheckpointStream) {
@@ -232,11 +239,6 @@ void BoltExecutor::Execute(size_t i, const Tuple& input) {
   }
 }
 
-inline void BoltExecutor::RunBolt(size_t i, const Tuple& input) {
-  const bool ok = Guarded([&] { bolts_[i]->Execute(input); }, tasks_[i]);
-  if (!ok && !input.IsTick()) collectors_[i]->Fail(input);
-}
-
 void BoltExecutor::ExecuteNow(size_t i, const Tuple& input) {
   if (!checkpoint_barriers_.empty() && input.meta()->stream == state::kCheckpointStream) {
     return ForwardCheckpoint(i, input);
@@ -244,7 +246,7 @@ void BoltExecutor::ExecuteNow(size_t i, const Tuple& input) {
   RunBolt(i, input);
 }
 
-void BoltExecutor::Deliver(Envelope& e) {
+inline void BoltExecutor::Deliver(Envelope& e) {
   if (e.task == Envelope::kAllTasks) {
     for (size_t i = 0; i < bolts_.size(); ++i) Execute(i, e.tuple);
   } else {
@@ -273,11 +275,7 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
         const int in = InputIndex(e.tuple.meta());
         if (in >= 0) ++batch_inputs_[static_cast<size_t>(in)];
       }
-      if (direct_ && e.task != Envelope::kAllTasks) {
-        RunBolt(TaskIndex(e.task), e.tuple);  // what Deliver() comes to, without its calls
-      } else {
-        Deliver(e);
-      }
+      Deliver(e);
       ++executed;
     }
     // A destination refused a batch during that input: execute no more

@@ -81,9 +81,6 @@ class BoltExecutor final : public Executor {
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
   // Per task, when this bolt forwards checkpoints (empty otherwise).
   std::vector<state::CheckpointBarrier> checkpoint_barriers_;
-  // No barrier aligner or checkpoint barrier: an input goes straight to
-  // RunBolt().
-  bool direct_ = true;
   // Exactly once (core/state/README.md): per task, the barrier aligner,
   // whether a data tuple failed since the last checkpoint (the next PREPARE
   // then fails, so everything rolls back and replays), and the count of

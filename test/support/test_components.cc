@@ -260,6 +260,7 @@ class ArityBolt : public Bolt {
     c_ = &c;
     n_ = ctx.config().GetInt("arity.values", 2);
     if (ctx.config().GetBool("arity.direct", false)) direct_to_ = ctx.GetComponentTasks("ack");
+    undeclared_ = ctx.config().GetString("arity.undeclared.stream", "");
   }
   void Execute(const Tuple& in) override {
     Values v;
@@ -269,6 +270,8 @@ class ArityBolt : public Bolt {
     } else {
       for (int32_t task : direct_to_) c_->EmitDirect(task, in, v);
     }
+    // arity.undeclared.stream: then an emit on a stream it did not declare.
+    if (!undeclared_.empty()) c_->Emit(Stream{undeclared_}, in, {in.Get(0), in.Get(0)});
     c_->Ack(in);
   }
   void DeclareOutputFields(OutputDeclarer& d) const override {
@@ -280,6 +283,7 @@ class ArityBolt : public Bolt {
   OutputCollector* c_ = nullptr;
   int64_t n_ = 2;
   std::vector<int32_t> direct_to_;
+  std::string undeclared_;
 };
 
 // Forwards each input anchored (a BasicBolt).

@@ -94,23 +94,19 @@ class Tuple {
       : meta_(meta), source_task_(source_task), values_(std::move(values)) {}
   Tuple(const StreamMeta* meta, int32_t source_task, const Values& values)
       : meta_(meta), source_task_(source_task), values_(values) {}
-  Tuple(const Tuple& o)
-      : meta_(o.meta_), source_task_(o.source_task_), in_tree_(o.in_tree_), values_(o.values_) {
-    if (in_tree_) new (tree_) Tree(*o.tree());
+  Tuple(const Tuple& o) : meta_(o.meta_), source_task_(o.source_task_), values_(o.values_) {
+    TreeFrom(o);
   }
   Tuple(Tuple&& o) noexcept
-      : meta_(o.meta_),
-        source_task_(o.source_task_),
-        in_tree_(o.in_tree_),
-        values_(std::move(o.values_)) {
-    if (in_tree_) new (tree_) Tree(std::move(*o.tree()));
+      : meta_(o.meta_), source_task_(o.source_task_), values_(std::move(o.values_)) {
+    TreeFrom(std::move(o));
   }
   Tuple& operator=(const Tuple& o) {
     if (this != &o) {
       values_ = o.values_;
       meta_ = o.meta_;
       source_task_ = o.source_task_;
-      AssignTree(o.in_tree_ ? o.tree() : nullptr);
+      TreeFrom(o);
     }
     return *this;
   }
@@ -119,14 +115,7 @@ class Tuple {
       values_ = std::move(o.values_);
       meta_ = o.meta_;
       source_task_ = o.source_task_;
-      if (!o.in_tree_) {
-        DropTree();
-      } else if (in_tree_) {
-        *tree() = std::move(*o.tree());
-      } else {
-        new (tree_) Tree(std::move(*o.tree()));
-        in_tree_ = true;
-      }
+      TreeFrom(std::move(o));
     }
     return *this;
   }
@@ -220,12 +209,16 @@ class Tuple {
     tree()->~Tree();
     in_tree_ = false;
   }
-  void AssignTree(const Tree* from) {
-    if (from == nullptr) return DropTree();
+  // This tuple's tree part becomes a copy of `o`'s, or takes it over; none
+  // when `o` has none.
+  void TreeFrom(const Tuple& o) { o.in_tree_ ? SetTree(*o.tree()) : DropTree(); }
+  void TreeFrom(Tuple&& o) { o.in_tree_ ? SetTree(std::move(*o.tree())) : DropTree(); }
+  template <typename T>  // const Tree& or Tree&&
+  void SetTree(T&& from) {
     if (in_tree_) {
-      *tree() = *from;
+      *tree() = std::forward<T>(from);
     } else {
-      new (tree_) Tree(*from);
+      new (tree_) Tree(std::forward<T>(from));
       in_tree_ = true;
     }
   }

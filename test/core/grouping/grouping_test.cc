@@ -178,6 +178,20 @@ TEST_CASE("Shuffle grouping is deterministic for a seed", "[grouping]") {
   REQUIRE(seq_a != seq_c);
 }
 
+TEST_CASE("A grouper says when it chooses the same tasks for every tuple", "[grouping]") {
+  // The executor then asks it once (Grouper::Fixed).
+  CHECK(Make(GroupingType::kGlobal, {3, 1, 2})->Fixed());
+  CHECK(Make(GroupingType::kAll, {1, 2, 3})->Fixed());
+  CHECK(Make(GroupingType::kFields, {4}, {0})->Fixed());                       // one target
+  CHECK(Make(GroupingType::kLocalOrShuffle, {1, 2, 3}, {}, 3, {2})->Fixed());  // one local task
+  CHECK(Tally(*Make(GroupingType::kLocalOrShuffle, {1, 2, 3}, {}, 3, {2}), 10) ==
+        std::map<int32_t, int>{{2, 10}});
+  CHECK_FALSE(Make(GroupingType::kShuffle, {1, 2})->Fixed());
+  CHECK_FALSE(Make(GroupingType::kFields, {1, 2}, {0})->Fixed());
+  CHECK_FALSE(Make(GroupingType::kLocalOrShuffle, {1, 2, 3}, {}, 3, {1, 2})->Fixed());
+  CHECK_FALSE(Make(GroupingType::kNone, {1, 2})->Fixed());
+}
+
 TEST_CASE("Local-or-shuffle prefers local tasks and falls back to all", "[grouping]") {
   SECTION("some targets are local") {
     auto g = Make(GroupingType::kLocalOrShuffle, {1, 2, 3, 4, 5, 6}, {}, 3, {6, 2, 100});

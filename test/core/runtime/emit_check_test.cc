@@ -142,5 +142,52 @@ streams:
   CHECK(Log().count("ack_bolt_executed") == 3);
 }
 
+TEST_CASE_METHOD(Fixture,
+                 "A spout's Emit to no task returns none when its tree completes at once and "
+                 "the Ack emits",
+                 "[runtime]") {
+  // Acking on, the acker hosted on the spout's thread: a reliable emit that
+  // reaches no task completes its tree at its init, inside the Emit, and
+  // the Ack emits on 'side' (one task).
+  LocalTopology t(R"(
+name: ack-emit-none
+config: { topology.acker.executors: 1 }
+spouts:
+  - { id: feeder, className: FeederSpout, config: { feeder.ack.emit.stream: side } }
+bolts:
+  - { id: side, className: AckBolt }
+streams:
+  - { from: feeder, to: side, grouping: { type: GLOBAL, streamId: side } }
+)",
+                  clock);
+  Log().Feed({"a"}, 1);
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == Ids{1});
+  CHECK(Log().count("ack_emit_returned_tasks") == 1);
+  CHECK(Log().count("emit_returned_tasks") == 0);
+  CHECK(Log().count("ack_bolt_executed") == 1);
+}
+
+TEST_CASE_METHOD(Fixture,
+                 "An emit on a stream the component did not declare is refused, after "
+                 "emits on a declared one",
+                 "[runtime]") {
+  // ResolveStream checks its last answer first: a name that misses it
+  // must still be looked up, and refused when undeclared.
+  LocalTopology t(Topology("{ arity.undeclared.stream: nope }", "SHUFFLE"), clock);
+  Log().Feed({"a"}, 1);
+  Log().Feed({"b"}, 2);
+  REQUIRE(t.Settle());
+  CHECK(Log().failed() == Ids{1, 2});
+  CHECK(Log().count("ack_bolt_executed") == 2);  // the declared emits went out
+  // One entry, reported twice (a repeated message is counted, not kept again).
+  const auto errors = t.StatsOf("split").last_errors;
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message ==
+        "component 'split' emitted to stream 'nope', which it did not declare in "
+        "DeclareOutputFields()");
+  CHECK(errors[0].count == 2);
+}
+
 }  // namespace
 }  // namespace gale::testing
