@@ -27,7 +27,7 @@ AckerTable::Outcome AckerTable::Init(uint64_t root, uint64_t val, int32_t spout_
   return Decide(e, root, false);
 }
 
-AckerTable::Outcome AckerTable::Apply(const Tuple& input) {
+AckerTable::Outcome AckerTable::ApplyOne(const Tuple& input) {
   const std::string& stream = input.source_stream();
   const uint64_t root = static_cast<uint64_t>(input.GetInt(0));
   if (stream == kAckInitStream) {
@@ -35,12 +35,9 @@ AckerTable::Outcome AckerTable::Apply(const Tuple& input) {
                 static_cast<int32_t>(input.GetInt(2)));
   }
   Entry* e = nullptr;
-  // Existing entries are not re-put, so updates do not extend their life
+  // Existing entries are not re-put, so a fail does not extend their life
   // (as in Storm); only reset-timeout does.
-  if (stream == kAckAckStream) {
-    e = &pending_.GetOrPut(root);
-    e->val ^= static_cast<uint64_t>(input.GetInt(1));
-  } else if (stream == kAckFailStream) {
+  if (stream == kAckFailStream) {
     // Can arrive before the init: remember it, decide once the init is in.
     e = &pending_.GetOrPut(root);
     e->failed = true;
@@ -72,9 +69,9 @@ void AckerBolt::Execute(const Tuple& input) {
     table_.Rotate();
     return;
   }
-  const AckerTable::Outcome out = table_.Apply(input);
-  if (out.kind == AckerTable::Outcome::kNone) return;
-  collector_->EmitDirect(out.spout_task, Stream{out.stream()}, {static_cast<int64_t>(out.root)});
+  table_.Apply(input, [&](const AckerTable::Outcome& out) {
+    collector_->EmitDirect(out.spout_task, Stream{out.stream()}, {static_cast<int64_t>(out.root)});
+  });
 }
 
 }  // namespace gale::acking

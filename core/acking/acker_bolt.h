@@ -13,7 +13,7 @@
 // last reset (acks do not extend its life, as in Storm).
 //
 // Streams in:  __ack_init [id, init-val, spout-task]   (from spouts)
-//              __ack_ack  [id, ack-val]                (from bolts)
+//              __ack_pack [acks]   (from bolts: (id, ack-val) pairs, below)
 //              __ack_fail [id], __ack_reset_timeout [id]
 // Streams out (direct, to the spout task): __ack_ack, __ack_fail,
 //              __ack_reset_timeout, each [id]. (Storm adds the time since
@@ -28,7 +28,12 @@
 
 #include <gale/bolt.h>
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace gale::acking {
@@ -39,6 +44,58 @@ inline constexpr std::string_view kAckInitStream = "__ack_init";
 inline constexpr std::string_view kAckAckStream = "__ack_ack";
 inline constexpr std::string_view kAckFailStream = "__ack_fail";
 inline constexpr std::string_view kAckResetTimeoutStream = "__ack_reset_timeout";
+inline constexpr std::string_view kAckPackStream = "__ack_pack";
+
+// A bolt's acks to one acker travel in packs, not a tuple each (Storm sends
+// `__ack_ack [id, ack-val]` per ack): one tuple on `__ack_pack` whose only
+// value is bytes, 16 per ack: the root id and the ack value, each 8 bytes
+// little-endian. The executor appends an ack to the pack at the end of its
+// batch for the acker's destination while there is one (and starts one
+// otherwise), so a pack leaves exactly when a tuple sent in its place
+// would have; an ack for the same root as the pack's last one is XORed
+// into it (a bolt acking consecutive tuples of one tree: one ack). What
+// the acker computes is unchanged: XOR is order-free and associative.
+inline constexpr size_t kAckBytes = 16;
+inline constexpr size_t kAckPackMax = 64;  // acks per pack: 1 KiB
+
+namespace pack_internal {
+inline void Put64(char* p, uint64_t v) {
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+}
+inline uint64_t Get64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+  return v;
+}
+}  // namespace pack_internal
+
+// Adds the ack (root, val) to `pack`; false (and `pack` unchanged) when it
+// is full.
+inline bool AddAck(std::string& pack, uint64_t root, uint64_t val) {
+  using pack_internal::Get64;
+  using pack_internal::Put64;
+  const size_t n = pack.size();
+  if (n >= kAckBytes) {
+    char* last = pack.data() + n - kAckBytes;
+    if (Get64(last) == root) {
+      Put64(last + 8, Get64(last + 8) ^ val);
+      return true;
+    }
+  }
+  if (n >= kAckPackMax * kAckBytes) return false;
+  pack.resize(n + kAckBytes);
+  Put64(pack.data() + n, root);
+  Put64(pack.data() + n + 8, val);
+  return true;
+}
+
+// How many acker messages `t` holds: a pack's acks, else 1 (the acker's
+// "executed" counts acks, as Storm's does, not packs).
+inline size_t MessagesIn(const Tuple& t) {
+  return t.source_stream() == kAckPackStream ? t.Get(0).AsBytes().data.size() / kAckBytes : 1;
+}
 
 // The acker's state and rules, apart from how its messages arrive and
 // leave: AckerBolt runs it as a bolt on its own executor, and a spout
@@ -60,8 +117,18 @@ class AckerTable {
 
   AckerTable() : pending_(3) {}
 
-  // Applies one message on an __ack_* stream (others are ignored).
-  Outcome Apply(const Tuple& input);
+  // Applies one message on an __ack_* stream (others are ignored) and calls
+  // answer(outcome) for each outcome that tells a spout something: a pack
+  // may complete several trees. Returns how many acker messages it held (a
+  // pack's acks, 1 for any other message).
+  // Throws std::invalid_argument for a pack that is not whole acks.
+  template <typename F>
+  size_t Apply(const Tuple& input, F&& answer) {
+    if (input.source_stream() == kAckPackStream) return ApplyPack(input, answer);
+    const Outcome out = ApplyOne(input);
+    if (out.kind != Outcome::kNone) answer(out);
+    return 1;
+  }
   // The same for an __ack_init [root, val, spout_task] that was not sent as
   // a tuple (a spout executor that hosts the root's acker).
   Outcome Init(uint64_t root, uint64_t val, int32_t spout_task);
@@ -79,6 +146,26 @@ class AckerTable {
   // What to tell the spout once `e` (of `root`) was updated; `reset`: the
   // update was a reset-timeout.
   Outcome Decide(Entry& e, uint64_t root, bool reset);
+  // A message on __ack_init, __ack_fail or __ack_reset_timeout.
+  Outcome ApplyOne(const Tuple& input);
+  template <typename F>
+  size_t ApplyPack(const Tuple& input, F& answer) {
+    const std::string& pack = input.Get(0).AsBytes().data;
+    if (pack.size() % kAckBytes != 0) {
+      throw std::invalid_argument("an __ack_pack of " + std::to_string(pack.size()) +
+                                  " bytes, not a whole number of 16-byte acks");
+    }
+    for (size_t at = 0; at < pack.size(); at += kAckBytes) {
+      const uint64_t root = pack_internal::Get64(pack.data() + at);
+      // Existing entries are not re-put, so acks do not extend their life
+      // (as in Storm); only reset-timeout does.
+      Entry& e = pending_.GetOrPut(root);
+      e.val ^= pack_internal::Get64(pack.data() + at + 8);
+      const Outcome out = Decide(e, root, false);
+      if (out.kind != Outcome::kNone) answer(out);
+    }
+    return pack.size() / kAckBytes;
+  }
 
   RotatingMap<uint64_t, Entry> pending_;
 };

@@ -192,12 +192,12 @@ void TopologyPlan::AddSystemStreams() {
                   false, true);
         // Exactly once, spouts ack and fail the checkpoints they pass on.
         if (exactly_once_ && c.id != state::kCheckpointComponent) {
-          AddStream(c, std::string(acking::kAckAckStream), Fields{"id", "ack-val"}, false, true);
+          AddStream(c, std::string(acking::kAckPackStream), Fields{"acks"}, false, true);
           AddStream(c, std::string(acking::kAckFailStream), Fields{"id"}, false, true);
         }
         break;
       case Role::kBolt:
-        AddStream(c, std::string(acking::kAckAckStream), Fields{"id", "ack-val"}, false, true);
+        AddStream(c, std::string(acking::kAckPackStream), Fields{"acks"}, false, true);
         AddStream(c, std::string(acking::kAckFailStream), Fields{"id"}, false, true);
         AddStream(c, std::string(acking::kAckResetTimeoutStream), Fields{"id"}, false, true);
         break;

@@ -17,7 +17,7 @@ class BoltExecutor::Collector final : public OutputCollector {
  public:
   Collector(BoltExecutor& ex, int32_t task) : ex_(ex), task_(task) {
     if (ex.shared_.plan.acking() && ex.component().role == plan::Role::kBolt) {
-      ack_ = &ex.component().FindOutput(acking::kAckAckStream)->meta;
+      ack_ = &ex.component().FindOutput(acking::kAckPackStream)->meta;
       fail_ = &ex.component().FindOutput(acking::kAckFailStream)->meta;
       reset_ = &ex.component().FindOutput(acking::kAckResetTimeoutStream)->meta;
     }
@@ -275,8 +275,9 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
         const int in = InputIndex(e.tuple.meta());
         if (in >= 0) ++batch_inputs_[static_cast<size_t>(in)];
       }
+      // An acker counts the acks it applied, not the packs they came in.
+      executed += acker_ ? acking::MessagesIn(e.tuple) : 1;
       Deliver(e);
-      ++executed;
     }
     // A destination refused a batch during that input: execute no more
     // (each further input's emits would pile up in our batches).

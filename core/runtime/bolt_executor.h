@@ -79,6 +79,8 @@ class BoltExecutor final : public Executor {
   LineArray<uint64_t> batch_inputs_;
   std::vector<std::unique_ptr<Collector>> collectors_;
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
+  // The acker's executor: its "executed" counts the acks in each pack.
+  const bool acker_ = component_.role == plan::Role::kAcker;
   // Per task, when this bolt forwards checkpoints (empty otherwise).
   std::vector<state::CheckpointBarrier> checkpoint_barriers_;
   // Exactly once (core/state/README.md): per task, the barrier aligner,

@@ -1,4 +1,5 @@
 #include "core/runtime/executor.h"
+#include "core/acking/acker_bolt.h"
 
 #include "core/common/logging.h"
 #include "core/common/strings.h"
@@ -21,7 +22,8 @@ Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
       debug_(shared.plan.settings().debug),
       stats_on_(shared.plan.settings().stats_enabled),
       out_(static_cast<size_t>(shared.transfer.destination_count())),
-      inline_(out_.size(), nullptr) {
+      inline_(out_.size(), nullptr),
+      open_pack_(out_.size(), 0) {
   BuildGroupers();
   stats_.SetErrorThrottle(shared.plan.settings().max_error_report_per_interval,
                           shared.plan.settings().error_throttle_interval_secs);
@@ -210,6 +212,32 @@ uint64_t Executor::NewRoot() {
   // Keep r's high bits, set its residue mod n to a local acker's index
   // (spread over the local ackers by other bits of r).
   return WithResidue(r, n, local_ackers_[(r >> 32) % local_ackers_.size()]);
+}
+
+void Executor::PackAck(int32_t acker, const StreamMeta* pack, int32_t source_task, uint64_t root,
+                       uint64_t val) {
+  const int dest = DestinationOfTask(acker);
+  if (dest < 0) return NoDestination(acker);
+  Batch& batch = out_[static_cast<size_t>(dest)];
+  size_t& at = open_pack_[static_cast<size_t>(dest)];
+  // Where the last pack went into this batch. If the batch left since, the
+  // position is past its end or holds another envelope, or another pack of
+  // ours for the acker still in the batch: any of those is fine to append
+  // to. Never while blocked: a refused batch may be encoded already
+  // (ClusterTransfer keeps what it encoded), and bytes added to it now
+  // would be lost.
+  if (at < batch.size() && blocked_ == 0) {
+    Envelope& e = batch[at];
+    if (e.task == acker && e.tuple.meta() == pack && e.tuple.source_task() == source_task &&
+        acking::AddAck(internal::TupleAccess::mutable_bytes(e.tuple, 0), root, val)) {
+      return;
+    }
+  }
+  at = batch.size();
+  std::string bytes;
+  bytes.reserve(acking::kAckPackMax * acking::kAckBytes);
+  acking::AddAck(bytes, root, val);
+  Send(acker, pack, source_task, Values{Bytes{std::move(bytes)}});
 }
 
 void Executor::NoDestination(int32_t task) {

@@ -228,15 +228,20 @@ class Executor {
     internal::RootEdges& mine = internal::TupleAccess::mutable_roots(child);
     roots.ForEach([&](const internal::RootEdges::Pair& p) { mine.XorInto(p.root, edge); });
   }
-  // Acks `input` of `task` on `ack` (__ack_ack): (root, edge XOR the
-  // children's edges) to each of its roots' ackers.
-  void SendAcks(const StreamMeta* ack, int32_t task, const Tuple& input) {
+  // Acks `input` of `task` on `pack` (__ack_pack): (root, edge XOR the
+  // children's edges) to each of its roots' ackers, in packs (PackAck).
+  void SendAcks(const StreamMeta* pack, int32_t task, const Tuple& input) {
+    const uint64_t ack_val = internal::TupleAccess::ack_val(input);
     internal::TupleAccess::roots(input).ForEach([&](const internal::RootEdges::Pair& p) {
-      Send(AckerFor(p.root), ack, task,
-           Values{static_cast<int64_t>(p.root),
-                  static_cast<int64_t>(p.edge ^ internal::TupleAccess::ack_val(input))});
+      PackAck(AckerFor(p.root), pack, task, p.root, p.edge ^ ack_val);
     });
   }
+  // Adds the ack (root, val) of `source_task` for `acker` to the last pack
+  // it sent into the acker's destination batch while that batch holds it
+  // and it has room (core/acking/README.md, "Acks in packs"), else sends a
+  // new pack there.
+  void PackAck(int32_t acker, const StreamMeta* pack, int32_t source_task, uint64_t root,
+               uint64_t val);
   // Fails `input`'s trees at once (SendNow) on `fail` (__ack_fail).
   void SendFails(const StreamMeta* fail, int32_t task, const Tuple& input) {
     internal::TupleAccess::roots(input).ForEach([&](const internal::RootEdges::Pair& p) {
@@ -414,6 +419,7 @@ class Executor {
   std::vector<uint8_t> remote_;        // by destination
   std::vector<Batch> out_;             // per destination
   std::vector<Executor*> inline_;      // per destination: run on this thread (DeliverInline)
+  std::vector<size_t> open_pack_;      // per destination: where PackAck put its last pack
   Executor* host_ = nullptr;           // RunOn
   std::vector<Executor*> chained_;     // run on this thread, parents first
   std::vector<int> dirty_;             // destinations with a partial batch

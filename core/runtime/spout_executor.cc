@@ -139,7 +139,7 @@ SpoutExecutor::SpoutExecutor(WorkerShared& shared, const plan::ExecutorPlan& pla
   for (const auto& s : spouts_) {
     checkpointed_.push_back(dynamic_cast<state::CheckpointedSpout*>(s.get()));
   }
-  if (const plan::OutputStream* o = component_.FindOutput(acking::kAckAckStream))
+  if (const plan::OutputStream* o = component_.FindOutput(acking::kAckPackStream))
     ack_meta_ = &o->meta;
   if (const plan::OutputStream* o = component_.FindOutput(acking::kAckFailStream))
     fail_meta_ = &o->meta;
@@ -197,15 +197,12 @@ void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
     for (auto& table : h.tables) table.Rotate();
     return;
   }
-  ++h.batch_executed;
-  acking::AckerTable::Outcome out;
   try {
-    out = h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(e.tuple);
+    h.batch_executed += h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(
+        e.tuple, [&](const auto& out) { Answer(h, e.task, out); });
   } catch (const std::exception& ex) {  // a malformed message from another worker
     ReportErrorTo(h.stats, h.component.id, e.task, ex.what());
-    return;
   }
-  Answer(h, e.task, out);
 }
 
 void SpoutExecutor::Answer(HostedAcker& h, int32_t acker, const acking::AckerTable::Outcome& out) {

@@ -118,7 +118,7 @@ class SpoutExecutor final : public Executor {
   // By task index: the StatefulSpout's checkpoint side, or null. Their
   // emits are not tracked (a rollback replays them).
   std::vector<state::CheckpointedSpout*> checkpointed_;
-  const StreamMeta* ack_meta_ = nullptr;   // __ack_ack, with stateful spouts
+  const StreamMeta* ack_meta_ = nullptr;   // __ack_pack, with stateful spouts
   const StreamMeta* fail_meta_ = nullptr;  // __ack_fail
   std::vector<int32_t> targets_;
   const std::vector<HostedAcker*> hosted_;

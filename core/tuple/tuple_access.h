@@ -9,7 +9,9 @@
 
 #include <gale/tuple.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace gale::internal {
 
@@ -24,6 +26,12 @@ struct TupleAccess {
   static uint64_t ack_val(const Tuple& t) { return t.in_tree_ ? t.tree()->ack_val : 0; }
   // Anchoring happens through the const Tuple& a bolt holds.
   static void XorAckVal(const Tuple& t, uint64_t v) { t.MutableTree().ack_val ^= v; }
+  // The bytes of value `i`, which must hold bytes, to append to: an acker
+  // pack still in its sender's batch (Executor::PackAck). Value offers only
+  // const access; the Value itself is not const, so the cast is sound.
+  static std::string& mutable_bytes(Tuple& t, size_t i) {
+    return const_cast<std::string&>(t.values_[i].AsBytes().data);
+  }
 };
 
 }  // namespace gale::internal

@@ -406,6 +406,40 @@ streams:
 }
 
 TEST_CASE_METHOD(Fixture,
+                 "A bolt's acks reach the acker in packs, its acks of one tree in a row as "
+                 "one, and the acker counts the acks it applied",
+                 "[acking]") {
+  const bool hosted = GENERATE(true, false);
+  CAPTURE(hosted);
+  // Each tree: `branch` acks the root and emits three children anchored to
+  // it, which `ack` gets in a row and acks in a row.
+  LocalTopology t(std::string(R"(
+name: acker-packs
+config: { topology.acker.executors: 1, topology.producer.batch.size: 256,
+          topology.acker.in.spout.executor: )") +
+                      (hosted ? "true" : "false") + R"( }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: branch, className: BranchingBolt, config: { branch.count: 3 } }
+  - { id: ack, className: AckBolt }
+streams:
+  - { from: feeder, to: branch, grouping: { type: SHUFFLE } }
+  - { from: branch, to: ack, grouping: { type: SHUFFLE } }
+)",
+                  clock);
+  Ids all;
+  for (uint64_t i = 1; i <= 20; ++i) {
+    Log().Feed({static_cast<int64_t>(i)}, i);
+    all.push_back(i);
+  }
+  REQUIRE(t.Settle());
+  CHECK(Log().acked() == all);
+  CHECK(Log().count("ack_bolt_executed") == 60);
+  // Per tree: the init, branch's ack, and ack's three acks XORed into one.
+  CHECK(t.StatsOf("__acker").executed == 60);
+}
+
+TEST_CASE_METHOD(Fixture,
                  "Trees of a spout executor that does not host the acker complete "
                  "through the one that does",
                  "[acking]") {
