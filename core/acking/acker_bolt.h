@@ -49,10 +49,10 @@ inline constexpr std::string_view kAckPackStream = "__ack_pack";
 // A bolt's acks to one acker travel in packs, not a tuple each (Storm sends
 // `__ack_ack [id, ack-val]` per ack): one tuple on `__ack_pack` whose only
 // value is bytes, 16 per ack: the root id and the ack value, each 8 bytes
-// little-endian. The executor appends an ack to the pack at the end of its
-// batch for the acker's destination while there is one (and starts one
-// otherwise), so a pack leaves exactly when a tuple sent in its place
-// would have; an ack for the same root as the pack's last one is XORed
+// little-endian. The executor appends an ack to the last pack it put into
+// its batch for the acker's destination while the batch still holds it
+// (and starts one otherwise), so a pack leaves exactly when a tuple sent in
+// its place would have; an ack for the same root as the pack's last one is XORed
 // into it (a bolt acking consecutive tuples of one tree: one ack). What
 // the acker computes is unchanged: XOR is order-free and associative.
 inline constexpr size_t kAckBytes = 16;
@@ -92,9 +92,15 @@ inline bool AddAck(std::string& pack, uint64_t root, uint64_t val) {
 }
 
 // How many acker messages `t` holds: a pack's acks, else 1 (the acker's
-// "executed" counts acks, as Storm's does, not packs).
+// "executed" counts acks, as Storm's does, not packs). A malformed pack
+// (not one value of whole acks) is one message, which Apply refuses.
+// Never throws: it runs outside the acker's guarded Execute.
 inline size_t MessagesIn(const Tuple& t) {
-  return t.source_stream() == kAckPackStream ? t.Get(0).AsBytes().data.size() / kAckBytes : 1;
+  if (t.source_stream() != kAckPackStream || t.size() != 1) return 1;
+  const Value& v = t.values()[0];
+  if (v.type() != ValueType::kBytes) return 1;
+  const size_t bytes = v.AsBytes().data.size();
+  return bytes > 0 && bytes % kAckBytes == 0 ? bytes / kAckBytes : 1;
 }
 
 // The acker's state and rules, apart from how its messages arrive and

@@ -23,7 +23,7 @@ Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
       stats_on_(shared.plan.settings().stats_enabled),
       out_(static_cast<size_t>(shared.transfer.destination_count())),
       inline_(out_.size(), nullptr),
-      open_pack_(out_.size(), 0) {
+      open_pack_(plan.tasks.size() * shared.plan.acker_tasks().size(), 0) {
   BuildGroupers();
   stats_.SetErrorThrottle(shared.plan.settings().max_error_report_per_interval,
                           shared.plan.settings().error_throttle_interval_secs);
@@ -198,13 +198,6 @@ bool Executor::DirectSubscriber(const plan::OutputStream& out, int32_t target) c
   return false;
 }
 
-int32_t Executor::AckerFor(uint64_t root) const {
-  const auto& ackers = shared_.plan.acker_tasks();
-  const uint64_t n = ackers.size();
-  // The same as root % n, without a 64-bit division for 1, 2, 4... ackers.
-  return ackers[(n & (n - 1)) == 0 ? root & (n - 1) : root % n];
-}
-
 uint64_t Executor::NewRoot() {
   const uint64_t r = ids_.Next();
   const uint64_t n = shared_.plan.acker_tasks().size();
@@ -214,18 +207,19 @@ uint64_t Executor::NewRoot() {
   return WithResidue(r, n, local_ackers_[(r >> 32) % local_ackers_.size()]);
 }
 
-void Executor::PackAck(int32_t acker, const StreamMeta* pack, int32_t source_task, uint64_t root,
-                       uint64_t val) {
+void Executor::PackAck(size_t acker_index, const StreamMeta* pack, int32_t source_task,
+                       uint64_t root, uint64_t val) {
+  const int32_t acker = shared_.plan.acker_tasks()[acker_index];
   const int dest = DestinationOfTask(acker);
   if (dest < 0) return NoDestination(acker);
   Batch& batch = out_[static_cast<size_t>(dest)];
-  size_t& at = open_pack_[static_cast<size_t>(dest)];
-  // Where the last pack went into this batch. If the batch left since, the
-  // position is past its end or holds another envelope, or another pack of
-  // ours for the acker still in the batch: any of those is fine to append
-  // to. Never while blocked: a refused batch may be encoded already
-  // (ClusterTransfer keeps what it encoded), and bytes added to it now
-  // would be lost.
+  size_t& at = open_pack_[TaskIndex(source_task) * shared_.plan.acker_tasks().size() + acker_index];
+  // Where this task's last pack for the acker went into the batch. If the
+  // batch left since, the position is past its end or holds another
+  // envelope, or another pack of ours for the acker still in the batch: any
+  // of those is fine to append to. Never while blocked: a refused batch may
+  // be encoded already (ClusterTransfer keeps what it encoded), and bytes
+  // added to it now would be lost.
   if (at < batch.size() && blocked_ == 0) {
     Envelope& e = batch[at];
     if (e.task == acker && e.tuple.meta() == pack && e.tuple.source_task() == source_task &&
@@ -234,8 +228,10 @@ void Executor::PackAck(int32_t acker, const StreamMeta* pack, int32_t source_tas
     }
   }
   at = batch.size();
+  // Room for 8 acks, growing to 64 as needed: a pack that stays small (its
+  // batch left) holds little memory in the queues it waits in.
   std::string bytes;
-  bytes.reserve(acking::kAckPackMax * acking::kAckBytes);
+  bytes.reserve(8 * acking::kAckBytes);
   acking::AddAck(bytes, root, val);
   Send(acker, pack, source_task, Values{Bytes{std::move(bytes)}});
 }

@@ -217,7 +217,13 @@ class Executor {
       ValueCountMismatch(out, values.size());
     }
   }
-  int32_t AckerFor(uint64_t root) const;
+  int32_t AckerFor(uint64_t root) const { return shared_.plan.acker_tasks()[AckerIndexFor(root)]; }
+  // root % the acker count: the acker's index in acker_tasks().
+  size_t AckerIndexFor(uint64_t root) const {
+    const uint64_t n = shared_.plan.acker_tasks().size();
+    // Without a 64-bit division for 1, 2, 4... ackers.
+    return static_cast<size_t>((n & (n - 1)) == 0 ? root & (n - 1) : root % n);
+  }
   // Anchors `child` to `anchor`'s trees: a new edge per anchor, XORed into
   // the anchor's ack value and into the child's roots.
   void AnchorEdge(const Tuple& anchor, Tuple& child) {
@@ -233,14 +239,14 @@ class Executor {
   void SendAcks(const StreamMeta* pack, int32_t task, const Tuple& input) {
     const uint64_t ack_val = internal::TupleAccess::ack_val(input);
     internal::TupleAccess::roots(input).ForEach([&](const internal::RootEdges::Pair& p) {
-      PackAck(AckerFor(p.root), pack, task, p.root, p.edge ^ ack_val);
+      PackAck(AckerIndexFor(p.root), pack, task, p.root, p.edge ^ ack_val);
     });
   }
-  // Adds the ack (root, val) of `source_task` for `acker` to the last pack
-  // it sent into the acker's destination batch while that batch holds it
-  // and it has room (core/acking/README.md, "Acks in packs"), else sends a
-  // new pack there.
-  void PackAck(int32_t acker, const StreamMeta* pack, int32_t source_task, uint64_t root,
+  // Adds the ack (root, val) of `source_task` for the acker at `acker`
+  // (its index in acker_tasks()) to the last pack that task sent that
+  // acker while the destination's batch holds it and it has room
+  // (core/acking/README.md, "Acks in packs"), else sends a new pack there.
+  void PackAck(size_t acker, const StreamMeta* pack, int32_t source_task, uint64_t root,
                uint64_t val);
   // Fails `input`'s trees at once (SendNow) on `fail` (__ack_fail).
   void SendFails(const StreamMeta* fail, int32_t task, const Tuple& input) {
@@ -419,11 +425,13 @@ class Executor {
   std::vector<uint8_t> remote_;        // by destination
   std::vector<Batch> out_;             // per destination
   std::vector<Executor*> inline_;      // per destination: run on this thread (DeliverInline)
-  std::vector<size_t> open_pack_;      // per destination: where PackAck put its last pack
-  Executor* host_ = nullptr;           // RunOn
-  std::vector<Executor*> chained_;     // run on this thread, parents first
-  std::vector<int> dirty_;             // destinations with a partial batch
-  int blocked_ = 0;                    // destinations that refused a batch
+  // Per task and acker (task index * ackers + acker index): where PackAck
+  // put the task's last pack for the acker in the acker's destination batch.
+  std::vector<size_t> open_pack_;
+  Executor* host_ = nullptr;                                 // RunOn
+  std::vector<Executor*> chained_;                           // run on this thread, parents first
+  std::vector<int> dirty_;                                   // destinations with a partial batch
+  int blocked_ = 0;                                          // destinations that refused a batch
   std::vector<std::vector<StreamRoutes>> routes_;            // [task index][stream index]
   mutable const plan::OutputStream* last_stream_ = nullptr;  // ResolveStream's last answer
 };

@@ -197,12 +197,19 @@ void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
     for (auto& table : h.tables) table.Rotate();
     return;
   }
+  ++h.batch_envelopes;
+  size_t applied = 1;
   try {
-    h.batch_executed += h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(
-        e.tuple, [&](const auto& out) { Answer(h, e.task, out); });
+    applied = h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(
+        e.tuple, [&](const acking::AckerTable::Outcome& out) {
+          // The spout's Ack or Fail may throw: reported as its task's error,
+          // and the rest of a pack still applies.
+          Guarded([&] { Answer(h, e.task, out); }, out.spout_task);
+        });
   } catch (const std::exception& ex) {  // a malformed message from another worker
     ReportErrorTo(h.stats, h.component.id, e.task, ex.what());
   }
+  h.batch_executed += applied;
 }
 
 void SpoutExecutor::Answer(HostedAcker& h, int32_t acker, const acking::AckerTable::Outcome& out) {
@@ -285,9 +292,11 @@ bool SpoutExecutor::ProcessAll(std::vector<Batch>& input) {
     const auto nanos = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
     for (HostedAcker* h : hosted_) {
-      if (h->batch_executed == 0) continue;
-      h->stats.AddExecuted(h->batch_executed, nanos * h->batch_executed / batch.size());
+      if (h->batch_envelopes == 0) continue;
+      // The batch's time by its envelopes; the acks they held are what it executed.
+      h->stats.AddExecuted(h->batch_executed, nanos * h->batch_envelopes / batch.size());
       h->batch_executed = 0;
+      h->batch_envelopes = 0;
     }
   }
   MarkProcessed(n);

@@ -25,9 +25,11 @@ namespace gale::runtime {
 
 // An acker executor run on a spout executor's thread: one table per acker
 // task, and the stats it reports as an executor of its own. Its execute
-// time is measured per input batch and shared among the batch's envelopes,
-// so it includes the spout's Ack() for the trees it completes; inits
-// applied at the emit count as executed in no time.
+// time is measured per input batch and shared among the batch's envelopes
+// (the acker's share: its envelopes', however many acks a pack held), so
+// it includes the spout's Ack() for the trees it completes; it counts as
+// executed the acks it applied; inits applied at the emit count as
+// executed in no time.
 struct HostedAcker {
   HostedAcker(const plan::ComponentPlan& component, const plan::ExecutorPlan& plan)
       : component(component),
@@ -44,7 +46,8 @@ struct HostedAcker {
   const plan::OutputStream* const fail;
   const plan::OutputStream* const reset;
   ExecutorStats stats;
-  uint64_t batch_executed = 0;  // in the input batch being processed
+  uint64_t batch_executed = 0;  // acker messages (a pack's acks) in the input batch being processed
+  uint64_t batch_envelopes = 0;  // its envelopes in that batch
 };
 
 class SpoutExecutor final : public Executor {

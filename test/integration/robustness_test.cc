@@ -1503,17 +1503,20 @@ TEST_CASE("A worker drops garbage and misrouted tuples on its port, counts them 
   CHECK(Column(info, "split", kErrors) == 0);
   CHECK(info.find("last errors of") == std::string::npos);
 
-  // A well-formed acker message whose root is not an int: it reaches the
-  // acker (here on the spout executor's thread), which reports it as its
-  // own error, and the worker goes on.
+  // Well-formed acker messages whose content is not: a pack of acks whose
+  // value is text, and one of 17 bytes (not whole 16-byte acks). They reach
+  // the acker (here on the spout executor's thread), which reports each as
+  // its own error, and the worker goes on.
   REQUIRE(first_task.count("__acker"));
-  const uint32_t split_ack_stream = 1;  // after split's own "default"
+  const uint32_t split_ack_stream = 1;  // __ack_pack, after split's own "default"
   send(Frame(plan, {Wire(first_task["__acker"], split, split_ack_stream,
-                         {Value(std::string("not an id")), Value(int64_t{5})})}),
+                         {Value(std::string("not a pack"))}),
+                    Wire(first_task["__acker"], split, split_ack_stream,
+                         {Value(Bytes{std::string(17, 'x')})})}),
        0);
   CHECK(WaitFor(
       [&] {
-        return Column(cluster.Gale({"info", "wordcount"}).out, "__acker", kErrors) == 1;
+        return Column(cluster.Gale({"info", "wordcount"}).out, "__acker", kErrors) == 2;
       },
       seconds(20)));
   info = cluster.Gale({"info", "wordcount"}).out;

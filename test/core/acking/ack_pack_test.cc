@@ -101,6 +101,14 @@ TEST_CASE("A pack that is not whole acks is refused with its size, and applies n
                     "an __ack_pack of 17 bytes, not a whole number of 16-byte acks");
   CHECK(answers == 0);
   CHECK(table.pending() == 1);  // the tree of 10 was not completed by half a message
+  // Counted as one message, without throwing (the count is taken outside
+  // the acker's guarded Execute); so is a pack whose value is not bytes.
+  CHECK(MessagesIn(Pack(bytes)) == 1);
+  const Tuple text(&kPackMeta, 3, Values{Value("not a pack")});
+  CHECK(MessagesIn(text) == 1);
+  CHECK_THROWS_WITH(table.Apply(text, [&](const Outcome&) { ++answers; }),
+                    "value is string, not bytes");
+  CHECK(MessagesIn(Pack("")) == 1);
 }
 
 }  // namespace
