@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -351,6 +352,33 @@ class AckEveryOtherBolt : public Bolt {
   int n_ = 0;
 };
 
+// On every second input: acks the one before, emits `pair.emits` tuples
+// anchored to this one, then acks this one. Two acks in one Execute with
+// emits between them that can fill (and get refused) a batch.
+class AckEmitAckBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    n_ = ctx.config().GetInt("pair.emits", 4);
+  }
+  void Execute(const Tuple& in) override {
+    if (!held_) {
+      held_ = in;
+      return;
+    }
+    c_->Ack(*held_);
+    held_.reset();
+    for (int64_t i = 0; i < n_; ++i) c_->Emit(in, {in.Get(0)});
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"value"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t n_ = 4;
+  std::optional<Tuple> held_;
+};
+
 // Fails inputs whose first value is "fail", throws on "throw", acks others.
 class FailValueBolt : public Bolt {
  public:
@@ -678,6 +706,7 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<ThreadBolt>("ThreadBolt"),
            BoltClass<AckBolt>("AckBolt"),
            BoltClass<AckEveryOtherBolt>("AckEveryOtherBolt"),
+           BoltClass<AckEmitAckBolt>("AckEmitAckBolt"),
            BoltClass<FailValueBolt>("FailValueBolt"),
            BoltClass<HoldBolt>("HoldBolt"),
            BoltClass<LingerBolt>("LingerBolt"),
