@@ -21,12 +21,13 @@
 //
 // Prints key=value lines: window_secs, cpu_secs_per_sec (the pids),
 // machine_cpu_secs_per_sec (every process, from /proc/stat), sink_per_sec (sum
-// of the *.count files), acked_per_sec and failed (sum of the *.acked
-// files), complete_ms_mean (the acked trees' summed complete latency over
-// their count, or over the trees it was measured for when the *.acked files
-// say so, when they carry it), latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth
-// over the window, merged). A figure that has no files is left out. Exits 1
-// when a pid is gone or a count file does not cover the window.
+// of the *.count files), sink_per_sec_range (its lowest and highest rate over
+// the window's whole seconds, "LO,HI"; windows of 2 s or more), acked_per_sec and failed (sum of
+// the *.acked files), complete_ms_mean (the acked trees' summed complete latency over their count,
+// or over the trees it was measured for when the *.acked files say so, when they carry it),
+// latency_samples, p50_ms, p99_ms, p999_ms (the histograms' growth over the window, merged). A
+// figure that has no files is left out. Exits 1 when a pid is gone or a count file does not cover
+// the window.
 //
 // core-rtt: two threads, pinned to the first two CPUs this process may use,
 // pass a counter back and forth through two cache lines; prints
@@ -442,6 +443,20 @@ int main(int argc, char** argv) {
   std::printf("machine_cpu_secs_per_sec=%.3f\n", (machine1 - machine0) / secs);
   if (auto sink = Growth(o.dir, ".count", t0, t1)) {
     std::printf("sink_per_sec=%.0f\n", sink->count / secs);
+    // The rate in each whole second of the window: a run that changed pace
+    // midway (a VM's host moved its vCPUs) shows as a wide range.
+    const int64_t kSecond = 1'000'000'000;
+    const int64_t whole = (t1 - t0) / kSecond;
+    if (whole >= 2) {
+      double lo = 0, hi = 0;
+      for (int64_t k = 0; k < whole; ++k) {
+        const int64_t a = t0 + k * kSecond;
+        const double r = Growth(o.dir, ".count", a, a + kSecond)->count;
+        lo = k == 0 ? r : std::min(lo, r);
+        hi = std::max(hi, r);
+      }
+      std::printf("sink_per_sec_range=%.0f,%.0f\n", lo, hi);
+    }
   }
   if (auto acked = Growth(o.dir, ".acked", t0, t1)) {
     std::printf("acked_per_sec=%.0f\n", acked->count / secs);

@@ -183,6 +183,12 @@ add_row() {
   other=$(calc "%.2f" "$machine > $cpu ? $machine - $cpu : 0")
   per_cpu=$(calc "%.0f" "$cpu > 0 ? $per_sec / $cpu : 0")
   p50=$(kv "$out" p50_ms) p99=$(kv "$out" p99_ms) p999=$(kv "$out" p999_ms)
+  # The sink's slowest and fastest second in the window: a row whose run
+  # changed pace midway (the VM's vCPUs moved) shows a wide range.
+  local range; range=$(kv "$out" sink_per_sec_range)
+  if [[ -n "$range" ]]; then
+    note="${note:+$note; }sink per second of the window: $(calc "%.2f" "${range%,*} / 1e6")-$(calc "%.2f" "${range#*,} / 1e6") M"
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$variant" "$unit" \
     "$per_sec" "$cpu" "$per_cpu" "$other" "$(or_dash "$p50")" "$(or_dash "$p99")" \
     "$(or_dash "$p999")" "$(or_dash "$note")" "$(or_dash "$rtt")" >> "$rows"
