@@ -32,6 +32,15 @@ void TestLog::Feed(Values values, std::optional<uint64_t> id) {
   feed_.emplace_back(std::move(values), id);
 }
 
+std::vector<uint64_t> TestLog::FeedNumbers(uint64_t n) {
+  std::vector<uint64_t> ids;
+  for (uint64_t i = 1; i <= n; ++i) {
+    Feed({static_cast<int64_t>(i)}, i);
+    ids.push_back(i);
+  }
+  return ids;
+}
+
 bool TestLog::TakeFeed(Values* values, std::optional<uint64_t>* id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (next_feed_ == feed_.size()) return false;

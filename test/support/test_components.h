@@ -27,6 +27,8 @@ class TestLog {
 
   // FeederSpout input: the test feeds, the spout emits in order.
   void Feed(Values values, std::optional<uint64_t> id);
+  // Feeds [i] with message id i for i = 1..n; returns the ids, in order.
+  std::vector<uint64_t> FeedNumbers(uint64_t n);
   bool TakeFeed(Values* values, std::optional<uint64_t>* id);
   uint64_t fed() const;
   uint64_t consumed() const;

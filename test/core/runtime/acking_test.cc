@@ -314,11 +314,7 @@ streams:
   - { from: branch, to: sink, grouping: { type: GLOBAL } }
 )",
                   clock);
-  Ids all;
-  for (uint64_t i = 1; i <= 300; ++i) {
-    Log().Feed({static_cast<int64_t>(i)}, i);
-    all.push_back(i);
-  }
+  const Ids all = Log().FeedNumbers(300);
   REQUIRE(t.Settle());
   CHECK(Log().count("order_seen") == 1500);
   CHECK(Log().count("order_violations") == 0);
@@ -427,11 +423,7 @@ streams:
   - { from: branch, to: ack, grouping: { type: SHUFFLE } }
 )",
                   clock);
-  Ids all;
-  for (uint64_t i = 1; i <= 20; ++i) {
-    Log().Feed({static_cast<int64_t>(i)}, i);
-    all.push_back(i);
-  }
+  const Ids all = Log().FeedNumbers(20);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == all);
   CHECK(Log().count("ack_bolt_executed") == 60);

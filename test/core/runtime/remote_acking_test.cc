@@ -139,11 +139,7 @@ streams:
   (*wa)->Start();
   (*wb)->Start();
 
-  Ids all;
-  for (uint64_t i = 1; i <= 40; ++i) {
-    TestLog::Get().Feed({static_cast<int64_t>(i)}, i);
-    all.push_back(i);
-  }
+  const Ids all = TestLog::Get().FeedNumbers(40);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (TestLog::Get().acked().size() < all.size() &&
          std::chrono::steady_clock::now() < deadline) {
