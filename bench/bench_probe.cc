@@ -451,7 +451,9 @@ int main(int argc, char** argv) {
       double lo = 0, hi = 0;
       for (int64_t k = 0; k < whole; ++k) {
         const int64_t a = t0 + k * kSecond;
-        const double r = Growth(o.dir, ".count", a, a + kSecond)->count;
+        const auto g = Growth(o.dir, ".count", a, a + kSecond);
+        if (!g) Die("the *.count files of " + o.dir + " went away");
+        const double r = g->count;
         lo = k == 0 ? r : std::min(lo, r);
         hi = std::max(hi, r);
       }

@@ -187,7 +187,9 @@ add_row() {
   # changed pace midway (the VM's vCPUs moved) shows a wide range.
   local range; range=$(kv "$out" sink_per_sec_range)
   if [[ -n "$range" ]]; then
-    note="${note:+$note; }sink per second of the window: $(calc "%.2f" "${range%,*} / 1e6")-$(calc "%.2f" "${range#*,} / 1e6") M"
+    local lo=${range%,*} hi=${range#*,} scale=1e6 suffix=M
+    if (($(calc "%d" "$hi < 1e6"))); then scale=1e3 suffix=k; fi
+    note="${note:+$note; }sink per second of the window: $(calc "%.2f" "$lo / $scale")-$(calc "%.2f" "$hi / $scale") $suffix"
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$variant" "$unit" \
     "$per_sec" "$cpu" "$per_cpu" "$other" "$(or_dash "$p50")" "$(or_dash "$p99")" \

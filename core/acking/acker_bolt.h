@@ -93,7 +93,8 @@ inline bool AddAck(std::string& pack, uint64_t root, uint64_t val) {
 
 // How many acker messages `t` holds: a pack's acks, else 1 (the acker's
 // "executed" counts acks, as Storm's does, not packs). A malformed pack
-// (not one value of whole acks) is one message, which Apply refuses.
+// (not one value of one or more whole acks) is one message, which Apply
+// refuses.
 // Never throws: it runs outside the acker's guarded Execute.
 inline size_t MessagesIn(const Tuple& t) {
   if (t.source_stream() != kAckPackStream || t.size() != 1) return 1;
@@ -157,9 +158,9 @@ class AckerTable {
   template <typename F>
   size_t ApplyPack(const Tuple& input, F& answer) {
     const std::string& pack = input.Get(0).AsBytes().data;
-    if (pack.size() % kAckBytes != 0) {
+    if (pack.empty() || pack.size() % kAckBytes != 0) {
       throw std::invalid_argument("an __ack_pack of " + std::to_string(pack.size()) +
-                                  " bytes, not a whole number of 16-byte acks");
+                                  " bytes, not one or more whole 16-byte acks");
     }
     for (size_t at = 0; at < pack.size(); at += kAckBytes) {
       const uint64_t root = pack_internal::Get64(pack.data() + at);

@@ -51,9 +51,13 @@ class BoltExecutor::Collector final : public OutputCollector {
     if (ex_.exactly_once_ && input.meta()->stream != state::kCheckpointStream) {
       ex_.tainted_[ex_.TaskIndex(task_)] = true;
     }
-    ex_.SendFails(fail_, task_, input);
+    // Acking off, or the acker itself (whose input a malformed message from
+    // another worker can fail): no acker to tell, whatever roots the input
+    // arrived with.
+    if (fail_ != nullptr) ex_.SendFails(fail_, task_, input);
   }
   void ResetTimeout(const Tuple& input) override {
+    if (reset_ == nullptr) return;  // as Fail
     TupleAccess::roots(input).ForEach([&](const RootEdges::Pair& p) {
       ex_.SendNow(ex_.AckerFor(p.root), reset_, task_, Values{static_cast<int64_t>(p.root)});
     });

@@ -216,10 +216,10 @@ void Executor::PackAck(size_t acker_index, const StreamMeta* pack, int32_t sourc
   size_t& at = open_pack_[TaskIndex(source_task) * shared_.plan.acker_tasks().size() + acker_index];
   // Where this task's last pack for the acker went into the batch. If the
   // batch left since, the position is past its end or holds another
-  // envelope, or another pack of ours for the acker still in the batch: any
-  // of those is fine to append to. Never while blocked: a refused batch may
-  // be encoded already (ClusterTransfer keeps what it encoded), and bytes
-  // added to it now would be lost.
+  // envelope (only this call makes packs of this task for this acker, and
+  // it moves the position to each). Never while blocked: a refused batch
+  // may be encoded already (ClusterTransfer keeps what it encoded), and
+  // bytes added to it now would be lost.
   if (at < batch.size() && blocked_ == 0) {
     Envelope& e = batch[at];
     if (e.task == acker && e.tuple.meta() == pack && e.tuple.source_task() == source_task &&

@@ -32,6 +32,7 @@ class LocalTopology {
   void Stop();
 
   runtime::WorkerRuntime& runtime() { return *runtime_; }
+  const plan::TopologyPlan& plan() const { return *plan_; }
   runtime::StatsSnapshot StatsOf(const std::string& component);
 
  private:

@@ -98,7 +98,7 @@ TEST_CASE("A pack that is not whole acks is refused with its size, and applies n
   bytes.push_back('x');
   int answers = 0;
   CHECK_THROWS_WITH(table.Apply(Pack(bytes), [&](const Outcome&) { ++answers; }),
-                    "an __ack_pack of 17 bytes, not a whole number of 16-byte acks");
+                    "an __ack_pack of 17 bytes, not one or more whole 16-byte acks");
   CHECK(answers == 0);
   CHECK(table.pending() == 1);  // the tree of 10 was not completed by half a message
   // Counted as one message, without throwing (the count is taken outside
@@ -109,6 +109,8 @@ TEST_CASE("A pack that is not whole acks is refused with its size, and applies n
   CHECK_THROWS_WITH(table.Apply(text, [&](const Outcome&) { ++answers; }),
                     "value is string, not bytes");
   CHECK(MessagesIn(Pack("")) == 1);
+  CHECK_THROWS_WITH(table.Apply(Pack(""), [&](const Outcome&) { ++answers; }),
+                    "an __ack_pack of 0 bytes, not one or more whole 16-byte acks");
 }
 
 }  // namespace
