@@ -207,31 +207,47 @@ bool Flowing(const std::string& dir) {
   return false;
 }
 
-// The growth of the summed series over [t0, t1], as {count, extra, extra2,
-// extra3}. Waits
-// (up to 5 s) for every file to have a sample after t1.
-std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, int64_t t0,
-                             int64_t t1) {
+// The summed series of the files ending with `suffix` at each of `times`
+// (ascending), read once per file; nullopt when there are no such files.
+// Waits (up to 5 s) for every file to have a sample after the last time.
+std::optional<std::vector<Sample>> SumsAt(const std::string& dir, const std::string& suffix,
+                                          const std::vector<int64_t>& times) {
   const auto files = FilesEndingWith(dir, suffix);
   if (files.empty()) return std::nullopt;
-  Sample total{0, 0, 0, 0, 0};
+  std::vector<Sample> total(times.size(), Sample{0, 0, 0, 0, 0});
   for (const auto& f : files) {
-    std::optional<Sample> a, b;
+    std::vector<Sample> series;
+    std::optional<Sample> first, last;
     for (int tries = 0; tries < 50; ++tries) {
-      const auto series = ReadSeries(f);
-      a = At(series, t0);
-      b = At(series, t1);
-      if (a && b) break;
-      if (!a && !series.empty() && series.front().nanos > t0) break;  // started too late
+      series = ReadSeries(f);
+      first = At(series, times.front());
+      last = At(series, times.back());
+      if (first && last) break;
+      if (!first && !series.empty() && series.front().nanos > times.front()) break;  // too late
       Sleep(0.1);
     }
-    if (!a || !b) Die(f.string() + " has no samples around both ends of the window");
-    total.count += b->count - a->count;
-    total.extra += b->extra - a->extra;
-    total.extra2 += b->extra2 - a->extra2;
-    total.extra3 += b->extra3 - a->extra3;
+    if (!first || !last) Die(f.string() + " has no samples around both ends of the window");
+    for (size_t k = 0; k < times.size(); ++k) {
+      const Sample x = *At(series, times[k]);  // inside [first, last]: covered
+      total[k].nanos = times[k];
+      total[k].count += x.count;
+      total[k].extra += x.extra;
+      total[k].extra2 += x.extra2;
+      total[k].extra3 += x.extra3;
+    }
   }
   return total;
+}
+
+// The growth of the summed series over [t0, t1], as {count, extra, extra2,
+// extra3}.
+std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, int64_t t0,
+                             int64_t t1) {
+  const auto sums = SumsAt(dir, suffix, {t0, t1});
+  if (!sums) return std::nullopt;
+  const Sample& a = (*sums)[0];
+  const Sample& b = (*sums)[1];
+  return Sample{t1, b.count - a.count, b.extra - a.extra, b.extra2 - a.extra2, b.extra3 - a.extra3};
 }
 
 // Binds `n` sockets to 127.0.0.1:0 at once (so the ports differ), prints
@@ -441,19 +457,20 @@ int main(int argc, char** argv) {
   std::printf("window_secs=%.3f\n", secs);
   std::printf("cpu_secs_per_sec=%.3f\n", (cpu1 - cpu0) / secs);
   std::printf("machine_cpu_secs_per_sec=%.3f\n", (machine1 - machine0) / secs);
-  if (auto sink = Growth(o.dir, ".count", t0, t1)) {
-    std::printf("sink_per_sec=%.0f\n", sink->count / secs);
-    // The rate in each whole second of the window: a run that changed pace
-    // midway (a VM's host moved its vCPUs) shows as a wide range.
-    const int64_t kSecond = 1'000'000'000;
-    const int64_t whole = (t1 - t0) / kSecond;
+  // The sink at t0, at each whole second after it, and at t1: the rate over
+  // the window, and in each whole second of it (a run that changed pace
+  // midway, a VM's host moving its vCPUs, shows as a wide range).
+  const int64_t kSecond = 1'000'000'000;
+  const int64_t whole = (t1 - t0) / kSecond;
+  std::vector<int64_t> times;
+  for (int64_t k = 0; k <= whole; ++k) times.push_back(t0 + k * kSecond);
+  times.push_back(t1);
+  if (auto sink = SumsAt(o.dir, ".count", times)) {
+    std::printf("sink_per_sec=%.0f\n", (sink->back().count - sink->front().count) / secs);
     if (whole >= 2) {
       double lo = 0, hi = 0;
       for (int64_t k = 0; k < whole; ++k) {
-        const int64_t a = t0 + k * kSecond;
-        const auto g = Growth(o.dir, ".count", a, a + kSecond);
-        if (!g) Die("the *.count files of " + o.dir + " went away");
-        const double r = g->count;
+        const double r = (*sink)[k + 1].count - (*sink)[k].count;
         lo = k == 0 ? r : std::min(lo, r);
         hi = std::max(hi, r);
       }

@@ -28,6 +28,7 @@
 
 #include <gale/bolt.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -91,6 +92,12 @@ inline bool AddAck(std::string& pack, uint64_t root, uint64_t val) {
   return true;
 }
 
+// The acks in a pack of `bytes` bytes; 0 when that is not one or more whole
+// acks (a malformed pack).
+inline size_t AcksIn(size_t bytes) {
+  return bytes > 0 && bytes % kAckBytes == 0 ? bytes / kAckBytes : 0;
+}
+
 // How many acker messages `t` holds: a pack's acks, else 1 (the acker's
 // "executed" counts acks, as Storm's does, not packs). A malformed pack
 // (not one value of one or more whole acks) is one message, which Apply
@@ -100,8 +107,7 @@ inline size_t MessagesIn(const Tuple& t) {
   if (t.source_stream() != kAckPackStream || t.size() != 1) return 1;
   const Value& v = t.values()[0];
   if (v.type() != ValueType::kBytes) return 1;
-  const size_t bytes = v.AsBytes().data.size();
-  return bytes > 0 && bytes % kAckBytes == 0 ? bytes / kAckBytes : 1;
+  return std::max<size_t>(AcksIn(v.AsBytes().data.size()), 1);
 }
 
 // The acker's state and rules, apart from how its messages arrive and
@@ -158,7 +164,7 @@ class AckerTable {
   template <typename F>
   size_t ApplyPack(const Tuple& input, F& answer) {
     const std::string& pack = input.Get(0).AsBytes().data;
-    if (pack.empty() || pack.size() % kAckBytes != 0) {
+    if (AcksIn(pack.size()) == 0) {
       throw std::invalid_argument("an __ack_pack of " + std::to_string(pack.size()) +
                                   " bytes, not one or more whole 16-byte acks");
     }
