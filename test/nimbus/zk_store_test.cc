@@ -244,8 +244,19 @@ TEST_CASE(
   REQUIRE(zk.Serving(0, seconds(60)));
   const std::shared_ptr<Nimbus> again = NextLeader(a, held, seconds(30));
   REQUIRE(again != nullptr);
-  // The same election node: the fence would pass.
-  REQUIRE(admin.Children("/gale/leader").value() == *nodes_before);
+  // The same election node: the fence would pass. (The admin session is
+  // back from the restart too, but a call may still time out while it
+  // settles: ask again, bounded, instead of aborting on the first timeout.)
+  bool same_node = false;
+  REQUIRE(testing::WaitFor(
+      [&] {
+        const auto nodes = admin.Children("/gale/leader");
+        if (!nodes.ok()) return false;
+        same_node = *nodes == *nodes_before;
+        return true;
+      },
+      seconds(20)));
+  REQUIRE(same_node);
   held->Tick();
   CHECK(admin.Get("/gale/topologies/gone-1-1")->has_value());
   again->Tick();
