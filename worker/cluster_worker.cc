@@ -345,7 +345,11 @@ int RunClusterWorker(const ClusterWorkerOptions& options) {
     ExitLeavingThreads(kExitExecutorsStuck);
   }
   transport.Stop();
-  GALE_LOG(kInfo) << "worker " << me << " stopped";
+  const transport::TransportStats ts = transport.stats();
+  GALE_LOG(kInfo) << "worker " << me << " stopped; its links sent " << ts.tuples_sent
+                  << " tuples in " << ts.frames_sent << " frames (" << ts.frames_sent_by_callers
+                  << " by the executors' threads) and received " << ts.tuples_received << " in "
+                  << ts.frames_received << " frames";
   return code;
 }
 
