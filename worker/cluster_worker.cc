@@ -46,6 +46,10 @@ class RuntimeReceiver final : public transport::Receiver {
   size_t Deliver(std::span<tuple::WireTuple> tuples) override {
     return runtime_.DeliverRemote(tuples);
   }
+  bool TakesFrames() const override { return true; }
+  Result<size_t> DeliverFrame(std::string_view frame) override {
+    return runtime_.DeliverFrame(frame);
+  }
 
  private:
   runtime::WorkerRuntime& runtime_;

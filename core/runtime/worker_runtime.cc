@@ -339,32 +339,93 @@ std::vector<ExecutorReport> WorkerRuntime::ExecutorReports() const {
   return out;
 }
 
+const plan::OutputStream* WorkerRuntime::RemoteStream(int32_t target_task, int32_t source_task,
+                                                      uint32_t stream, size_t values,
+                                                      int& dest) const {
+  dest = DestinationOf(target_task);
+  const int source = plan_.ComponentOfTask(source_task);
+  if (dest < 0 || dest >= local_count_ || source < 0) return nullptr;
+  const auto& outputs = plan_.components()[static_cast<size_t>(source)].outputs;
+  if (stream >= outputs.size() || values != outputs[stream]->meta.fields.size() ||
+      !plan_.Subscribes(*outputs[stream], plan_.ComponentOfTask(target_task))) {
+    return nullptr;
+  }
+  return outputs[stream].get();
+}
+
 size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
   for (tuple::WireTuple& w : tuples) {
-    const int dest = DestinationOf(w.target_task);
-    const int source = plan_.ComponentOfTask(w.source_task);
-    if (dest < 0 || dest >= local_count_ || source < 0) {
+    int dest = -1;
+    const plan::OutputStream* out =
+        RemoteStream(w.target_task, w.source_task, w.stream, w.values.size(), dest);
+    if (!out) {
       dropped_.fetch_add(1);
       continue;
     }
-    const auto& outputs = plan_.components()[static_cast<size_t>(source)].outputs;
-    if (w.stream >= outputs.size() || w.values.size() != outputs[w.stream]->meta.fields.size() ||
-        !plan_.Subscribes(*outputs[w.stream], plan_.ComponentOfTask(w.target_task))) {
-      dropped_.fetch_add(1);
-      continue;
-    }
-    // Acker traffic never waits behind a full queue: it is what lets a
-    // blocked pipeline drain (its volume is bounded by the data's).
-    auto& batch = outputs[w.stream]->system ? remote_system_scratch_[static_cast<size_t>(dest)]
-                                            : remote_scratch_[static_cast<size_t>(dest)];
-    Tuple& t =
-        EmplaceEnvelope(batch, EnvelopeBytesFor(w.values.size(), !w.roots.empty()), w.target_task,
-                        &outputs[w.stream]->meta, w.source_task, std::move(w.values))
-            .tuple;
+    Tuple& t = EmplaceEnvelope(RemoteBatch(*out, dest),
+                               EnvelopeBytesFor(w.values.size(), !w.roots.empty()), w.target_task,
+                               &out->meta, w.source_task, std::move(w.values))
+                   .tuple;
     if (w.roots.empty()) continue;  // in no tree: its tree part stays unbuilt
     auto& roots = internal::TupleAccess::mutable_roots(t);
     for (const auto& [root, edge] : w.roots) roots.XorInto(root, edge);
   }
+  PushRemote();
+  return tuples.size();
+}
+
+Result<size_t> WorkerRuntime::DeliverFrame(std::string_view frame) {
+  tuple::FrameReader reader;
+  GALE_RETURN_IF_ERROR(reader.Open(frame));
+  // Until the whole frame has decoded nothing is delivered: what this
+  // frame added to each scratch batch goes again on an error.
+  thread_local std::vector<size_t> had, system_had;
+  had.resize(remote_scratch_.size());
+  system_had.resize(remote_system_scratch_.size());
+  for (size_t i = 0; i < had.size(); ++i) had[i] = remote_scratch_[i].size();
+  for (size_t i = 0; i < system_had.size(); ++i) system_had[i] = remote_system_scratch_[i].size();
+  uint64_t dropped = 0;
+  thread_local Values dropped_values;
+  tuple::FrameReader::Head head;
+  Status s;
+  for (size_t i = 0; i < reader.count() && s.ok(); ++i) {
+    s = reader.Next(head);
+    if (!s.ok()) break;
+    int dest = -1;
+    const plan::OutputStream* out =
+        RemoteStream(head.target_task, head.source_task, head.stream, head.values, dest);
+    if (!out) {
+      ++dropped;
+      dropped_values.clear();
+      s = reader.ReadValues(head, dropped_values);  // the rest of the frame must decode too
+      continue;
+    }
+    Tuple& t =
+        EmplaceEnvelope(RemoteBatch(*out, dest), EnvelopeBytesFor(head.values, head.roots() > 0),
+                        head.target_task, &out->meta, head.source_task, Values())
+            .tuple;
+    s = reader.ReadValues(head, internal::TupleAccess::mutable_values(t));
+    if (!s.ok() || head.roots() == 0) continue;  // in no tree: its tree part stays unbuilt
+    auto& roots = internal::TupleAccess::mutable_roots(t);
+    tuple::FrameReader::ForEachRoot(
+        head, [&](uint64_t root, uint64_t edge) { roots.XorInto(root, edge); });
+  }
+  if (s.ok()) s = reader.Finish();
+  if (!s.ok()) {
+    for (size_t i = 0; i < had.size(); ++i) {
+      while (remote_scratch_[i].size() > had[i]) remote_scratch_[i].pop_back();
+    }
+    for (size_t i = 0; i < system_had.size(); ++i) {
+      while (remote_system_scratch_[i].size() > system_had[i]) remote_system_scratch_[i].pop_back();
+    }
+    return s;
+  }
+  if (dropped > 0) dropped_.fetch_add(dropped);
+  PushRemote();
+  return reader.count();
+}
+
+void WorkerRuntime::PushRemote() {
   for (size_t i = 0; i < remote_system_scratch_.size(); ++i) {
     executors_[i]->queue().ForcePushAll(remote_system_scratch_[i]);
   }
@@ -378,10 +439,10 @@ size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
       auto& batch = remote_scratch_[i];
       if (!batch.empty() && !executors_[i]->queue().TryPush(batch)) all = false;
     }
-    if (all) return tuples.size();
+    if (all) return;
     {
       std::lock_guard<std::mutex> lock(timer_mu_);
-      if (stopping_) return tuples.size();
+      if (stopping_) return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(attempt++ < 10 ? 100 : 1000));
   }

@@ -133,6 +133,11 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
   // run here, of an unknown stream or of the wrong arity is dropped and
   // counted. Called by the transport's receiver thread.
   size_t DeliverRemote(std::span<tuple::WireTuple> tuples);
+  // The same for a whole frame as it came (the codec frame after the
+  // transport's stamp), decoded straight into the executors' envelopes:
+  // returns how many tuples it held, or the frame's decode error, having
+  // delivered none of them (and counted no drop) then.
+  Result<size_t> DeliverFrame(std::string_view frame);
   uint64_t dropped_tuples() const { return dropped_.load(); }
 
   // Why a task could not start (its Open/Prepare threw; the error is also
@@ -224,6 +229,20 @@ class WorkerRuntime final : public Transfer, public grouping::TaskLoads {
   std::vector<int> task_destination_;                         // task id -> destination; -1: nowhere
   std::vector<std::vector<Envelope>> remote_scratch_;         // per local executor
   std::vector<std::vector<Envelope>> remote_system_scratch_;  // acker traffic, likewise
+  // The output stream a tuple from another worker names, when it may be
+  // delivered here: its target task is run here (`dest`, the executor), its
+  // source task and stream exist, it has the stream's arity, and the
+  // target's component subscribes to it. nullptr: drop it.
+  const plan::OutputStream* RemoteStream(int32_t target_task, int32_t source_task, uint32_t stream,
+                                         size_t values, int& dest) const;
+  std::vector<Envelope>& RemoteBatch(const plan::OutputStream& stream, int dest) {
+    // Acker traffic never waits behind a full queue: it is what lets a
+    // blocked pipeline drain (its volume is bounded by the data's).
+    return stream.system ? remote_system_scratch_[static_cast<size_t>(dest)]
+                         : remote_scratch_[static_cast<size_t>(dest)];
+  }
+  // Hands the scratch batches to the executors' queues (see DeliverRemote).
+  void PushRemote();
   std::atomic<uint64_t> dropped_{0};
 
   std::thread timer_;

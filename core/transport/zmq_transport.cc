@@ -666,8 +666,18 @@ void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
     CountStaleFrame(message);
     return;
   }
-  const Status s = tuple::DecodeFrameInto(
-      std::string_view(data + kStampBytes, message.size() - kStampBytes), decoded);
+  const std::string_view frame(data + kStampBytes, message.size() - kStampBytes);
+  if (receiver->TakesFrames()) {
+    const Result<size_t> taken = receiver->DeliverFrame(frame);
+    if (!taken.ok()) {
+      CountDroppedFrame(message, taken.status());
+      return;
+    }
+    frames_received.fetch_add(1, std::memory_order_relaxed);
+    tuples_received.fetch_add(*taken, std::memory_order_relaxed);
+    return;
+  }
+  const Status s = tuple::DecodeFrameInto(frame, decoded);
   if (!s.ok()) {
     CountDroppedFrame(message, s);
     return;

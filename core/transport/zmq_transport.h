@@ -32,6 +32,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gale::transport {
@@ -100,6 +101,16 @@ class Receiver {
   // (after a short wait), and no new frame is read meanwhile. The transport
   // decodes every frame into the same storage.
   virtual size_t Deliver(std::span<tuple::WireTuple> tuples) = 0;
+  // A receiver that decodes frames itself (tuple::FrameReader, straight
+  // into its own tuples, saving a copy of every value) says so here and is
+  // handed each frame's codec bytes (after the stamp) instead: it takes all
+  // of the frame's tuples, waiting while it cannot, and returns how many;
+  // or, when the frame does not decode, takes none and returns the error
+  // (the transport counts the frame dropped).
+  virtual bool TakesFrames() const { return false; }
+  virtual Result<size_t> DeliverFrame(std::string_view /*frame*/) {
+    return Status::Internal("this receiver takes no frames");
+  }
 };
 
 // Tuples for one peer, already encoded (tuple::EncodeTuple), as a sender

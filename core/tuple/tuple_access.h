@@ -26,6 +26,9 @@ struct TupleAccess {
   static uint64_t ack_val(const Tuple& t) { return t.in_tree_ ? t.tree()->ack_val : 0; }
   // Anchoring happens through the const Tuple& a bolt holds.
   static void XorAckVal(const Tuple& t, uint64_t v) { t.MutableTree().ack_val ^= v; }
+  // A tuple's values, to decode into where it already lies (a remote
+  // tuple, in its envelope: WorkerRuntime::DeliverFrame).
+  static Values& mutable_values(Tuple& t) { return t.values_; }
   // The bytes of value `i`, which must hold bytes, to append to: an acker
   // pack still in its sender's batch (Executor::PackAck). Value offers only
   // const access; the Value itself is not const, so the cast is sound.

@@ -62,6 +62,52 @@ void EncodeTuple(int32_t target_task, const Tuple& tuple, std::string& out);
 // vector allocates nothing once warm. On error `out` is unspecified.
 Status DecodeFrameInto(std::string_view in, std::vector<WireTuple>& out);
 
+// Reads a frame tuple by tuple, for a receiver that builds its own tuples
+// instead of WireTuples (a worker builds them in its queues' envelopes, and
+// saves a copy of every value). It checks what DecodeFrameInto checks, in
+// the same order and with the same messages (DecodeFrameInto is built on
+// it). After an error the reader must not be used again.
+class FrameReader {
+ public:
+  // A tuple's fields before its values.
+  struct Head {
+    int32_t target_task = 0;
+    int32_t source_task = 0;
+    uint32_t stream = 0;
+    size_t values = 0;            // how many ReadValues reads
+    std::string_view root_bytes;  // (root id, edge id) pairs: ForEachRoot
+    size_t roots() const { return root_bytes.size() / 16; }
+  };
+
+  // Checks the header; count() tuples follow.
+  Status Open(std::string_view frame);
+  size_t count() const { return count_; }
+  // The next tuple's head; then ReadValues, before the next Next.
+  Status Next(Head& head);
+  // Appends the head's values to `out`.
+  Status ReadValues(const Head& head, Values& out);
+  // Nothing is left after the last tuple.
+  Status Finish() const;
+
+  template <typename F>  // f(root id, edge id)
+  static void ForEachRoot(const Head& head, F&& f) {
+    for (size_t at = 0; at + 16 <= head.root_bytes.size(); at += 16) {
+      f(Little64(head.root_bytes.data() + at), Little64(head.root_bytes.data() + at + 8));
+    }
+  }
+
+ private:
+  static uint64_t Little64(const char* p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+    return v;
+  }
+
+  std::string_view in_;
+  size_t pos_ = 0;
+  size_t count_ = 0;
+};
+
 // Varints (LEB128), zig-zag for signed; exposed for other wire formats.
 void PutVarint(uint64_t v, std::string& out);
 bool GetVarint(std::string_view& in, uint64_t& v);

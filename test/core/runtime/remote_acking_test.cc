@@ -66,13 +66,9 @@ class RefusingLink final : public runtime::Transfer {
     std::string frame;
     tuple::EncodeFrameHeader(enc.count, frame);
     frame += enc.body;
-    std::vector<tuple::WireTuple> tuples;
-    // On an executor's thread: no Catch2 assertion here.
-    if (tuple::DecodeFrameInto(frame, tuples).ok()) {
-      peer_->DeliverRemote(std::span(tuples));
-    } else {
-      bad_frames_.fetch_add(1);
-    }
+    // On an executor's thread: no Catch2 assertion here. A worker's
+    // transport hands frames to DeliverFrame (worker/cluster_worker.cc).
+    if (!peer_->DeliverFrame(frame).ok()) bad_frames_.fetch_add(1);
     encoded_.erase(&batch);
     batch.clear();
     return true;
@@ -201,7 +197,16 @@ streams: [ { from: feeder, to: judge, grouping: { type: SHUFFLE } } ]
     crafted.push_back(Crafted(t, t.plan().component_tasks().at("judge").front(), "feeder",
                               "default", Values{Value("fail")}));
   }
-  REQUIRE(t.runtime().DeliverRemote(std::span(crafted)) == 1);
+  // As decoded tuples, or as the frame a worker's transport hands over.
+  if (GENERATE(false, true)) {
+    std::string frame;
+    tuple::EncodeFrame(crafted, frame);
+    const Result<size_t> taken = t.runtime().DeliverFrame(frame);
+    REQUIRE(taken.ok());
+    REQUIRE(*taken == 1);
+  } else {
+    REQUIRE(t.runtime().DeliverRemote(std::span(crafted)) == 1);
+  }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   auto reported = [&] {
     return acking ? t.StatsOf("__acker").last_errors.size() == 1 : t.StatsOf("judge").failed == 1;
@@ -222,6 +227,72 @@ streams: [ { from: feeder, to: judge, grouping: { type: SHUFFLE } } ]
   }
   CHECK(TestLog::Get().acked() == Ids{7});
   CHECK(TestLog::Get().failed() == Ids{});
+}
+
+TEST_CASE("A frame from another worker is delivered whole, or not at all when it does not decode",
+          "[runtime]") {
+  TestLog::Get().Reset();
+  FakeClock clock;
+  LocalTopology t(R"(
+name: frames
+config: { topology.acker.executors: 0 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: record, className: RecordBolt } ]
+streams: [ { from: feeder, to: record, grouping: { type: SHUFFLE } } ]
+)",
+                  clock);
+  const int32_t record = t.plan().component_tasks().at("record").front();
+  const int32_t elsewhere = t.plan().task_count() + 5;  // no task of this worker
+  auto to = [&](int32_t task, const char* word) {
+    tuple::WireTuple w = Crafted(t, task, "feeder", "default", Values{Value(word)});
+    w.roots.clear();
+    return w;
+  };
+  auto frame = [](const std::vector<tuple::WireTuple>& tuples) {
+    std::string f;
+    tuple::EncodeFrame(tuples, f);
+    return f;
+  };
+  auto seen = [](const std::string& word) { return TestLog::Get().count("seen:" + word); };
+  auto wait_seen = [&](const std::string& word) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (seen(word) == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    REQUIRE(seen(word) == 1);
+  };
+
+  // A tuple for a task not run here is dropped and counted; the rest go.
+  Result<size_t> taken =
+      t.runtime().DeliverFrame(frame({to(record, "a"), to(elsewhere, "lost"), to(record, "b")}));
+  REQUIRE(taken.ok());
+  CHECK(*taken == 3);
+  CHECK(t.runtime().dropped_tuples() == 1);
+  wait_seen("a");
+  wait_seen("b");
+
+  // Whole tuples followed by bytes that do not decode: none of them goes,
+  // and no drop is counted (the transport counts the frame).
+  std::string garbage = frame({to(record, "c"), to(elsewhere, "lost2")}) + "x";
+  taken = t.runtime().DeliverFrame(garbage);
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.status().message().find("1 bytes of trailing garbage after 2 tuples") !=
+        std::string::npos);
+  std::string cut = frame({to(record, "d"), to(elsewhere, "lost3"), to(record, "e")});
+  cut.pop_back();
+  taken = t.runtime().DeliverFrame(cut);
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.status().message().find("truncated") != std::string::npos);
+  CHECK(t.runtime().dropped_tuples() == 1);
+
+  // The record bolt's queue is in order: once "f" is seen, anything of the
+  // bad frames would have been.
+  taken = t.runtime().DeliverFrame(frame({to(record, "f")}));
+  REQUIRE(taken.ok());
+  wait_seen("f");
+  CHECK(seen("c") == 0);
+  CHECK(seen("d") == 0);
+  CHECK(seen("e") == 0);
 }
 
 }  // namespace

@@ -428,6 +428,41 @@ TEST_CASE("A runtime Tuple encodes as the WireTuple it stands for", "[tuple]") {
   CHECK(framed == Frame({w, w}));
 }
 
+TEST_CASE("A tuple far larger than the encoder's stack buffer encodes as its parts", "[tuple]") {
+  // The encoder gathers small fields in a 256-byte buffer and appends long
+  // strings directly: every length around those edges, in every order.
+  WireTuple t;
+  t.target_task = 70000;
+  t.source_task = -5;
+  t.stream = 300;
+  for (uint64_t r = 0; r < 40; ++r) t.roots.push_back({~r, r * 0x0101010101010101ULL});
+  for (size_t len = 0; len <= 300; ++len) {
+    t.values.emplace_back(std::string(len, static_cast<char>('a' + len % 26)));
+    t.values.emplace_back(static_cast<int64_t>(len) << (len % 64));
+    if (len % 7 == 0) t.values.emplace_back(Bytes{std::string(len * 3, '\xff')});
+  }
+  std::string encoded;
+  EncodeTuple(t, encoded);
+
+  // The value part, written value by value: the same bytes.
+  std::string values_alone;
+  PutVarint(t.values.size(), values_alone);
+  for (const Value& v : t.values) EncodeValue(v, values_alone);
+  REQUIRE(encoded.size() > values_alone.size());
+  CHECK(encoded.substr(encoded.size() - values_alone.size()) == values_alone);
+  std::string values_at_once;
+  EncodeValues(t.values, values_at_once);
+  CHECK(values_at_once == values_alone);
+
+  std::string framed;
+  EncodeFrameHeader(1, framed);
+  framed += encoded;
+  Result<std::vector<WireTuple>> decoded = DecodeFrame(framed);
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded->size() == 1);
+  CHECK((*decoded)[0] == t);
+}
+
 TEST_CASE("DecodeFrameInto reuses its vector and decodes as DecodeFrame", "[tuple]") {
   auto tuple = [](int64_t seq, size_t roots) {
     WireTuple t;
