@@ -69,7 +69,7 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     if (untracked_) id = nullptr;  // a StatefulSpout's: replayed by rollbacks
     const bool tracked = id != nullptr && ex_.shared_.plan.acking();
     uint64_t root = 0, init = 0;
-    if (tracked) root = ex_.NewRoot();
+    if (tracked) root = ex_.TakeRoot();
     auto edges = [&](Tuple& t) {
       if (!tracked) return;
       const uint64_t edge = ex_.ids().Next();
@@ -185,6 +185,18 @@ void SpoutExecutor::ResetTimeout(uint64_t root) {
   if (pending_.Remove(root, &p)) pending_.Put(root, p);
 }
 
+uint64_t SpoutExecutor::TakeRoot() {
+  const uint64_t root = has_next_root_ ? next_root_ : NewRoot();
+  next_root_ = NewRoot();
+  has_next_root_ = true;
+  pending_.Prefetch(next_root_);
+  const int32_t acker = AckerFor(next_root_);
+  if (HostedAcker* h = HostedFor(acker)) {
+    h->tables[static_cast<size_t>(acker - h->tasks.front())].Prefetch(next_root_);
+  }
+  return root;
+}
+
 void SpoutExecutor::InitHere(HostedAcker& h, int32_t acker, uint64_t root, uint64_t val,
                              int32_t spout_task) {
   h.stats.AddExecuted(1, 0);
@@ -201,11 +213,14 @@ void SpoutExecutor::ProcessAcker(HostedAcker& h, Envelope& e) {
   size_t applied = 1;
   try {
     applied = h.tables[static_cast<size_t>(e.task - h.tasks.front())].Apply(
-        e.tuple, [&](const acking::AckerTable::Outcome& out) {
+        e.tuple,
+        [&](const acking::AckerTable::Outcome& out) {
           // The spout's Ack or Fail may throw: reported as its task's error,
           // and the rest of a pack still applies.
           Guarded([&] { Answer(h, e.task, out); }, out.spout_task);
-        });
+        },
+        // A tree this pack completes is ours, mostly: its pending entry too.
+        [&](uint64_t root) { pending_.Prefetch(root); });
   } catch (const std::exception& ex) {  // a malformed message from another worker
     ReportErrorTo(h.stats, h.component.id, e.task, ex.what());
   }

@@ -107,6 +107,11 @@ class SpoutExecutor final : public Executor {
                ? hosted_by_task_[static_cast<size_t>(task)]
                : nullptr;
   }
+  // A new tree's root (NewRoot), drawn one tree ahead: the next one's
+  // pending entry and its hosted acker's entry are prefetched now, while
+  // this tree's tuples are built (roots are random: each entry is a cache
+  // miss of its own).
+  uint64_t TakeRoot();
   // Processes and recycles what PopAll() returned; true when it held anything.
   bool ProcessAll(std::vector<Batch>& input);
   void Complete(uint64_t root, bool acked);
@@ -129,6 +134,8 @@ class SpoutExecutor final : public Executor {
   std::vector<std::unique_ptr<Collector>> collectors_;
   std::vector<std::unique_ptr<TopologyContext>> contexts_;
   acking::RotatingMap<uint64_t, Pending> pending_{2};
+  uint64_t next_root_ = 0;
+  bool has_next_root_ = false;
   size_t max_pending_ = 0;  // per executor; 0: no limit
   bool active_ = false;
   uint64_t emits_ = 0;  // reliable or not, counted by the collectors

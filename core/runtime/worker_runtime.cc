@@ -388,12 +388,21 @@ Result<size_t> WorkerRuntime::DeliverFrame(std::string_view frame) {
   thread_local Values dropped_values;
   tuple::FrameReader::Head head;
   Status s;
+  // Most tuples of a frame go where the one before went: its route is
+  // looked up once (the last tuple's task, source, stream and arity).
+  tuple::FrameReader::Head last;
+  const plan::OutputStream* out = nullptr;
+  int dest = -1;
+  bool known = false;
   for (size_t i = 0; i < reader.count() && s.ok(); ++i) {
     s = reader.Next(head);
     if (!s.ok()) break;
-    int dest = -1;
-    const plan::OutputStream* out =
-        RemoteStream(head.target_task, head.source_task, head.stream, head.values, dest);
+    if (!known || head.target_task != last.target_task || head.source_task != last.source_task ||
+        head.stream != last.stream || head.values != last.values) {
+      out = RemoteStream(head.target_task, head.source_task, head.stream, head.values, dest);
+      last = head;
+      known = true;
+    }
     if (!out) {
       ++dropped;
       dropped_values.clear();
