@@ -49,7 +49,6 @@ Result Run(size_t in_flight, size_t trees, bool prefetch) {
   const gale::StreamMeta meta{"__acker", "__ack_pack", gale::Fields{"acks"}, false, 0};
   std::deque<std::pair<uint64_t, uint64_t>> waiting;  // (root, its edge to the bolt)
   constexpr uint64_t kChildEdge = 0x9e3779b97f4a7c15ULL;
-  gale::Values id_pack{gale::Value(gale::Bytes{})}, null_pack{gale::Value(gale::Bytes{})};
   std::string first, second;
   uint64_t next = rng(), completed = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -105,13 +104,14 @@ int main(int argc, char** argv) {
   const size_t in_flight = Arg(argc, argv, "--in-flight", 5000);
   const size_t trees = Arg(argc, argv, "--trees", 5'000'000);
   const size_t rounds = Arg(argc, argv, "--rounds", 3);
-  if (in_flight == 0 || trees <= in_flight + 64 || rounds == 0) {
+  if (in_flight == 0 || trees < in_flight + 64 || rounds == 0) {
     std::fprintf(stderr,
-                 "usage: gale-bench-acker-tables [--in-flight N >= 1] [--trees N > "
+                 "usage: gale-bench-acker-tables [--in-flight N >= 1] [--trees N >= "
                  "in-flight + 64] [--rounds N >= 1]\n");
     return 2;
   }
-  // Every tree but the last in-flight + 63 completes, in every round.
+  // Trees are acked 64 at a time once in-flight + 64 are waiting: every
+  // tree completes but the last in-flight to 63 more, in every round.
   const uint64_t expected = (trees - in_flight) / 64 * 64;
   for (size_t round = 0; round < rounds; ++round) {
     for (const bool prefetch : {false, true}) {

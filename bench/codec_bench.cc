@@ -77,8 +77,9 @@ int main(int argc, char** argv) {
       bool ok = reader.Open(frame).ok();
       for (size_t i = 0; ok && i < reader.count(); ++i) {
         ok = reader.Next(head).ok();
+        if (!ok) break;
         Tuple& t = out.emplace_back(&meta, head.source_task, gale::Values());
-        ok = ok && reader.ReadValues(head, TupleAccess::mutable_values(t)).ok();
+        ok = reader.ReadValues(head, TupleAccess::mutable_values(t)).ok();
         if (head.roots() == 0) continue;
         auto& r = TupleAccess::mutable_roots(t);
         tuple::FrameReader::ForEachRoot(head, [&](uint64_t a, uint64_t b) { r.XorInto(a, b); });

@@ -293,6 +293,59 @@ streams: [ { from: feeder, to: record, grouping: { type: SHUFFLE } } ]
   CHECK(seen("c") == 0);
   CHECK(seen("d") == 0);
   CHECK(seen("e") == 0);
+
+  // A tuple of the wrong arity between two good ones to the same task and
+  // stream: each tuple's route is its own (the frame's last route is kept
+  // only for a tuple that matches it in everything).
+  tuple::WireTuple two = to(record, "two");
+  two.values.emplace_back("values");
+  taken = t.runtime().DeliverFrame(frame({to(record, "g"), two, to(record, "h")}));
+  REQUIRE(taken.ok());
+  CHECK(t.runtime().dropped_tuples() == 2);
+  wait_seen("g");
+  wait_seen("h");
+  CHECK(seen("two,values") == 0);
+}
+
+TEST_CASE("A frame of acker messages that does not decode reaches no acker", "[runtime]") {
+  TestLog::Get().Reset();
+  FakeClock clock;
+  LocalTopology t(R"(
+name: frames-acked
+config: { topology.acker.executors: 1, topology.acker.in.spout.executor: false }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts: [ { id: judge, className: FailValueBolt } ]
+streams: [ { from: feeder, to: judge, grouping: { type: SHUFFLE } } ]
+)",
+                  clock);
+  const int32_t acker = t.plan().acker_tasks().front();
+  // A pack of `acks` acks, as judge would send it (trees nobody started:
+  // the acker keeps them pending).
+  auto pack = [&](uint64_t first_root, int acks) {
+    std::string bytes;
+    for (int i = 0; i < acks; ++i) {
+      for (uint64_t v : {first_root + static_cast<uint64_t>(i), uint64_t{1}}) {
+        for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+      }
+    }
+    tuple::WireTuple w = Crafted(t, acker, "judge", "__ack_pack", Values{Value(Bytes{bytes})});
+    w.roots.clear();
+    return w;
+  };
+  std::string bad;
+  tuple::EncodeFrame({pack(100, 1)}, bad);
+  bad += "x";
+  REQUIRE_FALSE(t.runtime().DeliverFrame(bad).ok());
+  std::string good;
+  tuple::EncodeFrame({pack(200, 2)}, good);
+  REQUIRE(t.runtime().DeliverFrame(good).ok());
+  // The acker's queue is in order: the bad frame's ack would come first.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (t.StatsOf("__acker").executed < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(t.StatsOf("__acker").executed == 2);
+  CHECK(t.runtime().dropped_tuples() == 0);
 }
 
 }  // namespace

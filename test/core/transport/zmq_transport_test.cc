@@ -78,7 +78,19 @@ bool WaitUntil(const std::function<bool()>& done, Clock::duration timeout = seco
 // Takes every tuple offered while open; refuses everything while closed.
 class CollectingReceiver : public Receiver {
  public:
-  explicit CollectingReceiver(bool open = true) : open_(open) {}
+  // `takes_frames`: takes whole frames (DeliverFrame), as a worker does.
+  explicit CollectingReceiver(bool open = true, bool takes_frames = false)
+      : open_(open), takes_frames_(takes_frames) {}
+
+  bool TakesFrames() const override { return takes_frames_; }
+  Result<size_t> DeliverFrame(std::string_view frame) override {
+    std::vector<WireTuple> tuples;
+    GALE_RETURN_IF_ERROR(tuple::DecodeFrameInto(frame, tuples));
+    std::lock_guard lock(mu_);
+    for (WireTuple& t : tuples) got_.push_back(std::move(t));
+    count_.fetch_add(tuples.size());
+    return tuples.size();
+  }
 
   size_t Deliver(std::span<WireTuple> tuples) override {
     offers_.fetch_add(1);
@@ -105,6 +117,7 @@ class CollectingReceiver : public Receiver {
 
  private:
   std::atomic<bool> open_;
+  const bool takes_frames_;
   std::atomic<size_t> count_{0};
   std::atomic<size_t> offers_{0};
   std::set<int64_t> first_refused_;
@@ -706,7 +719,10 @@ TEST_CASE("ZmqTransport routes each batch to its own peer", "[transport]") {
 }
 
 TEST_CASE("ZmqTransport drops and counts frames that do not decode", "[transport]") {
-  CollectingReceiver at_b, at_a;
+  // Decoded by the transport, or taken whole by the receiver (as a worker's).
+  const bool takes_frames = GENERATE(false, true);
+  CAPTURE(takes_frames);
+  CollectingReceiver at_b(true, takes_frames), at_a;
   Started b = StartOnFreePort(TransportOptions{}, at_b);
   RawPush raw(b.port);
 
@@ -736,6 +752,7 @@ TEST_CASE("ZmqTransport drops and counts frames that do not decode", "[transport
   REQUIRE(WaitUntil([&] { return at_b.count() == 3; }, seconds(5)));
   CHECK(b.transport->stats().frames_dropped == 6);
   CHECK(b.transport->stats().frames_received == 1);
+  CHECK(b.transport->stats().tuples_received == 3);
   CheckInOrder(at_b.Take(), {{9, 3}});
 
   // Still receiving from a well-behaved peer afterwards.

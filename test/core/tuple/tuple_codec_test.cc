@@ -430,7 +430,9 @@ TEST_CASE("A runtime Tuple encodes as the WireTuple it stands for", "[tuple]") {
 
 TEST_CASE("A tuple far larger than the encoder's stack buffer encodes as its parts", "[tuple]") {
   // The encoder gathers small fields in a 256-byte buffer and appends long
-  // strings directly: every length around those edges, in every order.
+  // strings directly: every length from 0 to 300, so every fill of the
+  // buffer meets both (the decoder, separate code, accepts only the one
+  // canonical encoding).
   WireTuple t;
   t.target_task = 70000;
   t.source_task = -5;
@@ -461,6 +463,32 @@ TEST_CASE("A tuple far larger than the encoder's stack buffer encodes as its par
   REQUIRE(decoded.ok());
   REQUIRE(decoded->size() == 1);
   CHECK((*decoded)[0] == t);
+}
+
+TEST_CASE("The decoder's shortcuts give the general path's messages at their edges", "[tuple]") {
+  auto error = [](const std::string& frame) {
+    Result<std::vector<WireTuple>> r = DecodeFrame(frame);
+    REQUIRE_FALSE(r.ok());
+    return r.status().message();
+  };
+  const std::string head = "GF\x02\x01"s;  // one tuple
+  // One-byte head, but two values where one byte is left.
+  CHECK(error(head + "\x00\x00\x00\x00\x02\x00"s) ==
+        "frame truncated at byte 8: value count 2 needs at least 1 bytes each but only 1 bytes "
+        "are left");
+  // A short string one byte longer than what is left.
+  CHECK(error(head + "\x00\x00\x00\x00\x01\x05\x03"
+                     "ab"s) ==
+        "frame truncated at byte 11: string length 3 exceeds the 2 bytes left");
+  // A root that ends exactly where the input does: no byte for the value count.
+  CHECK(error(head + "\x00\x00\x00\x01"s + std::string(16, '\x07')) ==
+        "frame truncated at byte 24: value count varint runs past the end");
+  // The same edges, one byte more: whole.
+  CHECK(DecodeFrame(head + "\x00\x00\x00\x00\x02\x00\x00"s).ok());
+  CHECK(DecodeFrame(head + "\x00\x00\x00\x00\x01\x05\x03"
+                           "abc"s)
+            .ok());
+  CHECK(DecodeFrame(head + "\x00\x00\x00\x01"s + std::string(16, '\x07') + "\x00"s).ok());
 }
 
 TEST_CASE("DecodeFrameInto reuses its vector and decodes as DecodeFrame", "[tuple]") {
