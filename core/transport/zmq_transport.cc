@@ -4,6 +4,7 @@
 #include "core/transport/zmq_transport.h"
 
 #include "core/common/check.h"
+#include "core/common/little_endian.h"
 #include "core/common/logging.h"
 
 #include <zmq.hpp>
@@ -79,13 +80,9 @@ uint64_t SenderName(const std::string& address, int64_t version) {
 }
 
 void PutLittle64(uint64_t v, std::string& out) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint64_t GetLittle64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
+  char bytes[8];
+  StoreLittle64(bytes, v);
+  out.append(bytes, 8);
 }
 
 milliseconds NextRetry(milliseconds current) { return std::min(current * 2, kMaxRetry); }
@@ -662,7 +659,7 @@ void ZmqTransport::Impl::HandleMessage(zmq::message_t& message) {
     return;
   }
   if (std::memcmp(data, stamp.data(), kReceiverBytes) != 0 ||
-      !KnownSender(GetLittle64(data + kReceiverBytes))) {
+      !KnownSender(LoadLittle64(data + kReceiverBytes))) {
     CountStaleFrame(message);
     return;
   }
@@ -752,7 +749,7 @@ void ZmqTransport::Impl::CountStaleFrame(zmq::message_t& message) {
   const char* data = static_cast<const char*>(message.data());
   const bool same_topology = std::memcmp(data, stamp.data(), 8) == 0;
   const bool same_layout = std::memcmp(data, stamp.data(), kReceiverBytes) == 0;
-  const auto version = static_cast<int64_t>(GetLittle64(data + 8));
+  const auto version = static_cast<int64_t>(LoadLittle64(data + 8));
   GALE_LOG(kWarn) << "transport on port " << options.port << " refused a frame of "
                   << message.size() << " bytes from " << PeerAddress(message) << ": "
                   << (!same_topology ? std::string("it is from another topology (or not a "

@@ -139,14 +139,7 @@ class Reader {
       return Truncated(std::string(what) + " needs 8 bytes but " + std::to_string(left()) +
                        " are left");
     }
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(&v, in_.data() + pos_, 8);
-    } else {
-      v = 0;
-      for (int i = 0; i < 8; ++i) {
-        v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
-      }
-    }
+    v = LoadLittle64(in_.data() + pos_);
     pos_ += 8;
     return Status::Ok();
   }
@@ -323,21 +316,6 @@ Status Reader::ReadHead(FrameReader::Head& out) {
 
 }  // namespace
 
-void PutVarint(uint64_t v, std::string& out) {
-  if (v < 0x80) {  // most are one byte
-    out.push_back(static_cast<char>(v));
-    return;
-  }
-  char buf[kMaxVarintBytes];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out.append(buf, n);
-}
-
 bool GetVarint(std::string_view& in, uint64_t& v) {
   size_t len = 0;
   if (ParseVarint(in.data(), in.size(), v, len) != VarintError::kOk) return false;
@@ -370,11 +348,7 @@ class Appender {
   }
   void Fixed64(uint64_t v) {
     Room(8);
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(buf_ + n_, &v, 8);
-    } else {
-      for (int i = 0; i < 8; ++i) buf_[n_ + i] = static_cast<char>((v >> (8 * i)) & 0xff);
-    }
+    StoreLittle64(buf_ + n_, v);
     n_ += 8;
   }
   void Raw(std::string_view bytes) {
@@ -444,6 +418,12 @@ void EncodeValuesTo(const Values& values, Appender& out) {
 }
 
 }  // namespace
+
+void PutVarint(uint64_t v, std::string& out) {
+  Appender a(out);
+  a.Varint(v);
+  a.Flush();
+}
 
 void EncodeValue(const Value& v, std::string& out) {
   Appender a(out);

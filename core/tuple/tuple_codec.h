@@ -7,6 +7,7 @@
 // core/tuple/README.md. Stateless functions; safe from any thread.
 #pragma once
 
+#include "core/common/little_endian.h"
 #include "core/common/result.h"
 #include "core/common/status.h"
 
@@ -92,17 +93,11 @@ class FrameReader {
   template <typename F>  // f(root id, edge id)
   static void ForEachRoot(const Head& head, F&& f) {
     for (size_t at = 0; at + 16 <= head.root_bytes.size(); at += 16) {
-      f(Little64(head.root_bytes.data() + at), Little64(head.root_bytes.data() + at + 8));
+      f(LoadLittle64(head.root_bytes.data() + at), LoadLittle64(head.root_bytes.data() + at + 8));
     }
   }
 
  private:
-  static uint64_t Little64(const char* p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-    return v;
-  }
-
   std::string_view in_;
   size_t pos_ = 0;
   size_t count_ = 0;
