@@ -95,7 +95,12 @@ class Value {
  private:
   template <typename T>
   const T& Get(ValueType want) const {
-    if (const T* p = std::get_if<T>(&rep_)) return *p;
+    if (const T* p = std::get_if<T>(&rep_)) [[likely]]
+      return *p;
+    ThrowNot(want);
+  }
+  // Cold and out of line: the typed reads stay small enough to inline.
+  [[noreturn, gnu::cold, gnu::noinline]] void ThrowNot(ValueType want) const {
     throw std::invalid_argument(std::string("value is ") + ValueTypeName(type()) + ", not " +
                                 ValueTypeName(want));
   }

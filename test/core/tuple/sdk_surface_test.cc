@@ -80,5 +80,20 @@ TEST_CASE("A tuple made in plugin code reads its values and fields", "[tuple]") 
   CHECK(copy.meta() == &meta);
 }
 
+TEST_CASE("A read of a missing value, field or type says which, and where", "[tuple]") {
+  StreamMeta meta{"src", std::string(kDefaultStream), Fields{"word", "count"}, false, 0};
+  const Tuple t(&meta, 3, Values{"storm", 2});
+  CHECK_THROWS_MATCHES(t.Get(2), std::out_of_range,
+                       Catch::Message("tuple from src:default has 2 values, no index 2"));
+  CHECK_THROWS_MATCHES(t.GetInt("user"), std::out_of_range,
+                       Catch::Message("stream src:default has no field 'user'"));
+  CHECK_THROWS_MATCHES(t.GetInt(0), std::invalid_argument,
+                       Catch::Message("value is string, not int"));
+  CHECK_THROWS_MATCHES(t.GetString("count"), std::invalid_argument,
+                       Catch::Message("value is int, not string"));
+  CHECK(t.GetString(0) == "storm");  // and the good reads still read
+  CHECK(t.GetInt("count") == 2);
+}
+
 }  // namespace
 }  // namespace gale
