@@ -25,6 +25,7 @@
 #pragma once
 
 #include "core/acking/rotating_map.h"
+#include "core/common/little_endian.h"
 
 #include <gale/bolt.h>
 
@@ -59,36 +60,21 @@ inline constexpr std::string_view kAckPackStream = "__ack_pack";
 inline constexpr size_t kAckBytes = 16;
 inline constexpr size_t kAckPackMax = 64;  // acks per pack: 1 KiB
 
-namespace pack_internal {
-inline void Put64(char* p, uint64_t v) {
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
-  std::memcpy(p, &v, 8);
-}
-inline uint64_t Get64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
-  return v;
-}
-}  // namespace pack_internal
-
 // Adds the ack (root, val) to `pack`; false (and `pack` unchanged) when it
 // is full.
 inline bool AddAck(std::string& pack, uint64_t root, uint64_t val) {
-  using pack_internal::Get64;
-  using pack_internal::Put64;
   const size_t n = pack.size();
   if (n >= kAckBytes) {
     char* last = pack.data() + n - kAckBytes;
-    if (Get64(last) == root) {
-      Put64(last + 8, Get64(last + 8) ^ val);
+    if (LoadLittle64(last) == root) {
+      StoreLittle64(last + 8, LoadLittle64(last + 8) ^ val);
       return true;
     }
   }
   if (n >= kAckPackMax * kAckBytes) return false;
   pack.resize(n + kAckBytes);
-  Put64(pack.data() + n, root);
-  Put64(pack.data() + n + 8, val);
+  StoreLittle64(pack.data() + n, root);
+  StoreLittle64(pack.data() + n + 8, val);
   return true;
 }
 
@@ -177,16 +163,16 @@ class AckerTable {
     // them all first overlaps the misses (perf, W3 acked: the tables were
     // the spout thread's largest item).
     for (size_t at = 0; at < pack.size(); at += kAckBytes) {
-      const uint64_t root = pack_internal::Get64(pack.data() + at);
+      const uint64_t root = LoadLittle64(pack.data() + at);
       pending_.Prefetch(root);
       ahead(root);
     }
     for (size_t at = 0; at < pack.size(); at += kAckBytes) {
-      const uint64_t root = pack_internal::Get64(pack.data() + at);
+      const uint64_t root = LoadLittle64(pack.data() + at);
       // Existing entries are not re-put, so acks do not extend their life
       // (as in Storm); only reset-timeout does.
       Entry& e = pending_.GetOrPut(root);
-      e.val ^= pack_internal::Get64(pack.data() + at + 8);
+      e.val ^= LoadLittle64(pack.data() + at + 8);
       const Outcome out = Decide(e, root, false);
       if (out.kind != Outcome::kNone) answer(out);
     }

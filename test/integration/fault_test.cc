@@ -62,10 +62,15 @@ struct Audit {
     REQUIRE(r.exit_code == 0);
   }
 
-  int64_t SinkLines() const {
+  int64_t SinkLines() const { return Lines("sink-"); }
+  // Emits so far, replays included.
+  int64_t Emitted() const { return Lines("emitted-"); }
+
+  // Lines in the logs whose names start with `kind`.
+  int64_t Lines(const std::string& kind) const {
     int64_t n = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().filename().string().rfind("sink-", 0) != 0) continue;
+      if (e.path().filename().string().rfind(kind, 0) != 0) continue;
       std::ifstream in(e.path());
       std::string line;
       while (std::getline(in, line)) ++n;
@@ -93,13 +98,6 @@ struct Audit {
       if (n > 1 && acked.count(id)) return true;
     }
     return false;
-  }
-
-  // Emits so far, replays included.
-  int64_t Emitted() const {
-    int64_t n = 0;
-    for (const auto& [id, times] : Logged("emitted-")) n += times;
-    return n;
   }
 
   // Emits beyond each id's first: the trees replayed so far.
@@ -167,9 +165,11 @@ TEST_CASE("SIGKILL of a worker: its supervisor restarts it at once and no id is 
   // keyed task (the fields hop).
   REQUIRE(::kill(victim.pid, SIGSTOP) == 0);
   const int64_t emitted_at_stop = audit.Emitted();
-  REQUIRE(WaitFor([&] { return audit.Emitted() >= emitted_at_stop + 100; }, seconds(10)));
+  const bool filled =
+      WaitFor([&] { return audit.Emitted() >= emitted_at_stop + 100; }, seconds(10));
   const auto killed = Clock::now();
-  REQUIRE(::kill(victim.pid, SIGKILL) == 0);
+  REQUIRE(::kill(victim.pid, SIGKILL) == 0);  // also when not filled: never left stopped
+  REQUIRE(filled);
   const bool back = Replaced(cluster, victim, seconds(10));
   const double restart = Since(killed);
   REQUIRE(back);

@@ -22,8 +22,7 @@ Tuple Pack(std::string bytes) { return Tuple(&kPackMeta, 3, Values{Bytes{std::mo
 std::vector<std::pair<uint64_t, uint64_t>> Acks(const std::string& pack) {
   std::vector<std::pair<uint64_t, uint64_t>> out;
   for (size_t at = 0; at + kAckBytes <= pack.size(); at += kAckBytes) {
-    out.emplace_back(pack_internal::Get64(pack.data() + at),
-                     pack_internal::Get64(pack.data() + at + 8));
+    out.emplace_back(LoadLittle64(pack.data() + at), LoadLittle64(pack.data() + at + 8));
   }
   return out;
 }

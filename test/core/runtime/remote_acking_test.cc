@@ -3,6 +3,7 @@
 // encoding as ClusterTransfer does (worker/cluster_transfer.h), so that a
 // change made to an envelope after its batch was refused is lost, as it
 // would be on a real link.
+#include "core/acking/acker_bolt.h"
 #include "core/plugin/describe.h"
 #include "core/runtime/worker_runtime.h"
 #include "core/topology/validator.h"
@@ -323,11 +324,7 @@ streams: [ { from: feeder, to: judge, grouping: { type: SHUFFLE } } ]
   // the acker keeps them pending).
   auto pack = [&](uint64_t first_root, int acks) {
     std::string bytes;
-    for (int i = 0; i < acks; ++i) {
-      for (uint64_t v : {first_root + static_cast<uint64_t>(i), uint64_t{1}}) {
-        for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
-      }
-    }
+    for (int i = 0; i < acks; ++i) REQUIRE(acking::AddAck(bytes, first_root + i, 1));
     tuple::WireTuple w = Crafted(t, acker, "judge", "__ack_pack", Values{Value(Bytes{bytes})});
     w.roots.clear();
     return w;
