@@ -151,9 +151,11 @@ class alignas(64) InputQueue {
 
   // Swaps every queued batch, oldest first, into `out` (which must be
   // empty). When nothing is queued, waits up to `wait` for something to
-  // arrive or Wake(). Hand the batches back with Recycle() once processed.
-  void PopAll(std::vector<Batch>& out, Nanos wait) {
-    if (wait.count() > 0) SpinWhileEmpty();
+  // arrive or Wake(), spinning first unless `spin` is false (an idle
+  // spout's long wait: nothing is on its way). Hand the batches back with
+  // Recycle() once processed.
+  void PopAll(std::vector<Batch>& out, Nanos wait, bool spin = true) {
+    if (spin && wait.count() > 0) SpinWhileEmpty();
     std::unique_lock<std::mutex> lock(mu_);
     if (batches_.empty() && wait.count() > 0 && !woken_) {
       waiting_ = true;
