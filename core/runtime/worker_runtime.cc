@@ -273,9 +273,10 @@ void WorkerRuntime::TimerLoop() {
   }
   BusySample busy;
   // On the system clock the loop sleeps until the next tick or load
-  // sample is due (an idle worker woke 100 times a second for nothing:
-  // a quarter of an idle cluster's CPU, with 10 wake-ups of its own); an
-  // injected clock may jump at any moment, so it is polled every 10 ms.
+  // sample is due, at least 1 ms (a tick period may be any positive
+  // fraction of a second: the timer must not spin); it polled every 10 ms,
+  // 100 wake-ups a second that were over a third of an idle cluster's CPU. An
+  // injected clock may jump at any moment, so it is still polled.
   const bool system_clock = dynamic_cast<const SystemClock*>(&clock_) != nullptr;
   std::unique_lock<std::mutex> lock(timer_mu_);
   while (!stopping_) {
@@ -304,7 +305,7 @@ void WorkerRuntime::TimerLoop() {
     for (const auto& t : tickers) due = std::min(due, t.next);
     timer_rounds_.fetch_add(1);
     if (system_clock) {
-      timer_cv_.wait_for(lock, std::max(due - now, Nanos(0)));
+      timer_cv_.wait_for(lock, std::max(due - now, Nanos(std::chrono::milliseconds(1))));
     } else {
       timer_cv_.wait_for(lock, std::chrono::milliseconds(10));
     }
