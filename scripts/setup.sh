@@ -22,6 +22,7 @@ packages=(
   libxxhash-dev
   catch2
   python3 python3-thrift    # the Python client (clients/python), for /usr/bin/python3
+  python3-msgpack           # gale_multilang's msgpack serializer in C (else its pure-Python one)
   python3-venv python3-pip python3-setuptools python3-wheel  # the client packages, installed into a venv by their tests
   nodejs npm                # the Node.js client (clients/js)
   bsdextrautils             # column (bench.sh's table)
