@@ -544,8 +544,8 @@ if want W8; then
   for ser in json msgpack; do
     # Debian's interpreter: it sees python3-msgpack (setup installs it),
     # which a python3 earlier on PATH may not, and then msgpack runs in
-    # gale_multilang's pure-Python encoder (W8 msgpack: ~70 k instead of
-    # ~150 k tuples/s).
+    # gale_multilang's pure-Python encoder (W8 msgpack: 58-74 k instead of
+    # 224-234 k tuples/s, bench/README.md).
     local_props="serializer=$ser"$'\n'"python=$([[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || echo python3)"
     both run_local W8 "C++ spout -> Python identity bolt -> C++ sink, acked, $ser" \
       "$root/multilang/bench/w8.yaml" 1 5000 true

@@ -97,3 +97,55 @@ TEST_CASE("The windowed word count's time windows close on their own in gale loc
 
 }  // namespace
 }  // namespace gale::testing
+
+namespace gale::testing {
+namespace {
+
+// W4's idle row (scripts/bench.sh) relies on SentenceSpout's bench.sentences:
+// that many sentences, every one acked, and then nothing.
+TEST_CASE("The bench's sentence spout stops after bench.sentences and refuses a negative count",
+          "[integration]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/out");
+  auto run = [&](const std::string& sentences) {
+    const std::string props = dir.Write(
+        "w4.properties", "name=w4\nrate=0\nsentences=" + sentences + "\nout.dir=" + dir.path() +
+                             "/out\nstats=true\nplain.shuffle=false\n");
+    return RunProcess(
+        {BinDir() + "/gale", "local", SourceDir() + "/topologies/bench/wordcount.yaml", "--filter",
+         props, "--quiet", "--duration", "3"},
+        std::chrono::seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}});
+  };
+  // The last line of a "<steady ns> <count> ..." file, as its count.
+  auto last_count = [&](const std::string& file) {
+    std::istringstream in(ReadFile(file));
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    std::istringstream fields(last);
+    int64_t nanos = 0, count = -1;
+    fields >> nanos >> count;
+    return count;
+  };
+
+  auto ok = run("50");
+  INFO(ok.out << ok.err);
+  REQUIRE(ok.exit_code == 0);
+  int64_t acked = 0, words = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/out")) {
+    const std::string name = e.path().filename().string();
+    if (name.ends_with(".acked")) acked += last_count(e.path().string());
+    if (name.ends_with(".count")) words += last_count(e.path().string());
+  }
+  CHECK(acked == 50);
+  CHECK(words == 50 / 5 * 32);  // ten rounds of the five sentences, 32 words each
+
+  auto bad = run("-1");
+  CHECK(bad.exit_code != 0);
+  CHECK((bad.out + bad.err).find("bench.sentences is -1; it must be 0 (no limit) or more") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace gale::testing
