@@ -4,7 +4,7 @@
 //
 //   gale-bench-probe measure --dir DIR --pids PID[,PID...] --warmup S --window S
 //                            [--start-timeout S]
-//   gale-bench-probe free-ports N      N TCP ports on 127.0.0.1 free a moment ago
+//   gale-bench-probe free-ports N      N TCP ports on 127.0.0.1 for daemons (test/support/ports.h)
 //   gale-bench-probe core-rtt          the machine's cross-core round trip now
 //   gale-bench-probe spsc [SECS]       8-byte messages/s through a lock-free ring between two cores
 //
@@ -37,12 +37,10 @@
 // development VM: ~125 ns on most runs, ~570 ns at times, for minutes),
 // so scripts/bench.sh prints it next to every workload.
 #include "latency_histogram.h"
+#include "test/support/ports.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -250,25 +248,16 @@ std::optional<Sample> Growth(const std::string& dir, const std::string& suffix, 
   return Sample{t1, b.count - a.count, b.extra - a.extra, b.extra2 - a.extra2, b.extra3 - a.extra3};
 }
 
-// Binds `n` sockets to 127.0.0.1:0 at once (so the ports differ), prints
-// their ports and closes them.
-int FreePorts(int n) {
-  std::vector<int> fds;
-  for (int i = 0; i < n; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      Die("cannot bind a socket on 127.0.0.1");
-    }
-    std::printf("%s%d", i ? " " : "", ntohs(addr.sin_port));
-    fds.push_back(fd);
+// `n` distinct ports on 127.0.0.1, free now, from outside the kernel's
+// ephemeral range and handed to no other caller on this machine for a long
+// while (test/support/ports.h).
+int PrintFreePorts(int n) {
+  const std::vector<int> ports = gale::testing::FreePorts(n);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (ports[i] < 0) Die("no free port on 127.0.0.1");
+    std::printf("%s%d", i ? " " : "", ports[i]);
   }
   std::printf("\n");
-  for (int fd : fds) ::close(fd);
   return 0;
 }
 
@@ -418,7 +407,7 @@ bool ParseArgs(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "free-ports" && argc == 3 && std::atoi(argv[2]) > 0) {
-    return FreePorts(std::atoi(argv[2]));
+    return PrintFreePorts(std::atoi(argv[2]));
   }
   if (command == "core-rtt" && argc == 2) return CoreRoundTrip();
   if (command == "spsc" && (argc == 2 || (argc == 3 && std::atof(argv[2]) > 0))) {

@@ -42,7 +42,7 @@ while (($#)); do
 done
 if ((do_build)); then
   ninja -C "$build" -j "${GALE_JOBS:-1}" gale gale-worker gale_redis gale_postgres \
-    gale-bench-redis-mover >/dev/null
+    gale-bench-redis-mover gale-bench-probe >/dev/null
 fi
 
 pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
@@ -62,16 +62,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 # n / (b - a), per second or per CPU-second; 0 when no time passed.
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", (b > a) ? n / (b - a) : 0 }'; }
 
-redis_port="$(free_port)"
+# Ports outside the kernel's ephemeral range, never handed to two callers at
+# once (test/support/ports.h).
+read -r redis_port pg_port <<< "$("$build/bin/gale-bench-probe" free-ports 2)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$run" \
   >"$run/redis.log" 2>&1 &
 pids+=($!)
-pg_port="$(free_port)"
 setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C "$initdb" -D "$run/data" \
   -U postgres -A trust -E UTF8 --no-sync >"$run/initdb.log" 2>&1
 setpriv --reuid=65534 --regid=65534 --clear-groups -- env LC_ALL=C "$postgres" -D "$run/data" \

@@ -151,9 +151,29 @@ Status Supervisor::Run() {
   // The log server runs on threads of its own: reading a big log never
   // delays the io thread.
   const std::string logs_dir = config_.state_dir + "/logs";
-  auto server = http::BackgroundServer::Start(
-      config_.host, config_.logviewer_port, 2,
-      [logs_dir](const http::HttpRequest& r) { return ServeLogRequest(logs_dir, r); });
+  auto start_log_server = [&] {
+    return http::BackgroundServer::Start(
+        config_.host, config_.logviewer_port, 2,
+        [logs_dir](const http::HttpRequest& r) { return ServeLogRequest(logs_dir, r); });
+  };
+  auto server = start_log_server();
+  // With --logviewer-port 0 the kernel picks from its ephemeral range, where
+  // worker ports may lie too: given one of this supervisor's, the log server
+  // would keep that slot's workers from binding it (seen in CI). It asks
+  // again, holding what it was given so that the kernel picks another.
+  const auto is_slot = [&](int port) {
+    return std::find(config_.ports.begin(), config_.ports.end(), port) != config_.ports.end();
+  };
+  std::vector<std::unique_ptr<http::BackgroundServer>> slot_ports;
+  while (server.ok() && config_.logviewer_port == 0 && is_slot((*server)->port())) {
+    if (slot_ports.size() == 8) {
+      server = Status::Unavailable("every free port picked was a worker port");
+      break;
+    }
+    slot_ports.push_back(std::move(server).value());
+    server = start_log_server();
+  }
+  slot_ports.clear();
   if (server.ok()) {
     log_server_ = std::move(server).value();
     logviewer_port_ = log_server_->port();

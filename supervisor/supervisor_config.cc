@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -141,6 +142,13 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
     GALE_ASSIGN_OR_RETURN(const int64_t port,
                           IntKey(file, "logviewer.port", 0, 65535, c.logviewer_port));
     c.logviewer_port = static_cast<int>(port);
+  }
+  if (c.logviewer_port != 0 &&
+      std::find(c.ports.begin(), c.ports.end(), c.logviewer_port) != c.ports.end()) {
+    return Status::InvalidArgument(
+        "the log server's port " + std::to_string(c.logviewer_port) +
+        " (--logviewer-port, logviewer.port) is also a worker port (--ports, "
+        "supervisor.slots.ports): that slot's workers could not bind it");
   }
   GALE_ASSIGN_OR_RETURN(const int64_t mins,
                         IntKey(file, "logviewer.cleanup.age.mins", 1, int64_t{10} * 365 * 24 * 60,

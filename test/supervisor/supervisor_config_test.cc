@@ -181,6 +181,15 @@ TEST_CASE("Log server and worker log options: defaults, flag, config keys and ba
   CHECK(c->log_retention == std::chrono::minutes(60));
   CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--logviewer-port", "70000"})),
              Catch::Contains("--logviewer-port must be a port, an integer from 0 to 65535"));
+  // A log server on a worker port would keep that slot's workers from binding it.
+  CHECK_THAT(
+      ErrorOf(Parse({"--state-dir", "/tmp/x", "--ports", "6700,6701", "--logviewer-port", "6701"})),
+      Catch::Contains("the log server's port 6701 (--logviewer-port, logviewer.port) is "
+                      "also a worker port (--ports, supervisor.slots.ports)"));
+  CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("lv.yaml",
+                                                  "gale.local.dir: /x\nlogviewer.port: 6702\n"
+                                                  "supervisor.slots.ports: [6702]\n")})),
+             Catch::Contains("the log server's port 6702"));
   CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("a.yaml",
                                                   "gale.local.dir: /x\n"
                                                   "worker.log.max.bytes: 100\n")})),

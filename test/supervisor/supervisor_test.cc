@@ -575,5 +575,39 @@ TEST_CASE("Without nimbus the supervisor keeps its workers running and says so o
   CHECK_THAT(sup.Log(), Catch::Contains("reached nimbus"));
 }
 
+// --logviewer-port 0 lets the kernel pick from its ephemeral range, where
+// worker ports may lie too. In a network namespace of its own with a range
+// of two ports, of which the worker port is the one the kernel hands out
+// first (a bind to port 0 tries odd ports first), the log server must take
+// the other. Needs root, for the namespace (CI runs as root).
+TEST_CASE("With --logviewer-port 0 the log server never takes one of the supervisor's worker ports",
+          "[supervisor][integration]") {
+  if (::geteuid() != 0) {
+    WARN("not root: no network namespace, not run");
+    return;
+  }
+  TempDir dir;
+  auto run = [&](const std::string& ports) {
+    const std::string script =
+        "ip link set lo up && echo '40000 40001' > /proc/sys/net/ipv4/ip_local_port_range && "
+        "exec timeout --preserve-status -s TERM 2 " +
+        BinDir() + "/gale-supervisor --nimbus 127.0.0.1:1 --id s --state-dir " + dir.path() +
+        "/state-" + ports + " --ports " + ports + " --logviewer-port 0";
+    return RunProcess({"unshare", "-n", "sh", "-c", script}, 30s);
+  };
+  const auto one = run("40001");
+  INFO(one.out << one.err);
+  CHECK(one.exit_code == 0);
+  CHECK_THAT(one.err, Catch::Contains("log server on 127.0.0.1:40000"));
+  CHECK_THAT(one.err, !Catch::Contains("127.0.0.1:40001"));
+  // Every port of the range a worker port: no log server, said as a warning,
+  // and the supervisor runs on.
+  const auto both = run("40000,40001");
+  INFO(both.out << both.err);
+  CHECK(both.exit_code == 0);
+  CHECK_THAT(both.err, Catch::Contains("no log server"));
+  CHECK_THAT(both.err, Catch::Contains("supervisor s on 127.0.0.1, ports 40000,40001"));
+}
+
 }  // namespace
 }  // namespace gale::testing

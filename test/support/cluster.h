@@ -6,6 +6,7 @@
 // object goes away, also when the test fails.
 #pragma once
 
+#include "test/support/ports.h"
 #include "test/support/process.h"
 
 #include <sys/types.h>
@@ -16,9 +17,6 @@
 #include <vector>
 
 namespace gale::testing {
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-int FreePort();
 
 // Polls `done` every 100 ms until it is true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout);

@@ -19,7 +19,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,10 +29,12 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(build, n):
+    """n ports for daemons, from gale-bench-probe (test/support/ports.h: outside
+    the kernel's ephemeral range, never handed to two tests at once)."""
+    out = subprocess.run([os.path.join(build, "bin", "gale-bench-probe"), "free-ports", str(n)],
+                         check=True, capture_output=True, text=True, timeout=30).stdout
+    return [int(p) for p in out.split()]
 
 
 def http(method, url, body=None, timeout=30):
@@ -125,10 +126,11 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
     run = tempfile.mkdtemp(prefix="gale-ui-browser-")
-    nimbus_port, ui_port, driver_port, other_port = (free_port() for _ in range(4))
+    ports = free_ports(args.build, 8)
+    nimbus_port, ui_port, driver_port, other_port = ports[:4]
     env = dict(os.environ, GALE_BUILD_DIR=args.build, GALE_RUN_DIR=run,
                GALE_NIMBUS_PORT=str(nimbus_port), GALE_UI_PORT=str(ui_port),
-               GALE_SUPERVISOR_PORTS="%d,%d %d,%d" % tuple(free_port() for _ in range(4)))
+               GALE_SUPERVISOR_PORTS="%d,%d %d,%d" % tuple(ports[4:]))
     ui = "http://127.0.0.1:%d" % ui_port
     gale = os.path.join(args.build, "bin", "gale")
     cluster_sh = os.path.join(ROOT, "scripts", "cluster.sh")

@@ -4,6 +4,7 @@
 
 #include "core/tuple/tuple_access.h"
 #include "core/tuple/tuple_codec.h"
+#include "test/support/ports.h"
 #include "worker/cluster_transfer.h"
 
 #include <catch2/catch.hpp>
@@ -39,32 +40,7 @@ using std::chrono::seconds;
 using tuple::WireTuple;
 using Clock = std::chrono::steady_clock;
 
-// A port nobody listens on right now: bind port 0, read it, close.
-int FreePort(int family = AF_INET) {
-  const int fd = ::socket(family, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-  if (family == AF_INET6) {
-    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
-    a6->sin6_family = AF_INET6;
-    a6->sin6_addr = in6addr_loopback;
-    len = sizeof(sockaddr_in6);
-  } else {
-    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
-    a4->sin_family = AF_INET;
-    a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    len = sizeof(sockaddr_in);
-  }
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                              : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  }
-  ::close(fd);
-  return port;
-}
+using testing::FreePort;  // test/support/ports.h
 
 bool WaitUntil(const std::function<bool()>& done, Clock::duration timeout = seconds(20)) {
   const auto deadline = Clock::now() + timeout;

@@ -1,0 +1,156 @@
+// test/support/ports.h
+//
+// Ports for the daemons that tests and benchmarks start on loopback.
+//
+// A port found by binding port 0 and closing the socket lies in the
+// kernel's ephemeral range: until the daemon binds it, any bind to port 0
+// or outgoing connection on the machine may be handed the same port. In CI
+// a supervisor's log server (--logviewer-port 0) was given a worker slot
+// port chosen a moment before; the slot's worker could then not bind it,
+// and the topology never started. So these ports come from below the
+// ephemeral range, which the kernel hands to nobody, and in turn from a
+// counter that every process of the machine shares (a file under /tmp,
+// taken with flock): tests running at once never get the same port, and a
+// port comes round again only after the whole range has been handed out.
+// Each is checked free (bound and closed) before it is handed out.
+//
+// Header-only and light, for the test support, the unit tests and
+// gale-bench-probe (whose free-ports command the scripts use).
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gale::testing {
+
+namespace ports_detail {
+
+// The counter's file; GALE_TEST_PORTS_FILE overrides it.
+inline std::string CounterFile() {
+  const char* f = std::getenv("GALE_TEST_PORTS_FILE");
+  return f != nullptr && *f != '\0' ? f : "/tmp/gale-test-ports";
+}
+
+// True when a TCP socket of `family` can bind `port` on loopback now.
+inline bool Bindable(int port, int family) {
+  const int fd = ::socket(family, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_storage addr{};
+  socklen_t len;
+  if (family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_addr = in6addr_loopback;
+    a6->sin6_port = htons(static_cast<uint16_t>(port));
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a4->sin_port = htons(static_cast<uint16_t>(port));
+    len = sizeof(sockaddr_in);
+  }
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// The ports to hand out, [first, last]: below the kernel's ephemeral range
+// (from 10000: above the ports of most services), or above it when too
+// little is below; {0, -1} when neither has 1000 ports.
+inline std::pair<int, int> Range() {
+  int low = 32768, high = 60999;  // Linux's default
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  in >> low >> high;
+  constexpr int kFloor = 10000, kEnough = 1000;
+  if (low - kFloor >= kEnough) return {kFloor, low - 1};
+  if (65535 - high >= kEnough) return {high + 1, 65535};
+  return {0, -1};
+}
+
+// Binds port 0 and closes: the old way, for a machine whose ephemeral
+// range leaves no room.
+inline int EphemeralPort(int family) {
+  const int fd = ::socket(family, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_storage addr{};
+  addr.ss_family = static_cast<sa_family_t>(family);
+  socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr = in6addr_loopback;
+  } else {
+    reinterpret_cast<sockaddr_in*>(&addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  }
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                    : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+}  // namespace ports_detail
+
+// `n` distinct TCP ports on loopback (of `family`: AF_INET or AF_INET6),
+// free now and handed to no other caller on this machine for a long while
+// (the header's comment). -1 in place of a port when none is free.
+inline std::vector<int> FreePorts(int n, int family = AF_INET) {
+  using namespace ports_detail;
+  std::vector<int> out;
+  const auto [first, last] = Range();
+  if (first > last) {
+    for (int i = 0; i < n; ++i) out.push_back(EphemeralPort(family));
+    return out;
+  }
+  const int span = last - first + 1;
+  // The counter, locked for the whole choice. Without its file (another
+  // user's, unwritable) every process starts at its own place.
+  const int fd = ::open(CounterFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd >= 0) {
+    ::fchmod(fd, 0666);  // the umask would keep other users out
+    ::flock(fd, LOCK_EX);
+  }
+  int next = -1;
+  if (fd >= 0) {
+    char buf[16] = {};
+    if (::pread(fd, buf, sizeof buf - 1, 0) > 0) next = std::atoi(buf);
+  }
+  if (next < first || next > last) next = first + static_cast<int>(::getpid()) % span;
+  for (int i = 0; i < n; ++i) {
+    int port = -1;
+    for (int tried = 0; tried < span && port < 0; ++tried) {
+      const int candidate = next;
+      next = next == last ? first : next + 1;
+      if (Bindable(candidate, family)) port = candidate;
+    }
+    out.push_back(port);
+  }
+  if (fd >= 0) {
+    char buf[16];
+    const int len = std::snprintf(buf, sizeof buf, "%d\n", next);
+    if (::pwrite(fd, buf, static_cast<size_t>(len), 0) == len) { (void)::ftruncate(fd, len); }
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+  }
+  return out;
+}
+
+// One port, as FreePorts(1).
+inline int FreePort(int family = AF_INET) { return FreePorts(1, family).front(); }
+
+}  // namespace gale::testing
