@@ -218,12 +218,13 @@ class TransportTest(unittest.TestCase):
             server.close()
 
     def test_nothing_listening(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()  # bound, never listened: refused
-        with self.assertRaises(gc.Unavailable) as cm:
-            gc.connect("127.0.0.1", port, timeout=2)
+        # Bound, never listening, and kept so until the connect: refused, and
+        # no other process can be handed the port meanwhile.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            with self.assertRaises(gc.Unavailable) as cm:
+                gc.connect("127.0.0.1", port, timeout=2)
         self.assertIn("cannot connect to nimbus at 127.0.0.1:%d" % port, str(cm.exception))
 
 
