@@ -12,6 +12,8 @@
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
+#include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -227,6 +229,7 @@ void TestCluster::StartSupervisors(int supervisors, int slots,
 }
 
 TestCluster::~TestCluster() {
+  if (FailedAssertions() > failures_at_start_) std::cerr << Diagnosis();
   for (auto& s : supervisors_) s->Stop();
   for (auto& n : nimbus_daemons_) {
     if (n) n->Stop();
@@ -256,6 +259,35 @@ std::string TestCluster::Logs() const {
     out += "--- " + id + ".log\n" + ReadFile(dir_.path() + "/" + id + ".log");
   }
   return out;
+}
+
+std::string TestCluster::Diagnosis() {
+  constexpr auto kWait = std::chrono::seconds(10);
+  std::string out = "=== the cluster when the test failed\n";
+  const ProcessResult list = Gale({"list"}, kWait);
+  out += "--- gale list\n" + list.out + list.err;
+  // Each topology: the first word of the lines between the header and the
+  // first blank line.
+  std::istringstream lines(list.out);
+  std::string line;
+  std::getline(lines, line);
+  while (list.exit_code == 0 && std::getline(lines, line) && !line.empty() && line[0] != '(') {
+    const std::string name = line.substr(0, line.find(' '));
+    const ProcessResult info = Gale({"info", name}, kWait);
+    out += "--- gale info " + name + "\n" + info.out + info.err;
+  }
+  out += Logs();
+  constexpr size_t kTail = 16 * 1024;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
+    if (e.path().filename().string().rfind("worker-", 0) != 0) continue;
+    const std::string log = ReadFile(e.path().string());
+    out += "--- " + e.path().string();
+    out += log.size() > kTail ? " (its last " + std::to_string(kTail) + " bytes)\n" +
+                                    log.substr(log.size() - kTail)
+                              : "\n" + log;
+  }
+  return out + "=== end of the cluster\n";
 }
 
 std::string TestCluster::WorkerLogs() const {

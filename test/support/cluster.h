@@ -18,6 +18,9 @@
 
 namespace gale::testing {
 
+// The assertions that failed so far in this process (counted by test/main.cc).
+int FailedAssertions();
+
 // Polls `done` every 100 ms until it is true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout);
 
@@ -67,6 +70,9 @@ class TestCluster {
   TestCluster(int supervisors, int slots, std::vector<std::string> nimbus_args, int nimbuses,
               const std::vector<std::string>& supervisor_args = {},
               std::vector<std::string> gale_args = {});
+  // When an assertion failed while the cluster ran (a REQUIRE's unwinding
+  // included), first prints the cluster as it is then on stderr (ctest
+  // shows it for failed tests): Diagnosis().
   ~TestCluster();
 
   // The workers running now, found in /proc by their --plugin-dir, which
@@ -94,6 +100,10 @@ class TestCluster {
   std::string Logs() const;  // every daemon's log, for failure messages
   // Every worker log under the supervisors' state folders, rotated ones too.
   std::string WorkerLogs() const;
+  // The cluster now: `gale list`, `gale info` of each topology (which names
+  // the workers' deaths and their causes), every daemon's log and the end of
+  // every worker log.
+  std::string Diagnosis();
 
  private:
   void StartNimbus(size_t i);
@@ -108,6 +118,7 @@ class TestCluster {
   std::vector<std::unique_ptr<Daemon>> nimbus_daemons_;
   std::vector<std::unique_ptr<Daemon>> supervisors_;
   std::vector<std::vector<std::string>> supervisor_argv_;
+  const int failures_at_start_ = FailedAssertions();
 };
 
 }  // namespace gale::testing
