@@ -147,7 +147,7 @@ Result<SupervisorConfig> Assemble(const DaemonFlags& flags, const ClusterConfigF
       std::find(c.ports.begin(), c.ports.end(), c.logviewer_port) != c.ports.end()) {
     return Status::InvalidArgument(
         "the log server's port " + std::to_string(c.logviewer_port) +
-        " (--logviewer-port, logviewer.port) is also a worker port (--ports, "
+        " (--logviewer-port, logviewer.port; 8000 unless set) is also a worker port (--ports, "
         "supervisor.slots.ports): that slot's workers could not bind it");
   }
   GALE_ASSIGN_OR_RETURN(const int64_t mins,

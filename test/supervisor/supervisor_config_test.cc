@@ -184,8 +184,12 @@ TEST_CASE("Log server and worker log options: defaults, flag, config keys and ba
   // A log server on a worker port would keep that slot's workers from binding it.
   CHECK_THAT(
       ErrorOf(Parse({"--state-dir", "/tmp/x", "--ports", "6700,6701", "--logviewer-port", "6701"})),
-      Catch::Contains("the log server's port 6701 (--logviewer-port, logviewer.port) is "
-                      "also a worker port (--ports, supervisor.slots.ports)"));
+      Catch::Contains("the log server's port 6701 (--logviewer-port, logviewer.port; 8000 unless "
+                      "set) is also a worker port (--ports, supervisor.slots.ports)"));
+  // The default log server port counts too.
+  CHECK_THAT(ErrorOf(Parse({"--state-dir", "/tmp/x", "--ports", "7999,8000"})),
+             Catch::Contains("the log server's port 8000"));
+  CHECK(Parse({"--state-dir", "/tmp/x", "--ports", "8000", "--logviewer-port", "0"}).ok());
   CHECK_THAT(ErrorOf(Parse({"--config", dir.Write("lv.yaml",
                                                   "gale.local.dir: /x\nlogviewer.port: 6702\n"
                                                   "supervisor.slots.ports: [6702]\n")})),

@@ -24,6 +24,7 @@
 #include "core/common/sha256.h"
 #include "supervisor/plugin_store.h"
 #include "test/supervisor/fake_nimbus.h"
+#include "test/support/ports.h"
 #include "test/support/process.h"
 
 extern char** environ;
@@ -548,7 +549,9 @@ TEST_CASE("A second supervisor on the same state dir refuses to start",
 TEST_CASE("Without nimbus the supervisor keeps its workers running and says so once",
           "[supervisor][integration]") {
   Sandbox box;
-  auto nimbus = std::make_unique<FakeNimbus>();
+  // A port of its own (test/support/ports.h), not port 0's: nimbus comes
+  // back on it after an outage, and meanwhile no other process may get it.
+  auto nimbus = std::make_unique<FakeNimbus>(FreePort());
   const int port = nimbus->port();
   const std::string sha = ServePlugin(*nimbus, "plugin");
   SupervisorProcess sup(box, port, {"--ports", "6700"});

@@ -11,6 +11,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -229,7 +230,15 @@ void TestCluster::StartSupervisors(int supervisors, int slots,
 }
 
 TestCluster::~TestCluster() {
-  if (FailedAssertions() > failures_at_start_) std::cerr << Diagnosis();
+  // A failed assertion, or an exception on its way out of the test (Catch
+  // counts it as a failure only once it is caught).
+  if (FailedAssertions() > failures_at_start_ || std::uncaught_exceptions() > unwinding_at_start_) {
+    try {
+      std::cerr << Diagnosis();
+    } catch (const std::exception& e) {  // the daemons must still be stopped
+      std::cerr << "(no diagnosis of the cluster: " << e.what() << ")\n";
+    }
+  }
   for (auto& s : supervisors_) s->Stop();
   for (auto& n : nimbus_daemons_) {
     if (n) n->Stop();
@@ -266,23 +275,29 @@ std::string TestCluster::Diagnosis() {
   std::string out = "=== the cluster when the test failed\n";
   const ProcessResult list = Gale({"list"}, kWait);
   out += "--- gale list\n" + list.out + list.err;
-  // Each topology: the first word of the lines between the header and the
-  // first blank line.
+  // Each topology: the lines between the header and the first blank line
+  // end with its id, "<name>-<n>-<secs>" (a long name runs into the next
+  // column).
   std::istringstream lines(list.out);
   std::string line;
   std::getline(lines, line);
   while (list.exit_code == 0 && std::getline(lines, line) && !line.empty() && line[0] != '(') {
-    const std::string name = line.substr(0, line.find(' '));
+    std::string name = line.substr(line.rfind(' ') + 1);
+    for (int dash = 0; dash < 2 && name.rfind('-') != std::string::npos; ++dash) {
+      name.resize(name.rfind('-'));
+    }
     const ProcessResult info = Gale({"info", name}, kWait);
     out += "--- gale info " + name + "\n" + info.out + info.err;
   }
   out += Logs();
   constexpr size_t kTail = 16 * 1024;
   std::error_code ec;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
-    if (e.path().filename().string().rfind("worker-", 0) != 0) continue;
-    const std::string log = ReadFile(e.path().string());
-    out += "--- " + e.path().string();
+  for (std::filesystem::recursive_directory_iterator it(dir_.path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::filesystem::path& path = it->path();
+    if (path.filename().string().rfind("worker-", 0) != 0) continue;
+    const std::string log = ReadFile(path.string());
+    out += "--- " + path.string();
     out += log.size() > kTail ? " (its last " + std::to_string(kTail) + " bytes)\n" +
                                     log.substr(log.size() - kTail)
                               : "\n" + log;

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,8 +72,8 @@ class TestCluster {
               const std::vector<std::string>& supervisor_args = {},
               std::vector<std::string> gale_args = {});
   // When an assertion failed while the cluster ran (a REQUIRE's unwinding
-  // included), first prints the cluster as it is then on stderr (ctest
-  // shows it for failed tests): Diagnosis().
+  // included), or an exception is on its way out of the test, first prints the cluster as it is
+  // then on stderr (ctest shows it for failed tests): Diagnosis().
   ~TestCluster();
 
   // The workers running now, found in /proc by their --plugin-dir, which
@@ -119,6 +120,7 @@ class TestCluster {
   std::vector<std::unique_ptr<Daemon>> supervisors_;
   std::vector<std::vector<std::string>> supervisor_argv_;
   const int failures_at_start_ = FailedAssertions();
+  const int unwinding_at_start_ = std::uncaught_exceptions();
 };
 
 }  // namespace gale::testing

@@ -11,8 +11,11 @@
 // ephemeral range, which the kernel hands to nobody, and in turn from a
 // counter that every process of the machine shares (a file under /tmp,
 // taken with flock): tests running at once never get the same port, and a
-// port comes round again only after the whole range has been handed out.
-// Each is checked free (bound and closed) before it is handed out.
+// port comes round again only after the whole range (from 10000 to the
+// ephemeral range: 22 768 ports with Linux's default) has been handed out. Each is checked free
+// (bound and closed) before it is handed out. What these guarantees leave out: a process that
+// cannot open the counter's file goes on from a place of its own (a hash of its pid), and a machine
+// whose ephemeral range leaves under 1000 ports outside it gets ephemeral ports, as before.
 //
 // Header-only and light, for the test support, the unit tests and
 // gale-bench-probe (whose free-ports command the scripts use).
@@ -26,10 +29,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,11 +86,13 @@ inline std::pair<int, int> Range() {
   return {0, -1};
 }
 
-// Binds port 0 and closes: the old way, for a machine whose ephemeral
-// range leaves no room.
-inline int EphemeralPort(int family) {
+// Binds port 0 and keeps the socket in `held` (closed by the caller once
+// every port is chosen, so that they differ): the old way, for a machine
+// whose ephemeral range leaves no room.
+inline int EphemeralPort(int family, std::vector<int>* held) {
   const int fd = ::socket(family, SOCK_STREAM, 0);
   if (fd < 0) return -1;
+  held->push_back(fd);
   sockaddr_storage addr{};
   addr.ss_family = static_cast<sa_family_t>(family);
   socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
@@ -94,43 +101,61 @@ inline int EphemeralPort(int family) {
   } else {
     reinterpret_cast<sockaddr_in*>(&addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   }
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                    : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return -1;
   }
-  ::close(fd);
-  return port;
+  return ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                  : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
 }  // namespace ports_detail
 
 // `n` distinct TCP ports on loopback (of `family`: AF_INET or AF_INET6),
-// free now and handed to no other caller on this machine for a long while
-// (the header's comment). -1 in place of a port when none is free.
+// free now and handed to no other caller of this function on this machine
+// until the whole range has gone round (the header's comment). -1 in place
+// of a port when none is free.
 inline std::vector<int> FreePorts(int n, int family = AF_INET) {
   using namespace ports_detail;
   std::vector<int> out;
   const auto [first, last] = Range();
-  if (first > last) {
-    for (int i = 0; i < n; ++i) out.push_back(EphemeralPort(family));
+  if (first > last) {  // the old way: all bound at once, so that they differ
+    std::vector<int> held;
+    for (int i = 0; i < n; ++i) out.push_back(EphemeralPort(family, &held));
+    for (int fd : held) ::close(fd);
     return out;
   }
   const int span = last - first + 1;
-  // The counter, locked for the whole choice. Without its file (another
-  // user's, unwritable) every process starts at its own place.
-  const int fd = ::open(CounterFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  // Where this process goes on when the counter's file cannot be had.
+  static std::mutex mu;
+  static int local_next = -1;
+  std::lock_guard<std::mutex> lock(mu);
+  // The counter, locked for the whole choice. A file another user made can
+  // still be opened without O_CREAT (/tmp's protected_regular refuses
+  // O_CREAT on it, even to root).
+  const std::string file = CounterFile();
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == EACCES) fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
   if (fd >= 0) {
     ::fchmod(fd, 0666);  // the umask would keep other users out
-    ::flock(fd, LOCK_EX);
+    int locked;
+    while ((locked = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {}
+    if (locked != 0) {
+      ::close(fd);
+      fd = -1;
+    }
   }
-  int next = -1;
+  int next = local_next;
   if (fd >= 0) {
     char buf[16] = {};
     if (::pread(fd, buf, sizeof buf - 1, 0) > 0) next = std::atoi(buf);
   }
-  if (next < first || next > last) next = first + static_cast<int>(::getpid()) % span;
+  if (next < first || next > last) {
+    // No counter yet: start at a place of this process's own, spread over
+    // the range (pids a few apart must not start a few ports apart).
+    next = first + static_cast<int>((static_cast<uint64_t>(::getpid()) * 2654435761u) %
+                                    static_cast<uint64_t>(span));
+  }
   for (int i = 0; i < n; ++i) {
     int port = -1;
     for (int tried = 0; tried < span && port < 0; ++tried) {
@@ -140,6 +165,7 @@ inline std::vector<int> FreePorts(int n, int family = AF_INET) {
     }
     out.push_back(port);
   }
+  local_next = next;
   if (fd >= 0) {
     char buf[16];
     const int len = std::snprintf(buf, sizeof buf, "%d\n", next);

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -32,6 +33,17 @@ TEST_CASE("Test ports are free, distinct, outside the ephemeral range, and hande
   const int v6 = FreePort(AF_INET6);
   CHECK((v6 < low || v6 > high));
   CHECK(all.count(v6) == 0);
+}
+
+TEST_CASE("Without the counter's file, test ports still differ from call to call", "[transport]") {
+  ::setenv("GALE_TEST_PORTS_FILE", "/nonexistent-gale-dir/ports", 1);
+  const std::vector<int> first = FreePorts(3);
+  const std::vector<int> second = FreePorts(3);
+  ::unsetenv("GALE_TEST_PORTS_FILE");
+  std::set<int> all(first.begin(), first.end());
+  all.insert(second.begin(), second.end());
+  CHECK(all.size() == 6);
+  CHECK(all.count(-1) == 0);
 }
 
 }  // namespace
