@@ -66,8 +66,8 @@ now() { date +%s.%N; }
 # n / (b - a), per second or per CPU-second; 0 when no time passed.
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", (b > a) ? n / (b - a) : 0 }'; }
 
-# Ports outside the kernel's ephemeral range, never handed to two callers at
-# once (test/support/ports.h).
+# Ports outside the kernel's ephemeral range, handed out in turn with every
+# other caller on the machine (test/support/ports.h).
 read -r redis_port pg_port <<< "$("$build/bin/gale-bench-probe" free-ports 2)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$run" \
   >"$run/redis.log" 2>&1 &

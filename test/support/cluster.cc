@@ -291,13 +291,9 @@ std::string TestCluster::Diagnosis() {
   }
   out += Logs();
   constexpr size_t kTail = 16 * 1024;
-  std::error_code ec;
-  for (std::filesystem::recursive_directory_iterator it(dir_.path(), ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const std::filesystem::path& path = it->path();
-    if (path.filename().string().rfind("worker-", 0) != 0) continue;
-    const std::string log = ReadFile(path.string());
-    out += "--- " + path.string();
+  for (const std::string& path : WorkerLogFiles()) {
+    const std::string log = ReadFile(path);
+    out += "--- " + path;
     out += log.size() > kTail ? " (its last " + std::to_string(kTail) + " bytes)\n" +
                                     log.substr(log.size() - kTail)
                               : "\n" + log;
@@ -305,12 +301,19 @@ std::string TestCluster::Diagnosis() {
   return out + "=== end of the cluster\n";
 }
 
+std::vector<std::string> TestCluster::WorkerLogFiles() const {
+  std::vector<std::string> out;
+  std::error_code ec;  // a folder removed while it is read ends the walk, never throws
+  for (std::filesystem::recursive_directory_iterator it(dir_.path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().filename().string().rfind("worker-", 0) == 0) out.push_back(it->path().string());
+  }
+  return out;
+}
+
 std::string TestCluster::WorkerLogs() const {
   std::string out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
-    if (e.path().filename().string().rfind("worker-", 0) == 0) out += ReadFile(e.path().string());
-  }
+  for (const std::string& path : WorkerLogFiles()) out += ReadFile(path);
   return out;
 }
 

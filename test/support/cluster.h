@@ -108,6 +108,8 @@ class TestCluster {
 
  private:
   void StartNimbus(size_t i);
+  // The paths of every worker log under the supervisors' state folders.
+  std::vector<std::string> WorkerLogFiles() const;
   void StartSupervisors(int supervisors, int slots, const std::vector<std::string>& args);
   std::string NimbusName(size_t i) const {
     return i == 0 ? "nimbus" : "nimbus" + std::to_string(i + 1);

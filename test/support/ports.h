@@ -12,10 +12,12 @@
 // counter that every process of the machine shares (a file under /tmp,
 // taken with flock): tests running at once never get the same port, and a
 // port comes round again only after the whole range (from 10000 to the
-// ephemeral range: 22 768 ports with Linux's default) has been handed out. Each is checked free
-// (bound and closed) before it is handed out. What these guarantees leave out: a process that
-// cannot open the counter's file goes on from a place of its own (a hash of its pid), and a machine
-// whose ephemeral range leaves under 1000 ports outside it gets ephemeral ports, as before.
+// ephemeral range: 22 768 ports with Linux's default) has been handed out.
+// Each is checked free (bound and closed) before it is handed out. What
+// these guarantees leave out: a process that cannot open the counter's file
+// goes on from a place of its own (a hash of its pid), and on a machine
+// whose ephemeral range leaves under 1000 ports outside it the ports lie in
+// that range (Range()).
 //
 // Header-only and light, for the test support, the unit tests and
 // gale-bench-probe (whose free-ports command the scripts use).
@@ -75,7 +77,9 @@ inline bool Bindable(int port, int family) {
 
 // The ports to hand out, [first, last]: below the kernel's ephemeral range
 // (from 10000: above the ports of most services), or above it when too
-// little is below; {0, -1} when neither has 1000 ports.
+// little is below. A machine whose ephemeral range leaves under 1000 ports
+// on either side gets 10000-65535: the counter and the bind check still
+// hold there, only a bind to port 0 elsewhere may then take a port.
 inline std::pair<int, int> Range() {
   int low = 32768, high = 60999;  // Linux's default
   std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
@@ -83,30 +87,7 @@ inline std::pair<int, int> Range() {
   constexpr int kFloor = 10000, kEnough = 1000;
   if (low - kFloor >= kEnough) return {kFloor, low - 1};
   if (65535 - high >= kEnough) return {high + 1, 65535};
-  return {0, -1};
-}
-
-// Binds port 0 and keeps the socket in `held` (closed by the caller once
-// every port is chosen, so that they differ): the old way, for a machine
-// whose ephemeral range leaves no room.
-inline int EphemeralPort(int family, std::vector<int>* held) {
-  const int fd = ::socket(family, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  held->push_back(fd);
-  sockaddr_storage addr{};
-  addr.ss_family = static_cast<sa_family_t>(family);
-  socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (family == AF_INET6) {
-    reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr = in6addr_loopback;
-  } else {
-    reinterpret_cast<sockaddr_in*>(&addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return -1;
-  }
-  return ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                  : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return {kFloor, 65535};
 }
 
 }  // namespace ports_detail
@@ -119,12 +100,6 @@ inline std::vector<int> FreePorts(int n, int family = AF_INET) {
   using namespace ports_detail;
   std::vector<int> out;
   const auto [first, last] = Range();
-  if (first > last) {  // the old way: all bound at once, so that they differ
-    std::vector<int> held;
-    for (int i = 0; i < n; ++i) out.push_back(EphemeralPort(family, &held));
-    for (int fd : held) ::close(fd);
-    return out;
-  }
   const int span = last - first + 1;
   // Where this process goes on when the counter's file cannot be had.
   static std::mutex mu;
