@@ -245,8 +245,7 @@ class ConstSpout : public gale::Spout {
   void Close() override { recorder_.MaybeWrite(SteadyNanos(), /*force=*/true); }
 
   void NextTuple() override {
-    // Values built by emplace_back: a braced list would copy the string
-    // twice (into the list, then out of it).
+    // Values built by emplace_back: the second value depends on the pacer.
     gale::Values values;
     if (pacer_->paced()) {
       const auto intended = pacer_->Due();

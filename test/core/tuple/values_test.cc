@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace gale {
@@ -104,6 +106,62 @@ TEST_CASE("Values builds from braces, iterators and a count", "[tuple]") {
   CHECK(c.front().AsInt() == 7);
   Values single{int64_t{5}};  // braces mean a list, as with std::vector
   CHECK(single.size() == 1);
+}
+
+TEST_CASE("A braced list builds each value from its argument: rvalues moved, lvalues copied once",
+          "[tuple]") {
+  std::string kept = Long(1);
+  std::string given = Long(2);
+  const char* given_bytes = given.data();
+  const Bytes blob{"\x01\x02"};
+  const Value boxed = 9;
+  Values v{kept,
+           std::move(given),
+           std::string_view(kept).substr(0, 8),
+           "lit",
+           Bytes{"b"},
+           blob,
+           boxed,
+           Value(2.5),
+           int8_t{-3},
+           uint16_t{7},
+           1.5f,
+           false,
+           nullptr};
+  REQUIRE(v.size() == 13);
+  CHECK(kept == Long(1));  // copied
+  CHECK(v[0].AsString() == Long(1));
+  CHECK(v[0].AsString().data() != kept.data());
+  // Moved: the Value holds the very buffer `given` had, and `given` let it go.
+  CHECK(v[1].AsString() == Long(2));
+  CHECK(v[1].AsString().data() == given_bytes);
+  CHECK(given.empty());
+  CHECK(v[2].AsString() == "a string");
+  CHECK(v[3].AsString() == "lit");
+  CHECK(v[4].AsBytes().data == "b");
+  CHECK(v[5].AsBytes() == blob);
+  CHECK(v[6].AsInt() == 9);
+  CHECK(v[7].AsDouble() == 2.5);
+  CHECK(v[8].AsInt() == -3);
+  CHECK(v[9].AsInt() == 7);
+  CHECK(v[10].AsDouble() == 1.5);
+  CHECK(v[11].AsBool() == false);
+  CHECK(v[12].is_null());
+
+  // Past kInline, and assigned from braces over values on the heap.
+  Values w = Make(6);
+  w = {Long(3), kept, 4};
+  REQUIRE(w.size() == 3);
+  CHECK(w[0].AsString() == Long(3));
+  CHECK(w[1].AsString() == Long(1));
+  CHECK(w[2].AsInt() == 4);
+  Values none = {};
+  CHECK(none.empty());
+
+  // What Value refuses, a braced list refuses too: a pointer would be a bool.
+  static_assert(!std::is_constructible_v<ValueInit, const int*>);
+  static_assert(!std::is_constructible_v<ValueInit, Values>);
+  static_assert(std::is_constructible_v<ValueInit, std::string&&>);
 }
 
 }  // namespace
