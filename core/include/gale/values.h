@@ -114,22 +114,42 @@ class Values;
 class ValueInit;
 
 namespace internal {
-// What a ValueInit takes: anything a Value can be built from.
+// A number or bool a Value takes: a ValueInit keeps it by value (a bit-field
+// or a packed member has no address to refer to).
+template <typename T>
+concept ValueNumber = std::is_arithmetic_v<T> && std::constructible_from<Value, T>;
+// Anything else a Value can be built from: a ValueInit refers to it.
 template <typename T>
 concept ValueSource =
-    !std::same_as<std::remove_cvref_t<T>, ValueInit> && std::constructible_from<Value, T&&>;
+    !std::same_as<std::remove_cvref_t<T>, ValueInit> &&
+    !std::is_arithmetic_v<std::remove_cvref_t<T>> && std::constructible_from<Value, T&&>;
 }  // namespace internal
 
 // One element of a braced list of values, `{word, 1}` or `Emit({line})`.
-// It refers to its argument, which lives until the end of the statement,
-// and Values builds the Value from that argument directly, moving it when
-// it is an rvalue. (A list of Value built every value first; the list's
-// elements are const, so Values then copied each once more: a string's bytes
-// twice, and a long string's allocation twice. Callgrind: 528 instructions
-// to build and hand on a tuple of one 65-byte string, 341 now.) Only for
-// braced lists: keep no ValueInit beyond the statement that made it.
+// A string, Bytes or Value in it is referred to, not copied: Values builds
+// its Value from the argument directly, moving it when it is an rvalue.
+// (A list of Value built every value first; the list's elements are const,
+// so Values then copied each once more: a string's bytes twice, and a long
+// string's allocation twice. Callgrind: 528 instructions to build and hand
+// on a tuple of one 65-byte string, 341 now.) The argument lives until the
+// end of the full-expression that holds the list, which is where Values is
+// built; keep no ValueInit (or std::initializer_list of them) beyond it.
 class ValueInit {
  public:
+  ValueInit() noexcept : emplace_(&EmplaceNull) {}  // `{}`: a null value
+  template <internal::ValueNumber T>
+  ValueInit(T n) noexcept {
+    if constexpr (std::is_same_v<T, bool>) {
+      bool_ = n;
+      emplace_ = &EmplaceBool;
+    } else if constexpr (std::is_integral_v<T>) {
+      int_ = static_cast<int64_t>(n);
+      emplace_ = &EmplaceInt;
+    } else {
+      double_ = static_cast<double>(n);
+      emplace_ = &EmplaceDouble;
+    }
+  }
   template <internal::ValueSource T>
   ValueInit(T&& arg) noexcept
       : arg_(const_cast<void*>(static_cast<const void*>(std::addressof(arg)))),
@@ -137,11 +157,21 @@ class ValueInit {
 
  private:
   friend class Values;
+  using Emplace = void (*)(const ValueInit&, Values&);
   template <typename T>
-  static void EmplaceFrom(void* arg, Values& into);
+  static void EmplaceFrom(const ValueInit& init, Values& into);
+  static void EmplaceNull(const ValueInit& init, Values& into);
+  static void EmplaceBool(const ValueInit& init, Values& into);
+  static void EmplaceInt(const ValueInit& init, Values& into);
+  static void EmplaceDouble(const ValueInit& init, Values& into);
 
-  void* arg_;  // the argument, whose type EmplaceFrom knows
-  void (*emplace_)(void*, Values&);
+  union {
+    void* arg_;  // the argument, whose type emplace_ knows
+    bool bool_;
+    int64_t int_;
+    double double_;
+  };
+  Emplace emplace_;
 };
 
 // Values is the ordered list of a tuple's fields. It behaves like
@@ -165,9 +195,13 @@ class Values {
 
   Values() noexcept = default;
   Values(std::initializer_list<ValueInit> list) { Append(list); }
-  explicit Values(size_t n) {
-    reserve(n);
-    for (size_t i = 0; i < n; ++i) emplace_back();
+  // n null values. Integers only: an enum or a char in braces, which no
+  // Value takes, would otherwise count nulls (`Values{'a'}`: 97).
+  template <std::integral N>
+  requires(!std::same_as<N, bool> && !std::same_as<N, char>) explicit Values(N n) {
+    const auto count = static_cast<size_t>(n);
+    reserve(count);
+    for (size_t i = 0; i < count; ++i) emplace_back();
   }
   template <typename It, typename = decltype(*std::declval<It&>()),
             typename = decltype(++std::declval<It&>())>
@@ -190,11 +224,9 @@ class Values {
     }
     return *this;
   }
-  Values& operator=(std::initializer_list<ValueInit> list) {
-    clear();
-    Append(list);
-    return *this;
-  }
+  // Built aside first: the list may refer to this one's own values
+  // (`v = {v[1], v[0]}`), which clear() would destroy before they are read.
+  Values& operator=(std::initializer_list<ValueInit> list) { return *this = Values(list); }
   ~Values() { Release(); }
 
   size_t size() const { return size_; }
@@ -220,13 +252,25 @@ class Values {
   void reserve(size_t n) {
     if (n > capacity_) Grow(n);
   }
+  // GCC 12 at -O2 takes a Value moved in here from a temporary,
+  // `push_back(Value(s))`, for uninitialized once the temporary's address
+  // also goes to GrowAndEmplace: a false -Wmaybe-uninitialized in the
+  // variant's move, which a plugin built with -Werror would fail on.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   template <typename... A>
   Value& emplace_back(A&&... args) {
-    if (size_ == capacity_) Grow(capacity_ * 2);
+    if (size_ == capacity_) [[unlikely]]
+      return GrowAndEmplace(std::forward<A>(args)...);
     Value* v = new (data_ + size_) Value(std::forward<A>(args)...);
     ++size_;
     return *v;
   }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
   void push_back(const Value& v) { emplace_back(v); }
   void push_back(Value&& v) { emplace_back(std::move(v)); }
   void pop_back() { data_[--size_].~Value(); }
@@ -261,7 +305,7 @@ class Values {
   }
   void Append(std::initializer_list<ValueInit> list) {
     reserve(size_ + list.size());
-    for (const ValueInit& v : list) v.emplace_(v.arg_, *this);
+    for (const ValueInit& v : list) v.emplace_(v, *this);
   }
   template <typename It>
   void Append(It first, It last) {
@@ -278,6 +322,14 @@ class Values {
     if (!is_inline()) ::operator delete(data_);
     data_ = fresh;
     capacity_ = static_cast<uint32_t>(n);
+  }
+  // emplace_back when full. The value is built before the others move:
+  // `args` may be one of them (`v.push_back(v[0])`), as a vector allows.
+  template <typename... A>
+  [[gnu::noinline]] Value& GrowAndEmplace(A&&... args) {
+    Value fresh(std::forward<A>(args)...);
+    Grow(capacity_ * 2);
+    return *new (data_ + size_++) Value(std::move(fresh));
   }
   // Leaves this empty and inline, its heap buffer (if any) freed.
   void Release() {
@@ -311,8 +363,18 @@ class Values {
 };
 
 template <typename T>
-void ValueInit::EmplaceFrom(void* arg, Values& into) {
-  into.emplace_back(std::forward<T>(*static_cast<std::remove_reference_t<T>*>(arg)));
+void ValueInit::EmplaceFrom(const ValueInit& init, Values& into) {
+  into.emplace_back(std::forward<T>(*static_cast<std::remove_reference_t<T>*>(init.arg_)));
+}
+inline void ValueInit::EmplaceNull(const ValueInit&, Values& into) { into.emplace_back(); }
+inline void ValueInit::EmplaceBool(const ValueInit& init, Values& into) {
+  into.emplace_back(init.bool_);
+}
+inline void ValueInit::EmplaceInt(const ValueInit& init, Values& into) {
+  into.emplace_back(init.int_);
+}
+inline void ValueInit::EmplaceDouble(const ValueInit& init, Values& into) {
+  into.emplace_back(init.double_);
 }
 
 }  // namespace gale
