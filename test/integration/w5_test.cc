@@ -1,5 +1,6 @@
-// W5 (scripts/bench.sh) counts right: Gale's word count and the plain C++
-// reference pipeline, over the bundled text, both equal to
+// W5 (scripts/bench.sh) counts right: Gale's word count (also with a line's
+// words packed into one tuple) and the plain C++ reference pipeline, over the
+// bundled text, all equal to
 // `tr -s ' ' '\n' | sort | uniq -c` of it.
 #include "test/support/process.h"
 
@@ -36,17 +37,20 @@ TEST_CASE(
   const Counts want = Parse(expected.out, 2);  // two passes
   REQUIRE(want.size() > 100);
 
-  // A thread per component, or all three on the spout's (chaining).
+  // A thread per component, or all three on the spout's (chaining); W5, or
+  // the same with a line's words packed into one tuple.
   const std::string chain = GENERATE(std::string("false"), std::string("true"));
-  INFO("chain=" << chain);
+  const std::string yaml =
+      GENERATE(std::string("wordcount-w5.yaml"), std::string("wordcount-w5-packed.yaml"));
+  INFO("chain=" << chain << " " << yaml);
   std::filesystem::create_directories(dir.path() + "/out");
   const std::string props =
       dir.Write("w5.properties", "lines.file=" + text + "\nlines.passes=2\nout.dir=" + dir.path() +
                                      "/out\ncounts.file=" + dir.path() +
                                      "/counts.txt\nstats=true\nchain=" + chain + "\n");
-  auto gale = RunProcess({BinDir() + "/gale", "local",
-                          SourceDir() + "/topologies/bench/wordcount-w5.yaml", "--filter", props},
-                         std::chrono::seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}});
+  auto gale = RunProcess(
+      {BinDir() + "/gale", "local", SourceDir() + "/topologies/bench/" + yaml, "--filter", props},
+      std::chrono::seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}});
   INFO(gale.out << gale.err);
   REQUIRE(gale.exit_code == 0);
   CHECK(Parse(ReadFile(dir.path() + "/counts.txt")) == want);
