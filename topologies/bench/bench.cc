@@ -438,6 +438,19 @@ class SentenceSpout : public gale::Spout {
   AckedRecorder recorder_;
 };
 
+// Calls f(word) for each word of `text` split on single spaces, skipping the
+// empty words that two spaces in a row make (the split bolts of W4 and W5).
+template <typename F>
+void ForEachWord(std::string_view text, F&& f) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) f(text.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
 // Splits a sentence on spaces and emits each ["word", "intended"] anchored
 // to it, then acks it.
 class SplitBolt : public gale::Bolt {
@@ -448,15 +461,9 @@ class SplitBolt : public gale::Bolt {
   void Execute(const gale::Tuple& input) override {
     const std::string& sentence = input.GetString(0);
     const int64_t intended = input.GetInt(1);
-    size_t start = 0;
-    while (start < sentence.size()) {
-      size_t end = sentence.find(' ', start);
-      if (end == std::string::npos) end = sentence.size();
-      if (end > start) {
-        collector_->Emit(input, {std::string_view(sentence).substr(start, end - start), intended});
-      }
-      start = end + 1;
-    }
+    ForEachWord(sentence, [&](std::string_view word) {
+      collector_->Emit(input, {word, intended});
+    });
     collector_->Ack(input);
   }
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
@@ -529,18 +536,12 @@ class SplitWordsBolt : public gale::Bolt {
   }
   void Execute(const gale::Tuple& input) override {
     const std::string& line = input.GetString(0);
-    size_t start = 0;
-    while (start < line.size()) {
-      size_t end = line.find(' ', start);
-      if (end == std::string::npos) end = line.size();
-      if (end > start) {
-        gale::Values values;
-        values.emplace_back(std::string_view(line).substr(start, end - start));
-        values.emplace_back(int64_t{1});
-        collector_->Emit(std::move(values));
-      }
-      start = end + 1;
-    }
+    ForEachWord(line, [&](std::string_view word) {
+      gale::Values values;
+      values.emplace_back(word);
+      values.emplace_back(int64_t{1});
+      collector_->Emit(std::move(values));
+    });
     collector_->Ack(input);
   }
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
@@ -612,7 +613,7 @@ class WordCountMapBolt final : public WordCountSink<WordCountMapBolt> {
 
 // Splits a line on single spaces like SplitWordsBolt, and emits its words as
 // one [words, n] tuple: `words` packs each word as a byte of length and its
-// bytes (a word of 255 bytes or more fails the line), as a column of strings
+// bytes (a word of 256 bytes or more fails the line), as a column of strings
 // would.
 class SplitWordsPackedBolt : public gale::Bolt {
  public:
@@ -624,18 +625,12 @@ class SplitWordsPackedBolt : public gale::Bolt {
     gale::Bytes packed;
     packed.data.reserve(line.size() + 16);
     int64_t n = 0;
-    size_t start = 0;
-    while (start < line.size()) {
-      size_t end = line.find(' ', start);
-      if (end == std::string::npos) end = line.size();
-      if (end > start) {
-        if (end - start > 255) throw std::invalid_argument("a word of 256 bytes or more");
-        packed.data.push_back(static_cast<char>(end - start));
-        packed.data.append(line, start, end - start);
-        ++n;
-      }
-      start = end + 1;
-    }
+    ForEachWord(line, [&](std::string_view word) {
+      if (word.size() > 255) throw std::invalid_argument("a word of 256 bytes or more");
+      packed.data.push_back(static_cast<char>(word.size()));
+      packed.data.append(word);
+      ++n;
+    });
     if (n > 0) collector_->Emit({std::move(packed), n});
     collector_->Ack(input);
   }
