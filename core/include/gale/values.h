@@ -131,7 +131,7 @@ concept ValueSource =
 // (A list of Value built every value first; the list's elements are const,
 // so Values then copied each once more: a string's bytes twice, and a long
 // string's allocation twice. Callgrind: 528 instructions to build and hand
-// on a tuple of one 65-byte string, 341 now.) The argument lives until the
+// on a tuple of one 65-byte string, 345 now.) The argument lives until the
 // end of the full-expression that holds the list, which is where Values is
 // built; keep no ValueInit (or std::initializer_list of them) beyond it.
 class ValueInit {
