@@ -513,8 +513,9 @@ if want W5; then
   w5_ref=$(sed -n 's/.*words_per_sec=\([0-9]*\).*/\1/p' "$run/w5-ref.out")
   # Both of its threads spin: two CPUs for the whole window.
   printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w5-ref-probe.out"
+  of_ref() { calc "%.1f" "${1:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)"; }
   add_row W5 "reference: plain C++, 2 threads, SPSC ring" words/s "$w5_ref" "$run/w5-ref-probe.out" \
-    "Gale W5 chained (last run) at $(calc "%.1f" "${w5_gale:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")% of it, a thread each at $(calc "%.1f" "${w5_threads:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")%, packed at $(calc "%.1f" "${w5_packed:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)")%"
+    "Gale W5 chained (last run) at $(of_ref "$w5_gale")% of it, a thread each at $(of_ref "$w5_threads")%, packed at $(of_ref "$w5_packed")%"
 fi
 
 # W6: one thread, the engine alone (no topology around it: the slide's cost

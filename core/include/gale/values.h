@@ -130,8 +130,8 @@ concept ValueSource =
 // its Value from the argument directly, moving it when it is an rvalue.
 // (A list of Value built every value first; the list's elements are const,
 // so Values then copied each once more: a string's bytes twice, and a long
-// string's allocation twice. Callgrind: 528 instructions to build and hand
-// on a tuple of one 65-byte string, 345 now.) The argument lives until the
+// string's allocation twice. gale-bench-values: 499 instructions to build
+// and hand on a tuple of one 65-byte string, 272 now.) The argument lives until the
 // end of the full-expression that holds the list, which is where Values is
 // built; keep no ValueInit (or std::initializer_list of them) beyond it.
 class ValueInit {
