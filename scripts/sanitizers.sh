@@ -6,12 +6,12 @@
 #   build-asan/  GALE_SANITIZE=address: AddressSanitizer + UBSan (no recovery:
 #                the first error fails the test), every unit test
 #   build-tsan/  GALE_SANITIZE=thread: ThreadSanitizer, the tests tagged
-#                [runtime], [acking] and [transport] (executors, queues,
-#                ackers, the ZeroMQ transport: the code
-#                that runs on several threads), with libzmq's internals
-#                suppressed (test/tsan.supp: it is not instrumented)
+#                [runtime], [acking], [chaining] and [transport]
+#                (executors, queues, ackers, chains, the ZeroMQ transport:
+#                the code that runs on several threads), with libzmq's
+#                internals suppressed (test/tsan.supp: it is not instrumented)
 #
-# Both build with warnings as errors. Run after scripts/setup.sh (test.sh
+# Both build at -O1 -g1 (CMakeLists.txt says why) with warnings as errors. Run after scripts/setup.sh (test.sh
 # does); GALE_BUILD_DIR moves the main build and these with it.
 set -euo pipefail
 
