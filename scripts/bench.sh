@@ -15,7 +15,8 @@
 #       off; and the same job in plain C++ (gale-bench-wordcount-ref: two
 #       threads, an SPSC ring of word batches) as the ceiling, in the same run;
 #       and, not W5, the same counts with a line's words packed into one
-#       tuple (wordcount-w5-packed.yaml: what batches of rows would give)
+#       tuple, then 15 lines' (~256 words) (wordcount-w5-packed.yaml: what
+#       batches of rows would give)
 #   W7  connectors (scripts/bench-connectors.sh): Redis Streams -> Gale ->
 #       Redis, and -> PostgreSQL, acked end to end, beside what the server
 #       alone does in the same run
@@ -490,7 +491,7 @@ fi
 # W5: Gale's word count, then the plain C++ reference on the same text.
 if want W5; then
   w5_text="$root/topologies/wordcount/data/sentences.txt"
-  local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="
+  local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="$'\n'"lines.per.tuple=1"
   both run_local W5 "lines -> split -> count, acking off, a thread each" "$topo/wordcount-w5.yaml" \
     0 0 false
   w5_threads=$last_rate
@@ -505,8 +506,14 @@ if want W5; then
   local_unit=words/s  # its sink counts the words its tuples pack
   both run_local W5 "not W5: a line's words packed in one tuple, a thread each" \
     "$topo/wordcount-w5-packed.yaml" 0 0 false
-  local_unit=""
   w5_packed=$last_rate
+  # And 15 lines' words (~256, the reference's batch) in one tuple: how the
+  # gap moves with the size of a batch.
+  local_props=${local_props/lines.per.tuple=1/lines.per.tuple=15}
+  both run_local W5 "not W5: 15 lines' words (~256) packed in one tuple, a thread each" \
+    "$topo/wordcount-w5-packed.yaml" 0 0 false
+  w5_packed256=$last_rate
+  local_unit=""
   local_props=""
   log "W5 reference: gale-bench-wordcount-ref $(basename "$w5_text")"
   "$bin/gale-bench-wordcount-ref" "$w5_text" --warmup "$warmup" --secs "$window" > "$run/w5-ref.out"
@@ -515,7 +522,7 @@ if want W5; then
   printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w5-ref-probe.out"
   of_ref() { calc "%.1f" "${1:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)"; }
   add_row W5 "reference: plain C++, 2 threads, SPSC ring" words/s "$w5_ref" "$run/w5-ref-probe.out" \
-    "Gale W5 chained (last run) at $(of_ref "$w5_gale")% of it, a thread each at $(of_ref "$w5_threads")%, packed at $(of_ref "$w5_packed")%"
+    "Gale W5 chained (last run) at $(of_ref "$w5_gale")% of it, a thread each at $(of_ref "$w5_threads")%, packed at $(of_ref "$w5_packed")% (~256 words a tuple: $(of_ref "$w5_packed256")%)"
 fi
 
 # W6: one thread, the engine alone (no topology around it: the slide's cost

@@ -38,16 +38,18 @@ TEST_CASE(
   REQUIRE(want.size() > 100);
 
   // A thread per component, or all three on the spout's (chaining); W5, or
-  // the same with a line's words packed into one tuple.
+  // the same with a line's words packed into one tuple; a line a tuple from
+  // the spout, or 15 joined (76 lines: the last tuple of a pass has 1).
   const std::string chain = GENERATE(std::string("false"), std::string("true"));
   const std::string yaml =
       GENERATE(std::string("wordcount-w5.yaml"), std::string("wordcount-w5-packed.yaml"));
-  INFO("chain=" << chain << " " << yaml);
+  const std::string per_tuple = GENERATE(std::string("1"), std::string("15"));
+  INFO("chain=" << chain << " " << yaml << " lines.per.tuple=" << per_tuple);
   std::filesystem::create_directories(dir.path() + "/out");
-  const std::string props =
-      dir.Write("w5.properties", "lines.file=" + text + "\nlines.passes=2\nout.dir=" + dir.path() +
-                                     "/out\ncounts.file=" + dir.path() +
-                                     "/counts.txt\nstats=true\nchain=" + chain + "\n");
+  const std::string props = dir.Write(
+      "w5.properties", "lines.file=" + text + "\nlines.passes=2\nlines.per.tuple=" + per_tuple +
+                           "\nout.dir=" + dir.path() + "/out\ncounts.file=" + dir.path() +
+                           "/counts.txt\nstats=true\nchain=" + chain + "\n");
   auto gale = RunProcess(
       {BinDir() + "/gale", "local", SourceDir() + "/topologies/bench/" + yaml, "--filter", props},
       std::chrono::seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}});

@@ -6,6 +6,7 @@
 
 #include "latency_histogram.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -504,6 +505,22 @@ class LinesSpout : public gale::Spout {
     std::fclose(in);
     if (lines_.empty()) throw std::runtime_error("lines.file '" + file + "' has no lines");
     passes_ = context.config().GetInt("lines.passes", 0);
+    // lines.per.tuple > 1: each tuple is that many lines joined by a space
+    // (their words stay the same, as a split on single spaces skips empty
+    // ones), a pass's last tuple the lines left. The packed W5 rows use it
+    // to vary how many words one tuple carries.
+    const int64_t per_tuple = context.config().GetInt("lines.per.tuple", 1);
+    if (per_tuple < 1) throw std::runtime_error("lines.per.tuple must be 1 or more");
+    if (per_tuple > 1) {
+      std::vector<std::string> joined;
+      for (size_t i = 0; i < lines_.size(); i += static_cast<size_t>(per_tuple)) {
+        const size_t end = std::min(lines_.size(), i + static_cast<size_t>(per_tuple));
+        std::string chunk = lines_[i];
+        for (size_t j = i + 1; j < end; ++j) chunk.append(1, ' ').append(lines_[j]);
+        joined.push_back(std::move(chunk));
+      }
+      lines_ = std::move(joined);
+    }
   }
   void NextTuple() override {
     if (IsExhausted()) return;
