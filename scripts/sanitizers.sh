@@ -11,8 +11,9 @@
 #                the code that runs on several threads), with libzmq's
 #                internals suppressed (test/tsan.supp: it is not instrumented)
 #
-# Both build at -O1 -g1 (CMakeLists.txt says why) with warnings as errors. Run after scripts/setup.sh (test.sh
-# does); GALE_BUILD_DIR moves the main build and these with it.
+# Both build at -O1 -g1 (CMakeLists.txt says why) with warnings as errors.
+# Run after scripts/setup.sh (test.sh does); GALE_BUILD_DIR moves the main
+# build and these with it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
