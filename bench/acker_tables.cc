@@ -12,6 +12,8 @@
 #include "core/acking/acker_bolt.h"
 #include "core/acking/rotating_map.h"
 
+#include "bench_args.h"
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +25,8 @@
 #include <utility>
 
 namespace {
+
+using gale::bench::ArgSize;
 
 struct Pending {
   uint32_t task_index = 0;
@@ -91,19 +95,12 @@ Result Run(size_t in_flight, size_t trees, bool prefetch) {
   return {took.count() / static_cast<double>(trees), completed};
 }
 
-size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const size_t in_flight = Arg(argc, argv, "--in-flight", 5000);
-  const size_t trees = Arg(argc, argv, "--trees", 5'000'000);
-  const size_t rounds = Arg(argc, argv, "--rounds", 3);
+  const size_t in_flight = ArgSize(argc, argv, "--in-flight", 5000);
+  const size_t trees = ArgSize(argc, argv, "--trees", 5'000'000);
+  const size_t rounds = ArgSize(argc, argv, "--rounds", 3);
   if (in_flight == 0 || trees < in_flight + 64 || rounds == 0) {
     std::fprintf(stderr,
                  "usage: gale-bench-acker-tables [--in-flight N >= 1] [--trees N >= "

@@ -9,6 +9,8 @@
 #include "core/tuple/tuple_access.h"
 #include "core/tuple/tuple_codec.h"
 
+#include "bench_args.h"
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -19,12 +21,7 @@
 
 namespace {
 
-size_t Arg(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  return fallback;
-}
+using gale::bench::ArgSize;
 
 double NanosSince(std::chrono::steady_clock::time_point start, size_t n) {
   const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
@@ -37,10 +34,10 @@ int main(int argc, char** argv) {
   using gale::Tuple;
   using gale::internal::TupleAccess;
   namespace tuple = gale::tuple;
-  const size_t frames = Arg(argc, argv, "--frames", 5000);
-  const size_t per_frame = Arg(argc, argv, "--per-frame", 1000);
-  const bool roots = Arg(argc, argv, "--roots", 1) != 0;
-  const size_t rounds = Arg(argc, argv, "--rounds", 3);
+  const size_t frames = ArgSize(argc, argv, "--frames", 5000);
+  const size_t per_frame = ArgSize(argc, argv, "--per-frame", 1000);
+  const bool roots = ArgSize(argc, argv, "--roots", 1) != 0;
+  const size_t rounds = ArgSize(argc, argv, "--rounds", 3);
   if (frames == 0 || per_frame == 0 || rounds == 0) {
     std::fprintf(stderr,
                  "usage: gale-bench-codec [--frames N >= 1] [--per-frame N >= 1] "

@@ -6,21 +6,17 @@
 // round; for instructions per round, run it under
 // `valgrind --tool=callgrind` and divide the total by --rounds.
 //
-//   gale-bench-values --form braced-view|emplace-view|braced-line|emplace-line|braced-word|empty
-//                     [--rounds N]
+//   gale-bench-values --form NAME|all [--rounds N]
 //
-//   braced-view   {string_view(word), int64_t{1}}  (W4's SplitBolt)
-//   emplace-view  the same by emplace_back          (W5's SplitWordsBolt)
-//   braced-line   {line}, a 65-byte std::string lvalue (a spout's line)
-//   emplace-line  the same by emplace_back
-//   braced-word   {word, 1}, a short std::string lvalue (the word count's bolts)
-//   empty         {}: the round's fixed cost
+// The forms are the table kForms below; `all` runs each in turn (the CTest).
 #include <gale/values.h>
 
+#include "bench_args.h"
+
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -30,48 +26,68 @@ gale::Values sink;
 
 [[gnu::noinline]] void HandOn(gale::Values&& values) { sink = std::move(values); }
 
-const char* Arg(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  }
-  return fallback;
+const std::string kLine = "the quick brown fox jumps over the lazy dog and keeps running far";
+const std::string kWord = "quick";
+
+struct Form {
+  const char* name;
+  const char* what;
+  void (*round)();
+};
+
+constexpr Form kForms[] = {
+    {"braced-view", "{string_view(word), int64_t{1}} (W4's SplitBolt)",
+     [] {
+       HandOn({std::string_view(kWord), int64_t{1}});
+     }},
+    {"emplace-view", "the same by emplace_back (W5's SplitWordsBolt)",
+     [] {
+       gale::Values v;
+       v.emplace_back(std::string_view(kWord));
+       v.emplace_back(int64_t{1});
+       HandOn(std::move(v));
+     }},
+    {"braced-line", "{line}, a 65-byte std::string lvalue (a spout's line)",
+     [] { HandOn({kLine}); }},
+    {"emplace-line", "the same by emplace_back",
+     [] {
+       gale::Values v;
+       v.emplace_back(kLine);
+       HandOn(std::move(v));
+     }},
+    {"braced-word", "{word, 1}, a short std::string lvalue (the word count's bolts)",
+     [] {
+       HandOn({kWord, 1});
+     }},
+    {"empty", "{}: the round's fixed cost", [] { HandOn({}); }},
+};
+
+void Run(const Form& form, long rounds) {
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < rounds; ++i) form.round();
+  const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
+  std::printf("form=%s rounds=%ld ns_per_round=%.1f values=%zu\n", form.name, rounds,
+              took.count() / static_cast<double>(rounds > 0 ? rounds : 1), sink.size());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string form = Arg(argc, argv, "--form", "braced-view");
-  const long rounds = std::strtol(Arg(argc, argv, "--rounds", "1000000"), nullptr, 10);
-  const std::string line = "the quick brown fox jumps over the lazy dog and keeps running far";
-  const std::string word = "quick";
-  const auto start = std::chrono::steady_clock::now();
-  if (form == "braced-view") {
-    for (long i = 0; i < rounds; ++i) HandOn({std::string_view(word), int64_t{1}});
-  } else if (form == "emplace-view") {
-    for (long i = 0; i < rounds; ++i) {
-      gale::Values v;
-      v.emplace_back(std::string_view(word));
-      v.emplace_back(int64_t{1});
-      HandOn(std::move(v));
+  const std::string form = gale::bench::ArgString(argc, argv, "--form", "braced-view");
+  const long rounds = static_cast<long>(gale::bench::ArgSize(argc, argv, "--rounds", 1000000));
+  bool ran = false;
+  for (const Form& f : kForms) {
+    if (form == "all" || form == f.name) {
+      Run(f, rounds);
+      ran = true;
     }
-  } else if (form == "braced-line") {
-    for (long i = 0; i < rounds; ++i) HandOn({line});
-  } else if (form == "emplace-line") {
-    for (long i = 0; i < rounds; ++i) {
-      gale::Values v;
-      v.emplace_back(line);
-      HandOn(std::move(v));
-    }
-  } else if (form == "braced-word") {
-    for (long i = 0; i < rounds; ++i) HandOn({word, 1});
-  } else if (form == "empty") {
-    for (long i = 0; i < rounds; ++i) HandOn({});
-  } else {
-    std::fprintf(stderr, "gale-bench-values: unknown --form '%s'\n", form.c_str());
+  }
+  if (!ran) {
+    std::fprintf(stderr, "gale-bench-values: unknown --form '%s'; one of:", form.c_str());
+    for (const Form& f : kForms) std::fprintf(stderr, " %s", f.name);
+    std::fprintf(stderr, ", all\n");
+    for (const Form& f : kForms) std::fprintf(stderr, "  %-13s %s\n", f.name, f.what);
     return 2;
   }
-  const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
-  std::printf("form=%s rounds=%ld ns_per_round=%.1f values=%zu\n", form.c_str(), rounds,
-              took.count() / static_cast<double>(rounds > 0 ? rounds : 1), sink.size());
   return 0;
 }

@@ -491,7 +491,10 @@ fi
 # W5: Gale's word count, then the plain C++ reference on the same text.
 if want W5; then
   w5_text="$root/topologies/wordcount/data/sentences.txt"
-  local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="$'\n'"lines.per.tuple=1"
+  w5_props() {  # lines per tuple
+    local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="$'\n'"lines.per.tuple=$1"
+  }
+  w5_props 1
   both run_local W5 "lines -> split -> count, acking off, a thread each" "$topo/wordcount-w5.yaml" \
     0 0 false
   w5_threads=$last_rate
@@ -509,7 +512,7 @@ if want W5; then
   w5_packed=$last_rate
   # And 15 lines' words (~256, the reference's batch) in one tuple: how the
   # gap moves with the size of a batch.
-  local_props=${local_props/lines.per.tuple=1/lines.per.tuple=15}
+  w5_props 15
   both run_local W5 "not W5: 15 lines' words (~256) packed in one tuple, a thread each" \
     "$topo/wordcount-w5-packed.yaml" 0 0 false
   w5_packed256=$last_rate

@@ -62,6 +62,24 @@ TEST_CASE(
   CHECK(Parse(ref.out) == want);
 }
 
+TEST_CASE("The bench's line spout refuses lines.per.tuple under 1", "[integration]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/out");
+  const std::string props =
+      dir.Write("w5.properties", "lines.file=" + SourceDir() +
+                                     "/topologies/wordcount/data/sentences.txt\nlines.passes=1\n"
+                                     "lines.per.tuple=0\nout.dir=" +
+                                     dir.path() + "/out\ncounts.file=\nstats=true\nchain=false\n");
+  auto gale = RunProcess(
+      {BinDir() + "/gale", "local", SourceDir() + "/topologies/bench/wordcount-w5-packed.yaml",
+       "--filter", props, "--quiet", "--duration", "3"},
+      std::chrono::seconds(60), {{"GALE_PLUGIN_PATH", LibDir()}});
+  INFO(gale.out << gale.err);
+  CHECK(gale.exit_code != 0);
+  CHECK((gale.out + gale.err).find("lines.per.tuple is 0; it must be 1 or more") !=
+        std::string::npos);
+}
+
 }  // namespace
 }  // namespace gale::testing
 

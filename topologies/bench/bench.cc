@@ -510,7 +510,10 @@ class LinesSpout : public gale::Spout {
     // ones), a pass's last tuple the lines left. The packed W5 rows use it
     // to vary how many words one tuple carries.
     const int64_t per_tuple = context.config().GetInt("lines.per.tuple", 1);
-    if (per_tuple < 1) throw std::runtime_error("lines.per.tuple must be 1 or more");
+    if (per_tuple < 1) {
+      throw std::invalid_argument("lines.per.tuple is " + std::to_string(per_tuple) +
+                                  "; it must be 1 or more");
+    }
     if (per_tuple > 1) {
       std::vector<std::string> joined;
       for (size_t i = 0; i < lines_.size(); i += static_cast<size_t>(per_tuple)) {
