@@ -12,11 +12,11 @@
 #       sentences/s; then the cluster's CPU with nothing to read (idle)
 #   W5  WindFlow's word count: a text's lines in memory -> split on single
 #       spaces, [word, 1] -> FIELDS -> a hash map, parallelism 1, acking
-#       off; and the same job in plain C++ (gale-bench-wordcount-ref: two
-#       threads, an SPSC ring of word batches) as the ceiling, in the same run;
-#       and, not W5, the same counts with a line's words packed into one
-#       tuple, then 15 lines' (~256 words) (wordcount-w5-packed.yaml: what
-#       batches of rows would give)
+#       off: in rows (EmitRow, batches of 256; ExecuteRows, or each row
+#       executed as a tuple), and a tuple a word; and the same job in plain
+#       C++ (gale-bench-wordcount-ref: two threads, an SPSC ring of word
+#       batches) as the ceiling, in the same run; and, not W5, 15 lines'
+#       words (~256) packed by hand into one tuple (wordcount-w5-packed.yaml)
 #   W7  connectors (scripts/bench-connectors.sh): Redis Streams -> Gale ->
 #       Redis, and -> PostgreSQL, acked end to end, beside what the server
 #       alone does in the same run
@@ -216,8 +216,8 @@ run_local() {
   name="$(echo "$workload-$variant$(stats_tag)" | tr -c 'A-Za-z0-9\n' '-')"
   local dir="$run/$name"
   mkdir -p "$dir/out"
-  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\nstats=%s\nchain=%s\n' "$4" "$5" \
-    "$6" "$dir/out" "${7:-0}" "$stats" "$chain" > "$dir/props"
+  printf 'ackers=%s\npending=%s\nmessage.ids=%s\nout.dir=%s\nrate=%s\nstats=%s\nchain=%s\nconst.rows=%s\n' \
+    "$4" "$5" "$6" "$dir/out" "${7:-0}" "$stats" "$chain" "$emit_rows" > "$dir/props"
   # A workload's own properties, one "key=value" a line.
   [[ -z "${local_props:-}" ]] || printf '%s\n' "$local_props" >> "$dir/props"
   log "$workload $variant: gale local $(basename "$yaml")"
@@ -377,7 +377,9 @@ ceiling100=$(ceiling_field batch100 records_per_sec)
 
 # W1 and W2: one process.
 # chain=true: the bolts run on the spout's thread (core/runtime/README.md, "Chaining").
+# emit_rows=true: const-null.yaml's spout emits rows (EmitRow), which travel in batches.
 chain=false
+emit_rows=false
 if want W1; then
   both run_local W1 "const->null, acking off" "$topo/const-null.yaml" 0 0 false
   w1_threads=$last_rate
@@ -385,6 +387,11 @@ if want W1; then
   both run_local W1 "const->null, acking off, chained" "$topo/const-null.yaml" 0 0 false
   chain=false
   w1_chained=$last_rate
+  emit_rows=true
+  both run_local W1 "const->null in rows (EmitRow, ExecuteRows), acking off" \
+    "$topo/const-null.yaml" 0 0 false
+  emit_rows=false
+  w1_rows=$last_rate
   # Issue 20's bar for W1: a quarter of what a lock-free ring passes between
   # two cores (8-byte messages), measured now, at this core round trip.
   "$bin/gale-bench-probe" spsc "$window" > "$run/w1-spsc.out"
@@ -392,7 +399,7 @@ if want W1; then
   printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w1-spsc-probe.out"
   add_row W1 "SPSC ring between two cores, 8-byte messages (gale-bench-probe spsc)" msgs/s \
     "$spsc" "$run/w1-spsc-probe.out" \
-    "W1 (last run) at $(calc "%.1f" "${w1_threads:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")% of it, chained at $(calc "%.1f" "${w1_chained:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")%"
+    "W1 (last run) at $(calc "%.1f" "${w1_threads:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")% of it, chained at $(calc "%.1f" "${w1_chained:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")%, in rows at $(calc "%.1f" "${w1_rows:-0} * 100 / (${spsc:-0} > 0 ? $spsc : 1)")%"
 fi
 if want W2; then
   both run_local W2 "const->null, 1 acker, pending 1000" "$topo/const-null.yaml" 1 1000 true
@@ -491,28 +498,49 @@ fi
 # W5: Gale's word count, then the plain C++ reference on the same text.
 if want W5; then
   w5_text="$root/topologies/wordcount/data/sentences.txt"
-  w5_props() {  # lines per tuple
-    local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="$'\n'"lines.per.tuple=$1"
+  w5_props() {  # lines per tuple, rows (EmitRow), count.rows (ExecuteRows), chain.count
+    local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="$'\n'"lines.per.tuple=$1"$'\n'"rows=$2"$'\n'"count.rows=$3"$'\n'"chain.count=$4"
   }
-  w5_props 1
-  both run_local W5 "lines -> split -> count, acking off, a thread each" "$topo/wordcount-w5.yaml" \
-    0 0 false
-  w5_threads=$last_rate
+  # W5 as a Gale user writes it for speed: the split emits rows (EmitRow),
+  # which travel in batches of up to 256, and the count reads a batch at
+  # once (ExecuteRows). First in WindFlow's layout: lines and split fused
+  # on one thread (chain), the count on another.
+  w5_props 1 true true false
   chain=true
-  both run_local W5 "lines -> split -> count, acking off, chained (one thread)" \
+  both run_local W5 "rows (EmitRow, ExecuteRows), acking off, lines+split fused, count apart" \
+    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_fused=$last_rate
+  w5_props 1 true true true
+  both run_local W5 "rows (EmitRow, ExecuteRows), acking off, chained (one thread)" \
+    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_gale=$last_rate
+  chain=false
+  w5_props 1 true true false
+  both run_local W5 "rows (EmitRow, ExecuteRows), acking off, a thread each" \
+    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_threads=$last_rate
+  # Rows to a count written for tuples: the runtime calls Execute per row.
+  w5_props 1 true false false
+  chain=true
+  both run_local W5 "rows, the count executing each as a tuple, lines+split fused" \
     "$topo/wordcount-w5.yaml" 0 0 false
   chain=false
-  w5_gale=$last_rate
-  # Not W5: the same counts with a line's words packed into one tuple, the
-  # engine's per-tuple cost paid once a line (what batches of rows between
-  # components would leave of the gap to the reference; bench/README.md).
+  w5_rows_exec=$last_rate
+  # A tuple a word (Emit), as Storm's word count.
+  w5_props 1 false true false
+  chain=true
+  both run_local W5 "a tuple a word (Emit), acking off, lines+split fused, count apart" \
+    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_tuples=$last_rate
+  w5_props 1 false true true
+  both run_local W5 "a tuple a word (Emit), acking off, chained (one thread)" \
+    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_tuples_chained=$last_rate
+  chain=false
+  # Not W5: 15 lines' words (~256, the reference's batch) packed by the user
+  # into one tuple: batches without the rows API (bench/README.md).
+  w5_props 15 false true false
   local_unit=words/s  # its sink counts the words its tuples pack
-  both run_local W5 "not W5: a line's words packed in one tuple, a thread each" \
-    "$topo/wordcount-w5-packed.yaml" 0 0 false
-  w5_packed=$last_rate
-  # And 15 lines' words (~256, the reference's batch) in one tuple: how the
-  # gap moves with the size of a batch.
-  w5_props 15
   both run_local W5 "not W5: 15 lines' words (~256) packed in one tuple, a thread each" \
     "$topo/wordcount-w5-packed.yaml" 0 0 false
   w5_packed256=$last_rate
@@ -525,7 +553,7 @@ if want W5; then
   printf 'cpu_secs_per_sec=2.00\nmachine_cpu_secs_per_sec=2.00\n' > "$run/w5-ref-probe.out"
   of_ref() { calc "%.1f" "${1:-0} * 100 / ($w5_ref > 0 ? $w5_ref : 1)"; }
   add_row W5 "reference: plain C++, 2 threads, SPSC ring" words/s "$w5_ref" "$run/w5-ref-probe.out" \
-    "Gale W5 chained (last run) at $(of_ref "$w5_gale")% of it, a thread each at $(of_ref "$w5_threads")%, packed at $(of_ref "$w5_packed")% (~256 words a tuple: $(of_ref "$w5_packed256")%)"
+    "Gale W5 in rows (last run), lines+split fused, at $(of_ref "$w5_fused")% of it, chained at $(of_ref "$w5_gale")%, a thread each at $(of_ref "$w5_threads")% (each row executed as a tuple: $(of_ref "$w5_rows_exec")%); a tuple a word at $(of_ref "$w5_tuples")% (chained $(of_ref "$w5_tuples_chained")%); packed ~256 a tuple at $(of_ref "$w5_packed256")%"
 fi
 
 # W6: one thread, the engine alone (no topology around it: the slide's cost

@@ -57,6 +57,7 @@ void AddStream(ComponentPlan& c, const std::string& stream, const Fields& fields
   auto out = std::make_unique<OutputStream>();
   out->index = static_cast<uint32_t>(c.outputs.size());
   out->meta = StreamMeta{c.id, stream, fields, false, out->index};
+  out->rows_meta = StreamMeta{c.id, stream, fields, false, out->index | kRowsStreamBit, &out->meta};
   out->direct = direct;
   out->system = system;
   c.outputs.push_back(std::move(out));

@@ -37,8 +37,15 @@ struct Route {
   bool chain = false;
 };
 
+// A batch of rows of stream i (gale/rows.h) crosses workers as stream
+// i | kRowsStreamBit.
+inline constexpr uint32_t kRowsStreamBit = 1u << 31;
+
 struct OutputStream {
-  StreamMeta meta;     // tuples point at it: its address is stable
+  StreamMeta meta;  // tuples point at it: its address is stable
+  // What a batch of rows of this stream points at: as `meta`, with
+  // row_meta = &meta and the index's kRowsStreamBit set.
+  StreamMeta rows_meta;
   uint32_t index = 0;  // position in the component's outputs, the same in every process
   bool direct = false;
   bool system = false;  // an __ack_* stream

@@ -13,6 +13,15 @@ namespace gale::runtime {
 using internal::RootEdges;
 using internal::TupleAccess;
 
+namespace {
+
+// The tuples an input stands for: a batch of rows its rows, else 1.
+uint64_t RowsIn(const Tuple& t) {
+  return t.meta()->row_meta == nullptr ? 1 : rows::Load32(t.values()[0].AsBytes().data.data());
+}
+
+}  // namespace
+
 class BoltExecutor::Collector final : public OutputCollector {
  public:
   Collector(BoltExecutor& ex, int32_t task) : ex_(ex), task_(task) {
@@ -24,7 +33,7 @@ class BoltExecutor::Collector final : public OutputCollector {
   }
 
   void Ack(const Tuple& input) override {
-    ex_.mutable_stats().AddAcked();
+    ex_.mutable_stats().AddAcked(RowsIn(input));
     if (ex_.stats_on()) {
       // Process latency, for one ack in 64: from the start of the input batch
       // being executed to this ack (one clock read per 64 acks).
@@ -35,7 +44,7 @@ class BoltExecutor::Collector final : public OutputCollector {
       }
       if (ex_.per_input()) {
         const int in = ex_.InputIndex(input.meta());
-        if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in));
+        if (in >= 0) ex_.mutable_stats().AddInputAcked(static_cast<size_t>(in), RowsIn(input));
       }
     }
     if (ack_ != nullptr) ex_.SendAcks(ack_, task_, input);
@@ -43,10 +52,10 @@ class BoltExecutor::Collector final : public OutputCollector {
   // Fails and resets go to the acker at once (SendNow), not with the
   // batch: Execute() may run for a while yet.
   void Fail(const Tuple& input) override {
-    ex_.mutable_stats().AddFailed();
+    ex_.mutable_stats().AddFailed(RowsIn(input));
     if (ex_.per_input()) {
       const int in = ex_.InputIndex(input.meta());
-      if (in >= 0) ex_.mutable_stats().AddInputFailed(static_cast<size_t>(in));
+      if (in >= 0) ex_.mutable_stats().AddInputFailed(static_cast<size_t>(in), RowsIn(input));
     }
     if (ex_.exactly_once_ && input.meta()->stream != state::kCheckpointStream) {
       ex_.tainted_[ex_.TaskIndex(task_)] = true;
@@ -75,6 +84,24 @@ class BoltExecutor::Collector final : public OutputCollector {
     chosen_ = ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, anchors, std::move(values));
     return chosen_;
+  }
+
+  void EmitRowTo(std::string_view stream, AnchorSpan anchors, const Row& row) override {
+    if (ack_ != nullptr) {
+      // A row in a tuple tree travels as a tuple of its own, with its edge.
+      for (const Tuple* a : anchors) {
+        if (!TupleAccess::roots(*a).empty()) {
+          EmitTo(stream, anchors, row.ToValues());
+          return;
+        }
+      }
+    }
+    const plan::OutputStream& out = ex_.ResolveStream(stream);
+    // The default stream's later rows may go straight into the batch
+    // (OutputCollector::EmitRow).
+    const bool fast = out.meta.stream == kDefaultStream;
+    if (fast) default_fields_ = out.meta.fields.size();
+    ex_.EmitRowOn(task_, out, row, targets_, fast ? &default_rows_ : nullptr);
   }
 
   void EmitDirectTo(int32_t task, std::string_view stream, AnchorSpan anchors,
@@ -250,8 +277,29 @@ void BoltExecutor::ExecuteNow(size_t i, const Tuple& input) {
   RunBolt(i, input);
 }
 
+void BoltExecutor::DeliverRows(size_t i, const Tuple& batch) {
+  // A bolt that reads batches gets it whole, unless a barrier aligner must
+  // see each tuple (exactly once).
+  if (aligners_.empty()) {
+    bool taken = false;
+    if (!Guarded([&] { taken = bolts_[i]->ExecuteRows(Rows(batch)); }, tasks_[i])) {
+      collectors_[i]->Fail(batch);
+      return;
+    }
+    if (taken) return;
+  }
+  // Any other bolt gets each row as a tuple of the rows' stream.
+  const StreamMeta* meta = batch.meta()->row_meta;
+  for (RowView row : Rows(batch)) {
+    const Tuple t(meta, batch.source_task(), row.ToValues());
+    Execute(i, t);
+  }
+}
+
 inline void BoltExecutor::Deliver(Envelope& e) {
-  if (e.task == Envelope::kAllTasks) {
+  if (e.rows != 0) [[unlikely]] {
+    DeliverRows(TaskIndex(e.task), e.tuple);
+  } else if (e.task == Envelope::kAllTasks) {
     for (size_t i = 0; i < bolts_.size(); ++i) Execute(i, e.tuple);
   } else {
     Execute(TaskIndex(e.task), e.tuple);
@@ -275,12 +323,14 @@ size_t BoltExecutor::DeliverBatch(Batch& input, size_t from) {
       Deliver(e);
       ticks += std::chrono::steady_clock::now() - tick_start;
     } else {
+      // An acker counts the acks it applied, not the packs they came in; a
+      // batch of rows counts its rows.
+      const uint64_t n = acker_ ? acking::MessagesIn(e.tuple) : Weight(e);
       if (per_input()) {
         const int in = InputIndex(e.tuple.meta());
-        if (in >= 0) ++batch_inputs_[static_cast<size_t>(in)];
+        if (in >= 0) batch_inputs_[static_cast<size_t>(in)] += n;
       }
-      // An acker counts the acks it applied, not the packs they came in.
-      executed += acker_ ? acking::MessagesIn(e.tuple) : 1;
+      executed += n;
       Deliver(e);
     }
     // A destination refused a batch during that input: execute no more

@@ -55,6 +55,9 @@ class BoltExecutor final : public Executor {
   // a batch (then after the input being executed); returns where it stopped.
   size_t DeliverBatch(Batch& input, size_t from);
   void Deliver(Envelope& e);
+  // A batch of rows (gale/rows.h) for task `i`: to the bolt's ExecuteRows,
+  // or row by row to Execute.
+  void DeliverRows(size_t i, const Tuple& batch);
   void Execute(size_t task_index, const Tuple& input);
   // Execute() past the barrier aligner (exactly once).
   void ExecuteNow(size_t task_index, const Tuple& input);

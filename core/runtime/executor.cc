@@ -18,6 +18,7 @@ Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
       tasks_(plan.tasks),
       queue_(static_cast<size_t>(shared.plan.settings().receive_buffer_size)),
       batch_size_(static_cast<size_t>(shared.plan.settings().producer_batch_size)),
+      batch_rows_(static_cast<uint32_t>(shared.plan.settings().producer_batch_rows)),
       acking_(shared.plan.acking()),
       debug_(shared.plan.settings().debug),
       stats_on_(shared.plan.settings().stats_enabled),
@@ -29,6 +30,7 @@ Executor::Executor(WorkerShared& shared, const plan::ExecutorPlan& plan)
                           shared.plan.settings().error_throttle_interval_secs);
   if (stats_on_) ConfigureStreamStats(plan.component);
   task_destination_.assign(static_cast<size_t>(shared.plan.task_count()) + 1, -1);
+  open_rows_.resize(task_destination_.size());
   for (int32_t t = 1; t <= shared.plan.task_count(); ++t) {
     task_destination_[static_cast<size_t>(t)] = shared.transfer.DestinationOf(t);
   }
@@ -236,6 +238,114 @@ void Executor::PackAck(size_t acker_index, const StreamMeta* pack, int32_t sourc
   Send(acker, pack, source_task, Values{Bytes{std::move(bytes)}});
 }
 
+void Executor::SendRowSlow(int32_t task, const plan::OutputStream& out, int32_t source_task,
+                           std::string_view row) {
+  if (DestinationOfTask(task) < 0) return NoDestination(task);
+  OpenRows& o = open_rows_[static_cast<size_t>(task)];
+  if (o.meta == &out.rows_meta && o.source == source_task) {
+    // No room: grow the bytes up to kBatchRowBytes, else close and reopen.
+    const size_t used = static_cast<size_t>(o.ch.cursor - o.bytes.data());
+    if (used + row.size() <= kBatchRowBytes || used == rows::kCountBytes) {
+      o.bytes.resize(std::max(used + row.size(), 2 * o.bytes.size()));
+      o.ch.cursor = o.bytes.data() + used;
+      o.ch.limit =
+          o.bytes.data() + std::min(o.bytes.size(), std::max(kBatchRowBytes, used + row.size()));
+      return SendRow(task, out, source_task, row);
+    }
+    RowsFull(task);
+  } else if (o.meta != nullptr) {
+    CloseRows(task);  // another stream or source task: order kept
+  }
+  o.meta = &out.rows_meta;
+  o.source = source_task;
+  o.stream_index = out.index;
+  o.counted = 0;
+  o.ch.rows = 0;
+  o.ch.max = batch_rows_;
+  o.bytes.resize(std::max(row_bytes_hint_, rows::kCountBytes + row.size()));
+  o.bytes.resize(o.bytes.capacity());  // all of it writable through the cursor
+  o.ch.cursor = o.bytes.data() + rows::kCountBytes;
+  o.ch.limit = o.bytes.data() + std::min(o.bytes.size(), kBatchRowBytes);
+  open_list_.push_back(task);
+  SendRow(task, out, source_task, row);
+}
+
+void Executor::BindRows(int32_t task, const plan::OutputStream& out, int32_t source_task,
+                        rows::Channel** slot) {
+  OpenRows& o = open_rows_[static_cast<size_t>(task)];
+  if (debug_ || o.meta != &out.rows_meta || o.source != source_task) return;
+  if (o.bound != nullptr && o.bound != slot) *o.bound = nullptr;
+  o.bound = slot;
+  *slot = &o.ch;
+}
+
+void Executor::CloseRows(int32_t task) {
+  OpenRows& o = open_rows_[static_cast<size_t>(task)];
+  if (o.meta == nullptr) return;
+  if (o.bound != nullptr) *std::exchange(o.bound, nullptr) = nullptr;
+  const uint32_t n = o.ch.rows;
+  // The rows a collector wrote itself are counted now, as EmitRowOn counts
+  // the others.
+  if (const uint32_t uncounted = n - o.counted; uncounted > 0) {
+    stats_.AddEmitted(uncounted, uncounted);
+    if (per_output()) stats_.AddStreamEmitted(o.stream_index, uncounted);
+  }
+  o.bytes.resize(static_cast<size_t>(o.ch.cursor - o.bytes.data()));
+  rows::Store32(o.bytes.data(), n);
+  const StreamMeta* meta = std::exchange(o.meta, nullptr);
+  o.ch = rows::Channel();
+  const int dest = DestinationOfTask(task);
+  Batch& batch = out_[static_cast<size_t>(dest)];
+  if (batch.empty()) dirty_.push_back(dest);
+  const size_t prefetch = inline_[static_cast<size_t>(dest)] != nullptr ? 0 : kEnvelopeHotBytes;
+  // The bytes move into the envelope; the next batch allocates its own.
+  EmplaceEnvelope(batch, prefetch, task, meta, o.source, Values{Bytes{std::move(o.bytes)}}).rows =
+      n;
+  o.bytes = std::string();
+  Queued(dest, batch, n);
+}
+
+void Executor::RowsFull(int32_t task) {
+  // A full batch's size is what the next one reserves (a partial one,
+  // closed by a flush, says nothing about it).
+  const OpenRows& o = open_rows_[static_cast<size_t>(task)];
+  row_bytes_hint_ = static_cast<size_t>(o.ch.cursor - o.bytes.data());
+  CloseRows(task);
+  // The consumer gets the rows now, as the reference's ring hands over
+  // each batch.
+  const int dest = DestinationOfTask(task);
+  Batch& batch = out_[static_cast<size_t>(dest)];
+  if (!batch.empty() && blocked_ == 0 && !Handover(dest, batch)) blocked_ = 1;
+}
+
+std::span<const int32_t> Executor::EmitRowOn(int32_t task, const plan::OutputStream& out,
+                                             const Row& row, std::vector<int32_t>& scratch,
+                                             rows::Channel** bind) {
+  if (out.direct) {
+    throw std::invalid_argument("cannot do a regular emit to direct stream '" + out.meta.stream +
+                                "'; use EmitDirect");
+  }
+  if (row.size() != out.meta.fields.size()) [[unlikely]]
+    ValueCountMismatch(out, row.size());
+  const StreamRoutes& r = routes_[TaskIndex(task)][out.index];
+  std::span<const int32_t> targets;
+  if (r.fixed) {
+    targets = r.targets;
+  } else {
+    // The grouper reads Values: the same choice as for a tuple of these values.
+    row_values_ = row.ToValues();
+    targets = ChooseNow(r, row_values_, scratch);
+  }
+  if (!out.system) {
+    stats_.AddEmitted(1, targets.size());
+    if (per_output()) stats_.AddStreamEmitted(out.index, targets.size());
+  }
+  if (debug()) LogEmit(task, out, row.ToValues(), targets);
+  for (int32_t t : targets) SendRow(t, out, task, row.bytes());
+  if (bind != nullptr && r.fixed && targets.size() == 1) BindRows(targets[0], out, task, bind);
+  return targets;
+}
+
 void Executor::NoDestination(int32_t task) {
   // The plan routes only to tasks that exist; a task no destination runs
   // is a bug in the assignment.
@@ -254,6 +364,10 @@ void Executor::SendNow(int32_t task, const StreamMeta* meta, int32_t source_task
 }
 
 bool Executor::FlushAll() {
+  // Open batches of rows first: a partial batch leaves as a partial batch
+  // of tuples does.
+  for (int32_t task : open_list_) CloseRows(task);
+  open_list_.clear();
   size_t kept = 0;
   for (int dest : dirty_) {
     auto& batch = out_[static_cast<size_t>(dest)];

@@ -28,7 +28,10 @@
 #include "core/runtime/user_metrics.h"
 #include "core/tuple/tuple_access.h"
 
+#include <gale/rows.h>
+
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -163,6 +166,9 @@ class Executor {
   // batch when it is full.
   template <typename V, typename F>
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values, F&& with_tuple) {
+    // Rows for `task` emitted before this tuple go before it.
+    if (HasOpenRows(task)) [[unlikely]]
+      CloseRows(task);
     const int dest = DestinationOfTask(task);
     if (dest < 0) return NoDestination(task);
     auto& batch = out_[static_cast<size_t>(dest)];
@@ -180,6 +186,38 @@ class Executor {
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values) {
     Send(task, meta, source_task, std::forward<V>(values), [](Tuple&) {});
   }
+  // Appends `row` (its encoded values, gale/rows.h) to the open batch of
+  // rows of `out` from `source_task` for `task`, opening one (and closing
+  // what was open for `task`) when there is none. A batch of rows stays
+  // with the executor while open: it joins the destination's batch when it
+  // is full (which hands that batch over), when a tuple is sent to `task`
+  // (so that order is kept), and in FlushAll().
+  void SendRow(int32_t task, const plan::OutputStream& out, int32_t source_task,
+               std::string_view row) {
+    OpenRows& o = open_rows_[static_cast<size_t>(task)];
+    if (o.meta == &out.rows_meta && o.source == source_task &&
+        row.size() <= static_cast<size_t>(o.ch.limit - o.ch.cursor)) [[likely]] {
+      std::memcpy(o.ch.cursor, row.data(), row.size());
+      o.ch.cursor += row.size();
+      ++o.counted;
+      if (++o.ch.rows >= batch_rows_) RowsFull(task);
+      return;
+    }
+    SendRowSlow(task, out, source_task, row);
+  }
+  // Lets the collector's EmitRow fill the open batch of rows of `out` from
+  // `source_task` for `task` without a call: points `*slot` at it (until
+  // it closes, which clears `*slot`). Only for a stream whose every row
+  // goes to `task`, and not while topology.debug logs each emit.
+  void BindRows(int32_t task, const plan::OutputStream& out, int32_t source_task,
+                rows::Channel** slot);
+  // An emit of `row` on `out` by `task`, batched (the collectors'
+  // EmitRow once they know the row is in no tuple tree): checked as an
+  // Emit, counted per row. Returns the targets, as ChooseTargets. With
+  // `bind`, when every row of `out` goes to the one task this one went to,
+  // binds its open batch to `*bind` (BindRows).
+  std::span<const int32_t> EmitRowOn(int32_t task, const plan::OutputStream& out, const Row& row,
+                                     std::vector<int32_t>& scratch, rows::Channel** bind = nullptr);
   // Send(), then hands over the destination's batch at once (what it held
   // before, then this tuple: order kept), even into a full local queue: for
   // a bolt's Fail and ResetTimeout to its acker, which must arrive while
@@ -283,6 +321,7 @@ class Executor {
   // (ExecutorStats::AddInput*), -1 for none (ticks, acker streams). A hit
   // on the last answer costs one compare.
   int InputIndex(const StreamMeta* meta) {
+    if (meta->row_meta != nullptr) meta = meta->row_meta;  // a batch of rows: its stream
     if (last_input_ < input_metas_.size() && input_metas_[last_input_] == meta) {
       return static_cast<int>(last_input_);
     }
@@ -391,10 +430,11 @@ class Executor {
                ? task_destination_[static_cast<size_t>(task)]
                : -1;
   }
-  // After a tuple was added to `batch`, the batch of `dest`.
-  void Queued(int dest, Batch& batch) {
+  // After a tuple (or a batch of `tuples` rows) was added to `batch`, the
+  // batch of `dest`.
+  void Queued(int dest, Batch& batch, uint64_t tuples = 1) {
     sent_.store(sent_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-    if (remote_[static_cast<size_t>(dest)]) stats_.AddRemote(1);
+    if (remote_[static_cast<size_t>(dest)]) stats_.AddRemote(tuples);
     if (batch.size() >= batch_size_ && blocked_ == 0) {
       if (!Handover(dest, batch)) blocked_ = 1;
     }
@@ -406,6 +446,39 @@ class Executor {
   }
 
   const size_t batch_size_;
+  // topology.producer.batch.rows, and the bytes at which a batch of rows
+  // is full whatever its rows.
+  const uint32_t batch_rows_;
+  static constexpr size_t kBatchRowBytes = 64 * 1024;
+  // A batch of rows being filled for one target task (SendRow). `bytes` is
+  // sized to its capacity while open (so rows are copied to `cursor`
+  // without a std::string call), and cut to what was written on closing.
+  struct OpenRows {
+    const StreamMeta* meta = nullptr;  // the rows' batch meta; null: none open
+    int32_t source = 0;
+    rows::Channel ch;  // where the next row goes, and the rows so far
+    // Rows counted as emits when they came (SendRow); the others came
+    // through a bound collector's EmitRow and are counted on closing.
+    uint32_t counted = 0;
+    uint32_t stream_index = 0;
+    rows::Channel** bound = nullptr;  // the collector's pointer to `ch`
+    std::string bytes;
+  };
+  bool HasOpenRows(int32_t task) const {
+    return open_rows_[static_cast<size_t>(task)].meta != nullptr;
+  }
+  void SendRowSlow(int32_t task, const plan::OutputStream& out, int32_t source_task,
+                   std::string_view row);
+  // Puts `task`'s open batch of rows into its destination's batch.
+  void CloseRows(int32_t task);
+  // CloseRows, then hands the destination's batch over (unless blocked).
+  void RowsFull(int32_t task);
+  std::vector<OpenRows> open_rows_;  // by target task id
+  std::vector<int32_t> open_list_;   // target tasks that may have rows open
+  // The bytes the last full batch of rows held: a new one reserves that
+  // much.
+  size_t row_bytes_hint_ = 1024;
+  Values row_values_;  // a row's values for a grouper that reads them
   // Tuples may be in trees (EmplaceEnvelope then prefetches the tree part too).
   const bool acking_;
   std::vector<uint64_t> local_ackers_;  // indices into acker_tasks() run here

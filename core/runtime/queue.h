@@ -59,8 +59,16 @@ struct alignas(64) Envelope {
   Envelope(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values)
       : task(task), tuple(meta, source_task, std::forward<V>(values)) {}
   int32_t task;
+  // A batch of rows (gale/rows.h): how many it holds; 0 for any other
+  // tuple. (In what was the padding before `tuple`.)
+  uint32_t rows = 0;
   Tuple tuple;
 };
+
+// What an envelope counts for in a queue's capacity: a batch of rows as
+// many as its rows, anything else 1 (so a queue of rows holds no more
+// tuples than a queue of tuples).
+inline size_t Weight(const Envelope& e) { return e.rows > 1 ? e.rows : 1; }
 
 static_assert(sizeof(Envelope) == 256,
               "the comments on Envelope and EmplaceEnvelope count 4 lines");
@@ -105,16 +113,17 @@ class alignas(64) InputQueue {
   InputQueue& operator=(const InputQueue&) = delete;
 
   // Moves all of `batch` in, unless the queue already holds `capacity`
-  // envelopes: then returns false and leaves `batch` untouched. Afterwards
+  // tuples (Weight): then returns false and leaves `batch` untouched. Afterwards
   // `batch` is empty (a recycled vector when there is one). A batch may
   // overshoot the capacity, so that any batch fits eventually.
   bool TryPush(Batch& batch) {
     if (batch.empty()) return true;
+    const size_t weight = WeightOf(batch);
     bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (queued_ >= capacity_) return false;
-      wake = AppendLocked(batch);
+      wake = AppendLocked(batch, weight);
     }
     if (wake) cv_.notify_one();
     if (forward_) forward_->Wake();
@@ -140,10 +149,11 @@ class alignas(64) InputQueue {
   // ForcePush for a whole batch, as TryPush but never refused.
   void ForcePushAll(Batch& batch) {
     if (batch.empty()) return;
+    const size_t weight = WeightOf(batch);
     bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      wake = AppendLocked(batch);
+      wake = AppendLocked(batch, weight);
     }
     if (wake) cv_.notify_one();
     if (forward_) forward_->Wake();
@@ -203,13 +213,13 @@ class alignas(64) InputQueue {
   // way): lets a consumer that must not wait skip PopAll().
   bool maybe_nonempty() const { return count_.load(std::memory_order_acquire) != 0; }
 
-  // Envelopes queued.
+  // Tuples queued (a batch of rows counts as its rows: Weight).
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
     return queued_;
   }
   size_t capacity() const { return capacity_; }
-  // Envelopes queued over the capacity: the executor's load (a relaxed
+  // Tuples queued over the capacity: the executor's load (a relaxed
   // read; any thread). Above 1 while a batch overshoots the capacity.
   double Fill() const {
     return static_cast<double>(count_.load(std::memory_order_relaxed)) /
@@ -221,11 +231,18 @@ class alignas(64) InputQueue {
   // would be wasteful; this covers the batches in flight in a busy worker.
   static constexpr size_t kMaxSpares = 64;
 
-  // Queues `batch` and leaves a spare vector in its place; true when the
-  // consumer must be woken.
-  bool AppendLocked(Batch& batch) {
+  // The tuples `batch` holds (Weight): outside the lock.
+  static size_t WeightOf(const Batch& batch) {
+    size_t w = 0;
+    for (const Envelope& e : batch) w += Weight(e);
+    return w;
+  }
+
+  // Queues `batch`, which holds `weight` tuples, and leaves a spare vector
+  // in its place; true when the consumer must be woken.
+  bool AppendLocked(Batch& batch, size_t weight) {
     const size_t n = batch.size();
-    queued_ += n;
+    queued_ += weight;
     batches_.push_back(std::move(batch));
     batch = TakeSpareLocked(n);
     count_.store(queued_, std::memory_order_release);
@@ -268,7 +285,7 @@ class alignas(64) InputQueue {
   std::condition_variable cv_;
   std::vector<Batch> batches_;  // oldest first
   std::vector<Batch> spares_;   // emptied vectors, for producers
-  size_t queued_ = 0;           // envelopes in batches_
+  size_t queued_ = 0;           // tuples in batches_ (Weight)
   bool waiting_ = false;
   bool woken_ = false;
   const size_t capacity_;

@@ -26,6 +26,8 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   void WakeAt(std::chrono::steady_clock::time_point when) override {
     wake_at_ = std::min(wake_at_, when);
   }
+  // The open batch of rows EmitRow fills without a call; null when none.
+  const rows::Channel* fast_rows() const { return default_rows_; }
   // The earliest WakeAt since the last call (max: none), forgotten.
   std::chrono::steady_clock::time_point TakeWakeAt() {
     return std::exchange(wake_at_, std::chrono::steady_clock::time_point::max());
@@ -42,6 +44,19 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
     chosen_ = ex_.ChooseTargets(task_, out, values, targets_);
     Send(out, std::move(values), id);
     return chosen_;
+  }
+
+  void EmitRowTo(std::string_view stream, const Row& row, const MessageId* id) override {
+    // A tracked row travels as a tuple of its own, its tree tracked as Emit's.
+    if (id != nullptr && !untracked_) {
+      EmitTo(stream, row.ToValues(), id);
+      return;
+    }
+    ++ex_.emits_;
+    const plan::OutputStream& out = ex_.ResolveStream(stream);
+    const bool fast = out.meta.stream == kDefaultStream && !untracked_;
+    if (fast) default_fields_ = out.meta.fields.size();
+    ex_.EmitRowOn(task_, out, row, targets_, fast ? &default_rows_ : nullptr);
   }
 
   void EmitDirectTo(int32_t task, std::string_view stream, Values&& values,
@@ -402,8 +417,13 @@ void SpoutExecutor::Run() {
       const uint64_t round_start = emits_;
       asked = 0;
       for (size_t i = 0; i < spouts_.size() && CanEmit(); ++i) {
-        collectors_[i]->TakeWakeAt();
+        Collector& c = *collectors_[i];
+        c.TakeWakeAt();
+        // Rows EmitRow wrote into a bound batch made no call: an emit too.
+        const rows::Channel* fast = c.fast_rows();
+        const uint32_t fast_before = fast != nullptr ? fast->rows : 0;
         Guarded([&] { spouts_[i]->NextTuple(); }, tasks_[i]);
+        if (fast != nullptr && (c.fast_rows() != fast || fast->rows != fast_before)) ++emits_;
         ++asked;
       }
       if (emits_ == round_start) break;

@@ -143,14 +143,14 @@ class ExecutorStats {
     Bump(emitted_, n);
     Bump(transferred_, transferred);
   }
-  void AddAcked() { Bump(acked_, 1); }
+  void AddAcked(uint64_t n = 1) { Bump(acked_, n); }
   // An acked tree whose complete latency was measured.
   void AddAckedSampled(uint64_t complete_nanos) {
     Bump(acked_, 1);
     Bump(complete_nanos_, complete_nanos);
     Bump(complete_samples_, 1);
   }
-  void AddFailed() { Bump(failed_, 1); }
+  void AddFailed(uint64_t n = 1) { Bump(failed_, n); }
   void AddRemote(uint64_t n) { Bump(remote_, n); }
   void AddExecuted(uint64_t count, uint64_t nanos) {
     Bump(executed_, count);
@@ -187,8 +187,8 @@ class ExecutorStats {
     Bump(in_[index * kInFields + 2], count);
     Bump(in_[index * kInFields + 3], nanos);
   }
-  void AddInputAcked(size_t index) { Bump(in_[index * kInFields], 1); }
-  void AddInputFailed(size_t index) { Bump(in_[index * kInFields + 1], 1); }
+  void AddInputAcked(size_t index, uint64_t n = 1) { Bump(in_[index * kInFields], n); }
+  void AddInputFailed(size_t index, uint64_t n = 1) { Bump(in_[index * kInFields + 1], n); }
   // `count` inputs executed in `nanos_each` each (a batch's mean).
   void AddExecuteSample(uint64_t nanos_each, uint64_t count) {
     Bump(execute_hist_[LatencyBucket(nanos_each)], count);

@@ -360,11 +360,32 @@ const plan::OutputStream* WorkerRuntime::RemoteStream(int32_t target_task, int32
   const int source = plan_.ComponentOfTask(source_task);
   if (dest < 0 || dest >= local_count_ || source < 0) return nullptr;
   const auto& outputs = plan_.components()[static_cast<size_t>(source)].outputs;
-  if (stream >= outputs.size() || values != outputs[stream]->meta.fields.size() ||
-      !plan_.Subscribes(*outputs[stream], plan_.ComponentOfTask(target_task))) {
+  // A batch of rows (gale/rows.h): its stream's index with kRowsStreamBit,
+  // one value (the rows' bytes), on a user stream.
+  const bool rows = (stream & plan::kRowsStreamBit) != 0;
+  const uint32_t index = stream & ~plan::kRowsStreamBit;
+  if (index >= outputs.size()) return nullptr;
+  const plan::OutputStream& out = *outputs[index];
+  if (values != (rows ? 1 : out.meta.fields.size()) || (rows && (out.system || out.direct)) ||
+      !plan_.Subscribes(out, plan_.ComponentOfTask(target_task))) {
     return nullptr;
   }
-  return outputs[stream].get();
+  return &out;
+}
+
+// The meta a remote tuple of `stream` points at (a batch of rows: the rows').
+static const StreamMeta* RemoteMeta(const plan::OutputStream& out, uint32_t stream) {
+  return (stream & plan::kRowsStreamBit) != 0 ? &out.rows_meta : &out.meta;
+}
+
+// For a batch of rows that arrived: checks its bytes and sets its count.
+static Status CheckRemoteRows(Envelope& e) {
+  const Value& v = e.tuple.values()[0];
+  if (v.type() != ValueType::kBytes) {
+    return Status::InvalidArgument("a batch of rows whose value is " +
+                                   std::string(ValueTypeName(v.type())) + ", not bytes");
+  }
+  return tuple::CheckRows(v.AsBytes().data, e.tuple.meta()->fields.size(), e.rows);
 }
 
 size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
@@ -376,10 +397,19 @@ size_t WorkerRuntime::DeliverRemote(std::span<tuple::WireTuple> tuples) {
       dropped_.fetch_add(1);
       continue;
     }
-    Tuple& t = EmplaceEnvelope(RemoteBatch(*out, dest),
-                               EnvelopeBytesFor(w.values.size(), !w.roots.empty()), w.target_task,
-                               &out->meta, w.source_task, std::move(w.values))
-                   .tuple;
+    Envelope& e = EmplaceEnvelope(
+        RemoteBatch(*out, dest), EnvelopeBytesFor(w.values.size(), !w.roots.empty()), w.target_task,
+        RemoteMeta(*out, w.stream), w.source_task, std::move(w.values));
+    Tuple& t = e.tuple;
+    if (t.meta()->row_meta != nullptr) {
+      if (Status s = CheckRemoteRows(e); !s.ok()) {
+        GALE_LOG(kWarn) << "dropped a batch of rows from task " << w.source_task << ": "
+                        << s.message();
+        RemoteBatch(*out, dest).pop_back();
+        dropped_.fetch_add(1);
+        continue;
+      }
+    }
     if (w.roots.empty()) continue;  // in no tree: its tree part stays unbuilt
     auto& roots = internal::TupleAccess::mutable_roots(t);
     for (const auto& [root, edge] : w.roots) roots.XorInto(root, edge);
@@ -423,11 +453,12 @@ Result<size_t> WorkerRuntime::DeliverFrame(std::string_view frame) {
       s = reader.ReadValues(head, dropped_values);  // the rest of the frame must decode too
       continue;
     }
-    Tuple& t =
-        EmplaceEnvelope(RemoteBatch(*out, dest), EnvelopeBytesFor(head.values, head.roots() > 0),
-                        head.target_task, &out->meta, head.source_task, Values())
-            .tuple;
+    Envelope& e = EmplaceEnvelope(RemoteBatch(*out, dest),
+                                  EnvelopeBytesFor(head.values, head.roots() > 0), head.target_task,
+                                  RemoteMeta(*out, head.stream), head.source_task, Values());
+    Tuple& t = e.tuple;
     s = reader.ReadValues(head, internal::TupleAccess::mutable_values(t));
+    if (s.ok() && t.meta()->row_meta != nullptr) s = CheckRemoteRows(e);
     if (!s.ok() || head.roots() == 0) continue;  // in no tree: its tree part stays unbuilt
     auto& roots = internal::TupleAccess::mutable_roots(t);
     tuple::FrameReader::ForEachRoot(

@@ -31,6 +31,9 @@ const std::vector<ConfigKey>& KnownConfigKeys() {
        "capacity of each executor's input queue, in tuples (default 32768)"},
       {"topology.producer.batch.size", T::kInt,
        "tuples an executor batches per destination before handing them over (default 64)"},
+      {"topology.producer.batch.rows", T::kInt,
+       "rows (EmitRow) an executor puts in one batch for a target task, which travels as one "
+       "envelope (default 256; Gale's own)"},
       {"topology.batch.flush.interval.millis", T::kNumber,
        "the longest a partial batch of tuples for another worker waits in the transport (default "
        "1)"},
@@ -197,6 +200,8 @@ Result<TopologySettings> ParseSettings(const Config& config) {
   GALE_RETURN_IF_ERROR(
       ReadInt(config, "topology.executor.receive.buffer.size", 1, &s.receive_buffer_size));
   GALE_RETURN_IF_ERROR(ReadInt(config, "topology.producer.batch.size", 1, &s.producer_batch_size));
+  GALE_RETURN_IF_ERROR(
+      ReadInt(config, "topology.producer.batch.rows", 1, &s.producer_batch_rows, 65536));
   GALE_RETURN_IF_ERROR(ReadNumber(config, "topology.batch.flush.interval.millis", 0, false,
                                   &s.batch_flush_interval_millis));
   GALE_RETURN_IF_ERROR(

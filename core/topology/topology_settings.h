@@ -51,6 +51,7 @@ struct TopologySettings {
   bool debug = false;                      // topology.debug
   int receive_buffer_size = 32768;         // topology.executor.receive.buffer.size (tuples)
   int producer_batch_size = 64;            // topology.producer.batch.size (tuples)
+  int producer_batch_rows = 256;           // topology.producer.batch.rows (Gale's own)
   double batch_flush_interval_millis = 1;  // topology.batch.flush.interval.millis
   int transfer_batch_size = 1024;          // topology.transfer.batch.size (tuples)
   double worker_shutdown_secs = 3;         // topology.worker.shutdown.secs (Gale's own)

@@ -9,6 +9,8 @@
 // so a frame that decodes re-encodes to exactly the same bytes.
 #include "core/tuple/tuple_codec.h"
 
+#include <gale/rows.h>
+
 #include "core/tuple/tuple_access.h"
 
 #include <bit>
@@ -454,6 +456,47 @@ Status DecodeValues(std::string_view& in, Values& out) {
   Reader reader(in, "values");
   GALE_RETURN_IF_ERROR(reader.ReadValues(out));
   in = reader.rest();
+  return Status::Ok();
+}
+
+Status CheckRows(std::string_view bytes, size_t fields, uint32_t& rows) {
+  if (bytes.size() < rows::kCountBytes) {
+    return Status::InvalidArgument("a batch of rows of " + std::to_string(bytes.size()) +
+                                   " bytes has no row count");
+  }
+  rows = rows::Load32(bytes.data());
+  if (rows == 0) return Status::InvalidArgument("a batch of rows holds no row");
+  size_t at = rows::kCountBytes;
+  for (uint32_t r = 0; r < rows; ++r) {
+    for (size_t f = 0; f < fields; ++f) {
+      auto bad = [&](const std::string& what) {
+        return Status::InvalidArgument("batch of rows, row " + std::to_string(r) + " value " +
+                                       std::to_string(f) + ": " + what);
+      };
+      if (at >= bytes.size()) return bad("ends early");
+      const auto tag = static_cast<uint8_t>(bytes[at]);
+      size_t need = 1;
+      switch (tag) {
+        case rows::kNull:
+        case rows::kFalse:
+        case rows::kTrue: break;
+        case rows::kInt:
+        case rows::kDouble: need = 9; break;
+        case rows::kString:
+        case rows::kBytes:
+          if (bytes.size() - at < 5) return bad("ends inside a length");
+          need = 5 + static_cast<size_t>(rows::Load32(bytes.data() + at + 1));
+          break;
+        default: return bad("unknown tag " + std::to_string(tag));
+      }
+      if (bytes.size() - at < need) return bad("ends early");
+      at += need;
+    }
+  }
+  if (at != bytes.size()) {
+    return Status::InvalidArgument("batch of rows: " + std::to_string(bytes.size() - at) +
+                                   " bytes after its " + std::to_string(rows) + " rows");
+  }
   return Status::Ok();
 }
 

@@ -127,6 +127,7 @@ class FeederSpout : public Spout {
     hold_after_ = ctx.config().GetInt("feeder.hold.after", -1);
     ack_stream_ = ctx.config().GetString("feeder.ack.emit.stream", "");
     wake_after_ms_ = ctx.config().GetInt("feeder.wake.after.ms", -1);
+    rows_ = ctx.config().GetBool("feeder.rows", false);
   }
   void NextTuple() override {
     if (!feeds_) return;
@@ -144,6 +145,23 @@ class FeederSpout : public Spout {
       if (wake_after_ms_ >= 0) {
         c_->WakeAt(std::chrono::steady_clock::now() + std::chrono::milliseconds(wake_after_ms_));
       }
+      return;
+    }
+    if (rows_) {
+      // EmitRow: one value as it is (the call that writes into a bound
+      // batch), more as a Row.
+      Row row;
+      for (const Value& x : v) row.Add(x);
+      if (id) {
+        ++pending_;
+        c_->EmitRow(row, MessageId{*id});
+      } else if (v.size() == 1) {
+        c_->EmitRow(v[0]);
+      } else {
+        c_->EmitRow(row);
+      }
+      ++emitted_;
+      Log().Count("consumed");
       return;
     }
     try {
@@ -201,6 +219,7 @@ class FeederSpout : public Spout {
   bool feeds_ = true;
   int64_t hold_after_ = -1, emitted_ = 0;
   int64_t wake_after_ms_ = -1;
+  bool rows_ = false;  // feeder.rows: EmitRow instead of Emit
 };
 
 // Emits `branch.count` copies of each input, anchored to it, then acks it.
@@ -680,6 +699,79 @@ class RecordBolt : public Bolt {
   OutputCollector* c_ = nullptr;
 };
 
+// Rows (gale/rows.h). RowEmitBolt: for each input [v] (an int), emits
+// `rows.per.input` rows [v * 100 + k, "k<k>"] (default 3) with EmitRow,
+// anchored to the input unless `rows.anchor` is false; with `rows.mixed`,
+// each row's values also go as a tuple, on the same stream, just before it;
+// then acks the input.
+class RowEmitBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    per_input_ = ctx.config().GetInt("rows.per.input", 3);
+    anchor_ = ctx.config().GetBool("rows.anchor", true);
+    mixed_ = ctx.config().GetBool("rows.mixed", false);
+  }
+  void Execute(const Tuple& in) override {
+    for (int64_t k = 0; k < per_input_; ++k) {
+      const int64_t key = in.GetInt(0) * 100 + k;
+      const std::string name = "k" + std::to_string(k);
+      if (mixed_) anchor_ ? c_->Emit(in, {key, name}) : c_->Emit({key, name});
+      if (anchor_) {
+        c_->EmitRow(in, {key, name});
+      } else if (k % 2 == 0) {
+        c_->EmitRow(key, name);  // the values as they are
+      } else {
+        c_->EmitRow({key, name});  // a Row
+      }
+    }
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer& d) const override { d.Declare({"key", "name"}); }
+
+ private:
+  OutputCollector* c_ = nullptr;
+  int64_t per_input_ = 3;
+  bool anchor_ = true, mixed_ = false;
+};
+
+// Reads batches of rows whole (ExecuteRows) and tuples (Execute), acking
+// each: counts "row batches", "rows seen" and "tuples seen", and for each
+// key (the first value, an int) "key <key> rows at <task index>" / "key
+// <key> tuples at <task index>"; checks a RowEmitBolt row's name against
+// its key ("row_mismatch").
+class RowCountBolt : public Bolt {
+ public:
+  void Prepare(const TopologyContext& ctx, OutputCollector& c) override {
+    c_ = &c;
+    task_ = std::to_string(ctx.task_index());
+  }
+  bool ExecuteRows(const Rows& rows) override {
+    Log().Count("row batches");
+    for (RowView row : rows) {
+      const int64_t key = row.GetInt(0);
+      if (row.size() > 1 && row.GetString("name") != "k" + std::to_string(key % 100)) {
+        Log().Count("row_mismatch");
+      }
+      Log().Count("key " + std::to_string(key) + " rows at " + task_);
+      Log().Count("rows seen");
+    }
+    c_->Ack(rows.tuple());
+    return true;
+  }
+  void Execute(const Tuple& in) override {
+    if (in.IsTick()) return;
+    Log().Count("key " + std::to_string(in.GetInt(0)) + " tuples at " + task_);
+    Log().Count("tuples seen");
+    c_->Ack(in);
+  }
+  void DeclareOutputFields(OutputDeclarer&) const override {}
+
+ private:
+  OutputCollector* c_ = nullptr;
+  std::string task_;
+};
+
 // TickCountBolt asking for ticks every 5 s itself, as Storm's
 // getComponentConfiguration does.
 class SelfTickingBolt final : public TickCountBolt {
@@ -721,6 +813,8 @@ plugin::ClassRegistry TestClasses() {
            BoltClass<LingerBolt>("LingerBolt"),
            BoltClass<ResetBurstBolt>("ResetBurstBolt"),
            BoltClass<OrderBolt>("OrderBolt"),
+           BoltClass<RowEmitBolt>("RowEmitBolt"),
+           BoltClass<RowCountBolt>("RowCountBolt"),
            BoltClass<UnanchoredForwardBolt>("UnanchoredForwardBolt"),
            BoltClass<FailAllBolt>("FailAllBolt"),
            BoltClass<TickCountBolt>("TickCountBolt"),

@@ -55,7 +55,8 @@ class TestLog {
 // FeederSpout, BranchingBolt, AggBolt, DupAnchorBolt, ArityBolt, AckBolt,
 // AckEveryOtherBolt, FailValueBolt, HoldBolt, UnanchoredForwardBolt,
 // FailAllBolt, TickCountBolt, IdentityBolt, LingerBolt, ResetBurstBolt,
-// OrderBolt, WindowRecorderBolt, RecordBolt, StatefulCounterBolt, ThreadBolt: see
+// OrderBolt, WindowRecorderBolt, RecordBolt, StatefulCounterBolt, ThreadBolt,
+// RowEmitBolt, RowCountBolt: see
 // test_components.cc.
 plugin::ClassRegistry TestClasses();
 

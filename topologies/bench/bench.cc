@@ -238,6 +238,7 @@ class ConstSpout : public gale::Spout {
     const gale::Config& config = context.config();
     value_ = config.GetString("const.value", "some data");
     message_ids_ = config.GetBool("const.message.ids", false);
+    rows_ = config.GetBool("const.rows", false);
     pacer_.emplace(config.GetDouble("bench.rate", 0));
     if (pacer_->paced() && message_ids_) recorder_.Open(context);
   }
@@ -258,6 +259,10 @@ class ConstSpout : public gale::Spout {
       }
       values.emplace_back(value_);
       values.emplace_back(*intended);
+    } else if (rows_ && !message_ids_) {
+      // W1 in rows: the value written straight into a batch (EmitRow).
+      collector_->EmitRow(value_);
+      return;
     } else {
       values.emplace_back(value_);
     }
@@ -290,6 +295,7 @@ class ConstSpout : public gale::Spout {
   gale::SpoutOutputCollector* collector_ = nullptr;
   std::string value_;
   bool message_ids_ = false;
+  bool rows_ = false;  // const.rows: unpaced, without ids, emits rows
   uint64_t next_id_ = 1;
   std::optional<Pacer> pacer_;
   AckedRecorder recorder_;
@@ -340,10 +346,12 @@ class SinkBolt : public gale::Bolt {
   void Cleanup() override { recorder_.Write(); }
   void DeclareOutputFields(gale::OutputDeclarer&) const override {}
 
- private:
+ protected:
   gale::OutputCollector* collector_ = nullptr;
-  Take take_;
   SinkRecorder recorder_;
+
+ private:
+  Take take_;
 };
 
 struct TakeNothing {
@@ -351,7 +359,18 @@ struct TakeNothing {
 };
 
 // Acks and counts every input.
-class NullBolt final : public SinkBolt<TakeNothing> {};
+// Takes a batch of rows (W1 in rows, `rows=true`) whole: counts its rows
+// and acks it. Rows that carry an "intended" time (paced runs) it takes one
+// by one, for their latency.
+class NullBolt final : public SinkBolt<TakeNothing> {
+ public:
+  bool ExecuteRows(const gale::Rows& rows) override {
+    if (rows.meta()->fields.Contains("intended")) return false;
+    recorder_.Record(rows.tuple(), rows.size());
+    collector_->Ack(rows.tuple());
+    return true;
+  }
+};
 
 // The storm-loadgen sentence set: Storm's RandomSentenceSpout sentences,
 // 32 words in 5 sentences (6.4 words on average).
@@ -505,6 +524,8 @@ class LinesSpout : public gale::Spout {
     std::fclose(in);
     if (lines_.empty()) throw std::runtime_error("lines.file '" + file + "' has no lines");
     passes_ = context.config().GetInt("lines.passes", 0);
+    // lines.rows: each line as a row (EmitRow), which travel in batches.
+    rows_ = context.config().GetBool("lines.rows", false);
     // lines.per.tuple > 1: each tuple is that many lines joined by a space
     // (their words stay the same, as a split on single spaces skips empty
     // ones), a pass's last tuple the lines left. The packed W5 rows use it
@@ -527,9 +548,13 @@ class LinesSpout : public gale::Spout {
   }
   void NextTuple() override {
     if (IsExhausted()) return;
-    gale::Values values;
-    values.emplace_back(lines_[next_]);
-    collector_->Emit(std::move(values));
+    if (rows_) {
+      collector_->EmitRow(lines_[next_]);
+    } else {
+      gale::Values values;
+      values.emplace_back(lines_[next_]);
+      collector_->Emit(std::move(values));
+    }
     if (++next_ == lines_.size()) {
       next_ = 0;
       ++pass_;
@@ -545,24 +570,41 @@ class LinesSpout : public gale::Spout {
   std::vector<std::string> lines_;
   size_t next_ = 0;
   int64_t pass_ = 0, passes_ = 0;
+  bool rows_ = false;
 };
 
 // Splits a line on single spaces into [word, 1] tuples (empty words, from
 // two spaces in a row, are skipped), unanchored.
+// With `split.rows` true it emits each [word, 1] as a row (EmitRow: batches
+// of rows, gale/rows.h), else as a tuple (Emit); lines that come as rows it
+// reads a batch at once (ExecuteRows), as views into the batch.
 class SplitWordsBolt : public gale::Bolt {
  public:
-  void Prepare(const gale::TopologyContext&, gale::OutputCollector& collector) override {
+  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
     collector_ = &collector;
+    rows_ = context.config().GetBool("split.rows", false);
   }
   void Execute(const gale::Tuple& input) override {
     const std::string& line = input.GetString(0);
-    ForEachWord(line, [&](std::string_view word) {
-      gale::Values values;
-      values.emplace_back(word);
-      values.emplace_back(int64_t{1});
-      collector_->Emit(std::move(values));
-    });
+    if (rows_) {
+      ForEachWord(line, [&](std::string_view word) { collector_->EmitRow(word, 1); });
+    } else {
+      ForEachWord(line, [&](std::string_view word) {
+        gale::Values values;
+        values.emplace_back(word);
+        values.emplace_back(int64_t{1});
+        collector_->Emit(std::move(values));
+      });
+    }
     collector_->Ack(input);
+  }
+  bool ExecuteRows(const gale::Rows& lines) override {
+    if (!rows_) return false;
+    for (const gale::RowView line : lines) {
+      ForEachWord(line.GetString(0), [&](std::string_view word) { collector_->EmitRow(word, 1); });
+    }
+    collector_->Ack(lines.tuple());
+    return true;
   }
   void DeclareOutputFields(gale::OutputDeclarer& declarer) const override {
     declarer.Declare({"word", "count"});
@@ -570,6 +612,7 @@ class SplitWordsBolt : public gale::Bolt {
 
  private:
   gale::OutputCollector* collector_ = nullptr;
+  bool rows_ = false;
 };
 
 // W5's count: adds each [word, n] into a hash map, counted for the probe
@@ -609,20 +652,53 @@ class WordCountSink : public gale::Bolt {
   void DeclareOutputFields(gale::OutputDeclarer&) const override {}
 
  protected:
+  gale::OutputCollector& collector() { return *collector_; }
   SinkRecorder recorder_;
-  std::unordered_map<std::string, int64_t> counts_;
+  // Looked up by a std::string or a string_view (a row's word) alike,
+  // with the same hash as the reference's std::hash<std::string>.
+  struct WordHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int64_t, WordHash, std::equal_to<>> counts_;
 
  private:
   gale::OutputCollector* collector_ = nullptr;
   std::string counts_file_;
 };
 
+// Batches of rows it reads whole (ExecuteRows), looking each word up by a
+// view into the batch, unless `count.rows` is false: the runtime then calls
+// Execute with each row as a tuple.
 class WordCountMapBolt final : public WordCountSink<WordCountMapBolt> {
  public:
+  void Prepare(const gale::TopologyContext& context, gale::OutputCollector& collector) override {
+    WordCountSink::Prepare(context, collector);
+    take_rows_ = context.config().GetBool("count.rows", true);
+  }
   void Count(const gale::Tuple& input) {
     counts_[input.GetString(0)] += input.GetInt(1);
     recorder_.Record(input);
   }
+  bool ExecuteRows(const gale::Rows& rows) override {
+    if (!take_rows_) return false;
+    for (const gale::RowView row : rows) {
+      // A view into the batch: the word is copied only when it is new.
+      const std::string_view word = row.GetString(0);
+      const int64_t n = row.GetInt(1);
+      if (auto it = counts_.find(word); it != counts_.end()) {
+        it->second += n;
+      } else {
+        counts_.emplace(word, n);
+      }
+    }
+    recorder_.Record(rows.tuple(), rows.size());
+    collector().Ack(rows.tuple());
+    return true;
+  }
+
+ private:
+  bool take_rows_ = true;
 };
 
 // ---- W5 with a line's words in one tuple (issue 20) -------------------------

@@ -30,6 +30,16 @@ class Bolt : public OwnCacheLines {
   // timeout. Throwing fails the input and reports the error.
   virtual void Execute(const Tuple& input) = 0;
 
+  // A batch of rows (gale/rows.h) from a producer's EmitRow(), all at once:
+  // return true once it has handled them, and ack or fail `rows.tuple()`
+  // once for all of them. The default returns false, and the runtime then
+  // calls Execute() with each row as a Tuple (what a bolt written for
+  // tuples sees: no difference but the cost). Throwing fails the batch.
+  virtual bool ExecuteRows(const Rows& rows) {
+    (void)rows;
+    return false;
+  }
+
   virtual void DeclareOutputFields(OutputDeclarer& declarer) const = 0;
 
   // Best effort: not called when the worker is killed.

@@ -29,7 +29,7 @@
 #include <vector>
 
 // Bump whenever a type shared with plugins changes its layout or vtable.
-#define GALE_ABI_VERSION 11
+#define GALE_ABI_VERSION 12
 
 namespace gale {
 

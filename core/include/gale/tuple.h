@@ -34,6 +34,9 @@ struct StreamMeta {
   Fields fields;
   bool is_tick = false;
   uint32_t index = 0;  // the stream's position among the component's outputs
+  // Set on the meta of a batch of rows (gale/rows.h): the stream its rows
+  // are of. Null for every other tuple.
+  const StreamMeta* row_meta = nullptr;
 };
 
 namespace internal {

@@ -74,6 +74,27 @@ TEST_CASE("InputQueue refuses a batch when full and keeps nothing of it", "[runt
   REQUIRE(q.TryPush(b));
 }
 
+TEST_CASE("A batch of rows counts as its rows in the queue's capacity and fill",
+          "[runtime][rows]") {
+  InputQueue q(10);
+  Batch a = Numbers(2, 0, 1);
+  a[0].rows = 8;  // as Executor::SendRow marks a batch of 8 rows
+  REQUIRE(q.TryPush(a));
+  CHECK(q.size() == 8);
+  CHECK(q.Fill() == Approx(0.8));
+  Batch b = Numbers(2, 1, 2);
+  REQUIRE(q.TryPush(b));  // 8 < 10: room
+  CHECK(q.size() == 10);
+  Batch c = Numbers(2, 3, 1);
+  CHECK_FALSE(q.TryPush(c));  // full at 10 tuples, though it holds 3 envelopes
+  std::vector<Batch> out;
+  q.PopAll(out, Nanos(0));
+  CHECK(Flatten(out) == std::vector<int64_t>{0, 1, 2});
+  CHECK(q.size() == 0);
+  REQUIRE(q.TryPush(c));
+  CHECK(q.size() == 1);
+}
+
 TEST_CASE("ForcePush ignores the capacity and keeps the order", "[runtime]") {
   InputQueue q(1);
   Batch a = Numbers(2, 0, 2);

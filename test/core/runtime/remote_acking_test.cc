@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -89,15 +90,79 @@ class RefusingLink final : public runtime::Transfer {
   std::atomic<uint64_t> refused_{0}, bad_frames_{0};
 };
 
+// Two WorkerRuntimes in this process running `yaml`: worker B the tasks of
+// `in_b`, worker A the rest, joined by RefusingLinks (B's link to A, and
+// A's to B, refusing first offers as `b_refuses` and `a_refuses` say).
+// Started on construction, stopped by Stop() or on destruction.
+class TwoWorkers {
+ public:
+  TwoWorkers(const std::string& yaml, const std::string& in_b, bool a_refuses, bool b_refuses) {
+    auto spec = topology::LoadTopologyString(yaml, "inline.yaml", {});
+    REQUIRE(spec.ok());
+    REQUIRE(topology::ValidateStructure(*spec).ok());
+    REQUIRE(plugin::DescribeOutputs(*spec, classes_).ok());
+    REQUIRE(topology::ValidateWithPlugins(*spec, classes_.Classes()).ok());
+    auto plan = plan::TopologyPlan::Build(*spec);
+    REQUIRE(plan.ok());
+    plan_ = std::move(*plan);
+    runtime::WorkerOptions a, b;
+    std::vector<int32_t> a_tasks, b_tasks;
+    for (size_t i = 0; i < plan_->executors().size(); ++i) {
+      const plan::ExecutorPlan& e = plan_->executors()[i];
+      const bool b_runs = plan_->components()[static_cast<size_t>(e.component)].id == in_b;
+      (b_runs ? b : a).executors.push_back(i);
+      for (int32_t t : e.tasks) (b_runs ? b_tasks : a_tasks).push_back(t);
+    }
+    a_to_b = std::make_unique<RefusingLink>(b_tasks, a_refuses);
+    b_to_a = std::make_unique<RefusingLink>(a_tasks, b_refuses);
+    a.remote = a_to_b.get();
+    b.remote = b_to_a.get();
+    auto wa = runtime::WorkerRuntime::Create(*plan_, classes_, clock_, a);
+    auto wb = runtime::WorkerRuntime::Create(*plan_, classes_, clock_, b);
+    REQUIRE(wa.ok());
+    REQUIRE(wb.ok());
+    worker_a = std::move(*wa);
+    worker_b = std::move(*wb);
+    a_to_b->Connect(worker_b.get());
+    b_to_a->Connect(worker_a.get());
+    worker_a->Start();
+    worker_b->Start();
+  }
+  ~TwoWorkers() { Stop(); }
+  void Stop() {
+    if (worker_b) worker_b->Stop();
+    if (worker_a) worker_a->Stop();
+  }
+  const plan::TopologyPlan& plan() const { return *plan_; }
+
+ private:
+  // Declared first: the workers use them until they are destroyed.
+  FakeClock clock_;
+  plugin::ClassRegistry classes_ = TestClasses();
+  std::unique_ptr<plan::TopologyPlan> plan_;
+
+ public:
+  std::unique_ptr<RefusingLink> a_to_b, b_to_a;
+  std::unique_ptr<runtime::WorkerRuntime> worker_a, worker_b;
+};
+
+// Waits (at most 10 s) until `done()`.
+template <typename F>
+void WaitFor(F&& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 TEST_CASE("Acks sent between workers survive batches the link refuses after encoding them",
           "[acking]") {
   TestLog::Get().Reset();
-  FakeClock clock;
   // Worker A: feeder (and the acker, on its thread) and sink; worker B:
   // pairs. Batches of 5: pairs' ack of the held input, then its 4 emits to
   // sink fill a batch for worker A, which the link refuses; its second ack
   // comes after that refusal.
-  auto spec = topology::LoadTopologyString(R"(
+  TwoWorkers w(R"(
 name: remote-acks
 config: { topology.acker.executors: 1, topology.producer.batch.size: 5 }
 spouts: [ { id: feeder, className: FeederSpout } ]
@@ -108,51 +173,72 @@ streams:
   - { from: feeder, to: pairs, grouping: { type: SHUFFLE } }
   - { from: pairs, to: sink, grouping: { type: SHUFFLE } }
 )",
-                                           "inline.yaml", {});
-  REQUIRE(spec.ok());
-  plugin::ClassRegistry classes = TestClasses();
-  REQUIRE(topology::ValidateStructure(*spec).ok());
-  REQUIRE(plugin::DescribeOutputs(*spec, classes).ok());
-  REQUIRE(topology::ValidateWithPlugins(*spec, classes.Classes()).ok());
-  auto plan = plan::TopologyPlan::Build(*spec);
-  REQUIRE(plan.ok());
-  const plan::TopologyPlan& p = **plan;
-
-  runtime::WorkerOptions a, b;
-  std::vector<int32_t> a_tasks, b_tasks;
-  for (size_t i = 0; i < p.executors().size(); ++i) {
-    const plan::ExecutorPlan& e = p.executors()[i];
-    const bool in_b = p.components()[static_cast<size_t>(e.component)].id == "pairs";
-    (in_b ? b : a).executors.push_back(i);
-    for (int32_t t : e.tasks) (in_b ? b_tasks : a_tasks).push_back(t);
-  }
-  RefusingLink a_to_b(b_tasks, false), b_to_a(a_tasks, true);
-  a.remote = &a_to_b;
-  b.remote = &b_to_a;
-  auto wa = runtime::WorkerRuntime::Create(p, classes, clock, a);
-  auto wb = runtime::WorkerRuntime::Create(p, classes, clock, b);
-  REQUIRE(wa.ok());
-  REQUIRE(wb.ok());
-  a_to_b.Connect(wb->get());
-  b_to_a.Connect(wa->get());
-  (*wa)->Start();
-  (*wb)->Start();
-
+               "pairs", false, true);
   const Ids all = TestLog::Get().FeedNumbers(40);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (TestLog::Get().acked().size() < all.size() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  (*wb)->Stop();
-  (*wa)->Stop();
-  CHECK(b_to_a.refused() > 0);  // the case under test happened
-  CHECK(a_to_b.bad_frames() + b_to_a.bad_frames() == 0);
+  WaitFor([&] { return TestLog::Get().acked().size() >= all.size(); });
+  w.Stop();
+  CHECK(w.b_to_a->refused() > 0);  // the case under test happened
+  CHECK(w.a_to_b->bad_frames() + w.b_to_a->bad_frames() == 0);
   Ids acked = TestLog::Get().acked();
   std::sort(acked.begin(), acked.end());
   CHECK(acked == all);
   CHECK(TestLog::Get().failed() == Ids{});
   CHECK(TestLog::Get().count("ack_bolt_executed") == 80);
+}
+
+TEST_CASE(
+    "Batches of rows cross workers whole, also when the link refused them after encoding them, "
+    "and a malformed one fails its frame",
+    "[acking][rows]") {
+  TestLog::Get().Reset();
+  // Worker A: feeder and split; worker B: count. Batches of 5 envelopes,
+  // 4 rows each: A's link refuses every first offer, so rows arrive after
+  // a refusal, which must not join the refused (encoded) batch.
+  TwoWorkers w(R"(
+name: remote-rows
+config: { topology.acker.executors: 0, topology.producer.batch.size: 5,
+          topology.producer.batch.rows: 4 }
+spouts: [ { id: feeder, className: FeederSpout } ]
+bolts:
+  - { id: split, className: RowEmitBolt, config: { rows.anchor: false } }
+  - { id: count, className: RowCountBolt }
+streams:
+  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
+  - { from: split, to: count, grouping: { type: SHUFFLE } }
+)",
+               "count", true, false);
+  for (int64_t v = 1; v <= 300; ++v) TestLog::Get().Feed({v}, std::nullopt);
+  WaitFor([&] { return TestLog::Get().count("rows seen") >= 900; });
+  CHECK(w.a_to_b->refused() > 0);  // the case under test happened
+  CHECK(w.a_to_b->bad_frames() == 0);
+  CHECK(TestLog::Get().count("rows seen") == 900);
+  CHECK(TestLog::Get().count("tuples seen") == 0);
+  CHECK(TestLog::Get().count("row_mismatch") == 0);
+  CHECK(TestLog::Get().count("row batches") >= 225);  // at most 4 rows a batch
+  for (int64_t v : {1, 150, 300}) {
+    for (int k = 0; k < 3; ++k) {
+      CHECK(TestLog::Get().count("key " + std::to_string(v * 100 + k) + " rows at 0") == 1);
+    }
+  }
+
+  // A batch of rows whose bytes end inside a row: the frame fails as a
+  // whole and nothing of it is delivered.
+  const plan::TopologyPlan& p = w.plan();
+  const plan::ComponentPlan& split = p.components()[static_cast<size_t>(p.FindComponent("split"))];
+  tuple::WireTuple bad;
+  bad.target_task = p.component_tasks().at("count").front();
+  bad.source_task = p.component_tasks().at("split").front();
+  bad.stream = split.FindOutput("default")->index | plan::kRowsStreamBit;
+  std::string bytes(rows::kCountBytes, '\0');
+  rows::Store32(bytes.data(), 2);
+  bytes += Row(int64_t{1}, "k1").bytes();
+  bad.values = Values{Bytes{bytes}};
+  std::string frame;
+  tuple::EncodeFrame({bad}, frame);
+  const Status s = w.worker_b->DeliverFrame(frame).status();
+  CHECK(s.message() == "batch of rows, row 1 value 0: ends early");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(TestLog::Get().count("rows seen") == 900);
 }
 
 // A tuple as another worker could send it to `t`'s task `to`, from the

@@ -6,6 +6,8 @@
 
 #include "core/tuple/tuple_access.h"
 
+#include <gale/rows.h>
+
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -511,6 +513,48 @@ TEST_CASE("DecodeFrameInto reuses its vector and decodes as DecodeFrame", "[tupl
   CHECK(into == second);
   CHECK(into[0].roots.data() == roots_storage);            // no new allocation for it
   CHECK_FALSE(DecodeFrameInto("GF\x02\x05"s, into).ok());  // truncated: an error, no crash
+}
+
+}  // namespace
+}  // namespace gale::tuple
+
+namespace gale::tuple {
+namespace {
+
+// A batch of rows' bytes: the count, then `body`.
+std::string RowBytes(uint32_t count, const std::string& body) {
+  std::string b(rows::kCountBytes, '\0');
+  rows::Store32(b.data(), count);
+  return b + body;
+}
+
+TEST_CASE("CheckRows takes a batch of rows as EmitRow builds it and names what is wrong in another",
+          "[tuple]") {
+  const Row a("hi", 7);
+  const Row b(std::string(70, 'x'), -1);
+  uint32_t rows = 0;
+  REQUIRE(CheckRows(RowBytes(2, std::string(a.bytes()) + std::string(b.bytes())), 2, rows).ok());
+  CHECK(rows == 2);
+
+  auto message = [](const std::string& bytes, size_t fields) {
+    uint32_t n = 0;
+    const Status s = CheckRows(bytes, fields, n);
+    CHECK_FALSE(s.ok());
+    return s.message();
+  };
+  const std::string one(a.bytes());
+  CHECK(message("ab", 2) == "a batch of rows of 2 bytes has no row count");
+  CHECK(message(RowBytes(0, ""), 2) == "a batch of rows holds no row");
+  CHECK(message(RowBytes(2, one), 2) == "batch of rows, row 1 value 0: ends early");
+  CHECK(message(RowBytes(1, one.substr(0, 6)), 2) == "batch of rows, row 0 value 0: ends early");
+  CHECK(message(RowBytes(1, one.substr(0, 3)), 2) ==
+        "batch of rows, row 0 value 0: ends inside a length");
+  CHECK(message(RowBytes(1, one + "z"), 2) == "batch of rows: 1 bytes after its 1 rows");
+  CHECK(message(RowBytes(1, "\x09"), 1) == "batch of rows, row 0 value 0: unknown tag 9");
+  // A length far past the end, and a count far past the rows.
+  CHECK(message(RowBytes(1, std::string("\x05\xff\xff\xff\xff", 5)), 1) ==
+        "batch of rows, row 0 value 0: ends early");
+  CHECK(message(RowBytes(UINT32_MAX, one), 2) == "batch of rows, row 1 value 0: ends early");
 }
 
 }  // namespace
