@@ -87,16 +87,18 @@ class BoltExecutor::Collector final : public OutputCollector {
   }
 
   void EmitRowTo(std::string_view stream, AnchorSpan anchors, const Row& row) override {
-    if (ack_ != nullptr) {
-      // A row in a tuple tree travels as a tuple of its own, with its edge.
-      for (const Tuple* a : anchors) {
-        if (!TupleAccess::roots(*a).empty()) {
-          EmitTo(stream, anchors, row.ToValues());
-          return;
-        }
-      }
-    }
     const plan::OutputStream& out = ex_.ResolveStream(stream);
+    // A row in a tuple tree travels as a tuple of its own, with its edge;
+    // so does a row of no values (a batch of them would have no bytes to
+    // walk).
+    bool tuple = out.meta.fields.size() == 0;
+    if (ack_ != nullptr) {
+      for (const Tuple* a : anchors) tuple |= !TupleAccess::roots(*a).empty();
+    }
+    if (tuple) {
+      EmitTo(stream, anchors, row.ToValues());
+      return;
+    }
     // The default stream's later rows may go straight into the batch
     // (OutputCollector::EmitRow).
     const bool fast = out.meta.stream == kDefaultStream;

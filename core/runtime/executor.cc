@@ -291,6 +291,9 @@ void Executor::CloseRows(int32_t task) {
     if (per_output()) stats_.AddStreamEmitted(o.stream_index, uncounted);
   }
   o.bytes.resize(static_cast<size_t>(o.ch.cursor - o.bytes.data()));
+  // A partial batch (a flush, a tuple for the task) gives back the room it
+  // did not use: the queues' bound counts rows, and their bytes with it.
+  if (o.bytes.capacity() > 2 * o.bytes.size()) o.bytes.shrink_to_fit();
   rows::Store32(o.bytes.data(), n);
   const StreamMeta* meta = std::exchange(o.meta, nullptr);
   o.ch = rows::Channel();
@@ -309,7 +312,7 @@ void Executor::RowsFull(int32_t task) {
   // A full batch's size is what the next one reserves (a partial one,
   // closed by a flush, says nothing about it).
   const OpenRows& o = open_rows_[static_cast<size_t>(task)];
-  row_bytes_hint_ = static_cast<size_t>(o.ch.cursor - o.bytes.data());
+  row_bytes_hint_ = std::min(static_cast<size_t>(o.ch.cursor - o.bytes.data()), kBatchRowBytes);
   CloseRows(task);
   // The consumer gets the rows now, as the reference's ring hands over
   // each batch.

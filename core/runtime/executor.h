@@ -465,7 +465,8 @@ class Executor {
     std::string bytes;
   };
   bool HasOpenRows(int32_t task) const {
-    return open_rows_[static_cast<size_t>(task)].meta != nullptr;
+    return static_cast<size_t>(task) < open_rows_.size() &&
+           open_rows_[static_cast<size_t>(task)].meta != nullptr;
   }
   void SendRowSlow(int32_t task, const plan::OutputStream& out, int32_t source_task,
                    std::string_view row);

@@ -47,13 +47,15 @@ class SpoutExecutor::Collector final : public SpoutOutputCollector {
   }
 
   void EmitRowTo(std::string_view stream, const Row& row, const MessageId* id) override {
-    // A tracked row travels as a tuple of its own, its tree tracked as Emit's.
-    if (id != nullptr && !untracked_) {
+    // A row with a message id travels as a tuple of its own, its tree
+    // tracked (or, acking off, acked at once) as Emit's; so does a row of
+    // no values (a batch of them would have no bytes to walk).
+    const plan::OutputStream& out = ex_.ResolveStream(stream);
+    if ((id != nullptr && !untracked_) || out.meta.fields.size() == 0) {
       EmitTo(stream, row.ToValues(), id);
       return;
     }
     ++ex_.emits_;
-    const plan::OutputStream& out = ex_.ResolveStream(stream);
     const bool fast = out.meta.stream == kDefaultStream && !untracked_;
     if (fast) default_fields_ = out.meta.fields.size();
     ex_.EmitRowOn(task_, out, row, targets_, fast ? &default_rows_ : nullptr);

@@ -366,7 +366,8 @@ const plan::OutputStream* WorkerRuntime::RemoteStream(int32_t target_task, int32
   const uint32_t index = stream & ~plan::kRowsStreamBit;
   if (index >= outputs.size()) return nullptr;
   const plan::OutputStream& out = *outputs[index];
-  if (values != (rows ? 1 : out.meta.fields.size()) || (rows && (out.system || out.direct)) ||
+  if (values != (rows ? 1 : out.meta.fields.size()) ||
+      (rows && (out.system || out.direct || out.meta.fields.size() == 0)) ||
       !plan_.Subscribes(out, plan_.ComponentOfTask(target_task))) {
     return nullptr;
   }

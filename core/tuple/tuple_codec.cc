@@ -460,6 +460,7 @@ Status DecodeValues(std::string_view& in, Values& out) {
 }
 
 Status CheckRows(std::string_view bytes, size_t fields, uint32_t& rows) {
+  if (fields == 0) return Status::InvalidArgument("a batch of rows of a stream with no fields");
   if (bytes.size() < rows::kCountBytes) {
     return Status::InvalidArgument("a batch of rows of " + std::to_string(bytes.size()) +
                                    " bytes has no row count");

@@ -37,7 +37,8 @@ Status DecodeValues(std::string_view& in, Values& out);
 // Checks the bytes of a batch of rows (gale/rows.h) whose stream has
 // `fields` fields, as they arrive from another process, before any bolt
 // reads them: the count, every tag and length, nothing after the last row,
-// at least one row. Sets `rows` to the count.
+// at least one row, a stream with fields (rows of no values are never
+// batched). Sets `rows` to the count.
 Status CheckRows(std::string_view bytes, size_t fields, uint32_t& rows);
 
 // A tuple as it crosses a process boundary. `stream` is the source

@@ -388,7 +388,8 @@ class RowView {
 // A batch of rows as ExecuteRows() gets it: iterate it for RowViews, in
 // the order they were emitted. `tuple()` is the batch as one input: ack or
 // fail it once for all its rows (a bolt that ExecuteRows() acks nothing
-// else), anchor to it to join its rows' trees.
+// else). A batch is in no tuple tree (rows in a tree travel as tuples), so
+// anchoring to it adds nothing.
 class Rows {
  public:
   explicit Rows(const Tuple& batch)

@@ -544,6 +544,8 @@ TEST_CASE("CheckRows takes a batch of rows as EmitRow builds it and names what i
   };
   const std::string one(a.bytes());
   CHECK(message("ab", 2) == "a batch of rows of 2 bytes has no row count");
+  // Rows of no values take no bytes: any count would pass without this.
+  CHECK(message(RowBytes(1000, ""), 0) == "a batch of rows of a stream with no fields");
   CHECK(message(RowBytes(0, ""), 2) == "a batch of rows holds no row");
   CHECK(message(RowBytes(2, one), 2) == "batch of rows, row 1 value 0: ends early");
   CHECK(message(RowBytes(1, one.substr(0, 6)), 2) == "batch of rows, row 0 value 0: ends early");
