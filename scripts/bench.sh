@@ -501,42 +501,34 @@ if want W5; then
   w5_props() {  # lines per tuple, rows (EmitRow), count.rows (ExecuteRows), chain.count
     local_props="lines.file=$w5_text"$'\n'"lines.passes=0"$'\n'"counts.file="$'\n'"lines.per.tuple=$1"$'\n'"rows=$2"$'\n'"count.rows=$3"$'\n'"chain.count=$4"
   }
-  # W5 as a Gale user writes it for speed: the split emits rows (EmitRow),
-  # which travel in batches of up to 256, and the count reads a batch at
-  # once (ExecuteRows). First in WindFlow's layout: lines and split fused
-  # on one thread (chain), the count on another.
-  w5_props 1 true true false
-  chain=true
-  both run_local W5 "rows (EmitRow, ExecuteRows), acking off, lines+split fused, count apart" \
-    "$topo/wordcount-w5.yaml" 0 0 false
+  # One W5 row: label, chain (lines -> split), rows, count.rows, chain.count
+  # (split -> count); leaves the rate in last_rate.
+  w5_run() {
+    w5_props 1 "$3" "$4" "$5"
+    chain=$2
+    both run_local W5 "$1" "$topo/wordcount-w5.yaml" 0 0 false
+    chain=false
+  }
+  # W5 as a Gale user writes it for speed: lines and words are rows
+  # (EmitRow), which travel in batches of up to 256, and the split and the
+  # count read a batch at once (ExecuteRows). First in WindFlow's layout:
+  # lines and split fused on one thread (chain), the count on another.
+  w5_run "rows (EmitRow, ExecuteRows), acking off, lines+split fused, count apart" \
+    true true true false
   w5_fused=$last_rate
-  w5_props 1 true true true
-  both run_local W5 "rows (EmitRow, ExecuteRows), acking off, chained (one thread)" \
-    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_run "rows (EmitRow, ExecuteRows), acking off, chained (one thread)" true true true true
   w5_gale=$last_rate
-  chain=false
-  w5_props 1 true true false
-  both run_local W5 "rows (EmitRow, ExecuteRows), acking off, a thread each" \
-    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_run "rows (EmitRow, ExecuteRows), acking off, a thread each" false true true false
   w5_threads=$last_rate
   # Rows to a count written for tuples: the runtime calls Execute per row.
-  w5_props 1 true false false
-  chain=true
-  both run_local W5 "rows, the count executing each as a tuple, lines+split fused" \
-    "$topo/wordcount-w5.yaml" 0 0 false
-  chain=false
+  w5_run "rows, the count executing each as a tuple, lines+split fused" true true false false
   w5_rows_exec=$last_rate
   # A tuple a word (Emit), as Storm's word count.
-  w5_props 1 false true false
-  chain=true
-  both run_local W5 "a tuple a word (Emit), acking off, lines+split fused, count apart" \
-    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_run "a tuple a word (Emit), acking off, lines+split fused, count apart" \
+    true false true false
   w5_tuples=$last_rate
-  w5_props 1 false true true
-  both run_local W5 "a tuple a word (Emit), acking off, chained (one thread)" \
-    "$topo/wordcount-w5.yaml" 0 0 false
+  w5_run "a tuple a word (Emit), acking off, chained (one thread)" true false true true
   w5_tuples_chained=$last_rate
-  chain=false
   # Not W5: 15 lines' words (~256, the reference's batch) packed by the user
   # into one tuple: batches without the rows API (bench/README.md).
   w5_props 15 false true false

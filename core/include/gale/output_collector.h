@@ -222,34 +222,16 @@ class OutputCollector {
   // `EmitRow(word, 1)`, unanchored on the default stream, writes the values
   // straight into the open batch when the runtime has bound one (the stream
   // goes to one task whatever the values: one subscriber task, GLOBAL, a
-  // chained consumer): no Row, no call. Otherwise it is `EmitRow({word, 1})`.
-  // (Inline into the caller's loop: as a call of its own, saving and
-  // restoring registers was a third of it.)
+  // chained consumer): no Row, no call (rows::TryAppend). Otherwise it is
+  // `EmitRow({word, 1})`.
   template <rows::Storable... A>
   requires(sizeof...(A) > 0) [[gnu::always_inline]] void EmitRow(const A&... values) {
-    if (rows::Channel* c = default_rows_; c != nullptr && sizeof...(A) == default_fields_) {
-      const size_t need = (rows::SizeOf(values) + ...);
-      if (c->rows + 1 < c->max && need <= static_cast<size_t>(c->limit - c->cursor)) [[likely]] {
-        char* p = c->cursor;
-        ((p = rows::Put(p, values)), ...);
-        c->cursor = p;
-        ++c->rows;
-        return;
-      }
-    }
-    EmitRowCall(values...);
+    if (!rows::TryAppend(default_rows_, default_fields_, values...)) EmitRowCall(values...);
   }
   void EmitRow(const Row& row) {
-    if (rows::Channel* c = default_rows_; c != nullptr && row.size() == default_fields_) {
-      const std::string_view b = row.bytes();
-      if (c->rows + 1 < c->max && b.size() <= static_cast<size_t>(c->limit - c->cursor)) {
-        std::memcpy(c->cursor, b.data(), b.size());
-        c->cursor += b.size();
-        ++c->rows;
-        return;
-      }
+    if (!rows::TryAppendEncoded(default_rows_, default_fields_, row.bytes(), row.size())) {
+      EmitRowTo(kDefaultStream, {}, row);
     }
-    EmitRowTo(kDefaultStream, {}, row);
   }
   void EmitRow(const Tuple& anchor, const Row& row) {
     const Tuple* a = &anchor;
@@ -360,19 +342,13 @@ class SpoutOutputCollector {
   // tree is tracked as Emit()'s).
   template <rows::Storable... A>
   requires(sizeof...(A) > 0) [[gnu::always_inline]] void EmitRow(const A&... values) {
-    if (rows::Channel* c = default_rows_; c != nullptr && sizeof...(A) == default_fields_) {
-      const size_t need = (rows::SizeOf(values) + ...);
-      if (c->rows + 1 < c->max && need <= static_cast<size_t>(c->limit - c->cursor)) [[likely]] {
-        char* p = c->cursor;
-        ((p = rows::Put(p, values)), ...);
-        c->cursor = p;
-        ++c->rows;
-        return;
-      }
-    }
-    EmitRowCall(values...);
+    if (!rows::TryAppend(default_rows_, default_fields_, values...)) EmitRowCall(values...);
   }
-  void EmitRow(const Row& row) { EmitRowTo(kDefaultStream, row, nullptr); }
+  void EmitRow(const Row& row) {
+    if (!rows::TryAppendEncoded(default_rows_, default_fields_, row.bytes(), row.size())) {
+      EmitRowTo(kDefaultStream, row, nullptr);
+    }
+  }
   void EmitRow(const Row& row, MessageId id) { EmitRowTo(kDefaultStream, row, &id); }
   void EmitRow(Stream s, const Row& row) { EmitRowTo(s.id, row, nullptr); }
   void EmitRow(Stream s, const Row& row, MessageId id) { EmitRowTo(s.id, row, &id); }

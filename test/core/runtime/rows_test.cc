@@ -26,25 +26,32 @@ void FeedUnreliable(int64_t n) {
   for (int64_t v = 1; v <= n; ++v) Log().Feed({v}, std::nullopt);
 }
 
+// feeder -> split (a RowEmitBolt) -> sink: the YAML, from what differs.
+struct Split {
+  std::string config = "{ topology.acker.executors: 0 }";  // the topology's
+  std::string split_config = "{}";                         // RowEmitBolt's
+  std::string sink = "RowCountBolt";                       // the sink's class
+  std::string sink_extra = "";                             // more of its entry
+  std::string grouping = "{ type: SHUFFLE }";              // split -> sink
+  std::string chain = "false";                             // split -> sink
+  std::string Yaml() const {
+    return "name: rows\nconfig: " + config +
+           "\nspouts: [ { id: feeder, className: FeederSpout } ]\nbolts:\n"
+           "  - { id: split, className: RowEmitBolt, config: " +
+           split_config + " }\n  - { id: sink, className: " + sink + sink_extra +
+           " }\nstreams:\n  - { from: feeder, to: split, grouping: { type: SHUFFLE } }\n"
+           "  - { from: split, to: sink, grouping: " +
+           grouping + ", chain: " + chain + " }\n";
+  }
+};
+
 TEST_CASE_METHOD(Fixture,
                  "Rows reach a bolt that reads batches in batches, every row once, and count as "
                  "rows in the stats",
                  "[runtime][rows]") {
   const std::string chain = GENERATE(std::string("false"), std::string("true"));
   INFO("chain: " << chain);
-  LocalTopology t(R"(
-name: rows
-config: { topology.acker.executors: 0 }
-spouts: [ { id: feeder, className: FeederSpout } ]
-bolts:
-  - { id: split, className: RowEmitBolt }
-  - { id: count, className: RowCountBolt }
-streams:
-  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
-  - { from: split, to: count, grouping: { type: SHUFFLE }, chain: )" +
-                      chain + R"( }
-)",
-                  clock);
+  LocalTopology t(Split{.chain = chain}.Yaml(), clock);
   FeedUnreliable(1000);
   REQUIRE(t.Settle());
   CHECK(Log().count("rows seen") == 3000);
@@ -59,8 +66,8 @@ streams:
   CHECK(Log().count("row batches") > 0);
   CHECK(Log().count("row batches") <= 1000);
   CHECK(t.StatsOf("split").emitted == 3000);
-  CHECK(t.StatsOf("count").executed == 3000);
-  CHECK(t.StatsOf("count").acked == 3000);
+  CHECK(t.StatsOf("sink").executed == 3000);
+  CHECK(t.StatsOf("sink").acked == 3000);
 }
 
 TEST_CASE_METHOD(Fixture,
@@ -73,9 +80,9 @@ TEST_CASE_METHOD(Fixture,
 name: spout-rows
 config: { topology.acker.executors: 1 }
 spouts: [ { id: feeder, className: FeederSpout, config: { feeder.rows: true } } ]
-bolts: [ { id: count, className: RowCountBolt } ]
+bolts: [ { id: sink, className: RowCountBolt } ]
 streams:
-  - { from: feeder, to: count, grouping: { type: SHUFFLE }, chain: )" +
+  - { from: feeder, to: sink, grouping: { type: SHUFFLE }, chain: )" +
                       chain + R"( }
 )",
                   clock);
@@ -89,23 +96,16 @@ streams:
   CHECK(Log().count("row batches") < 500);
   CHECK(Log().acked().size() == 20);
   CHECK(t.StatsOf("feeder").emitted == 520);
-  CHECK(t.StatsOf("count").executed == 520);
+  CHECK(t.StatsOf("sink").executed == 520);
 }
 
 TEST_CASE_METHOD(Fixture, "A batch of rows holds at most topology.producer.batch.rows rows",
                  "[runtime][rows]") {
-  LocalTopology t(R"(
-name: rows-small
-config: { topology.acker.executors: 0, topology.producer.batch.rows: 4 }
-spouts: [ { id: feeder, className: FeederSpout } ]
-bolts:
-  - { id: split, className: RowEmitBolt, config: { rows.per.input: 10 } }
-  - { id: count, className: RowCountBolt }
-streams:
-  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
-  - { from: split, to: count, grouping: { type: SHUFFLE } }
-)",
-                  clock);
+  LocalTopology t(
+      Split{.config = "{ topology.acker.executors: 0, topology.producer.batch.rows: 4 }",
+            .split_config = "{ rows.per.input: 10 }"}
+          .Yaml(),
+      clock);
   FeedUnreliable(100);
   REQUIRE(t.Settle());
   CHECK(Log().count("rows seen") == 1000);
@@ -118,19 +118,7 @@ TEST_CASE_METHOD(Fixture,
                  "[runtime][rows]") {
   const std::string chain = GENERATE(std::string("false"), std::string("true"));
   INFO("chain: " << chain);
-  LocalTopology t(R"(
-name: rows-as-tuples
-config: { topology.acker.executors: 0 }
-spouts: [ { id: feeder, className: FeederSpout } ]
-bolts:
-  - { id: split, className: RowEmitBolt }
-  - { id: record, className: RecordBolt }
-streams:
-  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
-  - { from: split, to: record, grouping: { type: SHUFFLE }, chain: )" +
-                      chain + R"( }
-)",
-                  clock);
+  LocalTopology t(Split{.sink = "RecordBolt", .chain = chain}.Yaml(), clock);
   FeedUnreliable(50);
   REQUIRE(t.Settle());
   for (int64_t v = 1; v <= 50; ++v) {
@@ -138,24 +126,17 @@ streams:
       CHECK(Log().count("seen:" + std::to_string(v * 100 + k) + ",k" + std::to_string(k)) == 1);
     }
   }
-  CHECK(t.StatsOf("record").executed == 150);
-  CHECK(t.StatsOf("record").acked == 150);
+  CHECK(t.StatsOf("sink").executed == 150);
+  CHECK(t.StatsOf("sink").acked == 150);
 }
 
 TEST_CASE_METHOD(Fixture,
                  "FIELDS sends each row to the task it sends a tuple of the same values to",
                  "[runtime][rows]") {
-  LocalTopology t(R"(
-name: rows-fields
-config: { topology.acker.executors: 0 }
-spouts: [ { id: feeder, className: FeederSpout } ]
-bolts:
-  - { id: split, className: RowEmitBolt, config: { rows.mixed: true, rows.anchor: false } }
-  - { id: count, className: RowCountBolt, parallelism: 3 }
-streams:
-  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
-  - { from: split, to: count, grouping: { type: FIELDS, args: [key] } }
-)",
+  LocalTopology t(Split{.split_config = "{ rows.mixed: true, rows.anchor: false }",
+                        .sink_extra = ", parallelism: 3",
+                        .grouping = "{ type: FIELDS, args: [key] }"}
+                      .Yaml(),
                   clock);
   FeedUnreliable(200);
   REQUIRE(t.Settle());
@@ -187,18 +168,10 @@ TEST_CASE_METHOD(Fixture, "Rows and tuples from one task to another arrive in th
                  "[runtime][rows]") {
   const std::string chain = GENERATE(std::string("false"), std::string("true"));
   INFO("chain: " << chain);
-  LocalTopology t(R"(
-name: rows-order
-config: { topology.acker.executors: 0 }
-spouts: [ { id: feeder, className: FeederSpout } ]
-bolts:
-  - { id: split, className: RowEmitBolt, config: { rows.mixed: true, rows.anchor: false } }
-  - { id: order, className: OrderBolt }
-streams:
-  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
-  - { from: split, to: order, grouping: { type: SHUFFLE }, chain: )" +
-                      chain + R"( }
-)",
+  LocalTopology t(Split{.split_config = "{ rows.mixed: true, rows.anchor: false }",
+                        .sink = "OrderBolt",
+                        .chain = chain}
+                      .Yaml(),
                   clock);
   FeedUnreliable(300);
   REQUIRE(t.Settle());
@@ -206,25 +179,18 @@ streams:
   CHECK(Log().count("order_violations") == 0);
 }
 
-TEST_CASE_METHOD(Fixture,
-                 "Rows anchored to a tuple in a tree travel as tuples and every tree completes, and "
-                 "unanchored rows are batched and their inputs' trees complete too",
-                 "[runtime][rows][acking]") {
+TEST_CASE_METHOD(
+    Fixture,
+    "Rows anchored to a tuple in a tree travel as tuples and every tree completes, and "
+    "unanchored rows are batched and their inputs' trees complete too",
+    "[runtime][rows][acking]") {
   const bool anchor = GENERATE(true, false);
   INFO("rows.anchor: " << anchor);
-  LocalTopology t(std::string(R"(
-name: rows-acked
-config: { topology.acker.executors: 1 }
-spouts: [ { id: feeder, className: FeederSpout } ]
-bolts:
-  - { id: split, className: RowEmitBolt, config: { rows.anchor: )") +
-                      (anchor ? "true" : "false") + R"( } }
-  - { id: count, className: RowCountBolt }
-streams:
-  - { from: feeder, to: split, grouping: { type: SHUFFLE } }
-  - { from: split, to: count, grouping: { type: SHUFFLE } }
-)",
-                  clock);
+  LocalTopology t(
+      Split{.config = "{ topology.acker.executors: 1 }",
+            .split_config = std::string("{ rows.anchor: ") + (anchor ? "true" : "false") + " }"}
+          .Yaml(),
+      clock);
   const std::vector<uint64_t> ids = Log().FeedNumbers(400);
   REQUIRE(t.Settle());
   CHECK(Log().acked() == ids);
@@ -236,7 +202,7 @@ streams:
     CHECK(Log().count("rows seen") == 1200);
     CHECK(Log().count("row batches") > 0);
   }
-  CHECK(t.StatsOf("count").acked == 1200);
+  CHECK(t.StatsOf("sink").acked == 1200);
 }
 
 }  // namespace
