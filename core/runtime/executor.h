@@ -166,11 +166,12 @@ class Executor {
   // batch when it is full.
   template <typename V, typename F>
   void Send(int32_t task, const StreamMeta* meta, int32_t source_task, V&& values, F&& with_tuple) {
-    // Rows for `task` emitted before this tuple go before it.
-    if (HasOpenRows(task)) [[unlikely]]
-      CloseRows(task);
     const int dest = DestinationOfTask(task);
     if (dest < 0) return NoDestination(task);
+    // Rows for `task` emitted before this tuple go before it (a task with a
+    // destination has a slot: no second bounds check).
+    if (open_rows_[static_cast<size_t>(task)].meta != nullptr) [[unlikely]]
+      CloseRows(task);
     auto& batch = out_[static_cast<size_t>(dest)];
     if (batch.empty()) dirty_.push_back(dest);
     // No prefetch for a batch this thread executes itself (chaining): its
@@ -464,10 +465,6 @@ class Executor {
     rows::Channel** bound = nullptr;  // the collector's pointer to `ch`
     std::string bytes;
   };
-  bool HasOpenRows(int32_t task) const {
-    return static_cast<size_t>(task) < open_rows_.size() &&
-           open_rows_[static_cast<size_t>(task)].meta != nullptr;
-  }
   void SendRowSlow(int32_t task, const plan::OutputStream& out, int32_t source_task,
                    std::string_view row);
   // Puts `task`'s open batch of rows into its destination's batch.

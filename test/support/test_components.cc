@@ -290,11 +290,17 @@ class ArityBolt : public Bolt {
     n_ = ctx.config().GetInt("arity.values", 2);
     if (ctx.config().GetBool("arity.direct", false)) direct_to_ = ctx.GetComponentTasks("ack");
     undeclared_ = ctx.config().GetString("arity.undeclared.stream", "");
+    rows_ = ctx.config().GetBool("arity.rows", false);
   }
   void Execute(const Tuple& in) override {
     Values v;
     for (int64_t i = 0; i < n_; ++i) v.push_back(in.Get(0));
-    if (direct_to_.empty()) {
+    if (rows_) {
+      // arity.rows: an unanchored row (the batched path's own checks).
+      Row row;
+      for (const Value& x : v) row.Add(x);
+      c_->EmitRow(row);
+    } else if (direct_to_.empty()) {
       c_->Emit(in, std::move(v));
     } else {
       for (int32_t task : direct_to_) c_->EmitDirect(task, in, v);
@@ -313,6 +319,7 @@ class ArityBolt : public Bolt {
   int64_t n_ = 2;
   std::vector<int32_t> direct_to_;
   std::string undeclared_;
+  bool rows_ = false;
 };
 
 // Forwards each input anchored (a BasicBolt).

@@ -1,5 +1,5 @@
-// An emit whose value count differs from its stream's declared fields is
-// refused at the emit, as Storm does: the emitting component gets an
+// An emit (Emit, EmitDirect, or EmitRow) whose value count differs from its
+// stream's declared fields is refused at the emit, as Storm does: the emitting component gets an
 // std::invalid_argument naming the component, the stream and both counts
 // (reported as its error; for a bolt the input fails), and nothing reaches
 // the components downstream.
@@ -64,7 +64,16 @@ TEST_CASE_METHOD(Fixture,
                  "[word, count]"},
       WrongCount{"{ arity.values: 1, arity.direct: true }", "DIRECT",  // EmitDirect
                  "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
-                 "[word, count]"});
+                 "[word, count]"},
+      // EmitRow, unanchored: the batched path checks as Emit does.
+      WrongCount{"{ arity.values: 1, arity.rows: true }", "SHUFFLE",
+                 "component 'split' emitted 1 value on stream 'default', which declares 2 fields "
+                 "[word, count]"},
+      WrongCount{"{ arity.values: 3, arity.rows: true }", "SHUFFLE",
+                 "component 'split' emitted 3 values on stream 'default', which declares 2 fields "
+                 "[word, count]"},
+      WrongCount{"{ arity.rows: true, arity.direct: true }", "DIRECT",
+                 "cannot do a regular emit to direct stream 'default'; use EmitDirect"});
   INFO(c.config);
   LocalTopology t(Topology(c.config, c.grouping), clock);
   Log().Feed({"a"}, 1);
